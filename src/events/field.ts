@@ -1,0 +1,73 @@
+/**
+ * Field access on plain JSON events.
+ *
+ * Events may be nested (`{process: {pid: 4}}`), flat with dotted keys (`{"process.pid": 4}`),
+ * or a mix of both (`{process: {"code_signature.trusted": true}}`). Array indexes are path steps
+ * of type number (`args[0]` → `['args', 0]`). Nothing is flattened up front: a path is resolved
+ * when a rule asks for it, nested first (the common, fast case), then through dotted keys.
+ */
+import type { PathStep } from '../ir/types.js';
+
+export type JsonValue = string | number | boolean | null | bigint | JsonValue[] | { [k: string]: JsonValue };
+export type Event = Record<string, unknown>;
+
+/** Parse a dotted field reference with optional indexes: `a.b[0].c` → `['a','b',0,'c']`. */
+export function parseFieldPath(text: string): PathStep[] {
+  const out: PathStep[] = [];
+  const re = /([^.[\]]+)|\[(\d+)\]/g;
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) !== null) {
+    if (m[1] !== undefined) out.push(m[1]);
+    else out.push(Number(m[2]));
+  }
+  return out;
+}
+
+/** Resolve `path` in `ev`; `undefined` when absent. Handles nested, dotted and mixed shapes. */
+export function getField(ev: unknown, path: readonly PathStep[]): unknown {
+  // Fast path: fully nested.
+  let cur: unknown = ev;
+  let i = 0;
+  for (; i < path.length; i++) {
+    if (cur === null || typeof cur !== 'object') break;
+    const next: unknown = (cur as Record<string | number, unknown>)[path[i] as string];
+    if (next === undefined) break;
+    cur = next;
+  }
+  if (i === path.length) return cur;
+  return resolveFrom(ev, path, 0);
+}
+
+/** General resolution: at each object level, try every dotted join of the next string steps. */
+function resolveFrom(cur: unknown, path: readonly PathStep[], start: number): unknown {
+  if (start === path.length) return cur;
+  if (cur === null || typeof cur !== 'object') return undefined;
+  const step = path[start]!;
+  if (typeof step === 'number') {
+    if (!Array.isArray(cur)) return undefined;
+    return resolveFrom(cur[step], path, start + 1);
+  }
+  const obj = cur as Record<string, unknown>;
+  // Try the longest dotted key first ("a.b.c"), then shorter ones ("a.b", then "a").
+  let end = start;
+  while (end + 1 < path.length && typeof path[end + 1] === 'string') end++;
+  for (let j = end; j >= start; j--) {
+    const key = j === start ? step : (path.slice(start, j + 1) as string[]).join('.');
+    const v = obj[key];
+    if (v !== undefined) {
+      const r = resolveFrom(v, path, j + 1);
+      if (r !== undefined) return r;
+    }
+  }
+  return undefined;
+}
+
+/** Format a path for messages: `['a', 0, 'b']` → `a[0].b`. */
+export function formatFieldPath(path: readonly PathStep[]): string {
+  let s = '';
+  for (const p of path) {
+    if (typeof p === 'number') s += `[${p}]`;
+    else s += s === '' ? p : `.${p}`;
+  }
+  return s;
+}

@@ -1,0 +1,59 @@
+/**
+ * JSON parsing that keeps 64-bit integers exact.
+ *
+ * `JSON.parse` turns 131485996510000000 (a FILETIME) into a float that is off by up to 16.
+ * Lines that contain an integer literal of 16+ digits outside strings are rewritten so those
+ * literals become marker strings, parsed, and the markers turned into `bigint`. Lines without
+ * such literals (nearly all) take the plain `JSON.parse` path at full speed.
+ */
+
+const BIG_MARK = '\u0000big:';
+const MAYBE_BIG = /\d{16}/;
+
+export function parseJsonExact(text: string): unknown {
+  if (!MAYBE_BIG.test(text)) return JSON.parse(text);
+  const rewritten = quoteBigIntegers(text);
+  if (rewritten === text) return JSON.parse(text);
+  return JSON.parse(rewritten, reviveBig);
+}
+
+function reviveBig(_key: string, value: unknown): unknown {
+  if (typeof value === 'string' && value.startsWith(BIG_MARK)) {
+    const digits = value.slice(BIG_MARK.length);
+    const b = BigInt(digits);
+    // Keep plain numbers where they are exact.
+    return b <= BigInt(Number.MAX_SAFE_INTEGER) && b >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(b) : b;
+  }
+  return value;
+}
+
+/** Wrap integer literals of 16+ digits that stand outside strings in marker strings. */
+function quoteBigIntegers(text: string): string {
+  let out = '';
+  let last = 0;
+  let inStr = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inStr) {
+      if (c === 92 /* \ */) i++;
+      else if (c === 34 /* " */) inStr = false;
+      continue;
+    }
+    if (c === 34) {
+      inStr = true;
+      continue;
+    }
+    if (c === 45 /* - */ || (c >= 48 && c <= 57)) {
+      let j = i + (c === 45 ? 1 : 0);
+      while (j < text.length && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
+      const next = text.charCodeAt(j);
+      const isInteger = next !== 46 /* . */ && next !== 101 && next !== 69; /* e E */
+      if (isInteger && j - i >= 16) {
+        out += text.slice(last, i) + '"\\u0000big:' + text.slice(i, j) + '"';
+        last = j;
+      }
+      i = j - 1;
+    }
+  }
+  return last === 0 ? text : out + text.slice(last);
+}

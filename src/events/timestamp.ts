@@ -1,0 +1,149 @@
+/**
+ * Exact event time.
+ *
+ * An `Instant` is a pair of exact JS numbers: whole milliseconds since the Unix epoch and the
+ * nanoseconds within that millisecond. This keeps the 100 ns resolution of Windows FILETIME
+ * and the 1 ns resolution of ISO-8601 text without BigInt on the hot path, and without the
+ * precision a single float64 would lose (epoch nanoseconds exceed 2^53).
+ */
+
+export interface Instant {
+  /** Whole milliseconds since 1970-01-01T00:00:00Z (may be negative). */
+  ms: number;
+  /** Nanoseconds within the millisecond, 0 ≤ ns < 1e6. */
+  ns: number;
+}
+
+/** FILETIME ticks (100 ns) between 1601-01-01 and 1970-01-01. */
+const FILETIME_EPOCH_DIFF = 116444736000000000n;
+
+export function compareInstants(a: Instant, b: Instant): number {
+  return a.ms - b.ms || a.ns - b.ns;
+}
+
+/** b − a in nanoseconds (a float; exact while |b − a| < ~104 days). */
+export function diffNs(a: Instant, b: Instant): number {
+  return (b.ms - a.ms) * 1e6 + (b.ns - a.ns);
+}
+
+/** Convert a Windows FILETIME (100 ns ticks since 1601) given as bigint or decimal text. */
+export function fromFiletime(ticks: bigint | string): Instant {
+  const t = (typeof ticks === 'bigint' ? ticks : BigInt(ticks)) - FILETIME_EPOCH_DIFF;
+  let ms = t / 10000n;
+  let rem = t % 10000n;
+  if (rem < 0n) {
+    rem += 10000n;
+    ms -= 1n;
+  }
+  return { ms: Number(ms), ns: Number(rem) * 100 };
+}
+
+/** Convert an Instant to FILETIME ticks. */
+export function toFiletime(i: Instant): bigint {
+  return BigInt(i.ms) * 10000n + BigInt(Math.floor(i.ns / 100)) + FILETIME_EPOCH_DIFF;
+}
+
+const ISO_RE =
+  /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+
+/** Parse ISO-8601 / RFC 3339 text with up to nanosecond precision. No zone means UTC. */
+export function parseIso(text: string): Instant | null {
+  const m = ISO_RE.exec(text.trim());
+  if (!m) return null;
+  const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
+  let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
+  if (Number.isNaN(ms)) return null;
+  const f = (frac + '000000000').slice(0, 9);
+  ms += Number(f.slice(0, 3));
+  const ns = Number(f.slice(3, 9));
+  if (zone && zone !== 'Z' && zone !== 'z') {
+    const sign = zone[0] === '-' ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    const offMin = Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2, 4) || '0');
+    ms -= sign * offMin * 60000;
+  }
+  return { ms, ns };
+}
+
+// Plausibility bounds used to guess the unit of a bare epoch number.
+const MS_1980 = 315532800000;
+const MS_2200 = 7258118400000;
+
+/**
+ * Interpret any timestamp value found in an event:
+ * - ISO-8601 text (`2020-08-27T11:40:56.3965432Z`), also `2020-08-27 11:40:56.396` (evtx_dump);
+ * - bigint or long decimal text: FILETIME when it is in the FILETIME range, else epoch ns/µs;
+ * - numbers: epoch seconds, milliseconds, microseconds or nanoseconds, chosen by magnitude.
+ * Returns null when the value is not a recognisable time.
+ */
+export function parseTimestamp(v: unknown): Instant | null {
+  if (v === null || v === undefined) return null;
+  if (typeof v === 'string') {
+    if (/^-?\d+$/.test(v)) return fromInteger(BigInt(v));
+    if (/^-?\d+\.\d+$/.test(v)) return fromNumber(Number(v));
+    return parseIso(v);
+  }
+  if (typeof v === 'bigint') return fromInteger(v);
+  if (typeof v === 'number') return Number.isFinite(v) ? fromNumber(v) : null;
+  if (v instanceof Date) return { ms: v.getTime(), ns: 0 };
+  return null;
+}
+
+function fromInteger(n: bigint): Instant {
+  // FILETIME for 1980..2200 lies between ~1.19e17 and ~1.88e17; epoch ns for 1980..2200 is 3e17..7e18.
+  if (n >= 119600064000000000n && n < 188000000000000000n) return fromFiletime(n);
+  if (n >= 10n ** 17n) {
+    // epoch nanoseconds
+    let ms = n / 1000000n;
+    let ns = n % 1000000n;
+    if (ns < 0n) {
+      ns += 1000000n;
+      ms -= 1n;
+    }
+    return { ms: Number(ms), ns: Number(ns) };
+  }
+  return fromNumber(Number(n));
+}
+
+function fromNumber(n: number): Instant {
+  const a = Math.abs(n);
+  let msFloat: number;
+  if (a < MS_1980 / 100) msFloat = n * 1000; // seconds
+  else if (a < MS_2200) msFloat = n; // milliseconds
+  else if (a < MS_2200 * 1000) msFloat = n / 1000; // microseconds
+  else if (a >= 1.19e17 && a < 1.88e17) return fromFiletime(BigInt(Math.round(n)));
+  else msFloat = n / 1e6; // nanoseconds
+  const ms = Math.floor(msFloat);
+  const ns = Math.round((msFloat - ms) * 1e6);
+  return ns >= 1e6 ? { ms: ms + 1, ns: ns - 1e6 } : { ms, ns };
+}
+
+/** ISO-8601 UTC text with as many fractional digits as needed (at least 3) so nothing is lost. */
+export function formatInstant(i: Instant): string {
+  const base = new Date(i.ms).toISOString(); // yyyy-mm-ddThh:mm:ss.sssZ
+  if (i.ns === 0) return base;
+  const frac = (base.slice(20, 23) + String(i.ns).padStart(6, '0')).replace(/0+$/, '');
+  return `${base.slice(0, 19)}.${frac}Z`;
+}
+
+/** Parse a duration like `1m`, `30s`, `500ms`, `2h`, `1d`, `10` (seconds) into nanoseconds. */
+export function parseDuration(text: string): number | null {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*(ns|us|µs|ms|s|m|h|d|w|M|y)?\s*$/.exec(text);
+  if (!m) return null;
+  const n = Number(m[1]);
+  const unit = m[2] ?? 's';
+  const factor: Record<string, number> = {
+    ns: 1,
+    us: 1e3,
+    µs: 1e3,
+    ms: 1e6,
+    s: 1e9,
+    m: 60e9,
+    h: 3600e9,
+    d: 86400e9,
+    w: 7 * 86400e9,
+    M: 30 * 86400e9,
+    y: 365 * 86400e9,
+  };
+  return n * factor[unit]!;
+}

@@ -1,0 +1,41 @@
+/**
+ * What every reader in `sources/` yields.
+ *
+ * Readers stream: they never hold a whole file in memory. They yield batches of events
+ * (arrays) because per-event async iteration costs more than the detection itself.
+ * Bad input is reported through `problems`, never thrown: a corrupt EVTX chunk or a truncated
+ * JSON line is counted and named (file + line/chunk/record), and reading goes on.
+ */
+import type { Event } from '../events/field.js';
+
+export interface SourceEvent {
+  event: Event;
+  /** Path of the file it came from (`-` for stdin). */
+  file: string;
+  /** 1-based line number (NDJSON), record number (EVTX), or index (JSON array). */
+  position?: number;
+}
+
+export type ProblemKind =
+  | 'malformed-json'
+  | 'malformed-xml'
+  | 'corrupt-chunk'
+  | 'corrupt-record'
+  | 'crc-mismatch'
+  | 'unreadable-file'
+  | 'unknown-format'
+  | 'other';
+
+export interface SourceProblem {
+  kind: ProblemKind;
+  file: string;
+  /** Human-readable place: `line 12`, `chunk 3`, `record 4711`. */
+  where?: string;
+  message: string;
+  /** True when data was skipped (a line, a record, a chunk); false for warnings where data was kept. */
+  skipped: boolean;
+}
+
+export type ProblemSink = (p: SourceProblem) => void;
+
+export type SourceFormat = 'evtx' | 'ndjson' | 'json' | 'xml' | 'es-search';
