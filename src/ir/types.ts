@@ -144,6 +144,12 @@ export interface Rule {
   mitre?: string[];
   references?: string[];
   falsePositives?: string[];
+  /**
+   * What events the rule can possibly match, so the runner indexes rules instead of testing every
+   * rule on every event. Each listed set is a necessary condition; absent means "no constraint".
+   * `categories`: ECS event.category values; `eventIds` + `channels`: Windows native fields.
+   */
+  gate?: { categories?: string[]; eventIds?: number[]; channels?: string[] };
   /** Rule-specific metadata the front end keeps (Sigma level/status, EQL rule_id, …). */
   meta?: Record<string, unknown>;
 }
