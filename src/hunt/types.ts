@@ -1,0 +1,44 @@
+/** The contract of `spoor hunt` (src/hunt/run.ts): what it takes and what it returns. */
+import type { Alert } from '../alert/types.js';
+import type { ProblemKind, SourceProblem } from '../sources/types.js';
+
+export interface HuntOptions {
+  /** Files, directories (recursive) or `-` for stdin; any format the sources read. */
+  inputs: string[];
+  /** Extra EQL/Sigma rule directories beside the built-in pack (`--rules DIR`). */
+  rulesDirs?: string[];
+  /** Sigma rule directories (`--sigma DIR`). */
+  sigmaDirs?: string[];
+  /** Rule ids to leave out (`--exclude-rule ID`). */
+  excludeRules?: string[];
+  /** YAML exceptions file (trusted signers, paths, hosts, accounts). */
+  exceptionsFile?: string;
+  /** Also run hunting-level rules (off by default). */
+  hunting?: boolean;
+  /** Worker threads; default: the number of cores. 0 runs in the main thread. */
+  workers?: number;
+  /** Show a progress bar (only when stderr is a terminal). */
+  progress?: boolean;
+  /** How many events of the same host to keep around each alert for the timeline. */
+  contextEvents?: number;
+}
+
+export interface HuntSummary {
+  files: number;
+  events: number;
+  seconds: number;
+  eventsPerSecond: number;
+  rulesLoaded: number;
+  /** Rules that could not be loaded, with reasons (never dropped silently). */
+  rulesSkipped: { id?: string; source: string; reason: string }[];
+  alertsByRule: Record<string, number>;
+  /** Skipped input by kind (malformed-json: 3, corrupt-chunk: 1, …). */
+  skipped: Partial<Record<ProblemKind, number>>;
+  /** The first problems, for the report (all are printed to stderr as they happen). */
+  problems: SourceProblem[];
+}
+
+export interface HuntResult {
+  alerts: Alert[];
+  summary: HuntSummary;
+}
