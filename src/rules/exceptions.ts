@@ -1,0 +1,187 @@
+/**
+ * The user's exceptions file (`--exceptions FILE`): trusted signers, paths, hosts and accounts,
+ * global or per rule id. Precedence: a rule's own entries ADD to the global ones (never replace
+ * them); every exception only removes alerts, it never widens a rule.
+ * - signers and paths become IR conditions (`and not (…)`) on ECS-view EQL rules, so excluded
+ *   events never start a sequence; they are also checked on finished alerts (Sigma/native rules).
+ * - hosts and accounts are checked on alerts.
+ */
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import type { Expr, Query, Rule, Stage } from '../ir/types.js';
+import type { Alert } from '../alert/types.js';
+import { andNot, isTrue, matchesAny, or, and, wildcardMatch } from './ir-build.js';
+import { stringList } from './lists.js';
+
+export interface ExceptionSet {
+  /** Signers whose trusted binaries are never alerted on (signature must be trusted). */
+  trustedSigners: string[];
+  /** Path patterns (`*`, `?`; case-insensitive) of written files / started executables. */
+  paths: string[];
+  /** Host patterns, matched against the alert host and its first DNS label, case-insensitively. */
+  hosts: string[];
+  /** Account patterns (`user`, `DOMAIN\user`), matched against the writer's and the process's user. */
+  accounts: string[];
+}
+
+export interface Exceptions {
+  source?: string;
+  global: ExceptionSet;
+  /** Per rule id; adds to `global`. */
+  rules: Record<string, ExceptionSet>;
+  /** Entries that could not be read (file + reason); the rest of the file still applies. */
+  problems: string[];
+}
+
+export function emptyExceptionSet(): ExceptionSet {
+  return { trustedSigners: [], paths: [], hosts: [], accounts: [] };
+}
+
+export function emptyExceptions(): Exceptions {
+  return { global: emptyExceptionSet(), rules: {}, problems: [] };
+}
+
+const SET_KEYS = { trusted_signers: 'trustedSigners', paths: 'paths', hosts: 'hosts', accounts: 'accounts' } as const;
+
+/** Read an exceptions YAML file. Never throws: unreadable parts are listed in `problems`. */
+export function loadExceptions(path: string): Exceptions {
+  const ex: Exceptions = { ...emptyExceptions(), source: path };
+  let doc: unknown;
+  try {
+    doc = parseYaml(readFileSync(path, 'utf8'));
+  } catch (e) {
+    ex.problems.push(`${path}: ${(e as Error).message}`);
+    return ex;
+  }
+  if (doc === null || doc === undefined) return ex;
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    ex.problems.push(`${path}: expected a YAML mapping at the top level`);
+    return ex;
+  }
+  const d = doc as Record<string, unknown>;
+  ex.global = readSet(d, `${path}`, ex.problems, ['rules']);
+  const rules = d.rules;
+  if (rules !== undefined && rules !== null) {
+    if (typeof rules !== 'object' || Array.isArray(rules)) ex.problems.push(`${path}: 'rules' must map rule ids to exception sets`);
+    else
+      for (const [id, v] of Object.entries(rules as Record<string, unknown>)) {
+        if (v === null || typeof v !== 'object' || Array.isArray(v)) {
+          ex.problems.push(`${path}: rules.${id}: expected a mapping`);
+          continue;
+        }
+        ex.rules[id] = readSet(v as Record<string, unknown>, `${path}: rules.${id}`, ex.problems, []);
+      }
+  }
+  return ex;
+}
+
+function readSet(d: Record<string, unknown>, where: string, problems: string[], extraKeys: string[]): ExceptionSet {
+  const set = emptyExceptionSet();
+  for (const [k, v] of Object.entries(d)) {
+    if (extraKeys.includes(k)) continue;
+    const target = SET_KEYS[k as keyof typeof SET_KEYS];
+    if (!target) {
+      problems.push(`${where}: unknown key '${k}' (expected ${Object.keys(SET_KEYS).join(', ')}${extraKeys.length ? ', rules' : ''}); ignored`);
+      continue;
+    }
+    try {
+      set[target] = stringList(v, `${where}: ${k}`);
+    } catch (e) {
+      problems.push((e as Error).message);
+    }
+  }
+  return set;
+}
+
+/** The exceptions that apply to one rule: global + the rule's own. */
+export function exceptionsFor(ex: Exceptions, ruleId: string): ExceptionSet {
+  const own = ex.rules[ruleId];
+  if (!own) return ex.global;
+  return {
+    trustedSigners: [...ex.global.trustedSigners, ...own.trustedSigners],
+    paths: [...ex.global.paths, ...own.paths],
+    hosts: [...ex.global.hosts, ...own.hosts],
+    accounts: [...ex.global.accounts, ...own.accounts],
+  };
+}
+
+function stageExclusion(set: ExceptionSet, category: string | null): Expr | null {
+  const subject = category === 'process' ? 'process' : 'file';
+  const clauses: Expr[] = [];
+  if (set.trustedSigners.length)
+    clauses.push(and(isTrue(`${subject}.code_signature.trusted`), matchesAny(`${subject}.code_signature.subject_name`, set.trustedSigners)));
+  if (set.paths.length) clauses.push(matchesAny(subject === 'process' ? 'process.executable' : 'file.path', set.paths));
+  return clauses.length ? or(clauses) : null;
+}
+
+function exceptStage(stage: Stage, set: ExceptionSet): Stage {
+  // A missing-event stage (`![…]`) is left alone: excluding events from it would widen the rule.
+  if (stage.missing) return stage;
+  const ex = stageExclusion(set, stage.query.category);
+  return ex ? { ...stage, query: { ...stage.query, where: andNot(stage.query.where, ex) } } : stage;
+}
+
+/**
+ * Add the signer/path exceptions to an ECS-view EQL rule as IR conditions on every positive stage
+ * (process stages test process.executable / process.code_signature, others file.path /
+ * file.code_signature). Rules in another view are returned unchanged (alert-level checks apply).
+ */
+export function applyExceptions(rule: Rule, ex: Exceptions): Rule {
+  if (rule.view !== 'ecs') return rule;
+  const set = exceptionsFor(ex, rule.id);
+  if (!set.trustedSigners.length && !set.paths.length) return rule;
+  const q = rule.query;
+  let query: Query;
+  if (q.kind === 'event') {
+    const e = stageExclusion(set, q.query.category);
+    query = e ? { ...q, query: { ...q.query, where: andNot(q.query.where, e) } } : q;
+  } else if (q.kind === 'sequence' || q.kind === 'sample' || q.kind === 'join') {
+    query = { ...q, stages: q.stages.map((s) => exceptStage(s, set)) } as Query;
+  } else return rule;
+  return { ...rule, query };
+}
+
+function shortHost(h: string): string {
+  const i = h.indexOf('.');
+  return i > 0 && !/^\d+\.\d+\.\d+\.\d+$/.test(h) ? h.slice(0, i) : h;
+}
+
+function accountNames(user?: string, domain?: string): string[] {
+  if (!user) return [];
+  return domain ? [user, `${domain}\\${user}`] : [user];
+}
+
+/**
+ * Why an alert is excepted (e.g. `host 'ws-*' (global)`), or null when it stands.
+ * Hosts match the alert host or its first DNS label; accounts match the writer's account and the
+ * started process's user (`user` or `DOMAIN\user`); paths match the alert's file path and process
+ * executable; signers need a trusted signature.
+ */
+export function alertExceptionReason(alert: Alert, ex: Exceptions): string | null {
+  const set = exceptionsFor(ex, alert.ruleId);
+  const scope = (list: 'hosts' | 'accounts' | 'paths' | 'trustedSigners', p: string) =>
+    ex.global[list].includes(p) ? 'global' : `rule ${alert.ruleId}`;
+  const hosts = alert.host ? [alert.host, shortHost(alert.host)] : [];
+  for (const p of set.hosts) if (hosts.some((h) => wildcardMatch(p, h))) return `host '${p}' (${scope('hosts', p)})`;
+  const processUser = alert.process?.user;
+  const accounts = [...accountNames(alert.writer?.user, alert.writer?.domain), ...(processUser ? [processUser] : [])];
+  for (const p of set.accounts) if (accounts.some((a) => wildcardMatch(p, a))) return `account '${p}' (${scope('accounts', p)})`;
+  const paths = [alert.filePath, alert.process?.executable].filter((x): x is string => !!x);
+  for (const p of set.paths) if (paths.some((v) => wildcardMatch(p, v))) return `path '${p}' (${scope('paths', p)})`;
+  const signer = alert.process?.signer;
+  if (signer && alert.process?.signatureTrusted === true)
+    for (const p of set.trustedSigners) if (wildcardMatch(p, signer)) return `trusted signer '${p}' (${scope('trustedSigners', p)})`;
+  return null;
+}
+
+/** Split alerts into those kept and those an exception removed (with the reason, for the report). */
+export function filterAlerts(alerts: readonly Alert[], ex: Exceptions): { kept: Alert[]; excepted: { alert: Alert; reason: string }[] } {
+  const kept: Alert[] = [];
+  const excepted: { alert: Alert; reason: string }[] = [];
+  for (const a of alerts) {
+    const r = alertExceptionReason(a, ex);
+    if (r) excepted.push({ alert: a, reason: r });
+    else kept.push(a);
+  }
+  return { kept, excepted };
+}

@@ -1,0 +1,56 @@
+/** Small constructors for the IR conditions that lists and exceptions add to rules. */
+import type { Expr, Pattern } from '../ir/types.js';
+import { parseFieldPath } from '../events/field.js';
+
+/** A list/exception pattern: `*` is any run, `?` one character, everything else literal. */
+export function toPattern(text: string): Pattern {
+  const out: Pattern = [];
+  let lit = '';
+  for (const ch of text) {
+    if (ch === '*' || ch === '?') {
+      if (lit) out.push({ t: 'lit', v: lit });
+      lit = '';
+      out.push(ch === '*' ? { t: 'star' } : { t: 'one' });
+    } else lit += ch;
+  }
+  if (lit) out.push({ t: 'lit', v: lit });
+  return out;
+}
+
+export function field(dotted: string): Expr {
+  return { kind: 'field', path: parseFieldPath(dotted) };
+}
+
+/** `field : (patterns…)` — case-insensitive wildcard match, like EQL `:`. */
+export function matchesAny(dotted: string, patterns: readonly string[]): Expr {
+  return { kind: 'wildcard', expr: field(dotted), patterns: patterns.map(toPattern), caseInsensitive: true };
+}
+
+export function isTrue(dotted: string): Expr {
+  return { kind: 'compare', op: '==', left: field(dotted), right: { kind: 'literal', value: true }, caseInsensitive: false };
+}
+
+export function and(...exprs: Expr[]): Expr {
+  return exprs.length === 1 ? exprs[0]! : { kind: 'and', exprs };
+}
+
+export function or(exprs: Expr[]): Expr {
+  return exprs.length === 1 ? exprs[0]! : { kind: 'or', exprs };
+}
+
+/** `where and not (excluded)`: the only way lists and exceptions change a rule, so they never widen it. */
+export function andNot(where: Expr, excluded: Expr): Expr {
+  const not: Expr = { kind: 'not', expr: excluded };
+  return where.kind === 'and' ? { kind: 'and', exprs: [...where.exprs, not] } : { kind: 'and', exprs: [where, not] };
+}
+
+/** Wildcard matching with the same semantics as the IR (case-insensitive), for alert-level checks. */
+export function wildcardMatch(pattern: string, value: string): boolean {
+  let re = '^';
+  for (const part of toPattern(pattern)) {
+    if (part.t === 'star') re += '[\\s\\S]*';
+    else if (part.t === 'one') re += '[\\s\\S]';
+    else re += part.v.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  }
+  return new RegExp(re + '$', 'i').test(value);
+}
