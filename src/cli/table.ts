@@ -1,0 +1,43 @@
+/** A compact one-line summary of any event (ECS, native or raw), for query results in a terminal. */
+import { getField, type Event } from '../events/field.js';
+
+const CANDIDATES: [label: string, paths: string[][]][] = [
+  ['host', [['host', 'name'], ['Computer'], ['Event', 'System', 'Computer'], ['hostname']]],
+  ['event', [['event', 'category'], ['event_type'], ['EventID'], ['Event', 'System', 'EventID']]],
+  ['type', [['event', 'type'], ['subtype'], ['event', 'action']]],
+  ['pid', [['process', 'pid'], ['pid'], ['ProcessId']]],
+  [
+    'detail',
+    [
+      ['file', 'path'],
+      ['process', 'executable'],
+      ['TargetFilename'],
+      ['Image'],
+      ['process_path'],
+      ['file_path'],
+      ['Event', 'EventData', 'Image'],
+      ['process_name'],
+    ],
+  ],
+];
+
+export function eventSummaryRow(ev: Event, time: string): string[] {
+  const row = [time];
+  for (const [, paths] of CANDIDATES) {
+    let v: unknown;
+    for (const p of paths) {
+      v = getField(ev, p);
+      if (v !== undefined && v !== null) break;
+    }
+    row.push(v === undefined || v === null ? '' : Array.isArray(v) ? v.join(',') : String(v));
+  }
+  return row;
+}
+
+/** Left-aligned columns separated by two spaces; the last column is not padded. */
+export function renderTable(rows: string[][]): string {
+  if (rows.length === 0) return '';
+  const widths: number[] = [];
+  for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
+  return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
+}

@@ -1,0 +1,190 @@
+/**
+ * The detection loop of one worker: every event goes through normalization to the views the
+ * rules need, is dispatched only to the rules that can match it (indexed by ECS category or
+ * Windows EventID), and every engine match becomes an alert with its writer and context.
+ */
+import type { Rule } from '../ir/types.js';
+import type { Event } from '../events/field.js';
+import type { Instant } from '../events/timestamp.js';
+import type { SourceEvent } from '../sources/types.js';
+import type { Alert } from '../alert/types.js';
+import { compileQuery, type Match, type QueryRunner } from '../engine/index.js';
+import { toEcs, toNative } from '../normalize/index.js';
+import { buildAlert } from '../alert/build.js';
+import { WriterContext } from '../alert/writer-context.js';
+import { HostContext } from './host-context.js';
+
+interface CompiledRule {
+  rule: Rule;
+  runner: QueryRunner;
+  view: 'ecs' | 'native';
+}
+
+export interface DetectorOptions {
+  /** Events of the same host kept around each alert for the report's timeline (0 = none). */
+  contextEvents: number;
+}
+
+export interface DetectorProblem {
+  ruleId: string;
+  message: string;
+}
+
+/** What the engine sees of an event: its view, plus where the time and source live. */
+interface Tagged {
+  source: SourceEvent;
+  time: Instant;
+  host: string;
+  /** True for events read past a split point only to complete sequences started before it. */
+  overlap: boolean;
+}
+
+export class Detector {
+  private readonly ecsByCategory = new Map<string, CompiledRule[]>();
+  private readonly ecsUngated: CompiledRule[] = [];
+  private readonly nativeByEventId = new Map<number, CompiledRule[]>();
+  private readonly nativeUngated: CompiledRule[] = [];
+  private readonly all: CompiledRule[] = [];
+  private readonly tags = new WeakMap<Event, Tagged>();
+  private readonly writers = new WriterContext();
+  private readonly hostContext: HostContext;
+  private readonly out: Alert[] = [];
+  readonly problems: DetectorProblem[] = [];
+  readonly needEcs: boolean;
+  readonly needNative: boolean;
+
+  constructor(rules: Rule[], opts: DetectorOptions) {
+    this.hostContext = new HostContext(opts.contextEvents);
+    const timestamp = (ev: Event): Instant | null => this.tags.get(ev)?.time ?? null;
+    for (const rule of rules) {
+      let runner: QueryRunner;
+      try {
+        runner = compileQuery(rule.query, { timestamp, dialect: 'elasticsearch' });
+      } catch (e) {
+        this.problems.push({ ruleId: rule.id, message: `cannot compile: ${(e as Error).message}` });
+        continue;
+      }
+      const c: CompiledRule = { rule, runner, view: rule.view };
+      this.all.push(c);
+      const gate = rule.gate;
+      if (c.view === 'ecs') {
+        if (gate?.categories && gate.categories.length > 0) {
+          for (const cat of gate.categories) push(this.ecsByCategory, cat, c);
+        } else this.ecsUngated.push(c);
+      } else if (gate?.eventIds && gate.eventIds.length > 0) {
+        for (const id of gate.eventIds) push(this.nativeByEventId, id, c);
+      } else this.nativeUngated.push(c);
+    }
+    this.needEcs = this.ecsUngated.length > 0 || this.ecsByCategory.size > 0;
+    this.needNative = this.nativeUngated.length > 0 || this.nativeByEventId.size > 0;
+  }
+
+  get ruleCount(): number {
+    return this.all.length;
+  }
+
+  /** Feed one event, in time order. */
+  push(source: SourceEvent, time: Instant, host: string, overlap: boolean): void {
+    const raw = source.event;
+    const tag: Tagged = { source, time, host, overlap };
+    const ecs = toEcs(raw);
+    this.tags.set(ecs, tag);
+    if (!overlap) {
+      this.writers.observe(ecs, host, time);
+      this.hostContext.observe(host, { file: source.file, position: source.position, event: ecs });
+    }
+    if (this.needEcs) {
+      const cats = getCategories(ecs);
+      if (this.ecsUngated.length > 0) this.feed(this.ecsUngated, ecs);
+      for (const cat of cats) {
+        const rs = this.ecsByCategory.get(cat);
+        if (rs) this.feed(rs, ecs);
+      }
+    }
+    if (this.needNative) {
+      const native = toNative(raw);
+      this.tags.set(native, tag);
+      if (this.nativeUngated.length > 0) this.feed(this.nativeUngated, native);
+      const id = native.EventID;
+      const rs = typeof id === 'number' ? this.nativeByEventId.get(id) : typeof id === 'string' ? this.nativeByEventId.get(Number(id)) : undefined;
+      if (rs) this.feed(rs, native);
+    }
+  }
+
+  private feed(rules: CompiledRule[], view: Event): void {
+    for (let i = 0; i < rules.length; i++) {
+      const c = rules[i]!;
+      c.runner.push(view);
+      const ms = c.runner.drain();
+      if (ms.length > 0) for (const m of ms) this.onMatch(c, m);
+    }
+  }
+
+  private onMatch(c: CompiledRule, m: Match): void {
+    if (m.events.length === 0) return;
+    const firstTag = this.tags.get(m.events[0]!);
+    // A sequence that starts past a split point belongs to the next part, which sees it whole.
+    if (firstTag?.overlap) return;
+    const sources = m.events.map((e) => {
+      const t = this.tags.get(e);
+      return t ? { file: t.source.file, position: t.source.position } : { file: '?' };
+    });
+    // Alerts carry the ECS view of their events whatever view the rule matched on.
+    const ecsMatch: Match = { ...m, events: m.events.map((e) => this.ecsOf(e)) };
+    let alert: Alert;
+    try {
+      alert = buildAlert(c.rule, ecsMatch, sources);
+    } catch (e) {
+      this.problems.push({ ruleId: c.rule.id, message: `cannot build alert: ${(e as Error).message}` });
+      return;
+    }
+    const lastTag = this.tags.get(m.events[m.events.length - 1]!);
+    if (!alert.writer && alert.filePath && firstTag) {
+      const w = this.writers.writerFor(alert.host || firstTag.host, alert.filePath, firstTag.time);
+      if (w) alert.writer = w;
+    }
+    this.hostContext.attach(alert, firstTag?.host ?? alert.host, lastTag?.time);
+    this.out.push(alert);
+  }
+
+  private ecsOf(view: Event): Event {
+    const t = this.tags.get(view);
+    return t ? toEcs(t.source.event) : view;
+  }
+
+  /** Alerts produced since the last call. */
+  takeAlerts(): Alert[] {
+    return this.out.splice(0, this.out.length);
+  }
+
+  /** End of input: flush every rule (pending missing-event sequences, pipes). */
+  end(): Alert[] {
+    for (const c of this.all) {
+      let ms: Match[];
+      try {
+        ms = c.runner.end();
+      } catch (e) {
+        this.problems.push({ ruleId: c.rule.id, message: (e as Error).message });
+        continue;
+      }
+      for (const m of ms) this.onMatch(c, m);
+    }
+    this.hostContext.finish();
+    return this.takeAlerts();
+  }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+}
+
+const NO_CATS: string[] = [];
+function getCategories(ecs: Event): readonly string[] {
+  const ev = ecs.event as Record<string, unknown> | undefined;
+  const c = ev?.category ?? ecs['event.category'];
+  if (typeof c === 'string') return [c];
+  if (Array.isArray(c)) return c as string[];
+  return NO_CATS;
+}

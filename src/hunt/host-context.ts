@@ -1,0 +1,55 @@
+/**
+ * The surrounding events of each alert's host, for the report's timeline: a small ring of the
+ * last events per host, snapshotted when an alert fires, then topped up with the events that
+ * follow on that host. Holds references only, bounded by `size` per host.
+ */
+import type { Alert } from '../alert/types.js';
+
+type Entry = NonNullable<Alert['context']>[number];
+
+interface Ring {
+  items: Entry[];
+  next: number;
+  /** Alerts still collecting events that follow them. */
+  waiting: { alert: Alert; remaining: number }[];
+}
+
+export class HostContext {
+  private readonly rings = new Map<string, Ring>();
+
+  constructor(private readonly size: number) {}
+
+  observe(host: string, entry: Entry): void {
+    if (this.size <= 0) return;
+    let r = this.rings.get(host);
+    if (!r) {
+      r = { items: [], next: 0, waiting: [] };
+      this.rings.set(host, r);
+    }
+    if (r.items.length < this.size) r.items.push(entry);
+    else {
+      r.items[r.next] = entry;
+      r.next = (r.next + 1) % this.size;
+    }
+    if (r.waiting.length > 0) {
+      for (const w of r.waiting) {
+        if (!w.alert.context!.some((e) => e.event === entry.event)) w.alert.context!.push(entry);
+        w.remaining--;
+      }
+      r.waiting = r.waiting.filter((w) => w.remaining > 0);
+    }
+  }
+
+  /** Give `alert` the recent events of its host and have it collect the next ones. */
+  attach(alert: Alert, host: string, _lastTime?: unknown): void {
+    if (this.size <= 0) return;
+    const r = this.rings.get(host);
+    const before = r ? [...r.items.slice(r.next), ...r.items.slice(0, r.next)] : [];
+    alert.context = before;
+    if (r) r.waiting.push({ alert, remaining: Math.max(1, Math.floor(this.size / 2)) });
+  }
+
+  finish(): void {
+    for (const r of this.rings.values()) r.waiting = [];
+  }
+}

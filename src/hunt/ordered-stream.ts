@@ -1,0 +1,196 @@
+/**
+ * Reading one work part as a stream of events in time order.
+ *
+ * Files are nearly sorted (EVTX by record, Beats exports by time) but not always exactly: events
+ * are held for a short lag and re-sorted before they are released. An event that still arrives
+ * behind the released ones is processed anyway and counted as out of order (never dropped).
+ */
+import { open } from 'node:fs/promises';
+import type { SourceEvent, ProblemSink } from '../sources/types.js';
+import { readInput, readNdjsonRange } from '../sources/index.js';
+import { parseEvtxChunk } from '../sources/evtx/index.js';
+import { eventTime, eventHost } from '../normalize/index.js';
+import { compareInstants, diffNs, type Instant } from '../events/timestamp.js';
+import type { WorkPart } from './plan.js';
+
+export interface Item {
+  se: SourceEvent;
+  time: Instant;
+  host: string;
+  overlap: boolean;
+  /** Arrival order, the tiebreaker for equal times. */
+  seq: number;
+}
+
+export interface StreamStats {
+  events: number;
+  noTimestamp: number;
+  outOfOrder: number;
+}
+
+/** How long events are held for re-sorting, in nanoseconds. */
+const REORDER_LAG_NS = 5e9;
+const EVTX_CHUNK = 65536;
+const EVTX_HEADER = 4096;
+
+type Batch = { events: SourceEvent[]; overlap: boolean };
+
+export class OrderedStream {
+  private ready: Item[] = [];
+  private readyIdx = 0;
+  private pending: Item[] = [];
+  private done = false;
+  private readonly it: AsyncIterator<Batch>;
+  private lastTime: Instant = { ms: 0, ns: 0 };
+  private released: Instant | null = null;
+  private maxSeen: Instant | null = null;
+  private seq = 0;
+  /** For a split part: stop reading the overlap once events pass this time. */
+  private overlapUntil: Instant | null = null;
+  private stopped = false;
+
+  constructor(
+    part: WorkPart,
+    onProblem: ProblemSink,
+    private readonly stats: StreamStats,
+    private readonly overlapNs: number,
+  ) {
+    this.it = batches(part, onProblem)[Symbol.asyncIterator]();
+  }
+
+  /** The next event's time, reading as needed; null at the end. */
+  async peek(): Promise<Item | null> {
+    while (this.readyIdx >= this.ready.length) {
+      if (this.done) return null;
+      await this.readMore();
+    }
+    return this.ready[this.readyIdx]!;
+  }
+
+  /** Take the event `peek` returned. */
+  take(): Item {
+    return this.ready[this.readyIdx++]!;
+  }
+
+  /** Events ready now that are not later than `limit` (all ready ones when limit is null). */
+  takeRunUpTo(limit: Instant | null, out: (it: Item) => void): void {
+    const r = this.ready;
+    let i = this.readyIdx;
+    if (limit === null) {
+      for (; i < r.length; i++) out(r[i]!);
+    } else {
+      for (; i < r.length; i++) {
+        const it = r[i]!;
+        if (compareInstants(it.time, limit) > 0) break;
+        out(it);
+      }
+    }
+    this.readyIdx = i;
+  }
+
+  private async readMore(): Promise<void> {
+    const next = this.stopped ? { done: true as const, value: undefined } : await this.it.next();
+    if (next.done) {
+      this.done = true;
+      this.release(null);
+      return;
+    }
+    const { events, overlap } = next.value;
+    if (overlap && this.overlapUntil === null) {
+      const base = this.maxSeen ?? this.lastTime;
+      this.overlapUntil = { ms: base.ms + Math.floor(this.overlapNs / 1e6), ns: base.ns };
+    }
+    for (const se of events) {
+      let time = eventTime(se.event);
+      if (!time) {
+        this.stats.noTimestamp++;
+        time = this.lastTime;
+      } else this.lastTime = time;
+      if (overlap && this.overlapUntil && compareInstants(time, this.overlapUntil) > 0) {
+        this.stopped = true;
+        break;
+      }
+      if (!overlap) this.stats.events++;
+      const host = eventHost(se.event) ?? '';
+      const item: Item = { se, time, host, overlap, seq: this.seq++ };
+      this.pending.push(item);
+      if (this.maxSeen === null || compareInstants(time, this.maxSeen) > 0) this.maxSeen = time;
+    }
+    if (this.stopped) {
+      void this.it.return?.();
+      this.done = true;
+      this.release(null);
+      return;
+    }
+    // Release what is older than the lag behind the newest event seen.
+    const m = this.maxSeen;
+    this.release(m ? { ms: m.ms - REORDER_LAG_NS / 1e6, ns: m.ns } : null);
+  }
+
+  private release(limit: Instant | null): void {
+    const p = this.pending;
+    if (p.length === 0) return;
+    if (!isSorted(p)) p.sort(byTime);
+    let n = p.length;
+    if (limit !== null) {
+      n = 0;
+      while (n < p.length && compareInstants(p[n]!.time, limit) <= 0) n++;
+    }
+    if (n === 0) return;
+    const out = n === p.length ? p : p.slice(0, n);
+    this.pending = n === p.length ? [] : p.slice(n);
+    if (this.released && compareInstants(out[0]!.time, this.released) < 0) {
+      for (const it of out) if (compareInstants(it.time, this.released) < 0) this.stats.outOfOrder++;
+    }
+    this.released = out[out.length - 1]!.time;
+    if (this.readyIdx >= this.ready.length) {
+      this.ready = out;
+      this.readyIdx = 0;
+    } else {
+      this.ready = this.ready.slice(this.readyIdx).concat(out);
+      this.readyIdx = 0;
+    }
+  }
+}
+
+function byTime(a: Item, b: Item): number {
+  return compareInstants(a.time, b.time) || a.seq - b.seq;
+}
+
+function isSorted(p: Item[]): boolean {
+  for (let i = 1; i < p.length; i++) if (compareInstants(p[i - 1]!.time, p[i]!.time) > 0) return false;
+  return true;
+}
+
+/** The raw batches of a part: the part itself, then (for split parts) the overlap after it. */
+async function* batches(part: WorkPart, onProblem: ProblemSink): AsyncIterable<Batch> {
+  const quiet: ProblemSink = () => {};
+  const r = part.range;
+  if (!r) {
+    for await (const events of readInput(part.file, onProblem)) yield { events, overlap: false };
+    return;
+  }
+  if (r.unit === 'bytes') {
+    for await (const events of readNdjsonRange(part.file.path, r.start, r.end, onProblem)) yield { events, overlap: false };
+    if (r.end < part.file.size) {
+      for await (const events of readNdjsonRange(part.file.path, r.end, part.file.size, quiet)) yield { events, overlap: true };
+    }
+    return;
+  }
+  const fh = await open(part.file.path, 'r');
+  try {
+    const total = Math.floor((part.file.size - EVTX_HEADER) / EVTX_CHUNK);
+    const buf = Buffer.alloc(EVTX_CHUNK);
+    for (let i = r.start; i < total; i++) {
+      const overlap = i >= r.end;
+      const { bytesRead } = await fh.read(buf, 0, EVTX_CHUNK, EVTX_HEADER + i * EVTX_CHUNK);
+      if (bytesRead < EVTX_CHUNK) break;
+      const events = parseEvtxChunk(Buffer.from(buf), part.file.path, i, overlap ? quiet : onProblem);
+      yield { events, overlap };
+    }
+  } finally {
+    await fh.close();
+  }
+}
+
+export { diffNs };

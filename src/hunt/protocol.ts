@@ -1,0 +1,16 @@
+/** Messages between the hunt's main thread and its workers. */
+import type { Alert } from '../alert/types.js';
+import type { SourceProblem } from '../sources/types.js';
+import type { WorkUnit } from './plan.js';
+import type { StreamStats } from './ordered-stream.js';
+import type { DetectorProblem } from './detector.js';
+
+export type ToWorker = { type: 'unit'; unit: WorkUnit } | { type: 'exit' };
+
+export type FromWorker =
+  | { type: 'ready' }
+  | { type: 'alerts'; alerts: Alert[] }
+  | { type: 'problems'; problems: SourceProblem[] }
+  | { type: 'progress'; unitId: number; events: number }
+  | { type: 'done'; unitId: number; stats: StreamStats; ruleProblems: DetectorProblem[] }
+  | { type: 'failed'; unitId: number; message: string };

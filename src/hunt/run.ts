@@ -1,0 +1,180 @@
+/**
+ * `spoor hunt`: every enabled rule over every input, in parallel on all cores.
+ *
+ * Main thread: discover inputs, plan units (files sharing a host together, big files split),
+ * hand units to worker threads as they free up, gather alerts and counters, dedupe and order.
+ * Workers: read, normalize, detect (see worker.ts); nothing but alerts and counts crosses back.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { Alert } from '../alert/types.js';
+import type { ProblemKind, SourceProblem } from '../sources/types.js';
+import { discoverInputs, ProblemCounter } from '../sources/index.js';
+import { dedupeAndOrder } from '../alert/order.js';
+import type { HuntOptions, HuntResult, HuntSummary } from './types.js';
+import { loadHuntRules, longestWindowNs, type RuleSpec } from './load-rules.js';
+import { planWork, type WorkUnit } from './plan.js';
+import { Detector } from './detector.js';
+import { runUnit } from './unit.js';
+import type { FromWorker } from './protocol.js';
+import type { StreamStats } from './ordered-stream.js';
+import { Progress } from './progress.js';
+
+export interface HuntHooks {
+  /** Each problem as it happens (the CLI prints them to stderr). */
+  onProblem?: (p: SourceProblem) => void;
+}
+
+export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise<HuntResult> {
+  const started = process.hrtime.bigint();
+  const spec: RuleSpec = {
+    rulesDirs: opts.rulesDirs ?? [],
+    sigmaDirs: opts.sigmaDirs ?? [],
+    excludeRules: opts.excludeRules ?? [],
+    exceptionsFile: opts.exceptionsFile,
+    hunting: opts.hunting ?? false,
+  };
+  const loaded = await loadHuntRules(spec);
+  const counter = new ProblemCounter();
+  const problems: SourceProblem[] = [];
+  const onProblem = (p: SourceProblem): void => {
+    counter.sink(p);
+    if (problems.length < 1000) problems.push(p);
+    hooks.onProblem?.(p);
+  };
+  const files = await discoverInputs(opts.inputs, onProblem);
+  const cores = availableParallelism();
+  const workers = Math.max(0, Math.min(opts.workers ?? cores, 64));
+  const units = await planWork(files, { workers: Math.max(1, workers) }, onProblem);
+  const contextEvents = opts.contextEvents ?? 12;
+  const totalBytes = units.reduce((a, u) => a + u.bytes, 0);
+  const progress = new Progress(opts.progress === true && process.stderr.isTTY === true, totalBytes);
+
+  const alerts: Alert[] = [];
+  const totals: StreamStats = { events: 0, noTimestamp: 0, outOfOrder: 0 };
+  const ruleProblems = new Map<string, string>();
+  const addStats = (s: StreamStats): void => {
+    totals.events += s.events;
+    totals.noTimestamp += s.noTimestamp;
+    totals.outOfOrder += s.outOfOrder;
+  };
+
+  if (workers === 0 || units.length === 0) {
+    const overlapNs = longestWindowNs(loaded.rules);
+    for (const unit of units) {
+      const detector = new Detector(loaded.rules, { contextEvents });
+      const s = await runUnit(unit, detector, {
+        overlapNs,
+        onProblem,
+        onAlerts: (a) => alerts.push(...a),
+        onProgress: (p) => progress.unitEvents(unit.id, p.events),
+      });
+      for (const p of detector.problems) ruleProblems.set(p.ruleId, p.message);
+      addStats(s);
+      progress.unitDone(unit.id, unit.bytes);
+    }
+  } else {
+    await runInWorkers(units, Math.min(workers, units.length), spec, contextEvents, {
+      onAlerts: (a) => alerts.push(...a),
+      onProblem,
+      onDone: (unit, s, rp) => {
+        addStats(s);
+        for (const p of rp) ruleProblems.set(p.ruleId, p.message);
+        progress.unitDone(unit.id, unit.bytes);
+      },
+      onProgress: (id, events) => progress.unitEvents(id, events),
+    });
+  }
+  progress.stop();
+
+  const ordered = dedupeAndOrder(alerts);
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const alertsByRule: Record<string, number> = {};
+  for (const a of ordered) alertsByRule[a.ruleId] = (alertsByRule[a.ruleId] ?? 0) + 1;
+  const skipped: Partial<Record<ProblemKind, number>> = { ...counter.counts };
+  const rulesSkipped = [...loaded.skipped];
+  for (const [id, reason] of ruleProblems) rulesSkipped.push({ id, source: 'engine', reason });
+  const summary: HuntSummary & { noTimestamp: number; outOfOrder: number } = {
+    files: files.length,
+    events: totals.events,
+    seconds,
+    eventsPerSecond: seconds > 0 ? totals.events / seconds : 0,
+    rulesLoaded: loaded.rules.length - ruleProblems.size,
+    rulesSkipped,
+    alertsByRule,
+    skipped,
+    problems: problems.slice(0, 100),
+    noTimestamp: totals.noTimestamp,
+    outOfOrder: totals.outOfOrder,
+  };
+  return { alerts: ordered, summary };
+}
+
+interface PoolHooks {
+  onAlerts: (a: Alert[]) => void;
+  onProblem: (p: SourceProblem) => void;
+  onDone: (unit: WorkUnit, s: StreamStats, ruleProblems: { ruleId: string; message: string }[]) => void;
+  onProgress: (unitId: number, events: number) => void;
+}
+
+/** Worker script next to this module (compiled .js; .ts when running under tsx). */
+function workerUrl(): URL {
+  const self = import.meta.url;
+  return new URL(self.endsWith('.ts') ? './worker.ts' : './worker.js', self);
+}
+
+function runInWorkers(units: WorkUnit[], n: number, spec: RuleSpec, contextEvents: number, hooks: PoolHooks): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const queue = [...units];
+    const byId = new Map(units.map((u) => [u.id, u]));
+    let remaining = units.length;
+    let failed: Error | null = null;
+    const pool: Worker[] = [];
+    const finish = (): void => {
+      for (const w of pool) w.postMessage({ type: 'exit' });
+      if (failed) reject(failed);
+      else resolve();
+    };
+    const next = (w: Worker): void => {
+      const unit = queue.shift();
+      if (unit) w.postMessage({ type: 'unit', unit });
+    };
+    for (let i = 0; i < n; i++) {
+      const w = new Worker(workerUrl(), { workerData: { spec, contextEvents } });
+      pool.push(w);
+      w.on('message', (m: FromWorker) => {
+        switch (m.type) {
+          case 'ready':
+            next(w);
+            break;
+          case 'alerts':
+            hooks.onAlerts(m.alerts);
+            break;
+          case 'problems':
+            for (const p of m.problems) hooks.onProblem(p);
+            break;
+          case 'progress':
+            hooks.onProgress(m.unitId, m.events);
+            break;
+          case 'done':
+          case 'failed': {
+            const unit = byId.get(m.unitId)!;
+            if (m.type === 'failed') {
+              const file = unit.parts.map((p) => p.file.path).join(', ');
+              hooks.onProblem({ kind: 'other', file, message: `internal error, unit skipped: ${m.message}`, skipped: true });
+              hooks.onDone(unit, { events: 0, noTimestamp: 0, outOfOrder: 0 }, []);
+            } else hooks.onDone(unit, m.stats, m.ruleProblems);
+            remaining--;
+            if (remaining === 0) finish();
+            else next(w);
+            break;
+          }
+        }
+      });
+      w.on('error', (e) => {
+        failed = e;
+        finish();
+      });
+    }
+  });
+}

@@ -1,0 +1,47 @@
+/**
+ * A hunt worker thread: loads and compiles the rules itself, then runs the units it is sent.
+ * Only alerts, problems and counters go back to the main thread (posting events would cost
+ * more than detecting them).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { SourceProblem } from '../sources/types.js';
+import { loadHuntRules, longestWindowNs, type RuleSpec } from './load-rules.js';
+import { Detector } from './detector.js';
+import { runUnit } from './unit.js';
+import type { WorkUnit } from './plan.js';
+import type { FromWorker, ToWorker } from './protocol.js';
+
+const port = parentPort!;
+const { spec, contextEvents } = workerData as { spec: RuleSpec; contextEvents: number };
+const loaded = await loadHuntRules(spec);
+const overlapNs = longestWindowNs(loaded.rules);
+const send = (m: FromWorker): void => port.postMessage(m);
+
+port.on('message', (msg: ToWorker) => {
+  if (msg.type === 'exit') {
+    port.close();
+    return;
+  }
+  void run(msg.unit);
+});
+send({ type: 'ready' });
+
+async function run(unit: WorkUnit): Promise<void> {
+  try {
+    const detector = new Detector(loaded.rules, { contextEvents });
+    const problems: SourceProblem[] = [];
+    const stats = await runUnit(unit, detector, {
+      overlapNs,
+      onProblem: (p) => {
+        problems.push(p);
+        if (problems.length >= 200) send({ type: 'problems', problems: problems.splice(0) });
+      },
+      onAlerts: (alerts) => send({ type: 'alerts', alerts }),
+      onProgress: (p) => send({ type: 'progress', unitId: unit.id, events: p.events }),
+    });
+    if (problems.length > 0) send({ type: 'problems', problems });
+    send({ type: 'done', unitId: unit.id, stats, ruleProblems: detector.problems });
+  } catch (e) {
+    send({ type: 'failed', unitId: unit.id, message: (e as Error).stack ?? String(e) });
+  }
+}

@@ -1,0 +1,136 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runHunt } from '../../src/hunt/run.js';
+import { planWork } from '../../src/hunt/plan.js';
+import { runUnit } from '../../src/hunt/unit.js';
+import { Detector } from '../../src/hunt/detector.js';
+import { loadHuntRules, longestWindowNs } from '../../src/hunt/load-rules.js';
+import { discoverInputs } from '../../src/sources/index.js';
+import type { Alert } from '../../src/alert/types.js';
+import { sharedOrSkip } from '../helpers/shared.js';
+
+const BASE = Date.parse('2024-03-01T10:00:00Z');
+const iso = (ms: number): string => new Date(BASE + ms).toISOString();
+
+function host(id: string): Record<string, unknown> {
+  return { id, name: id, hostname: id, os: { type: 'windows', family: 'windows' } };
+}
+function systemWrite(ms: number, h: string, path: string): Record<string, unknown> {
+  const name = path.split('\\').pop()!;
+  return {
+    '@timestamp': iso(ms),
+    host: host(h),
+    event: { category: ['file'], type: ['creation'], kind: 'event', action: 'creation' },
+    process: { pid: 4, name: 'System', executable: 'System' },
+    file: { path, name, extension: name.split('.').pop(), directory: path.slice(0, path.lastIndexOf('\\')) },
+  };
+}
+function start(ms: number, h: string, path: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    '@timestamp': iso(ms),
+    host: host(h),
+    event: { category: ['process'], type: ['start'], kind: 'event', action: 'start' },
+    process: {
+      pid: 4000 + (ms % 1000),
+      name: path.split('\\').pop(),
+      executable: path,
+      parent: { executable: 'C:\\Windows\\System32\\services.exe', name: 'services.exe', pid: 600 },
+      code_signature: { trusted: false, exists: false },
+      ...extra,
+    },
+  };
+}
+function noise(ms: number, h: string): Record<string, unknown> {
+  return {
+    '@timestamp': iso(ms),
+    host: host(h),
+    event: { category: ['network'], type: ['connection'], kind: 'event' },
+    process: { pid: 900, name: 'svchost.exe', executable: 'C:\\Windows\\System32\\svchost.exe' },
+    destination: { ip: '10.0.0.1', port: 443 },
+  };
+}
+const ndjson = (evs: Record<string, unknown>[]): string => evs.map((e) => JSON.stringify(e)).join('\n') + '\n';
+const fileShareAlerts = (as: Alert[]): Alert[] => as.filter((a) => /file.?share|remote.?exec/i.test(a.ruleId + ' ' + a.ruleName));
+
+test('a sequence split across two files of the same host is found once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-hunt-'));
+  writeFileSync(join(dir, 'writes.ndjson'), ndjson([noise(0, 'ws1'), systemWrite(1000, 'ws1', 'C:\\Windows\\evil.exe'), noise(5000, 'ws1')]));
+  writeFileSync(join(dir, 'starts.ndjson'), ndjson([noise(10, 'ws1'), start(1200, 'ws1', 'C:\\Windows\\evil.exe'), noise(6000, 'ws1')]));
+  for (const workers of [0, 2]) {
+    const r = await runHunt({ inputs: [dir], workers });
+    const fs = fileShareAlerts(r.alerts);
+    assert.equal(fs.length, 1, `workers=${workers}: ${JSON.stringify(r.alerts.map((a) => a.ruleId))}`);
+    assert.equal(fs[0]!.host.toLowerCase(), 'ws1');
+    assert.equal(fs[0]!.filePath, 'C:\\Windows\\evil.exe');
+    assert.ok(Math.abs(fs[0]!.gapMs - 200) < 1e-6);
+    assert.equal(r.summary.events, 6);
+    assert.equal(r.summary.files, 2);
+  }
+});
+
+test('a big file split into parts still finds a sequence that straddles the split, exactly once', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-split-'));
+  const evs: Record<string, unknown>[] = [];
+  let t = 0;
+  for (let i = 0; i < 3000; i++) evs.push(noise((t += 10), `h${i % 7}`));
+  // Planted sequences across the file; the middle one straddles the half-way split.
+  const mid = evs.length / 2;
+  evs.splice(mid + 1, 0, start(Date.parse(evs[mid]!['@timestamp'] as string) - BASE + 5, 'hx', 'C:\\Windows\\mid.exe'));
+  evs.splice(mid - 1, 0, systemWrite(Date.parse(evs[mid - 2]!['@timestamp'] as string) - BASE + 1, 'hx', 'C:\\Windows\\mid.exe'));
+  evs.splice(10, 0, systemWrite(Date.parse(evs[9]!['@timestamp'] as string) - BASE + 1, 'hy', 'C:\\Windows\\early.exe'));
+  evs.splice(12, 0, start(Date.parse(evs[11]!['@timestamp'] as string) - BASE + 1, 'hy', 'C:\\Windows\\early.exe'));
+  const n = evs.length;
+  evs.splice(n - 20, 0, systemWrite(Date.parse(evs[n - 21]!['@timestamp'] as string) - BASE + 1, 'hz', 'C:\\Windows\\late.exe'));
+  evs.splice(n - 17, 0, start(Date.parse(evs[n - 18]!['@timestamp'] as string) - BASE + 1, 'hz', 'C:\\Windows\\late.exe'));
+  const file = join(dir, 'big.ndjson');
+  writeFileSync(file, ndjson(evs));
+
+  const files = await discoverInputs([file], () => {});
+  const units = await planWork(files, { workers: 2, splitBytes: 1000 }, () => {});
+  assert.ok(units.length >= 2, 'the file is split');
+  const loaded = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: false });
+  const alerts: Alert[] = [];
+  let events = 0;
+  for (const u of units) {
+    const s = await runUnit(u, new Detector(loaded.rules, { contextEvents: 0 }), {
+      overlapNs: longestWindowNs(loaded.rules),
+      onProblem: () => {},
+      onAlerts: (a) => alerts.push(...a),
+    });
+    events += s.events;
+  }
+  assert.equal(events, evs.length, 'every event counted once across parts');
+  const paths = fileShareAlerts(alerts).map((a) => a.filePath).sort();
+  assert.deepEqual(paths, ['C:\\Windows\\early.exe', 'C:\\Windows\\late.exe', 'C:\\Windows\\mid.exe']);
+});
+
+test('events out of order within the reorder window are sorted before detection', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-order-'));
+  // The start is logged before the write (shipping delay), 300 ms apart in event time.
+  writeFileSync(join(dir, 'x.ndjson'), ndjson([start(1300, 'ws2', 'C:\\Windows\\x.exe'), systemWrite(1000, 'ws2', 'C:\\Windows\\x.exe')]));
+  const r = await runHunt({ inputs: [dir], workers: 0 });
+  assert.equal(fileShareAlerts(r.alerts).length, 1);
+});
+
+test('malformed lines are counted and the good events around them still detected', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-bad-'));
+  const text = JSON.stringify(systemWrite(1000, 'ws3', 'C:\\Windows\\y.exe')) + '\n{"truncated": \n' + JSON.stringify(start(1100, 'ws3', 'C:\\Windows\\y.exe')) + '\n';
+  writeFileSync(join(dir, 'y.ndjson'), text);
+  const seen: string[] = [];
+  const r = await runHunt({ inputs: [dir], workers: 0 }, { onProblem: (p) => seen.push(`${p.file}:${p.where}`) });
+  assert.equal(fileShareAlerts(r.alerts).length, 1);
+  assert.equal(r.summary.skipped['malformed-json'], 1);
+  assert.ok(seen[0]!.endsWith('y.ndjson:line 2'), seen[0]);
+});
+
+test('worker threads and the main thread give the same alerts on the ground-truth ECS files', async (t) => {
+  const dir = sharedOrSkip(t, 'datasets', 'ecs-derived');
+  if (!dir) return;
+  const a = await runHunt({ inputs: [dir], workers: 0 });
+  const b = await runHunt({ inputs: [dir], workers: 2 });
+  assert.deepEqual(b.alerts.map((x) => x.id), a.alerts.map((x) => x.id));
+  assert.equal(b.summary.events, a.summary.events);
+});
