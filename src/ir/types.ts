@@ -70,6 +70,8 @@ export interface Stage {
   runs?: number;
   /** Elasticsearch missing-event stage `![q]`: the sequence matches only if no such event occurs. */
   missing?: boolean;
+  /** Endgame `[q] fork=true`: a matching event may start or extend more than one partial sequence. */
+  fork?: boolean;
 }
 
 export type Pipe =
