@@ -1,0 +1,474 @@
+/**
+ * The Sigma front end: YAML rule files → IR rules.
+ *
+ * Documents are read first, then built together so that correlation rules can reference base
+ * rules (by id or name) and filters can apply to rules from any file of the same load.
+ * Nothing is dropped silently: every document that does not become a rule yields a RuleProblem
+ * (or, for base rules of a correlation and for filters, an inventory entry saying where it went).
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import type { Correlation, Expr, Query, Rule, RuleProblem, Severity } from '../ir/types.js';
+import { parseDuration } from '../events/timestamp.js';
+import { compileSectionCondition, isMap } from './detection.js';
+import { resolveLogsource, type LogsourceVariant, type SigmaLogsource } from './logsources.js';
+import { SigmaRuleError, and, fieldExpr, or } from './modifiers.js';
+import { mitreIds } from './tags.js';
+
+export interface SigmaOptions {
+  /** placeholder values for |expand, e.g. from a YAML config file */
+  placeholders?: Record<string, string[]>;
+}
+
+/** What became of one YAML document (for `spoor rules check`). */
+export interface SigmaDocumentInfo {
+  id?: string;
+  title?: string;
+  source: string;
+  kind: 'rule' | 'correlation' | 'filter';
+  /** loaded: a runnable rule; embedded: runs as part of a correlation; applied: a filter. */
+  status: 'loaded' | 'embedded' | 'applied' | 'unsupported' | 'error';
+  reason?: string;
+  warnings?: string[];
+}
+
+export interface SigmaLoadResult {
+  rules: Rule[];
+  problems: RuleProblem[];
+  /** Every document and its outcome, in load order. */
+  documents?: SigmaDocumentInfo[];
+}
+
+interface Doc {
+  source: string;
+  index: number;
+  body: Record<string, unknown>;
+}
+
+const SEVERITIES = new Set<Severity>(['informational', 'low', 'medium', 'high', 'critical']);
+
+export function loadSigmaText(yamlText: string, source: string, opts: SigmaOptions = {}): SigmaLoadResult {
+  const problems: RuleProblem[] = [];
+  const docs = parseDocs(yamlText, source, problems);
+  return build(docs, problems, opts);
+}
+
+export async function loadSigmaDir(dir: string, opts: SigmaOptions = {}): Promise<SigmaLoadResult> {
+  const problems: RuleProblem[] = [];
+  const docs: Doc[] = [];
+  for (const file of await listRuleFiles(dir, problems)) {
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch (e) {
+      problems.push({ source: file, reason: `cannot read: ${(e as Error).message}`, severity: 'error' });
+      continue;
+    }
+    docs.push(...parseDocs(text, file, problems));
+  }
+  return build(docs, problems, opts);
+}
+
+async function listRuleFiles(dir: string, problems: RuleProblem[]): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (d: string): Promise<void> => {
+    let entries;
+    try {
+      entries = await readdir(d, { withFileTypes: true });
+    } catch (e) {
+      problems.push({ source: d, reason: `cannot read directory: ${(e as Error).message}`, severity: 'error' });
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const ent of entries) {
+      const p = join(d, ent.name);
+      if (ent.isDirectory()) await walk(p);
+      else if (/\.ya?ml$/i.test(ent.name)) out.push(p);
+    }
+  };
+  await walk(dir);
+  return out;
+}
+
+function parseDocs(text: string, source: string, problems: RuleProblem[]): Doc[] {
+  const out: Doc[] = [];
+  let parsed;
+  try {
+    parsed = parseAllDocuments(text);
+  } catch (e) {
+    problems.push({ source, reason: `YAML: ${(e as Error).message}`, severity: 'error' });
+    return out;
+  }
+  const list = Array.isArray(parsed) ? parsed : [parsed];
+  list.forEach((doc, index) => {
+    const where = list.length > 1 ? `${source} (document ${index + 1})` : source;
+    if (doc.errors.length > 0) {
+      problems.push({ source: where, reason: `YAML: ${doc.errors[0]!.message.split('\n')[0]}`, severity: 'error' });
+      return;
+    }
+    let body: unknown;
+    try {
+      body = doc.toJS({ maxAliasCount: 1000 });
+    } catch (e) {
+      problems.push({ source: where, reason: `YAML: ${(e as Error).message}`, severity: 'error' });
+      return;
+    }
+    if (body === null || body === undefined) return; // empty document (e.g. a trailing ---)
+    if (!isMap(body)) {
+      problems.push({ source: where, reason: 'a Sigma document must be a YAML map', severity: 'error' });
+      return;
+    }
+    out.push({ source, index, body });
+  });
+  return out;
+}
+
+interface Built {
+  doc: Doc;
+  rule?: Rule;
+  problem?: RuleProblem;
+  warnings: string[];
+  referenced: boolean;
+  generate: boolean;
+}
+
+function build(docs: Doc[], problems: RuleProblem[], opts: SigmaOptions): SigmaLoadResult {
+  const documents: SigmaDocumentInfo[] = [];
+  const filters = docs.filter((d) => d.body.filter !== undefined && d.body.correlation === undefined);
+  const correlations = docs.filter((d) => d.body.correlation !== undefined);
+  const bases = docs.filter((d) => d.body.filter === undefined && d.body.correlation === undefined);
+
+  const filterUse = new Map<Doc, number>();
+  const byRef = new Map<string, Built>();
+  const builtList: Built[] = [];
+  const register = (b: Built): void => {
+    builtList.push(b);
+    const id = str(b.doc.body.id);
+    const name = str(b.doc.body.name);
+    if (id) byRef.set(id, b);
+    if (name) byRef.set(name, b);
+  };
+
+  for (const doc of bases) {
+    const b: Built = { doc, warnings: [], referenced: false, generate: false };
+    try {
+      b.rule = compileBaseRule(doc, filters, filterUse, opts, b.warnings);
+    } catch (e) {
+      b.problem = toProblem(e, doc);
+    }
+    register(b);
+  }
+
+  const pending = new Map<Doc, Built>();
+  for (const doc of correlations) {
+    const b: Built = { doc, warnings: [], referenced: false, generate: false };
+    pending.set(doc, b);
+    register(b);
+  }
+  const resolving = new Set<Doc>();
+  const finish = (b: Built): void => {
+    if (b.rule || b.problem || !pending.has(b.doc)) return;
+    if (resolving.has(b.doc)) {
+      b.problem = problemOf(b.doc, 'correlation rules reference each other in a cycle', 'error');
+      return;
+    }
+    resolving.add(b.doc);
+    try {
+      b.rule = compileCorrelationRule(b.doc, byRef, finish);
+    } catch (e) {
+      b.problem = toProblem(e, b.doc);
+    }
+    resolving.delete(b.doc);
+  };
+  for (const b of pending.values()) finish(b);
+
+  const rules: Rule[] = [];
+  for (const b of builtList) {
+    const kind = b.doc.body.correlation !== undefined ? 'correlation' : 'rule';
+    const info: SigmaDocumentInfo = {
+      id: str(b.doc.body.id),
+      title: str(b.doc.body.title),
+      source: b.doc.source,
+      kind,
+      status: 'loaded',
+    };
+    if (b.warnings.length > 0) info.warnings = b.warnings;
+    if (b.problem) {
+      problems.push(b.problem);
+      info.status = b.problem.severity;
+      info.reason = b.problem.reason;
+    } else if (b.rule) {
+      if (b.referenced && !b.generate) {
+        info.status = 'embedded';
+        info.reason = 'runs as part of a correlation rule (generate: false)';
+      } else {
+        rules.push(b.rule);
+      }
+    }
+    documents.push(info);
+  }
+  for (const f of filters) {
+    const count = filterUse.get(f) ?? 0;
+    documents.push({
+      id: str(f.body.id),
+      title: str(f.body.title),
+      source: f.source,
+      kind: 'filter',
+      status: 'applied',
+      reason: `applied to ${count} rule(s)`,
+    });
+  }
+  return { rules, problems, documents };
+}
+
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
+const strList = (v: unknown): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
+
+function ruleId(doc: Doc): string {
+  return str(doc.body.id) ?? `${doc.source}#${doc.index + 1}`;
+}
+
+function problemOf(doc: Doc, reason: string, severity: 'unsupported' | 'error'): RuleProblem {
+  const p: RuleProblem = { source: doc.source, reason, severity };
+  const id = str(doc.body.id) ?? str(doc.body.title);
+  if (id) p.id = id;
+  return p;
+}
+
+function toProblem(e: unknown, doc: Doc): RuleProblem {
+  if (e instanceof SigmaRuleError) return problemOf(doc, e.message, e.severity);
+  return problemOf(doc, `internal error: ${(e as Error).message ?? String(e)}`, 'error');
+}
+
+function severityOf(level: unknown): Severity {
+  const l = typeof level === 'string' ? level.toLowerCase() : '';
+  return SEVERITIES.has(l as Severity) ? (l as Severity) : 'medium';
+}
+
+function logsourceOf(body: Record<string, unknown>): SigmaLogsource {
+  const ls = isMap(body.logsource) ? body.logsource : {};
+  const out: SigmaLogsource = {};
+  if (typeof ls.category === 'string') out.category = ls.category;
+  if (typeof ls.product === 'string') out.product = ls.product;
+  if (typeof ls.service === 'string') out.service = ls.service;
+  return out;
+}
+
+function commonFields(doc: Doc): Omit<Rule, 'query' | 'view'> {
+  const b = doc.body;
+  const tags = strList(b.tags);
+  const meta: Record<string, unknown> = { sigmaId: str(b.id), status: str(b.status), level: str(b.level) };
+  for (const k of ['name', 'author', 'date', 'modified', 'logsource', 'fields', 'related']) if (b[k] !== undefined) meta[k] = b[k];
+  const rule: Omit<Rule, 'query' | 'view'> = {
+    id: ruleId(doc),
+    name: str(b.title) ?? ruleId(doc),
+    source: doc.source,
+    language: 'sigma',
+    severity: severityOf(b.level),
+    meta,
+  };
+  if (typeof b.description === 'string') rule.description = b.description;
+  if (tags.length > 0) {
+    rule.tags = tags;
+    const mitre = mitreIds(tags);
+    if (mitre.length > 0) rule.mitre = mitre;
+  }
+  const refs = strList(b.references);
+  if (refs.length > 0) rule.references = refs;
+  const fps = strList(b.falsepositives);
+  if (fps.length > 0) rule.falsePositives = fps;
+  return rule;
+}
+
+/** The events of one logsource variant: channel, EventID and extra conditions. */
+function variantExpr(v: LogsourceVariant): Expr {
+  const parts: Expr[] = [];
+  if (v.channels.length > 0) {
+    parts.push({
+      kind: 'in',
+      expr: fieldExpr('Channel', {}),
+      values: v.channels.map((c) => ({ kind: 'literal', value: c })),
+      caseInsensitive: true,
+      negated: false,
+    });
+  }
+  if (v.eventIds.length > 0) {
+    parts.push({
+      kind: 'in',
+      expr: fieldExpr('EventID', {}),
+      values: v.eventIds.flatMap((n): Expr[] => [
+        { kind: 'literal', value: n },
+        { kind: 'literal', value: String(n) },
+      ]),
+      caseInsensitive: false,
+      negated: false,
+    });
+  }
+  for (const [field, value] of Object.entries(v.conditions ?? {})) {
+    parts.push({ kind: 'compare', op: '==', left: fieldExpr(field, {}), right: { kind: 'literal', value }, caseInsensitive: true });
+  }
+  return and(parts);
+}
+
+function gateOf(variants: LogsourceVariant[] | null): Rule['gate'] | undefined {
+  if (!variants || variants.length === 0) return undefined;
+  const gate: NonNullable<Rule['gate']> = {};
+  if (variants.every((v) => v.eventIds.length > 0)) gate.eventIds = [...new Set(variants.flatMap((v) => v.eventIds))];
+  if (variants.every((v) => v.channels.length > 0)) gate.channels = [...new Set(variants.flatMap((v) => v.channels))];
+  return gate.eventIds || gate.channels ? gate : undefined;
+}
+
+function filterApplies(filter: Doc, doc: Doc): boolean {
+  const section = filter.body.filter;
+  if (!isMap(section)) return false;
+  const fls = logsourceOf(filter.body);
+  const rls = logsourceOf(doc.body);
+  for (const k of ['category', 'product', 'service'] as const) {
+    if (fls[k] !== undefined && fls[k]!.toLowerCase() !== rls[k]?.toLowerCase()) return false;
+  }
+  const refs = section.rules;
+  if (refs === undefined || (Array.isArray(refs) && refs.length === 0)) return true;
+  if (typeof refs === 'string' && /^(any|all)$/i.test(refs)) return true;
+  const wanted = new Set(strList(refs));
+  return [str(doc.body.id), str(doc.body.name), str(doc.body.title)].some((x) => x !== undefined && wanted.has(x));
+}
+
+function compileBaseRule(
+  doc: Doc,
+  filters: Doc[],
+  filterUse: Map<Doc, number>,
+  opts: SigmaOptions,
+  warnings: string[],
+): Rule {
+  const b = doc.body;
+  if (typeof b.action === 'string') {
+    throw new SigmaRuleError(`legacy rule collection action '${b.action}'`, 'unsupported');
+  }
+  if (!isMap(b.detection)) throw new SigmaRuleError('rule has no detection section', 'error');
+  if (typeof b.title !== 'string') warnings.push('rule has no title');
+  const resolution = resolveLogsource(logsourceOf(b));
+  if (resolution.warning) warnings.push(resolution.warning);
+  const applicable = filters.filter((f) => filterApplies(f, doc));
+  for (const f of applicable) filterUse.set(f, (filterUse.get(f) ?? 0) + 1);
+
+  const branch = (variant: LogsourceVariant | null): Expr => {
+    const ctx = { placeholders: opts.placeholders, rename: variant?.rename };
+    const parts = [compileSectionCondition(b.detection as Record<string, unknown>, ctx)];
+    for (const f of applicable) {
+      try {
+        parts.push(compileSectionCondition(f.body.filter as Record<string, unknown>, ctx));
+      } catch (e) {
+        const why = e instanceof Error ? e.message : String(e);
+        throw new SigmaRuleError(`filter ${str(f.body.id) ?? f.source}: ${why}`, e instanceof SigmaRuleError ? e.severity : 'error');
+      }
+    }
+    const cond = and(parts);
+    return variant ? and([variantExpr(variant), cond]) : cond;
+  };
+  const where = resolution.variants ? or(resolution.variants.map(branch)) : branch(null);
+  const rule: Rule = {
+    ...commonFields(doc),
+    view: 'native',
+    query: { kind: 'event', query: { category: null, where }, pipes: [] },
+  };
+  const gate = gateOf(resolution.variants);
+  if (gate) rule.gate = gate;
+  if (applicable.length > 0) rule.meta = { ...rule.meta, filters: applicable.map((f) => str(f.body.id) ?? f.source) };
+  return rule;
+}
+
+const CORRELATION_TYPES = new Set<Correlation['type']>([
+  'event_count',
+  'value_count',
+  'temporal',
+  'temporal_ordered',
+  'value_sum',
+  'value_avg',
+  'value_percentile',
+]);
+const CONDITION_OPS = new Set(['gt', 'gte', 'lt', 'lte', 'eq', 'neq']);
+
+function compileCorrelationRule(doc: Doc, byRef: Map<string, Built>, finish: (b: Built) => void): Rule {
+  const c = doc.body.correlation;
+  if (!isMap(c)) throw new SigmaRuleError('correlation must be a map', 'error');
+  const type = c.type as Correlation['type'];
+  if (!CORRELATION_TYPES.has(type)) throw new SigmaRuleError(`unknown correlation type '${String(c.type)}'`, 'error');
+
+  const refs = strList(c.rules);
+  if (refs.length === 0) throw new SigmaRuleError('correlation needs rules', 'error');
+  const generate = c.generate === true;
+  const members: { ref: string; built: Built }[] = [];
+  for (const ref of refs) {
+    const built = byRef.get(ref);
+    if (!built) throw new SigmaRuleError(`correlation references unknown rule '${ref}'`, 'error');
+    finish(built);
+    if (!built.rule) {
+      throw new SigmaRuleError(`referenced rule '${ref}' did not load: ${built.problem?.reason ?? 'unknown reason'}`, built.problem?.severity ?? 'error');
+    }
+    members.push({ ref, built });
+  }
+  for (const m of members) {
+    m.built.referenced = true;
+    m.built.generate ||= generate;
+  }
+
+  const timespanText = c.timespan ?? c.timeframe;
+  const timespanNs = typeof timespanText === 'string' || typeof timespanText === 'number' ? parseDuration(String(timespanText)) : null;
+  if (timespanNs === null || timespanNs <= 0) throw new SigmaRuleError(`correlation needs a timespan like 5m`, 'error');
+
+  const aliases = isMap(c.aliases) ? c.aliases : {};
+  const fieldFor = (name: string, m: { ref: string; built: Built }): Expr => {
+    const alias = aliases[name];
+    if (isMap(alias)) {
+      const b = m.built.doc.body;
+      const mapped = [m.ref, str(b.name), str(b.id)].map((k) => (k !== undefined ? alias[k] : undefined)).find((x) => typeof x === 'string');
+      if (typeof mapped !== 'string') throw new SigmaRuleError(`alias '${name}' has no field for rule '${m.ref}'`, 'error');
+      return fieldExpr(mapped, {});
+    }
+    return fieldExpr(name, {});
+  };
+  const groupNames = strList(c['group-by']);
+  const condition: NonNullable<Correlation['condition']> = [];
+  let valueFieldName: string | undefined;
+  if (c.condition !== undefined) {
+    if (!isMap(c.condition)) throw new SigmaRuleError('correlation condition must be a map', 'error');
+    for (const [op, value] of Object.entries(c.condition)) {
+      if (op === 'field') {
+        if (typeof value !== 'string') throw new SigmaRuleError(`condition field must be one field name`, 'unsupported');
+        valueFieldName = value;
+      } else if (CONDITION_OPS.has(op) && typeof value === 'number') {
+        condition.push({ op: op as 'gt', value });
+      } else {
+        throw new SigmaRuleError(`bad correlation condition '${op}: ${String(value)}'`, 'error');
+      }
+    }
+  }
+  const needsCondition = type !== 'temporal' && type !== 'temporal_ordered';
+  if (needsCondition && condition.length === 0) throw new SigmaRuleError(`${type} needs a condition (gte: N …)`, 'error');
+  const needsField = type === 'value_count' || type.startsWith('value_');
+  if (needsField && !valueFieldName) throw new SigmaRuleError(`${type} needs condition.field`, 'error');
+
+  const query: Correlation = {
+    kind: 'correlation',
+    type,
+    rules: members.map((m) => ({ id: m.built.rule!.id, query: m.built.rule!.query as Query })),
+    groupBy: members.map((m) => groupNames.map((g) => fieldFor(g, m))),
+    timespanNs,
+  };
+  if (valueFieldName) query.valueField = members.map((m) => fieldFor(valueFieldName!, m));
+  if (condition.length > 0) query.condition = condition;
+  if (generate) query.generate = true;
+
+  const memberGates = members.map((m) => m.built.rule!.gate);
+  const rule: Rule = { ...commonFields(doc), view: 'native', query };
+  if (memberGates.every((g) => g?.eventIds)) {
+    rule.gate = { eventIds: [...new Set(memberGates.flatMap((g) => g!.eventIds!))] };
+  }
+  if (memberGates.every((g) => g?.channels)) {
+    rule.gate = { ...rule.gate, channels: [...new Set(memberGates.flatMap((g) => g!.channels!))] };
+  }
+  rule.meta = { ...rule.meta, correlation: { type, rules: refs, groupBy: groupNames, timespan: timespanText } };
+  return rule;
+}
