@@ -1,0 +1,115 @@
+/**
+ * Native EVTX reader (pure TypeScript). See docs/evtx.md for the format notes and damage policy.
+ *
+ * File = 4 KiB header + 64 KiB chunks. Chunks are self-contained (names and templates are
+ * chunk-relative), so they are the unit of streaming and of parallel work.
+ */
+import { crc32 } from 'node:zlib';
+import { open } from 'node:fs/promises';
+import type { ProblemSink, SourceEvent, SourceProblem } from '../types.js';
+import { CHUNK_SIZE, parseChunk } from './chunk.js';
+
+export { CHUNK_SIZE } from './chunk.js';
+export const FILE_HEADER_SIZE = 4096;
+
+const FILE_MAGIC = Buffer.from('ElfFile\0', 'latin1');
+const FLAG_DIRTY = 0x1;
+const FLAG_FULL = 0x2;
+const FLAG_NO_CRC = 0x4;
+
+export interface EvtxFileInfo {
+  /** Chunks actually present by file size (a trailing partial chunk counts). */
+  chunkCount: number;
+  headerChunkCount: number;
+  dirty: boolean;
+  full: boolean;
+  problems: SourceProblem[];
+}
+
+/** Is this buffer the start of an EVTX file (magic 'ElfFile\0')? */
+export function isEvtx(head: Buffer): boolean {
+  return head.length >= 8 && head.subarray(0, 8).equals(FILE_MAGIC);
+}
+
+/** Number of chunk slots in a file of `fileSize` bytes (a partial last chunk counts). */
+export function chunkSlots(fileSize: number): number {
+  return fileSize <= FILE_HEADER_SIZE ? 0 : Math.ceil((fileSize - FILE_HEADER_SIZE) / CHUNK_SIZE);
+}
+
+/**
+ * Read the file header. `buf` is the file or at least its first 4 KiB; pass `fileSize` when
+ * `buf` is not the whole file so chunkCount reflects the real length (it defaults to buf.length).
+ * The header's chunk count is advisory: readers scan every slot up to the file size.
+ */
+export function readEvtxHeader(buf: Buffer, file: string, fileSize: number = buf.length): EvtxFileInfo {
+  const problems: SourceProblem[] = [];
+  const info: EvtxFileInfo = { chunkCount: chunkSlots(fileSize), headerChunkCount: 0, dirty: false, full: false, problems };
+  if (buf.length < 128) {
+    problems.push({ kind: 'unknown-format', file, where: 'file header', message: `file too short for an EVTX header (${buf.length} bytes)`, skipped: true });
+    return info;
+  }
+  if (!isEvtx(buf)) {
+    problems.push({ kind: 'unknown-format', file, where: 'file header', message: 'no ElfFile signature; scanning chunks anyway', skipped: false });
+  }
+  info.headerChunkCount = buf.readUInt16LE(42);
+  const flags = buf.readUInt32LE(120);
+  info.dirty = (flags & FLAG_DIRTY) !== 0;
+  info.full = (flags & FLAG_FULL) !== 0;
+  if ((flags & FLAG_NO_CRC) === 0 && isEvtx(buf) && crc32(buf.subarray(0, 120)) !== buf.readUInt32LE(124)) {
+    problems.push({ kind: 'crc-mismatch', file, where: 'file header', message: 'file header CRC32 does not match; header fields are advisory anyway', skipped: false });
+  }
+  return info;
+}
+
+/**
+ * Parse chunk `chunkIndex`. `chunk` is either the chunk itself (a 64 KiB slice, shorter if the
+ * file is truncated) or the whole file in memory (recognised by its ElfFile signature).
+ * Returns its records as SourceEvents (position = EventRecordID); problems go to onProblem.
+ * Never throws.
+ */
+export function parseEvtxChunk(chunk: Buffer, file: string, chunkIndex: number, onProblem: ProblemSink): SourceEvent[] {
+  let slice = chunk;
+  if (isEvtx(chunk)) {
+    const start = FILE_HEADER_SIZE + chunkIndex * CHUNK_SIZE;
+    slice = chunk.subarray(Math.min(start, chunk.length), Math.min(start + CHUNK_SIZE, chunk.length));
+  }
+  try {
+    return parseChunk(slice, file, chunkIndex, onProblem);
+  } catch (e) {
+    onProblem({ kind: 'corrupt-chunk', file, where: `chunk ${chunkIndex}`, message: `chunk parser failed: ${e instanceof Error ? e.message : String(e)}`, skipped: true });
+    return [];
+  }
+}
+
+/**
+ * Stream a whole file, one batch of events per chunk. Reads chunk by chunk (never the whole
+ * file). I/O errors become an `unreadable-file` problem and end the stream.
+ */
+export async function* readEvtxFile(path: string, onProblem: ProblemSink): AsyncIterable<SourceEvent[]> {
+  let fh;
+  try {
+    fh = await open(path, 'r');
+  } catch (e) {
+    onProblem({ kind: 'unreadable-file', file: path, message: e instanceof Error ? e.message : String(e), skipped: true });
+    return;
+  }
+  try {
+    const size = (await fh.stat()).size;
+    const head = Buffer.alloc(Math.min(FILE_HEADER_SIZE, size));
+    await fh.read(head, 0, head.length, 0);
+    const info = readEvtxHeader(head, path, size);
+    for (const p of info.problems) onProblem(p);
+    if (head.length < 128) return;
+    const buf = Buffer.allocUnsafe(CHUNK_SIZE);
+    for (let i = 0; i < info.chunkCount; i++) {
+      const pos = FILE_HEADER_SIZE + i * CHUNK_SIZE;
+      const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK_SIZE, size - pos), pos);
+      const events = parseEvtxChunk(buf.subarray(0, bytesRead), path, i, onProblem);
+      if (events.length > 0) yield events;
+    }
+  } catch (e) {
+    onProblem({ kind: 'unreadable-file', file: path, message: e instanceof Error ? e.message : String(e), skipped: true });
+  } finally {
+    await fh.close();
+  }
+}
