@@ -1,0 +1,84 @@
+/**
+ * The one entry point to every event source: discover inputs, sniff their formats, read them as
+ * batches of events. Problems (bad lines, unreadable files, unknown formats) go to the sink;
+ * nothing is thrown for bad input.
+ */
+import { fileBytes, gunzipBytes, PeekableBytes, utf16leToUtf8 } from './bytes.js';
+import { readEvtxFile } from './evtx/index.js';
+import { discoverInputs, stdinSource, type InputFile } from './discover.js';
+import { readJsonValues } from './json-values.js';
+import { readNdjsonBytes } from './ndjson.js';
+import { SNIFF_BYTES, sniff } from './sniff.js';
+import type { ProblemSink, SourceEvent, SourceFormat } from './types.js';
+import { readXmlEvents } from './xml/index.js';
+
+export { discoverInputs, type InputFile } from './discover.js';
+export { ProblemCounter, formatProblem, type ProblemCounterOptions } from './problems.js';
+export { readNdjsonFile, readNdjsonRange, readNdjsonBytes, countNewlines, type NdjsonRangeOptions } from './ndjson.js';
+export { readJsonValues, JsonValueSplitter } from './json-values.js';
+export { readXmlEvents } from './xml/index.js';
+export { sniff, type SniffResult } from './sniff.js';
+export type { EsHitRef, EsSourceEvent } from './unwrap.js';
+export type { ProblemKind, ProblemSink, SourceEvent, SourceFormat, SourceProblem } from './types.js';
+
+/** Read any input as batches of events. */
+export async function* readInput(input: InputFile, onProblem: ProblemSink): AsyncIterable<SourceEvent[]> {
+  if (input.format === 'evtx') {
+    yield* readEvtxFile(input.path, onProblem);
+    return;
+  }
+  const raw = input.path === '-' ? stdinSource() : fileBytes(input.path);
+  yield* readTextBytes(raw, input.format, input.gzip, input.path, onProblem);
+}
+
+/** Discover and read inputs one after another. */
+export async function* readInputs(paths: string[], onProblem: ProblemSink): AsyncIterable<SourceEvent[]> {
+  for (const input of await discoverInputs(paths, onProblem)) yield* readInput(input, onProblem);
+}
+
+/** Read a byte stream of unknown format (sniffed from its first bytes); EVTX is not accepted here. */
+export async function* readByteStream(
+  bytes: AsyncIterable<Uint8Array>,
+  name: string,
+  onProblem: ProblemSink,
+): AsyncIterable<SourceEvent[]> {
+  const peekable = new PeekableBytes(bytes);
+  const r = sniff(await peekable.peek(SNIFF_BYTES));
+  if (r.format === null || r.format === 'evtx') {
+    const message = 'reason' in r ? r.reason : 'EVTX cannot be read from a stream: pass the file path';
+    onProblem({ kind: 'unknown-format', file: name, message: `${message}; skipped`, skipped: true });
+    return;
+  }
+  yield* readTextBytes(peekable, r.format, r.gzip, name, onProblem);
+}
+
+async function* readTextBytes(
+  raw: AsyncIterable<Buffer>,
+  format: Exclude<SourceFormat, 'evtx'>,
+  gzip: boolean,
+  file: string,
+  onProblem: ProblemSink,
+): AsyncIterable<SourceEvent[]> {
+  let events = 0;
+  try {
+    const decompressed = gzip ? gunzipBytes(raw) : raw;
+    const peekable = new PeekableBytes(decompressed);
+    const head = await peekable.peek(2);
+    const utf8 = head.length >= 2 && head[0] === 0xff && head[1] === 0xfe ? utf16leToUtf8(peekable) : peekable;
+    const reader =
+      format === 'ndjson'
+        ? readNdjsonBytes(utf8, file, onProblem)
+        : format === 'xml'
+          ? readXmlEvents(utf8, file, onProblem)
+          : readJsonValues(utf8, file, onProblem);
+    for await (const batch of reader) {
+      events += batch.length;
+      yield batch;
+    }
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const message = `${err.code ? `${err.code}: ` : ''}${err.message}`;
+    if (events === 0) onProblem({ kind: 'unreadable-file', file, message: `${message}; nothing read`, skipped: true });
+    else onProblem({ kind: 'other', file, message: `${message}; reading stopped after ${events} events`, skipped: true });
+  }
+}

@@ -1,0 +1,171 @@
+/**
+ * NDJSON (one JSON value per line), streamed.
+ *
+ * Bytes are read in 1 MiB chunks and split on `\n` by hand (much faster than `readline`);
+ * each line is decoded and parsed with `parseJsonExact` so 64-bit integers stay exact.
+ * Blank lines are ignored, CRLF and a UTF-8 BOM are handled, and a line that does not parse is
+ * reported as `malformed-json` at `line N` and skipped; reading goes on with the next line.
+ */
+import { open } from 'node:fs/promises';
+import { parseJsonExact } from '../events/json.js';
+import { fileBytes, READ_CHUNK } from './bytes.js';
+import type { ProblemSink, SourceEvent } from './types.js';
+import { valueToEvents } from './unwrap.js';
+
+export interface NdjsonRangeOptions {
+  /**
+   * Count the lines before `start` so positions and problems carry absolute line numbers.
+   * Costs one extra pass over the bytes before `start`. Default false: positions of a range that
+   * does not start at 0 are byte offsets of the line starts, and problems say `offset N`.
+   */
+  absoluteLines?: boolean;
+}
+
+interface LineState {
+  file: string;
+  onProblem: ProblemSink;
+  /** 1-based number of the next line, or null when only byte offsets are known. */
+  lineNo: number | null;
+  /** Lines starting at or after this absolute offset are not ours (range reading). */
+  end: number;
+  done: boolean;
+}
+
+/** Read a whole NDJSON byte stream (a file, stdin, or decompressed gzip). */
+export async function* readNdjsonBytes(
+  bytes: AsyncIterable<Buffer>,
+  file: string,
+  onProblem: ProblemSink,
+): AsyncIterable<SourceEvent[]> {
+  const state: LineState = { file, onProblem, lineNo: 1, end: Infinity, done: false };
+  yield* splitLines(bytes, 0, state, false);
+}
+
+/** Read an NDJSON file. */
+export function readNdjsonFile(path: string, onProblem: ProblemSink): AsyncIterable<SourceEvent[]> {
+  return readNdjsonBytes(fileBytes(path), path, onProblem);
+}
+
+/**
+ * Read the lines of `path` that START in the byte range [start, end). A range that begins
+ * mid-line skips to the next line start; the last line is read to its end even past `end`.
+ * Splitting a file at any offsets 0 = o0 < o1 < … < oN = size yields every line exactly once.
+ * Uncompressed files only (byte offsets of a gzip stream mean nothing).
+ */
+export async function* readNdjsonRange(
+  path: string,
+  start: number,
+  end: number,
+  onProblem: ProblemSink,
+  options: NdjsonRangeOptions = {},
+): AsyncIterable<SourceEvent[]> {
+  if (end <= start) return;
+  let lineNo: number | null = 1;
+  if (start > 0) lineNo = options.absoluteLines ? (await countNewlines(path, start - 1)) + 2 : null;
+  const state: LineState = { file: path, onProblem, lineNo, end, done: false };
+  if (start === 0) {
+    yield* splitLines(fileBytes(path), 0, state, false);
+    return;
+  }
+  // Start one byte early: if that byte is '\n', a line starts exactly at `start`.
+  yield* splitLines(fileBytes(path, start - 1), start - 1, state, true);
+}
+
+/** Number of `\n` bytes in the first `limit` bytes of a file. */
+export async function countNewlines(path: string, limit: number): Promise<number> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.allocUnsafe(READ_CHUNK);
+    let count = 0;
+    let pos = 0;
+    while (pos < limit) {
+      const { bytesRead } = await fh.read(buf, 0, Math.min(buf.length, limit - pos), pos);
+      if (bytesRead === 0) break;
+      for (let i = buf.indexOf(10, 0); i !== -1 && i < bytesRead; i = buf.indexOf(10, i + 1)) count++;
+      pos += bytesRead;
+    }
+    return count;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function* splitLines(
+  bytes: AsyncIterable<Buffer>,
+  firstOffset: number,
+  state: LineState,
+  skipToFirstNewline: boolean,
+): AsyncIterable<SourceEvent[]> {
+  let carry: Buffer | null = null;
+  /** Absolute offset of the first byte of `carry` (or of the next chunk when no carry). */
+  let carryOffset = firstOffset;
+  let skipping = skipToFirstNewline;
+  for await (const chunk of bytes) {
+    const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+    const bufOffset = carryOffset;
+    let pos = 0;
+    if (skipping) {
+      const nl = buf.indexOf(10, pos);
+      if (nl === -1) {
+        carry = null;
+        carryOffset = bufOffset + buf.length;
+        continue;
+      }
+      skipping = false;
+      pos = nl + 1;
+    }
+    const batch: SourceEvent[] = [];
+    for (let nl = buf.indexOf(10, pos); nl !== -1; nl = buf.indexOf(10, pos)) {
+      handleLine(buf, pos, nl, bufOffset + pos, state, batch);
+      pos = nl + 1;
+      if (state.done) break;
+    }
+    if (batch.length > 0) yield batch;
+    if (state.done) return;
+    carry = pos < buf.length ? buf.subarray(pos) : null;
+    carryOffset = bufOffset + pos;
+  }
+  if (carry && carry.length > 0 && !skipping) {
+    const batch: SourceEvent[] = [];
+    handleLine(carry, 0, carry.length, carryOffset, state, batch);
+    if (batch.length > 0) yield batch;
+  }
+}
+
+function handleLine(buf: Buffer, s: number, e: number, offset: number, state: LineState, out: SourceEvent[]): void {
+  if (offset >= state.end) {
+    state.done = true;
+    return;
+  }
+  const lineNo = state.lineNo;
+  if (lineNo !== null) state.lineNo = lineNo + 1;
+  if (e > s && buf[e - 1] === 13) e--;
+  if (offset === 0 && e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
+  if (buf[s] !== 123 /* { */) {
+    while (s < e && (buf[s] === 32 || buf[s] === 9 || buf[s] === 13)) s++;
+    if (s === e) return;
+  }
+  const position = lineNo ?? offset;
+  const where = lineNo !== null ? `line ${lineNo}` : `offset ${offset}`;
+  const text = buf.toString('utf8', s, e);
+  let value: unknown;
+  try {
+    value = parseJsonExact(text);
+  } catch (err) {
+    state.onProblem({
+      kind: 'malformed-json',
+      file: state.file,
+      where,
+      message: `${(err as Error).message} (line skipped: ${preview(text)})`,
+      skipped: true,
+    });
+    return;
+  }
+  const bad = valueToEvents(value, state.file, position, out);
+  if (bad) state.onProblem({ kind: 'malformed-json', file: state.file, where, message: bad, skipped: true });
+}
+
+export function preview(text: string, max = 60): string {
+  const t = text.length > max ? `${text.slice(0, max)}…` : text;
+  return JSON.stringify(t);
+}

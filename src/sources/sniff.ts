@@ -1,0 +1,85 @@
+/**
+ * Format sniffing from the first bytes of an input, never from its name.
+ *
+ *   `ElfFile\0`                → evtx
+ *   1F 8B                      → gzip: decompress the head and sniff again
+ *   BOM (EF BB BF / FF FE)     → skipped (UTF-16LE text is re-encoded as UTF-8 when read)
+ *   `<`                        → xml (Windows event XML)
+ *   `[`                        → json (an array, streamed element by element)
+ *   `{` + Elasticsearch keys   → es-search (`took`, `timed_out`, `_shards`, `hits`, `_scroll_id`)
+ *   `{` + first line is JSON   → ndjson
+ *   `{` + a multi-line value   → json (pretty-printed objects one after another, or one document)
+ *   anything else, NUL bytes   → unknown (reported as `unknown-format`, skipped)
+ * An empty or blank input is ndjson with no events.
+ */
+import { parseJsonExact } from '../events/json.js';
+import { gunzipHead, isGzip } from './bytes.js';
+import { JsonValueSplitter } from './json-values.js';
+import type { SourceFormat } from './types.js';
+
+export const SNIFF_BYTES = 64 * 1024;
+export const EVTX_MAGIC = Buffer.from('ElfFile\0', 'latin1');
+
+export type SniffResult =
+  | { format: SourceFormat; gzip: boolean }
+  | { format: null; gzip: boolean; reason: string };
+
+const ES_KEYS = /^\{\s*"(took|timed_out|_shards|hits|_scroll_id|pit_id)"\s*:/;
+
+export function isEvtx(head: Uint8Array): boolean {
+  return head.length >= 8 && EVTX_MAGIC.equals(Buffer.from(head.buffer, head.byteOffset, 8));
+}
+
+/** Sniff the first bytes of an input (`head` may be shorter than SNIFF_BYTES at end of input). */
+export function sniff(head: Buffer): SniffResult {
+  if (isGzip(head)) {
+    const inner = gunzipHead(head);
+    if (isEvtx(inner)) return { format: null, gzip: true, reason: 'gzip-compressed EVTX is not supported: decompress it first' };
+    const r = sniffText(inner);
+    return r.format ? { format: r.format, gzip: true } : { format: null, gzip: true, reason: `gzip: ${r.reason}` };
+  }
+  if (isEvtx(head)) return { format: 'evtx', gzip: false };
+  return sniffText(head);
+}
+
+/** Decoded text of a head: handles the UTF-8 and UTF-16LE byte order marks. */
+export function headText(head: Buffer): string {
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return head.subarray(2).toString('utf16le');
+  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return head.subarray(3).toString('utf8');
+  return head.toString('utf8');
+}
+
+function sniffText(head: Buffer): SniffResult {
+  const text = headText(head);
+  if (text.includes('\u0000')) return { format: null, gzip: false, reason: 'binary data (NUL bytes), not a known format' };
+  const t = text.trimStart();
+  if (t.length === 0) return { format: 'ndjson', gzip: false };
+  const c = t[0];
+  if (c === '<') return { format: 'xml', gzip: false };
+  if (c === '[') return { format: 'json', gzip: false };
+  if (c !== '{') return { format: null, gzip: false, reason: `starts with ${JSON.stringify(t.slice(0, 12))}: not JSON, XML or EVTX` };
+  if (ES_KEYS.test(t)) return { format: 'es-search', gzip: false };
+  return { format: looksLikeNdjson(t) ? 'ndjson' : 'json', gzip: false };
+}
+
+function parsesAlone(line: string): boolean {
+  try {
+    parseJsonExact(line);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function looksLikeNdjson(t: string): boolean {
+  const lines = t.split('\n');
+  const complete = lines.length > 1 ? lines.slice(0, -1) : lines; // the last line of a head may be cut
+  const firstLines = complete.map((l) => l.trim()).filter((l) => l.length > 0);
+  if (firstLines.length === 0) return true; // one long line: NDJSON with a big first event
+  if (parsesAlone(firstLines[0]!)) return true;
+  // The first value spans several lines: pretty-printed JSON.
+  const values = new JsonValueSplitter().push(Buffer.from(t, 'utf8'));
+  if (values.length > 0 && values[0]!.bytes.includes(10)) return false;
+  // A broken first line followed by good ones is still NDJSON.
+  return firstLines.length > 1 && firstLines[1]!.startsWith('{') && parsesAlone(firstLines[1]!);
+}

@@ -1,0 +1,188 @@
+/**
+ * A small, strict, streaming XML tokenizer: enough for Windows event XML, no dependency.
+ *
+ * Feed text with `push`, get tokens as soon as they are complete; an incomplete token at the end
+ * of the text waits for the next push. Handles start/end/empty-element tags, attributes quoted
+ * with `"` or `'`, the five predefined entities and numeric character references, CDATA,
+ * comments, processing instructions and DOCTYPE. Line numbers are tracked for error reports.
+ */
+
+export type XmlToken =
+  | { type: 'open'; name: string; attrs: [string, string][]; selfClosing: boolean; line: number }
+  | { type: 'close'; name: string; line: number }
+  | { type: 'text'; text: string; line: number }
+  | { type: 'error'; message: string; line: number };
+
+/** Text longer than this without any markup is treated as a broken file. */
+const MAX_PENDING = 64 * 1024 * 1024;
+
+const NAMED_ENTITIES: Record<string, string> = { lt: '<', gt: '>', amp: '&', quot: '"', apos: "'" };
+
+/** Decode entity and character references; throws on an unknown or malformed reference. */
+export function decodeEntities(s: string): string {
+  if (s.indexOf('&') === -1) return s;
+  return s.replace(/&([^;&\s]{0,12});?/g, (whole, ref: string) => {
+    if (!whole.endsWith(';')) throw new Error(`bare '&' or unterminated reference ${JSON.stringify(whole)}`);
+    if (ref.startsWith('#x') || ref.startsWith('#X')) return codePoint(ref.slice(2), 16, whole);
+    if (ref.startsWith('#')) return codePoint(ref.slice(1), 10, whole);
+    const named = NAMED_ENTITIES[ref];
+    if (named === undefined) throw new Error(`unknown entity ${whole}`);
+    return named;
+  });
+}
+
+function codePoint(digits: string, radix: number, whole: string): string {
+  const valid = radix === 16 ? /^[0-9a-fA-F]+$/ : /^[0-9]+$/;
+  const n = valid.test(digits) ? parseInt(digits, radix) : NaN;
+  if (!Number.isFinite(n) || n > 0x10ffff) throw new Error(`bad character reference ${whole}`);
+  return String.fromCodePoint(n);
+}
+
+function countNewlines(s: string, from: number, to: number): number {
+  let n = 0;
+  for (let i = s.indexOf('\n', from); i !== -1 && i < to; i = s.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+export class XmlTokenizer {
+  private buf = '';
+  private line = 1;
+
+  /** Append text; returns every token completed so far. */
+  push(text: string): XmlToken[] {
+    this.buf = this.buf.length === 0 ? text : this.buf + text;
+    return this.drain(false);
+  }
+
+  /** End of input: flush trailing text, report an unfinished construct. */
+  end(): XmlToken[] {
+    return this.drain(true);
+  }
+
+  private drain(final: boolean): XmlToken[] {
+    const out: XmlToken[] = [];
+    const s = this.buf;
+    let pos = 0;
+    while (pos < s.length) {
+      const lt = s.indexOf('<', pos);
+      if (lt !== pos) {
+        const stop = lt === -1 ? s.length : lt;
+        if (lt === -1 && !final) break; // the text may go on in the next chunk
+        out.push(this.textToken(s.slice(pos, stop)));
+        this.line += countNewlines(s, pos, stop);
+        pos = stop;
+        continue;
+      }
+      const consumed = this.markup(s, pos, out);
+      if (consumed === 0) {
+        if (final) out.push({ type: 'error', message: 'input ends inside markup', line: this.line });
+        if (final) pos = s.length;
+        break;
+      }
+      this.line += countNewlines(s, pos, pos + consumed);
+      pos += consumed;
+    }
+    this.buf = pos === s.length ? '' : s.slice(pos);
+    if (this.buf.length > MAX_PENDING) {
+      out.push({ type: 'error', message: `over ${MAX_PENDING} characters without complete markup`, line: this.line });
+      this.buf = '';
+    }
+    return out;
+  }
+
+  private textToken(raw: string): XmlToken {
+    try {
+      return { type: 'text', text: decodeEntities(raw), line: this.line };
+    } catch (e) {
+      return { type: 'error', message: (e as Error).message, line: this.line };
+    }
+  }
+
+  /** Tokenize the markup at s[pos] === '<'; returns characters consumed, 0 if incomplete. */
+  private markup(s: string, pos: number, out: XmlToken[]): number {
+    const line = this.line;
+    if (s.startsWith('<!--', pos)) {
+      const e = s.indexOf('-->', pos + 4);
+      return e === -1 ? 0 : e + 3 - pos;
+    }
+    if (s.startsWith('<![CDATA[', pos)) {
+      const e = s.indexOf(']]>', pos + 9);
+      if (e === -1) return 0;
+      out.push({ type: 'text', text: s.slice(pos + 9, e), line });
+      return e + 3 - pos;
+    }
+    if (s.startsWith('<?', pos)) {
+      const e = s.indexOf('?>', pos + 2);
+      return e === -1 ? 0 : e + 2 - pos;
+    }
+    if (s.startsWith('<!', pos)) {
+      if (s.length - pos < 9) return 0; // could still become <![CDATA[ or <!--
+      // DOCTYPE (with an optional internal subset in [ ]).
+      const bracket = s.indexOf('[', pos);
+      const gt = s.indexOf('>', pos);
+      if (gt === -1) return 0;
+      if (bracket !== -1 && bracket < gt) {
+        const e = s.indexOf(']>', bracket);
+        return e === -1 ? 0 : e + 2 - pos;
+      }
+      return gt + 1 - pos;
+    }
+    // A tag: find its '>' outside quotes.
+    let quote = 0;
+    let gt = -1;
+    for (let i = pos + 1; i < s.length; i++) {
+      const c = s.charCodeAt(i);
+      if (quote) {
+        if (c === quote) quote = 0;
+      } else if (c === 34 || c === 39) quote = c;
+      else if (c === 62) {
+        gt = i;
+        break;
+      } else if (c === 60) {
+        out.push({ type: 'error', message: "'<' inside a tag", line });
+        return i - pos;
+      }
+    }
+    if (gt === -1) return 0;
+    const body = s.slice(pos + 1, gt);
+    out.push(parseTag(body, line));
+    return gt + 1 - pos;
+  }
+}
+
+const NAME_RE = /^[A-Za-z_:][-A-Za-z0-9_:.]*/;
+const ATTR_RE = /\s*([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
+
+function parseTag(body: string, line: number): XmlToken {
+  if (body.startsWith('/')) {
+    const name = body.slice(1).trim();
+    if (!NAME_RE.test(name) || NAME_RE.exec(name)![0] !== name) return { type: 'error', message: `bad end tag </${body.slice(1)}>`, line };
+    return { type: 'close', name, line };
+  }
+  const selfClosing = body.endsWith('/');
+  const inner = selfClosing ? body.slice(0, -1) : body;
+  const m = NAME_RE.exec(inner);
+  if (!m) return { type: 'error', message: `bad tag <${preview(body)}>`, line };
+  const name = m[0];
+  const attrs: [string, string][] = [];
+  let i = name.length;
+  while (i < inner.length) {
+    if (/^\s*$/.test(inner.slice(i))) break;
+    ATTR_RE.lastIndex = i;
+    const a = /\s/.test(inner[i]!) ? ATTR_RE.exec(inner) : null;
+    if (!a) {
+      return { type: 'error', message: `bad attribute syntax in <${preview(body)}>`, line };
+    }
+    try {
+      attrs.push([a[1]!, decodeEntities(a[2] ?? a[3] ?? '')]);
+    } catch (e) {
+      return { type: 'error', message: `${(e as Error).message} in attribute ${a[1]}`, line };
+    }
+    i = ATTR_RE.lastIndex;
+  }
+  return { type: 'open', name, attrs, selfClosing, line };
+}
+
+function preview(s: string): string {
+  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+}

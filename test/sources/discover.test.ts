@@ -1,0 +1,109 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { gzipSync } from 'node:zlib';
+import { discoverInputs, readByteStream, readInput, readInputs, ProblemCounter } from '../../src/sources/index.js';
+import { sniff } from '../../src/sources/sniff.js';
+import type { SourceProblem } from '../../src/sources/types.js';
+import { sharedOrSkip } from '../helpers/shared.js';
+import { collect, tempDir } from './util.js';
+
+const XML = `<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><EventID>4688</EventID><Computer>h</Computer></System><EventData><Data Name="NewProcessName">C:\\x.exe</Data></EventData></Event>`;
+
+test('sniffing looks at content, not names', () => {
+  const s = (text: string | Buffer) => sniff(typeof text === 'string' ? Buffer.from(text) : text);
+  assert.deepEqual(s('{"a":1}\n{"a":2}\n'), { format: 'ndjson', gzip: false });
+  assert.deepEqual(s('{\n  "a": 1\n}\n{\n  "a": 2\n}\n'), { format: 'json', gzip: false });
+  assert.deepEqual(s('{ "Event": {\n "a": 1 } }\n'), { format: 'json', gzip: false });
+  assert.deepEqual(s('{"a":1\n{"a":2}\n'), { format: 'ndjson', gzip: false }, 'a broken first line does not turn NDJSON into JSON');
+  assert.deepEqual(s('  [ {"a":1} ]'), { format: 'json', gzip: false });
+  assert.deepEqual(s('{\n  "took": 3, "hits": {"hits": []}}'), { format: 'es-search', gzip: false });
+  assert.deepEqual(s(`\ufeff${XML}`), { format: 'xml', gzip: false });
+  assert.deepEqual(s(Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(XML, 'utf16le')])), { format: 'xml', gzip: false });
+  assert.deepEqual(s(Buffer.from('ElfFile\0rest')), { format: 'evtx', gzip: false });
+  assert.deepEqual(s(gzipSync('{"a":1}\n')), { format: 'ndjson', gzip: true });
+  assert.deepEqual(s(''), { format: 'ndjson', gzip: false });
+  assert.equal(s('id: 1\ntitle: x\n').format, null);
+  assert.equal(s(Buffer.from([1, 2, 0, 4])).format, null);
+});
+
+test('directories: recursive, every format sniffed, unknown and unreadable inputs reported', async () => {
+  const t = tempDir();
+  try {
+    mkdirSync(join(t.dir, 'sub', 'deeper'), { recursive: true });
+    t.file('a.log', '{"n":1}\n{"n":2}\n');
+    t.file('sub/b.txt', JSON.stringify([{ n: 3 }, { n: 4 }], null, 2));
+    t.file('sub/deeper/c.gz', gzipSync(JSON.stringify({ n: 5 }, null, 1) + '\n' + JSON.stringify({ n: 6 }, null, 1)));
+    t.file('sub/d.dat', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(XML + '\r\n' + XML, 'utf16le')]));
+    t.file('sub/e.ndjson.gz', gzipSync('{"n":7}\n{"n":8\n{"n":9}\n'));
+    t.file('rule.yml', 'title: not events\n');
+    const problems: SourceProblem[] = [];
+    const inputs = await discoverInputs([t.dir, join(t.dir, 'missing.json')], (p) => problems.push(p));
+    assert.deepEqual(
+      inputs.map((i) => [i.path.slice(t.dir.length + 1), i.format, i.gzip]),
+      [
+        ['a.log', 'ndjson', false],
+        ['sub/b.txt', 'json', false],
+        ['sub/d.dat', 'xml', false],
+        ['sub/deeper/c.gz', 'json', true],
+        ['sub/e.ndjson.gz', 'ndjson', true],
+      ],
+    );
+    assert.deepEqual(problems.map((p) => [p.kind, p.file.slice(t.dir.length + 1)]), [
+      ['unknown-format', 'rule.yml'],
+      ['unreadable-file', 'missing.json'],
+    ]);
+    const counter = new ProblemCounter({ quiet: true });
+    const events = [];
+    for await (const batch of readInputs([t.dir], counter.sink)) events.push(...batch);
+    const ns = events.map((e) => e.event.n ?? 'xml');
+    assert.deepEqual(ns, [1, 2, 3, 4, 'xml', 'xml', 5, 6, 7, 9]);
+    assert.deepEqual(counter.counts, { 'unknown-format': 1, 'malformed-json': 1 });
+    assert.equal(counter.total(), 2);
+    const gzProblem = counter.first.find((p) => p.kind === 'malformed-json')!;
+    assert.equal(gzProblem.where, 'line 2');
+    assert.ok(gzProblem.file.endsWith('e.ndjson.gz'));
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('a corrupt gzip file is reported, the events before the damage are kept', async () => {
+  const t = tempDir();
+  try {
+    const lines = Array.from({ length: 2000 }, (_, i) => JSON.stringify({ i, pad: `${i}`.repeat(20) })).join('\n');
+    const gz = gzipSync(lines);
+    const f = t.file('cut.gz', gz.subarray(0, Math.floor(gz.length * 0.6)));
+    const counter = new ProblemCounter({ quiet: true });
+    const [input] = await discoverInputs([f], counter.sink);
+    const { events, problems } = await collect((sink) => readInput(input!, sink));
+    assert.ok(events.length > 0 && events.length < 2000, `kept ${events.length}`);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!.message, /unexpected end of file/i);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('streams of unknown format (as stdin is read) are sniffed', async () => {
+  const gz = gzipSync('{"a":1}\n{"a":2}\n');
+  const { events } = await collect((sink) => readByteStream(Readable.from([gz.subarray(0, 5), gz.subarray(5)]), '-', sink));
+  assert.deepEqual(events.map((e) => e.event.a), [1, 2]);
+  const { events: none, problems } = await collect((sink) => readByteStream(Readable.from([Buffer.from('hello')]), '-', sink));
+  assert.equal(none.length, 0);
+  assert.equal(problems[0]!.kind, 'unknown-format');
+});
+
+test('../shared regression_data: evtx_dump JSON files read as concatenated objects', async (t) => {
+  const dir = sharedOrSkip(t, 'conformance', 'sigma', 'regression_data', 'rules', 'windows', 'file', 'file_event', 'file_event_win_hktl_netexec_file_indicators');
+  if (!dir) return;
+  const counter = new ProblemCounter({ quiet: true });
+  const inputs = (await discoverInputs([dir], counter.sink)).filter((i) => i.format === 'json');
+  assert.equal(inputs.length, 1);
+  const { events, problems } = await collect((sink) => readInput(inputs[0]!, sink));
+  assert.deepEqual(problems, []);
+  assert.equal(events.length, 7);
+  assert.ok(events.every((e) => (e.event.Event as { System: { EventID: number } }).System.EventID === 11));
+});

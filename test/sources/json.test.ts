@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { readJsonValues } from '../../src/sources/json-values.js';
+import { fileBytes } from '../../src/sources/bytes.js';
+import { sharedOrSkip } from '../helpers/shared.js';
+import { collect, pieces } from './util.js';
+
+const read = (text: string, size = 5) => collect((sink) => readJsonValues(pieces(text, size), 'f.json', sink));
+
+test('JSON array: elements streamed, strings with brackets/escapes do not confuse the splitter', async () => {
+  const text = '\ufeff[\n {"a": "x]}\\"{["},\n {"a": [1, {"b": 2}]},\n{"a":3} ]\n';
+  for (const size of [1, 3, 64]) {
+    const { events, problems } = await read(text, size);
+    assert.deepEqual(problems, []);
+    assert.deepEqual(events.map((e) => e.event.a), ['x]}"{[', [1, { b: 2 }], 3]);
+    assert.deepEqual(events.map((e) => e.position), [1, 2, 3]);
+  }
+});
+
+test('concatenated pretty-printed objects (evtx_dump style) and a single document', async () => {
+  const a = JSON.stringify({ Event: { System: { EventID: 1 } } }, null, 2);
+  const b = JSON.stringify({ Event: { System: { EventID: 2 } } }, null, 2);
+  const { events } = await read(`${a}\n${b}\n`);
+  assert.deepEqual(events.map((e) => (e.event.Event as { System: { EventID: number } }).System.EventID), [1, 2]);
+  const single = await read(a);
+  assert.equal(single.events.length, 1);
+});
+
+test('a malformed element is reported with element and line, the next ones are kept', async () => {
+  const text = '[\n{"a":1},\n{"a": tru},\n"str",\n{"a":2}\n]';
+  const { events, problems } = await read(text, 4);
+  assert.deepEqual(events.map((e) => e.event.a), [1, 2]);
+  assert.deepEqual(problems.map((p) => [p.kind, p.where]), [
+    ['malformed-json', 'element 2 (line 3)'],
+    ['malformed-json', 'element 3 (line 4)'],
+  ]);
+});
+
+test('truncated input: the unfinished value is reported as truncated', async () => {
+  const { events, problems } = await read('{"a":1}\n{"a":2,\n"b":');
+  assert.equal(events.length, 1);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!.message, /truncated/);
+  assert.equal(problems[0]!.where, 'element 2 (line 2)');
+});
+
+test('Elasticsearch _search response and array of hits yield _source', async () => {
+  const resp = JSON.stringify({ took: 1, timed_out: false, hits: { hits: [{ _index: 'a', _id: 'x', _source: { k: 1 } }, { _index: 'a', _id: 'y', _source: { k: 2 } }] } }, null, 2);
+  const { events } = await read(resp, 7);
+  assert.deepEqual(events.map((e) => e.event), [{ k: 1 }, { k: 2 }]);
+  const arr = JSON.stringify([{ _index: 'a', _id: 'x', _source: { k: 3 } }]);
+  assert.deepEqual((await read(arr)).events.map((e) => e.event), [{ k: 3 }]);
+});
+
+test('endgame test_data.json: all 102 events, FILETIME timestamps exact', async (t) => {
+  const f = sharedOrSkip(t, 'conformance', 'eql', 'endgame', 'test_data.json');
+  if (!f) return;
+  const { events, problems } = await collect((sink) => readJsonValues(fileBytes(f), f, sink));
+  assert.deepEqual(problems, []);
+  const expected = JSON.parse(readFileSync(f, 'utf8')) as { serial_event_id: number }[];
+  assert.equal(events.length, expected.length);
+  assert.deepEqual(events.map((e) => e.event.serial_event_id), expected.map((e) => e.serial_event_id));
+  const big = events.find((e) => typeof e.event.timestamp === 'bigint');
+  assert.ok(big, 'FILETIME values above 2^53 stay bigint');
+});

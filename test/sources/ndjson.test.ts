@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { statSync } from 'node:fs';
+import { join } from 'node:path';
+import { readNdjsonBytes, readNdjsonFile, readNdjsonRange } from '../../src/sources/ndjson.js';
+import { sharedOrSkip } from '../helpers/shared.js';
+import { collect, pieces, tempDir } from './util.js';
+
+test('NDJSON: good lines around malformed ones are kept, bad ones reported with file:line', async () => {
+  const t = tempDir();
+  try {
+    const f = t.file('a.ndjson', '{"a":1}\n{"a":2\n\n   \n{"a":3}\nnot json\n42\n{"a":4}');
+    const { events, problems } = await collect((sink) => readNdjsonFile(f, sink));
+    assert.deepEqual(events.map((e) => e.event.a), [1, 3, 4]);
+    assert.deepEqual(events.map((e) => e.position), [1, 5, 8]);
+    assert.deepEqual(
+      problems.map((p) => [p.kind, p.file, p.where, p.skipped]),
+      [
+        ['malformed-json', f, 'line 2', true],
+        ['malformed-json', f, 'line 6', true],
+        ['malformed-json', f, 'line 7', true],
+      ],
+    );
+    assert.match(problems[2]!.message, /expected a JSON object/);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('NDJSON: CRLF, UTF-8 BOM, 64-bit integers exact, lines split across chunks', async () => {
+  const text = '\ufeff{"t":131485996510000001,"s":"é✓"}\r\n{"t":2}\r\n';
+  for (const size of [1, 2, 3, 7, 1000]) {
+    const { events, problems } = await collect((sink) => readNdjsonBytes(pieces(text, size), 'x', sink));
+    assert.deepEqual(problems, [], `chunk size ${size}`);
+    assert.equal(events.length, 2);
+    assert.equal(events[0]!.event.t, 131485996510000001n);
+    assert.equal(events[0]!.event.s, 'é✓');
+    assert.equal(events[1]!.event.t, 2);
+  }
+});
+
+test('NDJSON: Elasticsearch hits and elasticdump lines yield _source, index/id kept aside', async () => {
+  const text = [
+    JSON.stringify({ _index: 'logs-1', _id: 'abc', _source: { process: { pid: 4 } } }),
+    JSON.stringify({ took: 3, hits: { total: 2, hits: [{ _index: 'i', _id: 1, _source: { n: 1 } }, { _index: 'i', _id: 2, _source: { n: 2 } }] } }),
+  ].join('\n');
+  const { events, problems } = await collect((sink) => readNdjsonBytes(pieces(text, 64), 'es', sink));
+  assert.deepEqual(problems, []);
+  assert.deepEqual(events.map((e) => e.event), [{ process: { pid: 4 } }, { n: 1 }, { n: 2 }]);
+  assert.deepEqual((events[0] as { hit?: unknown }).hit, { index: 'logs-1', id: 'abc' });
+  assert.deepEqual((events[2] as { hit?: unknown }).hit, { index: 'i', id: '2' });
+});
+
+test('NDJSON ranges: any split yields every line exactly once, with absolute line numbers on request', async () => {
+  const t = tempDir();
+  try {
+    const lines: string[] = [];
+    for (let i = 1; i <= 500; i++) lines.push(JSON.stringify({ i, pad: 'x'.repeat(i % 37) }));
+    lines.splice(100, 0, '{broken'); // line 101 is malformed
+    const f = t.file('r.ndjson', lines.join('\r\n') + '\n');
+    const size = statSync(f).size;
+    for (const parts of [1, 2, 3, 7, 64]) {
+      const cuts = [0];
+      for (let k = 1; k < parts; k++) cuts.push(Math.floor((size * k) / parts) + (k % 3)); // land mid-line and on line starts
+      cuts.push(size);
+      const seen: number[] = [];
+      const where: string[] = [];
+      for (let k = 0; k < parts; k++) {
+        const { events, problems } = await collect((sink) => readNdjsonRange(f, cuts[k]!, cuts[k + 1]!, sink, { absoluteLines: true }));
+        for (const e of events) {
+          seen.push(e.event.i as number);
+          const expectedLine = (e.event.i as number) + ((e.event.i as number) > 100 ? 1 : 0);
+          assert.equal(e.position, expectedLine, `parts ${parts}: line number of i=${e.event.i}`);
+        }
+        where.push(...problems.map((p) => p.where!));
+      }
+      assert.deepEqual(seen, Array.from({ length: 500 }, (_, i) => i + 1), `parts ${parts}`);
+      assert.deepEqual(where, ['line 101'], `parts ${parts}`);
+    }
+    // Without absoluteLines, a range not starting at 0 reports byte offsets.
+    const start = lines[0]!.length + 2;
+    const { events } = await collect((sink) => readNdjsonRange(f, start, start + 1, sink));
+    assert.equal(events.length, 1);
+    assert.equal(events[0]!.event.i, 2);
+    assert.equal(events[0]!.position, start);
+  } finally {
+    t.cleanup();
+  }
+});
+
+test('NDJSON: the ecs-derived files of ../shared parse without problems', async (t) => {
+  const dir = sharedOrSkip(t, 'datasets', 'ecs-derived');
+  if (!dir) return;
+  for (const name of ['POS_psexesvc_remote_copy.defend.ndjson', 'POS_psexesvc_remote_copy.winlogbeat.ndjson']) {
+    const f = join(dir, name);
+    const { events, problems } = await collect((sink) => readNdjsonFile(f, sink));
+    assert.deepEqual(problems, []);
+    assert.ok(events.length > 0);
+    assert.ok(events.every((e) => typeof e.event['@timestamp'] === 'string'));
+  }
+});
