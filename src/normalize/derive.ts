@@ -1,0 +1,107 @@
+/**
+ * Fields computed from other fields: the named multi-field derivations tables ask for, and the
+ * common ones every ECS event gets when missing (process/file names, extensions, args).
+ */
+import { getField } from '../events/field.js';
+import { decodeAccessList } from './access.js';
+import type { DeriveName } from './tables/types.js';
+import { isBlank, joinWindowsPath, setPath, splitCommandLine, splitWindowsPath, stripNtPrefix, text, type Obj } from './util.js';
+
+type Derivation = (out: Obj, data: Obj) => void;
+
+/** winlog.event_data is shared with the source event; copy it before adding to it. */
+function ownEventData(out: Obj, data: Obj): Obj {
+  const winlog = out['winlog'] as Obj;
+  if (winlog['event_data'] === data) winlog['event_data'] = { ...data };
+  return winlog['event_data'] as Obj;
+}
+
+export const DERIVATIONS: Record<DeriveName, Derivation> = {
+  /** 5140/5145: `\??\C:\Windows` + `PSEXESVC.exe` → file.path `C:\Windows\PSEXESVC.exe`. */
+  sharePath(out, data) {
+    const local = text(data['ShareLocalPath']);
+    if (local === undefined || isBlank(local)) return;
+    const dir = stripNtPrefix(local.trim());
+    const rel = text(data['RelativeTargetName']);
+    if (rel === undefined || isBlank(rel)) setPath(out, ['file', 'directory'], dir);
+    else setPath(out, ['file', 'path'], joinWindowsPath(dir, rel.trim()));
+  },
+  /** Keep AccessList raw; add the decoded names as winlog.event_data.AccessListDescription. */
+  accessList(out, data) {
+    const list = text(data['AccessList']);
+    if (list === undefined || isBlank(list)) return;
+    const decoded = decodeAccessList(list);
+    if (decoded.length > 0) ownEventData(out, data)['AccessListDescription'] = decoded;
+  },
+  /** 4656/4663: ObjectName is a file path for ObjectType File, a registry path for Key. */
+  objectName(out, data) {
+    const name = text(data['ObjectName']);
+    if (name === undefined || isBlank(name)) return;
+    const type = text(data['ObjectType']);
+    if (type === 'Key') setPath(out, ['registry', 'path'], name);
+    else if (type === undefined || type === 'File') setPath(out, ['file', 'path'], stripNtPrefix(name));
+  },
+  /** Sysmon 13: TargetObject ends with the value name. */
+  registryValue(out, data) {
+    const p = text(data['TargetObject']);
+    if (p === undefined) return;
+    const cut = p.lastIndexOf('\\');
+    if (cut < 0) return;
+    setPath(out, ['registry', 'value'], p.slice(cut + 1));
+    const first = p.indexOf('\\');
+    if (first >= 0 && first < cut) setPath(out, ['registry', 'key'], p.slice(first + 1, cut));
+  },
+};
+
+const P_EXE = ['process', 'executable'];
+const P_NAME = ['process', 'name'];
+const PP_EXE = ['process', 'parent', 'executable'];
+const PP_NAME = ['process', 'parent', 'name'];
+const T_EXE = ['Target', 'process', 'executable'];
+const T_NAME = ['Target', 'process', 'name'];
+const P_CMD = ['process', 'command_line'];
+const P_ARGS = ['process', 'args'];
+const PP_CMD = ['process', 'parent', 'command_line'];
+const PP_ARGS = ['process', 'parent', 'args'];
+const F_PATH = ['file', 'path'];
+const F_NAME = ['file', 'name'];
+const F_DIR = ['file', 'directory'];
+const F_EXT = ['file', 'extension'];
+
+function missing(ev: Obj, path: string[]): boolean {
+  const v = getField(ev, path);
+  return v === undefined || v === null;
+}
+
+function nameFrom(ev: Obj, from: string[], to: string[]): void {
+  const exe = getField(ev, from);
+  if (typeof exe !== 'string' || exe === '' || !missing(ev, to)) return;
+  const name = splitWindowsPath(exe).name;
+  if (name !== '') setPath(ev, to, name);
+}
+
+function argsFrom(ev: Obj, from: string[], to: string[]): void {
+  const cmd = getField(ev, from);
+  if (typeof cmd !== 'string' || cmd === '' || !missing(ev, to)) return;
+  const args = splitCommandLine(cmd);
+  setPath(ev, to, args);
+  setPath(ev, [...to.slice(0, -1), 'args_count'], args.length);
+}
+
+/** Fill the ECS fields Elastic's pipelines compute from others, where they are missing. */
+export function deriveCommon(ev: Obj): void {
+  if (ev['process'] !== undefined || 'process.executable' in ev) {
+    nameFrom(ev, P_EXE, P_NAME);
+    nameFrom(ev, PP_EXE, PP_NAME);
+    argsFrom(ev, P_CMD, P_ARGS);
+    argsFrom(ev, PP_CMD, PP_ARGS);
+  }
+  if (ev['Target'] !== undefined) nameFrom(ev, T_EXE, T_NAME);
+  const path = getField(ev, F_PATH);
+  if (typeof path === 'string' && path.length > 0) {
+    const parts = splitWindowsPath(path);
+    if (missing(ev, F_NAME)) setPath(ev, F_NAME, parts.name);
+    if (parts.directory !== undefined && missing(ev, F_DIR)) setPath(ev, F_DIR, parts.directory);
+    if (parts.extension !== undefined && missing(ev, F_EXT)) setPath(ev, F_EXT, parts.extension);
+  }
+}

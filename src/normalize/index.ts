@@ -1,0 +1,165 @@
+/**
+ * Normalization: one rule runs on every source.
+ *
+ * Each event is recognised by flavour and offers two views, built lazily and cached per event
+ * (a WeakMap keyed by the event object, so views die with their event):
+ * - the ECS view, which EQL rules read (Elastic field names, nested);
+ * - the native view, which Sigma rules read (Windows field names, flat).
+ * Mapping tables live in `tables/`; docs/normalization.md describes them for users.
+ */
+import type { Event } from '../events/field.js';
+import { getField } from '../events/field.js';
+import { parseTimestamp, type Instant } from '../events/timestamp.js';
+import { completeEcs, completeWinlogbeat, ecsNative, winlogbeatNative } from './ecs.js';
+import { endgameTime, endgameToEcs } from './endgame.js';
+import { detectFlavour as detect, type Flavour } from './flavour.js';
+import { isObj, text } from './util.js';
+import { fromEvtx, fromFlat, fromWinlogbeat, recordTime, recordToEcs, recordToNative, type WinRecord } from './windows.js';
+
+export type { Flavour } from './flavour.js';
+export type { Event } from '../events/field.js';
+export { sysmonEquivalent } from './ecs.js';
+export { decodeAccessList, ACCESS_CODES, LOGON_TYPES } from './access.js';
+export { splitCommandLine } from './util.js';
+
+interface Views {
+  flavour: Flavour;
+  record?: WinRecord;
+  ecs?: Event;
+  native?: Event;
+  /** undefined: not computed yet; null: the event has no recognisable time. */
+  time?: Instant | null;
+}
+
+const cache = new WeakMap<object, Views>();
+
+function views(ev: Event): Views {
+  let v = cache.get(ev);
+  if (!v) {
+    v = { flavour: detect(ev) };
+    cache.set(ev, v);
+  }
+  return v;
+}
+
+function windowsRecord(ev: Event, v: Views): WinRecord | undefined {
+  if (v.record) return v.record;
+  switch (v.flavour) {
+    case 'evtx':
+      return (v.record = fromEvtx(ev));
+    case 'flat':
+      return (v.record = fromFlat(ev));
+    case 'winlogbeat':
+      return (v.record = fromWinlogbeat(ev));
+    default:
+      return undefined;
+  }
+}
+
+/** Which shape the event has (cached). */
+export function detectFlavour(ev: Event): Flavour {
+  return views(ev).flavour;
+}
+
+/**
+ * ECS view: ECS field names, nested objects. For events already in ECS (Elastic Defend,
+ * Winlogbeat 7+, other ECS) it is the same object, completed in place with the fields Elastic's
+ * pipelines would have set (host.id, host.os.type, process.name, file.extension…).
+ */
+export function toEcs(ev: Event): Event {
+  const v = views(ev);
+  if (v.ecs) return v.ecs;
+  switch (v.flavour) {
+    case 'evtx':
+    case 'flat':
+      v.ecs = recordToEcs(windowsRecord(ev, v)!, eventTime(ev));
+      break;
+    case 'winlogbeat':
+      v.ecs = completeWinlogbeat(ev);
+      break;
+    case 'endgame':
+      v.ecs = endgameToEcs(ev, eventTime(ev));
+      break;
+    case 'elastic-defend':
+    case 'ecs':
+      v.ecs = completeEcs(ev);
+      break;
+    default:
+      v.ecs = ev;
+  }
+  return v.ecs;
+}
+
+/**
+ * Native view: the Windows field names Sigma rules use (EventID, Channel, Provider_Name, Computer,
+ * Image, TargetFilename, CommandLine, …), flat. ECS-only events get the EventID/Channel of their
+ * Sysmon equivalent (process start → 1, file creation → 11, …).
+ */
+export function toNative(ev: Event): Event {
+  const v = views(ev);
+  if (v.native) return v.native;
+  switch (v.flavour) {
+    case 'evtx':
+      v.native = recordToNative(windowsRecord(ev, v)!);
+      break;
+    case 'flat':
+      v.native = flatNative(ev, windowsRecord(ev, v)!);
+      break;
+    case 'winlogbeat': {
+      const rec = windowsRecord(ev, v)!;
+      v.native = isObj(ev['winlog']) ? winlogbeatNative(toEcs(ev), rec) : recordToNative(rec);
+      break;
+    }
+    case 'elastic-defend':
+    case 'ecs':
+      v.native = ecsNative(toEcs(ev));
+      break;
+    default:
+      v.native = ev;
+  }
+  return v.native;
+}
+
+/** Flat events already use native names: add the missing standard ones, EventID as a number. */
+function flatNative(ev: Event, rec: WinRecord): Event {
+  const out: Event = { ...ev };
+  if (rec.eventId !== undefined) out['EventID'] = rec.eventId;
+  if (rec.provider !== undefined && out['Provider_Name'] === undefined) out['Provider_Name'] = rec.provider;
+  if (rec.computer !== undefined && out['Computer'] === undefined) out['Computer'] = rec.computer;
+  if (rec.recordId !== undefined && out['EventRecordID'] === undefined) out['EventRecordID'] = rec.recordId;
+  return out;
+}
+
+/** Event time, exact, from whichever field the flavour uses (cached). */
+export function eventTime(ev: Event): Instant | null {
+  const v = views(ev);
+  if (v.time !== undefined) return v.time;
+  let t: Instant | null;
+  switch (v.flavour) {
+    case 'evtx':
+    case 'flat':
+      t = recordTime(windowsRecord(ev, v)!);
+      break;
+    case 'winlogbeat':
+      t = parseTimestamp(getField(ev, ['@timestamp'])) ?? recordTime(windowsRecord(ev, v)!);
+      break;
+    case 'endgame':
+      t = endgameTime(ev);
+      break;
+    default:
+      t = parseTimestamp(getField(ev, ['@timestamp'])) ?? parseTimestamp(getField(ev, ['timestamp']));
+  }
+  v.time = t;
+  return t;
+}
+
+/**
+ * The host identity sequences join on: the ECS view's host.id. Events without a host.id of their
+ * own get the lower-cased computer name (Computer / winlog.computer_name / Hostname / host.name,
+ * usually an FQDN for Windows logs), so every shape of one host's logs joins with the others.
+ */
+export function eventHost(ev: Event): string | null {
+  const id = getField(toEcs(ev), ['host', 'id']);
+  const s = text(id);
+  return s === undefined || s === '' ? null : s;
+}

@@ -1,0 +1,193 @@
+/** Small helpers shared by the normalizers: nested writes, value conversions, Windows paths. */
+import type { Event } from '../events/field.js';
+
+export type Obj = Record<string, unknown>;
+
+export function isObj(v: unknown): v is Obj {
+  return v !== null && typeof v === 'object' && !Array.isArray(v);
+}
+
+/** Set `path` (pre-split) in `target`, creating intermediate objects. Never overwrites a non-object. */
+export function setPath(target: Obj, path: readonly string[], value: unknown): void {
+  let cur = target;
+  const last = path.length - 1;
+  for (let i = 0; i < last; i++) {
+    const k = path[i]!;
+    let next = cur[k];
+    if (!isObj(next)) {
+      if (next !== undefined) return; // a scalar is in the way: keep it
+      next = {};
+      cur[k] = next;
+    }
+    cur = next as Obj;
+  }
+  cur[path[last]!] = value;
+}
+
+/** Read a pre-split nested path (no dotted-key fallback: used on objects we built). */
+export function getPath(src: unknown, path: readonly string[]): unknown {
+  let cur = src;
+  for (const k of path) {
+    if (!isObj(cur)) return undefined;
+    cur = cur[k];
+  }
+  return cur;
+}
+
+/** Copy into `target` every leaf of `extra` that `target` lacks (deep, never overwriting). */
+export function mergeMissing(target: Obj, extra: Obj): void {
+  for (const k in extra) {
+    const v = extra[k];
+    const have = target[k];
+    if (have === undefined || have === null) target[k] = v;
+    else if (isObj(have) && isObj(v)) mergeMissing(have, v);
+  }
+}
+
+/** Text of a value as logged: strings as-is, numbers/bigints as decimal, `#text` of XML-ish nodes. */
+export function text(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'boolean') return v ? 'true' : 'false';
+  if (isObj(v) && '#text' in v) return text(v['#text']);
+  return undefined;
+}
+
+/** Values Windows uses for "nothing here". */
+export function isBlank(v: unknown): boolean {
+  return v === undefined || v === null || v === '' || v === '-';
+}
+
+/** Integer from a number, decimal text or `0x` hex text (Security log pids are hex). */
+export function toInt(v: unknown): number | undefined {
+  if (typeof v === 'number') return Number.isFinite(v) ? v : undefined;
+  if (typeof v === 'bigint') return Number(v);
+  const s = text(v);
+  if (s === undefined) return undefined;
+  const t = s.trim();
+  if (/^-?\d+$/.test(t)) return Number(t);
+  if (/^0x[0-9a-f]+$/i.test(t)) return Number.parseInt(t.slice(2), 16);
+  return undefined;
+}
+
+export function toBool(v: unknown): boolean | undefined {
+  if (typeof v === 'boolean') return v;
+  const s = text(v)?.trim().toLowerCase();
+  if (s === 'true' || s === '1') return true;
+  if (s === 'false' || s === '0') return false;
+  return undefined;
+}
+
+/** `C:\Windows\PSEXESVC.exe` → name, directory, lower-case extension (without the dot). */
+export function splitWindowsPath(path: string): { name: string; directory?: string; extension?: string } {
+  const cut = Math.max(path.lastIndexOf('\\'), path.lastIndexOf('/'));
+  const name = cut >= 0 ? path.slice(cut + 1) : path;
+  const dot = name.lastIndexOf('.');
+  const out: { name: string; directory?: string; extension?: string } = { name };
+  if (cut >= 0) out.directory = path.slice(0, cut);
+  if (dot > 0 && dot < name.length - 1) out.extension = name.slice(dot + 1).toLowerCase();
+  return out;
+}
+
+/** Strip NT object-manager prefixes: `\??\C:\x` → `C:\x`, `\\?\C:\x` → `C:\x`. */
+export function stripNtPrefix(path: string): string {
+  if (path.startsWith('\\??\\') || path.startsWith('\\\\?\\')) return path.slice(4);
+  return path;
+}
+
+/** Join two Windows path parts with exactly one backslash. */
+export function joinWindowsPath(dir: string, rel: string): string {
+  if (dir === '') return rel;
+  if (rel === '') return dir;
+  const d = dir.replace(/[\\/]+$/, '');
+  const r = rel.replace(/^[\\/]+/, '');
+  return r === '' ? d : `${d}\\${r}`;
+}
+
+/** Expand the environment variables services use: %SystemRoot%/%windir% → C:\Windows (case-insensitive). */
+export function expandWindowsEnv(path: string): string {
+  return path
+    .replace(/%(systemroot|windir)%/gi, 'C:\\Windows')
+    .replace(/%systemdrive%/gi, 'C:')
+    .replace(/%programfiles%/gi, 'C:\\Program Files')
+    .replace(/%programdata%/gi, 'C:\\ProgramData')
+    .replace(/^\\SystemRoot\\/i, 'C:\\Windows\\')
+    .replace(/^system32\\/i, 'C:\\Windows\\System32\\');
+}
+
+/**
+ * The executable part of a command/service image path: the quoted prefix when quoted,
+ * else up to the first `.exe` followed by a space or the end, else the whole text.
+ */
+export function executableOf(commandLine: string): string {
+  const s = commandLine.trim();
+  if (s.startsWith('"')) {
+    const end = s.indexOf('"', 1);
+    return end > 0 ? s.slice(1, end) : s.slice(1);
+  }
+  const m = /\.exe(?=\s|$)/i.exec(s);
+  return m ? s.slice(0, m.index + 4) : s;
+}
+
+/**
+ * Split a command line into arguments the way CommandLineToArgvW does (backslashes before a
+ * quote escape it in pairs; `""` inside quotes is a literal quote).
+ */
+export function splitCommandLine(cmd: string): string[] {
+  const args: string[] = [];
+  let i = 0;
+  const n = cmd.length;
+  while (i < n) {
+    while (i < n && (cmd[i] === ' ' || cmd[i] === '\t')) i++;
+    if (i >= n) break;
+    let arg = '';
+    let inQuote = false;
+    let slashes = 0;
+    for (; i < n; i++) {
+      const c = cmd[i]!;
+      if (c === '\\') {
+        slashes++;
+        continue;
+      }
+      if (c === '"') {
+        arg += '\\'.repeat(slashes >> 1);
+        if (slashes % 2 === 1) arg += '"';
+        else if (inQuote && cmd[i + 1] === '"') {
+          arg += '"';
+          i++;
+        } else inQuote = !inQuote;
+        slashes = 0;
+        continue;
+      }
+      arg += '\\'.repeat(slashes);
+      slashes = 0;
+      if (!inQuote && (c === ' ' || c === '\t')) break;
+      arg += c;
+    }
+    arg += '\\'.repeat(slashes);
+    args.push(arg);
+  }
+  return args;
+}
+
+/** `SHA1=AB..,MD5=CD..` → `{ sha1: 'ab..', md5: 'cd..' }` (lower-case, all-zero hashes dropped). */
+export function parseHashes(v: string): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined;
+  for (const part of v.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq <= 0) continue;
+    const key = part.slice(0, eq).trim().toLowerCase();
+    const val = part.slice(eq + 1).trim().toLowerCase();
+    if (val === '' || /^0+$/.test(val)) continue;
+    (out ??= {})[key] = val;
+  }
+  return out;
+}
+
+/** `DOMAIN\name` → parts; a bare name has no domain. */
+export function splitUser(v: string): { domain?: string; name: string } {
+  const cut = v.indexOf('\\');
+  return cut >= 0 ? { domain: v.slice(0, cut), name: v.slice(cut + 1) } : { name: v };
+}
+
+export type { Event };

@@ -1,0 +1,247 @@
+/**
+ * Windows event records in their several envelopes (evtx_dump JSON, nxlog-style flat JSON,
+ * Winlogbeat `winlog.*` and Winlogbeat 6 top-level fields), reduced to one `WinRecord`, and
+ * the ECS and native views built from it through the channel tables.
+ */
+import { formatInstant, parseTimestamp, type Instant } from '../events/timestamp.js';
+import { applyTargets } from './convert.js';
+import { deriveCommon, DERIVATIONS } from './derive.js';
+import { compiledSpec, tableFor } from './tables/index.js';
+import { isBlank, isObj, text, toInt, type Obj } from './util.js';
+
+export interface WinRecord {
+  eventId: number | undefined;
+  channel: string | undefined;
+  provider: string | undefined;
+  computer: string | undefined;
+  recordId: unknown;
+  /** TimeCreated/SystemTime as logged (text). */
+  timeCreated: unknown;
+  /** EventData / UserData fields by name (the source's own object when possible: do not mutate). */
+  data: Obj;
+  /** System fields that are not part of the record above, for the native view (Level, Task…). */
+  system?: Obj;
+  executionPid?: unknown;
+  executionTid?: unknown;
+  userSid?: unknown;
+  providerGuid?: unknown;
+  /** Other time fields a flavour carries (`@timestamp` of flat/Winlogbeat events). */
+  fallbackTime?: unknown;
+}
+
+const attrs = (v: unknown): Obj | undefined => (isObj(v) && isObj(v['#attributes']) ? v['#attributes'] : undefined);
+
+/** evtx_dump JSON (`{Event: {System, EventData | UserData}}`), also what the XML reader yields. */
+export function fromEvtx(ev: Obj): WinRecord {
+  const e = ev['Event'] as Obj;
+  const sys = isObj(e['System']) ? e['System'] : {};
+  const provider = attrs(sys['Provider']);
+  const exec = attrs(sys['Execution']);
+  return {
+    eventId: toInt(text(sys['EventID'])),
+    channel: text(sys['Channel']),
+    provider: text(provider?.['Name']),
+    providerGuid: provider?.['Guid'],
+    computer: text(sys['Computer']),
+    recordId: sys['EventRecordID'],
+    timeCreated: attrs(sys['TimeCreated'])?.['SystemTime'],
+    executionPid: exec?.['ProcessID'],
+    executionTid: exec?.['ThreadID'],
+    userSid: attrs(sys['Security'])?.['UserID'],
+    data: eventDataOf(e),
+    system: sys,
+  };
+}
+
+/** EventData as named fields; UserData's single root element's children. */
+function eventDataOf(e: Obj): Obj {
+  const ed = e['EventData'];
+  if (isObj(ed)) {
+    if (!('#attributes' in ed)) return ed;
+    const { ['#attributes']: _skip, ...rest } = ed;
+    return rest;
+  }
+  const ud = e['UserData'];
+  if (isObj(ud)) {
+    for (const k in ud) {
+      const root = ud[k];
+      if (k !== '#attributes' && isObj(root)) {
+        const { ['#attributes']: _skip, ...rest } = root;
+        return rest;
+      }
+    }
+  }
+  return {};
+}
+
+/** nxlog / Security-Datasets envelope keys: everything else at top level is EventData. */
+const FLAT_ENVELOPE = new Set([
+  'EventID', 'EventId', 'Channel', 'Hostname', 'Computer', 'ComputerName', 'SourceName', 'ProviderName',
+  'Provider_Name', 'ProviderGuid', 'EventTime', 'EventReceivedTime', 'TimeCreated', 'Keywords', 'EventType',
+  'SeverityValue', 'Severity', 'Version', 'Task', 'OpcodeValue', 'Opcode', 'RecordNumber', 'EventRecordID',
+  'ProcessID', 'ThreadID', 'ExecutionProcessID', 'ExecutionThreadID', 'SourceModuleName', 'SourceModuleType',
+  'Message', 'Category', 'Level', '@timestamp', '@version', 'tags', 'host', 'port', 'type', 'UserID',
+]);
+
+export function fromFlat(ev: Obj): WinRecord {
+  const data: Obj = {};
+  for (const k in ev) if (!FLAT_ENVELOPE.has(k)) data[k] = ev[k];
+  return {
+    eventId: toInt(ev['EventID'] ?? ev['EventId']),
+    channel: text(ev['Channel']),
+    provider: text(ev['SourceName'] ?? ev['ProviderName'] ?? ev['Provider_Name']),
+    providerGuid: ev['ProviderGuid'],
+    computer: text(ev['Hostname'] ?? ev['Computer'] ?? ev['ComputerName']),
+    recordId: ev['RecordNumber'] ?? ev['EventRecordID'],
+    timeCreated: ev['TimeCreated'],
+    executionPid: ev['ProcessID'] ?? ev['ExecutionProcessID'],
+    executionTid: ev['ThreadID'] ?? ev['ExecutionThreadID'],
+    userSid: ev['UserID'],
+    fallbackTime: ev['@timestamp'] ?? ev['EventTime'],
+    data,
+  };
+}
+
+/** Winlogbeat 7+/Elastic Agent (`winlog.*`) or Winlogbeat 6 (top-level `event_data`, `log_name`…). */
+export function fromWinlogbeat(ev: Obj): WinRecord {
+  const w = ev['winlog'];
+  if (isObj(w)) {
+    const proc = isObj(w['process']) ? w['process'] : undefined;
+    const ud = isObj(w['user_data']) ? w['user_data'] : undefined;
+    return {
+      eventId: toInt(w['event_id']),
+      channel: text(w['channel']),
+      provider: text(w['provider_name']),
+      providerGuid: w['provider_guid'],
+      computer: text(w['computer_name']),
+      recordId: w['record_id'],
+      timeCreated: w['time_created'],
+      executionPid: proc?.['pid'],
+      executionTid: isObj(proc?.['thread']) ? (proc['thread'] as Obj)['id'] : undefined,
+      userSid: isObj(w['user']) ? w['user']['identifier'] : undefined,
+      fallbackTime: ev['@timestamp'],
+      data: isObj(w['event_data']) ? w['event_data'] : (ud ?? {}),
+    };
+  }
+  const ud = isObj(ev['user_data']) ? ev['user_data'] : undefined;
+  return {
+    eventId: toInt(ev['event_id']),
+    channel: text(ev['log_name']),
+    provider: text(ev['source_name']),
+    providerGuid: ev['provider_guid'],
+    computer: text(ev['computer_name']),
+    recordId: ev['record_number'],
+    timeCreated: undefined,
+    executionPid: ev['process_id'],
+    executionTid: ev['thread_id'],
+    userSid: isObj(ev['user']) ? ev['user']['identifier'] : undefined,
+    fallbackTime: ev['@timestamp'],
+    data: isObj(ev['event_data']) ? ev['event_data'] : (ud ?? {}),
+  };
+}
+
+/**
+ * The event's time: the table's own time field when the log has one (Sysmon UtcTime, as Elastic's
+ * pipeline does), else TimeCreated/SystemTime at full precision, else the envelope's @timestamp.
+ */
+export function recordTime(rec: WinRecord): Instant | null {
+  const table = tableFor(rec.channel, rec.provider);
+  if (table?.timeField !== undefined) {
+    const t = parseTimestamp(text(rec.data[table.timeField]));
+    if (t) return t;
+  }
+  return parseTimestamp(text(rec.timeCreated)) ?? parseTimestamp(rec.fallbackTime);
+}
+
+const WINDOWS_OS = { type: 'windows', family: 'windows', platform: 'windows' } as const;
+
+/** Build the ECS view of a Windows record. */
+export function recordToEcs(rec: WinRecord, time: Instant | null): Obj {
+  const out: Obj = {};
+  if (time) out['@timestamp'] = formatInstant(time);
+  const code = rec.eventId === undefined ? undefined : String(rec.eventId);
+  const table = tableFor(rec.channel, rec.provider);
+  const event: Obj = { kind: 'event' };
+  if (code !== undefined) event['code'] = code;
+  if (rec.provider !== undefined) event['provider'] = rec.provider;
+  if (table) event['module'] = table.module;
+  const created = parseTimestamp(text(rec.timeCreated));
+  if (created) event['created'] = formatInstant(created);
+  out['event'] = event;
+
+  const winlog: Obj = { event_data: rec.data };
+  if (rec.channel !== undefined) winlog['channel'] = rec.channel;
+  if (rec.provider !== undefined) winlog['provider_name'] = rec.provider;
+  if (rec.providerGuid !== undefined) winlog['provider_guid'] = text(rec.providerGuid);
+  if (rec.computer !== undefined) winlog['computer_name'] = rec.computer;
+  if (code !== undefined) winlog['event_id'] = code;
+  const recordId = text(rec.recordId);
+  if (recordId !== undefined) winlog['record_id'] = recordId;
+  const pid = toInt(rec.executionPid);
+  if (pid !== undefined) {
+    const proc: Obj = { pid };
+    const tid = toInt(rec.executionTid);
+    if (tid !== undefined) proc['thread'] = { id: tid };
+    winlog['process'] = proc;
+  }
+  if (!isBlank(rec.userSid)) winlog['user'] = { identifier: text(rec.userSid) };
+  out['winlog'] = winlog;
+
+  const host: Obj = { os: { ...WINDOWS_OS } };
+  if (rec.computer !== undefined && rec.computer !== '') {
+    host['name'] = rec.computer;
+    host['hostname'] = rec.computer;
+    host['id'] = rec.computer.toLowerCase();
+  }
+  out['host'] = host;
+
+  if (table && code !== undefined) {
+    const { spec, fields } = compiledSpec(table, code);
+    if (spec) {
+      if (spec.category) event['category'] = spec.category.slice();
+      if (spec.type) event['type'] = spec.type.slice();
+      if (spec.action !== undefined) event['action'] = spec.action;
+      if (spec.outcome !== undefined) event['outcome'] = spec.outcome;
+    }
+    const data = rec.data;
+    for (const k in data) {
+      const targets = fields.get(k);
+      if (targets) applyTargets(out, targets, data[k]);
+    }
+    if (spec?.derive) for (const d of spec.derive) DERIVATIONS[d](out, data);
+  }
+  deriveCommon(out);
+  return out;
+}
+
+/** System fields copied flat into the native view, under the names Sigma/Hayabusa/Chainsaw use. */
+const NATIVE_SYSTEM_SCALARS = ['Version', 'Level', 'Task', 'Opcode', 'Keywords'];
+
+/** Build the native (Sigma) view: System fields by name, then every EventData field flat. */
+export function recordToNative(rec: WinRecord): Obj {
+  const out: Obj = {};
+  if (rec.eventId !== undefined) out['EventID'] = rec.eventId;
+  if (rec.channel !== undefined) out['Channel'] = rec.channel;
+  if (rec.provider !== undefined) out['Provider_Name'] = rec.provider;
+  if (rec.providerGuid !== undefined) out['Provider_Guid'] = rec.providerGuid;
+  if (rec.computer !== undefined) out['Computer'] = rec.computer;
+  if (rec.recordId !== undefined) out['EventRecordID'] = rec.recordId;
+  const tc = text(rec.timeCreated);
+  if (tc !== undefined) {
+    out['TimeCreated'] = tc;
+    out['SystemTime'] = tc;
+  }
+  // Prefixed so that a case-insensitive lookup of Sysmon's ProcessId never finds the logger's pid.
+  if (rec.executionPid !== undefined) out['Execution_ProcessID'] = rec.executionPid;
+  if (rec.executionTid !== undefined) out['Execution_ThreadID'] = rec.executionTid;
+  if (rec.userSid !== undefined) out['Security_UserID'] = rec.userSid;
+  if (rec.system) {
+    for (const k of NATIVE_SYSTEM_SCALARS) {
+      const v = rec.system[k];
+      if (v !== undefined && v !== null && typeof v !== 'object') out[k] = v;
+    }
+  }
+  const data = rec.data;
+  for (const k in data) if (!(k in out)) out[k] = data[k];
+  return out;
+}
