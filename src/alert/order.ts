@@ -46,3 +46,6 @@ export class AlertDeduper {
     return true;
   }
 }
+
+/** The name the hunt runner uses: dedupe by id, then the deterministic order. */
+export const dedupeAndOrder = orderAlerts;

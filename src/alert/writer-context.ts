@@ -42,13 +42,17 @@ export class WriterContext {
     this.maxPerHost = opts.maxPerHost ?? 5000;
   }
 
-  /** Feed one ECS-view event; anything but 5140/5145/4624 returns after one field read. */
-  observe(ev: Event): void {
+  /**
+   * Feed one ECS-view event; anything but 5140/5145/4624 returns after one field read. `host` and
+   * `time` (when the caller already knows them) are fallbacks: the event's own host name is the key,
+   * so evidence joins alerts whose host is a name, whatever id the runner joins sequences on.
+   */
+  observe(ev: Event, host?: string, time?: Instant | null): void {
     const code = eventCode(ev);
     if (code !== '5145' && code !== '5140' && code !== '4624') return;
-    const evidence = toEvidence(code, ev);
+    const evidence = toEvidence(code, ev, time ?? undefined);
     if (!evidence) return;
-    const host = hostName(ev);
+    host = hostName(ev) ?? host;
     if (!host) return;
     this.add(hostKey(host), evidence);
   }
@@ -94,8 +98,8 @@ export class WriterContext {
   }
 }
 
-function toEvidence(code: '5145' | '5140' | '4624', ev: Event): Evidence | null {
-  const time = ecsTime(ev);
+function toEvidence(code: '5145' | '5140' | '4624', ev: Event, knownTime?: Instant): Evidence | null {
+  const time = knownTime ?? ecsTime(ev);
   if (!time) return null;
   const ip = cleanIp(str(ev, 'source.ip') ?? str(ev, 'winlog.event_data.IpAddress'));
   if (code === '4624') {

@@ -140,6 +140,8 @@ function errorPosition(e: unknown): { line: number; column: number } | null {
 }
 
 function firstLine(e: unknown): string {
+  const reason = (e as { reason?: unknown })?.reason;
+  if (typeof reason === 'string') return reason.split('\n')[0]!;
   const msg = String((e as Error)?.message ?? e);
   return msg.split('\n')[0]!.replace(/^(?:line\s*)?\d+:\d+:?\s*/, '');
 }
