@@ -157,6 +157,9 @@ export class Parser {
     let maxspanNs: number | undefined;
     for (;;) {
       if (by === undefined && this.isKw('by')) {
+        if (maxspanNs !== undefined && this.dialect === 'elasticsearch') {
+          this.error(this.peek(), "write 'sequence by …' before 'with maxspan=…' in Elasticsearch EQL");
+        }
         this.next();
         by = this.parseExprList();
       } else if (maxspanNs === undefined && this.isKw('with')) {
@@ -263,7 +266,8 @@ export class Parser {
           if (!(this.isKw('true') || this.isKw('false'))) this.fail(v, ["'true'", "'false'"]);
           fork = this.next().text === 'true';
         }
-      } else if (this.isKw('with') && runs === undefined && this.dialect === 'elasticsearch' && this.peek(1).text === 'runs') {
+      } else if (this.isKw('with') && runs === undefined && this.peek(1).text === 'runs') {
+        if (this.dialect === 'endgame') this.error(this.peek(), "'with runs=N' is only available in Elasticsearch EQL, not in the Endgame dialect");
         this.next();
         this.next();
         this.expectOp('=');
@@ -285,6 +289,7 @@ export class Parser {
   private parseDuration(): number {
     const num = this.peek();
     if (num.kind !== 'int' && num.kind !== 'decimal') this.fail(num, ['a duration such as 30s, 5m or 1h']);
+    if (num.kind === 'decimal' && this.dialect === 'elasticsearch') this.error(num, 'maxspan must be a whole number of time units in Elasticsearch EQL');
     this.next();
     const value = Number(num.value);
     const unitTok = this.peek();

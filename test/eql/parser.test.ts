@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import type { Expr, Query } from '../../src/ir/types.js';
-import { EqlSyntaxError, parseEql, parseEqlExpression } from '../../src/eql/index.js';
+import { parseEql, parseEqlExpression } from '../../src/eql/index.js';
 import { sharedOrSkip } from '../helpers/shared.js';
 
 const f = (...path: (string | number)[]): Expr => ({ kind: 'field', path });
@@ -13,17 +13,6 @@ const where = (q: Query): Expr => {
   assert.equal(q.kind, 'event');
   return (q as Extract<Query, { kind: 'event' }>).query.where;
 };
-
-/** Parse and expect an EqlSyntaxError; returns it. */
-function parseError(text: string, dialect: 'elasticsearch' | 'endgame' = 'elasticsearch'): EqlSyntaxError {
-  try {
-    parseEql(text, { dialect });
-  } catch (e) {
-    assert.ok(e instanceof EqlSyntaxError, `expected EqlSyntaxError, got ${String(e)}`);
-    return e;
-  }
-  assert.fail(`expected a syntax error for: ${text}`);
-}
 
 test("Elastic's file-share lateral movement rule parses to a two-stage sequence", (t) => {
   const path = sharedOrSkip(t, 'reference', 'elastic-detection-rules', 'lateral_movement_execution_via_file_shares_sequence.toml');
@@ -111,4 +100,89 @@ test('integers beyond 2^53 stay exact as bigint; decimals and exponents are numb
   assert.deepEqual(parseEqlExpression('-9223372036854775808'), lit(-9223372036854775808n));
   assert.deepEqual(parseEqlExpression('1.5e3'), lit(1500));
   assert.deepEqual(parseEqlExpression('.25'), lit(0.25));
+});
+
+test('field paths: dotted, backtick-quoted, indexed and optional', () => {
+  assert.deepEqual(parseEqlExpression('a.b[0].c'), f('a', 'b', 0, 'c'));
+  assert.deepEqual(parseEqlExpression('`my field`.x'), f('my field', 'x'));
+  assert.deepEqual(parseEqlExpression('`a``b`'), f('a`b'));
+  assert.deepEqual(parseEqlExpression('@timestamp'), f('@timestamp'));
+  assert.deepEqual(parseEqlExpression('?process.name'), { kind: 'field', path: ['process', 'name'], optional: true });
+  assert.deepEqual(parseEqlExpression('`where`'), f('where'));
+});
+
+test('strings: escapes, unicode escapes, raw triple-quoted', () => {
+  assert.deepEqual(parseEqlExpression('"a\\tb\\n\\"q\\"\\\\"'), lit('a\tb\n"q"\\'));
+  assert.deepEqual(parseEqlExpression('"\\u{41}\\u{1F600}"'), lit('A\u{1F600}'));
+  assert.deepEqual(parseEqlExpression('"""C:\\Windows\\"x"\\*"""'), lit('C:\\Windows\\"x"\\*'));
+  assert.deepEqual(parseEqlExpression('""""quoted""""'), lit('"quoted"'));
+});
+
+test(': and like map literal patterns to wildcard; regex anchors', () => {
+  assert.deepEqual(parseEqlExpression('x : "a*b?c"'), {
+    kind: 'wildcard', expr: f('x'), caseInsensitive: true,
+    patterns: [[{ t: 'lit', v: 'a' }, { t: 'star' }, { t: 'lit', v: 'b' }, { t: 'one' }, { t: 'lit', v: 'c' }]],
+  });
+  assert.deepEqual(parseEqlExpression('x like ("A*", "b")'), {
+    kind: 'wildcard', expr: f('x'), caseInsensitive: false, patterns: [[{ t: 'lit', v: 'A' }, { t: 'star' }], [{ t: 'lit', v: 'b' }]],
+  });
+  assert.equal((parseEqlExpression('x like~ "A*"') as { caseInsensitive: boolean }).caseInsensitive, true);
+  assert.deepEqual(parseEqlExpression('x regex~ ("a.*", "b|c")'), { kind: 'regex', expr: f('x'), patterns: ['^(?:a.*)$', '^(?:b|c)$'], flags: 'i' });
+  assert.deepEqual(parseEqlExpression('x regex "a"'), { kind: 'regex', expr: f('x'), patterns: ['^(?:a)$'], flags: '' });
+  // A number on the right of ':' is a case-insensitive equality, not a pattern.
+  assert.deepEqual(parseEqlExpression('x : 4'), { kind: 'compare', op: '==', left: f('x'), right: lit(4), caseInsensitive: true });
+});
+
+test('in, in~, not in, not in~', () => {
+  assert.deepEqual(parseEqlExpression('x in ("a", y)'), { kind: 'in', expr: f('x'), values: [lit('a'), f('y')], caseInsensitive: false, negated: false });
+  assert.deepEqual(parseEqlExpression('x in~ ("a")'), { kind: 'in', expr: f('x'), values: [lit('a')], caseInsensitive: true, negated: false });
+  assert.deepEqual(parseEqlExpression('x not in (1, 2)'), { kind: 'in', expr: f('x'), values: [lit(1), lit(2)], caseInsensitive: false, negated: true });
+  assert.deepEqual(parseEqlExpression('x not in~ ("a")'), { kind: 'in', expr: f('x'), values: [lit('a')], caseInsensitive: true, negated: true });
+  assert.deepEqual(parseEqlExpression('not x in (1)'), { kind: 'not', expr: { kind: 'in', expr: f('x'), values: [lit(1)], caseInsensitive: false, negated: false } });
+});
+
+test('functions: lower-case names, ~ variants, cidrMatch with literal blocks becomes cidr', () => {
+  assert.deepEqual(parseEqlExpression('startsWith~(x, "a")'), { kind: 'call', name: 'startswith', args: [f('x'), lit('a')], caseInsensitive: true });
+  assert.deepEqual(parseEqlExpression('stringContains(x, "a")'), { kind: 'call', name: 'stringcontains', args: [f('x'), lit('a')], caseInsensitive: false });
+  assert.deepEqual(parseEqlExpression('cidrMatch(source.ip, "10.0.0.0/8", "fe80::/10")'), { kind: 'cidr', expr: f('source', 'ip'), cidrs: ['10.0.0.0/8', 'fe80::/10'] });
+  assert.deepEqual(parseEqlExpression('cidrMatch(source.ip, x)'), { kind: 'call', name: 'cidrmatch', args: [f('source', 'ip'), f('x')], caseInsensitive: false });
+  assert.deepEqual(parseEqlExpression('between(a, "x", "y", true)'), { kind: 'call', name: 'between', args: [f('a'), lit('x'), lit('y'), lit(true)], caseInsensitive: false });
+});
+
+test('sequence: by, maxspan units, per-stage by, runs, missing events, until', () => {
+  const q = parseEql('sequence by host.id with maxspan=500ms [process where a] by x with runs=2 ![file where b] by y [any where c] by z until [process where d] by w | tail 3');
+  assert.deepEqual(q, {
+    kind: 'sequence',
+    by: [f('host', 'id')],
+    maxspanNs: 5e8,
+    stages: [
+      { query: { category: 'process', where: f('a') }, by: [f('x')], runs: 2 },
+      { query: { category: 'file', where: f('b') }, by: [f('y')], missing: true },
+      { query: { category: null, where: f('c') }, by: [f('z')] },
+    ],
+    until: { query: { category: 'process', where: f('d') }, by: [f('w')] },
+    pipes: [{ kind: 'tail', count: 3 }],
+  });
+  const span = (s: string): number | undefined => (parseEql(`sequence with maxspan=${s} [a where true] [b where true]`) as { maxspanNs?: number }).maxspanNs;
+  assert.equal(span('2s'), 2e9);
+  assert.equal(span('3m'), 180e9);
+  assert.equal(span('1h'), 3600e9);
+  assert.equal(span('1d'), 86400e9);
+  assert.equal((parseEql('sequence [a where true] [b where true]') as { maxspanNs?: number }).maxspanNs, undefined);
+});
+
+test('sample by with stages; head pipe', () => {
+  assert.deepEqual(parseEql('sample by host [a where x] by p [b where y] by q | head 5'), {
+    kind: 'sample',
+    by: [f('host')],
+    stages: [
+      { query: { category: 'a', where: f('x') }, by: [f('p')] },
+      { query: { category: 'b', where: f('y') }, by: [f('q')] },
+    ],
+    pipes: [{ kind: 'head', count: 5 }],
+  });
+});
+
+test('comments are ignored', () => {
+  assert.deepEqual(parseEql('process /* block */ where // line\n true'), parseEql('process where true'));
 });
