@@ -1,9 +1,317 @@
 /**
  * Sigma correlation rules (event_count, value_count, temporal, temporal_ordered, value_sum/avg/percentile).
- * Owned by the Sigma work; the engine dispatches `kind: 'correlation'` queries here.
+ *
+ * Base rules run as ordinary queries; their matches are grouped by the `group-by` key (aliases
+ * already resolved per base rule by the front end) and kept in a per-group SLIDING window of
+ * `timespan`: any window ending (or starting) at any event counts, not fixed time buckets.
+ *
+ * When a correlation fires:
+ * - Thresholds that can only grow (`gt`/`gte` alone) are checked as each match arrives, so the
+ *   alert comes as soon as the window holds enough; the group's state is then cleared, so one
+ *   burst gives one alert.
+ * - Thresholds with an upper bound (`lt`, `lte`, `eq`, `neq`, ranges) and value_percentile can
+ *   only be judged once a window is complete: the window starting at the group's oldest match is
+ *   evaluated when a later match falls outside it, when the group goes idle, or at end of input.
+ * - temporal_ordered tracks partial chains like an EQL sequence: rule 1, then rule 2 …, each at or
+ *   after the previous one, the whole chain within timespan of its first event.
+ *
+ * Memory is bounded: matches older than the timespan are evicted, idle groups are swept, and a
+ * group keeps at most MAX_GROUP_ENTRIES matches.
  */
-import type { Correlation } from '../ir/types.js';
+import type { Correlation, Expr, Query } from '../ir/types.js';
+import type { Event } from '../events/field.js';
+import { diffNs, parseTimestamp, type Instant } from '../events/timestamp.js';
+import { compileExpr, compilePredicate, compileQuery, eventInstant, type EngineOptions, type Match, type QueryRunner } from './index.js';
 
+const MAX_GROUP_ENTRIES = 10_000;
+const SWEEP_EVERY = 4096;
+
+interface Entry {
+  t: Instant;
+  rule: number;
+  events: Event[];
+  /** Value of the correlation field (value_* types), as text for value_count, number otherwise. */
+  value?: string | number;
+}
+
+interface Chain {
+  start: Instant;
+  last: Instant;
+  events: Event[];
+}
+
+interface Group {
+  keys: unknown[];
+  entries: Entry[];
+  /** temporal_ordered: best partial chain that has reached rule k (index k). */
+  chains: (Chain | undefined)[];
+  newest: Instant;
+}
+
+type Cond = NonNullable<Correlation['condition']>;
+
+/** Time of a native or ECS event: the engine's timestamp option, then Windows native fields. */
+function nativeTime(opts: EngineOptions): (ev: Event) => Instant | null {
+  const fallbacks: string[][] = [
+    ['TimeCreated'],
+    ['SystemTime'],
+    ['Event', 'System', 'TimeCreated', '#attributes', 'SystemTime'],
+    ['Event', 'System', 'TimeCreated_attributes', 'SystemTime'],
+    ['UtcTime'],
+  ];
+  return (ev) => {
+    const t = eventInstant(ev, opts);
+    if (t) return t;
+    for (const path of fallbacks) {
+      let cur: unknown = ev;
+      for (const step of path) cur = cur !== null && typeof cur === 'object' ? (cur as Record<string, unknown>)[step] : undefined;
+      if (cur !== null && typeof cur === 'object' && 'SystemTime' in (cur as object)) cur = (cur as Record<string, unknown>).SystemTime;
+      const parsed = parseTimestamp(cur);
+      if (parsed) return parsed;
+    }
+    return null;
+  };
+}
+
+function holds(cond: Cond, x: number): boolean {
+  return cond.every(({ op, value }) => {
+    switch (op) {
+      case 'gt':
+        return x > value;
+      case 'gte':
+        return x >= value;
+      case 'lt':
+        return x < value;
+      case 'lte':
+        return x <= value;
+      case 'eq':
+        return x === value;
+      case 'neq':
+        return x !== value;
+    }
+  });
+}
+
+function keyText(v: unknown): string {
+  if (typeof v === 'string') return `s${v.toLowerCase()}`;
+  if (typeof v === 'bigint') return `n${v}`;
+  if (typeof v === 'number') return `n${v}`;
+  return `j${JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? String(x) : x))}`;
+}
+
+interface BaseRunner {
+  push(ev: Event): Match[];
+  end(): Match[];
+}
+
+function baseRunner(q: Query, opts: EngineOptions): BaseRunner {
+  if (q.kind === 'event' && q.pipes.length === 0 && q.query.category === null) {
+    const test = compilePredicate(q.query.where, opts);
+    return { push: (ev) => (test(ev) ? [{ events: [ev] }] : []), end: () => [] };
+  }
+  const r = compileQuery(q, opts);
+  return {
+    push(ev) {
+      r.push(ev);
+      return r.drain();
+    },
+    end: () => r.end(),
+  };
+}
+
+export function compileCorrelation(q: Correlation, opts: EngineOptions = {}): QueryRunner {
+  const n = q.rules.length;
+  const runners = q.rules.map((r) => baseRunner(r.query, opts));
+  const groupFns = q.groupBy.map((keys) => keys.map((k: Expr) => compileExpr(k, opts)));
+  const valueFns = q.valueField?.map((f) => compileExpr(f, opts));
+  const time = nativeTime(opts);
+  const span = q.timespanNs;
+  const type = q.type;
+  const isTemporal = type === 'temporal' || type === 'temporal_ordered';
+  const cond: Cond = q.condition ?? (isTemporal ? [{ op: 'gte', value: n }] : []);
+  const onArrival = type !== 'value_percentile' && cond.every((c) => c.op === 'gt' || c.op === 'gte');
+
+  const groups = new Map<string, Group>();
+  let queue: Match[] = [];
+  let pushes = 0;
+  let latest: Instant | null = null;
+
+  const emit = (g: Group, entries: { events: Event[] }[], extra: Partial<Match> = {}): void => {
+    queue.push({ events: entries.flatMap((e) => e.events), keys: g.keys, ...extra });
+  };
+
+  /** The window metric for a set of entries. */
+  const metric = (entries: Entry[]): number => {
+    switch (type) {
+      case 'event_count':
+        return entries.length;
+      case 'value_count':
+        return new Set(entries.map((e) => e.value)).size;
+      case 'temporal':
+      case 'temporal_ordered':
+        return new Set(entries.map((e) => e.rule)).size;
+      case 'value_sum':
+        return entries.reduce((s, e) => s + (e.value as number), 0);
+      case 'value_avg':
+        return entries.length === 0 ? NaN : entries.reduce((s, e) => s + (e.value as number), 0) / entries.length;
+      case 'value_percentile':
+        return NaN; // evaluated per value in closeWindows
+    }
+  };
+
+  /** Judge every complete window (anchored at the oldest entry) that ends before `now`. */
+  const closeWindows = (g: Group, now: Instant | null): void => {
+    while (g.entries.length > 0) {
+      const anchor = g.entries[0]!;
+      if (now !== null && diffNs(anchor.t, now) <= span) return;
+      let end = 1;
+      while (end < g.entries.length && diffNs(anchor.t, g.entries[end]!.t) <= span) end++;
+      const window = g.entries.slice(0, end);
+      if (type === 'value_percentile') {
+        const same = window.filter((e) => e.value === anchor.value);
+        if (holds(cond, (100 * same.length) / window.length)) {
+          emit(g, same, { count: same.length });
+          g.entries = g.entries.filter((e) => !same.includes(e));
+          continue;
+        }
+      } else if (window.length > 0 && holds(cond, metric(window))) {
+        emit(g, window, { count: window.length });
+        g.entries.splice(0, end);
+        continue;
+      }
+      g.entries.shift();
+    }
+  };
+
+  const evict = (g: Group, now: Instant): void => {
+    if (!onArrival) {
+      closeWindows(g, now);
+      return;
+    }
+    let drop = 0;
+    while (drop < g.entries.length && diffNs(g.entries[drop]!.t, now) > span) drop++;
+    if (drop > 0) g.entries.splice(0, drop);
+  };
+
+  const addOrdered = (g: Group, rule: number, t: Instant, events: Event[]): void => {
+    for (let k = 0; k < g.chains.length; k++) {
+      const c = g.chains[k];
+      if (c && diffNs(c.start, t) > span) g.chains[k] = undefined;
+    }
+    let next: Chain | undefined;
+    if (rule === 0) next = { start: t, last: t, events };
+    else {
+      const prev = g.chains[rule - 1];
+      if (prev && diffNs(prev.last, t) >= 0 && diffNs(prev.start, t) <= span) {
+        next = { start: prev.start, last: t, events: [...prev.events, ...events] };
+      }
+    }
+    if (!next) return;
+    if (rule === n - 1) {
+      queue.push({ events: next.events, keys: g.keys });
+      g.chains = new Array<Chain | undefined>(n).fill(undefined);
+      return;
+    }
+    const cur = g.chains[rule];
+    if (!cur || diffNs(cur.start, next.start) >= 0) g.chains[rule] = next;
+  };
+
+  const add = (rule: number, m: Match): void => {
+    const ev = m.events[m.events.length - 1] ?? m.events[0];
+    if (!ev) return;
+    const t = time(ev);
+    if (!t) return; // no time, no window: cannot take part in a correlation
+    const keys = groupFns[rule]!.map((f) => f(ev));
+    if (keys.some((k) => k === null || k === undefined)) return; // incomplete group key
+    const id = keys.map(keyText).join('\u0000');
+    let g = groups.get(id);
+    if (!g) {
+      g = { keys, entries: [], chains: new Array<Chain | undefined>(n).fill(undefined), newest: t };
+      groups.set(id, g);
+    }
+    if (diffNs(g.newest, t) > 0) g.newest = t;
+    if (latest === null || diffNs(latest, t) > 0) latest = t;
+
+    if (type === 'temporal_ordered') {
+      addOrdered(g, rule, t, m.events);
+      return;
+    }
+    const entry: Entry = { t, rule, events: m.events };
+    if (valueFns) {
+      const raw = valueFns[rule]!(ev);
+      if (raw === null || raw === undefined) return;
+      if (type === 'value_count' || type === 'value_percentile') entry.value = keyText(raw);
+      else {
+        const num = typeof raw === 'number' ? raw : Number(String(raw));
+        if (!Number.isFinite(num)) return;
+        entry.value = num;
+      }
+    }
+    evict(g, t);
+    // Keep entries in time order even when input is slightly out of order.
+    let i = g.entries.length;
+    while (i > 0 && diffNs(t, g.entries[i - 1]!.t) > 0) i--;
+    g.entries.splice(i, 0, entry);
+    if (g.entries.length > MAX_GROUP_ENTRIES) g.entries.shift();
+    if (onArrival) {
+      const inWindow = g.entries.filter((e) => diffNs(e.t, t) <= span && diffNs(t, e.t) <= span);
+      if (holds(cond, metric(inWindow))) {
+        if (type === 'temporal') {
+          // One event per rule: the latest match of each.
+          const latestPerRule = new Map<number, Entry>();
+          for (const e of inWindow) latestPerRule.set(e.rule, e);
+          emit(g, [...latestPerRule.values()].sort((a, b) => diffNs(b.t, a.t)));
+        } else {
+          emit(g, inWindow, { count: inWindow.length });
+        }
+        g.entries = [];
+      }
+    }
+  };
+
+  const sweep = (): void => {
+    if (latest === null) return;
+    for (const [id, g] of groups) {
+      if (diffNs(g.newest, latest) > span) {
+        if (!onArrival && type !== 'temporal_ordered') closeWindows(g, null);
+        groups.delete(id);
+      }
+    }
+  };
+
+  const feed = (rule: number, ms: Match[]): void => {
+    for (const m of ms) add(rule, m);
+  };
+
+  return {
+    push(ev: Event) {
+      // Rules in reverse order so that one event matching rules k and k+1 cannot chain with itself.
+      for (let r = n - 1; r >= 0; r--) feed(r, runners[r]!.push(ev));
+      if (++pushes % SWEEP_EVERY === 0) sweep();
+    },
+    drain() {
+      if (queue.length === 0) return [];
+      const out = queue;
+      queue = [];
+      return out;
+    },
+    end() {
+      for (let r = n - 1; r >= 0; r--) feed(r, runners[r]!.end());
+      if (!onArrival && type !== 'temporal_ordered') for (const g of groups.values()) closeWindows(g, null);
+      groups.clear();
+      const out = queue;
+      queue = [];
+      return out;
+    },
+    stateSize() {
+      let s = 0;
+      for (const g of groups.values()) s += g.entries.length + g.chains.filter(Boolean).length;
+      return s;
+    },
+  };
+}
+
+/** Kept for engine builds that predate the dispatch to compileCorrelation. */
 export function correlationNotReady(q: Correlation): Error {
   return new Error(`correlation rules (${q.type}) are not implemented yet`);
 }

@@ -293,13 +293,10 @@ function mergeOr(exprs: Expr[]): Expr {
 
 /**
  * A number or boolean matches the same value typed natively (EVTX binary XML) or as text (XML,
- * flat JSON): an exact comparison OR a literal text match.
+ * flat JSON): the engine's wildcard test compares the value's text.
  */
 function scalarEquals(field: Expr, value: number | boolean): Expr {
-  return or([
-    { kind: 'compare', op: '==', left: field, right: lit(value), caseInsensitive: false },
-    { kind: 'wildcard', expr: field, patterns: [literalPattern(String(value))], caseInsensitive: true },
-  ]);
+  return { kind: 'wildcard', expr: field, patterns: [literalPattern(String(value))], caseInsensitive: true };
 }
 
 function valueExpr(field: Expr, v: Value, cased: boolean, reFlags: string, ctx: ItemContext, key: string): Expr {
