@@ -565,7 +565,7 @@ export class Parser {
       this.next();
       const e = this.parseUnary();
       if (e.kind === 'literal' && (typeof e.value === 'number' || typeof e.value === 'bigint')) {
-        return { kind: 'literal', value: negate(e.value) };
+        return { ...e, value: negate(e.value) };
       }
       return { kind: 'neg', expr: e };
     }
@@ -601,7 +601,7 @@ export class Parser {
     const lit = this.literalValue(t);
     if (lit !== undefined) {
       this.next();
-      return { kind: 'literal', value: lit };
+      return t.kind === 'decimal' ? { kind: 'literal', value: lit, float: true } : { kind: 'literal', value: lit };
     }
     if (t.kind === 'ident') {
       if (this.isOp('(', 1)) {

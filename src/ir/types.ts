@@ -29,7 +29,9 @@ export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 export type ArithOp = '+' | '-' | '*' | '/' | '%';
 
 export type Expr =
-  | { kind: 'literal'; value: Literal }
+  /** `float`: a number written with a decimal point or exponent (`4.0`): EQL divides integers
+   * with integer division unless one side is a float, and `4.0` and `4` are the same JS number. */
+  | { kind: 'literal'; value: Literal; float?: boolean }
   /** `optional`: EQL `?field`; a missing optional field is null without a "field not found" error. */
   | { kind: 'field'; path: PathStep[]; optional?: boolean }
   | { kind: 'not'; expr: Expr }

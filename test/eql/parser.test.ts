@@ -89,7 +89,7 @@ test('arithmetic precedence and unary minus folding into literals', () => {
     right: { kind: 'arith', op: '%', left: { kind: 'arith', op: '*', left: lit(2), right: { kind: 'neg', expr: f('x') } }, right: lit(3) },
   });
   assert.deepEqual(parseEqlExpression('-5'), lit(-5));
-  assert.deepEqual(parseEqlExpression('a - -2.5'), { kind: 'arith', op: '-', left: f('a'), right: lit(-2.5) });
+  assert.deepEqual(parseEqlExpression('a - -2.5'), { kind: 'arith', op: '-', left: f('a'), right: { kind: 'literal', value: -2.5, float: true } });
 });
 
 test('integers beyond 2^53 stay exact as bigint; decimals and exponents are numbers', () => {
@@ -98,8 +98,13 @@ test('integers beyond 2^53 stay exact as bigint; decimals and exponents are numb
   });
   assert.deepEqual(parseEqlExpression('9007199254740991'), lit(9007199254740991));
   assert.deepEqual(parseEqlExpression('-9223372036854775808'), lit(-9223372036854775808n));
-  assert.deepEqual(parseEqlExpression('1.5e3'), lit(1500));
-  assert.deepEqual(parseEqlExpression('.25'), lit(0.25));
+  const float = (value: number): Expr => ({ kind: 'literal', value, float: true });
+  assert.deepEqual(parseEqlExpression('1.5e3'), float(1500));
+  assert.deepEqual(parseEqlExpression('.25'), float(0.25));
+  // `4.0` keeps its float-ness (EQL divides integers with integer division, floats not).
+  assert.deepEqual(parseEqlExpression('30 / 4.0'), { kind: 'arith', op: '/', left: lit(30), right: float(4) });
+  assert.deepEqual(parseEqlExpression('-4.0'), float(-4));
+  assert.deepEqual(parseEqlExpression('30 / 4'), { kind: 'arith', op: '/', left: lit(30), right: lit(4) });
 });
 
 test('field paths: dotted, backtick-quoted, indexed and optional', () => {
