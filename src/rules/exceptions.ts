@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Expr, Query, Rule, Stage } from '../ir/types.js';
 import type { Alert } from '../alert/types.js';
-import { andNot, isTrue, matchesAny, or, and, wildcardMatch } from './ir-build.js';
+import { andNot, guarded, isTrue, matchesAny, or, and, wildcardMatch } from './ir-build.js';
 import { stringList } from './lists.js';
 
 export interface ExceptionSet {
@@ -108,9 +108,11 @@ export function exceptionsFor(ex: Exceptions, ruleId: string): ExceptionSet {
 function stageExclusion(set: ExceptionSet, category: string | null): Expr | null {
   const subject = category === 'process' ? 'process' : 'file';
   const clauses: Expr[] = [];
-  if (set.trustedSigners.length)
-    clauses.push(and(isTrue(`${subject}.code_signature.trusted`), matchesAny(`${subject}.code_signature.subject_name`, set.trustedSigners)));
-  if (set.paths.length) clauses.push(matchesAny(subject === 'process' ? 'process.executable' : 'file.path', set.paths));
+  const trusted = `${subject}.code_signature.trusted`;
+  const signer = `${subject}.code_signature.subject_name`;
+  const path = subject === 'process' ? 'process.executable' : 'file.path';
+  if (set.trustedSigners.length) clauses.push(guarded([trusted, signer], and(isTrue(trusted), matchesAny(signer, set.trustedSigners))));
+  if (set.paths.length) clauses.push(guarded([path], matchesAny(path, set.paths)));
   return clauses.length ? or(clauses) : null;
 }
 

@@ -30,6 +30,23 @@ export function isTrue(dotted: string): Expr {
   return { kind: 'compare', op: '==', left: field(dotted), right: { kind: 'literal', value: true }, caseInsensitive: false };
 }
 
+/** `field != null`: a presence test, never null itself. */
+export function present(dotted: string): Expr {
+  return { kind: 'compare', op: '!=', left: field(dotted), right: { kind: 'literal', value: null }, caseInsensitive: false };
+}
+
+/**
+ * An exclusion clause that is false (never null) when a field it tests is missing: `present(f…)
+ * and clause`. Under three-valued logic `not (missing == true)` is null and would drop the event,
+ * so an unguarded exclusion would silently disable the rule on data without those fields
+ * (Sysmon and Security events carry no signature). Elasticsearch keeps such events (its `not` is a
+ * must_not, which matches documents lacking the field); the guard gives that result in any engine.
+ */
+export function guarded(fields: readonly string[], clause: Expr): Expr {
+  const parts = clause.kind === 'and' ? clause.exprs : [clause];
+  return { kind: 'and', exprs: [...[...new Set(fields)].map(present), ...parts] };
+}
+
 export function and(...exprs: Expr[]): Expr {
   return exprs.length === 1 ? exprs[0]! : { kind: 'and', exprs };
 }

@@ -1,12 +1,13 @@
 /**
  * Exclusion lists (`rules/lists/*.yml`): trusted signers and trusted paths a rule references by
  * name instead of burying them in its query. Each entry becomes one clause; a rule stage that
- * names the list gets `and not (clause or clause …)`, exactly the shape of Elastic's exclusions.
+ * names the list gets `and not (clause or clause …)`, the shape of Elastic's exclusions, each clause
+ * guarded by presence tests of its fields (see `guarded`).
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
 import type { Expr } from '../ir/types.js';
-import { and, isTrue, matchesAny, or } from './ir-build.js';
+import { and, guarded, isTrue, matchesAny, or } from './ir-build.js';
 
 export interface ExclusionList {
   name: string;
@@ -74,10 +75,12 @@ function fieldsOf(subject: ExclusionSubject) {
 export function listClauses(list: ExclusionList, subject: ExclusionSubject): Expr[] {
   const f = fieldsOf(subject);
   const trusted = list.requireTrusted ? [isTrue(f.trusted)] : [];
+  const t = list.requireTrusted ? [f.trusted] : [];
   const out: Expr[] = [];
-  if (list.signers.length) out.push(and(...trusted, matchesAny(f.signer, list.signers)));
-  if (list.paths.length) out.push(and(matchesAny(f.path, list.paths), ...trusted));
-  for (const sp of list.signedPaths) out.push(and(matchesAny(f.path, [sp.path]), ...trusted, matchesAny(f.signer, [sp.signer])));
+  if (list.signers.length) out.push(guarded([...t, f.signer], and(...trusted, matchesAny(f.signer, list.signers))));
+  if (list.paths.length) out.push(guarded([f.path, ...t], and(matchesAny(f.path, list.paths), ...trusted)));
+  for (const sp of list.signedPaths)
+    out.push(guarded([f.path, ...t, f.signer], and(matchesAny(f.path, [sp.path]), ...trusted, matchesAny(f.signer, [sp.signer]))));
   return out;
 }
 

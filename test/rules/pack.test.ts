@@ -69,23 +69,28 @@ test('exclusion lists become `and not (...)` on the named stage, in Elastic shap
   assert.equal(not.kind, 'not');
   if (not.kind !== 'not' || not.expr.kind !== 'or') return assert.fail('expected not(or(...))');
   const [signers, paths, srvboot] = not.expr.exprs;
-  // (process.code_signature.trusted == true and process.code_signature.subject_name : (13 signers))
-  assert.equal(signers!.kind, 'and');
-  if (signers!.kind !== 'and') return;
-  assert.deepEqual(signers!.exprs[0], {
-    kind: 'compare', op: '==', caseInsensitive: false,
-    left: { kind: 'field', path: ['process', 'code_signature', 'trusted'] }, right: { kind: 'literal', value: true },
+  const presence = (dotted: string) => ({
+    kind: 'compare', op: '!=', caseInsensitive: false,
+    left: { kind: 'field', path: dotted.split('.') }, right: { kind: 'literal', value: null },
   });
-  const signerMatch = signers!.exprs[1]!;
+  // (present(trusted) and present(subject) and trusted == true and subject_name : (13 signers))
+  assert.ok(signers!.kind === 'and');
+  if (signers!.kind !== 'and') return;
+  assert.deepEqual(signers!.exprs.slice(0, 3), [
+    presence('process.code_signature.trusted'),
+    presence('process.code_signature.subject_name'),
+    { kind: 'compare', op: '==', caseInsensitive: false, left: { kind: 'field', path: ['process', 'code_signature', 'trusted'] }, right: { kind: 'literal', value: true } },
+  ]);
+  const signerMatch = signers!.exprs[3]!;
   assert.ok(signerMatch.kind === 'wildcard' && signerMatch.caseInsensitive && signerMatch.patterns.length === 13);
-  // (process.executable : (4 paths) and trusted == true); `?:\` keeps `?` as one-character wildcard
-  assert.ok(paths!.kind === 'and' && paths!.exprs[0]!.kind === 'wildcard');
-  if (paths!.kind === 'and' && paths!.exprs[0]!.kind === 'wildcard') {
-    assert.deepEqual(paths!.exprs[0]!.patterns[0], [{ t: 'one' }, { t: 'lit', v: ':\\Windows\\ccmsetup\\ccmsetup.exe' }]);
-    assert.deepEqual(paths!.exprs[0]!.expr, { kind: 'field', path: ['process', 'executable'] });
+  // (present(executable) and present(trusted) and process.executable : (4 paths) and trusted == true); `?` is one character
+  assert.ok(paths!.kind === 'and' && paths!.exprs[2]!.kind === 'wildcard');
+  if (paths!.kind === 'and' && paths!.exprs[2]!.kind === 'wildcard') {
+    assert.deepEqual(paths!.exprs[2]!.patterns[0], [{ t: 'one' }, { t: 'lit', v: ':\\Windows\\ccmsetup\\ccmsetup.exe' }]);
+    assert.deepEqual(paths!.exprs[2]!.expr, { kind: 'field', path: ['process', 'executable'] });
   }
-  // srvboot: path and trusted and signer "Microsoft Corporation"
-  assert.ok(srvboot!.kind === 'and' && srvboot!.exprs.length === 3);
+  // srvboot: three presence tests, then path and trusted and signer "Microsoft Corporation"
+  assert.ok(srvboot!.kind === 'and' && srvboot!.exprs.length === 6);
   assert.deepEqual(rule.meta?.exclusions, [{ stage: 2, lists: ['trusted-signers', 'trusted-paths'] }]);
 });
 
