@@ -51,7 +51,7 @@ export function compileCondition(text: string, detections: Map<string, Expr>): E
   const parseNot = (): Expr => {
     if (peekWord() === 'not') {
       i++;
-      return { kind: 'not', expr: parseNot() };
+      return { kind: 'not', expr: twoValued(parseNot()) };
     }
     return parsePrimary();
   };
@@ -107,4 +107,34 @@ function selectNames(pattern: string, detections: Map<string, Expr>): string[] {
   if (pattern.toLowerCase() === 'them') return all.filter((n) => !n.startsWith('_'));
   const re = new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')}$`);
   return all.filter((n) => re.test(n));
+}
+
+const present = (e: Expr): Expr => ({ kind: 'compare', op: '!=', left: e, right: { kind: 'literal', value: null }, caseInsensitive: false });
+
+/**
+ * Sigma logic is two-valued: a test on a missing field is false, so `not filter` is true when
+ * the filter's field is absent. The IR is three-valued (missing → null, and `not null` is null),
+ * so every field test under a `not` is guarded by a presence test that turns null into false.
+ */
+export function twoValued(e: Expr): Expr {
+  switch (e.kind) {
+    case 'and':
+      return { ...e, exprs: e.exprs.map(twoValued) };
+    case 'or':
+      return { ...e, exprs: e.exprs.map(twoValued) };
+    case 'not':
+      return { ...e, expr: twoValued(e.expr) };
+    case 'wildcard':
+    case 'regex':
+    case 'cidr':
+    case 'in':
+      return e.expr.kind === 'field' ? and([present(e.expr), e]) : e;
+    case 'compare': {
+      if (e.right.kind === 'literal' && e.right.value === null) return e; // presence tests are two-valued
+      const guards = [e.left, e.right].filter((x) => x.kind === 'field').map(present);
+      return guards.length > 0 ? and([...guards, e]) : e;
+    }
+    default:
+      return e;
+  }
 }

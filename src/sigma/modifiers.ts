@@ -225,6 +225,7 @@ function toRegex(v: Value): Value {
 }
 
 function compareValue(v: Value, mod: 'lt' | 'lte' | 'gt' | 'gte'): Value {
+  if (v.k === 'timepart') return { ...v, value: compareValue(v.value, mod) };
   const n = v.k === 'number' ? v.n : v.k === 'raw' && v.text.trim() !== '' ? Number(v.text) : NaN;
   if (!Number.isFinite(n)) throw invalid(`'${mod}' needs a number`);
   const op: CompareOp = mod === 'lt' ? '<' : mod === 'lte' ? '<=' : mod === 'gt' ? '>' : '>=';
