@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `spoor` command line. Each command lives in its own module and registers itself here. */
 import { Command } from 'commander';
+import { registerDump } from './dump.js';
 import { registerHunt } from './hunt.js';
 import { registerQuery } from './query.js';
 
@@ -12,5 +13,6 @@ program
 
 registerHunt(program);
 registerQuery(program);
+registerDump(program);
 
 await program.parseAsync(process.argv);
