@@ -51,7 +51,8 @@ export const CONVERSIONS: Record<string, Conversion> = {
     const n = toInt(v);
     if (n !== undefined) setPath(out, path, n);
   },
-  port(out, path, v) {
+  /** Like int, but 0 (Windows' "no process"/"no port") is left out. */
+  nonzero(out, path, v) {
     const n = toInt(v);
     if (n !== undefined && n > 0) setPath(out, path, n);
   },

@@ -3,7 +3,7 @@
  * The ECS view keeps every original field (the EQL conformance suites query them by their
  * Endgame names, as Elasticsearch's `endgame-140` index does through aliases) and adds ECS.
  */
-import { formatInstant, parseTimestamp, type Instant } from '../events/timestamp.js';
+import { formatInstant, fromFiletime, parseTimestamp, type Instant } from '../events/timestamp.js';
 import { deriveCommon } from './derive.js';
 import { isBlank, setPath, text, toInt, type Obj } from './util.js';
 
@@ -45,8 +45,13 @@ const FIELD_MAP: ReadonlyArray<[string, string[], 'int'?]> = [
   ['hostname', ['host', 'name']],
 ];
 
+/** Endgame `timestamp` is always a FILETIME (even the 1970 epoch value the test data starts with). */
 export function endgameTime(ev: Obj): Instant | null {
-  return parseTimestamp(ev['timestamp']) ?? parseTimestamp(ev['@timestamp']);
+  const ts = ev['timestamp'];
+  if (typeof ts === 'bigint') return fromFiletime(ts);
+  if (typeof ts === 'number' && Number.isInteger(ts) && ts > 0) return fromFiletime(BigInt(ts));
+  if (typeof ts === 'string' && /^\d+$/.test(ts)) return fromFiletime(ts);
+  return parseTimestamp(ts) ?? parseTimestamp(ev['@timestamp']);
 }
 
 export function endgameToEcs(ev: Obj, time: Instant | null): Obj {

@@ -101,7 +101,8 @@ export function joinWindowsPath(dir: string, rel: string): string {
   if (rel === '') return dir;
   const d = dir.replace(/[\\/]+$/, '');
   const r = rel.replace(/^[\\/]+/, '');
-  return r === '' ? d : `${d}\\${r}`;
+  if (r === '') return /^[a-z]:$/i.test(d) ? `${d}\\` : d;
+  return `${d}\\${r}`;
 }
 
 /** Expand the environment variables services use: %SystemRoot%/%windir% → C:\Windows (case-insensitive). */

@@ -9,7 +9,6 @@ export const systemTable: ChannelTable = {
     ServiceName: 'service.name',
     ImagePath: 'image:service.executable',
     ServiceType: 'servicetype:service.type',
-    AccountName: 'user:user',
     param1: null,
   },
   events: {
