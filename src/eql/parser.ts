@@ -16,6 +16,9 @@ const RESERVED = new Set([
   'until', 'true', 'false', 'null', 'any', 'of',
 ]);
 
+/** Words that may follow a value inside a condition (so `a in (…)` is not `category where`). */
+const OPERATOR_WORDS = new Set(['and', 'or', 'not', 'in', 'like', 'regex', 'of']);
+
 const ES_PIPES = ['head', 'tail'];
 const ENDGAME_PIPES = ['count', 'unique', 'unique_count', 'filter', 'sort', 'head', 'tail'];
 
@@ -140,7 +143,9 @@ export class Parser {
         return { category: String(t.value ?? t.text), where: this.parseExpr() };
       }
     }
-    if (this.dialect === 'endgame' && !(t.kind === 'ident' && this.peek(1).kind === 'ident' && !this.isOp('(', 1))) {
+    const next = this.peek(1);
+    const looksLikeCategory = t.kind === 'ident' && next.kind === 'ident' && !OPERATOR_WORDS.has(next.text);
+    if (this.dialect === 'endgame' && !looksLikeCategory) {
       // Endgame allows a bare condition, meaning `any where <condition>`.
       return { category: null, where: this.parseExpr() };
     }
@@ -445,7 +450,11 @@ export class Parser {
     }
     const right = this.parseSum();
     const cmp = op as '==' | '!=' | '<' | '<=' | '>' | '>=';
-    if (this.dialect === 'endgame' && (cmp === '==' || cmp === '!=')) {
+    // Endgame compares strings case-insensitively, ordering included (Python eql's default mode).
+    if (this.dialect === 'endgame' && cmp !== '==' && cmp !== '!=') {
+      return { kind: 'compare', op: cmp, left, right, caseInsensitive: true };
+    }
+    if (this.dialect === 'endgame') {
       // Endgame: `field == "a*b"` is a case-insensitive wildcard match.
       const wild = wildcardSide(left, right);
       if (wild) {

@@ -9,10 +9,10 @@ const f = (...path: (string | number)[]): Expr => ({ kind: 'field', path });
 const lit = (value: string | number | boolean | null | bigint): Expr => ({ kind: 'literal', value });
 const expr = (text: string): Expr => parseEqlExpression(text, eg);
 
-test('== and = compare case-insensitively; ordering stays case-sensitive', () => {
+test('== and = compare case-insensitively, and so do ordering comparisons', () => {
   assert.deepEqual(expr('a = "X"'), { kind: 'compare', op: '==', left: f('a'), right: lit('X'), caseInsensitive: true });
   assert.deepEqual(expr("a != 'X'"), { kind: 'compare', op: '!=', left: f('a'), right: lit('X'), caseInsensitive: true });
-  assert.deepEqual(expr('a < "X"'), { kind: 'compare', op: '<', left: f('a'), right: lit('X'), caseInsensitive: false });
+  assert.deepEqual(expr('a < "X"'), { kind: 'compare', op: '<', left: f('a'), right: lit('X'), caseInsensitive: true });
 });
 
 test('== with * in a string literal is a case-insensitive wildcard; != negates it', () => {
@@ -108,7 +108,7 @@ test('pipes: count, unique, unique_count, filter, sort, head, tail', () => {
     { kind: 'unique_count', by: [f('c'), f('d')] },
     { kind: 'count', by: [] },
     { kind: 'count', by: [f('e')] },
-    { kind: 'filter', expr: { kind: 'compare', op: '>', left: f('x'), right: lit(1), caseInsensitive: false } },
+    { kind: 'filter', expr: { kind: 'compare', op: '>', left: f('x'), right: lit(1), caseInsensitive: true } },
     { kind: 'sort', by: [f('a'), f('b')] },
     { kind: 'head', count: 10 },
     { kind: 'tail', count: 2 },
@@ -116,6 +116,9 @@ test('pipes: count, unique, unique_count, filter, sort, head, tail', () => {
 });
 
 test('a bare condition means any event', () => {
+  assert.deepEqual(parseEql('a in (1) and b', eg), parseEql('any where a in (1) and b', eg));
+  assert.deepEqual(parseEql('x like "a*" or y', eg), parseEql('any where x like "a*" or y', eg));
+  assert.throws(() => parseEql('process wher a', eg), /expected 'where', got 'wher'/);
   assert.deepEqual(parseEql('a == 1', eg), {
     kind: 'event', query: { category: null, where: { kind: 'compare', op: '==', left: f('a'), right: lit(1), caseInsensitive: true } }, pipes: [],
   });
