@@ -11,18 +11,27 @@ import type { EqlDialect, EqlParseOptions } from './types.js';
 export { EqlSyntaxError };
 export type { EqlDialect, EqlParseOptions };
 
-function parser(text: string, opts: EqlParseOptions | undefined): Parser {
+function withParser<T>(text: string, opts: EqlParseOptions | undefined, run: (p: Parser) => T): T {
   const dialect: EqlDialect = opts?.dialect ?? 'elasticsearch';
+  if (dialect !== 'elasticsearch' && dialect !== 'endgame') {
+    throw new EqlSyntaxError(`unknown EQL dialect '${String(dialect)}': use 'elasticsearch' or 'endgame'`, text, 1, 1);
+  }
   const map = new SourceMap(text);
-  return new Parser(tokenize(text, dialect, map), map, dialect);
+  try {
+    return run(new Parser(tokenize(text, dialect, map), map, dialect));
+  } catch (e) {
+    // The depth guard should prevent it, but a stack overflow must still surface as a query error.
+    if (e instanceof RangeError) throw map.error(0, `the query is too complex to parse (${e.message})`);
+    throw e;
+  }
 }
 
 /** Parse a complete EQL query. Throws `EqlSyntaxError` (with line, column and caret) on error. */
 export function parseEql(text: string, opts?: EqlParseOptions): Query {
-  return parser(text, opts).parseQuery();
+  return withParser(text, opts, (p) => p.parseQuery());
 }
 
 /** Parse a bare EQL expression (`a == 1 and b : "x*"`), e.g. for tests or a filter option. */
 export function parseEqlExpression(text: string, opts?: EqlParseOptions): Expr {
-  return parser(text, opts).parseStandaloneExpression();
+  return withParser(text, opts, (p) => p.parseStandaloneExpression());
 }

@@ -25,10 +25,14 @@ const ENDGAME_PIPES = ['count', 'unique', 'unique_count', 'filter', 'sort', 'hea
 /** Default row count of `| head` / `| tail` without a number (Endgame only). */
 const DEFAULT_HEAD = 10;
 
+/** Deepest nesting of parentheses, `not`, signs and function calls accepted. */
+const MAX_DEPTH = 200;
+
 type PipedQuery = Exclude<Query, { kind: 'correlation' }>;
 
 export class Parser {
   private pos = 0;
+  private depth = 0;
 
   constructor(
     private readonly toks: Token[],
@@ -380,7 +384,20 @@ export class Parser {
   }
 
   parseExpr(): Expr {
-    return this.parseOr();
+    this.enter();
+    try {
+      return this.parseOr();
+    } finally {
+      this.depth--;
+    }
+  }
+
+  /** Guards recursion so that absurd nesting is a syntax error, not a stack overflow. */
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) {
+      this.depth = 0;
+      this.error(this.peek(), `the query is nested too deeply (more than ${MAX_DEPTH} levels)`);
+    }
   }
 
   private parseOr(): Expr {
@@ -400,8 +417,14 @@ export class Parser {
   }
 
   private parseNot(): Expr {
-    if (this.eatKw('not')) return { kind: 'not', expr: this.parseNot() };
-    return this.parsePredicate();
+    if (!this.isKw('not')) return this.parsePredicate();
+    this.next();
+    this.enter();
+    try {
+      return { kind: 'not', expr: this.parseNot() };
+    } finally {
+      this.depth--;
+    }
   }
 
   /** A value optionally followed by one comparison, `in (…)`, `:`, `like` or `regex`. */
@@ -570,6 +593,18 @@ export class Parser {
   }
 
   private parseUnary(): Expr {
+    if (this.isOp('-') || this.isOp('+')) {
+      this.enter();
+      try {
+        return this.parseSigned();
+      } finally {
+        this.depth--;
+      }
+    }
+    return this.parsePostfix();
+  }
+
+  private parseSigned(): Expr {
     if (this.isOp('-')) {
       this.next();
       const e = this.parseUnary();

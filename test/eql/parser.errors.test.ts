@@ -116,3 +116,16 @@ test('the lexer and parser stay linear on large inputs', () => {
   assert.equal(q.kind === 'event' && q.query.where.kind === 'in' && q.query.where.values.length, n);
   assert.ok(ms < 2000, `took ${ms} ms`);
 });
+
+test('absurd nesting is a syntax error, not a stack overflow; reasonable nesting parses', () => {
+  for (const text of [
+    `process where ${'('.repeat(20000)}a${')'.repeat(20000)}`,
+    `process where ${'not '.repeat(20000)}a`,
+    `process where ${'-'.repeat(20000)}a`,
+    `process where ${'length('.repeat(20000)}a${')'.repeat(20000)}`,
+  ]) {
+    assert.match(parseError(text).message, /nested too deeply/);
+  }
+  const ok = parseEql(`process where ${'('.repeat(100)}a == 1${')'.repeat(100)}`);
+  assert.equal(ok.kind, 'event');
+});
