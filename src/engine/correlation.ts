@@ -119,11 +119,26 @@ function baseRunner(q: Query, opts: EngineOptions): BaseRunner {
   };
 }
 
+/** Group keys and value fields; `call coalesce(a, b…)` (from the Sigma front end) takes the first present. */
+function compileKey(e: Expr, opts: EngineOptions): (ev: Event) => unknown {
+  if (e.kind === 'call' && e.name === 'coalesce') {
+    const parts = e.args.map((a) => compileKey(a, opts));
+    return (ev) => {
+      for (const p of parts) {
+        const v = p(ev);
+        if (v !== null && v !== undefined) return v;
+      }
+      return null;
+    };
+  }
+  return compileExpr(e, opts);
+}
+
 export function compileCorrelation(q: Correlation, opts: EngineOptions = {}): QueryRunner {
   const n = q.rules.length;
   const runners = q.rules.map((r) => baseRunner(r.query, opts));
-  const groupFns = q.groupBy.map((keys) => keys.map((k: Expr) => compileExpr(k, opts)));
-  const valueFns = q.valueField?.map((f) => compileExpr(f, opts));
+  const groupFns = q.groupBy.map((keys) => keys.map((k: Expr) => compileKey(k, opts)));
+  const valueFns = q.valueField?.map((f) => compileKey(f, opts));
   const time = nativeTime(opts);
   const span = q.timespanNs;
   const type = q.type;

@@ -131,6 +131,8 @@ interface Built {
   warnings: string[];
   referenced: boolean;
   generate: boolean;
+  /** Logsource variants of a base rule (their field renames apply to correlation keys too). */
+  variants?: LogsourceVariant[] | null;
 }
 
 function build(docs: Doc[], problems: RuleProblem[], opts: SigmaOptions): SigmaLoadResult {
@@ -153,6 +155,7 @@ function build(docs: Doc[], problems: RuleProblem[], opts: SigmaOptions): SigmaL
   for (const doc of bases) {
     const b: Built = { doc, warnings: [], referenced: false, generate: false };
     try {
+      b.variants = resolveLogsource(logsourceOf(doc.body)).variants;
       b.rule = compileBaseRule(doc, filters, filterUse, opts, b.warnings);
     } catch (e) {
       b.problem = toProblem(e, doc);
@@ -379,6 +382,17 @@ function compileBaseRule(
   return rule;
 }
 
+/**
+ * A group-by/value field of a base rule. When the rule's logsource renames that field for some
+ * of its events (process_creation on Security 4688: Image is NewProcessName), the key is the
+ * first present of the names: `call coalesce(...)`, which compileCorrelation evaluates.
+ */
+function keyExpr(name: string, built: Built): Expr {
+  const alternatives = [...new Set((built.variants ?? []).map((v) => v.rename?.[name]).filter((x): x is string => !!x))];
+  if (alternatives.length === 0) return fieldExpr(name, {});
+  return { kind: 'call', name: 'coalesce', args: [name, ...alternatives].map((f) => fieldExpr(f, {})), caseInsensitive: false };
+}
+
 const CORRELATION_TYPES = new Set<Correlation['type']>([
   'event_count',
   'value_count',
@@ -425,9 +439,9 @@ function compileCorrelationRule(doc: Doc, byRef: Map<string, Built>, finish: (b:
       const b = m.built.doc.body;
       const mapped = [m.ref, str(b.name), str(b.id)].map((k) => (k !== undefined ? alias[k] : undefined)).find((x) => typeof x === 'string');
       if (typeof mapped !== 'string') throw new SigmaRuleError(`alias '${name}' has no field for rule '${m.ref}'`, 'error');
-      return fieldExpr(mapped, {});
+      return keyExpr(mapped, m.built);
     }
-    return fieldExpr(name, {});
+    return keyExpr(name, m.built);
   };
   const groupNames = strList(c['group-by']);
   const condition: NonNullable<Correlation['condition']> = [];
