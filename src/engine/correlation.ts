@@ -12,6 +12,8 @@
  * - Thresholds with an upper bound (`lt`, `lte`, `eq`, `neq`, ranges) and value_percentile can
  *   only be judged once a window is complete: the window starting at the group's oldest match is
  *   evaluated when a later match falls outside it, when the group goes idle, or at end of input.
+ *   A window that exceeds an upper bound is consumed whole, so the tail of a large burst does not
+ *   alert on its own; one below the lower bound only drops its oldest match.
  * - temporal_ordered tracks partial chains like an EQL sequence: rule 1, then rule 2 …, each at or
  *   after the previous one, the whole chain within timespan of its first event.
  *
@@ -90,6 +92,11 @@ function holds(cond: Cond, x: number): boolean {
         return x !== value;
     }
   });
+}
+
+/** True when `x` fails the condition by being too large (an upper bound is exceeded). */
+function aboveRange(cond: Cond, x: number): boolean {
+  return cond.some(({ op, value }) => (op === 'lt' && x >= value) || (op === 'lte' && x > value) || (op === 'eq' && x > value));
 }
 
 function keyText(v: unknown): string {
@@ -189,10 +196,18 @@ export function compileCorrelation(q: Correlation, opts: EngineOptions = {}): Qu
           g.entries = g.entries.filter((e) => !same.includes(e));
           continue;
         }
-      } else if (window.length > 0 && holds(cond, metric(window))) {
-        emit(g, window, { count: window.length });
-        g.entries.splice(0, end);
-        continue;
+      } else {
+        const x = metric(window);
+        if (holds(cond, x)) {
+          emit(g, window, { count: window.length });
+          g.entries.splice(0, end);
+          continue;
+        }
+        if (aboveRange(cond, x)) {
+          // The whole window is one over-threshold burst: its tail must not alert on its own.
+          g.entries.splice(0, end);
+          continue;
+        }
       }
       g.entries.shift();
     }

@@ -1,0 +1,152 @@
+/** Sigma correlation rules: loading (references, aliases, generate) and sliding-window semantics. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadSigmaText } from '../../src/sigma/index.js';
+import { compileQuery, type Match } from '../../src/engine/index.js';
+import type { Rule } from '../../src/ir/types.js';
+
+const BASES = `title: Failed logon
+name: failed
+id: base-failed
+logsource:
+    product: windows
+detection:
+    sel:
+        Action: fail
+    condition: sel
+---
+title: Successful logon
+name: success
+id: base-success
+logsource:
+    product: windows
+detection:
+    sel:
+        Action: ok
+    condition: sel
+`;
+
+function correlation(body: string, extra = ''): Rule {
+  const text = `${BASES}---\ntitle: Corr\nid: corr-1\nlevel: high\n${extra}correlation:\n${body.replace(/^/gm, '    ')}\n`;
+  const r = loadSigmaText(text, 'corr.yml');
+  assert.deepEqual(r.problems, []);
+  const rule = r.rules.find((x) => x.id === 'corr-1');
+  assert.ok(rule);
+  return rule;
+}
+
+/** Events: [seconds from t0, fields]. */
+function run(rule: Rule, events: [number, Record<string, unknown>][]): Match[] {
+  const runner = compileQuery(rule.query);
+  const out: Match[] = [];
+  for (const [s, fields] of events) {
+    runner.push({ ...fields, TimeCreated: new Date(Date.UTC(2024, 0, 1) + s * 1000).toISOString() });
+    out.push(...runner.drain());
+  }
+  out.push(...runner.end());
+  return out;
+}
+
+test('base rules referenced by a correlation are embedded, not standalone (unless generate)', () => {
+  const text = `${BASES}---\ntitle: C\nid: c\ncorrelation:\n    type: event_count\n    rules: [failed]\n    group-by: [User]\n    timespan: 5m\n    condition: {gte: 3}\n`;
+  const r = loadSigmaText(text, 'x.yml');
+  assert.deepEqual(r.rules.map((x) => x.id).sort(), ['base-success', 'c']);
+  assert.equal(r.documents?.find((d) => d.id === 'base-failed')?.status, 'embedded');
+  const gen = loadSigmaText(text.replace('rules: [failed]', 'rules: [failed]\n    generate: true'), 'x.yml');
+  assert.deepEqual(gen.rules.map((x) => x.id).sort(), ['base-failed', 'base-success', 'c']);
+});
+
+test('event_count uses a sliding window, not fixed buckets', () => {
+  const rule = correlation('type: event_count\nrules: [failed]\ngroup-by: [User]\ntimespan: 1m\ncondition:\n    gte: 3');
+  // 50 s, 80 s, 100 s: no fixed one-minute bucket holds three, the sliding window [50,110] does.
+  const m = run(rule, [
+    [50, { Action: 'fail', User: 'bob' }],
+    [80, { Action: 'fail', User: 'bob' }],
+    [100, { Action: 'fail', User: 'bob' }],
+  ]);
+  assert.equal(m.length, 1);
+  assert.deepEqual(m[0]!.keys, ['bob']);
+  assert.equal(m[0]!.events.length, 3);
+  // Spread beyond the timespan: none. Different users: separate groups.
+  assert.equal(run(rule, [[0, { Action: 'fail', User: 'a' }], [61, { Action: 'fail', User: 'a' }], [122, { Action: 'fail', User: 'a' }]]).length, 0);
+  assert.equal(run(rule, [[0, { Action: 'fail', User: 'a' }], [1, { Action: 'fail', User: 'b' }], [2, { Action: 'fail', User: 'a' }]]).length, 0);
+});
+
+test('event_count fires once per burst, then again for a new burst', () => {
+  const rule = correlation('type: event_count\nrules: [failed]\ngroup-by: [User]\ntimespan: 1m\ncondition:\n    gte: 2');
+  const evs: [number, Record<string, unknown>][] = [0, 1, 2, 3, 200, 201].map((s) => [s, { Action: 'fail', User: 'u' }]);
+  assert.equal(run(rule, evs).length, 3); // (0,1), (2,3), (200,201)
+});
+
+test('event_count with an upper bound judges complete windows', () => {
+  const rule = correlation('type: event_count\nrules: [failed]\ngroup-by: [User]\ntimespan: 1m\ncondition:\n    gte: 2\n    lte: 3');
+  const burst = (n: number, start: number): [number, Record<string, unknown>][] =>
+    Array.from({ length: n }, (_, i) => [start + i, { Action: 'fail', User: 'u' }]);
+  assert.equal(run(rule, burst(2, 0)).length, 1);
+  assert.equal(run(rule, burst(5, 0)).length, 0); // 5 in one window: above the range
+  assert.equal(run(rule, [...burst(3, 0), ...burst(1, 500)]).length, 1);
+});
+
+test('value_count counts distinct values per group', () => {
+  const rule = correlation(
+    'type: value_count\nrules: [failed]\ngroup-by: [Source]\ntimespan: 10m\ncondition:\n    field: User\n    gte: 3',
+  );
+  const f = (s: number, user: string): [number, Record<string, unknown>] => [s, { Action: 'fail', Source: '10.0.0.1', User: user }];
+  assert.equal(run(rule, [f(0, 'a'), f(1, 'a'), f(2, 'b'), f(3, 'b')]).length, 0);
+  const m = run(rule, [f(0, 'a'), f(1, 'a'), f(2, 'b'), f(3, 'c')]);
+  assert.equal(m.length, 1);
+  assert.deepEqual(m[0]!.keys, ['10.0.0.1']);
+});
+
+test('value_sum and value_avg', () => {
+  const sum = correlation('type: value_sum\nrules: [failed]\ngroup-by: [User]\ntimespan: 1h\ncondition:\n    field: Bytes\n    gt: 100');
+  const e = (s: number, b: unknown): [number, Record<string, unknown>] => [s, { Action: 'fail', User: 'u', Bytes: b }];
+  assert.equal(run(sum, [e(0, 60), e(10, '50')]).length, 1);
+  assert.equal(run(sum, [e(0, 60), e(4000, 50)]).length, 0);
+  const avg = correlation('type: value_avg\nrules: [failed]\ngroup-by: [User]\ntimespan: 1h\ncondition:\n    field: Bytes\n    gt: 100');
+  assert.equal(run(avg, [e(0, 50), e(1, 300)]).length, 1);
+  assert.equal(run(avg, [e(0, 50), e(1, 100)]).length, 0);
+});
+
+test('temporal: all rules in the window, any order', () => {
+  const rule = correlation('type: temporal\nrules: [failed, success]\ngroup-by: [User]\ntimespan: 1m');
+  assert.equal(run(rule, [[0, { Action: 'ok', User: 'u' }], [30, { Action: 'fail', User: 'u' }]]).length, 1);
+  assert.equal(run(rule, [[0, { Action: 'ok', User: 'u' }], [90, { Action: 'fail', User: 'u' }]]).length, 0);
+  assert.equal(run(rule, [[0, { Action: 'ok', User: 'u' }], [10, { Action: 'fail', User: 'v' }]]).length, 0);
+});
+
+test('temporal_ordered: order is really checked', () => {
+  const rule = correlation('type: temporal_ordered\nrules: [failed, success]\ngroup-by: [User]\ntimespan: 1m');
+  const inOrder = run(rule, [[0, { Action: 'fail', User: 'u' }], [20, { Action: 'ok', User: 'u' }]]);
+  assert.equal(inOrder.length, 1);
+  assert.deepEqual(inOrder[0]!.events.map((e) => e.Action), ['fail', 'ok']);
+  assert.equal(run(rule, [[0, { Action: 'ok', User: 'u' }], [20, { Action: 'fail', User: 'u' }]]).length, 0);
+  assert.equal(run(rule, [[0, { Action: 'fail', User: 'u' }], [61, { Action: 'ok', User: 'u' }]]).length, 0);
+  // A later first step restarts the window: fail@0, fail@50, ok@100 → within 1m of the second.
+  assert.equal(run(rule, [[0, { Action: 'fail', User: 'u' }], [50, { Action: 'fail', User: 'u' }], [100, { Action: 'ok', User: 'u' }]]).length, 1);
+});
+
+test('aliases map different fields of each base rule to one group key', () => {
+  const rule = correlation(
+    'type: temporal_ordered\nrules: [failed, success]\ngroup-by: [ip]\ntimespan: 1m\naliases:\n    ip:\n        failed: SourceIp\n        success: DestinationIp',
+  );
+  assert.equal(run(rule, [[0, { Action: 'fail', SourceIp: '1.2.3.4' }], [5, { Action: 'ok', DestinationIp: '1.2.3.4' }]]).length, 1);
+  assert.equal(run(rule, [[0, { Action: 'fail', SourceIp: '1.2.3.4' }], [5, { Action: 'ok', DestinationIp: '9.9.9.9' }]]).length, 0);
+});
+
+test('correlation problems are reported with the rule id', () => {
+  const bad = loadSigmaText(`${BASES}---\ntitle: C\nid: c2\ncorrelation:\n    type: event_count\n    rules: [nope]\n    timespan: 1m\n    condition: {gte: 1}\n`, 'y.yml');
+  assert.deepEqual(bad.problems.map((p) => [p.id, p.severity]), [['c2', 'error']]);
+  assert.match(bad.problems[0]!.reason, /unknown rule 'nope'/);
+  const noSpan = loadSigmaText(`${BASES}---\ntitle: C\nid: c3\ncorrelation:\n    type: temporal\n    rules: [failed, success]\n`, 'y.yml');
+  assert.match(noSpan.problems[0]!.reason, /timespan/);
+});
+
+test('memory stays bounded: old windows are evicted', () => {
+  const rule = correlation('type: event_count\nrules: [failed]\ngroup-by: [User]\ntimespan: 10s\ncondition:\n    gte: 1000000');
+  const runner = compileQuery(rule.query);
+  for (let i = 0; i < 20000; i++) {
+    runner.push({ Action: 'fail', User: `u${i % 50}`, TimeCreated: new Date(Date.UTC(2024, 0, 1) + i * 1000).toISOString() });
+  }
+  assert.ok(runner.stateSize() <= 50 * 11, `state ${runner.stateSize()}`);
+});
