@@ -1,0 +1,34 @@
+/** Types shared by the compiler modules. */
+import type { PathStep } from '../ir/types.js';
+import type { Event } from '../events/field.js';
+import type { Instant } from '../events/timestamp.js';
+
+/** Values bound by `arraySearch(arr, x, …)`-style functions, by position. */
+export type Scope = unknown[];
+/** A compiled expression: value of the expression for one event (null = missing). */
+export type Fn = (ev: Event, sc: Scope) => unknown;
+
+export interface EngineOptions {
+  /** Function semantics where dialects differ. Default 'elasticsearch'. */
+  dialect?: 'elasticsearch' | 'endgame';
+  /** Field holding the event time, or a function; default tries @timestamp then timestamp. */
+  timestamp?: PathStep[] | ((ev: Event) => Instant | null);
+  /** Orders events with equal timestamps (Elasticsearch: event.sequence). */
+  tiebreaker?: PathStep[];
+  /** Where the event category lives; default ['event','category'] (may be an array in ECS). */
+  category?: PathStep[] | ((ev: Event) => unknown);
+  /** Process identity for Endgame lineage (`descendant of`…); default unique_pid / unique_ppid. */
+  lineage?: { pid: PathStep[]; ppid: PathStep[] };
+}
+
+export interface CompileContext {
+  dialect: 'elasticsearch' | 'endgame';
+  /** Names bound by enclosing arraySearch/arrayCount, innermost last. */
+  vars: string[];
+  /** State updaters (lineage tracking) to run on every event before predicates, in order. */
+  observers: ((ev: Event) => void)[];
+  lineage: { pid: PathStep[]; ppid: PathStep[] };
+  category: (ev: Event) => unknown;
+}
+
+export const EMPTY_SCOPE: Scope = [];

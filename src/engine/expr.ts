@@ -1,0 +1,436 @@
+/**
+ * Expression compiler: IR → specialised closures (no tree walking at run time).
+ *
+ * Every compiled expression returns a value where `null`/`undefined` mean "missing"; boolean
+ * operators use three-valued logic (true / false / null) and a query matches only on a truthy
+ * result. Multi-valued fields compare true when any element does.
+ */
+import type { CompareOp, EventQuery, Expr, Literal, PathStep } from '../ir/types.js';
+import { getField, type Event } from '../events/field.js';
+import type { CompileContext, Fn, Scope } from './context.js';
+import { compileCidrs } from './cidr.js';
+import { EngineError, functionImpl } from './functions.js';
+import { compileLineage } from './lineage.js';
+import { compilePatterns, type StringTest } from './pattern.js';
+import { compareScalars, equalScalars, isNullish, scalarText, type Tri } from './values.js';
+
+/** Truthiness used by `where` clauses and boolean operators (python eql semantics). */
+export function truthy(v: unknown): boolean {
+  if (v === true) return true;
+  if (v === false || v === null || v === undefined) return false;
+  if (typeof v === 'number') return v !== 0 && !Number.isNaN(v);
+  if (typeof v === 'bigint') return v !== 0n;
+  if (typeof v === 'string') return v.length > 0;
+  if (Array.isArray(v)) return v.length > 0;
+  return typeof v === 'object' ? Object.keys(v as object).length > 0 : Boolean(v);
+}
+
+function toTri(v: unknown): Tri {
+  return v === null || v === undefined ? null : truthy(v);
+}
+
+/** Compiled accessor: nested lookup first, `getField` (dotted / mixed keys) as the fallback. */
+export function compileAccessor(path: readonly PathStep[], dialect: CompileContext['dialect']): (obj: unknown) => unknown {
+  const p = [...path];
+  const fallback =
+    dialect === 'endgame'
+      ? (o: unknown) => {
+          const v = getField(o, p);
+          return v !== undefined ? v : endgameStringStep(o, p);
+        }
+      : (o: unknown) => getField(o, p);
+  if (p.length === 0) return (o) => o;
+  if (p.length === 1) {
+    const k = p[0] as string;
+    if (typeof k === 'number') return (o) => (Array.isArray(o) ? o[k] : undefined);
+    return (o) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined);
+  }
+  if (p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string') {
+    const [a, b] = p as [string, string];
+    return (o) => {
+      const x = (o as Record<string, unknown>)[a];
+      if (x !== null && typeof x === 'object') {
+        const v = (x as Record<string, unknown>)[b];
+        if (v !== undefined) return v;
+      }
+      return fallback(o);
+    };
+  }
+  if (p.length === 3 && p.every((s) => typeof s === 'string')) {
+    const [a, b, c] = p as [string, string, string];
+    return (o) => {
+      const x = (o as Record<string, unknown>)[a];
+      if (x !== null && typeof x === 'object') {
+        const y = (x as Record<string, unknown>)[b];
+        if (y !== null && typeof y === 'object') {
+          const v = (y as Record<string, unknown>)[c];
+          if (v !== undefined) return v;
+        }
+      }
+      return fallback(o);
+    };
+  }
+  return (o) => {
+    if (o === null || typeof o !== 'object') return undefined;
+    return getField(o, p) ?? fallback(o);
+  };
+}
+
+/** python eql: `subtype.create` on a string field means `subtype == "create"`. */
+function endgameStringStep(o: unknown, path: PathStep[]): unknown {
+  let cur: unknown = o;
+  for (const step of path) {
+    if (cur === null || cur === undefined) return undefined;
+    if (typeof cur === 'string' && typeof step === 'string') cur = cur === step;
+    else if (typeof cur === 'object') cur = (cur as Record<string | number, unknown>)[step];
+    else return undefined;
+  }
+  return cur;
+}
+
+function literalValue(e: Expr): { ok: true; value: Literal } | { ok: false } {
+  return e.kind === 'literal' ? { ok: true, value: e.value } : { ok: false };
+}
+
+/** Apply `test` to a value or, for arrays, to each element: true if any element is true. */
+function anyOf(v: unknown, test: (x: unknown) => Tri): Tri {
+  if (Array.isArray(v)) {
+    let sawNull = false;
+    for (const x of v) {
+      const r = test(x);
+      if (r === true) return true;
+      if (r === null) sawNull = true;
+    }
+    return v.length === 0 ? null : sawNull ? null : false;
+  }
+  return test(v);
+}
+
+function orderTest(op: CompareOp, c: number): boolean {
+  switch (op) {
+    case '==':
+      return c === 0;
+    case '!=':
+      return c !== 0;
+    case '<':
+      return c < 0;
+    case '<=':
+      return c <= 0;
+    case '>':
+      return c > 0;
+    case '>=':
+      return c >= 0;
+  }
+}
+
+function compileCompare(e: Extract<Expr, { kind: 'compare' }>, ctx: CompileContext): Fn {
+  const { op } = e;
+  // Endgame compares strings case-insensitively for ordering as well as equality.
+  const ci = e.caseInsensitive || ctx.dialect === 'endgame';
+  let left = e.left;
+  let right = e.right;
+  let flipped: CompareOp = op;
+  // Put a literal on the right so the common `field op literal` shape is specialised.
+  if (left.kind === 'literal' && right.kind !== 'literal') {
+    [left, right] = [right, left];
+    flipped = ({ '<': '>', '>': '<', '<=': '>=', '>=': '<=', '==': '==', '!=': '!=' } as const)[op];
+  }
+  const lf = compileInner(left, ctx);
+  const lit = literalValue(right);
+  if (lit.ok && lit.value === null) {
+    // `x == null` / `x != null`: presence tests, never null themselves.
+    if (flipped === '==') return (ev, sc) => isNullish(lf(ev, sc));
+    if (flipped === '!=') return (ev, sc) => !isNullish(lf(ev, sc));
+    return () => null;
+  }
+  if (lit.ok && typeof lit.value === 'string' && (flipped === '==' || flipped === '!=')) {
+    const k = ci ? lit.value.toLowerCase() : lit.value;
+    const len = k.length;
+    const eq = (x: unknown): Tri => {
+      if (typeof x === 'string') return ci ? x.length === len && x.toLowerCase() === k : x === k;
+      if (isNullish(x)) return null;
+      return equalScalars(x, k, false);
+    };
+    if (flipped === '==') return (ev, sc) => anyOf(lf(ev, sc), eq);
+    return (ev, sc) => {
+      const r = anyOf(lf(ev, sc), eq);
+      return r === null ? null : !r;
+    };
+  }
+  if (lit.ok && typeof lit.value === 'number') {
+    const k = lit.value;
+    const test = (x: unknown): Tri => {
+      if (typeof x === 'number') return orderTest(flipped, x < k ? -1 : x > k ? 1 : x === k ? 0 : NaN);
+      if (isNullish(x)) return null;
+      const c = compareScalars(x, k, false);
+      return c === undefined ? null : orderTest(flipped, c);
+    };
+    if (flipped === '!=') {
+      return (ev, sc) => {
+        const r = anyOf(lf(ev, sc), (x) => {
+          const t = test(x);
+          return t === null ? null : !t;
+        });
+        return r === null ? null : !r;
+      };
+    }
+    return (ev, sc) => anyOf(lf(ev, sc), test);
+  }
+  const rf = compileInner(right, ctx);
+  const pair = (x: unknown, y: unknown): Tri => {
+    if (isNullish(x) || isNullish(y)) return null;
+    if (flipped === '==' || flipped === '!=') {
+      const r = equalScalars(x, y, ci);
+      return r === null ? null : flipped === '==' ? r : !r;
+    }
+    const c = compareScalars(x, y, ci);
+    return c === undefined ? null : orderTest(flipped, c);
+  };
+  return (ev, sc) => {
+    const x = lf(ev, sc);
+    const y = rf(ev, sc);
+    if (Array.isArray(y)) return anyOf(y, (yy) => anyOf(x, (xx) => pair(xx, yy)));
+    return anyOf(x, (xx) => pair(xx, y));
+  };
+}
+
+function setKey(v: unknown, ci: boolean): unknown {
+  if (typeof v === 'string') return ci ? v.toLowerCase() : v;
+  if (typeof v === 'bigint' && v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)) return Number(v);
+  return v;
+}
+
+function compileIn(e: Extract<Expr, { kind: 'in' }>, ctx: CompileContext): Fn {
+  const ci = e.caseInsensitive;
+  const vf = compileInner(e.expr, ctx);
+  let member: (x: unknown, ev: Event, sc: Scope) => Tri;
+  if (e.values.every((v) => v.kind === 'literal')) {
+    const set = new Set<unknown>(e.values.map((v) => setKey((v as { value: Literal }).value, ci)));
+    member = (x) => (isNullish(x) ? null : set.has(setKey(x, ci)));
+  } else {
+    const fs = e.values.map((v) => compileInner(v, ctx));
+    member = (x, ev, sc) => {
+      if (isNullish(x)) return null;
+      let sawNull = false;
+      for (const f of fs) {
+        const y = f(ev, sc);
+        const r = anyOf(y, (yy) => (isNullish(yy) ? null : equalScalars(x, yy, ci)));
+        if (r === true) return true;
+        if (r === null) sawNull = true;
+      }
+      return sawNull ? null : false;
+    };
+  }
+  if (e.negated) {
+    return (ev, sc) => {
+      const r = anyOf(vf(ev, sc), (x) => member(x, ev, sc));
+      return r === null ? null : !r;
+    };
+  }
+  return (ev, sc) => anyOf(vf(ev, sc), (x) => member(x, ev, sc));
+}
+
+/** Wildcard / regex style test on the text of a value (numbers and booleans match their text). */
+function textMatcher(vf: Fn, test: StringTest, lower: boolean): Fn {
+  const one = (x: unknown): Tri => {
+    if (typeof x === 'string') return test(lower ? x.toLowerCase() : x);
+    if (isNullish(x)) return null;
+    const t = scalarText(x);
+    return t === null ? false : test(lower ? t.toLowerCase() : t);
+  };
+  return (ev, sc) => anyOf(vf(ev, sc), one);
+}
+
+function compileKeyword(e: Extract<Expr, { kind: 'keyword' }>): Fn {
+  const test = compilePatterns(e.patterns, e.caseInsensitive);
+  const ci = e.caseInsensitive;
+  const walk = (v: unknown, depth: number): boolean => {
+    if (typeof v === 'string') return test(ci ? v.toLowerCase() : v);
+    if (typeof v === 'number' || typeof v === 'bigint') return test(String(v));
+    if (v === null || typeof v !== 'object' || depth > 32) return false;
+    if (Array.isArray(v)) {
+      for (const x of v) if (walk(x, depth + 1)) return true;
+      return false;
+    }
+    for (const k in v as Record<string, unknown>) if (walk((v as Record<string, unknown>)[k], depth + 1)) return true;
+    return false;
+  };
+  return (ev) => walk(ev, 0);
+}
+
+function compileCall(e: Extract<Expr, { kind: 'call' }>, ctx: CompileContext): Fn {
+  const name = e.name;
+  const lname = name.toLowerCase();
+  if (lname === 'safe') {
+    if (e.args.length !== 1) throw new EngineError('safe() takes 1 argument');
+    const f = compileInner(e.args[0]!, ctx);
+    return (ev, sc) => {
+      try {
+        return f(ev, sc);
+      } catch {
+        return null;
+      }
+    };
+  }
+  if (lname === 'arraysearch' || lname === 'arraycount') {
+    const [arrE, varE, bodyE] = e.args;
+    // The variable arrives as a bare field name or as its name in a string literal.
+    const varName =
+      varE?.kind === 'field' && varE.path.length === 1 && typeof varE.path[0] === 'string'
+        ? varE.path[0]
+        : varE?.kind === 'literal' && typeof varE.value === 'string'
+          ? varE.value
+          : null;
+    if (e.args.length !== 3 || varName === null) {
+      throw new EngineError(`${name}(array, variable, expression): the second argument must be a bare name`);
+    }
+    const arr = compileInner(arrE!, ctx);
+    const slot = ctx.vars.length;
+    ctx.vars.push(varName);
+    let body: Fn;
+    try {
+      body = compileInner(bodyE!, ctx);
+    } finally {
+      ctx.vars.pop();
+    }
+    const count = lname === 'arraycount';
+    return (ev, sc) => {
+      const a = arr(ev, sc);
+      if (!Array.isArray(a)) return count ? 0 : false;
+      const inner = sc.slice(0, slot);
+      let n = 0;
+      for (const item of a) {
+        inner[slot] = item;
+        if (truthy(body(ev, inner))) {
+          if (!count) return true;
+          n++;
+        }
+      }
+      return count ? n : false;
+    };
+  }
+  const impl = functionImpl(name);
+  if (!impl) throw new EngineError(`unknown function ${name}()`);
+  return impl(
+    e.args.map((a) => compileInner(a, ctx)),
+    e.args,
+    e.caseInsensitive,
+    ctx,
+  );
+}
+
+function compileField(e: Extract<Expr, { kind: 'field' }>, ctx: CompileContext): Fn {
+  const head = e.path[0];
+  if (typeof head === 'string') {
+    const slot = ctx.vars.lastIndexOf(head);
+    if (slot >= 0) {
+      const rest = compileAccessor(e.path.slice(1), ctx.dialect);
+      return (_ev, sc) => rest(sc[slot]);
+    }
+  }
+  const acc = compileAccessor(e.path, ctx.dialect);
+  return (ev) => acc(ev);
+}
+
+function compileArith(e: Extract<Expr, { kind: 'arith' }>, ctx: CompileContext): Fn {
+  const names = { '+': 'add', '-': 'subtract', '*': 'multiply', '/': 'divide', '%': 'modulo' } as const;
+  return compileCall({ kind: 'call', name: names[e.op], args: [e.left, e.right], caseInsensitive: false }, ctx);
+}
+
+/** Compile an EventQuery (category + condition) to a boolean test. */
+export function compileEventQuery(q: EventQuery, ctx: CompileContext): (ev: Event, sc: Scope) => boolean {
+  const where = compileInner(q.where, ctx);
+  if (q.category === null || q.category === 'any') return (ev, sc) => truthy(where(ev, sc));
+  const cat = q.category;
+  const getCat = ctx.category;
+  const catMatch = (ev: Event): boolean => {
+    const c = getCat(ev);
+    if (c === cat) return true;
+    return Array.isArray(c) && c.includes(cat);
+  };
+  return (ev, sc) => catMatch(ev) && truthy(where(ev, sc));
+}
+
+export function compileInner(e: Expr, ctx: CompileContext): Fn {
+  switch (e.kind) {
+    case 'literal': {
+      const v = e.value;
+      return () => v;
+    }
+    case 'field':
+      return compileField(e, ctx);
+    case 'not': {
+      const f = compileInner(e.expr, ctx);
+      return (ev, sc) => {
+        const v = f(ev, sc);
+        return isNullish(v) ? null : !truthy(v);
+      };
+    }
+    case 'and': {
+      const fs = e.exprs.map((x) => compileInner(x, ctx));
+      if (fs.length === 2) {
+        const [a, b] = fs as [Fn, Fn];
+        return (ev, sc) => {
+          const x = toTri(a(ev, sc));
+          if (x === false) return false;
+          const y = toTri(b(ev, sc));
+          if (y === false) return false;
+          return x === null || y === null ? null : true;
+        };
+      }
+      return (ev, sc) => {
+        let agg: Tri = true;
+        for (const f of fs) {
+          const v = toTri(f(ev, sc));
+          if (v === false) return false;
+          if (v === null) agg = null;
+        }
+        return agg;
+      };
+    }
+    case 'or': {
+      const fs = e.exprs.map((x) => compileInner(x, ctx));
+      return (ev, sc) => {
+        let agg: Tri = false;
+        for (const f of fs) {
+          const v = toTri(f(ev, sc));
+          if (v === true) return true;
+          if (v === null) agg = null;
+        }
+        return agg;
+      };
+    }
+    case 'compare':
+      return compileCompare(e, ctx);
+    case 'in':
+      return compileIn(e, ctx);
+    case 'wildcard':
+      return textMatcher(compileInner(e.expr, ctx), compilePatterns(e.patterns, e.caseInsensitive), e.caseInsensitive);
+    case 'regex': {
+      const res = e.patterns.map((p) => new RegExp(p, e.flags));
+      const test: StringTest = res.length === 1 ? (s) => res[0]!.test(s) : (s) => res.some((r) => r.test(s));
+      return textMatcher(compileInner(e.expr, ctx), test, false);
+    }
+    case 'call':
+      return compileCall(e, ctx);
+    case 'arith':
+      return compileArith(e, ctx);
+    case 'neg': {
+      const f = compileInner(e.expr, ctx);
+      return (ev, sc) => {
+        const v = f(ev, sc);
+        if (typeof v === 'number') return -v;
+        if (typeof v === 'bigint') return -v;
+        return null;
+      };
+    }
+    case 'lineage':
+      return compileLineage(e.relation, e.query, ctx, (q) => compileEventQuery(q, ctx));
+    case 'keyword':
+      return compileKeyword(e);
+    case 'cidr': {
+      const test = compileCidrs(e.cidrs);
+      return textMatcher(compileInner(e.expr, ctx), test, false);
+    }
+  }
+}

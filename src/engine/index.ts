@@ -1,0 +1,220 @@
+/**
+ * The engine: compiles rule IR (from the EQL and Sigma front ends) into streaming query runners.
+ *
+ *   const run = compileQuery(query, { dialect: 'elasticsearch' });
+ *   for (const ev of events) { run.push(ev); for (const m of run.drain()) report(m); }
+ *   for (const m of run.end()) report(m);
+ *
+ * See docs/engine.md for the semantics chosen and the evidence behind them.
+ */
+import type { Expr, PathStep, Query } from '../ir/types.js';
+import type { Event } from '../events/field.js';
+import { compareInstants, parseTimestamp, type Instant } from '../events/timestamp.js';
+import { compileCorrelation } from './correlation.js';
+import { EMPTY_SCOPE, type CompileContext, type EngineOptions } from './context.js';
+import { compileAccessor, compileEventQuery, compileInner, truthy } from './expr.js';
+import { compileJoin, compileSample } from './join.js';
+import { buildPipes, type Match } from './pipes.js';
+import { compileSequence, type Matcher } from './sequence.js';
+import { compareScalars } from './values.js';
+
+export type { EngineOptions } from './context.js';
+export type { Match } from './pipes.js';
+export type { Event } from '../events/field.js';
+export { EngineError, knownFunctions } from './functions.js';
+
+export interface QueryRunner {
+  /** Feed one event; events must come in non-decreasing time order (ties in tiebreaker order). */
+  push(ev: Event): void;
+  /** Results that became certain since the last call (streaming). */
+  drain(): Match[];
+  /** End of input: flush pipes (tail, sort, count…) and return the remaining results. */
+  end(): Match[];
+  /** Number of live partial sequences / stored events (for memory tests). */
+  stateSize(): number;
+}
+
+function makeContext(opts: EngineOptions): CompileContext {
+  const dialect = opts.dialect ?? 'elasticsearch';
+  const cat = opts.category ?? ['event', 'category'];
+  const category = typeof cat === 'function' ? cat : compileAccessor(cat, dialect);
+  return {
+    dialect,
+    vars: [],
+    observers: [],
+    lineage: opts.lineage ?? { pid: ['unique_pid'], ppid: ['unique_ppid'] },
+    category,
+  };
+}
+
+/** The time function for the options (compiled once per query). */
+function timeFn(opts: EngineOptions): (ev: Event) => Instant | null {
+  const ts = opts.timestamp;
+  if (typeof ts === 'function') return ts;
+  if (ts) {
+    const acc = compileAccessor(ts, opts.dialect ?? 'elasticsearch');
+    return (ev) => parseTimestamp(acc(ev));
+  }
+  const at = compileAccessor(['@timestamp'], 'elasticsearch');
+  const plain = compileAccessor(['timestamp'], 'elasticsearch');
+  return (ev) => parseTimestamp(at(ev) ?? plain(ev));
+}
+
+/** The event's time per the options: `timestamp` option, else `@timestamp`, else `timestamp`. */
+export function eventInstant(ev: Event, opts: EngineOptions = {}): Instant | null {
+  return timeFn(opts)(ev);
+}
+
+/** Compile an expression to a function returning its value (null when missing). */
+export function compileExpr(e: Expr, opts: EngineOptions = {}): (ev: Event) => unknown {
+  const ctx = makeContext(opts);
+  const f = compileInner(e, ctx);
+  const obs = ctx.observers;
+  if (obs.length === 0) {
+    return (ev) => {
+      const v = f(ev, EMPTY_SCOPE);
+      return v === undefined ? null : v;
+    };
+  }
+  return (ev) => {
+    for (const o of obs) o(ev);
+    const v = f(ev, EMPTY_SCOPE);
+    return v === undefined ? null : v;
+  };
+}
+
+/**
+ * Compile a condition to a boolean test (true only for a truthy, non-null result). Conditions
+ * with lineage (`descendant of`) keep state and must see every event of the stream, in order.
+ */
+export function compilePredicate(e: Expr, opts: EngineOptions = {}): (ev: Event) => boolean {
+  const f = compileExpr(e, opts);
+  return (ev) => truthy(f(ev));
+}
+
+function compileMatcher(q: Exclude<Query, { kind: 'correlation' }>, ctx: CompileContext, emit: (m: Match) => void): Matcher {
+  switch (q.kind) {
+    case 'event': {
+      const test = compileEventQuery(q.query, ctx);
+      return {
+        push(ev) {
+          if (test(ev, EMPTY_SCOPE)) emit({ events: [ev] });
+        },
+        finish() {},
+        stateSize: () => 0,
+      };
+    }
+    case 'sequence':
+      return compileSequence(q, ctx, emit);
+    case 'join':
+      return compileJoin(q, ctx, emit);
+    case 'sample':
+      return compileSample(q, ctx, emit);
+  }
+}
+
+export function compileQuery(q: Query, opts: EngineOptions = {}): QueryRunner {
+  return compileRunner(q, opts, false);
+}
+
+/**
+ * `ordered`: hold sequence results until the end and order them by their last event (time,
+ * tiebreaker) before the pipes, as Elasticsearch returns them; streaming emits them when certain,
+ * which differs only for sequences held back by a trailing missing-event window. Batch mode only.
+ */
+function compileRunner(q: Query, opts: EngineOptions, ordered: boolean): QueryRunner {
+  if (q.kind === 'correlation') return compileCorrelation(q, opts);
+  const ctx = makeContext(opts);
+  const time = timeFn(opts);
+  let queue: Match[] = [];
+  const pipe = buildPipes(q.pipes, ctx, (m) => queue.push(m));
+  const held: Match[] = [];
+  const hold = ordered && q.kind === 'sequence';
+  const matcher = compileMatcher(q, ctx, hold ? (m) => held.push(m) : (m) => pipe.push(m));
+  const flushHeld = (): void => {
+    if (!hold) return;
+    const tb = opts.tiebreaker ? compileAccessor(opts.tiebreaker, ctx.dialect) : null;
+    const rows = held.map((m, i) => {
+      const lastEv = m.events[m.events.length - 1];
+      return { m, i, t: lastEv ? time(lastEv) : null, tb: lastEv && tb ? tb(lastEv) : undefined };
+    });
+    rows.sort((a, b) => {
+      if (a.t !== null && b.t !== null) {
+        const c = compareInstants(a.t, b.t);
+        if (c !== 0) return c;
+      }
+      const c = tb ? compareScalars(a.tb, b.tb, false) : 0;
+      return c !== undefined && c !== 0 ? c : a.i - b.i;
+    });
+    for (const r of rows) pipe.push(r.m);
+    held.length = 0;
+  };
+  const observers = ctx.observers;
+  let ended = false;
+  return {
+    push(ev) {
+      if (ended) throw new Error('push() after end()');
+      if (pipe.done()) return;
+      for (let i = 0; i < observers.length; i++) observers[i]!(ev);
+      matcher.push(ev, () => time(ev));
+    },
+    drain() {
+      if (queue.length === 0) return [];
+      const out = queue;
+      queue = [];
+      return out;
+    },
+    end() {
+      if (!ended) {
+        ended = true;
+        matcher.finish();
+        flushHeld();
+        pipe.end();
+      }
+      const out = queue;
+      queue = [];
+      return out;
+    },
+    stateSize: () => matcher.stateSize() + held.length,
+  };
+}
+
+/** Sort events by time then tiebreaker (stable; events without a time keep their place at the front). */
+export function sortEvents(events: Iterable<Event>, opts: EngineOptions = {}): Event[] {
+  const time = timeFn(opts);
+  const tb = opts.tiebreaker ? compileAccessor(opts.tiebreaker, opts.dialect ?? 'elasticsearch') : null;
+  const rows = [...events].map((ev, i) => ({ ev, i, t: time(ev), tb: tb ? tb(ev) : undefined }));
+  rows.sort((a, b) => {
+    if (a.t === null || b.t === null) {
+      if (a.t !== b.t) return a.t === null ? -1 : 1;
+    } else {
+      const c = compareInstants(a.t, b.t);
+      if (c !== 0) return c;
+    }
+    if (tb) {
+      const c = compareScalars(a.tb, b.tb, false);
+      if (c !== undefined && c !== 0) return c;
+    }
+    return a.i - b.i;
+  });
+  return rows.map((r) => r.ev);
+}
+
+/**
+ * Sort by time then tiebreaker (stable), run, return all results in order. In the Elasticsearch
+ * dialect sequences come back ordered by their last event (as Elasticsearch returns them); in
+ * the Endgame dialect in completion order (as python eql does).
+ */
+export function runBatch(q: Query, events: Iterable<Event>, opts: EngineOptions = {}): Match[] {
+  const runner = compileRunner(q, opts, (opts.dialect ?? 'elasticsearch') === 'elasticsearch');
+  const out: Match[] = [];
+  for (const ev of sortEvents(events, opts)) {
+    runner.push(ev);
+    const got = runner.drain();
+    for (const m of got) out.push(m);
+  }
+  for (const m of runner.end()) out.push(m);
+  return out;
+}
+
+export type { PathStep };

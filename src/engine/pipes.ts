@@ -1,0 +1,228 @@
+/**
+ * Result pipes: head, tail, filter, unique, count, unique_count, sort.
+ *
+ * A chain of stages; each stage receives matches as they become certain and passes them on.
+ * Streaming stages (head, filter, unique) forward at once; tail/sort/count hold results until
+ * end of input. Field references inside pipes read the match's first event, or event N when
+ * written `events[N].field` (python eql convention for sequences).
+ */
+import type { Expr, Pipe } from '../ir/types.js';
+import type { Event } from '../events/field.js';
+import type { CompileContext, Fn } from './context.js';
+import { compileInner, truthy } from './expr.js';
+import { compareScalars, isNullish, keyString } from './values.js';
+
+export interface Match {
+  events: Event[];
+  /** join key values for sequences/samples/joins (count: the counted key) */
+  keys?: unknown[];
+  /** for count/unique_count pipes */
+  count?: number;
+  /** Stage positions (0-based, in query order) of missing-event stages `![…]`, which hold no event. */
+  missingStages?: number[];
+}
+
+export interface PipeStage {
+  push(m: Match): void;
+  end(): void;
+  /** True once no further input can change the output (a satisfied head). */
+  done(): boolean;
+}
+
+/** Compile an expression evaluated over a match: `events[N].x` reads event N, else the first event. */
+function compileMatchExpr(e: Expr, ctx: CompileContext): (m: Match) => unknown {
+  if (e.kind === 'field' && e.path[0] === 'events' && typeof e.path[1] === 'number') {
+    const idx = e.path[1];
+    const f = compileInner({ ...e, path: e.path.slice(2) }, ctx);
+    return (m) => {
+      const ev = m.events[idx];
+      return ev === undefined ? null : f(ev, []);
+    };
+  }
+  const f: Fn = compileInner(rewriteEventsRefs(e), ctx);
+  const multi = containsEventsRef(e);
+  return (m) => {
+    const ev = m.events[0];
+    if (multi) return f({ events: m.events } as unknown as Event, []);
+    return ev === undefined ? null : f(ev, []);
+  };
+}
+
+function containsEventsRef(e: Expr): boolean {
+  return JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)).includes('"path":["events",');
+}
+
+/** Inside compound pipe expressions, `events[N].x` stays as is (evaluated against {events}). */
+function rewriteEventsRefs(e: Expr): Expr {
+  return e;
+}
+
+function keyFn(by: Expr[], ctx: CompileContext): (m: Match) => unknown[] {
+  const fs = by.map((b) => compileMatchExpr(b, ctx));
+  return (m) => fs.map((f) => {
+    const v = f(m);
+    return v === undefined ? null : v;
+  });
+}
+
+function sortCompare(a: unknown[], b: unknown[]): number {
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i];
+    const y = b[i];
+    if (isNullish(x) || isNullish(y)) {
+      if (isNullish(x) && isNullish(y)) continue;
+      return isNullish(x) ? -1 : 1;
+    }
+    const c = compareScalars(x, y, false);
+    if (c === undefined) {
+      const sx = String(x);
+      const sy = String(y);
+      if (sx !== sy) return sx < sy ? -1 : 1;
+    } else if (c !== 0) return c;
+  }
+  return 0;
+}
+
+export function buildPipes(pipes: Pipe[], ctx: CompileContext, out: (m: Match) => void): PipeStage {
+  let next: PipeStage = { push: out, end: () => {}, done: () => false };
+  const fold = ctx.dialect === 'endgame';
+  for (let i = pipes.length - 1; i >= 0; i--) {
+    const p = pipes[i]!;
+    const down: PipeStage = next;
+    switch (p.kind) {
+      case 'head': {
+        let n = 0;
+        next = {
+          push: (m) => {
+            if (n < p.count) {
+              n++;
+              down.push(m);
+            }
+          },
+          end: () => down.end(),
+          done: () => n >= p.count || down.done(),
+        };
+        break;
+      }
+      case 'tail': {
+        const buf: Match[] = [];
+        next = {
+          push: (m) => {
+            buf.push(m);
+            if (buf.length > p.count) buf.shift();
+          },
+          end: () => {
+            for (const m of buf) down.push(m);
+            buf.length = 0;
+            down.end();
+          },
+          done: () => down.done(),
+        };
+        break;
+      }
+      case 'filter': {
+        const f = compileMatchExpr(p.expr, ctx);
+        next = {
+          push: (m) => {
+            if (truthy(f(m))) down.push(m);
+          },
+          end: () => down.end(),
+          done: () => down.done(),
+        };
+        break;
+      }
+      case 'unique': {
+        const key = keyFn(p.by, ctx);
+        const seen = new Set<string>();
+        next = {
+          push: (m) => {
+            const k = keyString(key(m), fold);
+            if (!seen.has(k)) {
+              seen.add(k);
+              down.push(m);
+            }
+          },
+          end: () => down.end(),
+          done: () => down.done(),
+        };
+        break;
+      }
+      case 'sort': {
+        const raw = keyFn(p.by, ctx);
+        const key = fold ? (m: Match) => raw(m).map((v) => (typeof v === 'string' ? v.toLowerCase() : v)) : raw;
+        const buf: { k: unknown[]; m: Match }[] = [];
+        next = {
+          push: (m) => {
+            buf.push({ k: key(m), m });
+          },
+          end: () => {
+            buf.sort((a, b) => sortCompare(a.k, b.k));
+            for (const x of buf) down.push(x.m);
+            buf.length = 0;
+            down.end();
+          },
+          done: () => down.done(),
+        };
+        break;
+      }
+      case 'count': {
+        const key = keyFn(p.by, ctx);
+        const table = new Map<string, { keys: unknown[]; count: number }>();
+        let total = 0;
+        next = {
+          push: (m) => {
+            total++;
+            if (p.by.length === 0) return;
+            const ks = key(m);
+            const k = keyString(ks, fold);
+            const row = table.get(k);
+            if (row) row.count++;
+            else table.set(k, { keys: ks, count: 1 });
+          },
+          end: () => {
+            // Each result carries a summary event {key, count, percent} so later pipes can filter on it.
+            if (p.by.length === 0) down.push({ events: [{ key: 'totals', count: total }], count: total });
+            else {
+              const rows = [...table.values()].sort((a, b) => a.count - b.count || sortCompare(a.keys, b.keys));
+              for (const r of rows) {
+                const key = r.keys.length === 1 ? r.keys[0] : r.keys;
+                down.push({ events: [{ key, count: r.count, percent: r.count / total }], keys: r.keys, count: r.count });
+              }
+            }
+            down.end();
+          },
+          done: () => down.done(),
+        };
+        break;
+      }
+      case 'unique_count': {
+        const key = keyFn(p.by, ctx);
+        const table = new Map<string, Match>();
+        let total = 0;
+        next = {
+          push: (m) => {
+            const ks = key(m);
+            const k = keyString(ks, fold);
+            const row = table.get(k);
+            const n = m.count ?? 1;
+            total += n;
+            if (row) row.count = (row.count ?? 1) + n;
+            else table.set(k, { ...m, keys: ks, count: n });
+          },
+          end: () => {
+            // python eql: the first event of each unique result gains `count` and `percent` fields.
+            for (const m of table.values()) {
+              const count = m.count ?? 1;
+              const first = { ...(m.events[0] ?? {}), count, percent: count / total };
+              down.push({ ...m, events: [first, ...m.events.slice(1)] });
+            }
+            down.end();
+          },
+          done: () => down.done(),
+        };
+        break;
+      }
+    }
+  }
+  return next;
+}

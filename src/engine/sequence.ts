@@ -1,0 +1,262 @@
+/**
+ * Streaming sequence matcher (Elasticsearch / python eql semantics).
+ *
+ * Positive stages are tracked per join key: `waiting[i]` maps a key to the ONE partial sequence
+ * that has matched positive stages 0..i and waits for stage i+1; a newer partial replaces an older
+ * one. An event is tried against the stages from last to first, so one event never advances the
+ * same partial twice. `maxspan` bounds first-to-last time (inclusive); expired partials are dropped
+ * lazily when touched and by a periodic sweep, so memory is bounded by live state.
+ *
+ * Missing-event stages `![q]` follow Elasticsearch (TumblingWindow.doCheckMissingEvents):
+ * - between positive stages a and b: the candidate is dropped if a q event with the same key has
+ *   a timestamp strictly between t_a and t_b;
+ * - leading (before the first positive stage): `lastLeading` is the latest q event strictly before
+ *   the first positive event; trailing: `firstTrailing` is the earliest q event strictly after the
+ *   last positive event;
+ * - the candidate is kept when no leading/trailing event exists, or when the span they define
+ *   (lastLeading→firstTrailing, lastLeading→last positive, or first positive→firstTrailing)
+ *   exceeds maxspan. A candidate that depends on a future trailing event is emitted once the
+ *   window has passed or at end of input.
+ */
+import type { Expr, Query, Stage } from '../ir/types.js';
+import type { Event } from '../events/field.js';
+import { diffNs, type Instant } from '../events/timestamp.js';
+import type { CompileContext, Scope } from './context.js';
+import { compileEventQuery, compileInner } from './expr.js';
+import type { Match } from './pipes.js';
+import { keyString } from './values.js';
+
+type SequenceQuery = Extract<Query, { kind: 'sequence' }>;
+
+interface Partial {
+  events: Event[];
+  /** Time of the first positive event (when maxspan or missing stages need it). */
+  start: Instant | null;
+  /** Time of the last positive event. */
+  last: Instant | null;
+  keys: unknown[];
+  /** Latest leading missing-stage event strictly before `start`. */
+  leadingAt: Instant | null;
+  /** Earliest missing-stage event of the next gap strictly after `last` (drops the partial at completion). */
+  missAt: Instant | null;
+}
+
+interface CompiledStage {
+  matches: (ev: Event, sc: Scope) => boolean;
+  key: (ev: Event) => unknown[];
+  /** Endgame `fork=true`: extending a partial leaves the original in place for other events. */
+  fork: boolean;
+}
+
+interface Pending {
+  partial: Partial;
+  key: string;
+  /** A trailing missing event at or before this time (and after `partial.last`) discards it; null: until end. */
+  deadline: Instant | null;
+  /** Time the deadline is measured from (lastLeading or the first positive event). */
+  from: Instant | null;
+}
+
+export interface Matcher {
+  push(ev: Event, time: () => Instant | null): void;
+  /** Input ended: flush pending candidates. */
+  finish(): void;
+  stateSize(): number;
+}
+
+function compileKey(by: Expr[], ctx: CompileContext): (ev: Event) => unknown[] {
+  const fs = by.map((b) => compileInner(b, ctx));
+  if (fs.length === 0) return () => [];
+  return (ev) =>
+    fs.map((f) => {
+      const v = f(ev, []);
+      return v === undefined ? null : v;
+    });
+}
+
+function compileStage(s: Stage, queryBy: Expr[], ctx: CompileContext): CompiledStage {
+  return { matches: compileEventQuery(s.query, ctx), key: compileKey([...queryBy, ...s.by], ctx), fork: s.fork === true };
+}
+
+/** Expand `runs=N` into N copies of the stage. */
+export function expandRuns(stages: Stage[]): Stage[] {
+  const out: Stage[] = [];
+  for (const s of stages) {
+    const n = s.runs ?? 1;
+    for (let i = 0; i < n; i++) out.push(s);
+  }
+  return out;
+}
+
+function addNs(t: Instant, ns: number): Instant {
+  const total = t.ns + ns;
+  const carry = Math.floor(total / 1e6);
+  return { ms: t.ms + carry, ns: total - carry * 1e6 };
+}
+
+/** a < b, with null (unknown time) never ordered. */
+function before(a: Instant | null, b: Instant | null): boolean {
+  return a !== null && b !== null && (a.ms < b.ms || (a.ms === b.ms && a.ns < b.ns));
+}
+
+export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m: Match) => void): Matcher {
+  const fold = ctx.dialect === 'endgame';
+  const all = expandRuns(q.stages);
+  // Positive stages, and for each gap (before positive 0, between i-1 and i, after the last) its missing stages.
+  const positives: CompiledStage[] = [];
+  const gaps: CompiledStage[][] = [[]];
+  const missingPositions: number[] = [];
+  all.forEach((s, i) => {
+    if (s.missing) {
+      gaps[gaps.length - 1]!.push(compileStage(s, q.by, ctx));
+      missingPositions.push(i);
+    } else {
+      positives.push(compileStage(s, q.by, ctx));
+      gaps.push([]);
+    }
+  });
+  if (positives.length === 0) throw new Error('a sequence needs at least one stage that is not a missing event');
+  const until = q.until ? compileStage(q.until, q.by, ctx) : null;
+  const maxspan = q.maxspanNs;
+  const last = positives.length - 1;
+  const leading = gaps[0]!;
+  const trailing = gaps[positives.length]!;
+  const needTime = maxspan !== undefined || missingPositions.length > 0;
+  /** waiting[i]: partials that matched positive stages 0..i, keyed by join key. */
+  const waiting: Map<string, Partial>[] = positives.slice(0, last).map(() => new Map());
+  /** Per key: the latest leading missing-stage event time, and the latest one strictly before it. */
+  const leadTimes = new Map<string, { last: Instant | null; prev: Instant | null }>();
+  const pending: Pending[] = [];
+  let sweepCounter = 0;
+
+  const exceeds = (from: Instant | null, to: Instant | null): boolean =>
+    maxspan !== undefined && from !== null && to !== null && diffNs(from, to) > maxspan;
+
+  const output = (p: Partial): void => {
+    const m: Match = { events: p.events, keys: p.keys };
+    if (missingPositions.length > 0) m.missingStages = missingPositions;
+    emit(m);
+  };
+
+  const sweep = (now: Instant | null): void => {
+    if (maxspan === undefined || now === null) return;
+    for (const map of waiting) for (const [k, p] of map) if (exceeds(p.start, now)) map.delete(k);
+    for (const [k, t] of leadTimes) if (exceeds(t.last, now)) leadTimes.delete(k);
+  };
+
+  const releasePending = (now: Instant | null): void => {
+    for (let i = 0; i < pending.length; ) {
+      const p = pending[i]!;
+      if (p.deadline !== null && before(p.deadline, now)) {
+        pending.splice(i, 1);
+        output(p.partial);
+      } else i++;
+    }
+  };
+
+  /** A sequence whose positive stages all matched: apply the leading/trailing missing-event rules. */
+  const complete = (p: Partial, key: string, now: Instant | null): void => {
+    const hasLeading = leading.length > 0;
+    if (hasLeading && p.leadingAt !== null && trailing.length === 0) {
+      if (exceeds(p.leadingAt, p.last)) output(p);
+      return;
+    }
+    if (trailing.length === 0 || (hasLeading && p.leadingAt === null)) {
+      output(p);
+      return;
+    }
+    const from = hasLeading ? p.leadingAt : p.start;
+    const deadline = maxspan !== undefined && from !== null ? addNs(from, maxspan) : null;
+    if (deadline !== null && before(deadline, now)) output(p);
+    else pending.push({ partial: p, key, deadline, from });
+  };
+
+  return {
+    push(ev, time) {
+      let now: Instant | null | undefined;
+      const getNow = (): Instant | null => (now === undefined ? (now = time()) : now);
+      if (pending.length > 0) releasePending(getNow());
+      if (maxspan !== undefined && ++sweepCounter >= 8192) {
+        sweepCounter = 0;
+        sweep(getNow());
+      }
+      if (until && until.matches(ev, [])) {
+        const k = keyString(until.key(ev), fold);
+        for (const map of waiting) map.delete(k);
+      }
+      // Missing-stage events only mark state; the positive stages below decide.
+      if (missingPositions.length > 0) {
+        for (let g = 1; g <= last; g++) {
+          for (const m of gaps[g]!) {
+            if (!m.matches(ev, [])) continue;
+            const p = waiting[g - 1]!.get(keyString(m.key(ev), fold));
+            const t = getNow();
+            if (p && p.missAt === null && before(p.last, t)) p.missAt = t;
+          }
+        }
+        for (const m of trailing) {
+          if (pending.length === 0) break;
+          if (!m.matches(ev, [])) continue;
+          const k = keyString(m.key(ev), fold);
+          const t = getNow();
+          for (let i = pending.length - 1; i >= 0; i--) {
+            const p = pending[i]!;
+            if (p.key !== k || !before(p.partial.last, t)) continue;
+            // Kept only if this (the first trailing) event lies beyond maxspan from `from`.
+            if (exceeds(p.from, t)) {
+              pending.splice(i, 1);
+              output(p.partial);
+            } else pending.splice(i, 1);
+          }
+        }
+        for (const m of leading) {
+          if (!m.matches(ev, [])) continue;
+          const k = keyString(m.key(ev), fold);
+          const t = getNow();
+          const cur = leadTimes.get(k);
+          if (!cur) leadTimes.set(k, { last: t, prev: null });
+          else if (before(cur.last, t)) leadTimes.set(k, { last: t, prev: cur.last });
+        }
+      }
+      for (let i = last; i >= 0; i--) {
+        const st = positives[i]!;
+        if (i > 0 && waiting[i - 1]!.size === 0) continue;
+        if (!st.matches(ev, [])) continue;
+        const keys = st.key(ev);
+        const k = keyString(keys, fold);
+        const t = needTime ? getNow() : null;
+        let partial: Partial;
+        if (i === 0) {
+          let leadingAt: Instant | null = null;
+          if (leading.length > 0) {
+            const lt = leadTimes.get(k);
+            if (lt) leadingAt = before(lt.last, t) ? lt.last : before(lt.prev, t) ? lt.prev : null;
+          }
+          partial = { events: [ev], start: t, last: t, keys, leadingAt, missAt: null };
+        } else {
+          const map = waiting[i - 1]!;
+          const prev = map.get(k);
+          if (!prev) continue;
+          if (!st.fork) map.delete(k);
+          if (exceeds(prev.start, t)) {
+            map.delete(k);
+            continue;
+          }
+          if (prev.missAt !== null && before(prev.missAt, t)) continue;
+          partial = { events: [...prev.events, ev], start: prev.start, last: t, keys, leadingAt: prev.leadingAt, missAt: null };
+        }
+        if (i < last) waiting[i]!.set(k, partial);
+        else complete(partial, k, t);
+      }
+    },
+    finish() {
+      for (const p of pending) output(p.partial);
+      pending.length = 0;
+    },
+    stateSize() {
+      let n = pending.length + leadTimes.size;
+      for (const m of waiting) n += m.size;
+      return n;
+    },
+  };
+}
