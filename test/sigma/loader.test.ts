@@ -1,0 +1,117 @@
+/** Loader: metadata, MITRE tags, filters (Sigma v2.1), directories and unreadable input. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSigmaDir, loadSigmaText } from '../../src/sigma/index.js';
+import { compilePredicate } from '../../src/engine/index.js';
+import { mitreIds } from '../../src/sigma/tags.js';
+import type { Rule } from '../../src/ir/types.js';
+
+const RULE = `title: Rar compression
+id: 6f3e2987-db24-4c78-a860-b4f4095a7095
+status: test
+author: someone
+level: high
+tags:
+    - attack.collection
+    - attack.t1560.001
+    - attack.g0032
+references:
+    - https://example.org
+falsepositives:
+    - Admins
+logsource:
+    category: process_creation
+    product: windows
+detection:
+    sel:
+        Image|endswith: '\\rar.exe'
+    condition: sel
+`;
+
+const FILTER = `title: Filter admin accounts
+id: f-1
+logsource:
+    category: process_creation
+    product: windows
+filter:
+    rules:
+        - 6f3e2987-db24-4c78-a860-b4f4095a7095
+    selection:
+        User|startswith: 'adm_'
+    condition: not selection
+`;
+
+function predicate(rule: Rule): (ev: Record<string, unknown>) => boolean {
+  assert.equal(rule.query.kind, 'event');
+  return compilePredicate(rule.query.kind === 'event' ? rule.query.query.where : { kind: 'literal', value: false });
+}
+
+test('metadata: severity, MITRE ids, references, false positives, meta', () => {
+  const r = loadSigmaText(RULE, 'r.yml');
+  const rule = r.rules[0]!;
+  assert.equal(rule.severity, 'high');
+  assert.equal(rule.language, 'sigma');
+  assert.equal(rule.view, 'native');
+  assert.deepEqual(rule.mitre, ['TA0009', 'T1560.001', 'G0032']);
+  assert.deepEqual(rule.references, ['https://example.org']);
+  assert.deepEqual(rule.falsePositives, ['Admins']);
+  assert.equal(rule.meta?.status, 'test');
+  assert.equal(rule.meta?.author, 'someone');
+  assert.equal(rule.meta?.sigmaId, '6f3e2987-db24-4c78-a860-b4f4095a7095');
+  assert.deepEqual(mitreIds(['attack.lateral_movement', 'attack.t1021.002', 'attack.command-and-control', 'cve.2021-1']), [
+    'TA0008',
+    'T1021.002',
+    'TA0011',
+  ]);
+});
+
+test('the logsource gate is part of the condition', () => {
+  const pred = predicate(loadSigmaText(RULE, 'r.yml').rules[0]!);
+  const sysmon = { Channel: 'Microsoft-Windows-Sysmon/Operational', EventID: 1, Image: 'C:\\rar.exe' };
+  assert.equal(pred(sysmon), true);
+  assert.equal(pred({ ...sysmon, EventID: 11 }), false);
+  assert.equal(pred({ ...sysmon, Channel: 'Security' }), false);
+  // Security 4688 carries the image as NewProcessName.
+  assert.equal(pred({ Channel: 'Security', EventID: 4688, NewProcessName: 'C:\\rar.exe' }), true);
+});
+
+test('filters apply to the rules they name (rule and filter condition)', () => {
+  const r = loadSigmaText(`${RULE}---\n${FILTER}`, 'r.yml');
+  assert.deepEqual(r.problems, []);
+  assert.equal(r.rules.length, 1);
+  const pred = predicate(r.rules[0]!);
+  const ev = { Channel: 'Microsoft-Windows-Sysmon/Operational', EventID: 1, Image: 'C:\\rar.exe' };
+  assert.equal(pred({ ...ev, User: 'adm_bob' }), false);
+  assert.equal(pred({ ...ev, User: 'bob' }), true);
+  assert.equal(pred(ev), true); // no User field: the filter's "not selection" holds
+  const filterDoc = r.documents?.find((d) => d.kind === 'filter');
+  assert.equal(filterDoc?.status, 'applied');
+  assert.match(filterDoc!.reason!, /1 rule/);
+  // A filter for another logsource does not apply.
+  const other = loadSigmaText(`${RULE}---\n${FILTER.replace('process_creation', 'file_event')}`, 'r.yml');
+  assert.equal(predicate(other.rules[0]!)({ ...ev, User: 'adm_bob' }), true);
+});
+
+test('directories: recursive *.yml/*.yaml; bad YAML and bad rules are problems with file names', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-sigma-'));
+  try {
+    mkdirSync(join(dir, 'sub'));
+    writeFileSync(join(dir, 'a.yml'), RULE);
+    writeFileSync(join(dir, 'sub', 'b.yaml'), RULE.replace('6f3e2987-db24-4c78-a860-b4f4095a7095', 'other-id'));
+    writeFileSync(join(dir, 'sub', 'bad.yml'), 'title: [unclosed\n');
+    writeFileSync(join(dir, 'sub', 'nodetect.yml'), 'title: x\nid: nd\nlogsource:\n  product: windows\n');
+    writeFileSync(join(dir, 'notes.txt'), 'ignored');
+    const r = await loadSigmaDir(dir);
+    assert.deepEqual(r.rules.map((x) => x.id).sort(), ['6f3e2987-db24-4c78-a860-b4f4095a7095', 'other-id']);
+    assert.equal(r.problems.length, 2);
+    assert.ok(r.problems.some((p) => p.source.endsWith('bad.yml') && p.severity === 'error' && /YAML/.test(p.reason)));
+    assert.ok(r.problems.some((p) => p.id === 'nd' && /no detection/.test(p.reason)));
+    const missing = await loadSigmaDir(join(dir, 'does-not-exist'));
+    assert.equal(missing.problems[0]?.severity, 'error');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
