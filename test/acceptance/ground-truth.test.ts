@@ -137,6 +137,11 @@ test('hunting rule: System-written executables never started (N2, N4) show up on
     assert.match(r.alerts[0]!.filePath!, /Startup\\onedrive\.exe$/);
     assert.equal(r.alerts[0]!.severity, 'informational');
   }
+  // Covenant's GruntHTTP.exe: the export lost the writer's pid, its name is still System.
+  const covenant = sharedOrSkip(t, 'datasets', N4[1]!);
+  if (!covenant) return;
+  const c = await huntFiles(hunting, [covenant]);
+  assert.deepEqual(c.alerts.map((a) => [a.ruleId, a.filePath]), [['file-share-written-not-executed', 'C:\\ProgramData\\GruntHTTP.exe']]);
   const r = await huntFiles(hunting, [p1]);
   assert.deepEqual(r.alerts.map((a) => a.ruleId), ['file-share-remote-exec'], 'executed → no "not executed" hunting alert');
 });

@@ -3,7 +3,8 @@
  * extension and MZ-header rules together select exactly Elastic's first stage and never overlap,
  * and the list-driven exclusions select exactly Elastic's second stage wherever the signature
  * fields are present. Where they are missing, our guarded exclusions keep the event (as
- * Elasticsearch's must_not does) instead of letting a three-valued `not null` drop it.
+ * Elasticsearch's must_not does) instead of letting a three-valued `not null` drop it. One
+ * intended difference: a writer with no pid but named "System" counts as PID 4.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -67,6 +68,14 @@ test('stage 1: extension rule ∪ header rule = Elastic, and they never both mat
     if (e) matched++;
   }
   assert.ok(matched > 10, `the battery exercises matches (${matched})`);
+  // The one intended widening: a writer without a pid but named System (exports that drop the pid).
+  const noPid: Event = {
+    event: { category: ['file'], type: ['creation'] }, process: { pid: null, name: 'System' },
+    file: { path: 'C:\\ProgramData\\GruntHTTP.exe', extension: 'exe' }, host: { id: 'h', os: { type: 'windows' } },
+  };
+  assert.equal(elastic[0]!(noPid), false);
+  assert.equal(ext[0]!(noPid), true);
+  assert.equal(ext[0]!({ ...noPid, process: { pid: null, name: 'svchost.exe' } }), false);
 });
 
 test('stage 2: list-driven exclusions = Elastic where signature fields exist; kept where they do not', (t) => {
