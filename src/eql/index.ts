@@ -35,3 +35,6 @@ export function parseEql(text: string, opts?: EqlParseOptions): Query {
 export function parseEqlExpression(text: string, opts?: EqlParseOptions): Expr {
   return withParser(text, opts, (p) => p.parseStandaloneExpression());
 }
+
+/** Optional constant folding of a parsed query or expression (see fold.ts). */
+export { foldExpr, foldQuery } from './fold.js';
