@@ -4,6 +4,7 @@ import { Command } from 'commander';
 import { registerDump } from './dump.js';
 import { registerHunt } from './hunt.js';
 import { registerQuery } from './query.js';
+import { registerRules } from './rules.js';
 
 const program = new Command();
 program
@@ -14,5 +15,6 @@ program
 registerHunt(program);
 registerQuery(program);
 registerDump(program);
+registerRules(program);
 
 await program.parseAsync(process.argv);

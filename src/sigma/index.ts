@@ -6,7 +6,7 @@
  * Nothing is dropped silently: every document that does not become a rule yields a RuleProblem
  * (or, for base rules of a correlation and for filters, an inventory entry saying where it went).
  */
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import type { Correlation, Expr, Query, Rule, RuleProblem, Severity } from '../ir/types.js';
@@ -55,9 +55,25 @@ export function loadSigmaText(yamlText: string, source: string, opts: SigmaOptio
 }
 
 export async function loadSigmaDir(dir: string, opts: SigmaOptions = {}): Promise<SigmaLoadResult> {
+  return loadSigmaPaths([dir], opts);
+}
+
+/** Files and directories (recursive *.yml/*.yaml) loaded together, so references cross files. */
+export async function loadSigmaPaths(paths: string[], opts: SigmaOptions = {}): Promise<SigmaLoadResult> {
   const problems: RuleProblem[] = [];
   const docs: Doc[] = [];
-  for (const file of await listRuleFiles(dir, problems)) {
+  const files: string[] = [];
+  for (const p of paths) {
+    let isFile = false;
+    try {
+      isFile = (await stat(p)).isFile();
+    } catch {
+      // not found: listRuleFiles reports it
+    }
+    if (isFile) files.push(p);
+    else files.push(...(await listRuleFiles(p, problems)));
+  }
+  for (const file of files) {
     let text: string;
     try {
       text = await readFile(file, 'utf8');
@@ -136,7 +152,8 @@ interface Built {
 }
 
 function build(docs: Doc[], problems: RuleProblem[], opts: SigmaOptions): SigmaLoadResult {
-  const documents: SigmaDocumentInfo[] = [];
+  // Files and documents that could not even be read as YAML maps.
+  const documents: SigmaDocumentInfo[] = problems.map((p) => ({ source: p.source, kind: 'rule', status: p.severity, reason: p.reason }));
   const filters = docs.filter((d) => d.body.filter !== undefined && d.body.correlation === undefined);
   const correlations = docs.filter((d) => d.body.correlation !== undefined);
   const bases = docs.filter((d) => d.body.filter === undefined && d.body.correlation === undefined);
