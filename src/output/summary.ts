@@ -1,0 +1,45 @@
+/** The end-of-run summary: what was read, how fast, what fired, and everything that was skipped. */
+import type { HuntSummary } from '../hunt/types.js';
+import { formatCount, palette, sanitize } from './text.js';
+
+export interface SummaryOptions {
+  color?: boolean;
+  /** How many individual problems to list (all are counted). Default 10. */
+  maxProblems?: number;
+}
+
+export function formatSummary(s: HuntSummary, opts: SummaryOptions = {}): string {
+  const p = palette(opts.color === true);
+  const out: string[] = [];
+  const rate = Number.isFinite(s.eventsPerSecond) ? formatCount(s.eventsPerSecond) : '–';
+  out.push(p.bold('Summary'));
+  out.push(`  files read       ${formatCount(s.files)}`);
+  out.push(`  events           ${formatCount(s.events)} in ${s.seconds.toFixed(2)} s (${rate} events/s)`);
+  out.push(`  rules loaded     ${formatCount(s.rulesLoaded)}`);
+
+  const rules = Object.entries(s.alertsByRule).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
+  const totalAlerts = rules.reduce((n, [, c]) => n + c, 0);
+  out.push(`  alerts           ${totalAlerts === 0 ? p.green('0') : p.bold(formatCount(totalAlerts))}`);
+  const ruleWidth = Math.max(0, ...rules.map(([r]) => sanitize(r).length));
+  for (const [rule, count] of rules) out.push(`    ${sanitize(rule).padEnd(ruleWidth)}  ${formatCount(count).padStart(6)}`);
+
+  const skipped = Object.entries(s.skipped).filter(([, n]) => (n ?? 0) > 0) as [string, number][];
+  if (skipped.length === 0) out.push(`  skipped input    ${p.green('none')}`);
+  else {
+    out.push(`  skipped input    ${p.yellow(formatCount(skipped.reduce((n, [, c]) => n + c, 0)))}`);
+    for (const [kind, n] of skipped.sort((a, b) => b[1] - a[1])) out.push(`    ${kind.padEnd(16)}  ${formatCount(n).padStart(6)}`);
+  }
+  if (s.rulesSkipped.length === 0) out.push(`  rules skipped    ${p.green('none')}`);
+  else {
+    out.push(`  rules skipped    ${p.yellow(formatCount(s.rulesSkipped.length))}`);
+    for (const r of s.rulesSkipped) out.push(`    ${sanitize(r.id ?? r.source)}: ${sanitize(r.reason)}${r.id ? p.dim(` (${sanitize(r.source)})`) : ''}`);
+  }
+  const max = opts.maxProblems ?? 10;
+  if (s.problems.length > 0 && max > 0) {
+    out.push(`  problems (first ${Math.min(max, s.problems.length)})`);
+    for (const pr of s.problems.slice(0, max)) {
+      out.push(`    ${pr.kind}: ${sanitize(pr.file)}${pr.where ? ` ${sanitize(pr.where)}` : ''}: ${sanitize(pr.message)}${pr.skipped ? '' : p.dim(' (kept)')}`);
+    }
+  }
+  return out.join('\n') + '\n';
+}
