@@ -9,6 +9,7 @@ import { durationNs, durationUnits } from './duration.js';
 import { functionNames, lookupFunction, maxArgs, paramType, type FunctionSpec } from './functions.js';
 import type { Token } from './lexer.js';
 import { hasWildcard, toPattern } from './pattern.js';
+import { didYouMean } from './suggest.js';
 import type { EqlDialect } from './types.js';
 
 const RESERVED = new Set([
@@ -330,7 +331,7 @@ export class Parser {
         nameTok,
         other
           ? `pipe '${name}' is only available in the Endgame dialect; Elasticsearch EQL supports ${ES_PIPES.join(' and ')}`
-          : `unknown pipe '${name}': expected one of ${known.join(', ')}`,
+          : `unknown pipe '${name}'${didYouMean(name, known) || `: expected one of ${known.join(', ')}`}`,
       );
     }
     switch (name) {
@@ -729,7 +730,9 @@ export class Parser {
   private buildCall(nameTok: Token, args: { tok: Token; expr: Expr }[]): Expr {
     const spec = lookupFunction(nameTok.text);
     if (!spec) {
-      this.error(nameTok, `unknown function '${nameTok.text}': known functions are ${functionNames(this.dialect).join(', ')}`);
+      const known = functionNames(this.dialect);
+      const hint = didYouMean(nameTok.text, known);
+      this.error(nameTok, `unknown function '${nameTok.text}'${hint || `: known functions are ${known.join(', ')}`}`);
     }
     if (!spec.dialects.includes(this.dialect)) {
       this.error(nameTok, `function '${spec.name}' is only available in the Endgame dialect, not in Elasticsearch EQL`);
