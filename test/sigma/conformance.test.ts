@@ -3,12 +3,14 @@
  * - every Windows rule loads (0 unsupported is the target; exceptions are printed with reasons);
  * - each regression rule fires on its own data exactly match_count times (at least once if none).
  */
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSigmaDir, loadSigmaText } from '../../src/sigma/index.js';
 import { runBatch } from '../../src/engine/index.js';
+import { readEvtxFile } from '../../src/sources/evtx/index.js';
+import { eventTime, toNative } from '../../src/normalize/index.js';
 import { sharedOrSkip } from '../helpers/shared.js';
 import { readEvtxJsonFile } from './native.js';
 
@@ -60,7 +62,21 @@ test('all SigmaHQ Windows rules load', async (t) => {
   assert.ok(gated >= 2390);
 });
 
-test('regression data: each rule fires on its own events match_count times', (t) => {
+type EventLoader = (base: string, tc: RegressionEntry['tests'][number]) => Promise<Record<string, unknown>[]>;
+
+const fromJsonTwin: EventLoader = async (base, tc) => readEvtxJsonFile(join(base, tc.json));
+
+const fromEvtx: EventLoader = async (base, tc) => {
+  const out: Record<string, unknown>[] = [];
+  const problems: string[] = [];
+  for await (const batch of readEvtxFile(join(base, tc.evtx), (p) => problems.push(p.message))) {
+    for (const se of batch) out.push(toNative(se.event));
+  }
+  assert.deepEqual(problems, [], `${tc.evtx}: reader problems`);
+  return out;
+};
+
+async function regression(t: TestContext, label: string, load: EventLoader): Promise<void> {
   const base = sharedOrSkip(t, 'conformance', 'sigma');
   if (!base) return;
   const index = JSON.parse(readFileSync(join(base, 'regression_index.json'), 'utf8')) as RegressionEntry[];
@@ -76,8 +92,8 @@ test('regression data: each rule fires on its own events match_count times', (t)
         failures.push(`${entry.rule_path}: did not load: ${loaded.problems.map((p) => p.reason).join('; ')}`);
         continue;
       }
-      const events = readEvtxJsonFile(join(base, tc.json));
-      const matches = runBatch(loaded.rules[0]!.query, events, { timestamp: ['TimeCreated'] }).length;
+      const events = await load(base, tc);
+      const matches = runBatch(loaded.rules[0]!.query, events, { timestamp: eventTime }).length;
       const want = tc.match_count;
       if (want === null ? matches >= 1 : matches === want) {
         pass++;
@@ -89,9 +105,13 @@ test('regression data: each rule fires on its own events match_count times', (t)
       }
     }
   }
-  console.log(`sigma regression: ${pass}/${total} pass (${stale.length} with a stale match_count)`);
+  console.log(`sigma regression (${label}): ${pass}/${total} pass (${stale.length} with a stale match_count)`);
   for (const s of stale) console.log(`  stale: ${s}`);
   for (const f of failures) console.log(`  FAIL ${f}`);
   assert.equal(total, 202);
   assert.deepEqual(failures, []);
-});
+}
+
+test('regression data (.json twins): each rule fires on its own events match_count times', (t) => regression(t, 'json twins', fromJsonTwin));
+
+test('regression data (.evtx via spoor\'s EVTX reader and native view): same results', (t) => regression(t, 'evtx', fromEvtx));
