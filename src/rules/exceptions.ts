@@ -2,9 +2,10 @@
  * The user's exceptions file (`--exceptions FILE`): trusted signers, paths, hosts and accounts,
  * global or per rule id. Precedence: a rule's own entries ADD to the global ones (never replace
  * them); every exception only removes alerts, it never widens a rule.
- * - signers and paths become IR conditions (`and not (…)`) on ECS-view EQL rules, so excluded
- *   events never start a sequence; they are also checked on finished alerts (Sigma/native rules).
- * - hosts and accounts are checked on alerts.
+ * - signers, paths and hosts become IR conditions (`and not (…)`) on ECS-view EQL rules, so
+ *   excluded events never start a sequence; all four are also checked on finished alerts
+ *   (`filterAlerts`), which is the only place accounts (the writer is known only then) and
+ *   rules in the native view (Sigma) are covered.
  */
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
@@ -113,7 +114,15 @@ function stageExclusion(set: ExceptionSet, category: string | null): Expr | null
   const path = subject === 'process' ? 'process.executable' : 'file.path';
   if (set.trustedSigners.length) clauses.push(guarded([trusted, signer], and(isTrue(trusted), matchesAny(signer, set.trustedSigners))));
   if (set.paths.length) clauses.push(guarded([path], matchesAny(path, set.paths)));
+  if (set.hosts.length) clauses.push(hostClause(set.hosts));
   return clauses.length ? or(clauses) : null;
+}
+
+/** Hosts as IR: host.name / host.hostname / host.id match a pattern, or start with `pattern.` (first label). */
+function hostClause(hosts: readonly string[]): Expr {
+  const patterns = hosts.flatMap((h) => [h, `${h}.*`]);
+  const fields = ['host.name', 'host.hostname', 'host.id'];
+  return or(fields.map((f) => guarded([f], matchesAny(f, patterns))));
 }
 
 function exceptStage(stage: Stage, set: ExceptionSet): Stage {
@@ -124,14 +133,15 @@ function exceptStage(stage: Stage, set: ExceptionSet): Stage {
 }
 
 /**
- * Add the signer/path exceptions to an ECS-view EQL rule as IR conditions on every positive stage
- * (process stages test process.executable / process.code_signature, others file.path /
- * file.code_signature). Rules in another view are returned unchanged (alert-level checks apply).
+ * Add the signer/path/host exceptions to an ECS-view EQL rule as IR conditions on every positive
+ * stage (process stages test process.executable / process.code_signature, others file.path /
+ * file.code_signature; hosts test host.name, host.hostname, host.id). Rules in another view are
+ * returned unchanged (alert-level checks apply).
  */
 export function applyExceptions(rule: Rule, ex: Exceptions): Rule {
   if (rule.view !== 'ecs') return rule;
   const set = exceptionsFor(ex, rule.id);
-  if (!set.trustedSigners.length && !set.paths.length) return rule;
+  if (!set.trustedSigners.length && !set.paths.length && !set.hosts.length) return rule;
   const q = rule.query;
   let query: Query;
   if (q.kind === 'event') {

@@ -116,3 +116,26 @@ test('stage 2: list-driven exclusions = Elastic where signature fields exist; ke
   }
   assert.ok(excluded >= 5, `the battery exercises the exclusions (${excluded})`);
 });
+
+test('host and path exceptions in the IR: excluded hosts (full name or first label) never match, others still do', async () => {
+  const { emptyExceptions } = await import('../../src/rules/exceptions.js');
+  const ex = emptyExceptions();
+  ex.rules['file-share-remote-exec'] = { trustedSigners: [], paths: ['C:\\Deploy\\*'], hosts: ['ws-042'], accounts: [] };
+  const { rules } = loadRulePack([], { exceptions: ex });
+  const [s1, s2] = stagePredicates(rules.find((r) => r.id === 'file-share-remote-exec')!.query);
+  const file = (host: string, path = 'C:\\Windows\\x.exe'): Event => ({
+    event: { category: ['file'], type: ['creation'] }, process: { pid: 4 },
+    file: { path, extension: 'exe' }, host: { name: host, id: host.toLowerCase(), os: { type: 'windows' } },
+  });
+  assert.equal(s1!(file('WS-042.corp.example')), false);
+  assert.equal(s1!(file('ws-042')), false);
+  assert.equal(s1!(file('ws-0420.corp.example')), true);
+  assert.equal(s1!(file('ws-043')), true);
+  assert.equal(s1!(file('ws-043', 'c:\\deploy\\agent.exe')), false);
+  const start = (exe: string): Event => ({ event: { category: ['process'], type: ['start'] }, process: { executable: exe }, host: { id: 'h', os: { type: 'windows' } } });
+  assert.equal(s2!(start('C:\\Deploy\\agent.exe')), false);
+  assert.equal(s2!(start('C:\\Windows\\PSEXESVC.exe')), true, 'no host fields: not excluded');
+  // other rules keep only the global exceptions (none here)
+  const other = stagePredicates(rules.find((r) => r.id === 'file-share-remote-exec-mz-header')!.query);
+  assert.equal(other[1]!(start('C:\\Deploy\\agent.exe')), true);
+});

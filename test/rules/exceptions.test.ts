@@ -104,6 +104,8 @@ test('IR exceptions narrow positive stages only and leave other views alone', ()
   assert.deepEqual(s2!.query.where, t, 'missing-event stage untouched (excluding from it would widen the rule)');
   assert.match(JSON.stringify(s3!.query.where), /"process","executable"/);
   assert.equal(s3!.query.where.kind, 'and');
+  const hostsOnly = applyExceptions(rule, { global: { trustedSigners: [], paths: [], hosts: ['ws-042'], accounts: [] }, rules: {}, problems: [] });
+  assert.match(JSON.stringify(hostsOnly.query), /"host","name"/);
   const native: Rule = { ...rule, view: 'native' };
   assert.equal(applyExceptions(native, ex), native);
 });
