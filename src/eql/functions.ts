@@ -18,6 +18,10 @@ export interface FunctionSpec {
   tilde: boolean;
   /** Compares strings, so the Endgame dialect makes it case-insensitive. */
   stringCompare: boolean;
+  /** Arguments after the first must be string literals (patterns compiled once). */
+  literalPatterns?: boolean;
+  /** A smaller minimum in the Endgame dialect (Python eql's `substring(s)`). */
+  endgameMinArgs?: number;
   dialects: readonly EqlDialect[];
 }
 
@@ -28,7 +32,14 @@ function fn(
   name: string,
   params: ArgType[],
   minArgs: number,
-  opts: { rest?: boolean; tilde?: boolean; stringCompare?: boolean; dialects?: readonly EqlDialect[] } = {},
+  opts: {
+    rest?: boolean;
+    tilde?: boolean;
+    stringCompare?: boolean;
+    literalPatterns?: boolean;
+    endgameMinArgs?: number;
+    dialects?: readonly EqlDialect[];
+  } = {},
 ): FunctionSpec {
   return {
     name,
@@ -37,6 +48,8 @@ function fn(
     ...(opts.rest ? { rest: true } : {}),
     tilde: opts.tilde ?? false,
     stringCompare: opts.stringCompare ?? false,
+    ...(opts.literalPatterns ? { literalPatterns: true } : {}),
+    ...(opts.endgameMinArgs !== undefined ? { endgameMinArgs: opts.endgameMinArgs } : {}),
     dialects: opts.dialects ?? BOTH,
   };
 }
@@ -45,7 +58,7 @@ const SPECS: FunctionSpec[] = [
   fn('add', ['number', 'number'], 2),
   fn('between', ['string', 'string', 'string', 'boolean', 'boolean'], 3, { tilde: true, stringCompare: true }),
   fn('cidrMatch', ['string', 'string'], 2, { rest: true }),
-  fn('concat', ['any'], 0, { rest: true }),
+  fn('concat', ['any'], 1, { rest: true }),
   fn('divide', ['number', 'number'], 2),
   fn('endsWith', ['string', 'string'], 2, { tilde: true, stringCompare: true }),
   fn('indexOf', ['string', 'string', 'number'], 2, { tilde: true, stringCompare: true }),
@@ -56,15 +69,15 @@ const SPECS: FunctionSpec[] = [
   fn('startsWith', ['string', 'string'], 2, { tilde: true, stringCompare: true }),
   fn('string', ['any'], 1),
   fn('stringContains', ['string', 'string'], 2, { tilde: true, stringCompare: true }),
-  fn('substring', ['string', 'number', 'number'], 2),
+  fn('substring', ['string', 'number', 'number'], 2, { endgameMinArgs: 1 }),
   fn('subtract', ['number', 'number'], 2),
   // Endgame (Python eql) only.
   fn('arrayContains', ['any', 'any'], 2, { rest: true, stringCompare: true, dialects: ENDGAME }),
   fn('arrayCount', ['any', 'variable', 'boolean'], 3, { dialects: ENDGAME }),
   fn('arraySearch', ['any', 'variable', 'boolean'], 3, { dialects: ENDGAME }),
-  fn('match', ['string', 'string'], 2, { rest: true, dialects: ENDGAME }),
-  fn('matchLite', ['string', 'string'], 2, { rest: true, dialects: ENDGAME }),
-  fn('wildcard', ['string', 'string'], 2, { rest: true, stringCompare: true, dialects: ENDGAME }),
+  fn('match', ['string', 'string'], 2, { rest: true, stringCompare: true, literalPatterns: true, dialects: ENDGAME }),
+  fn('matchLite', ['string', 'string'], 2, { rest: true, stringCompare: true, literalPatterns: true, dialects: ENDGAME }),
+  fn('wildcard', ['string', 'string'], 2, { rest: true, stringCompare: true, literalPatterns: true, dialects: ENDGAME }),
   fn('safe', ['any'], 1, { dialects: ENDGAME }),
 ];
 
@@ -77,6 +90,10 @@ export function lookupFunction(name: string): FunctionSpec | undefined {
 
 export function functionNames(dialect: EqlDialect): string[] {
   return SPECS.filter((s) => s.dialects.includes(dialect)).map((s) => s.name);
+}
+
+export function minArgs(spec: FunctionSpec, dialect: EqlDialect): number {
+  return dialect === 'endgame' ? (spec.endgameMinArgs ?? spec.minArgs) : spec.minArgs;
 }
 
 export function maxArgs(spec: FunctionSpec): number {

@@ -6,7 +6,7 @@
 import type { EventQuery, Expr, Literal, PathStep, Pattern, Pipe, Query, Stage } from '../ir/types.js';
 import { type SourceMap } from './errors.js';
 import { durationNs, durationUnits } from './duration.js';
-import { functionNames, lookupFunction, maxArgs, paramType, type FunctionSpec } from './functions.js';
+import { functionNames, lookupFunction, maxArgs, minArgs, paramType, type FunctionSpec } from './functions.js';
 import type { Token } from './lexer.js';
 import { hasWildcard, toPattern } from './pattern.js';
 import { didYouMean } from './suggest.js';
@@ -23,8 +23,8 @@ const OPERATOR_WORDS = new Set(['and', 'or', 'not', 'in', 'like', 'regex', 'of']
 const ES_PIPES = ['head', 'tail'];
 const ENDGAME_PIPES = ['count', 'unique', 'unique_count', 'filter', 'sort', 'head', 'tail'];
 
-/** Default row count of `| head` / `| tail` without a number (Endgame only). */
-const DEFAULT_HEAD = 10;
+/** Default row count of `| head` / `| tail` without a number (Endgame only, as in Python eql). */
+const DEFAULT_HEAD = 50;
 
 /** Deepest nesting of parentheses, `not`, signs and function calls accepted. */
 const MAX_DEPTH = 200;
@@ -343,6 +343,7 @@ export class Parser {
           this.fail(n, ['a number of events']);
         }
         if (typeof n.value !== 'number') this.error(n, `${name} count is too large`);
+        if (n.value === 0 && this.dialect === 'endgame') this.error(n, `${name} needs a count greater than zero`);
         this.next();
         return { kind: name, count: n.value };
       }
@@ -741,12 +742,20 @@ export class Parser {
       this.error(nameTok, `function '${spec.name}' has no case-insensitive '${spec.name}~' form`);
     }
     const max = maxArgs(spec);
-    if (args.length < spec.minArgs || args.length > max) {
-      const want = max === Infinity ? `at least ${spec.minArgs}` : spec.minArgs === max ? `${max}` : `${spec.minArgs} to ${max}`;
+    const min = minArgs(spec, this.dialect);
+    if (args.length < min || args.length > max) {
+      const want = max === Infinity ? `at least ${min}` : min === max ? `${max}` : `${min} to ${max}`;
       this.error(nameTok, `function '${spec.name}' takes ${want} argument${want === '1' ? '' : 's'}, got ${args.length}`);
     }
     const name = spec.name.toLowerCase();
     const exprs = args.map((a, i) => this.checkArg(spec, a, i));
+    if (spec.literalPatterns) {
+      args.slice(1).forEach((a) => {
+        if (!(a.expr.kind === 'literal' && typeof a.expr.value === 'string')) {
+          this.error(a.tok, `the patterns of '${spec.name}' must be string literals`);
+        }
+      });
+    }
     if (name === 'cidrmatch') {
       const cidrs = args.slice(1).map((a) => (a.expr.kind === 'literal' && typeof a.expr.value === 'string' ? a.expr.value : undefined));
       if (cidrs.every((c): c is string => c !== undefined)) {

@@ -37,7 +37,10 @@ test('string functions compare case-insensitively; unknown names fail', () => {
   assert.deepEqual(expr('startsWith(a, "x")'), { kind: 'call', name: 'startswith', args: [f('a'), lit('x')], caseInsensitive: true });
   assert.deepEqual(expr('length(a)'), { kind: 'call', name: 'length', args: [f('a')], caseInsensitive: false });
   assert.deepEqual(expr('wildcard(a, "x*")'), { kind: 'call', name: 'wildcard', args: [f('a'), lit('x*')], caseInsensitive: true });
-  assert.deepEqual(expr('match(a, ?"\\d+")'), { kind: 'call', name: 'match', args: [f('a'), lit('\\d+')], caseInsensitive: false });
+  assert.deepEqual(expr('match(a, ?"\\d+")'), { kind: 'call', name: 'match', args: [f('a'), lit('\\d+')], caseInsensitive: true });
+  assert.deepEqual(expr('substring(a)'), { kind: 'call', name: 'substring', args: [f('a')], caseInsensitive: false });
+  assert.throws(() => expr('wildcard(a, b)'), /the patterns of 'wildcard' must be string literals/);
+  assert.throws(() => expr('concat()'), /'concat' takes at least 1 argument/);
   assert.throws(() => expr('frobnicate(a)'), (e: unknown) => e instanceof EqlSyntaxError && /unknown function 'frobnicate'/.test(e.message));
 });
 
@@ -110,7 +113,7 @@ test('pipes: count, unique, unique_count, filter, sort, head, tail', () => {
     { kind: 'count', by: [f('e')] },
     { kind: 'filter', expr: { kind: 'compare', op: '>', left: f('x'), right: lit(1), caseInsensitive: true } },
     { kind: 'sort', by: [f('a'), f('b')] },
-    { kind: 'head', count: 10 },
+    { kind: 'head', count: 50 },
     { kind: 'tail', count: 2 },
   ]);
 });

@@ -51,6 +51,7 @@ const esErrors: [string, RegExp][] = [
   ['process where unknownFn(a)', /unknown function 'unknownFn': known functions are add, between/],
   ['process where length(a, b)', /'length' takes 1 argument, got 2/],
   ['process where add(1)', /'add' takes 2 arguments, got 1/],
+  ['process where substring(a)', /'substring' takes 2 to 3 arguments, got 1/],
   ['process where length~(a)', /no case-insensitive 'length~' form/],
   ['process where arrayContains(a, 1)', /'arrayContains' is only available in the Endgame dialect/],
   ['process where startsWith(1, "a")', /argument 1 of 'startsWith' must be a string, got a number/],
@@ -94,6 +95,7 @@ const endgameErrors: [string, RegExp][] = [
   ['process where number(true)', /argument 1 of 'number' must be a string, got a boolean/],
   ['process where match("eql", 1)', /argument 2 of 'match' must be a string/],
   ['process where a | sort', /expected a field or expression/],
+  ['process where a | head 0', /head needs a count greater than zero/],
   ['sequence [a where true] by x with runs=2 [b where true] by y', /'with runs=N' is only available in Elasticsearch EQL/],
 ];
 
