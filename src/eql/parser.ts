@@ -535,7 +535,8 @@ export class Parser {
         }
         return `^(?:${value})$`;
       });
-      return { kind: 'regex', expr: left, patterns, flags: caseInsensitive ? 'i' : '' };
+      // `s`: like Lucene's regex syntax, `.` also matches line breaks.
+      return { kind: 'regex', expr: left, patterns, flags: caseInsensitive ? 'is' : 's' };
     }
     const patterns: Pattern[] = [];
     const others: Expr[] = [];

@@ -132,8 +132,8 @@ test(': and like map literal patterns to wildcard; regex anchors', () => {
     kind: 'wildcard', expr: f('x'), caseInsensitive: false, patterns: [[{ t: 'lit', v: 'A' }, { t: 'star' }], [{ t: 'lit', v: 'b' }]],
   });
   assert.equal((parseEqlExpression('x like~ "A*"') as { caseInsensitive: boolean }).caseInsensitive, true);
-  assert.deepEqual(parseEqlExpression('x regex~ ("a.*", "b|c")'), { kind: 'regex', expr: f('x'), patterns: ['^(?:a.*)$', '^(?:b|c)$'], flags: 'i' });
-  assert.deepEqual(parseEqlExpression('x regex "a"'), { kind: 'regex', expr: f('x'), patterns: ['^(?:a)$'], flags: '' });
+  assert.deepEqual(parseEqlExpression('x regex~ ("a.*", "b|c")'), { kind: 'regex', expr: f('x'), patterns: ['^(?:a.*)$', '^(?:b|c)$'], flags: 'is' });
+  assert.deepEqual(parseEqlExpression('x regex "a"'), { kind: 'regex', expr: f('x'), patterns: ['^(?:a)$'], flags: 's' });
   // A number on the right of ':' is a case-insensitive equality, not a pattern.
   assert.deepEqual(parseEqlExpression('x : 4'), { kind: 'compare', op: '==', left: f('x'), right: lit(4), caseInsensitive: true });
 });
