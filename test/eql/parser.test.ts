@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
-import type { Expr, Query } from '../../src/ir/types.js';
+import type { Expr, PatternPart, Query } from '../../src/ir/types.js';
 import { parseEql, parseEqlExpression } from '../../src/eql/index.js';
 import { sharedOrSkip } from '../helpers/shared.js';
 
@@ -34,6 +34,7 @@ test("Elastic's file-share lateral movement rule parses to a two-stage sequence"
   const w = write!.query.where;
   assert.equal(w.kind, 'and');
   if (w.kind !== 'and') return;
+  assert.equal(w.exprs.length, 4);
   assert.deepEqual(w.exprs[0], { kind: 'compare', op: '==', left: f('host', 'os', 'type'), right: lit('windows'), caseInsensitive: false });
   assert.deepEqual(w.exprs[1], {
     kind: 'in', expr: f('event', 'type'), values: [lit('creation'), lit('change')], caseInsensitive: false, negated: false,
@@ -49,16 +50,55 @@ test("Elastic's file-share lateral movement rule parses to a two-stage sequence"
       { kind: 'wildcard', expr: f('file', 'Ext', 'header_bytes'), caseInsensitive: true, patterns: [[{ t: 'lit', v: '4d5a' }, { t: 'star' }]] },
     ],
   });
-  // The exclusions: `not ( … or … or … )`, with Windows paths keeping their backslashes.
-  const e = exec!.query.where;
-  assert.equal(e.kind, 'and');
-  if (e.kind !== 'and') return;
-  const excl = e.exprs[2]!;
-  assert.equal(excl.kind, 'not');
-  if (excl.kind !== 'not' || excl.expr.kind !== 'or') return assert.fail('expected not(or)');
-  assert.equal(excl.expr.exprs.length, 3);
-  const paths = JSON.stringify(excl.expr.exprs[1]);
-  assert.ok(paths.includes(JSON.stringify([{ t: 'one' }, { t: 'lit', v: ':\\Windows\\ccmsetup\\ccmsetup.exe' }])), paths);
+  // The second stage, exactly: the exclusions `not ( … or … or … )`, Windows paths keeping their
+  // backslashes and `?` as a one-character wildcard.
+  const eq = (path: string[], value: string | boolean): Expr => ({ kind: 'compare', op: '==', left: f(...path), right: lit(value), caseInsensitive: false });
+  const lt = (v: string): PatternPart => ({ t: 'lit', v });
+  const star: PatternPart = { t: 'star' };
+  const one: PatternPart = { t: 'one' };
+  const wild = (path: string[], patterns: PatternPart[][]): Expr => ({ kind: 'wildcard', expr: f(...path), patterns, caseInsensitive: true });
+  const trusted = eq(['process', 'code_signature', 'trusted'], true);
+  const signers = [
+    'Veeam Software Group GmbH', 'Elasticsearch, Inc.', 'PDQ.com Corporation', 'CrowdStrike, Inc.',
+    'Microsoft Windows Hardware Compatibility Publisher', 'ZOHO Corporation Private Limited', 'BeyondTrust Corporation',
+    'CyberArk Software Ltd.', 'Sophos Ltd', 'AO Kaspersky Lab', 'Anthropic, PBC', 'Adobe Inc.', 'Netwrix Corporation',
+  ];
+  assert.deepEqual(exec!.query.where, {
+    kind: 'and',
+    exprs: [
+      eq(['host', 'os', 'type'], 'windows'),
+      eq(['event', 'type'], 'start'),
+      {
+        kind: 'not',
+        expr: {
+          kind: 'or',
+          exprs: [
+            { kind: 'and', exprs: [trusted, wild(['process', 'code_signature', 'subject_name'], signers.map((n) => [lt(n)]))] },
+            {
+              kind: 'and',
+              exprs: [
+                wild(['process', 'executable'], [
+                  [one, lt(':\\Windows\\ccmsetup\\ccmsetup.exe')],
+                  [one, lt(':\\Windows\\SoftwareDistribution\\Download\\Install\\'), star, lt('.exe')],
+                  [one, lt(':\\Windows\\CAInvokerService.exe')],
+                  [one, lt(':\\Users\\'), star, lt('\\AppData\\Local\\Microsoft\\OneDrive\\'), star, lt('\\OneDriveSetup.exe')],
+                ]),
+                trusted,
+              ],
+            },
+            {
+              kind: 'and',
+              exprs: [
+                wild(['process', 'executable'], [[one, lt(':\\SMS_'), star, lt('\\srvboot.exe')]]),
+                trusted,
+                wild(['process', 'code_signature', 'subject_name'], [[lt('Microsoft Corporation')]]),
+              ],
+            },
+          ],
+        },
+      },
+    ],
+  });
 });
 
 test('event queries: categories, any, quoted category', () => {
