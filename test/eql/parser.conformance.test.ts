@@ -4,7 +4,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { EqlSyntaxError, parseEql, parseEqlExpression, type EqlDialect } from '../../src/eql/index.js';
 import { sharedOrSkip } from '../helpers/shared.js';
@@ -97,3 +98,25 @@ for (const suite of SUITES) {
     assert.deepEqual(failures, [], `${failures.length} of ${entries.length} entries:\n${failures.join('\n\n')}`);
   });
 }
+
+test("every EQL rule in ../shared's Elastic detection rules parses in the Elasticsearch dialect", (t) => {
+  const dir = sharedOrSkip(t, 'reference', 'elastic-detection-rules');
+  if (dir === null) return;
+  let parsed = 0;
+  const failures: string[] = [];
+  for (const file of readdirSync(dir).filter((f) => f.endsWith('.toml'))) {
+    const doc = parseToml(readFileSync(join(dir, file), 'utf8')) as { rule?: { type?: string; language?: string; query?: string } };
+    const rule = doc.rule;
+    if (rule?.query === undefined || (rule.type !== 'eql' && rule.language !== 'eql')) continue;
+    try {
+      parseEql(rule.query);
+      parsed++;
+    } catch (err) {
+      if (!(err instanceof EqlSyntaxError)) throw err;
+      failures.push(`${file}: ${err.format()}`);
+    }
+  }
+  t.diagnostic(`Elastic EQL rules parsed: ${parsed}/${parsed + failures.length}`);
+  assert.deepEqual(failures, []);
+  assert.ok(parsed >= 1);
+});
