@@ -81,7 +81,7 @@ export function fileEvent(host: Host, ts: string, p: RunningProcess, action: Fil
   const ext = extensionOf(name);
   return `${head(ts, host)}${eventJson(host, 'file', FILE_TYPE[action]!, action, 'endpoint.events.file')},"message":"Endpoint file event",` +
     `"file":{"path":${j(path)},"name":${j(name)},${ext === undefined ? '' : `"extension":${j(ext)},`}"directory":${j(dirName(path))},"size":${size},` +
-    `"Ext":{"header_bytes":"${headerBytes}","entropy":${3 + (size % 500) / 100}}},` +
+    `"Ext":{"header_bytes":"${headerBytes}","entropy":${(300 + (size % 500)) / 100}}},` +
     `"process":${actorJson(p)},"user":${userJson(p.user)}}`;
 }
 

@@ -52,6 +52,13 @@ function quoteBigIntegers(text: string): string {
         out += text.slice(last, i) + '"\\u0000big:' + text.slice(i, j) + '"';
         last = j;
       }
+      // Skip a fraction and exponent whole, so their digits are not taken for an integer.
+      if (next === 46) for (j++; j < text.length && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57; j++);
+      if (text.charCodeAt(j) === 101 || text.charCodeAt(j) === 69) {
+        j++;
+        if (text.charCodeAt(j) === 43 || text.charCodeAt(j) === 45) j++;
+        while (j < text.length && text.charCodeAt(j) >= 48 && text.charCodeAt(j) <= 57) j++;
+      }
       i = j - 1;
     }
   }
