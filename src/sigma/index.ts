@@ -310,7 +310,8 @@ function variantExpr(v: LogsourceVariant): Expr {
       kind: 'in',
       expr: fieldExpr('Channel', {}),
       values: v.channels.map((c) => ({ kind: 'literal', value: c })),
-      caseInsensitive: true,
+      // Channel names are exact in EVTX, XML and Winlogbeat; a case-sensitive test is a plain set lookup.
+      caseInsensitive: false,
       negated: false,
     });
   }
