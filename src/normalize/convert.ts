@@ -7,6 +7,7 @@ import type { FieldTarget } from './tables/types.js';
 import {
   executableOf,
   expandWindowsEnv,
+  getPath,
   isBlank,
   parseHashes,
   setPath,
@@ -18,13 +19,15 @@ import {
   type Obj,
 } from './util.js';
 
-/** Writes `value` (never blank) at or under `path` in `out`. */
-type Conversion = (out: Obj, path: string[], value: unknown) => void;
+/** Writes `value` (never blank) at or under the target path in `out`. */
+type Writer = (out: Obj, value: unknown) => void;
+/** Made once per table target, so that sub-paths are computed at compile time, not per event. */
+type Conversion = (path: string[]) => Writer;
 
-function setText(out: Obj, path: string[], v: unknown): void {
+const setText: Conversion = (path) => (out, v) => {
   const s = text(v);
   if (s !== undefined) setPath(out, path, s);
-}
+};
 
 function sibling(path: string[], last: string): string[] {
   return [...path.slice(0, -1), last];
@@ -45,69 +48,88 @@ const REGISTRY_HIVES: Record<string, string> = {
   HKEY_CURRENT_CONFIG: 'HKCC',
 };
 
+const FILE_PATH = ['file', 'path'];
+const EXPANDED_PATH = ['spoor', 'expanded_path'];
+
 export const CONVERSIONS: Record<string, Conversion> = {
   str: setText,
-  int(out, path, v) {
+  int: (path) => (out, v) => {
     const n = toInt(v);
     if (n !== undefined) setPath(out, path, n);
   },
   /** Like int, but 0 (Windows' "no process"/"no port") is left out. */
-  nonzero(out, path, v) {
+  nonzero: (path) => (out, v) => {
     const n = toInt(v);
     if (n !== undefined && n > 0) setPath(out, path, n);
   },
-  bool(out, path, v) {
+  bool: (path) => (out, v) => {
     const b = toBool(v);
     if (b !== undefined) setPath(out, path, b);
   },
-  path(out, path, v) {
+  path: (path) => (out, v) => {
     const s = text(v);
     if (s !== undefined) setPath(out, path, stripNtPrefix(s));
   },
-  ip(out, path, v) {
+  ip: (path) => (out, v) => {
     const s = text(v)?.trim();
     if (s === undefined || s === '' || s === '-') return;
     setPath(out, path, s.startsWith('::ffff:') && s.includes('.') ? s.slice(7) : s);
   },
   /** `DOMAIN\name` → `<path>.domain` and `<path>.name`. */
-  user(out, path, v) {
-    const s = text(v);
-    if (s === undefined) return;
-    const u = splitUser(s);
-    if (u.domain !== undefined) setPath(out, [...path, 'domain'], u.domain);
-    setPath(out, [...path, 'name'], u.name);
+  user: (path) => {
+    const domain = [...path, 'domain'];
+    const name = [...path, 'name'];
+    return (out, v) => {
+      const s = text(v);
+      if (s === undefined) return;
+      const u = splitUser(s);
+      if (u.domain !== undefined) setPath(out, domain, u.domain);
+      setPath(out, name, u.name);
+    };
   },
   /** `SHA1=…,MD5=…` → `<path>.sha1`, `<path>.md5`…; IMPHASH goes to the sibling `pe.imphash`. */
-  hashes(out, path, v) {
-    const s = text(v);
-    const h = s === undefined ? undefined : parseHashes(s);
-    if (!h) return;
-    for (const k in h) {
-      if (k === 'imphash') setPath(out, [...sibling(path, 'pe'), 'imphash'], h[k]);
-      else setPath(out, [...path, k], h[k]);
-    }
+  hashes: (path) => {
+    const imphash = [...sibling(path, 'pe'), 'imphash'];
+    return (out, v) => {
+      const s = text(v);
+      const h = s === undefined ? undefined : parseHashes(s);
+      if (!h) return;
+      let target: Obj | undefined;
+      for (const k in h) {
+        if (k === 'imphash') setPath(out, imphash, h[k]);
+        else {
+          if (!target) {
+            if (getPath(out, path) === undefined) setPath(out, path, {});
+            const got = getPath(out, path);
+            if (got === null || typeof got !== 'object') return;
+            target = got as Obj;
+          }
+          target[k] = h[k];
+        }
+      }
+    };
   },
-  direction(out, path, v) {
+  direction: (path) => (out, v) => {
     const b = toBool(v);
     if (b !== undefined) setPath(out, path, b ? 'egress' : 'ingress');
   },
-  list(out, path, v) {
+  list: (path) => (out, v) => {
     const s = text(v);
     if (s !== undefined) setPath(out, path, [s]);
   },
-  hive(out, path, v) {
+  hive: (path) => (out, v) => {
     const s = text(v);
     if (s === undefined) return;
     const parts = s.replace(/^\\REGISTRY\\/i, '').split('\\', 1);
     const hive = REGISTRY_HIVES[(parts[0] ?? '').toUpperCase()];
     if (hive) setPath(out, path, hive);
   },
-  logon(out, path, v) {
+  logon: (path) => (out, v) => {
     const s = text(v)?.trim();
     if (s === undefined) return;
     setPath(out, path, LOGON_TYPES[s] ?? s);
   },
-  servicetype(out, path, v) {
+  servicetype: (path) => (out, v) => {
     const s = text(v)?.trim();
     if (s === undefined) return;
     setPath(out, path, SERVICE_TYPES[s.toLowerCase()] ?? s);
@@ -116,25 +138,29 @@ export const CONVERSIONS: Record<string, Conversion> = {
    * A service image path (may carry quotes and arguments): raw at `<path>`, its executable part
    * at file.path, and that part with %SystemRoot%/%windir% expanded at spoor.expanded_path.
    */
-  image(out, path, v) {
+  image: (path) => (out, v) => {
     const s = text(v);
     if (s === undefined) return;
     setPath(out, path, s);
     const exe = stripNtPrefix(executableOf(s));
-    setPath(out, ['file', 'path'], exe);
-    setPath(out, ['spoor', 'expanded_path'], expandWindowsEnv(exe));
+    setPath(out, FILE_PATH, exe);
+    setPath(out, EXPANDED_PATH, expandWindowsEnv(exe));
   },
   /** Sysmon SignatureStatus → `<path>.status`, and `<path>.valid` when it is "Valid". */
-  signature(out, path, v) {
-    const s = text(v);
-    if (s === undefined) return;
-    setPath(out, [...path, 'status'], s);
-    if (s === 'Valid') setPath(out, [...path, 'valid'], true);
+  signature: (path) => {
+    const status = [...path, 'status'];
+    const valid = [...path, 'valid'];
+    return (out, v) => {
+      const s = text(v);
+      if (s === undefined) return;
+      setPath(out, status, s);
+      if (s === 'Valid') setPath(out, valid, true);
+    };
   },
 };
 
 export interface CompiledTarget {
-  conv: Conversion;
+  write: Writer;
   path: string[];
 }
 
@@ -144,7 +170,8 @@ export function compileTarget(t: string): CompiledTarget {
   const name = colon >= 0 ? t.slice(0, colon) : 'str';
   const conv = CONVERSIONS[name];
   if (!conv) throw new Error(`normalize table: unknown conversion "${name}" in "${t}"`);
-  return { conv, path: (colon >= 0 ? t.slice(colon + 1) : t).split('.') };
+  const path = (colon >= 0 ? t.slice(colon + 1) : t).split('.');
+  return { write: conv(path), path };
 }
 
 export function compileTargets(t: FieldTarget | string[]): CompiledTarget[] {
@@ -155,5 +182,5 @@ export function compileTargets(t: FieldTarget | string[]): CompiledTarget[] {
 /** Apply compiled targets to one value (blank values are skipped). */
 export function applyTargets(out: Obj, targets: readonly CompiledTarget[], value: unknown): void {
   if (isBlank(value)) return;
-  for (const t of targets) t.conv(out, t.path, value);
+  for (const t of targets) t.write(out, value);
 }

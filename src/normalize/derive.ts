@@ -2,10 +2,20 @@
  * Fields computed from other fields: the named multi-field derivations tables ask for, and the
  * common ones every ECS event gets when missing (process/file names, extensions, args).
  */
-import { getField } from '../events/field.js';
 import { decodeAccessList } from './access.js';
 import type { DeriveName } from './tables/types.js';
-import { isBlank, joinWindowsPath, setPath, splitCommandLine, splitWindowsPath, stripNtPrefix, text, type Obj } from './util.js';
+import {
+  getPath,
+  isBlank,
+  joinWindowsPath,
+  setPath,
+  splitCommandLine,
+  splitWindowsPath,
+  stripNtPrefix,
+  text,
+  type Obj,
+  type Reader,
+} from './util.js';
 
 type Derivation = (out: Obj, data: Obj) => void;
 
@@ -68,40 +78,38 @@ const F_NAME = ['file', 'name'];
 const F_DIR = ['file', 'directory'];
 const F_EXT = ['file', 'extension'];
 
-function missing(ev: Obj, path: string[]): boolean {
-  const v = getField(ev, path);
+function missing(read: Reader, path: string[]): boolean {
+  const v = read(path);
   return v === undefined || v === null;
 }
 
-function nameFrom(ev: Obj, from: string[], to: string[]): void {
-  const exe = getField(ev, from);
-  if (typeof exe !== 'string' || exe === '' || !missing(ev, to)) return;
+function nameFrom(ev: Obj, read: Reader, from: string[], to: string[]): void {
+  const exe = read(from);
+  if (typeof exe !== 'string' || exe === '' || !missing(read, to)) return;
   const name = splitWindowsPath(exe).name;
   if (name !== '') setPath(ev, to, name);
 }
 
-function argsFrom(ev: Obj, from: string[], to: string[]): void {
-  const cmd = getField(ev, from);
-  if (typeof cmd !== 'string' || cmd === '' || !missing(ev, to)) return;
+function argsFrom(ev: Obj, read: Reader, from: string[], to: string[]): void {
+  const cmd = read(from);
+  if (typeof cmd !== 'string' || cmd === '' || !missing(read, to)) return;
   const args = splitCommandLine(cmd);
   setPath(ev, to, args);
   setPath(ev, [...to.slice(0, -1), 'args_count'], args.length);
 }
 
 /** Fill the ECS fields Elastic's pipelines compute from others, where they are missing. */
-export function deriveCommon(ev: Obj): void {
-  if (ev['process'] !== undefined || 'process.executable' in ev) {
-    nameFrom(ev, P_EXE, P_NAME);
-    nameFrom(ev, PP_EXE, PP_NAME);
-    argsFrom(ev, P_CMD, P_ARGS);
-    argsFrom(ev, PP_CMD, PP_ARGS);
-  }
-  if (ev['Target'] !== undefined) nameFrom(ev, T_EXE, T_NAME);
-  const path = getField(ev, F_PATH);
+export function deriveCommon(ev: Obj, read: Reader = (p) => getPath(ev, p)): void {
+  nameFrom(ev, read, P_EXE, P_NAME);
+  nameFrom(ev, read, PP_EXE, PP_NAME);
+  argsFrom(ev, read, P_CMD, P_ARGS);
+  argsFrom(ev, read, PP_CMD, PP_ARGS);
+  nameFrom(ev, read, T_EXE, T_NAME);
+  const path = read(F_PATH);
   if (typeof path === 'string' && path.length > 0) {
     const parts = splitWindowsPath(path);
-    if (missing(ev, F_NAME)) setPath(ev, F_NAME, parts.name);
-    if (parts.directory !== undefined && missing(ev, F_DIR)) setPath(ev, F_DIR, parts.directory);
-    if (parts.extension !== undefined && missing(ev, F_EXT)) setPath(ev, F_EXT, parts.extension);
+    if (missing(read, F_NAME)) setPath(ev, F_NAME, parts.name);
+    if (parts.directory !== undefined && missing(read, F_DIR)) setPath(ev, F_DIR, parts.directory);
+    if (parts.extension !== undefined && missing(read, F_EXT)) setPath(ev, F_EXT, parts.extension);
   }
 }

@@ -2,7 +2,6 @@
  * Events that arrive in ECS (Elastic Defend, Winlogbeat/Elastic Agent, other ECS producers):
  * completing them in place, and their native (Sigma) view.
  */
-import { getField, parseFieldPath } from '../events/field.js';
 import { deriveCommon } from './derive.js';
 import {
   REVERSE_BY_EVENT_ID,
@@ -12,8 +11,8 @@ import {
   SYSMON_PROVIDER,
   type ReverseField,
 } from './tables/reverse.js';
-import { fromWinlogbeat, recordTime, recordToEcs, type WinRecord } from './windows.js';
-import { isObj, mergeMissing, setPath, text, toInt, type Obj } from './util.js';
+import { fromWinlogbeat, recordTime, recordTimeSource, recordToEcs, type WinRecord } from './windows.js';
+import { isObj, mergeMissing, readerFor, setPath, text, toInt, type Obj, type Reader } from './util.js';
 
 const HOST_ID = ['host', 'id'];
 const HOST_NAME = ['host', 'name'];
@@ -21,26 +20,27 @@ const OS_TYPE = ['host', 'os', 'type'];
 const OS_FAMILY = ['host', 'os', 'family'];
 const OS_PLATFORM = ['host', 'os', 'platform'];
 
-function str(ev: Obj, path: string[]): string | undefined {
-  const v = getField(ev, path);
+function str(read: Reader, path: string[]): string | undefined {
+  const v = read(path);
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
 /** host.id when missing: the lower-cased name of the computer that logged the event. */
-function fillHostId(ev: Obj, computer: string | undefined): void {
-  if (getField(ev, HOST_ID) !== undefined) return;
-  const name = computer ?? str(ev, HOST_NAME);
+function fillHostId(ev: Obj, read: Reader, computer: string | undefined): void {
+  if (read(HOST_ID) !== undefined) return;
+  const name = computer ?? str(read, HOST_NAME);
   if (name !== undefined) setPath(ev, HOST_ID, name.toLowerCase());
 }
 
 /** Elastic Defend / generic ECS: add host.id, host.os.type (when the OS is known to be Windows), names. */
 export function completeEcs(ev: Obj): Obj {
-  fillHostId(ev, undefined);
-  if (getField(ev, OS_TYPE) === undefined) {
-    const os = (str(ev, OS_FAMILY) ?? str(ev, OS_PLATFORM))?.toLowerCase();
+  const read = readerFor(ev);
+  fillHostId(ev, read, undefined);
+  if (read(OS_TYPE) === undefined) {
+    const os = (str(read, OS_FAMILY) ?? str(read, OS_PLATFORM))?.toLowerCase();
     if (os === 'windows') setPath(ev, OS_TYPE, 'windows');
   }
-  deriveCommon(ev);
+  deriveCommon(ev, read);
   return ev;
 }
 
@@ -51,21 +51,25 @@ export function completeEcs(ev: Obj): Obj {
  */
 export function completeWinlogbeat(ev: Obj): Obj {
   const rec = fromWinlogbeat(ev);
-  if (!isObj(ev['winlog'])) return recordToEcs(rec, recordTime(rec));
-  const built = recordToEcs(rec, getField(ev, ['@timestamp']) === undefined ? recordTime(rec) : null);
+  if (!isObj(ev['winlog'])) {
+    const src = recordTimeSource(rec);
+    return recordToEcs(rec, src.time, src.raw);
+  }
+  const read = readerFor(ev);
+  const built = recordToEcs(rec, read(['@timestamp']) === undefined ? recordTime(rec) : null);
   // The collector's host.name may be a WEF server: join on the computer that logged the event.
-  fillHostId(ev, rec.computer);
+  fillHostId(ev, read, rec.computer);
   mergeMissing(ev, built);
-  deriveCommon(ev);
+  deriveCommon(ev, read);
   return ev;
 }
 
 /** Sysmon EventID equivalent of an ECS event's category/type, when it has one. */
-export function sysmonEquivalent(ev: Obj): number | undefined {
-  const cats = asList(getField(ev, ['event', 'category']));
+export function sysmonEquivalent(ev: Obj, read: Reader = readerFor(ev)): number | undefined {
+  const cats = asList(read(['event', 'category']));
   if (cats.length === 0) return undefined;
-  const types = asList(getField(ev, ['event', 'type']));
-  const isDns = getField(ev, ['dns', 'question', 'name']) !== undefined;
+  const types = asList(read(['event', 'type']));
+  const isDns = read(['dns', 'question', 'name']) !== undefined;
   for (const rule of SYSMON_EQUIVALENT) {
     if (!cats.includes(rule.category)) continue;
     if (rule.dns && !isDns) continue;
@@ -80,15 +84,15 @@ function asList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
-const compiledPaths = new Map<string, (string | number)[]>();
-function pathOf(ecs: string): (string | number)[] {
+const compiledPaths = new Map<string, string[]>();
+function pathOf(ecs: string): string[] {
   let p = compiledPaths.get(ecs);
-  if (!p) compiledPaths.set(ecs, (p = parseFieldPath(ecs)));
+  if (!p) compiledPaths.set(ecs, (p = ecs.split('.')));
   return p;
 }
 
-function render(ev: Obj, f: ReverseField): unknown {
-  const v = getField(ev, pathOf(f.ecs));
+function render(read: Reader, f: ReverseField): unknown {
+  const v = read(pathOf(f.ecs));
   if (v === undefined || v === null) return undefined;
   switch (f.format ?? 'value') {
     case 'user': {
@@ -118,10 +122,10 @@ function render(ev: Obj, f: ReverseField): unknown {
   }
 }
 
-function fillReverse(out: Obj, ev: Obj, fields: readonly ReverseField[]): void {
+function fillReverse(out: Obj, read: Reader, fields: readonly ReverseField[]): void {
   for (const f of fields) {
     if (out[f.native] !== undefined) continue;
-    const v = render(ev, f);
+    const v = render(read, f);
     if (v !== undefined) out[f.native] = v;
   }
 }
@@ -137,22 +141,23 @@ export function winlogbeatNative(ev: Obj, rec: WinRecord): Obj {
   const data = rec.data;
   for (const k in data) if (!(k in out)) out[k] = data[k];
   const reverse = rec.eventId === undefined ? undefined : REVERSE_BY_EVENT_ID[String(rec.eventId)];
-  if (reverse) fillReverse(out, ev, reverse);
+  if (reverse) fillReverse(out, readerFor(ev), reverse);
   return out;
 }
 
 /** Native view of Elastic Defend / generic ECS: the Sysmon equivalent (EventID, Channel) and its fields. */
 export function ecsNative(ev: Obj): Obj {
   const out: Obj = {};
-  const code = toInt(getField(ev, ['event', 'code']));
-  const id = code ?? sysmonEquivalent(ev);
+  const read = readerFor(ev);
+  const code = toInt(read(['event', 'code']));
+  const id = code ?? sysmonEquivalent(ev, read);
   if (id !== undefined) out['EventID'] = id;
   if (code === undefined && id !== undefined) {
     out['Channel'] = SYSMON_CHANNEL;
     out['Provider_Name'] = SYSMON_PROVIDER;
   }
-  const computer = str(ev, HOST_NAME);
+  const computer = str(read, HOST_NAME);
   if (computer !== undefined) out['Computer'] = computer;
-  fillReverse(out, ev, (id !== undefined ? REVERSE_BY_EVENT_ID[String(id)] : undefined) ?? REVERSE_GENERIC);
+  fillReverse(out, read, (id !== undefined ? REVERSE_BY_EVENT_ID[String(id)] : undefined) ?? REVERSE_GENERIC);
   return out;
 }

@@ -2,7 +2,7 @@
  * Normalization: one rule runs on every source.
  *
  * Each event is recognised by flavour and offers two views, built lazily and cached per event
- * (a WeakMap keyed by the event object, so views die with their event):
+ * (on the event object itself, so views die with their event):
  * - the ECS view, which EQL rules read (Elastic field names, nested);
  * - the native view, which Sigma rules read (Windows field names, flat).
  * Mapping tables live in `tables/`; docs/normalization.md describes them for users.
@@ -14,7 +14,16 @@ import { completeEcs, completeWinlogbeat, ecsNative, winlogbeatNative } from './
 import { endgameTime, endgameToEcs } from './endgame.js';
 import { detectFlavour as detect, type Flavour } from './flavour.js';
 import { isObj, text } from './util.js';
-import { fromEvtx, fromFlat, fromWinlogbeat, recordTime, recordToEcs, recordToNative, type WinRecord } from './windows.js';
+import {
+  fromEvtx,
+  fromFlat,
+  fromWinlogbeat,
+  recordTime,
+  recordTimeSource,
+  recordToEcs,
+  recordToNative,
+  type WinRecord,
+} from './windows.js';
 
 export type { Flavour } from './flavour.js';
 export type { Event } from '../events/field.js';
@@ -29,16 +38,24 @@ interface Views {
   native?: Event;
   /** undefined: not computed yet; null: the event has no recognisable time. */
   time?: Instant | null;
+  /** The text the time was read from (evtx/flat), reused for @timestamp. */
+  timeRaw?: unknown;
 }
 
-const cache = new WeakMap<object, Views>();
+/**
+ * Views are cached on the event under a non-enumerable symbol: invisible to JSON, spreads and
+ * structured clones, and ~15x cheaper than a WeakMap entry (src/normalize/bench.ts). Frozen
+ * events fall back to a WeakMap.
+ */
+const VIEWS = Symbol('spoor.normalize.views');
+const frozenCache = new WeakMap<object, Views>();
 
 function views(ev: Event): Views {
-  let v = cache.get(ev);
-  if (!v) {
-    v = { flavour: detect(ev) };
-    cache.set(ev, v);
-  }
+  let v = (ev as { [VIEWS]?: Views })[VIEWS] ?? frozenCache.get(ev);
+  if (v) return v;
+  v = { flavour: detect(ev) };
+  if (Object.isExtensible(ev)) Object.defineProperty(ev, VIEWS, { value: v });
+  else frozenCache.set(ev, v);
   return v;
 }
 
@@ -72,7 +89,7 @@ export function toEcs(ev: Event): Event {
   switch (v.flavour) {
     case 'evtx':
     case 'flat':
-      v.ecs = recordToEcs(windowsRecord(ev, v)!, eventTime(ev));
+      v.ecs = recordToEcs(windowsRecord(ev, v)!, eventTime(ev), v.timeRaw);
       break;
     case 'winlogbeat':
       v.ecs = completeWinlogbeat(ev);
@@ -137,9 +154,12 @@ export function eventTime(ev: Event): Instant | null {
   let t: Instant | null;
   switch (v.flavour) {
     case 'evtx':
-    case 'flat':
-      t = recordTime(windowsRecord(ev, v)!);
+    case 'flat': {
+      const src = recordTimeSource(windowsRecord(ev, v)!);
+      t = src.time;
+      v.timeRaw = src.raw;
       break;
+    }
     case 'winlogbeat':
       t = parseTimestamp(getField(ev, ['@timestamp'])) ?? recordTime(windowsRecord(ev, v)!);
       break;

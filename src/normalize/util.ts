@@ -1,5 +1,5 @@
 /** Small helpers shared by the normalizers: nested writes, value conversions, Windows paths. */
-import type { Event } from '../events/field.js';
+import { getField, type Event } from '../events/field.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -32,6 +32,17 @@ export function getPath(src: unknown, path: readonly string[]): unknown {
     cur = cur[k];
   }
   return cur;
+}
+
+export type Reader = (path: readonly string[]) => unknown;
+
+/**
+ * A field reader for one event: plain nested walks when no top-level key is dotted (the common
+ * case: cheap even for missing fields), else the shared getField that resolves dotted/mixed keys.
+ */
+export function readerFor(ev: Obj): Reader {
+  for (const k in ev) if (k.includes('.')) return (path) => getField(ev, path);
+  return (path) => getPath(ev, path);
 }
 
 /** Copy into `target` every leaf of `extra` that `target` lacks (deep, never overwriting). */
@@ -135,6 +146,7 @@ export function executableOf(commandLine: string): string {
  * quote escape it in pairs; `""` inside quotes is a literal quote).
  */
 export function splitCommandLine(cmd: string): string[] {
+  if (!cmd.includes('"')) return cmd.split(/[ \t]+/).filter((a) => a !== '');
   const args: string[] = [];
   let i = 0;
   const n = cmd.length;
@@ -179,10 +191,15 @@ export function parseHashes(v: string): Record<string, string> | undefined {
     if (eq <= 0) continue;
     const key = part.slice(0, eq).trim().toLowerCase();
     const val = part.slice(eq + 1).trim().toLowerCase();
-    if (val === '' || /^0+$/.test(val)) continue;
+    if (isAllZeros(val)) continue;
     (out ??= {})[key] = val;
   }
   return out;
+}
+
+function isAllZeros(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) !== 48) return false;
+  return true;
 }
 
 /** `DOMAIN\name` → parts; a bare name has no domain. */

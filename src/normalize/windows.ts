@@ -145,28 +145,54 @@ export function fromWinlogbeat(ev: Obj): WinRecord {
  * pipeline does), else TimeCreated/SystemTime at full precision, else the envelope's @timestamp.
  */
 export function recordTime(rec: WinRecord): Instant | null {
+  return recordTimeSource(rec).time;
+}
+
+/** The time and the text it was read from (reused as @timestamp when already canonical). */
+export function recordTimeSource(rec: WinRecord): { time: Instant | null; raw: unknown } {
   const table = tableFor(rec.channel, rec.provider);
   if (table?.timeField !== undefined) {
-    const t = parseTimestamp(text(rec.data[table.timeField]));
-    if (t) return t;
+    const raw = text(rec.data[table.timeField]);
+    const t = parseTimestamp(raw);
+    if (t) return { time: t, raw };
   }
-  return parseTimestamp(text(rec.timeCreated)) ?? parseTimestamp(rec.fallbackTime);
+  const created = text(rec.timeCreated);
+  const t = parseTimestamp(created);
+  if (t) return { time: t, raw: created };
+  return { time: parseTimestamp(rec.fallbackTime), raw: rec.fallbackTime };
 }
 
 const WINDOWS_OS = { type: 'windows', family: 'windows', platform: 'windows' } as const;
 
 /** Build the ECS view of a Windows record. */
-export function recordToEcs(rec: WinRecord, time: Instant | null): Obj {
+/** ISO text of a time: the source's own text when it is already canonical UTC ISO-8601 (no re-formatting). */
+function isoText(raw: unknown, t: Instant): string {
+  if (typeof raw === 'string') {
+    if (CANONICAL_ISO.test(raw)) return raw;
+    if (SYSMON_UTC.test(raw)) return `${raw.slice(0, 10)}T${raw.slice(11)}Z`;
+  }
+  return formatInstant(t);
+}
+const CANONICAL_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,9}Z$/;
+const SYSMON_UTC = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/;
+
+export function recordToEcs(rec: WinRecord, time: Instant | null, timeText?: unknown): Obj {
   const out: Obj = {};
-  if (time) out['@timestamp'] = formatInstant(time);
+  if (time) out['@timestamp'] = isoText(timeText, time);
   const code = rec.eventId === undefined ? undefined : String(rec.eventId);
   const table = tableFor(rec.channel, rec.provider);
   const event: Obj = { kind: 'event' };
   if (code !== undefined) event['code'] = code;
   if (rec.provider !== undefined) event['provider'] = rec.provider;
   if (table) event['module'] = table.module;
-  const created = parseTimestamp(text(rec.timeCreated));
-  if (created) event['created'] = formatInstant(created);
+  const createdText = text(rec.timeCreated);
+  if (createdText !== undefined) {
+    if (CANONICAL_ISO.test(createdText)) event['created'] = createdText;
+    else {
+      const created = parseTimestamp(createdText);
+      if (created) event['created'] = formatInstant(created);
+    }
+  }
   out['event'] = event;
 
   const winlog: Obj = { event_data: rec.data };
@@ -198,8 +224,9 @@ export function recordToEcs(rec: WinRecord, time: Instant | null): Obj {
   if (table && code !== undefined) {
     const { spec, fields } = compiledSpec(table, code);
     if (spec) {
-      if (spec.category) event['category'] = spec.category.slice();
-      if (spec.type) event['type'] = spec.type.slice();
+      // Shared, frozen arrays (see tables/index.ts): no copy per event.
+      if (spec.category) event['category'] = spec.category;
+      if (spec.type) event['type'] = spec.type;
       if (spec.action !== undefined) event['action'] = spec.action;
       if (spec.outcome !== undefined) event['outcome'] = spec.outcome;
     }
@@ -243,5 +270,7 @@ export function recordToNative(rec: WinRecord): Obj {
   }
   const data = rec.data;
   for (const k in data) if (!(k in out)) out[k] = data[k];
+  // Sigma names drop the spaces of EventData names (Defender's "Threat Name" → ThreatName).
+  for (const k in data) if (k.includes(' ') && !(k.replace(/ /g, '') in out)) out[k.replace(/ /g, '')] = data[k];
   return out;
 }

@@ -10,6 +10,10 @@ export const TABLES: readonly ChannelTable[] = [sysmonTable, securityTable, syst
 const byChannel = new Map<string, ChannelTable>();
 const byProvider = new Map<string, ChannelTable>();
 for (const t of TABLES) {
+  for (const spec of Object.values(t.events)) {
+    if (spec.category) Object.freeze(spec.category);
+    if (spec.type) Object.freeze(spec.type);
+  }
   for (const c of t.channels) byChannel.set(c, t);
   for (const p of t.providers) byProvider.set(p, t);
 }
