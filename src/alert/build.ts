@@ -10,6 +10,7 @@ import { diffNs, formatInstant, type Instant } from '../events/timestamp.js';
 import type { Alert, AlertProcess, AlertWriter } from './types.js';
 import { bool, ecsTime, eventCode, has, hostName, num, sharePath, str } from './ecs-fields.js';
 import { hasWriteAccess } from './writer-context.js';
+import { eventTime } from '../normalize/index.js';
 
 /** What alert building needs of an engine match (structurally the engine's `Match`). */
 export interface AlertMatch {
@@ -24,8 +25,8 @@ export function buildAlert(rule: Rule, match: AlertMatch, sources: AlertSource[]
   const events = match.events;
   const first = events[0] ?? {};
   const last = events[events.length - 1] ?? first;
-  const firstAt = ecsTime(first);
-  const lastAt = ecsTime(last) ?? firstAt;
+  const firstAt = timeOf(first);
+  const lastAt = timeOf(last) ?? firstAt;
   const host = hostName(first) ?? hostName(last) ?? 'unknown';
   const filePath = writtenPath(events);
   const startEv = [...events].reverse().find(isProcessStart);
@@ -47,6 +48,11 @@ export function buildAlert(rule: Rule, match: AlertMatch, sources: AlertSource[]
   if (w) alert.writer = w;
   if (startEv) alert.process = processOf(startEv);
   return alert;
+}
+
+/** Exact event time: normalization's reading of the event, else the ECS view's @timestamp. */
+function timeOf(ev: Event): Instant | null {
+  return eventTime(ev) ?? ecsTime(ev);
 }
 
 function isProcessStart(ev: Event): boolean {

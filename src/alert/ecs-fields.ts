@@ -2,8 +2,15 @@
 import { getField, type Event } from '../events/field.js';
 import { parseTimestamp, type Instant } from '../events/timestamp.js';
 
+const paths = new Map<string, string[]>();
+function path(dotted: string): string[] {
+  let p = paths.get(dotted);
+  if (!p) paths.set(dotted, (p = dotted.split('.')));
+  return p;
+}
+
 export function str(ev: Event, dotted: string): string | undefined {
-  let v = getField(ev, dotted.split('.'));
+  let v = getField(ev, path(dotted));
   if (Array.isArray(v)) v = v[0];
   if (typeof v === 'string') return v === '' ? undefined : v;
   if (typeof v === 'number' || typeof v === 'bigint') return String(v);
@@ -11,7 +18,7 @@ export function str(ev: Event, dotted: string): string | undefined {
 }
 
 export function num(ev: Event, dotted: string): number | undefined {
-  let v = getField(ev, dotted.split('.'));
+  let v = getField(ev, path(dotted));
   if (Array.isArray(v)) v = v[0];
   if (typeof v === 'number') return v;
   if (typeof v === 'bigint') return Number(v);
@@ -23,7 +30,7 @@ export function num(ev: Event, dotted: string): number | undefined {
 }
 
 export function bool(ev: Event, dotted: string): boolean | undefined {
-  let v = getField(ev, dotted.split('.'));
+  let v = getField(ev, path(dotted));
   if (Array.isArray(v)) v = v[0];
   if (typeof v === 'boolean') return v;
   if (v === 'true') return true;
@@ -33,7 +40,7 @@ export function bool(ev: Event, dotted: string): boolean | undefined {
 
 /** True when an ECS list-or-string field contains `value`. */
 export function has(ev: Event, dotted: string, value: string): boolean {
-  const v = getField(ev, dotted.split('.'));
+  const v = getField(ev, path(dotted));
   return Array.isArray(v) ? v.includes(value) : v === value;
 }
 
@@ -44,6 +51,11 @@ export function ecsTime(ev: Event): Instant | null {
 
 /** The Windows event id of an ECS-view event (`event.code`, else `winlog.event_id`). */
 export function eventCode(ev: Event): string | undefined {
+  // The common nested shapes, read directly: this runs on every event of a hunt.
+  const code = (ev.event as { code?: unknown } | undefined)?.code ?? (ev.winlog as { event_id?: unknown } | undefined)?.event_id;
+  if (typeof code === 'string') return code;
+  if (typeof code === 'number') return String(code);
+  if (!('event.code' in ev) && !('winlog.event_id' in ev)) return undefined;
   return str(ev, 'event.code') ?? str(ev, 'winlog.event_id');
 }
 
