@@ -17,9 +17,9 @@ export interface Token {
   start: number;
   end: number;
   /** Decoded value of strings, numbers and quoted identifiers. */
-  value?: string | number | bigint;
+  value: string | number | bigint | undefined;
   /** `name~`: the case-insensitive marker directly after an identifier. */
-  tilde?: boolean;
+  tilde: boolean;
   /** True when whitespace or a comment separates this token from the previous one. */
   spaced: boolean;
 }
@@ -28,10 +28,13 @@ const OPS2 = new Set(['==', '!=', '<=', '>=']);
 const OPS1 = new Set(['(', ')', '[', ']', ',', '.', '|', ':', '!', '?', '=', '<', '>', '+', '-', '*', '/', '%', '~']);
 
 function isIdentStart(c: string): boolean {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_' || c === '@';
+  return isIdentStartCode(c.charCodeAt(0));
 }
-function isIdentPart(c: string): boolean {
-  return isIdentStart(c) || (c >= '0' && c <= '9');
+function isIdentStartCode(k: number): boolean {
+  return (k >= 97 && k <= 122) || (k >= 65 && k <= 90) || k === 95 || k === 64;
+}
+function isIdentPartCode(k: number): boolean {
+  return isIdentStartCode(k) || (k >= 48 && k <= 57);
 }
 function isDigit(c: string | undefined): boolean {
   return c !== undefined && c >= '0' && c <= '9';
@@ -42,8 +45,9 @@ export function tokenize(text: string, dialect: EqlDialect, map: SourceMap): Tok
   let i = 0;
   let spaced = true;
   const n = text.length;
-  const push = (t: Omit<Token, 'spaced'>): void => {
-    tokens.push({ ...t, spaced });
+  // Every token has the same shape (all fields set), which keeps property access monomorphic.
+  const push = (t: { kind: TokenKind; text: string; start: number; end: number; value?: string | number | bigint; tilde?: boolean }): void => {
+    tokens.push({ kind: t.kind, text: t.text, start: t.start, end: t.end, value: t.value, tilde: t.tilde ?? false, spaced });
     spaced = false;
   };
 
@@ -70,14 +74,14 @@ export function tokenize(text: string, dialect: EqlDialect, map: SourceMap): Tok
     const start = i;
 
     if (isIdentStart(c)) {
-      while (i < n && isIdentPart(text[i]!)) i++;
+      while (i < n && isIdentPartCode(text.charCodeAt(i))) i++;
       const name = text.slice(start, i);
       let tilde = false;
       if (text[i] === '~') {
         tilde = true;
         i++;
       }
-      push({ kind: 'ident', text: name, start, end: i, ...(tilde ? { tilde } : {}) });
+      push({ kind: 'ident', text: name, start, end: i, tilde });
       continue;
     }
 
@@ -191,7 +195,7 @@ export function tokenize(text: string, dialect: EqlDialect, map: SourceMap): Tok
     }
     throw map.error(start, `unexpected character '${c}'`);
   }
-  tokens.push({ kind: 'eof', text: '<end of query>', start: n, end: n, spaced: true });
+  tokens.push({ kind: 'eof', text: '<end of query>', start: n, end: n, value: undefined, tilde: false, spaced: true });
   return tokens;
 }
 
@@ -213,17 +217,18 @@ function readQuoted(
   let value = '';
   let i = open + 1;
   const n = text.length;
+  const q = quote.charCodeAt(0);
   for (;;) {
+    // Copy the run of plain characters in one slice.
+    const runStart = i;
+    let k = text.charCodeAt(i);
+    while (i < n && k !== q && k !== 92 /* \\ */ && !(dialect === 'endgame' && (k === 10 || k === 13))) k = text.charCodeAt(++i);
+    if (i > runStart) value += text.slice(runStart, i);
     if (i >= n) throw map.error(open, `unterminated string: missing closing ${quote}`);
     const c = text[i]!;
     if (c === quote) return { value, end: i + 1 };
-    if ((c === '\n' || c === '\r') && dialect === 'endgame') {
+    if (c === '\n' || c === '\r') {
       throw map.error(open, `unterminated string: missing closing ${quote} before the end of the line`);
-    }
-    if (c !== '\\') {
-      value += c;
-      i++;
-      continue;
     }
     const e = text[i + 1];
     switch (e) {
