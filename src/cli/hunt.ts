@@ -17,7 +17,7 @@ export function registerHunt(program: Command): void {
     .option('--exceptions <file>', 'YAML exceptions: trusted signers, paths, hosts, accounts')
     .option('--hunting', 'also run hunting-level rules (noisier, off by default)', false)
     .option('--report <file>', 'write a self-contained HTML report to FILE')
-    .option('-w, --workers <n>', 'worker threads (default: one per core; 0 = main thread only)')
+    .option('-w, --workers <n>', 'worker threads (default: one per core; inputs under 8 MB run in the main thread; 0 = main thread only)')
     .option('--no-progress', 'no progress bar')
     .option('-q, --quiet', 'do not print each skipped record, only the summary counts', false)
     .addHelpText(

@@ -15,7 +15,7 @@ export interface HuntOptions {
   exceptionsFile?: string;
   /** Also run hunting-level rules (off by default). */
   hunting?: boolean;
-  /** Worker threads; default: the number of cores. 0 runs in the main thread. */
+  /** Worker threads; default: one per core (inputs under 8 MB run in the main thread). 0 = main thread only. */
   workers?: number;
   /** Show a progress bar (only when stderr is a terminal). */
   progress?: boolean;
