@@ -156,7 +156,16 @@ export class Parser {
     }
     if ((t.kind === 'ident' && !RESERVED.has(t.text)) || t.kind === 'string') {
       this.next();
-      this.fail(this.peek(), ["'where'"]);
+      const got = this.peek();
+      if (got.kind === 'op' || (got.kind === 'ident' && OPERATOR_WORDS.has(got.text))) {
+        // `a == 1` alone: the user left out the category.
+        throw this.map.error(
+          got.start,
+          `expected 'where', got ${this.describe(got)}: a query starts with an event category, as in 'any where ${this.map.text.slice(t.start, got.end)} …'`,
+          ["'where'"],
+        );
+      }
+      this.fail(got, ["'where'"]);
     }
     this.fail(t, ["an event category (or 'any')", "'sequence'", "'sample'"]);
   }
@@ -510,6 +519,9 @@ export class Parser {
 
   /** `:`, `like`, `like~`, `regex`, `regex~`: a constant or a parenthesised list of constants. */
   private parseStringPredicate(left: Expr, opTok: Token, op: ':' | 'like' | 'regex'): Expr {
+    if (op === ':' && this.peek().kind === 'ident' && this.isOp('(', 1)) {
+      this.error(opTok, "method calls such as x:length() are only available in the Endgame dialect: write length(x)");
+    }
     const caseInsensitive = op === ':' || opTok.tilde === true;
     const consts: { tok: Token; value: Literal }[] = [];
     if (this.eatOp('(')) {
