@@ -100,6 +100,9 @@ export function loadRulePackWith(parse: EqlParser, dirs: readonly string[], opts
   const exclude = new Set(opts.excludeRules ?? []);
   for (const id of exclude)
     if (!seenIds.has(id)) problems.push({ id, source: '<--exclude-rule>', reason: `no rule with id '${id}' to exclude`, severity: 'error' });
+  // Unreadable exception entries are reported with the rule problems, so every caller shows them.
+  for (const reason of opts.exceptions?.problems ?? [])
+    problems.push({ source: opts.exceptions?.source ?? '<exceptions>', reason: `exceptions: ${reason}`, severity: 'error' });
   const kept = rules.filter((r) => !exclude.has(r.id));
   return { rules: opts.exceptions ? kept.map((r) => applyExceptions(r, opts.exceptions!)) : kept, problems };
 }

@@ -180,3 +180,12 @@ test('exceptions passed to the loader are applied to every rule', () => {
   const rule = rules.find((r) => r.id === 'file-share-remote-exec')!;
   assert.ok(JSON.stringify(rule.query).includes('C:\\\\Tools\\\\'));
 });
+
+test('problems of the exceptions file are reported with the rule problems', () => {
+  const ex = emptyExceptions();
+  ex.source = 'tuning.yml';
+  ex.problems.push("tuning.yml: unknown key 'pathz' (expected trusted_signers, paths, hosts, accounts, rules); ignored");
+  const { problems } = loadRulePackWith(stubParser, [], { exceptions: ex });
+  assert.deepEqual(problems.map((p) => [p.source, p.severity]), [['tuning.yml', 'error']]);
+  assert.match(problems[0]!.reason, /^exceptions: .*pathz/);
+});
