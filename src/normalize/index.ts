@@ -40,6 +40,7 @@ interface Views {
   time?: Instant | null;
   /** The text the time was read from (evtx/flat), reused for @timestamp. */
   timeRaw?: unknown;
+  host?: string | null;
 }
 
 /**
@@ -179,7 +180,15 @@ export function eventTime(ev: Event): Instant | null {
  * usually an FQDN for Windows logs), so every shape of one host's logs joins with the others.
  */
 export function eventHost(ev: Event): string | null {
-  const id = getField(toEcs(ev), ['host', 'id']);
+  const v = views(ev);
+  if (v.host !== undefined) return v.host;
+  let id: unknown;
+  if (v.ecs) id = getField(v.ecs, HOST_ID);
+  else if (v.flavour === 'evtx' || v.flavour === 'flat') id = windowsRecord(ev, v)!.computer?.toLowerCase();
+  else id = getField(toEcs(ev), HOST_ID);
   const s = text(id);
-  return s === undefined || s === '' ? null : s;
+  v.host = s === undefined || s === '' ? null : s;
+  return v.host;
 }
+
+const HOST_ID = ['host', 'id'];
