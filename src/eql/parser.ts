@@ -26,6 +26,9 @@ const ENDGAME_PIPES = ['count', 'unique', 'unique_count', 'filter', 'sort', 'hea
 /** Default row count of `| head` / `| tail` without a number (Endgame only, as in Python eql). */
 const DEFAULT_HEAD = 50;
 
+/** Upper bound of `with runs=N`, as in Elasticsearch. */
+const MAX_RUNS = 100;
+
 /** Deepest nesting of parentheses, `not`, signs and function calls accepted. */
 const MAX_DEPTH = 200;
 
@@ -292,6 +295,7 @@ export class Parser {
         this.expectOp('=');
         const n = this.peek();
         if (n.kind !== 'int' || typeof n.value !== 'number' || n.value < 1) this.fail(n, ['a positive whole number of runs']);
+        if (n.value > MAX_RUNS) this.error(n, `runs must be at most ${MAX_RUNS}`);
         runs = n.value;
         this.next();
       } else break;

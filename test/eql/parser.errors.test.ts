@@ -78,6 +78,8 @@ const esErrors: [string, RegExp][] = [
   ['process where a | head', /expected a number of events/],
   ['process where a ~ 1', /got '~'/],
   ['process where a.', /a field name after \./],
+  ['sequence [a where true] with runs=101 [b where true]', /runs must be at most 100/],
+  ['sequence [a where true] with runs=0 [b where true]', /expected a positive whole number of runs, got '0'/],
   ['a == 1', /expected 'where', got '==': a query starts with an event category, as in 'any where a == …'/],
   ['process where "x":length() == 1', /method calls such as x:length\(\) are only available in the Endgame dialect/],
 ];
