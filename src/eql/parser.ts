@@ -557,7 +557,8 @@ export class Parser {
     const patterns: Pattern[] = [];
     const others: Expr[] = [];
     for (const { tok, value } of consts) {
-      if (typeof value === 'string') patterns.push(toPattern(value, true));
+      // Python eql's wildcards know only `*`; Elasticsearch adds `?` for one character.
+      if (typeof value === 'string') patterns.push(toPattern(value, this.dialect === 'elasticsearch'));
       else if (op === 'like') this.error(tok, `${opName} needs string patterns`);
       else others.push({ kind: 'compare', op: '==', left, right: { kind: 'literal', value }, caseInsensitive: true });
     }

@@ -22,6 +22,10 @@ test('== with * in a string literal is a case-insensitive wildcard; != negates i
   assert.deepEqual(expr('cmd != "*%?*"'), { kind: 'not', expr: w });
 });
 
+test(': and like know only * as a wildcard, as Python eql', () => {
+  assert.deepEqual(expr('a : "x?y*"'), { kind: 'wildcard', expr: f('a'), caseInsensitive: true, patterns: [[{ t: 'lit', v: 'x?y' }, { t: 'star' }]] });
+});
+
 test('in is case-insensitive; trailing commas allowed', () => {
   assert.deepEqual(expr('a in ("x", "y",)'), { kind: 'in', expr: f('a'), values: [lit('x'), lit('y')], caseInsensitive: true, negated: false });
   assert.deepEqual(expr('a not in ("x")'), { kind: 'in', expr: f('a'), values: [lit('x')], caseInsensitive: true, negated: true });
