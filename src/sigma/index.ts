@@ -341,6 +341,56 @@ function gateOf(variants: LogsourceVariant[] | null): Rule['gate'] | undefined {
   return gate.eventIds || gate.channels ? gate : undefined;
 }
 
+/**
+ * EventIDs an event must have for `e` to be true, or null when unconstrained. Only EventID tests
+ * against plain numbers count; `or` needs every branch constrained, `and` any, `not` never.
+ */
+export function requiredEventIds(e: Expr): Set<number> | null {
+  const isEventId = (x: Expr): boolean => x.kind === 'field' && x.path.length === 1 && x.path[0] === 'EventID';
+  const numeric = (t: string): number | null => (/^\d+$/.test(t) ? Number(t) : null);
+  switch (e.kind) {
+    case 'wildcard': {
+      if (!isEventId(e.expr)) return null;
+      const out = new Set<number>();
+      for (const p of e.patterns) {
+        const n = p.length === 1 && p[0]!.t === 'lit' ? numeric(p[0]!.v) : null;
+        if (n === null) return null;
+        out.add(n);
+      }
+      return out;
+    }
+    case 'in': {
+      if (!isEventId(e.expr) || e.negated) return null;
+      const out = new Set<number>();
+      for (const v of e.values) {
+        const n = v.kind === 'literal' && (typeof v.value === 'number' || typeof v.value === 'string') ? numeric(String(v.value)) : null;
+        if (n === null) return null;
+        out.add(n);
+      }
+      return out;
+    }
+    case 'and': {
+      let acc: Set<number> | null = null;
+      for (const x of e.exprs) {
+        const r = requiredEventIds(x);
+        if (r) acc = acc ? new Set([...acc].filter((n) => r.has(n))) : r;
+      }
+      return acc;
+    }
+    case 'or': {
+      const out = new Set<number>();
+      for (const x of e.exprs) {
+        const r = requiredEventIds(x);
+        if (!r) return null;
+        for (const n of r) out.add(n);
+      }
+      return out;
+    }
+    default:
+      return null;
+  }
+}
+
 function filterApplies(filter: Doc, doc: Doc): boolean {
   const section = filter.body.filter;
   if (!isMap(section)) return false;
@@ -394,8 +444,12 @@ function compileBaseRule(
     view: 'native',
     query: { kind: 'event', query: { category: null, where }, pipes: [] },
   };
-  const gate = gateOf(resolution.variants);
-  if (gate) rule.gate = gate;
+  const gate = gateOf(resolution.variants) ?? {};
+  // A service-only logsource (security, system…) gives no EventIDs, but the detection usually
+  // requires some (`EventID: 4624`): those make the gate as tight as the rule allows.
+  const required = requiredEventIds(where);
+  if (required && !gate.eventIds) gate.eventIds = [...required].sort((a, b) => a - b);
+  if (gate.eventIds || gate.channels) rule.gate = gate;
   if (applicable.length > 0) rule.meta = { ...rule.meta, filters: applicable.map((f) => str(f.body.id) ?? f.source) };
   return rule;
 }

@@ -58,8 +58,10 @@ test('all SigmaHQ Windows rules load', async (t) => {
   }
   // Gates: nearly every rule is indexable by EventID or channel.
   const gated = result.rules.filter((r) => r.gate?.eventIds || r.gate?.channels).length;
-  console.log(`  gated rules: ${gated}/${result.rules.length}`);
+  const byEventId = result.rules.filter((r) => r.gate?.eventIds?.length).length;
+  console.log(`  gated rules: ${gated}/${result.rules.length} (${byEventId} by EventID)`);
   assert.ok(gated >= 2390);
+  assert.ok(byEventId >= 2300);
 });
 
 type EventLoader = (base: string, tc: RegressionEntry['tests'][number]) => Promise<Record<string, unknown>[]>;

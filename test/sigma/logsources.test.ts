@@ -67,3 +67,16 @@ test('gates: process_creation covers Sysmon 1 and Security 4688 with field renam
   assert.equal(fa.variants, null);
   assert.match(fa.warning!, /file_access/);
 });
+
+test('gates: EventIDs required by the detection tighten a service-only logsource', () => {
+  const mk = (det: string): ReturnType<typeof loadSigmaText>['rules'][number] =>
+    loadSigmaText(`title: t\nid: s\nlogsource:\n  product: windows\n  service: security\ndetection:\n${det}\n`, 'x.yml').rules[0]!;
+  assert.deepEqual(mk('  sel:\n    EventID:\n      - 4624\n      - 4625\n    LogonType: 3\n  condition: sel').gate, {
+    channels: ['Security'],
+    eventIds: [4624, 4625],
+  });
+  assert.deepEqual(mk('  a:\n    EventID: 4624\n  b:\n    EventID: 4688\n  condition: a or b').gate?.eventIds, [4624, 4688]);
+  // One branch without an EventID: no EventID gate (only the channel).
+  assert.deepEqual(mk('  a:\n    EventID: 4624\n  b:\n    User: x\n  condition: a or b').gate, { channels: ['Security'] });
+  assert.deepEqual(mk('  a:\n    EventID: 4624\n  condition: not a').gate, { channels: ['Security'] });
+});
