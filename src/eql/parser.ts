@@ -410,7 +410,6 @@ export class Parser {
   /** Guards recursion so that absurd nesting is a syntax error, not a stack overflow. */
   private enter(): void {
     if (++this.depth > MAX_DEPTH) {
-      this.depth = 0;
       this.error(this.peek(), `the query is nested too deeply (more than ${MAX_DEPTH} levels)`);
     }
   }
@@ -841,7 +840,7 @@ function staticType(e: Expr): 'string' | 'number' | 'boolean' | 'null' | undefin
 /** For an Endgame `==`: the side compared against a string literal holding `*`. */
 function wildcardSide(left: Expr, right: Expr): { expr: Expr; pattern: string } | undefined {
   if (right.kind === 'literal' && typeof right.value === 'string' && hasWildcard(right.value, false)) {
-    if (!(left.kind === 'literal')) return { expr: left, pattern: right.value };
+    return { expr: left, pattern: right.value };
   }
   if (left.kind === 'literal' && typeof left.value === 'string' && hasWildcard(left.value, false)) {
     if (!(right.kind === 'literal')) return { expr: right, pattern: left.value };

@@ -20,6 +20,7 @@ test('== with * in a string literal is a case-insensitive wildcard; != negates i
   assert.deepEqual(expr('cmd == "*%?*"'), w);
   assert.deepEqual(expr('"*%?*" == cmd'), w);
   assert.deepEqual(expr('cmd != "*%?*"'), { kind: 'not', expr: w });
+  assert.deepEqual(expr('"abc" == "a*"'), { kind: 'wildcard', expr: lit('abc'), caseInsensitive: true, patterns: [[{ t: 'lit', v: 'a' }, { t: 'star' }]] });
 });
 
 test(': and like know only * as a wildcard, as Python eql', () => {
