@@ -699,7 +699,7 @@ export class Parser {
     }
     const first = this.next();
     if (first.kind === 'ident') {
-      if (first.tilde) this.fail(this.peek(), ["'('"]);
+      if (first.tilde) this.error(first, `'~' can only follow a function name, as in startsWith~(...), or an operator (like~, regex~, in~)`);
       if (RESERVED.has(first.text)) {
         this.error(first, `'${first.text}' is a reserved word and cannot start a field name here: write \`${first.text}\` (backticks) to use it as a field name`);
       }
@@ -711,7 +711,7 @@ export class Parser {
       if (this.isOp('.') && (this.peek(1).kind === 'ident' || this.peek(1).kind === 'quoted_ident')) {
         this.next();
         const seg = this.next();
-        if (seg.kind === 'ident' && seg.tilde) this.error(seg, "'~' cannot follow a field name");
+        if (seg.kind === 'ident' && seg.tilde) this.error(seg, `'~' can only follow a function name, as in startsWith~(...), or an operator (like~, regex~, in~)`);
         path.push(seg.kind === 'ident' ? seg.text : (seg.value as string));
       } else if (this.isOp('.')) {
         this.next();

@@ -77,6 +77,8 @@ const esErrors: [string, RegExp][] = [
   ['process where where == 1', /'where' is a reserved word/],
   ['process where a | head', /expected a number of events/],
   ['process where a ~ 1', /got '~'/],
+  ['process where a.b~ == 1', /'~' can only follow a function name/],
+  ['process where a~ == 1', /'~' can only follow a function name/],
   ['process where a.', /a field name after \./],
   ['sequence [a where true] with runs=101 [b where true]', /runs must be at most 100/],
   ['sequence [a where true] with runs=0 [b where true]', /expected a positive whole number of runs, got '0'/],
