@@ -206,9 +206,11 @@ export function decodeArray(buf: Buffer, p: number, size: number, type: number):
   const end = p + size;
   const out: Scalar[] = [];
   if (base === T_STRING) {
-    if (size === 0) return out;
-    const parts = utf16(buf, p, end).split('\u0000');
-    return parts;
+    // Items end with NUL; only the last terminator is dropped, so empty items survive.
+    if (size < 2) return out;
+    let text = buf.toString('utf16le', p, end - (size & 1));
+    if (text.endsWith('\u0000')) text = text.slice(0, -1);
+    return text.split('\u0000');
   }
   if (base === T_ANSI) {
     if (size === 0) return out;
