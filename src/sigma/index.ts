@@ -373,7 +373,7 @@ export function requiredEventIds(e: Expr): Set<number> | null {
       let acc: Set<number> | null = null;
       for (const x of e.exprs) {
         const r = requiredEventIds(x);
-        if (r) acc = acc ? new Set([...acc].filter((n) => r.has(n))) : r;
+        if (r) acc = acc ? new Set<number>([...acc].filter((n: number) => r.has(n))) : r;
       }
       return acc;
     }
