@@ -22,6 +22,8 @@ export interface FunctionSpec {
   literalPatterns?: boolean;
   /** A smaller minimum in the Endgame dialect (Python eql's `substring(s)`). */
   endgameMinArgs?: number;
+  /** A smaller maximum in Elasticsearch (`between` has no case-sensitivity argument there). */
+  esMaxArgs?: number;
   dialects: readonly EqlDialect[];
 }
 
@@ -38,6 +40,7 @@ function fn(
     stringCompare?: boolean;
     literalPatterns?: boolean;
     endgameMinArgs?: number;
+    esMaxArgs?: number;
     dialects?: readonly EqlDialect[];
   } = {},
 ): FunctionSpec {
@@ -50,13 +53,14 @@ function fn(
     stringCompare: opts.stringCompare ?? false,
     ...(opts.literalPatterns ? { literalPatterns: true } : {}),
     ...(opts.endgameMinArgs !== undefined ? { endgameMinArgs: opts.endgameMinArgs } : {}),
+    ...(opts.esMaxArgs !== undefined ? { esMaxArgs: opts.esMaxArgs } : {}),
     dialects: opts.dialects ?? BOTH,
   };
 }
 
 const SPECS: FunctionSpec[] = [
   fn('add', ['number', 'number'], 2),
-  fn('between', ['string', 'string', 'string', 'boolean', 'boolean'], 3, { tilde: true, stringCompare: true }),
+  fn('between', ['string', 'string', 'string', 'boolean', 'boolean'], 3, { tilde: true, stringCompare: true, esMaxArgs: 4 }),
   fn('cidrMatch', ['string', 'string'], 2, { rest: true }),
   fn('concat', ['any'], 1, { rest: true }),
   fn('divide', ['number', 'number'], 2),
@@ -96,8 +100,9 @@ export function minArgs(spec: FunctionSpec, dialect: EqlDialect): number {
   return dialect === 'endgame' ? (spec.endgameMinArgs ?? spec.minArgs) : spec.minArgs;
 }
 
-export function maxArgs(spec: FunctionSpec): number {
-  return spec.rest ? Infinity : spec.params.length;
+export function maxArgs(spec: FunctionSpec, dialect: EqlDialect): number {
+  if (spec.rest) return Infinity;
+  return dialect === 'elasticsearch' ? (spec.esMaxArgs ?? spec.params.length) : spec.params.length;
 }
 
 /** The declared type of the i-th argument. */

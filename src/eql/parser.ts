@@ -758,7 +758,7 @@ export class Parser {
     if (nameTok.tilde && !spec.tilde) {
       this.error(nameTok, `function '${spec.name}' has no case-insensitive '${spec.name}~' form`);
     }
-    const max = maxArgs(spec);
+    const max = maxArgs(spec, this.dialect);
     const min = minArgs(spec, this.dialect);
     if (args.length < min || args.length > max) {
       const want = max === Infinity ? `at least ${min}` : min === max ? `${max}` : `${min} to ${max}`;

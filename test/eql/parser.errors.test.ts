@@ -51,6 +51,7 @@ const esErrors: [string, RegExp][] = [
   ['process where unknownFn(a)', /unknown function 'unknownFn': known functions are add, between/],
   ['process where length(a, b)', /'length' takes 1 argument, got 2/],
   ['process where add(1)', /'add' takes 2 arguments, got 1/],
+  ['process where between(a, "x", "y", true, false)', /'between' takes 3 to 4 arguments, got 5/],
   ['process where substring(a)', /'substring' takes 2 to 3 arguments, got 1/],
   ['process where length~(a)', /no case-insensitive 'length~' form/],
   ['process where arrayContains(a, 1)', /'arrayContains' is only available in the Endgame dialect/],
