@@ -189,3 +189,21 @@ test('problems of the exceptions file are reported with the rule problems', () =
   assert.deepEqual(problems.map((p) => [p.source, p.severity]), [['tuning.yml', 'error']]);
   assert.match(problems[0]!.reason, /^exceptions: .*pathz/);
 });
+
+test('real EQL parser errors are mapped to the rule file line:column', async (t) => {
+  const { loadRulePack } = await import('../../src/rules/index.js');
+  const dir = tempRules({
+    'typo.yml': 'id: typo\nseverity: low\nquery: |\n  sequence with maxspan=1m\n    [file wher process.pid == 4] by host.id\n    [process where true] by host.id\n',
+    'inline.yml': 'id: inline\nquery: "process where process.pid === 4"\n',
+    'ok.eql': 'process where process.name : "psexesvc.exe"\n',
+  });
+  t.after(() => rmSync(dir, { recursive: true }));
+  const { rules, problems } = loadRulePack([dir], { builtin: false });
+  assert.deepEqual(rules.map((r) => r.id), ['ok']);
+  assert.deepEqual(rules[0]!.gate, { categories: ['process'] });
+  const typo = problems.find((p) => p.id === 'typo')!;
+  // `wher` is on query line 2, column 9 → file line 5, column 9 + 2 (block indent)
+  assert.match(typo.reason, /^5:11: EQL: expected 'where', got 'wher'/);
+  const inline = problems.find((p) => p.id === 'inline')!;
+  assert.match(inline.reason, /^2:\d+: EQL: /);
+});
