@@ -70,10 +70,7 @@ export function compileAccessor(path: readonly PathStep[], dialect: CompileConte
       return fallback(o);
     };
   }
-  return (o) => {
-    if (o === null || typeof o !== 'object') return undefined;
-    return getField(o, p) ?? fallback(o);
-  };
+  return (o) => (o !== null && typeof o === 'object' ? fallback(o) : undefined);
 }
 
 /** python eql: `subtype.create` on a string field means `subtype == "create"`. */
@@ -166,11 +163,12 @@ function compileCompare(e: Extract<Expr, { kind: 'compare' }>, ctx: CompileConte
       return c === undefined ? null : orderTest(flipped, c);
     };
     if (flipped === '!=') {
+      const eqTest = (x: unknown): Tri => {
+        const t = test(x);
+        return t === null ? null : !t;
+      };
       return (ev, sc) => {
-        const r = anyOf(lf(ev, sc), (x) => {
-          const t = test(x);
-          return t === null ? null : !t;
-        });
+        const r = anyOf(lf(ev, sc), eqTest);
         return r === null ? null : !r;
       };
     }
@@ -206,7 +204,14 @@ function compileIn(e: Extract<Expr, { kind: 'in' }>, ctx: CompileContext): Fn {
   let member: (x: unknown, ev: Event, sc: Scope) => Tri;
   if (e.values.every((v) => v.kind === 'literal')) {
     const set = new Set<unknown>(e.values.map((v) => setKey((v as { value: Literal }).value, ci)));
-    member = (x) => (isNullish(x) ? null : set.has(setKey(x, ci)));
+    const one = (x: unknown): Tri => (typeof x === 'string' ? set.has(ci ? x.toLowerCase() : x) : isNullish(x) ? null : set.has(setKey(x, ci)));
+    if (e.negated) {
+      return (ev, sc) => {
+        const r = anyOf(vf(ev, sc), one);
+        return r === null ? null : !r;
+      };
+    }
+    return (ev, sc) => anyOf(vf(ev, sc), one);
   } else {
     const fs = e.values.map((v) => compileInner(v, ctx));
     member = (x, ev, sc) => {

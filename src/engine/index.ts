@@ -156,7 +156,7 @@ function compileRunner(q: Query, opts: EngineOptions, ordered: boolean): QueryRu
       if (ended) throw new Error('push() after end()');
       if (pipe.done()) return;
       for (let i = 0; i < observers.length; i++) observers[i]!(ev);
-      matcher.push(ev, () => time(ev));
+      matcher.push(ev, time);
     },
     drain() {
       if (queue.length === 0) return [];

@@ -4,7 +4,7 @@
  */
 import type { Expr, Query, Stage } from '../ir/types.js';
 import type { Event } from '../events/field.js';
-import type { CompileContext, Scope } from './context.js';
+import { EMPTY_SCOPE, type CompileContext, type Scope } from './context.js';
 import { compileEventQuery, compileInner } from './expr.js';
 import type { Match } from './pipes.js';
 import type { Matcher } from './sequence.js';
@@ -23,7 +23,7 @@ function compileStage(s: Stage, by: Expr[], ctx: CompileContext): CompiledStage 
   return {
     matches: compileEventQuery(s.query, ctx),
     key: (ev) => fs.map((f) => {
-      const v = f(ev, []);
+      const v = f(ev, EMPTY_SCOPE);
       return v === undefined ? null : v;
     }),
   };
@@ -42,10 +42,10 @@ export function compileJoin(q: JoinQuery, ctx: CompileContext, emit: (m: Match) 
   const table = new Map<string, Slots>();
   return {
     push(ev) {
-      if (until && until.matches(ev, [])) table.delete(keyString(until.key(ev), fold));
+      if (until && until.matches(ev, EMPTY_SCOPE)) table.delete(keyString(until.key(ev), fold));
       for (let i = 0; i < stages.length; i++) {
         const st = stages[i]!;
-        if (!st.matches(ev, [])) continue;
+        if (!st.matches(ev, EMPTY_SCOPE)) continue;
         const keys = st.key(ev);
         const k = keyString(keys, fold);
         let slots = table.get(k);
@@ -75,7 +75,7 @@ export function compileSample(q: SampleQuery, ctx: CompileContext, emit: (m: Mat
     push(ev) {
       for (let i = 0; i < stages.length; i++) {
         const st = stages[i]!;
-        if (!st.matches(ev, [])) continue;
+        if (!st.matches(ev, EMPTY_SCOPE)) continue;
         const keys = st.key(ev);
         if (keys.some((v) => v === null)) continue;
         const k = keyString(keys, false);

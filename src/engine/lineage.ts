@@ -8,7 +8,7 @@
  */
 import type { EventQuery } from '../ir/types.js';
 import type { Event } from '../events/field.js';
-import type { CompileContext, Fn, Scope } from './context.js';
+import { EMPTY_SCOPE, type CompileContext, type Fn, type Scope } from './context.js';
 import { compileAccessor } from './expr.js';
 
 const CREATE_OPCODES = new Set([1, 3, 9]);
@@ -70,7 +70,7 @@ export function compileLineage(
   ctx.observers.push((ev) => {
     const raw = rawPid(ev);
     const pid = pidOf(ev);
-    if (raw !== 0 && raw !== undefined && pid !== undefined && pid !== null && pid !== 0 && matches(ev, [])) sources.add(pid);
+    if (raw !== 0 && raw !== undefined && pid !== undefined && pid !== null && pid !== 0 && matches(ev, EMPTY_SCOPE)) sources.add(pid);
   });
   if (relation === 'event') return (ev) => sources.has(pidOf(ev));
   return (ev) => related.has(pidOf(ev));

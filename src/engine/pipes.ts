@@ -8,7 +8,7 @@
  */
 import type { Expr, Pipe } from '../ir/types.js';
 import type { Event } from '../events/field.js';
-import type { CompileContext, Fn } from './context.js';
+import { EMPTY_SCOPE, type CompileContext, type Fn } from './context.js';
 import { compileInner, truthy } from './expr.js';
 import { compareScalars, isNullish, keyString } from './values.js';
 
@@ -36,7 +36,7 @@ function compileMatchExpr(e: Expr, ctx: CompileContext): (m: Match) => unknown {
     const f = compileInner({ ...e, path: e.path.slice(2) }, ctx);
     return (m) => {
       const ev = m.events[idx];
-      return ev === undefined ? null : f(ev, []);
+      return ev === undefined ? null : f(ev, EMPTY_SCOPE);
     };
   }
   const f: Fn = compileInner(rewriteEventsRefs(e), ctx);
@@ -44,7 +44,7 @@ function compileMatchExpr(e: Expr, ctx: CompileContext): (m: Match) => unknown {
   return (m) => {
     const ev = m.events[0];
     if (multi) return f({ events: m.events } as unknown as Event, []);
-    return ev === undefined ? null : f(ev, []);
+    return ev === undefined ? null : f(ev, EMPTY_SCOPE);
   };
 }
 

@@ -21,7 +21,7 @@
 import type { Expr, Query, Stage } from '../ir/types.js';
 import type { Event } from '../events/field.js';
 import { diffNs, type Instant } from '../events/timestamp.js';
-import type { CompileContext, Scope } from './context.js';
+import { EMPTY_SCOPE, type CompileContext, type Scope } from './context.js';
 import { compileEventQuery, compileInner } from './expr.js';
 import type { Match } from './pipes.js';
 import { keyString } from './values.js';
@@ -58,7 +58,8 @@ interface Pending {
 }
 
 export interface Matcher {
-  push(ev: Event, time: () => Instant | null): void;
+  /** `time` gives the event's time; called lazily, only when a decision needs it. */
+  push(ev: Event, time: (ev: Event) => Instant | null): void;
   /** Input ended: flush pending candidates. */
   finish(): void;
   stateSize(): number;
@@ -69,7 +70,7 @@ function compileKey(by: Expr[], ctx: CompileContext): (ev: Event) => unknown[] {
   if (fs.length === 0) return () => [];
   return (ev) =>
     fs.map((f) => {
-      const v = f(ev, []);
+      const v = f(ev, EMPTY_SCOPE);
       return v === undefined ? null : v;
     });
 }
@@ -171,16 +172,30 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
     else pending.push({ partial: p, key, deadline, from });
   };
 
+  // The current event's time, computed at most once and only when needed (no per-event closure).
+  let curEv: Event = {};
+  let curTime: (ev: Event) => Instant | null = () => null;
+  let haveNow = false;
+  let now: Instant | null = null;
+  const getNow = (): Instant | null => {
+    if (!haveNow) {
+      now = curTime(curEv);
+      haveNow = true;
+    }
+    return now;
+  };
+
   return {
     push(ev, time) {
-      let now: Instant | null | undefined;
-      const getNow = (): Instant | null => (now === undefined ? (now = time()) : now);
+      curEv = ev;
+      curTime = time;
+      haveNow = false;
       if (pending.length > 0) releasePending(getNow());
       if (maxspan !== undefined && ++sweepCounter >= 8192) {
         sweepCounter = 0;
         sweep(getNow());
       }
-      if (until && until.matches(ev, [])) {
+      if (until && until.matches(ev, EMPTY_SCOPE)) {
         const k = keyString(until.key(ev), fold);
         for (const map of waiting) map.delete(k);
       }
@@ -188,7 +203,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       if (missingPositions.length > 0) {
         for (let g = 1; g <= last; g++) {
           for (const m of gaps[g]!) {
-            if (!m.matches(ev, [])) continue;
+            if (!m.matches(ev, EMPTY_SCOPE)) continue;
             const p = waiting[g - 1]!.get(keyString(m.key(ev), fold));
             const t = getNow();
             if (p && p.missAt === null && before(p.last, t)) p.missAt = t;
@@ -196,7 +211,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
         }
         for (const m of trailing) {
           if (pending.length === 0) break;
-          if (!m.matches(ev, [])) continue;
+          if (!m.matches(ev, EMPTY_SCOPE)) continue;
           const k = keyString(m.key(ev), fold);
           const t = getNow();
           for (let i = pending.length - 1; i >= 0; i--) {
@@ -210,7 +225,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
           }
         }
         for (const m of leading) {
-          if (!m.matches(ev, [])) continue;
+          if (!m.matches(ev, EMPTY_SCOPE)) continue;
           const k = keyString(m.key(ev), fold);
           const t = getNow();
           const cur = leadTimes.get(k);
@@ -221,7 +236,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       for (let i = last; i >= 0; i--) {
         const st = positives[i]!;
         if (i > 0 && waiting[i - 1]!.size === 0) continue;
-        if (!st.matches(ev, [])) continue;
+        if (!st.matches(ev, EMPTY_SCOPE)) continue;
         const keys = st.key(ev);
         const k = keyString(keys, fold);
         const t = needTime ? getNow() : null;
