@@ -194,13 +194,13 @@ export class Parser {
       } else break;
     }
     const stages: Stage[] = [];
-    while (this.isOp('[') || (this.isOp('!') && this.isOp('[', 1))) stages.push(this.parseStage(true));
+    while (this.isOp('[') || (this.isOp('!') && this.isOp('[', 1))) stages.push(this.parseStage('sequence'));
     if (stages.length === 0) this.fail(this.peek(), ["'['", ...(by === undefined ? ["'by'"] : []), ...(maxspanNs === undefined ? ["'with'"] : [])]);
     let until: Stage | undefined;
     if (this.isKw('until')) {
       this.next();
       if (!this.isOp('[')) this.fail(this.peek(), ["'['"]);
-      until = this.parseStage(false);
+      until = this.parseStage('until');
     }
     if (stages.filter((s) => !s.missing).length + stages.filter((s) => s.missing).length < 2) {
       this.error(kw, 'a sequence needs at least two [queries]');
@@ -223,7 +223,7 @@ export class Parser {
     if (this.eatKw('by')) by = this.parseExprList();
     if (this.isKw('with')) this.error(this.peek(), "'sample' takes no 'with' parameters (no maxspan)");
     const stages: Stage[] = [];
-    while (this.isOp('[')) stages.push(this.parseStage(false));
+    while (this.isOp('[')) stages.push(this.parseStage('sample'));
     if (stages.length === 0) this.fail(this.peek(), ["'['"]);
     if (stages.length < 2) this.error(kw, 'a sample needs at least two [queries]');
     this.checkKeyCounts(kw, stages, undefined);
@@ -235,13 +235,13 @@ export class Parser {
     let by: Expr[] = [];
     if (this.eatKw('by')) by = this.parseExprList();
     const stages: Stage[] = [];
-    while (this.isOp('[')) stages.push(this.parseStage(false));
+    while (this.isOp('[')) stages.push(this.parseStage('join'));
     if (stages.length === 0) this.fail(this.peek(), ["'['"]);
     if (stages.length < 2) this.error(kw, 'a join needs at least two [queries]');
     let until: Stage | undefined;
     if (this.eatKw('until')) {
       if (!this.isOp('[')) this.fail(this.peek(), ["'['"]);
-      until = this.parseStage(false);
+      until = this.parseStage('until');
     }
     this.checkKeyCounts(kw, stages, until);
     return { kind: 'join', by, stages, ...(until ? { until } : {}), pipes: [] };
@@ -260,11 +260,11 @@ export class Parser {
   }
 
   /** `[query] [by keys] [with runs=N]`, `![query] …` (missing event), Endgame `fork`. */
-  private parseStage(allowMissing: boolean): Stage {
+  private parseStage(role: 'sequence' | 'until' | 'sample' | 'join'): Stage {
     let missing = false;
     if (this.isOp('!')) {
       const bang = this.next();
-      if (!allowMissing) this.error(bang, "a missing event ![...] is only allowed among a sequence's queries");
+      if (role !== 'sequence') this.error(bang, "a missing event ![...] is only allowed among a sequence's queries");
       if (this.dialect === 'endgame') this.error(bang, 'missing events ![...] are only available in Elasticsearch EQL, not in the Endgame dialect');
       missing = true;
     }
@@ -282,6 +282,7 @@ export class Parser {
       } else if (this.isKw('fork') && fork === undefined) {
         const t = this.next();
         this.endgameOnly(t, "'fork'");
+        if (role !== 'sequence') this.error(t, "'fork' only applies to the queries of a sequence");
         fork = true;
         if (this.eatOp('=') || this.eatOp('==')) {
           const v = this.peek();
@@ -290,6 +291,7 @@ export class Parser {
         }
       } else if (this.isKw('with') && runs === undefined && this.peek(1).text === 'runs') {
         if (this.dialect === 'endgame') this.error(this.peek(), "'with runs=N' is only available in Elasticsearch EQL, not in the Endgame dialect");
+        if (role !== 'sequence') this.error(this.peek(), "'with runs=N' only applies to the queries of a sequence, not to 'until', 'sample' or 'join'");
         this.next();
         this.next();
         this.expectOp('=');

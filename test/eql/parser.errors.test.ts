@@ -82,6 +82,9 @@ const esErrors: [string, RegExp][] = [
   ['process where a~ == 1', /'~' can only follow a function name/],
   ['process where a.', /a field name after \./],
   ['sequence [a where true] with runs=101 [b where true]', /runs must be at most 100/],
+  ['sequence [a where true] [b where true] until [c where true] with runs=2', /'with runs=N' only applies to the queries of a sequence/],
+  ['sample [a where true] with runs=2 [b where true]', /'with runs=N' only applies to the queries of a sequence/],
+  ['sample [a where true] ![b where true]', /missing event !\[...\] is only allowed among a sequence's queries/],
   ['sequence [a where true] with runs=0 [b where true]', /expected a positive whole number of runs, got '0'/],
   ['a == 1', /expected 'where', got '==': a query starts with an event category, as in 'any where a == …'/],
   ['process where "x":length() == 1', /method calls such as x:length\(\) are only available in the Endgame dialect/],
@@ -104,6 +107,7 @@ const endgameErrors: [string, RegExp][] = [
   ['process where a | sort', /expected a field or expression/],
   ['process where a | head 0', /head needs a count greater than zero/],
   ['sequence [a where true] by x with runs=2 [b where true] by y', /'with runs=N' is only available in Elasticsearch EQL/],
+  ['join [a where true] fork [b where true]', /'fork' only applies to the queries of a sequence/],
 ];
 
 for (const [query, message] of endgameErrors) {
