@@ -223,7 +223,7 @@ export class Parser {
     if (this.eatKw('by')) by = this.parseExprList();
     if (this.isKw('with')) this.error(this.peek(), "'sample' takes no 'with' parameters (no maxspan)");
     const stages: Stage[] = [];
-    while (this.isOp('[')) stages.push(this.parseStage('sample'));
+    while (this.isOp('[') || (this.isOp('!') && this.isOp('[', 1))) stages.push(this.parseStage('sample'));
     if (stages.length === 0) this.fail(this.peek(), ["'['"]);
     if (stages.length < 2) this.error(kw, 'a sample needs at least two [queries]');
     this.checkKeyCounts(kw, stages, undefined);
@@ -235,7 +235,7 @@ export class Parser {
     let by: Expr[] = [];
     if (this.eatKw('by')) by = this.parseExprList();
     const stages: Stage[] = [];
-    while (this.isOp('[')) stages.push(this.parseStage('join'));
+    while (this.isOp('[') || (this.isOp('!') && this.isOp('[', 1))) stages.push(this.parseStage('join'));
     if (stages.length === 0) this.fail(this.peek(), ["'['"]);
     if (stages.length < 2) this.error(kw, 'a join needs at least two [queries]');
     let until: Stage | undefined;
