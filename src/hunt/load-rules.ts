@@ -28,6 +28,7 @@ export async function loadHuntRules(spec: RuleSpec): Promise<LoadedRules> {
     exceptions,
   });
   const rules: Rule[] = [...pack.rules];
+  for (const reason of exceptions?.problems ?? []) skipped.push({ source: spec.exceptionsFile!, reason });
   for (const p of pack.problems) skipped.push({ id: p.id, source: p.source, reason: p.reason });
   const excluded = new Set(spec.excludeRules);
   for (const dir of spec.sigmaDirs) {

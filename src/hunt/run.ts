@@ -11,6 +11,7 @@ import type { Alert } from '../alert/types.js';
 import type { ProblemKind, SourceProblem } from '../sources/types.js';
 import { discoverInputs, ProblemCounter } from '../sources/index.js';
 import { dedupeAndOrder } from '../alert/order.js';
+import { filterAlerts, loadExceptions } from '../rules/index.js';
 import type { HuntOptions, HuntResult, HuntSummary } from './types.js';
 import { loadHuntRules, longestWindowNs, type RuleSpec } from './load-rules.js';
 import { planWork, type WorkUnit } from './plan.js';
@@ -92,14 +93,21 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
   }
   progress.stop();
 
-  const ordered = dedupeAndOrder(alerts);
+  // Accounts are known only once an alert names its writer: those exceptions apply here.
+  let ordered = dedupeAndOrder(alerts);
+  let excepted = 0;
+  if (opts.exceptionsFile) {
+    const r = filterAlerts(ordered, loadExceptions(opts.exceptionsFile));
+    ordered = r.kept;
+    excepted = r.excepted.length;
+  }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const alertsByRule: Record<string, number> = {};
   for (const a of ordered) alertsByRule[a.ruleId] = (alertsByRule[a.ruleId] ?? 0) + 1;
   const skipped: Partial<Record<ProblemKind, number>> = { ...counter.counts };
   const rulesSkipped = [...loaded.skipped];
   for (const [id, reason] of ruleProblems) rulesSkipped.push({ id, source: 'engine', reason });
-  const summary: HuntSummary & { noTimestamp: number; outOfOrder: number } = {
+  const summary: HuntSummary = {
     files: files.length,
     events: totals.events,
     seconds,
@@ -111,6 +119,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     problems: problems.slice(0, 100),
     noTimestamp: totals.noTimestamp,
     outOfOrder: totals.outOfOrder,
+    alertsExcepted: excepted,
   };
   return { alerts: ordered, summary };
 }

@@ -36,6 +36,12 @@ export interface HuntSummary {
   skipped: Partial<Record<ProblemKind, number>>;
   /** The first problems, for the report (all are printed to stderr as they happen). */
   problems: SourceProblem[];
+  /** Events with no recognisable time (processed at the time of the event before them). */
+  noTimestamp?: number;
+  /** Events that arrived behind the time order even after re-sorting (processed, not dropped). */
+  outOfOrder?: number;
+  /** Alerts removed by the exceptions file (accounts, hosts…). */
+  alertsExcepted?: number;
 }
 
 export interface HuntResult {
