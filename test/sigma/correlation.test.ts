@@ -150,3 +150,18 @@ test('memory stays bounded: old windows are evicted', () => {
   }
   assert.ok(runner.stateSize() <= 50 * 11, `state ${runner.stateSize()}`);
 });
+
+test('value_percentile: the share of a value in the group window', () => {
+  const rule = correlation('type: value_percentile\nrules: [failed]\ngroup-by: [Host]\ntimespan: 1h\ncondition:\n    field: Image\n    lte: 10');
+  const e = (s: number, image: string): [number, Record<string, unknown>] => [s, { Action: 'fail', Host: 'h', Image: image }];
+  // 1 of 11 (9 %) is rare; 10 of 11 is not.
+  const evs = [e(0, 'rare.exe'), ...Array.from({ length: 10 }, (_, i) => e(i + 1, 'common.exe'))];
+  const m = run(rule, evs);
+  assert.equal(m.length, 1);
+  assert.deepEqual(m[0]!.events.map((x) => x.Image), ['rare.exe']);
+});
+
+test('temporal with a condition: that many distinct rules suffice', () => {
+  const rule = correlation('type: temporal\nrules: [failed, success]\ngroup-by: [User]\ntimespan: 1m\ncondition:\n    gte: 1');
+  assert.equal(run(rule, [[0, { Action: 'ok', User: 'u' }]]).length, 1);
+});
