@@ -71,6 +71,8 @@ const T_EXE = ['Target', 'process', 'executable'];
 const T_NAME = ['Target', 'process', 'name'];
 const P_CMD = ['process', 'command_line'];
 const P_ARGS = ['process', 'args'];
+const P_ARGC = ['process', 'args_count'];
+const PP_ARGC = ['process', 'parent', 'args_count'];
 const PP_CMD = ['process', 'parent', 'command_line'];
 const PP_ARGS = ['process', 'parent', 'args'];
 const F_PATH = ['file', 'path'];
@@ -90,20 +92,20 @@ function nameFrom(ev: Obj, read: Reader, from: string[], to: string[]): void {
   if (name !== '') setPath(ev, to, name);
 }
 
-function argsFrom(ev: Obj, read: Reader, from: string[], to: string[]): void {
+function argsFrom(ev: Obj, read: Reader, from: string[], to: string[], countTo: string[]): void {
   const cmd = read(from);
   if (typeof cmd !== 'string' || cmd === '' || !missing(read, to)) return;
   const args = splitCommandLine(cmd);
   setPath(ev, to, args);
-  setPath(ev, [...to.slice(0, -1), 'args_count'], args.length);
+  setPath(ev, countTo, args.length);
 }
 
 /** Fill the ECS fields Elastic's pipelines compute from others, where they are missing. */
 export function deriveCommon(ev: Obj, read: Reader = (p) => getPath(ev, p)): void {
   nameFrom(ev, read, P_EXE, P_NAME);
   nameFrom(ev, read, PP_EXE, PP_NAME);
-  argsFrom(ev, read, P_CMD, P_ARGS);
-  argsFrom(ev, read, PP_CMD, PP_ARGS);
+  argsFrom(ev, read, P_CMD, P_ARGS, P_ARGC);
+  argsFrom(ev, read, PP_CMD, PP_ARGS, PP_ARGC);
   nameFrom(ev, read, T_EXE, T_NAME);
   const path = read(F_PATH);
   if (typeof path === 'string' && path.length > 0) {

@@ -14,11 +14,8 @@ export function setPath(target: Obj, path: readonly string[], value: unknown): v
   for (let i = 0; i < last; i++) {
     const k = path[i]!;
     let next = cur[k];
-    if (!isObj(next)) {
-      if (next !== undefined) return; // a scalar is in the way: keep it
-      next = {};
-      cur[k] = next;
-    }
+    if (next === undefined) cur[k] = next = {};
+    else if (next === null || typeof next !== 'object') return; // a scalar is in the way: keep it
     cur = next as Obj;
   }
   cur[path[last]!] = value;
@@ -50,7 +47,8 @@ export function mergeMissing(target: Obj, extra: Obj): void {
   for (const k in extra) {
     const v = extra[k];
     const have = target[k];
-    if (have === undefined || have === null) target[k] = v;
+    // Views share frozen constants (event.category, host.os); the caller's own event gets copies.
+    if (have === undefined || have === null) target[k] = Object.isFrozen(v) && v !== null && typeof v === 'object' ? (Array.isArray(v) ? v.slice() : { ...v }) : v;
     else if (isObj(have) && isObj(v)) mergeMissing(have, v);
   }
 }
@@ -186,13 +184,18 @@ export function splitCommandLine(cmd: string): string[] {
 /** `SHA1=AB..,MD5=CD..` → `{ sha1: 'ab..', md5: 'cd..' }` (lower-case, all-zero hashes dropped). */
 export function parseHashes(v: string): Record<string, string> | undefined {
   let out: Record<string, string> | undefined;
-  for (const part of v.split(',')) {
-    const eq = part.indexOf('=');
-    if (eq <= 0) continue;
-    const key = part.slice(0, eq).trim().toLowerCase();
-    const val = part.slice(eq + 1).trim().toLowerCase();
-    if (isAllZeros(val)) continue;
-    (out ??= {})[key] = val;
+  const s = v.toLowerCase();
+  let start = 0;
+  while (start < s.length) {
+    let end = s.indexOf(',', start);
+    if (end < 0) end = s.length;
+    const eq = s.indexOf('=', start);
+    if (eq > start && eq < end) {
+      const key = s.slice(start, eq).trim();
+      const val = s.slice(eq + 1, end).trim();
+      if (!isAllZeros(val)) (out ??= {})[key] = val;
+    }
+    start = end + 1;
   }
   return out;
 }

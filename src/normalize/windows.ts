@@ -162,7 +162,8 @@ export function recordTimeSource(rec: WinRecord): { time: Instant | null; raw: u
   return { time: parseTimestamp(rec.fallbackTime), raw: rec.fallbackTime };
 }
 
-const WINDOWS_OS = { type: 'windows', family: 'windows', platform: 'windows' } as const;
+/** Shared by every view (frozen): a per-event copy would only feed the garbage collector. */
+const WINDOWS_OS = Object.freeze({ type: 'windows', family: 'windows', platform: 'windows' });
 
 /** Build the ECS view of a Windows record. */
 /** ISO text of a time: the source's own text when it is already canonical UTC ISO-8601 (no re-formatting). */
@@ -213,7 +214,7 @@ export function recordToEcs(rec: WinRecord, time: Instant | null, timeText?: unk
   if (!isBlank(rec.userSid)) winlog['user'] = { identifier: text(rec.userSid) };
   out['winlog'] = winlog;
 
-  const host: Obj = { os: { ...WINDOWS_OS } };
+  const host: Obj = { os: WINDOWS_OS };
   if (rec.computer !== undefined && rec.computer !== '') {
     host['name'] = rec.computer;
     host['hostname'] = rec.computer;
