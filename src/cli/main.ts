@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `spoor` command line. Each command lives in its own module and registers itself here. */
 import { Command } from 'commander';
+import { registerDemo } from './demo.js';
 import { registerDump } from './dump.js';
 import { registerHunt } from './hunt.js';
 import { registerQuery } from './query.js';
@@ -16,5 +17,6 @@ registerHunt(program);
 registerQuery(program);
 registerDump(program);
 registerRules(program);
+registerDemo(program);
 
 await program.parseAsync(process.argv);

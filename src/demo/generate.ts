@@ -8,6 +8,7 @@
  */
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import type { Writable } from 'node:stream';
 import { backgroundEvent } from './background.js';
 import { formatMicros, parseMicros } from './clock.js';
 import { makeFleet, type Host } from './hosts.js';
@@ -157,10 +158,11 @@ export interface WriteResult {
   planted: PlantedAttack[];
 }
 
-/** Write the generated events as NDJSON to `outPath`; `onProgress` is called every ~1 MB. */
+/** Write the generated events as NDJSON to `outPath` (`-`: stdout); `onProgress` is called every ~4 MB. */
 export async function writeNdjson(opts: GenerateOptions, outPath: string, onProgress?: (events: number, bytes: number) => void): Promise<WriteResult> {
   const { lines, planted } = generateEvents(opts);
-  const out = createWriteStream(outPath);
+  const toStdout = outPath === '-';
+  const out: Writable = toStdout ? process.stdout : createWriteStream(outPath);
   const failed = new Promise<never>((_, reject) => out.once('error', reject));
   failed.catch(() => undefined);
   const CHUNK = 4 << 20;
@@ -187,7 +189,9 @@ export async function writeNdjson(opts: GenerateOptions, outPath: string, onProg
     count++;
   }
   if (used > 0) await flush();
-  out.end();
-  await Promise.race([once(out, 'finish'), failed]);
+  if (!toStdout) {
+    out.end();
+    await Promise.race([once(out, 'finish'), failed]);
+  }
   return { events: count, bytes, planted };
 }
