@@ -139,7 +139,7 @@ function readNodes(r: Reader): ContentNode[] {
         r.u32(); // data size
         const name = r.name();
         if (tok & 0x40) r.u32(); // attribute list size
-        const el: ElementNode = { k: ELEMENT, name, attrs: [], children: [] };
+        const el: ElementNode = { k: ELEMENT, name, attrs: [], children: [], dyn: false };
         attr = null;
         target().push(el);
         stack.push(el);
@@ -189,12 +189,14 @@ function readNodes(r: Reader): ContentNode[] {
         break;
       }
       case 0x0c:
+        if (!attr) markDynamic(stack);
         target().push(readTemplateInstance(r));
         break;
       case 0x0d:
       case 0x0e: {
         const index = r.u16();
         const type = r.u8();
+        if (!attr) markDynamic(stack);
         target().push({ k: SUBST, index, type, optional: (tok & 0xbf) === 0x0e });
         break;
       }
@@ -204,6 +206,16 @@ function readNodes(r: Reader): ContentNode[] {
   }
   if (stack.length > 0) fail('fragment ends inside an element', r.pos);
   return roots;
+}
+
+/**
+ * The innermost element gets a substitution child: it and its parent may expand when rendered
+ * (nested BinXML splices into the element; an array repeats it inside its parent).
+ */
+function markDynamic(stack: ElementNode[]): void {
+  const n = stack.length;
+  if (n > 0) stack[n - 1]!.dyn = true;
+  if (n > 1) stack[n - 2]!.dyn = true;
 }
 
 function templateAt(ctx: ChunkContext, offset: number, depth: number): TemplateDef {

@@ -26,6 +26,8 @@ export interface ElementNode {
   name: string;
   attrs: AttrNode[];
   children: ContentNode[];
+  /** Has a substitution or template instance among its children or grandchildren (may expand at render time). */
+  dyn: boolean;
 }
 
 export interface AttrNode {

@@ -9,9 +9,10 @@
  *   without any named Data, the Data values go to `"Data": {"#text": v | [v…]}`.
  * - Repeated sibling names get `_1`, `_2`… suffixes.
  *
- * Records whose values are all scalars (nearly all) are rendered straight from the cached
- * template definition. Array and nested-BinXML values take the slow path: the template is
- * resolved into a concrete tree first (arrays repeat their element, MS-EVEN6 §3.1.4.7.5).
+ * Rendering works straight from the cached template definitions and each record's values;
+ * nothing is copied. An element's children are "flattened" only when it holds substitutions
+ * that expand: nested BinXML (spliced in place, with its own template values) and arrays
+ * (the element is repeated once per item, MS-EVEN6 §3.1.4.7.5).
  */
 import type { JsonValue } from '../../events/field.js';
 import {
@@ -21,22 +22,26 @@ import {
 
 export type JsonObject = { [k: string]: JsonValue };
 
-const MAX_RESOLVE_DEPTH = 32;
+const MAX_EXPAND_DEPTH = 32;
+const NO_VALUES: SubValue[] = [];
+
+/**
+ * Children of an element as parallel arrays: node i is rendered with values vals[i]
+ * (each template instance brings its own value array).
+ */
+interface Flat {
+  nodes: ContentNode[];
+  vals: SubValue[][];
+}
 
 /** Render a record's top-level nodes. */
 export function renderRecord(roots: ContentNode[]): JsonObject {
-  let nodes = roots;
-  let vals: SubValue[] = [];
-  const only = roots.length === 1 ? roots[0]! : undefined;
-  if (only && only.k === TEMPLATE && !only.complex) {
-    nodes = only.def.nodes;
-    vals = only.values;
-  } else {
-    nodes = resolve(roots, [], 0);
-  }
+  const flat: Flat = { nodes: [], vals: [] };
+  flatten(roots, NO_VALUES, 0, flat);
   const out: JsonObject = {};
-  for (const n of nodes) {
-    if (n.k === ELEMENT) setKey(out, uniqueKey(out, n.name), elementValue(n, vals, isContainer(n.name)));
+  for (let i = 0; i < flat.nodes.length; i++) {
+    const n = flat.nodes[i]!;
+    if (n.k === ELEMENT) setKey(out, uniqueKey(out, n.name), elementValue(n, flat.vals[i]!, isContainer(n.name)));
   }
   return out;
 }
@@ -56,6 +61,66 @@ function uniqueKey(obj: JsonObject, name: string): string {
   }
 }
 
+// ---- expansion of nested fragments and arrays ----
+
+function flatten(nodes: ContentNode[], vals: SubValue[], depth: number, out: Flat): void {
+  if (depth > MAX_EXPAND_DEPTH) return;
+  for (let i = 0; i < nodes.length; i++) {
+    const n = nodes[i]!;
+    if (n.k === SUBST) {
+      const v = vals[n.index];
+      if (v !== undefined && v !== null && isNested(v)) {
+        flatten(v.nested, NO_VALUES, depth + 1, out);
+        continue;
+      }
+    } else if (n.k === TEMPLATE) {
+      flatten(n.def.nodes, n.values, depth + 1, out);
+      continue;
+    } else if (n.k === ELEMENT && n.dyn) {
+      const a = arraySubst(n, vals);
+      if (a >= 0) {
+        const items = vals[a] as Scalar[];
+        const count = Math.max(items.length, 1);
+        for (let j = 0; j < count; j++) {
+          const itemVals = vals.slice();
+          itemVals[a] = items[j] ?? null;
+          out.nodes.push(n);
+          out.vals.push(itemVals);
+        }
+        continue;
+      }
+    }
+    out.nodes.push(n);
+    out.vals.push(vals);
+  }
+}
+
+/** Index of the first array value among an element's direct substitutions, or -1. */
+function arraySubst(el: ElementNode, vals: SubValue[]): number {
+  const c = el.children;
+  for (let i = 0; i < c.length; i++) {
+    const n = c[i]!;
+    if (n.k === SUBST && Array.isArray(vals[n.index])) return n.index;
+  }
+  return -1;
+}
+
+/** Does any child expand (nested BinXML, template instance, or an element repeated by an array)? */
+function needsFlatten(el: ElementNode, vals: SubValue[]): boolean {
+  const c = el.children;
+  for (let i = 0; i < c.length; i++) {
+    const n = c[i]!;
+    if (n.k === TEMPLATE) return true;
+    if (n.k === SUBST) {
+      const v = vals[n.index];
+      if (v !== null && v !== undefined && isNested(v)) return true;
+    } else if (n.k === ELEMENT && n.dyn && arraySubst(n, vals) >= 0) return true;
+  }
+  return false;
+}
+
+// ---- values ----
+
 /** The value a content node contributes as text; undefined when it is empty or not text. */
 function scalarOf(n: ContentNode, vals: SubValue[]): Scalar | undefined {
   let v: SubValue | undefined;
@@ -72,12 +137,12 @@ function asText(v: Scalar): string {
   return typeof v === 'string' ? v : String(v);
 }
 
-/** Text content of nodes: a lone typed value keeps its type, several are concatenated. */
-function textOf(nodes: ContentNode[], vals: SubValue[]): Scalar | undefined {
+/** Text content: a lone typed value keeps its type, several are concatenated. */
+function textOf(nodes: ContentNode[], vals: SubValue[], perNode: SubValue[][] | null): Scalar | undefined {
   let first: Scalar | undefined;
   let joined: string | undefined;
   for (let i = 0; i < nodes.length; i++) {
-    const v = scalarOf(nodes[i]!, vals);
+    const v = scalarOf(nodes[i]!, perNode ? perNode[i]! : vals);
     if (v === undefined) continue;
     if (first === undefined) first = v;
     else joined = (joined ?? asText(first)) + asText(v);
@@ -89,142 +154,99 @@ function attributesOf(attrs: AttrNode[], vals: SubValue[]): JsonObject | undefin
   let out: JsonObject | undefined;
   for (let i = 0; i < attrs.length; i++) {
     const a = attrs[i]!;
-    const v = textOf(a.value, vals);
+    const v = textOf(a.value, vals, null);
     if (v !== undefined) setKey((out ??= {}), a.name, v);
   }
   return out;
 }
 
-function hasElementChild(el: ElementNode): boolean {
-  const c = el.children;
-  for (let i = 0; i < c.length; i++) if (c[i]!.k === ELEMENT) return true;
+function hasElement(nodes: ContentNode[]): boolean {
+  for (let i = 0; i < nodes.length; i++) if (nodes[i]!.k === ELEMENT) return true;
   return false;
 }
 
+// ---- elements ----
+
 function elementValue(el: ElementNode, vals: SubValue[], container: boolean): JsonValue {
+  let nodes = el.children;
+  let perNode: SubValue[][] | null = null;
+  if (el.dyn && needsFlatten(el, vals)) {
+    const flat: Flat = { nodes: [], vals: [] };
+    flatten(el.children, vals, 0, flat);
+    nodes = flat.nodes;
+    perNode = flat.vals;
+  }
   const attrs = el.attrs.length > 0 ? attributesOf(el.attrs, vals) : undefined;
-  const text = textOf(el.children, vals);
-  const hasChild = hasElementChild(el);
+  const text = textOf(nodes, vals, perNode);
+  const hasChild = hasElement(nodes);
   if (!hasChild && !attrs) return text === undefined ? null : text;
   const obj: JsonObject = {};
   if (attrs) obj['#attributes'] = attrs;
   if (text !== undefined) obj['#text'] = text;
-  if (hasChild) addChildren(obj, el, vals, container);
+  if (hasChild) addChildren(obj, nodes, vals, perNode, container);
   return obj;
 }
 
 function nameAttr(el: ElementNode, vals: SubValue[]): string | undefined {
   for (const a of el.attrs) {
     if (a.name === 'Name') {
-      const v = textOf(a.value, vals);
+      const v = textOf(a.value, vals, null);
       return v === undefined ? undefined : asText(v);
     }
   }
   return undefined;
 }
 
+/** A Data element inside EventData/UserData: its text ("" when empty), or text and children. */
 function dataValue(el: ElementNode, vals: SubValue[]): JsonValue {
-  if (hasElementChild(el)) {
-    const obj: JsonObject = {};
-    const text = textOf(el.children, vals);
-    if (text !== undefined) obj['#text'] = text;
-    addChildren(obj, el, vals, false);
-    return obj;
+  let nodes = el.children;
+  let perNode: SubValue[][] | null = null;
+  if (el.dyn && needsFlatten(el, vals)) {
+    const flat: Flat = { nodes: [], vals: [] };
+    flatten(el.children, vals, 0, flat);
+    nodes = flat.nodes;
+    perNode = flat.vals;
   }
-  const text = textOf(el.children, vals);
-  return text === undefined ? '' : text;
+  const text = textOf(nodes, vals, perNode);
+  if (!hasElement(nodes)) return text === undefined ? '' : text;
+  const obj: JsonObject = {};
+  if (text !== undefined) obj['#text'] = text;
+  addChildren(obj, nodes, vals, perNode, false);
+  return obj;
 }
 
-function addChildren(obj: JsonObject, el: ElementNode, vals: SubValue[], container: boolean): void {
-  const children = el.children;
+function addChildren(obj: JsonObject, nodes: ContentNode[], vals: SubValue[], perNode: SubValue[][] | null, container: boolean): void {
   let named = false;
   let positional: JsonValue[] | undefined;
   let holder: JsonObject | undefined;
   if (container) {
-    for (const c of children) {
-      if (c.k === ELEMENT && c.name === 'Data' && nameAttr(c, vals) !== undefined) {
+    for (let i = 0; i < nodes.length; i++) {
+      const c = nodes[i]!;
+      if (c.k === ELEMENT && c.name === 'Data' && nameAttr(c, perNode ? perNode[i]! : vals) !== undefined) {
         named = true;
         break;
       }
     }
   }
-  for (let i = 0; i < children.length; i++) {
-    const c = children[i]!;
+  for (let i = 0; i < nodes.length; i++) {
+    const c = nodes[i]!;
     if (c.k !== ELEMENT) continue;
+    const v = perNode ? perNode[i]! : vals;
     if (container && c.name === 'Data') {
       if (named) {
-        const key = nameAttr(c, vals);
-        if (key !== undefined) setKey(obj, uniqueKey(obj, key), dataValue(c, vals));
+        const key = nameAttr(c, v);
+        if (key !== undefined) setKey(obj, uniqueKey(obj, key), dataValue(c, v));
       } else if (positional === undefined) {
-        positional = [dataValue(c, vals)];
+        positional = [dataValue(c, v)];
         // Keeps the position of the first Data; filled once every Data has been seen.
         holder = { '#text': null };
         setKey(obj, uniqueKey(obj, 'Data'), holder);
       } else {
-        positional.push(dataValue(c, vals));
+        positional.push(dataValue(c, v));
       }
       continue;
     }
-    setKey(obj, uniqueKey(obj, c.name), elementValue(c, vals, isContainer(c.name)));
+    setKey(obj, uniqueKey(obj, c.name), elementValue(c, v, isContainer(c.name)));
   }
   if (positional && holder) holder['#text'] = positional.length === 1 ? positional[0]! : positional;
-}
-
-// ---- slow path: resolve templates into concrete trees ----
-
-function resolve(nodes: ContentNode[], vals: SubValue[], depth: number): ContentNode[] {
-  if (depth > MAX_RESOLVE_DEPTH) return [];
-  const out: ContentNode[] = [];
-  for (const n of nodes) {
-    switch (n.k) {
-      case ELEMENT:
-        resolveElement(n, vals, depth, out);
-        break;
-      case SUBST: {
-        const v = vals[n.index];
-        if (v === undefined || v === null) break;
-        if (isNested(v)) out.push(...resolve(v.nested, [], depth + 1));
-        else if (Array.isArray(v)) out.push({ k: VALUE, value: v.join(',') });
-        else out.push({ k: VALUE, value: v });
-        break;
-      }
-      case TEMPLATE:
-        out.push(...resolve(n.def.nodes, n.values, depth + 1));
-        break;
-      default:
-        out.push(n);
-    }
-  }
-  return out;
-}
-
-/** An element whose direct content is an array substitution is repeated once per item. */
-function resolveElement(el: ElementNode, vals: SubValue[], depth: number, out: ContentNode[]): void {
-  let arrayIndex = -1;
-  for (const c of el.children) {
-    if (c.k === SUBST && Array.isArray(vals[c.index])) {
-      arrayIndex = c.index;
-      break;
-    }
-  }
-  if (arrayIndex < 0) {
-    out.push(concreteElement(el, vals, depth));
-    return;
-  }
-  const items = vals[arrayIndex] as Scalar[];
-  const n = Math.max(items.length, 1);
-  for (let i = 0; i < n; i++) {
-    const itemVals = vals.slice();
-    itemVals[arrayIndex] = items[i] ?? null;
-    out.push(concreteElement(el, itemVals, depth));
-  }
-}
-
-function concreteElement(el: ElementNode, vals: SubValue[], depth: number): ElementNode {
-  return {
-    k: ELEMENT,
-    name: el.name,
-    attrs: el.attrs.map((a) => ({ name: a.name, value: resolve(a.value, vals, depth + 1) })),
-    children: resolve(el.children, vals, depth + 1),
-  };
 }
