@@ -4,6 +4,9 @@ import assert from 'node:assert/strict';
 import { loadSigmaText } from '../../src/sigma/index.js';
 import { compileQuery, type Match } from '../../src/engine/index.js';
 import type { Rule } from '../../src/ir/types.js';
+import { readdirSync, readFileSync } from 'node:fs';
+import { parse } from 'yaml';
+import { sharedOrSkip } from '../helpers/shared.js';
 
 const BASES = `title: Failed logon
 name: failed
@@ -164,4 +167,24 @@ test('value_percentile: the share of a value in the group window', () => {
 test('temporal with a condition: that many distinct rules suffice', () => {
   const rule = correlation('type: temporal\nrules: [failed, success]\ngroup-by: [User]\ntimespan: 1m\ncondition:\n    gte: 1');
   assert.equal(run(rule, [[0, { Action: 'ok', User: 'u' }]]).length, 1);
+});
+
+test('the specification’s correlation examples load once their base rules exist', (t) => {
+  const dir = sharedOrSkip(t, 'conformance', 'sigma', 'spec', 'tests', 'schema', 'correlation');
+  if (!dir) return;
+  const types = new Set<string>();
+  for (const f of readdirSync(dir)) {
+    const text = readFileSync(`${dir}/${f}`, 'utf8');
+    const doc = parse(text) as { correlation: { type: string; rules: string[] } };
+    const stubs = doc.correlation.rules
+      .map((ref, i) => `title: stub ${i}\nid: ${ref}\nname: ${ref}\nlogsource:\n    product: windows\ndetection:\n    sel:\n        X: ${i}\n    condition: sel\n`)
+      .join('---\n');
+    const r = loadSigmaText(`${stubs}---\n${text}`, f);
+    assert.deepEqual(r.problems, [], f);
+    const corr = r.rules.find((x) => x.query.kind === 'correlation');
+    assert.ok(corr, f);
+    assert.equal(corr.query.kind === 'correlation' && corr.query.type, doc.correlation.type);
+    types.add(doc.correlation.type);
+  }
+  assert.equal(types.size, 7);
 });
