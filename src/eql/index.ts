@@ -38,3 +38,6 @@ export function parseEqlExpression(text: string, opts?: EqlParseOptions): Expr {
 
 /** Optional constant folding of a parsed query or expression (see fold.ts). */
 export { foldExpr, foldQuery } from './fold.js';
+
+/** IR → EQL text in a dialect (throws EqlFormatError for IR the dialect cannot express). */
+export { EqlFormatError, formatExpr, formatQuery } from './format.js';

@@ -219,6 +219,7 @@ export class Parser {
 
   private parseSample(): PipedQuery {
     const kw = this.next();
+    if (this.dialect === 'endgame') this.error(kw, "'sample' is only available in Elasticsearch EQL, not in the Endgame dialect");
     let by: Expr[] = [];
     if (this.eatKw('by')) by = this.parseExprList();
     if (this.isKw('with')) this.error(this.peek(), "'sample' takes no 'with' parameters (no maxspan)");

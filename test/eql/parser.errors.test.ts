@@ -107,6 +107,7 @@ const endgameErrors: [string, RegExp][] = [
   ['process where a | sort', /expected a field or expression/],
   ['process where a | head 0', /head needs a count greater than zero/],
   ['sequence [a where true] by x with runs=2 [b where true] by y', /'with runs=N' is only available in Elasticsearch EQL/],
+  ['sample [a where true] [b where true]', /'sample' is only available in Elasticsearch EQL/],
   ['join [a where true] fork [b where true]', /'fork' only applies to the queries of a sequence/],
 ];
 
