@@ -9,6 +9,7 @@
  * on with the next one. Positions are 1-based element numbers.
  */
 import { parseJsonExact } from '../events/json.js';
+import { mayHoldBigInteger } from './big-integers.js';
 import type { ProblemSink, SourceEvent } from './types.js';
 import { preview } from './ndjson.js';
 import { valueToEvents } from './unwrap.js';
@@ -165,7 +166,7 @@ export async function* readJsonValues(
     const text = v.bytes.toString('utf8');
     let value: unknown;
     try {
-      value = parseJsonExact(text);
+      value = mayHoldBigInteger(text) ? parseJsonExact(text) : JSON.parse(text);
     } catch (err) {
       const why = truncated ? 'truncated: input ended inside this value' : (err as Error).message;
       onProblem({ kind: 'malformed-json', file, where, message: `${why} (skipped: ${preview(text)})`, skipped: true });

@@ -6,8 +6,10 @@
  * Blank lines are ignored, CRLF and a UTF-8 BOM are handled, and a line that does not parse is
  * reported as `malformed-json` at `line N` and skipped; reading goes on with the next line.
  */
+import { isAscii } from 'node:buffer';
 import { open } from 'node:fs/promises';
 import { parseJsonExact } from '../events/json.js';
+import { mayHoldBigInteger } from './big-integers.js';
 import { fileBytes, READ_CHUNK } from './bytes.js';
 import type { ProblemSink, SourceEvent } from './types.js';
 import { valueToEvents } from './unwrap.js';
@@ -115,10 +117,30 @@ async function* splitLines(
       pos = nl + 1;
     }
     const batch: SourceEvent[] = [];
-    for (let nl = buf.indexOf(10, pos); nl !== -1; nl = buf.indexOf(10, pos)) {
-      handleLine(buf, pos, nl, bufOffset + pos, state, batch);
-      pos = nl + 1;
-      if (state.done) break;
+    const last = buf.lastIndexOf(10);
+    if (last >= pos && isAscii(buf.subarray(pos, last + 1))) {
+      // Fast path (nearly all data): decode the chunk's complete lines once, split the string.
+      const text = buf.toString('latin1', pos, last + 1);
+      const exact = mayHoldBigInteger(text);
+      let p = 0;
+      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', p)) {
+        const lineOffset = bufOffset + pos + p;
+        if (lineOffset >= state.end) {
+          state.done = true;
+          break;
+        }
+        let e = nl;
+        if (e > p && text.charCodeAt(e - 1) === 13) e--;
+        parseLine(text.slice(p, e), lineOffset, state, batch, exact);
+        p = nl + 1;
+      }
+      pos = last + 1;
+    } else {
+      for (let nl = buf.indexOf(10, pos); nl !== -1; nl = buf.indexOf(10, pos)) {
+        handleLine(buf, pos, nl, bufOffset + pos, state, batch);
+        pos = nl + 1;
+        if (state.done) break;
+      }
     }
     if (batch.length > 0) yield batch;
     if (state.done) return;
@@ -137,32 +159,34 @@ function handleLine(buf: Buffer, s: number, e: number, offset: number, state: Li
     state.done = true;
     return;
   }
-  const lineNo = state.lineNo;
-  if (lineNo !== null) state.lineNo = lineNo + 1;
   if (e > s && buf[e - 1] === 13) e--;
   if (offset === 0 && e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
-  if (buf[s] !== 123 /* { */) {
-    while (s < e && (buf[s] === 32 || buf[s] === 9 || buf[s] === 13)) s++;
-    if (s === e) return;
-  }
-  const position = lineNo ?? offset;
-  const where = lineNo !== null ? `line ${lineNo}` : `offset ${offset}`;
-  const text = buf.toString('utf8', s, e);
+  parseLine(buf.toString('utf8', s, e), offset, state, out, true);
+}
+
+/** Parse one line (without its line break); `exact` = it may hold 16+ digit integers. */
+function parseLine(text: string, offset: number, state: LineState, out: SourceEvent[], exact: boolean): void {
+  const lineNo = state.lineNo;
+  if (lineNo !== null) state.lineNo = lineNo + 1;
+  if (text.charCodeAt(0) !== 123 /* { */ && text.trim().length === 0) return;
   let value: unknown;
   try {
-    value = parseJsonExact(text);
+    value = exact && mayHoldBigInteger(text) ? parseJsonExact(text) : JSON.parse(text);
   } catch (err) {
     state.onProblem({
       kind: 'malformed-json',
       file: state.file,
-      where,
+      where: lineNo !== null ? `line ${lineNo}` : `offset ${offset}`,
       message: `${(err as Error).message} (line skipped: ${preview(text)})`,
       skipped: true,
     });
     return;
   }
-  const bad = valueToEvents(value, state.file, position, out);
-  if (bad) state.onProblem({ kind: 'malformed-json', file: state.file, where, message: bad, skipped: true });
+  const bad = valueToEvents(value, state.file, lineNo ?? offset, out);
+  if (bad) {
+    const where = lineNo !== null ? `line ${lineNo}` : `offset ${offset}`;
+    state.onProblem({ kind: 'malformed-json', file: state.file, where, message: bad, skipped: true });
+  }
 }
 
 export function preview(text: string, max = 60): string {
