@@ -331,7 +331,7 @@ function valueExpr(field: Expr, v: Value, cased: boolean, reFlags: string, ctx: 
 
 /**
  * Python regex → JS RegExp: a leading inline-flag group `(?i)` becomes a flag, `(?P<n>` becomes
- * `(?<n>`, `\Z` becomes `$`. Anything JS rejects makes the rule unsupported (reported).
+ * `(?<n>`, `(?P=n)` becomes `\k<n>`, `\A` and `\Z` become `^` and `$`. Anything JS rejects makes the rule unsupported (reported).
  */
 export function translateRegex(source: string, subFlags: string): { source: string; flags: string } {
   let src = source;
@@ -342,7 +342,11 @@ export function translateRegex(source: string, subFlags: string): { source: stri
     src = src.slice(inline[0].length);
   }
   if (flags.has('x')) throw unsupported(`regex verbose flag (?x) is not supported`);
-  src = src.replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>').replace(/\\Z/g, '$');
+  src = src
+    .replace(/\(\?P<([A-Za-z_]\w*)>/g, '(?<$1>')
+    .replace(/\(\?P=([A-Za-z_]\w*)\)/g, '\\k<$1>')
+    .replace(/(^|[^\\])\\A/g, '$1^')
+    .replace(/(^|[^\\])\\Z/g, '$1$');
   const flagText = [...flags].sort().join('');
   try {
     new RegExp(src, flagText);

@@ -77,6 +77,8 @@ test('re searches (not anchored), case-sensitive unless i; (?i) prefix is honour
   assert.deepEqual(matches(inline, [{ CommandLine: 'CMD /c' }, { CommandLine: 'x cmd' }]), [true, false]);
   const s = "sel:\n  CommandLine|re|s: 'a.b'\ncondition: sel";
   assert.deepEqual(matches(s, [{ CommandLine: 'a\nb' }]), [true]);
+  const py = "sel:\n  CommandLine|re: '\\A(?P<x>ab)(?P=x)\\Z'\ncondition: sel";
+  assert.deepEqual(matches(py, [{ CommandLine: 'abab' }, { CommandLine: 'ababc' }]), [true, false]);
   const m = "sel:\n  CommandLine|re|m: '^b$'\ncondition: sel";
   assert.deepEqual(matches(m, [{ CommandLine: 'a\nb\nc' }, { CommandLine: 'abc' }]), [true, false]);
 });
