@@ -63,6 +63,13 @@ function offsetLabel(ms: number): string {
   return sign + formatGap(Math.abs(ms));
 }
 
+function tickLabel(ms: number): string {
+  if (ms === 0) return '0';
+  const a = Math.abs(ms);
+  const text = a < 1000 ? `${a} ms` : a < 60_000 ? `${a / 1000} s` : a < 3_600_000 ? `${a / 60_000} min` : `${a / 3_600_000} h`;
+  return (ms < 0 ? '−' : '+') + text;
+}
+
 /**
  * A row per event (so labels never collide), each with a marker placed on a shared time axis;
  * the write → execution interval is shaded. Times are relative to the first matched event.
@@ -82,12 +89,22 @@ export function timelineSvg(a: Alert): string {
   const rowH = 24;
   const top = 30;
   const H = top + rows.length * rowH + 14;
-  const x = (ms: number): number => plotX0 + ((ms - lo) / (hi - lo)) * (plotX1 - plotX0);
+  // asinh scale: linear within ~±20 ms, logarithmic beyond, so the sub-second write → execution
+  // gap stays readable next to context events tens of seconds away.
+  const f = (ms: number): number => Math.asinh(ms / 20);
+  const x = (ms: number): number => plotX0 + ((f(ms) - f(lo)) / (f(hi) - f(lo))) * (plotX1 - plotX0);
   const out: string[] = [];
   out.push(`<svg class="timeline" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Timeline of the alert on ${esc(a.host)}" xmlns="http://www.w3.org/2000/svg">`);
   out.push(`<text x="8" y="16" class="axis">offset</text><text x="96" y="16" class="axis">event</text>`);
   out.push(`<text x="${plotX0}" y="16" class="axis">${esc(offsetLabel(lo))}</text><text x="${plotX1}" y="16" class="axis" text-anchor="end">${esc(offsetLabel(hi))}</text>`);
   out.push(`<line x1="${plotX0}" y1="22" x2="${plotX1}" y2="22" class="axisline"/>`);
+  const ticks = [-3_600_000, -600_000, -60_000, -10_000, -1_000, -100, 0, 100, 1_000, 10_000, 60_000, 600_000, 3_600_000];
+  for (const t of ticks) {
+    if (t <= lo || t >= hi) continue;
+    const tx = x(t);
+    if (tx - plotX0 < 40 || plotX1 - tx < 40) continue;
+    out.push(`<line x1="${tx.toFixed(1)}" y1="19" x2="${tx.toFixed(1)}" y2="${H - 10}" class="tick"/><text x="${tx.toFixed(1)}" y="16" class="axis" text-anchor="middle">${tickLabel(t)}</text>`);
+  }
   const gapEnd = rows.find((r) => r.matched === 2);
   const gapStart = rows.find((r) => r.matched === 1);
   if (gapStart && gapEnd) {

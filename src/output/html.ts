@@ -65,6 +65,7 @@ svg text{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif}
 svg .axis{font-size:11px;fill:#6b7280}
 svg .axisline{stroke:#cbd5e1}
 svg .rowline{stroke:#f1f5f9}
+svg .tick{stroke:#e5e7eb;stroke-dasharray:2 3}
 svg .off{font-size:12px;fill:#374151;font-variant-numeric:tabular-nums}
 svg .lbl{font-size:12.5px;fill:#111827}
 svg .lbl.strong{font-weight:600}
