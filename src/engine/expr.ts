@@ -412,7 +412,13 @@ export function compileInner(e: Expr, ctx: CompileContext): Fn {
     case 'wildcard':
       return textMatcher(compileInner(e.expr, ctx), compilePatterns(e.patterns, e.caseInsensitive), e.caseInsensitive);
     case 'regex': {
-      const res = e.patterns.map((p) => new RegExp(p, e.flags));
+      const res = e.patterns.map((p) => {
+        try {
+          return new RegExp(p, e.flags);
+        } catch (err) {
+          throw new EngineError(`invalid regular expression /${p}/${e.flags}: ${(err as Error).message}`);
+        }
+      });
       const test: StringTest = res.length === 1 ? (s) => res[0]!.test(s) : (s) => res.some((r) => r.test(s));
       return textMatcher(compileInner(e.expr, ctx), test, false);
     }

@@ -34,6 +34,9 @@ export interface QueryRunner {
   stateSize(): number;
 }
 
+/** Returned by drain() when nothing is ready; shared and frozen, so never mutate drain()'s result. */
+const NO_MATCHES: Match[] = Object.freeze([]) as unknown as Match[];
+
 function makeContext(opts: EngineOptions): CompileContext {
   const dialect = opts.dialect ?? 'elasticsearch';
   const cat = opts.category ?? ['event', 'category'];
@@ -154,12 +157,12 @@ function compileRunner(q: Query, opts: EngineOptions, ordered: boolean): QueryRu
   return {
     push(ev) {
       if (ended) throw new Error('push() after end()');
-      if (pipe.done()) return;
+      if (pipe.done() || ev === null || typeof ev !== 'object') return;
       for (let i = 0; i < observers.length; i++) observers[i]!(ev);
       matcher.push(ev, time);
     },
     drain() {
-      if (queue.length === 0) return [];
+      if (queue.length === 0) return NO_MATCHES;
       const out = queue;
       queue = [];
       return out;

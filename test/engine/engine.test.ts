@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Expr, Pattern, Pipe, Query, Stage } from '../../src/ir/types.js';
-import { compileExpr, compilePredicate, compileQuery, eventInstant, runBatch } from '../../src/engine/index.js';
+import { compileExpr, compilePredicate, compileQuery, EngineError, eventInstant, runBatch } from '../../src/engine/index.js';
 import type { Event } from '../../src/events/field.js';
 
 const f = (...path: (string | number)[]): Expr => ({ kind: 'field', path });
@@ -237,4 +237,13 @@ test('lineage: descendant of follows unique_pid / unique_ppid', () => {
     proc(3, 4, 13, 1, 'notepad.exe'),
   ];
   assert.deepEqual(ids(runBatch(q, events)), [[2], [3]]);
+});
+
+test('bad input: invalid rules fail at compile time with EngineError; non-object events are ignored', () => {
+  assert.throws(() => compilePredicate({ kind: 'regex', expr: f('x'), patterns: ['('], flags: '' }), EngineError);
+  assert.throws(() => compilePredicate({ kind: 'cidr', expr: f('x'), cidrs: ['10.0.0.0/99'] }), /invalid CIDR/);
+  const run = compileQuery({ kind: 'event', query: { category: null, where: lit(true) }, pipes: [] });
+  run.push(null as unknown as Event);
+  run.push({ id: 1 });
+  assert.deepEqual(ids(run.end()), [[1]]);
 });
