@@ -56,7 +56,7 @@ export function completeWinlogbeat(ev: Obj): Obj {
     return recordToEcs(rec, src.time, src.raw);
   }
   const read = readerFor(ev);
-  const built = recordToEcs(rec, read(['@timestamp']) === undefined ? recordTime(rec) : null);
+  const built = recordToEcs(rec, read(['@timestamp']) === undefined ? recordTime(rec) : null, undefined, false);
   // The collector's host.name may be a WEF server: join on the computer that logged the event.
   fillHostId(ev, read, rec.computer);
   mergeMissing(ev, built);
@@ -84,15 +84,19 @@ function asList(v: unknown): string[] {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 }
 
-const compiledPaths = new Map<string, string[]>();
-function pathOf(ecs: string): string[] {
-  let p = compiledPaths.get(ecs);
-  if (!p) compiledPaths.set(ecs, (p = ecs.split('.')));
-  return p;
+interface CompiledReverse extends ReverseField {
+  path: string[];
 }
 
-function render(read: Reader, f: ReverseField): unknown {
-  const v = read(pathOf(f.ecs));
+const compiledReverse = new Map<readonly ReverseField[], CompiledReverse[]>();
+function compiled(fields: readonly ReverseField[]): CompiledReverse[] {
+  let c = compiledReverse.get(fields);
+  if (!c) compiledReverse.set(fields, (c = fields.map((f) => ({ ...f, path: f.ecs.split('.') }))));
+  return c;
+}
+
+function render(read: Reader, f: CompiledReverse): unknown {
+  const v = read(f.path);
   if (v === undefined || v === null) return undefined;
   switch (f.format ?? 'value') {
     case 'user': {
@@ -123,7 +127,7 @@ function render(read: Reader, f: ReverseField): unknown {
 }
 
 function fillReverse(out: Obj, read: Reader, fields: readonly ReverseField[]): void {
-  for (const f of fields) {
+  for (const f of compiled(fields)) {
     if (out[f.native] !== undefined) continue;
     const v = render(read, f);
     if (v !== undefined) out[f.native] = v;

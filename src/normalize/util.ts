@@ -47,8 +47,7 @@ export function mergeMissing(target: Obj, extra: Obj): void {
   for (const k in extra) {
     const v = extra[k];
     const have = target[k];
-    // Views share frozen constants (event.category, host.os); the caller's own event gets copies.
-    if (have === undefined || have === null) target[k] = Object.isFrozen(v) && v !== null && typeof v === 'object' ? (Array.isArray(v) ? v.slice() : { ...v }) : v;
+    if (have === undefined || have === null) target[k] = v;
     else if (isObj(have) && isObj(v)) mergeMissing(have, v);
   }
 }

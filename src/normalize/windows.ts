@@ -177,7 +177,11 @@ function isoText(raw: unknown, t: Instant): string {
 const CANONICAL_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,9}Z$/;
 const SYSMON_UTC = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/;
 
-export function recordToEcs(rec: WinRecord, time: Instant | null, timeText?: unknown): Obj {
+/**
+ * `shared`: the view may share frozen constants (category/type arrays, host.os) between events;
+ * false when the result is merged into the caller's own event, which must stay freely mutable.
+ */
+export function recordToEcs(rec: WinRecord, time: Instant | null, timeText?: unknown, shared = true): Obj {
   const out: Obj = {};
   if (time) out['@timestamp'] = isoText(timeText, time);
   const code = rec.eventId === undefined ? undefined : String(rec.eventId);
@@ -214,7 +218,7 @@ export function recordToEcs(rec: WinRecord, time: Instant | null, timeText?: unk
   if (!isBlank(rec.userSid)) winlog['user'] = { identifier: text(rec.userSid) };
   out['winlog'] = winlog;
 
-  const host: Obj = { os: WINDOWS_OS };
+  const host: Obj = { os: shared ? WINDOWS_OS : { ...WINDOWS_OS } };
   if (rec.computer !== undefined && rec.computer !== '') {
     host['name'] = rec.computer;
     host['hostname'] = rec.computer;
@@ -226,8 +230,8 @@ export function recordToEcs(rec: WinRecord, time: Instant | null, timeText?: unk
     const { spec, fields } = compiledSpec(table, code);
     if (spec) {
       // Shared, frozen arrays (see tables/index.ts): no copy per event.
-      if (spec.category) event['category'] = spec.category;
-      if (spec.type) event['type'] = spec.type;
+      if (spec.category) event['category'] = shared ? spec.category : spec.category.slice();
+      if (spec.type) event['type'] = shared ? spec.type : spec.type.slice();
       if (spec.action !== undefined) event['action'] = spec.action;
       if (spec.outcome !== undefined) event['outcome'] = spec.outcome;
     }
