@@ -65,9 +65,7 @@ export function tokenize(text: string, dialect: EqlDialect, map: SourceMap): Tok
       continue;
     }
     if (c === '/' && text[i + 1] === '*') {
-      const close = text.indexOf('*/', i + 2);
-      if (close < 0) throw map.error(i, 'unterminated comment: missing */');
-      i = close + 2;
+      i = skipBlockComment(text, i, dialect, map);
       spaced = true;
       continue;
     }
@@ -197,6 +195,22 @@ export function tokenize(text: string, dialect: EqlDialect, map: SourceMap): Tok
   }
   tokens.push({ kind: 'eof', text: '<end of query>', start: n, end: n, value: undefined, tilde: false, spaced: true });
   return tokens;
+}
+
+/** Skips a block comment starting at `open`; Elasticsearch comments nest, Endgame ones end at the first closing mark. */
+function skipBlockComment(text: string, open: number, dialect: EqlDialect, map: SourceMap): number {
+  let depth = 0;
+  let i = open;
+  while (i < text.length) {
+    if (text[i] === '/' && text[i + 1] === '*') {
+      depth++;
+      i += 2;
+    } else if (text[i] === '*' && text[i + 1] === '/') {
+      i += 2;
+      if (--depth === 0 || dialect === 'endgame') return i;
+    } else i++;
+  }
+  throw map.error(open, 'unterminated comment: missing */');
 }
 
 /** A `.5` right after an operand (`a.5`, `x].5`) is a dot, not a decimal. */

@@ -230,4 +230,6 @@ test('sample by with stages; head pipe', () => {
 
 test('comments are ignored', () => {
   assert.deepEqual(parseEql('process /* block */ where // line\n true'), parseEql('process where true'));
+  assert.deepEqual(parseEql('process /* outer /* nested */ still comment */ where true'), parseEql('process where true'));
+  assert.throws(() => parseEql('process /* open where true'), /unterminated comment/);
 });
