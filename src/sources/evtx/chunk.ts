@@ -18,8 +18,13 @@ const RECORD_MAGIC_BYTES = Buffer.from([0x2a, 0x2a, 0x00, 0x00]);
 const CHUNK_MAGIC = Buffer.from('ElfChnk\0', 'latin1');
 const FLAG_NO_CRC = 0x4;
 
+const ZEROS = Buffer.alloc(CHUNK_SIZE);
+
 export function isAllZero(buf: Buffer): boolean {
-  for (let i = 0; i < buf.length; i++) if (buf[i] !== 0) return false;
+  for (let off = 0; off < buf.length; off += CHUNK_SIZE) {
+    const part = buf.subarray(off, Math.min(off + CHUNK_SIZE, buf.length));
+    if (!part.equals(ZEROS.subarray(0, part.length))) return false;
+  }
   return true;
 }
 

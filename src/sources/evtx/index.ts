@@ -63,13 +63,14 @@ export function readEvtxHeader(buf: Buffer, file: string, fileSize: number = buf
 
 /**
  * Parse chunk `chunkIndex`. `chunk` is either the chunk itself (a 64 KiB slice, shorter if the
- * file is truncated) or the whole file in memory (recognised by its ElfFile signature).
+ * file is truncated) or the whole file in memory (recognised by its ElfFile signature or by
+ * being longer than one chunk).
  * Returns its records as SourceEvents (position = EventRecordID); problems go to onProblem.
  * Never throws.
  */
 export function parseEvtxChunk(chunk: Buffer, file: string, chunkIndex: number, onProblem: ProblemSink): SourceEvent[] {
   let slice = chunk;
-  if (isEvtx(chunk)) {
+  if (isEvtx(chunk) || chunk.length > CHUNK_SIZE) {
     const start = FILE_HEADER_SIZE + chunkIndex * CHUNK_SIZE;
     slice = chunk.subarray(Math.min(start, chunk.length), Math.min(start + CHUNK_SIZE, chunk.length));
   }
