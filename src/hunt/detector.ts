@@ -18,7 +18,39 @@ interface CompiledRule {
   rule: Rule;
   runner: QueryRunner;
   view: 'ecs' | 'native';
+  /** Shared across units (stateless): drained, never ended. */
+  shared: boolean;
 }
+
+/**
+ * Rules compiled once per thread. Single-event rules without pipes keep no state, so their
+ * compiled runners are shared by every unit; stateful rules (sequences, correlations, pipes,
+ * lineage) get a fresh runner per unit, since a unit's state must not leak into the next.
+ */
+export class CompiledRuleSet {
+  readonly shared = new Map<Rule, QueryRunner>();
+  readonly problems: DetectorProblem[] = [];
+
+  constructor(readonly rules: Rule[]) {
+    for (const rule of rules) {
+      if (!isStateless(rule)) continue;
+      try {
+        this.shared.set(rule, compileQuery(rule.query, ENGINE_OPTIONS));
+      } catch (e) {
+        this.problems.push({ ruleId: rule.id, message: `cannot compile: ${(e as Error).message}` });
+      }
+    }
+  }
+}
+
+function isStateless(rule: Rule): boolean {
+  const q = rule.query;
+  return q.kind === 'event' && q.pipes.length === 0 && !JSON.stringify(q.query.where, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).includes('"lineage"');
+}
+
+/** Event times live beside the views (a WeakMap per thread), so compiled rules can be shared. */
+const TIMES = new WeakMap<Event, Instant>();
+const ENGINE_OPTIONS = { timestamp: (ev: Event): Instant | null => TIMES.get(ev) ?? null, dialect: 'elasticsearch' as const };
 
 export interface DetectorOptions {
   /** Events of the same host kept around each alert for the report's timeline (0 = none). */
@@ -53,18 +85,23 @@ export class Detector {
   readonly needEcs: boolean;
   readonly needNative: boolean;
 
-  constructor(rules: Rule[], opts: DetectorOptions) {
+  constructor(rules: Rule[] | CompiledRuleSet, opts: DetectorOptions) {
     this.hostContext = new HostContext(opts.contextEvents);
-    const timestamp = (ev: Event): Instant | null => this.tags.get(ev)?.time ?? null;
-    for (const rule of rules) {
-      let runner: QueryRunner;
-      try {
-        runner = compileQuery(rule.query, { timestamp, dialect: 'elasticsearch' });
-      } catch (e) {
-        this.problems.push({ ruleId: rule.id, message: `cannot compile: ${(e as Error).message}` });
-        continue;
+    const set = rules instanceof CompiledRuleSet ? rules : new CompiledRuleSet(rules);
+    this.problems.push(...set.problems);
+    const failed = new Set(set.problems.map((p) => p.ruleId));
+    for (const rule of set.rules) {
+      let runner = set.shared.get(rule);
+      if (!runner) {
+        if (failed.has(rule.id)) continue;
+        try {
+          runner = compileQuery(rule.query, ENGINE_OPTIONS);
+        } catch (e) {
+          this.problems.push({ ruleId: rule.id, message: `cannot compile: ${(e as Error).message}` });
+          continue;
+        }
       }
-      const c: CompiledRule = { rule, runner, view: rule.view };
+      const c: CompiledRule = { rule, runner, view: rule.view, shared: set.shared.has(rule) };
       this.all.push(c);
       const gate = rule.gate;
       if (c.view === 'ecs') {
@@ -89,6 +126,7 @@ export class Detector {
     const tag: Tagged = { source, time, host, overlap };
     const ecs = toEcs(raw);
     this.tags.set(ecs, tag);
+    TIMES.set(ecs, time);
     if (!overlap) {
       this.writers.observe(ecs, host, time);
       this.hostContext.observe(host, { file: source.file, position: source.position, event: ecs });
@@ -104,6 +142,7 @@ export class Detector {
     if (this.needNative) {
       const native = toNative(raw);
       this.tags.set(native, tag);
+      TIMES.set(native, time);
       if (this.nativeUngated.length > 0) this.feed(this.nativeUngated, native);
       const id = native.EventID;
       const rs = typeof id === 'number' ? this.nativeByEventId.get(id) : typeof id === 'string' ? this.nativeByEventId.get(Number(id)) : undefined;
@@ -162,7 +201,7 @@ export class Detector {
     for (const c of this.all) {
       let ms: Match[];
       try {
-        ms = c.runner.end();
+        ms = c.shared ? c.runner.drain() : c.runner.end();
       } catch (e) {
         this.problems.push({ ruleId: c.rule.id, message: (e as Error).message });
         continue;

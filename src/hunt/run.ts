@@ -3,6 +3,7 @@
  *
  * Main thread: discover inputs, plan units (files sharing a host together, big files split),
  * hand units to worker threads as they free up, gather alerts and counters, dedupe and order.
+ * Rules are loaded once here and their IR sent to the workers, which compile it once each.
  * Workers: read, normalize, detect (see worker.ts); nothing but alerts and counts crosses back.
  */
 import { availableParallelism } from 'node:os';
@@ -15,7 +16,8 @@ import { filterAlerts, loadExceptions } from '../rules/index.js';
 import type { HuntOptions, HuntResult, HuntSummary } from './types.js';
 import { loadHuntRules, longestWindowNs, type RuleSpec } from './load-rules.js';
 import { planWork, type WorkUnit } from './plan.js';
-import { Detector } from './detector.js';
+import { CompiledRuleSet, Detector } from './detector.js';
+import type { Rule } from '../ir/types.js';
 import { runUnit } from './unit.js';
 import type { FromWorker } from './protocol.js';
 import type { StreamStats } from './ordered-stream.js';
@@ -67,8 +69,9 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
 
   if (workers === 0 || units.length === 0) {
     const overlapNs = longestWindowNs(loaded.rules);
+    const compiled = new CompiledRuleSet(loaded.rules);
     for (const unit of units) {
-      const detector = new Detector(loaded.rules, { contextEvents });
+      const detector = new Detector(compiled, { contextEvents });
       const s = await runUnit(unit, detector, {
         overlapNs,
         onProblem,
@@ -80,7 +83,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
       progress.unitDone(unit.id, unit.bytes);
     }
   } else {
-    await runInWorkers(units, Math.min(workers, units.length), spec, contextEvents, {
+    await runInWorkers(units, Math.min(workers, units.length), loaded.rules, contextEvents, {
       onAlerts: (a) => alerts.push(...a),
       onProblem,
       onDone: (unit, s, rp) => {
@@ -137,7 +140,7 @@ function workerUrl(): URL {
   return new URL(self.endsWith('.ts') ? './worker.ts' : './worker.js', self);
 }
 
-function runInWorkers(units: WorkUnit[], n: number, spec: RuleSpec, contextEvents: number, hooks: PoolHooks): Promise<void> {
+function runInWorkers(units: WorkUnit[], n: number, rules: Rule[], contextEvents: number, hooks: PoolHooks): Promise<void> {
   return new Promise((resolve, reject) => {
     const queue = [...units];
     const byId = new Map(units.map((u) => [u.id, u]));
@@ -154,7 +157,7 @@ function runInWorkers(units: WorkUnit[], n: number, spec: RuleSpec, contextEvent
       if (unit) w.postMessage({ type: 'unit', unit });
     };
     for (let i = 0; i < n; i++) {
-      const w = new Worker(workerUrl(), { workerData: { spec, contextEvents } });
+      const w = new Worker(workerUrl(), { workerData: { rules, contextEvents } });
       pool.push(w);
       w.on('message', (m: FromWorker) => {
         switch (m.type) {

@@ -1,20 +1,22 @@
 /**
- * A hunt worker thread: loads and compiles the rules itself, then runs the units it is sent.
+ * A hunt worker thread: compiles the rules it is given once, then runs the units it is sent.
  * Only alerts, problems and counters go back to the main thread (posting events would cost
  * more than detecting them).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SourceProblem } from '../sources/types.js';
-import { loadHuntRules, longestWindowNs, type RuleSpec } from './load-rules.js';
-import { Detector } from './detector.js';
+import type { Rule } from '../ir/types.js';
+import { longestWindowNs } from './load-rules.js';
+import { CompiledRuleSet, Detector } from './detector.js';
 import { runUnit } from './unit.js';
 import type { WorkUnit } from './plan.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 const port = parentPort!;
-const { spec, contextEvents } = workerData as { spec: RuleSpec; contextEvents: number };
-const loaded = await loadHuntRules(spec);
-const overlapNs = longestWindowNs(loaded.rules);
+// The main thread loads the rules once and sends their IR; each worker compiles it once.
+const { rules, contextEvents } = workerData as { rules: Rule[]; contextEvents: number };
+const compiled = new CompiledRuleSet(rules);
+const overlapNs = longestWindowNs(rules);
 const send = (m: FromWorker): void => port.postMessage(m);
 
 port.on('message', (msg: ToWorker) => {
@@ -28,7 +30,7 @@ send({ type: 'ready' });
 
 async function run(unit: WorkUnit): Promise<void> {
   try {
-    const detector = new Detector(loaded.rules, { contextEvents });
+    const detector = new Detector(compiled, { contextEvents });
     const problems: SourceProblem[] = [];
     const stats = await runUnit(unit, detector, {
       overlapNs,
