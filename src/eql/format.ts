@@ -6,17 +6,12 @@
  */
 import type { EventQuery, Expr, Literal, Pattern, Pipe, Query, Stage } from '../ir/types.js';
 import { lookupFunction } from './functions.js';
+import { IDENT, RESERVED } from './keywords.js';
 import type { EqlDialect } from './types.js';
 
 export class EqlFormatError extends Error {
   override name = 'EqlFormatError';
 }
-
-const RESERVED = new Set([
-  'and', 'or', 'not', 'in', 'like', 'regex', 'where', 'sequence', 'sample', 'join', 'by', 'with',
-  'until', 'true', 'false', 'null', 'any', 'of',
-]);
-const IDENT = /^[A-Za-z_@][A-Za-z0-9_]*$/;
 
 // Binding strength, loosest first.
 const OR = 1;
