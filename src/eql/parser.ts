@@ -70,10 +70,6 @@ export class Parser {
     if (!this.isOp(text)) this.fail(this.peek(), [what ?? `'${text}'`]);
     return this.next();
   }
-  private expectKw(word: string): Token {
-    if (!this.isKw(word)) this.fail(this.peek(), [`'${word}'`]);
-    return this.next();
-  }
 
   private describe(t: Token): string {
     if (t.kind === 'eof') return 'end of query';
