@@ -73,15 +73,18 @@ export async function loadSigmaPaths(paths: string[], opts: SigmaOptions = {}): 
     if (isFile) files.push(p);
     else files.push(...(await listRuleFiles(p, problems)));
   }
-  for (const file of files) {
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (e) {
-      problems.push({ source: file, reason: `cannot read: ${(e as Error).message}`, severity: 'error' });
+  // Read ahead in parallel (rule files are small and many), parse in order.
+  const READ_AHEAD = 64;
+  const read = (file: string): Promise<string | Error> => readFile(file, 'utf8').catch((e: Error) => e);
+  const pending = files.slice(0, READ_AHEAD).map(read);
+  for (let i = 0; i < files.length; i++) {
+    const text = await pending[i]!;
+    if (i + READ_AHEAD < files.length) pending.push(read(files[i + READ_AHEAD]!));
+    if (text instanceof Error) {
+      problems.push({ source: files[i]!, reason: `cannot read: ${text.message}`, severity: 'error' });
       continue;
     }
-    docs.push(...parseDocs(text, file, problems));
+    docs.push(...parseDocs(text, files[i]!, problems));
   }
   return build(docs, problems, opts);
 }
