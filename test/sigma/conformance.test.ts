@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { loadSigmaDir, loadSigmaText } from '../../src/sigma/index.js';
 import { runBatch } from '../../src/engine/index.js';
 import { readEvtxFile } from '../../src/sources/evtx/index.js';
+import { readInputs } from '../../src/sources/index.js';
 import { eventTime, toNative } from '../../src/normalize/index.js';
 import { sharedOrSkip } from '../helpers/shared.js';
 import { readEvtxJsonFile } from './native.js';
@@ -78,6 +79,16 @@ const fromEvtx: EventLoader = async (base, tc) => {
   return out;
 };
 
+const fromJsonViaSources: EventLoader = async (base, tc) => {
+  const out: Record<string, unknown>[] = [];
+  const problems: string[] = [];
+  for await (const batch of readInputs([join(base, tc.json)], (p) => problems.push(p.message))) {
+    for (const se of batch) out.push(toNative(se.event));
+  }
+  assert.deepEqual(problems, [], `${tc.json}: reader problems`);
+  return out;
+};
+
 async function regression(t: TestContext, label: string, load: EventLoader): Promise<void> {
   const base = sharedOrSkip(t, 'conformance', 'sigma');
   if (!base) return;
@@ -115,5 +126,9 @@ async function regression(t: TestContext, label: string, load: EventLoader): Pro
 }
 
 test('regression data (.json twins): each rule fires on its own events match_count times', (t) => regression(t, 'json twins', fromJsonTwin));
+
+test('regression data (.json twins via spoor\'s readers and native view): same results', (t) =>
+  regression(t, 'json via sources', fromJsonViaSources),
+);
 
 test('regression data (.evtx via spoor\'s EVTX reader and native view): same results', (t) => regression(t, 'evtx', fromEvtx));
