@@ -87,11 +87,22 @@ export function compilePattern(pattern: Pattern, lower: boolean): StringTest {
   return (s) => re.test(s);
 }
 
-/** Several patterns ORed together. */
+/** Several patterns ORed together; wildcard-free ones share one Set lookup. */
 export function compilePatterns(patterns: readonly Pattern[], lower: boolean): StringTest {
-  const tests = patterns.map((p) => compilePattern(p, lower));
-  if (tests.length === 1) return tests[0]!;
+  const exact = new Set<string>();
+  const rest: Pattern[] = [];
+  for (const p of patterns) {
+    if (p.every((x) => x.t === 'lit')) {
+      const text = p.map((x) => (x as { v: string }).v).join('');
+      exact.add(lower ? text.toLowerCase() : text);
+    } else rest.push(p);
+  }
+  const tests = rest.map((p) => compilePattern(p, lower));
+  if (exact.size <= 1 && tests.length === 0 && patterns.length === 1) return compilePattern(patterns[0]!, lower);
+  if (exact.size === 0 && tests.length === 1) return tests[0]!;
+  if (tests.length === 0) return (s) => exact.has(s);
   return (s) => {
+    if (exact.has(s)) return true;
     for (const t of tests) if (t(s)) return true;
     return false;
   };
