@@ -1,3 +1,6 @@
+/** Characters shown on each side of the error column when a source line is very long. */
+const CONTEXT = 80;
+
 /**
  * The one error type of the EQL front end, for syntax and semantic errors alike: it carries a
  * 1-based line and column, what the parser expected, and can render the offending source line
@@ -25,9 +28,18 @@ export class EqlSyntaxError extends Error {
   /** Multi-line message: `line:column: reason`, the source line, and a caret under the column. */
   format(): string {
     const lines = this.source.split(/\r\n|\r|\n/);
-    const text = lines[this.line - 1] ?? '';
+    let text = lines[this.line - 1] ?? '';
+    let col = this.column;
+    // Show a window around the column of a very long line (a one-line rule with a huge list).
+    if (text.length > 2 * CONTEXT) {
+      const from = Math.max(0, col - 1 - CONTEXT);
+      const to = Math.min(text.length, col - 1 + CONTEXT);
+      const head = from > 0 ? '…' : '';
+      text = `${head}${text.slice(from, to)}${to < text.length ? '…' : ''}`;
+      col = col - from + head.length;
+    }
     // Keep tabs in the caret line so the caret stays aligned with the source line.
-    const pad = text.slice(0, this.column - 1).replace(/[^\t]/g, ' ');
+    const pad = text.slice(0, col - 1).replace(/[^\t]/g, ' ');
     const gutter = `${this.line} | `;
     return [
       `EQL error at line ${this.line}, column ${this.column}: ${this.reason}`,

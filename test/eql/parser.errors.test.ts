@@ -145,3 +145,13 @@ test('absurd nesting is a syntax error, not a stack overflow; reasonable nesting
   const ok = parseEql(`process where ${'('.repeat(100)}a == 1${')'.repeat(100)}`);
   assert.equal(ok.kind, 'event');
 });
+
+test('format() shows a window of a very long line, caret still under the error', () => {
+  const text = `process where a in (${Array.from({ length: 500 }, (_, i) => `"v${i}"`).join(', ')}, ) and b`;
+  const e = parseError(text);
+  const [, src, caret] = e.format().split('\n');
+  assert.ok(src!.length < 200, `line shown: ${src!.length} chars`);
+  assert.ok(src!.startsWith(`${e.line} | …`));
+  assert.equal(src![caret!.indexOf('^')], ')');
+  assert.equal(text[e.column - 1], ')');
+});
