@@ -10,24 +10,36 @@ import { join } from 'node:path';
 import { loadSigmaDir } from '../../src/sigma/index.js';
 import { compileQuery, type Match } from '../../src/engine/index.js';
 import { readEvtxFile } from '../../src/sources/evtx/index.js';
+import { readInputs } from '../../src/sources/index.js';
+import type { Instant } from '../../src/events/timestamp.js';
 import { eventTime, toNative } from '../../src/normalize/index.js';
 import type { Event } from '../../src/events/field.js';
 import type { Rule } from '../../src/ir/types.js';
 import { repoRoot, sharedOrSkip } from '../helpers/shared.js';
 
+/** Time of each native view, taken from its raw event (as the hunt runner tags them). */
+const timeOf = new WeakMap<Event, Instant | null>();
+
 async function nativeEvents(path: string): Promise<Event[]> {
   const out: Event[] = [];
-  for await (const batch of readEvtxFile(path, () => {})) for (const se of batch) out.push(toNative(se.event));
+  const read = path.endsWith('.evtx') ? readEvtxFile(path, () => {}) : readInputs([path], () => {});
+  for await (const batch of read) {
+    for (const se of batch) {
+      const native = toNative(se.event);
+      timeOf.set(native, eventTime(se.event));
+      out.push(native);
+    }
+  }
   out.sort((a, b) => {
-    const ta = eventTime(a);
-    const tb = eventTime(b);
+    const ta = timeOf.get(a);
+    const tb = timeOf.get(b);
     return ta && tb ? ta.ms - tb.ms || ta.ns - tb.ns : 0;
   });
   return out;
 }
 
 function run(rule: Rule, events: Event[]): Match[] {
-  const runner = compileQuery(rule.query, { timestamp: eventTime });
+  const runner = compileQuery(rule.query, { timestamp: (ev) => timeOf.get(ev) ?? null });
   const out: Match[] = [];
   for (const ev of events) {
     runner.push(ev);
@@ -76,6 +88,20 @@ test('N1 and N2: no alert', async (t) => {
   const rule = await missionRule();
   assert.equal(run(rule, await nativeEvents(n1)).length, 0);
   assert.equal(run(rule, await nativeEvents(n2)).length, 0);
+});
+
+test('D1 (P1 as Elastic Defend and Winlogbeat ECS): one alert each; N3/N4 ECS negatives: none', async (t) => {
+  const dir = sharedOrSkip(t, 'datasets', 'ecs-derived');
+  if (!dir) return;
+  const rule = await missionRule();
+  for (const flavour of ['defend', 'winlogbeat']) {
+    const m = run(rule, await nativeEvents(join(dir, `POS_psexesvc_remote_copy.${flavour}.ndjson`)));
+    assert.equal(m.length, 1, flavour);
+    assert.equal(m[0]!.keys![1], 'C:\\Windows\\PSEXESVC.exe');
+    for (const neg of ['NEG_local_psexec_writer_not_pid4', 'NEG_covenant_copy_smb_write_no_exec', 'NEG_smbmap_dll_upload_rundll32', 'NEG_startup_folder_write_no_exec']) {
+      assert.equal(run(rule, await nativeEvents(join(dir, `${neg}.${flavour}.ndjson`))).length, 0, `${neg}.${flavour}`);
+    }
+  }
 });
 
 test('every other EVTX-ATTACK-SAMPLES file: no alert', async (t) => {
