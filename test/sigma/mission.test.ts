@@ -104,9 +104,10 @@ test('D1 (P1 as Elastic Defend and Winlogbeat ECS): one alert each; N3/N4 ECS ne
   }
 });
 
-test('every other EVTX-ATTACK-SAMPLES file: no alert', async (t) => {
+test('every other EVTX-ATTACK-SAMPLES and DeepBlueCLI file (N7 included): no alert', async (t) => {
   const root = sharedOrSkip(t, 'datasets', 'evtx-attack-samples');
-  if (!root) return;
+  const deepblue = sharedOrSkip(t, 'datasets', 'deepbluecli');
+  if (!root || !deepblue) return;
   const rule = await missionRule();
   const files: string[] = [];
   const walk = (d: string): void => {
@@ -117,8 +118,9 @@ test('every other EVTX-ATTACK-SAMPLES file: no alert', async (t) => {
     }
   };
   walk(root);
+  walk(deepblue);
   const alerted: string[] = [];
   for (const f of files) if (run(rule, await nativeEvents(f)).length > 0) alerted.push(f);
-  console.log(`mission rule (Sigma) on ${files.length} other files: ${alerted.length} alerting`);
+  console.log(`mission rule (Sigma) on ${files.length} other EVTX files: ${alerted.length} alerting`);
   assert.deepEqual(alerted, []);
 });
