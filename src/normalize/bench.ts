@@ -24,7 +24,7 @@ function ndjsonLines(name: string): string[] {
 }
 
 const BATCH = 1000;
-const ROUNDS = 20;
+const ROUNDS = 25;
 
 /**
  * Cost per event of `work` on fresh events, parsed in batches that are dropped after use (as in a

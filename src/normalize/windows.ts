@@ -7,6 +7,7 @@ import { formatInstant, parseTimestamp, type Instant } from '../events/timestamp
 import { applyTargets } from './convert.js';
 import { deriveCommon, DERIVATIONS } from './derive.js';
 import { compiledSpec, tableFor } from './tables/index.js';
+import type { ChannelTable } from './tables/types.js';
 import { isBlank, isObj, text, toInt, type Obj } from './util.js';
 
 export interface WinRecord {
@@ -27,6 +28,13 @@ export interface WinRecord {
   providerGuid?: unknown;
   /** Other time fields a flavour carries (`@timestamp` of flat/Winlogbeat events). */
   fallbackTime?: unknown;
+  /** The channel table, once looked up (null: none applies). */
+  table?: ChannelTable | null;
+}
+
+function tableOf(rec: WinRecord): ChannelTable | undefined {
+  if (rec.table === undefined) rec.table = tableFor(rec.channel, rec.provider) ?? null;
+  return rec.table ?? undefined;
 }
 
 const attrs = (v: unknown): Obj | undefined => (isObj(v) && isObj(v['#attributes']) ? v['#attributes'] : undefined);
@@ -150,7 +158,7 @@ export function recordTime(rec: WinRecord): Instant | null {
 
 /** The time and the text it was read from (reused as @timestamp when already canonical). */
 export function recordTimeSource(rec: WinRecord): { time: Instant | null; raw: unknown } {
-  const table = tableFor(rec.channel, rec.provider);
+  const table = tableOf(rec);
   if (table?.timeField !== undefined) {
     const raw = text(rec.data[table.timeField]);
     const t = parseTimestamp(raw);
@@ -185,7 +193,7 @@ export function recordToEcs(rec: WinRecord, time: Instant | null, timeText?: unk
   const out: Obj = {};
   if (time) out['@timestamp'] = isoText(timeText, time);
   const code = rec.eventId === undefined ? undefined : String(rec.eventId);
-  const table = tableFor(rec.channel, rec.provider);
+  const table = tableOf(rec);
   const event: Obj = { kind: 'event' };
   if (code !== undefined) event['code'] = code;
   if (rec.provider !== undefined) event['provider'] = rec.provider;
