@@ -131,7 +131,8 @@ export function twoValued(e: Expr): Expr {
       return e.expr.kind === 'field' ? and([present(e.expr), e]) : e;
     case 'compare': {
       if (e.right.kind === 'literal' && e.right.value === null) return e; // presence tests are two-valued
-      const guards = [e.left, e.right].filter((x) => x.kind === 'field').map(present);
+      const operands = [e.left, e.right].flatMap((x) => (x.kind === 'call' ? x.args : [x]));
+      const guards = operands.filter((x) => x.kind === 'field').map(present);
       return guards.length > 0 ? and([...guards, e]) : e;
     }
     default:

@@ -263,6 +263,7 @@ function checkCidr(text: string): string {
 }
 
 const lit = (value: Literal): Expr => ({ kind: 'literal', value });
+const asNumber = (e: Expr): Expr => ({ kind: 'call', name: 'number', args: [e], caseInsensitive: false });
 const not = (expr: Expr): Expr => ({ kind: 'not', expr });
 
 export function and(exprs: Expr[]): Expr {
@@ -319,7 +320,8 @@ function valueExpr(field: Expr, v: Value, cased: boolean, reFlags: string, ctx: 
     case 'cidr':
       return { kind: 'cidr', expr: field, cidrs: [v.cidr] };
     case 'cmp':
-      return { kind: 'compare', op: v.op, left: field, right: lit(v.n), caseInsensitive: false };
+      // number(): numeric text ("10", "0x10") compares as a number too, as XML and flat JSON give it.
+      return { kind: 'compare', op: v.op, left: asNumber(field), right: lit(v.n), caseInsensitive: false };
     case 'fieldref':
       return { kind: 'compare', op: '==', left: field, right: fieldExpr(v.field, ctx), caseInsensitive: !cased };
     case 'exists':

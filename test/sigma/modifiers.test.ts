@@ -132,6 +132,10 @@ test('numbers match numeric and textual field values; lt/lte/gt/gte', () => {
   assert.deepEqual(matches(d, [{ EventID: 4688 }, { EventID: '4688' }, { EventID: 4689 }]), [true, true, false]);
   const c = 'sel:\n  LogonType|gte: 3\n  LogonType|lt: 10\ncondition: sel';
   assert.deepEqual(matches(c, [{ LogonType: 3 }, { LogonType: 10 }, { LogonType: 2 }, { LogonType: 9 }]), [true, false, false, true]);
+  // Numeric text (XML, flat JSON) compares as a number; a missing field is false, also under `not`.
+  assert.deepEqual(matches(c, [{ LogonType: '3' }, { LogonType: '10' }, { LogonType: 'x' }]), [true, false, false]);
+  const n = 'sel:\n  LogonType|gt: 5\ncondition: not sel';
+  assert.deepEqual(matches(n, [{}, { LogonType: '7' }, { LogonType: 2 }]), [true, false, true]);
 });
 
 test('fieldref compares two fields of the same event', () => {
