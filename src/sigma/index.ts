@@ -498,10 +498,6 @@ function compileCorrelationRule(doc: Doc, byRef: Map<string, Built>, finish: (b:
     }
     members.push({ ref, built });
   }
-  for (const m of members) {
-    m.built.referenced = true;
-    m.built.generate ||= generate;
-  }
 
   const timespanText = c.timespan ?? c.timeframe;
   const timespanNs = typeof timespanText === 'string' || typeof timespanText === 'number' ? parseDuration(String(timespanText)) : null;
@@ -559,5 +555,10 @@ function compileCorrelationRule(doc: Doc, byRef: Map<string, Built>, finish: (b:
     rule.gate = { ...rule.gate, channels: [...new Set(memberGates.flatMap((g) => g!.channels!))] };
   }
   rule.meta = { ...rule.meta, correlation: { type, rules: refs, groupBy: groupNames, timespan: timespanText } };
+  // Only a correlation that loaded takes its base rules over (a failed one leaves them standalone).
+  for (const m of members) {
+    m.built.referenced = true;
+    m.built.generate ||= generate;
+  }
   return rule;
 }

@@ -143,6 +143,8 @@ test('correlation problems are reported with the rule id', () => {
   assert.match(bad.problems[0]!.reason, /unknown rule 'nope'/);
   const noSpan = loadSigmaText(`${BASES}---\ntitle: C\nid: c3\ncorrelation:\n    type: temporal\n    rules: [failed, success]\n`, 'y.yml');
   assert.match(noSpan.problems[0]!.reason, /timespan/);
+  // The failed correlation does not take its base rules away: they still run on their own.
+  assert.deepEqual(noSpan.rules.map((r) => r.id).sort(), ['base-failed', 'base-success']);
 });
 
 test('memory stays bounded: old windows are evicted', () => {
