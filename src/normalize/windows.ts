@@ -89,6 +89,7 @@ const FLAT_ENVELOPE = new Set([
   'SeverityValue', 'Severity', 'Version', 'Task', 'OpcodeValue', 'Opcode', 'RecordNumber', 'EventRecordID',
   'ProcessID', 'ThreadID', 'ExecutionProcessID', 'ExecutionThreadID', 'SourceModuleName', 'SourceModuleType',
   'Message', 'Category', 'Level', '@timestamp', '@version', 'tags', 'host', 'port', 'type', 'UserID',
+  'TaskValue', 'AccountType',
 ]);
 
 export function fromFlat(ev: Obj): WinRecord {

@@ -102,3 +102,38 @@ test('Winlogbeat shipped without the ingest pipeline: ECS filled from winlog.eve
   (g(ecs, 'event.category') as string[]).push('mutable');
   assert.equal(toNative(ev)['Image'], 'C:\\Windows\\PSEXESVC.exe');
 });
+
+test('Security-Datasets (nxlog) flat event: envelope fields stay out of winlog.event_data', () => {
+  const ev: Event = {
+    '@timestamp': '2020-10-19T07:30:42.900Z',
+    Hostname: 'WORKSTATION5.theshire.local',
+    Keywords: -9223372036854775808n,
+    SeverityValue: 2,
+    Severity: 'INFO',
+    EventID: 11,
+    SourceName: 'Microsoft-Windows-Sysmon',
+    TaskValue: 11,
+    RecordNumber: 44,
+    ExecutionProcessID: 3132,
+    Channel: 'Microsoft-Windows-Sysmon/Operational',
+    Message: 'File created: …',
+    UtcTime: '2020-10-19 07:30:42.056',
+    ProcessId: '4',
+    Image: 'System',
+    TargetFilename: 'C:\\Windows\\PSEXESVC.exe',
+    EventReceivedTime: '2020-10-19 03:30:44',
+    tags: ['mordorDataset'],
+  };
+  assert.equal(detectFlavour(ev), 'flat');
+  const ecs = toEcs(ev);
+  assert.deepEqual(Object.keys(g(ecs, 'winlog.event_data') as object).sort(), ['Image', 'ProcessId', 'TargetFilename', 'UtcTime']);
+  assert.equal(g(ecs, '@timestamp'), '2020-10-19T07:30:42.056Z', 'Sysmon UtcTime first');
+  assert.equal(g(ecs, 'process.pid'), 4);
+  assert.equal(g(ecs, 'file.extension'), 'exe');
+  assert.equal(g(ecs, 'winlog.record_id'), '44');
+  assert.equal(eventHost(ev), 'workstation5.theshire.local');
+  const n = toNative(ev);
+  assert.equal(n['Provider_Name'], 'Microsoft-Windows-Sysmon');
+  assert.equal(n['Computer'], 'WORKSTATION5.theshire.local');
+  assert.equal(n['TargetFilename'], 'C:\\Windows\\PSEXESVC.exe');
+});

@@ -9,6 +9,8 @@ export const systemTable: ChannelTable = {
     ServiceName: 'service.name',
     ImagePath: 'image:service.executable',
     ServiceType: 'servicetype:service.type',
+    SubjectUserName: 'user.name',
+    SubjectDomainName: 'user.domain',
     param1: null,
   },
   events: {
