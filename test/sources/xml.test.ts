@@ -88,3 +88,14 @@ test('entities: predefined and numeric references decode; bad ones throw', () =>
   assert.throws(() => decodeEntities('&nope;'));
   assert.throws(() => decodeEntities('&#xZZ;'));
 });
+
+test('attributes: either quote, spaces around =, entities; missing whitespace between attributes is an error', async () => {
+  const good = `<Event><System><Provider Name = "a&amp;b" Guid='{5770385F-C22A-43E0-BF4C-06F5698FFBD9}' /><EventID>1</EventID></System></Event>`;
+  const bad = `<Event><System><Provider Name="a"Guid="b"/></System></Event>`;
+  const { events, problems } = await collect((sink) => readXmlEvents(pieces(`${good}${bad}${good}`, 7), 'a.xml', sink));
+  assert.equal(events.length, 2);
+  assert.deepEqual((events[0]!.event as any).Event.System.Provider['#attributes'], { Name: 'a&b', Guid: '5770385F-C22A-43E0-BF4C-06F5698FFBD9' });
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!.message, /bad attribute syntax/);
+  assert.equal(problems[0]!.where, 'line 1');
+});

@@ -67,14 +67,17 @@ function convert(el: XmlElement, parent: string): unknown {
   const name = localName(el.name);
   if (name === 'EventData' && el.attrs.length === 0) return convertEventData(el);
   const hasText = el.text.trim().length > 0;
-  const typed = (text: string): unknown =>
-    parent === 'System' && NUMERIC_SYSTEM_ELEMENTS.has(name) ? toNumber(text.trim()) : stringValue(text);
-  if (el.children.length === 0 && el.attrs.length === 0) return hasText || el.text.length > 0 ? typed(el.text) : null;
+  const numeric = parent === 'System' && NUMERIC_SYSTEM_ELEMENTS.has(name);
+  if (el.children.length === 0 && el.attrs.length === 0) return hasText || el.text.length > 0 ? typedText(el.text, numeric) : null;
   const out: Record<string, unknown> = {};
   if (el.attrs.length > 0) out['#attributes'] = attributes(el);
   for (const child of el.children) addKey(out, localName(child.name), convert(child, name));
-  if (hasText) out['#text'] = typed(el.text);
+  if (hasText) out['#text'] = typedText(el.text, numeric);
   return out;
+}
+
+function typedText(text: string, numeric: boolean): unknown {
+  return numeric ? toNumber(text.trim()) : stringValue(text);
 }
 
 function convertEventData(el: XmlElement): unknown {

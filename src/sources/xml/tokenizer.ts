@@ -38,15 +38,16 @@ function codePoint(digits: string, radix: number, whole: string): string {
   return String.fromCodePoint(n);
 }
 
-function countNewlines(s: string, from: number, to: number): number {
-  let n = 0;
-  for (let i = s.indexOf('\n', from); i !== -1 && i < to; i = s.indexOf('\n', i + 1)) n++;
-  return n;
-}
-
 export class XmlTokenizer {
   private buf = '';
   private line = 1;
+  /** Advance the line count over buf[from, to). (A plain loop: String#indexOf('\n') turned out
+   * to be pathologically slow here in optimized code.) */
+  private countLines(s: string, from: number, to: number): void {
+    let n = 0;
+    for (let i = from; i < to; i++) if (s.charCodeAt(i) === 10) n++;
+    this.line += n;
+  }
 
   /** Append text; returns every token completed so far. */
   push(text: string): XmlToken[] {
@@ -69,7 +70,7 @@ export class XmlTokenizer {
         const stop = lt === -1 ? s.length : lt;
         if (lt === -1 && !final) break; // the text may go on in the next chunk
         out.push(this.textToken(s.slice(pos, stop)));
-        this.line += countNewlines(s, pos, stop);
+        this.countLines(s, pos, stop);
         pos = stop;
         continue;
       }
@@ -79,7 +80,7 @@ export class XmlTokenizer {
         if (final) pos = s.length;
         break;
       }
-      this.line += countNewlines(s, pos, pos + consumed);
+      this.countLines(s, pos, pos + consumed);
       pos += consumed;
     }
     this.buf = pos === s.length ? '' : s.slice(pos);
@@ -151,7 +152,9 @@ export class XmlTokenizer {
 }
 
 const NAME_RE = /^[A-Za-z_:][-A-Za-z0-9_:.]*/;
-const ATTR_RE = /\s*([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
+/** An attribute, which must follow whitespace. */
+const ATTR_RE = /\s+([A-Za-z_:][-A-Za-z0-9_:.]*)\s*=\s*(?:"([^"<]*)"|'([^'<]*)')/y;
+const TRAILING_SPACE_RE = /\s*$/y;
 
 function parseTag(body: string, line: number): XmlToken {
   if (body.startsWith('/')) {
@@ -167,14 +170,16 @@ function parseTag(body: string, line: number): XmlToken {
   const attrs: [string, string][] = [];
   let i = name.length;
   while (i < inner.length) {
-    if (/^\s*$/.test(inner.slice(i))) break;
     ATTR_RE.lastIndex = i;
-    const a = /\s/.test(inner[i]!) ? ATTR_RE.exec(inner) : null;
+    const a = ATTR_RE.exec(inner);
     if (!a) {
+      TRAILING_SPACE_RE.lastIndex = i;
+      if (TRAILING_SPACE_RE.test(inner)) break;
       return { type: 'error', message: `bad attribute syntax in <${preview(body)}>`, line };
     }
+    const raw = a[2] ?? a[3] ?? '';
     try {
-      attrs.push([a[1]!, decodeEntities(a[2] ?? a[3] ?? '')]);
+      attrs.push([a[1]!, raw.indexOf('&') === -1 ? raw : decodeEntities(raw)]);
     } catch (e) {
       return { type: 'error', message: `${(e as Error).message} in attribute ${a[1]}`, line };
     }
