@@ -184,7 +184,8 @@ export async function writeNdjson(opts: GenerateOptions, outPath: string, onProg
       await flush();
       if (line.length * 3 + 1 > CHUNK) buf = Buffer.allocUnsafe(line.length * 3 + 1);
     }
-    used += buf.write(line, used);
+    // Generated text is ASCII by construction (a test checks), so latin1 is UTF-8 and cheaper.
+    used += buf.write(line, used, 'latin1');
     buf[used++] = 10;
     count++;
   }

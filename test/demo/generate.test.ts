@@ -46,11 +46,12 @@ test('exact event count, valid JSON objects, non-decreasing microsecond timestam
   assert.ok(hostIds.size > 20 && hostIds.size <= 30);
 });
 
-test('events are about 1 KB and cover the usual categories', () => {
+test('events are about 1 KB of pure ASCII (the writer copies them as latin1) and cover the usual categories', () => {
   const cats = new Set<string>();
   let bytes = 0;
   let n = 0;
   for (const line of generateEvents({ events: 4000, hosts: 12, seed: 11 }).lines) {
+    assert.match(line, /^[\x20-\x7e]*$/);
     bytes += line.length;
     n++;
     for (const c of JSON.parse(line).event.category as string[]) cats.add(c);
