@@ -150,6 +150,8 @@ interface Built {
   warnings: string[];
   referenced: boolean;
   generate: boolean;
+  /** Correlations that name this rule, whether or not they loaded. */
+  claimedBy: string[];
   /** Logsource variants of a base rule (their field renames apply to correlation keys too). */
   variants?: LogsourceVariant[] | null;
 }
@@ -173,7 +175,7 @@ function build(docs: Doc[], problems: RuleProblem[], opts: SigmaOptions): SigmaL
   };
 
   for (const doc of bases) {
-    const b: Built = { doc, warnings: [], referenced: false, generate: false };
+    const b: Built = { doc, warnings: [], referenced: false, generate: false, claimedBy: [] };
     try {
       b.variants = resolveLogsource(logsourceOf(doc.body)).variants;
       b.rule = compileBaseRule(doc, filters, filterUse, opts, b.warnings);
@@ -185,7 +187,7 @@ function build(docs: Doc[], problems: RuleProblem[], opts: SigmaOptions): SigmaL
 
   const pending = new Map<Doc, Built>();
   for (const doc of correlations) {
-    const b: Built = { doc, warnings: [], referenced: false, generate: false };
+    const b: Built = { doc, warnings: [], referenced: false, generate: false, claimedBy: [] };
     pending.set(doc, b);
     register(b);
   }
@@ -225,6 +227,12 @@ function build(docs: Doc[], problems: RuleProblem[], opts: SigmaOptions): SigmaL
       if (b.referenced && !b.generate) {
         info.status = 'embedded';
         info.reason = 'runs as part of a correlation rule (generate: false)';
+      } else if (!b.referenced && b.claimedBy.length > 0) {
+        // Its correlation failed: running it alone would alert on every building block event.
+        const p = problemOf(b.doc, `only used by correlation ${b.claimedBy.join(', ')}, which did not load`, 'error');
+        problems.push(p);
+        info.status = 'error';
+        info.reason = p.reason;
       } else {
         rules.push(b.rule);
       }
@@ -497,6 +505,7 @@ function compileCorrelationRule(doc: Doc, byRef: Map<string, Built>, finish: (b:
       throw new SigmaRuleError(`referenced rule '${ref}' did not load: ${built.problem?.reason ?? 'unknown reason'}`, built.problem?.severity ?? 'error');
     }
     members.push({ ref, built });
+    built.claimedBy.push(ruleId(doc));
   }
 
   const timespanText = c.timespan ?? c.timeframe;

@@ -142,9 +142,12 @@ test('correlation problems are reported with the rule id', () => {
   assert.deepEqual(bad.problems.map((p) => [p.id, p.severity]), [['c2', 'error']]);
   assert.match(bad.problems[0]!.reason, /unknown rule 'nope'/);
   const noSpan = loadSigmaText(`${BASES}---\ntitle: C\nid: c3\ncorrelation:\n    type: temporal\n    rules: [failed, success]\n`, 'y.yml');
-  assert.match(noSpan.problems[0]!.reason, /timespan/);
-  // The failed correlation does not take its base rules away: they still run on their own.
-  assert.deepEqual(noSpan.rules.map((r) => r.id).sort(), ['base-failed', 'base-success']);
+  assert.match(noSpan.problems.find((p) => p.id === 'c3')!.reason, /timespan/);
+  // The base rules of a failed correlation do not run alone (they would alert on every building
+  // block event); they are reported instead of silently disappearing.
+  assert.deepEqual(noSpan.rules, []);
+  assert.deepEqual(noSpan.problems.map((p) => p.id).sort(), ['base-failed', 'base-success', 'c3']);
+  assert.match(noSpan.problems.find((p) => p.id === 'base-failed')!.reason, /only used by correlation c3/);
 });
 
 test('memory stays bounded: old windows are evicted', () => {
