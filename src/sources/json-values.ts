@@ -64,21 +64,45 @@ export class JsonValueSplitter {
     let i = 0;
     let valueStart = this.inValue() ? 0 : -1;
     const n = chunk.length;
+    // Inside strings, jump from quote to backslash with indexOf (memchr) instead of byte by byte.
+    let nextQuote = -1;
+    let nextBackslash = -1;
+    const find = (byte: number, from: number): number => {
+      const k = chunk.indexOf(byte, from);
+      return k === -1 ? n : k;
+    };
     for (; i < n; i++) {
-      const c = chunk[i]!;
-      if (c === C.Newline) this.line++;
       if (this.inString) {
-        if (this.escaped) this.escaped = false;
-        else if (c === C.Backslash) this.escaped = true;
-        else if (c === C.Quote) {
-          this.inString = false;
-          if (this.depth === 0) {
-            out.push(this.finish(chunk, valueStart, i + 1));
-            valueStart = -1;
-          }
+        if (this.escaped) {
+          this.escaped = false;
+          continue;
+        }
+        let j = i;
+        for (;;) {
+          if (nextQuote < j) nextQuote = find(C.Quote, j);
+          if (nextBackslash < j) nextBackslash = find(C.Backslash, j);
+          if (nextBackslash >= nextQuote) break;
+          j = nextBackslash + 2; // skip the escaped character
+        }
+        if (j > n) {
+          this.escaped = true; // the chunk ends with a backslash
+          i = n;
+          break;
+        }
+        if (nextQuote >= n) {
+          i = n; // the string goes on in the next chunk
+          break;
+        }
+        i = nextQuote;
+        this.inString = false;
+        if (this.depth === 0) {
+          out.push(this.finish(chunk, valueStart, i + 1));
+          valueStart = -1;
         }
         continue;
       }
+      const c = chunk[i]!;
+      if (c === C.Newline) this.line++;
       if (this.inScalar) {
         if (isSpace(c) || c === C.Comma || c === C.CloseBracket || c === C.OpenBrace || c === C.OpenBracket || c === C.Quote) {
           this.inScalar = false;

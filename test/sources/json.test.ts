@@ -64,3 +64,22 @@ test('endgame test_data.json: all 102 events, FILETIME timestamps exact', async 
   const big = events.find((e) => typeof e.event.timestamp === 'bigint');
   assert.ok(big, 'FILETIME values above 2^53 stay bigint');
 });
+
+test('splitter: random strings full of quotes, backslashes and brackets, cut at every chunk size', async () => {
+  let seed = 11;
+  const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+  const alphabet = ['\\', '"', '{', '}', '[', ']', ',', 'a', ' ', '\\\\', 'é', '\n'];
+  const values = Array.from({ length: 40 }, (_, k) => {
+    let s = '';
+    for (let i = Math.floor(rnd() * 12); i > 0; i--) s += alphabet[Math.floor(rnd() * alphabet.length)];
+    return { k, s, nested: { list: [s, k] } };
+  });
+  const texts = [JSON.stringify(values), values.map((v) => JSON.stringify(v, null, 1)).join('\n')];
+  for (const text of texts) {
+    for (const size of [1, 2, 3, 5, 8, 13, 4096]) {
+      const { events, problems } = await read(text, size);
+      assert.deepEqual(problems, [], `size ${size}`);
+      assert.deepEqual(events.map((e) => e.event), values, `size ${size}`);
+    }
+  }
+});
