@@ -94,19 +94,14 @@ export const CONVERSIONS: Record<string, Conversion> = {
       const s = text(v);
       const h = s === undefined ? undefined : parseHashes(s);
       if (!h) return;
-      let target: Obj | undefined;
-      for (const k in h) {
-        if (k === 'imphash') setPath(out, imphash, h[k]);
-        else {
-          if (!target) {
-            if (getPath(out, path) === undefined) setPath(out, path, {});
-            const got = getPath(out, path);
-            if (got === null || typeof got !== 'object') return;
-            target = got as Obj;
-          }
-          target[k] = h[k];
-        }
+      const imp = h['imphash'];
+      if (imp !== undefined) {
+        setPath(out, imphash, imp);
+        delete h['imphash'];
       }
+      const have = getPath(out, path);
+      if (have === undefined) setPath(out, path, h);
+      else if (have !== null && typeof have === 'object') Object.assign(have, h);
     };
   },
   direction: (path) => (out, v) => {
