@@ -139,7 +139,7 @@ function readNodes(r: Reader): ContentNode[] {
         r.u32(); // data size
         const name = r.name();
         if (tok & 0x40) r.u32(); // attribute list size
-        const el: ElementNode = { k: ELEMENT, name, attrs: [], children: [], dyn: false };
+        const el: ElementNode = { k: ELEMENT, name, attrs: [], children: [], dyn: false, keys: undefined };
         attr = null;
         target().push(el);
         stack.push(el);

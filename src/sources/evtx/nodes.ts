@@ -28,6 +28,11 @@ export interface ElementNode {
   children: ContentNode[];
   /** Has a substitution or template instance among its children or grandchildren (may expand at render time). */
   dyn: boolean;
+  /**
+   * Render-time cache: the JSON key of each child when they are fixed and distinct (element
+   * names, literal Data Name attributes); null when keys must be computed per record.
+   */
+  keys: (string | undefined)[] | null | undefined;
 }
 
 export interface AttrNode {

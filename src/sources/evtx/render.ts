@@ -183,7 +183,10 @@ function elementValue(el: ElementNode, vals: SubValue[], container: boolean): Js
   const obj: JsonObject = {};
   if (attrs) obj['#attributes'] = attrs;
   if (text !== undefined) obj['#text'] = text;
-  if (hasChild) addChildren(obj, nodes, vals, perNode, container);
+  if (hasChild) {
+    if (perNode === null) addChildrenOf(obj, el, vals, container);
+    else addChildren(obj, nodes, vals, perNode, container);
+  }
   return obj;
 }
 
@@ -211,8 +214,45 @@ function dataValue(el: ElementNode, vals: SubValue[]): JsonValue {
   if (!hasElement(nodes)) return text === undefined ? '' : text;
   const obj: JsonObject = {};
   if (text !== undefined) obj['#text'] = text;
-  addChildren(obj, nodes, vals, perNode, false);
+  if (perNode === null) addChildrenOf(obj, el, vals, false);
+  else addChildren(obj, nodes, vals, perNode, false);
   return obj;
+}
+
+/** The fixed keys of an element's children, or null when they depend on the record. */
+function staticKeys(el: ElementNode, container: boolean): (string | undefined)[] | null {
+  const keys: (string | undefined)[] = [];
+  const seen = new Set<string>();
+  for (const c of el.children) {
+    if (c.k !== ELEMENT) {
+      keys.push(undefined);
+      continue;
+    }
+    let key = c.name;
+    if (container && c.name === 'Data') {
+      const attr = c.attrs.find((a) => a.name === 'Name');
+      const only = attr && attr.value.length === 1 ? attr.value[0]! : undefined;
+      if (!only || only.k !== TEXT || only.text === '') return null;
+      key = only.text;
+    }
+    if (seen.has(key) || key === '__proto__') return null;
+    seen.add(key);
+    keys.push(key);
+  }
+  return keys;
+}
+
+/** Children of an unexpanded element: keys from the cached plan when it has one. */
+function addChildrenOf(obj: JsonObject, el: ElementNode, vals: SubValue[], container: boolean): void {
+  let keys = el.keys;
+  if (keys === undefined) keys = el.keys = staticKeys(el, container);
+  if (keys === null) return addChildren(obj, el.children, vals, null, container);
+  const nodes = el.children;
+  for (let i = 0; i < nodes.length; i++) {
+    const c = nodes[i]!;
+    if (c.k !== ELEMENT) continue;
+    obj[keys[i]!] = container && c.name === 'Data' ? dataValue(c, vals) : elementValue(c, vals, isContainer(c.name));
+  }
 }
 
 function addChildren(obj: JsonObject, nodes: ContentNode[], vals: SubValue[], perNode: SubValue[][] | null, container: boolean): void {

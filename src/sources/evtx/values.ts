@@ -85,10 +85,19 @@ function uint64(buf: Buffer, p: number): number | bigint {
   return buf.readBigUInt64LE(p);
 }
 
+let lastHexHi = -1;
+let lastHexLo = -1;
+let lastHex = '';
+
+/** Keywords repeat record after record, so the last rendering is kept. */
 function hex64(buf: Buffer, p: number): string {
   const lo = buf.readUInt32LE(p);
   const hi = buf.readUInt32LE(p + 4);
-  return hi === 0 ? '0x' + lo.toString(16) : '0x' + hi.toString(16) + lo.toString(16).padStart(8, '0');
+  if (hi === lastHexHi && lo === lastHexLo) return lastHex;
+  lastHexHi = hi;
+  lastHexLo = lo;
+  lastHex = hi === 0 ? '0x' + lo.toString(16) : '0x' + hi.toString(16) + lo.toString(16).padStart(8, '0');
+  return lastHex;
 }
 
 let lastSecond = NaN;
