@@ -29,32 +29,25 @@ export interface PipeStage {
   done(): boolean;
 }
 
-/** Compile an expression evaluated over a match: `events[N].x` reads event N, else the first event. */
+/**
+ * Compile an expression evaluated over a match: plain fields read the first event; an expression
+ * that mentions `events[N]…` is evaluated against `{events}` so each reference picks its event.
+ */
 function compileMatchExpr(e: Expr, ctx: CompileContext): (m: Match) => unknown {
-  if (e.kind === 'field' && e.path[0] === 'events' && typeof e.path[1] === 'number') {
-    const idx = e.path[1];
-    const f = compileInner({ ...e, path: e.path.slice(2) }, ctx);
-    return (m) => {
-      const ev = m.events[idx];
-      return ev === undefined ? null : f(ev, EMPTY_SCOPE);
-    };
-  }
-  const f: Fn = compileInner(rewriteEventsRefs(e), ctx);
-  const multi = containsEventsRef(e);
+  const f: Fn = compileInner(e, ctx);
+  if (mentionsEvents(e)) return (m) => f({ events: m.events } as unknown as Event, EMPTY_SCOPE);
   return (m) => {
     const ev = m.events[0];
-    if (multi) return f({ events: m.events } as unknown as Event, []);
     return ev === undefined ? null : f(ev, EMPTY_SCOPE);
   };
 }
 
-function containsEventsRef(e: Expr): boolean {
-  return JSON.stringify(e, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v)).includes('"path":["events",');
-}
-
-/** Inside compound pipe expressions, `events[N].x` stays as is (evaluated against {events}). */
-function rewriteEventsRefs(e: Expr): Expr {
-  return e;
+function mentionsEvents(e: unknown): boolean {
+  if (Array.isArray(e)) return e.some(mentionsEvents);
+  if (e === null || typeof e !== 'object') return false;
+  const node = e as { kind?: string; path?: unknown[] };
+  if (node.kind === 'field' && node.path?.[0] === 'events' && typeof node.path[1] === 'number') return true;
+  return Object.values(node).some(mentionsEvents);
 }
 
 function keyFn(by: Expr[], ctx: CompileContext): (m: Match) => unknown[] {

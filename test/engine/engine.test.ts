@@ -247,3 +247,16 @@ test('bad input: invalid rules fail at compile time with EngineError; non-object
   run.push({ id: 1 });
   assert.deepEqual(ids(run.end()), [[1]]);
 });
+
+test('pipe fields read the first event, or event N when written events[N]', () => {
+  const q: Query = {
+    kind: 'sequence',
+    by: [],
+    stages: [stage('a'), stage('b')],
+    pipes: [{ kind: 'filter', expr: eq(f('events', 1, 'v'), lit(2)) }],
+  };
+  const events = [ev(0, 'a', { id: 1, v: 1 }), ev(1, 'b', { id: 2, v: 3 }), ev(2, 'a', { id: 3, v: 1 }), ev(3, 'b', { id: 4, v: 2 })];
+  assert.deepEqual(ids(runBatch(q, events)), [[3, 4]]);
+  const first: Query = { ...q, pipes: [{ kind: 'unique', by: [f('v')] }] };
+  assert.deepEqual(ids(runBatch(first, events)), [[1, 2]]);
+});
