@@ -348,3 +348,21 @@ test('damaged records inside a good chunk: reported, neighbours kept', () => {
   const again = parseBuilt(file);
   assert.ok(again.problems.some((p) => p.kind === 'crc-mismatch' && !p.skipped));
 });
+
+test('EventData: named Data become keys, unnamed ones beside them are kept under Data', () => {
+  const file = buildFile([
+    (base) => {
+      const b = new Bx(base).fragment();
+      b.open('Event', false).closeStart().open('EventData', false).closeStart();
+      b.open('Data', true).attr('Name').text('A').closeStart().text('x').end();
+      b.open('Data', false).closeStart().text('y').end();
+      b.open('Data', true).attr('Name').text('B').closeStart().end();
+      b.open('Data', true).attr('Name').text('A').closeStart().text('z').end();
+      b.end().end().eof();
+      return b.buf();
+    },
+  ]);
+  const { events, problems } = parseBuilt(file);
+  assert.deepEqual(problems, []);
+  assert.deepEqual(events[0]!.event, { Event: { EventData: { A: 'x', Data: { '#text': 'y' }, B: '', A_1: 'z' } } });
+});

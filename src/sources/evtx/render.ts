@@ -273,12 +273,13 @@ function addChildren(obj: JsonObject, nodes: ContentNode[], vals: SubValue[], pe
     if (c.k !== ELEMENT) continue;
     const v = perNode ? perNode[i]! : vals;
     if (container && c.name === 'Data') {
-      if (named) {
-        const key = nameAttr(c, v);
-        if (key !== undefined) setKey(obj, uniqueKey(obj, key), dataValue(c, v));
+      const key = named ? nameAttr(c, v) : undefined;
+      if (key !== undefined) {
+        setKey(obj, uniqueKey(obj, key), dataValue(c, v));
       } else if (positional === undefined) {
+        // Unnamed Data (evtx_dump drops those that sit beside named ones; spoor keeps them here).
         positional = [dataValue(c, v)];
-        // Keeps the position of the first Data; filled once every Data has been seen.
+        // The holder keeps the position of the first Data; filled once every Data has been seen.
         holder = { '#text': null };
         setKey(obj, uniqueKey(obj, 'Data'), holder);
       } else {
