@@ -41,23 +41,39 @@ interface Views {
   /** The text the time was read from (evtx/flat), reused for @timestamp. */
   timeRaw?: unknown;
   host?: string | null;
+  /** Set on a built ECS view: the event it was built from (its native view is the origin's). */
+  origin?: Event;
 }
 
 /**
  * Views are cached on the event under a non-enumerable symbol: invisible to JSON, spreads and
- * structured clones, and ~15x cheaper than a WeakMap entry (src/normalize/bench.ts). Frozen
- * events fall back to a WeakMap.
+ * structured clones, and cheaper than a WeakMap entry in src/normalize/bench.ts (median 2–6×
+ * under load; no ephemeron work for the garbage collector). Frozen events fall back to a WeakMap.
  */
 const VIEWS = Symbol('spoor.normalize.views');
+const HOST_ID = ['host', 'id'];
 const frozenCache = new WeakMap<object, Views>();
 
 function views(ev: Event): Views {
-  let v = (ev as { [VIEWS]?: Views })[VIEWS] ?? frozenCache.get(ev);
-  if (v) return v;
-  v = { flavour: detect(ev) };
+  const v = (ev as { [VIEWS]?: Views })[VIEWS] ?? frozenCache.get(ev);
+  return v ?? attach(ev, { flavour: detect(ev) });
+}
+
+function attach(ev: Event, v: Views): Views {
   if (Object.isExtensible(ev)) Object.defineProperty(ev, VIEWS, { value: v });
   else frozenCache.set(ev, v);
   return v;
+}
+
+/**
+ * A built ECS view is itself an event other modules pass around (alerts, timelines): make
+ * toEcs/eventTime/eventHost/toNative on it answer from its origin instead of re-normalizing it.
+ */
+function adopt(view: Event, origin: Event, v: Views): Event {
+  const id = text(getField(view, HOST_ID));
+  v.host ??= id === undefined || id === '' ? null : id;
+  attach(view, { flavour: detect(view), ecs: view, time: eventTime(origin), host: v.host, origin });
+  return view;
 }
 
 function windowsRecord(ev: Event, v: Views): WinRecord | undefined {
@@ -90,13 +106,15 @@ export function toEcs(ev: Event): Event {
   switch (v.flavour) {
     case 'evtx':
     case 'flat':
-      v.ecs = recordToEcs(windowsRecord(ev, v)!, eventTime(ev), v.timeRaw);
+      v.ecs = adopt(recordToEcs(windowsRecord(ev, v)!, eventTime(ev), v.timeRaw), ev, v);
       break;
-    case 'winlogbeat':
-      v.ecs = completeWinlogbeat(ev);
+    case 'winlogbeat': {
+      const ecs = completeWinlogbeat(ev);
+      v.ecs = ecs === ev ? ecs : adopt(ecs, ev, v);
       break;
+    }
     case 'endgame':
-      v.ecs = endgameToEcs(ev, eventTime(ev));
+      v.ecs = adopt(endgameToEcs(ev, eventTime(ev)), ev, v);
       break;
     case 'elastic-defend':
     case 'ecs':
@@ -116,6 +134,7 @@ export function toEcs(ev: Event): Event {
 export function toNative(ev: Event): Event {
   const v = views(ev);
   if (v.native) return v.native;
+  if (v.origin) return (v.native = toNative(v.origin));
   switch (v.flavour) {
     case 'evtx':
       v.native = recordToNative(windowsRecord(ev, v)!);
@@ -191,4 +210,3 @@ export function eventHost(ev: Event): string | null {
   return v.host;
 }
 
-const HOST_ID = ['host', 'id'];

@@ -137,3 +137,33 @@ test('Security-Datasets (nxlog) flat event: envelope fields stay out of winlog.e
   assert.equal(n['Computer'], 'WORKSTATION5.theshire.local');
   assert.equal(n['TargetFilename'], 'C:\\Windows\\PSEXESVC.exe');
 });
+
+test('a built ECS view passed around again answers from its origin: same time, host, native view; no re-normalization', () => {
+  const ev: Event = {
+    Event: {
+      System: {
+        Provider: { '#attributes': { Name: 'Microsoft-Windows-Sysmon' } },
+        EventID: 1,
+        Channel: 'Microsoft-Windows-Sysmon/Operational',
+        Computer: 'WS2.corp',
+        TimeCreated: { '#attributes': { SystemTime: '2021-01-01T00:00:00.1234567Z' } },
+      },
+      EventData: { Image: 'C:\\x\\a.exe', ProcessId: 10, CommandLine: 'a.exe -q' },
+    },
+  };
+  const ecs = toEcs(ev);
+  assert.notEqual(ecs, ev);
+  assert.equal(toEcs(ecs), ecs);
+  assert.deepEqual(eventTime(ecs), eventTime(ev));
+  assert.deepEqual(eventTime(ev), { ms: Date.parse('2021-01-01T00:00:00.123Z'), ns: 456700 });
+  assert.equal(eventHost(ecs), 'ws2.corp');
+  assert.equal(toNative(ecs), toNative(ev));
+  assert.equal(JSON.stringify(ecs).includes('spoor.normalize'), false, 'the cache is invisible');
+  assert.deepEqual(Object.keys({ ...ev }), ['Event']);
+
+  const endgame: Event = { event_type: 'process', serial_event_id: 3, timestamp: 131485997150000000n, pid: 4 };
+  const e2 = toEcs(endgame);
+  assert.equal(toEcs(e2), e2);
+  assert.deepEqual(eventTime(e2), eventTime(endgame));
+  assert.equal(toNative(e2), endgame);
+});
