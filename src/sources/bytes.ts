@@ -55,52 +55,79 @@ export async function* utf16leToUtf8(src: AsyncIterable<Buffer>): AsyncIterable<
   if (rest.length > 0) yield Buffer.from(rest, 'utf8');
 }
 
-/** A byte stream whose first bytes can be inspected before it is read from the start. */
+/** How much of a stream (stdin, a pipe) is kept so that it can be read again from the start. */
+export const REPLAY_BYTES = 64 * 1024 * 1024;
+
+/**
+ * A byte stream whose first bytes can be inspected before it is read from the start, and which
+ * can be read from the start again (e.g. a first pass that samples hosts, then the real read) as
+ * long as no more than REPLAY_BYTES have been pulled from the source. Past that, chunks are
+ * released as they are read, and starting over fails with a clear error.
+ */
 export class PeekableBytes implements AsyncIterable<Buffer> {
-  private readonly iterator: AsyncIterator<Buffer>;
-  private readonly buffered: Buffer[] = [];
-  private bufferedBytes = 0;
+  private readonly source: AsyncIterator<Uint8Array>;
+  private readonly chunks: Buffer[] = [];
+  /** Chunks released from the front of `chunks` (absolute index of chunks[0]). */
+  private released = 0;
+  private pulledBytes = 0;
   private ended = false;
-  private consumed = false;
+  private pulling: Promise<void> | null = null;
 
   constructor(src: AsyncIterable<Uint8Array>) {
-    const it = src[Symbol.asyncIterator]();
-    this.iterator = {
-      next: async () => {
-        const r = await it.next();
-        if (r.done) return { done: true, value: undefined };
-        const v = r.value;
-        return { done: false, value: Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength) };
-      },
-    };
+    this.source = src[Symbol.asyncIterator]();
+  }
+
+  private get replayable(): boolean {
+    return this.pulledBytes <= REPLAY_BYTES;
+  }
+
+  /** Pull one more chunk from the source (one pull at a time, shared by all readers). */
+  private pull(): Promise<void> {
+    this.pulling ??= this.source.next().then((r) => {
+      this.pulling = null;
+      if (r.done) {
+        this.ended = true;
+        return;
+      }
+      const v = r.value;
+      const b = Buffer.isBuffer(v) ? v : Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+      this.chunks.push(b);
+      this.pulledBytes += b.length;
+    });
+    return this.pulling;
   }
 
   /** At least `n` bytes from the start (fewer only when the stream is shorter). */
   async peek(n: number): Promise<Buffer> {
-    if (this.consumed) throw new Error('PeekableBytes: already consumed');
-    while (this.bufferedBytes < n && !this.ended) {
-      const r = await this.iterator.next();
-      if (r.done) {
-        this.ended = true;
-        break;
-      }
-      this.buffered.push(r.value);
-      this.bufferedBytes += r.value.length;
+    if (this.released > 0) throw new Error('the stream was read past its replay limit and cannot be peeked again');
+    let have = this.chunks.reduce((a, b) => a + b.length, 0);
+    while (have < n && !this.ended) {
+      const before = this.chunks.length;
+      await this.pull();
+      if (this.chunks.length > before) have += this.chunks[this.chunks.length - 1]!.length;
     }
-    const all = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered);
-    if (this.buffered.length > 1) this.buffered.splice(0, this.buffered.length, all);
+    const all = Buffer.concat(this.chunks);
     return all.subarray(0, Math.min(n, all.length));
   }
 
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
-    if (this.consumed) throw new Error('PeekableBytes: already consumed');
-    this.consumed = true;
-    for (const b of this.buffered.splice(0)) yield b;
-    if (this.ended) return;
-    for (;;) {
-      const r = await this.iterator.next();
-      if (r.done) return;
-      yield r.value;
+    if (this.released > 0) {
+      throw new Error(`this stream was already read past the first ${REPLAY_BYTES} bytes; it can be read only once`);
+    }
+    for (let k = 0; ; k++) {
+      while (k - this.released >= this.chunks.length) {
+        if (this.ended) return;
+        await this.pull();
+      }
+      const i = k - this.released;
+      if (i < 0) throw new Error('this stream is being read twice at once; it can be read only once');
+      const chunk = this.chunks[i]!;
+      if (!this.replayable) {
+        // Release what this reader has passed.
+        this.chunks.splice(0, i + 1);
+        this.released = k + 1;
+      }
+      yield chunk;
     }
   }
 }

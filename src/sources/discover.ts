@@ -1,7 +1,8 @@
 /** Expanding command-line inputs (files, directories, `-`) into sniffed input files. */
+import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PeekableBytes } from './bytes.js';
+import { PeekableBytes, READ_CHUNK } from './bytes.js';
 import { SNIFF_BYTES, sniff } from './sniff.js';
 import type { ProblemSink, SourceFormat } from './types.js';
 
@@ -13,12 +14,22 @@ export interface InputFile {
   gzip: boolean;
 }
 
-let stdinBytes: PeekableBytes | null = null;
+/** Inputs that are streams, not files: stdin (`-`) and named pipes such as `<(zcat x.gz)`. */
+const streams = new Map<string, PeekableBytes>();
 
-/** stdin as a peekable byte stream (one per process: it can be read only once). */
-export function stdinSource(): PeekableBytes {
-  stdinBytes ??= new PeekableBytes(process.stdin);
-  return stdinBytes;
+/** stdin or a named pipe as a peekable, replayable byte stream (one per path and process). */
+export function streamSource(path: string): PeekableBytes {
+  let s = streams.get(path);
+  if (!s) {
+    s = new PeekableBytes(path === '-' ? process.stdin : createReadStream(path, { highWaterMark: READ_CHUNK }));
+    streams.set(path, s);
+  }
+  return s;
+}
+
+/** True for inputs read as streams (their size is unknown and they cannot be split). */
+export function isStreamInput(path: string): boolean {
+  return path === '-' || streams.has(path);
 }
 
 async function readHead(path: string): Promise<Buffer> {
@@ -55,6 +66,21 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink): P
     if (r.format === null) onProblem({ kind: 'unknown-format', file: path, message: `${r.reason}; skipped`, skipped: true });
     else out.push({ path, format: r.format, size, gzip: r.gzip });
   };
+  const addStream = async (path: string): Promise<void> => {
+    if (seen.has(path)) return;
+    seen.add(path);
+    let r;
+    try {
+      r = sniff(await streamSource(path).peek(SNIFF_BYTES));
+    } catch (e) {
+      onProblem({ kind: 'unreadable-file', file: path, message: errorText(e), skipped: true });
+      return;
+    }
+    if (r.format === null) onProblem({ kind: 'unknown-format', file: path, message: `${r.reason}; skipped`, skipped: true });
+    else if (r.format === 'evtx')
+      onProblem({ kind: 'unknown-format', file: path, message: 'EVTX cannot be read from a pipe: pass a file path', skipped: true });
+    else out.push({ path, format: r.format, size: 0, gzip: r.gzip });
+  };
   const walk = async (dir: string): Promise<void> => {
     let entries: string[];
     try {
@@ -74,18 +100,12 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink): P
       return;
     }
     if (st.isDirectory()) await walk(path);
-    else if (st.isFile() || explicit) await addFile(path, st.size);
+    else if (st.isFile()) await addFile(path, st.size);
+    else if (explicit) await addStream(path); // a named pipe or device given by name
   };
   for (const p of paths) {
-    if (p === '-') {
-      if (seen.has('-')) continue;
-      seen.add('-');
-      const r = sniff(await stdinSource().peek(SNIFF_BYTES));
-      if (r.format === null) onProblem({ kind: 'unknown-format', file: '-', message: `${r.reason}; skipped`, skipped: true });
-      else if (r.format === 'evtx')
-        onProblem({ kind: 'unknown-format', file: '-', message: 'EVTX cannot be read from stdin: pass the file path', skipped: true });
-      else out.push({ path: '-', format: r.format, size: 0, gzip: r.gzip });
-    } else await visit(p, true);
+    if (p === '-') await addStream('-');
+    else await visit(p, true);
   }
   return out;
 }

@@ -5,14 +5,14 @@
  */
 import { fileBytes, gunzipBytes, PeekableBytes, utf16leToUtf8 } from './bytes.js';
 import { readEvtxFile } from './evtx/index.js';
-import { discoverInputs, stdinSource, type InputFile } from './discover.js';
+import { discoverInputs, isStreamInput, streamSource, type InputFile } from './discover.js';
 import { readJsonValues } from './json-values.js';
 import { readNdjsonBytes } from './ndjson.js';
 import { SNIFF_BYTES, sniff } from './sniff.js';
 import type { ProblemSink, SourceEvent, SourceFormat } from './types.js';
 import { readXmlEvents } from './xml/index.js';
 
-export { discoverInputs, type InputFile } from './discover.js';
+export { discoverInputs, isStreamInput, type InputFile } from './discover.js';
 export { ProblemCounter, formatProblem, type ProblemCounterOptions } from './problems.js';
 export { readNdjsonFile, readNdjsonRange, readNdjsonBytes, countNewlines, type NdjsonRangeOptions } from './ndjson.js';
 export { readJsonValues, JsonValueSplitter } from './json-values.js';
@@ -27,7 +27,7 @@ export async function* readInput(input: InputFile, onProblem: ProblemSink): Asyn
     yield* readEvtxFile(input.path, onProblem);
     return;
   }
-  const raw = input.path === '-' ? stdinSource() : fileBytes(input.path);
+  const raw = isStreamInput(input.path) ? streamSource(input.path) : fileBytes(input.path);
   yield* readTextBytes(raw, input.format, input.gzip, input.path, onProblem);
 }
 

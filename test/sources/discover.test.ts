@@ -107,3 +107,13 @@ test('../shared regression_data: evtx_dump JSON files read as concatenated objec
   assert.equal(events.length, 7);
   assert.ok(events.every((e) => (e.event.Event as { System: { EventID: number } }).System.EventID === 11));
 });
+
+test('a stream (stdin) can be read again from the start after a first partial pass', async () => {
+  const { PeekableBytes } = await import('../../src/sources/bytes.js');
+  const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ i }) + '\n').join('');
+  const stream = new PeekableBytes(Readable.from([Buffer.from(lines.slice(0, 1000)), Buffer.from(lines.slice(1000, 20000)), Buffer.from(lines.slice(20000))]));
+  const first = await collect((sink) => readByteStream(stream, '-', sink));
+  assert.equal(first.events.length, 3000);
+  const again = await collect((sink) => readByteStream(stream, '-', sink));
+  assert.deepEqual(again.events.map((e) => e.event.i), first.events.map((e) => e.event.i));
+});

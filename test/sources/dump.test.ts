@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { repoRoot } from '../helpers/shared.js';
@@ -85,5 +86,21 @@ test('dump stops quietly when its reader goes away (EPIPE, as with | head)', asy
     assert.doesNotMatch(r.stderr, /EPIPE|Error/);
   } finally {
     t.cleanup();
+  }
+});
+
+test('dump reads a named pipe given by path (as with <(zcat logs.gz)), format sniffed', async (t) => {
+  if (process.platform === 'win32') return t.skip('no mkfifo on Windows');
+  const tmp = tempDir();
+  try {
+    const fifo = join(tmp.dir, 'pipe');
+    execFileSync('mkfifo', [fifo]);
+    const run = dump([fifo, '--view', 'raw']);
+    await writeFile(fifo, gzipSync('{"a":1}\n{"a":2}\n'));
+    const r = await run;
+    assert.equal(r.code, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['{"a":1}', '{"a":2}']);
+  } finally {
+    tmp.cleanup();
   }
 });
