@@ -62,9 +62,33 @@ function hostJson(host: Host): string {
 }
 
 /** `"event":{…}` with the next sequence number of the host. */
-function eventJson(host: Host, category: string, type: string, action: string, dataset: string): string {
+/** The constant start of an `"event":{…}` member, up to the id value. */
+function eventKind(category: string, type: string, action: string, dataset: string): string {
+  return `"event":{"kind":"event","category":["${category}"],"type":["${type}"],"action":"${action}","module":"endpoint","dataset":"${dataset}","id":"`;
+}
+
+const K_PROCESS_START = eventKind('process', 'start', 'start', 'endpoint.events.process');
+const K_PROCESS_END = eventKind('process', 'end', 'end', 'endpoint.events.process');
+const K_FILE: Record<FileAction, string> = {
+  creation: eventKind('file', 'creation', 'creation', 'endpoint.events.file'),
+  modification: eventKind('file', 'change', 'modification', 'endpoint.events.file'),
+  overwrite: eventKind('file', 'change', 'overwrite', 'endpoint.events.file'),
+  deletion: eventKind('file', 'deletion', 'deletion', 'endpoint.events.file'),
+  rename: eventKind('file', 'change', 'rename', 'endpoint.events.file'),
+};
+const K_NETWORK = {
+  connection_attempted: eventKind('network', 'start', 'connection_attempted', 'endpoint.events.network'),
+  connection_accepted: eventKind('network', 'start', 'connection_accepted', 'endpoint.events.network'),
+  disconnect_received: eventKind('network', 'end', 'disconnect_received', 'endpoint.events.network'),
+};
+const K_REGISTRY = eventKind('registry', 'change', 'modification', 'endpoint.events.registry');
+const K_DNS = eventKind('network', 'protocol', 'lookup_result', 'endpoint.events.network');
+const K_LIBRARY = eventKind('library', 'start', 'load', 'endpoint.events.library');
+
+/** `"event":{…}` with the next sequence number of the host. */
+function eventJson(host: Host, kind: string): string {
   const seq = ++host.sequence;
-  return `"event":{"kind":"event","category":["${category}"],"type":["${type}"],"action":"${action}","module":"endpoint","dataset":"${dataset}","id":"${host.eventIdPrefix}${seq.toString(36)}","sequence":${seq}}`;
+  return `${kind}${host.eventIdPrefix}${seq.toString(36)}","sequence":${seq}}`;
 }
 
 function head(ts: string, host: Host): string {
@@ -72,14 +96,12 @@ function head(ts: string, host: Host): string {
 }
 
 export function processStart(host: Host, ts: string, p: RunningProcess, workingDirectory = 'C:\\Windows\\system32\\'): string {
-  return `${head(ts, host)}${eventJson(host, 'process', 'start', 'start', 'endpoint.events.process')},"message":"Endpoint process event","process":${startJson(p)},"working_directory":${j(workingDirectory)},"start":"${ts}"},"user":${userJson(p.user)}}`;
+  return `${head(ts, host)}${eventJson(host, K_PROCESS_START)},"message":"Endpoint process event","process":${startJson(p)},"working_directory":${j(workingDirectory)},"start":"${ts}"},"user":${userJson(p.user)}}`;
 }
 
 export function processEnd(host: Host, ts: string, p: RunningProcess, exitCode: number): string {
-  return `${head(ts, host)}${eventJson(host, 'process', 'end', 'end', 'endpoint.events.process')},"message":"Endpoint process event","process":${endJson(p)},"exit_code":${exitCode}},"user":${userJson(p.user)}}`;
+  return `${head(ts, host)}${eventJson(host, K_PROCESS_END)},"message":"Endpoint process event","process":${endJson(p)},"exit_code":${exitCode}},"user":${userJson(p.user)}}`;
 }
-
-const FILE_TYPE: Record<string, string> = { creation: 'creation', modification: 'change', overwrite: 'change', deletion: 'deletion', rename: 'change' };
 
 export type FileAction = 'creation' | 'modification' | 'overwrite' | 'deletion' | 'rename';
 
@@ -87,7 +109,7 @@ export type FileAction = 'creation' | 'modification' | 'overwrite' | 'deletion' 
 export function fileEvent(host: Host, ts: string, p: RunningProcess, action: FileAction, path: string, headerBytes: string, size: number): string {
   const name = baseName(path);
   const ext = extensionOf(name);
-  return `${head(ts, host)}${eventJson(host, 'file', FILE_TYPE[action]!, action, 'endpoint.events.file')},"message":"Endpoint file event",` +
+  return `${head(ts, host)}${eventJson(host, K_FILE[action])},"message":"Endpoint file event",` +
     `"file":{"path":${j(path)},"name":${j(name)},${ext === undefined ? '' : `"extension":${j(ext)},`}"directory":${j(dirName(path))},"size":${size},` +
     `"Ext":{"header_bytes":"${headerBytes}","entropy":${(300 + (size % 500)) / 100}}},` +
     `"process":${actorJson(p)},"user":${userJson(p.user)}}`;
@@ -103,7 +125,7 @@ export interface Connection {
 }
 
 export function networkEvent(host: Host, ts: string, p: RunningProcess, c: Connection, action: 'connection_attempted' | 'connection_accepted' | 'disconnect_received'): string {
-  return `${head(ts, host)}${eventJson(host, 'network', action === 'disconnect_received' ? 'end' : 'start', action, 'endpoint.events.network')},"message":"Endpoint network event",` +
+  return `${head(ts, host)}${eventJson(host, K_NETWORK[action])},"message":"Endpoint network event",` +
     `"network":{"direction":"${c.direction}","transport":"${c.transport}","type":"ipv4"},` +
     `"source":{"ip":"${c.sourceIp}","port":${c.sourcePort}},"destination":{"ip":"${c.destinationIp}","port":${c.destinationPort}},` +
     `"process":${actorJson(p)},"user":${userJson(p.user)}}`;
@@ -112,20 +134,20 @@ export function networkEvent(host: Host, ts: string, p: RunningProcess, c: Conne
 export function registryEvent(host: Host, ts: string, p: RunningProcess, path: string, data: string, dataType: string): string {
   const cut = path.lastIndexOf('\\');
   const hive = path.startsWith('HKEY_USERS') ? 'HKU' : 'HKLM';
-  return `${head(ts, host)}${eventJson(host, 'registry', 'change', 'modification', 'endpoint.events.registry')},"message":"Endpoint registry event",` +
+  return `${head(ts, host)}${eventJson(host, K_REGISTRY)},"message":"Endpoint registry event",` +
     `"registry":{"path":${j(path)},"hive":"${hive}","key":${j(path.slice(path.indexOf('\\') + 1, cut))},"value":${j(path.slice(cut + 1))},"data":{"strings":[${j(data)}],"type":"${dataType}"}},` +
     `"process":${actorJson(p)},"user":${userJson(p.user)}}`;
 }
 
 export function dnsEvent(host: Host, ts: string, p: RunningProcess, name: string, answers: string[]): string {
-  return `${head(ts, host)}${eventJson(host, 'network', 'protocol', 'lookup_result', 'endpoint.events.network')},"message":"Endpoint DNS event",` +
+  return `${head(ts, host)}${eventJson(host, K_DNS)},"message":"Endpoint DNS event",` +
     `"network":{"protocol":"dns","transport":"udp","direction":"egress"},` +
     `"dns":{"question":{"name":${j(name)},"type":"A"},"resolved_ip":${j(answers)},"Ext":{"status":0}},` +
     `"process":${actorJson(p)},"user":${userJson(p.user)}}`;
 }
 
 export function libraryEvent(host: Host, ts: string, p: RunningProcess, dllPath: string, signer: Signature, sha256: string): string {
-  return `${head(ts, host)}${eventJson(host, 'library', 'start', 'load', 'endpoint.events.library')},"message":"Endpoint library load event",` +
+  return `${head(ts, host)}${eventJson(host, K_LIBRARY)},"message":"Endpoint library load event",` +
     `"dll":{"path":${j(dllPath)},"name":${j(baseName(dllPath))},"code_signature":${signatureJson(signer)},"hash":{"sha256":"${sha256}"}},` +
     `"process":${actorJson(p)},"user":${userJson(p.user)}}`;
 }

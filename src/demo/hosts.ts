@@ -41,6 +41,8 @@ export interface Host {
   sequence: number;
   /** Prefix of this host's `event.id` values (the sequence in base 36 follows). */
   eventIdPrefix: string;
+  /** Prefix of this host's process entity ids (base64 of the agent id). */
+  entityPrefix: string;
   /** Recently started transient processes (for end events and as parents). */
   recent: RunningProcess[];
   rng: Rng;
@@ -52,7 +54,6 @@ export const DOMAIN = 'CORP';
 export const DOMAIN_SID = '3623811015-3361044348-30300820';
 export const SYSTEM_USER: UserRef = { name: 'SYSTEM', domain: 'NT AUTHORITY', id: 'S-1-5-18' };
 
-const SYSTEM_EPOCH = '1601';
 
 export function makeFleet(count: number, seed: number): Host[] {
   const hosts: Host[] = [];
@@ -93,7 +94,7 @@ function makeHost(index: number, server: boolean, seed: number): Host {
   const agentDoc = { id: rng.uuid(), type: 'endpoint', version: '8.15.3' };
   const host: Host = {
     index, id, name, fqdn, ip, role: server ? 'server' : 'workstation', hostDoc, agentDoc, user, system: SYSTEM_USER,
-    residents: new Map(), nextPid: 4 * (75 + rng.int(100)), sequence: rng.int(50_000), eventIdPrefix: `${rng.letters(6, true)}${rng.letters(6)}+++`, recent: [], rng,
+    residents: new Map(), nextPid: 4 * (75 + rng.int(100)), sequence: rng.int(50_000), eventIdPrefix: `${rng.letters(6, true)}${rng.letters(6)}+++`, entityPrefix: Buffer.from(`${id.slice(0, 18)}-`).toString('base64').replace(/=+$/, ''), recent: [], rng,
   };
   for (const r of RESIDENTS) {
     const parent = r.parentKey ? host.residents.get(r.parentKey) ?? null : null;
@@ -134,16 +135,38 @@ export function spawn(host: Host, executable: string, commandLine: string, signe
   const pid = host.nextPid;
   return {
     pid,
-    entity_id: Buffer.from(`${host.id.slice(0, 18)}-${pid}-${SYSTEM_EPOCH}${host.rng.u32()}`).toString('base64'),
+    entity_id: `${host.entityPrefix}${base64Digits(pid * 4096 + (host.rng.u32() & 4095))}${base64Digits(host.rng.u32())}`,
     executable,
     name: baseName(executable),
     command_line: commandLine,
-    args: splitArgs(commandLine),
+    args: argsOf(commandLine),
     signer,
     parent,
     user,
     hash: hashFor(executable),
   };
+}
+
+const B64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+/** A non-negative integer as base64 digits (entity ids look like Elastic's base64 ones). */
+function base64Digits(n: number): string {
+  let out = '';
+  do {
+    out = B64[n % 64]! + out;
+    n = Math.floor(n / 64);
+  } while (n > 0);
+  return out.padStart(6, 'A');
+}
+
+const argsCache = new Map<string, string[]>();
+/** Arguments of a command line; the vocabulary is small, so they are split once each. */
+function argsOf(commandLine: string): string[] {
+  let a = argsCache.get(commandLine);
+  if (a === undefined) {
+    a = splitArgs(commandLine);
+    if (argsCache.size < 10_000) argsCache.set(commandLine, a);
+  }
+  return a;
 }
 
 /** A stable fake sha256 per executable path (same binary → same hash across hosts). */
