@@ -1,13 +1,15 @@
 /**
- * `spoor rules check PATH...`: load Sigma rules and say, per rule, whether spoor runs it
- * (loaded), cannot (unsupported: a valid rule using a feature spoor lacks) or rejects it (error:
- * the rule itself is invalid), with the reason. Every loaded rule is also compiled by the engine.
+ * `spoor rules check PATH...`: load Sigma rules (and spoor's own EQL rule files found beside them)
+ * and say, per rule, whether spoor runs it (loaded), cannot (unsupported: a valid rule using a
+ * feature spoor lacks) or rejects it (error: the rule itself is invalid), with the reason. Every
+ * loaded rule is also compiled by the engine.
  */
 import type { Command } from 'commander';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { compileQuery } from '../engine/index.js';
 import { loadSigmaPaths, type SigmaDocumentInfo, type SigmaOptions } from '../sigma/index.js';
+import { loadRulePack } from '../rules/index.js';
 import type { Rule } from '../ir/types.js';
 import { EXIT, toJson, writeOut } from './common.js';
 import { renderTable } from './table.js';
@@ -42,8 +44,8 @@ export function registerRules(program: Command): void {
   const rules = program.command('rules').description('Work with rule files');
   rules
     .command('check')
-    .description('Load Sigma rules and report, per rule, loaded / unsupported / error with the reason')
-    .argument('<paths...>', 'Sigma rule files or directories (recursive *.yml, *.yaml)')
+    .description('Load Sigma (and spoor EQL) rules and report, per rule, loaded / unsupported / error with the reason')
+    .argument('<paths...>', 'rule files or directories (recursive *.yml, *.yaml)')
     .option('-f, --format <format>', 'table | json | ndjson', 'table')
     .option('--placeholders <file>', 'YAML map of placeholder name → list of values, for the |expand modifier')
     .option('--problems-only', 'list only rules that are unsupported, invalid or have warnings', false)
@@ -86,8 +88,8 @@ export async function rulesCheck(paths: string[], opts: RulesCheckOptions): Prom
       return EXIT.ERROR;
     }
   }
-  const result = await loadSigmaPaths(paths, sigmaOpts);
-  const rows = checkRows(result.documents ?? [], result.rules);
+  const result = await loadSigmaPaths(paths, { ...sigmaOpts, skipNonSigma: true });
+  const rows = [...checkRows(result.documents ?? [], result.rules), ...eqlRows(result.otherFiles ?? [])];
   const summary = summarize(rows);
   const shown = opts.problemsOnly ? rows.filter((r) => r.status === 'unsupported' || r.status === 'error' || r.warnings) : rows;
 
@@ -135,6 +137,33 @@ export function checkRows(documents: SigmaDocumentInfo[], rules: Rule[]): RuleCh
     }
     return row;
   });
+}
+
+/**
+ * Files that are not Sigma go to spoor's EQL rule-pack loader (same checks as `spoor hunt
+ * --rules`), except the pack's `lists/` (exclusion lists, not rules).
+ */
+export function eqlRows(files: string[]): RuleCheckRow[] {
+  const ruleFiles = files.filter((f) => !f.split(/[\\/]/).includes('lists'));
+  if (ruleFiles.length === 0) return [];
+  const pack = loadRulePack(ruleFiles, { builtin: false, hunting: true });
+  const rows: RuleCheckRow[] = [];
+  for (const rule of pack.rules) {
+    const row: RuleCheckRow = { status: 'loaded', kind: 'rule', id: rule.id, title: rule.name, source: rule.source };
+    try {
+      compileQuery(rule.query);
+    } catch (e) {
+      row.status = 'error';
+      row.reason = `engine: ${(e as Error).message}`;
+    }
+    rows.push(row);
+  }
+  for (const p of pack.problems) {
+    const row: RuleCheckRow = { status: p.severity, kind: 'rule', source: p.source, reason: p.reason };
+    if (p.id !== undefined) row.id = p.id;
+    rows.push(row);
+  }
+  return rows;
 }
 
 export function summarize(rows: RuleCheckRow[]): RuleCheckSummary {

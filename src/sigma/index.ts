@@ -19,6 +19,12 @@ import { mitreIds } from './tags.js';
 export interface SigmaOptions {
   /** placeholder values for |expand, e.g. from a YAML config file */
   placeholders?: Record<string, string[]>;
+  /**
+   * Leave documents that are not Sigma at all (no detection, correlation, filter or logsource:
+   * e.g. spoor's EQL rule files) out of the result and list their files in `otherFiles`, instead
+   * of reporting them as invalid rules. For tools that check mixed rule directories.
+   */
+  skipNonSigma?: boolean;
 }
 
 /** What became of one YAML document (for `spoor rules check`). */
@@ -38,6 +44,8 @@ export interface SigmaLoadResult {
   problems: RuleProblem[];
   /** Every document and its outcome, in load order. */
   documents?: SigmaDocumentInfo[];
+  /** With `skipNonSigma`: files holding documents that are not Sigma. */
+  otherFiles?: string[];
 }
 
 interface Doc {
@@ -159,6 +167,9 @@ interface Built {
 function build(docs: Doc[], problems: RuleProblem[], opts: SigmaOptions): SigmaLoadResult {
   // Files and documents that could not even be read as YAML maps.
   const documents: SigmaDocumentInfo[] = problems.map((p) => ({ source: p.source, kind: 'rule', status: p.severity, reason: p.reason }));
+  const isSigma = (d: Doc): boolean => ['detection', 'correlation', 'filter', 'logsource'].some((k) => d.body[k] !== undefined);
+  const otherFiles = opts.skipNonSigma ? [...new Set(docs.filter((d) => !isSigma(d)).map((d) => d.source))] : [];
+  if (opts.skipNonSigma) docs = docs.filter(isSigma);
   const filters = docs.filter((d) => d.body.filter !== undefined && d.body.correlation === undefined);
   const correlations = docs.filter((d) => d.body.correlation !== undefined);
   const bases = docs.filter((d) => d.body.filter === undefined && d.body.correlation === undefined);
@@ -250,7 +261,9 @@ function build(docs: Doc[], problems: RuleProblem[], opts: SigmaOptions): SigmaL
       reason: `applied to ${count} rule(s)`,
     });
   }
-  return { rules, problems, documents };
+  const result: SigmaLoadResult = { rules, problems, documents };
+  if (opts.skipNonSigma) result.otherFiles = otherFiles;
+  return result;
 }
 
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);

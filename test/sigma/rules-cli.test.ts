@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkRows, rulesCheck, summarize } from '../../src/cli/rules.js';
+import { checkRows, eqlRows, rulesCheck, summarize } from '../../src/cli/rules.js';
 import { loadSigmaPaths } from '../../src/sigma/index.js';
 import { repoRoot } from '../helpers/shared.js';
 
@@ -45,4 +45,13 @@ test('rules check on the shipped Sigma rules: all load (correlation + embedded b
   assert.equal(s.errors + s.unsupported, 0);
   assert.equal(s.loaded, 1);
   assert.equal(s.embedded, 2);
+});
+
+test('rules check on the whole rules/ directory: Sigma and spoor EQL rules, lists/ skipped', async () => {
+  const loaded = await loadSigmaPaths([join(repoRoot, 'rules')], { skipNonSigma: true });
+  const rows = [...checkRows(loaded.documents ?? [], loaded.rules), ...eqlRows(loaded.otherFiles ?? [])];
+  assert.ok(rows.length >= 4);
+  assert.deepEqual(rows.filter((r) => r.status === 'error' || r.status === 'unsupported'), []);
+  assert.ok(rows.some((r) => r.id === 'file-share-remote-exec' && r.status === 'loaded'));
+  assert.ok(!rows.some((r) => r.source.includes('lists')));
 });
