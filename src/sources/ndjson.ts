@@ -23,6 +23,9 @@ export interface NdjsonRangeOptions {
   absoluteLines?: boolean;
 }
 
+/** A single line longer than this is reported and the rest of the input abandoned. */
+export const MAX_LINE_BYTES = 512 * 1024 * 1024;
+
 interface LineState {
   file: string;
   onProblem: ProblemSink;
@@ -102,8 +105,33 @@ async function* splitLines(
   /** Absolute offset of the first byte of `carry` (or of the next chunk when no carry). */
   let carryOffset = firstOffset;
   let skipping = skipToFirstNewline;
+  /** Chunks of a line longer than a chunk, joined once its end arrives (not at every chunk). */
+  let longLine: Buffer[] = [];
+  let longLineBytes = 0;
   for await (const chunk of bytes) {
-    const buf: Buffer = carry ? Buffer.concat([carry, chunk]) : chunk;
+    if (carry && !skipping && chunk.indexOf(10) === -1) {
+      if (longLine.length === 0) longLine.push(carry);
+      longLine.push(chunk);
+      longLineBytes += chunk.length;
+      carry = Buffer.alloc(0); // keeps `carry` truthy; the bytes are in longLine
+      if (longLineBytes > MAX_LINE_BYTES) {
+        state.onProblem({
+          kind: 'malformed-json',
+          file: state.file,
+          where: state.lineNo !== null ? `line ${state.lineNo}` : `offset ${carryOffset}`,
+          message: `a line longer than ${MAX_LINE_BYTES} bytes; rest of file skipped`,
+          skipped: true,
+        });
+        return;
+      }
+      continue;
+    }
+    if (longLine.length > 0) {
+      carry = Buffer.concat(longLine);
+      longLine = [];
+      longLineBytes = 0;
+    }
+    const buf: Buffer = carry && carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
     const bufOffset = carryOffset;
     let pos = 0;
     if (skipping) {
@@ -147,6 +175,7 @@ async function* splitLines(
     carry = pos < buf.length ? buf.subarray(pos) : null;
     carryOffset = bufOffset + pos;
   }
+  if (longLine.length > 0) carry = Buffer.concat(longLine);
   if (carry && carry.length > 0 && !skipping) {
     const batch: SourceEvent[] = [];
     handleLine(carry, 0, carry.length, carryOffset, state, batch);

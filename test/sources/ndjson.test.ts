@@ -99,3 +99,15 @@ test('NDJSON: the ecs-derived files of ../shared parse without problems', async 
     assert.ok(events.every((e) => typeof e.event['@timestamp'] === 'string'));
   }
 });
+
+test('NDJSON: a line much longer than a chunk is joined once and read', async () => {
+  const big = JSON.stringify({ big: 'y'.repeat(300_000) });
+  const text = `{"a":1}\n${big}\n{"a":3}`;
+  for (const size of [1000, 65536]) {
+    const { events, problems } = await collect((sink) => readNdjsonBytes(pieces(text, size), 'long', sink));
+    assert.deepEqual(problems, []);
+    assert.equal(events.length, 3, `chunk size ${size}`);
+    assert.equal((events[1]!.event.big as string).length, 300_000);
+    assert.deepEqual(events.map((e) => e.position), [1, 2, 3]);
+  }
+});
