@@ -51,17 +51,64 @@ export const DERIVATIONS: Record<DeriveName, Derivation> = {
     if (type === 'Key') setPath(out, ['registry', 'path'], name);
     else if (type === undefined || type === 'File') setPath(out, ['file', 'path'], stripNtPrefix(name));
   },
-  /** Sysmon 13: TargetObject ends with the value name. */
-  registryValue(out, data) {
+  /**
+   * Sysmon 12/13/14: registry.key (the path after the hive), registry.value (its last component),
+   * and registry.data typed from Details: `DWORD (0x…)` → SZ_DWORD with the decimal value,
+   * `QWORD (0x…-0x…)` → SZ_QWORD (high and low 32 bits), `Binary Data` → REG_BINARY, else REG_SZ.
+   */
+  registry(out, data) {
     const p = text(data['TargetObject']);
-    if (p === undefined) return;
+    if (p === undefined || isBlank(p)) return;
     const cut = p.lastIndexOf('\\');
-    if (cut < 0) return;
-    setPath(out, ['registry', 'value'], p.slice(cut + 1));
+    setPath(out, REG_VALUE, cut >= 0 ? p.slice(cut + 1) : p);
     const first = p.indexOf('\\');
-    if (first >= 0 && first < cut) setPath(out, ['registry', 'key'], p.slice(first + 1, cut));
+    if (first >= 0) setPath(out, REG_KEY, p.slice(first + 1));
+    const details = text(data['Details']);
+    if (details === undefined || isBlank(details)) return;
+    const typed = registryData(details);
+    setPath(out, REG_DATA, { strings: [typed.value], type: typed.type });
+  },
+  /** Sysmon 22: `type:  5 host.example;::ffff:1.2.3.4;` → dns.answers and dns.resolved_ip. */
+  dnsResults(out, data) {
+    const results = text(data['QueryResults']);
+    if (results === undefined || isBlank(results)) return;
+    const answers: Obj[] = [];
+    const ips: string[] = [];
+    for (const part of results.split(';')) {
+      const a = part.trim();
+      if (a === '') continue;
+      if (a.startsWith('type:')) {
+        const [, code, value] = a.split(/\s+/);
+        const answer: Obj = { type: DNS_TYPES[code ?? ''] ?? code };
+        if (value !== undefined) answer['data'] = value;
+        answers.push(answer);
+      } else {
+        const ip = a.startsWith('::ffff:') && a.includes('.') ? a.slice(7) : a;
+        ips.push(ip);
+        answers.push({ type: ip.includes(':') ? 'AAAA' : 'A', data: ip });
+      }
+    }
+    if (answers.length > 0) setPath(out, ['dns', 'answers'], answers);
+    if (ips.length > 0) setPath(out, ['dns', 'resolved_ip'], ips);
   },
 };
+
+const REG_VALUE = ['registry', 'value'];
+const REG_KEY = ['registry', 'key'];
+const REG_DATA = ['registry', 'data'];
+
+const DNS_TYPES: Record<string, string> = {
+  '1': 'A', '2': 'NS', '5': 'CNAME', '6': 'SOA', '12': 'PTR', '15': 'MX', '16': 'TXT', '28': 'AAAA', '33': 'SRV', '65': 'HTTPS',
+};
+
+export function registryData(details: string): { type: string; value: string } {
+  const dword = /^DWORD \((0x[0-9a-f]{1,8})\)$/i.exec(details);
+  if (dword) return { type: 'SZ_DWORD', value: String(Number.parseInt(dword[1]!.slice(2), 16)) };
+  const qword = /^QWORD \((0x[0-9a-f]{1,8})-(0x[0-9a-f]{1,8})\)$/i.exec(details);
+  if (qword) return { type: 'SZ_QWORD', value: ((BigInt(qword[1]!) << 32n) + BigInt(qword[2]!)).toString() };
+  if (details === 'Binary Data') return { type: 'REG_BINARY', value: details };
+  return { type: 'REG_SZ', value: details };
+}
 
 const P_EXE = ['process', 'executable'];
 const P_NAME = ['process', 'name'];

@@ -119,11 +119,27 @@ function render(read: Reader, f: CompiledReverse): unknown {
       return typeof v === 'boolean' ? (v ? 'true' : 'false') : v;
     case 'direction':
       return v === 'egress' || v === 'outbound' ? 'true' : v === 'ingress' || v === 'inbound' ? 'false' : undefined;
-    case 'first':
-      return Array.isArray(v) ? v[0] : v;
+    case 'regDetails':
+      return registryDetails(v);
     default:
       return v;
   }
+}
+
+/** registry.data back to Sysmon's Details text: SZ_DWORD 1 → `DWORD (0x00000001)`. */
+function registryDetails(v: unknown): unknown {
+  if (!isObj(v)) return undefined;
+  const strings = v['strings'];
+  const first = Array.isArray(strings) ? strings[0] : strings;
+  const s = text(first);
+  if (s === undefined) return undefined;
+  if (v['type'] === 'SZ_DWORD' && /^\d+$/.test(s)) return `DWORD (0x${Number(s).toString(16).padStart(8, '0')})`;
+  if (v['type'] === 'SZ_QWORD' && /^\d+$/.test(s)) {
+    const n = BigInt(s);
+    const hex = (x: bigint): string => x.toString(16).padStart(8, '0');
+    return `QWORD (0x${hex(n >> 32n)}-0x${hex(n & 0xffffffffn)})`;
+  }
+  return s;
 }
 
 function fillReverse(out: Obj, read: Reader, fields: readonly ReverseField[]): void {

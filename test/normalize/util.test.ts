@@ -66,3 +66,52 @@ test('every table target compiles and every event id spec is well formed', () =>
     }
   }
 });
+
+test('registry Details typed as Elastic does; DWORD/QWORD read back to Sysmon text for the native view', async () => {
+  const { registryData } = await import('../../src/normalize/derive.js');
+  const { toEcs, toNative } = await import('../../src/normalize/index.js');
+  assert.deepEqual(registryData('DWORD (0x00000010)'), { type: 'SZ_DWORD', value: '16' });
+  assert.deepEqual(registryData('QWORD (0x00000001-0x00000002)'), { type: 'SZ_QWORD', value: String(2 ** 32 + 2) });
+  assert.deepEqual(registryData('Binary Data'), { type: 'REG_BINARY', value: 'Binary Data' });
+  assert.deepEqual(registryData('C:\\x.exe'), { type: 'REG_SZ', value: 'C:\\x.exe' });
+  const defend = {
+    event: { category: ['registry'], type: ['change'], module: 'endpoint' },
+    registry: { path: 'HKLM\\SOFTWARE\\x\\Start', data: { strings: ['4'], type: 'SZ_DWORD' } },
+    host: { id: 'h' },
+  };
+  const n = toNative(defend);
+  assert.equal(n['EventID'], 13);
+  assert.equal(n['Details'], 'DWORD (0x00000004)');
+  assert.equal(n['TargetObject'], 'HKLM\\SOFTWARE\\x\\Start');
+  const sysmon = {
+    Event: {
+      System: { EventID: 13, Channel: 'Microsoft-Windows-Sysmon/Operational', Computer: 'c' },
+      EventData: { EventType: 'SetValue', TargetObject: 'HKLM\\System\\CurrentControlSet\\Services\\x\\Start', Details: 'DWORD (0x00000002)' },
+    },
+  };
+  const ecs = toEcs(sysmon) as Record<string, any>;
+  assert.equal(ecs['registry'].hive, 'HKLM');
+  assert.equal(ecs['registry'].key, 'System\\CurrentControlSet\\Services\\x\\Start');
+  assert.equal(ecs['registry'].value, 'Start');
+  assert.deepEqual(ecs['registry'].data, { strings: ['2'], type: 'SZ_DWORD' });
+  assert.equal(toNative(sysmon)['Details'], 'DWORD (0x00000002)', 'native keeps the logged text');
+});
+
+test('Sysmon 22 QueryResults → dns.answers and dns.resolved_ip', async () => {
+  const { toEcs } = await import('../../src/normalize/index.js');
+  const ev = {
+    Event: {
+      System: { EventID: 22, Channel: 'Microsoft-Windows-Sysmon/Operational', Computer: 'c' },
+      EventData: { QueryName: 'x.example', QueryStatus: '0', QueryResults: 'type:  5 edge.example;::ffff:151.101.66.2;2001:db8::1;' },
+    },
+  };
+  const ecs = toEcs(ev) as Record<string, any>;
+  assert.equal(ecs['dns'].question.name, 'x.example');
+  assert.deepEqual(ecs['dns'].resolved_ip, ['151.101.66.2', '2001:db8::1']);
+  assert.deepEqual(ecs['dns'].answers, [
+    { type: 'CNAME', data: 'edge.example' },
+    { type: 'A', data: '151.101.66.2' },
+    { type: 'AAAA', data: '2001:db8::1' },
+  ]);
+  assert.equal(ecs['sysmon'].dns.status, '0');
+});

@@ -6,7 +6,7 @@
  */
 
 /** How an ECS value is rendered in the native field (Sysmon's own text formats). */
-export type ReverseFormat = 'value' | 'user' | 'hashes' | 'boolText' | 'direction' | 'first';
+export type ReverseFormat = 'value' | 'user' | 'hashes' | 'boolText' | 'direction' | 'regDetails';
 
 export interface ReverseField {
   native: string;
@@ -72,7 +72,7 @@ const network: ReverseField[] = [
 const registry: ReverseField[] = [
   ...processFields,
   { native: 'TargetObject', ecs: 'registry.path' },
-  { native: 'Details', ecs: 'registry.data.strings', format: 'first' },
+  { native: 'Details', ecs: 'registry.data', format: 'regDetails' },
 ];
 
 const processAccess: ReverseField[] = [

@@ -12,7 +12,7 @@ export type FieldTarget = string | null;
 export type FieldMap = Record<string, FieldTarget | string[]>;
 
 /** Multi-field derivations that a single field mapping cannot express (see normalize/derive.ts). */
-export type DeriveName = 'sharePath' | 'accessList' | 'objectName' | 'registryValue';
+export type DeriveName = 'sharePath' | 'accessList' | 'objectName' | 'registry' | 'dnsResults';
 
 export interface EventSpec {
   category?: string[];
