@@ -5,6 +5,8 @@
  * - an Elasticsearch `_search` response (`{hits: {hits: [...]}}`) yields each hit's `_source`;
  * - an Elasticsearch hit / elasticdump line (`{_index, _id, _source}`) yields its `_source`, and
  *   the hit's `_index`/`_id` go to the side field `SourceEvent.hit`, not into the event;
+ * - an Elasticsearch `_bulk` action line (`{"index": {"_index": …}}` or `create`) is metadata for
+ *   the document on the next line and yields nothing;
  * - an array yields each of its elements by the same rules (one level deep);
  * - anything else (a number, a string, null) is reported as `malformed-json` and skipped.
  */
@@ -30,6 +32,18 @@ function isEsHit(v: Record<string, unknown>): boolean {
   return isObject(v._source) && (typeof v._index === 'string' || v._id !== undefined);
 }
 
+/** An Elasticsearch `_bulk` action line (`{"index":{"_index":"logs","_id":"1"}}`): metadata, no event. */
+function isBulkAction(v: Record<string, unknown>): boolean {
+  let keys = 0;
+  for (const k in v) {
+    if (++keys > 1 || (k !== 'index' && k !== 'create')) return false;
+    const meta = v[k];
+    if (!isObject(meta)) return false;
+    for (const m in meta) if (!m.startsWith('_') && m !== 'pipeline' && m !== 'routing') return false;
+  }
+  return keys === 1;
+}
+
 function isEsResponse(v: Record<string, unknown>): v is { hits: { hits: unknown[] } } {
   return isObject(v.hits) && Array.isArray(v.hits.hits);
 }
@@ -50,6 +64,7 @@ export function valueToEvents(
       out.push(hitEvent(value, file, position));
       return undefined;
     }
+    if (isBulkAction(value)) return undefined;
     if (isEsResponse(value)) {
       let bad = 0;
       for (const h of value.hits.hits) {

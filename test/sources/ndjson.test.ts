@@ -39,16 +39,19 @@ test('NDJSON: CRLF, UTF-8 BOM, 64-bit integers exact, lines split across chunks'
   }
 });
 
-test('NDJSON: Elasticsearch hits and elasticdump lines yield _source, index/id kept aside', async () => {
+test('NDJSON: Elasticsearch hits, elasticdump and _bulk lines yield _source, index/id kept aside', async () => {
   const text = [
     JSON.stringify({ _index: 'logs-1', _id: 'abc', _source: { process: { pid: 4 } } }),
+    JSON.stringify({ index: { _index: 'logs-1', _id: 'b1' } }),
+    JSON.stringify({ bulk: true }),
+    JSON.stringify({ index: 'not-an-action' }),
     JSON.stringify({ took: 3, hits: { total: 2, hits: [{ _index: 'i', _id: 1, _source: { n: 1 } }, { _index: 'i', _id: 2, _source: { n: 2 } }] } }),
   ].join('\n');
   const { events, problems } = await collect((sink) => readNdjsonBytes(pieces(text, 64), 'es', sink));
   assert.deepEqual(problems, []);
-  assert.deepEqual(events.map((e) => e.event), [{ process: { pid: 4 } }, { n: 1 }, { n: 2 }]);
+  assert.deepEqual(events.map((e) => e.event), [{ process: { pid: 4 } }, { bulk: true }, { index: 'not-an-action' }, { n: 1 }, { n: 2 }]);
   assert.deepEqual((events[0] as { hit?: unknown }).hit, { index: 'logs-1', id: 'abc' });
-  assert.deepEqual((events[2] as { hit?: unknown }).hit, { index: 'i', id: '2' });
+  assert.deepEqual((events[4] as { hit?: unknown }).hit, { index: 'i', id: '2' });
 });
 
 test('NDJSON ranges: any split yields every line exactly once, with absolute line numbers on request', async () => {
