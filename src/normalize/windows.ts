@@ -174,7 +174,6 @@ export function recordTimeSource(rec: WinRecord): { time: Instant | null; raw: u
 /** Shared by every view (frozen): a per-event copy would only feed the garbage collector. */
 const WINDOWS_OS = Object.freeze({ type: 'windows', family: 'windows', platform: 'windows' });
 
-/** Build the ECS view of a Windows record. */
 /** ISO text of a time: the source's own text when it is already canonical UTC ISO-8601 (no re-formatting). */
 function isoText(raw: unknown, t: Instant): string {
   if (typeof raw === 'string') {
@@ -187,6 +186,7 @@ const CANONICAL_ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3,9}Z$/;
 const SYSMON_UTC = /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3}$/;
 
 /**
+ * Build the ECS view of a Windows record.
  * `shared`: the view may share frozen constants (category/type arrays, host.os) between events;
  * false when the result is merged into the caller's own event, which must stay freely mutable.
  */
