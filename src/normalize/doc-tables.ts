@@ -36,8 +36,11 @@ export function mappingTablesMarkdown(): string {
     out.push('', 'Fields of every event of this log (EventData name → ECS; `conv:` names a conversion):', '', '| EventData | ECS |', '|---|---|');
     out.push(...fieldRows(t.fields));
   }
-  out.push('', '### Native view of ECS events: Sysmon equivalent by category/type', '', '| event.category | event.type | also needs | EventID |', '|---|---|---|---|');
-  for (const r of SYSMON_EQUIVALENT) out.push(`| ${r.category} | ${(r.type ?? ['any']).join(', ')} | ${r.dns ? 'dns.question.name' : ''} | ${r.id} |`);
+  out.push('', '### Native view of ECS events: Sysmon equivalent by category/type (first match wins)', '', '| event.category | event.type | also needs | EventID |', '|---|---|---|---|');
+  for (const r of SYSMON_EQUIVALENT) {
+    const needs = [r.dns ? 'dns.question.name' : '', r.action ? `event.action ${r.action.join('/')}` : ''].filter(Boolean).join(', ');
+    out.push(`| ${r.category} | ${(r.type ?? ['any']).join(', ')} | ${needs} | ${r.id} |`);
+  }
   out.push('', '### Native view of ECS events: fields read back by EventID', '', '| EventID | native ← ECS |', '|---|---|');
   for (const [id, fields] of Object.entries(REVERSE_BY_EVENT_ID)) {
     out.push(`| ${id} | ${fields.map((f) => `${f.native} ← ${f.ecs}${f.format ? ` (${f.format})` : ''}`).join('; ')} |`);

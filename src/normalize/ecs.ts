@@ -70,10 +70,12 @@ export function sysmonEquivalent(ev: Obj, read: Reader = readerFor(ev)): number 
   if (cats.length === 0) return undefined;
   const types = asList(read(['event', 'type']));
   const isDns = read(['dns', 'question', 'name']) !== undefined;
+  const action = read(['event', 'action']);
   for (const rule of SYSMON_EQUIVALENT) {
     if (!cats.includes(rule.category)) continue;
     if (rule.dns && !isDns) continue;
     if (rule.type && !rule.type.some((t) => types.includes(t))) continue;
+    if (rule.action && !(typeof action === 'string' && rule.action.includes(action))) continue;
     return rule.id;
   }
   return undefined;

@@ -131,3 +131,14 @@ test('generic ECS with dotted keys: host.id from host.name, names derived, nativ
   assert.equal(n['TargetFilename'], 'C:\\Temp\\EVIL.EXE');
   assert.equal(n['ProcessId'], 4);
 });
+
+test('Defend file events: creation and overwrite are Sysmon 11, other changes have no equivalent', () => {
+  const file = (type: string, action: string): Event => ({
+    event: { category: ['file'], type: [type], action, module: 'endpoint' },
+    file: { path: 'C:\\x\\a.exe' },
+  });
+  assert.equal(toNative(file('creation', 'creation'))['EventID'], 11);
+  assert.equal(toNative(file('change', 'overwrite'))['EventID'], 11);
+  assert.equal(toNative(file('change', 'rename'))['EventID'], undefined);
+  assert.equal(toNative(file('deletion', 'deletion'))['EventID'], 23);
+});

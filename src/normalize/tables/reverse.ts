@@ -126,10 +126,19 @@ export const REVERSE_GENERIC: ReverseField[] = [
  * The Sysmon EventID an ECS event is equivalent to, by event.category/type (first match wins).
  * Synthesised only for events that carry no Windows event id of their own (Elastic Defend).
  */
-export const SYSMON_EQUIVALENT: ReadonlyArray<{ category: string; type?: string[]; dns?: boolean; id: number }> = [
+export const SYSMON_EQUIVALENT: ReadonlyArray<{
+  category: string;
+  type?: string[];
+  /** event.action values (Defend) that make the event equivalent even when the type does not. */
+  action?: string[];
+  dns?: boolean;
+  id: number;
+}> = [
   { category: 'process', type: ['start'], id: 1 },
   { category: 'process', type: ['end'], id: 5 },
   { category: 'file', type: ['creation'], id: 11 },
+  // Sysmon 11 also logs a file overwritten in place; Defend calls that a change, action "overwrite".
+  { category: 'file', action: ['overwrite'], id: 11 },
   { category: 'file', type: ['deletion'], id: 23 },
   { category: 'library', id: 7 },
   { category: 'driver', id: 6 },
