@@ -85,8 +85,12 @@ Examples:
     .option('--no-attacks', 'plant no attacks (a clean baseline)')
     .option('--planted <file>', 'also write the planted attacks as JSON to FILE')
     .option('--no-progress', 'no progress bar')
-    .action(async (o: GenerateCliOptions) => {
+    .action(async (o: GenerateCliOptions, cmd: Command) => {
       try {
+        // commander hands options that `demo` also has (--events, --hosts, --seed) to `demo`.
+        for (const name of ['events', 'hosts', 'seed'] as const) {
+          if (cmd.parent?.getOptionValueSource(name) === 'cli') o[name] = cmd.parent.opts()[name] as string;
+        }
         await runGenerate(o);
       } catch (e) {
         process.stderr.write(`spoor demo generate: ${(e as Error).message}\n`);
