@@ -12,7 +12,7 @@ import { parseAllDocuments } from 'yaml';
 import type { Correlation, Expr, Query, Rule, RuleProblem, Severity } from '../ir/types.js';
 import { parseDuration } from '../events/timestamp.js';
 import { compileSectionCondition, isMap } from './detection.js';
-import { resolveLogsource, type LogsourceVariant, type SigmaLogsource } from './logsources.js';
+import { resolveLogsource, type LogsourceResolution, type LogsourceVariant, type SigmaLogsource } from './logsources.js';
 import { SigmaRuleError, and, fieldExpr, or } from './modifiers.js';
 import { mitreIds } from './tags.js';
 
@@ -188,7 +188,7 @@ function build(docs: Doc[], problems: RuleProblem[], opts: SigmaOptions): SigmaL
   for (const doc of bases) {
     const b: Built = { doc, warnings: [], referenced: false, generate: false, claimedBy: [] };
     try {
-      b.variants = resolveLogsource(logsourceOf(doc.body)).variants;
+      b.variants = viewOf(doc) === 'ecs' ? null : resolveLogsource(logsourceOf(doc.body)).variants;
       b.rule = compileBaseRule(doc, filters, filterUse, opts, b.warnings);
     } catch (e) {
       b.problem = toProblem(e, doc);
@@ -430,6 +430,19 @@ function filterApplies(filter: Doc, doc: Doc): boolean {
   return [str(doc.body.id), str(doc.body.name), str(doc.body.title)].some((x) => x !== undefined && wanted.has(x));
 }
 
+/**
+ * Which event view a rule's field names refer to: the default `sigma` taxonomy names Windows
+ * native fields; `taxonomy: ecs` names ECS fields (spoor's ECS view). Others are unsupported.
+ */
+function viewOf(doc: Doc): Rule['view'] {
+  const t = doc.body.taxonomy;
+  if (t === undefined || t === null) return 'native';
+  const name = String(t).toLowerCase();
+  if (name === 'sigma') return 'native';
+  if (name === 'ecs') return 'ecs';
+  throw new SigmaRuleError(`taxonomy '${String(t)}' (spoor knows 'sigma' and 'ecs')`, 'unsupported');
+}
+
 function compileBaseRule(
   doc: Doc,
   filters: Doc[],
@@ -443,7 +456,9 @@ function compileBaseRule(
   }
   if (!isMap(b.detection)) throw new SigmaRuleError('rule has no detection section', 'error');
   if (typeof b.title !== 'string') warnings.push('rule has no title');
-  const resolution = resolveLogsource(logsourceOf(b));
+  const view = viewOf(doc);
+  // ECS-taxonomy rules name ECS fields; Windows channels and EventIDs do not apply to them.
+  const resolution: LogsourceResolution = view === 'ecs' ? { variants: null } : resolveLogsource(logsourceOf(b));
   if (resolution.warning) warnings.push(resolution.warning);
   const applicable = filters.filter((f) => filterApplies(f, doc));
   for (const f of applicable) filterUse.set(f, (filterUse.get(f) ?? 0) + 1);
@@ -465,7 +480,7 @@ function compileBaseRule(
   const where = resolution.variants ? or(resolution.variants.map(branch)) : branch(null);
   const rule: Rule = {
     ...commonFields(doc),
-    view: 'native',
+    view,
     query: { kind: 'event', query: { category: null, where }, pipes: [] },
   };
   const gate = gateOf(resolution.variants) ?? {};
@@ -569,7 +584,9 @@ function compileCorrelationRule(doc: Doc, byRef: Map<string, Built>, finish: (b:
   if (generate) query.generate = true;
 
   const memberGates = members.map((m) => m.built.rule!.gate);
-  const rule: Rule = { ...commonFields(doc), view: 'native', query };
+  const views = new Set(members.map((m) => m.built.rule!.view));
+  if (views.size > 1) throw new SigmaRuleError('correlation mixes base rules of the sigma and ecs taxonomies', 'unsupported');
+  const rule: Rule = { ...commonFields(doc), view: [...views][0] ?? 'native', query };
   if (memberGates.every((g) => g?.eventIds)) {
     rule.gate = { eventIds: [...new Set(memberGates.flatMap((g) => g!.eventIds!))] };
   }

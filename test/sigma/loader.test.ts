@@ -115,3 +115,18 @@ test('directories: recursive *.yml/*.yaml; bad YAML and bad rules are problems w
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('taxonomy: ecs rules run on the ECS view without Windows gates; unknown taxonomies are unsupported', () => {
+  const text = `title: ECS\nid: e1\ntaxonomy: ecs\nlogsource:\n    category: network\n    service: dns\ndetection:\n    sel:\n        dns.question.name: 'sigmahq'\n    condition: sel\n`;
+  const r = loadSigmaText(text, 'e.yml');
+  assert.deepEqual(r.problems, []);
+  const rule = r.rules[0]!;
+  assert.equal(rule.view, 'ecs');
+  assert.equal(rule.gate, undefined);
+  const pred = predicate(rule);
+  assert.equal(pred({ dns: { question: { name: 'SigmaHQ' } } }), true);
+  assert.equal(pred({ 'dns.question.name': 'other' }), false);
+  const other = loadSigmaText(text.replace('taxonomy: ecs', 'taxonomy: splunk'), 'e.yml');
+  assert.equal(other.problems[0]?.severity, 'unsupported');
+  assert.match(other.problems[0]!.reason, /taxonomy 'splunk'/);
+});
