@@ -6,7 +6,8 @@
  *     EventID: 11, …, TimeCreated: { '#attributes': { SystemTime } }, … },
  *     EventData: { Name: value, … } } }
  *
- * - attributes go under `#attributes`; an element with attributes and text keeps the text in `#text`;
+ * - attributes go under `#attributes` (empty ones are left out, like evtx_dump's null values); an
+ *   element with attributes and text keeps the text in `#text`;
  * - an element with neither children, attributes nor text is `null` (`Correlation: null`);
  * - `<Data Name="X">v</Data>` in EventData becomes `X: "v"`; unnamed Data become
  *   `Data: { '#text': v }` (or an array of values when there are several);
@@ -47,9 +48,14 @@ function stringValue(text: string): string {
   return g ? g[1]!.toUpperCase() : text;
 }
 
-function attributes(el: XmlElement): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of el.attrs) out[k] = NUMERIC_ATTRIBUTES.has(k) ? toNumber(v) : stringValue(v);
+/** Attributes with a value; empty ones are left out, as evtx_dump leaves out null substitutions
+ * (python-evtx writes them as `Qualifiers=""`, `ActivityID=""`). */
+function attributes(el: XmlElement): Record<string, unknown> | undefined {
+  let out: Record<string, unknown> | undefined;
+  for (const [k, v] of el.attrs) {
+    if (v === '') continue;
+    (out ??= {})[k] = NUMERIC_ATTRIBUTES.has(k) ? toNumber(v) : stringValue(v);
+  }
   return out;
 }
 
@@ -68,9 +74,10 @@ function convert(el: XmlElement, parent: string): unknown {
   if (name === 'EventData' && el.attrs.length === 0) return convertEventData(el);
   const hasText = el.text.trim().length > 0;
   const numeric = parent === 'System' && NUMERIC_SYSTEM_ELEMENTS.has(name);
-  if (el.children.length === 0 && el.attrs.length === 0) return hasText || el.text.length > 0 ? typedText(el.text, numeric) : null;
+  const attrs = el.attrs.length > 0 ? attributes(el) : undefined;
+  if (el.children.length === 0 && !attrs) return hasText || el.text.length > 0 ? typedText(el.text, numeric) : null;
   const out: Record<string, unknown> = {};
-  if (el.attrs.length > 0) out['#attributes'] = attributes(el);
+  if (attrs) out['#attributes'] = attrs;
   for (const child of el.children) addKey(out, localName(child.name), convert(child, name));
   if (hasText) out['#text'] = typedText(el.text, numeric);
   return out;
