@@ -73,8 +73,11 @@ export function compileItem(key: string, rawValue: unknown, ctx: ItemContext): E
   let neq = false;
   let reFlags = '';
   let seenRe = false;
-  let current: Value[] = values.map(toValue);
-  if (current.some((v) => v === null)) throw invalid(`'${key}' has a value that is neither a scalar nor null`);
+  let current: Value[] = values.map((v) => {
+    const value = toValue(v);
+    if (!value) throw invalid(`'${key}' has a value that is neither a scalar nor null`);
+    return value;
+  });
 
   for (const mod of mods) {
     switch (mod) {
@@ -164,13 +167,13 @@ export function compileItem(key: string, rawValue: unknown, ctx: ItemContext): E
   return all ? and(exprs) : mergeOr(exprs);
 }
 
-function toValue(v: unknown): Value {
+function toValue(v: unknown): Value | null {
   if (v === null || v === undefined) return { k: 'null' };
   if (typeof v === 'string') return { k: 'raw', text: v };
   if (typeof v === 'number') return { k: 'number', n: v };
   if (typeof v === 'bigint') return { k: 'number', n: Number(v) };
   if (typeof v === 'boolean') return { k: 'bool', b: v };
-  return null as unknown as Value;
+  return null;
 }
 
 function patternOf(v: Value, mod: string): Pattern {
