@@ -209,6 +209,31 @@ export function recordToEcs(rec: WinRecord, time: Instant | null, timeText?: unk
   }
   out['event'] = event;
 
+  const host: Obj = { os: shared ? WINDOWS_OS : { ...WINDOWS_OS } };
+  if (rec.computer !== undefined && rec.computer !== '') {
+    host['name'] = rec.computer;
+    host['hostname'] = rec.computer;
+    host['id'] = rec.computer.toLowerCase();
+  }
+  out['host'] = host;
+
+  const compiled = table && code !== undefined ? compiledSpec(table, code) : undefined;
+  const spec = compiled?.spec;
+  if (compiled) {
+    if (spec) {
+      // Shared, frozen arrays (see tables/index.ts): no copy per event.
+      if (spec.category) event['category'] = shared ? spec.category : spec.category.slice();
+      if (spec.type) event['type'] = shared ? spec.type : spec.type.slice();
+      if (spec.action !== undefined) event['action'] = spec.action;
+      if (spec.outcome !== undefined) event['outcome'] = spec.outcome;
+    }
+    const data = rec.data;
+    const fields = compiled.fields;
+    for (const k in data) {
+      const targets = fields.get(k);
+      if (targets) applyTargets(out, targets, data[k]);
+    }
+  }
   const winlog: Obj = { event_data: rec.data };
   if (rec.channel !== undefined) winlog['channel'] = rec.channel;
   if (rec.provider !== undefined) winlog['provider_name'] = rec.provider;
@@ -225,32 +250,12 @@ export function recordToEcs(rec: WinRecord, time: Instant | null, timeText?: unk
     winlog['process'] = proc;
   }
   if (!isBlank(rec.userSid)) winlog['user'] = { identifier: text(rec.userSid) };
-  out['winlog'] = winlog;
 
-  const host: Obj = { os: shared ? WINDOWS_OS : { ...WINDOWS_OS } };
-  if (rec.computer !== undefined && rec.computer !== '') {
-    host['name'] = rec.computer;
-    host['hostname'] = rec.computer;
-    host['id'] = rec.computer.toLowerCase();
-  }
-  out['host'] = host;
-
-  if (table && code !== undefined) {
-    const { spec, fields } = compiledSpec(table, code);
-    if (spec) {
-      // Shared, frozen arrays (see tables/index.ts): no copy per event.
-      if (spec.category) event['category'] = shared ? spec.category : spec.category.slice();
-      if (spec.type) event['type'] = shared ? spec.type : spec.type.slice();
-      if (spec.action !== undefined) event['action'] = spec.action;
-      if (spec.outcome !== undefined) event['outcome'] = spec.outcome;
-    }
-    const data = rec.data;
-    for (const k in data) {
-      const targets = fields.get(k);
-      if (targets) applyTargets(out, targets, data[k]);
-    }
-    if (spec?.derive) for (const d of spec.derive) DERIVATIONS[d](out, data);
-  }
+  // Last, so that dumps read @timestamp, event, host, process, file… first. A mapping may
+  // already have put fields under winlog (winlog.logon): keep them.
+  const mapped = out['winlog'];
+  out['winlog'] = isObj(mapped) ? Object.assign(winlog, mapped) : winlog;
+  if (spec?.derive) for (const d of spec.derive) DERIVATIONS[d](out, rec.data);
   deriveCommon(out);
   return out;
 }
