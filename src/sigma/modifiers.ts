@@ -252,7 +252,9 @@ function expand(v: Value, ctx: ItemContext): Value[] {
 
 const CIDR_V4 = /^(\d{1,3})(\.\d{1,3}){3}\/(\d{1,2})$/;
 function checkCidr(text: string): string {
-  const t = text.trim();
+  let t = text.trim();
+  // A bare address is a one-address network, as Python's ipaddress reads it.
+  if (!t.includes('/')) t += t.includes(':') ? '/128' : '/32';
   const slash = t.lastIndexOf('/');
   if (CIDR_V4.test(t)) {
     const parts = t.slice(0, slash).split('.').map(Number);

@@ -109,6 +109,8 @@ test('cidr (IPv4 and IPv6)', () => {
     [true, false, true, false],
   );
   assert.match(problemsOf("sel:\n  Ip|cidr: '10.0.0.0/40'\ncondition: sel")[0]!, /error: .*CIDR/);
+  const single = "sel:\n  Ip|cidr: '192.168.1.7'\ncondition: sel";
+  assert.deepEqual(matches(single, [{ Ip: '192.168.1.7' }, { Ip: '192.168.1.8' }]), [true, false]);
 });
 
 test('neq: field present and different from every value', () => {
