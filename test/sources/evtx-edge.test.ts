@@ -366,3 +366,19 @@ test('EventData: named Data become keys, unnamed ones beside them are kept under
   assert.deepEqual(problems, []);
   assert.deepEqual(events[0]!.event, { Event: { EventData: { A: 'x', Data: { '#text': 'y' }, B: '', A_1: 'z' } } });
 });
+
+test('a template definition that instantiates itself is a corrupt record, not a hang', () => {
+  const file = buildFile([
+    templateRecord((d) => {
+      d.open('Event', false, true).closeStart();
+      d.u8(0x0c).u8(1).u32(7).u32(d.base - 24).u32(0); // instance of this very definition
+      d.end();
+    }, []),
+    (base) => new Bx(base).fragment().open('Event', false).closeStart().text('next').end().eof().buf(),
+  ]);
+  const { events, problems } = parseBuilt(file);
+  assert.deepEqual(events.map((e) => e.event), [{ Event: 'next' }]);
+  assert.equal(problems.length, 1);
+  assert.equal(problems[0]!.kind, 'corrupt-record');
+  assert.match(problems[0]!.message, /template/);
+});

@@ -189,6 +189,8 @@ function readNodes(r: Reader): ContentNode[] {
         break;
       }
       case 0x0c:
+        // A definition that instantiates templates could nest or refer to itself without end.
+        if (r.inTemplate) fail('template instance inside a template definition', start);
         if (!attr) markDynamic(stack);
         target().push(readTemplateInstance(r));
         break;
@@ -225,6 +227,8 @@ function templateAt(ctx: ChunkContext, offset: number, depth: number): TemplateD
     return cached;
   }
   const buf = ctx.buf;
+  // Marks the definition as in progress, so a reference to itself fails instead of recursing.
+  ctx.templates.set(offset, `template definition at ${offset} refers to itself`);
   try {
     if (offset < 0 || offset + 24 > buf.length) fail(`template offset ${offset} outside the chunk`, offset);
     const size = buf.readUInt32LE(offset + 20);

@@ -28,6 +28,11 @@ export function isAllZero(buf: Buffer): boolean {
   return true;
 }
 
+function isEmptyObject(o: object): boolean {
+  for (const _ in o) return false;
+  return true;
+}
+
 function recordId(buf: Buffer, p: number): number {
   const hi = buf.readUInt32LE(p + 4);
   return hi * 4294967296 + buf.readUInt32LE(p);
@@ -96,7 +101,7 @@ export function parseChunk(chunk: Buffer, file: string, chunkIndex: number, onPr
     try {
       const roots = parseFragment(ctx, off + 24, off + size - 4, false, 0);
       const event = renderRecord(roots);
-      if (Object.keys(event).length === 0) problem('corrupt-record', 'record holds no element', true, at);
+      if (isEmptyObject(event)) problem('corrupt-record', 'record holds no element', true, at);
       else events.push({ event, file, position: id });
     } catch (e) {
       // BinXmlError for damage we detect; anything else (a RangeError from a stray read) is damage too.
