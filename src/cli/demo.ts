@@ -87,10 +87,16 @@ Examples:
     .option('--no-progress', 'no progress bar')
     .action(async (o: GenerateCliOptions, cmd: Command) => {
       try {
-        // commander hands options that `demo` also has (--events, --hosts, --seed) to `demo`.
-        for (const name of ['events', 'hosts', 'seed'] as const) {
-          if (cmd.parent?.getOptionValueSource(name) === 'cli') o[name] = cmd.parent.opts()[name] as string;
-        }
+        // commander hands options that `demo` also has (--events, --hosts, --seed, -o, --no-progress)
+        // to `demo`, wherever they stand: take them back.
+        const parent = cmd.parent;
+        const given = (name: string): boolean => parent?.getOptionValueSource(name) === 'cli';
+        const po = parent?.opts() ?? {};
+        if (given('events')) o.events = po['events'] as string;
+        if (given('hosts')) o.hosts = po['hosts'] as string;
+        if (given('seed')) o.seed = po['seed'] as string;
+        if (given('out')) o.output = po['out'] as string;
+        if (given('progress')) o.progress = po['progress'] as boolean;
         await runGenerate(o);
       } catch (e) {
         process.stderr.write(`spoor demo generate: ${(e as Error).message}\n`);
