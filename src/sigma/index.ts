@@ -567,6 +567,10 @@ function compileCorrelationRule(doc: Doc, byRef: Map<string, Built>, finish: (b:
       }
     }
   }
+  if (type === 'temporal_ordered' && condition.length > 0) {
+    const all = condition.every((c) => (c.op === 'gte' || c.op === 'eq') && c.value === refs.length);
+    if (!all) throw new SigmaRuleError(`temporal_ordered with a condition other than all ${refs.length} rules`, 'unsupported');
+  }
   const needsCondition = type !== 'temporal' && type !== 'temporal_ordered';
   if (needsCondition && condition.length === 0) throw new SigmaRuleError(`${type} needs a condition (gte: N …)`, 'error');
   const needsField = type === 'value_count' || type.startsWith('value_');

@@ -129,6 +129,14 @@ test('temporal_ordered: order is really checked', () => {
   assert.equal(run(rule, [[0, { Action: 'fail', User: 'u' }], [50, { Action: 'fail', User: 'u' }], [100, { Action: 'ok', User: 'u' }]]).length, 1);
 });
 
+test('temporal_ordered with a partial condition is reported, not silently ignored', () => {
+  const text = `${BASES}---\ntitle: C\nid: c4\ncorrelation:\n    type: temporal_ordered\n    rules: [failed, success]\n    group-by: [User]\n    timespan: 1m\n    condition: {gte: 1}\n`;
+  const r = loadSigmaText(text, 'z.yml');
+  assert.equal(r.problems.find((p) => p.id === 'c4')?.severity, 'unsupported');
+  const ok = loadSigmaText(text.replace('gte: 1', 'gte: 2'), 'z.yml');
+  assert.deepEqual(ok.problems, []);
+});
+
 test('aliases map different fields of each base rule to one group key', () => {
   const rule = correlation(
     'type: temporal_ordered\nrules: [failed, success]\ngroup-by: [ip]\ntimespan: 1m\naliases:\n    ip:\n        failed: SourceIp\n        success: DestinationIp',
