@@ -117,3 +117,37 @@ test('P1: the raw Sysmon 11 → 1 pair satisfies the file-share rule field condi
   const gap = eventTime(records.get(263573)!)!.ms - eventTime(records.get(263572)!)!.ms;
   assert.ok(gap > 0 && gap < 60_000, `0 < ${gap} ms < 1 min`);
 });
+
+test('P1 through python-evtx XML and spoor XML reader: same ECS rule fields as through the EVTX reader', async (t) => {
+  const evtx = sharedOrSkip(t, 'datasets/evtx-attack-samples', CASES[0]!.evtx);
+  if (!evtx) return;
+  const { existsSync } = await import('node:fs');
+  const { execFileSync } = await import('node:child_process');
+  const dumper = '/usr/bin/evtx_dump.py';
+  if (!existsSync(dumper)) {
+    t.skip('python-evtx (evtx_dump.py) is not installed: apt-get install -y python3-evtx');
+    return;
+  }
+  const xml = execFileSync(dumper, [evtx], { maxBuffer: 64 * 1024 * 1024 });
+  const { readByteStream } = await import('../../src/sources/index.js');
+  const fromXml: Event[] = [];
+  async function* once(): AsyncIterable<Uint8Array> {
+    yield xml;
+  }
+  for await (const batch of readByteStream(once(), 'p1.xml', () => {})) for (const s of batch) fromXml.push(s.event);
+  const raw = await evtxRecords(t, 'datasets/evtx-attack-samples', CASES[0]!.evtx);
+  if (!raw) return;
+  assert.equal(fromXml.length, raw.length);
+  for (let i = 0; i < raw.length; i++) {
+    assert.equal(detectFlavour(fromXml[i]!), 'evtx');
+    const a = toEcs(fromXml[i]!);
+    const b = toEcs(raw[i]!);
+    for (const f of [...RULE_FIELDS, 'host.id', '@timestamp', 'event.code']) {
+      assert.deepEqual(field(a, f), field(b, f), `${f} (XML vs EVTX)`);
+    }
+    // python-evtx prints SystemTime to the microsecond, spoor's reader to 100 ns.
+    const ca = Date.parse(String(getField(a, ['event', 'created'])));
+    const cb = Date.parse(String(getField(b, ['event', 'created'])));
+    assert.equal(ca, cb);
+  }
+});
