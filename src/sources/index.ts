@@ -14,7 +14,15 @@ import { readXmlEvents } from './xml/index.js';
 
 export { discoverInputs, isStreamInput, type InputFile } from './discover.js';
 export { ProblemCounter, formatProblem, type ProblemCounterOptions } from './problems.js';
-export { readNdjsonFile, readNdjsonRange, readNdjsonBytes, countNewlines, type NdjsonRangeOptions } from './ndjson.js';
+export {
+  readNdjsonFile,
+  readNdjsonRange,
+  readNdjsonBytes,
+  rangeFirstLines,
+  lineAtOffset,
+  countNewlines,
+  type NdjsonRangeOptions,
+} from './ndjson.js';
 export { readJsonValues, JsonValueSplitter } from './json-values.js';
 export { readXmlEvents } from './xml/index.js';
 export { sniff, type SniffResult } from './sniff.js';

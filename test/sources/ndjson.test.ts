@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { readNdjsonBytes, readNdjsonFile, readNdjsonRange } from '../../src/sources/ndjson.js';
+import { lineAtOffset, rangeFirstLines, readNdjsonBytes, readNdjsonFile, readNdjsonRange } from '../../src/sources/ndjson.js';
 import { sharedOrSkip } from '../helpers/shared.js';
 import { collect, pieces, tempDir } from './util.js';
 
@@ -80,7 +80,18 @@ test('NDJSON ranges: any split yields every line exactly once, with absolute lin
       assert.deepEqual(seen, Array.from({ length: 500 }, (_, i) => i + 1), `parts ${parts}`);
       assert.deepEqual(where, ['line 101'], `parts ${parts}`);
     }
-    // Without absoluteLines, a range not starting at 0 reports byte offsets.
+    // Line numbers computed for all ranges in one pass give the same positions.
+    const cuts = [0, 1, lines[0]!.length + 2, Math.floor(size / 3), Math.floor(size / 2) + 5, size - 3];
+    const firsts = await rangeFirstLines(f, cuts);
+    for (let k = 0; k < cuts.length; k++) {
+      const withCount = await collect((sink) => readNdjsonRange(f, cuts[k]!, size, sink, { absoluteLines: true }));
+      const withFirst = await collect((sink) => readNdjsonRange(f, cuts[k]!, size, sink, { firstLine: firsts[k]! }));
+      assert.deepEqual(withFirst.events.map((e) => e.position), withCount.events.map((e) => e.position), `cut ${cuts[k]}`);
+    }
+    // Without absoluteLines, a range not starting at 0 reports byte offsets, convertible later.
+    const offsetRange = await collect((sink) => readNdjsonRange(f, Math.floor(size / 2), size, sink));
+    const firstEvent = offsetRange.events[0]!;
+    assert.equal(await lineAtOffset(f, firstEvent.position!), (firstEvent.event.i as number) + 1);
     const start = lines[0]!.length + 2;
     const { events } = await collect((sink) => readNdjsonRange(f, start, start + 1, sink));
     assert.equal(events.length, 1);
