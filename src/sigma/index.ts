@@ -170,7 +170,19 @@ function build(docs: Doc[], problems: RuleProblem[], opts: SigmaOptions): SigmaL
   const isSigma = (d: Doc): boolean => ['detection', 'correlation', 'filter', 'logsource'].some((k) => d.body[k] !== undefined);
   const otherFiles = opts.skipNonSigma ? [...new Set(docs.filter((d) => !isSigma(d)).map((d) => d.source))] : [];
   if (opts.skipNonSigma) docs = docs.filter(isSigma);
-  const filters = docs.filter((d) => d.body.filter !== undefined && d.body.correlation === undefined);
+  const filterDocs = docs.filter((d) => d.body.filter !== undefined && d.body.correlation === undefined);
+  // A filter is checked on its own first: a broken one is reported and applied to nothing.
+  const filterProblems = new Map<Doc, RuleProblem>();
+  for (const f of filterDocs) {
+    try {
+      if (!isMap(f.body.filter)) throw new SigmaRuleError('filter must be a map with rules, selections and a condition', 'error');
+      if (!isMap(f.body.logsource)) throw new SigmaRuleError('filter needs a logsource', 'error');
+      compileSectionCondition(f.body.filter, { placeholders: opts.placeholders });
+    } catch (e) {
+      filterProblems.set(f, toProblem(e, f));
+    }
+  }
+  const filters = filterDocs.filter((f) => !filterProblems.has(f));
   const correlations = docs.filter((d) => d.body.correlation !== undefined);
   const bases = docs.filter((d) => d.body.filter === undefined && d.body.correlation === undefined);
 
@@ -250,15 +262,16 @@ function build(docs: Doc[], problems: RuleProblem[], opts: SigmaOptions): SigmaL
     }
     documents.push(info);
   }
-  for (const f of filters) {
-    const count = filterUse.get(f) ?? 0;
+  for (const f of filterDocs) {
+    const problem = filterProblems.get(f);
+    if (problem) problems.push(problem);
     documents.push({
       id: str(f.body.id),
       title: str(f.body.title),
       source: f.source,
       kind: 'filter',
-      status: 'applied',
-      reason: `applied to ${count} rule(s)`,
+      status: problem ? problem.severity : 'applied',
+      reason: problem ? problem.reason : `applied to ${filterUse.get(f) ?? 0} rule(s)`,
     });
   }
   const result: SigmaLoadResult = { rules, problems, documents };

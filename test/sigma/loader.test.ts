@@ -90,6 +90,10 @@ test('filters apply to the rules they name (rule and filter condition)', () => {
   const filterDoc = r.documents?.find((d) => d.kind === 'filter');
   assert.equal(filterDoc?.status, 'applied');
   assert.match(filterDoc!.reason!, /1 rule/);
+  // A broken filter is reported (with its id) and applied to nothing.
+  const broken = loadSigmaText(`${RULE}---\n${FILTER.replace('condition: not selection', 'condition: not')}`, 'r.yml');
+  assert.deepEqual(broken.problems.map((p) => [p.id, p.severity]), [['f-1', 'error']]);
+  assert.equal(predicate(broken.rules[0]!)({ ...ev, User: 'adm_bob' }), true);
   // A filter for another logsource does not apply.
   const other = loadSigmaText(`${RULE}---\n${FILTER.replace('process_creation', 'file_event')}`, 'r.yml');
   assert.equal(predicate(other.rules[0]!)({ ...ev, User: 'adm_bob' }), true);
