@@ -166,7 +166,14 @@ export function writerGraphSvg(alerts: Alert[], maxNodes = 30): string {
   const allSources = weight([...new Set([...edges.values()].map((e) => e.source))], 'source');
   const allTargets = weight([...new Set([...edges.values()].map((e) => e.target))], 'target');
   const sources = allSources.slice(0, maxNodes);
-  const targets = allTargets.slice(0, maxNodes);
+  // Order targets by the mean position of their writers (barycentre) so fewer edges cross.
+  const sourceIndex = new Map(sources.map((s, i) => [s, i]));
+  const bary = new Map<string, number>();
+  for (const t of allTargets.slice(0, maxNodes)) {
+    const idx = [...edges.values()].filter((e) => e.target === t && sourceIndex.has(e.source)).map((e) => sourceIndex.get(e.source)!);
+    bary.set(t, idx.length ? idx.reduce((a, b) => a + b, 0) / idx.length : sources.length);
+  }
+  const targets = allTargets.slice(0, maxNodes).sort((p, q) => bary.get(p)! - bary.get(q)! || p.localeCompare(q));
   if (sources.length === 0) return '<p class="muted">No alerts, so nothing wrote to anything.</p>';
   const nodeH = 44;
   const gap = 14;
@@ -194,7 +201,8 @@ export function writerGraphSvg(alerts: Alert[], maxNodes = 30): string {
     const width = Math.min(8, 1.5 + Math.log2(e.count) * 1.5);
     out.push(`<path d="M${x0},${a0} C${mx},${a0} ${mx},${a1} ${x1},${a1}" fill="none" stroke="${SEVERITY_COLORS[e.severity]}" stroke-width="${width.toFixed(1)}" stroke-opacity="0.75"><title>${esc(`${e.source} → ${e.target}: ${e.count} alert${e.count === 1 ? '' : 's'} (${e.severity})`)}</title></path>`);
     out.push(`<circle cx="${x1 - 4}" cy="${a1}" r="3.5" fill="${SEVERITY_COLORS[e.severity]}"/>`);
-    if (e.count > 1) out.push(`<text x="${mx}" y="${(a0 + a1) / 2 - 4}" class="edgecount" text-anchor="middle">${e.count}</text>`);
+    // The count sits near the target end, where edges into different hosts are apart.
+    if (e.count > 1) out.push(`<text x="${x1 - 16}" y="${a1 - 6}" class="edgecount" text-anchor="end">${e.count}</text>`);
   }
   const node = (x: number, y: number, title: string, subtitle: string, cls: string): string =>
     `<g class="${cls}"><rect x="${x}" y="${y}" width="${boxW}" height="${nodeH}" rx="8"/><text x="${x + 12}" y="${y + 19}" class="nodetitle">${esc(ellipsize(title, 36))}</text><text x="${x + 12}" y="${y + 35}" class="nodesub">${esc(ellipsize(subtitle, 44))}</text><title>${esc(`${title}\n${subtitle}`)}</title></g>`;
