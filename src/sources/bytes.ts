@@ -59,10 +59,11 @@ export async function* utf16leToUtf8(src: AsyncIterable<Buffer>): AsyncIterable<
 export const REPLAY_BYTES = 64 * 1024 * 1024;
 
 /**
- * A byte stream whose first bytes can be inspected before it is read from the start, and which
- * can be read from the start again (e.g. a first pass that samples hosts, then the real read) as
- * long as no more than REPLAY_BYTES have been pulled from the source. Past that, chunks are
- * released as they are read, and starting over fails with a clear error.
+ * A byte stream whose first bytes can be inspected before it is read from the start. With
+ * `replayBytes` (stdin, pipes) it can also be read from the start again (e.g. a first pass that
+ * samples hosts, then the real read) as long as no more than that many bytes have been pulled
+ * from the source; past that, chunks are released as they are read, and starting over fails
+ * with a clear error. Without it, chunks are released as soon as they are read.
  */
 export class PeekableBytes implements AsyncIterable<Buffer> {
   private readonly source: AsyncIterator<Uint8Array>;
@@ -73,12 +74,15 @@ export class PeekableBytes implements AsyncIterable<Buffer> {
   private ended = false;
   private pulling: Promise<void> | null = null;
 
-  constructor(src: AsyncIterable<Uint8Array>) {
+  private readonly replayBytes: number;
+
+  constructor(src: AsyncIterable<Uint8Array>, options: { replayBytes?: number } = {}) {
     this.source = src[Symbol.asyncIterator]();
+    this.replayBytes = options.replayBytes ?? 0;
   }
 
   private get replayable(): boolean {
-    return this.pulledBytes <= REPLAY_BYTES;
+    return this.replayBytes > 0 && this.pulledBytes <= this.replayBytes;
   }
 
   /** Pull one more chunk from the source (one pull at a time, shared by all readers). */
@@ -112,7 +116,11 @@ export class PeekableBytes implements AsyncIterable<Buffer> {
 
   async *[Symbol.asyncIterator](): AsyncIterator<Buffer> {
     if (this.released > 0) {
-      throw new Error(`this stream was already read past the first ${REPLAY_BYTES} bytes; it can be read only once`);
+      throw new Error(
+        this.replayBytes > 0
+          ? `this stream was already read past the first ${this.replayBytes} bytes; it can be read only once`
+          : 'this stream was already read; it can be read only once',
+      );
     }
     for (let k = 0; ; k++) {
       while (k - this.released >= this.chunks.length) {

@@ -2,7 +2,7 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PeekableBytes, READ_CHUNK } from './bytes.js';
+import { PeekableBytes, READ_CHUNK, REPLAY_BYTES } from './bytes.js';
 import { SNIFF_BYTES, sniff } from './sniff.js';
 import type { ProblemSink, SourceFormat } from './types.js';
 
@@ -21,7 +21,9 @@ const streams = new Map<string, PeekableBytes>();
 export function streamSource(path: string): PeekableBytes {
   let s = streams.get(path);
   if (!s) {
-    s = new PeekableBytes(path === '-' ? process.stdin : createReadStream(path, { highWaterMark: READ_CHUNK }));
+    s = new PeekableBytes(path === '-' ? process.stdin : createReadStream(path, { highWaterMark: READ_CHUNK }), {
+      replayBytes: REPLAY_BYTES,
+    });
     streams.set(path, s);
   }
   return s;

@@ -51,7 +51,13 @@ export async function* readByteStream(
   onProblem: ProblemSink,
 ): AsyncIterable<SourceEvent[]> {
   const peekable = new PeekableBytes(bytes);
-  const r = sniff(await peekable.peek(SNIFF_BYTES));
+  let r;
+  try {
+    r = sniff(await peekable.peek(SNIFF_BYTES));
+  } catch (e) {
+    onProblem({ kind: 'unreadable-file', file: name, message: (e as Error).message, skipped: true });
+    return;
+  }
   if (r.format === null || r.format === 'evtx') {
     const message = 'reason' in r ? r.reason : 'EVTX cannot be read from a stream: pass the file path';
     onProblem({ kind: 'unknown-format', file: name, message: `${message}; skipped`, skipped: true });

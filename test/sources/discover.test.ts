@@ -109,11 +109,20 @@ test('../shared regression_data: evtx_dump JSON files read as concatenated objec
 });
 
 test('a stream (stdin) can be read again from the start after a first partial pass', async () => {
-  const { PeekableBytes } = await import('../../src/sources/bytes.js');
+  const { PeekableBytes, REPLAY_BYTES } = await import('../../src/sources/bytes.js');
   const lines = Array.from({ length: 3000 }, (_, i) => JSON.stringify({ i }) + '\n').join('');
-  const stream = new PeekableBytes(Readable.from([Buffer.from(lines.slice(0, 1000)), Buffer.from(lines.slice(1000, 20000)), Buffer.from(lines.slice(20000))]));
+  const stream = new PeekableBytes(Readable.from([Buffer.from(lines.slice(0, 1000)), Buffer.from(lines.slice(1000, 20000)), Buffer.from(lines.slice(20000))]), { replayBytes: REPLAY_BYTES });
   const first = await collect((sink) => readByteStream(stream, '-', sink));
   assert.equal(first.events.length, 3000);
   const again = await collect((sink) => readByteStream(stream, '-', sink));
   assert.deepEqual(again.events.map((e) => e.event.i), first.events.map((e) => e.event.i));
+});
+
+test('a stream read once releases what it has read; reading it again fails clearly', async () => {
+  const { PeekableBytes } = await import('../../src/sources/bytes.js');
+  const stream = new PeekableBytes(Readable.from([Buffer.from('{"a":1}\n'), Buffer.from('{"a":2}\n')]));
+  assert.equal((await collect((sink) => readByteStream(stream, '-', sink))).events.length, 2);
+  const again = await collect((sink) => readByteStream(stream, '-', sink));
+  assert.equal(again.events.length, 0);
+  assert.equal(again.problems.length, 1);
 });
