@@ -158,22 +158,30 @@ export function writerGraphSvg(alerts: Alert[], maxNodes = 30): string {
       if (SEVERITY_RANK[a.severity] > SEVERITY_RANK[e.severity]) e.severity = a.severity;
     } else edges.set(key, { source: src, target: a.host, count: 1, severity: a.severity });
   }
-  const weight = (names: string[], side: 'source' | 'target'): string[] => {
-    const w = new Map<string, number>();
-    for (const e of edges.values()) w.set(e[side], (w.get(e[side]) ?? 0) + e.count);
-    return names.sort((p, q) => w.get(q)! - w.get(p)! || p.localeCompare(q));
-  };
-  const allSources = weight([...new Set([...edges.values()].map((e) => e.source))], 'source');
-  const allTargets = weight([...new Set([...edges.values()].map((e) => e.target))], 'target');
-  const sources = allSources.slice(0, maxNodes);
-  // Order targets by the mean position of their writers (barycentre) so fewer edges cross.
-  const sourceIndex = new Map(sources.map((s, i) => [s, i]));
-  const bary = new Map<string, number>();
-  for (const t of allTargets.slice(0, maxNodes)) {
-    const idx = [...edges.values()].filter((e) => e.target === t && sourceIndex.has(e.source)).map((e) => sourceIndex.get(e.source)!);
-    bary.set(t, idx.length ? idx.reduce((a, b) => a + b, 0) / idx.length : sources.length);
+  // Keep the heaviest edges while each side has room, so every drawn node has a drawn edge.
+  const kept: GraphEdge[] = [];
+  const keptSources = new Map<string, number>();
+  const keptTargets = new Set<string>();
+  const sorted = [...edges.values()].sort((p, q) => q.count - p.count || SEVERITY_RANK[q.severity] - SEVERITY_RANK[p.severity] || p.source.localeCompare(q.source) || p.target.localeCompare(q.target));
+  for (const e of sorted) {
+    const newSource = !keptSources.has(e.source);
+    const newTarget = !keptTargets.has(e.target);
+    if ((newSource && keptSources.size >= maxNodes) || (newTarget && keptTargets.size >= maxNodes)) continue;
+    kept.push(e);
+    keptSources.set(e.source, (keptSources.get(e.source) ?? 0) + e.count);
+    keptTargets.add(e.target);
   }
-  const targets = allTargets.slice(0, maxNodes).sort((p, q) => bary.get(p)! - bary.get(q)! || p.localeCompare(q));
+  const sources = [...keptSources.keys()].sort((p, q) => keptSources.get(q)! - keptSources.get(p)! || p.localeCompare(q));
+  // Order targets by the mean position of their writers (barycentre) so fewer edges cross.
+  const sourceIndex = new Map(sources.map((src, i) => [src, i]));
+  const bary = new Map<string, number>();
+  for (const t of keptTargets) {
+    const idx = kept.filter((e) => e.target === t).map((e) => sourceIndex.get(e.source)!);
+    bary.set(t, idx.reduce((a, b) => a + b, 0) / idx.length);
+  }
+  const targets = [...keptTargets].sort((p, q) => bary.get(p)! - bary.get(q)! || p.localeCompare(q));
+  const allSources = new Set([...edges.values()].map((e) => e.source));
+  const allTargets = new Set([...edges.values()].map((e) => e.target));
   if (sources.length === 0) return '<p class="muted">No alerts, so nothing wrote to anything.</p>';
   const nodeH = 44;
   const gap = 14;
@@ -189,7 +197,7 @@ export function writerGraphSvg(alerts: Alert[], maxNodes = 30): string {
   const out: string[] = [];
   out.push(`<svg class="graph" viewBox="0 0 ${W} ${H}" width="100%" role="img" aria-label="Which writer wrote to which host" xmlns="http://www.w3.org/2000/svg">`);
   out.push(`<text x="${sx}" y="22" class="axis">writer (source of the SMB write)</text><text x="${tx}" y="22" class="axis">host where the file ran</text>`);
-  for (const e of edges.values()) {
+  for (const e of kept) {
     const y0 = sy.get(e.source);
     const y1 = ty.get(e.target);
     if (y0 === undefined || y1 === undefined) continue;
@@ -217,8 +225,9 @@ export function writerGraphSvg(alerts: Alert[], maxNodes = 30): string {
     out.push(node(tx, ty.get(t)!, t, `${n} alert${n === 1 ? '' : 's'}`, 'node dst'));
   }
   out.push('</svg>');
-  const hidden = allSources.length - sources.length + allTargets.length - targets.length;
-  return out.join('') + (hidden > 0 ? `<p class="muted">${hidden} more node${hidden === 1 ? '' : 's'} not drawn (the busiest ${maxNodes} per side are shown).</p>` : '');
+  const hiddenEdges = edges.size - kept.length;
+  const hiddenNodes = allSources.size - sources.length + allTargets.size - targets.length;
+  return out.join('') + (hiddenEdges > 0 ? `<p class="muted">Showing the ${kept.length} busiest of ${edges.size} writer → host pairs (${hiddenNodes} more node${hiddenNodes === 1 ? '' : 's'} not drawn; at most ${maxNodes} per side).</p>` : '');
 }
 
 export { writerLabel };
