@@ -85,6 +85,8 @@ function endgameStringStep(o: unknown, path: PathStep[]): unknown {
   return cur;
 }
 
+const NUMERIC_TEXT = /^-?\d+(\.\d+)?$/;
+
 function literalValue(e: Expr): { ok: true; value: Literal } | { ok: false } {
   return e.kind === 'literal' ? { ok: true, value: e.value } : { ok: false };
 }
@@ -143,9 +145,11 @@ function compileCompare(e: Extract<Expr, { kind: 'compare' }>, ctx: CompileConte
   if (lit.ok && typeof lit.value === 'string' && (flipped === '==' || flipped === '!=')) {
     const k = ci ? lit.value.toLowerCase() : lit.value;
     const len = k.length;
+    const numeric = NUMERIC_TEXT.test(k) ? Number(k) : null;
     const eq = (x: unknown): Tri => {
       if (typeof x === 'string') return ci ? x.length === len && x.toLowerCase() === k : x === k;
       if (isNullish(x)) return null;
+      if (numeric !== null && (typeof x === 'number' || typeof x === 'bigint')) return compareScalars(x, numeric, false) === 0;
       return equalScalars(x, k, false);
     };
     if (flipped === '==') return (ev, sc) => anyOf(lf(ev, sc), eq);
@@ -159,6 +163,9 @@ function compileCompare(e: Extract<Expr, { kind: 'compare' }>, ctx: CompileConte
     const test = (x: unknown): Tri => {
       if (typeof x === 'number') return orderTest(flipped, x < k ? -1 : x > k ? 1 : x === k ? 0 : NaN);
       if (isNullish(x)) return null;
+      // A number written as text (`"4688"` from an XML rendering, a keyword field) compares as
+      // the number, as Elasticsearch coerces a numeric literal to the field's type.
+      if (typeof x === 'string' && NUMERIC_TEXT.test(x)) return orderTest(flipped, compareScalars(Number(x), k, false)!);
       const c = compareScalars(x, k, false);
       return c === undefined ? null : orderTest(flipped, c);
     };
@@ -204,7 +211,19 @@ function compileIn(e: Extract<Expr, { kind: 'in' }>, ctx: CompileContext): Fn {
   let member: (x: unknown, ev: Event, sc: Scope) => Tri;
   if (e.values.every((v) => v.kind === 'literal')) {
     const set = new Set<unknown>(e.values.map((v) => setKey((v as { value: Literal }).value, ci)));
-    const one = (x: unknown): Tri => (typeof x === 'string' ? set.has(ci ? x.toLowerCase() : x) : isNullish(x) ? null : set.has(setKey(x, ci)));
+    // Numbers and numeric text meet each other (see NUMERIC_TEXT); the extra lookups only happen
+    // when the list holds such values.
+    const hasNumbers = [...set].some((v) => typeof v === 'number');
+    const hasNumericText = [...set].some((v) => typeof v === 'string' && NUMERIC_TEXT.test(v));
+    const one = (x: unknown): Tri => {
+      if (typeof x === 'string') {
+        if (set.has(ci ? x.toLowerCase() : x)) return true;
+        return hasNumbers && NUMERIC_TEXT.test(x) ? set.has(Number(x)) : false;
+      }
+      if (isNullish(x)) return null;
+      if (set.has(setKey(x, ci))) return true;
+      return hasNumericText && typeof x === 'number' ? set.has(String(x)) : false;
+    };
     if (e.negated) {
       return (ev, sc) => {
         const r = anyOf(vf(ev, sc), one);

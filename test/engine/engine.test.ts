@@ -260,3 +260,16 @@ test('pipe fields read the first event, or event N when written events[N]', () =
   const first: Query = { ...q, pipes: [{ kind: 'unique', by: [f('v')] }] };
   assert.deepEqual(ids(runBatch(first, events)), [[1, 2]]);
 });
+
+test('numbers and numeric text compare equal (EVTX numbers vs XML text, keyword fields)', () => {
+  assert.equal(compilePredicate(eq(f('EventID'), lit(4688)))({ EventID: '4688' }), true);
+  assert.equal(compilePredicate(eq(f('EventID'), lit('4688')))({ EventID: 4688 }), true);
+  assert.equal(compilePredicate(eq(f('EventID'), lit('4688')))({ EventID: 4689 }), false);
+  const gt: Expr = { kind: 'compare', op: '>', left: f('n'), right: lit(10), caseInsensitive: false };
+  assert.equal(compilePredicate(gt)({ n: '11' }), true);
+  assert.equal(compileExpr(gt)({ n: 'eleven' }), null);
+  const inList = (values: Expr[]) => compilePredicate({ kind: 'in', expr: f('id'), values, caseInsensitive: false, negated: false });
+  assert.equal(inList([lit(1), lit(4688)])({ id: '4688' }), true);
+  assert.equal(inList([lit('1'), lit('4688')])({ id: 4688 }), true);
+  assert.equal(inList([lit('a')])({ id: 4688 }), false);
+});
