@@ -88,3 +88,14 @@ test('same input and generatedAt give the same report', () => {
   const r = sampleResult();
   assert.equal(renderHtmlReport(r, { generatedAt: 'x' }), renderHtmlReport(r, { generatedAt: 'x' }));
 });
+
+test('a busy graph keeps at most 30 nodes a side and says what it left out', () => {
+  const alerts = Array.from({ length: 400 }, (_, i) => sampleAlert({ id: `a${i}`, host: `ws-${i % 80}`, writer: { ip: `10.9.0.${i % 50}` } }));
+  const html = renderHtmlReport(sampleResult(alerts), { generatedAt: 'x', maxDetailed: 5 });
+  const graph = /<svg class="graph"[\s\S]*?<\/svg>/.exec(html)![0];
+  assert.ok((graph.match(/class="node src"/g)?.length ?? 0) <= 30);
+  assert.ok((graph.match(/class="node dst"/g)?.length ?? 0) <= 30);
+  assert.match(html, /Showing the \d+ busiest of \d+ writer → host pairs/);
+  assert.equal(html.match(/<svg class="timeline"/g)?.length, 5);
+  assert.match(html, /Details are drawn for the first 5 alerts/);
+});
