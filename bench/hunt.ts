@@ -6,7 +6,7 @@
  * 2. Measures, in the same run and on the same cores: Node merely reading + JSON.parse-ing the
  *    large file on N worker threads (the floor), then `spoor hunt` over each file in a fresh
  *    process (events/s, peak RSS of the whole process including workers, alerts found).
- * 3. Optionally hunts a large EVTX file (path in SPOOR_BENCH_EVTX, e.g. built by bench/evtx).
+ * 3. Hunts the large EVTX file that bench/evtx builds from the attack samples (or SPOOR_BENCH_EVTX).
  * Prints a markdown table. Usage: node dist/bench/hunt.js [--gb 1] [--workers 2]
  */
 import { execFileSync } from 'node:child_process';
@@ -68,8 +68,9 @@ for (const d of [small, large]) {
     `${h.alerts} (planted ${d.planted})`,
   ]);
 }
-const evtx = process.env.SPOOR_BENCH_EVTX;
-if (evtx && existsSync(evtx)) {
+const evtx = process.env.SPOOR_BENCH_EVTX ?? join(dir, 'evtx-bench.evtx');
+if (!existsSync(evtx)) console.error(`no ${evtx}: run node dist/bench/evtx.js first to build the large EVTX file`);
+else {
   const h = runJson('hunt-child.js', [String(workers), evtx]);
   rows.push([`spoor hunt EVTX (${workers} workers)`, `${mb(evtx).toFixed(0)} MB`, fmt(h.events), fmt((h.events as number) / (h.seconds as number)), (mb(evtx) / (h.seconds as number)).toFixed(0), '—', kbToMb(h.maxRssKb), String(h.alerts)]);
 }
