@@ -83,7 +83,10 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink): P
       onProblem({ kind: 'unknown-format', file: path, message: 'EVTX cannot be read from a pipe: pass a file path', skipped: true });
     else out.push({ path, format: r.format, size: 0, gzip: r.gzip });
   };
-  const walk = async (dir: string): Promise<void> => {
+  const dirsSeen = new Set<string>(); // device:inode, so symlink loops end
+  const walk = async (dir: string, id: string): Promise<void> => {
+    if (dirsSeen.has(id)) return;
+    dirsSeen.add(id);
     let entries: string[];
     try {
       entries = (await readdir(dir)).sort();
@@ -101,7 +104,7 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink): P
       onProblem({ kind: 'unreadable-file', file: path, message: errorText(e), skipped: true });
       return;
     }
-    if (st.isDirectory()) await walk(path);
+    if (st.isDirectory()) await walk(path, `${st.dev}:${st.ino}`);
     else if (st.isFile()) await addFile(path, st.size);
     else if (explicit) await addStream(path); // a named pipe or device given by name
   };

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
@@ -39,6 +39,7 @@ test('directories: recursive, every format sniffed, unknown and unreadable input
     t.file('sub/d.dat', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(XML + '\r\n' + XML, 'utf16le')]));
     t.file('sub/e.ndjson.gz', gzipSync('{"n":7}\n{"n":8\n{"n":9}\n'));
     t.file('rule.yml', 'title: not events\n');
+    if (process.platform !== 'win32') symlinkSync('..', join(t.dir, 'sub', 'loop')); // a symlink loop ends
     const problems: SourceProblem[] = [];
     const inputs = await discoverInputs([t.dir, join(t.dir, 'missing.json')], (p) => problems.push(p));
     assert.deepEqual(
