@@ -9,7 +9,7 @@ import {
   expandWindowsEnv,
   getPath,
   isBlank,
-  parseHashes,
+  forEachHash,
   setPath,
   splitUser,
   stripNtPrefix,
@@ -92,16 +92,21 @@ export const CONVERSIONS: Record<string, Conversion> = {
     const imphash = [...sibling(path, 'pe'), 'imphash'];
     return (out, v) => {
       const s = text(v);
-      const h = s === undefined ? undefined : parseHashes(s);
-      if (!h) return;
-      const imp = h['imphash'];
-      if (imp !== undefined) {
-        setPath(out, imphash, imp);
-        delete h['imphash'];
-      }
-      const have = getPath(out, path);
-      if (have === undefined) setPath(out, path, h);
-      else if (have !== null && typeof have === 'object') Object.assign(have, h);
+      if (s === undefined) return;
+      let target: Obj | undefined;
+      forEachHash(s, (key, value) => {
+        if (key === 'imphash') {
+          setPath(out, imphash, value);
+          return;
+        }
+        if (target === undefined) {
+          const have = getPath(out, path);
+          if (have === undefined) setPath(out, path, (target = {}));
+          else if (have !== null && typeof have === 'object') target = have as Obj;
+          else return;
+        }
+        target[key] = value;
+      });
     };
   },
   direction: (path) => (out, v) => {

@@ -5,6 +5,7 @@
 import { decodeAccessList } from './access.js';
 import type { DeriveName } from './tables/types.js';
 import {
+  baseName,
   getPath,
   isBlank,
   joinWindowsPath,
@@ -135,7 +136,7 @@ function missing(read: Reader, path: string[]): boolean {
 function nameFrom(ev: Obj, read: Reader, from: string[], to: string[]): void {
   const exe = read(from);
   if (typeof exe !== 'string' || exe === '' || !missing(read, to)) return;
-  const name = splitWindowsPath(exe).name;
+  const name = baseName(exe);
   if (name !== '') setPath(ev, to, name);
 }
 

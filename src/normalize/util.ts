@@ -86,6 +86,12 @@ export function toBool(v: unknown): boolean | undefined {
   return undefined;
 }
 
+/** The last component of a Windows path (the whole text when it has no separator: `System`). */
+export function baseName(path: string): string {
+  const cut = Math.max(path.lastIndexOf('\\'), path.lastIndexOf('/'));
+  return cut >= 0 ? path.slice(cut + 1) : path;
+}
+
 /** `C:\Windows\PSEXESVC.exe` → name, directory, lower-case extension (without the dot). */
 export function splitWindowsPath(path: string): { name: string; directory?: string; extension?: string } {
   const cut = Math.max(path.lastIndexOf('\\'), path.lastIndexOf('/'));
@@ -180,9 +186,8 @@ export function splitCommandLine(cmd: string): string[] {
   return args;
 }
 
-/** `SHA1=AB..,MD5=CD..` → `{ sha1: 'ab..', md5: 'cd..' }` (lower-case, all-zero hashes dropped). */
-export function parseHashes(v: string): Record<string, string> | undefined {
-  let out: Record<string, string> | undefined;
+/** Calls `each(key, value)` for `SHA1=AB..,MD5=CD..` pairs, lower-cased; all-zero hashes are skipped. */
+export function forEachHash(v: string, each: (key: string, value: string) => void): void {
   const s = v.toLowerCase();
   let start = 0;
   while (start < s.length) {
@@ -190,12 +195,17 @@ export function parseHashes(v: string): Record<string, string> | undefined {
     if (end < 0) end = s.length;
     const eq = s.indexOf('=', start);
     if (eq > start && eq < end) {
-      const key = s.slice(start, eq).trim();
-      const val = s.slice(eq + 1, end).trim();
-      if (!isAllZeros(val)) (out ??= {})[key] = val;
+      const value = s.slice(eq + 1, end).trim();
+      if (!isAllZeros(value)) each(s.slice(start, eq).trim(), value);
     }
     start = end + 1;
   }
+}
+
+/** `SHA1=AB..,MD5=CD..` → `{ sha1: 'ab..', md5: 'cd..' }` (lower-case, all-zero hashes dropped). */
+export function parseHashes(v: string): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined;
+  forEachHash(v, (k, val) => ((out ??= {})[k] = val));
   return out;
 }
 
