@@ -284,7 +284,9 @@ export function compileCorrelation(q: Correlation, opts: EngineOptions = {}): Qu
     g.entries.splice(i, 0, entry);
     if (g.entries.length > MAX_GROUP_ENTRIES) g.entries.shift();
     if (onArrival) {
-      const inWindow = g.entries.filter((e) => diffNs(e.t, t) <= span && diffNs(t, e.t) <= span);
+      // Older entries were just evicted; only out-of-order input can leave entries too far ahead.
+      const newest = g.entries[g.entries.length - 1]!;
+      const inWindow = diffNs(t, newest.t) <= span ? g.entries : g.entries.filter((e) => diffNs(t, e.t) <= span);
       if (holds(cond, metric(inWindow))) {
         if (type === 'temporal') {
           // One event per rule: the latest match of each.

@@ -201,3 +201,18 @@ test('the specification’s correlation examples load once their base rules exis
   }
   assert.equal(types.size, 7);
 });
+
+test('a long stream in one group: the threshold fires once per burst with all its events', () => {
+  const rule = correlation('type: event_count\nrules: [failed]\ngroup-by: [User]\ntimespan: 1h\ncondition:\n    gte: 5000');
+  const runner = compileQuery(rule.query);
+  const base = Date.UTC(2024, 0, 1);
+  const out: Match[] = [];
+  for (let i = 0; i < 9000; i++) {
+    runner.push({ Action: 'fail', User: 'u', TimeCreated: new Date(base + i * 100).toISOString() });
+    out.push(...runner.drain());
+  }
+  out.push(...runner.end());
+  assert.equal(out.length, 1); // 5,000 then 4,000: the second burst stays below the threshold
+  assert.equal(out[0]!.events.length, 5000);
+  assert.equal(out[0]!.events[4999]!.TimeCreated, new Date(base + 4999 * 100).toISOString());
+});
