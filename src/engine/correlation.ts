@@ -342,8 +342,3 @@ export function compileCorrelation(q: Correlation, opts: EngineOptions = {}): Qu
     },
   };
 }
-
-/** Kept for engine builds that predate the dispatch to compileCorrelation. */
-export function correlationNotReady(q: Correlation): Error {
-  return new Error(`correlation rules (${q.type}) are not implemented yet`);
-}
