@@ -146,15 +146,22 @@ export const CONVERSIONS: Record<string, Conversion> = {
     setPath(out, FILE_PATH, exe);
     setPath(out, EXPANDED_PATH, expandWindowsEnv(exe));
   },
-  /** Sysmon SignatureStatus → `<path>.status`, and `<path>.valid` when it is "Valid". */
+  /**
+   * Sysmon SignatureStatus → `<path>.status`; "Valid" also sets `<path>.valid` (as Elastic's
+   * pipeline does) and `<path>.trusted` (Elastic Defend's field, which its rules test).
+   */
   signature: (path) => {
     const status = [...path, 'status'];
     const valid = [...path, 'valid'];
+    const trusted = [...path, 'trusted'];
     return (out, v) => {
       const s = text(v);
       if (s === undefined) return;
       setPath(out, status, s);
-      if (s === 'Valid') setPath(out, valid, true);
+      if (s === 'Valid') {
+        setPath(out, valid, true);
+        setPath(out, trusted, true);
+      }
     };
   },
 };

@@ -115,7 +115,11 @@ test('Sysmon file, registry and image-load events map to their ECS categories an
       case 7:
         assert.deepEqual(cat, ['library']);
         assert.equal(getField(ecs, ['file', 'path']), data['ImageLoaded']);
-        if (data['Signed'] !== undefined) assert.equal(getField(ecs, ['file', 'code_signature', 'signed']), data['Signed'] === 'true');
+        if (data['Signed'] !== undefined) {
+          assert.equal(getField(ecs, ['file', 'code_signature', 'signed']), data['Signed'] === 'true');
+          assert.equal(getField(ecs, ['file', 'code_signature', 'exists']), data['Signed'] === 'true');
+        }
+        if (data['SignatureStatus'] === 'Valid') assert.equal(getField(ecs, ['file', 'code_signature', 'trusted']), true);
         break;
       case 10:
         assert.deepEqual(cat, ['process']);

@@ -44,7 +44,7 @@ export const sysmonTable: ChannelTable = {
     ImageLoaded: 'path:file.path',
     Device: 'path:file.path',
     PipeName: 'file.name',
-    Signed: 'bool:file.code_signature.signed',
+    Signed: ['bool:file.code_signature.signed', 'bool:file.code_signature.exists'],
     Signature: 'file.code_signature.subject_name',
     SignatureStatus: 'signature:file.code_signature',
     SourceIp: 'ip:source.ip',
