@@ -193,9 +193,13 @@ async function* splitLines(
     }
     const batch: SourceEvent[] = [];
     const last = buf.lastIndexOf(10);
-    if (last >= pos && isAscii(buf.subarray(pos, last + 1))) {
+    const ascii = last >= pos && isAscii(buf.subarray(pos, last + 1));
+    // Byte offsets of lines are needed only for ranges (and positions without line numbers);
+    // string indexes equal byte offsets only in ASCII text.
+    const offsetsNeeded = state.end !== Infinity || state.lineNo === null;
+    if (last >= pos && (ascii || !offsetsNeeded)) {
       // Fast path (nearly all data): decode the chunk's complete lines once, split the string.
-      const text = buf.toString('latin1', pos, last + 1);
+      const text = buf.toString(ascii ? 'latin1' : 'utf8', pos, last + 1);
       const exact = mayHoldBigInteger(text);
       let p = 0;
       for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', p)) {
@@ -206,7 +210,8 @@ async function* splitLines(
         }
         let e = nl;
         if (e > p && text.charCodeAt(e - 1) === 13) e--;
-        parseLine(text.slice(p, e), lineOffset, state, batch, exact);
+        const bom = lineOffset === 0 && text.charCodeAt(p) === 0xfeff ? 1 : 0;
+        parseLine(text.slice(p + bom, e), lineOffset, state, batch, exact);
         p = nl + 1;
       }
       pos = last + 1;

@@ -58,7 +58,7 @@ test('NDJSON ranges: any split yields every line exactly once, with absolute lin
   const t = tempDir();
   try {
     const lines: string[] = [];
-    for (let i = 1; i <= 500; i++) lines.push(JSON.stringify({ i, pad: 'x'.repeat(i % 37) }));
+    for (let i = 1; i <= 500; i++) lines.push(JSON.stringify({ i, pad: (i % 5 === 0 ? 'é✓' : '') + 'x'.repeat(i % 37) }));
     lines.splice(100, 0, '{broken'); // line 101 is malformed
     const f = t.file('r.ndjson', lines.join('\r\n') + '\n');
     const size = statSync(f).size;
