@@ -193,17 +193,18 @@ async function* splitLines(
     }
     const batch: SourceEvent[] = [];
     const last = buf.lastIndexOf(10);
-    const ascii = last >= pos && isAscii(buf.subarray(pos, last + 1));
-    // Byte offsets of lines are needed only for ranges (and positions without line numbers);
-    // string indexes equal byte offsets only in ASCII text.
-    const offsetsNeeded = state.end !== Infinity || state.lineNo === null;
-    if (last >= pos && (ascii || !offsetsNeeded)) {
-      // Fast path (nearly all data): decode the chunk's complete lines once, split the string.
+    if (last >= pos) {
+      // Decode the chunk's complete lines once and split the string (much faster than decoding
+      // line by line). In ASCII text string indexes are byte offsets; otherwise the byte offset
+      // of each line is found by walking the '\n' bytes alongside ('\n' never occurs inside a
+      // multi-byte UTF-8 sequence, so the n-th '\n' char is the n-th '\n' byte).
+      const ascii = isAscii(buf.subarray(pos, last + 1));
       const text = buf.toString(ascii ? 'latin1' : 'utf8', pos, last + 1);
       const exact = mayHoldBigInteger(text);
       let p = 0;
+      let lineByte = pos;
       for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', p)) {
-        const lineOffset = bufOffset + pos + p;
+        const lineOffset = bufOffset + (ascii ? pos + p : lineByte);
         if (lineOffset >= state.end) {
           state.done = true;
           break;
@@ -213,14 +214,9 @@ async function* splitLines(
         const bom = lineOffset === 0 && text.charCodeAt(p) === 0xfeff ? 1 : 0;
         parseLine(text.slice(p + bom, e), lineOffset, state, batch, exact);
         p = nl + 1;
+        if (!ascii) lineByte = buf.indexOf(10, lineByte) + 1;
       }
       pos = last + 1;
-    } else {
-      for (let nl = buf.indexOf(10, pos); nl !== -1; nl = buf.indexOf(10, pos)) {
-        handleLine(buf, pos, nl, bufOffset + pos, state, batch);
-        pos = nl + 1;
-        if (state.done) break;
-      }
     }
     if (batch.length > 0) yield batch;
     if (state.done) return;
