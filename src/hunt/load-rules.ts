@@ -4,7 +4,7 @@
  */
 import type { Rule } from '../ir/types.js';
 import { loadRulePack, loadExceptions } from '../rules/index.js';
-import { loadSigmaDir } from '../sigma/index.js';
+import { loadSigmaPaths } from '../sigma/index.js';
 
 export interface RuleSpec {
   rulesDirs: string[];
@@ -31,8 +31,9 @@ export async function loadHuntRules(spec: RuleSpec): Promise<LoadedRules> {
   for (const reason of exceptions?.problems ?? []) skipped.push({ source: spec.exceptionsFile!, reason });
   for (const p of pack.problems) skipped.push({ id: p.id, source: p.source, reason: p.reason });
   const excluded = new Set(spec.excludeRules);
-  for (const dir of spec.sigmaDirs) {
-    const r = await loadSigmaDir(dir);
+  if (spec.sigmaDirs.length > 0) {
+    // One load for all paths, so a correlation may reference a rule in another directory.
+    const r = await loadSigmaPaths(spec.sigmaDirs);
     for (const rule of r.rules) if (!excluded.has(rule.id)) rules.push(rule);
     for (const p of r.problems) skipped.push({ id: p.id, source: p.source, reason: p.reason });
   }
