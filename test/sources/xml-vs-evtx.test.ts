@@ -58,6 +58,7 @@ for (const rel of [
   ['evtx-attack-samples', 'Lateral Movement', 'smbmap_upload_exec_sysmon.evtx'],
   ['deepbluecli', 'new-user-security.evtx'],
   ['evtx-attack-samples', 'Defense Evasion', 'DE_WinEventLogSvc_Crash_System_7036.evtx'],
+  ['evtx-attack-samples', 'Defense Evasion', 'DE_104_system_log_cleared.evtx'], // UserData
 ]) {
   test(`XML of ${rel[rel.length - 1]} reads as the EVTX reader reads the file`, async (t) => {
     const path = sharedOrSkip(t, 'datasets', ...rel);
