@@ -1,4 +1,8 @@
 /** Small pieces every command shares: exit codes, stdout writing that survives `| head`, problem lines. */
+import { existsSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Command } from 'commander';
+import { formatProblem } from '../sources/index.js';
 import type { SourceProblem } from '../sources/types.js';
 
 export const EXIT = { OK: 0, ALERTS: 1, ERROR: 2 } as const;
@@ -27,12 +31,42 @@ export function isStdoutClosed(): boolean {
   return stdoutClosed;
 }
 
-/** One stderr line per problem: `spoor: FILE:WHERE: message (skipped)`. */
+/** One stderr line per problem, in the sources' own format: `spoor: FILE:WHERE: message`. */
 export function problemPrinter(): (p: SourceProblem) => void {
-  return (p) => {
-    const where = p.where ? `${p.file}:${p.where}` : p.file;
-    process.stderr.write(`spoor: ${where}: ${p.message}${p.skipped ? ' (skipped)' : ''}\n`);
-  };
+  return (p) => void process.stderr.write(formatProblem(p) + '\n');
+}
+
+/** Print `spoor: message` on stderr and set exit code 2. */
+export function fail(message: string): void {
+  process.stderr.write(`spoor: ${message}\n`);
+  process.exitCode = EXIT.ERROR;
+}
+
+/** Usage errors (unknown option, missing argument) exit 2, not commander's 1, which means "alerts". */
+export function usageErrorsExit2(cmd: Command): Command {
+  return cmd.exitOverride((err) => process.exit(err.exitCode === 0 ? EXIT.OK : EXIT.ERROR));
+}
+
+/** Why an option's path is unusable (`undefined` when it exists), checked before a long run. */
+export function missingPath(path: string, kind: 'file' | 'directory' | 'any'): string | undefined {
+  if (!existsSync(path)) return 'no such file or directory';
+  const st = statSync(path);
+  if (kind === 'file' && !st.isFile()) return 'not a file';
+  if (kind === 'directory' && !st.isDirectory()) return 'not a directory';
+  return undefined;
+}
+
+/** Why FILE cannot be written (its directory is missing), checked before a long run. */
+export function unwritablePath(path: string): string | undefined {
+  const dir = dirname(path);
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) return `directory ${dir} does not exist`;
+  if (existsSync(path) && statSync(path).isDirectory()) return 'is a directory';
+  return undefined;
+}
+
+/** Whether to colour output going to this stream (a terminal, and NO_COLOR not set). */
+export function useColor(stream: NodeJS.WriteStream): boolean {
+  return stream.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
 }
 
 /** JSON.stringify that writes bigint values as numbers' exact decimal text. */

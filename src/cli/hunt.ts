@@ -1,12 +1,15 @@
 /** `spoor hunt PATH...`: run every enabled rule over logs; alerts to stdout, summary to stderr. */
 import { writeFileSync } from 'node:fs';
+import { sep } from 'node:path';
 import type { Command } from 'commander';
+import type { Alert } from '../alert/types.js';
 import { runHunt } from '../hunt/run.js';
-import { formatAlerts, formatSummary, renderHtmlReport } from '../output/index.js';
-import { writeOut, collect, problemPrinter, EXIT } from './common.js';
+import type { HuntSummary } from '../hunt/types.js';
+import { ALERT_FORMATS, formatAlerts, formatSummary, renderHtmlReport, type AlertFormat } from '../output/index.js';
+import { writeOut, collect, problemPrinter, EXIT, usageErrorsExit2, missingPath, unwritablePath, useColor } from './common.js';
 
 export function registerHunt(program: Command): void {
-  program
+  const cmd = program
     .command('hunt')
     .description('Run the rule pack (and Sigma rules) over logs: EVTX, NDJSON/JSON, XML, Elasticsearch exports, .gz, directories, - for stdin')
     .argument('<paths...>', 'files, directories (recursive) or - for stdin')
@@ -23,7 +26,12 @@ export function registerHunt(program: Command): void {
     .addHelpText(
       'after',
       `
-Exit codes: 0 no alert, 1 alerts raised, 2 errors (bad arguments, unreadable input, unloadable rules).
+Output: alerts on stdout (--format), problems and the summary on stderr, so \`> alerts.csv\` keeps
+only alerts. A progress bar shows on stderr when it is a terminal (--no-progress to hide it).
+
+Exit codes: 0 no alert, 1 alerts raised, 2 errors: bad arguments, an input or --rules/--sigma/--exceptions
+path that does not exist, no readable log file at all, rules that could not be loaded (Sigma rules
+using a feature spoor lacks are listed but do not fail the run), a report that could not be written.
 Skipped records (malformed lines, corrupt chunks) are reported and counted but do not change the exit code.
 
 Examples:
@@ -33,41 +41,93 @@ Examples:
   spoor hunt ./logs --sigma ./sigma/rules/windows --exceptions tuning.yml`,
     )
     .action(async (paths: string[], o: HuntCliOptions) => {
-      const format = o.format;
-      if (!['table', 'json', 'ndjson', 'csv'].includes(format)) {
-        process.stderr.write(`spoor: unknown --format '${format}' (table, json, ndjson or csv)\n`);
-        process.exitCode = EXIT.ERROR;
-        return;
-      }
-      const workers = o.workers === undefined ? undefined : Number(o.workers);
-      if (workers !== undefined && (!Number.isInteger(workers) || workers < 0)) {
-        process.stderr.write(`spoor: --workers takes a whole number ≥ 0\n`);
-        process.exitCode = EXIT.ERROR;
-        return;
-      }
-      const result = await runHunt(
-        {
-          inputs: paths,
-          rulesDirs: o.rules,
-          sigmaDirs: o.sigma,
-          excludeRules: o.excludeRule,
-          exceptionsFile: o.exceptions,
-          hunting: o.hunting,
-          workers,
-          progress: o.progress,
-        },
-        { onProblem: o.quiet ? undefined : problemPrinter() },
-      );
-      await writeOut(formatAlerts(result.alerts, format as 'table'));
-      process.stderr.write(formatSummary(result.summary) + '\n');
-      if (o.report) {
-        writeFileSync(o.report, renderHtmlReport(result));
-        process.stderr.write(`report: ${o.report}\n`);
-      }
-      const unreadable = result.summary.skipped['unreadable-file'] ?? 0;
-      const ruleErrors = result.summary.rulesSkipped.length;
-      process.exitCode = unreadable > 0 || (ruleErrors > 0 && o.sigma.length === 0) ? EXIT.ERROR : result.alerts.length > 0 ? EXIT.ALERTS : EXIT.OK;
+      process.exitCode = await hunt(paths, o);
     });
+  usageErrorsExit2(cmd);
+}
+
+async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
+  const argError = checkArguments(o);
+  if (argError) {
+    process.stderr.write(`spoor: ${argError}\n`);
+    return EXIT.ERROR;
+  }
+  const format = o.format as AlertFormat;
+  const result = await runHunt(
+    {
+      inputs: paths,
+      rulesDirs: o.rules,
+      sigmaDirs: o.sigma,
+      excludeRules: o.excludeRule,
+      exceptionsFile: o.exceptions,
+      hunting: o.hunting,
+      workers: o.workers === undefined ? undefined : Number(o.workers),
+      progress: o.progress,
+    },
+    { onProblem: o.quiet ? undefined : problemPrinter() },
+  );
+  const nothingRead = result.summary.files === 0;
+  if (!nothingRead) {
+    const width = process.stdout.columns;
+    await writeOut(formatAlerts(result.alerts, format, { color: useColor(process.stdout), ...(width ? { width } : {}) }));
+  }
+  const summary = { ...result.summary, alertsByRule: namedRuleCounts(result.summary.alertsByRule, result.alerts) };
+  process.stderr.write(formatSummary(summary, { color: useColor(process.stderr) }));
+  let reportFailed = false;
+  if (o.report) {
+    try {
+      writeFileSync(o.report, renderHtmlReport(result));
+      process.stderr.write(`report: ${o.report}\n`);
+    } catch (e) {
+      process.stderr.write(`spoor: cannot write the report ${o.report}: ${(e as Error).message}\n`);
+      reportFailed = true;
+    }
+  }
+  if (nothingRead) process.stderr.write(`spoor: nothing hunted: no readable log file in ${paths.join(', ')}\n`);
+  const unreadable = result.summary.skipped['unreadable-file'] ?? 0;
+  const ruleErrors = result.summary.rulesSkipped.filter((r) => !fromSigma(r, o.sigma)).length;
+  if (nothingRead || reportFailed || unreadable > 0 || ruleErrors > 0) return EXIT.ERROR;
+  return result.alerts.length > 0 ? EXIT.ALERTS : EXIT.OK;
+}
+
+/** Everything that can be checked before a possibly long hunt. */
+function checkArguments(o: HuntCliOptions): string | undefined {
+  if (!(ALERT_FORMATS as readonly string[]).includes(o.format)) return `unknown --format '${o.format}' (${ALERT_FORMATS.join(', ')})`;
+  if (o.workers !== undefined && !/^\d+$/.test(o.workers)) return `--workers takes a whole number ≥ 0, not '${o.workers}'`;
+  for (const [flag, dirs] of [['--rules', o.rules], ['--sigma', o.sigma]] as const) {
+    for (const d of dirs) {
+      const why = missingPath(d, 'any');
+      if (why) return `${flag} ${d}: ${why}`;
+    }
+  }
+  if (o.exceptions !== undefined) {
+    const why = missingPath(o.exceptions, 'file');
+    if (why) return `--exceptions ${o.exceptions}: ${why}`;
+  }
+  if (o.report !== undefined) {
+    const why = unwritablePath(o.report);
+    if (why) return `--report ${o.report}: ${why}`;
+  }
+  return undefined;
+}
+
+/** A Sigma rule the engine does not support is expected in a big rule set; it does not fail the run. */
+function fromSigma(r: HuntSummary['rulesSkipped'][number], sigmaDirs: string[]): boolean {
+  if (r.source === 'engine') return sigmaDirs.length > 0;
+  return sigmaDirs.some((d) => r.source === d || r.source.startsWith(d.endsWith(sep) ? d : d + sep)) && !/cannot read/.test(r.reason);
+}
+
+/** Per-rule counts keyed `id  name` (Sigma ids are UUIDs: the name says what fired). */
+export function namedRuleCounts(byRule: Record<string, number>, alerts: Alert[]): Record<string, number> {
+  const names = new Map<string, string>();
+  for (const a of alerts) if (a.ruleName && a.ruleName !== a.ruleId) names.set(a.ruleId, a.ruleName);
+  const idWidth = Math.max(0, ...Object.keys(byRule).map((id) => id.length));
+  const out: Record<string, number> = {};
+  for (const [id, n] of Object.entries(byRule)) {
+    const name = names.get(id);
+    out[name ? `${id.padEnd(idWidth)}  ${name}` : id] = n;
+  }
+  return out;
 }
 
 interface HuntCliOptions {

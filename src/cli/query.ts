@@ -4,16 +4,17 @@ import { parseEql, EqlSyntaxError, type EqlDialect } from '../eql/index.js';
 import { compileQuery, type Match } from '../engine/index.js';
 import { discoverInputs, ProblemCounter } from '../sources/index.js';
 import { toEcs, toNative } from '../normalize/index.js';
-import { parseFieldPath, type Event } from '../events/field.js';
+import { getField, parseFieldPath, type Event } from '../events/field.js';
+import type { PathStep } from '../ir/types.js';
 import { formatInstant, type Instant } from '../events/timestamp.js';
 import { mergeInTimeOrder } from '../hunt/unit.js';
-import { writeOut, problemPrinter, toJson, EXIT, isStdoutClosed } from './common.js';
+import { writeOut, problemPrinter, toJson, EXIT, isStdoutClosed, fail, usageErrorsExit2 } from './common.js';
 import { eventSummaryRow, renderTable } from './table.js';
 
 type View = 'ecs' | 'native' | 'raw';
 
 export function registerQuery(program: Command): void {
-  program
+  const cmd = program
     .command('query')
     .description('Run an EQL query (event query, sequence, sample, join) over logs of any supported format')
     .argument('<eql>', "the query, e.g. 'process where process.name : \"psexesvc.exe\"'")
@@ -27,8 +28,10 @@ export function registerQuery(program: Command): void {
     .addHelpText(
       'after',
       `
-Events are read in time order (files of one query are merged by timestamp). Results print as soon as
-they are certain. Exit codes: 0 results found, 1 no result, 2 errors (syntax error, unreadable input).
+Events are read in time order (files of one query are merged by timestamp). Results print on stdout
+as soon as they are certain; problems, warnings (a field no event has) and the count on stderr.
+Exit codes (like grep): 0 results found, 1 no result, 2 errors (syntax error with line, column and
+caret; bad arguments; an input that cannot be read).
 
 Examples:
   spoor query 'process where process.pid == 4' logs/
@@ -43,6 +46,7 @@ Examples:
       if (!['table', 'json', 'ndjson'].includes(o.format)) return fail(`unknown --format '${o.format}' (table, json or ndjson)`);
       const view: View = (o.view as View | undefined) ?? (dialect === 'endgame' ? 'raw' : 'ecs');
       if (!['ecs', 'native', 'raw'].includes(view)) return fail(`unknown --view '${view}'`);
+      if (o.limit !== undefined && !/^\d+$/.test(o.limit)) return fail(`--limit takes a whole number, not '${o.limit}'`);
       const limit = o.limit === undefined ? Infinity : Number(o.limit);
       let query;
       try {
@@ -51,7 +55,7 @@ Examples:
         if (e instanceof EqlSyntaxError) return fail(e.format());
         throw e;
       }
-      const counter = new ProblemCounter();
+      const counter = new ProblemCounter({ quiet: true });
       const print = o.quiet ? undefined : problemPrinter();
       const onProblem = (p: Parameters<typeof counter.sink>[0]): void => {
         counter.sink(p);
@@ -61,7 +65,9 @@ Examples:
       const categoryField = parseFieldPath(o.categoryField ?? (dialect === 'endgame' ? 'event_type' : 'event.category'));
       const runner = compileQuery(query, { dialect, timestamp: (ev) => times.get(ev) ?? null, category: categoryField });
       const files = await discoverInputs(paths, onProblem);
-      if (files.length === 0) return fail('no readable input');
+      if (files.length === 0) return fail(`no readable log file in ${paths.join(', ')}`);
+      const unseen = new FieldWatch(query);
+      let events = 0;
       let results = 0;
       const collected: Match[] = [];
       const out = async (ms: Match[]): Promise<void> => {
@@ -83,6 +89,8 @@ Examples:
             if (results + pending.length >= limit || isStdoutClosed()) return;
             const ev = view === 'ecs' ? toEcs(it.se.event) : view === 'native' ? toNative(it.se.event) : it.se.event;
             times.set(ev, it.time);
+            events++;
+            unseen.see(ev);
             runner.push(ev);
             const d = runner.drain();
             if (d.length > 0) pending.push(...d);
@@ -97,15 +105,54 @@ Examples:
       );
       await out([...pending, ...runner.end()]);
       if (o.format === 'json') await writeOut(toJson(collected.map(matchJson), 2) + '\n');
+      const stoppedEarly = results >= limit || isStdoutClosed();
+      if (!stoppedEarly && events > 0) {
+        for (const f of unseen.missing()) {
+          process.stderr.write(`spoor: warning: no event read has the field '${f}' (check its name, or try another --view)\n`);
+        }
+      }
       const skipped = counter.total();
       process.stderr.write(`${results} result${results === 1 ? '' : 's'} from ${files.length} file${files.length === 1 ? '' : 's'}${skipped ? `; ${skipped} record(s) skipped` : ''}\n`);
-      process.exitCode = results > 0 ? EXIT.OK : EXIT.ALERTS;
+      const unreadable = counter.counts['unreadable-file'] ?? 0;
+      process.exitCode = unreadable > 0 ? EXIT.ERROR : results > 0 ? EXIT.OK : EXIT.ALERTS;
     });
+  usageErrorsExit2(cmd);
 }
 
-function fail(message: string): void {
-  process.stderr.write(`spoor: ${message}\n`);
-  process.exitCode = EXIT.ERROR;
+/** The fields a query names (except `?optional` ones), to warn about those no event has. */
+class FieldWatch {
+  private readonly pending = new Map<string, PathStep[]>();
+
+  constructor(query: unknown) {
+    this.collect(query);
+  }
+
+  see(ev: Event): void {
+    if (this.pending.size === 0) return;
+    for (const [name, path] of this.pending) if (getField(ev, path) !== undefined) this.pending.delete(name);
+  }
+
+  missing(): string[] {
+    return [...this.pending.keys()];
+  }
+
+  private collect(node: unknown): void {
+    if (Array.isArray(node)) {
+      for (const x of node) this.collect(x);
+      return;
+    }
+    if (node === null || typeof node !== 'object') return;
+    const n = node as { kind?: unknown; path?: unknown; optional?: unknown };
+    if (n.kind === 'field' && Array.isArray(n.path)) {
+      if (n.optional !== true) this.pending.set(fieldName(n.path as PathStep[]), n.path as PathStep[]);
+      return;
+    }
+    for (const v of Object.values(node)) this.collect(v);
+  }
+}
+
+function fieldName(path: PathStep[]): string {
+  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 function matchJson(m: Match): unknown {
@@ -123,7 +170,7 @@ function matchTable(m: Match, times: WeakMap<Event, Instant>): string {
     return eventSummaryRow(e, t ? formatInstant(t) : '');
   });
   const head = m.events.length > 1 || m.keys !== undefined || m.count !== undefined
-    ? `── ${m.keys !== undefined ? `keys ${toJson(m.keys)}` : 'match'}${m.count !== undefined ? ` count ${m.count}` : ''}\n`
+    ? `── ${m.keys !== undefined && m.keys.length > 0 ? `keys ${toJson(m.keys)}` : 'match'}${m.count !== undefined ? ` count ${m.count}` : ''}\n`
     : '';
   return head + renderTable(rows) + '\n';
 }
