@@ -131,11 +131,22 @@ export function networkEvent(host: Host, ts: string, p: RunningProcess, c: Conne
     `"process":${actorJson(p)},"user":${userJson(p.user)}}`;
 }
 
+/** The constant part of a registry value's JSON (path, hive, key, value name), cached per path. */
+const registryKeyCache = new Map<string, string>();
+function registryKeyJson(path: string): string {
+  let k = registryKeyCache.get(path);
+  if (k === undefined) {
+    const cut = path.lastIndexOf('\\');
+    const hive = path.startsWith('HKEY_USERS') ? 'HKU' : 'HKLM';
+    k = flat(`"path":${j(path)},"hive":"${hive}","key":${j(path.slice(path.indexOf('\\') + 1, cut))},"value":${j(path.slice(cut + 1))}`);
+    if (registryKeyCache.size < 50_000) registryKeyCache.set(path, k);
+  }
+  return k;
+}
+
 export function registryEvent(host: Host, ts: string, p: RunningProcess, path: string, data: string, dataType: string): string {
-  const cut = path.lastIndexOf('\\');
-  const hive = path.startsWith('HKEY_USERS') ? 'HKU' : 'HKLM';
   return `${head(ts, host)}${eventJson(host, K_REGISTRY)},"message":"Endpoint registry event",` +
-    `"registry":{"path":${j(path)},"hive":"${hive}","key":${j(path.slice(path.indexOf('\\') + 1, cut))},"value":${j(path.slice(cut + 1))},"data":{"strings":[${j(data)}],"type":"${dataType}"}},` +
+    `"registry":{${registryKeyJson(path)},"data":{"strings":[${j(data)}],"type":"${dataType}"}},` +
     `"process":${actorJson(p)},"user":${userJson(p.user)}}`;
 }
 
@@ -146,9 +157,16 @@ export function dnsEvent(host: Host, ts: string, p: RunningProcess, name: string
     `"process":${actorJson(p)},"user":${userJson(p.user)}}`;
 }
 
+const dllCache = new Map<string, string>();
+
 export function libraryEvent(host: Host, ts: string, p: RunningProcess, dllPath: string, signer: Signature, sha256: string): string {
-  return `${head(ts, host)}${eventJson(host, K_LIBRARY)},"message":"Endpoint library load event",` +
-    `"dll":{"path":${j(dllPath)},"name":${j(baseName(dllPath))},"code_signature":${signatureJson(signer)},"hash":{"sha256":"${sha256}"}},` +
+  const key = `${dllPath}|${sha256}|${signer.subject_name ?? ''}|${signer.trusted}`;
+  let dll = dllCache.get(key);
+  if (dll === undefined) {
+    dll = flat(`"dll":{"path":${j(dllPath)},"name":${j(baseName(dllPath))},"code_signature":${signatureJson(signer)},"hash":{"sha256":"${sha256}"}}`);
+    if (dllCache.size < 10_000) dllCache.set(key, dll);
+  }
+  return `${head(ts, host)}${eventJson(host, K_LIBRARY)},"message":"Endpoint library load event",${dll},` +
     `"process":${actorJson(p)},"user":${userJson(p.user)}}`;
 }
 

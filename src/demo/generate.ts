@@ -165,7 +165,7 @@ export async function writeNdjson(opts: GenerateOptions, outPath: string, onProg
   const out: Writable = toStdout ? process.stdout : createWriteStream(outPath);
   const failed = new Promise<never>((_, reject) => out.once('error', reject));
   failed.catch(() => undefined);
-  const CHUNK = 4 << 20;
+  const CHUNK = 1 << 18;
   let count = 0;
   let bytes = 0;
   let buf = Buffer.allocUnsafe(CHUNK);
