@@ -67,10 +67,10 @@ function arith(op: (a: number, b: number) => number | null, bigOp?: (a: bigint, 
 
 /**
  * A literal written with a decimal point (`2.0`). JS numbers cannot tell 2.0 from 2, so the front
- * end may mark such literals `decimal: true`; division then stays floating point.
+ * end marks such literals `float: true`; division then stays floating point.
  */
 function isDecimalLiteral(e: Expr | undefined): boolean {
-  return e !== undefined && e.kind === 'literal' && (e as { decimal?: boolean }).decimal === true;
+  return e !== undefined && e.kind === 'literal' && e.float === true;
 }
 
 /** Integer division truncates (Java/Elasticsearch) or floors (python eql) when both operands are integers. */
