@@ -273,3 +273,11 @@ test('numbers and numeric text compare equal (EVTX numbers vs XML text, keyword 
   assert.equal(inList([lit('1'), lit('4688')])({ id: 4688 }), true);
   assert.equal(inList([lit('a')])({ id: 4688 }), false);
 });
+
+test('division: integers truncate unless a literal is written as a float', () => {
+  const div = (right: Expr): unknown => compileExpr({ kind: 'arith', op: '/', left: f('n'), right })({ n: 83 });
+  assert.equal(div(lit(2)), 41);
+  assert.equal(div({ kind: 'literal', value: 2, float: true }), 41.5);
+  assert.equal(compileExpr({ kind: 'arith', op: '/', left: f('n'), right: lit(2) }, { dialect: 'endgame' })({ n: -83 }), -42);
+  assert.equal(div(lit(0)), null);
+});
