@@ -38,24 +38,42 @@ export function getField(ev: unknown, path: readonly PathStep[]): unknown {
   return resolveFrom(ev, path, 0);
 }
 
+/** Dotted joins of a path's string steps, `joins[i][j]` = steps i..j joined by '.', built once per path. */
+const joinCache = new WeakMap<readonly PathStep[], string[][]>();
+
+function joinsOf(path: readonly PathStep[]): string[][] {
+  let j = joinCache.get(path);
+  if (!j) {
+    j = path.map((_, i) => {
+      const row: string[] = [];
+      let acc = '';
+      for (let k = i; k < path.length && typeof path[k] === 'string'; k++) {
+        acc = k === i ? (path[k] as string) : `${acc}.${path[k] as string}`;
+        row[k] = acc;
+      }
+      return row;
+    });
+    joinCache.set(path, j);
+  }
+  return j;
+}
+
 /** General resolution: at each object level, try every dotted join of the next string steps. */
-function resolveFrom(cur: unknown, path: readonly PathStep[], start: number): unknown {
+function resolveFrom(cur: unknown, path: readonly PathStep[], start: number, joins: string[][] = joinsOf(path)): unknown {
   if (start === path.length) return cur;
   if (cur === null || typeof cur !== 'object') return undefined;
   const step = path[start]!;
   if (typeof step === 'number') {
     if (!Array.isArray(cur)) return undefined;
-    return resolveFrom(cur[step], path, start + 1);
+    return resolveFrom(cur[step], path, start + 1, joins);
   }
   const obj = cur as Record<string, unknown>;
+  const row = joins[start]!;
   // Try the longest dotted key first ("a.b.c"), then shorter ones ("a.b", then "a").
-  let end = start;
-  while (end + 1 < path.length && typeof path[end + 1] === 'string') end++;
-  for (let j = end; j >= start; j--) {
-    const key = j === start ? step : (path.slice(start, j + 1) as string[]).join('.');
-    const v = obj[key];
+  for (let j = row.length - 1; j >= start; j--) {
+    const v = obj[row[j]!];
     if (v !== undefined) {
-      const r = resolveFrom(v, path, j + 1);
+      const r = resolveFrom(v, path, j + 1, joins);
       if (r !== undefined) return r;
     }
   }

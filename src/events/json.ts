@@ -8,7 +8,9 @@
  */
 
 const BIG_MARK = '\u0000big:';
-const MAYBE_BIG = /\d{16}/;
+// A 16+ digit integer literal right after ':' ',' or '[' (a long digit run inside a string
+// rarely looks like this; when one does, the exact scan below sorts it out).
+const MAYBE_BIG = /[:,[]\s*-?\d{16}/;
 
 export function parseJsonExact(text: string): unknown {
   if (!MAYBE_BIG.test(text)) return JSON.parse(text);
