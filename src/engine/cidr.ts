@@ -98,7 +98,7 @@ export function compileCidrs(cidrs: readonly string[]): (ip: string) => boolean 
   return (ip) => {
     const a = parseAddress(ip);
     if (!a) return false;
-    let { v6, n } = a;
+    const { v6, n } = a;
     if (v6 && (n & ~0xffffffffn) === MAPPED_PREFIX) {
       // ::ffff:a.b.c.d is tried as IPv4 too.
       for (const b of blocks) if (!b.v6 && ((n & 0xffffffffn) & b.mask) === b.net) return true;

@@ -41,7 +41,7 @@ export function compileAccessor(path: readonly PathStep[], dialect: CompileConte
       : (o: unknown) => getField(o, p);
   if (p.length === 0) return (o) => o;
   if (p.length === 1) {
-    const k = p[0] as string;
+    const k = p[0]!;
     if (typeof k === 'number') return (o) => (Array.isArray(o) ? o[k] : undefined);
     return (o) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined);
   }

@@ -107,7 +107,7 @@ function between(source: string, left: string, right: string, greedy: boolean, c
   return source.slice(start, end);
 }
 
-function parseNumber(text: string, base: number | null, dialect: CompileContext['dialect']): number | null {
+function parseNumber(text: string, base: number | null): number | null {
   const t = text.trim();
   if (t === '') return null;
   const m = /^([+-]?)0[xX]([0-9a-fA-F]+)$/.exec(t);
@@ -127,7 +127,6 @@ function parseNumber(text: string, base: number | null, dialect: CompileContext[
     return !Number.isNaN(d) && d < b;
   });
   if (!valid || digits === '') return null;
-  void dialect;
   return parseInt(t, b);
 }
 
@@ -141,7 +140,7 @@ const catalogue: Record<string, Impl> = {
   },
   modulo: arith((a, b) => (b === 0 ? null : a % b), (a, b) => (b === 0n ? null : a % b)),
 
-  between: (args, exprs, ci, ctx) => {
+  between: (args, _exprs, ci, ctx) => {
     arity('between', args, 3, 5);
     const [s, l, r, g, c] = args as [Fn, Fn, Fn, Fn | undefined, Fn | undefined];
     return (ev, sc) => {
@@ -165,7 +164,6 @@ const catalogue: Record<string, Impl> = {
         if (end < 0 || end < start) return null;
         return source.slice(start, end);
       }
-      void exprs;
       return between(source, left, right, greedy, !caseSensitive);
     };
   },
@@ -196,16 +194,14 @@ const catalogue: Record<string, Impl> = {
     };
   },
 
-  concat: (args, _exprs, _ci, ctx) => {
+  // Both dialects: a null argument makes the result null.
+  concat: (args) => {
     arity('concat', args, 1, Infinity);
     return (ev, sc) => {
       let out = '';
       for (const f of args) {
         const v = f(ev, sc);
-        if (isNullish(v)) {
-          if (ctx.dialect === 'elasticsearch') return null;
-          return null;
-        }
+        if (isNullish(v)) return null;
         out += toText(v);
       }
       return out;
@@ -259,7 +255,7 @@ const catalogue: Record<string, Impl> = {
     };
   },
 
-  number: (args, _exprs, _ci, ctx) => {
+  number: (args) => {
     arity('number', args, 1, 2);
     const [a, b] = args as [Fn, Fn | undefined];
     return (ev, sc) => {
@@ -268,7 +264,7 @@ const catalogue: Record<string, Impl> = {
       if (isNumeric(v)) return v;
       if (typeof v !== 'string') return null;
       const base = b ? num(b(ev, sc)) : null;
-      return parseNumber(v, base, ctx.dialect);
+      return parseNumber(v, base);
     };
   },
 
