@@ -115,6 +115,23 @@ export function parseFragment(
   return readNodes(r);
 }
 
+/**
+ * A record's document. Nearly every record is exactly FragmentHeader + TemplateInstance + EOF;
+ * that shape skips the general token loop.
+ */
+export function parseRecordDocument(ctx: ChunkContext, start: number, end: number): ContentNode[] {
+  const buf = ctx.buf;
+  if (
+    end - start > 5 && buf[start] === 0x0f && buf[start + 1] === 0x01 && buf[start + 2] === 0x01 &&
+    buf[start + 3] === 0x00 && buf[start + 4] === 0x0c
+  ) {
+    const r = new Reader(ctx, start + 5, Math.min(end, buf.length), false, 0);
+    const node = readTemplateInstance(r);
+    if (r.pos >= r.end || buf[r.pos] === 0x00) return [node];
+  }
+  return parseFragment(ctx, start, end, false, 0);
+}
+
 function readNodes(r: Reader): ContentNode[] {
   const roots: ContentNode[] = [];
   const stack: ElementNode[] = [];

@@ -8,7 +8,7 @@
  */
 import { crc32 } from 'node:zlib';
 import type { ProblemSink, SourceEvent } from '../types.js';
-import { BinXmlError, newChunkContext, parseFragment } from './binxml.js';
+import { BinXmlError, newChunkContext, parseRecordDocument } from './binxml.js';
 import { renderRecord } from './render.js';
 
 export const CHUNK_SIZE = 65536;
@@ -99,7 +99,7 @@ export function parseChunk(chunk: Buffer, file: string, chunkIndex: number, onPr
       continue;
     }
     try {
-      const roots = parseFragment(ctx, off + 24, off + size - 4, false, 0);
+      const roots = parseRecordDocument(ctx, off + 24, off + size - 4);
       const event = renderRecord(roots);
       if (isEmptyObject(event)) problem('corrupt-record', 'record holds no element', true, at);
       else events.push({ event, file, position: id });

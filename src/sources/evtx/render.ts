@@ -36,6 +36,15 @@ interface Flat {
 
 /** Render a record's top-level nodes. */
 export function renderRecord(roots: ContentNode[]): JsonObject {
+  const only = roots.length === 1 ? roots[0]! : undefined;
+  if (only !== undefined && only.k === TEMPLATE && only.def.nodes.every((n) => n.k === ELEMENT)) {
+    // The usual record: one template instance whose definition is one root element.
+    const out: JsonObject = {};
+    for (const n of only.def.nodes as ElementNode[]) {
+      setKey(out, uniqueKey(out, n.name), elementValue(n, only.values, isContainer(n.name)));
+    }
+    return out;
+  }
   const flat: Flat = { nodes: [], vals: [] };
   flatten(roots, NO_VALUES, 0, flat);
   const out: JsonObject = {};
