@@ -382,3 +382,28 @@ test('a template definition that instantiates itself is a corrupt record, not a 
   assert.equal(problems[0]!.kind, 'corrupt-record');
   assert.match(problems[0]!.message, /template/);
 });
+
+test('readEvtxFile on a file cut inside a chunk: earlier chunks intact, the cut reported', async (t) => {
+  const f = sharedOrSkip(t, 'datasets', 'evtx-edge-cases', 'security.evtx');
+  if (!f) return;
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const full = await readAll(f);
+  const buf = readFileSync(f);
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-evtx-'));
+  try {
+    const cut = join(dir, 'cut.evtx');
+    writeFileSync(cut, buf.subarray(0, 4096 + 3 * 65536 + 20000)); // chunk 3 loses its tail
+    const part = await readAll(cut);
+    const before = full.events.filter((e) => part.events.some((p) => p.position === e.position));
+    assert.ok(part.events.length > 0 && part.events.length < full.events.length);
+    // every record of chunks 0-2 is there and identical
+    const byId = new Map(part.events.map((e) => [e.position, e.event]));
+    const first3 = [0, 1, 2].flatMap((i) => parseEvtxChunk(buf, f, i, () => {}));
+    for (const e of first3) assert.ok(isDeepStrictEqual(byId.get(e.position), e.event), `record ${e.position}`);
+    assert.ok(before.length >= first3.length);
+    assert.ok(part.problems.some((p) => p.where === 'chunk 3' && p.skipped), JSON.stringify(part.problems));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
