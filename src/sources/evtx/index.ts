@@ -105,7 +105,10 @@ export async function* readEvtxFile(path: string, onProblem: ProblemSink): Async
     for (let i = 0; i < info.chunkCount; i++) {
       const pos = FILE_HEADER_SIZE + i * CHUNK_SIZE;
       const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK_SIZE, size - pos), pos);
-      const events = parseEvtxChunk(buf.subarray(0, bytesRead), path, i, onProblem);
+      // Past the header's count a slot without a chunk is usually unused space; say so.
+      const sink: ProblemSink = i < info.headerChunkCount ? onProblem : (p) =>
+        onProblem(p.kind === 'corrupt-chunk' ? { ...p, message: `${p.message} (slot beyond the header's ${info.headerChunkCount} chunks: probably unused space)` } : p);
+      const events = parseEvtxChunk(buf.subarray(0, bytesRead), path, i, sink);
       if (events.length > 0) yield events;
     }
   } catch (e) {
