@@ -10,7 +10,6 @@ import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import type { Alert } from '../alert/types.js';
 import { FILE_SHARE_RULE_ID, generateEvents, writeNdjson, type GenerateOptions, type PlantedAttack, type ScenarioRecord } from '../demo/generate.js';
-import { runHunt } from '../hunt/run.js';
 import { formatAlerts, formatSummary, renderHtmlReport } from '../output/index.js';
 import { formatCount, palette } from '../output/text.js';
 
@@ -155,6 +154,8 @@ async function runDemo(o: DemoCliOptions): Promise<number> {
   say(`  look-alikes that must stay quiet: ${describeBenign(benign)}`);
   say('');
   say('Hunting…');
+  // Loaded here so that `demo generate` does not pull in the whole hunt pipeline.
+  const { runHunt } = await import('../hunt/run.js');
   const result = await runHunt({ inputs: [input], workers, progress: o.progress });
   say('');
   process.stdout.write(formatAlerts(result.alerts, 'table', { color, width: process.stdout.columns ?? 160 }));

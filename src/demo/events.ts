@@ -39,7 +39,7 @@ function parentShort(par: RunningProcess): string {
 
 /** The compact `process` block of file, network, registry, DNS and library events (cached). */
 function actorJson(p: RunningProcess): string {
-  return (p.actorJson ??= flat(`{${ids(p)},"code_signature":${signatureJson(p.signer)},${ancestry(p)}}}`));
+  return (p.actorJson ??= flat(`{${ids(p)},"code_signature":${signatureJson(p.signer)}}`));
 }
 
 /** The `process` block of a start event, without its closing brace. */
@@ -96,11 +96,11 @@ function head(ts: string, host: Host): string {
 }
 
 export function processStart(host: Host, ts: string, p: RunningProcess, workingDirectory = 'C:\\Windows\\system32\\'): string {
-  return `${head(ts, host)}${eventJson(host, K_PROCESS_START)},"message":"Endpoint process event","process":${startJson(p)},"working_directory":${j(workingDirectory)},"start":"${ts}"},"user":${userJson(p.user)}}`;
+  return `${head(ts, host)}${eventJson(host, K_PROCESS_START)},"process":${startJson(p)},"working_directory":${j(workingDirectory)},"start":"${ts}"},"user":${userJson(p.user)}}`;
 }
 
 export function processEnd(host: Host, ts: string, p: RunningProcess, exitCode: number): string {
-  return `${head(ts, host)}${eventJson(host, K_PROCESS_END)},"message":"Endpoint process event","process":${endJson(p)},"exit_code":${exitCode}},"user":${userJson(p.user)}}`;
+  return `${head(ts, host)}${eventJson(host, K_PROCESS_END)},"process":${endJson(p)},"exit_code":${exitCode}},"user":${userJson(p.user)}}`;
 }
 
 export type FileAction = 'creation' | 'modification' | 'overwrite' | 'deletion' | 'rename';
@@ -109,7 +109,7 @@ export type FileAction = 'creation' | 'modification' | 'overwrite' | 'deletion' 
 export function fileEvent(host: Host, ts: string, p: RunningProcess, action: FileAction, path: string, headerBytes: string, size: number): string {
   const name = baseName(path);
   const ext = extensionOf(name);
-  return `${head(ts, host)}${eventJson(host, K_FILE[action])},"message":"Endpoint file event",` +
+  return `${head(ts, host)}${eventJson(host, K_FILE[action])},` +
     `"file":{"path":${j(path)},"name":${j(name)},${ext === undefined ? '' : `"extension":${j(ext)},`}"directory":${j(dirName(path))},"size":${size},` +
     `"Ext":{"header_bytes":"${headerBytes}","entropy":${(300 + (size % 500)) / 100}}},` +
     `"process":${actorJson(p)},"user":${userJson(p.user)}}`;
@@ -125,7 +125,7 @@ export interface Connection {
 }
 
 export function networkEvent(host: Host, ts: string, p: RunningProcess, c: Connection, action: 'connection_attempted' | 'connection_accepted' | 'disconnect_received'): string {
-  return `${head(ts, host)}${eventJson(host, K_NETWORK[action])},"message":"Endpoint network event",` +
+  return `${head(ts, host)}${eventJson(host, K_NETWORK[action])},` +
     `"network":{"direction":"${c.direction}","transport":"${c.transport}","type":"ipv4"},` +
     `"source":{"ip":"${c.sourceIp}","port":${c.sourcePort}},"destination":{"ip":"${c.destinationIp}","port":${c.destinationPort}},` +
     `"process":${actorJson(p)},"user":${userJson(p.user)}}`;
@@ -145,13 +145,13 @@ function registryKeyJson(path: string): string {
 }
 
 export function registryEvent(host: Host, ts: string, p: RunningProcess, path: string, data: string, dataType: string): string {
-  return `${head(ts, host)}${eventJson(host, K_REGISTRY)},"message":"Endpoint registry event",` +
+  return `${head(ts, host)}${eventJson(host, K_REGISTRY)},` +
     `"registry":{${registryKeyJson(path)},"data":{"strings":[${j(data)}],"type":"${dataType}"}},` +
     `"process":${actorJson(p)},"user":${userJson(p.user)}}`;
 }
 
 export function dnsEvent(host: Host, ts: string, p: RunningProcess, name: string, answers: string[]): string {
-  return `${head(ts, host)}${eventJson(host, K_DNS)},"message":"Endpoint DNS event",` +
+  return `${head(ts, host)}${eventJson(host, K_DNS)},` +
     `"network":{"protocol":"dns","transport":"udp","direction":"egress"},` +
     `"dns":{"question":{"name":${j(name)},"type":"A"},"resolved_ip":${j(answers)},"Ext":{"status":0}},` +
     `"process":${actorJson(p)},"user":${userJson(p.user)}}`;
@@ -166,7 +166,7 @@ export function libraryEvent(host: Host, ts: string, p: RunningProcess, dllPath:
     dll = flat(`"dll":{"path":${j(dllPath)},"name":${j(baseName(dllPath))},"code_signature":${signatureJson(signer)},"hash":{"sha256":"${sha256}"}}`);
     if (dllCache.size < 10_000) dllCache.set(key, dll);
   }
-  return `${head(ts, host)}${eventJson(host, K_LIBRARY)},"message":"Endpoint library load event",${dll},` +
+  return `${head(ts, host)}${eventJson(host, K_LIBRARY)},${dll},` +
     `"process":${actorJson(p)},"user":${userJson(p.user)}}`;
 }
 

@@ -85,10 +85,8 @@ function makeHost(index: number, server: boolean, seed: number): Host {
     os: {
       type: 'windows',
       family: 'windows',
-      platform: 'windows',
       name: os.name,
       version: os.version,
-      full: os.full,
     },
   };
   const agentDoc = { id: rng.uuid(), type: 'endpoint', version: '8.15.3' };
