@@ -21,10 +21,12 @@ function parentFor(host: Host, program: Program): RunningProcess {
 }
 
 function activeResident(host: Host): RunningProcess {
-  return host.residents.get(host.rng.pick(ACTIVE_RESIDENTS))!;
+  return host.rng.pick(vocabulary(host).active);
 }
 
 interface Vocabulary {
+  /** The residents that produce background activity. */
+  active: RunningProcess[];
   programs: { program: Program; exe: string; commandLines: string[] }[];
   fileDirs: string[];
   registryKeys: string[];
@@ -37,6 +39,7 @@ function vocabulary(host: Host): Vocabulary {
   if (v === undefined) {
     const user = host.user.name;
     v = {
+      active: ACTIVE_RESIDENTS.map((k) => host.residents.get(k)!),
       programs: TRANSIENT_PROGRAMS.map((program) => {
         const exe = program.executable.replaceAll('{user}', user);
         return { program, exe, commandLines: program.commandLines.map((c) => c.replaceAll('{exe}', exe).replaceAll('{user}', user)) };

@@ -39,7 +39,11 @@ function parentShort(par: RunningProcess): string {
 
 /** The compact `process` block of file, network, registry, DNS and library events (cached). */
 function actorJson(p: RunningProcess): string {
-  return (p.actorJson ??= flat(`{${ids(p)},"code_signature":${signatureJson(p.signer)}}`));
+  if (p.actorJson === undefined) {
+    const text = `{${ids(p)},"code_signature":${signatureJson(p.signer)}}`;
+    p.actorJson = p.longLived ? flat(text) : text;
+  }
+  return p.actorJson;
 }
 
 /** The `process` block of a start event, without its closing brace. */

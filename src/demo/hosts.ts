@@ -15,6 +15,8 @@ export interface RunningProcess {
   hash: string;
   /** Serialised compact form, filled on first use by events.ts. */
   actorJson?: string;
+  /** Resident for the whole run (its cached JSON is worth flattening). */
+  longLived?: boolean;
 }
 
 export interface UserRef {
@@ -97,7 +99,9 @@ function makeHost(index: number, server: boolean, seed: number): Host {
   for (const r of RESIDENTS) {
     const parent = r.parentKey ? host.residents.get(r.parentKey) ?? null : null;
     const executable = r.executable.replaceAll('{user}', user.name);
-    host.residents.set(r.key, spawn(host, executable, r.commandLine.replaceAll('{user}', user.name), r.signer, parent, r.userContext === 'user' ? user : SYSTEM_USER));
+    const p = spawn(host, executable, r.commandLine.replaceAll('{user}', user.name), r.signer, parent, r.userContext === 'user' ? user : SYSTEM_USER);
+    p.longLived = true;
+    host.residents.set(r.key, p);
   }
   return host;
 }
