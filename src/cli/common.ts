@@ -36,6 +36,29 @@ export function problemPrinter(): (p: SourceProblem) => void {
   return (p) => void process.stderr.write(formatProblem(p) + '\n');
 }
 
+/**
+ * Problem lines held back while a progress bar owns the terminal (the bar restores its cursor
+ * position and would overwrite them); `flush()` prints them, at most `max`, then a count of the rest.
+ */
+export class HeldProblems {
+  private readonly lines: string[] = [];
+  private dropped = 0;
+
+  constructor(private readonly max = 1000) {}
+
+  readonly sink = (p: SourceProblem): void => {
+    if (this.lines.length < this.max) this.lines.push(formatProblem(p));
+    else this.dropped++;
+  };
+
+  flush(): void {
+    if (this.lines.length > 0) process.stderr.write(this.lines.join('\n') + '\n');
+    if (this.dropped > 0) process.stderr.write(`spoor: … and ${this.dropped} more problem line(s) not shown (counted in the summary)\n`);
+    this.lines.length = 0;
+    this.dropped = 0;
+  }
+}
+
 /** Print `spoor: message` on stderr and set exit code 2. */
 export function fail(message: string): void {
   process.stderr.write(`spoor: ${message}\n`);

@@ -6,7 +6,7 @@ import type { Alert } from '../alert/types.js';
 import { runHunt } from '../hunt/run.js';
 import type { HuntSummary } from '../hunt/types.js';
 import { ALERT_FORMATS, formatAlerts, formatSummary, renderHtmlReport, type AlertFormat } from '../output/index.js';
-import { writeOut, collect, problemPrinter, EXIT, usageErrorsExit2, missingPath, unwritablePath, useColor } from './common.js';
+import { writeOut, collect, problemPrinter, EXIT, HeldProblems, usageErrorsExit2, missingPath, unwritablePath, useColor } from './common.js';
 
 export function registerHunt(program: Command): void {
   const cmd = program
@@ -53,6 +53,7 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
     return EXIT.ERROR;
   }
   const format = o.format as AlertFormat;
+  const held = o.progress && process.stderr.isTTY === true && !o.quiet ? new HeldProblems() : undefined;
   const result = await runHunt(
     {
       inputs: paths,
@@ -64,8 +65,9 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
       workers: o.workers === undefined ? undefined : Number(o.workers),
       progress: o.progress,
     },
-    { onProblem: o.quiet ? undefined : problemPrinter() },
+    { onProblem: o.quiet ? undefined : (held?.sink ?? problemPrinter()) },
   );
+  held?.flush();
   const nothingRead = result.summary.files === 0;
   if (!nothingRead) {
     const width = process.stdout.columns;
