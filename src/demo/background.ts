@@ -1,7 +1,7 @@
 /** Everyday activity of a host: process starts/ends, file writes, network, registry, DNS, library loads. */
 import { ACTIVE_RESIDENTS, DOMAINS, FILE_NAMES, LIBRARIES, REGISTRY_KEYS, TRANSIENT_PROGRAMS, USER_FILE_DIRS, type Program } from './catalog.js';
 import { dnsEvent, fileEvent, libraryEvent, networkEvent, processEnd, processStart, registryEvent } from './events.js';
-import { DOMAIN_SID, hashFor, spawn, SYSTEM_USER, type Host, type RunningProcess } from './hosts.js';
+import { DOMAIN_SID, hashFor, spawn, SYSTEM_USER, type Host, type HostVocabulary, type RunningProcess } from './hosts.js';
 import { cumulativeWeights } from './prng.js';
 
 type Kind = 'start' | 'end' | 'file' | 'network' | 'registry' | 'dns' | 'library';
@@ -24,18 +24,9 @@ function activeResident(host: Host): RunningProcess {
   return host.rng.pick(vocabulary(host).active);
 }
 
-interface Vocabulary {
-  /** The residents that produce background activity. */
-  active: RunningProcess[];
-  programs: { program: Program; exe: string; commandLines: string[] }[];
-  fileDirs: string[];
-  registryKeys: string[];
-}
-const vocabularies = new WeakMap<Host, Vocabulary>();
-
 /** The catalog with this host's user name and SID filled in, computed once per host. */
-function vocabulary(host: Host): Vocabulary {
-  let v = vocabularies.get(host);
+function vocabulary(host: Host): HostVocabulary {
+  let v = host.vocabulary;
   if (v === undefined) {
     const user = host.user.name;
     v = {
@@ -47,7 +38,7 @@ function vocabulary(host: Host): Vocabulary {
       fileDirs: USER_FILE_DIRS.map((d) => d.replaceAll('{user}', user)),
       registryKeys: REGISTRY_KEYS.map((k) => k.replace('{dom}', DOMAIN_SID).replace('{rid}', String(1100 + host.index))),
     };
-    vocabularies.set(host, v);
+    host.vocabulary = v;
   }
   return v;
 }

@@ -175,7 +175,9 @@ export async function writeNdjson(opts: GenerateOptions, outPath: string, onProg
     buf = Buffer.allocUnsafe(CHUNK);
     bytes += used;
     used = 0;
-    if (!out.write(full)) await Promise.race([once(out, 'drain'), failed]);
+    // Keep generating while the file system writes (up to 16 MB queued), instead of pausing at
+    // every chunk for the stream's small default high-water mark.
+    if (!out.write(full) && out.writableLength >= 16 << 20) await Promise.race([once(out, 'drain'), failed]);
     onProgress?.(count, bytes);
   };
   for (const line of lines) {

@@ -1,5 +1,5 @@
 /** The simulated fleet: stable identities per host (derived from the seed and the host index). */
-import { FIRST_NAMES, LAST_NAMES, RESIDENTS, SERVER_ROLES, SERVER_VERSIONS, WINDOWS_VERSIONS, type Signature } from './catalog.js';
+import { FIRST_NAMES, LAST_NAMES, RESIDENTS, SERVER_ROLES, SERVER_VERSIONS, WINDOWS_VERSIONS, type Program, type Signature } from './catalog.js';
 import { Rng } from './prng.js';
 
 export interface RunningProcess {
@@ -50,6 +50,16 @@ export interface Host {
   rng: Rng;
   /** Serialised `agent`/`host`/`ecs` members, filled on first use by events.ts. */
   json?: string;
+  /** The catalog with this host's user and SID filled in, built on first use by background.ts. */
+  vocabulary?: HostVocabulary;
+}
+
+export interface HostVocabulary {
+  /** The residents that produce background activity. */
+  active: RunningProcess[];
+  programs: { program: Program; exe: string; commandLines: string[] }[];
+  fileDirs: string[];
+  registryKeys: string[];
 }
 
 export const DOMAIN = 'CORP';
