@@ -73,7 +73,9 @@ export function generateEvents(opts: GenerateOptions): Generated {
     let clock = startUs;
     let next = 0;
     for (let i = 0; i < background; i++) {
-      clock += Math.floor(-Math.log(1 - rng.float()) * meanGap);
+      // Uniform gaps (mean = meanGap): only exactly-rounded IEEE operations, no Math.log whose last
+      // bit could differ between engines, so the stream is the same everywhere.
+      clock += Math.floor(rng.float() * 2 * meanGap);
       while (next < pending.length && pending[next]!.t <= clock) yield pending[next++]!.render();
       const host = hosts[rng.int(hostCount)]!;
       yield backgroundEvent(host, formatMicros(clock));
