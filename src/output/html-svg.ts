@@ -142,6 +142,20 @@ interface GraphEdge {
   severity: Severity;
 }
 
+/** Host names of the addresses seen in the alerts' own events (`host.ip`), to name writers. */
+function hostNamesByIp(alerts: Alert[]): Map<string, string> {
+  const names = new Map<string, string>();
+  for (const a of alerts) {
+    for (const e of [...a.events, ...(a.context ?? [])]) {
+      const host = e.event['host'] as { ip?: unknown; name?: unknown } | undefined;
+      if (!host || typeof host.name !== 'string') continue;
+      const ips = Array.isArray(host.ip) ? host.ip : [host.ip];
+      for (const ip of ips) if (typeof ip === 'string' && ip !== '127.0.0.1' && ip !== '::1' && !names.has(ip)) names.set(ip, host.name);
+    }
+  }
+  return names;
+}
+
 /** Who wrote to whom: writer (IP + account) on the left, target hosts on the right. */
 export function writerGraphSvg(alerts: Alert[], maxNodes = 30): string {
   const edges = new Map<string, GraphEdge>();
@@ -214,9 +228,11 @@ export function writerGraphSvg(alerts: Alert[], maxNodes = 30): string {
   }
   const node = (x: number, y: number, title: string, subtitle: string, cls: string): string =>
     `<g class="${cls}"><rect x="${x}" y="${y}" width="${boxW}" height="${nodeH}" rx="8"/><text x="${x + 12}" y="${y + 19}" class="nodetitle">${esc(ellipsize(title, 36))}</text><text x="${x + 12}" y="${y + 35}" class="nodesub">${esc(ellipsize(subtitle, 44))}</text><title>${esc(`${title}\n${subtitle}`)}</title></g>`;
+  const names = hostNamesByIp(alerts);
   for (const s of sources) {
     const accts = [...(sourceAccounts.get(s) ?? [])];
-    out.push(node(sx, sy.get(s)!, s, accts.length ? accts.join(', ') : 'account unknown', 'node src'));
+    const name = names.get(s);
+    out.push(node(sx, sy.get(s)!, name ? `${s} (${name})` : s, accts.length ? accts.join(', ') : 'account unknown', 'node src'));
   }
   const perHost = new Map<string, number>();
   for (const a of alerts) perHost.set(a.host, (perHost.get(a.host) ?? 0) + 1);

@@ -99,3 +99,10 @@ test('a busy graph keeps at most 30 nodes a side and says what it left out', () 
   assert.equal(html.match(/<svg class="timeline"/g)?.length, 5);
   assert.match(html, /Details are drawn for the first 5 alerts/);
 });
+
+test('a writer address that belongs to a host seen in the alerts is named in the graph', () => {
+  const pivot = sampleAlert({ id: 'p', host: 'ws-0006', events: [{ file: 'f', position: 1, event: { '@timestamp': '2026-03-02T08:00:00Z', host: { name: 'ws-0006', ip: ['10.20.0.10'] }, event: { category: ['file'] } } }] });
+  const next = sampleAlert({ id: 'n', host: 'srv-sql-01', writer: { ip: '10.20.0.10', user: 'adm', domain: 'CORP' } });
+  const html = renderHtmlReport(sampleResult([pivot, next]), { generatedAt: 'x' });
+  assert.match(html, /10\.20\.0\.10 \(ws-0006\)/);
+});
