@@ -119,17 +119,17 @@ export function parseFragment(
  * A record's document. Nearly every record is exactly FragmentHeader + TemplateInstance + EOF;
  * that shape skips the general token loop.
  */
-export function parseRecordDocument(ctx: ChunkContext, start: number, end: number): ContentNode[] {
+export function parseRecordDocument(ctx: ChunkContext, start: number, end: number, depth = 0): ContentNode[] {
   const buf = ctx.buf;
   if (
     end - start > 5 && buf[start] === 0x0f && buf[start + 1] === 0x01 && buf[start + 2] === 0x01 &&
     buf[start + 3] === 0x00 && buf[start + 4] === 0x0c
   ) {
-    const r = new Reader(ctx, start + 5, Math.min(end, buf.length), false, 0);
+    const r = new Reader(ctx, start + 5, Math.min(end, buf.length), false, depth);
     const node = readTemplateInstance(r);
     if (r.pos >= r.end || buf[r.pos] === 0x00) return [node];
   }
-  return parseFragment(ctx, start, end, false, 0);
+  return parseFragment(ctx, start, end, false, depth);
 }
 
 function readNodes(r: Reader): ContentNode[] {
@@ -288,7 +288,7 @@ function readTemplateInstance(r: Reader): ContentNode {
     r.need(size);
     const p = r.pos;
     if (type === T_BINXML) {
-      values[i] = size === 0 ? null : { nested: parseFragment(r.ctx, p, p + size, false, r.depth + 1) };
+      values[i] = size === 0 ? null : { nested: parseRecordDocument(r.ctx, p, p + size, r.depth + 1) };
       complex = true;
     } else if (type & T_ARRAY) {
       values[i] = decodeArray(buf, p, size, type);
