@@ -100,18 +100,19 @@ function planScenarios(b: ScenarioBuilder, rng: Rng, hosts: Host[], total: numbe
   if (attacks && total >= 40) {
     const extra = hosts.length >= 12 ? Math.floor(total / EVENTS_PER_EXTRA_ATTACK) : 0;
     const count = 2 + extra;
-    // Attacks get their own slots of the timeline and rotate over shuffled targets.
+    // Attacks get their own slots of the timeline and rotate over shuffled targets. They form a
+    // chain: Impacket from a machine outside the fleet onto the first target, then each next
+    // hop (PsExec, Impacket, …) comes from the host taken just before.
     const targets = shuffle(rng, hosts.slice());
     const slot = 0.85 / count;
+    let previous: Host | null = null;
     for (let i = 0; i < count; i++) {
       const target = targets[i % targets.length]!;
       const t = at(0.05 + slot * i, 0.05 + slot * i + slot * 0.5);
-      if (i % 2 === 0) {
-        const pivot = workstations.find((w) => w !== target) ?? others(target)[0]!;
-        b.psexec(target, t, hosts.length > 1 ? writerOf(pivot, 'adm-jdoe') : ROGUE_WRITER);
-      } else {
-        b.impacket(target, t, ROGUE_WRITER);
-      }
+      const writer = previous && previous !== target ? writerOf(previous, 'adm-jdoe') : ROGUE_WRITER;
+      if (i % 2 === 0) b.impacket(target, t, writer);
+      else b.psexec(target, t, writer);
+      previous = target;
     }
   }
   if (total < 200) {
