@@ -185,7 +185,15 @@ export function writerGraphSvg(alerts: Alert[], maxNodes = 30): string {
     keptSources.set(e.source, (keptSources.get(e.source) ?? 0) + e.count);
     keptTargets.add(e.target);
   }
-  const sources = [...keptSources.keys()].sort((p, q) => keptSources.get(q)! - keptSources.get(p)! || p.localeCompare(q));
+  // Writers in order of their first alert, so a lateral chain reads from top to bottom.
+  const firstSeen = new Map<string, number>();
+  for (const a of alerts) {
+    const src = a.writer?.ip ?? (a.writer?.user ? `(${a.writer.user})` : 'unknown writer');
+    const t = Date.parse(a.firstTime);
+    if (!Number.isNaN(t) && !(firstSeen.get(src)! <= t)) firstSeen.set(src, t);
+  }
+  const when = (x: string): number => firstSeen.get(x) ?? Number.POSITIVE_INFINITY;
+  const sources = [...keptSources.keys()].sort((p, q) => when(p) - when(q) || keptSources.get(q)! - keptSources.get(p)! || p.localeCompare(q));
   // Order targets by the mean position of their writers (barycentre) so fewer edges cross.
   const sourceIndex = new Map(sources.map((src, i) => [src, i]));
   const bary = new Map<string, number>();
