@@ -7,23 +7,33 @@ import type { SourceProblem } from '../sources/types.js';
 
 export const EXIT = { OK: 0, ALERTS: 1, ERROR: 2 } as const;
 
-/** Repeatable option collector for commander. */
-export function collect(value: string, previous: string[]): string[] {
-  return [...previous, value];
+/** Repeatable option collector for commander (no default, so help shows none). */
+export function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
 }
 
 let stdoutClosed = false;
+/** Writers waiting for a drain that will never come once the reader has gone. */
+const waitingForDrain = new Set<() => void>();
 process.stdout.on('error', (e: NodeJS.ErrnoException) => {
-  if (e.code === 'EPIPE') stdoutClosed = true;
-  else throw e;
+  if (e.code !== 'EPIPE') throw e;
+  stdoutClosed = true;
+  for (const resolve of waitingForDrain) resolve();
+  waitingForDrain.clear();
 });
 
 /** Write to stdout, waiting for the drain; a closed pipe (`| head`) ends output quietly. */
 export function writeOut(text: string): Promise<void> {
   if (stdoutClosed || text.length === 0) return Promise.resolve();
   return new Promise((resolve) => {
-    if (process.stdout.write(text)) resolve();
-    else process.stdout.once('drain', () => resolve());
+    if (process.stdout.write(text)) return resolve();
+    const done = (): void => {
+      waitingForDrain.delete(done);
+      process.stdout.off('drain', done);
+      resolve();
+    };
+    waitingForDrain.add(done);
+    process.stdout.once('drain', done);
   });
 }
 

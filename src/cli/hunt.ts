@@ -14,15 +14,15 @@ export function registerHunt(program: Command): void {
     .description('Run the rule pack (and Sigma rules) over logs: EVTX, NDJSON/JSON, XML, Elasticsearch exports, .gz, directories, - for stdin')
     .argument('<paths...>', 'files, directories (recursive) or - for stdin')
     .option('-f, --format <format>', 'alert output: table | json | ndjson | csv', 'table')
-    .option('--rules <dir>', 'also load EQL rules (.yml/.eql) from DIR (repeatable)', collect, [])
-    .option('--sigma <dir>', 'also run the Sigma rules in DIR (repeatable)', collect, [])
-    .option('--exclude-rule <id>', 'leave out a rule by id (repeatable)', collect, [])
+    .option('--rules <dir>', 'also load EQL rules (.yml/.eql) from DIR (repeatable)', collect)
+    .option('--sigma <dir>', 'also run the Sigma rules in DIR, e.g. SigmaHQ rules/windows (repeatable)', collect)
+    .option('--exclude-rule <id>', 'leave out a rule by id (repeatable)', collect)
     .option('--exceptions <file>', 'YAML exceptions: trusted signers, paths, hosts, accounts')
-    .option('--hunting', 'also run hunting-level rules (noisier, off by default)', false)
+    .option('--hunting', 'also run hunting-level rules (noisier, off by default)')
     .option('--report <file>', 'write a self-contained HTML report to FILE')
     .option('-w, --workers <n>', 'worker threads (default: one per core; inputs under 8 MB run in the main thread; 0 = main thread only)')
     .option('--no-progress', 'no progress bar')
-    .option('-q, --quiet', 'do not print each skipped record, only the summary counts', false)
+    .option('-q, --quiet', 'do not print each skipped record, only the summary counts')
     .addHelpText(
       'after',
       `
@@ -57,11 +57,11 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
   const result = await runHunt(
     {
       inputs: paths,
-      rulesDirs: o.rules,
-      sigmaDirs: o.sigma,
-      excludeRules: o.excludeRule,
+      rulesDirs: o.rules ?? [],
+      sigmaDirs: o.sigma ?? [],
+      excludeRules: o.excludeRule ?? [],
       exceptionsFile: o.exceptions,
-      hunting: o.hunting,
+      hunting: o.hunting === true,
       workers: o.workers === undefined ? undefined : Number(o.workers),
       progress: o.progress,
     },
@@ -87,7 +87,7 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
   }
   if (nothingRead) process.stderr.write(`spoor: nothing hunted: no readable log file in ${paths.join(', ')}\n`);
   const unreadable = result.summary.skipped['unreadable-file'] ?? 0;
-  const ruleErrors = result.summary.rulesSkipped.filter((r) => !fromSigma(r, o.sigma)).length;
+  const ruleErrors = result.summary.rulesSkipped.filter((r) => !fromSigma(r, o.sigma ?? [])).length;
   if (nothingRead || reportFailed || unreadable > 0 || ruleErrors > 0) return EXIT.ERROR;
   return result.alerts.length > 0 ? EXIT.ALERTS : EXIT.OK;
 }
@@ -96,7 +96,7 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
 function checkArguments(o: HuntCliOptions): string | undefined {
   if (!(ALERT_FORMATS as readonly string[]).includes(o.format)) return `unknown --format '${o.format}' (${ALERT_FORMATS.join(', ')})`;
   if (o.workers !== undefined && !/^\d+$/.test(o.workers)) return `--workers takes a whole number ≥ 0, not '${o.workers}'`;
-  for (const [flag, dirs] of [['--rules', o.rules], ['--sigma', o.sigma]] as const) {
+  for (const [flag, dirs] of [['--rules', o.rules ?? []], ['--sigma', o.sigma ?? []]] as const) {
     for (const d of dirs) {
       const why = missingPath(d, 'any');
       if (why) return `${flag} ${d}: ${why}`;
@@ -134,13 +134,13 @@ export function namedRuleCounts(byRule: Record<string, number>, alerts: Alert[])
 
 interface HuntCliOptions {
   format: string;
-  rules: string[];
-  sigma: string[];
-  excludeRule: string[];
+  rules?: string[];
+  sigma?: string[];
+  excludeRule?: string[];
   exceptions?: string;
-  hunting: boolean;
+  hunting?: boolean;
   report?: string;
   workers?: string;
   progress: boolean;
-  quiet: boolean;
+  quiet?: boolean;
 }

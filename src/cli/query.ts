@@ -24,7 +24,7 @@ export function registerQuery(program: Command): void {
     .option('--view <view>', 'field names the query uses: ecs | native | raw (default: ecs; raw for the endgame dialect)')
     .option('--category-field <field>', 'where the event category is (default event.category; event_type in the endgame dialect)')
     .option('-n, --limit <n>', 'stop after N results')
-    .option('-q, --quiet', 'do not print skipped records, only their count', false)
+    .option('-q, --quiet', 'do not print skipped records, only their count')
     .addHelpText(
       'after',
       `
@@ -181,5 +181,5 @@ interface QueryCliOptions {
   view?: string;
   categoryField?: string;
   limit?: string;
-  quiet: boolean;
+  quiet?: boolean;
 }

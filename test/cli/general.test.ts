@@ -1,0 +1,60 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot, sharedOrSkip } from '../helpers/shared.js';
+import { cliCommand, runCli } from './run-cli.js';
+
+test('spoor --help lists every command; --version prints the package version', async () => {
+  const [help, version] = await Promise.all([runCli(['--help']), runCli(['--version'])]);
+  assert.equal(help.code, 0);
+  for (const c of ['hunt', 'query', 'dump', 'rules', 'demo']) assert.match(help.stdout, new RegExp(`^  ${c} `, 'm'));
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
+  assert.equal(version.stdout.trim(), pkg.version);
+});
+
+test('hunt and query --help give defaults, exit codes and examples', async () => {
+  const [hunt, query] = await Promise.all([runCli(['hunt', '--help']), runCli(['query', '--help'])]);
+  for (const r of [hunt, query]) {
+    assert.equal(r.code, 0);
+    assert.match(r.stdout, /Exit codes/);
+    assert.match(r.stdout, /Examples:/);
+    assert.match(r.stdout, /\(default:\s+"table"\)/);
+  }
+  assert.match(hunt.stdout, /0 no alert, 1 alerts raised, 2 errors/);
+  assert.match(query.stdout, /0 results found, 1 no result, 2 errors/);
+});
+
+/** Runs `spoor ARGS | head -c 200` through a real pipe whose reader goes away early. */
+function pipeToHead(args: string[]): Promise<{ code: number | null; stderr: string; got: number }> {
+  const [cmd, ...prefix] = cliCommand();
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd!, [...prefix, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    let got = 0;
+    child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+    child.stdout.on('data', (d: Buffer) => {
+      got += d.length;
+      child.stdout.destroy(); // like `head` exiting after its first lines
+    });
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stderr, got }));
+  });
+}
+
+test('EPIPE (output piped to head) ends quietly: no stack trace, normal exit code', async (t) => {
+  const dir = sharedOrSkip(t, 'datasets', 'evtx-attack-samples', 'Lateral Movement');
+  if (!dir) return;
+  const r = await pipeToHead(['query', 'any where true', dir, '-f', 'ndjson', '-q']);
+  assert.ok(r.got > 0);
+  assert.doesNotMatch(r.stderr, /EPIPE|Error|at .*\.js:\d+/);
+  assert.equal(r.code, 0, r.stderr);
+});
+
+test('spoor rules check on the built-in pack: every rule loads, exit 0', async () => {
+  const r = await runCli(['rules', 'check', 'rules']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /^loaded\s+file-share-remote-exec\s/m);
+  assert.match(r.stdout, /0 unsupported, 0 errors/);
+});
