@@ -13,6 +13,9 @@ import { eventSummaryRow, renderTable } from './table.js';
 
 type View = 'ecs' | 'native' | 'raw';
 
+/** Thrown from the merge's flush to stop reading once no more results are wanted. */
+const STOP = Symbol('stop reading');
+
 export function registerQuery(program: Command): void {
   const cmd = program
     .command('query')
@@ -80,39 +83,47 @@ Examples:
         }
       };
       let pending: Match[] = [];
-      await mergeInTimeOrder(
-        files.map((file) => ({ file })),
-        onProblem,
-        0,
-        {
-          feed: (it) => {
-            if (results + pending.length >= limit || isStdoutClosed()) return;
-            const ev = view === 'ecs' ? toEcs(it.se.event) : view === 'native' ? toNative(it.se.event) : it.se.event;
-            times.set(ev, it.time);
-            events++;
-            unseen.see(ev);
-            runner.push(ev);
-            const d = runner.drain();
-            if (d.length > 0) pending.push(...d);
+      const done = (): boolean => results >= limit || isStdoutClosed();
+      try {
+        await mergeInTimeOrder(
+          files.map((file) => ({ file })),
+          onProblem,
+          0,
+          {
+            feed: (it) => {
+              if (results + pending.length >= limit || isStdoutClosed()) return;
+              const ev = view === 'ecs' ? toEcs(it.se.event) : view === 'native' ? toNative(it.se.event) : it.se.event;
+              times.set(ev, it.time);
+              events++;
+              unseen.see(ev);
+              runner.push(ev);
+              const d = runner.drain();
+              if (d.length > 0) pending.push(...d);
+            },
+            flush: async () => {
+              if (pending.length > 0) {
+                const p = pending;
+                pending = [];
+                await out(p);
+              }
+              if (done()) throw STOP; // enough results, or nobody reads them: stop reading input
+            },
           },
-          flush: async () => {
-            if (pending.length === 0) return;
-            const p = pending;
-            pending = [];
-            await out(p);
-          },
-        },
-      );
+        );
+      } catch (e) {
+        if (e !== STOP) throw e;
+      }
       await out([...pending, ...runner.end()]);
       if (o.format === 'json') await writeOut(toJson(collected.map(matchJson), 2) + '\n');
-      const stoppedEarly = results >= limit || isStdoutClosed();
-      if (!stoppedEarly && events > 0) {
+      if (!done() && events > 0) {
         for (const f of unseen.missing()) {
           process.stderr.write(`spoor: warning: no event read has the field '${f}' (check its name, or try another --view)\n`);
         }
       }
       const skipped = counter.total();
-      process.stderr.write(`${results} result${results === 1 ? '' : 's'} from ${files.length} file${files.length === 1 ? '' : 's'}${skipped ? `; ${skipped} record(s) skipped` : ''}\n`);
+      const stopped = done() ? ' (stopped at --limit)' : '';
+      const read = `${results} result${results === 1 ? '' : 's'}${results >= limit ? stopped : ''} from ${files.length} file${files.length === 1 ? '' : 's'}`;
+      process.stderr.write(`${read}${skipped ? `; skipped input: ${counter.summary()}` : ''}\n`);
       const unreadable = counter.counts['unreadable-file'] ?? 0;
       process.exitCode = unreadable > 0 ? EXIT.ERROR : results > 0 ? EXIT.OK : EXIT.ALERTS;
     });

@@ -46,6 +46,7 @@ test('--limit stops after N results; -f json is one parseable array', async (t) 
     runCli(['query', '-d', 'endgame', 'process where true', data, '-f', 'json', '-n', '5']),
   ]);
   assert.equal(ndjson(limited.stdout).length, 3);
+  assert.match(limited.stderr, /^3 results \(stopped at --limit\) from 1 file/m);
   const arr = JSON.parse(json.stdout) as Json[];
   assert.ok(Array.isArray(arr));
   assert.equal(arr.length, 5);
