@@ -11,6 +11,7 @@ import type { CompileContext, Fn, Scope } from './context.js';
 import { compileCidrs } from './cidr.js';
 import { EngineError, functionImpl } from './functions.js';
 import { compileLineage } from './lineage.js';
+import { lowerIn, lowerSlot } from './lower.js';
 import { compilePatterns, type StringTest } from './pattern.js';
 import { compareScalars, equalScalars, isNullish, scalarText, type Tri } from './values.js';
 
@@ -146,8 +147,9 @@ function compileCompare(e: Extract<Expr, { kind: 'compare' }>, ctx: CompileConte
     const k = ci ? lit.value.toLowerCase() : lit.value;
     const len = k.length;
     const numeric = NUMERIC_TEXT.test(k) ? Number(k) : null;
+    const slot = ci ? memoSlot(left) : -1;
     const eq = (x: unknown): Tri => {
-      if (typeof x === 'string') return ci ? x.length === len && x.toLowerCase() === k : x === k;
+      if (typeof x === 'string') return ci ? x.length === len && (slot >= 0 ? lowerIn(slot, x) : x.toLowerCase()) === k : x === k;
       if (isNullish(x)) return null;
       if (numeric !== null && (typeof x === 'number' || typeof x === 'bigint')) return compareScalars(x, numeric, false) === 0;
       return equalScalars(x, k, false);
@@ -191,12 +193,36 @@ function compileCompare(e: Extract<Expr, { kind: 'compare' }>, ctx: CompileConte
     const c = compareScalars(x, y, ci);
     return c === undefined ? null : orderTest(flipped, c);
   };
+  if (lit.ok) {
+    // Any other literal (a boolean, a bigint…): no closure per evaluation.
+    const y = lit.value;
+    const one = (x: unknown): Tri => pair(x, y);
+    return (ev, sc) => anyOf(lf(ev, sc), one);
+  }
   return (ev, sc) => {
     const x = lf(ev, sc);
     const y = rf(ev, sc);
-    if (Array.isArray(y)) return anyOf(y, (yy) => anyOf(x, (xx) => pair(xx, yy)));
-    return anyOf(x, (xx) => pair(xx, y));
+    if (!Array.isArray(y)) return anyPair(x, y, pair);
+    let sawNull = false;
+    for (const yy of y) {
+      const r = anyPair(x, yy, pair);
+      if (r === true) return true;
+      if (r === null) sawNull = true;
+    }
+    return y.length === 0 || sawNull ? null : false;
   };
+}
+
+/** `anyOf(x, (xx) => pair(xx, y))` without a closure per call. */
+function anyPair(x: unknown, y: unknown, pair: (x: unknown, y: unknown) => Tri): Tri {
+  if (!Array.isArray(x)) return pair(x, y);
+  let sawNull = false;
+  for (const xx of x) {
+    const r = pair(xx, y);
+    if (r === true) return true;
+    if (r === null) sawNull = true;
+  }
+  return x.length === 0 || sawNull ? null : false;
 }
 
 function setKey(v: unknown, ci: boolean): unknown {
@@ -208,6 +234,7 @@ function setKey(v: unknown, ci: boolean): unknown {
 function compileIn(e: Extract<Expr, { kind: 'in' }>, ctx: CompileContext): Fn {
   const ci = e.caseInsensitive;
   const vf = compileInner(e.expr, ctx);
+  const slot = ci ? memoSlot(e.expr) : -1;
   let member: (x: unknown, ev: Event, sc: Scope) => Tri;
   if (e.values.every((v) => v.kind === 'literal')) {
     const set = new Set<unknown>(e.values.map((v) => setKey((v as { value: Literal }).value, ci)));
@@ -217,7 +244,7 @@ function compileIn(e: Extract<Expr, { kind: 'in' }>, ctx: CompileContext): Fn {
     const hasNumericText = [...set].some((v) => typeof v === 'string' && NUMERIC_TEXT.test(v));
     const one = (x: unknown): Tri => {
       if (typeof x === 'string') {
-        if (set.has(ci ? x.toLowerCase() : x)) return true;
+        if (set.has(ci ? (slot >= 0 ? lowerIn(slot, x) : x.toLowerCase()) : x)) return true;
         return hasNumbers && NUMERIC_TEXT.test(x) ? set.has(Number(x)) : false;
       }
       if (isNullish(x)) return null;
@@ -233,31 +260,46 @@ function compileIn(e: Extract<Expr, { kind: 'in' }>, ctx: CompileContext): Fn {
     return (ev, sc) => anyOf(vf(ev, sc), one);
   } else {
     const fs = e.values.map((v) => compileInner(v, ctx));
+    const memberPair = (yy: unknown, x: unknown): Tri => (isNullish(yy) ? null : equalScalars(x, yy, ci));
     member = (x, ev, sc) => {
       if (isNullish(x)) return null;
       let sawNull = false;
       for (const f of fs) {
-        const y = f(ev, sc);
-        const r = anyOf(y, (yy) => (isNullish(yy) ? null : equalScalars(x, yy, ci)));
+        const r = anyPair(f(ev, sc), x, memberPair);
         if (r === true) return true;
         if (r === null) sawNull = true;
       }
       return sawNull ? null : false;
     };
   }
+  const anyMember = (v: unknown, ev: Event, sc: Scope): Tri => {
+    if (!Array.isArray(v)) return member(v, ev, sc);
+    let sawNull = false;
+    for (const x of v) {
+      const r = member(x, ev, sc);
+      if (r === true) return true;
+      if (r === null) sawNull = true;
+    }
+    return v.length === 0 || sawNull ? null : false;
+  };
   if (e.negated) {
     return (ev, sc) => {
-      const r = anyOf(vf(ev, sc), (x) => member(x, ev, sc));
+      const r = anyMember(vf(ev, sc), ev, sc);
       return r === null ? null : !r;
     };
   }
-  return (ev, sc) => anyOf(vf(ev, sc), (x) => member(x, ev, sc));
+  return (ev, sc) => anyMember(vf(ev, sc), ev, sc);
+}
+
+/** Lower-casing memo slot for a field (see lower.ts); -1 for computed values, lower-cased each time. */
+function memoSlot(e: Expr): number {
+  return e.kind === 'field' ? lowerSlot(e.path) : -1;
 }
 
 /** Wildcard / regex style test on the text of a value (numbers and booleans match their text). */
-function textMatcher(vf: Fn, test: StringTest, lower: boolean): Fn {
+function textMatcher(vf: Fn, test: StringTest, lower: boolean, slot: number): Fn {
   const one = (x: unknown): Tri => {
-    if (typeof x === 'string') return test(lower ? x.toLowerCase() : x);
+    if (typeof x === 'string') return test(lower ? (slot >= 0 ? lowerIn(slot, x) : x.toLowerCase()) : x);
     if (isNullish(x)) return null;
     const t = scalarText(x);
     return t === null ? false : test(lower ? t.toLowerCase() : t);
@@ -361,18 +403,25 @@ function compileArith(e: Extract<Expr, { kind: 'arith' }>, ctx: CompileContext):
   return compileCall({ kind: 'call', name: names[e.op], args: [e.left, e.right], caseInsensitive: false }, ctx);
 }
 
+/** True when the event's category value (a string or, in ECS, an array) is `cat`. */
+export function categoryIs(c: unknown, cat: string): boolean {
+  if (c === cat) return true;
+  if (!Array.isArray(c)) return false;
+  for (let i = 0; i < c.length; i++) if (c[i] === cat) return true;
+  return false;
+}
+
+/** An EventQuery split in two: the category (null = any) and the compiled condition. */
+export function compileEventQueryParts(q: EventQuery, ctx: CompileContext): { category: string | null; where: Fn } {
+  return { category: q.category === null || q.category === 'any' ? null : q.category, where: compileInner(q.where, ctx) };
+}
+
 /** Compile an EventQuery (category + condition) to a boolean test. */
 export function compileEventQuery(q: EventQuery, ctx: CompileContext): (ev: Event, sc: Scope) => boolean {
-  const where = compileInner(q.where, ctx);
-  if (q.category === null || q.category === 'any') return (ev, sc) => truthy(where(ev, sc));
-  const cat = q.category;
+  const { category: cat, where } = compileEventQueryParts(q, ctx);
+  if (cat === null) return (ev, sc) => truthy(where(ev, sc));
   const getCat = ctx.category;
-  const catMatch = (ev: Event): boolean => {
-    const c = getCat(ev);
-    if (c === cat) return true;
-    return Array.isArray(c) && c.includes(cat);
-  };
-  return (ev, sc) => catMatch(ev) && truthy(where(ev, sc));
+  return (ev, sc) => categoryIs(getCat(ev), cat) && truthy(where(ev, sc));
 }
 
 export function compileInner(e: Expr, ctx: CompileContext): Fn {
@@ -429,7 +478,7 @@ export function compileInner(e: Expr, ctx: CompileContext): Fn {
     case 'in':
       return compileIn(e, ctx);
     case 'wildcard':
-      return textMatcher(compileInner(e.expr, ctx), compilePatterns(e.patterns, e.caseInsensitive), e.caseInsensitive);
+      return textMatcher(compileInner(e.expr, ctx), compilePatterns(e.patterns, e.caseInsensitive), e.caseInsensitive, memoSlot(e.expr));
     case 'regex': {
       const res = e.patterns.map((p) => {
         try {
@@ -439,7 +488,7 @@ export function compileInner(e: Expr, ctx: CompileContext): Fn {
         }
       });
       const test: StringTest = res.length === 1 ? (s) => res[0]!.test(s) : (s) => res.some((r) => r.test(s));
-      return textMatcher(compileInner(e.expr, ctx), test, false);
+      return textMatcher(compileInner(e.expr, ctx), test, false, -1);
     }
     case 'call':
       return compileCall(e, ctx);
@@ -460,7 +509,7 @@ export function compileInner(e: Expr, ctx: CompileContext): Fn {
       return compileKeyword(e);
     case 'cidr': {
       const test = compileCidrs(e.cidrs);
-      return textMatcher(compileInner(e.expr, ctx), test, false);
+      return textMatcher(compileInner(e.expr, ctx), test, false, -1);
     }
   }
 }

@@ -21,10 +21,10 @@
 import type { Expr, Query, Stage } from '../ir/types.js';
 import type { Event } from '../events/field.js';
 import { diffNs, type Instant } from '../events/timestamp.js';
-import { EMPTY_SCOPE, type CompileContext, type Scope } from './context.js';
-import { compileEventQuery, compileInner } from './expr.js';
+import { EMPTY_SCOPE, type CompileContext, type Fn } from './context.js';
+import { categoryIs, compileEventQueryParts, compileInner, truthy } from './expr.js';
 import type { Match } from './pipes.js';
-import { keyString } from './values.js';
+import { keyPart } from './values.js';
 
 type SequenceQuery = Extract<Query, { kind: 'sequence' }>;
 
@@ -42,8 +42,13 @@ interface Partial {
 }
 
 interface CompiledStage {
-  matches: (ev: Event, sc: Scope) => boolean;
+  /** Event category the stage needs (null: any); checked against the category read once per event. */
+  category: string | null;
+  where: Fn;
+  /** Join key values (only built when a partial is stored). */
   key: (ev: Event) => unknown[];
+  /** The join key as a map key, built without intermediate arrays. */
+  keyText: (ev: Event) => string;
   /** Endgame `fork=true`: extending a partial leaves the original in place for other events. */
   fork: boolean;
 }
@@ -75,8 +80,35 @@ function compileKey(by: Expr[], ctx: CompileContext): (ev: Event) => unknown[] {
     });
 }
 
+/** The same string as `keyString(compileKey(by)(ev), fold)`, with no array per call. */
+function compileKeyText(by: Expr[], ctx: CompileContext, fold: boolean): (ev: Event) => string {
+  const fs = by.map((b) => compileInner(b, ctx));
+  if (fs.length === 0) return () => '';
+  if (fs.length === 1) {
+    const [a] = fs as [Fn];
+    return (ev) => keyPart(a(ev, EMPTY_SCOPE), fold);
+  }
+  if (fs.length === 2) {
+    const [a, b] = fs as [Fn, Fn];
+    return (ev) => keyPart(a(ev, EMPTY_SCOPE), fold) + '\u0001' + keyPart(b(ev, EMPTY_SCOPE), fold);
+  }
+  return (ev) => {
+    let s = keyPart(fs[0]!(ev, EMPTY_SCOPE), fold);
+    for (let i = 1; i < fs.length; i++) s += '\u0001' + keyPart(fs[i]!(ev, EMPTY_SCOPE), fold);
+    return s;
+  };
+}
+
 function compileStage(s: Stage, queryBy: Expr[], ctx: CompileContext): CompiledStage {
-  return { matches: compileEventQuery(s.query, ctx), key: compileKey([...queryBy, ...s.by], ctx), fork: s.fork === true };
+  const { category, where } = compileEventQueryParts(s.query, ctx);
+  const by = [...queryBy, ...s.by];
+  const fold = ctx.dialect === 'endgame';
+  return { category, where, key: compileKey(by, ctx), keyText: compileKeyText(by, ctx, fold), fork: s.fork === true };
+}
+
+/** `cat` is the event's category value, read once per event by the caller. */
+function stageMatches(st: CompiledStage, ev: Event, cat: unknown): boolean {
+  return (st.category === null || categoryIs(cat, st.category)) && truthy(st.where(ev, EMPTY_SCOPE));
 }
 
 /** Expand `runs=N` into N copies of the stage. */
@@ -101,7 +133,6 @@ function before(a: Instant | null, b: Instant | null): boolean {
 }
 
 export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m: Match) => void): Matcher {
-  const fold = ctx.dialect === 'endgame';
   const all = expandRuns(q.stages);
   // Positive stages, and for each gap (before positive 0, between i-1 and i, after the last) its missing stages.
   const positives: CompiledStage[] = [];
@@ -123,6 +154,8 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
   const leading = gaps[0]!;
   const trailing = gaps[positives.length]!;
   const needTime = maxspan !== undefined || missingPositions.length > 0;
+  const getCat = ctx.category;
+  const needCat = [...positives, ...gaps.flat(), ...(until ? [until] : [])].some((s) => s.category !== null);
   /** waiting[i]: partials that matched positive stages 0..i, keyed by join key. */
   const waiting: Map<string, Partial>[] = positives.slice(0, last).map(() => new Map());
   /** Per key: the latest leading missing-stage event time, and the latest one strictly before it. */
@@ -190,29 +223,30 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       curEv = ev;
       curTime = time;
       haveNow = false;
+      const cat = needCat ? getCat(ev) : undefined;
       if (pending.length > 0) releasePending(getNow());
       if (maxspan !== undefined && ++sweepCounter >= 8192) {
         sweepCounter = 0;
         sweep(getNow());
       }
-      if (until && until.matches(ev, EMPTY_SCOPE)) {
-        const k = keyString(until.key(ev), fold);
+      if (until && stageMatches(until, ev, cat)) {
+        const k = until.keyText(ev);
         for (const map of waiting) map.delete(k);
       }
       // Missing-stage events only mark state; the positive stages below decide.
       if (missingPositions.length > 0) {
         for (let g = 1; g <= last; g++) {
           for (const m of gaps[g]!) {
-            if (!m.matches(ev, EMPTY_SCOPE)) continue;
-            const p = waiting[g - 1]!.get(keyString(m.key(ev), fold));
+            if (!stageMatches(m, ev, cat)) continue;
+            const p = waiting[g - 1]!.get(m.keyText(ev));
             const t = getNow();
             if (p && p.missAt === null && before(p.last, t)) p.missAt = t;
           }
         }
         for (const m of trailing) {
           if (pending.length === 0) break;
-          if (!m.matches(ev, EMPTY_SCOPE)) continue;
-          const k = keyString(m.key(ev), fold);
+          if (!stageMatches(m, ev, cat)) continue;
+          const k = m.keyText(ev);
           const t = getNow();
           for (let i = pending.length - 1; i >= 0; i--) {
             const p = pending[i]!;
@@ -225,8 +259,8 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
           }
         }
         for (const m of leading) {
-          if (!m.matches(ev, EMPTY_SCOPE)) continue;
-          const k = keyString(m.key(ev), fold);
+          if (!stageMatches(m, ev, cat)) continue;
+          const k = m.keyText(ev);
           const t = getNow();
           const cur = leadTimes.get(k);
           if (!cur) leadTimes.set(k, { last: t, prev: null });
@@ -236,32 +270,32 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       for (let i = last; i >= 0; i--) {
         const st = positives[i]!;
         if (i > 0 && waiting[i - 1]!.size === 0) continue;
-        if (!st.matches(ev, EMPTY_SCOPE)) continue;
-        const keys = st.key(ev);
-        const k = keyString(keys, fold);
-        const t = needTime ? getNow() : null;
+        if (!stageMatches(st, ev, cat)) continue;
+        const k = st.keyText(ev);
         let partial: Partial;
         if (i === 0) {
+          const t = needTime ? getNow() : null;
           let leadingAt: Instant | null = null;
           if (leading.length > 0) {
             const lt = leadTimes.get(k);
             if (lt) leadingAt = before(lt.last, t) ? lt.last : before(lt.prev, t) ? lt.prev : null;
           }
-          partial = { events: [ev], start: t, last: t, keys, leadingAt, missAt: null };
+          partial = { events: [ev], start: t, last: t, keys: st.key(ev), leadingAt, missAt: null };
         } else {
           const map = waiting[i - 1]!;
           const prev = map.get(k);
           if (!prev) continue;
+          const t = needTime ? getNow() : null;
           if (!st.fork) map.delete(k);
           if (exceeds(prev.start, t)) {
             map.delete(k);
             continue;
           }
           if (prev.missAt !== null && before(prev.missAt, t)) continue;
-          partial = { events: [...prev.events, ev], start: prev.start, last: t, keys, leadingAt: prev.leadingAt, missAt: null };
+          partial = { events: [...prev.events, ev], start: prev.start, last: t, keys: st.key(ev), leadingAt: prev.leadingAt, missAt: null };
         }
         if (i < last) waiting[i]!.set(k, partial);
-        else complete(partial, k, t);
+        else complete(partial, k, partial.last);
       }
     },
     finish() {

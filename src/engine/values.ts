@@ -84,7 +84,8 @@ export function keyString(values: readonly unknown[], fold: boolean): string {
   return s;
 }
 
-function keyPart(v: unknown, fold: boolean): string {
+/** One value's part of a join key string (see keyString). */
+export function keyPart(v: unknown, fold: boolean): string {
   if (isNullish(v)) return 'n';
   switch (typeof v) {
     case 'string':
