@@ -70,8 +70,9 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
   held?.flush();
   const nothingRead = result.summary.files === 0;
   if (!nothingRead) {
-    const width = process.stdout.columns;
-    await writeOut(formatAlerts(result.alerts, format, { color: useColor(process.stdout), ...(width ? { width } : {}) }));
+    // Fit a terminal; in a file or pipe keep every cell whole (nobody reads it at a fixed width).
+    const width = process.stdout.isTTY === true ? process.stdout.columns || 160 : Number.POSITIVE_INFINITY;
+    await writeOut(formatAlerts(result.alerts, format, { color: useColor(process.stdout), width }));
   }
   const summary = { ...result.summary, alertsByRule: namedRuleCounts(result.summary.alertsByRule, result.alerts) };
   process.stderr.write(formatSummary(summary, { color: useColor(process.stderr) }));
