@@ -10,7 +10,7 @@ import { xmlEventToJson, type XmlElement } from './event.js';
 import { XmlTokenizer, type XmlToken } from './tokenizer.js';
 
 export { xmlEventToJson, type XmlElement } from './event.js';
-export { XmlTokenizer, decodeEntities, type XmlToken } from './tokenizer.js';
+export { XmlTokenizer, decodeEntities, type XmlToken, type TokenSink } from './tokenizer.js';
 
 function isEventTag(name: string): boolean {
   return name === 'Event' || name.endsWith(':Event');
@@ -42,7 +42,8 @@ export class XmlEventAssembler {
     this.onProblem({ kind: 'malformed-xml', file: this.file, where: `line ${line}`, message, skipped: true });
   }
 
-  private token(t: XmlToken, out: SourceEvent[]): void {
+  /** Take one token; completed events are appended to `out`. */
+  token(t: XmlToken, out: SourceEvent[]): void {
     const stack = this.stack;
     if (t.type === 'error') {
       if (stack.length > 0) {
@@ -95,6 +96,8 @@ export async function* readXmlEvents(
   const decoder = new StringDecoder('utf8');
   const tokenizer = new XmlTokenizer();
   const assembler = new XmlEventAssembler(file, onProblem);
+  let batch: SourceEvent[] = [];
+  const sink = { push: (t: XmlToken): void => assembler.token(t, batch) };
   let first = true;
   for await (const chunk of bytes) {
     let text = decoder.write(chunk);
@@ -102,12 +105,13 @@ export async function* readXmlEvents(
       first = false;
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
     }
-    const batch: SourceEvent[] = [];
-    assembler.feed(tokenizer.push(text), batch);
-    if (batch.length > 0) yield batch;
+    tokenizer.write(text, sink);
+    if (batch.length > 0) {
+      yield batch;
+      batch = [];
+    }
   }
-  const batch: SourceEvent[] = [];
-  assembler.feed(tokenizer.push(decoder.end()), batch);
+  tokenizer.write(decoder.end(), sink);
   assembler.feed(tokenizer.end(), batch);
   assembler.finish();
   if (batch.length > 0) yield batch;

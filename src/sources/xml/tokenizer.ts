@@ -38,6 +38,11 @@ function codePoint(digits: string, radix: number, whole: string): string {
   return String.fromCodePoint(n);
 }
 
+/** Where tokens go (an array will do). */
+export interface TokenSink {
+  push(t: XmlToken): unknown;
+}
+
 export class XmlTokenizer {
   private buf = '';
   private line = 1;
@@ -51,17 +56,28 @@ export class XmlTokenizer {
 
   /** Append text; returns every token completed so far. */
   push(text: string): XmlToken[] {
+    const out: XmlToken[] = [];
+    this.write(text, out);
+    return out;
+  }
+
+  /**
+   * Append text and hand each completed token to `sink` as soon as it is complete. Preferred for
+   * big inputs: tokens die young instead of piling up per chunk (which made GC dominate).
+   */
+  write(text: string, sink: TokenSink): void {
     this.buf = this.buf.length === 0 ? text : this.buf + text;
-    return this.drain(false);
+    this.drain(false, sink);
   }
 
   /** End of input: flush trailing text, report an unfinished construct. */
   end(): XmlToken[] {
-    return this.drain(true);
+    const out: XmlToken[] = [];
+    this.drain(true, out);
+    return out;
   }
 
-  private drain(final: boolean): XmlToken[] {
-    const out: XmlToken[] = [];
+  private drain(final: boolean, out: TokenSink): void {
     const s = this.buf;
     let pos = 0;
     while (pos < s.length) {
@@ -88,7 +104,6 @@ export class XmlTokenizer {
       out.push({ type: 'error', message: `over ${MAX_PENDING} characters without complete markup`, line: this.line });
       this.buf = '';
     }
-    return out;
   }
 
   private textToken(raw: string): XmlToken {
@@ -100,7 +115,7 @@ export class XmlTokenizer {
   }
 
   /** Tokenize the markup at s[pos] === '<'; returns characters consumed, 0 if incomplete. */
-  private markup(s: string, pos: number, out: XmlToken[]): number {
+  private markup(s: string, pos: number, out: TokenSink): number {
     const line = this.line;
     if (s.startsWith('<!--', pos)) {
       const e = s.indexOf('-->', pos + 4);
