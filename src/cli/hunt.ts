@@ -75,7 +75,7 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
     await writeOut(formatAlerts(result.alerts, format, { color: useColor(process.stdout), width }));
   }
   const summary = { ...result.summary, alertsByRule: namedRuleCounts(result.summary.alertsByRule, result.alerts) };
-  process.stderr.write(formatSummary(summary, { color: useColor(process.stderr) }));
+  process.stderr.write(withCounters(formatSummary(summary, { color: useColor(process.stderr) }), result.summary));
   let reportFailed = false;
   if (o.report) {
     try {
@@ -118,6 +118,27 @@ function checkArguments(o: HuntCliOptions): string | undefined {
 function fromSigma(r: HuntSummary['rulesSkipped'][number], sigmaDirs: string[]): boolean {
   if (r.source === 'engine') return sigmaDirs.length > 0;
   return sigmaDirs.some((d) => r.source === d || r.source.startsWith(d.endsWith(sep) ? d : d + sep)) && !/cannot read/.test(r.reason);
+}
+
+/**
+ * Adds the counters the summary printer leaves out (alerts removed by --exceptions, events without a
+ * time, events behind the time order) before its "skipped input" line, unless it already shows them.
+ */
+export function withCounters(text: string, s: HuntSummary): string {
+  const extra: string[] = [];
+  const plural = (n: number, one: string, many: string): string => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
+  if ((s.alertsExcepted ?? 0) > 0 && !/excepted/i.test(text)) {
+    extra.push(`  excepted         ${plural(s.alertsExcepted!, 'alert', 'alerts')} removed by the exceptions file`);
+  }
+  if ((s.noTimestamp ?? 0) > 0 && !/no timestamp|without (a )?time/i.test(text)) {
+    extra.push(`  no timestamp     ${plural(s.noTimestamp!, 'event', 'events')} (processed at the time of the event before)`);
+  }
+  if ((s.outOfOrder ?? 0) > 0 && !/out of order/i.test(text)) {
+    extra.push(`  out of order     ${plural(s.outOfOrder!, 'event', 'events')} behind the time order (processed, not dropped)`);
+  }
+  if (extra.length === 0) return text;
+  const at = text.indexOf('\n  skipped input');
+  return at < 0 ? text + extra.join('\n') + '\n' : text.slice(0, at + 1) + extra.join('\n') + '\n' + text.slice(at + 1);
 }
 
 /** Per-rule counts keyed `id  name` (Sigma ids are UUIDs: the name says what fired). */

@@ -239,3 +239,15 @@ test('--sigma: Sigma alerts are counted by id with the rule title beside it', as
   assert.ok(sigma, 'the Sigma correlation rule fires on P1');
   assert.match(r.stderr, new RegExp(`${sigma.ruleId}\\s+${sigma.ruleName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s+1$`, 'm'));
 });
+
+test('the summary counts events without a timestamp (processed, not dropped)', async () => {
+  const lines = [
+    '{"@timestamp":"2020-01-01T00:00:01Z","event":{"category":"process"}}',
+    '{"event":{"category":"process"}}',
+    '{"@timestamp":"2020-01-01T00:00:02Z","event":{"category":"process"}}',
+  ];
+  const r = await runCli(['hunt', '-'], { stdin: lines.join('\n') + '\n' });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stderr, /events\s+3 in/);
+  assert.match(r.stderr, /no timestamp\s+1 event\b/);
+});
