@@ -11,7 +11,7 @@ import type { CompileContext, Fn, Scope } from './context.js';
 import { compileCidrs } from './cidr.js';
 import { EngineError, functionImpl } from './functions.js';
 import { compileLineage } from './lineage.js';
-import { lowerIn, lowerSlot } from './lower.js';
+import { lowerAny, lowerIn, lowerSlot } from './lower.js';
 import { compilePatterns, type StringTest } from './pattern.js';
 import { compareScalars, equalScalars, isNullish, scalarText, type Tri } from './values.js';
 
@@ -311,7 +311,7 @@ function compileKeyword(e: Extract<Expr, { kind: 'keyword' }>): Fn {
   const test = compilePatterns(e.patterns, e.caseInsensitive);
   const ci = e.caseInsensitive;
   const walk = (v: unknown, depth: number): boolean => {
-    if (typeof v === 'string') return test(ci ? v.toLowerCase() : v);
+    if (typeof v === 'string') return test(ci ? lowerAny(v) : v);
     if (typeof v === 'number' || typeof v === 'bigint') return test(String(v));
     if (v === null || typeof v !== 'object' || depth > 32) return false;
     if (Array.isArray(v)) {

@@ -35,3 +35,18 @@ export function lowerIn(slot: number, s: string): string {
   lowers[slot] = l;
   return l;
 }
+
+/** Recently lower-cased strings of any origin (keyword search walks whole events); cleared when full. */
+const recent = new Map<string, string>();
+const RECENT_MAX = 8192;
+
+/** `s.toLowerCase()` through a bounded content-keyed cache (for values with no field path). */
+export function lowerAny(s: string): string {
+  let l = recent.get(s);
+  if (l === undefined) {
+    l = s.toLowerCase();
+    if (recent.size >= RECENT_MAX) recent.clear();
+    recent.set(s, l);
+  }
+  return l;
+}
