@@ -8,7 +8,7 @@
 import { open } from 'node:fs/promises';
 import type { SourceEvent, ProblemSink } from '../sources/types.js';
 import { readInput, readNdjsonRange } from '../sources/index.js';
-import { parseEvtxChunk } from '../sources/evtx/index.js';
+import { parseEvtxChunk, chunkSlots, CHUNK_SIZE, FILE_HEADER_SIZE } from '../sources/evtx/index.js';
 import { eventTime, eventHost } from '../normalize/index.js';
 import { compareInstants, diffNs, type Instant } from '../events/timestamp.js';
 import type { WorkPart } from './plan.js';
@@ -30,10 +30,11 @@ export interface StreamStats {
 
 /** How long events are held for re-sorting, in nanoseconds. */
 const REORDER_LAG_NS = 5e9;
-const EVTX_CHUNK = 65536;
-const EVTX_HEADER = 4096;
 
 type Batch = { events: SourceEvent[]; overlap: boolean };
+
+/** Positions from this number up are line numbers relative to the start of a part's overlap. */
+export const OVERLAP_LINE_BASE = 1e12;
 
 export class OrderedStream {
   private ready: Item[] = [];
@@ -171,21 +172,26 @@ async function* batches(part: WorkPart, onProblem: ProblemSink): AsyncIterable<B
     return;
   }
   if (r.unit === 'bytes') {
-    for await (const events of readNdjsonRange(part.file.path, r.start, r.end, onProblem)) yield { events, overlap: false };
+    // Line numbers relative to the range (counting the lines before it would cost a pass over
+    // the file); unit.ts makes them absolute for the few alerts and problems that need them.
+    const main = r.start > 0 ? { firstLine: 1 } : {};
+    for await (const events of readNdjsonRange(part.file.path, r.start, r.end, onProblem, main)) yield { events, overlap: false };
     if (r.end < part.file.size) {
-      for await (const events of readNdjsonRange(part.file.path, r.end, part.file.size, quiet)) yield { events, overlap: true };
+      for await (const events of readNdjsonRange(part.file.path, r.end, part.file.size, quiet, { firstLine: OVERLAP_LINE_BASE }))
+        yield { events, overlap: true };
     }
     return;
   }
   const fh = await open(part.file.path, 'r');
   try {
-    const total = Math.floor((part.file.size - EVTX_HEADER) / EVTX_CHUNK);
-    const buf = Buffer.alloc(EVTX_CHUNK);
+    const total = chunkSlots(part.file.size);
+    const buf = Buffer.alloc(CHUNK_SIZE);
     for (let i = r.start; i < total; i++) {
       const overlap = i >= r.end;
-      const { bytesRead } = await fh.read(buf, 0, EVTX_CHUNK, EVTX_HEADER + i * EVTX_CHUNK);
-      if (bytesRead < EVTX_CHUNK) break;
-      const events = parseEvtxChunk(Buffer.from(buf), part.file.path, i, overlap ? quiet : onProblem);
+      const { bytesRead } = await fh.read(buf, 0, CHUNK_SIZE, FILE_HEADER_SIZE + i * CHUNK_SIZE);
+      if (bytesRead === 0) break;
+      // A cut-off last chunk is handed over as it is: the parser reports what it cannot read.
+      const events = parseEvtxChunk(buf.subarray(0, bytesRead), part.file.path, i, overlap ? quiet : onProblem);
       yield { events, overlap };
     }
   } finally {

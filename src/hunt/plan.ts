@@ -13,6 +13,7 @@ import type { InputFile } from '../sources/index.js';
 import { readInput } from '../sources/index.js';
 import { eventHost } from '../normalize/index.js';
 import type { ProblemSink } from '../sources/types.js';
+import { chunkSlots, CHUNK_SIZE } from '../sources/evtx/index.js';
 
 export interface WorkPart {
   file: InputFile;
@@ -33,8 +34,6 @@ export interface PlanOptions {
   splitBytes?: number;
 }
 
-const EVTX_CHUNK = 65536;
-const EVTX_HEADER = 4096;
 
 /** Which hosts a file's first events name: read one batch, then stop. */
 async function sniffHosts(file: InputFile, onProblem: ProblemSink): Promise<Set<string>> {
@@ -92,11 +91,11 @@ export async function planWork(files: InputFile[], opts: PlanOptions, onProblem:
           units.push({ id: id++, parts: [{ file: f, range: { start: s, end, unit: 'bytes' } }], bytes: end - s });
         }
       } else {
-        const chunks = Math.max(1, Math.floor((size - EVTX_HEADER) / EVTX_CHUNK));
+        const chunks = Math.max(1, chunkSlots(size));
         const step = Math.ceil(chunks / parts);
         for (let s = 0; s < chunks; s += step) {
           const end = Math.min(chunks, s + step);
-          units.push({ id: id++, parts: [{ file: f, range: { start: s, end, unit: 'chunks' } }], bytes: (end - s) * EVTX_CHUNK });
+          units.push({ id: id++, parts: [{ file: f, range: { start: s, end, unit: 'chunks' } }], bytes: (end - s) * CHUNK_SIZE });
         }
       }
       continue;

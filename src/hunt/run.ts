@@ -40,7 +40,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     hunting: opts.hunting ?? false,
   };
   const loaded = await loadHuntRules(spec);
-  const counter = new ProblemCounter();
+  const counter = new ProblemCounter({ quiet: true });
   const problems: SourceProblem[] = [];
   const onProblem = (p: SourceProblem): void => {
     counter.sink(p);

@@ -3,11 +3,12 @@
  * The same function runs inside a worker thread or, with `--workers 0`, in the main thread.
  */
 import type { Alert } from '../alert/types.js';
-import type { ProblemSink } from '../sources/types.js';
+import type { ProblemSink, SourceProblem } from '../sources/types.js';
+import { rangeFirstLines } from '../sources/index.js';
 import { compareInstants } from '../events/timestamp.js';
 import type { Detector } from './detector.js';
 import type { WorkPart, WorkUnit } from './plan.js';
-import { OrderedStream, type Item, type StreamStats } from './ordered-stream.js';
+import { OrderedStream, OVERLAP_LINE_BASE, type Item, type StreamStats } from './ordered-stream.js';
 
 export interface UnitProgress {
   events: number;
@@ -19,11 +20,17 @@ export async function runUnit(
   opts: { overlapNs: number; onProblem: ProblemSink; onAlerts: (a: Alert[]) => void; onProgress?: (p: UnitProgress) => void },
 ): Promise<StreamStats> {
   let lastReport = 0;
-  const stats = await mergeInTimeOrder(unit.parts, opts.onProblem, opts.overlapNs, {
+  const range = unit.parts.length === 1 && unit.parts[0]!.range?.unit === 'bytes' ? unit.parts[0]!.range : undefined;
+  // A byte range of a split file numbers its lines from its own start: hold its alerts and
+  // problems until the end of the unit, then make the line numbers absolute.
+  const held = range ? { alerts: [] as Alert[], problems: [] as SourceProblem[] } : null;
+  const onAlerts = held ? (a: Alert[]): void => void held.alerts.push(...a) : opts.onAlerts;
+  const onProblem: ProblemSink = held && range!.start > 0 ? (p) => void held.problems.push(p) : opts.onProblem;
+  const stats = await mergeInTimeOrder(unit.parts, onProblem, opts.overlapNs, {
     feed: (it) => detector.push(it.se, it.time, it.host, it.overlap),
     flush: (st) => {
       const a = detector.takeAlerts();
-      if (a.length > 0) opts.onAlerts(a);
+      if (a.length > 0) onAlerts(a);
       if (opts.onProgress && st.events - lastReport >= 50000) {
         lastReport = st.events;
         opts.onProgress({ events: st.events });
@@ -31,9 +38,34 @@ export async function runUnit(
     },
   });
   const rest = detector.end();
-  if (rest.length > 0) opts.onAlerts(rest);
+  if (rest.length > 0) onAlerts(rest);
+  if (held && range) {
+    await absoluteLines(unit.parts[0]!.file.path, range.start, range.end, held.alerts, held.problems);
+    for (const p of held.problems) opts.onProblem(p);
+    if (held.alerts.length > 0) opts.onAlerts(held.alerts);
+  }
   opts.onProgress?.({ events: stats.events });
   return stats;
+}
+
+/** Turn range-relative line numbers (see ordered-stream.ts) into the file's own line numbers. */
+async function absoluteLines(path: string, start: number, end: number, alerts: Alert[], problems: SourceProblem[]): Promise<void> {
+  const relMain = start > 0;
+  const needsOverlap = alerts.some((a) => a.events.some((e) => (e.position ?? 0) >= OVERLAP_LINE_BASE));
+  if (!(relMain && (alerts.length > 0 || problems.length > 0)) && !needsOverlap) return;
+  const [firstMain, firstOverlap] = await rangeFirstLines(path, [start, end]);
+  const fix = (pos: number | undefined): number | undefined => {
+    if (pos === undefined) return pos;
+    if (pos >= OVERLAP_LINE_BASE) return firstOverlap! + (pos - OVERLAP_LINE_BASE);
+    return relMain ? firstMain! + pos - 1 : pos;
+  };
+  for (const a of alerts) {
+    for (const e of a.events) e.position = fix(e.position);
+    for (const e of a.context ?? []) if (e.file === path) e.position = fix(e.position);
+  }
+  if (relMain) {
+    for (const p of problems) if (p.where) p.where = p.where.replace(/^line (\d+)/, (_m, n: string) => `line ${fix(Number(n))}`);
+  }
 }
 
 /**

@@ -86,25 +86,34 @@ test('a big file split into parts still finds a sequence that straddles the spli
   evs.splice(n - 20, 0, systemWrite(Date.parse(evs[n - 21]!['@timestamp'] as string) - BASE + 1, 'hz', 'C:\\Windows\\late.exe'));
   evs.splice(n - 17, 0, start(Date.parse(evs[n - 18]!['@timestamp'] as string) - BASE + 1, 'hz', 'C:\\Windows\\late.exe'));
   const file = join(dir, 'big.ndjson');
-  writeFileSync(file, ndjson(evs));
+  const lines = ndjson(evs).split('\n');
+  const badLine = lines.length - 40; // 1-based number of the malformed line, in the second half
+  lines.splice(badLine - 1, 0, '{"broken": ');
+  writeFileSync(file, lines.join('\n'));
+  const lineOf = (path: string): number => lines.findIndex((l) => l.includes(path.replace(/\\/g, '\\\\')) && l.includes('"start"')) + 1;
 
   const files = await discoverInputs([file], () => {});
   const units = await planWork(files, { workers: 2, splitBytes: 1000 }, () => {});
   assert.ok(units.length >= 2, 'the file is split');
   const loaded = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: false });
   const alerts: Alert[] = [];
+  const problems: string[] = [];
   let events = 0;
   for (const u of units) {
     const s = await runUnit(u, new Detector(loaded.rules, { contextEvents: 0 }), {
       overlapNs: longestWindowNs(loaded.rules),
-      onProblem: () => {},
+      onProblem: (p) => problems.push(p.where ?? ''),
       onAlerts: (a) => alerts.push(...a),
     });
     events += s.events;
   }
   assert.equal(events, evs.length, 'every event counted once across parts');
-  const paths = fileShareAlerts(alerts).map((a) => a.filePath).sort();
+  const fs = fileShareAlerts(alerts);
+  const paths = fs.map((a) => a.filePath).sort();
   assert.deepEqual(paths, ['C:\\Windows\\early.exe', 'C:\\Windows\\late.exe', 'C:\\Windows\\mid.exe']);
+  // Positions are the file's own line numbers, whichever part found them.
+  for (const a of fs) assert.equal(a.events[1]!.position, lineOf(a.filePath!), a.filePath);
+  assert.deepEqual(problems, [`line ${badLine}`]);
 });
 
 test('events out of order within the reorder window are sorted before detection', async () => {
@@ -133,4 +142,27 @@ test('worker threads and the main thread give the same alerts on the ground-trut
   const b = await runHunt({ inputs: [dir], workers: 2 });
   assert.deepEqual(b.alerts.map((x) => x.id), a.alerts.map((x) => x.id));
   assert.equal(b.summary.events, a.summary.events);
+});
+
+test('an EVTX file split by chunk ranges yields every record once, as the whole file does', async (t) => {
+  const file = sharedOrSkip(t, 'datasets', 'deepbluecli', 'many-events-application.evtx');
+  if (!file) return;
+  const files = await discoverInputs([file], () => {});
+  const loaded = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: false });
+  const count = async (units: Awaited<ReturnType<typeof planWork>>): Promise<number> => {
+    let events = 0;
+    for (const u of units) {
+      const s = await runUnit(u, new Detector(loaded.rules, { contextEvents: 0 }), { overlapNs: 60e9, onProblem: () => {}, onAlerts: () => {} });
+      events += s.events;
+    }
+    return events;
+  };
+  const whole = await planWork(files, { workers: 1 }, () => {});
+  const split = await planWork(files, { workers: 3, splitBytes: 100_000 }, () => {});
+  assert.equal(whole.length, 1);
+  assert.ok(split.length >= 3, `split into ${split.length} parts`);
+  assert.ok(split.every((u) => u.parts[0]!.range?.unit === 'chunks'));
+  const n = await count(whole);
+  assert.ok(n > 1000);
+  assert.equal(await count(split), n);
 });
