@@ -97,6 +97,13 @@ export function unwritablePath(path: string): string | undefined {
   return undefined;
 }
 
+/** `-` with a terminal on stdin waits for typed input: say so instead of seeming to hang. */
+export function hintIfStdinIsTerminal(paths: string[]): void {
+  if (paths.includes('-') && process.stdin.isTTY === true) {
+    process.stderr.write('spoor: reading events from the terminal (stdin); end with Ctrl-D, or pipe a file in\n');
+  }
+}
+
 /** Whether to colour output going to this stream (a terminal, and NO_COLOR not set). */
 export function useColor(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';

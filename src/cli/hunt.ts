@@ -6,7 +6,7 @@ import type { Alert } from '../alert/types.js';
 import { runHunt } from '../hunt/run.js';
 import type { HuntSummary } from '../hunt/types.js';
 import { ALERT_FORMATS, formatAlerts, formatSummary, renderHtmlReport, type AlertFormat } from '../output/index.js';
-import { writeOut, collect, problemPrinter, EXIT, HeldProblems, usageErrorsExit2, missingPath, unwritablePath, useColor } from './common.js';
+import { writeOut, collect, problemPrinter, EXIT, HeldProblems, hintIfStdinIsTerminal, usageErrorsExit2, missingPath, unwritablePath, useColor } from './common.js';
 
 export function registerHunt(program: Command): void {
   const cmd = program
@@ -53,6 +53,7 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
     return EXIT.ERROR;
   }
   const format = o.format as AlertFormat;
+  hintIfStdinIsTerminal(paths);
   const held = o.progress && process.stderr.isTTY === true && !o.quiet ? new HeldProblems() : undefined;
   const result = await runHunt(
     {

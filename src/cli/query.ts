@@ -8,7 +8,7 @@ import { getField, parseFieldPath, type Event } from '../events/field.js';
 import type { PathStep } from '../ir/types.js';
 import { formatInstant, type Instant } from '../events/timestamp.js';
 import { mergeInTimeOrder } from '../hunt/unit.js';
-import { writeOut, problemPrinter, toJson, EXIT, isStdoutClosed, fail, usageErrorsExit2 } from './common.js';
+import { writeOut, problemPrinter, toJson, EXIT, isStdoutClosed, fail, usageErrorsExit2, hintIfStdinIsTerminal } from './common.js';
 import { eventSummaryRow, renderTable } from './table.js';
 
 type View = 'ecs' | 'native' | 'raw';
@@ -58,6 +58,7 @@ Examples:
         if (e instanceof EqlSyntaxError) return fail(e.format());
         throw e;
       }
+      hintIfStdinIsTerminal(paths);
       const counter = new ProblemCounter({ quiet: true });
       const print = o.quiet ? undefined : problemPrinter();
       const onProblem = (p: Parameters<typeof counter.sink>[0]): void => {
