@@ -1,0 +1,144 @@
+/**
+ * The engine's fast paths must give the same answers as the general ones: the lower-casing memo,
+ * literal comparisons without per-call closures, category dispatch and string join keys in
+ * sequences.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { Expr, Pattern, Query, Stage } from '../../src/ir/types.js';
+import { compileExpr, compilePredicate, compileQuery } from '../../src/engine/index.js';
+import { lowerAny, lowerIn, lowerSlot } from '../../src/engine/lower.js';
+import type { Event } from '../../src/events/field.js';
+
+const f = (...path: (string | number)[]): Expr => ({ kind: 'field', path });
+const lit = (value: string | number | boolean | null): Expr => ({ kind: 'literal', value });
+const glob = (text: string): Pattern =>
+  text.split(/(\*)/).filter((s) => s !== '').map((s) => (s === '*' ? { t: 'star' as const } : { t: 'lit' as const, v: s }));
+
+test('lower-casing memo: keyed by the string, so a mutated or reused event is never answered stale', () => {
+  const slot = lowerSlot(['fast', 'path']);
+  assert.equal(lowerSlot(['fast', 'path']), slot, 'one slot per path');
+  assert.notEqual(lowerSlot(['fast', 'other']), slot);
+  assert.equal(lowerIn(slot, 'ABC'), 'abc');
+  assert.equal(lowerIn(slot, 'ABC'), 'abc');
+  assert.equal(lowerIn(slot, 'XYZ'), 'xyz');
+  assert.equal(lowerAny('ÄbC'), 'äbc');
+  assert.equal(lowerAny('ÄbC'), 'äbc');
+
+  const p = compilePredicate({ kind: 'wildcard', expr: f('image'), patterns: [glob('*\\cmd.exe')], caseInsensitive: true });
+  const ev: Event = { image: 'C:\\Windows\\CMD.EXE' };
+  assert.equal(p(ev), true);
+  ev['image'] = 'C:\\Windows\\notepad.exe';
+  assert.equal(p(ev), false, 'same object, new value');
+  ev['image'] = 'C:\\Windows\\Cmd.Exe';
+  assert.equal(p(ev), true);
+  // Several rules reading the same path share the slot and still answer independently.
+  const q = compilePredicate({ kind: 'in', expr: f('image'), values: [lit('c:\\windows\\notepad.exe')], caseInsensitive: true, negated: false });
+  const r = compilePredicate({ kind: 'compare', op: '==', left: f('image'), right: lit('C:\\WINDOWS\\NOTEPAD.EXE'), caseInsensitive: true });
+  for (const [image, want] of [
+    ['C:\\Windows\\NOTEPAD.exe', [false, true, true]],
+    ['C:\\Windows\\cmd.exe', [true, false, false]],
+    ['c:\\windows\\notepad.exe', [false, true, true]],
+  ] as const) {
+    const e = { image };
+    assert.deepEqual([p(e), q(e), r(e)], want, image);
+  }
+  // Case-sensitive tests never see a lower-cased value.
+  const cased = compilePredicate({ kind: 'wildcard', expr: f('image'), patterns: [glob('*\\cmd.exe')], caseInsensitive: false });
+  assert.equal(cased({ image: 'C:\\CMD.EXE' }), false);
+  assert.equal(cased({ image: 'C:\\cmd.exe' }), true);
+});
+
+test('keyword search folds case for every string of the event, repeatedly', () => {
+  const k = compilePredicate({ kind: 'keyword', patterns: [glob('*mimikatz*')], caseInsensitive: true });
+  assert.equal(k({ a: { b: ['x', 'Invoke-MIMIKATZ'] } }), true);
+  assert.equal(k({ a: { b: ['x', 'Invoke-MIMIKATZ'] } }), true);
+  assert.equal(k({ a: 'nothing' }), false);
+});
+
+test('comparisons with boolean literals and field-to-field comparisons keep any-element semantics', () => {
+  const t = compileExpr({ kind: 'compare', op: '==', left: f('trusted'), right: lit(true), caseInsensitive: false });
+  assert.equal(t({ trusted: true }), true);
+  assert.equal(t({ trusted: false }), false);
+  assert.equal(t({ trusted: [false, true] }), true);
+  assert.equal(t({ trusted: [] }), null);
+  assert.equal(t({}), null);
+  assert.equal(t({ trusted: 'true' }), null, 'string vs boolean is incompatible');
+  const ff = compileExpr({ kind: 'compare', op: '==', left: f('a'), right: f('b'), caseInsensitive: true });
+  assert.equal(ff({ a: 'X', b: 'x' }), true);
+  assert.equal(ff({ a: ['y', 'X'], b: ['z', 'x'] }), true);
+  assert.equal(ff({ a: ['y'], b: ['z'] }), false);
+  assert.equal(ff({ a: ['y'], b: [] }), null);
+  assert.equal(ff({ a: 'y', b: null }), null);
+  const inFields = compileExpr({ kind: 'in', expr: f('a'), values: [f('b'), f('c')], caseInsensitive: false, negated: false });
+  assert.equal(inFields({ a: 'q', b: 'r', c: ['s', 'q'] }), true);
+  assert.equal(inFields({ a: ['p', 'r'], b: 'r', c: 's' }), true);
+  assert.equal(inFields({ a: 'q', b: 'r', c: 's' }), false);
+  assert.equal(inFields({ a: 'q', b: null, c: 's' }), null);
+  const notIn = compileExpr({ kind: 'in', expr: f('a'), values: [f('b')], caseInsensitive: false, negated: true });
+  assert.equal(notIn({ a: 'q', b: 'r' }), true);
+  assert.equal(notIn({ a: 'q', b: ['r', 'q'] }), false);
+});
+
+const stage = (category: string | null, where: Expr, by: Expr[]): Stage => ({ query: { category, where }, by });
+const ts = (s: number): string => new Date(Date.UTC(2026, 0, 1, 0, 0, s)).toISOString();
+
+test('sequence: category dispatch (string or array categories), multi-field string keys, null key parts', () => {
+  const q: Query = {
+    kind: 'sequence',
+    by: [f('host')],
+    maxspanNs: 60e9,
+    stages: [stage('file', eq0(f('pid'), lit(4)), [f('path')]), stage('process', lit(true), [f('exe')])],
+    pipes: [],
+  };
+  const run = compileQuery(q);
+  const evs: Event[] = [
+    { '@timestamp': ts(0), event: { category: ['file'] }, host: 'h1', pid: 4, path: 'C:\\a.exe' },
+    { '@timestamp': ts(1), event: { category: 'network' }, host: 'h1', exe: 'C:\\a.exe' },
+    { '@timestamp': ts(2), event: { category: ['process'] }, host: 'h2', exe: 'C:\\a.exe' },
+    { '@timestamp': ts(3), event: { category: ['file'] }, host: 'h2', pid: 4 },
+    { '@timestamp': ts(4), event: { category: 'process' }, host: 'h2', exe: null },
+    { '@timestamp': ts(5), event: { category: ['network', 'process'] }, host: 'h1', exe: 'C:\\a.exe' },
+    // The separator cannot be forged by a value holding it.
+    { '@timestamp': ts(6), event: { category: 'file' }, host: 'h3\u0001x', pid: 4, path: 'p' },
+    { '@timestamp': ts(7), event: { category: 'process' }, host: 'h3', exe: 'x\u0001p' },
+  ];
+  const got: unknown[][] = [];
+  for (const ev of evs) {
+    run.push(ev);
+    for (const m of run.drain()) got.push(m.events.map((e) => e['@timestamp']));
+  }
+  for (const m of run.end()) got.push(m.events.map((e) => e['@timestamp']));
+  assert.deepEqual(got, [
+    [ts(3), ts(4)],
+    [ts(0), ts(5)],
+  ]);
+});
+
+test('sequence: Endgame join keys fold case; Elasticsearch keys do not', () => {
+  const q: Query = {
+    kind: 'sequence',
+    by: [f('user')],
+    stages: [stage(null, eq0(f('n'), lit(1)), []), stage(null, eq0(f('n'), lit(2)), [])],
+    pipes: [],
+  };
+  const evs: Event[] = [
+    { '@timestamp': ts(0), n: 1, user: 'Alice' },
+    { '@timestamp': ts(1), n: 2, user: 'ALICE' },
+  ];
+  const count = (dialect: 'endgame' | 'elasticsearch'): number => {
+    const run = compileQuery(q, { dialect });
+    let n = 0;
+    for (const ev of evs) {
+      run.push(ev);
+      n += run.drain().length;
+    }
+    return n + run.end().length;
+  };
+  assert.equal(count('endgame'), 1);
+  assert.equal(count('elasticsearch'), 0);
+});
+
+function eq0(left: Expr, right: Expr): Expr {
+  return { kind: 'compare', op: '==', left, right, caseInsensitive: false };
+}
