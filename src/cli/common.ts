@@ -3,6 +3,7 @@ import { existsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Command } from 'commander';
 import { formatProblem } from '../sources/index.js';
+import { stringifyExact } from '../output/json.js';
 import type { SourceProblem } from '../sources/types.js';
 
 export const EXIT = { OK: 0, ALERTS: 1, ERROR: 2 } as const;
@@ -109,7 +110,7 @@ export function useColor(stream: NodeJS.WriteStream): boolean {
   return stream.isTTY === true && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
 }
 
-/** JSON.stringify that writes bigint values as numbers' exact decimal text. */
+/** JSON text with 64-bit integers (bigint) written as exact, unquoted numbers, as in alert output. */
 export function toJson(v: unknown, indent?: number): string {
-  return JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x), indent);
+  return stringifyExact(v, indent);
 }

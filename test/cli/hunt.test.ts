@@ -133,7 +133,7 @@ function N3Path(d1: string): string {
   return join(d1, '..', N3[N3.length - 1]!);
 }
 
-test.todo('each input problem is printed once on stderr (runHunt\'s own ProblemCounter prints too: src/hunt/run.ts)', async (t) => {
+test('each input problem is printed once on stderr, naming stdin as -', async (t) => {
   const d1 = sharedOrSkip(t, ...D1);
   if (!d1) return;
   const r = await runCli(['hunt', '-'], { stdin: readFileSync(d1, 'utf8') + 'not json\n' });

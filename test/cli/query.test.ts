@@ -112,3 +112,10 @@ test('stdin input, and bad arguments exit 2', async (t) => {
     assert.match(r.stderr, messages[i]!);
   });
 });
+
+test('64-bit integers come out exact and unquoted, as they went in', async () => {
+  const input = '{"@timestamp":"2020-01-01T00:00:00Z","event":{"category":"process"},"process":{"entity_id":18446744073709551615,"pid":4}}\n';
+  const r = await runCli(['query', 'process where process.pid == 4', '-', '-f', 'ndjson'], { stdin: input });
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /"entity_id":18446744073709551615[,}]/);
+});
