@@ -177,12 +177,11 @@ export class Detector {
       this.problems.push({ ruleId: c.rule.id, message: `cannot build alert: ${(e as Error).message}` });
       return;
     }
-    const lastTag = this.tags.get(m.events[m.events.length - 1]!);
     if (!alert.writer && alert.filePath && firstTag) {
       const w = this.writers.writerFor(alert.host || firstTag.host, alert.filePath, firstTag.time);
       if (w) alert.writer = w;
     }
-    this.hostContext.attach(alert, firstTag?.host ?? alert.host, lastTag?.time);
+    this.hostContext.attach(alert, firstTag?.host ?? alert.host);
     this.out.push(alert);
   }
 

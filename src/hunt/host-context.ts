@@ -41,7 +41,7 @@ export class HostContext {
   }
 
   /** Give `alert` the recent events of its host and have it collect the next ones. */
-  attach(alert: Alert, host: string, _lastTime?: unknown): void {
+  attach(alert: Alert, host: string): void {
     if (this.size <= 0) return;
     const r = this.rings.get(host);
     const before = r ? [...r.items.slice(r.next), ...r.items.slice(0, r.next)] : [];

@@ -10,7 +10,7 @@ import type { SourceEvent, ProblemSink } from '../sources/types.js';
 import { readInput, readNdjsonRange } from '../sources/index.js';
 import { parseEvtxChunk, chunkSlots, CHUNK_SIZE, FILE_HEADER_SIZE } from '../sources/evtx/index.js';
 import { eventTime, eventHost } from '../normalize/index.js';
-import { compareInstants, diffNs, type Instant } from '../events/timestamp.js';
+import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { WorkPart } from './plan.js';
 
 export interface Item {
@@ -199,4 +199,3 @@ async function* batches(part: WorkPart, onProblem: ProblemSink): AsyncIterable<B
   }
 }
 
-export { diffNs };
