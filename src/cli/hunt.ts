@@ -54,7 +54,9 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
   }
   const format = o.format as AlertFormat;
   hintIfStdinIsTerminal(paths);
-  const held = o.progress && process.stderr.isTTY === true && !o.quiet ? new HeldProblems() : undefined;
+  const barShown = o.progress && process.stderr.isTTY === true;
+  const held = barShown && !o.quiet ? new HeldProblems() : undefined;
+  if (barShown) restoreCursorOnInterrupt();
   const result = await runHunt(
     {
       inputs: paths,
@@ -92,6 +94,16 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
   const ruleErrors = result.summary.rulesSkipped.filter((r) => !fromSigma(r, o.sigma ?? [])).length;
   if (nothingRead || reportFailed || unreadable > 0 || ruleErrors > 0) return EXIT.ERROR;
   return result.alerts.length > 0 ? EXIT.ALERTS : EXIT.OK;
+}
+
+/** The progress bar hides the cursor; Ctrl-C must not leave the user's terminal without one. */
+function restoreCursorOnInterrupt(): void {
+  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+    process.once(signal, () => {
+      process.stderr.write('\x1b[?25h\nspoor: interrupted\n');
+      process.exit(code);
+    });
+  }
 }
 
 /** Everything that can be checked before a possibly long hunt. */
