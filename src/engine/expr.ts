@@ -41,37 +41,43 @@ export function compileAccessor(path: readonly PathStep[], dialect: CompileConte
         }
       : (o: unknown) => getField(o, p);
   if (p.length === 0) return (o) => o;
-  if (p.length === 1) {
-    const k = p[0]!;
-    if (typeof k === 'number') return (o) => (Array.isArray(o) ? o[k] : undefined);
-    return (o) => (o !== null && typeof o === 'object' ? (o as Record<string, unknown>)[k] : undefined);
+  if (p.length === 1 && typeof p[0] === 'number') {
+    const k = p[0];
+    return (o) => (Array.isArray(o) ? o[k] : undefined);
   }
-  if (p.length === 2 && typeof p[0] === 'string' && typeof p[1] === 'string') {
-    const [a, b] = p as [string, string];
-    return (o) => {
-      const x = (o as Record<string, unknown>)[a];
-      if (x !== null && typeof x === 'object') {
-        const v = (x as Record<string, unknown>)[b];
-        if (v !== undefined) return v;
-      }
-      return fallback(o);
-    };
-  }
-  if (p.length === 3 && p.every((s) => typeof s === 'string')) {
-    const [a, b, c] = p as [string, string, string];
-    return (o) => {
-      const x = (o as Record<string, unknown>)[a];
-      if (x !== null && typeof x === 'object') {
-        const y = (x as Record<string, unknown>)[b];
-        if (y !== null && typeof y === 'object') {
-          const v = (y as Record<string, unknown>)[c];
-          if (v !== undefined) return v;
-        }
-      }
-      return fallback(o);
-    };
-  }
+  if (p.length <= 4 && p.every((s) => typeof s === 'string')) return nestedAccessor(p as string[], fallback);
   return (o) => (o !== null && typeof o === 'object' ? fallback(o) : undefined);
+}
+
+type AccessorFactory = (fallback: (o: unknown) => unknown) => (o: unknown) => unknown;
+const accessorFactories = new Map<string, AccessorFactory>();
+
+/**
+ * A nested lookup generated for one path, so every property load has a constant name and its own
+ * inline cache (closures from one shared body share one megamorphic cache across all paths).
+ * Names are embedded as JSON string literals; one factory per distinct path. On a miss below the
+ * first step, `fallback` resolves dotted and mixed keys.
+ */
+function nestedAccessor(path: string[], fallback: (o: unknown) => unknown): (obj: unknown) => unknown {
+  const id = JSON.stringify(path);
+  let make = accessorFactories.get(id);
+  if (!make) {
+    const names = path.map((k) => JSON.stringify(k));
+    let body = "if (o === null || typeof o !== 'object') return undefined;\n";
+    if (names.length === 1) body += `return o[${names[0]}];`;
+    else {
+      body += 'let x = o;\n';
+      names.forEach((n, i) => {
+        body +=
+          i === names.length - 1
+            ? `const v = x[${n}];\nif (v !== undefined) return v;\nreturn fallback(o);`
+            : `x = x[${n}];\nif (x === null || typeof x !== 'object') return fallback(o);\n`;
+      });
+    }
+    make = new Function('fallback', `return function access(o) {\n${body}\n};`) as AccessorFactory;
+    accessorFactories.set(id, make);
+  }
+  return make(fallback);
 }
 
 /** python eql: `subtype.create` on a string field means `subtype == "create"`. */
