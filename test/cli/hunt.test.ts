@@ -251,3 +251,13 @@ test('the summary counts events without a timestamp (processed, not dropped)', a
   assert.match(r.stderr, /events\s+3 in/);
   assert.match(r.stderr, /no timestamp\s+1 event\b/);
 });
+
+test('the terminal table names Sigma rules by title (their ids are UUIDs); json keeps the id', async (t) => {
+  const p1 = sharedOrSkip(t, ...P1);
+  if (!p1) return;
+  const r = await runCli(['hunt', p1, '--sigma', 'rules/sigma']);
+  assert.equal(r.code, 1, r.stderr);
+  const rows = r.stdout.split('\n').slice(2).filter((l) => l !== '');
+  assert.ok(rows.some((l) => /\s{2}Remote Execution via File Shares\s{2}/.test(l)), r.stdout);
+  assert.ok(!rows.some((l) => /[0-9a-f]{8}-[0-9a-f]{4}/.test(l)), r.stdout);
+});
