@@ -30,8 +30,9 @@ Output: alerts on stdout (--format), problems and the summary on stderr, so \`> 
 only alerts. A progress bar shows on stderr when it is a terminal (--no-progress to hide it).
 
 Exit codes: 0 no alert, 1 alerts raised, 2 errors: bad arguments, an input or --rules/--sigma/--exceptions
-path that does not exist, no readable log file at all, rules that could not be loaded (Sigma rules
-using a feature spoor lacks are listed but do not fail the run), a report that could not be written.
+path that does not exist, no readable log file at all, rules that could not be loaded, a report
+that could not be written. Single Sigma rules spoor cannot run (unsupported feature or invalid rule)
+are listed under "rules skipped" but do not fail the run: check them with \`spoor rules check DIR\`.
 Skipped records (malformed lines, corrupt chunks) are reported and counted but do not change the exit code.
 
 Examples:
