@@ -38,53 +38,92 @@ export function patternToRegexSource(p: Pattern): string {
   return `^${src}$`;
 }
 
+type Part = Pattern[number];
+
+/** Matcher for a pattern of literals and stars only, applied to `s` from code unit `from`. */
+function starOnly(p: Part[]): (s: string, from: number) => boolean {
+  const lits = p.filter((x): x is { t: 'lit'; v: string } => x.t === 'lit').map((x) => x.v);
+  const starts = p.length > 0 && p[0]!.t === 'star';
+  const ends = p.length > 0 && p[p.length - 1]!.t === 'star';
+  if (p.length === 0) return (s, from) => s.length === from;
+  if (lits.length === 0) return () => true; // just `*`
+  if (lits.length === 1) {
+    const v = lits[0]!;
+    if (!starts && !ends) return (s, from) => s.length - from === v.length && s.startsWith(v, from);
+    if (!starts && ends) return (s, from) => s.startsWith(v, from);
+    if (starts && !ends) return (s, from) => s.length - from >= v.length && s.endsWith(v);
+    return (s, from) => s.includes(v, from);
+  }
+  // Anchored prefix, ordered middle parts, anchored suffix.
+  const first = starts ? null : lits[0]!;
+  const last = ends ? null : lits[lits.length - 1]!;
+  const middle = lits.slice(first === null ? 0 : 1, last === null ? lits.length : lits.length - 1);
+  return (s, from) => {
+    let pos = from;
+    let end = s.length;
+    if (first !== null) {
+      if (!s.startsWith(first, pos)) return false;
+      pos += first.length;
+    }
+    if (last !== null) {
+      if (s.length - last.length < pos || !s.endsWith(last)) return false;
+      end = s.length - last.length;
+    }
+    for (let i = 0; i < middle.length; i++) {
+      const m = middle[i]!;
+      const at = s.indexOf(m, pos);
+      if (at < 0 || at + m.length > end) return false;
+      pos = at + m.length;
+    }
+    return true;
+  };
+}
+
 /** Compile one pattern into a test on an (already lower-cased when `lower`) string. */
 export function compilePattern(pattern: Pattern, lower: boolean): StringTest {
   const p = normalise(pattern, lower);
-  const hasOne = p.some((x) => x.t === 'one');
-  if (!hasOne) {
-    const lits = p.filter((x): x is { t: 'lit'; v: string } => x.t === 'lit').map((x) => x.v);
-    const starts = p.length > 0 && p[0]!.t === 'star';
-    const ends = p.length > 0 && p[p.length - 1]!.t === 'star';
-    if (p.length === 0) return (s) => s === '';
-    if (lits.length === 0) return () => true; // just `*`
-    if (lits.length === 1) {
+  let leadingOnes = 0;
+  while (leadingOnes < p.length && p[leadingOnes]!.t === 'one') leadingOnes++;
+  const rest = p.slice(leadingOnes);
+  if (rest.some((x) => x.t === 'one')) {
+    const re = new RegExp(patternToRegexSource(p), 'u');
+    return (s) => re.test(s);
+  }
+  const tail = starOnly(rest);
+  if (leadingOnes === 0) {
+    // Common shapes get a direct test; `tail(s, 0)` covers the rest.
+    const lits = rest.filter((x): x is { t: 'lit'; v: string } => x.t === 'lit').map((x) => x.v);
+    const starts = rest.length > 0 && rest[0]!.t === 'star';
+    const ends = rest.length > 0 && rest[rest.length - 1]!.t === 'star';
+    if (lits.length === 1 && rest.length <= 3) {
       const v = lits[0]!;
       if (!starts && !ends) return (s) => s === v;
       if (!starts && ends) return (s) => s.startsWith(v);
       if (starts && !ends) return (s) => s.endsWith(v);
       return (s) => s.includes(v);
     }
-    if (lits.length === 2 && !starts && !ends && p.length === 3) {
+    if (lits.length === 2 && !starts && !ends && rest.length === 3) {
       const [a, b] = lits as [string, string];
       const min = a.length + b.length;
       return (s) => s.length >= min && s.startsWith(a) && s.endsWith(b);
     }
-    // General star-only pattern: anchored prefix, ordered middle parts, anchored suffix.
-    const first = starts ? null : lits[0]!;
-    const last = ends ? null : lits[lits.length - 1]!;
-    const middle = lits.slice(first === null ? 0 : 1, last === null ? lits.length : lits.length - 1);
-    return (s) => {
-      let pos = 0;
-      let end = s.length;
-      if (first !== null) {
-        if (!s.startsWith(first)) return false;
-        pos = first.length;
-      }
-      if (last !== null) {
-        if (!s.endsWith(last) || s.length - last.length < pos) return false;
-        end = s.length - last.length;
-      }
-      for (const m of middle) {
-        const at = s.indexOf(m, pos);
-        if (at < 0 || at + m.length > end) return false;
-        pos = at + m.length;
-      }
-      return true;
-    };
+    return (s) => tail(s, 0);
   }
-  const re = new RegExp(patternToRegexSource(p), 'u');
-  return (s) => re.test(s);
+  // `?` stands for one code point (the RegExp 'u' semantics): skip that many, then the rest.
+  const n = leadingOnes;
+  return (s) => {
+    let pos = 0;
+    for (let i = 0; i < n; i++) {
+      if (pos >= s.length) return false;
+      const c = s.charCodeAt(pos);
+      pos += c >= 0xd800 && c <= 0xdbff && pos + 1 < s.length && isLowSurrogate(s.charCodeAt(pos + 1)) ? 2 : 1;
+    }
+    return tail(s, pos);
+  };
+}
+
+function isLowSurrogate(c: number): boolean {
+  return c >= 0xdc00 && c <= 0xdfff;
 }
 
 /** Several patterns ORed together; wildcard-free ones share one Set lookup. */

@@ -142,3 +142,38 @@ test('sequence: Endgame join keys fold case; Elasticsearch keys do not', () => {
 function eq0(left: Expr, right: Expr): Expr {
   return { kind: 'compare', op: '==', left, right, caseInsensitive: false };
 }
+
+test('wildcard patterns without a RegExp agree with the RegExp form, `?` included', async () => {
+  const { compilePattern, patternToRegexSource } = await import('../../src/engine/pattern.js');
+  const parts: Pattern[number][] = [{ t: 'star' }, { t: 'one' }, { t: 'lit', v: 'a' }, { t: 'lit', v: 'b:' }, { t: 'lit', v: '\\x' }];
+  const alphabet = ['a', 'b', ':', '\\', 'x', '😀', '\ud800'];
+  let seed = 12345;
+  const rnd = (n: number): number => {
+    seed = (seed * 1103515245 + 12345) % 2147483648;
+    return seed % n;
+  };
+  let checked = 0;
+  for (let i = 0; i < 400; i++) {
+    const pattern: Pattern = Array.from({ length: rnd(5) }, () => parts[rnd(parts.length)]!);
+    const fast = compilePattern(pattern, false);
+    // The reference: the same normalised pattern as an anchored RegExp.
+    const merged: Pattern = [];
+    for (const p of pattern) {
+      const prev = merged[merged.length - 1];
+      if (p.t === 'lit' && prev?.t === 'lit') merged[merged.length - 1] = { t: 'lit', v: prev.v + p.v };
+      else if (!(p.t === 'star' && prev?.t === 'star')) merged.push(p);
+    }
+    const re = new RegExp(patternToRegexSource(merged), 'u');
+    for (let j = 0; j < 30; j++) {
+      const s = Array.from({ length: rnd(7) }, () => alphabet[rnd(alphabet.length)]!).join('');
+      assert.equal(fast(s), re.test(s), `${JSON.stringify(pattern)} on ${JSON.stringify(s)}`);
+      checked++;
+    }
+  }
+  assert.equal(checked, 12000);
+  // The shape Elastic rules use everywhere.
+  const drive = compilePattern([{ t: 'one' }, { t: 'lit', v: ':\\windows\\' }, { t: 'star' }, { t: 'lit', v: '.exe' }], false);
+  assert.equal(drive('c:\\windows\\system32\\cmd.exe'), true);
+  assert.equal(drive('\\\\:\\windows\\a.exe'), false);
+  assert.equal(drive(':\\windows\\a.exe'), false);
+});
