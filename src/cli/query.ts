@@ -9,7 +9,7 @@ import type { PathStep } from '../ir/types.js';
 import { formatInstant, type Instant } from '../events/timestamp.js';
 import { mergeInTimeOrder } from '../hunt/unit.js';
 import { writeOut, problemPrinter, toJson, EXIT, isStdoutClosed, fail, usageErrorsExit2, hintIfStdinIsTerminal } from './common.js';
-import { eventSummaryRow, renderTable } from './table.js';
+import { eventSummaryRow, StreamingTable } from './table.js';
 
 type View = 'ecs' | 'native' | 'raw';
 
@@ -74,13 +74,14 @@ Examples:
       let events = 0;
       let results = 0;
       const collected: Match[] = [];
+      const table = new StreamingTable();
       const out = async (ms: Match[]): Promise<void> => {
         for (const m of ms) {
           if (results >= limit) return;
           results++;
           if (o.format === 'json') collected.push(m);
           else if (o.format === 'ndjson') await writeOut(toJson(matchJson(m)) + '\n');
-          else await writeOut(matchTable(m, times));
+          else await writeOut(matchTable(m, times, table));
         }
       };
       let pending: Match[] = [];
@@ -176,7 +177,7 @@ function matchJson(m: Match): unknown {
   return o;
 }
 
-function matchTable(m: Match, times: WeakMap<Event, Instant>): string {
+function matchTable(m: Match, times: WeakMap<Event, Instant>, table: StreamingTable): string {
   const rows = m.events.map((e) => {
     const t = times.get(e);
     return eventSummaryRow(e, t ? formatInstant(t) : '');
@@ -184,7 +185,7 @@ function matchTable(m: Match, times: WeakMap<Event, Instant>): string {
   const head = m.events.length > 1 || m.keys !== undefined || m.count !== undefined
     ? `── ${m.keys !== undefined && m.keys.length > 0 ? `keys ${toJson(m.keys)}` : 'match'}${m.count !== undefined ? ` count ${m.count}` : ''}\n`
     : '';
-  return head + renderTable(rows) + '\n';
+  return head + table.render(rows) + '\n';
 }
 
 interface QueryCliOptions {

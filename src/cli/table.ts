@@ -49,3 +49,16 @@ export function renderTable(rows: string[][]): string {
   for (const r of rows) r.forEach((c, i) => (widths[i] = Math.max(widths[i] ?? 0, c.length)));
   return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd()).join('\n');
 }
+
+/**
+ * A table printed a few rows at a time (streamed results): each column keeps the widest cell seen
+ * so far, so rows line up once the widths settle without holding every row back.
+ */
+export class StreamingTable {
+  private readonly widths: number[] = [];
+
+  render(rows: string[][]): string {
+    for (const r of rows) r.forEach((c, i) => (this.widths[i] = Math.max(this.widths[i] ?? 0, c.length)));
+    return rows.map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(this.widths[i]!))).join('  ').trimEnd()).join('\n');
+  }
+}
