@@ -11,7 +11,21 @@ const program = new Command();
 program
   .name('spoor')
   .description('Threat detection for Windows endpoint telemetry (EVTX, Elastic/Winlogbeat JSON) with EQL and Sigma rules.')
-  .version('0.1.0');
+  .version('0.1.0')
+  // Usage errors exit 2 (commander's 1 would read as "alerts"); inherited by every command below.
+  .exitOverride((err) => process.exit(err.exitCode === 0 ? 0 : 2))
+  .addHelpText(
+    'after',
+    `
+Start with:
+  spoor demo                                   a small network with planted attacks, hunted, with a report
+  spoor hunt ./logs/ --report report.html      every rule over every log below ./logs
+  spoor query 'process where process.pid == 4' Security.evtx
+  spoor dump Sysmon.evtx --view ecs -n 5       what the rules see in a file
+
+Exit codes: hunt 0 no alert, 1 alerts, 2 errors; query 0 results, 1 none, 2 errors; usage errors 2.
+Run 'spoor COMMAND --help' for each command's options, defaults and examples; docs/cli.md has them all.`,
+  );
 
 registerHunt(program);
 registerQuery(program);

@@ -12,6 +12,8 @@ test('spoor --help lists every command; --version prints the package version', a
   for (const c of ['hunt', 'query', 'dump', 'rules', 'demo']) assert.match(help.stdout, new RegExp(`^  ${c} `, 'm'));
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
   assert.equal(version.stdout.trim(), pkg.version);
+  assert.match(help.stdout, /Exit codes: hunt 0 no alert, 1 alerts, 2 errors/);
+  assert.match(help.stdout, /spoor demo /);
 });
 
 test('hunt and query --help give defaults, exit codes and examples', async () => {
@@ -57,4 +59,16 @@ test('spoor rules check on the built-in pack: every rule loads, exit 0', async (
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^loaded\s+file-share-remote-exec\s/m);
   assert.match(r.stdout, /0 unsupported, 0 errors/);
+});
+
+test('usage errors exit 2 in every command (1 means "alerts" for hunt), help and version exit 0', async () => {
+  const runs = await Promise.all([runCli(['nosuchcommand']), runCli(['rules', 'check', '--bogus', 'rules']), runCli([]), runCli(['help', 'hunt'])]);
+  assert.equal(runs[0]!.code, 2);
+  assert.match(runs[0]!.stderr, /unknown command 'nosuchcommand'/);
+  assert.equal(runs[1]!.code, 2);
+  assert.match(runs[1]!.stderr, /unknown option '--bogus'/);
+  assert.equal(runs[2]!.code, 2, 'no command: help on stderr, exit 2');
+  assert.match(runs[2]!.stderr, /Usage: spoor/);
+  assert.equal(runs[3]!.code, 0);
+  assert.match(runs[3]!.stdout, /Usage: spoor hunt/);
 });
