@@ -129,7 +129,7 @@ function checkArguments(o: HuntCliOptions): string | undefined {
   return undefined;
 }
 
-/** A Sigma rule the engine does not support is expected in a big rule set; it does not fail the run. */
+/** A single Sigma rule spoor cannot run (unsupported or invalid) is expected in a big rule set: listed, not fatal. */
 function fromSigma(r: HuntSummary['rulesSkipped'][number], sigmaDirs: string[]): boolean {
   if (r.source === 'engine') return sigmaDirs.length > 0;
   return sigmaDirs.some((d) => r.source === d || r.source.startsWith(d.endsWith(sep) ? d : d + sep)) && !/cannot read/.test(r.reason);
