@@ -21,21 +21,30 @@ export interface LoadedRules {
 
 export async function loadHuntRules(spec: RuleSpec): Promise<LoadedRules> {
   const skipped: LoadedRules['skipped'] = [];
-  const exceptions = spec.exceptionsFile ? loadExceptions(spec.exceptionsFile) : undefined;
-  const pack = loadRulePack(spec.rulesDirs, {
-    hunting: spec.hunting,
-    excludeRules: spec.excludeRules,
-    exceptions,
-  });
-  const rules: Rule[] = [...pack.rules];
-  for (const reason of exceptions?.problems ?? []) skipped.push({ source: spec.exceptionsFile!, reason });
-  for (const p of pack.problems) skipped.push({ id: p.id, source: p.source, reason: p.reason });
   const excluded = new Set(spec.excludeRules);
+  const sigmaRules: Rule[] = [];
   if (spec.sigmaDirs.length > 0) {
     // One load for all paths, so a correlation may reference a rule in another directory.
     const r = await loadSigmaPaths(spec.sigmaDirs);
-    for (const rule of r.rules) if (!excluded.has(rule.id)) rules.push(rule);
+    sigmaRules.push(...r.rules);
     for (const p of r.problems) skipped.push({ id: p.id, source: p.source, reason: p.reason });
+  }
+  const sigmaIds = new Set(sigmaRules.map((r) => r.id));
+  // The rule pack reports exclusions that name none of its rules; Sigma ids are not its business.
+  // It also reports the exceptions file's problems.
+  const exceptions = spec.exceptionsFile ? loadExceptions(spec.exceptionsFile) : undefined;
+  const pack = loadRulePack(spec.rulesDirs, {
+    hunting: spec.hunting,
+    excludeRules: spec.excludeRules.filter((id) => !sigmaIds.has(id)),
+    exceptions,
+  });
+  const rules: Rule[] = [...pack.rules, ...sigmaRules.filter((r) => !excluded.has(r.id))];
+  for (const p of pack.problems) skipped.push({ id: p.id, source: p.source, reason: p.reason });
+  if (exceptions) {
+    const known = new Set([...pack.rules.map((r) => r.id), ...sigmaIds]);
+    for (const id of Object.keys(exceptions.rules)) {
+      if (!known.has(id) && !excluded.has(id)) skipped.push({ id, source: spec.exceptionsFile!, reason: `exceptions name rule '${id}', which no loaded rule has (typo?)` });
+    }
   }
   return { rules, skipped };
 }

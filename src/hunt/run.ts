@@ -10,7 +10,7 @@ import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { Alert } from '../alert/types.js';
 import type { ProblemKind, SourceProblem } from '../sources/types.js';
-import { discoverInputs, ProblemCounter } from '../sources/index.js';
+import { discoverInputs } from '../sources/index.js';
 import { dedupeAndOrder } from '../alert/order.js';
 import { filterAlerts, loadExceptions } from '../rules/index.js';
 import type { HuntOptions, HuntResult, HuntSummary } from './types.js';
@@ -40,10 +40,13 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     hunting: opts.hunting ?? false,
   };
   const loaded = await loadHuntRules(spec);
-  const counter = new ProblemCounter({ quiet: true });
+  // Skipped input and warnings (data kept, e.g. a CRC mismatch) are counted apart.
+  const skippedCounts: Partial<Record<ProblemKind, number>> = {};
+  const warningCounts: Partial<Record<ProblemKind, number>> = {};
   const problems: SourceProblem[] = [];
   const onProblem = (p: SourceProblem): void => {
-    counter.sink(p);
+    const counts = p.skipped ? skippedCounts : warningCounts;
+    counts[p.kind] = (counts[p.kind] ?? 0) + 1;
     if (problems.length < 1000) problems.push(p);
     hooks.onProblem?.(p);
   };
@@ -52,11 +55,11 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
   // Starting threads costs ~0.3 s: small inputs run in the main thread unless told otherwise.
   const inputBytes = files.reduce((a, f) => a + f.size, 0);
   const defaultWorkers = inputBytes < SMALL_INPUT_BYTES ? 0 : cores;
-  const workers = Math.max(0, Math.min(opts.workers ?? defaultWorkers, 64));
+  // Under tsx (sources run as .ts) worker threads cannot load the worker module: stay in one thread.
+  const workers = import.meta.url.endsWith('.ts') ? 0 : Math.max(0, Math.min(opts.workers ?? defaultWorkers, 64));
   const units = await planWork(files, { workers: Math.max(1, workers) }, onProblem);
   const contextEvents = opts.contextEvents ?? 12;
-  const totalBytes = units.reduce((a, u) => a + u.bytes, 0);
-  const progress = new Progress(opts.progress === true && process.stderr.isTTY === true, totalBytes);
+  const progress = new Progress(opts.progress === true && process.stderr.isTTY === true, units);
 
   const alerts: Alert[] = [];
   const totals: StreamStats = { events: 0, noTimestamp: 0, outOfOrder: 0 };
@@ -107,7 +110,6 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const alertsByRule: Record<string, number> = {};
   for (const a of ordered) alertsByRule[a.ruleId] = (alertsByRule[a.ruleId] ?? 0) + 1;
-  const skipped: Partial<Record<ProblemKind, number>> = { ...counter.counts };
   const rulesSkipped = [...loaded.skipped];
   for (const [id, reason] of ruleProblems) rulesSkipped.push({ id, source: 'engine', reason });
   const summary: HuntSummary = {
@@ -118,7 +120,8 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     rulesLoaded: loaded.rules.length - ruleProblems.size,
     rulesSkipped,
     alertsByRule,
-    skipped,
+    skipped: skippedCounts,
+    warnings: warningCounts,
     problems: problems.slice(0, 100),
     noTimestamp: totals.noTimestamp,
     outOfOrder: totals.outOfOrder,

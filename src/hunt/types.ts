@@ -34,6 +34,8 @@ export interface HuntSummary {
   alertsByRule: Record<string, number>;
   /** Skipped input by kind (malformed-json: 3, corrupt-chunk: 1, …). */
   skipped: Partial<Record<ProblemKind, number>>;
+  /** Problems where the data was kept (e.g. crc-mismatch), by kind. */
+  warnings?: Partial<Record<ProblemKind, number>>;
   /** The first problems, for the report (all are printed to stderr as they happen). */
   problems: SourceProblem[];
   /** Events with no recognisable time (processed at the time of the event before them). */

@@ -29,6 +29,11 @@ export function formatSummary(s: HuntSummary, opts: SummaryOptions = {}): string
     out.push(`  skipped input    ${p.yellow(formatCount(skipped.reduce((n, [, c]) => n + c, 0)))}`);
     for (const [kind, n] of skipped.sort((a, b) => b[1] - a[1])) out.push(`    ${kind.padEnd(16)}  ${formatCount(n).padStart(6)}`);
   }
+  const warned = Object.entries(s.warnings ?? {}).filter(([, n]) => (n ?? 0) > 0) as [string, number][];
+  if (warned.length > 0) {
+    out.push(`  warnings         ${p.yellow(formatCount(warned.reduce((n, [, c]) => n + c, 0)))} ${p.dim('(data kept)')}`);
+    for (const [kind, n] of warned.sort((a, b) => b[1] - a[1])) out.push(`    ${kind.padEnd(16)}  ${formatCount(n).padStart(6)}`);
+  }
   if (s.rulesSkipped.length === 0) out.push(`  rules skipped    ${p.green('none')}`);
   else {
     out.push(`  rules skipped    ${p.yellow(formatCount(s.rulesSkipped.length))}`);
