@@ -8,6 +8,7 @@
 import type { CompareOp, EventQuery, Expr, Literal, PathStep } from '../ir/types.js';
 import { getField, type Event } from '../events/field.js';
 import type { CompileContext, Fn, Scope } from './context.js';
+import { adaptive, flatten, isPure } from './adaptive.js';
 import { compileCidrs } from './cidr.js';
 import { EngineError, functionImpl } from './functions.js';
 import { compileLineage } from './lineage.js';
@@ -417,9 +418,20 @@ export function categoryIs(c: unknown, cat: string): boolean {
   return false;
 }
 
-/** An EventQuery split in two: the category (null = any) and the compiled condition. */
-export function compileEventQueryParts(q: EventQuery, ctx: CompileContext): { category: string | null; where: Fn } {
-  return { category: q.category === null || q.category === 'any' ? null : q.category, where: compileInner(q.where, ctx) };
+/**
+ * An EventQuery split in two: the category (null = any) and the compiled condition. `adapt`: a
+ * top-level `and` of pure operands learns its evaluation order from the stream (adaptive.ts);
+ * sequences use it, where most events fail a stage on one cheap operand.
+ */
+export function compileEventQueryParts(q: EventQuery, ctx: CompileContext, adapt = false): { category: string | null; where: Fn } {
+  const category = q.category === null || q.category === 'any' ? null : q.category;
+  if (adapt && q.where.kind === 'and') {
+    const exprs = flatten('and', q.where.exprs);
+    if (exprs.length > 1 && exprs.every(isPure)) {
+      return { category, where: adaptive(exprs.map((x) => compileInner(x, ctx)), false, truthy) };
+    }
+  }
+  return { category, where: compileInner(q.where, ctx) };
 }
 
 /** Compile an EventQuery (category + condition) to a boolean test. */

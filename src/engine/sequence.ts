@@ -100,7 +100,7 @@ function compileKeyText(by: Expr[], ctx: CompileContext, fold: boolean): (ev: Ev
 }
 
 function compileStage(s: Stage, queryBy: Expr[], ctx: CompileContext): CompiledStage {
-  const { category, where } = compileEventQueryParts(s.query, ctx);
+  const { category, where } = compileEventQueryParts(s.query, ctx, true);
   const by = [...queryBy, ...s.by];
   const fold = ctx.dialect === 'endgame';
   return { category, where, key: compileKey(by, ctx), keyText: compileKeyText(by, ctx, fold), fork: s.fork === true };

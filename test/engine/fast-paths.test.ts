@@ -177,3 +177,30 @@ test('wildcard patterns without a RegExp agree with the RegExp form, `?` include
   assert.equal(drive('\\\\:\\windows\\a.exe'), false);
   assert.equal(drive(':\\windows\\a.exe'), false);
 });
+
+test('adaptive and: results never depend on the learned order (nulls, falses, order changes mid-stream)', async () => {
+  const { adaptive, isPure, flatten } = await import('../../src/engine/adaptive.js');
+  const { truthy } = await import('../../src/engine/expr.js');
+  const a = (ev: Event): unknown => ev['a'];
+  const b = (ev: Event): unknown => ev['b'];
+  const c = (ev: Event): unknown => ev['c'];
+  const and = adaptive([a, b, c], false, truthy);
+  const or = adaptive([a, b, c], true, truthy);
+  const values = [true, false, null, 0, 'x'];
+  let n = 0;
+  // Skewed stream: c is usually false, so it moves to the front after a reorder period.
+  for (let i = 0; i < 5000; i++) {
+    const ev: Event = { a: values[i % 5], b: values[(i * 7) % 5], c: i % 10 === 0 ? values[(i * 3) % 5] : false };
+    const tri = [ev['a'], ev['b'], ev['c']].map((v) => (v === null ? null : truthy(v)));
+    const wantAnd = tri.includes(false) ? false : tri.includes(null) ? null : true;
+    const wantOr = tri.includes(true) ? true : tri.includes(null) ? null : false;
+    assert.equal(and(ev, []), wantAnd, JSON.stringify(ev));
+    assert.equal(or(ev, []), wantOr, JSON.stringify(ev));
+    n++;
+  }
+  assert.equal(n, 5000);
+  const call: Expr = { kind: 'call', name: 'length', args: [f('a')], caseInsensitive: false };
+  assert.equal(isPure({ kind: 'and', exprs: [f('a'), { kind: 'not', expr: lit(1) }] }), true);
+  assert.equal(isPure({ kind: 'and', exprs: [f('a'), call] }), false, 'functions may throw: keep the written order');
+  assert.equal(flatten('and', [f('a'), { kind: 'and', exprs: [f('b'), { kind: 'or', exprs: [f('c'), f('d')] }] }]).length, 3);
+});
