@@ -2,7 +2,7 @@
 import { runHunt } from '../src/hunt/run.js';
 
 const [workers, ...inputs] = process.argv.slice(2);
-const r = await runHunt({ inputs, workers: Number(workers), progress: false, contextEvents: 12 });
+const r = await runHunt({ inputs, workers: Number(workers), progress: false, contextEvents: 0 });
 console.log(
   JSON.stringify({
     events: r.summary.events,

@@ -156,7 +156,7 @@ async function runDemo(o: DemoCliOptions): Promise<number> {
   say('Hunting…');
   // Loaded here so that `demo generate` does not pull in the whole hunt pipeline.
   const { runHunt } = await import('../hunt/run.js');
-  const result = await runHunt({ inputs: [input], workers, progress: o.progress });
+  const result = await runHunt({ inputs: [input], workers, progress: o.progress, contextEvents: 12 });
   say('');
   process.stdout.write(formatAlerts(result.alerts, 'table', { color, width: process.stdout.columns ?? 160 }));
   say('');

@@ -68,6 +68,8 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
       hunting: o.hunting === true,
       workers: o.workers === undefined ? undefined : Number(o.workers),
       progress: o.progress,
+      // Surrounding events are only shown by the report; holding them costs memory and GC time.
+      contextEvents: o.report ? 12 : 0,
     },
     { onProblem: o.quiet ? undefined : (held?.sink ?? problemPrinter()) },
   );

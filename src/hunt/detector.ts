@@ -48,9 +48,18 @@ function isStateless(rule: Rule): boolean {
   return q.kind === 'event' && q.pipes.length === 0 && !JSON.stringify(q.query.where, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).includes('"lineage"');
 }
 
-/** Event times live beside the views (a WeakMap per thread), so compiled rules can be shared. */
-const TIMES = new WeakMap<Event, Instant>();
-const ENGINE_OPTIONS = { timestamp: (ev: Event): Instant | null => TIMES.get(ev) ?? null, dialect: 'elasticsearch' as const };
+/**
+ * Where a view came from and its time ride on the view itself under a symbol key: invisible to
+ * JSON, Object.keys and structured clone, and far cheaper for the garbage collector than a
+ * WeakMap entry per event (ephemerons).
+ */
+const TAG = Symbol('spoor.hunt.tag');
+type TaggedView = Event & { [TAG]?: Tagged };
+const tagOf = (ev: Event): Tagged | undefined => (ev as TaggedView)[TAG];
+const setTag = (ev: Event, tag: Tagged): void => {
+  (ev as TaggedView)[TAG] = tag;
+};
+const ENGINE_OPTIONS = { timestamp: (ev: Event): Instant | null => tagOf(ev)?.time ?? null, dialect: 'elasticsearch' as const };
 
 export interface DetectorOptions {
   /** Events of the same host kept around each alert for the report's timeline (0 = none). */
@@ -77,7 +86,6 @@ export class Detector {
   private readonly nativeByEventId = new Map<number, CompiledRule[]>();
   private readonly nativeUngated: CompiledRule[] = [];
   private readonly all: CompiledRule[] = [];
-  private readonly tags = new WeakMap<Event, Tagged>();
   private readonly writers = new WriterContext();
   private readonly hostContext: HostContext;
   private readonly out: Alert[] = [];
@@ -125,8 +133,7 @@ export class Detector {
     const raw = source.event;
     const tag: Tagged = { source, time, host, overlap };
     const ecs = toEcs(raw);
-    this.tags.set(ecs, tag);
-    TIMES.set(ecs, time);
+    setTag(ecs, tag);
     if (!overlap) {
       this.writers.observe(ecs, host, time);
       this.hostContext.observe(host, { file: source.file, position: source.position, event: ecs });
@@ -141,8 +148,7 @@ export class Detector {
     }
     if (this.needNative) {
       const native = toNative(raw);
-      this.tags.set(native, tag);
-      TIMES.set(native, time);
+      setTag(native, tag);
       if (this.nativeUngated.length > 0) this.feed(this.nativeUngated, native);
       const id = native.EventID;
       const rs = typeof id === 'number' ? this.nativeByEventId.get(id) : typeof id === 'string' ? this.nativeByEventId.get(Number(id)) : undefined;
@@ -161,11 +167,11 @@ export class Detector {
 
   private onMatch(c: CompiledRule, m: Match): void {
     if (m.events.length === 0) return;
-    const firstTag = this.tags.get(m.events[0]!);
+    const firstTag = tagOf(m.events[0]!);
     // A sequence that starts past a split point belongs to the next part, which sees it whole.
     if (firstTag?.overlap) return;
     const sources = m.events.map((e) => {
-      const t = this.tags.get(e);
+      const t = tagOf(e);
       return t ? { file: t.source.file, position: t.source.position } : { file: '?' };
     });
     // Alerts carry the ECS view of their events whatever view the rule matched on.
@@ -186,7 +192,7 @@ export class Detector {
   }
 
   private ecsOf(view: Event): Event {
-    const t = this.tags.get(view);
+    const t = tagOf(view);
     return t ? toEcs(t.source.event) : view;
   }
 

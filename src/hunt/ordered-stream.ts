@@ -1,8 +1,9 @@
 /**
  * Reading one work part as a stream of events in time order.
  *
- * Files are nearly sorted (EVTX by record, Beats exports by time) but not always exactly: events
- * are held for a short lag and re-sorted before they are released. An event that still arrives
+ * Files are nearly sorted (EVTX by record, Beats exports by time) but not always exactly. While a
+ * stream is in order its events pass straight through; from its first disorder on, events are
+ * held for a short lag and re-sorted before they are released. An event that still arrives
  * behind the released ones is processed anyway and counted as out of order (never dropped).
  */
 import { open } from 'node:fs/promises';
@@ -49,6 +50,7 @@ export class OrderedStream {
   /** For a split part: stop reading the overlap once events pass this time. */
   private overlapUntil: Instant | null = null;
   private stopped = false;
+  private inOrder = true;
 
   constructor(
     part: WorkPart,
@@ -122,6 +124,17 @@ export class OrderedStream {
       this.done = true;
       this.release(null);
       return;
+    }
+    // While the stream has been in order, nothing is held back: holding events costs garbage
+    // collection time (they outlive the young generation). From the first disorder on, events
+    // are held for the lag and re-sorted.
+    if (this.inOrder) {
+      const p = this.pending;
+      if (isSorted(p) && (this.released === null || p.length === 0 || compareInstants(p[0]!.time, this.released) >= 0)) {
+        this.release(null);
+        return;
+      }
+      this.inOrder = false;
     }
     // Release what is older than the lag behind the newest event seen.
     const m = this.maxSeen;

@@ -58,7 +58,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
   // Under tsx (sources run as .ts) worker threads cannot load the worker module: stay in one thread.
   const workers = import.meta.url.endsWith('.ts') ? 0 : Math.max(0, Math.min(opts.workers ?? defaultWorkers, 64));
   const units = await planWork(files, { workers: Math.max(1, workers) }, onProblem);
-  const contextEvents = opts.contextEvents ?? 12;
+  const contextEvents = opts.contextEvents ?? 0;
   const progress = new Progress(opts.progress === true && process.stderr.isTTY === true, units);
 
   const alerts: Alert[] = [];

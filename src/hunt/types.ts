@@ -19,7 +19,7 @@ export interface HuntOptions {
   workers?: number;
   /** Show a progress bar (only when stderr is a terminal). */
   progress?: boolean;
-  /** How many events of the same host to keep around each alert for the timeline. */
+  /** How many events of the same host to keep around each alert for the report's timeline (default 0). */
   contextEvents?: number;
 }
 
