@@ -29,6 +29,9 @@ export interface NdjsonRangeOptions {
   firstLine?: number;
 }
 
+/** Events per yielded batch. */
+const BATCH_EVENTS = 256;
+
 /** A single line longer than this is reported and the rest of the input abandoned. */
 export const MAX_LINE_BYTES = 512 * 1024 * 1024;
 
@@ -191,7 +194,7 @@ async function* splitLines(
       skipping = false;
       pos = nl + 1;
     }
-    const batch: SourceEvent[] = [];
+    let batch: SourceEvent[] = [];
     const last = buf.lastIndexOf(10);
     if (last >= pos) {
       // Decode the chunk's complete lines once and split the string (much faster than decoding
@@ -215,6 +218,12 @@ async function* splitLines(
         parseLine(text.slice(p + bom, e), lineOffset, state, batch, exact);
         p = nl + 1;
         if (!ascii) lineByte = buf.indexOf(10, lineByte) + 1;
+        // Small batches: parsed events die young (before the next scavenge) instead of a whole
+        // megabyte's worth being copied and promoted by the garbage collector.
+        if (batch.length >= BATCH_EVENTS) {
+          yield batch;
+          batch = [];
+        }
       }
       pos = last + 1;
     }
