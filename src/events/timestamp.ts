@@ -46,11 +46,64 @@ export function toFiletime(i: Instant): bigint {
 const ISO_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d+))?)?)?\s*(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
 
+/** Milliseconds at 00:00 UTC of the last date seen by the fast path (events come in runs of one day). */
+let lastDay = '';
+let lastDayMs = 0;
+
+const digit = (t: string, i: number): number => t.charCodeAt(i) - 48;
+const isDigit = (t: string, i: number): boolean => {
+  const c = t.charCodeAt(i);
+  return c >= 48 && c <= 57;
+};
+
+/**
+ * The shape nearly every event carries, `YYYY-MM-DDTHH:MM:SS[.f…]Z`, read digit by digit
+ * (the general regular expression costs several times more). Null when the text has another shape.
+ */
+function parseCanonicalUtc(t: string): Instant | null {
+  const n = t.length;
+  if (n < 20 || t.charCodeAt(n - 1) !== 90 /* Z */ || t.charCodeAt(10) !== 84 /* T */ || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45) return null;
+  if (t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return null;
+  for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) if (!isDigit(t, i)) return null;
+  const day = t.slice(0, 10);
+  if (day !== lastDay) {
+    const mo = Number(day.slice(5, 7));
+    const d = Number(day.slice(8, 10));
+    if (mo < 1 || mo > 12 || d < 1 || d > 31) return null;
+    const ms = Date.UTC(Number(day.slice(0, 4)), mo - 1, d);
+    if (Number.isNaN(ms)) return null;
+    lastDay = day;
+    lastDayMs = ms;
+  }
+  const h = digit(t, 11) * 10 + digit(t, 12);
+  const mi = digit(t, 14) * 10 + digit(t, 15);
+  const sec = digit(t, 17) * 10 + digit(t, 18);
+  if (h > 23 || mi > 59 || sec > 60) return null;
+  let ms = lastDayMs + ((h * 60 + mi) * 60 + sec) * 1000;
+  let ns = 0;
+  if (n > 20) {
+    if (t.charCodeAt(19) !== 46 /* . */) return null;
+    let scale = 100_000_000; // the first fractional digit is worth 1e8 ns
+    let frac = 0;
+    for (let i = 20; i < n - 1; i++) {
+      if (!isDigit(t, i)) return null;
+      if (scale >= 1) frac += digit(t, i) * scale;
+      scale /= 10;
+    }
+    ms += Math.floor(frac / 1e6);
+    ns = frac % 1e6;
+  } else if (t.charCodeAt(19) !== 90) return null;
+  return { ms, ns };
+}
+
 /** Parse ISO-8601 / RFC 3339 text with up to nanosecond precision. No zone means UTC. */
 export function parseIso(text: string): Instant | null {
+  const fast = parseCanonicalUtc(text);
+  if (fast) return fast;
   const m = ISO_RE.exec(text.trim());
   if (!m) return null;
   const [, y, mo, d, h = '0', mi = '0', s = '0', frac = '', zone] = m;
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return null;
   let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s));
   if (Number.isNaN(ms)) return null;
   const f = (frac + '000000000').slice(0, 9);

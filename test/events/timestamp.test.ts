@@ -46,3 +46,15 @@ test('field access: nested, dotted, mixed, indexes', () => {
   assert.equal(getField(ev, parseFieldPath('args[1]')), 'b');
   assert.equal(getField(ev, parseFieldPath('nope.x')), undefined);
 });
+
+test('the canonical UTC fast path agrees with the general parser', () => {
+  const cases = ['2020-08-27T11:40:56Z', '2020-08-27T11:40:56.3Z', '2020-08-27T11:40:56.396543Z', '2020-08-27T11:40:56.3965432Z', '2020-08-27T11:40:56.123456789Z', '2024-02-29T23:59:59.999999999Z', '2020-08-28T00:00:00.000001Z'];
+  for (const c of cases) {
+    // '+00:00' takes the general parser; 'Z' the fast path.
+    assert.deepEqual(parseTimestamp(c), parseTimestamp(c.replace('Z', '+00:00')), c);
+  }
+  assert.equal(formatInstant(parseTimestamp('2020-08-27T11:40:56.123456789Z')!), '2020-08-27T11:40:56.123456789Z');
+  assert.equal(parseTimestamp('2020-08-27T11:40:56.3965432+00:00')!.ns, 543200);
+  assert.equal(parseTimestamp('2020-13-27T11:40:56Z'), null);
+  assert.equal(parseTimestamp('2020-08-27T25:40:56Z'), null);
+});
