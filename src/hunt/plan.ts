@@ -83,7 +83,8 @@ export async function planWork(files: InputFile[], opts: PlanOptions, onProblem:
     const splittable = group.length === 1 && !f.gzip && (f.format === 'ndjson' || f.format === 'evtx') && f.path !== '-';
     if (splittable && f.size > splitBytes && opts.workers > 1) {
       const size = (await stat(f.path)).size;
-      const parts = Math.max(opts.workers, Math.ceil(size / (256 * 1024 * 1024)));
+      // One part per worker: each split costs an overlap read of the longest rule window.
+      const parts = opts.workers;
       if (f.format === 'ndjson') {
         const step = Math.ceil(size / parts);
         for (let s = 0; s < size; s += step) {
