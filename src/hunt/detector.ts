@@ -9,7 +9,7 @@ import type { Instant } from '../events/timestamp.js';
 import type { SourceEvent } from '../sources/types.js';
 import type { Alert } from '../alert/types.js';
 import { compileQuery, type Match, type QueryRunner } from '../engine/index.js';
-import { toEcs, toNative } from '../normalize/index.js';
+import { eventHost, toEcs, toNative } from '../normalize/index.js';
 import { buildAlert } from '../alert/build.js';
 import { WriterContext } from '../alert/writer-context.js';
 import { HostContext } from './host-context.js';
@@ -75,7 +75,6 @@ export interface DetectorProblem {
 interface Tagged {
   source: SourceEvent;
   time: Instant;
-  host: string;
   /** True for events read past a split point only to complete sequences started before it. */
   overlap: boolean;
 }
@@ -129,14 +128,14 @@ export class Detector {
   }
 
   /** Feed one event, in time order. */
-  push(source: SourceEvent, time: Instant, host: string, overlap: boolean): void {
+  push(source: SourceEvent, time: Instant, overlap: boolean): void {
     const raw = source.event;
-    const tag: Tagged = { source, time, host, overlap };
+    const tag: Tagged = { source, time, overlap };
     const ecs = toEcs(raw);
     setTag(ecs, tag);
     if (!overlap) {
-      this.writers.observe(ecs, host, time);
-      this.hostContext.observe(host, { file: source.file, position: source.position, event: ecs });
+      this.writers.observe(ecs, undefined, time);
+      if (this.hostContext.enabled) this.hostContext.observe(eventHost(raw) ?? '', { file: source.file, position: source.position, event: ecs });
     }
     if (this.needEcs) {
       const cats = getCategories(ecs);
@@ -184,10 +183,10 @@ export class Detector {
       return;
     }
     if (!alert.writer && alert.filePath && firstTag) {
-      const w = this.writers.writerFor(alert.host || firstTag.host, alert.filePath, firstTag.time);
+      const w = this.writers.writerFor(alert.host || (eventHost(firstTag.source.event) ?? ''), alert.filePath, firstTag.time);
       if (w) alert.writer = w;
     }
-    this.hostContext.attach(alert, firstTag?.host ?? alert.host);
+    this.hostContext.attach(alert, firstTag ? (eventHost(firstTag.source.event) ?? alert.host) : alert.host);
     this.out.push(alert);
   }
 

@@ -19,6 +19,10 @@ export class HostContext {
 
   constructor(private readonly size: number) {}
 
+  get enabled(): boolean {
+    return this.size > 0;
+  }
+
   observe(host: string, entry: Entry): void {
     if (this.size <= 0) return;
     let r = this.rings.get(host);

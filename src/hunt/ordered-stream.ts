@@ -10,14 +10,13 @@ import { open } from 'node:fs/promises';
 import type { SourceEvent, ProblemSink } from '../sources/types.js';
 import { readInput, readNdjsonRange } from '../sources/index.js';
 import { parseEvtxChunk, chunkSlots, CHUNK_SIZE, FILE_HEADER_SIZE } from '../sources/evtx/index.js';
-import { eventTime, eventHost } from '../normalize/index.js';
+import { eventTime } from '../normalize/index.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { WorkPart } from './plan.js';
 
 export interface Item {
   se: SourceEvent;
   time: Instant;
-  host: string;
   overlap: boolean;
   /** Arrival order, the tiebreaker for equal times. */
   seq: number;
@@ -114,8 +113,7 @@ export class OrderedStream {
         break;
       }
       if (!overlap) this.stats.events++;
-      const host = eventHost(se.event) ?? '';
-      const item: Item = { se, time, host, overlap, seq: this.seq++ };
+      const item: Item = { se, time, overlap, seq: this.seq++ };
       this.pending.push(item);
       if (this.maxSeen === null || compareInstants(time, this.maxSeen) > 0) this.maxSeen = time;
     }

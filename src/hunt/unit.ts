@@ -27,7 +27,7 @@ export async function runUnit(
   const onAlerts = held ? (a: Alert[]): void => void held.alerts.push(...a) : opts.onAlerts;
   const onProblem: ProblemSink = held && range!.start > 0 ? (p) => void held.problems.push(p) : opts.onProblem;
   const stats = await mergeInTimeOrder(unit.parts, onProblem, opts.overlapNs, {
-    feed: (it) => detector.push(it.se, it.time, it.host, it.overlap),
+    feed: (it) => detector.push(it.se, it.time, it.overlap),
     flush: (st) => {
       const a = detector.takeAlerts();
       if (a.length > 0) onAlerts(a);
