@@ -1,20 +1,11 @@
 /** Small constructors for the IR conditions that lists and exceptions add to rules. */
 import type { Expr, Pattern } from '../ir/types.js';
 import { parseFieldPath } from '../events/field.js';
+import { globToPattern } from '../ir/glob.js';
 
 /** A list/exception pattern: `*` is any run, `?` one character, everything else literal. */
 export function toPattern(text: string): Pattern {
-  const out: Pattern = [];
-  let lit = '';
-  for (const ch of text) {
-    if (ch === '*' || ch === '?') {
-      if (lit) out.push({ t: 'lit', v: lit });
-      lit = '';
-      out.push(ch === '*' ? { t: 'star' } : { t: 'one' });
-    } else lit += ch;
-  }
-  if (lit) out.push({ t: 'lit', v: lit });
-  return out;
+  return globToPattern(text, true);
 }
 
 export function field(dotted: string): Expr {
