@@ -11,6 +11,7 @@ import cliProgress from 'cli-progress';
 import type { Alert } from '../alert/types.js';
 import { FILE_SHARE_RULE_ID, generateEvents, writeNdjson, type GenerateOptions, type PlantedAttack, type ScenarioRecord } from '../demo/generate.js';
 import { formatAlerts, formatSummary, renderHtmlReport } from '../output/index.js';
+import { namedRuleCounts, withCounters } from './hunt.js';
 import { formatCount, palette } from '../output/text.js';
 
 interface DemoCliOptions {
@@ -160,7 +161,8 @@ async function runDemo(o: DemoCliOptions): Promise<number> {
   say('');
   process.stdout.write(formatAlerts(result.alerts, 'table', { color, width: process.stdout.columns ?? 160 }));
   say('');
-  process.stdout.write(formatSummary(result.summary, { color }));
+  const summary = { ...result.summary, alertsByRule: namedRuleCounts(result.summary.alertsByRule, result.alerts) };
+  process.stdout.write(withCounters(formatSummary(summary, { color }), result.summary));
   say('');
 
   const verdict = checkDemo(result.alerts, gen.planted, benign);
