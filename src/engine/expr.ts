@@ -401,8 +401,8 @@ function compileField(e: Extract<Expr, { kind: 'field' }>, ctx: CompileContext):
       return (_ev, sc) => rest(sc[slot]);
     }
   }
-  const acc = compileAccessor(e.path, ctx.dialect);
-  return (ev) => acc(ev);
+  // The accessor ignores the scope argument, so it serves as the compiled expression directly.
+  return compileAccessor(e.path, ctx.dialect);
 }
 
 function compileArith(e: Extract<Expr, { kind: 'arith' }>, ctx: CompileContext): Fn {
