@@ -22,6 +22,7 @@ export function registerHunt(program: Command): void {
     .option('--report <file>', 'write a self-contained HTML report to FILE')
     .option('-w, --workers <n>', 'worker threads (default: one per core; inputs under 8 MB run in the main thread; 0 = main thread only)')
     .option('--no-progress', 'no progress bar')
+    .option('--no-prefilter', 'parse every NDJSON line, even those whose event category no rule can match')
     .option('-q, --quiet', 'do not print each skipped record, only the summary counts')
     .addHelpText(
       'after',
@@ -70,6 +71,7 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
       progress: o.progress,
       // Surrounding events are only shown by the report; holding them costs memory and GC time.
       contextEvents: o.report ? 12 : 0,
+      prefilter: o.prefilter !== false,
     },
     { onProblem: o.quiet ? undefined : (held?.sink ?? problemPrinter()) },
   );
@@ -147,6 +149,9 @@ export function withCounters(text: string, s: HuntSummary): string {
   if ((s.alertsExcepted ?? 0) > 0 && !/excepted/i.test(text)) {
     extra.push(`  excepted         ${plural(s.alertsExcepted!, 'alert', 'alerts')} removed by the exceptions file`);
   }
+  if ((s.prefiltered ?? 0) > 0) {
+    extra.push(`  not parsed       ${plural(s.prefiltered!, 'event', 'events')} whose category no rule matches (--no-prefilter to parse all)`);
+  }
   if ((s.noTimestamp ?? 0) > 0 && !/no timestamp|without (a )?time/i.test(text)) {
     extra.push(`  no timestamp     ${plural(s.noTimestamp!, 'event', 'events')} (processed at the time of the event before)`);
   }
@@ -188,5 +193,6 @@ interface HuntCliOptions {
   report?: string;
   workers?: string;
   progress: boolean;
+  prefilter?: boolean;
   quiet?: boolean;
 }

@@ -91,6 +91,7 @@ Examples:
           files.map((file) => ({ file })),
           onProblem,
           0,
+          undefined,
           {
             feed: (it) => {
               if (results + pending.length >= limit || isStdoutClosed()) return;

@@ -8,7 +8,7 @@
  */
 import { open } from 'node:fs/promises';
 import type { SourceEvent, ProblemSink } from '../sources/types.js';
-import { readInput, readNdjsonRange } from '../sources/index.js';
+import { readInput, readNdjsonRange, type LineFilter } from '../sources/index.js';
 import { parseEvtxChunk, chunkSlots, CHUNK_SIZE, FILE_HEADER_SIZE } from '../sources/evtx/index.js';
 import { eventTime } from '../normalize/index.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
@@ -23,7 +23,10 @@ export interface Item {
 }
 
 export interface StreamStats {
+  /** Events read (parsed or prefiltered), not counting overlap reads. */
   events: number;
+  /** Of those, lines never parsed because no rule could match them (see prefilter.ts). */
+  prefiltered: number;
   noTimestamp: number;
   outOfOrder: number;
 }
@@ -56,9 +59,13 @@ export class OrderedStream {
     onProblem: ProblemSink,
     private readonly stats: StreamStats,
     private readonly overlapNs: number,
+    filters?: () => LineFilter,
   ) {
-    this.it = batches(part, onProblem)[Symbol.asyncIterator]();
+    this.filter = filters?.();
+    this.it = batches(part, onProblem, this.filter, filters?.())[Symbol.asyncIterator]();
   }
+
+  private readonly filter: LineFilter | undefined;
 
   /** The next event's time, reading as needed; null at the end. */
   async peek(): Promise<Item | null> {
@@ -94,6 +101,7 @@ export class OrderedStream {
     const next = this.stopped ? { done: true as const, value: undefined } : await this.it.next();
     if (next.done) {
       this.done = true;
+      this.countPrefiltered();
       this.release(null);
       return;
     }
@@ -120,6 +128,7 @@ export class OrderedStream {
     if (this.stopped) {
       void this.it.return?.();
       this.done = true;
+      this.countPrefiltered();
       this.release(null);
       return;
     }
@@ -137,6 +146,13 @@ export class OrderedStream {
     // Release what is older than the lag behind the newest event seen.
     const m = this.maxSeen;
     this.release(m ? { ms: m.ms - REORDER_LAG_NS / 1e6, ns: m.ns } : null);
+  }
+
+  private countPrefiltered(): void {
+    if (!this.filter) return;
+    this.stats.events += this.filter.skipped;
+    this.stats.prefiltered += this.filter.skipped;
+    this.filter.skipped = 0;
   }
 
   private release(limit: Instant | null): void {
@@ -175,20 +191,20 @@ function isSorted(p: Item[]): boolean {
 }
 
 /** The raw batches of a part: the part itself, then (for split parts) the overlap after it. */
-async function* batches(part: WorkPart, onProblem: ProblemSink): AsyncIterable<Batch> {
+async function* batches(part: WorkPart, onProblem: ProblemSink, filter?: LineFilter, overlapFilter?: LineFilter): AsyncIterable<Batch> {
   const quiet: ProblemSink = () => {};
   const r = part.range;
   if (!r) {
-    for await (const events of readInput(part.file, onProblem)) yield { events, overlap: false };
+    for await (const events of readInput(part.file, onProblem, filter)) yield { events, overlap: false };
     return;
   }
   if (r.unit === 'bytes') {
     // Line numbers relative to the range (counting the lines before it would cost a pass over
     // the file); unit.ts makes them absolute for the few alerts and problems that need them.
-    const main = r.start > 0 ? { firstLine: 1 } : {};
+    const main = r.start > 0 ? { firstLine: 1, filter } : { filter };
     for await (const events of readNdjsonRange(part.file.path, r.start, r.end, onProblem, main)) yield { events, overlap: false };
     if (r.end < part.file.size) {
-      for await (const events of readNdjsonRange(part.file.path, r.end, part.file.size, quiet, { firstLine: OVERLAP_LINE_BASE }))
+      for await (const events of readNdjsonRange(part.file.path, r.end, part.file.size, quiet, { firstLine: OVERLAP_LINE_BASE, filter: overlapFilter }))
         yield { events, overlap: true };
     }
     return;

@@ -19,6 +19,7 @@ import { planWork, type WorkUnit } from './plan.js';
 import { CompiledRuleSet, Detector } from './detector.js';
 import type { Rule } from '../ir/types.js';
 import { runUnit } from './unit.js';
+import { categoryPrefilter } from './prefilter.js';
 import type { FromWorker } from './protocol.js';
 import type { StreamStats } from './ordered-stream.js';
 import { Progress } from './progress.js';
@@ -59,13 +60,15 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
   const workers = import.meta.url.endsWith('.ts') ? 0 : Math.max(0, Math.min(opts.workers ?? defaultWorkers, 64));
   const units = await planWork(files, { workers: Math.max(1, workers) }, onProblem);
   const contextEvents = opts.contextEvents ?? 0;
+  const prefilter = opts.prefilter ?? true;
   const progress = new Progress(opts.progress === true && process.stderr.isTTY === true, units);
 
   const alerts: Alert[] = [];
-  const totals: StreamStats = { events: 0, noTimestamp: 0, outOfOrder: 0 };
+  const totals: StreamStats = { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0 };
   const ruleProblems = new Map<string, string>();
   const addStats = (s: StreamStats): void => {
     totals.events += s.events;
+    totals.prefiltered += s.prefiltered;
     totals.noTimestamp += s.noTimestamp;
     totals.outOfOrder += s.outOfOrder;
   };
@@ -73,10 +76,12 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
   if (workers === 0 || units.length === 0) {
     const overlapNs = longestWindowNs(loaded.rules);
     const compiled = new CompiledRuleSet(loaded.rules);
+    const filters = prefilter ? (categoryPrefilter(loaded.rules, contextEvents) ?? undefined) : undefined;
     for (const unit of units) {
       const detector = new Detector(compiled, { contextEvents });
       const s = await runUnit(unit, detector, {
         overlapNs,
+        filters,
         onProblem,
         onAlerts: (a) => alerts.push(...a),
         onProgress: (p) => progress.unitEvents(unit.id, p.events),
@@ -86,7 +91,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
       progress.unitDone(unit.id, unit.bytes);
     }
   } else {
-    await runInWorkers(units, Math.min(workers, units.length), loaded.rules, contextEvents, {
+    await runInWorkers(units, Math.min(workers, units.length), loaded.rules, contextEvents, prefilter, {
       onAlerts: (a) => alerts.push(...a),
       onProblem,
       onDone: (unit, s, rp) => {
@@ -123,6 +128,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     skipped: skippedCounts,
     warnings: warningCounts,
     problems: problems.slice(0, 100),
+    prefiltered: totals.prefiltered,
     noTimestamp: totals.noTimestamp,
     outOfOrder: totals.outOfOrder,
     alertsExcepted: excepted,
@@ -143,7 +149,7 @@ function workerUrl(): URL {
   return new URL(self.endsWith('.ts') ? './worker.ts' : './worker.js', self);
 }
 
-function runInWorkers(units: WorkUnit[], n: number, rules: Rule[], contextEvents: number, hooks: PoolHooks): Promise<void> {
+function runInWorkers(units: WorkUnit[], n: number, rules: Rule[], contextEvents: number, prefilter: boolean, hooks: PoolHooks): Promise<void> {
   return new Promise((resolve, reject) => {
     const queue = [...units];
     const byId = new Map(units.map((u) => [u.id, u]));
@@ -160,7 +166,7 @@ function runInWorkers(units: WorkUnit[], n: number, rules: Rule[], contextEvents
       if (unit) w.postMessage({ type: 'unit', unit });
     };
     for (let i = 0; i < n; i++) {
-      const w = new Worker(workerUrl(), { workerData: { rules, contextEvents } });
+      const w = new Worker(workerUrl(), { workerData: { rules, contextEvents, prefilter } });
       pool.push(w);
       w.on('message', (m: FromWorker) => {
         switch (m.type) {
@@ -182,7 +188,7 @@ function runInWorkers(units: WorkUnit[], n: number, rules: Rule[], contextEvents
             if (m.type === 'failed') {
               const file = unit.parts.map((p) => p.file.path).join(', ');
               hooks.onProblem({ kind: 'other', file, message: `internal error, unit skipped: ${m.message}`, skipped: true });
-              hooks.onDone(unit, { events: 0, noTimestamp: 0, outOfOrder: 0 }, []);
+              hooks.onDone(unit, { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0 }, []);
             } else hooks.onDone(unit, m.stats, m.ruleProblems);
             remaining--;
             if (remaining === 0) finish();

@@ -19,6 +19,11 @@ export interface HuntOptions {
   workers?: number;
   /** Show a progress bar (only when stderr is a terminal). */
   progress?: boolean;
+  /**
+   * Skip parsing NDJSON lines whose event category no rule can match (default true; only when
+   * every rule is gated by category and no timeline context is wanted). See hunt/prefilter.ts.
+   */
+  prefilter?: boolean;
   /** How many events of the same host to keep around each alert for the report's timeline (default 0). */
   contextEvents?: number;
 }
@@ -38,6 +43,8 @@ export interface HuntSummary {
   warnings?: Partial<Record<ProblemKind, number>>;
   /** The first problems, for the report (all are printed to stderr as they happen). */
   problems: SourceProblem[];
+  /** Of `events`, NDJSON lines counted but never parsed: their category matches no rule. */
+  prefiltered?: number;
   /** Events with no recognisable time (processed at the time of the event before them). */
   noTimestamp?: number;
   /** Events that arrived behind the time order even after re-sorting (processed, not dropped). */

@@ -4,7 +4,7 @@
  */
 import type { Alert } from '../alert/types.js';
 import type { ProblemSink, SourceProblem } from '../sources/types.js';
-import { rangeFirstLines } from '../sources/index.js';
+import { rangeFirstLines, type LineFilter } from '../sources/index.js';
 import { compareInstants } from '../events/timestamp.js';
 import type { Detector } from './detector.js';
 import type { WorkPart, WorkUnit } from './plan.js';
@@ -17,7 +17,14 @@ export interface UnitProgress {
 export async function runUnit(
   unit: WorkUnit,
   detector: Detector,
-  opts: { overlapNs: number; onProblem: ProblemSink; onAlerts: (a: Alert[]) => void; onProgress?: (p: UnitProgress) => void },
+  opts: {
+    overlapNs: number;
+    onProblem: ProblemSink;
+    onAlerts: (a: Alert[]) => void;
+    onProgress?: (p: UnitProgress) => void;
+    /** Line filters that skip parsing what no rule can match (see prefilter.ts). */
+    filters?: () => LineFilter;
+  },
 ): Promise<StreamStats> {
   let lastReport = 0;
   const range = unit.parts.length === 1 && unit.parts[0]!.range?.unit === 'bytes' ? unit.parts[0]!.range : undefined;
@@ -26,7 +33,7 @@ export async function runUnit(
   const held = range ? { alerts: [] as Alert[], problems: [] as SourceProblem[] } : null;
   const onAlerts = held ? (a: Alert[]): void => void held.alerts.push(...a) : opts.onAlerts;
   const onProblem: ProblemSink = held && range!.start > 0 ? (p) => void held.problems.push(p) : opts.onProblem;
-  const stats = await mergeInTimeOrder(unit.parts, onProblem, opts.overlapNs, {
+  const stats = await mergeInTimeOrder(unit.parts, onProblem, opts.overlapNs, opts.filters, {
     feed: (it) => detector.push(it.se, it.time, it.overlap),
     flush: (st) => {
       const a = detector.takeAlerts();
@@ -76,10 +83,11 @@ export async function mergeInTimeOrder(
   parts: WorkPart[],
   onProblem: ProblemSink,
   overlapNs: number,
+  filters: (() => LineFilter) | undefined,
   sink: { feed: (it: Item) => void; flush: (stats: StreamStats) => void | Promise<void> },
 ): Promise<StreamStats> {
-  const stats: StreamStats = { events: 0, noTimestamp: 0, outOfOrder: 0 };
-  const streams = parts.map((p) => new OrderedStream(p, onProblem, stats, overlapNs));
+  const stats: StreamStats = { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0 };
+  const streams = parts.map((p) => new OrderedStream(p, onProblem, stats, overlapNs, filters));
   const feed = sink.feed;
   const flush = (): void | Promise<void> => sink.flush(stats);
 

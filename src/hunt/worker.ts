@@ -9,13 +9,15 @@ import type { Rule } from '../ir/types.js';
 import { longestWindowNs } from './load-rules.js';
 import { CompiledRuleSet, Detector } from './detector.js';
 import { runUnit } from './unit.js';
+import { categoryPrefilter } from './prefilter.js';
 import type { WorkUnit } from './plan.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
 const port = parentPort!;
 // The main thread loads the rules once and sends their IR; each worker compiles it once.
-const { rules, contextEvents } = workerData as { rules: Rule[]; contextEvents: number };
+const { rules, contextEvents, prefilter } = workerData as { rules: Rule[]; contextEvents: number; prefilter: boolean };
 const compiled = new CompiledRuleSet(rules);
+const filters = prefilter ? (categoryPrefilter(rules, contextEvents) ?? undefined) : undefined;
 const overlapNs = longestWindowNs(rules);
 const send = (m: FromWorker): void => port.postMessage(m);
 
@@ -34,6 +36,7 @@ async function run(unit: WorkUnit): Promise<void> {
     const problems: SourceProblem[] = [];
     const stats = await runUnit(unit, detector, {
       overlapNs,
+      filters,
       onProblem: (p) => {
         problems.push(p);
         if (problems.length >= 200) send({ type: 'problems', problems: problems.splice(0) });

@@ -7,7 +7,7 @@ import { fileBytes, gunzipBytes, PeekableBytes, utf16leToUtf8 } from './bytes.js
 import { readEvtxFile } from './evtx/index.js';
 import { discoverInputs, isStreamInput, streamSource, type InputFile } from './discover.js';
 import { readJsonValues } from './json-values.js';
-import { readNdjsonBytes } from './ndjson.js';
+import { readNdjsonBytes, type LineFilter } from './ndjson.js';
 import { SNIFF_BYTES, sniff } from './sniff.js';
 import type { ProblemSink, SourceEvent, SourceFormat } from './types.js';
 import { readXmlEvents } from './xml/index.js';
@@ -24,19 +24,21 @@ export {
   type NdjsonRangeOptions,
 } from './ndjson.js';
 export { readJsonValues, JsonValueSplitter } from './json-values.js';
+export type { LineFilter } from './ndjson.js';
 export { readXmlEvents } from './xml/index.js';
 export { sniff, type SniffResult } from './sniff.js';
 export type { EsHitRef, EsSourceEvent } from './unwrap.js';
 export type { ProblemKind, ProblemSink, SourceEvent, SourceFormat, SourceProblem } from './types.js';
 
 /** Read any input as batches of events. */
-export async function* readInput(input: InputFile, onProblem: ProblemSink): AsyncIterable<SourceEvent[]> {
+/** Read any input as batches of events; `filter` (NDJSON only) skips parsing lines it rejects. */
+export async function* readInput(input: InputFile, onProblem: ProblemSink, filter?: LineFilter): AsyncIterable<SourceEvent[]> {
   if (input.format === 'evtx') {
     yield* readEvtxFile(input.path, onProblem);
     return;
   }
   const raw = isStreamInput(input.path) ? streamSource(input.path) : fileBytes(input.path);
-  yield* readTextBytes(raw, input.format, input.gzip, input.path, onProblem);
+  yield* readTextBytes(raw, input.format, input.gzip, input.path, onProblem, filter);
 }
 
 /** Discover and read inputs one after another. */
@@ -72,6 +74,7 @@ async function* readTextBytes(
   gzip: boolean,
   file: string,
   onProblem: ProblemSink,
+  filter?: LineFilter,
 ): AsyncIterable<SourceEvent[]> {
   let events = 0;
   try {
@@ -81,7 +84,7 @@ async function* readTextBytes(
     const utf8 = head.length >= 2 && head[0] === 0xff && head[1] === 0xfe ? utf16leToUtf8(peekable) : peekable;
     const reader =
       format === 'ndjson'
-        ? readNdjsonBytes(utf8, file, onProblem)
+        ? readNdjsonBytes(utf8, file, onProblem, filter)
         : format === 'xml'
           ? readXmlEvents(utf8, file, onProblem)
           : readJsonValues(utf8, file, onProblem);

@@ -27,6 +27,8 @@ export interface NdjsonRangeOptions {
    * over `absoluteLines`.
    */
   firstLine?: number;
+  /** Skip parsing the lines this filter rejects (counted in it). */
+  filter?: LineFilter;
 }
 
 /** Events per yielded batch. */
@@ -35,9 +37,19 @@ const BATCH_EVENTS = 256;
 /** A single line longer than this is reported and the rest of the input abandoned. */
 export const MAX_LINE_BYTES = 512 * 1024 * 1024;
 
+/**
+ * Lets a reader skip parsing lines nothing downstream wants (e.g. a hunt whose rules cannot match
+ * their event category). `keep` sees the raw line text; lines it rejects are counted, not parsed.
+ */
+export interface LineFilter {
+  keep(line: string): boolean;
+  skipped: number;
+}
+
 interface LineState {
   file: string;
   onProblem: ProblemSink;
+  filter?: LineFilter;
   /** 1-based number of the next line, or null when only byte offsets are known. */
   lineNo: number | null;
   /** Lines starting at or after this absolute offset are not ours (range reading). */
@@ -50,14 +62,15 @@ export async function* readNdjsonBytes(
   bytes: AsyncIterable<Buffer>,
   file: string,
   onProblem: ProblemSink,
+  filter?: LineFilter,
 ): AsyncIterable<SourceEvent[]> {
-  const state: LineState = { file, onProblem, lineNo: 1, end: Infinity, done: false };
+  const state: LineState = { file, onProblem, filter, lineNo: 1, end: Infinity, done: false };
   yield* splitLines(bytes, 0, state, false);
 }
 
 /** Read an NDJSON file. */
-export function readNdjsonFile(path: string, onProblem: ProblemSink): AsyncIterable<SourceEvent[]> {
-  return readNdjsonBytes(fileBytes(path), path, onProblem);
+export function readNdjsonFile(path: string, onProblem: ProblemSink, filter?: LineFilter): AsyncIterable<SourceEvent[]> {
+  return readNdjsonBytes(fileBytes(path), path, onProblem, filter);
 }
 
 /**
@@ -77,7 +90,7 @@ export async function* readNdjsonRange(
   let lineNo: number | null = 1;
   if (options.firstLine !== undefined) lineNo = options.firstLine;
   else if (start > 0) lineNo = options.absoluteLines ? (await countNewlines(path, start - 1)) + 2 : null;
-  const state: LineState = { file: path, onProblem, lineNo, end, done: false };
+  const state: LineState = { file: path, onProblem, filter: options.filter, lineNo, end, done: false };
   if (start === 0) {
     yield* splitLines(fileBytes(path), 0, state, false);
     return;
@@ -255,6 +268,10 @@ function parseLine(text: string, offset: number, state: LineState, out: SourceEv
   const lineNo = state.lineNo;
   if (lineNo !== null) state.lineNo = lineNo + 1;
   if (text.charCodeAt(0) !== 123 /* { */ && text.trim().length === 0) return;
+  if (state.filter && !state.filter.keep(text)) {
+    state.filter.skipped++;
+    return;
+  }
   let value: unknown;
   try {
     value = exact && mayHoldBigInteger(text) ? parseJsonExact(text) : JSON.parse(text);

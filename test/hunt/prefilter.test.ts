@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { keepLine, categoryPrefilter } from '../../src/hunt/prefilter.js';
+import { loadHuntRules } from '../../src/hunt/load-rules.js';
+import { runHunt } from '../../src/hunt/run.js';
+import { writeNdjson } from '../../src/demo/generate.js';
+
+const want = new Set(['file', 'process']);
+
+test('keepLine: skips only plain, single, unwanted categories', () => {
+  assert.equal(keepLine('{"event":{"category":["network"]},"x":1}', want), false);
+  assert.equal(keepLine('{"event":{"category": [ "registry" , "library" ]}}', want), false);
+  assert.equal(keepLine('{"event":{"category":"dns"}}', want), false);
+  assert.equal(keepLine('{"event":{"category":["network","file"]}}', want), true);
+  assert.equal(keepLine('{"event":{"category":["process"]}}', want), true);
+  // Unusual shapes are parsed, never guessed.
+  assert.equal(keepLine('{"event":{"category":["network"]}', want), false, 'complete object');
+  assert.equal(keepLine('{"event":{"category":["network"]', want), true, 'truncated: parse it to report it');
+  assert.equal(keepLine('{"rule":{"category":"x"},"event":{"category":["file"]}}', want), true, 'two category keys');
+  assert.equal(keepLine('{"event":{"category":["net\\"work"]}}', want), true, 'escape');
+  assert.equal(keepLine('{"event":{"category":null}}', want), true);
+  assert.equal(keepLine('{"winlog":{"event_id":"5145"},"event":{"category":["network"]}}', want), true, 'Windows event log');
+  assert.equal(keepLine('{"event":{"category":["network"],"code":"5145"}}', want, ['5145']), true, 'a wanted event code');
+  assert.equal(keepLine('{"event.category":"network"}', want), true, 'flat keys are not read');
+});
+
+test('the built-in pack can be prefiltered; Sigma rules, context and ungated rules turn it off', async () => {
+  const pack = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: false });
+  assert.ok(categoryPrefilter(pack.rules, 0));
+  assert.equal(categoryPrefilter(pack.rules, 12), null);
+  const anyRule = { ...pack.rules[0]!, query: { kind: 'event' as const, query: { category: null, where: { kind: 'literal' as const, value: true } }, pipes: [] } };
+  assert.equal(categoryPrefilter([...pack.rules, anyRule], 0), null);
+  assert.equal(categoryPrefilter([...pack.rules, { ...pack.rules[0]!, view: 'native' as const }], 0), null);
+});
+
+test('a hunt gives the same alerts with and without the prefilter, and counts every line', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-prefilter-'));
+  const file = join(dir, 'fleet.ndjson');
+  const gen = await writeNdjson({ events: 30_000, hosts: 30, seed: 5 }, file);
+  const a = await runHunt({ inputs: [file], workers: 0, prefilter: true });
+  const b = await runHunt({ inputs: [file], workers: 0, prefilter: false });
+  assert.ok((a.summary.prefiltered ?? 0) > 1000, `prefiltered ${a.summary.prefiltered}`);
+  assert.equal(b.summary.prefiltered ?? 0, 0);
+  assert.equal(a.summary.events, gen.events);
+  assert.equal(b.summary.events, gen.events);
+  assert.deepEqual(a.alerts.map((x) => x.id), b.alerts.map((x) => x.id));
+  assert.ok(a.alerts.length >= gen.planted.length);
+});
