@@ -204,3 +204,18 @@ test('adaptive and: results never depend on the learned order (nulls, falses, or
   assert.equal(isPure({ kind: 'and', exprs: [f('a'), call] }), false, 'functions may throw: keep the written order');
   assert.equal(flatten('and', [f('a'), { kind: 'and', exprs: [f('b'), { kind: 'or', exprs: [f('c'), f('d')] }] }]).length, 3);
 });
+
+test('generated field accessors: any field name is data, never code; misses fall back to dotted keys', () => {
+  const names = ['a"b', "c'd", 'e\\f', 'g\nh', '${x}', '\u2028', ');throw 1;(', 'ü'];
+  for (const name of names) {
+    const p = compilePredicate({ kind: 'compare', op: '==', left: f('top', name, 'leaf'), right: lit(1), caseInsensitive: false });
+    assert.equal(p({ top: { [name]: { leaf: 1 } } }), true, JSON.stringify(name));
+    assert.equal(p({ top: { [name]: { leaf: 2 } } }), false, JSON.stringify(name));
+    assert.equal(p({ [`top.${name}.leaf`]: 1 }), true, `dotted ${JSON.stringify(name)}`);
+  }
+  const four = compileExpr(f('a', 'b', 'c', 'd'));
+  assert.equal(four({ a: { b: { c: { d: 'deep' } } } }), 'deep');
+  assert.equal(four({ a: { 'b.c': { d: 'mixed' } } }), 'mixed');
+  assert.equal(four({ a: { b: 'text' } }), null);
+  assert.equal(four({}), null);
+});
