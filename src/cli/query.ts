@@ -92,6 +92,7 @@ Examples:
           onProblem,
           0,
           undefined,
+          undefined,
           {
             feed: (it) => {
               if (results + pending.length >= limit || isStdoutClosed()) return;

@@ -195,6 +195,13 @@ export class Detector {
     return t ? toEcs(t.source.event) : view;
   }
 
+  /** Partial sequences and other rule state still open (0: nothing pending could complete). */
+  openState(): number {
+    let n = 0;
+    for (const c of this.all) if (!c.shared) n += c.runner.stateSize();
+    return n;
+  }
+
   /** Alerts produced since the last call. */
   takeAlerts(): Alert[] {
     return this.out.splice(0, this.out.length);

@@ -60,6 +60,8 @@ export class OrderedStream {
     private readonly stats: StreamStats,
     private readonly overlapNs: number,
     filters?: () => LineFilter,
+    /** Asked before each overlap batch: true when no rule has anything pending, so reading on is useless. */
+    private readonly overlapDone?: () => boolean,
   ) {
     this.filter = filters?.();
     this.it = batches(part, onProblem, this.filter, filters?.())[Symbol.asyncIterator]();
@@ -106,6 +108,14 @@ export class OrderedStream {
       return;
     }
     const { events, overlap } = next.value;
+    // Every event before this batch has been delivered (single-part units take all that is
+    // ready before reading more); if nothing is pending in any rule, the overlap can end here.
+    if (overlap && this.inOrder && this.pending.length === 0 && this.overlapDone?.()) {
+      void this.it.return?.();
+      this.done = true;
+      this.countPrefiltered();
+      return;
+    }
     if (overlap && this.overlapUntil === null) {
       const base = this.maxSeen ?? this.lastTime;
       this.overlapUntil = { ms: base.ms + Math.floor(this.overlapNs / 1e6), ns: base.ns };

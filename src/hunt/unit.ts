@@ -33,7 +33,7 @@ export async function runUnit(
   const held = range ? { alerts: [] as Alert[], problems: [] as SourceProblem[] } : null;
   const onAlerts = held ? (a: Alert[]): void => void held.alerts.push(...a) : opts.onAlerts;
   const onProblem: ProblemSink = held && range!.start > 0 ? (p) => void held.problems.push(p) : opts.onProblem;
-  const stats = await mergeInTimeOrder(unit.parts, onProblem, opts.overlapNs, opts.filters, {
+  const stats = await mergeInTimeOrder(unit.parts, onProblem, opts.overlapNs, opts.filters, () => detector.openState() === 0, {
     feed: (it) => detector.push(it.se, it.time, it.overlap),
     flush: (st) => {
       const a = detector.takeAlerts();
@@ -84,10 +84,13 @@ export async function mergeInTimeOrder(
   onProblem: ProblemSink,
   overlapNs: number,
   filters: (() => LineFilter) | undefined,
+  overlapDone: (() => boolean) | undefined,
   sink: { feed: (it: Item) => void; flush: (stats: StreamStats) => void | Promise<void> },
 ): Promise<StreamStats> {
   const stats: StreamStats = { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0 };
-  const streams = parts.map((p) => new OrderedStream(p, onProblem, stats, overlapNs, filters));
+  // An overlap may only end early when its part is the unit's only stream (see OrderedStream).
+  const done = parts.length === 1 ? overlapDone : undefined;
+  const streams = parts.map((p) => new OrderedStream(p, onProblem, stats, overlapNs, filters, done));
   const feed = sink.feed;
   const flush = (): void | Promise<void> => sink.flush(stats);
 
