@@ -148,16 +148,4 @@ export function compilePatterns(patterns: readonly Pattern[], lower: boolean): S
 }
 
 /** Parse EQL/glob text (`*`, `?`, no escapes) into a Pattern; used by the `wildcard()` function. */
-export function globToPattern(text: string, withOne: boolean): Pattern {
-  const out: Pattern = [];
-  let lit = '';
-  for (const ch of text) {
-    if (ch === '*' || (withOne && ch === '?')) {
-      if (lit) out.push({ t: 'lit', v: lit });
-      lit = '';
-      out.push(ch === '*' ? { t: 'star' } : { t: 'one' });
-    } else lit += ch;
-  }
-  if (lit) out.push({ t: 'lit', v: lit });
-  return out;
-}
+export { globToPattern } from '../ir/glob.js';

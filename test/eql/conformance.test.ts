@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { parseEql, parseEqlExpression } from '../../src/eql/index.js';
 import { compileExpr, runBatch, type EngineOptions, type Match } from '../../src/engine/index.js';
@@ -158,7 +158,6 @@ const FLOORS = {
   esQueries: 133,
   esAdditional: 61,
   esMissing: 26,
-  esExtra: 9,
   stringFunctions: 104,
 };
 
@@ -202,25 +201,7 @@ for (const [file, floor] of [
   });
 }
 
-// test_extra.toml queries Elasticsearch's separate `extra` index (REQUEST/ERROR/STAT/OPTIONAL
-// events, data/extra.data in the Elasticsearch repository); it runs only when that file is present.
-test('elasticsearch test_extra.toml', (t) => {
-  const dir = sharedOrSkip(t, 'conformance', 'eql', 'elasticsearch');
-  if (!dir) return;
-  const data = `${dir}/data/extra.data`;
-  if (!existsSync(data)) {
-    t.skip(`test_extra.toml needs Elasticsearch's "extra" data set (${data}), which ../shared does not hold`);
-    return;
-  }
-  const specs = loadSpecs(`${dir}/test_extra.toml`);
-  const events = (parseJsonExact(readFileSync(data, 'utf8')) as Event[]).map((ev) => ({
-    ...ev,
-    event: { ...(ev['event'] as object), category: ev['event_type'] ?? (ev['event'] as { category?: unknown })?.category },
-  }));
-  const o = runSuite(specs, events, 'elasticsearch', { tiebreaker: ['sequence'], category: ['event', 'category'] }, 'sequence');
-  report('elasticsearch/test_extra.toml', o);
-  assert.ok(o.pass >= FLOORS.esExtra);
-});
+// test_extra.toml runs over its own small data set: see conformance-extra.test.ts.
 
 test('elasticsearch test_missing_events.toml', (t) => {
   const dir = sharedOrSkip(t, 'conformance', 'eql', 'elasticsearch');
