@@ -24,6 +24,7 @@ import type { Correlation, Expr, Query } from '../ir/types.js';
 import type { Event } from '../events/field.js';
 import { diffNs, parseTimestamp, type Instant } from '../events/timestamp.js';
 import { compileExpr, compilePredicate, compileQuery, eventInstant, type EngineOptions, type Match, type QueryRunner } from './index.js';
+import { laterHorizon, type StateHorizon } from './sequence.js';
 
 const MAX_GROUP_ENTRIES = 10_000;
 const SWEEP_EVERY = 4096;
@@ -334,6 +335,16 @@ export function compileCorrelation(q: Correlation, opts: EngineOptions = {}): Qu
       const out = queue;
       queue = [];
       return out;
+    },
+    horizon() {
+      // A group's window can still take events up to `span` after its newest entry.
+      let h: StateHorizon = null;
+      for (const g of groups.values()) {
+        const total = g.newest.ns + span;
+        const carry = Math.floor(total / 1e6);
+        h = laterHorizon(h, { ms: g.newest.ms + carry, ns: total - carry * 1e6 });
+      }
+      return h;
     },
     stateSize() {
       let s = 0;

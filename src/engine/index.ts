@@ -15,11 +15,12 @@ import { EMPTY_SCOPE, type CompileContext, type EngineOptions } from './context.
 import { compileAccessor, compileEventQuery, compileInner, truthy } from './expr.js';
 import { compileJoin, compileSample } from './join.js';
 import { buildPipes, type Match } from './pipes.js';
-import { compileSequence, type Matcher } from './sequence.js';
+import { compileSequence, type Matcher, type StateHorizon } from './sequence.js';
 import { compareScalars } from './values.js';
 
 export type { EngineOptions } from './context.js';
 export type { Match } from './pipes.js';
+export { laterHorizon, type StateHorizon } from './sequence.js';
 export type { Event } from '../events/field.js';
 export { EngineError, knownFunctions } from './functions.js';
 
@@ -32,6 +33,8 @@ export interface QueryRunner {
   end(): Match[];
   /** Number of live partial sequences / stored events (for memory tests). */
   stateSize(): number;
+  /** How far ahead in time the state held now reaches (see StateHorizon). */
+  horizon(): StateHorizon;
 }
 
 /** Returned by drain() when nothing is ready; shared and frozen, so never mutate drain()'s result. */
@@ -105,6 +108,7 @@ function compileMatcher(q: Exclude<Query, { kind: 'correlation' }>, ctx: Compile
         },
         finish() {},
         stateSize: () => 0,
+        horizon: () => null,
       };
     }
     case 'sequence':
@@ -179,6 +183,7 @@ function compileRunner(q: Query, opts: EngineOptions, ordered: boolean): QueryRu
       return out;
     },
     stateSize: () => matcher.stateSize() + held.length,
+    horizon: () => matcher.horizon(),
   };
 }
 

@@ -60,6 +60,7 @@ export function compileJoin(q: JoinQuery, ctx: CompileContext, emit: (m: Match) 
     },
     finish() {},
     stateSize: () => table.size,
+    horizon: () => (table.size > 0 ? 'open' : null),
   };
 }
 
@@ -94,5 +95,6 @@ export function compileSample(q: SampleQuery, ctx: CompileContext, emit: (m: Mat
     },
     finish() {},
     stateSize: () => table.size,
+    horizon: () => (table.size > 0 ? 'open' : null),
   };
 }

@@ -68,6 +68,23 @@ export interface Matcher {
   /** Input ended: flush pending candidates. */
   finish(): void;
   stateSize(): number;
+  /** The latest time at which the state held now can still take an event (see StateHorizon). */
+  horizon(): StateHorizon;
+}
+
+/**
+ * How far ahead the state a matcher holds reaches: `null` nothing pending; an instant: no
+ * partial held now can take an event later than it (maxspan); `'open'`: no bound (no maxspan).
+ * A split work part reads on past its end only up to this horizon (hunt/ordered-stream.ts).
+ */
+export type StateHorizon = Instant | null | 'open';
+
+/** The later of two horizons ('open' wins, null loses). */
+export function laterHorizon(a: StateHorizon, b: StateHorizon): StateHorizon {
+  if (a === 'open' || b === 'open') return 'open';
+  if (a === null) return b;
+  if (b === null) return a;
+  return a.ms > b.ms || (a.ms === b.ms && a.ns > b.ns) ? a : b;
 }
 
 function compileKey(by: Expr[], ctx: CompileContext): (ev: Event) => unknown[] {
@@ -306,6 +323,23 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       let n = pending.length + leadTimes.size;
       for (const m of waiting) n += m.size;
       return n;
+    },
+    horizon() {
+      // Leading missing-stage times only matter to partials that start later: not counted.
+      let h: StateHorizon = null;
+      for (const p of pending) {
+        if (p.deadline === null) return 'open';
+        h = laterHorizon(h, p.deadline);
+      }
+      for (const map of waiting) {
+        if (map.size === 0) continue;
+        if (maxspan === undefined) return 'open';
+        for (const p of map.values()) {
+          if (p.start === null) return 'open';
+          h = laterHorizon(h, addNs(p.start, maxspan));
+        }
+      }
+      return h;
     },
   };
 }

@@ -5,10 +5,10 @@
  */
 import type { Rule } from '../ir/types.js';
 import type { Event } from '../events/field.js';
-import type { Instant } from '../events/timestamp.js';
+import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { SourceEvent } from '../sources/types.js';
 import type { Alert } from '../alert/types.js';
-import { compileQuery, type Match, type QueryRunner } from '../engine/index.js';
+import { compileQuery, laterHorizon, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
 import { eventHost, toEcs, toNative } from '../normalize/index.js';
 import { buildAlert } from '../alert/build.js';
 import { WriterContext } from '../alert/writer-context.js';
@@ -20,6 +20,8 @@ interface CompiledRule {
   view: 'ecs' | 'native';
   /** Shared across units (stateless): drained, never ended. */
   shared: boolean;
+  /** In a split part's overlap: the latest time this rule's pending state can use ('open' until beginOverlap). */
+  overlapHorizon: StateHorizon;
 }
 
 /**
@@ -108,7 +110,7 @@ export class Detector {
           continue;
         }
       }
-      const c: CompiledRule = { rule, runner, view: rule.view, shared: set.shared.has(rule) };
+      const c: CompiledRule = { rule, runner, view: rule.view, shared: set.shared.has(rule), overlapHorizon: 'open' };
       this.all.push(c);
       const gate = rule.gate;
       if (c.view === 'ecs') {
@@ -139,25 +141,32 @@ export class Detector {
     }
     if (this.needEcs) {
       const cats = getCategories(ecs);
-      if (this.ecsUngated.length > 0) this.feed(this.ecsUngated, ecs);
+      const ot = overlap ? time : null;
+      if (this.ecsUngated.length > 0) this.feed(this.ecsUngated, ecs, ot);
       for (const cat of cats) {
         const rs = this.ecsByCategory.get(cat);
-        if (rs) this.feed(rs, ecs);
+        if (rs) this.feed(rs, ecs, ot);
       }
     }
     if (this.needNative) {
       const native = toNative(raw);
       setTag(native, tag);
-      if (this.nativeUngated.length > 0) this.feed(this.nativeUngated, native);
+      const ot = overlap ? time : null;
+      if (this.nativeUngated.length > 0) this.feed(this.nativeUngated, native, ot);
       const id = native.EventID;
       const rs = typeof id === 'number' ? this.nativeByEventId.get(id) : typeof id === 'string' ? this.nativeByEventId.get(Number(id)) : undefined;
-      if (rs) this.feed(rs, native);
+      if (rs) this.feed(rs, native, ot);
     }
   }
 
-  private feed(rules: CompiledRule[], view: Event): void {
+  /** `overlapTime`: the event lies past the part's end; only rules whose pending state reaches it see it. */
+  private feed(rules: CompiledRule[], view: Event, overlapTime: Instant | null): void {
     for (let i = 0; i < rules.length; i++) {
       const c = rules[i]!;
+      if (overlapTime !== null) {
+        const h = c.overlapHorizon;
+        if (h === null || (h !== 'open' && compareInstants(overlapTime, h) > 0)) continue;
+      }
       c.runner.push(view);
       const ms = c.runner.drain();
       if (ms.length > 0) for (const m of ms) this.onMatch(c, m);
@@ -195,11 +204,18 @@ export class Detector {
     return t ? toEcs(t.source.event) : view;
   }
 
-  /** Partial sequences and other rule state still open (0: nothing pending could complete). */
-  openState(): number {
-    let n = 0;
-    for (const c of this.all) if (!c.shared) n += c.runner.stateSize();
-    return n;
+  /**
+   * The part's own events are all in: from now on each rule sees only the events its pending
+   * state can still use (matches that start in the overlap are dropped anyway). Returns each
+   * rule's horizon by rule id, for the overlap reader to stop or narrow its line filter.
+   */
+  beginOverlap(): Map<string, StateHorizon> {
+    const out = new Map<string, StateHorizon>();
+    for (const c of this.all) {
+      c.overlapHorizon = c.shared ? null : c.runner.horizon();
+      out.set(c.rule.id, out.has(c.rule.id) ? laterHorizon(out.get(c.rule.id)!, c.overlapHorizon) : c.overlapHorizon);
+    }
+    return out;
   }
 
   /** Alerts produced since the last call. */

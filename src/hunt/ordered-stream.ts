@@ -13,6 +13,8 @@ import { parseEvtxChunk, chunkSlots, CHUNK_SIZE, FILE_HEADER_SIZE } from '../sou
 import { eventTime } from '../normalize/index.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { WorkPart } from './plan.js';
+import { laterHorizon, type StateHorizon } from '../engine/index.js';
+import type { OverlapFilter, PartFilters } from './prefilter.js';
 
 export interface Item {
   se: SourceEvent;
@@ -29,6 +31,8 @@ export interface StreamStats {
   prefiltered: number;
   noTimestamp: number;
   outOfOrder: number;
+  /** Events parsed past split parts' ends to complete sequences (read twice; not in `events`). */
+  overlapRead: number;
 }
 
 /** How long events are held for re-sorting, in nanoseconds. */
@@ -59,13 +63,19 @@ export class OrderedStream {
     onProblem: ProblemSink,
     private readonly stats: StreamStats,
     private readonly overlapNs: number,
-    filters?: () => LineFilter,
-    /** Asked before each overlap batch: true when no rule has anything pending, so reading on is useless. */
-    private readonly overlapDone?: () => boolean,
+    filters?: PartFilters,
+    /** Called once, where the overlap begins: how far ahead each rule's pending state reaches (by rule id). */
+    private readonly beginOverlap?: () => Map<string, StateHorizon>,
   ) {
-    this.filter = filters?.();
-    this.it = batches(part, onProblem, this.filter, filters?.())[Symbol.asyncIterator]();
+    this.filter = filters?.main();
+    this.overlapFilter = filters?.overlap();
+    this.it = batches(part, onProblem, this.filter, this.overlapFilter)[Symbol.asyncIterator]();
   }
+
+  private readonly overlapFilter: OverlapFilter | undefined;
+  /** Rules with state pending in the overlap, and when each one's state expires (earliest first). */
+  private pendingRules: Set<string> | null = null;
+  private expiries: { id: string; at: Instant }[] = [];
 
   private readonly filter: LineFilter | undefined;
 
@@ -108,18 +118,35 @@ export class OrderedStream {
       return;
     }
     const { events, overlap } = next.value;
-    // Every event before this batch has been delivered (single-part units take all that is
-    // ready before reading more); if nothing is pending in any rule, the overlap can end here.
-    if (overlap && this.inOrder && this.pending.length === 0 && this.overlapDone?.()) {
-      void this.it.return?.();
-      this.done = true;
-      this.countPrefiltered();
-      return;
-    }
     if (overlap && this.overlapUntil === null) {
       const base = this.maxSeen ?? this.lastTime;
+      // At most the longest rule window past the part's last event...
       this.overlapUntil = { ms: base.ms + Math.floor(this.overlapNs / 1e6), ns: base.ns };
+      // ...and no further than the pending state can use. Known once every event of the part
+      // has been delivered (single-part units take all that is ready before reading more).
+      // Partials the overlap starts itself do not count: their matches belong to the next part.
+      const hs = this.inOrder && this.pending.length === 0 ? this.beginOverlap?.() : undefined;
+      if (hs) {
+        let h: StateHorizon = null;
+        this.pendingRules = new Set();
+        for (const [id, rh] of hs) {
+          h = laterHorizon(h, rh);
+          if (rh === null) continue;
+          this.pendingRules.add(id);
+          if (rh !== 'open') this.expiries.push({ id, at: rh });
+        }
+        if (h === null) {
+          void this.it.return?.();
+          this.done = true;
+          this.countPrefiltered();
+          return;
+        }
+        if (h !== 'open' && compareInstants(h, this.overlapUntil) < 0) this.overlapUntil = h;
+        this.expiries.sort((a, b) => compareInstants(a.at, b.at));
+        this.overlapFilter?.narrow(this.pendingRules);
+      }
     }
+    let narrowed = false;
     for (const se of events) {
       let time = eventTime(se.event);
       if (!time) {
@@ -131,10 +158,17 @@ export class OrderedStream {
         break;
       }
       if (!overlap) this.stats.events++;
+      else this.stats.overlapRead++;
+      if (overlap && this.expiries.length > 0 && compareInstants(time, this.expiries[0]!.at) > 0) {
+        // Rules whose pending state has expired need no more lines.
+        while (this.expiries.length > 0 && compareInstants(time, this.expiries[0]!.at) > 0) this.pendingRules!.delete(this.expiries.shift()!.id);
+        narrowed = true;
+      }
       const item: Item = { se, time, overlap, seq: this.seq++ };
       this.pending.push(item);
       if (this.maxSeen === null || compareInstants(time, this.maxSeen) > 0) this.maxSeen = time;
     }
+    if (narrowed) this.overlapFilter?.narrow(this.pendingRules!);
     if (this.stopped) {
       void this.it.return?.();
       this.done = true;

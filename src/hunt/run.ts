@@ -64,13 +64,14 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
   const progress = new Progress(opts.progress === true && process.stderr.isTTY === true, units);
 
   const alerts: Alert[] = [];
-  const totals: StreamStats = { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0 };
+  const totals: StreamStats = { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0, overlapRead: 0 };
   const ruleProblems = new Map<string, string>();
   const addStats = (s: StreamStats): void => {
     totals.events += s.events;
     totals.prefiltered += s.prefiltered;
     totals.noTimestamp += s.noTimestamp;
     totals.outOfOrder += s.outOfOrder;
+    totals.overlapRead += s.overlapRead;
   };
 
   if (workers === 0 || units.length === 0) {
@@ -131,6 +132,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     prefiltered: totals.prefiltered,
     noTimestamp: totals.noTimestamp,
     outOfOrder: totals.outOfOrder,
+    overlapRead: totals.overlapRead,
     alertsExcepted: excepted,
   };
   return { alerts: ordered, summary };
@@ -188,7 +190,7 @@ function runInWorkers(units: WorkUnit[], n: number, rules: Rule[], contextEvents
             if (m.type === 'failed') {
               const file = unit.parts.map((p) => p.file.path).join(', ');
               hooks.onProblem({ kind: 'other', file, message: `internal error, unit skipped: ${m.message}`, skipped: true });
-              hooks.onDone(unit, { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0 }, []);
+              hooks.onDone(unit, { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0, overlapRead: 0 }, []);
             } else hooks.onDone(unit, m.stats, m.ruleProblems);
             remaining--;
             if (remaining === 0) finish();

@@ -49,6 +49,8 @@ export interface HuntSummary {
   noTimestamp?: number;
   /** Events that arrived behind the time order even after re-sorting (processed, not dropped). */
   outOfOrder?: number;
+  /** Events parsed a second time past the end of a split part, to complete its sequences. */
+  overlapRead?: number;
   /** Alerts removed by the exceptions file (accounts, hosts…). */
   alertsExcepted?: number;
 }

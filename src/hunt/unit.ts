@@ -4,9 +4,11 @@
  */
 import type { Alert } from '../alert/types.js';
 import type { ProblemSink, SourceProblem } from '../sources/types.js';
-import { rangeFirstLines, type LineFilter } from '../sources/index.js';
+import { rangeFirstLines } from '../sources/index.js';
 import { compareInstants } from '../events/timestamp.js';
 import type { Detector } from './detector.js';
+import type { StateHorizon } from '../engine/index.js';
+import type { PartFilters } from './prefilter.js';
 import type { WorkPart, WorkUnit } from './plan.js';
 import { OrderedStream, OVERLAP_LINE_BASE, type Item, type StreamStats } from './ordered-stream.js';
 
@@ -23,7 +25,7 @@ export async function runUnit(
     onAlerts: (a: Alert[]) => void;
     onProgress?: (p: UnitProgress) => void;
     /** Line filters that skip parsing what no rule can match (see prefilter.ts). */
-    filters?: () => LineFilter;
+    filters?: PartFilters;
   },
 ): Promise<StreamStats> {
   let lastReport = 0;
@@ -33,7 +35,7 @@ export async function runUnit(
   const held = range ? { alerts: [] as Alert[], problems: [] as SourceProblem[] } : null;
   const onAlerts = held ? (a: Alert[]): void => void held.alerts.push(...a) : opts.onAlerts;
   const onProblem: ProblemSink = held && range!.start > 0 ? (p) => void held.problems.push(p) : opts.onProblem;
-  const stats = await mergeInTimeOrder(unit.parts, onProblem, opts.overlapNs, opts.filters, () => detector.openState() === 0, {
+  const stats = await mergeInTimeOrder(unit.parts, onProblem, opts.overlapNs, opts.filters, () => detector.beginOverlap(), {
     feed: (it) => detector.push(it.se, it.time, it.overlap),
     flush: (st) => {
       const a = detector.takeAlerts();
@@ -83,14 +85,15 @@ export async function mergeInTimeOrder(
   parts: WorkPart[],
   onProblem: ProblemSink,
   overlapNs: number,
-  filters: (() => LineFilter) | undefined,
-  overlapDone: (() => boolean) | undefined,
+  filters: PartFilters | undefined,
+  /** Called once where a split part's overlap begins: how far ahead each rule's pending state reaches. */
+  beginOverlap: (() => Map<string, StateHorizon>) | undefined,
   sink: { feed: (it: Item) => void; flush: (stats: StreamStats) => void | Promise<void> },
 ): Promise<StreamStats> {
-  const stats: StreamStats = { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0 };
-  // An overlap may only end early when its part is the unit's only stream (see OrderedStream).
-  const done = parts.length === 1 ? overlapDone : undefined;
-  const streams = parts.map((p) => new OrderedStream(p, onProblem, stats, overlapNs, filters, done));
+  const stats: StreamStats = { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0, overlapRead: 0 };
+  // The horizon is only known when a part is the unit's only stream (see OrderedStream).
+  const h = parts.length === 1 ? beginOverlap : undefined;
+  const streams = parts.map((p) => new OrderedStream(p, onProblem, stats, overlapNs, filters, h));
   const feed = sink.feed;
   const flush = (): void | Promise<void> => sink.flush(stats);
 

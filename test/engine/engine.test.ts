@@ -175,6 +175,25 @@ test('streaming: results are drained as soon as certain; state stays bounded wit
   assert.deepEqual(run.end(), []);
 });
 
+test('horizon: how far ahead pending sequence state reaches (maxspan from each partial start)', () => {
+  const q: Query = { kind: 'sequence', by: [f('k')], maxspanNs: 60e9, stages: [stage('a'), stage('b'), stage('c')], pipes: [] };
+  const run = compileQuery(q);
+  assert.equal(run.horizon(), null, 'nothing pending');
+  run.push(ev(10, 'a', { k: 'x' }));
+  run.push(ev(30, 'a', { k: 'y' }));
+  run.push(ev(40, 'b', { k: 'x' })); // x advances to stage 2, still measured from its start (10 s)
+  assert.deepEqual(run.horizon(), eventInstant(ev(90, 'a')), 'y started at 30 s: 30 + 60');
+  run.push(ev(45, 'b', { k: 'y' }));
+  run.push(ev(50, 'c', { k: 'y' })); // y completes
+  run.push(ev(55, 'c', { k: 'x' })); // x completes
+  assert.equal(run.drain().length, 2);
+  assert.equal(run.horizon(), null);
+  const open = compileQuery({ ...q, maxspanNs: undefined });
+  open.push(ev(10, 'a', { k: 'x' }));
+  assert.equal(open.horizon(), 'open', 'no maxspan: no bound');
+  assert.equal(compileQuery({ kind: 'event', query: { category: 'a', where: lit(true) }, pipes: [] }).horizon(), null);
+});
+
 test('missing-event stage: a match in the gap discards the candidate', () => {
   const q: Query = {
     kind: 'sequence',

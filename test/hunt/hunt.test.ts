@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runHunt } from '../../src/hunt/run.js';
@@ -9,6 +9,7 @@ import { runUnit } from '../../src/hunt/unit.js';
 import { Detector } from '../../src/hunt/detector.js';
 import { loadHuntRules, longestWindowNs } from '../../src/hunt/load-rules.js';
 import { discoverInputs } from '../../src/sources/index.js';
+import { categoryPrefilter } from '../../src/hunt/prefilter.js';
 import type { Alert } from '../../src/alert/types.js';
 import { sharedOrSkip } from '../helpers/shared.js';
 
@@ -114,6 +115,60 @@ test('a big file split into parts still finds a sequence that straddles the spli
   // Positions are the file's own line numbers, whichever part found them.
   for (const a of fs) assert.equal(a.events[1]!.position, lineOf(a.filePath!), a.filePath);
   assert.deepEqual(problems, [`line ${badLine}`]);
+});
+
+test('a split part reads its overlap only as far as pending state reaches, per rule', async () => {
+  // 10 minutes of events on one file; a custom 5-minute rule has a partial open at the split and
+  // completes 3 minutes past it, while the 1-minute built-in rules' state expires much sooner.
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-horizon-'));
+  const rulesDir = join(dir, 'rules');
+  mkdirSync(rulesDir);
+  writeFileSync(
+    join(rulesDir, 'slow.yml'),
+    [
+      'id: slow-exec',
+      'name: Slow execution of a System-written file',
+      'severity: low',
+      'language: eql',
+      'view: ecs',
+      'query: |',
+      '  sequence with maxspan=5m',
+      '    [file where process.pid == 4] by host.id, file.path',
+      '    [process where event.type == "start"] by host.id, process.executable',
+      '',
+    ].join('\n'),
+  );
+  const evs: Record<string, unknown>[] = [];
+  for (let i = 0; i < 3000; i++) evs.push(noise(i * 200, `h${i % 7}`));
+  const mid = evs.length / 2;
+  const tMid = Date.parse(evs[mid]!['@timestamp'] as string) - BASE;
+  evs.splice(mid - 1, 0, systemWrite(tMid - 300, 'hs', 'C:\\Windows\\slow.exe'));
+  evs.push(start(tMid + 180_000, 'hs', 'C:\\Windows\\slow.exe'));
+  evs.sort((a, b) => Date.parse(a['@timestamp'] as string) - Date.parse(b['@timestamp'] as string));
+  const file = join(dir, 'ten-minutes.ndjson');
+  writeFileSync(file, ndjson(evs));
+  const files = await discoverInputs([file], () => {});
+  const units = await planWork(files, { workers: 2, splitBytes: 1000 }, () => {});
+  assert.equal(units.length, 2);
+  const loaded = await loadHuntRules({ rulesDirs: [rulesDir], sigmaDirs: [], excludeRules: [], hunting: false });
+  assert.ok(loaded.rules.some((r) => r.id === 'slow-exec'));
+  const filters = categoryPrefilter(loaded.rules, 0) ?? undefined;
+  assert.ok(filters);
+  const alerts: Alert[] = [];
+  let overlapRead = 0;
+  for (const u of units) {
+    const s = await runUnit(u, new Detector(loaded.rules, { contextEvents: 0 }), {
+      overlapNs: longestWindowNs(loaded.rules),
+      filters,
+      onProblem: () => {},
+      onAlerts: (a) => alerts.push(...a),
+    });
+    overlapRead += s.overlapRead;
+  }
+  assert.deepEqual(alerts.map((a) => [a.ruleId, a.filePath]), [['slow-exec', 'C:\\Windows\\slow.exe']]);
+  // Only the slow rule was pending, and only process starts can continue it: the overlap parses
+  // the one start it needs, not 5 minutes (1,500) of network events.
+  assert.equal(overlapRead, 1);
 });
 
 test('events out of order within the reorder window are sorted before detection', async () => {

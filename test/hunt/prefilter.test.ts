@@ -49,3 +49,25 @@ test('a hunt gives the same alerts with and without the prefilter, and counts ev
   assert.deepEqual(a.alerts.map((x) => x.id), b.alerts.map((x) => x.id));
   assert.ok(a.alerts.length >= gen.planted.length);
 });
+
+test('keepLine finds a wanted event code before the category key too', () => {
+  assert.equal(keepLine('{"event":{"code":"5145","category":["network"]}}', want, ['5145']), true);
+  assert.equal(keepLine('{"event":{"code":"5140","category":["network"]}}', want, ['5145']), false);
+  assert.equal(keepLine('{"event":{"code":"5.45","category":["network"]}}', want, ['5.45']), true, 'codes are literal text');
+  assert.equal(keepLine('{"event":{"code":"5x45","category":["network"]}}', want, ['5.45']), false, 'not regular expressions');
+});
+
+test('the overlap filter keeps what continues a sequence, and narrows to the rules still pending', async () => {
+  const pack = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: false });
+  const f = categoryPrefilter(pack.rules, 0)!.overlap();
+  const proc = '{"event":{"category":["process"],"type":["start"]},"process":{"pid":1}}';
+  const file = '{"event":{"category":["file"],"type":["creation"]},"process":{"pid":4}}';
+  const svc = '{"event":{"code":"7045","category":["configuration"]},"winlog":{"event_id":7045}}';
+  assert.equal(f.keep(proc), true, 'a process start can finish a file-share sequence');
+  assert.equal(f.keep(file), false, 'a first stage cannot continue anything');
+  f.narrow(new Set(['file-share-service-install']));
+  assert.equal(f.keep(proc), false, 'only the service rule is pending: process starts no longer matter');
+  assert.equal(f.keep(svc), true);
+  f.narrow(new Set());
+  assert.equal(f.keep(proc), false);
+});
