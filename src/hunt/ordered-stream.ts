@@ -9,7 +9,7 @@
 import { open } from 'node:fs/promises';
 import type { SourceEvent, ProblemSink } from '../sources/types.js';
 import { readInput, readNdjsonRange, type LineFilter } from '../sources/index.js';
-import { parseEvtxChunk, chunkSlots, CHUNK_SIZE, FILE_HEADER_SIZE } from '../sources/evtx/index.js';
+import { parseEvtxChunk, chunkSlots, chunkBytes } from '../sources/evtx/index.js';
 import { eventTime } from '../normalize/index.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { WorkPart } from './plan.js';
@@ -57,6 +57,11 @@ export class OrderedStream {
   private overlapUntil: Instant | null = null;
   private stopped = false;
   private inOrder = true;
+  /** The part's own events: how many, and the earliest time (for the out-of-order overlap cap). */
+  private ownEvents = 0;
+  private minSeen: Instant | null = null;
+  /** Out-of-order parts: the most overlap events worth reading (see overlapCap). */
+  private overlapLeft = Infinity;
 
   constructor(
     part: WorkPart,
@@ -120,6 +125,7 @@ export class OrderedStream {
     const { events, overlap } = next.value;
     if (overlap && this.overlapUntil === null) {
       const base = this.maxSeen ?? this.lastTime;
+      if (!this.inOrder) this.overlapLeft = this.overlapCap();
       // At most the longest rule window past the part's last event...
       this.overlapUntil = { ms: base.ms + Math.floor(this.overlapNs / 1e6), ns: base.ns };
       // ...and no further than the pending state can use. Known once every event of the part
@@ -153,12 +159,15 @@ export class OrderedStream {
         this.stats.noTimestamp++;
         time = this.lastTime;
       } else this.lastTime = time;
-      if (overlap && this.overlapUntil && compareInstants(time, this.overlapUntil) > 0) {
+      if (overlap && ((this.overlapUntil && compareInstants(time, this.overlapUntil) > 0) || this.overlapLeft-- <= 0)) {
         this.stopped = true;
         break;
       }
-      if (!overlap) this.stats.events++;
-      else this.stats.overlapRead++;
+      if (!overlap) {
+        this.stats.events++;
+        this.ownEvents++;
+        if (this.minSeen === null || compareInstants(time, this.minSeen) < 0) this.minSeen = time;
+      } else this.stats.overlapRead++;
       if (overlap && this.expiries.length > 0 && compareInstants(time, this.expiries[0]!.at) > 0) {
         // Rules whose pending state has expired need no more lines.
         while (this.expiries.length > 0 && compareInstants(time, this.expiries[0]!.at) > 0) this.pendingRules!.delete(this.expiries.shift()!.id);
@@ -190,6 +199,18 @@ export class OrderedStream {
     // Release what is older than the lag behind the newest event seen.
     const m = this.maxSeen;
     this.release(m ? { ms: m.ms - REORDER_LAG_NS / 1e6, ns: m.ns } : null);
+  }
+
+  /**
+   * A part whose events were out of time order cannot stop its overlap by time (older events keep
+   * arriving; a file of shuffled chunks would be read to its end). Its overlap reads at most
+   * twice as many events as the part itself held per rule window, at the part's own rate.
+   */
+  private overlapCap(): number {
+    if (this.minSeen === null || this.maxSeen === null) return 0;
+    const spanNs = (this.maxSeen.ms - this.minSeen.ms) * 1e6 + (this.maxSeen.ns - this.minSeen.ns);
+    if (spanNs <= 0) return this.ownEvents;
+    return Math.ceil(2 * this.ownEvents * Math.min(1, this.overlapNs / spanNs));
   }
 
   private countPrefiltered(): void {
@@ -255,18 +276,13 @@ async function* batches(part: WorkPart, onProblem: ProblemSink, filter?: LineFil
   }
   const fh = await open(part.file.path, 'r');
   try {
-    const total = chunkSlots(part.file.size);
-    const buf = Buffer.alloc(CHUNK_SIZE);
-    for (let i = r.start; i < total; i++) {
+    for await (const { index: i, bytes } of chunkBytes(fh, part.file.size, r.start, chunkSlots(part.file.size))) {
       const overlap = i >= r.end;
-      const { bytesRead } = await fh.read(buf, 0, CHUNK_SIZE, FILE_HEADER_SIZE + i * CHUNK_SIZE);
-      if (bytesRead === 0) break;
       // A cut-off last chunk is handed over as it is: the parser reports what it cannot read.
-      const events = parseEvtxChunk(buf.subarray(0, bytesRead), part.file.path, i, overlap ? quiet : onProblem);
+      const events = parseEvtxChunk(bytes, part.file.path, i, overlap ? quiet : onProblem);
       yield { events, overlap };
     }
   } finally {
     await fh.close();
   }
 }
-

@@ -171,6 +171,33 @@ test('a split part reads its overlap only as far as pending state reaches, per r
   assert.equal(overlapRead, 1);
 });
 
+test('a split part whose events are out of time order caps its overlap instead of reading on to the end', async () => {
+  // Chunks of history concatenated out of order (as in merged or forwarded logs): the second
+  // half is an hour older than the first, so no overlap event is ever past the time limit.
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-shuffled-'));
+  const first: Record<string, unknown>[] = [];
+  for (let i = 0; i < 1500; i++) first.push(noise(3_600_000 + i * 400 + (i % 2 === 0 ? 30_000 : 0), `h${i % 5}`)); // out of order
+  const second: Record<string, unknown>[] = [];
+  for (let i = 0; i < 1500; i++) second.push(noise(i * 400, `h${i % 5}`));
+  const file = join(dir, 'shuffled.ndjson');
+  writeFileSync(file, ndjson([...first, ...second]));
+  const files = await discoverInputs([file], () => {});
+  const units = await planWork(files, { workers: 2, splitBytes: 1000 }, () => {});
+  assert.equal(units.length, 2);
+  const loaded = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: false });
+  let events = 0;
+  let overlapRead = 0;
+  for (const u of units) {
+    const s = await runUnit(u, new Detector(loaded.rules, { contextEvents: 0 }), { overlapNs: longestWindowNs(loaded.rules), onProblem: () => {}, onAlerts: () => {} });
+    events += s.events;
+    overlapRead += s.overlapRead;
+  }
+  assert.equal(events, 3000);
+  // The first part spans ~10 minutes with 1,500 events; a 5-minute window caps the overlap at
+  // about 2 x 735 events, short of the 1,500 it would otherwise read to the end of the file.
+  assert.ok(overlapRead > 0 && overlapRead < 1500, `overlap read ${overlapRead}`);
+});
+
 test('events out of order within the reorder window are sorted before detection', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'spoor-order-'));
   // The start is logged before the write (shipping delay), 300 ms apart in event time.

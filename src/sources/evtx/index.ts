@@ -5,7 +5,7 @@
  * chunk-relative), so they are the unit of streaming and of parallel work.
  */
 import { crc32 } from 'node:zlib';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { ProblemSink, SourceEvent, SourceProblem } from '../types.js';
 import { CHUNK_SIZE, parseChunk } from './chunk.js';
 
@@ -82,9 +82,50 @@ export function parseEvtxChunk(chunk: Buffer, file: string, chunkIndex: number, 
   }
 }
 
+/** Chunks read per I/O call: 16 x 64 KiB. */
+const READ_BLOCK_CHUNKS = 16;
+
 /**
- * Stream a whole file, one batch of events per chunk. Reads chunk by chunk (never the whole
- * file). I/O errors become an `unreadable-file` problem and end the stream.
+ * The bytes of chunk slots [from, to) of an open file, in order. Reads 1 MiB blocks and asks for
+ * the next block before the current one is handed out, so parsing overlaps the disk read instead
+ * of waiting for it (chunk-by-chunk reads left the thread idle ~30% of an EVTX hunt). A slot cut
+ * short by the end of the file is handed out as it is. Each chunk's bytes stay valid until the
+ * next block is reached.
+ */
+export async function* chunkBytes(fh: FileHandle, fileSize: number, from: number, to: number): AsyncIterable<{ index: number; bytes: Buffer }> {
+  type Block = { first: number; buf: Buffer; length: number; want: number };
+  const read = async (first: number): Promise<Block> => {
+    const pos = FILE_HEADER_SIZE + first * CHUNK_SIZE;
+    const want = Math.max(0, Math.min(Math.min(READ_BLOCK_CHUNKS, to - first) * CHUNK_SIZE, fileSize - pos));
+    const buf = Buffer.allocUnsafe(want);
+    let length = 0;
+    while (length < want) {
+      const { bytesRead } = await fh.read(buf, length, want - length, pos + length);
+      if (bytesRead === 0) break;
+      length += bytesRead;
+    }
+    return { first, buf, length, want };
+  };
+  let next: Promise<Block> | null = from < to ? read(from) : null;
+  try {
+    while (next) {
+      const block: Block = await next;
+      const after = block.first + READ_BLOCK_CHUNKS;
+      next = after < to && block.length === block.want ? read(after) : null;
+      next?.catch(() => {}); // surfaced by the await above; never an unhandled rejection
+      for (let off = 0, i = block.first; off < block.length; off += CHUNK_SIZE, i++) {
+        yield { index: i, bytes: block.buf.subarray(off, Math.min(block.length, off + CHUNK_SIZE)) };
+      }
+    }
+  } finally {
+    // The consumer may stop early: let an in-flight read finish before the file is closed.
+    if (next) await next.catch(() => {});
+  }
+}
+
+/**
+ * Stream a whole file, one batch of events per chunk. Reads 1 MiB at a time, ahead of the parser
+ * (never the whole file). I/O errors become an `unreadable-file` problem and end the stream.
  */
 export async function* readEvtxFile(path: string, onProblem: ProblemSink): AsyncIterable<SourceEvent[]> {
   let fh;
@@ -101,14 +142,11 @@ export async function* readEvtxFile(path: string, onProblem: ProblemSink): Async
     const info = readEvtxHeader(head, path, size);
     for (const p of info.problems) onProblem(p);
     if (head.length < 128) return;
-    const buf = Buffer.allocUnsafe(CHUNK_SIZE);
-    for (let i = 0; i < info.chunkCount; i++) {
-      const pos = FILE_HEADER_SIZE + i * CHUNK_SIZE;
-      const { bytesRead } = await fh.read(buf, 0, Math.min(CHUNK_SIZE, size - pos), pos);
+    for await (const { index: i, bytes } of chunkBytes(fh, size, 0, info.chunkCount)) {
       // Past the header's count a slot without a chunk is usually unused space; say so.
       const sink: ProblemSink = i < info.headerChunkCount ? onProblem : (p) =>
         onProblem(p.kind === 'corrupt-chunk' ? { ...p, message: `${p.message} (slot beyond the header's ${info.headerChunkCount} chunks: probably unused space)` } : p);
-      const events = parseEvtxChunk(buf.subarray(0, bytesRead), path, i, sink);
+      const events = parseEvtxChunk(bytes, path, i, sink);
       if (events.length > 0) yield events;
     }
   } catch (e) {
