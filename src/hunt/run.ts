@@ -58,7 +58,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
   const defaultWorkers = inputBytes < SMALL_INPUT_BYTES ? 0 : cores;
   // Under tsx (sources run as .ts) worker threads cannot load the worker module: stay in one thread.
   const workers = import.meta.url.endsWith('.ts') ? 0 : Math.max(0, Math.min(opts.workers ?? defaultWorkers, 64));
-  const units = await planWork(files, { workers: Math.max(1, workers) }, onProblem);
+  const units = await planWork(files, { workers: Math.max(1, workers), overlapNs: longestWindowNs(loaded.rules) }, onProblem);
   const contextEvents = opts.contextEvents ?? 0;
   const prefilter = opts.prefilter ?? true;
   const progress = new Progress(opts.progress === true && process.stderr.isTTY === true, units);

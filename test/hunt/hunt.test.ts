@@ -1,10 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runHunt } from '../../src/hunt/run.js';
-import { planWork } from '../../src/hunt/plan.js';
+import { byteSplits, planWork } from '../../src/hunt/plan.js';
 import { runUnit } from '../../src/hunt/unit.js';
 import { Detector } from '../../src/hunt/detector.js';
 import { loadHuntRules, longestWindowNs } from '../../src/hunt/load-rules.js';
@@ -196,6 +196,25 @@ test('a split part whose events are out of time order caps its overlap instead o
   // The first part spans ~10 minutes with 1,500 events; a 5-minute window caps the overlap at
   // about 2 x 735 events, short of the 1,500 it would otherwise read to the end of the file.
   assert.ok(overlapRead > 0 && overlapRead < 1500, `overlap read ${overlapRead}`);
+});
+
+test('byte splits: parts that read an overlap are made smaller by its estimated cost', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-splits-'));
+  const file = join(dir, 'ten-minutes.ndjson');
+  writeFileSync(file, ndjson(Array.from({ length: 3000 }, (_, i) => noise(i * 200, 'h1')))); // 10 minutes
+  const size = statSync(file).size;
+  const even = await byteSplits(file, size, 2);
+  assert.deepEqual(even, [[0, Math.ceil(size / 2)], [Math.ceil(size / 2), size]]);
+  const [a, b] = await byteSplits(file, size, 2, 5 * 60e9);
+  // Overlap ≈ half the file, at half the cost of a part's own bytes: S = (size − size/4) / 2.
+  assert.ok(Math.abs(a![1] - (size * 3) / 8) < size * 0.01, `first part ${a![1]} of ${size}`);
+  assert.deepEqual([a![0], b![0], b![1]], [0, a![1], size]);
+  // A window longer than the file: the first part never shrinks below half its even share.
+  const [c] = await byteSplits(file, size, 2, 3600e9);
+  assert.equal(c![1], Math.ceil(size / 4));
+  const untimed = join(dir, 'untimed.ndjson');
+  writeFileSync(untimed, '{"a":1}\n'.repeat(1000));
+  assert.deepEqual(await byteSplits(untimed, statSync(untimed).size, 2, 60e9), [[0, 4000], [4000, 8000]]);
 });
 
 test('events out of order within the reorder window are sorted before detection', async () => {
