@@ -31,7 +31,8 @@ export interface PartFilters {
 /** Line filters for these rules, or null when prefiltering cannot be exact. */
 export function categoryPrefilter(rules: Rule[], contextEvents: number): PartFilters | null {
   if (contextEvents > 0 || rules.length === 0) return null; // the report's timelines want every event
-  const main = needs();
+  // The writer context (alert/writer-context.ts) reads share and logon events whatever the rules.
+  const main: Needs = { categories: new Set<string>(), codes: new Set(WRITER_CODES) };
   const later = new Map<string, Needs>();
   for (const r of rules) {
     if (r.view !== 'ecs') return null;
@@ -76,6 +77,9 @@ export function categoryPrefilter(rules: Rule[], contextEvents: number): PartFil
     },
   };
 }
+
+/** Security events that name who wrote a file over SMB (alert/writer-context.ts). */
+const WRITER_CODES = ['5140', '5145', '4624'];
 
 const needs = (): Needs => ({ categories: new Set<string>(), codes: new Set<string>() });
 

@@ -71,3 +71,11 @@ test('the overlap filter keeps what continues a sequence, and narrows to the rul
   f.narrow(new Set());
   assert.equal(f.keep(proc), false);
 });
+
+test('the main filter keeps the share and logon events that name a writer, whatever the rules need', async () => {
+  const pack = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: false });
+  const f = categoryPrefilter(pack.rules, 0)!.main();
+  assert.equal(f.keep('{"event":{"code":"4624","category":["authentication"]},"source":{"ip":"10.0.0.5"}}'), true);
+  assert.equal(f.keep('{"event":{"code":"5140","category":["network"]},"source":{"ip":"10.0.0.5"}}'), true);
+  assert.equal(f.keep('{"event":{"code":"4625","category":["authentication"]}}'), false);
+});
