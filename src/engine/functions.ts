@@ -339,7 +339,38 @@ const catalogue: Record<string, Impl> = {
 };
 catalogue['matchLite'] = catalogue['match']!;
 
-const byLowerName = new Map(Object.entries(catalogue).map(([k, v]) => [k.toLowerCase(), v]));
+/**
+ * Functions the front ends use internally, named with a `$` that EQL syntax cannot write.
+ * `$isoWeek(date)`: the ISO 8601 week number (1-53) of a date given as text that starts with
+ * `YYYY-MM-DD` (Sysmon `UtcTime`, ISO timestamps), or null; Sigma's `week` modifier.
+ */
+const internal: Record<string, Impl> = {
+  $isoWeek: (args) => {
+    arity('$isoWeek', args, 1, 1);
+    const [f] = args as [Fn];
+    return (ev, sc) => {
+      const v = f(ev, sc);
+      return typeof v === 'string' ? isoWeek(v) : null;
+    };
+  },
+};
+
+/** ISO week of the `YYYY-MM-DD` at the start of `text` (the date as written: no time zone shift). */
+export function isoWeek(text: string): number | null {
+  const m = /^(\d{4})-(\d{2})-(\d{2})/.exec(text);
+  if (!m) return null;
+  const y = Number(m[1]);
+  const mo = Number(m[2]);
+  const d = Number(m[3]);
+  if (mo < 1 || mo > 12 || d < 1 || d > 31) return null;
+  const day = Date.UTC(y, mo - 1, d);
+  const weekday = (new Date(day).getUTCDay() + 6) % 7; // Monday 0
+  const thursday = day + (3 - weekday) * 86_400_000; // the week belongs to its Thursday's year
+  const jan1 = Date.UTC(new Date(thursday).getUTCFullYear(), 0, 1);
+  return 1 + Math.floor((thursday - jan1) / (7 * 86_400_000));
+}
+
+const byLowerName = new Map([...Object.entries(catalogue), ...Object.entries(internal)].map(([k, v]) => [k.toLowerCase(), v]));
 
 /** Look up a function by name, case-insensitively (the EQL front end may normalise case). */
 export function functionImpl(name: string): Impl | undefined {

@@ -365,7 +365,8 @@ export function translateRegex(source: string, subFlags: string): { source: stri
 
 /**
  * Time modifiers on a date field (`UtcTime|hour: 3`): the date text's component is matched by a
- * regex that enumerates the accepted numbers. `week` (ISO week number) is not expressible that way.
+ * regex that enumerates the accepted numbers. `week` (ISO 8601 week number) is not expressible
+ * that way: it compares the engine's internal `$isoWeek` of the date text.
  */
 function timePartExpr(field: Expr, part: TimePart, value: Value): Expr {
   const ranges: Record<TimePart, [number, number]> = {
@@ -376,7 +377,13 @@ function timePartExpr(field: Expr, part: TimePart, value: Value): Expr {
     month: [1, 12],
     year: [1601, 2200],
   };
-  if (part === 'week') throw unsupported(`the 'week' time modifier`);
+  if (part === 'week') {
+    const week: Expr = { kind: 'call', name: '$isoWeek', args: [field], caseInsensitive: false };
+    const num = value.k === 'number' ? value.n : value.k === 'raw' && /^\d+$/.test(value.text) ? Number(value.text) : null;
+    if (num !== null) return { kind: 'compare', op: '==', left: week, right: lit(num), caseInsensitive: false };
+    if (value.k === 'cmp') return { kind: 'compare', op: value.op, left: week, right: lit(value.n), caseInsensitive: false };
+    throw invalid(`time modifier 'week' needs a number`);
+  }
   const [lo, hi] = ranges[part];
   let accept: (n: number) => boolean;
   if (value.k === 'number') accept = (n) => n === value.n;

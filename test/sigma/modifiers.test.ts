@@ -162,6 +162,12 @@ test('time modifiers read the date text of the field', () => {
   );
   const m = 'sel:\n  UtcTime|month: 2\ncondition: sel';
   assert.deepEqual(matches(m, [{ UtcTime: '2024-02-11 01:00:00' }, { UtcTime: '2024-12-11 01:00:00' }]), [true, false]);
+  // ISO 8601 weeks: 2021-01-03 (a Sunday) still belongs to week 53 of 2020; 2024-12-30 to week 1 of 2025.
+  const w = 'sel:\n  UtcTime|week: 53\ncondition: sel';
+  assert.deepEqual(matches(w, [{ UtcTime: '2021-01-03 10:00:00' }, { UtcTime: '2021-01-04T10:00:00Z' }, { UtcTime: 'yesterday' }]), [true, false, false]);
+  const w1 = 'sel:\n  UtcTime|week|lte: 1\ncondition: sel';
+  assert.deepEqual(matches(w1, [{ UtcTime: '2024-12-30 00:00:00' }, { UtcTime: '2024-01-08 00:00:00' }, { UtcTime: '2024-01-07 23:59:59' }]), [true, false, true]);
+  assert.deepEqual(problemsOf(w), []);
 });
 
 test('keywords search any field; lists are OR, maps are AND, lists of maps are OR', () => {
