@@ -2,7 +2,8 @@
 import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PeekableBytes, READ_CHUNK, REPLAY_BYTES } from './bytes.js';
+import { PeekableBytes, READ_CHUNK, REPLAY_BYTES, fileBytes, gunzipBytes } from './bytes.js';
+import { spoolToFile } from './evtx-spool.js';
 import { SNIFF_BYTES, sniff } from './sniff.js';
 import type { ProblemSink, SourceFormat } from './types.js';
 
@@ -12,6 +13,8 @@ export interface InputFile {
   /** Bytes on disk (0 for stdin, whose size is unknown). */
   size: number;
   gzip: boolean;
+  /** An EVTX from a pipe or a .gz: the temporary file holding its bytes (see evtx-spool.ts). */
+  spooled?: string;
 }
 
 /** Inputs that are streams, not files: stdin (`-`) and named pipes such as `<(zcat x.gz)`. */
@@ -66,7 +69,16 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink): P
     }
     const r = sniff(head);
     if (r.format === null) onProblem({ kind: 'unknown-format', file: path, message: `${r.reason}; skipped`, skipped: true });
+    else if (r.format === 'evtx' && r.gzip) await addSpooled(path, gunzipBytes(fileBytes(path)), true);
     else out.push({ path, format: r.format, size, gzip: r.gzip });
+  };
+  const addSpooled = async (path: string, bytes: AsyncIterable<Uint8Array>, gzip: boolean): Promise<void> => {
+    try {
+      const s = await spoolToFile(bytes);
+      out.push({ path, format: 'evtx', size: s.size, gzip, spooled: s.path });
+    } catch (e) {
+      onProblem({ kind: 'unreadable-file', file: path, message: `cannot copy the EVTX to a temporary file: ${errorText(e)}`, skipped: true });
+    }
   };
   const addStream = async (path: string): Promise<void> => {
     if (seen.has(path)) return;
@@ -79,8 +91,7 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink): P
       return;
     }
     if (r.format === null) onProblem({ kind: 'unknown-format', file: path, message: `${r.reason}; skipped`, skipped: true });
-    else if (r.format === 'evtx')
-      onProblem({ kind: 'unknown-format', file: path, message: 'EVTX cannot be read from a pipe: pass a file path', skipped: true });
+    else if (r.format === 'evtx') await addSpooled(path, r.gzip ? gunzipBytes(streamSource(path)) : streamSource(path), r.gzip);
     else out.push({ path, format: r.format, size: 0, gzip: r.gzip });
   };
   const dirsSeen = new Set<string>(); // device:inode, so symlink loops end

@@ -34,7 +34,7 @@ export type { ProblemKind, ProblemSink, SourceEvent, SourceFormat, SourceProblem
 /** Read any input as batches of events; `filter` (NDJSON only) skips parsing lines it rejects. */
 export async function* readInput(input: InputFile, onProblem: ProblemSink, filter?: LineFilter): AsyncIterable<SourceEvent[]> {
   if (input.format === 'evtx') {
-    yield* readEvtxFile(input.path, onProblem);
+    yield* readEvtxFile(input.spooled ?? input.path, onProblem, input.path);
     return;
   }
   const raw = isStreamInput(input.path) ? streamSource(input.path) : fileBytes(input.path);

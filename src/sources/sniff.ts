@@ -34,7 +34,7 @@ export function isEvtx(head: Uint8Array): boolean {
 export function sniff(head: Buffer): SniffResult {
   if (isGzip(head)) {
     const inner = gunzipHead(head);
-    if (isEvtx(inner)) return { format: null, gzip: true, reason: 'gzip-compressed EVTX is not supported: decompress it first' };
+    if (isEvtx(inner)) return { format: 'evtx', gzip: true };
     const r = sniffText(inner);
     return r.format ? { format: r.format, gzip: true } : { format: null, gzip: true, reason: `gzip: ${r.reason}` };
   }

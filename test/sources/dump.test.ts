@@ -2,9 +2,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { repoRoot } from '../helpers/shared.js';
+import { repoRoot, sharedOrSkip } from '../helpers/shared.js';
 import { tempDir } from './util.js';
 
 const fromSource = import.meta.url.endsWith('.ts');
@@ -103,4 +104,26 @@ test('dump reads a named pipe given by path (as with <(zcat logs.gz)), format sn
   } finally {
     tmp.cleanup();
   }
+});
+
+test('an EVTX from stdin or gzip-compressed is spooled to a temporary file and read like the file itself', async (t) => {
+  const samples = sharedOrSkip(t, 'datasets', 'evtx-attack-samples');
+  if (!samples) return;
+  const file = join(samples, 'Lateral Movement', 'remote_file_copy_system_proc_file_write_sysmon_11.evtx');
+  const direct = await dump([file, '--format', 'ndjson']);
+  assert.equal(direct.code, 0, direct.stderr);
+  const events = direct.stdout.trim().split('\n');
+  assert.ok(events.length >= 2);
+  const piped = await dump(['-', '--format', 'ndjson'], readFileSync(file));
+  assert.equal(piped.code, 0, piped.stderr);
+  assert.deepEqual(piped.stdout.trim().split('\n'), events);
+  const tmp = tempDir();
+  t.after(() => tmp.cleanup());
+  const gz = tmp.file('sysmon.evtx.gz', gzipSync(readFileSync(file)));
+  const fromGz = await dump([gz, '--format', 'ndjson']);
+  assert.equal(fromGz.code, 0, fromGz.stderr);
+  assert.deepEqual(fromGz.stdout.trim().split('\n'), events);
+  const gzPiped = await dump(['-', '--format', 'ndjson'], gzipSync(readFileSync(file)));
+  assert.deepEqual(gzPiped.stdout.trim().split('\n'), events);
+  assert.match(gzPiped.stderr, /2 events from 1 file; no problems/);
 });

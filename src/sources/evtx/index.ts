@@ -125,32 +125,34 @@ export async function* chunkBytes(fh: FileHandle, fileSize: number, from: number
 
 /**
  * Stream a whole file, one batch of events per chunk. Reads 1 MiB at a time, ahead of the parser
- * (never the whole file). I/O errors become an `unreadable-file` problem and end the stream.
+ * (never the whole file). `name` is the file's name in events and problems (default `path`;
+ * a spooled pipe or .gz is read from a temporary `path`). I/O errors become an `unreadable-file`
+ * problem and end the stream.
  */
-export async function* readEvtxFile(path: string, onProblem: ProblemSink): AsyncIterable<SourceEvent[]> {
+export async function* readEvtxFile(path: string, onProblem: ProblemSink, name: string = path): AsyncIterable<SourceEvent[]> {
   let fh;
   try {
     fh = await open(path, 'r');
   } catch (e) {
-    onProblem({ kind: 'unreadable-file', file: path, message: e instanceof Error ? e.message : String(e), skipped: true });
+    onProblem({ kind: 'unreadable-file', file: name, message: e instanceof Error ? e.message : String(e), skipped: true });
     return;
   }
   try {
     const size = (await fh.stat()).size;
     const head = Buffer.alloc(Math.min(FILE_HEADER_SIZE, size));
     await fh.read(head, 0, head.length, 0);
-    const info = readEvtxHeader(head, path, size);
+    const info = readEvtxHeader(head, name, size);
     for (const p of info.problems) onProblem(p);
     if (head.length < 128) return;
     for await (const { index: i, bytes } of chunkBytes(fh, size, 0, info.chunkCount)) {
       // Past the header's count a slot without a chunk is usually unused space; say so.
       const sink: ProblemSink = i < info.headerChunkCount ? onProblem : (p) =>
         onProblem(p.kind === 'corrupt-chunk' ? { ...p, message: `${p.message} (slot beyond the header's ${info.headerChunkCount} chunks: probably unused space)` } : p);
-      const events = parseEvtxChunk(bytes, path, i, sink);
+      const events = parseEvtxChunk(bytes, name, i, sink);
       if (events.length > 0) yield events;
     }
   } catch (e) {
-    onProblem({ kind: 'unreadable-file', file: path, message: e instanceof Error ? e.message : String(e), skipped: true });
+    onProblem({ kind: 'unreadable-file', file: name, message: e instanceof Error ? e.message : String(e), skipped: true });
   } finally {
     await fh.close();
   }
