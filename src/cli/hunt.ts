@@ -20,6 +20,7 @@ export function registerHunt(program: Command): void {
     .option('--exceptions <file>', 'YAML exceptions: trusted signers, paths, hosts, accounts')
     .option('--hunting', 'also run hunting-level rules (noisier, off by default)')
     .option('--report <file>', 'write a self-contained HTML report to FILE')
+    .option('--summary-json <file>', 'also write the run summary as JSON to FILE (counts, rates, alerts per rule, everything skipped and why)')
     .option('-w, --workers <n>', 'worker threads (default: one per core; inputs under 8 MB run in the main thread; 0 = main thread only)')
     .option('--no-progress', 'no progress bar')
     .option('--no-prefilter', 'parse every NDJSON line, even those whose event category no rule can match')
@@ -32,7 +33,7 @@ only alerts. A progress bar shows on stderr when it is a terminal (--no-progress
 
 Exit codes: 0 no alert, 1 alerts raised, 2 errors: bad arguments, an input or --rules/--sigma/--exceptions
 path that does not exist, no readable log file at all, rules that could not be loaded, a report
-that could not be written. Single Sigma rules spoor cannot run (unsupported feature or invalid rule)
+or summary that could not be written. Single Sigma rules spoor cannot run (unsupported feature or invalid rule)
 are listed under "rules skipped" but do not fail the run: check them with \`spoor rules check DIR\`.
 Skipped records (malformed lines, corrupt chunks) are reported and counted but do not change the exit code.
 
@@ -95,9 +96,19 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
       reportFailed = true;
     }
   }
+  if (o.summaryJson) {
+    try {
+      const ruleNames = Object.fromEntries(result.alerts.map((a) => [a.ruleId, a.ruleName]));
+      writeFileSync(o.summaryJson, JSON.stringify({ ...result.summary, alerts: result.alerts.length, ruleNames }, null, 2) + '\n');
+    } catch (e) {
+      process.stderr.write(`spoor: cannot write the summary ${o.summaryJson}: ${(e as Error).message}\n`);
+      reportFailed = true;
+    }
+  }
   if (nothingRead) process.stderr.write(`spoor: nothing hunted: no readable log file in ${paths.join(', ')}\n`);
   const unreadable = result.summary.skipped['unreadable-file'] ?? 0;
   const ruleErrors = result.summary.rulesSkipped.filter((r) => !fromSigma(r, o.sigma ?? [])).length;
+  // reportFailed: the HTML report or the JSON summary could not be written.
   if (nothingRead || reportFailed || unreadable > 0 || ruleErrors > 0) return EXIT.ERROR;
   return result.alerts.length > 0 ? EXIT.ALERTS : EXIT.OK;
 }
@@ -126,9 +137,10 @@ function checkArguments(o: HuntCliOptions): string | undefined {
     const why = missingPath(o.exceptions, 'file');
     if (why) return `--exceptions ${o.exceptions}: ${why}`;
   }
-  if (o.report !== undefined) {
-    const why = unwritablePath(o.report);
-    if (why) return `--report ${o.report}: ${why}`;
+  for (const [flag, file] of [['--report', o.report], ['--summary-json', o.summaryJson]] as const) {
+    if (file === undefined) continue;
+    const why = unwritablePath(file);
+    if (why) return `${flag} ${file}: ${why}`;
   }
   return undefined;
 }
@@ -191,6 +203,7 @@ interface HuntCliOptions {
   exceptions?: string;
   hunting?: boolean;
   report?: string;
+  summaryJson?: string;
   workers?: string;
   progress: boolean;
   prefilter?: boolean;

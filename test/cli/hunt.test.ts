@@ -53,6 +53,28 @@ test('hunt --format json | ndjson | csv: machine-readable alerts, same alerts in
   assert.ok(rows[1]!.endsWith(`,${fromJson[0]!.id}`), rows[1]);
 });
 
+test('hunt --summary-json writes the run summary as JSON: counts, alerts per rule, what was skipped and why', async (t) => {
+  const p1 = sharedOrSkip(t, ...P1);
+  if (!p1) return;
+  const dir = tempDir();
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'bad.ndjson'), '{"truncated": \n');
+  const out = join(dir, 'summary.json');
+  const r = await runCli(['hunt', p1, join(dir, 'bad.ndjson'), '--summary-json', out, '-q']);
+  assert.equal(r.code, 1, r.stderr);
+  const s = JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>;
+  assert.equal(s.files, 2);
+  assert.equal(s.events, 2);
+  assert.equal(s.alerts, 1);
+  assert.deepEqual(s.skipped, { 'malformed-json': 1 });
+  assert.deepEqual(s.alertsByRule, { 'file-share-remote-exec': 1 });
+  assert.deepEqual(s.ruleNames, { 'file-share-remote-exec': 'Remote Execution via File Shares – Creation by System' });
+  assert.equal(typeof s.eventsPerSecond, 'number');
+  const bad = await runCli(['hunt', p1, '--summary-json', join(dir, 'no-such-dir', 's.json')]);
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /--summary-json/);
+});
+
 test('hunt - reads stdin, and .gz files are decompressed', async (t) => {
   const d1 = sharedOrSkip(t, ...D1);
   if (!d1) return;
