@@ -116,10 +116,10 @@ function compileKeyText(by: Expr[], ctx: CompileContext, fold: boolean): (ev: Ev
   };
 }
 
-function compileStage(s: Stage, queryBy: Expr[], ctx: CompileContext): CompiledStage {
+function compileStage(s: Stage, queryBy: Expr[], ctx: CompileContext, foldKeys = false): CompiledStage {
   const { category, where } = compileEventQueryParts(s.query, ctx, true);
   const by = [...queryBy, ...s.by];
-  const fold = ctx.dialect === 'endgame';
+  const fold = foldKeys || ctx.dialect === 'endgame';
   return { category, where, key: compileKey(by, ctx), keyText: compileKeyText(by, ctx, fold), fork: s.fork === true };
 }
 
@@ -155,17 +155,18 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
   const positives: CompiledStage[] = [];
   const gaps: CompiledStage[][] = [[]];
   const missingPositions: number[] = [];
+  const fold = q.caseInsensitiveKeys === true;
   all.forEach((s, i) => {
     if (s.missing) {
-      gaps[gaps.length - 1]!.push(compileStage(s, q.by, ctx));
+      gaps[gaps.length - 1]!.push(compileStage(s, q.by, ctx, fold));
       missingPositions.push(i);
     } else {
-      positives.push(compileStage(s, q.by, ctx));
+      positives.push(compileStage(s, q.by, ctx, fold));
       gaps.push([]);
     }
   });
   if (positives.length === 0) throw new Error('a sequence needs at least one stage that is not a missing event');
-  const until = q.until ? compileStage(q.until, q.by, ctx) : null;
+  const until = q.until ? compileStage(q.until, q.by, ctx, fold) : null;
   const maxspan = q.maxspanNs;
   const last = positives.length - 1;
   const leading = gaps[0]!;

@@ -96,6 +96,11 @@ export type Query =
       stages: Stage[];
       until?: Stage;
       pipes: Pipe[];
+      /**
+       * Join string keys ignoring case (not EQL syntax: set by a rule's `join_keys:
+       * case-insensitive`, for Windows paths that two logs spell differently).
+       */
+      caseInsensitiveKeys?: boolean;
     }
   | { kind: 'sample'; by: Expr[]; stages: Stage[]; pipes: Pipe[] }
   /** Endgame `join`: all stages matched with equal keys, in any order. */

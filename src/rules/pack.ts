@@ -202,6 +202,12 @@ function yamlRule(file: string, text: string, parse: EqlParser, lists: ListCache
   const queryNode = doc.get('query', true);
   const toFile = queryPositionMapper(text, lc, isScalar(queryNode) ? queryNode : undefined);
   let query = parseOrFail(parse, d.query, dialect, file, id, toFile);
+  const joinKeys = d.join_keys ?? 'case-sensitive';
+  if (joinKeys !== 'case-sensitive' && joinKeys !== 'case-insensitive') fail(file, `${where('join_keys')}: join_keys must be case-sensitive or case-insensitive`, id);
+  if (joinKeys === 'case-insensitive') {
+    if (query.kind !== 'sequence') fail(file, `${where('join_keys')}: join_keys applies to sequence queries only`, id);
+    query = { ...query, caseInsensitiveKeys: true };
+  }
 
   const exclusions = d.exclusions ?? [];
   if (!Array.isArray(exclusions)) fail(file, `${where('exclusions')}: exclusions must be a list of {stage, lists}`, id);

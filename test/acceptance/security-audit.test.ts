@@ -130,6 +130,16 @@ test('Sysmon write by System + 4688 start: the strict rule fires, with the write
   assert.match(strict.writer!.evidence!, /5145/);
 });
 
+test('paths spelled in different case by the two logs still join (ShareLocalPath C:\\WINDOWS, 4688 C:\\Windows)', () => {
+  const alerts = detect(rules(), sources([
+    share5145('2024-03-05T10:00:00Z', 'Evil.EXE', undefined, undefined, undefined, '\\??\\C:\\WINDOWS'),
+    process4688('2024-03-05T10:00:01Z', 'C:\\Windows\\evil.exe'),
+  ]));
+  assert.deepEqual(alerts.map((a) => a.ruleId), ['file-share-remote-exec-security-audit']);
+  assert.equal(alerts[0]!.filePath, 'C:\\WINDOWS\\Evil.EXE', 'the path as the writer logged it');
+  // Elastic's own rule keeps Elasticsearch semantics (case-sensitive keys): see elastic-equivalence.
+});
+
 test('service companion: System write then 7045 of that binary (%SystemRoot% expanded), low severity', () => {
   const alerts = detect(rules(), sources([
     sysmon11('2024-03-05T10:00:00Z', 'C:\\Windows\\BTOBTO.exe'),

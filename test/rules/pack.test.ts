@@ -207,3 +207,20 @@ test('real EQL parser errors are mapped to the rule file line:column', async (t)
   const inline = problems.find((p) => p.id === 'inline')!;
   assert.match(inline.reason, /^2:\d+: EQL: /);
 });
+
+test('join_keys: case-insensitive marks a sequence; other values and non-sequences are reported', (t) => {
+  const dir = tempRules({
+    'ci.yml': 'id: ci\njoin_keys: case-insensitive\nquery: |\n  sequence [file where true] [process where true]\n',
+    'cs.yml': 'id: cs\nquery: |\n  sequence [file where true] [process where true]\n',
+    'odd.yml': 'id: odd\njoin_keys: sometimes\nquery: |\n  sequence [file where true] [process where true]\n',
+    'single.yml': 'id: single\njoin_keys: case-insensitive\nquery: process where true\n',
+  });
+  t.after(() => rmSync(dir, { recursive: true }));
+  const { rules, problems } = loadRulePackWith(stubParser, [dir], { builtin: false });
+  const q = (id: string) => rules.find((r) => r.id === id)!.query as Extract<Query, { kind: 'sequence' }>;
+  assert.equal(q('ci').caseInsensitiveKeys, true);
+  assert.equal(q('cs').caseInsensitiveKeys, undefined);
+  assert.deepEqual(rules.map((r) => r.id).sort(), ['ci', 'cs']);
+  assert.match(problems.find((p) => p.id === 'odd')!.reason, /join_keys must be case-sensitive or case-insensitive/);
+  assert.match(problems.find((p) => p.id === 'single')!.reason, /sequence queries only/);
+});
