@@ -22,7 +22,7 @@
  */
 import type { Correlation, Expr, Query } from '../ir/types.js';
 import type { Event } from '../events/field.js';
-import { diffNs, parseTimestamp, type Instant } from '../events/timestamp.js';
+import { addNs, diffNs, parseTimestamp, type Instant } from '../events/timestamp.js';
 import { compileExpr, compilePredicate, compileQuery, eventInstant, type EngineOptions, type Match, type QueryRunner } from './index.js';
 import { laterHorizon, type StateHorizon } from './sequence.js';
 
@@ -339,11 +339,7 @@ export function compileCorrelation(q: Correlation, opts: EngineOptions = {}): Qu
     horizon() {
       // A group's window can still take events up to `span` after its newest entry.
       let h: StateHorizon = null;
-      for (const g of groups.values()) {
-        const total = g.newest.ns + span;
-        const carry = Math.floor(total / 1e6);
-        h = laterHorizon(h, { ms: g.newest.ms + carry, ns: total - carry * 1e6 });
-      }
+      for (const g of groups.values()) h = laterHorizon(h, addNs(g.newest, span));
       return h;
     },
     stateSize() {

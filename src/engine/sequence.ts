@@ -20,7 +20,7 @@
  */
 import type { Expr, Query, Stage } from '../ir/types.js';
 import type { Event } from '../events/field.js';
-import { diffNs, type Instant } from '../events/timestamp.js';
+import { addNs, diffNs, type Instant } from '../events/timestamp.js';
 import { EMPTY_SCOPE, type CompileContext, type Fn } from './context.js';
 import { categoryIs, compileEventQueryParts, compileInner, truthy } from './expr.js';
 import type { Match } from './pipes.js';
@@ -136,12 +136,6 @@ export function expandRuns(stages: Stage[]): Stage[] {
     for (let i = 0; i < n; i++) out.push(s);
   }
   return out;
-}
-
-function addNs(t: Instant, ns: number): Instant {
-  const total = t.ns + ns;
-  const carry = Math.floor(total / 1e6);
-  return { ms: t.ms + carry, ns: total - carry * 1e6 };
 }
 
 /** a < b, with null (unknown time) never ordered. */

@@ -26,6 +26,13 @@ export function diffNs(a: Instant, b: Instant): number {
   return (b.ms - a.ms) * 1e6 + (b.ns - a.ns);
 }
 
+/** `t` plus `ns` nanoseconds (may be negative), carried into milliseconds. */
+export function addNs(t: Instant, ns: number): Instant {
+  const total = t.ns + ns;
+  const carry = Math.floor(total / 1e6);
+  return { ms: t.ms + carry, ns: total - carry * 1e6 };
+}
+
 /** Convert a Windows FILETIME (100 ns ticks since 1601) given as bigint or decimal text. */
 export function fromFiletime(ticks: bigint | string): Instant {
   const t = (typeof ticks === 'bigint' ? ticks : BigInt(ticks)) - FILETIME_EPOCH_DIFF;

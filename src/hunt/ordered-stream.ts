@@ -6,12 +6,11 @@
  * held for a short lag and re-sorted before they are released. An event that still arrives
  * behind the released ones is processed anyway and counted as out of order (never dropped).
  */
-import { open } from 'node:fs/promises';
 import type { SourceEvent, ProblemSink } from '../sources/types.js';
 import { readInput, readNdjsonRange, type LineFilter } from '../sources/index.js';
 import { parseEvtxChunk, chunkSlots, chunkBytes } from '../sources/evtx/index.js';
 import { eventTime } from '../normalize/index.js';
-import { compareInstants, type Instant } from '../events/timestamp.js';
+import { addNs, compareInstants, diffNs, type Instant } from '../events/timestamp.js';
 import type { WorkPart } from './plan.js';
 import { laterHorizon, type StateHorizon } from '../engine/index.js';
 import type { OverlapFilter, PartFilters } from './prefilter.js';
@@ -127,7 +126,7 @@ export class OrderedStream {
       const base = this.maxSeen ?? this.lastTime;
       if (!this.inOrder) this.overlapLeft = this.overlapCap();
       // At most the longest rule window past the part's last event...
-      this.overlapUntil = { ms: base.ms + Math.floor(this.overlapNs / 1e6), ns: base.ns };
+      this.overlapUntil = addNs(base, this.overlapNs);
       // ...and no further than the pending state can use. Known once every event of the part
       // has been delivered (single-part units take all that is ready before reading more).
       // Partials the overlap starts itself do not count: their matches belong to the next part.
@@ -198,7 +197,7 @@ export class OrderedStream {
     }
     // Release what is older than the lag behind the newest event seen.
     const m = this.maxSeen;
-    this.release(m ? { ms: m.ms - REORDER_LAG_NS / 1e6, ns: m.ns } : null);
+    this.release(m ? addNs(m, -REORDER_LAG_NS) : null);
   }
 
   /**
@@ -208,7 +207,7 @@ export class OrderedStream {
    */
   private overlapCap(): number {
     if (this.minSeen === null || this.maxSeen === null) return 0;
-    const spanNs = (this.maxSeen.ms - this.minSeen.ms) * 1e6 + (this.maxSeen.ns - this.minSeen.ns);
+    const spanNs = diffNs(this.minSeen, this.maxSeen);
     if (spanNs <= 0) return this.ownEvents;
     return Math.ceil(2 * this.ownEvents * Math.min(1, this.overlapNs / spanNs));
   }
@@ -274,15 +273,10 @@ async function* batches(part: WorkPart, onProblem: ProblemSink, filter?: LineFil
     }
     return;
   }
-  const fh = await open(part.file.path, 'r');
-  try {
-    for await (const { index: i, bytes } of chunkBytes(fh, part.file.size, r.start, chunkSlots(part.file.size))) {
-      const overlap = i >= r.end;
-      // A cut-off last chunk is handed over as it is: the parser reports what it cannot read.
-      const events = parseEvtxChunk(bytes, part.file.path, i, overlap ? quiet : onProblem);
-      yield { events, overlap };
-    }
-  } finally {
-    await fh.close();
+  for await (const { index: i, bytes } of chunkBytes(part.file.path, part.file.size, r.start, chunkSlots(part.file.size))) {
+    const overlap = i >= r.end;
+    // A cut-off last chunk is handed over as it is: the parser reports what it cannot read.
+    const events = parseEvtxChunk(bytes, part.file.path, i, overlap ? quiet : onProblem);
+    yield { events, overlap };
   }
 }

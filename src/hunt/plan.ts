@@ -13,7 +13,7 @@ import type { InputFile } from '../sources/index.js';
 import { readInput } from '../sources/index.js';
 import { eventHost, eventTime } from '../normalize/index.js';
 import type { Event } from '../events/field.js';
-import type { Instant } from '../events/timestamp.js';
+import { diffNs, type Instant } from '../events/timestamp.js';
 import type { ProblemSink } from '../sources/types.js';
 import { chunkSlots, CHUNK_SIZE } from '../sources/evtx/index.js';
 
@@ -44,8 +44,6 @@ export interface PlanOptions {
  * scanned, not parsed (measured on generated Defend data: about one half).
  */
 const OVERLAP_COST = 0.5;
-
-
 
 /** Which hosts a file's first events name: read one batch, then stop. */
 async function sniffHosts(file: InputFile, onProblem: ProblemSink): Promise<Set<string>> {
@@ -157,7 +155,7 @@ async function timeSpanNs(path: string, size: number): Promise<number | null> {
     const a = lineTime(firstLine);
     const b = lastLine === null ? null : lineTime(lastLine);
     if (!a || !b) return null;
-    return (b.ms - a.ms) * 1e6 + (b.ns - a.ns);
+    return diffNs(a, b);
   } catch {
     return null;
   } finally {

@@ -5,7 +5,8 @@
  * chunk-relative), so they are the unit of streaming and of parallel work.
  */
 import { crc32 } from 'node:zlib';
-import { open, type FileHandle } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { fileBytes } from '../bytes.js';
 import type { ProblemSink, SourceEvent, SourceProblem } from '../types.js';
 import { CHUNK_SIZE, parseChunk } from './chunk.js';
 
@@ -82,50 +83,32 @@ export function parseEvtxChunk(chunk: Buffer, file: string, chunkIndex: number, 
   }
 }
 
-/** Chunks read per I/O call: 16 x 64 KiB. */
-const READ_BLOCK_CHUNKS = 16;
-
 /**
- * The bytes of chunk slots [from, to) of an open file, in order. Reads 1 MiB blocks and asks for
- * the next block before the current one is handed out, so parsing overlaps the disk read instead
- * of waiting for it (chunk-by-chunk reads left the thread idle ~30% of an EVTX hunt). A slot cut
- * short by the end of the file is handed out as it is. Each chunk's bytes stay valid until the
- * next block is reached.
+ * The bytes of chunk slots [from, to) of a file, in order, read in large blocks by the shared
+ * file reader (sources/bytes.ts) and cut into 64 KiB slots. A slot cut short by the end of the
+ * file is handed out as it is. Each chunk's bytes stay valid after the next one is requested.
  */
-export async function* chunkBytes(fh: FileHandle, fileSize: number, from: number, to: number): AsyncIterable<{ index: number; bytes: Buffer }> {
-  type Block = { first: number; buf: Buffer; length: number; want: number };
-  const read = async (first: number): Promise<Block> => {
-    const pos = FILE_HEADER_SIZE + first * CHUNK_SIZE;
-    const want = Math.max(0, Math.min(Math.min(READ_BLOCK_CHUNKS, to - first) * CHUNK_SIZE, fileSize - pos));
-    const buf = Buffer.allocUnsafe(want);
-    let length = 0;
-    while (length < want) {
-      const { bytesRead } = await fh.read(buf, length, want - length, pos + length);
-      if (bytesRead === 0) break;
-      length += bytesRead;
+export async function* chunkBytes(path: string, fileSize: number, from: number, to: number): AsyncIterable<{ index: number; bytes: Buffer }> {
+  const start = FILE_HEADER_SIZE + from * CHUNK_SIZE;
+  const end = Math.min(fileSize, FILE_HEADER_SIZE + to * CHUNK_SIZE);
+  if (start >= end) return;
+  let index = from;
+  let carry: Buffer | null = null;
+  for await (const block of fileBytes(path, start, end)) {
+    let buf: Buffer = carry ? Buffer.concat([carry, block]) : block;
+    carry = null;
+    while (buf.length >= CHUNK_SIZE) {
+      yield { index: index++, bytes: buf.subarray(0, CHUNK_SIZE) };
+      buf = buf.subarray(CHUNK_SIZE);
     }
-    return { first, buf, length, want };
-  };
-  let next: Promise<Block> | null = from < to ? read(from) : null;
-  try {
-    while (next) {
-      const block: Block = await next;
-      const after = block.first + READ_BLOCK_CHUNKS;
-      next = after < to && block.length === block.want ? read(after) : null;
-      next?.catch(() => {}); // surfaced by the await above; never an unhandled rejection
-      for (let off = 0, i = block.first; off < block.length; off += CHUNK_SIZE, i++) {
-        yield { index: i, bytes: block.buf.subarray(off, Math.min(block.length, off + CHUNK_SIZE)) };
-      }
-    }
-  } finally {
-    // The consumer may stop early: let an in-flight read finish before the file is closed.
-    if (next) await next.catch(() => {});
+    if (buf.length > 0) carry = buf;
   }
+  if (carry) yield { index, bytes: carry };
 }
 
 /**
- * Stream a whole file, one batch of events per chunk. Reads 1 MiB at a time, ahead of the parser
- * (never the whole file). `name` is the file's name in events and problems (default `path`;
+ * Stream a whole file, one batch of events per chunk. Reads 1 MiB at a time (never the whole
+ * file). `name` is the file's name in events and problems (default `path`;
  * a spooled pipe or .gz is read from a temporary `path`). I/O errors become an `unreadable-file`
  * problem and end the stream.
  */
@@ -144,7 +127,7 @@ export async function* readEvtxFile(path: string, onProblem: ProblemSink, name: 
     const info = readEvtxHeader(head, name, size);
     for (const p of info.problems) onProblem(p);
     if (head.length < 128) return;
-    for await (const { index: i, bytes } of chunkBytes(fh, size, 0, info.chunkCount)) {
+    for await (const { index: i, bytes } of chunkBytes(path, size, 0, info.chunkCount)) {
       // Past the header's count a slot without a chunk is usually unused space; say so.
       const sink: ProblemSink = i < info.headerChunkCount ? onProblem : (p) =>
         onProblem(p.kind === 'corrupt-chunk' ? { ...p, message: `${p.message} (slot beyond the header's ${info.headerChunkCount} chunks: probably unused space)` } : p);
