@@ -18,6 +18,7 @@ import { compileQuery, type Match, type QueryRunner } from '../src/engine/index.
 import { FILE_SHARE_RULE_ID, generateEvents } from '../src/demo/generate.js';
 import type { Query } from '../src/ir/types.js';
 import type { Event } from '../src/events/field.js';
+import { listFiles } from '../src/sources/list-files.js';
 
 const RULE_FILE = 'reference/elastic-detection-rules/lateral_movement_execution_via_file_shares_sequence.toml';
 const FILTER = 'process where event.type == "start" and process.name : ("cmd.exe", "powershell.exe", "rundll32.exe")';
@@ -230,36 +231,23 @@ function main(): void {
  * with freshly compiled rules.
  */
 async function sigmaBench(reps: number): Promise<void> {
-  const { readdirSync, statSync } = await import('node:fs');
   const { join } = await import('node:path');
   const { loadSigmaDir } = await import('../src/sigma/index.js');
+  const { indexByEventId } = await import('../src/sigma/bench.js');
   const { eventTime, toNative } = await import('../src/normalize/index.js');
   const { readEvtxFile } = await import('../src/sources/evtx/index.js');
   const shared = resolve(repoRoot(), process.env.SPOOR_SHARED ?? '../shared');
   const rulesDir = join(shared, 'conformance/sigma/rules/windows');
   const samples = join(shared, 'datasets/evtx-attack-samples');
-  const files = (d: string): string[] =>
-    readdirSync(d)
-      .flatMap((n) => {
-        const p = join(d, n);
-        return statSync(p).isDirectory() ? files(p) : n.endsWith('.evtx') ? [p] : [];
-      })
-      .sort();
   const { rules } = await loadSigmaDir(rulesDir);
   const events: Event[] = [];
-  for (const f of files(samples)) for await (const batch of readEvtxFile(f, () => {})) for (const se of batch) events.push(toNative(se.event));
+  for (const f of listFiles(samples, '.evtx')) for await (const batch of readEvtxFile(f, () => {})) for (const se of batch) events.push(toNative(se.event));
   let best = Infinity;
   let checks = 0;
   let matches = 0;
   for (let rep = 0; rep < reps; rep++) {
     const compiled = rules.map((r) => compileQuery(r.query, { timestamp: eventTime }));
-    const byEventId = new Map<number, QueryRunner[]>();
-    const ungated: QueryRunner[] = [];
-    rules.forEach((r, i) => {
-      const ids = r.gate?.eventIds;
-      if (!ids || ids.length === 0) ungated.push(compiled[i]!);
-      else for (const id of ids) byEventId.set(id, [...(byEventId.get(id) ?? []), compiled[i]!]);
-    });
+    const { byEventId, ungated } = indexByEventId(rules, compiled);
     checks = 0;
     matches = 0;
     const c0 = process.cpuUsage();

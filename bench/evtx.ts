@@ -16,12 +16,13 @@
  */
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, readSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { CHUNK_SIZE, FILE_HEADER_SIZE, parseEvtxChunk, readEvtxFile, readEvtxHeader } from '../src/sources/evtx/index.js';
+import { listFiles } from '../src/sources/list-files.js';
 
 interface Range { file: string; from: number; to: number }
 
@@ -64,22 +65,13 @@ function repoRoot(): string {
   return d;
 }
 
-function walk(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir).sort()) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else if (e.endsWith('.evtx')) out.push(p);
-  }
-  return out;
-}
-
 /** Clean chunks of the shared corpus with their record counts. */
 function cleanChunks(shared: string): { chunk: Buffer; records: number }[] {
   const out: { chunk: Buffer; records: number }[] = [];
   for (const dir of ['datasets/evtx-attack-samples', 'datasets/evtx-edge-cases', 'datasets/deepbluecli']) {
     const root = join(shared, dir);
     if (!existsSync(root)) continue;
-    for (const f of walk(root)) {
+    for (const f of listFiles(root, '.evtx')) {
       // libevtx 20181227 aborts a whole export on these logs' entity references; leave them out
       // so every reader gets through the same file.
       if (/CAPI2|MSExchange_Management_wec|issue_201/.test(f)) continue;

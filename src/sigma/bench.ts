@@ -5,23 +5,27 @@
  *   node dist/src/sigma/bench.js [RULES_DIR] [EVTX_DIR]
  *   (defaults: ../shared/conformance/sigma/rules/windows and ../shared/datasets/evtx-attack-samples)
  */
-import { readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+
+
 import { pathToFileURL } from 'node:url';
 import type { Event } from '../events/field.js';
+import type { Rule } from '../ir/types.js';
 import { compileQuery, type QueryRunner } from '../engine/index.js';
 import { eventTime, toNative } from '../normalize/index.js';
 import { readEvtxFile } from '../sources/evtx/index.js';
 import { loadSigmaDir } from './index.js';
+import { listFiles } from '../sources/list-files.js';
 
-function evtxFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir)) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...evtxFiles(p));
-    else if (name.endsWith('.evtx')) out.push(p);
-  }
-  return out.sort();
+/** Compiled rules indexed by the EventIDs their logsource admits, as `spoor hunt` dispatches them. */
+export function indexByEventId(rules: Rule[], compiled: QueryRunner[]): { byEventId: Map<number, QueryRunner[]>; ungated: QueryRunner[] } {
+  const byEventId = new Map<number, QueryRunner[]>();
+  const ungated: QueryRunner[] = [];
+  rules.forEach((r, i) => {
+    const ids = r.gate?.eventIds;
+    if (!ids || ids.length === 0) ungated.push(compiled[i]!);
+    else for (const id of ids) byEventId.set(id, [...(byEventId.get(id) ?? []), compiled[i]!]);
+  });
+  return { byEventId, ungated };
 }
 
 export async function benchSigma(rulesDir: string, evtxDir: string): Promise<Record<string, number>> {
@@ -32,16 +36,10 @@ export async function benchSigma(rulesDir: string, evtxDir: string): Promise<Rec
   const compiled = rules.map((r) => compileQuery(r.query, { timestamp: eventTime }));
   const compileMs = performance.now() - t;
 
-  const byEventId = new Map<number, QueryRunner[]>();
-  const ungated: QueryRunner[] = [];
-  rules.forEach((r, i) => {
-    const ids = r.gate?.eventIds;
-    if (!ids || ids.length === 0) ungated.push(compiled[i]!);
-    else for (const id of ids) byEventId.set(id, [...(byEventId.get(id) ?? []), compiled[i]!]);
-  });
+  const { byEventId, ungated } = indexByEventId(rules, compiled);
 
   const events: Event[] = [];
-  for (const f of evtxFiles(evtxDir)) for await (const b of readEvtxFile(f, () => {})) for (const se of b) events.push(toNative(se.event));
+  for (const f of listFiles(evtxDir, '.evtx')) for await (const b of readEvtxFile(f, () => {})) for (const se of b) events.push(toNative(se.event));
 
   t = performance.now();
   let ruleTests = 0;

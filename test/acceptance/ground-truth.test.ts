@@ -5,13 +5,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import type { Rule } from '../../src/ir/types.js';
 import type { Alert } from '../../src/alert/types.js';
 import { loadRulePack } from '../../src/rules/index.js';
 import { huntFiles } from './pipeline.js';
 import { sharedOrSkip, sharedPath } from '../helpers/shared.js';
+import { listFiles } from '../../src/sources/list-files.js';
 
 /** Rules a–d of the pack: the detections that must be exact on the ground truth. */
 const FILE_SHARE_RULES = new Set([
@@ -145,16 +145,6 @@ test('hunting rule: System-written executables never started (N2, N4) show up on
   const r = await huntFiles(hunting, [p1]);
   assert.deepEqual(r.alerts.map((a) => a.ruleId), ['file-share-remote-exec'], 'executed → no "not executed" hunting alert');
 });
-
-function listFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const name of readdirSync(dir).sort()) {
-    const p = join(dir, name);
-    if (statSync(p).isDirectory()) out.push(...listFiles(p));
-    else out.push(p);
-  }
-  return out;
-}
 
 test('every other file under ../shared/datasets: no file-share alert', async (t) => {
   const root = sharedOrSkip(t, 'datasets');

@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EqlSyntaxError, parseEql, type EqlDialect } from '../../src/eql/index.js';
+import { rng } from '../helpers/rng.js';
 
 const SEEDS = [
   'sequence by host.id with maxspan=1m [file where process.pid == 4 and file.extension : ("exe", "scr")] by file.path [process where true] by process.executable',
@@ -16,18 +17,6 @@ const SEEDS = [
 ];
 
 const INSERTS = ['(', ')', '[', ']', '"', "'", '`', '?', '!', '~', ':', '|', ',', '.', '=', '==', ' and ', ' not ', ' in ', ' by ', ' where ', '\n', '\\', '/*', '*/', '//', '-', '9999999999999999999999', '"""', '\u{1F600}'];
-
-/** Small deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function mutate(text: string, rand: () => number): string {
   let s = text;

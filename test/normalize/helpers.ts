@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { TestContext } from 'node:test';
 import type { Event } from '../../src/events/field.js';
 import { sharedOrSkip } from '../helpers/shared.js';
+import { splitConcatenatedJson } from '../helpers/json.js';
 
 type EvtxReader = (path: string, onProblem: (p: unknown) => void) => AsyncIterable<{ event: Event }[]>;
 
@@ -41,24 +42,7 @@ export function ndjson(path: string): Event[] {
 
 /** One regression JSON file: a single evtx_dump object or several concatenated ones. */
 export function evtxDumpObjects(path: string): Event[] {
-  const text = readFileSync(path, 'utf8');
-  const out: Event[] = [];
-  let depth = 0;
-  let start = -1;
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (inString) {
-      if (c === '\\') i++;
-      else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') inString = true;
-    else if (c === '{') {
-      if (depth++ === 0) start = i;
-    } else if (c === '}' && --depth === 0) out.push(JSON.parse(text.slice(start, i + 1)) as Event);
-  }
-  return out;
+  return splitConcatenatedJson(readFileSync(path, 'utf8')) as Event[];
 }
 
 /** nxlog / Security-Datasets style: the same record with System fields renamed and EventData at top level. */

@@ -13,21 +13,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { sharedOrSkip } from '../helpers/shared.js';
 import { CHUNK_SIZE, FILE_HEADER_SIZE, parseEvtxChunk, readEvtxHeader } from '../../src/sources/evtx/index.js';
 import type { SourceProblem } from '../../src/sources/types.js';
+import { rng } from '../helpers/rng.js';
 
 const BUDGET_MS = Number(process.env.SPOOR_FUZZ_MS ?? 12_000);
 const PER_FILE_MS = 5_000;
-
-/** Small deterministic PRNG (mulberry32) so failures can be replayed with the printed seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Parsed {
   perChunk: unknown[][];

@@ -17,11 +17,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, delimiter, join, relative } from 'node:path';
 import { sharedOrSkip, sharedRoot } from '../helpers/shared.js';
 import { parseEvtxChunk, readEvtxHeader } from '../../src/sources/evtx/index.js';
+import { listFiles } from '../../src/sources/list-files.js';
 
 /**
  * Files where the two parsers legitimately disagree on a few records, with the reason
@@ -169,15 +170,6 @@ function findPython(): string | null {
     return m[1]!.endsWith('/env') ? (m[2] ?? 'python3') : m[1]!;
   }
   return null;
-}
-
-function walkEvtx(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir).sort()) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) walkEvtx(p, out);
-    else if (e.toLowerCase().endsWith('.evtx')) out.push(p);
-  }
-  return out;
 }
 
 function runPython(python: string, script: string, files: string[]): Promise<PyFile[]> {
@@ -356,7 +348,7 @@ test('spoor EVTX records equal python-evtx field by field', { timeout: 600_000 }
     t.skip(reason);
     return;
   }
-  const files = [...walkEvtx(datasets), ...walkEvtx(regression)];
+  const files = [...listFiles(datasets, '.evtx'), ...listFiles(regression, '.evtx')];
   assert.ok(files.length > 400, `expected the shared EVTX corpus, found ${files.length} files`);
   const py = await pythonOutputs(python, files);
 

@@ -7,24 +7,16 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { relative } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { sharedOrSkip, sharedRoot } from '../helpers/shared.js';
 import { parseEvtxChunk, readEvtxHeader } from '../../src/sources/evtx/index.js';
 import { parseJsonExact } from '../../src/events/json.js';
+import { listFiles } from '../../src/sources/list-files.js';
 
 /** Produced by another tool (9-digit times, `Explorer.exe` where the record says `Explorer.EXE`). */
 const NOT_EVTX_DUMP = new Set(['ad691d92-15f2-4181-9aa4-723c74f9ddc3.json']);
-
-function walk(dir: string, out: string[] = []): string[] {
-  for (const e of readdirSync(dir).sort()) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) walk(p, out);
-    else if (e.endsWith('.evtx')) out.push(p);
-  }
-  return out;
-}
 
 const SEVEN_DIGITS = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6})\dZ$/;
 
@@ -47,7 +39,7 @@ test('records equal the evtx_dump JSON of the SigmaHQ regression data', (t) => {
   if (!root) return;
   let equal = 0;
   const failures: string[] = [];
-  for (const file of walk(root)) {
+  for (const file of listFiles(root, '.evtx')) {
     const jsonPath = file.replace(/\.evtx$/, '.json');
     if (!existsSync(jsonPath) || NOT_EVTX_DUMP.has(jsonPath.split('/').pop()!)) continue;
     // One pretty-printed object per record, back to back (each opens with `{` at a line start).
