@@ -23,7 +23,7 @@ export function registerHunt(program: Command): void {
     .option('--summary-json <file>', 'also write the run summary as JSON to FILE (counts, rates, alerts per rule, everything skipped and why)')
     .option('-w, --workers <n>', 'worker threads (default: one per core; inputs under 8 MB run in the main thread; 0 = main thread only)')
     .option('--no-progress', 'no progress bar')
-    .option('--no-prefilter', 'parse every NDJSON line, even those whose event category no rule can match')
+    .option('--no-prefilter', 'parse every NDJSON line, even those no rule can match')
     .option('-q, --quiet', 'do not print each skipped record, only the summary counts')
     .addHelpText(
       'after',
@@ -162,7 +162,7 @@ export function withCounters(text: string, s: HuntSummary): string {
     extra.push(`  excepted         ${plural(s.alertsExcepted!, 'alert', 'alerts')} removed by the exceptions file`);
   }
   if ((s.prefiltered ?? 0) > 0) {
-    extra.push(`  not parsed       ${plural(s.prefiltered!, 'event', 'events')} whose category no rule matches (--no-prefilter to parse all)`);
+    extra.push(`  not parsed       ${plural(s.prefiltered!, 'event', 'events')} no rule can match (--no-prefilter to parse all)`);
   }
   if ((s.noTimestamp ?? 0) > 0 && !/no timestamp|without (a )?time/i.test(text)) {
     extra.push(`  no timestamp     ${plural(s.noTimestamp!, 'event', 'events')} (processed at the time of the event before)`);

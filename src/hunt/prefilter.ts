@@ -2,15 +2,18 @@
  * Skipping the parse of NDJSON lines no rule can match.
  *
  * When every stage of every rule needs either an ECS event category (`process where …`) or an
- * `event.code` (`any where event.code : "5145" …`), as in the built-in pack, a line whose single
- * `"category"` value names none of those categories and whose text holds none of those codes
- * cannot produce a match: it is counted as read but never parsed. Anything unusual keeps the
- * line: no or several `"category"` keys, an escape, a line that does not end with `}` (it may be
- * truncated: parsing reports it), and Windows event log documents (`"winlog"`), whose category
- * normalization may derive.
+ * `event.code` (`any where event.code : "5145" …`), as in the built-in pack, a line is parsed only
+ * if its single `"category"` value names a category some stage wants and its text meets that
+ * stage's text checks (text-checks.ts: `event.type == "start"`, `process.pid == 4`…), or if it
+ * holds one of the needles: a wanted event code, or a sign that the line is not a plain ECS
+ * document whose fields are all in its text (`"winlog`, `"Event"`, `"EventID"`, Endgame's
+ * `"event_type"`, a `\u` escape). Anything unusual keeps the line too: no or several `"category"`
+ * keys, an escaped category, a line that does not end with `}` (it may be truncated: parsing
+ * reports it). Skipped lines are counted as read.
  */
 import type { EventQuery, Expr, Rule, Stage } from '../ir/types.js';
-import type { LineFilter } from '../sources/index.js';
+import { filterKeeps, type LineFilter } from '../sources/index.js';
+import { anyOf, escapesFor, textCheckOf, textMeets, type TextCheck } from './text-checks.js';
 
 /** The overlap's filter can narrow as the rules' pending state expires. */
 export interface OverlapFilter extends LineFilter {
@@ -32,7 +35,7 @@ export interface PartFilters {
 export function categoryPrefilter(rules: Rule[], contextEvents: number): PartFilters | null {
   if (contextEvents > 0 || rules.length === 0) return null; // the report's timelines want every event
   // The writer context (alert/writer-context.ts) reads share and logon events whatever the rules.
-  const main: Needs = { categories: new Set<string>(), codes: new Set(WRITER_CODES) };
+  const main = needs(WRITER_CODES);
   const later = new Map<string, Needs>();
   for (const r of rules) {
     if (r.view !== 'ecs') return null;
@@ -53,24 +56,20 @@ export function categoryPrefilter(rules: Rule[], contextEvents: number): PartFil
     later.set(r.id, n);
     if (!addNeeds(all, main) || !addNeeds(cont, n)) return null;
   }
-  const keeper = (ids: ReadonlySet<string> | null): ((line: string) => boolean) => {
+  const overlapNeeds = (ids: ReadonlySet<string> | null): Needs => {
     const u = needs();
-    for (const [id, n] of later) {
-      if (ids !== null && !ids.has(id)) continue;
-      for (const c of n.categories) u.categories.add(c);
-      for (const c of n.codes) u.codes.add(c);
-    }
-    return lineKeeper(u.categories, [...u.codes]);
+    for (const [id, n] of later) if (ids === null || ids.has(id)) mergeNeeds(u, n);
+    return u;
   };
-  const all = keeper(null);
   return {
-    main: () => ({ skipped: 0, keep: lineKeeper(main.categories, [...main.codes]) }),
+    main: () => ({ skipped: 0, ...lineKeeper(main) }),
     overlap: () => {
+      const probing = (k: Pick<LineFilter, 'needles' | 'keep'>): Pick<LineFilter, 'needles' | 'keep'> => ({ needles: k.needles, keep: withTimeProbes(k.keep) });
       const f: OverlapFilter = {
         skipped: 0,
-        keep: all,
+        ...probing(lineKeeper(overlapNeeds(null))),
         narrow(pending) {
-          f.keep = keeper(pending);
+          Object.assign(f, probing(lineKeeper(overlapNeeds(pending))));
         },
       };
       return f;
@@ -81,17 +80,32 @@ export function categoryPrefilter(rules: Rule[], contextEvents: number): PartFil
 /** Security events that name who wrote a file over SMB (alert/writer-context.ts). */
 const WRITER_CODES = ['5140', '5145', '4624'];
 
-const needs = (): Needs => ({ categories: new Set<string>(), codes: new Set<string>() });
-
+/**
+ * What lines a set of stage queries needs: per wanted category, the text checks of its stages
+ * (null: that stage wants every line of the category); and the event codes of `any` stages.
+ */
 interface Needs {
-  categories: Set<string>;
+  categories: Map<string, (TextCheck | null)[]>;
   codes: Set<string>;
+}
+
+const needs = (codes: readonly string[] = []): Needs => ({ categories: new Map(), codes: new Set(codes) });
+
+function addCategory(n: Needs, category: string, check: TextCheck | null): void {
+  const have = n.categories.get(category);
+  if (have === undefined) n.categories.set(category, [check]);
+  else have.push(check);
+}
+
+function mergeNeeds(into: Needs, from: Needs): void {
+  for (const [c, checks] of from.categories) for (const k of checks) addCategory(into, c, k);
+  for (const c of from.codes) into.codes.add(c);
 }
 
 /** Add what these queries need to `n`; false when one needs neither a category nor an event code. */
 function addNeeds(queries: EventQuery[], n: Needs): boolean {
   for (const eq of queries) {
-    if (eq.category !== null) n.categories.add(eq.category);
+    if (eq.category !== null) addCategory(n, eq.category, textCheckOf(eq.where));
     else {
       const c = eventCodes(eq.where);
       if (!c) return false;
@@ -118,39 +132,83 @@ function eventCodes(e: Expr): string[] | null {
   return null;
 }
 
-const CATEGORY = '"category"';
+/**
+ * Lines holding any of these are parsed whatever their category: documents of other shapes, whose
+ * ECS view normalization builds from other fields (`winlog`: Winlogbeat, also with dotted keys;
+ * `Event`: evtx_dump's Event.System and flat records' EventID/EventId; `_data"`/`_type"`:
+ * Winlogbeat 6 event_data, Endgame event_type). Each starts with a character that is rare in ECS
+ * JSON: the reader finds them in a block of text at several GB/s (a leading quote would make it
+ * 5x slower). Escapes a writer may have used for what the checks look for come on top.
+ */
+const OTHER_SHAPES = ['winlog', 'Event', '_data"', '_type"'];
+
+/** The end of the `"category"` key: its rare first letter makes it quick to find. */
+const CATEGORY_END = 'gory"';
 
 /**
- * Must this line be parsed? Cheap for the lines that are kept: the first `"category"` value is
- * read and, when a rule wants it, that is the answer. Only a line about to be skipped pays for the
- * safety scan (a second `"category"`, `"winlog"`, a wanted event code anywhere), done as one
- * regular expression pass (about 1.5x faster than one `indexOf` per needle).
+ * Overlap filters let one line in this many through even when they reject it: its time tells
+ * the overlap reader when to stop, which it could not see if every line were skipped.
  */
-export function lineKeeper(categories: ReadonlySet<string>, codes: readonly string[] = []): (line: string) => boolean {
-  const escaped = codes.map((c) => c.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
-  const safety = new RegExp(['"category"', '"winlog"', ...escaped].join('|'), 'g');
-  return (line) => {
-    if (line.charCodeAt(line.length - 1) !== 125 /* } */) return true;
-    const at = line.indexOf(CATEGORY);
-    if (at < 0) return true;
-    const wanted = firstCategoryWanted(line, at + CATEGORY.length, categories);
-    if (wanted !== false) return true; // wanted, or not a plain value we can read
-    safety.lastIndex = 0;
-    while (safety.test(line)) {
-      if (safety.lastIndex === at + CATEGORY.length) continue; // the first "category" itself
-      return true;
-    }
-    return false;
+export const TIME_PROBE_EVERY = 256;
+
+/** The reader's filter for these needs (see LineFilter). */
+export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep'> {
+  if (n.categories.size === 0) {
+    // Only event codes. Every shape writes them as plain digits (event.code, winlog.event_id,
+    // EventID), so the reader's search for the codes alone finds every line that can match.
+    return { needles: [...n.codes], keep: (line, found) => found !== 0 || !complete(line) };
+  }
+  const categories = new Map<string, TextCheck | null>();
+  for (const [c, alternatives] of n.categories) categories.set(c, anyOf(alternatives));
+  const always = [...OTHER_SHAPES, ...escapesFor([...categories.values()].filter((c): c is TextCheck => c !== null))];
+  const parseAll = (1 << always.length) - 1;
+  // Lines without a `code"` key cannot have a wanted event.code: skip the check on them.
+  const codes: TextCheck | null = n.codes.size > 0 ? { kind: 'value', key: 'code', values: [...n.codes], ci: true } : null;
+  const codeKey = 1 << always.length;
+  return {
+    needles: codes ? [...always, 'code"'] : always,
+    keep(line, found) {
+      if ((found & parseAll) !== 0 || !complete(line)) return true;
+      const end = line.indexOf(CATEGORY_END);
+      // Exactly one key named "category" (a second one, or a "subcategory", keeps the line).
+      if (end < 5 || !line.startsWith('"cate', end - 5) || line.indexOf(CATEGORY_END, end + 5) >= 0) return true;
+      const values = categoryValues(line, end + CATEGORY_END.length);
+      if (values === null) return true;
+      for (const v of values) {
+        const check = categories.get(v);
+        if (check === null || (check !== undefined && textMeets(check, line))) return true;
+      }
+      // An `any where event.code : …` stage, or the writer context, wants the event by its code.
+      return codes !== null && (found & codeKey) !== 0 && textMeets(codes, line);
+    },
   };
 }
 
-/** One-off form of lineKeeper (tests, tools). */
-export function keepLine(line: string, categories: ReadonlySet<string>, codes: readonly string[] = []): boolean {
-  return lineKeeper(categories, codes)(line);
+/** `keep`, letting one rejected line in TIME_PROBE_EVERY through (see there). */
+function withTimeProbes(keep: LineFilter['keep']): LineFilter['keep'] {
+  let rejected = 0;
+  return (line, found) => {
+    if (keep(line, found)) return true;
+    if (++rejected < TIME_PROBE_EVERY) return false;
+    rejected = 0;
+    return true;
+  };
 }
 
-/** true: a wanted category; false: plain values, none wanted; null: not a shape we read. */
-function firstCategoryWanted(line: string, i: number, categories: ReadonlySet<string>): boolean | null {
+/** A line that does not end with `}` may be truncated: parsing it reports it. */
+function complete(line: string): boolean {
+  return line.charCodeAt(line.length - 1) === 125 /* } */;
+}
+
+/** One-off decision for a line, as the reader makes it, wanting every line of `categories` (tests, tools). */
+export function keepLine(line: string, categories: ReadonlySet<string>, codes: readonly string[] = []): boolean {
+  const n = needs(codes);
+  for (const c of categories) addCategory(n, c, null);
+  return filterKeeps({ skipped: 0, ...lineKeeper(n) }, line);
+}
+
+/** The plain string values of the `"category"` key whose name ends at `i`; null: not a shape we read. */
+function categoryValues(line: string, i: number): string[] | null {
   while (line.charCodeAt(i) === 32) i++;
   if (line.charCodeAt(i) !== 58 /* : */) return null;
   i++;
@@ -158,21 +216,22 @@ function firstCategoryWanted(line: string, i: number, categories: ReadonlySet<st
   const open = line.charCodeAt(i);
   if (open === 34 /* " */) {
     const v = readString(line, i);
-    return v === null ? null : categories.has(v.value);
+    return v === null ? null : [v.value];
   }
   if (open !== 91 /* [ */) return null;
   i++;
+  const out: string[] = [];
   for (;;) {
     while (line.charCodeAt(i) === 32) i++;
-    if (line.charCodeAt(i) === 93 /* ] */) return false;
+    if (line.charCodeAt(i) === 93 /* ] */) return out;
     const v = readString(line, i);
     if (v === null) return null;
-    if (categories.has(v.value)) return true;
+    out.push(v.value);
     i = v.end;
     while (line.charCodeAt(i) === 32) i++;
     const c = line.charCodeAt(i);
     if (c === 44 /* , */) i++;
-    else return c === 93 ? false : null;
+    else return c === 93 ? out : null;
   }
 }
 

@@ -20,7 +20,7 @@ export interface HuntOptions {
   /** Show a progress bar (only when stderr is a terminal). */
   progress?: boolean;
   /**
-   * Skip parsing NDJSON lines whose event category no rule can match (default true; only when
+   * Skip parsing NDJSON lines no rule can match (default true; only when
    * every rule is gated by category and no timeline context is wanted). See hunt/prefilter.ts.
    */
   prefilter?: boolean;

@@ -32,6 +32,29 @@ function fillHostId(ev: Obj, read: Reader, computer: string | undefined): void {
   if (name !== undefined) setPath(ev, HOST_ID, name.toLowerCase());
 }
 
+/**
+ * How a field `completeEcs` may add relates to the raw text of the event it was added to, for
+ * code that decides from the text alone whether an event can match (hunt/prefilter.ts):
+ * `suffix`: the value ends some raw string (a base name, an extension); `whole`: it equals some raw
+ * string; `lowered`: compare ignoring case (the value was lower-cased); `opaque`: no such relation.
+ * A test runs completeEcs on a full event and checks that every field it adds is listed here.
+ */
+export type DerivedText = { at: 'suffix' | 'whole'; lowered: boolean } | 'opaque';
+export const ECS_DERIVED_FIELDS: ReadonlyMap<string, DerivedText> = new Map<string, DerivedText>([
+  ['host.id', { at: 'whole', lowered: true }],
+  ['host.os.type', { at: 'whole', lowered: true }],
+  ['process.name', { at: 'suffix', lowered: false }],
+  ['process.parent.name', { at: 'suffix', lowered: false }],
+  ['Target.process.name', { at: 'suffix', lowered: false }],
+  ['file.name', { at: 'suffix', lowered: false }],
+  ['file.extension', { at: 'suffix', lowered: true }],
+  ['file.directory', 'opaque'],
+  ['process.args', 'opaque'],
+  ['process.args_count', 'opaque'],
+  ['process.parent.args', 'opaque'],
+  ['process.parent.args_count', 'opaque'],
+]);
+
 /** Elastic Defend / generic ECS: add host.id, host.os.type (when the OS is known to be Windows), names. */
 export function completeEcs(ev: Obj): Obj {
   const read = readerFor(ev);

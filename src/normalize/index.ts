@@ -27,7 +27,7 @@ import {
 
 export type { Flavour } from './flavour.js';
 export type { Event } from '../events/field.js';
-export { sysmonEquivalent } from './ecs.js';
+export { sysmonEquivalent, ECS_DERIVED_FIELDS, type DerivedText } from './ecs.js';
 export { decodeAccessList, ACCESS_CODES, LOGON_TYPES } from './access.js';
 export { splitCommandLine } from './util.js';
 

@@ -264,9 +264,9 @@ test('--sigma: Sigma alerts are counted by id with the rule title beside it', as
 
 test('the summary counts events without a timestamp (processed, not dropped)', async () => {
   const lines = [
-    '{"@timestamp":"2020-01-01T00:00:01Z","event":{"category":"process"}}',
-    '{"event":{"category":"process"}}',
-    '{"@timestamp":"2020-01-01T00:00:02Z","event":{"category":"process"}}',
+    '{"@timestamp":"2020-01-01T00:00:01Z","event":{"category":"process","type":"start"}}',
+    '{"event":{"category":"process","type":"start"}}',
+    '{"@timestamp":"2020-01-01T00:00:02Z","event":{"category":"process","type":"start"}}',
   ];
   const r = await runCli(['hunt', '-'], { stdin: lines.join('\n') + '\n' });
   assert.equal(r.code, 0, r.stderr);

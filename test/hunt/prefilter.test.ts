@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { keepLine, categoryPrefilter } from '../../src/hunt/prefilter.js';
 import { loadHuntRules } from '../../src/hunt/load-rules.js';
 import { runHunt } from '../../src/hunt/run.js';
+import { filterKeeps } from '../../src/sources/index.js';
 import { writeNdjson } from '../../src/demo/generate.js';
 
 const want = new Set(['file', 'process']);
@@ -63,19 +64,19 @@ test('the overlap filter keeps what continues a sequence, and narrows to the rul
   const proc = '{"event":{"category":["process"],"type":["start"]},"process":{"pid":1}}';
   const file = '{"event":{"category":["file"],"type":["creation"]},"process":{"pid":4}}';
   const svc = '{"event":{"code":"7045","category":["configuration"]},"winlog":{"event_id":7045}}';
-  assert.equal(f.keep(proc), true, 'a process start can finish a file-share sequence');
-  assert.equal(f.keep(file), false, 'a first stage cannot continue anything');
+  assert.equal(filterKeeps(f, proc), true, 'a process start can finish a file-share sequence');
+  assert.equal(filterKeeps(f, file), false, 'a first stage cannot continue anything');
   f.narrow(new Set(['file-share-service-install']));
-  assert.equal(f.keep(proc), false, 'only the service rule is pending: process starts no longer matter');
-  assert.equal(f.keep(svc), true);
+  assert.equal(filterKeeps(f, proc), false, 'only the service rule is pending: process starts no longer matter');
+  assert.equal(filterKeeps(f, svc), true);
   f.narrow(new Set());
-  assert.equal(f.keep(proc), false);
+  assert.equal(filterKeeps(f, proc), false);
 });
 
 test('the main filter keeps the share and logon events that name a writer, whatever the rules need', async () => {
   const pack = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: false });
   const f = categoryPrefilter(pack.rules, 0)!.main();
-  assert.equal(f.keep('{"event":{"code":"4624","category":["authentication"]},"source":{"ip":"10.0.0.5"}}'), true);
-  assert.equal(f.keep('{"event":{"code":"5140","category":["network"]},"source":{"ip":"10.0.0.5"}}'), true);
-  assert.equal(f.keep('{"event":{"code":"4625","category":["authentication"]}}'), false);
+  assert.equal(filterKeeps(f, '{"event":{"code":"4624","category":["authentication"]},"source":{"ip":"10.0.0.5"}}'), true);
+  assert.equal(filterKeeps(f, '{"event":{"code":"5140","category":["network"]},"source":{"ip":"10.0.0.5"}}'), true);
+  assert.equal(filterKeeps(f, '{"event":{"code":"4625","category":["authentication"]}}'), false);
 });

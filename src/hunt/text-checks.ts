@@ -1,0 +1,249 @@
+/**
+ * Conditions an event's raw JSON text must meet for a rule condition to hold, checked on the text
+ * without parsing it (hunt/prefilter.ts decides with them which NDJSON lines to parse).
+ *
+ * They are read from the top-level conjuncts of a condition (and from `or`s of such conjuncts):
+ * an equality with literals (`==`, `in`, `:` with plain patterns) on a field. A check may only be
+ * too generous, never too strict, so anything not understood means "no condition":
+ * - a field present in the text is found by its key (`"pid": 4`, or a dotted key `"process.pid"`);
+ *   any occurrence of the key whose value matches, or cannot be read here (an escape, an object, a
+ *   different type that the engine may coerce), meets the check: keys like `"type"` occur for
+ *   several objects, and taking any of them is a superset of taking the right one;
+ * - a field that normalization may add to an ECS event (normalize/ecs.ts ECS_DERIVED_FIELDS)
+ *   is looked for as text: a process name derived from the executable's path ends some raw string
+ *   (`System"`), a lower-cased host id equals one ignoring case. Fields derived in ways the text
+ *   does not show (arguments split from a command line) give no condition.
+ * The caller keeps lines with the escapes a writer may have used for the text looked for (escapesFor).
+ */
+import type { Expr, Literal } from '../ir/types.js';
+import { ECS_DERIVED_FIELDS } from '../normalize/index.js';
+
+export type TextCheck =
+  /** Some `"key": value` in the text has one of `values` (`ci`: strings compared ignoring case). */
+  | { kind: 'value'; key: string; values: readonly Literal[]; ci: boolean }
+  /** The text contains one of `needles` (`ci`: any case; `folded` are the same, as regular expressions). */
+  | { kind: 'text'; needles: readonly string[]; ci: boolean; folded?: readonly RegExp[] }
+  | { kind: 'all'; checks: readonly TextCheck[] }
+  | { kind: 'any'; checks: readonly TextCheck[] };
+
+/** The check a condition implies on the event's text, or null when it implies none. */
+export function textCheckOf(e: Expr): TextCheck | null {
+  switch (e.kind) {
+    case 'and': {
+      const checks = e.exprs.map(textCheckOf).filter((c): c is TextCheck => c !== null);
+      // Key lookups first: they fail fast on most lines, a text search reads the whole line.
+      checks.sort((a, b) => cost(a) - cost(b));
+      return checks.length === 0 ? null : checks.length === 1 ? checks[0]! : { kind: 'all', checks };
+    }
+    case 'or': {
+      const checks = e.exprs.map(textCheckOf);
+      if (checks.some((c) => c === null)) return null;
+      return checks.length === 1 ? checks[0]! : { kind: 'any', checks: checks as TextCheck[] };
+    }
+    case 'compare': {
+      if (e.op !== '==') return null;
+      const [field, lit] = e.left.kind === 'field' ? [e.left, e.right] : [e.right, e.left];
+      if (field.kind !== 'field' || lit.kind !== 'literal') return null;
+      return fieldCheck(field.path, [lit.value], e.caseInsensitive);
+    }
+    case 'in': {
+      if (e.negated || e.expr.kind !== 'field' || !e.values.every((v) => v.kind === 'literal')) return null;
+      return fieldCheck(e.expr.path, e.values.map((v) => (v as { value: Literal }).value), e.caseInsensitive);
+    }
+    case 'wildcard': {
+      if (e.expr.kind !== 'field' || !e.patterns.every((p) => p.every((t) => t.t === 'lit'))) return null;
+      return fieldCheck(e.expr.path, e.patterns.map((p) => p.map((t) => (t as { v: string }).v).join('')), e.caseInsensitive);
+    }
+    default:
+      return null;
+  }
+}
+
+function fieldCheck(path: readonly (string | number)[], values: Literal[], ci: boolean): TextCheck | null {
+  if (path.length === 0 || !path.every((s): s is string => typeof s === 'string')) return null;
+  // null never equals a present value, but `x == null` holds for a missing field: no condition.
+  if (values.some((v) => v === null || typeof v === 'bigint')) return null;
+  const derived = ECS_DERIVED_FIELDS.get(path.join('.'));
+  if (derived === 'opaque') return null;
+  if (derived !== undefined) {
+    if (!values.every((v): v is string => typeof v === 'string')) return null;
+    const needles = values.map((v) => {
+      const esc = JSON.stringify(v).slice(1, -1);
+      return derived.at === 'suffix' ? `${esc}"` : `"${esc}"`;
+    });
+    return textCheck(needles, ci || derived.lowered);
+  }
+  const key = path[path.length - 1]!;
+  if (JSON.stringify(key) !== `"${key}"`) return null; // a key the text would escape
+  return { kind: 'value', key, values: ci ? values.map((v) => (typeof v === 'string' ? v.toLowerCase() : v)) : values, ci };
+}
+
+/**
+ * One check meeting any of `alternatives` (null: no check), simplified so a line pays for each
+ * distinct condition once: an alternative implied by a weaker one goes, and the conditions all
+ * alternatives share are tested first, once (`a∧b∧c ∨ a∧b∧d` → `a∧b∧(c∨d)`).
+ */
+export function anyOf(alternatives: readonly (TextCheck | null)[]): TextCheck | null {
+  if (alternatives.length === 0 || alternatives.some((a) => a === null)) return null;
+  const sets = alternatives.map((a) => conjuncts(a!));
+  const keys = sets.map((set) => new Set(set.map(keyOf)));
+  const unique = new Set<string>();
+  const kept: number[] = [];
+  sets.forEach((_, i) => {
+    const sig = [...keys[i]!].sort().join('\n');
+    if (unique.has(sig)) return;
+    // Drop an alternative that has every condition of another, weaker one.
+    const implied = sets.some((_, j) => j !== i && keys[j]!.size < keys[i]!.size && [...keys[j]!].every((k) => keys[i]!.has(k)));
+    if (implied) return;
+    unique.add(sig);
+    kept.push(i);
+  });
+  if (kept.length === 1) return allOf(sets[kept[0]!]!);
+  const shared = sets[kept[0]!]!.filter((c) => kept.every((i) => keys[i]!.has(keyOf(c))));
+  const sharedKeys = new Set(shared.map(keyOf));
+  const rests = kept.map((i) => allOf(sets[i]!.filter((c) => !sharedKeys.has(keyOf(c))))!);
+  return allOf([...shared, { kind: 'any', checks: rests }]);
+}
+
+function conjuncts(c: TextCheck): readonly TextCheck[] {
+  return c.kind === 'all' ? c.checks : [c];
+}
+
+function allOf(checks: readonly TextCheck[]): TextCheck | null {
+  if (checks.length === 0) return null;
+  if (checks.length === 1) return checks[0]!;
+  return { kind: 'all', checks: [...checks].sort((a, b) => cost(a) - cost(b)) };
+}
+
+function keyOf(c: TextCheck): string {
+  return JSON.stringify(c, (k, v: unknown) => (k === 'folded' ? undefined : v));
+}
+
+/** Does `line` (one JSON document) meet `check`? */
+export function textMeets(check: TextCheck, line: string): boolean {
+  switch (check.kind) {
+    case 'value':
+      return valueFound(line, check);
+    case 'text':
+      // Exactly as written first (the common case, and a fast search), then in any case.
+      for (const n of check.needles) if (line.includes(n)) return true;
+      if (check.folded) for (const r of check.folded) if (r.test(line)) return true;
+      return false;
+    case 'all':
+      for (const c of check.checks) if (!textMeets(c, line)) return false;
+      return true;
+    case 'any':
+      for (const c of check.checks) if (textMeets(c, line)) return true;
+      return false;
+  }
+}
+
+function textCheck(needles: string[], ci: boolean): TextCheck {
+  const escape = (n: string): string => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return ci ? { kind: 'text', needles, ci, folded: needles.map((n) => new RegExp(escape(n), 'i')) } : { kind: 'text', needles, ci };
+}
+
+function cost(c: TextCheck): number {
+  return c.kind === 'value' ? 0 : c.kind === 'text' ? 2 : 1;
+}
+
+/**
+ * The escapes a JSON writer may use for the text a check looks for, so that the caller parses
+ * lines holding them: `\u` where some writer escapes a character as \uXXXX (non-ASCII: Python;
+ * `<>&`: Go; control characters), `\/` where one escapes a slash (PHP). Writers never escape
+ * other printable ASCII, so checks on plain keys and values need neither.
+ */
+export function escapesFor(checks: readonly TextCheck[]): string[] {
+  const texts: string[] = [];
+  const walk = (c: TextCheck): void => {
+    if (c.kind === 'value') for (const v of c.values) texts.push(typeof v === 'string' ? v : '');
+    else if (c.kind === 'text') texts.push(...c.needles);
+    else c.checks.forEach(walk);
+  };
+  checks.forEach(walk);
+  const out: string[] = [];
+  if (texts.some((t) => /[^\x20-\x7e]|[<>&]/.test(t))) out.push('\\u');
+  if (texts.some((t) => t.includes('/'))) out.push('\\/');
+  return out;
+}
+
+const QUOTE = 34;
+const DOT = 46;
+
+function valueFound(line: string, c: Extract<TextCheck, { kind: 'value' }>): boolean {
+  const needle = `${c.key}"`;
+  for (let i = line.indexOf(needle); i > 0; i = line.indexOf(needle, i + needle.length)) {
+    const before = line.charCodeAt(i - 1);
+    if (before !== QUOTE && before !== DOT) continue; // the end of a longer key (`"subtype"`)
+    let j = skipSpace(line, i + needle.length);
+    if (line.charCodeAt(j) !== 58 /* : */) continue; // a string value, not a key
+    j = skipSpace(line, j + 1);
+    if (valueMeets(line, j, c)) return true;
+  }
+  return false;
+}
+
+function skipSpace(line: string, i: number): number {
+  for (;;) {
+    const ch = line.charCodeAt(i);
+    if (ch !== 32 && ch !== 9 && ch !== 10 && ch !== 13) return i;
+    i++;
+  }
+}
+
+/** Does the JSON value at `i` meet the check? True too when it cannot be read here. */
+function valueMeets(line: string, i: number, c: Extract<TextCheck, { kind: 'value' }>): boolean {
+  const ch = line.charCodeAt(i);
+  if (ch === QUOTE) {
+    const close = line.indexOf('"', i + 1);
+    if (close < 0) return true;
+    let s = line.slice(i + 1, close);
+    if (s.includes('\\')) return true;
+    if (c.ci) s = s.toLowerCase();
+    for (const v of c.values) if (typeof v !== 'string' || v === s) return true;
+    return false;
+  }
+  if (ch === 91 /* [ */) {
+    let j = skipSpace(line, i + 1);
+    if (line.charCodeAt(j) === 93 /* ] */) return false;
+    for (;;) {
+      const e = line.charCodeAt(j);
+      if (e !== QUOTE && e !== 45 && !(e >= 48 && e <= 57) && e !== 116 && e !== 102 && e !== 110) return true;
+      if (valueMeets(line, j, c)) return true;
+      j = skipSpace(line, valueEnd(line, j));
+      const sep = line.charCodeAt(j);
+      if (sep === 93) return false;
+      if (sep !== 44 /* , */) return true;
+      j = skipSpace(line, j + 1);
+    }
+  }
+  if (ch === 45 /* - */ || (ch >= 48 && ch <= 57)) {
+    const end = valueEnd(line, i);
+    if (end - i >= 16) return true; // beyond exact doubles: leave it to the parser
+    const n = Number(line.slice(i, end));
+    if (Number.isNaN(n)) return true;
+    for (const v of c.values) if (typeof v !== 'number' || v === n) return true;
+    return false;
+  }
+  if (line.startsWith('true', i) || line.startsWith('false', i)) {
+    const b = ch === 116;
+    for (const v of c.values) if (typeof v !== 'boolean' || v === b) return true;
+    return false;
+  }
+  if (line.startsWith('null', i)) return false;
+  return true; // an object, or not JSON we read
+}
+
+/** Where the scalar starting at `i` ends (a string through its closing quote). */
+function valueEnd(line: string, i: number): number {
+  if (line.charCodeAt(i) === QUOTE) {
+    const close = line.indexOf('"', i + 1);
+    return close < 0 ? line.length : close + 1;
+  }
+  let j = i;
+  for (;;) {
+    const ch = line.charCodeAt(j);
+    if (ch === 44 || ch === 93 || ch === 125 || ch === 32 || ch === 9 || ch === 10 || ch === 13 || Number.isNaN(ch)) return j;
+    j++;
+  }
+}
