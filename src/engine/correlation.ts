@@ -336,6 +336,7 @@ export function compileCorrelation(q: Correlation, opts: EngineOptions = {}): Qu
       queue = [];
       return out;
     },
+    heldKeys: () => null,
     horizon() {
       // A group's window can still take events up to `span` after its newest entry.
       let h: StateHorizon = null;

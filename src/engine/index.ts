@@ -35,6 +35,8 @@ export interface QueryRunner {
   stateSize(): number;
   /** How far ahead in time the state held now reaches (see StateHorizon). */
   horizon(): StateHorizon;
+  /** Join keys of the sequence state held now (keyString form); null when not a plain sequence. */
+  heldKeys(): ReadonlySet<string> | null;
 }
 
 /** Returned by drain() when nothing is ready; shared and frozen, so never mutate drain()'s result. */
@@ -109,6 +111,7 @@ function compileMatcher(q: Exclude<Query, { kind: 'correlation' }>, ctx: Compile
         finish() {},
         stateSize: () => 0,
         horizon: () => null,
+        heldKeys: () => EMPTY_KEYS,
       };
     }
     case 'sequence':
@@ -184,8 +187,11 @@ function compileRunner(q: Query, opts: EngineOptions, ordered: boolean): QueryRu
     },
     stateSize: () => matcher.stateSize() + held.length,
     horizon: () => matcher.horizon(),
+    heldKeys: () => matcher.heldKeys(),
   };
 }
+
+const EMPTY_KEYS: ReadonlySet<string> = new Set();
 
 /** Sort events by time then tiebreaker (stable; events without a time keep their place at the front). */
 export function sortEvents(events: Iterable<Event>, opts: EngineOptions = {}): Event[] {

@@ -61,6 +61,7 @@ export function compileJoin(q: JoinQuery, ctx: CompileContext, emit: (m: Match) 
     finish() {},
     stateSize: () => table.size,
     horizon: () => (table.size > 0 ? 'open' : null),
+    heldKeys: () => null,
   };
 }
 
@@ -96,5 +97,6 @@ export function compileSample(q: SampleQuery, ctx: CompileContext, emit: (m: Mat
     finish() {},
     stateSize: () => table.size,
     horizon: () => (table.size > 0 ? 'open' : null),
+    heldKeys: () => null,
   };
 }

@@ -70,6 +70,11 @@ export interface Matcher {
   stateSize(): number;
   /** The latest time at which the state held now can still take an event (see StateHorizon). */
   horizon(): StateHorizon;
+  /**
+   * The join keys (keyString form) of the state held now: an event whose key is not among them
+   * changes nothing unless it can start a sequence. null: this matcher cannot tell.
+   */
+  heldKeys(): ReadonlySet<string> | null;
 }
 
 /**
@@ -174,6 +179,10 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
   const leadTimes = new Map<string, { last: Instant | null; prev: Instant | null }>();
   const pending: Pending[] = [];
   let sweepCounter = 0;
+  /** Bumped on every change to `waiting` or `pending`, so heldKeys() rebuilds only when needed. */
+  let version = 0;
+  let held: Set<string> | null = null;
+  let heldVersion = -1;
 
   const exceeds = (from: Instant | null, to: Instant | null): boolean =>
     maxspan !== undefined && from !== null && to !== null && diffNs(from, to) > maxspan;
@@ -186,7 +195,12 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
 
   const sweep = (now: Instant | null): void => {
     if (maxspan === undefined || now === null) return;
-    for (const map of waiting) for (const [k, p] of map) if (exceeds(p.start, now)) map.delete(k);
+    for (const map of waiting)
+      for (const [k, p] of map)
+        if (exceeds(p.start, now)) {
+          map.delete(k);
+          version++;
+        }
     for (const [k, t] of leadTimes) if (exceeds(t.last, now)) leadTimes.delete(k);
   };
 
@@ -195,6 +209,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       const p = pending[i]!;
       if (p.deadline !== null && before(p.deadline, now)) {
         pending.splice(i, 1);
+        version++;
         output(p.partial);
       } else i++;
     }
@@ -214,7 +229,10 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
     const from = hasLeading ? p.leadingAt : p.start;
     const deadline = maxspan !== undefined && from !== null ? addNs(from, maxspan) : null;
     if (deadline !== null && before(deadline, now)) output(p);
-    else pending.push({ partial: p, key, deadline, from });
+    else {
+      pending.push({ partial: p, key, deadline, from });
+      version++;
+    }
   };
 
   // The current event's time, computed at most once and only when needed (no per-event closure).
@@ -243,7 +261,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       }
       if (until && stageMatches(until, ev, cat)) {
         const k = until.keyText(ev);
-        for (const map of waiting) map.delete(k);
+        for (const map of waiting) if (map.delete(k)) version++;
       }
       // Missing-stage events only mark state; the positive stages below decide.
       if (missingPositions.length > 0) {
@@ -263,6 +281,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
           for (let i = pending.length - 1; i >= 0; i--) {
             const p = pending[i]!;
             if (p.key !== k || !before(p.partial.last, t)) continue;
+            version++;
             // Kept only if this (the first trailing) event lies beyond maxspan from `from`.
             if (exceeds(p.from, t)) {
               pending.splice(i, 1);
@@ -299,6 +318,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
           if (!prev) continue;
           const t = needTime ? getNow() : null;
           if (!st.fork) map.delete(k);
+          version++;
           if (exceeds(prev.start, t)) {
             map.delete(k);
             continue;
@@ -306,13 +326,25 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
           if (prev.missAt !== null && before(prev.missAt, t)) continue;
           partial = { events: [...prev.events, ev], start: prev.start, last: t, keys: st.key(ev), leadingAt: prev.leadingAt, missAt: null };
         }
-        if (i < last) waiting[i]!.set(k, partial);
-        else complete(partial, k, partial.last);
+        if (i < last) {
+          waiting[i]!.set(k, partial);
+          version++;
+        } else complete(partial, k, partial.last);
       }
     },
     finish() {
       for (const p of pending) output(p.partial);
       pending.length = 0;
+      version++;
+    },
+    heldKeys() {
+      if (heldVersion !== version) {
+        held = new Set<string>();
+        for (const map of waiting) for (const k of map.keys()) held.add(k);
+        for (const p of pending) held.add(p.key);
+        heldVersion = version;
+      }
+      return held;
     },
     stateSize() {
       let n = pending.length + leadTimes.size;

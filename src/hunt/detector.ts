@@ -6,7 +6,11 @@
 import type { Rule } from '../ir/types.js';
 import type { Event } from '../events/field.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
-import type { SourceEvent } from '../sources/types.js';
+import type { ProblemSink, SourceEvent } from '../sources/types.js';
+import { parseJsonExact } from '../events/json.js';
+import { mayHoldBigInteger } from '../sources/big-integers.js';
+import { preview } from '../sources/ndjson.js';
+import { JoinGate } from './join-gate.js';
 import type { Alert } from '../alert/types.js';
 import { compileQuery, laterHorizon, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
 import { eventHost, toEcs, toNative } from '../normalize/index.js';
@@ -22,6 +26,8 @@ interface CompiledRule {
   shared: boolean;
   /** In a split part's overlap: the latest time this rule's pending state can use ('open' until beginOverlap). */
   overlapHorizon: StateHorizon;
+  /** Sequences: whether a deferred line can join the state held (see join-gate.ts). */
+  gate: JoinGate | null;
 }
 
 /**
@@ -87,6 +93,9 @@ export class Detector {
   private readonly nativeByEventId = new Map<number, CompiledRule[]>();
   private readonly nativeUngated: CompiledRule[] = [];
   private readonly all: CompiledRule[] = [];
+  private readonly gated: CompiledRule[] = [];
+  /** Deferred lines no rule could use, never parsed (own lines only, not the overlap's). */
+  deferredSkipped = 0;
   private readonly writers = new WriterContext();
   private readonly hostContext: HostContext;
   private readonly out: Alert[] = [];
@@ -110,7 +119,9 @@ export class Detector {
           continue;
         }
       }
-      const c: CompiledRule = { rule, runner, view: rule.view, shared: set.shared.has(rule), overlapHorizon: 'open' };
+      const c: CompiledRule = { rule, runner, view: rule.view, shared: set.shared.has(rule), overlapHorizon: 'open', gate: null };
+      if (!c.shared && c.view === 'ecs') c.gate = JoinGate.of(rule);
+      if (c.gate) this.gated.push(c);
       this.all.push(c);
       const gate = rule.gate;
       if (c.view === 'ecs') {
@@ -127,6 +138,27 @@ export class Detector {
 
   get ruleCount(): number {
     return this.all.length;
+  }
+
+  /**
+   * A deferred line (SourceEvent.deferred) arriving in time order: parse it into `source.event`
+   * if some sequence's held state can use it, and return true; otherwise it is counted as not
+   * parsed and false is returned (a line that then fails to parse is reported and skipped).
+   */
+  resolve(source: SourceEvent, overlap: boolean, onProblem: ProblemSink): boolean {
+    const d = source.deferred!;
+    if (!this.gated.some((c) => c.gate!.mayUse(c.runner, d))) {
+      if (!overlap) this.deferredSkipped++;
+      return false;
+    }
+    try {
+      source.event = (mayHoldBigInteger(d.text) ? parseJsonExact(d.text) : JSON.parse(d.text)) as Event;
+    } catch (err) {
+      onProblem({ kind: 'malformed-json', file: source.file, where: `${d.numbered ? 'line' : 'offset'} ${source.position}`, message: `${(err as Error).message} (line skipped: ${preview(d.text)})`, skipped: true });
+      return false;
+    }
+    source.deferred = undefined;
+    return true;
   }
 
   /** Feed one event, in time order. */

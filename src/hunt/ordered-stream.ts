@@ -153,7 +153,7 @@ export class OrderedStream {
     }
     let narrowed = false;
     for (const se of events) {
-      let time = eventTime(se.event);
+      let time = se.deferred ? se.deferred.time : eventTime(se.event);
       if (!time) {
         this.stats.noTimestamp++;
         time = this.lastTime;

@@ -12,7 +12,7 @@
  * reports it). Skipped lines are counted as read.
  */
 import type { EventQuery, Expr, Rule, Stage } from '../ir/types.js';
-import { filterKeeps, type LineFilter } from '../sources/index.js';
+import { DEFER, filterKeeps, PARSE, SKIP, type LineFilter } from '../sources/index.js';
 import { anyOf, escapesFor, textCheckOf, textMeets, type TextCheck } from './text-checks.js';
 
 /** The overlap's filter can narrow as the rules' pending state expires. */
@@ -38,23 +38,23 @@ export function categoryPrefilter(rules: Rule[], contextEvents: number): PartFil
   const main = needs(WRITER_CODES);
   const later = new Map<string, Needs>();
   for (const r of rules) {
-    if (r.view !== 'ecs') return null;
+    if (r.view !== 'ecs' || usesLineage(r)) return null;
     const q = r.query;
-    let all: EventQuery[];
-    let cont: EventQuery[];
-    if (q.kind === 'event') {
-      all = [q.query];
-      cont = [];
-    } else if (q.kind === 'sequence') {
-      const until = q.until ? [q.until.query] : [];
-      all = [...q.stages.map((s: Stage) => s.query), ...until];
-      // A first stage repeated (runs=N) also continues a sequence.
-      const first = q.stages[0]!;
-      cont = [...((first.runs ?? 1) > 1 ? [first.query] : []), ...q.stages.slice(1).map((s: Stage) => s.query), ...until];
-    } else return null;
     const n = later.get(r.id) ?? needs();
     later.set(r.id, n);
-    if (!addNeeds(all, main) || !addNeeds(cont, n)) return null;
+    if (q.kind === 'event') {
+      if (!addNeeds([q.query], main, false)) return null;
+    } else if (q.kind === 'sequence') {
+      // What starts a sequence is parsed; what can only join held state (later stages, missing
+      // events between or after them, until) may wait for the detector to check the keys held.
+      const first = q.stages.findIndex((s: Stage) => s.missing !== true);
+      const starts = q.stages.slice(0, first + 1).map((s: Stage) => s.query);
+      const joins = [...q.stages.slice(first + 1).map((s: Stage) => s.query), ...(q.until ? [q.until.query] : [])];
+      // A first stage repeated (runs=N) also continues a sequence.
+      const repeated = (q.stages[first]?.runs ?? 1) > 1 ? [q.stages[first]!.query] : [];
+      if (!addNeeds(starts, main, false) || !addNeeds(joins, main, true)) return null;
+      if (!addNeeds(repeated, n, false) || !addNeeds(joins, n, true)) return null;
+    } else return null;
   }
   const overlapNeeds = (ids: ReadonlySet<string> | null): Needs => {
     const u = needs();
@@ -62,9 +62,16 @@ export function categoryPrefilter(rules: Rule[], contextEvents: number): PartFil
     return u;
   };
   return {
-    main: () => ({ skipped: 0, ...lineKeeper(main) }),
+    main: () => Object.assign(lineKeeper(main), { skipped: 0 }),
     overlap: () => {
-      const probing = (k: Pick<LineFilter, 'needles' | 'keep'>): Pick<LineFilter, 'needles' | 'keep'> => ({ needles: k.needles, keep: withTimeProbes(k.keep) });
+      const probing = (k: Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories'>): Pick<LineFilter, 'needles' | 'keep'> => {
+        const keep = withTimeProbes(k.keep);
+        return { needles: k.needles, keep: (line, found) => {
+          const d = keep(line, found);
+          if (d === DEFER) f.deferredCategories = k.deferredCategories;
+          return d;
+        } };
+      };
       const f: OverlapFilter = {
         skipped: 0,
         ...probing(lineKeeper(overlapNeeds(null))),
@@ -82,30 +89,41 @@ const WRITER_CODES = ['5140', '5145', '4624'];
 
 /**
  * What lines a set of stage queries needs: per wanted category, the text checks of its stages
- * (null: that stage wants every line of the category); and the event codes of `any` stages.
+ * (null: that stage wants every line of the category), those of stages that can only join held
+ * state apart (`joins`: their lines may be deferred), and the event codes of `any` stages.
  */
 interface Needs {
   categories: Map<string, (TextCheck | null)[]>;
+  joins: Map<string, (TextCheck | null)[]>;
   codes: Set<string>;
 }
 
-const needs = (codes: readonly string[] = []): Needs => ({ categories: new Map(), codes: new Set(codes) });
+const needs = (codes: readonly string[] = []): Needs => ({ categories: new Map(), joins: new Map(), codes: new Set(codes) });
 
-function addCategory(n: Needs, category: string, check: TextCheck | null): void {
-  const have = n.categories.get(category);
-  if (have === undefined) n.categories.set(category, [check]);
+function addCheck(m: Map<string, (TextCheck | null)[]>, category: string, check: TextCheck | null): void {
+  const have = m.get(category);
+  if (have === undefined) m.set(category, [check]);
   else have.push(check);
 }
 
 function mergeNeeds(into: Needs, from: Needs): void {
-  for (const [c, checks] of from.categories) for (const k of checks) addCategory(into, c, k);
+  for (const [c, checks] of from.categories) for (const k of checks) addCheck(into.categories, c, k);
+  for (const [c, checks] of from.joins) for (const k of checks) addCheck(into.joins, c, k);
   for (const c of from.codes) into.codes.add(c);
 }
 
-/** Add what these queries need to `n`; false when one needs neither a category nor an event code. */
-function addNeeds(queries: EventQuery[], n: Needs): boolean {
+/** Endgame lineage (`descendant of`) tracks every process event, whatever the stages match. */
+function usesLineage(r: Rule): boolean {
+  return JSON.stringify(r.query, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).includes('"lineage"');
+}
+
+/**
+ * Add what these queries need to `n` (`joins`: as stages that only join held state); false when
+ * one needs neither a category nor an event code.
+ */
+function addNeeds(queries: EventQuery[], n: Needs, joins: boolean): boolean {
   for (const eq of queries) {
-    if (eq.category !== null) addCategory(n, eq.category, textCheckOf(eq.where));
+    if (eq.category !== null) addCheck(joins ? n.joins : n.categories, eq.category, textCheckOf(eq.where));
     else {
       const c = eventCodes(eq.where);
       if (!c) return false;
@@ -152,46 +170,56 @@ const CATEGORY_END = 'gory"';
 export const TIME_PROBE_EVERY = 256;
 
 /** The reader's filter for these needs (see LineFilter). */
-export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep'> {
-  if (n.categories.size === 0) {
+export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories'> {
+  if (n.categories.size === 0 && n.joins.size === 0) {
     // Only event codes. Every shape writes them as plain digits (event.code, winlog.event_id,
     // EventID), so the reader's search for the codes alone finds every line that can match.
-    return { needles: [...n.codes], keep: (line, found) => found !== 0 || !complete(line) };
+    return { needles: [...n.codes], keep: (line, found) => (found !== 0 || !complete(line) ? PARSE : SKIP) };
   }
-  const categories = new Map<string, TextCheck | null>();
-  for (const [c, alternatives] of n.categories) categories.set(c, anyOf(alternatives));
-  const always = [...OTHER_SHAPES, ...escapesFor([...categories.values()].filter((c): c is TextCheck => c !== null))];
+  const simplify = (m: Map<string, (TextCheck | null)[]>): Map<string, TextCheck | null> =>
+    new Map([...m].map(([c, alternatives]) => [c, anyOf(alternatives)]));
+  const categories = simplify(n.categories);
+  const joins = simplify(n.joins);
+  const checks = [...categories.values(), ...joins.values()].filter((c): c is TextCheck => c !== null);
+  const always = [...OTHER_SHAPES, ...escapesFor(checks)];
   const parseAll = (1 << always.length) - 1;
   // Lines without a `code"` key cannot have a wanted event.code: skip the check on them.
   const codes: TextCheck | null = n.codes.size > 0 ? { kind: 'value', key: 'code', values: [...n.codes], ci: true } : null;
   const codeKey = 1 << always.length;
-  return {
+  const filter: Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories'> = {
     needles: codes ? [...always, 'code"'] : always,
     keep(line, found) {
-      if ((found & parseAll) !== 0 || !complete(line)) return true;
+      if ((found & parseAll) !== 0 || !complete(line)) return PARSE;
       const end = line.indexOf(CATEGORY_END);
       // Exactly one key named "category" (a second one, or a "subcategory", keeps the line).
-      if (end < 5 || !line.startsWith('"cate', end - 5) || line.indexOf(CATEGORY_END, end + 5) >= 0) return true;
+      if (end < 5 || !line.startsWith('"cate', end - 5) || line.indexOf(CATEGORY_END, end + 5) >= 0) return PARSE;
       const values = categoryValues(line, end + CATEGORY_END.length);
-      if (values === null) return true;
+      if (values === null) return PARSE;
+      let joinsHeld = false;
       for (const v of values) {
         const check = categories.get(v);
-        if (check === null || (check !== undefined && textMeets(check, line))) return true;
+        if (check === null || (check !== undefined && textMeets(check, line))) return PARSE;
+        const join = joins.get(v);
+        if (join === null || (join !== undefined && textMeets(join, line))) joinsHeld = true;
       }
       // An `any where event.code : …` stage, or the writer context, wants the event by its code.
-      return codes !== null && (found & codeKey) !== 0 && textMeets(codes, line);
+      if (codes !== null && (found & codeKey) !== 0 && textMeets(codes, line)) return PARSE;
+      if (!joinsHeld) return SKIP;
+      filter.deferredCategories = values;
+      return DEFER;
     },
   };
+  return filter;
 }
 
 /** `keep`, letting one rejected line in TIME_PROBE_EVERY through (see there). */
 function withTimeProbes(keep: LineFilter['keep']): LineFilter['keep'] {
   let rejected = 0;
   return (line, found) => {
-    if (keep(line, found)) return true;
-    if (++rejected < TIME_PROBE_EVERY) return false;
+    const d = keep(line, found);
+    if (d !== SKIP || ++rejected < TIME_PROBE_EVERY) return d;
     rejected = 0;
-    return true;
+    return PARSE;
   };
 }
 
@@ -203,7 +231,7 @@ function complete(line: string): boolean {
 /** One-off decision for a line, as the reader makes it, wanting every line of `categories` (tests, tools). */
 export function keepLine(line: string, categories: ReadonlySet<string>, codes: readonly string[] = []): boolean {
   const n = needs(codes);
-  for (const c of categories) addCategory(n, c, null);
+  for (const c of categories) addCheck(n.categories, c, null);
   return filterKeeps({ skipped: 0, ...lineKeeper(n) }, line);
 }
 

@@ -36,7 +36,10 @@ export async function runUnit(
   const onAlerts = held ? (a: Alert[]): void => void held.alerts.push(...a) : opts.onAlerts;
   const onProblem: ProblemSink = held && range!.start > 0 ? (p) => void held.problems.push(p) : opts.onProblem;
   const stats = await mergeInTimeOrder(unit.parts, onProblem, opts.overlapNs, opts.filters, () => detector.beginOverlap(), {
-    feed: (it) => detector.push(it.se, it.time, it.overlap),
+    feed: (it) => {
+      if (it.se.deferred && !detector.resolve(it.se, it.overlap, onProblem)) return;
+      detector.push(it.se, it.time, it.overlap);
+    },
     flush: (st) => {
       const a = detector.takeAlerts();
       if (a.length > 0) onAlerts(a);
@@ -46,6 +49,7 @@ export async function runUnit(
       }
     },
   });
+  stats.prefiltered += detector.deferredSkipped;
   const rest = detector.end();
   if (rest.length > 0) onAlerts(rest);
   if (held && range) {

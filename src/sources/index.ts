@@ -24,11 +24,11 @@ export {
   type NdjsonRangeOptions,
 } from './ndjson.js';
 export { readJsonValues, JsonValueSplitter } from './json-values.js';
-export { filterKeeps, type LineFilter } from './ndjson.js';
+export { filterKeeps, filterDecides, SKIP, PARSE, DEFER, type LineFilter, type LineDecision } from './ndjson.js';
 export { readXmlEvents } from './xml/index.js';
 export { sniff, type SniffResult } from './sniff.js';
 export type { EsHitRef, EsSourceEvent } from './unwrap.js';
-export type { ProblemKind, ProblemSink, SourceEvent, SourceFormat, SourceProblem } from './types.js';
+export type { DeferredLine, ProblemKind, ProblemSink, SourceEvent, SourceFormat, SourceProblem } from './types.js';
 
 /** Read any input as batches of events. */
 /** Read any input as batches of events; `filter` (NDJSON only) skips parsing lines it rejects. */

@@ -12,6 +12,7 @@ import { parseJsonExact } from '../events/json.js';
 import { mayHoldBigInteger } from './big-integers.js';
 import { fileBytes, READ_CHUNK } from './bytes.js';
 import type { ProblemSink, SourceEvent } from './types.js';
+import { parseTimestamp, type Instant } from '../events/timestamp.js';
 import { valueToEvents } from './unwrap.js';
 
 export interface NdjsonRangeOptions {
@@ -45,17 +46,50 @@ export const MAX_LINE_BYTES = 512 * 1024 * 1024;
  */
 export interface LineFilter {
   needles: readonly string[];
-  keep(line: string, found: number): boolean;
+  /**
+   * SKIP, PARSE, or DEFER: yield the line unparsed (SourceEvent.deferred) for the consumer to
+   * decide, with `deferredCategories` set to its category values. A line is deferred only when
+   * its `@timestamp` can be read exactly from the text (see deferredTime); otherwise it is parsed.
+   */
+  keep(line: string, found: number): LineDecision;
+  deferredCategories?: readonly string[];
   skipped: number;
 }
 
+export const SKIP = 0;
+export const PARSE = 1;
+export const DEFER = 2;
+export type LineDecision = typeof SKIP | typeof PARSE | typeof DEFER;
+
 /** A filter's decision for one line, searching its needles in the line itself (tests, long lines). */
-export function filterKeeps(filter: LineFilter, line: string): boolean {
+export function filterDecides(filter: LineFilter, line: string): LineDecision {
   let found = 0;
   filter.needles.forEach((n, k) => {
     if (line.includes(n)) found |= 1 << k;
   });
   return filter.keep(line, found);
+}
+
+/** Does the filter want the line at all (parsed now or later)? */
+export function filterKeeps(filter: LineFilter, line: string): boolean {
+  return filterDecides(filter, line) !== SKIP;
+}
+
+const TS_PREFIX = '{"@timestamp":"';
+
+/**
+ * The time of a line that can wait unparsed, or null. Only a plain document whose first key is a
+ * plain `@timestamp` string and that names no other `@timestamp` (JSON.parse would keep the last
+ * one), no `_source` and no `hits` (Elasticsearch hits and responses are unwrapped when parsed):
+ * then its time is exactly what parsing would give.
+ */
+function deferredTime(line: string): Instant | null {
+  if (!line.startsWith(TS_PREFIX)) return null;
+  const close = line.indexOf('"', TS_PREFIX.length);
+  if (close < 0) return null;
+  const value = line.slice(TS_PREFIX.length, close);
+  if (value.includes('\\') || line.includes('@timestamp"', close) || line.includes('_source"') || line.includes('hits"')) return null;
+  return parseTimestamp(value);
 }
 
 /** Where each needle occurs in a block of text, walked line by line in order. */
@@ -111,7 +145,7 @@ export async function* readNdjsonBytes(
 
 /** Read an NDJSON file. */
 export function readNdjsonFile(path: string, onProblem: ProblemSink, filter?: LineFilter): AsyncIterable<SourceEvent[]> {
-  return readNdjsonBytes(fileBytes(path), path, onProblem, filter);
+  return readNdjsonBytes(fileBytes(path, undefined, undefined, true), path, onProblem, filter);
 }
 
 /**
@@ -133,11 +167,11 @@ export async function* readNdjsonRange(
   else if (start > 0) lineNo = options.absoluteLines ? (await countNewlines(path, start - 1)) + 2 : null;
   const state: LineState = { file: path, onProblem, filter: options.filter, lineNo, end, done: false };
   if (start === 0) {
-    yield* splitLines(fileBytes(path), 0, state, false);
+    yield* splitLines(fileBytes(path, undefined, undefined, true), 0, state, false);
     return;
   }
   // Start one byte early: if that byte is '\n', a line starts exactly at `start`.
-  yield* splitLines(fileBytes(path, start - 1), start - 1, state, true);
+  yield* splitLines(fileBytes(path, start - 1, undefined, true), start - 1, state, true);
 }
 
 /**
@@ -212,10 +246,13 @@ async function* splitLines(
   /** Chunks of a line longer than a chunk, joined once its end arrives (not at every chunk). */
   let longLine: Buffer[] = [];
   let longLineBytes = 0;
+  /** Where a line cut by a block boundary is joined to the next block (reused, not reallocated). */
+  let work: Buffer | null = null;
   for await (const chunk of bytes) {
     if (carry && !skipping && chunk.indexOf(10) === -1) {
-      if (longLine.length === 0) longLine.push(carry);
-      longLine.push(chunk);
+      // Copies: the source may reuse its buffers (fileBytes `recycle`), and so does `work`.
+      if (longLine.length === 0) longLine.push(Buffer.from(carry));
+      longLine.push(Buffer.from(chunk));
       longLineBytes += chunk.length;
       carry = Buffer.alloc(0); // keeps `carry` truthy; the bytes are in longLine
       if (longLineBytes > MAX_LINE_BYTES) {
@@ -235,7 +272,22 @@ async function* splitLines(
       longLine = [];
       longLineBytes = 0;
     }
-    const buf: Buffer = carry && carry.length > 0 ? Buffer.concat([carry, chunk]) : chunk;
+    let buf: Buffer = chunk;
+    if (carry && carry.length > 0) {
+      const need = carry.length + chunk.length;
+      if (work !== null && carry.buffer === work.buffer) work.copyWithin(0, carry.byteOffset - work.byteOffset, carry.byteOffset - work.byteOffset + carry.length);
+      else {
+        if (work === null || work.length < need) work = Buffer.allocUnsafeSlow(Math.max(need, 2 * READ_CHUNK));
+        carry.copy(work, 0);
+      }
+      if (work.length < need) {
+        const bigger = Buffer.allocUnsafeSlow(need);
+        work.copy(bigger, 0, 0, carry.length);
+        work = bigger;
+      }
+      chunk.copy(work, carry.length);
+      buf = work.subarray(0, need);
+    }
     const bufOffset = carryOffset;
     let pos = 0;
     if (skipping) {
@@ -316,9 +368,20 @@ function parseLine(text: string, offset: number, state: LineState, out: SourceEv
   if (lineNo !== null) state.lineNo = lineNo + 1;
   if (text.charCodeAt(0) !== 123 /* { */ && text.trim().length === 0) return;
   const filter = state.filter;
-  if (filter && !(found === null ? filterKeeps(filter, text) : filter.keep(text, found))) {
-    filter.skipped++;
-    return;
+  if (filter) {
+    const d = found === null ? filterDecides(filter, text) : filter.keep(text, found);
+    if (d === SKIP) {
+      filter.skipped++;
+      return;
+    }
+    if (d === DEFER) {
+      const time = deferredTime(text);
+      if (time !== null) {
+        const deferred = { text, time, categories: filter.deferredCategories ?? [], numbered: lineNo !== null };
+        out.push({ event: {}, file: state.file, position: lineNo ?? offset, deferred });
+        return;
+      }
+    }
   }
   let value: unknown;
   try {

@@ -7,9 +7,17 @@
  * JSON line is counted and named (file + line/chunk/record), and reading goes on.
  */
 import type { Event } from '../events/field.js';
+import type { Instant } from '../events/timestamp.js';
 
 export interface SourceEvent {
+  /** The event; empty while `deferred` is set. */
   event: Event;
+  /**
+   * A line a hunt's line filter left unparsed until detection, where the rules' state tells
+   * whether it can matter (hunt/prefilter.ts, hunt/detector.ts). Only readers given such a
+   * filter produce these.
+   */
+  deferred?: DeferredLine;
   /** Path of the file it came from (`-` for stdin). */
   file: string;
   /** 1-based line number (NDJSON), record number (EVTX), or index (JSON array). */
@@ -39,3 +47,14 @@ export interface SourceProblem {
 export type ProblemSink = (p: SourceProblem) => void;
 
 export type SourceFormat = 'evtx' | 'ndjson' | 'json' | 'xml' | 'es-search';
+
+/** An NDJSON line whose parse waits for the detector (see SourceEvent.deferred). */
+export interface DeferredLine {
+  text: string;
+  /** Its `@timestamp`, read from the text. */
+  time: Instant;
+  /** Its `"category"` values, read from the text. */
+  categories: readonly string[];
+  /** Whether SourceEvent.position is a line number (else a byte offset), for a problem report. */
+  numbered: boolean;
+}

@@ -1,0 +1,174 @@
+/**
+ * Whether a line left unparsed can matter to the state a sequence rule holds now.
+ *
+ * The prefilter defers lines that can only *join* a sequence (its later stages, missing events
+ * after the first, `until`): such an event changes nothing unless its join key equals the key of
+ * a partial the rule holds. Most process starts join nothing, and parsing them is most of a
+ * hunt's cost. So at detection time, in time order, the rule's held keys are compared with the
+ * key values read from the line's text: one key field that normalization never derives (the
+ * executable path, not host.id) is read under its JSON key (`"executable": "C:\\x.exe"`),
+ * unescaped, folded when the rule joins ignoring case, and looked up among the held keys' values
+ * of that field. Anything the text does not show plainly (an array, a number, an object) means
+ * "parse it". Keys are assumed unescaped: no JSON writer escapes the ASCII letters of a key.
+ */
+import type { Expr, Rule, Stage } from '../ir/types.js';
+import type { QueryRunner } from '../engine/index.js';
+import type { DeferredLine } from '../sources/index.js';
+import { ECS_DERIVED_FIELDS } from '../normalize/index.js';
+import { textCheckOf, textMeets, type TextCheck } from './text-checks.js';
+
+interface JoinStage {
+  category: string | null;
+  check: TextCheck | null;
+}
+
+/** Parts of a keyString (engine/values.ts) are joined by this character. */
+const KEY_SEP = '\u0001';
+
+export class JoinGate {
+  private lastHeld: ReadonlySet<string> | null = null;
+  private lastParts: Set<string> | null = null;
+
+  private constructor(
+    private readonly stages: readonly JoinStage[],
+    /** Number of key parts, and which one is read from the text (-1: none can be). */
+    private readonly width: number,
+    private readonly keyIndex: number,
+    /** The JSON key names (last path step) of that part's field in the joining stages. */
+    private readonly keyNames: readonly string[],
+    private readonly fold: boolean,
+  ) {}
+
+  /** The gate of a sequence rule, or null for other rules (they take no deferred lines). */
+  static of(rule: Rule): JoinGate | null {
+    const q = rule.query;
+    if (q.kind !== 'sequence') return null;
+    const first = q.stages.findIndex((s) => s.missing !== true);
+    const joining: Stage[] = [...q.stages.slice(first + 1), ...(q.until ? [q.until] : [])];
+    const stages = joining.map((s) => ({ category: s.query.category, check: textCheckOf(s.query.where) }));
+    const keys = joining.map((s) => [...q.by, ...s.by]);
+    const width = keys[0]?.length ?? 0;
+    let keyIndex = -1;
+    if (width > 0 && keys.every((k) => k.length === width)) {
+      for (let i = width - 1; i >= 0 && keyIndex < 0; i--) if (keys.every((k) => plainField(k[i]!) !== null)) keyIndex = i;
+    }
+    const keyNames = keyIndex < 0 ? [] : [...new Set(keys.map((k) => plainField(k[keyIndex]!)!))];
+    return new JoinGate(stages, width, keyIndex, keyNames, q.caseInsensitiveKeys === true);
+  }
+
+  /** Can this deferred line change or complete what `runner` holds now? */
+  mayUse(runner: QueryRunner, line: DeferredLine): boolean {
+    // Cheapest first: most of the time the key held is not in the line.
+    const held = runner.heldKeys();
+    if (held !== null && held.size === 0) return false;
+    if (held !== null && this.keyIndex >= 0) {
+      const parts = this.partsOf(held);
+      if (parts !== null && !this.textHolds(line.text, parts)) return false;
+    }
+    return this.stages.some((s) => (s.category === null || line.categories.includes(s.category)) && (s.check === null || textMeets(s.check, line.text)));
+  }
+
+  /** The held keys' values of the part read from the text (cached until the state changes). */
+  private partsOf(held: ReadonlySet<string>): Set<string> | null {
+    if (held !== this.lastHeld) {
+      this.lastHeld = held;
+      let parts: Set<string> | null = new Set<string>();
+      for (const k of held) {
+        const p = k.split(KEY_SEP);
+        if (p.length !== this.width) {
+          parts = null; // a value holding the separator: cannot split, parse everything
+          break;
+        }
+        parts.add(p[this.keyIndex]!);
+      }
+      this.lastParts = parts;
+    }
+    return this.lastParts;
+  }
+
+  /** Does the text hold, under one of the key names, a value among `parts` (or one it cannot read)? */
+  private textHolds(text: string, parts: Set<string>): boolean {
+    for (const name of this.keyNames) {
+      const found = valuesUnder(text, name);
+      if (found === null) return true;
+      if (found.length === 0) {
+        if (parts.has('n')) return true; // a missing field joins as null
+        continue;
+      }
+      for (const v of found) if (parts.has(v === null ? 'n' : 's' + (this.fold ? v.toLowerCase() : v))) return true;
+    }
+    return false;
+  }
+}
+
+/** The values read under one JSON key of the last line asked about, shared by the rules. */
+let cachedText = '';
+const cachedValues = new Map<string, (string | null)[] | null>();
+
+/**
+ * The values of every `"name": …` in the text (a dotted `"a.name"` too): strings unescaped, null
+ * for JSON null; [] when the key is absent; null when some value is not a string or null.
+ */
+function valuesUnder(text: string, name: string): (string | null)[] | null {
+  if (text !== cachedText) {
+    cachedText = text;
+    cachedValues.clear();
+  }
+  let out = cachedValues.get(name);
+  if (out !== undefined) return out;
+  out = [];
+  const needle = `${name}"`;
+  for (let i = text.indexOf(needle); i > 0; i = text.indexOf(needle, i + needle.length)) {
+    const before = text.charCodeAt(i - 1);
+    if (before !== 34 && before !== 46) continue; // `"name"` or a dotted `"a.name"`
+    let j = skipSpace(text, i + needle.length);
+    if (text.charCodeAt(j) !== 58 /* : */) continue;
+    j = skipSpace(text, j + 1);
+    const v = valueAt(text, j);
+    if (v === undefined) {
+      out = null;
+      break;
+    }
+    out.push(v);
+  }
+  cachedValues.set(name, out);
+  return out;
+}
+
+/** The JSON key of a join field normalization never derives, or null. */
+function plainField(e: Expr): string | null {
+  if (e.kind !== 'field' || e.path.length === 0 || !e.path.every((s) => typeof s === 'string')) return null;
+  const path = e.path as string[];
+  if (ECS_DERIVED_FIELDS.has(path.join('.'))) return null;
+  const key = path[path.length - 1]!;
+  return JSON.stringify(key) === `"${key}"` ? key : null;
+}
+
+function skipSpace(text: string, i: number): number {
+  for (;;) {
+    const c = text.charCodeAt(i);
+    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return i;
+    i++;
+  }
+}
+
+/** The JSON string (unescaped) or null at `i`; undefined for anything else. */
+function valueAt(text: string, i: number): string | null | undefined {
+  if (text.startsWith('null', i)) return null;
+  if (text.charCodeAt(i) !== 34) return undefined;
+  let close = i;
+  for (;;) {
+    close = text.indexOf('"', close + 1);
+    if (close < 0) return undefined;
+    let slashes = 0;
+    while (text.charCodeAt(close - 1 - slashes) === 92) slashes++;
+    if (slashes % 2 === 0) break;
+  }
+  const value = text.slice(i + 1, close);
+  if (!value.includes('\\')) return value;
+  try {
+    return JSON.parse(text.slice(i, close + 1)) as string;
+  } catch {
+    return undefined;
+  }
+}
