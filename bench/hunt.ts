@@ -7,7 +7,9 @@
  *    large file on N worker threads (the floor), then `spoor hunt` over each file in a fresh
  *    process (events/s, peak RSS of the whole process including workers, alerts found).
  * 3. Hunts the large EVTX file that bench/evtx builds from the attack samples (or SPOOR_BENCH_EVTX).
- * Prints a markdown table. Usage: node dist/bench/hunt.js [--gb 1] [--workers 2]
+ * The floor and the large hunt run `--repeat` times, interleaved (floor, hunt, floor, hunt…), and
+ * the median of each is reported: on a shared machine single runs vary by ±10%.
+ * Prints a markdown table. Usage: node dist/bench/hunt.js [--gb 1] [--workers 2] [--repeat 3]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
@@ -23,6 +25,7 @@ const opt = (name: string, def: string): string => {
 };
 const gb = Number(opt('gb', '1'));
 const workers = Number(opt('workers', String(availableParallelism())));
+const repeat = Math.max(1, Number(opt('repeat', '3')));
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = join(tmpdir(), 'spoor-bench');
 mkdirSync(dir, { recursive: true });
@@ -50,12 +53,24 @@ const small = await dataset(256 * 1024 * 1024, 2000);
 const large = await dataset(gb * 1024 * 1024 * 1024, 5000);
 const mb = (p: string): number => statSync(p).size / 1048576;
 
-const parse = runJson('parse-only.js', [large.path, String(workers)]);
+/** The run with the median time (the middle one of an odd count). */
+function median(runs: Record<string, unknown>[]): Record<string, unknown> {
+  const sorted = [...runs].sort((a, b) => (a.seconds as number) - (b.seconds as number));
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)]!, maxRssKb: Math.max(...runs.map((r) => r.maxRssKb as number)) };
+}
+const parses: Record<string, unknown>[] = [];
+const hunts: Record<string, unknown>[] = [];
+for (let i = 0; i < repeat; i++) {
+  parses.push(runJson('parse-only.js', [large.path, String(workers)]));
+  hunts.push(runJson('hunt-child.js', [String(workers), large.path]));
+}
+console.error(`floor runs (s): ${parses.map((r) => (r.seconds as number).toFixed(2)).join(' ')}; hunt runs (s): ${hunts.map((r) => (r.seconds as number).toFixed(2)).join(' ')}`);
+const parse = median(parses);
 const rows: string[][] = [];
 const parseRate = (parse.events as number) / (parse.seconds as number);
 rows.push(['read + JSON.parse only (floor)', `${mb(large.path).toFixed(0)} MB`, fmt(parse.events), fmt(parseRate), (mb(large.path) / (parse.seconds as number)).toFixed(0), '—', kbToMb(parse.maxRssKb), '—']);
 for (const d of [small, large]) {
-  const h = runJson('hunt-child.js', [String(workers), d.path]);
+  const h = d === large ? median(hunts) : runJson('hunt-child.js', [String(workers), d.path]);
   const rate = (h.events as number) / (h.seconds as number);
   rows.push([
     `spoor hunt (${workers} workers)`,

@@ -43,7 +43,7 @@ export interface HuntSummary {
   warnings?: Partial<Record<ProblemKind, number>>;
   /** The first problems, for the report (all are printed to stderr as they happen). */
   problems: SourceProblem[];
-  /** Of `events`, NDJSON lines counted but never parsed: their category matches no rule. */
+  /** Of `events`, NDJSON lines counted but never parsed: no rule could use them (hunt/prefilter.ts). */
   prefiltered?: number;
   /** Events with no recognisable time (processed at the time of the event before them). */
   noTimestamp?: number;

@@ -7,13 +7,14 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { categoryPrefilter } from '../../src/hunt/prefilter.js';
 import { loadHuntRules } from '../../src/hunt/load-rules.js';
 import { filterKeeps, type LineFilter } from '../../src/sources/index.js';
 import { writeNdjson } from '../../src/demo/generate.js';
+import { runHunt } from '../../src/hunt/run.js';
 import { compilePredicate } from '../../src/engine/index.js';
 import { toEcs } from '../../src/normalize/index.js';
 import { getField, type Event } from '../../src/events/field.js';
@@ -133,4 +134,22 @@ test('the prefilter skips no line of the ECS datasets in ../shared that a rule t
   const all = [...lines, ...lines.flatMap(rewrites)];
   const { main } = await checkAll(all);
   assert.ok(main > 0, 'some lines skipped');
+});
+
+test('hunts give the same alerts with and without the prefilter (deferred lines included) in every JSON spelling', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-soundness-'));
+  const file = join(dir, 'fleet.ndjson');
+  await writeNdjson({ events: 8_000, hosts: 10, seed: 3 }, file);
+  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
+  const variants = lines.map(rewrites);
+  let alerts = 0;
+  for (let v = 0; v < variants[0]!.length; v++) {
+    const path = join(dir, `variant-${v}.ndjson`);
+    writeFileSync(path, variants.map((r) => r[v] ?? lines[0]!).join('\n') + '\n');
+    const on = await runHunt({ inputs: [path], workers: 0 });
+    const off = await runHunt({ inputs: [path], workers: 0, prefilter: false });
+    assert.deepEqual(on.alerts.map((a) => a.id), off.alerts.map((a) => a.id), `variant ${v}`);
+    alerts += on.alerts.length;
+  }
+  assert.ok(alerts > 0, 'the variants hold attacks');
 });

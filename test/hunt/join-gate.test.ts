@@ -1,0 +1,97 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JoinGate } from '../../src/hunt/join-gate.js';
+import { loadHuntRules } from '../../src/hunt/load-rules.js';
+import { runHunt } from '../../src/hunt/run.js';
+import { keyString } from '../../src/engine/values.js';
+import type { QueryRunner } from '../../src/engine/index.js';
+import type { DeferredLine } from '../../src/sources/index.js';
+import type { Rule } from '../../src/ir/types.js';
+import { writeNdjson } from '../../src/demo/generate.js';
+
+const pack = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: true });
+const rule = (id: string): Rule => pack.rules.find((r) => r.id === id)!;
+
+/** A runner whose held state is exactly these join keys. */
+function holding(keys: unknown[][] | null, fold = false): QueryRunner {
+  const held = keys === null ? null : new Set(keys.map((k) => keyString(k, fold)));
+  return { push() {}, drain: () => [], end: () => [], stateSize: () => 0, horizon: () => null, heldKeys: () => held };
+}
+
+function line(doc: Record<string, unknown>): DeferredLine {
+  return { text: JSON.stringify(doc), time: { ms: 0, ns: 0 }, categories: ['process'], numbered: true };
+}
+
+const startOf = (exe: unknown, type = 'start'): DeferredLine =>
+  line({ '@timestamp': '2024-01-01T00:00:00Z', event: { category: ['process'], type: [type] }, host: { id: 'h1', os: { type: 'windows' } }, process: { executable: exe, parent: { executable: 'C:\\Windows\\services.exe' } } });
+
+test('a deferred process start is wanted only when a held partial has its executable path', () => {
+  const gate = JoinGate.of(rule('file-share-remote-exec'))!;
+  assert.ok(gate);
+  const held = holding([['h1', 'C:\\Windows\\x.exe']]);
+  assert.equal(gate.mayUse(held, startOf('C:\\Windows\\x.exe')), true);
+  assert.equal(gate.mayUse(held, startOf('C:\\Windows\\y.exe')), false);
+  assert.equal(gate.mayUse(held, startOf('c:\\windows\\X.EXE')), false, "Elastic's rule joins case-sensitively");
+  assert.equal(gate.mayUse(held, startOf('C:\\Windows\\services.exe')), false, 'the parent path is another key');
+  assert.equal(gate.mayUse(held, startOf('C:\\Windows\\x.exe', 'end')), false, 'not a start: no stage takes it');
+  assert.equal(gate.mayUse(holding([]), startOf('C:\\Windows\\x.exe')), false, 'nothing held');
+  assert.equal(gate.mayUse(holding(null), startOf('C:\\Windows\\y.exe')), true, 'state it cannot list: parse');
+  assert.equal(gate.mayUse(held, startOf(['C:\\Windows\\x.exe'])), true, 'an array value is not read: parse');
+  assert.equal(gate.mayUse(holding([['h1', null]]), startOf(null)), true, 'a null executable joins a null key');
+});
+
+test('a rule joining ignoring case compares folded paths; escapes in the text are decoded', () => {
+  const gate = JoinGate.of(rule('file-share-remote-exec-security-audit'))!;
+  const held = holding([['h1', 'c:\\windows\\psexesvc.exe']], true);
+  assert.equal(gate.mayUse(held, startOf('C:\\Windows\\PSEXESVC.exe')), true);
+  const escaped: DeferredLine = { ...startOf('x'), text: startOf('C:\\Windows\\PSEXESVC.exe').text.replace('PSEXESVC', 'PSEXE\\u0053VC') };
+  assert.equal(gate.mayUse(held, escaped), true);
+});
+
+const BASE = Date.parse('2024-03-01T10:00:00Z');
+const at = (ms: number): string => new Date(BASE + ms).toISOString();
+const hostOf = { id: 'ws-9', name: 'ws-9', os: { type: 'windows', family: 'windows' } };
+const write = (ms: number, path: string): string =>
+  JSON.stringify({ '@timestamp': at(ms), host: hostOf, event: { category: ['file'], type: ['creation'] }, process: { pid: 4, name: 'System' }, file: { path } });
+const run = (ms: number, path: string): string =>
+  JSON.stringify({ '@timestamp': at(ms), host: hostOf, event: { category: ['process'], type: ['start'] }, process: { pid: 77, executable: path, parent: { executable: 'C:\\Windows\\System32\\services.exe' } } });
+
+test('a start logged before its write (within the re-sort lag) is still parsed when the write comes in', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-defer-'));
+  const file = join(dir, 'late-write.ndjson');
+  const lines = [run(1_000, 'C:\\Windows\\other.exe'), run(2_200, 'C:\\Windows\\evil.exe'), write(2_000, 'C:\\Windows\\evil.exe'), run(3_000, 'C:\\Windows\\other.exe')];
+  writeFileSync(file, lines.join('\n') + '\n');
+  const on = await runHunt({ inputs: [file], workers: 0 });
+  const off = await runHunt({ inputs: [file], workers: 0, prefilter: false });
+  assert.deepEqual(on.alerts.map((a) => [a.ruleId, a.filePath]), [['file-share-remote-exec', 'C:\\Windows\\evil.exe']]);
+  assert.deepEqual(on.alerts.map((a) => a.id), off.alerts.map((a) => a.id));
+  assert.equal(on.summary.events, 4);
+  assert.equal(on.summary.prefiltered, 2, 'the two starts of other.exe were never parsed');
+});
+
+test('a deferred line that turns out malformed is reported when it matters, counted as not parsed when not', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-defer-'));
+  const file = join(dir, 'malformed.ndjson');
+  const broken = (path: string, ms: number): string => run(ms, path).replace('"pid":77', '"pid":77,');
+  writeFileSync(file, [write(1_000, 'C:\\Windows\\evil.exe'), broken('C:\\Windows\\evil.exe', 1_500), broken('C:\\Windows\\other.exe', 1_600)].join('\n') + '\n');
+  const r = await runHunt({ inputs: [file], workers: 0 });
+  assert.deepEqual(r.summary.problems.map((p) => [p.kind, p.where]), [['malformed-json', 'line 2']]);
+  assert.equal(r.summary.prefiltered, 1);
+  assert.equal(r.alerts.length, 0);
+});
+
+test('deferring lines changes no alert on the generated fleet, split over workers or not', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-defer-'));
+  const file = join(dir, 'fleet.ndjson');
+  const gen = await writeNdjson({ events: 40_000, hosts: 40, seed: 23 }, file);
+  const text = readFileSync(file, 'utf8');
+  assert.ok(text.startsWith('{"@timestamp":"'), 'the generator writes deferrable lines');
+  const on = await runHunt({ inputs: [file], workers: 0 });
+  const off = await runHunt({ inputs: [file], workers: 0, prefilter: false });
+  assert.ok(on.alerts.length >= gen.planted.length);
+  assert.deepEqual(on.alerts.map((a) => a.id), off.alerts.map((a) => a.id));
+  assert.ok((on.summary.prefiltered ?? 0) > on.summary.events * 0.8, `not parsed ${on.summary.prefiltered} of ${on.summary.events}`);
+});
