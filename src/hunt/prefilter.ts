@@ -1,15 +1,18 @@
 /**
- * Skipping the parse of NDJSON lines no rule can match.
+ * Skipping the parse of NDJSON lines no rule can match, and deferring those that can only join.
  *
  * When every stage of every rule needs either an ECS event category (`process where …`) or an
- * `event.code` (`any where event.code : "5145" …`), as in the built-in pack, a line is parsed only
- * if its single `"category"` value names a category some stage wants and its text meets that
- * stage's text checks (text-checks.ts: `event.type == "start"`, `process.pid == 4`…), or if it
- * holds one of the needles: a wanted event code, or a sign that the line is not a plain ECS
- * document whose fields are all in its text (`"winlog`, `"Event"`, `"EventID"`, Endgame's
- * `"event_type"`, a `\u` escape). Anything unusual keeps the line too: no or several `"category"`
- * keys, an escaped category, a line that does not end with `}` (it may be truncated: parsing
- * reports it). Skipped lines are counted as read.
+ * `event.code` (`any where event.code : "5145" …`), as in the built-in pack, each line gets one
+ * of three decisions, made from its text:
+ * - PARSE when its single `"category"` value names a category some stage wants and its text meets
+ *   that stage's text checks (text-checks.ts: `event.type == "start"`, `process.pid == 4`…) — or
+ *   when it holds a wanted event code, a sign of another document shape (Winlogbeat, evtx_dump,
+ *   flat Windows records, Endgame: their ECS view is built from other fields), an escape a writer
+ *   may have used for a text looked for, several or no `"category"` keys, or does not end with
+ *   `}` (it may be truncated: parsing reports it);
+ * - DEFER when only stages that join held state (a sequence's later stages, missing events after
+ *   its first stage, `until`) want it: the detector decides in time order (join-gate.ts);
+ * - SKIP otherwise: counted as read, never parsed.
  */
 import type { EventQuery, Expr, Rule, Stage } from '../ir/types.js';
 import { DEFER, filterKeeps, PARSE, SKIP, type LineFilter } from '../sources/index.js';
@@ -32,7 +35,7 @@ export interface PartFilters {
 }
 
 /** Line filters for these rules, or null when prefiltering cannot be exact. */
-export function categoryPrefilter(rules: Rule[], contextEvents: number): PartFilters | null {
+export function ruleLineFilters(rules: Rule[], contextEvents: number): PartFilters | null {
   if (contextEvents > 0 || rules.length === 0) return null; // the report's timelines want every event
   // The writer context (alert/writer-context.ts) reads share and logon events whatever the rules.
   const main = needs(WRITER_CODES);
@@ -64,13 +67,15 @@ export function categoryPrefilter(rules: Rule[], contextEvents: number): PartFil
   return {
     main: () => Object.assign(lineKeeper(main), { skipped: 0 }),
     overlap: () => {
+      // Time probes on top; the categories of a deferred line are passed on from the keeper.
       const probing = (k: Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories'>): Pick<LineFilter, 'needles' | 'keep'> => {
         const keep = withTimeProbes(k.keep);
-        return { needles: k.needles, keep: (line, found) => {
+        const deferring: LineFilter['keep'] = (line, found) => {
           const d = keep(line, found);
           if (d === DEFER) f.deferredCategories = k.deferredCategories;
           return d;
-        } };
+        };
+        return { needles: k.needles, keep: deferring };
       };
       const f: OverlapFilter = {
         skipped: 0,

@@ -19,7 +19,7 @@ import { planWork, type WorkUnit } from './plan.js';
 import { CompiledRuleSet, Detector } from './detector.js';
 import type { Rule } from '../ir/types.js';
 import { runUnit } from './unit.js';
-import { categoryPrefilter } from './prefilter.js';
+import { ruleLineFilters } from './prefilter.js';
 import type { FromWorker } from './protocol.js';
 import type { StreamStats } from './ordered-stream.js';
 import { Progress } from './progress.js';
@@ -77,7 +77,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
   if (workers === 0 || units.length === 0) {
     const overlapNs = longestWindowNs(loaded.rules);
     const compiled = new CompiledRuleSet(loaded.rules);
-    const filters = prefilter ? (categoryPrefilter(loaded.rules, contextEvents) ?? undefined) : undefined;
+    const filters = prefilter ? (ruleLineFilters(loaded.rules, contextEvents) ?? undefined) : undefined;
     for (const unit of units) {
       const detector = new Detector(compiled, { contextEvents });
       const s = await runUnit(unit, detector, {

@@ -9,7 +9,7 @@ import type { Rule } from '../ir/types.js';
 import { longestWindowNs } from './load-rules.js';
 import { CompiledRuleSet, Detector } from './detector.js';
 import { runUnit } from './unit.js';
-import { categoryPrefilter } from './prefilter.js';
+import { ruleLineFilters } from './prefilter.js';
 import type { WorkUnit } from './plan.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 
@@ -17,7 +17,7 @@ const port = parentPort!;
 // The main thread loads the rules once and sends their IR; each worker compiles it once.
 const { rules, contextEvents, prefilter } = workerData as { rules: Rule[]; contextEvents: number; prefilter: boolean };
 const compiled = new CompiledRuleSet(rules);
-const filters = prefilter ? (categoryPrefilter(rules, contextEvents) ?? undefined) : undefined;
+const filters = prefilter ? (ruleLineFilters(rules, contextEvents) ?? undefined) : undefined;
 const overlapNs = longestWindowNs(rules);
 const send = (m: FromWorker): void => port.postMessage(m);
 

@@ -9,7 +9,7 @@ import { runUnit } from '../../src/hunt/unit.js';
 import { Detector } from '../../src/hunt/detector.js';
 import { loadHuntRules, longestWindowNs } from '../../src/hunt/load-rules.js';
 import { discoverInputs } from '../../src/sources/index.js';
-import { categoryPrefilter, TIME_PROBE_EVERY } from '../../src/hunt/prefilter.js';
+import { ruleLineFilters, TIME_PROBE_EVERY } from '../../src/hunt/prefilter.js';
 import type { Alert } from '../../src/alert/types.js';
 import { sharedOrSkip } from '../helpers/shared.js';
 
@@ -152,7 +152,7 @@ test('a split part reads its overlap only as far as pending state reaches, per r
   assert.equal(units.length, 2);
   const loaded = await loadHuntRules({ rulesDirs: [rulesDir], sigmaDirs: [], excludeRules: [], hunting: false });
   assert.ok(loaded.rules.some((r) => r.id === 'slow-exec'));
-  const filters = categoryPrefilter(loaded.rules, 0) ?? undefined;
+  const filters = ruleLineFilters(loaded.rules, 0) ?? undefined;
   assert.ok(filters);
   const alerts: Alert[] = [];
   let overlapRead = 0;

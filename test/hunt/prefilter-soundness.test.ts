@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { categoryPrefilter } from '../../src/hunt/prefilter.js';
+import { ruleLineFilters } from '../../src/hunt/prefilter.js';
 import { loadHuntRules } from '../../src/hunt/load-rules.js';
 import { filterKeeps, type LineFilter } from '../../src/sources/index.js';
 import { writeNdjson } from '../../src/demo/generate.js';
@@ -102,7 +102,7 @@ function rewrites(line: string): string[] {
 
 async function checkAll(lines: string[]): Promise<{ main: number; overlap: number }> {
   const pack = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: true });
-  const filters = categoryPrefilter(pack.rules, 0);
+  const filters = ruleLineFilters(pack.rules, 0);
   assert.ok(filters);
   const main = wronglySkipped(filters.main(), lines, stageQueries(pack.rules, false).map(matcher), true);
   assert.deepEqual(main.bad.slice(0, 3), [], `${main.bad.length} lines skipped by the main filter would match`);

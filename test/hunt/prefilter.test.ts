@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { keepLine, categoryPrefilter } from '../../src/hunt/prefilter.js';
+import { keepLine, ruleLineFilters } from '../../src/hunt/prefilter.js';
 import { loadHuntRules } from '../../src/hunt/load-rules.js';
 import { runHunt } from '../../src/hunt/run.js';
 import { filterKeeps } from '../../src/sources/index.js';
@@ -30,11 +30,11 @@ test('keepLine: skips only plain, single, unwanted categories', () => {
 
 test('the built-in pack can be prefiltered; Sigma rules, context and ungated rules turn it off', async () => {
   const pack = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: false });
-  assert.ok(categoryPrefilter(pack.rules, 0));
-  assert.equal(categoryPrefilter(pack.rules, 12), null);
+  assert.ok(ruleLineFilters(pack.rules, 0));
+  assert.equal(ruleLineFilters(pack.rules, 12), null);
   const anyRule = { ...pack.rules[0]!, query: { kind: 'event' as const, query: { category: null, where: { kind: 'literal' as const, value: true } }, pipes: [] } };
-  assert.equal(categoryPrefilter([...pack.rules, anyRule], 0), null);
-  assert.equal(categoryPrefilter([...pack.rules, { ...pack.rules[0]!, view: 'native' as const }], 0), null);
+  assert.equal(ruleLineFilters([...pack.rules, anyRule], 0), null);
+  assert.equal(ruleLineFilters([...pack.rules, { ...pack.rules[0]!, view: 'native' as const }], 0), null);
 });
 
 test('a hunt gives the same alerts with and without the prefilter, and counts every line', async () => {
@@ -60,7 +60,7 @@ test('keepLine finds a wanted event code before the category key too', () => {
 
 test('the overlap filter keeps what continues a sequence, and narrows to the rules still pending', async () => {
   const pack = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: false });
-  const f = categoryPrefilter(pack.rules, 0)!.overlap();
+  const f = ruleLineFilters(pack.rules, 0)!.overlap();
   const proc = '{"event":{"category":["process"],"type":["start"]},"process":{"pid":1}}';
   const file = '{"event":{"category":["file"],"type":["creation"]},"process":{"pid":4}}';
   const svc = '{"event":{"code":"7045","category":["configuration"]},"winlog":{"event_id":7045}}';
@@ -75,7 +75,7 @@ test('the overlap filter keeps what continues a sequence, and narrows to the rul
 
 test('the main filter keeps the share and logon events that name a writer, whatever the rules need', async () => {
   const pack = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: false });
-  const f = categoryPrefilter(pack.rules, 0)!.main();
+  const f = ruleLineFilters(pack.rules, 0)!.main();
   assert.equal(filterKeeps(f, '{"event":{"code":"4624","category":["authentication"]},"source":{"ip":"10.0.0.5"}}'), true);
   assert.equal(filterKeeps(f, '{"event":{"code":"5140","category":["network"]},"source":{"ip":"10.0.0.5"}}'), true);
   assert.equal(filterKeeps(f, '{"event":{"code":"4625","category":["authentication"]}}'), false);
