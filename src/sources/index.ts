@@ -30,14 +30,15 @@ export { sniff, type SniffResult } from './sniff.js';
 export type { EsHitRef, EsSourceEvent } from './unwrap.js';
 export type { DeferredLine, ProblemKind, ProblemSink, SourceEvent, SourceFormat, SourceProblem } from './types.js';
 
-/** Read any input as batches of events. */
 /** Read any input as batches of events; `filter` (NDJSON only) skips parsing lines it rejects. */
 export async function* readInput(input: InputFile, onProblem: ProblemSink, filter?: LineFilter): AsyncIterable<SourceEvent[]> {
   if (input.format === 'evtx') {
     yield* readEvtxFile(input.spooled ?? input.path, onProblem, input.path);
     return;
   }
-  const raw = isStreamInput(input.path) ? streamSource(input.path) : fileBytes(input.path);
+  // Plain NDJSON is consumed block by block (see fileBytes `recycle`); gzip's pipe reads ahead.
+  const recycle = input.format === 'ndjson' && !input.gzip;
+  const raw = isStreamInput(input.path) ? streamSource(input.path) : fileBytes(input.path, undefined, undefined, recycle);
   yield* readTextBytes(raw, input.format, input.gzip, input.path, onProblem, filter);
 }
 

@@ -125,3 +125,29 @@ test('NDJSON: a line much longer than a chunk is joined once and read', async ()
     assert.deepEqual(events.map((e) => e.position), [1, 2, 3]);
   }
 });
+
+test('NDJSON files read through recycled block buffers: every line intact across block edges, long lines too', async () => {
+  // Lines of many lengths, some longer than a 1 MiB block, so that lines are cut at every kind
+  // of block edge while the reader reuses its two block buffers and its join buffer.
+  const t = tempDir();
+  const docs: { i: number; s: string }[] = [];
+  for (let i = 0; i < 4000; i++) docs.push({ i, s: String.fromCharCode(97 + (i % 26)).repeat(i % 7 === 0 ? 3000 + i * 17 : 40 + (i % 900)) });
+  docs.splice(1000, 0, { i: -1, s: 'L'.repeat(2_500_000) });
+  docs.splice(3000, 0, { i: -2, s: 'M'.repeat(1_100_000) });
+  const text = docs.map((d) => JSON.stringify(d)).join('\n') + '\n';
+  const f = t.file('edges.ndjson', text);
+  const size = statSync(f).size;
+  assert.ok(size > 5 * 1024 * 1024, `${size} bytes`);
+  const whole = await collect((sink) => readNdjsonFile(f, sink));
+  assert.deepEqual(whole.problems, []);
+  assert.deepEqual(whole.events.map((e) => e.event), docs);
+  // Split into ranges at arbitrary offsets: together they yield each line exactly once.
+  const cuts = [0, 777_777, 2_000_001, 4_321_000, size];
+  const parts: unknown[] = [];
+  for (let k = 0; k + 1 < cuts.length; k++) {
+    const r = await collect((sink) => readNdjsonRange(f, cuts[k]!, cuts[k + 1]!, sink));
+    assert.deepEqual(r.problems, []);
+    parts.push(...r.events.map((e) => e.event));
+  }
+  assert.deepEqual(parts, docs);
+});
