@@ -35,6 +35,20 @@ interface Slots {
   keys: unknown[];
 }
 
+/**
+ * Put `ev` in stage `i`'s slot for key `k` unless that slot is taken. Returns the key's slots
+ * once every stage is filled (and forgets them), `false` when the slot was taken, else null.
+ */
+function fill(table: Map<string, Slots>, k: string, keys: unknown[], i: number, n: number, ev: Event): Slots | false | null {
+  let slots = table.get(k);
+  if (!slots) table.set(k, (slots = { events: new Array<Event | undefined>(n), filled: 0, keys }));
+  if (slots.events[i] !== undefined) return false;
+  slots.events[i] = ev;
+  if (++slots.filled < n) return null;
+  table.delete(k);
+  return slots;
+}
+
 export function compileJoin(q: JoinQuery, ctx: CompileContext, emit: (m: Match) => void): Matcher {
   const fold = ctx.dialect === 'endgame';
   const stages = q.stages.map((s) => compileStage(s, q.by, ctx));
@@ -47,15 +61,8 @@ export function compileJoin(q: JoinQuery, ctx: CompileContext, emit: (m: Match) 
         const st = stages[i]!;
         if (!st.matches(ev, EMPTY_SCOPE)) continue;
         const keys = st.key(ev);
-        const k = keyString(keys, fold);
-        let slots = table.get(k);
-        if (!slots) table.set(k, (slots = { events: new Array<Event | undefined>(stages.length), filled: 0, keys }));
-        if (slots.events[i] !== undefined) continue;
-        slots.events[i] = ev;
-        if (++slots.filled === stages.length) {
-          table.delete(k);
-          emit({ events: slots.events as Event[], keys: slots.keys });
-        }
+        const full = fill(table, keyString(keys, fold), keys, i, stages.length, ev);
+        if (full) emit({ events: full.events as Event[], keys: full.keys });
       }
     },
     finish() {},
@@ -82,14 +89,11 @@ export function compileSample(q: SampleQuery, ctx: CompileContext, emit: (m: Mat
         if (keys.some((v) => v === null)) continue;
         const k = keyString(keys, false);
         if (done.has(k)) continue;
-        let slots = table.get(k);
-        if (!slots) table.set(k, (slots = { events: new Array<Event | undefined>(stages.length), filled: 0, keys }));
-        if (slots.events[i] !== undefined) continue;
-        slots.events[i] = ev;
-        if (++slots.filled === stages.length) {
-          table.delete(k);
+        const full = fill(table, k, keys, i, stages.length, ev);
+        if (full === false) continue;
+        if (full) {
           done.add(k);
-          emit({ events: slots.events as Event[], keys: slots.keys });
+          emit({ events: full.events as Event[], keys: full.keys });
         }
         break; // one event fills at most one stage of a sample
       }

@@ -7,9 +7,7 @@ import type { Rule } from '../ir/types.js';
 import type { Event } from '../events/field.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { ProblemSink, SourceEvent } from '../sources/types.js';
-import { parseJsonExact } from '../events/json.js';
-import { mayHoldBigInteger } from '../sources/big-integers.js';
-import { preview } from '../sources/ndjson.js';
+import { parseDeferred } from '../sources/ndjson.js';
 import { JoinGate } from './join-gate.js';
 import type { Alert } from '../alert/types.js';
 import { compileQuery, laterHorizon, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
@@ -151,14 +149,7 @@ export class Detector {
       if (!overlap) this.deferredSkipped++;
       return false;
     }
-    try {
-      source.event = (mayHoldBigInteger(d.text) ? parseJsonExact(d.text) : JSON.parse(d.text)) as Event;
-    } catch (err) {
-      onProblem({ kind: 'malformed-json', file: source.file, where: `${d.numbered ? 'line' : 'offset'} ${source.position}`, message: `${(err as Error).message} (line skipped: ${preview(d.text)})`, skipped: true });
-      return false;
-    }
-    source.deferred = undefined;
-    return true;
+    return parseDeferred(source, onProblem);
   }
 
   /** Feed one event, in time order. */

@@ -11,11 +11,11 @@
  * of that field. Anything the text does not show plainly (an array, a number, an object) means
  * "parse it". Keys are assumed unescaped: no JSON writer escapes the ASCII letters of a key.
  */
-import type { Expr, Rule, Stage } from '../ir/types.js';
+import type { Expr, Query, Rule, Stage } from '../ir/types.js';
 import type { QueryRunner } from '../engine/index.js';
 import type { DeferredLine } from '../sources/index.js';
 import { ECS_DERIVED_FIELDS } from '../normalize/index.js';
-import { textCheckOf, textMeets, type TextCheck } from './text-checks.js';
+import { textCheckOf, textMeets, valueAfterKey, type TextCheck } from './text-checks.js';
 
 interface JoinStage {
   category: string | null;
@@ -43,8 +43,7 @@ export class JoinGate {
   static of(rule: Rule): JoinGate | null {
     const q = rule.query;
     if (q.kind !== 'sequence') return null;
-    const first = q.stages.findIndex((s) => s.missing !== true);
-    const joining: Stage[] = [...q.stages.slice(first + 1), ...(q.until ? [q.until] : [])];
+    const joining = splitStages(q).joins;
     const stages = joining.map((s) => ({ category: s.query.category, check: textCheckOf(s.query.where) }));
     const keys = joining.map((s) => [...q.by, ...s.by]);
     const width = keys[0]?.length ?? 0;
@@ -118,12 +117,7 @@ function valuesUnder(text: string, name: string): (string | null)[] | null {
   if (out !== undefined) return out;
   out = [];
   const needle = `${name}"`;
-  for (let i = text.indexOf(needle); i > 0; i = text.indexOf(needle, i + needle.length)) {
-    const before = text.charCodeAt(i - 1);
-    if (before !== 34 && before !== 46) continue; // `"name"` or a dotted `"a.name"`
-    let j = skipSpace(text, i + needle.length);
-    if (text.charCodeAt(j) !== 58 /* : */) continue;
-    j = skipSpace(text, j + 1);
+  for (let j = valueAfterKey(text, needle, 0); j >= 0; j = valueAfterKey(text, needle, j)) {
     const v = valueAt(text, j);
     if (v === undefined) {
       out = null;
@@ -135,6 +129,17 @@ function valuesUnder(text: string, name: string): (string | null)[] | null {
   return out;
 }
 
+/**
+ * A sequence's stages by what an event matching them does: `starts` can begin a sequence (the
+ * first stage, and missing-event stages before it, which mark keys for later partials); `joins`
+ * can only act on a partial already held under the event's key (the later stages, missing
+ * events after the first stage, `until`).
+ */
+export function splitStages(q: Extract<Query, { kind: 'sequence' }>): { starts: Stage[]; joins: Stage[] } {
+  const first = q.stages.findIndex((s) => s.missing !== true);
+  return { starts: q.stages.slice(0, first + 1), joins: [...q.stages.slice(first + 1), ...(q.until ? [q.until] : [])] };
+}
+
 /** The JSON key of a join field normalization never derives, or null. */
 function plainField(e: Expr): string | null {
   if (e.kind !== 'field' || e.path.length === 0 || !e.path.every((s) => typeof s === 'string')) return null;
@@ -142,14 +147,6 @@ function plainField(e: Expr): string | null {
   if (ECS_DERIVED_FIELDS.has(path.join('.'))) return null;
   const key = path[path.length - 1]!;
   return JSON.stringify(key) === `"${key}"` ? key : null;
-}
-
-function skipSpace(text: string, i: number): number {
-  for (;;) {
-    const c = text.charCodeAt(i);
-    if (c !== 32 && c !== 9 && c !== 10 && c !== 13) return i;
-    i++;
-  }
 }
 
 /** The JSON string (unescaped) or null at `i`; undefined for anything else. */

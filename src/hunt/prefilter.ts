@@ -17,6 +17,7 @@
 import type { EventQuery, Expr, Rule, Stage } from '../ir/types.js';
 import { DEFER, filterKeeps, PARSE, SKIP, type LineFilter } from '../sources/index.js';
 import { anyOf, escapesFor, textCheckOf, textMeets, type TextCheck } from './text-checks.js';
+import { splitStages } from './join-gate.js';
 
 /** The overlap's filter can narrow as the rules' pending state expires. */
 export interface OverlapFilter extends LineFilter {
@@ -48,13 +49,14 @@ export function ruleLineFilters(rules: Rule[], contextEvents: number): PartFilte
     if (q.kind === 'event') {
       if (!addNeeds([q.query], main, false)) return null;
     } else if (q.kind === 'sequence') {
-      // What starts a sequence is parsed; what can only join held state (later stages, missing
-      // events between or after them, until) may wait for the detector to check the keys held.
-      const first = q.stages.findIndex((s: Stage) => s.missing !== true);
-      const starts = q.stages.slice(0, first + 1).map((s: Stage) => s.query);
-      const joins = [...q.stages.slice(first + 1).map((s: Stage) => s.query), ...(q.until ? [q.until.query] : [])];
+      // What starts a sequence is parsed; what can only join held state may wait for the
+      // detector to check the keys held (join-gate.ts).
+      const split = splitStages(q);
+      const starts = split.starts.map((s: Stage) => s.query);
+      const joins = split.joins.map((s: Stage) => s.query);
       // A first stage repeated (runs=N) also continues a sequence.
-      const repeated = (q.stages[first]?.runs ?? 1) > 1 ? [q.stages[first]!.query] : [];
+      const first = split.starts[split.starts.length - 1];
+      const repeated = first && (first.runs ?? 1) > 1 ? [first.query] : [];
       if (!addNeeds(starts, main, false) || !addNeeds(joins, main, true)) return null;
       if (!addNeeds(repeated, n, false) || !addNeeds(joins, n, true)) return null;
     } else return null;

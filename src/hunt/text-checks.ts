@@ -172,15 +172,24 @@ const DOT = 46;
 
 function valueFound(line: string, c: Extract<TextCheck, { kind: 'value' }>): boolean {
   const needle = `${c.key}"`;
-  for (let i = line.indexOf(needle); i > 0; i = line.indexOf(needle, i + needle.length)) {
-    const before = line.charCodeAt(i - 1);
-    if (before !== QUOTE && before !== DOT) continue; // the end of a longer key (`"subtype"`)
-    let j = skipSpace(line, i + needle.length);
-    if (line.charCodeAt(j) !== 58 /* : */) continue; // a string value, not a key
-    j = skipSpace(line, j + 1);
-    if (valueMeets(line, j, c)) return true;
-  }
+  for (let j = valueAfterKey(line, needle, 0); j >= 0; j = valueAfterKey(line, needle, j)) if (valueMeets(line, j, c)) return true;
   return false;
+}
+
+/**
+ * Where the value of the next `"key": …` at or after `from` starts (a dotted `"a.key"` counts
+ * too), or -1. `needle` is the key followed by its closing quote (`key"`); pass the result back
+ * as `from` to find the next one.
+ */
+export function valueAfterKey(text: string, needle: string, from: number): number {
+  for (let i = text.indexOf(needle, from); i > 0; i = text.indexOf(needle, i + needle.length)) {
+    const before = text.charCodeAt(i - 1);
+    if (before !== QUOTE && before !== DOT) continue; // the end of a longer key (`"subtype"`)
+    const j = skipSpace(text, i + needle.length);
+    if (text.charCodeAt(j) !== 58 /* : */) continue; // a string value, not a key
+    return skipSpace(text, j + 1);
+  }
+  return -1;
 }
 
 function skipSpace(line: string, i: number): number {

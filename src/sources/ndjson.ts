@@ -275,16 +275,8 @@ async function* splitLines(
     let buf: Buffer = chunk;
     if (carry && carry.length > 0) {
       const need = carry.length + chunk.length;
-      if (work !== null && carry.buffer === work.buffer) work.copyWithin(0, carry.byteOffset - work.byteOffset, carry.byteOffset - work.byteOffset + carry.length);
-      else {
-        if (work === null || work.length < need) work = Buffer.allocUnsafeSlow(Math.max(need, 2 * READ_CHUNK));
-        carry.copy(work, 0);
-      }
-      if (work.length < need) {
-        const bigger = Buffer.allocUnsafeSlow(need);
-        work.copy(bigger, 0, 0, carry.length);
-        work = bigger;
-      }
+      if (work === null || work.length < need) work = Buffer.allocUnsafeSlow(Math.max(need, 2 * READ_CHUNK));
+      carry.copy(work, 0); // carry may lie in `work` itself: copy moves overlapping bytes correctly
       chunk.copy(work, carry.length);
       buf = work.subarray(0, need);
     }
@@ -383,24 +375,45 @@ function parseLine(text: string, offset: number, state: LineState, out: SourceEv
       }
     }
   }
-  let value: unknown;
-  try {
-    value = exact && mayHoldBigInteger(text) ? parseJsonExact(text) : JSON.parse(text);
-  } catch (err) {
-    state.onProblem({
-      kind: 'malformed-json',
-      file: state.file,
-      where: lineNo !== null ? `line ${lineNo}` : `offset ${offset}`,
-      message: `${(err as Error).message} (line skipped: ${preview(text)})`,
-      skipped: true,
-    });
-    return;
-  }
+  const value = parseText(text, exact, state.file, lineNo, offset, state.onProblem);
+  if (value === UNPARSED) return;
   const bad = valueToEvents(value, state.file, lineNo ?? offset, out);
   if (bad) {
     const where = lineNo !== null ? `line ${lineNo}` : `offset ${offset}`;
     state.onProblem({ kind: 'malformed-json', file: state.file, where, message: bad, skipped: true });
   }
+}
+
+const UNPARSED = Symbol('unparsed');
+
+/** JSON.parse of one line (exact for 16+ digit integers when `exact`); a failure is reported. */
+function parseText(text: string, exact: boolean, file: string, lineNo: number | null, offset: number, onProblem: ProblemSink): unknown {
+  try {
+    return exact && mayHoldBigInteger(text) ? parseJsonExact(text) : JSON.parse(text);
+  } catch (err) {
+    onProblem({
+      kind: 'malformed-json',
+      file,
+      where: lineNo !== null ? `line ${lineNo}` : `offset ${offset}`,
+      message: `${(err as Error).message} (line skipped: ${preview(text)})`,
+      skipped: true,
+    });
+    return UNPARSED;
+  }
+}
+
+/**
+ * Parse a deferred line into `se.event`, as the reader would have parsed it then (deferred lines
+ * are plain documents: see deferredTime). False when it does not parse: reported and skipped.
+ */
+export function parseDeferred(se: SourceEvent, onProblem: ProblemSink): boolean {
+  const d = se.deferred!;
+  const position = se.position ?? 0;
+  const value = parseText(d.text, true, se.file, d.numbered ? position : null, position, onProblem);
+  if (value === UNPARSED) return false;
+  se.event = value as SourceEvent['event'];
+  se.deferred = undefined;
+  return true;
 }
 
 export function preview(text: string, max = 60): string {

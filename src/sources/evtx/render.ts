@@ -72,6 +72,14 @@ function uniqueKey(obj: JsonObject, name: string): string {
 
 // ---- expansion of nested fragments and arrays ----
 
+/** An element's content with nested fragments and arrays expanded; null when it has none (the common case: no allocation). */
+function expanded(el: ElementNode, vals: SubValue[]): Flat | null {
+  if (!el.dyn || !needsFlatten(el, vals)) return null;
+  const flat: Flat = { nodes: [], vals: [] };
+  flatten(el.children, vals, 0, flat);
+  return flat;
+}
+
 function flatten(nodes: ContentNode[], vals: SubValue[], depth: number, out: Flat): void {
   if (depth > MAX_EXPAND_DEPTH) return;
   for (let i = 0; i < nodes.length; i++) {
@@ -177,14 +185,9 @@ function hasElement(nodes: ContentNode[]): boolean {
 // ---- elements ----
 
 function elementValue(el: ElementNode, vals: SubValue[], container: boolean): JsonValue {
-  let nodes = el.children;
-  let perNode: SubValue[][] | null = null;
-  if (el.dyn && needsFlatten(el, vals)) {
-    const flat: Flat = { nodes: [], vals: [] };
-    flatten(el.children, vals, 0, flat);
-    nodes = flat.nodes;
-    perNode = flat.vals;
-  }
+  const flat = expanded(el, vals);
+  const nodes = flat ? flat.nodes : el.children;
+  const perNode = flat ? flat.vals : null;
   const attrs = el.attrs.length > 0 ? attributesOf(el.attrs, vals) : undefined;
   const text = textOf(nodes, vals, perNode);
   const hasChild = hasElement(nodes);
@@ -211,14 +214,9 @@ function nameAttr(el: ElementNode, vals: SubValue[]): string | undefined {
 
 /** A Data element inside EventData/UserData: its text ("" when empty), or text and children. */
 function dataValue(el: ElementNode, vals: SubValue[]): JsonValue {
-  let nodes = el.children;
-  let perNode: SubValue[][] | null = null;
-  if (el.dyn && needsFlatten(el, vals)) {
-    const flat: Flat = { nodes: [], vals: [] };
-    flatten(el.children, vals, 0, flat);
-    nodes = flat.nodes;
-    perNode = flat.vals;
-  }
+  const flat = expanded(el, vals);
+  const nodes = flat ? flat.nodes : el.children;
+  const perNode = flat ? flat.vals : null;
   const text = textOf(nodes, vals, perNode);
   if (!hasElement(nodes)) return text === undefined ? '' : text;
   const obj: JsonObject = {};
