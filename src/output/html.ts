@@ -80,8 +80,8 @@ export function renderHtmlReport(result: HuntResult, opts: HtmlReportOptions = {
 <body>
 <header class="top"><h1>${esc(title)}</h1><div class="sub">generated ${esc(generatedAt)} · ${formatCount(summary.files)} file${summary.files === 1 ? '' : 's'} · ${formatCount(summary.events)} events in ${summary.seconds.toFixed(2)} s · times are UTC (hover for local time)</div></header>
 <main>
-${statCards(summary, alerts)}
 <div id="app"><noscript><p class="muted">The alert views need JavaScript; the alerts are also available with <span class="mono">-f csv</span> or <span class="mono">-f ndjson</span>.</p></noscript>${alerts.length === 0 ? '<p class="muted">No alerts.</p>' : ''}</div>
+${statCards(summary, alerts)}
 ${summarySection(summary, alerts)}
 <footer>spoor · times are UTC · offsets in timelines are relative to the first matched event</footer>
 </main>

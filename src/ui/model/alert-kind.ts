@@ -2,9 +2,11 @@
  * What kind of detection an alert is, read from the alert itself (alerts do not carry their rule's
  * query): this decides which detail view the UI draws. Pure; shared with Node tests.
  *
- * - `file-share`: a file written over SMB and then run — the alert names a writer (address or
- *   account), or its first matched event is a share/file write and a later one starts a process.
- * - `single`: one matched event (a Sigma or EQL single-event rule).
+ * - `file-share`: a file written over SMB and then run — several matched events, and the alert names
+ *   a writer (address or account) or its first matched event is a share/file write and a later one
+ *   starts a process.
+ * - `single`: one matched event (a Sigma or EQL single-event rule), even when that event names an
+ *   SMB writer (a Sigma rule on Security 5145): it shows the event, never "written / executed".
  * - `multi`: several contributing events (EQL sequences, Sigma correlations) without a write → run.
  */
 import type { Alert } from '../../alert/types.js';
@@ -17,8 +19,8 @@ export function hasWriter(a: Pick<Alert, 'writer'>): boolean {
 }
 
 export function classifyAlert(a: Alert): AlertKind {
-  if (hasWriter(a)) return 'file-share';
   if (a.events.length <= 1) return 'single';
+  if (hasWriter(a)) return 'file-share';
   const first = a.events[0] ? describeEvent(a.events[0].event).kind : 'other';
   const startsLater = a.events.slice(1).some((e) => describeEvent(e.event).kind === 'process-start' || describeEvent(e.event).kind === 'service');
   return (first === 'share' || first === 'file') && startsLater && a.filePath ? 'file-share' : 'multi';

@@ -34,6 +34,8 @@ export interface GraphEdge {
   count: number;
   severity: Severity;
   firstT: number;
+  /** Some alert of the edge saw the written file run (a process start); else only the write was matched. */
+  executed: boolean;
   /** Indices of the alerts drawn by this edge. */
   alerts: number[];
 }
@@ -89,12 +91,14 @@ export function buildMovementGraph(alerts: readonly Alert[]): MovementGraph {
     dst.alertCount++;
     const key = `${srcId}\u0000${dst.id}`;
     const e = edges.get(key);
+    const executed = a.process !== undefined;
     if (e) {
       e.count++;
       e.alerts.push(i);
+      e.executed ||= executed;
       if (RANK[a.severity] > RANK[e.severity]) e.severity = a.severity;
       if (t < e.firstT) e.firstT = t;
-    } else edges.set(key, { from: srcId, to: dst.id, count: 1, severity: a.severity, firstT: t, alerts: [i] });
+    } else edges.set(key, { from: srcId, to: dst.id, count: 1, severity: a.severity, firstT: t, executed, alerts: [i] });
   });
   for (const nd of nodes.values()) {
     // A host that only ran files keeps its label; writers name their accounts.

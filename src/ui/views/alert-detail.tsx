@@ -103,7 +103,13 @@ function CommonFacts({ a, kind }: { a: UiAlert; kind: AlertKind }) {
       items={[
         ['rule', <span>{a.ruleName} <span class="mono muted">{a.ruleId}</span></span>],
         ['host', a.host],
-        kind === 'single' ? ['time', <Time iso={a.firstTime} />] : ['first → last', <span><Time iso={a.firstTime} /> → <Time iso={a.lastTime} /> ({formatGap(a.gapMs)})</span>],
+        ...(kind !== 'file-share' && a.writer
+          ? ([
+              ['SMB writer', <span class="mono">{[a.writer.ip, a.writer.user ? (a.writer.domain ? `${a.writer.domain}\\${a.writer.user}` : a.writer.user) : ''].filter(Boolean).join(' ')}</span>],
+              ['writer evidence', a.writer.evidence],
+            ] as [string, ComponentChildren][])
+          : []),
+        kind === 'single' ? ['time', <Time iso={a.firstTime} />] : kind === 'file-share' ? ['', undefined] : ['first → last', <span><Time iso={a.firstTime} /> → <Time iso={a.lastTime} /> ({formatGap(a.gapMs)})</span>],
         ['MITRE ATT&CK', a.mitre?.join(', ')],
         ['risk score', a.riskScore],
         ['status', a.status ? `${a.status}${a.statusReason ? ` — ${a.statusReason}` : ''}` : undefined],

@@ -13,7 +13,7 @@ interface Column {
 }
 
 const COLUMNS: Column[] = [
-  { key: 'time', title: 'First (UTC)', cls: 'c-time', cell: (a) => <Time iso={a.firstTime} /> },
+  { key: 'time', title: 'First (UTC)', cls: 'c-time', cell: (a) => <Time iso={a.firstTime} short /> },
   { key: 'severity', title: 'Severity', cls: 'c-sev', cell: (a) => <SevBadge severity={a.severity} /> },
   { key: 'rule', title: 'Rule', cls: 'c-rule', cell: (a) => <span title={`${a.ruleName}\n${a.ruleId}`}>{a.ruleName}</span> },
   { key: 'host', title: 'Host', cls: 'c-host', cell: (a) => a.host },
@@ -40,7 +40,7 @@ export interface AlertQueueProps {
 
 export function AlertQueue(p: AlertQueueProps) {
   const header = (
-    <div class="vrow vhead" role="row">
+    <div class="vhead" role="row">
       {COLUMNS.map((c) => (
         <div role="columnheader" class={`cell ${c.cls}`} aria-sort={p.sort.key === c.key ? (p.sort.dir === 'asc' ? 'ascending' : 'descending') : 'none'}>
           <button type="button" class="sortbtn" data-sort={c.key} onClick={() => p.dispatch({ type: 'sort/BY', key: c.key })}>

@@ -22,7 +22,7 @@ export function GraphView({ graph, onNode, onEdge }: { graph: MovementGraph; onN
       <p class="muted">
         Each arrow is a file written over SMB by the node on its left and then run on the node on its right; a writer address that belongs to a
         host seen in the alerts is that host, so chains read left to right. Colour and the ◆ mark give the highest severity, the number the
-        alert count. {graph.withoutWriter ? `${graph.withoutWriter.toLocaleString('en-US')} alerts name no writer and are not drawn.` : ''}
+        alert count; a dashed arrow is a write over SMB whose execution no rule matched. {graph.withoutWriter ? `${graph.withoutWriter.toLocaleString('en-US')} alerts name no writer and are not drawn.` : ''}
       </p>
       <div class="graph-frame">
         <svg class="graph" width={L.width} height={L.height} viewBox={`0 0 ${L.width} ${L.height}`} role="img" aria-label="Lateral movement: writers and hosts">
@@ -37,9 +37,9 @@ export function GraphView({ graph, onNode, onEdge }: { graph: MovementGraph; onN
             const from = byId.get(e.from)!;
             const to = byId.get(e.to)!;
             return (
-              <g class={`edge sev-${e.severity}`} data-from={e.from} data-to={e.to} data-count={e.count} onClick={() => onEdge(from.id, to.id)}>
+              <g class={`edge sev-${e.severity}${e.executed ? '' : ' writeonly'}`} data-from={e.from} data-to={e.to} data-count={e.count} onClick={() => onEdge(from.id, to.id)}>
                 <path d={`M${e.x0},${e.y0} C${mx},${e.y0} ${mx},${e.y1} ${e.x1 - 6},${e.y1}`} fill="none" stroke-width={w.toFixed(1)} class="edgeline">
-                  <title>{`${from.label} → ${to.label}: ${e.count} alert${e.count === 1 ? '' : 's'} (${e.severity})`}</title>
+                  <title>{`${from.label} → ${to.label}: ${e.count} alert${e.count === 1 ? '' : 's'} (${e.severity})${e.executed ? '' : ', write only: no execution matched'}`}</title>
                 </path>
                 <path d={`M${e.x1 - 7},${e.y1 - 4} L${e.x1},${e.y1} L${e.x1 - 7},${e.y1 + 4} z`} class="arrow" />
                 <text x={e.x1 - 10} y={e.y1 - 3} class="edgecount" text-anchor="end">
@@ -53,10 +53,10 @@ export function GraphView({ graph, onNode, onEdge }: { graph: MovementGraph; onN
             <g class={`node${n.writes ? ' src' : ''}${n.runs ? ' dst' : ''}`} data-node={n.id} onClick={() => onNode(n.label, n.id)}>
               <rect x={n.x} y={n.y} width={n.w} height={n.h} rx="8" />
               <text x={n.x + 10} y={n.y + 18} class="nodetitle">
-                {ellipsize(n.label, 30)}
+                {ellipsize(n.label, 27)}
               </text>
               <text x={n.x + 10} y={n.y + 34} class="nodesub">
-                {ellipsize(n.sub, 36)}
+                {ellipsize(n.sub, 33)}
               </text>
               <title>{`${n.label}\n${n.sub}`}</title>
             </g>

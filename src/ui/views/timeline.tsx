@@ -3,7 +3,7 @@
  * axis of offsets from the first matched event, context limited to ±N s. The scale is linear or
  * symmetric-log (marked on the axis); tick labels are chosen so they never overlap (model/axis.ts).
  */
-import { useState } from 'preact/hooks';
+import { useLayoutEffect, useRef, useState } from 'preact/hooks';
 import { parseTimestamp, type Instant } from '../../events/timestamp.js';
 import { describeEvent, type EventKind } from '../../output/describe.js';
 import { ellipsize } from '../../output/text.js';
@@ -65,6 +65,17 @@ const WINDOWS = [5, 30, 120, 600];
 export function Timeline({ alert, kind }: { alert: UiAlert; kind: AlertKind }) {
   const [scaleKind, setScaleKind] = useState<ScaleKind>('symlog');
   const [windowS, setWindowS] = useState(30);
+  // Drawn at the pane's pixel width (not scaled), so text keeps its size on any screen.
+  const wrapRef = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(900);
+  useLayoutEffect(() => {
+    const el = wrapRef.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setWidth(Math.max(480, Math.floor(el.clientWidth))));
+    ro.observe(el);
+    setWidth(Math.max(480, Math.floor(el.clientWidth)));
+    return () => ro.disconnect();
+  }, []);
   const anchor = parseTimestamp(alert.events[0]?.event['@timestamp'] ?? alert.firstTime) ?? parseTimestamp(alert.firstTime);
   const rel = (r: Row): number | null => (r.at && anchor ? r.at.ms - anchor.ms + (r.at.ns - anchor.ns) / 1e6 : null);
   const lastMatched = (parseTimestamp(alert.lastTime)?.ms ?? anchor?.ms ?? 0) - (anchor?.ms ?? 0);
@@ -79,12 +90,15 @@ export function Timeline({ alert, kind }: { alert: UiAlert; kind: AlertKind }) {
   const offs = rows.map(rel).filter((x): x is number => x !== null);
   const lo = Math.min(0, ...offs);
   const hi = Math.max(lo + 1, ...offs);
-  const W = 1000;
-  const labelW = 560;
+  const W = width;
+  // Each row: offset, label and role on the first line (the marker sits on it), the event's text
+  // on a second line across the whole width, so nothing is squeezed and nothing overlaps.
+  const labelW = Math.round(Math.max(260, W * 0.42));
+  const textChars = Math.floor((W - 100) / 7.3);
   const x0 = labelW + 20;
   const x1 = W - 16;
-  const rowH = 24;
-  const top = 40;
+  const rowH = 38;
+  const top = 44;
   const H = top + rows.length * rowH + 8;
   const s = makeScale(scaleKind, lo, hi, x0, x1);
   const ticks = pickTicks(s);
@@ -94,7 +108,7 @@ export function Timeline({ alert, kind }: { alert: UiAlert; kind: AlertKind }) {
   const g0 = i0 >= 0 ? rel(rows[i0]!) : null;
   const g1 = i1 >= 0 ? rel(rows[i1]!) : null;
   return (
-    <div class="timeline-wrap">
+    <div class="timeline-wrap" ref={wrapRef}>
       <div class="tl-controls">
         <label>
           context ±
@@ -113,17 +127,17 @@ export function Timeline({ alert, kind }: { alert: UiAlert; kind: AlertKind }) {
         </label>
         {hidden > 0 ? <span class="muted">{hidden} context event{hidden === 1 ? '' : 's'} outside ±{windowS} s not shown</span> : null}
       </div>
-      <svg class="timeline" viewBox={`0 0 ${W} ${H}`} width="100%" role="img" aria-label={`Timeline of the alert on ${alert.host}`}>
+      <svg class="timeline" viewBox={`0 0 ${W} ${H}`} width={W} height={H} role="img" aria-label={`Timeline of the alert on ${alert.host}`}>
         <text x="8" y="14" class="axis">offset</text>
         <text x="92" y="14" class="axis">event</text>
-        <text x={x1} y="14" class="axis" text-anchor="end">
-          {scaleKind === 'symlog' ? 'scale: linear within ±20 ms, logarithmic beyond' : 'scale: linear'}
+        <text x={x1} y="12" class="axis" text-anchor="end">
+          {scaleKind === 'symlog' ? 'scale: linear within ±20 ms, log beyond' : 'scale: linear'}
         </text>
         <line x1={x0} y1={top - 6} x2={x1} y2={top - 6} class="axisline" />
         {ticks.map((t) => (
           <g class="tickg">
             <line x1={t.x} y1={top - 10} x2={t.x} y2={H - 6} class="tick" />
-            <text x={(t.left + t.right) / 2} y={top - 12} class="axis ticklabel" text-anchor="middle">
+            <text x={(t.left + t.right) / 2} y={top - 14} class="axis ticklabel" text-anchor="middle">
               {t.label}
             </text>
           </g>
@@ -133,23 +147,25 @@ export function Timeline({ alert, kind }: { alert: UiAlert; kind: AlertKind }) {
         ) : null}
         {rows.map((r, i) => {
           const y = top + i * rowH;
-          const cy = y + rowH / 2;
-          const off = rel(r);
+                  const off = rel(r);
           const role = roleOf(kind, r.stage, stages);
           return (
             <g class={r.stage > 0 ? 'tlrow matched' : 'tlrow'}>
               {r.stage > 0 ? <rect x="2" y={y + 1} width={W - 4} height={rowH - 2} rx="4" class="matchrow" /> : null}
-              <text x="8" y={cy + 4} class="off">
+              <text x="8" y={y + 16} class="off">
                 {off === null ? '?' : offsetLabel(off)}
               </text>
-              <text x="92" y={cy + 4} class={r.stage > 0 ? 'lbl strong' : 'lbl'}>
-                <tspan class={KIND_CLASS[r.kind]}>{r.label}</tspan>
+              <text x="92" y={y + 16} class={r.stage > 0 ? 'lbl strong' : 'lbl'}>
+                <tspan class={KIND_CLASS[r.kind]}>{ellipsize(r.label, Math.max(8, Math.floor((labelW - 92) / 7.4) - role.length - 1))}</tspan>
                 {role ? <tspan class="role"> {role}</tspan> : null}
-                <tspan class="txt"> {ellipsize(r.text, 74 - Math.min(30, r.label.length))}</tspan>
                 <title>{`${r.label}: ${r.text}\n${r.source}`}</title>
               </text>
-              <line x1={x0} y1={cy} x2={x1} y2={cy} class="rowline" />
-              {off !== null ? <circle cx={s.x(off)} cy={cy} r={r.stage > 0 ? 6 : 4} class={`dot ${r.stage > 0 ? 'dot-m' : KIND_CLASS[r.kind]}`} /> : null}
+              <text x="92" y={y + 31} class="txt">
+                {ellipsize(r.text, Math.max(12, textChars))}
+                <title>{`${r.text}\n${r.source}`}</title>
+              </text>
+              <line x1={x0} y1={y + 12} x2={x1} y2={y + 12} class="rowline" />
+              {off !== null ? <circle cx={s.x(off)} cy={y + 12} r={r.stage > 0 ? 6 : 4} class={`dot ${r.stage > 0 ? 'dot-m' : KIND_CLASS[r.kind]}`} /> : null}
             </g>
           );
         })}
