@@ -64,10 +64,10 @@ function addressOwners(alerts: readonly Alert[]): Map<string, string> {
 
 export function buildMovementGraph(alerts: readonly Alert[]): MovementGraph {
   const owners = addressOwners(alerts);
-  const nodes = new Map<string, GraphNode & { accounts: Set<string>; alertCount: number }>();
-  const node = (id: string, label: string, t: number): GraphNode & { accounts: Set<string>; alertCount: number } => {
+  const nodes = new Map<string, GraphNode & { accounts: Set<string>; addresses: Set<string>; alertCount: number }>();
+  const node = (id: string, label: string, t: number): GraphNode & { accounts: Set<string>; addresses: Set<string>; alertCount: number } => {
     let nd = nodes.get(id);
-    if (!nd) nodes.set(id, (nd = { id, label, sub: '', writes: false, runs: false, depth: 0, row: 0, firstT: t, accounts: new Set(), alertCount: 0 }));
+    if (!nd) nodes.set(id, (nd = { id, label, sub: '', writes: false, runs: false, depth: 0, row: 0, firstT: t, accounts: new Set(), addresses: new Set(), alertCount: 0 }));
     if (t < nd.firstT) nd.firstT = t;
     return nd;
   };
@@ -83,8 +83,9 @@ export function buildMovementGraph(alerts: readonly Alert[]): MovementGraph {
     const account = w.user ? (w.domain ? `${w.domain}\\${w.user}` : w.user) : '';
     const owner = w.ip ? owners.get(w.ip) : undefined;
     const srcId = owner ? `host:${owner.toLowerCase()}` : w.ip ? `ip:${w.ip}` : `acct:${account.toLowerCase()}`;
-    const src = node(srcId, owner ? `${owner} (${w.ip})` : (w.ip ?? account), t);
+    const src = node(srcId, owner ?? w.ip ?? account, t);
     src.writes = true;
+    if (owner && w.ip) src.addresses.add(w.ip);
     if (account) src.accounts.add(account);
     const dst = node(`host:${a.host.toLowerCase()}`, a.host, t);
     dst.runs = true;
@@ -102,11 +103,11 @@ export function buildMovementGraph(alerts: readonly Alert[]): MovementGraph {
   });
   for (const nd of nodes.values()) {
     // A host that only ran files keeps its label; writers name their accounts.
-    nd.sub = [nd.accounts.size ? [...nd.accounts].sort().join(', ') : '', nd.runs ? `${nd.alertCount} alert${nd.alertCount === 1 ? '' : 's'} on it` : ''].filter(Boolean).join(' · ') || 'account unknown';
+    nd.sub = [[...nd.addresses].sort().join(', '), nd.accounts.size ? [...nd.accounts].sort().join(', ') : '', nd.runs ? `${nd.alertCount} alert${nd.alertCount === 1 ? '' : 's'} on it` : ''].filter(Boolean).join(' · ') || 'account unknown';
   }
   const edgeList = [...edges.values()].sort((x, y) => x.firstT - y.firstT || (x.from + x.to < y.from + y.to ? -1 : 1));
   assignDepths(nodes, edgeList);
-  const list = [...nodes.values()].map(({ accounts: _a, alertCount: _c, ...n }) => n);
+  const list = [...nodes.values()].map(({ accounts: _a, addresses: _d, alertCount: _c, ...n }) => n);
   return { nodes: list, edges: edgeList, withoutWriter };
 }
 

@@ -114,10 +114,10 @@ export function App({ source }: { source: DataSource }) {
       {s.view === 'graph' ? (
         <GraphView
           graph={graph}
-          onNode={(label) => {
-            const host = label.replace(/ \(.*\)$/, '');
-            if (/^[\d.:a-f]+$/i.test(host)) dispatch({ type: 'filters/SET', patch: { sourceIp: host } });
-            else dispatch({ type: 'filters/SET', patch: { host } });
+          onNode={(label, id) => {
+            if (id.startsWith('ip:')) dispatch({ type: 'filters/SET', patch: { sourceIp: id.slice(3) } });
+            else if (id.startsWith('host:')) dispatch({ type: 'filters/SET', patch: { host: label } });
+            else dispatch({ type: 'filters/SET', patch: { text: label } });
             dispatch({ type: 'view/SET', view: 'queue' });
           }}
           onEdge={(_from, to) => {
