@@ -59,35 +59,54 @@ function summarySection(s: HuntSummary, alerts: readonly Alert[]): string {
   return `<section class="summary" id="summary"><div class="two"><div><h2>Alerts by rule</h2>${rules}</div><div><h2>Skipped input</h2>${skippedTable}</div></div>${rulesSkipped}${problems}</section>`;
 }
 
-export function renderHtmlReport(result: HuntResult, opts: HtmlReportOptions = {}): string {
-  const { alerts, summary } = result;
-  const title = opts.title ?? 'spoor hunt report';
-  const generatedAt = opts.generatedAt ?? new Date().toISOString();
+/** The document shell both pages share: CSP pinning the inlined UI script by hash, the stylesheet, `#app`. */
+function uiShell(o: { title: string; sub: string; connect: string; beforeScript: string; body: string }): string {
   const ui = readUiAssets();
   if (/<\/script/i.test(ui.js) || /<\/style/i.test(ui.css)) throw new Error('the UI bundle contains a closing script/style tag');
   const scriptHash = createHash('sha256').update(ui.js).digest('base64');
-  const csp = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${scriptHash}'; img-src data:; connect-src 'none'; form-action 'none'; base-uri 'none'`;
-  const data = embedJson(packReportData(alerts, { title, generatedAt }));
+  const csp = `default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-${scriptHash}'; img-src data:; connect-src ${o.connect}; form-action 'none'; base-uri 'none'`;
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
 <meta http-equiv="Content-Security-Policy" content="${csp}">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${esc(title)}</title>
+<title>${esc(o.title)}</title>
 <style>${ui.css}</style>
 </head>
 <body>
-<header class="top"><h1>${esc(title)}</h1><div class="sub">generated ${esc(generatedAt)} · ${formatCount(summary.files)} file${summary.files === 1 ? '' : 's'} · ${formatCount(summary.events)} events in ${summary.seconds.toFixed(2)} s · times are UTC (hover for local time)</div></header>
+<header class="top"><h1>${esc(o.title)}</h1><div class="sub">${o.sub}</div></header>
 <main>
-<div id="app"><noscript><p class="muted">The alert views need JavaScript; the alerts are also available with <span class="mono">-f csv</span> or <span class="mono">-f ndjson</span>.</p></noscript>${alerts.length === 0 ? '<p class="muted">No alerts.</p>' : ''}</div>
-${statCards(summary, alerts)}
-${summarySection(summary, alerts)}
-<footer>spoor · times are UTC · offsets in timelines are relative to the first matched event</footer>
+${o.body}
 </main>
-<script type="application/json" id="spoor-data">${data}</script>
-<script>${ui.js}</script>
+${o.beforeScript}<script>${ui.js}</script>
 </body>
 </html>
 `;
+}
+
+/**
+ * The live UI page `spoor serve` answers at `/`: the same views, reading the server's API on its
+ * own origin (CSP `connect-src 'self'`), new alerts arriving over server-sent events.
+ */
+export function renderLiveUiPage(opts: { title?: string } = {}): string {
+  const title = opts.title ?? 'spoor serve';
+  return uiShell({ title, sub: 'live alerts · times are UTC (hover for local time)', connect: "'self'", beforeScript: '', body: '<div id="app"><noscript><p>The spoor UI needs JavaScript.</p></noscript></div>' });
+}
+
+export function renderHtmlReport(result: HuntResult, opts: HtmlReportOptions = {}): string {
+  const { alerts, summary } = result;
+  const title = opts.title ?? 'spoor hunt report';
+  const generatedAt = opts.generatedAt ?? new Date().toISOString();
+  const data = embedJson(packReportData(alerts, { title, generatedAt }));
+  return uiShell({
+    title,
+    sub: `generated ${esc(generatedAt)} · ${formatCount(summary.files)} file${summary.files === 1 ? '' : 's'} · ${formatCount(summary.events)} events in ${summary.seconds.toFixed(2)} s · times are UTC (hover for local time)`,
+    connect: "'none'",
+    beforeScript: `<script type="application/json" id="spoor-data">${data}</script>\n`,
+    body: `<div id="app"><noscript><p class="muted">The alert views need JavaScript; the alerts are also available with <span class="mono">-f csv</span> or <span class="mono">-f ndjson</span>.</p></noscript>${alerts.length === 0 ? '<p class="muted">No alerts.</p>' : ''}</div>
+${statCards(summary, alerts)}
+${summarySection(summary, alerts)}
+<footer>spoor · times are UTC · offsets in timelines are relative to the first matched event</footer>`,
+  });
 }

@@ -4,5 +4,5 @@ export { formatTable, type TableOptions } from './table.js';
 export { formatCsv, csvCell, CSV_COLUMNS } from './csv.js';
 export { formatSummary, type SummaryOptions } from './summary.js';
 export { stringifyExact } from './json.js';
-export { renderHtmlReport, type HtmlReportOptions } from './html.js';
+export { renderHtmlReport, renderLiveUiPage, type HtmlReportOptions } from './html.js';
 export { describeEvent, type EventDescription } from './describe.js';

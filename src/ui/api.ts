@@ -2,45 +2,40 @@
  * The UI's only I/O: a DataSource with two implementations.
  * - `EmbeddedSource`: the HTML report's `<script type="application/json" id="spoor-data">`
  *   (output/report-data.ts packs it); read-only, no network.
- * - `HttpSource`: `spoor serve`'s REST API and its server-sent events (issue 13). Its paths are one
- *   table (ENDPOINTS) and its JSON shapes are read tolerantly, until serve/api-types.ts is merged
- *   and imported here (types only).
+ * - `HttpSource`: `spoor serve`'s REST API (api-contract.ts mirrors serve/api-types.ts) and its
+ *   server-sent events, read with fetch (EventSource cannot send the Bearer token), resuming after
+ *   the last alert seq on reconnect. Paths are one table (ENDPOINTS).
  */
 import type { Severity } from '../ir/types.js';
 import { unpackAlert, type ReportData } from '../output/report-data.js';
+import type { ApiAlertDetail, ApiAlertList, ApiAlertSummary, ApiEvent, ApiExceptions, ApiExceptionSet, ApiHealth, ApiRules } from './api-contract.js';
 import type { AlertStatus, UiAlert } from './model/query.js';
 
 export interface RuleInfo {
   id: string;
   name: string;
   severity?: Severity;
-  enabled: boolean;
-  hits: number;
+  kind?: string;
+  source?: string;
 }
 
-export interface SourceHealth {
-  source: string;
-  host?: string;
-  eventsPerSecond: number;
-  lateEvents: number;
-  parseErrors: number;
+export interface RuleList {
+  rules: RuleInfo[];
+  skipped: { id?: string; source: string; reason: string }[];
+  loadedAt?: string;
 }
 
-export interface IngestHealth {
-  sources: SourceHealth[];
-  checkpointAgeSeconds?: number;
-  lateEvents?: number;
-  parseErrors?: number;
-  eventsPerSecond?: number;
-}
+export type IngestHealth = ApiHealth;
 
 export type ExceptionKind = 'signer' | 'path' | 'host' | 'account';
 export interface ExceptionRequest {
   ruleId: string;
   kind: ExceptionKind;
   value: string;
-  comment?: string;
 }
+
+/** Where each exception kind lives in the exceptions file (docs/rules.md). */
+export const EXCEPTION_KEYS: Record<ExceptionKind, keyof ApiExceptionSet> = { signer: 'trusted_signers', path: 'paths', host: 'hosts', account: 'accounts' };
 
 export interface DataSource {
   readonly kind: 'report' | 'live';
@@ -55,7 +50,7 @@ export interface DataSource {
   setStatus?(id: string, status: AlertStatus, reason?: string): Promise<UiAlert>;
   setNote?(id: string, note: string): Promise<UiAlert>;
   addException?(req: ExceptionRequest): Promise<void>;
-  listRules?(): Promise<RuleInfo[]>;
+  listRules?(): Promise<RuleList>;
   setRuleEnabled?(id: string, enabled: boolean): Promise<void>;
   health?(): Promise<IngestHealth>;
 }
@@ -96,11 +91,9 @@ export const ENDPOINTS = {
   alerts: '/api/alerts',
   alert: (id: string) => `/api/alerts/${encodeURIComponent(id)}`,
   status: (id: string) => `/api/alerts/${encodeURIComponent(id)}/status`,
-  note: (id: string) => `/api/alerts/${encodeURIComponent(id)}/note`,
   stream: '/api/alerts/stream',
   exceptions: '/api/exceptions',
   rules: '/api/rules',
-  rule: (id: string) => `/api/rules/${encodeURIComponent(id)}`,
   health: '/api/health',
 } as const;
 
@@ -114,118 +107,154 @@ export class ApiError extends Error {
   }
 }
 
-type Json = Record<string, unknown>;
-const isObj = (v: unknown): v is Json => v !== null && typeof v === 'object' && !Array.isArray(v);
+const isObj = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** An API alert as the UI holds it; matched events carry their log seq as position. */
+export function fromApiAlert(a: ApiAlertSummary | ApiAlertDetail): UiAlert {
+  const loc = (e: ApiEvent): UiAlert['events'][number] => ({ file: `log:${e.host}`, position: e.seq, event: e.event });
+  const out: UiAlert = {
+    id: a.id,
+    ruleId: a.ruleId,
+    ruleName: a.ruleName,
+    severity: a.severity,
+    host: a.host,
+    firstTime: a.firstTime,
+    lastTime: a.lastTime,
+    gapMs: a.gapMs,
+    status: a.status,
+    events: 'events' in a && Array.isArray(a.events) ? a.events.map(loc) : [],
+  };
+  if (a.riskScore !== undefined) out.riskScore = a.riskScore;
+  if (a.mitre) out.mitre = a.mitre;
+  if (a.filePath) out.filePath = a.filePath;
+  if (a.statusReason) out.statusReason = a.statusReason;
+  if (a.writer) out.writer = a.writer;
+  if (a.process) out.process = a.process;
+  if ('surrounding' in a && Array.isArray(a.surrounding)) out.context = a.surrounding.map(loc);
+  return out;
+}
 
 export class HttpSource implements DataSource {
   readonly kind = 'live';
   readonly title = 'spoor serve';
+  private lastSeq = 0;
 
   constructor(
     private readonly base = '',
     private readonly token?: string,
-    private readonly pageSize = 5000,
+    private readonly pageSize = 1000,
   ) {}
 
-  private async call(path: string, init: RequestInit = {}): Promise<unknown> {
-    const headers: Record<string, string> = { accept: 'application/json' };
-    if (init.body !== undefined) headers['content-type'] = 'application/json';
-    if (this.token) headers['authorization'] = `Bearer ${this.token}`;
-    const res = await fetch(this.base + path, { ...init, headers: { ...headers, ...(init.headers as Record<string, string> | undefined) } });
+  private headers(json: boolean): Record<string, string> {
+    const h: Record<string, string> = { accept: 'application/json' };
+    if (json) h['content-type'] = 'application/json';
+    if (this.token) h['authorization'] = `Bearer ${this.token}`;
+    return h;
+  }
+
+  private async call<T>(path: string, init: RequestInit = {}): Promise<T> {
+    const res = await fetch(this.base + path, { ...init, headers: this.headers(init.body !== undefined) });
     const text = await res.text();
-    const body: unknown = text ? JSON.parse(text) : null;
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = { message: text.slice(0, 200) };
+    }
     if (!res.ok) throw new ApiError(res.status, isObj(body) && typeof body['message'] === 'string' ? body['message'] : `${res.status} ${res.statusText}`);
-    return body;
+    return body as T;
   }
 
   async loadAlerts(onPage: (alerts: UiAlert[]) => void): Promise<void> {
-    let after: unknown;
+    let after = 0;
     for (;;) {
-      const q = new URLSearchParams({ limit: String(this.pageSize) });
-      if (after !== undefined && after !== null) q.set('after', String(after));
-      const body = await this.call(`${ENDPOINTS.alerts}?${q}`);
-      const list = Array.isArray(body) ? body : isObj(body) && Array.isArray(body['alerts']) ? body['alerts'] : [];
-      onPage(list.map(toUiAlert));
-      after = isObj(body) ? (body['next'] ?? body['after']) : undefined;
-      if (after === undefined || after === null || list.length === 0) return;
+      const page = await this.call<ApiAlertList>(`${ENDPOINTS.alerts}?after=${after}&limit=${this.pageSize}`);
+      for (const a of page.alerts) this.lastSeq = Math.max(this.lastSeq, a.seq);
+      onPage(page.alerts.map(fromApiAlert));
+      if (page.next === null || page.alerts.length === 0) return;
+      after = page.next;
     }
   }
 
   async getAlert(id: string): Promise<UiAlert> {
-    const body = await this.call(ENDPOINTS.alert(id));
-    // `{alert, events, context}` or the alert itself.
-    if (isObj(body) && isObj(body['alert'])) {
-      const a = toUiAlert(body['alert']);
-      if (Array.isArray(body['events'])) a.events = body['events'] as UiAlert['events'];
-      if (Array.isArray(body['context'])) a.context = body['context'] as UiAlert['context'];
-      return a;
-    }
-    return toUiAlert(body);
+    return fromApiAlert(await this.call<ApiAlertDetail>(ENDPOINTS.alert(id)));
   }
 
+  /** SSE over fetch: `id:`/`event:`/`data:` lines; on a drop, reconnects after 2 s resuming after the last seq. */
   subscribe(onAlert: (a: UiAlert) => void, onState: (connected: boolean) => void): () => void {
-    const url = new URL(this.base + ENDPOINTS.stream, location.href);
-    if (this.token) url.searchParams.set('token', this.token);
-    const es = new EventSource(url);
-    const take = (ev: MessageEvent<string>): void => {
-      try {
-        onAlert(toUiAlert(JSON.parse(ev.data)));
-      } catch {
-        /* a malformed message is skipped; the next page load shows the alert */
+    const ctl = new AbortController();
+    const run = async (): Promise<void> => {
+      while (!ctl.signal.aborted) {
+        try {
+          const res = await fetch(`${this.base}${ENDPOINTS.stream}?after=${this.lastSeq}`, { headers: { ...this.headers(false), accept: 'text/event-stream' }, signal: ctl.signal });
+          if (!res.ok || !res.body) throw new ApiError(res.status, `stream: ${res.status}`);
+          onState(true);
+          const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+          let buf = '';
+          for (;;) {
+            const { value, done } = await reader.read();
+            if (done) break;
+            buf += value;
+            let cut: number;
+            while ((cut = buf.indexOf('\n\n')) >= 0) {
+              const block = buf.slice(0, cut);
+              buf = buf.slice(cut + 2);
+              this.takeSse(block, onAlert);
+            }
+          }
+        } catch (e) {
+          if (ctl.signal.aborted) return;
+          void e;
+        }
+        onState(false);
+        await new Promise((r) => setTimeout(r, 2000));
       }
     };
-    es.addEventListener('alert', take as EventListener);
-    es.onmessage = take;
-    es.onopen = () => onState(true);
-    es.onerror = () => onState(false);
-    return () => es.close();
+    void run();
+    return () => ctl.abort();
+  }
+
+  private takeSse(block: string, onAlert: (a: UiAlert) => void): void {
+    let event = 'message';
+    const data: string[] = [];
+    for (const line of block.split('\n')) {
+      if (line.startsWith('event:')) event = line.slice(6).trim();
+      else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
+    }
+    if (event !== 'alert' || data.length === 0) return;
+    try {
+      const a = JSON.parse(data.join('\n')) as ApiAlertSummary;
+      if (typeof a.id !== 'string') return;
+      this.lastSeq = Math.max(this.lastSeq, a.seq ?? 0);
+      onAlert(fromApiAlert(a));
+    } catch {
+      /* a malformed message is skipped; a reload lists the alert */
+    }
   }
 
   async setStatus(id: string, status: AlertStatus, reason?: string): Promise<UiAlert> {
-    return toUiAlert(await this.call(ENDPOINTS.status(id), { method: 'POST', body: JSON.stringify(reason ? { status, reason } : { status }) }));
+    return fromApiAlert(await this.call<ApiAlertSummary>(ENDPOINTS.status(id), { method: 'POST', body: JSON.stringify(reason ? { status, reason } : { status }) }));
   }
 
-  async setNote(id: string, note: string): Promise<UiAlert> {
-    return toUiAlert(await this.call(ENDPOINTS.note(id), { method: 'POST', body: JSON.stringify({ note }) }));
-  }
-
+  /** Read-modify-write of the exceptions file through the API: the value joins the rule's list once. */
   async addException(req: ExceptionRequest): Promise<void> {
-    await this.call(ENDPOINTS.exceptions, { method: 'POST', body: JSON.stringify(req) });
+    const cur = await this.call<ApiExceptions>(ENDPOINTS.exceptions);
+    const rules = { ...(cur.rules ?? {}) };
+    const set: ApiExceptionSet = { ...(rules[req.ruleId] ?? {}) };
+    const key = EXCEPTION_KEYS[req.kind];
+    const list = [...(set[key] ?? [])];
+    if (!list.some((v) => v.toLowerCase() === req.value.toLowerCase())) list.push(req.value);
+    set[key] = list;
+    rules[req.ruleId] = set;
+    await this.call<unknown>(ENDPOINTS.exceptions, { method: 'PUT', body: JSON.stringify({ global: cur.global ?? {}, rules }) });
   }
 
-  async listRules(): Promise<RuleInfo[]> {
-    const body = await this.call(ENDPOINTS.rules);
-    const list = Array.isArray(body) ? body : isObj(body) && Array.isArray(body['rules']) ? body['rules'] : [];
-    return list.filter(isObj).map((r) => ({
-      id: String(r['id'] ?? ''),
-      name: String(r['name'] ?? r['id'] ?? ''),
-      severity: r['severity'] as Severity | undefined,
-      enabled: r['enabled'] !== false,
-      hits: Number(r['hits'] ?? r['alerts'] ?? 0),
-    }));
-  }
-
-  async setRuleEnabled(id: string, enabled: boolean): Promise<void> {
-    await this.call(ENDPOINTS.rule(id), { method: 'PATCH', body: JSON.stringify({ enabled }) });
+  async listRules(): Promise<RuleList> {
+    const r = await this.call<ApiRules>(ENDPOINTS.rules);
+    return { rules: r.rules, skipped: r.skipped ?? [], loadedAt: r.loadedAt };
   }
 
   async health(): Promise<IngestHealth> {
-    const b = await this.call(ENDPOINTS.health);
-    const o = isObj(b) ? b : {};
-    const sources = Array.isArray(o['sources']) ? o['sources'].filter(isObj) : [];
-    return {
-      sources: sources.map((s) => ({ source: String(s['source'] ?? s['name'] ?? '?'), host: s['host'] === undefined ? undefined : String(s['host']), eventsPerSecond: Number(s['eventsPerSecond'] ?? 0), lateEvents: Number(s['lateEvents'] ?? 0), parseErrors: Number(s['parseErrors'] ?? 0) })),
-      checkpointAgeSeconds: o['checkpointAgeSeconds'] === undefined ? undefined : Number(o['checkpointAgeSeconds']),
-      lateEvents: o['lateEvents'] === undefined ? undefined : Number(o['lateEvents']),
-      parseErrors: o['parseErrors'] === undefined ? undefined : Number(o['parseErrors']),
-      eventsPerSecond: o['eventsPerSecond'] === undefined ? undefined : Number(o['eventsPerSecond']),
-    };
+    return this.call<ApiHealth>(ENDPOINTS.health);
   }
-}
-
-function toUiAlert(v: unknown): UiAlert {
-  if (!isObj(v) || typeof v['id'] !== 'string') throw new ApiError(0, 'the server sent an alert without an id');
-  const a = v as unknown as UiAlert;
-  if (!Array.isArray(a.events)) a.events = [];
-  return a;
 }

@@ -20,7 +20,7 @@ const COLUMNS: Column[] = [
   { key: 'user', title: 'User', cls: 'c-user', cell: (_a, r) => r.user },
   { key: 'sourceIp', title: 'Source IP', cls: 'c-ip mono', cell: (_a, r) => r.ip },
   { key: 'path', title: 'Path', cls: 'c-path mono', cell: (_a, r) => <span title={r.path}>{r.path}</span> },
-  { key: 'gap', title: 'Gap', cls: 'c-gap num', cell: (a) => (a.events.length > 1 ? formatGap(a.gapMs) : '') },
+  { key: 'gap', title: 'Gap', cls: 'c-gap num', cell: (a) => (a.events.length > 1 || a.gapMs > 0 ? formatGap(a.gapMs) : '') },
   { key: 'status', title: 'Status', cls: 'c-status', cell: (_a, r) => r.status },
 ];
 

@@ -54,6 +54,11 @@ export function App({ source }: { source: DataSource }) {
     }
     return out;
   }, [sorted, s.group, s.collapsed, incidents]);
+  const ruleHits = useMemo(() => {
+    const m = new Map<string, number>();
+    for (const a of s.alerts) m.set(a.ruleId, (m.get(a.ruleId) ?? 0) + 1);
+    return m;
+  }, [s.version]);
   const graph = useMemo(() => buildMovementGraph(filtered.map((i) => s.alerts[i]!)), [filtered]);
 
   // Keep the queue cursor on the selected alert when it is chosen elsewhere (incidents, graph).
@@ -126,7 +131,7 @@ export function App({ source }: { source: DataSource }) {
           }}
         />
       ) : null}
-      {s.view === 'rules' && source.listRules ? <RulesView source={source} /> : null}
+      {s.view === 'rules' && source.listRules ? <RulesView source={source} hits={ruleHits} /> : null}
       {s.view === 'health' && source.health ? <HealthView source={source} /> : null}
     </div>
   );

@@ -1,70 +1,94 @@
-/** Live only (spoor serve): the rule list (hits, enable/disable) and ingest health. */
-import { useEffect, useState } from 'preact/hooks';
-import type { DataSource, IngestHealth, RuleInfo } from '../api.js';
+/** Live only (spoor serve): the rule list (with hit counts from the alerts held) and ingest health. */
+import { useEffect, useRef, useState } from 'preact/hooks';
+import type { DataSource, IngestHealth, RuleList } from '../api.js';
 
-export function RulesView({ source }: { source: DataSource }) {
-  const [rules, setRules] = useState<RuleInfo[] | null>(null);
+export function RulesView({ source, hits }: { source: DataSource; hits: ReadonlyMap<string, number> }) {
+  const [list, setList] = useState<RuleList | null>(null);
   const [error, setError] = useState<string | null>(null);
-  const load = (): void => void source.listRules!().then(setRules, (e: Error) => setError(e.message));
-  useEffect(load, [source]);
+  useEffect(() => void source.listRules!().then(setList, (e: Error) => setError(e.message)), [source]);
   if (error) return <p class="error">Cannot list rules: {error}</p>;
-  if (!rules) return <p class="muted">Loading…</p>;
+  if (!list) return <p class="muted">Loading…</p>;
+  const rules = [...list.rules].sort((a, b) => (hits.get(b.id) ?? 0) - (hits.get(a.id) ?? 0) || a.id.localeCompare(b.id));
   return (
-    <section class="panel">
-      <h2>Rules ({rules.length})</h2>
+    <section class="panel" id="rules">
+      <h2>
+        Rules ({rules.length}){list.loadedAt ? <span class="muted small"> · loaded {list.loadedAt}</span> : null}
+      </h2>
       <table class="grid">
         <thead>
-          <tr><th>rule</th><th>severity</th><th class="num">hits</th><th>enabled</th></tr>
+          <tr><th>rule</th><th>kind</th><th>severity</th><th class="num">alerts</th></tr>
         </thead>
         <tbody>
-          {[...rules].sort((a, b) => b.hits - a.hits || a.id.localeCompare(b.id)).map((r) => (
-            <tr>
+          {rules.map((r) => (
+            <tr data-rule={r.id}>
               <td>{r.name} <span class="mono muted small">{r.id}</span></td>
+              <td>{r.kind ?? ''}</td>
               <td>{r.severity ?? ''}</td>
-              <td class="num">{r.hits.toLocaleString('en-US')}</td>
-              <td>
-                <label>
-                  <input type="checkbox" checked={r.enabled} onChange={(e) => void source.setRuleEnabled!(r.id, (e.currentTarget as HTMLInputElement).checked).then(load, (x: Error) => setError(x.message))} /> {r.enabled ? 'on' : 'off'}
-                </label>
-              </td>
+              <td class="num">{(hits.get(r.id) ?? 0).toLocaleString('en-US')}</td>
             </tr>
           ))}
         </tbody>
       </table>
+      {list.skipped.length ? (
+        <>
+          <h2>Rules not loaded ({list.skipped.length})</h2>
+          <table class="grid">
+            <tbody>
+              {list.skipped.map((r) => (
+                <tr><td class="mono">{r.id ?? ''}</td><td>{r.reason}</td><td class="mono small">{r.source}</td></tr>
+              ))}
+            </tbody>
+          </table>
+        </>
+      ) : null}
     </section>
   );
 }
 
 export function HealthView({ source }: { source: DataSource }) {
   const [h, setH] = useState<IngestHealth | null>(null);
+  const [rate, setRate] = useState<number | null>(null);
   const [error, setError] = useState<string | null>(null);
+  const prev = useRef<{ at: number; eventsIn: number } | null>(null);
   useEffect(() => {
-    const load = (): void => void source.health!().then(setH, (e: Error) => setError(e.message));
+    const load = (): void =>
+      void source.health!().then((x) => {
+        const now = Date.now();
+        if (prev.current && now > prev.current.at) setRate(((x.eventsIn - prev.current.eventsIn) * 1000) / (now - prev.current.at));
+        prev.current = { at: now, eventsIn: x.eventsIn };
+        setH(x);
+        setError(null);
+      }, (e: Error) => setError(e.message));
     load();
-    const t = setInterval(load, 5000);
+    const t = setInterval(load, 3000);
     return () => clearInterval(t);
   }, [source]);
   if (error) return <p class="error">Cannot read health: {error}</p>;
   if (!h) return <p class="muted">Loading…</p>;
+  const rows: [string, string][] = [
+    ['status', h.status],
+    ['events in', h.eventsIn.toLocaleString('en-US')],
+    ['events / s (between polls)', rate === null ? '…' : rate.toFixed(0)],
+    ['not yet through detection (lag)', h.lag.toLocaleString('en-US')],
+    ['late events', h.lateEvents.toLocaleString('en-US')],
+    ['parse errors', h.parseErrors.toLocaleString('en-US')],
+    ['queue depth', h.queueDepth.toLocaleString('en-US')],
+    ['checkpoint age', h.checkpointAgeSeconds === null ? 'no checkpoint yet' : `${h.checkpointAgeSeconds.toFixed(1)} s`],
+    ['alerts', h.alerts.toLocaleString('en-US')],
+    ['rules loaded', String(h.rulesLoaded)],
+    ['version · uptime', `${h.version} · ${Math.round(h.uptimeSeconds)} s`],
+  ];
   return (
-    <section class="panel">
+    <section class="panel" id="health">
       <h2>Ingest health</h2>
-      <p>
-        {h.eventsPerSecond !== undefined ? <>events/s <b>{h.eventsPerSecond.toFixed(0)}</b> · </> : null}
-        {h.lateEvents !== undefined ? <>late events <b>{h.lateEvents}</b> · </> : null}
-        {h.parseErrors !== undefined ? <>parse errors <b>{h.parseErrors}</b> · </> : null}
-        {h.checkpointAgeSeconds !== undefined ? <>checkpoint age <b>{h.checkpointAgeSeconds.toFixed(1)} s</b></> : null}
-      </p>
-      <table class="grid">
-        <thead>
-          <tr><th>source</th><th>host</th><th class="num">events/s</th><th class="num">late</th><th class="num">parse errors</th></tr>
-        </thead>
-        <tbody>
-          {h.sources.map((s) => (
-            <tr><td>{s.source}</td><td>{s.host ?? ''}</td><td class="num">{s.eventsPerSecond.toFixed(1)}</td><td class="num">{s.lateEvents}</td><td class="num">{s.parseErrors}</td></tr>
-          ))}
-        </tbody>
-      </table>
+      <dl class="meta">
+        {rows.map(([k, v]) => (
+          <>
+            <dt>{k}</dt>
+            <dd class={k === 'status' && v !== 'ok' ? 'error' : ''}>{v}</dd>
+          </>
+        ))}
+      </dl>
     </section>
   );
 }

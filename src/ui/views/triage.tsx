@@ -65,7 +65,7 @@ export function TriagePanel({ alert, source, onChanged }: { alert: UiAlert; sour
               </option>
             ))}
           </select>
-          <button type="button" disabled={busy} onClick={() => run(() => source.addException!({ ruleId: alert.ruleId, ...candidates[exc]!, comment: `from alert ${alert.id}` }), 'exception added')}>
+          <button type="button" disabled={busy} onClick={() => run(() => source.addException!({ ruleId: alert.ruleId, ...candidates[exc]! }), 'exception added')}>
             Add exception
           </button>
         </div>
