@@ -22,6 +22,9 @@ interface DemoCliOptions {
   report?: string;
   workers?: string;
   progress: boolean;
+  live?: boolean;
+  port: string;
+  speed: string;
 }
 
 interface GenerateCliOptions {
@@ -52,6 +55,9 @@ export function registerDemo(program: Command): void {
     .option('--report <file>', 'HTML report path (default: OUT/spoor-report.html)')
     .option('-w, --workers <n>', 'worker threads for the hunt (default: one per core)')
     .option('--no-progress', 'no progress bar')
+    .option('--live', 'start spoor serve (127.0.0.1, --port) and replay the telemetry through its _bulk endpoint; alerts appear in the browser UI as they are detected (Ctrl-C stops)')
+    .option('--port <n>', 'with --live: the port spoor serve listens on', '9200')
+    .option('--speed <x>', 'with --live: event-time seconds replayed per second (default: the whole replay takes about a minute)', '0')
     .addHelpText(
       'after',
       `
@@ -63,6 +69,7 @@ push, Windows Update installers, documents/scripts/DLLs copied to shares, tools 
 Examples:
   spoor demo
   spoor demo --out ./demo --events 200000 --hosts 50
+  spoor demo --live                # then open the printed address
   spoor demo generate --events 1000000 --hosts 2000 --seed 7 -o big.ndjson`,
     )
     .action(async (o: DemoCliOptions) => {
@@ -137,6 +144,13 @@ async function runGenerate(o: GenerateCliOptions): Promise<void> {
 /** The demo proper; returns the exit code (0: every planted attack found and no look-alike alerted). */
 async function runDemo(o: DemoCliOptions): Promise<number> {
   const opts: GenerateOptions = { events: wholeNumber('--events', o.events, 100), hosts: wholeNumber('--hosts', o.hosts, 2), seed: wholeNumber('--seed', o.seed, 0) };
+  if (o.live) {
+    const speed = Number(o.speed);
+    if (!Number.isFinite(speed) || speed < 0) throw new Error(`--speed takes a number ≥ 0 (got '${o.speed}')`);
+    const { runLiveDemo } = await import('./demo-live.js');
+    const p = palette(process.stdout.isTTY === true);
+    return runLiveDemo({ generate: opts, port: wholeNumber('--port', o.port, 0), speed, batch: 500, p, say: (s = '') => void process.stdout.write(s + '\n'), ...(o.out ? { dataDir: join(resolve(o.out), 'spoor-data') } : {}) });
+  }
   const workers = o.workers === undefined ? undefined : wholeNumber('--workers', o.workers, 0);
   const color = process.stdout.isTTY === true;
   const p = palette(color);
