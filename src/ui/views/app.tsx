@@ -61,6 +61,8 @@ export function App({ source }: { source: DataSource }) {
   }, [s.version]);
   const graph = useMemo(() => buildMovementGraph(filtered.map((i) => s.alerts[i]!)), [filtered]);
 
+  // A new list (filters, sort, grouping) starts without a cursor; the effect below puts it back on the selection.
+  useEffect(() => setCursor(-1), [s.filters, s.sort, s.group]);
   // Keep the queue cursor on the selected alert when it is chosen elsewhere (incidents, graph).
   useEffect(() => {
     if (!s.selectedId) return;
