@@ -148,7 +148,7 @@ test('demo report: queue, file-share detail with timeline, multi-hop writer grap
     const incidents = await page.locator('.incrow').count();
     assert.ok(incidents >= 1 && incidents < demoAlerts.length, `${incidents} incidents for ${demoAlerts.length} alerts`);
     await page.locator('.incrow').first().click();
-    assert.ok((await page.locator('section.detail tr[data-alert]').count()) >= 2);
+    assert.ok((await page.locator('section.detail button.member[data-alert]').count()) >= 2);
     await page.screenshot({ path: join(SCREENSHOTS, `demo-incidents-${w}.png`) });
     assert.deepEqual(errors, []);
     await page.close();

@@ -2,7 +2,7 @@
 import type { Incident } from '../model/incidents.js';
 import type { UiAlert } from '../model/query.js';
 import type { Action } from '../state/store.js';
-import { SevBadge, Time } from './common.js';
+import { SevBadge, Time, Wrap } from './common.js';
 import { VirtualList } from './virtual-list.js';
 
 const REASON_TEXT = { 'same-event': 'same event', 'same-execution': 'same write/execution', 'same-writer': 'same writer' } as const;
@@ -53,25 +53,24 @@ export function IncidentDetail({ incident, alerts, dispatch }: { incident: Incid
         {incident.writers.length ? ` · writers ${incident.writers.join(', ')}` : ''}
       </p>
       <p class="muted small">{incident.reasons.length ? `Merged because: ${incident.reasons.map((r) => REASON_TEXT[r]).join(', ')}.` : 'A single alert.'}</p>
-      <table class="grid">
-        <thead>
-          <tr><th>first (UTC)</th><th>severity</th><th>rule</th><th>host</th><th>path</th></tr>
-        </thead>
-        <tbody>
-          {shown.map((i) => {
-            const a = alerts[i]!;
-            return (
-              <tr class="clickable" data-alert={a.id} onClick={() => (dispatch({ type: 'alert/SELECT', id: a.id }), dispatch({ type: 'view/SET', view: 'queue' }))}>
-                <td class="nowrap"><Time iso={a.firstTime} /></td>
-                <td><SevBadge severity={a.severity} /></td>
-                <td>{a.ruleName}</td>
-                <td>{a.host}</td>
-                <td class="mono small">{a.filePath ?? a.process?.executable ?? ''}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
+      <ul class="members">
+        {shown.map((i) => {
+          const a = alerts[i]!;
+          return (
+            <li>
+              <button type="button" class="member" data-alert={a.id} onClick={() => (dispatch({ type: 'alert/SELECT', id: a.id }), dispatch({ type: 'view/SET', view: 'queue' }))}>
+                <span class="l1">
+                  <SevBadge severity={a.severity} /> <Time iso={a.firstTime} /> · <b>{a.host}</b>
+                </span>
+                <span class="l2">{a.ruleName}</span>
+                <span class="l3 small">
+                  <Wrap text={a.filePath ?? a.process?.executable ?? ''} />
+                </span>
+              </button>
+            </li>
+          );
+        })}
+      </ul>
       {incident.members.length > shown.length ? <p class="muted">{incident.members.length - shown.length} more alerts: group the queue by incident to see them all.</p> : null}
     </section>
   );
