@@ -3,6 +3,7 @@
  * Winlogbeat `winlog.*` and Winlogbeat 6 top-level fields), reduced to one `WinRecord`, and
  * the ECS and native views built from it through the channel tables.
  */
+import { multiValue } from '../events/multi-value.js';
 import { formatInstant, parseTimestamp, type Instant } from '../events/timestamp.js';
 import { applyTargets } from './convert.js';
 import { deriveCommon, DERIVATIONS } from './derive.js';
@@ -288,8 +289,48 @@ export function recordToNative(rec: WinRecord): Obj {
     }
   }
   const data = rec.data;
-  for (const k in data) if (!(k in out)) out[k] = data[k];
+  let repeated = false;
+  for (const k in data) {
+    if (k in out) continue;
+    const v = data[k];
+    out[k] = v !== null && typeof v === 'object' ? nativeValue(v) : v;
+    if (!repeated && isDigitCode(k.charCodeAt(k.length - 1))) repeated = true;
+  }
+  if (repeated) gatherRepeated(out, data);
   // Sigma names drop the spaces of EventData names (Defender's "Threat Name" → ThreatName).
-  for (const k in data) if (k.includes(' ') && !(k.replace(/ /g, '') in out)) out[k.replace(/ /g, '')] = data[k];
+  for (const k in data) {
+    if (!k.includes(' ') || k.replace(/ /g, '') in out) continue;
+    const v = data[k];
+    out[k.replace(/ /g, '')] = v !== null && typeof v === 'object' ? nativeValue(v) : v;
+  }
   return out;
+}
+
+const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * A value as Sigma reads it. Unnamed `<Data>` items arrive as `{"#text": v | [v…]}` (evtx_dump's
+ * shape): one value is that value; several are one multi-valued field that also reads as their
+ * joined text (events/multi-value.ts), so `Data|contains: …` tests every value and the whole.
+ */
+function nativeValue(v: object): unknown {
+  if (Array.isArray(v) || !('#text' in v)) return v;
+  for (const k in v) if (k !== '#text' && k !== '#attributes') return v;
+  const t = (v as Obj)['#text'];
+  if (!Array.isArray(t)) return t;
+  return t.length === 1 ? t[0] : multiValue(t);
+}
+
+/**
+ * A repeated element name gets a suffix in evtx_dump's shape (`Name`, `Name_1`, `Name_2`…: an
+ * array substitution, or several `<Data Name="Name">`): the native `Name` holds all of them, so
+ * a Sigma test on `Name` matches when any of them does. The suffixed fields stay as they are.
+ */
+function gatherRepeated(out: Obj, data: Obj): void {
+  for (const base in data) {
+    if (data[`${base}_1`] === undefined || (isDigitCode(base.charCodeAt(base.length - 1)) && /_\d+$/.test(base))) continue;
+    const values: unknown[] = [out[base]];
+    for (let i = 1; data[`${base}_${i}`] !== undefined; i++) values.push(out[`${base}_${i}`]);
+    out[base] = values.flatMap((x) => (Array.isArray(x) ? x : [x]));
+  }
 }
