@@ -4,7 +4,8 @@
  * the ECS and native views built from it through the channel tables.
  */
 import { multiValue } from '../events/multi-value.js';
-import { formatInstant, parseTimestamp, type Instant } from '../events/timestamp.js';
+import { formatInstant, hasZone, parseTimestamp, type Instant } from '../events/timestamp.js';
+import { activeClock } from './clock.js';
 import { applyTargets } from './convert.js';
 import { deriveCommon, DERIVATIONS } from './derive.js';
 import { compiledSpec, tableFor } from './tables/index.js';
@@ -29,6 +30,8 @@ export interface WinRecord {
   providerGuid?: unknown;
   /** Other time fields a flavour carries (`@timestamp` of flat/Winlogbeat events). */
   fallbackTime?: unknown;
+  /** Flat events: the collector's zone-less wall-clock time (`TimeCreated`, else `EventTime`), read through the clock (clock.ts). */
+  wallTime?: string;
   /** The channel table, once looked up (null: none applies). */
   table?: ChannelTable | null;
 }
@@ -96,7 +99,10 @@ const FLAT_ENVELOPE = new Set([
 export function fromFlat(ev: Obj): WinRecord {
   const data: Obj = {};
   for (const k in ev) if (!FLAT_ENVELOPE.has(k)) data[k] = ev[k];
+  const created = ev['TimeCreated'];
+  const local = created ?? ev['EventTime'];
   return {
+    wallTime: typeof local === 'string' && !hasZone(local) && parseTimestamp(local) !== null ? local : undefined,
     eventId: toInt(ev['EventID'] ?? ev['EventId']),
     channel: text(ev['Channel']),
     provider: text(ev['SourceName'] ?? ev['ProviderName'] ?? ev['Provider_Name']),
@@ -158,18 +164,47 @@ export function recordTime(rec: WinRecord): Instant | null {
   return recordTimeSource(rec).time;
 }
 
+/** The record's own UTC time field (Sysmon `UtcTime`), if its log has one. */
+export function recordUtcField(rec: WinRecord): string | undefined {
+  return tableOf(rec)?.timeField;
+}
+
 /** The time and the text it was read from (reused as @timestamp when already canonical). */
 export function recordTimeSource(rec: WinRecord): { time: Instant | null; raw: unknown } {
   const table = tableOf(rec);
   if (table?.timeField !== undefined) {
     const raw = text(rec.data[table.timeField]);
     const t = parseTimestamp(raw);
-    if (t) return { time: t, raw };
+    if (t) {
+      // Both times: does the clock applied to this host's zone-less times agree?
+      if (rec.wallTime !== undefined) activeClock()?.check(hostKey(rec), parseTimestamp(rec.wallTime)!, t);
+      return { time: t, raw };
+    }
   }
+  if (rec.wallTime !== undefined) return { time: wallTimeToUtc(rec, true), raw: undefined };
   const created = text(rec.timeCreated);
   const t = parseTimestamp(created);
   if (t) return { time: t, raw: created };
   return { time: parseTimestamp(rec.fallbackTime), raw: rec.fallbackTime };
+}
+
+const hostKey = (rec: WinRecord): string => rec.computer?.toLowerCase() ?? '';
+
+/**
+ * A flat event's zone-less wall-clock time in UTC: through the clock (the given zone, or the
+ * offset learned for the host); else the event's own zoned @timestamp; else read as UTC.
+ * `count`: tell the clock which assumption was made (once per event).
+ */
+function wallTimeToUtc(rec: WinRecord, count: boolean): Instant {
+  const wall = parseTimestamp(rec.wallTime)!;
+  const clock = activeClock();
+  const host = hostKey(rec);
+  const utc = clock?.toUtc(host, wall, count);
+  if (utc) return utc;
+  const ts = rec.fallbackTime;
+  const zoned = typeof ts === 'string' && hasZone(ts) ? parseTimestamp(ts) : null;
+  if (count) clock?.count(host, zoned ? 'timestamp' : 'assumed-utc');
+  return zoned ?? wall;
 }
 
 /** Shared by every view (frozen): a per-event copy would only feed the garbage collector. */
@@ -202,7 +237,8 @@ export function recordToEcs(rec: WinRecord, time: Instant | null, timeText?: unk
   if (table) event['module'] = table.module;
   const createdText = text(rec.timeCreated);
   if (createdText !== undefined) {
-    if (CANONICAL_ISO.test(createdText)) event['created'] = createdText;
+    if (createdText === rec.wallTime) event['created'] = formatInstant(wallTimeToUtc(rec, false));
+    else if (CANONICAL_ISO.test(createdText)) event['created'] = createdText;
     else {
       const created = parseTimestamp(createdText);
       if (created) event['created'] = formatInstant(created);
