@@ -34,11 +34,12 @@ export function timeZoneOf(o: TimeZoneCliOptions): { zone?: TimeZoneSpec; error?
 
 /**
  * dump/query: make the clock for zone-less times active (learning offsets from the start of the
- * inputs unless a zone is given). Returns a function that prints what was assumed to stderr.
+ * inputs unless a zone is given or `learn` is false: nothing shown needs a time). Returns a
+ * function that prints what was assumed to stderr.
  */
-export async function startClock(paths: string[], zone: TimeZoneSpec | undefined): Promise<() => void> {
+export async function startClock(paths: string[], zone: TimeZoneSpec | undefined, learn = true): Promise<() => void> {
   const clock = new Clock(zone ?? null);
-  if (!zone && !paths.includes('-')) await learnClock(await discoverInputs(paths, () => {}), clock);
+  if (learn && !zone && !paths.includes('-')) await learnClock(await discoverInputs(paths, () => {}), clock);
   useClock(clock);
   return () => {
     for (const line of formatTimeZones(clock.takeReport())) process.stderr.write(`spoor: time zone: ${line}\n`);

@@ -79,9 +79,17 @@ test('nothing to learn from: zone-less times are read as UTC and the summary say
 });
 
 test('CLI: --timezone and --utc on hunt, query and dump; the summary names the assumption', async () => {
-  const hunt = await runCli(['hunt', FIXTURE, '--no-progress', '-f', 'json']);
-  assert.equal(hunt.code, 1, hunt.stderr);
-  assert.match(hunt.stderr, /time zones[\s\S]*wks01\.corp\.example: 4 events read as UTC-04:00 \(learned from 2 events carrying both\)/);
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-tz-'));
+  try {
+    const summaryFile = join(dir, 'summary.json');
+    const hunt = await runCli(['hunt', FIXTURE, '--no-progress', '-f', 'json', '--summary-json', summaryFile]);
+    assert.equal(hunt.code, 1, hunt.stderr);
+    assert.match(hunt.stderr, /time zones[\s\S]*wks01\.corp\.example: 4 events read as UTC-04:00 \(learned from 2 events carrying both\)/);
+    const summary = JSON.parse(readFileSync(summaryFile, 'utf8')) as { timeZones: unknown };
+    assert.deepEqual(summary.timeZones, [{ host: 'wks01.corp.example', basis: 'learned', zone: '-04:00', events: 4, learnedFrom: 2 }]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
   const bad = await runCli(['hunt', FIXTURE, '--timezone', 'Mars/Olympus']);
   assert.equal(bad.code, 2);
   assert.match(bad.stderr, /--timezone 'Mars\/Olympus'/);
