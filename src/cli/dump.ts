@@ -9,12 +9,13 @@ import { eventTime, toEcs, toNative } from '../normalize/index.js';
 import type { Event } from '../events/field.js';
 import { formatInstant } from '../events/timestamp.js';
 import { EXIT } from './common.js';
+import { addTimeZoneOptions, startClock, timeZoneOf, TIMEZONE_HELP, type TimeZoneCliOptions } from './timezone.js';
 import { eventSummaryRow } from './table.js';
 
 type View = 'ecs' | 'native' | 'raw';
 type Format = 'ndjson' | 'json' | 'table';
 
-interface DumpCliOptions {
+interface DumpCliOptions extends TimeZoneCliOptions {
   view: string;
   format: string;
   limit?: string;
@@ -22,17 +23,19 @@ interface DumpCliOptions {
 }
 
 export function registerDump(program: Command): void {
-  program
+  const cmd = program
     .command('dump')
     .description('Print the events of logs of any supported format (EVTX, NDJSON, JSON, Elasticsearch, XML, gzip)')
     .argument('<paths...>', 'files, directories (recursive) or - for stdin')
     .option('--view <view>', 'raw (as read) | ecs (what EQL rules see) | native (what Sigma rules see)', 'raw')
     .option('-f, --format <format>', 'ndjson | json | table', 'ndjson')
     .option('-n, --limit <n>', 'stop after N events')
-    .option('-q, --quiet', 'do not print a line per skipped record, only the summary', false)
+    .option('-q, --quiet', 'do not print a line per skipped record, only the summary', false);
+  addTimeZoneOptions(cmd)
     .addHelpText(
       'after',
-      `
+      `${TIMEZONE_HELP}
+
 Formats are recognised from the content, not the file name. Bad records are reported on stderr as
 "spoor: FILE:WHERE: message" and skipped; the run goes on. Exit codes: 0 done (even if some records
 were skipped: see the summary), 2 wrong arguments or an input that could not be read at all.
@@ -85,6 +88,8 @@ async function runDump(paths: string[], o: DumpCliOptions): Promise<number> {
   const limit = o.limit === undefined ? Infinity : Number(o.limit);
   if (!Number.isInteger(limit) && limit !== Infinity) return usage(`--limit wants a whole number, got '${o.limit}'`);
   if (limit < 0) return usage(`--limit wants a whole number, got '${o.limit}'`);
+  const tz = timeZoneOf(o);
+  if (tz.error) return usage(tz.error);
 
   const counter = new ProblemCounter({ quiet: o.quiet });
   const fatal: SourceProblem[] = [];
@@ -94,6 +99,8 @@ async function runDump(paths: string[], o: DumpCliOptions): Promise<number> {
     if (p.kind === 'unreadable-file' || (p.kind === 'unknown-format' && explicit.has(p.file))) fatal.push(p);
   };
   const inputs = await discoverInputs(paths, onProblem);
+  // Raw events printed as JSON need no time: no learning pass over the inputs.
+  const clockNotes = await startClock(paths, tz.zone, view !== 'raw' || format === 'table');
   const writer = new EventWriter(format, view);
   let events = 0;
   let filesRead = 0;
@@ -108,6 +115,7 @@ async function runDump(paths: string[], o: DumpCliOptions): Promise<number> {
     }
   }
   await writer.end();
+  clockNotes();
   process.stderr.write(summaryLine(inputs, filesRead, events, counter, limit) + '\n');
   return fatal.length > 0 || (inputs.length === 0 && paths.length > 0) ? EXIT.ERROR : EXIT.OK;
 }

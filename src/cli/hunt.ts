@@ -6,6 +6,7 @@ import type { Alert } from '../alert/types.js';
 import { runHunt } from '../hunt/run.js';
 import type { HuntSummary } from '../hunt/types.js';
 import { ALERT_FORMATS, formatAlerts, formatSummary, renderHtmlReport, type AlertFormat } from '../output/index.js';
+import { addTimeZoneOptions, timeZoneOf, TIMEZONE_HELP, type TimeZoneCliOptions } from './timezone.js';
 import { writeOut, collect, problemPrinter, EXIT, HeldProblems, hintIfStdinIsTerminal, usageErrorsExit2, missingPath, unwritablePath, useColor } from './common.js';
 
 export function registerHunt(program: Command): void {
@@ -24,10 +25,12 @@ export function registerHunt(program: Command): void {
     .option('-w, --workers <n>', 'worker threads (default: one per core; inputs under 8 MB run in the main thread; 0 = main thread only)')
     .option('--no-progress', 'no progress bar')
     .option('--no-prefilter', 'parse every NDJSON line, even those no rule can match')
-    .option('-q, --quiet', 'do not print each skipped record, only the summary counts')
+    .option('-q, --quiet', 'do not print each skipped record, only the summary counts');
+  addTimeZoneOptions(cmd)
     .addHelpText(
       'after',
-      `
+      `${TIMEZONE_HELP}
+
 Output: alerts on stdout (--format), problems and the summary on stderr, so \`> alerts.csv\` keeps
 only alerts. A progress bar shows on stderr when it is a terminal (--no-progress to hide it).
 
@@ -55,6 +58,11 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
     process.stderr.write(`spoor: ${argError}\n`);
     return EXIT.ERROR;
   }
+  const tz = timeZoneOf(o);
+  if (tz.error) {
+    process.stderr.write(`spoor: ${tz.error}\n`);
+    return EXIT.ERROR;
+  }
   const format = o.format as AlertFormat;
   hintIfStdinIsTerminal(paths);
   const barShown = o.progress && process.stderr.isTTY === true;
@@ -73,6 +81,7 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
       // Surrounding events are only shown by the report; holding them costs memory and GC time.
       contextEvents: o.report ? 12 : 0,
       prefilter: o.prefilter !== false,
+      timeZone: tz.zone,
     },
     { onProblem: o.quiet ? undefined : (held?.sink ?? problemPrinter()) },
   );
@@ -195,7 +204,7 @@ export function namedRuleCounts(byRule: Record<string, number>, alerts: Alert[])
   return out;
 }
 
-interface HuntCliOptions {
+interface HuntCliOptions extends TimeZoneCliOptions {
   format: string;
   rules?: string[];
   sigma?: string[];

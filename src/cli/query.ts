@@ -1,4 +1,5 @@
 /** `spoor query 'EQL' PATH...`: run one ad-hoc EQL query over logs, results as they are found. */
+import { addTimeZoneOptions, startClock, timeZoneOf, TIMEZONE_HELP, type TimeZoneCliOptions } from './timezone.js';
 import type { Command } from 'commander';
 import { parseEql, EqlSyntaxError, type EqlDialect } from '../eql/index.js';
 import { compileQuery, type Match } from '../engine/index.js';
@@ -27,10 +28,12 @@ export function registerQuery(program: Command): void {
     .option('--view <view>', 'field names the query uses: ecs | native | raw (default: ecs; raw for the endgame dialect)')
     .option('--category-field <field>', 'where the event category is (default event.category; event_type in the endgame dialect)')
     .option('-n, --limit <n>', 'stop after N results')
-    .option('-q, --quiet', 'do not print skipped records, only their count')
+    .option('-q, --quiet', 'do not print skipped records, only their count');
+  addTimeZoneOptions(cmd)
     .addHelpText(
       'after',
-      `
+      `${TIMEZONE_HELP}
+
 Events are read in time order (files of one query are merged by timestamp). Results print on stdout
 as soon as they are certain; problems, warnings (a field no event has) and the count on stderr.
 Exit codes (like grep): 0 results found, 1 no result, 2 errors (syntax error with line, column and
@@ -51,6 +54,8 @@ Examples:
       if (!['ecs', 'native', 'raw'].includes(view)) return fail(`unknown --view '${view}'`);
       if (o.limit !== undefined && !/^\d+$/.test(o.limit)) return fail(`--limit takes a whole number, not '${o.limit}'`);
       const limit = o.limit === undefined ? Infinity : Number(o.limit);
+      const tz = timeZoneOf(o);
+      if (tz.error) return fail(tz.error);
       let query;
       try {
         query = parseEql(eql, { dialect });
@@ -70,6 +75,7 @@ Examples:
       const runner = compileQuery(query, { dialect, timestamp: (ev) => times.get(ev) ?? null, category: categoryField });
       const files = await discoverInputs(paths, onProblem);
       if (files.length === 0) return fail(`no readable log file in ${paths.join(', ')}`);
+      const clockNotes = await startClock(paths, tz.zone);
       const unseen = new FieldWatch(query);
       let events = 0;
       let results = 0;
@@ -124,6 +130,7 @@ Examples:
           process.stderr.write(`spoor: warning: no event read has the field '${f}' (check its name, or try another --view)\n`);
         }
       }
+      clockNotes();
       const skipped = counter.total();
       const stopped = done() ? ' (stopped at --limit)' : '';
       const read = `${results} result${results === 1 ? '' : 's'}${results >= limit ? stopped : ''} from ${files.length} file${files.length === 1 ? '' : 's'}`;
@@ -190,7 +197,7 @@ function matchTable(m: Match, times: WeakMap<Event, Instant>, table: StreamingTa
   return head + table.render(rows) + '\n';
 }
 
-interface QueryCliOptions {
+interface QueryCliOptions extends TimeZoneCliOptions {
   dialect: string;
   format: string;
   view?: string;

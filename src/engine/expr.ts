@@ -7,6 +7,7 @@
  */
 import type { CompareOp, EventQuery, Expr, Literal, PathStep } from '../ir/types.js';
 import { getField, type Event } from '../events/field.js';
+import { joinedText } from '../events/multi-value.js';
 import type { CompileContext, Fn, Scope } from './context.js';
 import { adaptive, flatten, isPure } from './adaptive.js';
 import { compileCidrs } from './cidr.js';
@@ -99,7 +100,11 @@ function literalValue(e: Expr): { ok: true; value: Literal } | { ok: false } {
   return e.kind === 'literal' ? { ok: true, value: e.value } : { ok: false };
 }
 
-/** Apply `test` to a value or, for arrays, to each element: true if any element is true. */
+/**
+ * Apply `test` to a value or, for arrays, to each element: true if any element is true. A
+ * multi-valued field that also reads as one text (events/multi-value.ts: unnamed EventData `Data`)
+ * is true when its joined text is.
+ */
 function anyOf(v: unknown, test: (x: unknown) => Tri): Tri {
   if (Array.isArray(v)) {
     let sawNull = false;
@@ -108,6 +113,8 @@ function anyOf(v: unknown, test: (x: unknown) => Tri): Tri {
       if (r === true) return true;
       if (r === null) sawNull = true;
     }
+    const joined = joinedText(v);
+    if (joined !== undefined && test(joined) === true) return true;
     return v.length === 0 ? null : sawNull ? null : false;
   }
   return test(v);
@@ -229,6 +236,8 @@ function anyPair(x: unknown, y: unknown, pair: (x: unknown, y: unknown) => Tri):
     if (r === true) return true;
     if (r === null) sawNull = true;
   }
+  const joined = joinedText(x);
+  if (joined !== undefined && pair(joined, y) === true) return true;
   return x.length === 0 || sawNull ? null : false;
 }
 
@@ -287,6 +296,8 @@ function compileIn(e: Extract<Expr, { kind: 'in' }>, ctx: CompileContext): Fn {
       if (r === true) return true;
       if (r === null) sawNull = true;
     }
+    const joined = joinedText(v);
+    if (joined !== undefined && member(joined, ev, sc) === true) return true;
     return v.length === 0 || sawNull ? null : false;
   };
   if (e.negated) {

@@ -207,3 +207,80 @@ export function parseDuration(text: string): number | null {
   };
   return n * factor[unit]!;
 }
+
+/**
+ * Whether a time text names its zone (`Z`, `+02:00`, `-0400`). nxlog's `EventTime` and the
+ * `TimeCreated` of flat exports (`2020-09-21 19:03:53`) do not: they are the collector's wall clock.
+ */
+export function hasZone(text: string): boolean {
+  return ZONE_SUFFIX.test(text.trim());
+}
+const ZONE_SUFFIX = /:\d{2}(?:[.,]\d+)?\s*(?:Z|z|[+-]\d{2}(?::?\d{2})?)$/;
+
+/** A time zone given by the user (`--timezone`): a fixed offset or an IANA name. */
+export type TimeZoneSpec = { kind: 'fixed'; offsetMin: number; label: string } | { kind: 'iana'; name: string };
+
+/** `UTC`, `Z`, `±HH:MM`, `±HHMM`, `±HH` or an IANA name (`America/New_York`); null when unknown. */
+export function parseTimeZone(text: string): TimeZoneSpec | null {
+  const t = text.trim();
+  if (/^(utc|z|gmt)$/i.test(t)) return { kind: 'fixed', offsetMin: 0, label: '+00:00' };
+  const m = /^([+-])(\d{2}):?(\d{2})?$/.exec(t);
+  if (m) {
+    const h = Number(m[2]);
+    const mi = Number(m[3] ?? '0');
+    if (h > 14 || mi > 59) return null;
+    const offsetMin = (m[1] === '-' ? -1 : 1) * (h * 60 + mi);
+    return { kind: 'fixed', offsetMin, label: formatOffset(offsetMin) };
+  }
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: t });
+  } catch {
+    return null;
+  }
+  return { kind: 'iana', name: t };
+}
+
+/** `+HH:MM` / `-HH:MM` of an offset in minutes east of UTC. */
+export function formatOffset(offsetMin: number): string {
+  const a = Math.abs(offsetMin);
+  return `${offsetMin < 0 ? '-' : '+'}${String(Math.floor(a / 60)).padStart(2, '0')}:${String(a % 60).padStart(2, '0')}`;
+}
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+/** Offsets per zone and UTC hour: a log covers few hours, and formatToParts is slow. */
+const zoneOffsets = new Map<string, number>();
+
+/** Minutes east of UTC of a zone at a UTC instant (daylight saving time included). */
+export function zoneOffsetMin(zone: TimeZoneSpec, utcMs: number): number {
+  if (zone.kind === 'fixed') return zone.offsetMin;
+  const hour = Math.floor(utcMs / 3600000);
+  const key = `${zone.name}@${hour}`;
+  const cached = zoneOffsets.get(key);
+  if (cached !== undefined) return cached;
+  let f = zoneFormats.get(zone.name);
+  if (!f) {
+    f = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone.name, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit',
+    });
+    zoneFormats.set(zone.name, f);
+  }
+  const at = hour * 3600000;
+  const p: Record<string, number> = {};
+  for (const part of f.formatToParts(new Date(at))) if (part.type !== 'literal') p[part.type] = Number(part.value);
+  const wall = Date.UTC(p['year']!, p['month']! - 1, p['day']!, p['hour']!, p['minute']!);
+  const off = Math.round((wall - at) / 60000);
+  if (zoneOffsets.size > 100000) zoneOffsets.clear();
+  zoneOffsets.set(key, off);
+  return off;
+}
+
+/**
+ * The UTC instant of a wall-clock time in `zone`; `wall` is the wall clock read as if it were UTC.
+ * In a daylight-saving gap or overlap the offset in force just before the wall time is used.
+ */
+export function wallToUtc(wall: Instant, zone: TimeZoneSpec): Instant {
+  const first = zoneOffsetMin(zone, wall.ms);
+  const guess = wall.ms - first * 60000;
+  const off = zoneOffsetMin(zone, guess);
+  return { ms: wall.ms - off * 60000, ns: wall.ns };
+}

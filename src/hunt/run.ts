@@ -23,6 +23,8 @@ import { ruleLineFilters } from './prefilter.js';
 import type { FromWorker } from './protocol.js';
 import type { StreamStats } from './ordered-stream.js';
 import { Progress } from './progress.js';
+import { learnClock } from './clock-scan.js';
+import { Clock, activeClock, mergeClockReports, useClock, type ClockAssumption } from '../normalize/index.js';
 
 const SMALL_INPUT_BYTES = 8 * 1024 * 1024;
 
@@ -59,6 +61,10 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
   // Under tsx (sources run as .ts) worker threads cannot load the worker module: stay in one thread.
   const workers = import.meta.url.endsWith('.ts') ? 0 : Math.max(0, Math.min(opts.workers ?? defaultWorkers, 64));
   const units = await planWork(files, { workers: Math.max(1, workers), overlapNs: longestWindowNs(loaded.rules) }, onProblem);
+  // One clock for zone-less times: the zone given, else offsets learned per host before any event is timed.
+  const clock = new Clock(opts.timeZone ?? null);
+  if (!opts.timeZone) await learnClock(files, clock);
+  const clockReports: ClockAssumption[] = [];
   const contextEvents = opts.contextEvents ?? 0;
   const prefilter = opts.prefilter ?? true;
   const progress = new Progress(opts.progress === true && process.stderr.isTTY === true, units);
@@ -78,25 +84,34 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     const overlapNs = longestWindowNs(loaded.rules);
     const compiled = new CompiledRuleSet(loaded.rules);
     const filters = prefilter ? (ruleLineFilters(loaded.rules, contextEvents) ?? undefined) : undefined;
-    for (const unit of units) {
-      const detector = new Detector(compiled, { contextEvents });
-      const s = await runUnit(unit, detector, {
-        overlapNs,
-        filters,
-        onProblem,
-        onAlerts: (a) => alerts.push(...a),
-        onProgress: (p) => progress.unitEvents(unit.id, p.events),
-      });
-      for (const p of detector.problems) ruleProblems.set(p.ruleId, p.message);
-      addStats(s);
-      progress.unitDone(unit.id, unit.bytes);
+    const outer = activeClock();
+    useClock(clock);
+    try {
+      for (const unit of units) {
+        const detector = new Detector(compiled, { contextEvents });
+        const s = await runUnit(unit, detector, {
+          overlapNs,
+          filters,
+          onProblem,
+          onAlerts: (a) => alerts.push(...a),
+          onProgress: (p) => progress.unitEvents(unit.id, p.events),
+        });
+        for (const p of detector.problems) ruleProblems.set(p.ruleId, p.message);
+        addStats(s);
+        progress.unitDone(unit.id, unit.bytes);
+      }
+    } finally {
+      clockReports.push(...clock.takeReport());
+      useClock(outer);
     }
   } else {
-    await runInWorkers(units, Math.min(workers, units.length), loaded.rules, contextEvents, prefilter, {
+    const clockSetup = { given: clock.given, learned: clock.learnedOffsets() };
+    await runInWorkers(units, Math.min(workers, units.length), { rules: loaded.rules, contextEvents, prefilter, clock: clockSetup }, {
       onAlerts: (a) => alerts.push(...a),
       onProblem,
-      onDone: (unit, s, rp) => {
+      onDone: (unit, s, rp, cr) => {
         addStats(s);
+        clockReports.push(...cr);
         for (const p of rp) ruleProblems.set(p.ruleId, p.message);
         progress.unitDone(unit.id, unit.bytes);
       },
@@ -135,13 +150,15 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     overlapRead: totals.overlapRead,
     alertsExcepted: excepted,
   };
+  const timeZones = mergeClockReports(clockReports);
+  if (timeZones.length > 0) summary.timeZones = timeZones;
   return { alerts: ordered, summary };
 }
 
 interface PoolHooks {
   onAlerts: (a: Alert[]) => void;
   onProblem: (p: SourceProblem) => void;
-  onDone: (unit: WorkUnit, s: StreamStats, ruleProblems: { ruleId: string; message: string }[]) => void;
+  onDone: (unit: WorkUnit, s: StreamStats, ruleProblems: { ruleId: string; message: string }[], clock: ClockAssumption[]) => void;
   onProgress: (unitId: number, events: number) => void;
 }
 
@@ -151,7 +168,15 @@ function workerUrl(): URL {
   return new URL(self.endsWith('.ts') ? './worker.ts' : './worker.js', self);
 }
 
-function runInWorkers(units: WorkUnit[], n: number, rules: Rule[], contextEvents: number, prefilter: boolean, hooks: PoolHooks): Promise<void> {
+/** What every worker is started with (worker.ts reads it as workerData). */
+interface WorkerSetup {
+  rules: Rule[];
+  contextEvents: number;
+  prefilter: boolean;
+  clock: { given: Clock['given']; learned: ReturnType<Clock['learnedOffsets']> };
+}
+
+function runInWorkers(units: WorkUnit[], n: number, setup: WorkerSetup, hooks: PoolHooks): Promise<void> {
   return new Promise((resolve, reject) => {
     const queue = [...units];
     const byId = new Map(units.map((u) => [u.id, u]));
@@ -168,7 +193,7 @@ function runInWorkers(units: WorkUnit[], n: number, rules: Rule[], contextEvents
       if (unit) w.postMessage({ type: 'unit', unit });
     };
     for (let i = 0; i < n; i++) {
-      const w = new Worker(workerUrl(), { workerData: { rules, contextEvents, prefilter } });
+      const w = new Worker(workerUrl(), { workerData: setup });
       pool.push(w);
       w.on('message', (m: FromWorker) => {
         switch (m.type) {
@@ -190,8 +215,8 @@ function runInWorkers(units: WorkUnit[], n: number, rules: Rule[], contextEvents
             if (m.type === 'failed') {
               const file = unit.parts.map((p) => p.file.path).join(', ');
               hooks.onProblem({ kind: 'other', file, message: `internal error, unit skipped: ${m.message}`, skipped: true });
-              hooks.onDone(unit, { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0, overlapRead: 0 }, []);
-            } else hooks.onDone(unit, m.stats, m.ruleProblems);
+              hooks.onDone(unit, { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0, overlapRead: 0 }, [], []);
+            } else hooks.onDone(unit, m.stats, m.ruleProblems, m.clock);
             remaining--;
             if (remaining === 0) finish();
             else next(w);

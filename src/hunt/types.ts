@@ -1,6 +1,8 @@
 /** The contract of `spoor hunt` (src/hunt/run.ts): what it takes and what it returns. */
 import type { Alert } from '../alert/types.js';
 import type { ProblemKind, SourceProblem } from '../sources/types.js';
+import type { TimeZoneSpec } from '../events/timestamp.js';
+import type { ClockAssumption } from '../normalize/index.js';
 
 export interface HuntOptions {
   /** Files, directories (recursive) or `-` for stdin; any format the sources read. */
@@ -26,6 +28,11 @@ export interface HuntOptions {
   prefilter?: boolean;
   /** How many events of the same host to keep around each alert for the report's timeline (default 0). */
   contextEvents?: number;
+  /**
+   * The zone of zone-less times (`--timezone`, `--utc`). Default: learned per host from events
+   * carrying both (normalize/clock.ts, hunt/clock-scan.ts).
+   */
+  timeZone?: TimeZoneSpec;
 }
 
 export interface HuntSummary {
@@ -53,6 +60,8 @@ export interface HuntSummary {
   overlapRead?: number;
   /** Alerts removed by the exceptions file (accounts, hosts…). */
   alertsExcepted?: number;
+  /** How zone-less times were read, per host (absent when every time named its zone). */
+  timeZones?: ClockAssumption[];
 }
 
 export interface HuntResult {

@@ -12,10 +12,20 @@ import { runUnit } from './unit.js';
 import { ruleLineFilters } from './prefilter.js';
 import type { WorkUnit } from './plan.js';
 import type { FromWorker, ToWorker } from './protocol.js';
+import { Clock, useClock, type LearnedOffset } from '../normalize/index.js';
+import type { TimeZoneSpec } from '../events/timestamp.js';
 
 const port = parentPort!;
 // The main thread loads the rules once and sends their IR; each worker compiles it once.
-const { rules, contextEvents, prefilter } = workerData as { rules: Rule[]; contextEvents: number; prefilter: boolean };
+const { rules, contextEvents, prefilter, clock: clockSetup } = workerData as {
+  rules: Rule[];
+  contextEvents: number;
+  prefilter: boolean;
+  clock: { given: TimeZoneSpec | null; learned: Record<string, LearnedOffset> };
+};
+// Zone-less times: the zone given or the offsets learned before the run (hunt/clock-scan.ts).
+const clock = new Clock(clockSetup.given, clockSetup.learned);
+useClock(clock);
 const compiled = new CompiledRuleSet(rules);
 const filters = prefilter ? (ruleLineFilters(rules, contextEvents) ?? undefined) : undefined;
 const overlapNs = longestWindowNs(rules);
@@ -45,7 +55,7 @@ async function run(unit: WorkUnit): Promise<void> {
       onProgress: (p) => send({ type: 'progress', unitId: unit.id, events: p.events }),
     });
     if (problems.length > 0) send({ type: 'problems', problems });
-    send({ type: 'done', unitId: unit.id, stats, ruleProblems: detector.problems });
+    send({ type: 'done', unitId: unit.id, stats, ruleProblems: detector.problems, clock: clock.takeReport() });
   } catch (e) {
     send({ type: 'failed', unitId: unit.id, message: (e as Error).stack ?? String(e) });
   }

@@ -20,6 +20,7 @@ import {
   fromWinlogbeat,
   recordTime,
   recordTimeSource,
+  recordUtcField,
   recordToEcs,
   recordToNative,
   type WinRecord,
@@ -30,6 +31,7 @@ export type { Event } from '../events/field.js';
 export { sysmonEquivalent, ECS_DERIVED_FIELDS, type DerivedText } from './ecs.js';
 export { decodeAccessList, ACCESS_CODES, LOGON_TYPES } from './access.js';
 export { splitCommandLine } from './util.js';
+export { Clock, useClock, activeClock, mergeClockReports, observedOffset, type ClockAssumption, type ClockBasis, type LearnedOffset } from './clock.js';
 
 interface Views {
   flavour: Flavour;
@@ -165,6 +167,28 @@ function flatNative(ev: Event, rec: WinRecord): Event {
   if (rec.computer !== undefined && out['Computer'] === undefined) out['Computer'] = rec.computer;
   if (rec.recordId !== undefined && out['EventRecordID'] === undefined) out['EventRecordID'] = rec.recordId;
   return out;
+}
+
+/**
+ * For learning a host's clock (hunt/clock-scan.ts): a flat event that carries both a zone-less
+ * wall-clock time and a UTC time (Sysmon `UtcTime`), or null. Builds no view and caches no time.
+ */
+export function clockObservation(ev: Event): { host: string; wall: Instant; utc: Instant } | null {
+  const v = views(ev);
+  if (v.flavour !== 'flat') return null;
+  const rec = windowsRecord(ev, v)!;
+  if (rec.wallTime === undefined) return null;
+  const field = recordUtcField(rec);
+  const utc = field === undefined ? null : parseTimestamp(text(rec.data[field]));
+  const wall = parseTimestamp(rec.wallTime);
+  if (!utc || !wall) return null;
+  return { host: rec.computer?.toLowerCase() ?? '', wall, utc };
+}
+
+/** Whether the event has a time that names no zone (read through the clock). */
+export function hasWallClockTime(ev: Event): boolean {
+  const v = views(ev);
+  return v.flavour === 'flat' && windowsRecord(ev, v)!.wallTime !== undefined;
 }
 
 /** Event time, exact, from whichever field the flavour uses (cached). */

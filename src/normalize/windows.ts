@@ -3,7 +3,9 @@
  * Winlogbeat `winlog.*` and Winlogbeat 6 top-level fields), reduced to one `WinRecord`, and
  * the ECS and native views built from it through the channel tables.
  */
-import { formatInstant, parseTimestamp, type Instant } from '../events/timestamp.js';
+import { multiValue } from '../events/multi-value.js';
+import { formatInstant, hasZone, parseTimestamp, type Instant } from '../events/timestamp.js';
+import { activeClock } from './clock.js';
 import { applyTargets } from './convert.js';
 import { deriveCommon, DERIVATIONS } from './derive.js';
 import { compiledSpec, tableFor } from './tables/index.js';
@@ -28,6 +30,8 @@ export interface WinRecord {
   providerGuid?: unknown;
   /** Other time fields a flavour carries (`@timestamp` of flat/Winlogbeat events). */
   fallbackTime?: unknown;
+  /** Flat events: the collector's zone-less wall-clock time (`TimeCreated`, else `EventTime`), read through the clock (clock.ts). */
+  wallTime?: string;
   /** The channel table, once looked up (null: none applies). */
   table?: ChannelTable | null;
 }
@@ -95,7 +99,10 @@ const FLAT_ENVELOPE = new Set([
 export function fromFlat(ev: Obj): WinRecord {
   const data: Obj = {};
   for (const k in ev) if (!FLAT_ENVELOPE.has(k)) data[k] = ev[k];
+  const created = ev['TimeCreated'];
+  const local = created ?? ev['EventTime'];
   return {
+    wallTime: typeof local === 'string' && !hasZone(local) && parseTimestamp(local) !== null ? local : undefined,
     eventId: toInt(ev['EventID'] ?? ev['EventId']),
     channel: text(ev['Channel']),
     provider: text(ev['SourceName'] ?? ev['ProviderName'] ?? ev['Provider_Name']),
@@ -157,18 +164,47 @@ export function recordTime(rec: WinRecord): Instant | null {
   return recordTimeSource(rec).time;
 }
 
+/** The record's own UTC time field (Sysmon `UtcTime`), if its log has one. */
+export function recordUtcField(rec: WinRecord): string | undefined {
+  return tableOf(rec)?.timeField;
+}
+
 /** The time and the text it was read from (reused as @timestamp when already canonical). */
 export function recordTimeSource(rec: WinRecord): { time: Instant | null; raw: unknown } {
   const table = tableOf(rec);
   if (table?.timeField !== undefined) {
     const raw = text(rec.data[table.timeField]);
     const t = parseTimestamp(raw);
-    if (t) return { time: t, raw };
+    if (t) {
+      // Both times: does the clock applied to this host's zone-less times agree?
+      if (rec.wallTime !== undefined) activeClock()?.check(hostKey(rec), parseTimestamp(rec.wallTime)!, t);
+      return { time: t, raw };
+    }
   }
+  if (rec.wallTime !== undefined) return { time: wallTimeToUtc(rec, true), raw: undefined };
   const created = text(rec.timeCreated);
   const t = parseTimestamp(created);
   if (t) return { time: t, raw: created };
   return { time: parseTimestamp(rec.fallbackTime), raw: rec.fallbackTime };
+}
+
+const hostKey = (rec: WinRecord): string => rec.computer?.toLowerCase() ?? '';
+
+/**
+ * A flat event's zone-less wall-clock time in UTC: through the clock (the given zone, or the
+ * offset learned for the host); else the event's own zoned @timestamp; else read as UTC.
+ * `count`: tell the clock which assumption was made (once per event).
+ */
+function wallTimeToUtc(rec: WinRecord, count: boolean): Instant {
+  const wall = parseTimestamp(rec.wallTime)!;
+  const clock = activeClock();
+  const host = hostKey(rec);
+  const utc = clock?.toUtc(host, wall, count);
+  if (utc) return utc;
+  const ts = rec.fallbackTime;
+  const zoned = typeof ts === 'string' && hasZone(ts) ? parseTimestamp(ts) : null;
+  if (count) clock?.count(host, zoned ? 'timestamp' : 'assumed-utc');
+  return zoned ?? wall;
 }
 
 /** Shared by every view (frozen): a per-event copy would only feed the garbage collector. */
@@ -201,7 +237,8 @@ export function recordToEcs(rec: WinRecord, time: Instant | null, timeText?: unk
   if (table) event['module'] = table.module;
   const createdText = text(rec.timeCreated);
   if (createdText !== undefined) {
-    if (CANONICAL_ISO.test(createdText)) event['created'] = createdText;
+    if (createdText === rec.wallTime) event['created'] = formatInstant(wallTimeToUtc(rec, false));
+    else if (CANONICAL_ISO.test(createdText)) event['created'] = createdText;
     else {
       const created = parseTimestamp(createdText);
       if (created) event['created'] = formatInstant(created);
@@ -288,8 +325,48 @@ export function recordToNative(rec: WinRecord): Obj {
     }
   }
   const data = rec.data;
-  for (const k in data) if (!(k in out)) out[k] = data[k];
+  let repeated = false;
+  for (const k in data) {
+    if (k in out) continue;
+    const v = data[k];
+    out[k] = v !== null && typeof v === 'object' ? nativeValue(v) : v;
+    if (!repeated && isDigitCode(k.charCodeAt(k.length - 1))) repeated = true;
+  }
+  if (repeated) gatherRepeated(out, data);
   // Sigma names drop the spaces of EventData names (Defender's "Threat Name" → ThreatName).
-  for (const k in data) if (k.includes(' ') && !(k.replace(/ /g, '') in out)) out[k.replace(/ /g, '')] = data[k];
+  for (const k in data) {
+    if (!k.includes(' ') || k.replace(/ /g, '') in out) continue;
+    const v = data[k];
+    out[k.replace(/ /g, '')] = v !== null && typeof v === 'object' ? nativeValue(v) : v;
+  }
   return out;
+}
+
+const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;
+
+/**
+ * A value as Sigma reads it. Unnamed `<Data>` items arrive as `{"#text": v | [v…]}` (evtx_dump's
+ * shape): one value is that value; several are one multi-valued field that also reads as their
+ * joined text (events/multi-value.ts), so `Data|contains: …` tests every value and the whole.
+ */
+function nativeValue(v: object): unknown {
+  if (Array.isArray(v) || !('#text' in v)) return v;
+  for (const k in v) if (k !== '#text' && k !== '#attributes') return v;
+  const t = (v as Obj)['#text'];
+  if (!Array.isArray(t)) return t;
+  return t.length === 1 ? t[0] : multiValue(t);
+}
+
+/**
+ * A repeated element name gets a suffix in evtx_dump's shape (`Name`, `Name_1`, `Name_2`…: an
+ * array substitution, or several `<Data Name="Name">`): the native `Name` holds all of them, so
+ * a Sigma test on `Name` matches when any of them does. The suffixed fields stay as they are.
+ */
+function gatherRepeated(out: Obj, data: Obj): void {
+  for (const base in data) {
+    if (data[`${base}_1`] === undefined || (isDigitCode(base.charCodeAt(base.length - 1)) && /_\d+$/.test(base))) continue;
+    const values: unknown[] = [out[base]];
+    for (let i = 1; data[`${base}_${i}`] !== undefined; i++) values.push(out[`${base}_${i}`]);
+    out[base] = values.flatMap((x) => (Array.isArray(x) ? x : [x]));
+  }
 }

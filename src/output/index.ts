@@ -2,7 +2,7 @@
 export { formatAlerts, NdjsonAlertWriter, ALERT_FORMATS, type AlertFormat } from './format.js';
 export { formatTable, type TableOptions } from './table.js';
 export { formatCsv, csvCell, CSV_COLUMNS } from './csv.js';
-export { formatSummary, type SummaryOptions } from './summary.js';
+export { formatSummary, formatTimeZones, type SummaryOptions } from './summary.js';
 export { stringifyExact } from './json.js';
 export { renderHtmlReport, renderLiveUiPage, type HtmlReportOptions } from './html.js';
 export { describeEvent, type EventDescription } from './describe.js';

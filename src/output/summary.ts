@@ -39,6 +39,10 @@ export function formatSummary(s: HuntSummary, opts: SummaryOptions = {}): string
     out.push(`  rules skipped    ${p.yellow(formatCount(s.rulesSkipped.length))}`);
     for (const r of s.rulesSkipped) out.push(`    ${sanitize(r.id ?? r.source)}: ${sanitize(r.reason)}${r.id ? p.dim(` (${sanitize(r.source)})`) : ''}`);
   }
+  if (s.timeZones && s.timeZones.length > 0) {
+    out.push(`  time zones       ${p.dim('(times written without a zone, per host)')}`);
+    for (const line of formatTimeZones(s.timeZones)) out.push(`    ${line}`);
+  }
   const max = opts.maxProblems ?? 10;
   if (s.problems.length > 0 && max > 0) {
     out.push(`  problems (first ${Math.min(max, s.problems.length)})`);
@@ -47,4 +51,21 @@ export function formatSummary(s: HuntSummary, opts: SummaryOptions = {}): string
     }
   }
   return out.join('\n') + '\n';
+}
+
+/** One line per host and assumption: how its zone-less times were read (also used by dump/query). */
+export function formatTimeZones(zones: NonNullable<HuntSummary['timeZones']>): string[] {
+  return zones.map((z) => {
+    const n = `${formatCount(z.events)} event${z.events === 1 ? '' : 's'}`;
+    const why =
+      z.basis === 'given'
+        ? `read as ${z.zone} (given)`
+        : z.basis === 'learned'
+          ? `read as UTC${z.zone} (learned from ${formatCount(z.learnedFrom ?? 0)} events carrying both)`
+          : z.basis === 'timestamp'
+            ? 'no offset learned: the event\'s zoned @timestamp used'
+            : 'no offset learned and no zoned time: ASSUMED UTC (use --timezone)';
+    const dis = z.disagreements ? `; ${formatCount(z.disagreements)} events disagree` : '';
+    return `${sanitize(z.host || '(no host)')}: ${n} ${why}${dis}`;
+  });
 }

@@ -309,8 +309,10 @@ function scalarEquals(field: Expr, value: number | boolean): Expr {
 function valueExpr(field: Expr, v: Value, cased: boolean, reFlags: string, ctx: ItemContext, key: string): Expr {
   switch (v.k) {
     case 'raw':
-    case 'pattern':
-      return { kind: 'wildcard', expr: field, patterns: [patternOf(v, key)], caseInsensitive: !cased };
+    case 'pattern': {
+      const p = patternOf(v, key);
+      return { kind: 'wildcard', expr: field, patterns: guidSpellings(p) ?? [p], caseInsensitive: !cased };
+    }
     case 'number':
     case 'bool':
       return scalarEquals(field, v.k === 'number' ? v.n : v.b);
@@ -334,6 +336,21 @@ function valueExpr(field: Expr, v: Value, cased: boolean, reFlags: string, ctx: 
     case 'timepart':
       return timePartExpr(field, v.part, v.value);
   }
+}
+
+const GUID_VALUE = /^(\{)?([0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12})(\})?$/;
+
+/**
+ * A whole value that is a GUID matches it in both spellings: Windows XML and Winlogbeat write
+ * `{0CCE9210-…}`, evtx_dump (and so spoor's EVTX and XML readers) `0CCE9210-…` without braces,
+ * and rules use either. Case follows the test's own mode (case-insensitive unless `cased`).
+ * Only exact values: a GUID inside a `contains`/wildcard pattern (a command line) is left as written.
+ */
+function guidSpellings(p: Pattern): Pattern[] | null {
+  const text = plainText(p);
+  const m = text === null ? null : GUID_VALUE.exec(text);
+  if (!m || (m[1] === undefined) !== (m[3] === undefined)) return null;
+  return [literalPattern(`{${m[2]}}`), literalPattern(m[2]!)];
 }
 
 /**

@@ -1,0 +1,49 @@
+/**
+ * Learning each host's clock before a run (see normalize/clock.ts).
+ *
+ * A learned offset must hold for every event of the host, also for those read before the first
+ * event that carries both a zone-less and a UTC time; and a host's events may be merged from
+ * several files or split over parts that run in different threads. So offsets are learned once,
+ * before any event is timed: the start of every JSON input is read (EVTX and XML always carry UTC
+ * and are not read) until every host whose events have zone-less times has shown its offset,
+ * or the per-file cap is reached. The offsets then go with the run to every thread.
+ * Limit: a host whose first event carrying both lies beyond the cap is not learned (the summary
+ * says which assumption was made instead).
+ */
+import type { InputFile } from '../sources/index.js';
+import { readInput } from '../sources/index.js';
+import type { ProblemSink } from '../sources/types.js';
+import { clockObservation, eventHost, hasWallClockTime, type Clock } from '../normalize/index.js';
+
+/** At most this many events are read per file to learn offsets. */
+export const CLOCK_SCAN_EVENTS = 100_000;
+
+/** Read the start of each JSON input and settle `clock`'s per-host offsets. Stdin is not read twice. */
+export async function learnClock(files: InputFile[], clock: Clock, maxEvents = CLOCK_SCAN_EVENTS): Promise<void> {
+  const quiet: ProblemSink = () => {}; // the real read reports problems
+  for (const file of files) {
+    if (file.format === 'evtx' || file.format === 'xml' || file.path === '-' || file.spooled) continue;
+    const needed = new Set<string>();
+    let read = 0;
+    try {
+      for await (const batch of readInput(file, quiet)) {
+        for (const se of batch) {
+          read++;
+          if (!hasWallClockTime(se.event)) continue;
+          const o = clockObservation(se.event);
+          if (o) clock.observe(o.host, o.wall, o.utc);
+          else {
+            const host = eventHost(se.event) ?? '';
+            if (!clock.hasObserved(host)) needed.add(host);
+          }
+        }
+        for (const h of needed) if (clock.hasObserved(h)) needed.delete(h);
+        // Nothing zone-less in the first batch, or every such host learned: done with this file.
+        if (needed.size === 0 || read >= maxEvents) break;
+      }
+    } catch {
+      /* unreadable: reported when the file is really read */
+    }
+  }
+  clock.settle();
+}
