@@ -85,6 +85,8 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
     process.stderr.write(exclusionError);
     return EXIT.ERROR;
   }
+  // Exceptions-file problems in full now (a YAML error has a caret line); the rest of the file applies.
+  for (const s of loaded.skipped) if (o.exceptions !== undefined && s.source === o.exceptions) process.stderr.write(`spoor: ${s.reason}\n`);
   hintIfStdinIsTerminal(paths);
   const barShown = o.progress && process.stderr.isTTY === true;
   const held = barShown && !o.quiet ? new HeldProblems() : undefined;
@@ -98,7 +100,12 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
     const shown = format === 'table' ? result.alerts.map(readableRule) : result.alerts;
     await writeOut(formatAlerts(shown, format, { color: useColor(process.stdout), width }));
   }
-  const summary = { ...result.summary, alertsByRule: namedRuleCounts(result.summary.alertsByRule, result.alerts) };
+  const summary = {
+    ...result.summary,
+    alertsByRule: namedRuleCounts(result.summary.alertsByRule, result.alerts),
+    // One line per skipped rule in the summary (a YAML error's excerpt and caret were printed above).
+    rulesSkipped: result.summary.rulesSkipped.map((r) => ({ ...r, reason: r.reason.split('\n')[0]! })),
+  };
   process.stderr.write(withCounters(formatSummary(summary, { color: useColor(process.stderr) }), result.summary));
   let reportFailed = false;
   if (o.report) {

@@ -91,7 +91,9 @@ export async function rulesCheck(paths: string[], opts: RulesCheckOptions): Prom
     }
   }
   const result = await loadSigmaPaths(paths, { ...sigmaOpts, skipNonSigma: true });
-  const { exceptionFiles, ruleFiles } = splitExceptionFiles(result.otherFiles ?? []);
+  // The pack's lists/ hold exclusion lists, neither rules nor exceptions.
+  const other = (result.otherFiles ?? []).filter((f) => !f.split(/[\\/]/).includes('lists'));
+  const { exceptionFiles, ruleFiles } = splitExceptionFiles(other);
   const rows = [
     ...checkRows(result.documents ?? [], result.rules),
     ...eqlRows([...ruleFiles, ...eqlFilesIn(paths)]),

@@ -106,7 +106,7 @@ function readSet(map: YAMLMap, prefix: string, at: (n: Node | null | undefined) 
     if (topLevel && k === 'rules') continue;
     if (k === undefined || !(k in SET_KEYS)) {
       const name = k ?? String((pair.key as Scalar | null)?.value);
-      problems.push(`${at(pair.key as Node)}: ${prefix}${name}: unknown key (expected ${allowed.join(', ')})${didYouMean(name, allowed)}; ignored`);
+      problems.push(`${at(pair.key as Node)}: unknown key '${prefix}${name}' (expected ${allowed.join(', ')})${didYouMean(name, allowed)}; ignored`);
       continue;
     }
     const list = stringsOf(pair.value as Node | null, `${prefix}${k}`, at, problems);
