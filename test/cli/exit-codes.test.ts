@@ -6,9 +6,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { sharedOrSkip } from '../helpers/shared.js';
+import { repoRoot, sharedOrSkip } from '../helpers/shared.js';
 import { tempDir } from '../helpers/temp.js';
 import { runCli } from './run-cli.js';
 
@@ -51,4 +51,25 @@ test('hunt, query and dump exit codes: 0 nothing, 1 found, 2 errors, 3 found and
   const typo = runs[cases.findIndex((c) => c.args.includes('--exclude-rule'))]!;
   assert.doesNotMatch(typo.stderr, /^Summary/m);
   assert.equal(typo.stdout, '');
+});
+
+test('docs/cli.md and --help document the same exit codes (0, 1, 2, 3 for hunt and query)', async () => {
+  const doc = readFileSync(join(repoRoot, 'docs', 'cli.md'), 'utf8');
+  const table = (heading: string): string[] => {
+    const at = doc.indexOf(heading);
+    assert.ok(at >= 0, `docs/cli.md has '${heading}'`);
+    const rows = doc.slice(at).split('\n').slice(1);
+    const start = rows.findIndex((l) => l.startsWith('| code'));
+    const body: string[] = [];
+    for (const l of rows.slice(start + 2)) {
+      if (!l.startsWith('|')) break;
+      body.push(l.split('|')[1]!.trim());
+    }
+    return body;
+  };
+  assert.deepEqual(table('## `spoor hunt PATH...`'), ['0', '1', '2', '3']);
+  assert.deepEqual(table('## `spoor query'), ['0', '1', '2', '3']);
+  const [hunt, query] = await Promise.all([runCli(['hunt', '--help']), runCli(['query', '--help'])]);
+  assert.match(hunt.stdout, /^ +3 +alerts and errors$/m);
+  assert.match(query.stdout, /3 results and errors/);
 });
