@@ -10,7 +10,10 @@
  * its worker threads): the floor (one small file: Node + rules + workers), 1 file, all files,
  * and the array. Prints a markdown table: events, seconds, peak RSS and its ratio to the floor.
  * Usage: node dist/bench/hunt-memory.js [--files 216] [--file-mb 10] [--array-gb 1] [--workers N] [--quick]
+ *          [--peer OTHER/dist/bench/hunt-child.js]
  *   --quick: 24 files of 4 MB and a 0.1 GB array (a smoke run).
+ *   --peer: also hunt each input with another build (e.g. the commit before a change), run by run
+ *           interleaved with this one on the same data, in a second column.
  */
 import { execFileSync } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -32,6 +35,7 @@ const fileMb = Number(opt('file-mb', quick ? '4' : '10'));
 const arrayGb = Number(opt('array-gb', quick ? '0.1' : '1'));
 const workers = Number(opt('workers', String(availableParallelism())));
 const here = dirname(fileURLToPath(import.meta.url));
+const peer = args.includes('--peer') ? opt('peer', '') : undefined;
 const BYTES_PER_EVENT_GUESS = 1000;
 
 interface HuntFigures {
@@ -41,8 +45,8 @@ interface HuntFigures {
   maxRssKb: number;
 }
 
-function hunt(inputs: string[]): HuntFigures {
-  const out = execFileSync(process.execPath, [join(here, 'hunt-child.js'), String(workers), ...inputs], { encoding: 'utf8', maxBuffer: 1 << 26 });
+function hunt(inputs: string[], child = join(here, 'hunt-child.js')): HuntFigures {
+  const out = execFileSync(process.execPath, [child, String(workers), ...inputs], { encoding: 'utf8', maxBuffer: 1 << 26 });
   return JSON.parse(out.trim().split('\n').pop()!) as HuntFigures;
 }
 
@@ -96,14 +100,24 @@ try {
     ['1 JSON array', [arrayPath], statSync(arrayPath).size],
   ];
   console.log(`${workers} worker threads; peak RSS of the whole process (main + workers)\n`);
-  console.log('| run | input | events | seconds | peak RSS | × floor |');
-  console.log('|---|---:|---:|---:|---:|---:|');
+  const peerCols = peer ? ' peer peak RSS | peer × floor | peer seconds |' : '';
+  console.log(`| run | input | events | seconds | peak RSS | × floor |${peerCols}`);
+  console.log(`|---|---:|---:|---:|---:|---:|${peer ? '---:|---:|---:|' : ''}`);
   let floor = 0;
+  let peerFloor = 0;
   for (const [name, inputs, bytes] of runs) {
     const r = hunt(inputs);
     const mb = r.maxRssKb / 1024;
     if (floor === 0) floor = mb;
-    console.log(`| ${name} | ${(bytes / 1e6).toFixed(0)} MB | ${r.events.toLocaleString('en-US')} | ${r.seconds.toFixed(1)} | ${mb.toFixed(0)} MB | ${(mb / floor).toFixed(2)} |`);
+    let extra = '';
+    if (peer) {
+      const q = hunt(inputs, peer);
+      const pmb = q.maxRssKb / 1024;
+      if (peerFloor === 0) peerFloor = pmb;
+      extra = ` ${pmb.toFixed(0)} MB | ${(pmb / peerFloor).toFixed(2)} | ${q.seconds.toFixed(1)} |`;
+      if (q.events !== r.events || q.alerts !== r.alerts) extra += ` (peer: ${q.events} events, ${q.alerts} alerts; this build ${r.alerts} alerts)`;
+    }
+    console.log(`| ${name} | ${(bytes / 1e6).toFixed(0)} MB | ${r.events.toLocaleString('en-US')} | ${r.seconds.toFixed(1)} | ${mb.toFixed(0)} MB | ${(mb / floor).toFixed(2)} |${extra}`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
