@@ -65,19 +65,7 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
     return EXIT.ERROR;
   }
   const format = o.format as AlertFormat;
-  const options: HuntOptions = {
-    inputs: paths,
-    rulesDirs: o.rules ?? [],
-    sigmaDirs: o.sigma ?? [],
-    excludeRules: o.excludeRule ?? [],
-    exceptionsFile: o.exceptions,
-    hunting: o.hunting === true,
-    workers: o.workers === undefined ? undefined : Number(o.workers),
-    progress: o.progress,
-    // Surrounding events are only shown by the report; holding them costs memory and GC time.
-    contextEvents: o.report ? 12 : 0,
-    prefilter: o.prefilter !== false,
-  };
+  const options = huntOptions(paths, o);
   // Rules before input: a typo'd --exclude-rule fails now, not after a long hunt.
   const loaded = await loadHuntRules(huntRuleSpec(options));
   const exclusionError = unknownExclusions(loaded);
@@ -95,7 +83,7 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
   held?.flush();
   const nothingRead = result.summary.files === 0;
   if (!nothingRead) {
-    // Fit a terminal; in a file or pipe keep every cell whole (nobody reads it at a fixed width).
+    // Fit a terminal; in a file or pipe no width limit beyond each column's own maximum (docs/cli.md).
     const width = process.stdout.isTTY === true ? process.stdout.columns || 160 : Number.POSITIVE_INFINITY;
     const shown = format === 'table' ? result.alerts.map(readableRule) : result.alerts;
     await writeOut(formatAlerts(shown, format, { color: useColor(process.stdout), width }));
@@ -140,6 +128,23 @@ function unknownExclusions(loaded: LoadedRules): string | undefined {
   if (unknown.length === 0) return undefined;
   const ids = loaded.rules.map((r) => r.id);
   return unknown.map((s) => `spoor: --exclude-rule ${s.id}: no rule has this id${didYouMean(s.id!, ids)} (nothing hunted)\n`).join('');
+}
+
+/** What the command line asks `runHunt` for. */
+function huntOptions(paths: string[], o: HuntCliOptions): HuntOptions {
+  return {
+    inputs: paths,
+    rulesDirs: o.rules ?? [],
+    sigmaDirs: o.sigma ?? [],
+    excludeRules: o.excludeRule ?? [],
+    exceptionsFile: o.exceptions,
+    hunting: o.hunting === true,
+    workers: o.workers === undefined ? undefined : Number(o.workers),
+    progress: o.progress,
+    // Surrounding events are only shown by the report; holding them costs memory and GC time.
+    contextEvents: o.report ? 12 : 0,
+    prefilter: o.prefilter !== false,
+  };
 }
 
 /** The progress bar hides the cursor; Ctrl-C must not leave the user's terminal without one. */
