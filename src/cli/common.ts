@@ -6,7 +6,17 @@ import { formatProblem } from '../sources/index.js';
 import { stringifyExact } from '../output/json.js';
 import type { SourceProblem } from '../sources/types.js';
 
-export const EXIT = { OK: 0, ALERTS: 1, ERROR: 2 } as const;
+/**
+ * Exit codes of `hunt` and `query` (docs/cli.md#exit-codes): two independent bits, so alerts are
+ * never hidden behind an error. 0 = no alert and no error, 1 = alerts (query: results), 2 = errors
+ * and no alert, 3 = alerts and errors. `dump` and usage errors use 0 / 2 only.
+ */
+export const EXIT = { OK: 0, ALERTS: 1, ERROR: 2, ALERTS_AND_ERRORS: 3 } as const;
+
+/** The exit code for a run that found something (alerts, results) and/or had errors. */
+export function outcomeExit(found: boolean, errors: boolean): number {
+  return (found ? EXIT.ALERTS : 0) | (errors ? EXIT.ERROR : 0);
+}
 
 /** Repeatable option collector for commander (no default, so help shows none). */
 export function collect(value: string, previous: string[] | undefined): string[] {

@@ -185,7 +185,7 @@ async function runDemo(o: DemoCliOptions): Promise<number> {
   writeFileSync(reportPath, renderHtmlReport(result, { title: 'spoor demo — remote execution via file shares' }));
   say('');
   say(`${p.bold('HTML report:')} ${reportPath}`);
-  say(`Hunt the same data yourself: spoor hunt ${input}`);
+  say(`Hunt the same data yourself: npx spoor hunt ${input}`);
   return verdict.ok ? 0 : 1;
 }
 

@@ -3,11 +3,14 @@ import { writeFileSync } from 'node:fs';
 import { sep } from 'node:path';
 import type { Command } from 'commander';
 import type { Alert } from '../alert/types.js';
-import { runHunt } from '../hunt/run.js';
-import type { HuntSummary } from '../hunt/types.js';
+import { didYouMean } from '../eql/index.js';
+import { huntRuleSpec, runHunt } from '../hunt/run.js';
+import { loadHuntRules, type LoadedRules } from '../hunt/load-rules.js';
+import type { HuntOptions, HuntSummary } from '../hunt/types.js';
+import { EXCLUDE_RULE_SOURCE } from '../rules/index.js';
 import { ALERT_FORMATS, formatAlerts, formatSummary, renderHtmlReport, type AlertFormat } from '../output/index.js';
 import { addTimeZoneOptions, timeZoneOf, TIMEZONE_HELP, type TimeZoneCliOptions } from './timezone.js';
-import { writeOut, collect, problemPrinter, EXIT, HeldProblems, hintIfStdinIsTerminal, usageErrorsExit2, missingPath, unwritablePath, useColor } from './common.js';
+import { writeOut, collect, problemPrinter, EXIT, outcomeExit, HeldProblems, hintIfStdinIsTerminal, usageErrorsExit2, missingPath, unwritablePath, useColor } from './common.js';
 
 export function registerHunt(program: Command): void {
   const cmd = program
@@ -34,11 +37,17 @@ export function registerHunt(program: Command): void {
 Output: alerts on stdout (--format), problems and the summary on stderr, so \`> alerts.csv\` keeps
 only alerts. A progress bar shows on stderr when it is a terminal (--no-progress to hide it).
 
-Exit codes: 0 no alert, 1 alerts raised, 2 errors: bad arguments, an input or --rules/--sigma/--exceptions
-path that does not exist, no readable log file at all, rules that could not be loaded, a report
-or summary that could not be written. Single Sigma rules spoor cannot run (unsupported feature or invalid rule)
-are listed under "rules skipped" but do not fail the run: check them with \`spoor rules check DIR\`.
-Skipped records (malformed lines, corrupt chunks) are reported and counted but do not change the exit code.
+Exit codes (alerts are never hidden behind an error):
+  0  no alert, no error
+  1  alerts, no error
+  2  errors and no alert
+  3  alerts and errors
+Errors: an input that cannot be read, no readable log file at all, a rule that could not be loaded,
+a bad exceptions entry, a report or summary that could not be written. Bad arguments (including an
+--exclude-rule id that names no rule) exit 2 before any input is read. Single Sigma rules spoor
+cannot run (unsupported feature or invalid rule) are listed under "rules skipped" but are not
+errors: check them with \`spoor rules check DIR\`. Skipped records (malformed lines, corrupt
+chunks) are reported and counted but do not change the exit code.
 
 Examples:
   spoor hunt ./logs/                         every file below ./logs, formats sniffed
@@ -64,36 +73,35 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
     return EXIT.ERROR;
   }
   const format = o.format as AlertFormat;
+  const options = { ...huntOptions(paths, o), timeZone: tz.zone };
+  // Rules before input: a typo'd --exclude-rule fails now, not after a long hunt.
+  const loaded = await loadHuntRules(huntRuleSpec(options));
+  const exclusionError = unknownExclusions(loaded);
+  if (exclusionError) {
+    process.stderr.write(exclusionError);
+    return EXIT.ERROR;
+  }
+  // Exceptions-file problems in full now (a YAML error has a caret line); the rest of the file applies.
+  for (const s of loaded.skipped) if (o.exceptions !== undefined && s.source === o.exceptions) process.stderr.write(`spoor: ${s.reason}\n`);
   hintIfStdinIsTerminal(paths);
   const barShown = o.progress && process.stderr.isTTY === true;
   const held = barShown && !o.quiet ? new HeldProblems() : undefined;
   if (barShown) restoreCursorOnInterrupt();
-  const result = await runHunt(
-    {
-      inputs: paths,
-      rulesDirs: o.rules ?? [],
-      sigmaDirs: o.sigma ?? [],
-      excludeRules: o.excludeRule ?? [],
-      exceptionsFile: o.exceptions,
-      hunting: o.hunting === true,
-      workers: o.workers === undefined ? undefined : Number(o.workers),
-      progress: o.progress,
-      // Surrounding events are only shown by the report; holding them costs memory and GC time.
-      contextEvents: o.report ? 12 : 0,
-      prefilter: o.prefilter !== false,
-      timeZone: tz.zone,
-    },
-    { onProblem: o.quiet ? undefined : (held?.sink ?? problemPrinter()) },
-  );
+  const result = await runHunt(options, { onProblem: o.quiet ? undefined : (held?.sink ?? problemPrinter()) }, loaded);
   held?.flush();
   const nothingRead = result.summary.files === 0;
   if (!nothingRead) {
-    // Fit a terminal; in a file or pipe keep every cell whole (nobody reads it at a fixed width).
+    // Fit a terminal; in a file or pipe no width limit beyond each column's own maximum (docs/cli.md).
     const width = process.stdout.isTTY === true ? process.stdout.columns || 160 : Number.POSITIVE_INFINITY;
     const shown = format === 'table' ? result.alerts.map(readableRule) : result.alerts;
     await writeOut(formatAlerts(shown, format, { color: useColor(process.stdout), width }));
   }
-  const summary = { ...result.summary, alertsByRule: namedRuleCounts(result.summary.alertsByRule, result.alerts) };
+  const summary = {
+    ...result.summary,
+    alertsByRule: namedRuleCounts(result.summary.alertsByRule, result.alerts),
+    // One line per skipped rule in the summary (a YAML error's excerpt and caret were printed above).
+    rulesSkipped: result.summary.rulesSkipped.map((r) => ({ ...r, reason: r.reason.split('\n')[0]! })),
+  };
   process.stderr.write(withCounters(formatSummary(summary, { color: useColor(process.stderr) }), result.summary));
   let reportFailed = false;
   if (o.report) {
@@ -117,9 +125,34 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
   if (nothingRead) process.stderr.write(`spoor: nothing hunted: no readable log file in ${paths.join(', ')}\n`);
   const unreadable = result.summary.skipped['unreadable-file'] ?? 0;
   const ruleErrors = result.summary.rulesSkipped.filter((r) => !fromSigma(r, o.sigma ?? [])).length;
-  // reportFailed: the HTML report or the JSON summary could not be written.
-  if (nothingRead || reportFailed || unreadable > 0 || ruleErrors > 0) return EXIT.ERROR;
-  return result.alerts.length > 0 ? EXIT.ALERTS : EXIT.OK;
+  // reportFailed: the HTML report or the JSON summary could not be written. Alerts stay visible
+  // in the exit code whatever else failed (3 = alerts and errors).
+  return outcomeExit(result.alerts.length > 0, nothingRead || reportFailed || unreadable > 0 || ruleErrors > 0);
+}
+
+/** The error lines for `--exclude-rule` ids that name no loaded rule (with the closest id), or undefined. */
+function unknownExclusions(loaded: LoadedRules): string | undefined {
+  const unknown = loaded.skipped.filter((s) => s.source === EXCLUDE_RULE_SOURCE && s.id !== undefined);
+  if (unknown.length === 0) return undefined;
+  const ids = loaded.rules.map((r) => r.id);
+  return unknown.map((s) => `spoor: --exclude-rule ${s.id}: no rule has this id${didYouMean(s.id!, ids)} (nothing hunted)\n`).join('');
+}
+
+/** What the command line asks `runHunt` for. */
+function huntOptions(paths: string[], o: HuntCliOptions): HuntOptions {
+  return {
+    inputs: paths,
+    rulesDirs: o.rules ?? [],
+    sigmaDirs: o.sigma ?? [],
+    excludeRules: o.excludeRule ?? [],
+    exceptionsFile: o.exceptions,
+    hunting: o.hunting === true,
+    workers: o.workers === undefined ? undefined : Number(o.workers),
+    progress: o.progress,
+    // Surrounding events are only shown by the report; holding them costs memory and GC time.
+    contextEvents: o.report ? 12 : 0,
+    prefilter: o.prefilter !== false,
+  };
 }
 
 /** The progress bar hides the cursor; Ctrl-C must not leave the user's terminal without one. */

@@ -23,7 +23,8 @@ Start with:
   spoor query 'process where process.pid == 4' Security.evtx
   spoor dump Sysmon.evtx --view ecs -n 5       what the rules see in a file
 
-Exit codes: hunt 0 no alert, 1 alerts, 2 errors; query 0 results, 1 none, 2 errors; usage errors 2.
+Exit codes (hunt, query): 0 nothing found, 1 alerts/results, 2 errors, 3 alerts/results and errors;
+dump 0 done, 2 errors; usage errors 2.
 Run 'spoor COMMAND --help' for each command's options, defaults and examples; docs/cli.md has them all.`,
   );
 

@@ -9,7 +9,7 @@ import { getField, parseFieldPath, type Event } from '../events/field.js';
 import type { PathStep } from '../ir/types.js';
 import { formatInstant, type Instant } from '../events/timestamp.js';
 import { mergeInTimeOrder } from '../hunt/unit.js';
-import { writeOut, problemPrinter, toJson, EXIT, isStdoutClosed, fail, usageErrorsExit2, hintIfStdinIsTerminal } from './common.js';
+import { writeOut, problemPrinter, toJson, outcomeExit, isStdoutClosed, fail, usageErrorsExit2, hintIfStdinIsTerminal } from './common.js';
 import { eventSummaryRow, StreamingTable } from './table.js';
 
 type View = 'ecs' | 'native' | 'raw';
@@ -36,8 +36,9 @@ export function registerQuery(program: Command): void {
 
 Events are read in time order (files of one query are merged by timestamp). Results print on stdout
 as soon as they are certain; problems, warnings (a field no event has) and the count on stderr.
-Exit codes (like grep): 0 results found, 1 no result, 2 errors (syntax error with line, column and
-caret; bad arguments; an input that cannot be read).
+Exit codes (as hunt's; results are never hidden behind an error): 0 no result and no error,
+1 results, 2 errors and no result, 3 results and errors. Errors: an input that cannot be read;
+a syntax error (line, column and caret), bad arguments or no readable log file exit 2 at once.
 
 Examples:
   spoor query 'process where process.pid == 4' logs/
@@ -136,7 +137,7 @@ Examples:
       const read = `${results} result${results === 1 ? '' : 's'}${results >= limit ? stopped : ''} from ${files.length} file${files.length === 1 ? '' : 's'}`;
       process.stderr.write(`${read}${skipped ? `; skipped input: ${counter.summary()}` : ''}\n`);
       const unreadable = counter.counts['unreadable-file'] ?? 0;
-      process.exitCode = unreadable > 0 ? EXIT.ERROR : results > 0 ? EXIT.OK : EXIT.ALERTS;
+      process.exitCode = outcomeExit(results > 0, unreadable > 0);
     });
   usageErrorsExit2(cmd);
 }

@@ -1,15 +1,17 @@
 /**
- * `spoor rules check PATH...`: load Sigma rules (and spoor's own EQL rule files found beside them)
+ * `spoor rules check PATH...`: load Sigma rules (and spoor's own EQL rule files — YAML and `.eql` —
+ * and exceptions files found beside them)
  * and say, per rule, whether spoor runs it (loaded), cannot (unsupported: a valid rule using a
  * feature spoor lacks) or rejects it (error: the rule itself is invalid), with the reason. Every
  * loaded rule is also compiled by the engine.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { parse } from 'yaml';
 import { compileQuery } from '../engine/index.js';
 import { loadSigmaPaths, type SigmaDocumentInfo, type SigmaOptions } from '../sigma/index.js';
-import { loadRulePack } from '../rules/index.js';
+import { EXCEPTION_KEYS, loadExceptions, loadRulePack } from '../rules/index.js';
+import { listFiles } from '../sources/list-files.js';
 import type { Rule } from '../ir/types.js';
 import { EXIT, toJson, writeOut } from './common.js';
 import { renderTable } from './table.js';
@@ -22,7 +24,7 @@ interface RulesCheckOptions {
 
 export interface RuleCheckRow {
   status: SigmaDocumentInfo['status'];
-  kind: SigmaDocumentInfo['kind'];
+  kind: SigmaDocumentInfo['kind'] | 'exceptions';
   id?: string;
   title?: string;
   source: string;
@@ -44,8 +46,8 @@ export function registerRules(program: Command): void {
   const rules = program.command('rules').description('Work with rule files');
   rules
     .command('check')
-    .description('Load Sigma (and spoor EQL) rules and report, per rule, loaded / unsupported / error with the reason')
-    .argument('<paths...>', 'rule files or directories (recursive *.yml, *.yaml)')
+    .description('Load Sigma (and spoor EQL) rules and exceptions files and report, per rule, loaded / unsupported / error with the reason')
+    .argument('<paths...>', 'rule or exceptions files, or directories (recursive *.yml, *.yaml, *.eql)')
     .option('-f, --format <format>', 'table | json | ndjson', 'table')
     .option('--placeholders <file>', 'YAML map of placeholder name → list of values, for the |expand modifier')
     .option('--problems-only', 'list only rules that are unsupported, invalid or have warnings', false)
@@ -89,7 +91,14 @@ export async function rulesCheck(paths: string[], opts: RulesCheckOptions): Prom
     }
   }
   const result = await loadSigmaPaths(paths, { ...sigmaOpts, skipNonSigma: true });
-  const rows = [...checkRows(result.documents ?? [], result.rules), ...eqlRows(result.otherFiles ?? [])];
+  // The pack's lists/ hold exclusion lists, neither rules nor exceptions.
+  const other = (result.otherFiles ?? []).filter((f) => !f.split(/[\\/]/).includes('lists'));
+  const { exceptionFiles, ruleFiles } = splitExceptionFiles(other);
+  const rows = [
+    ...checkRows(result.documents ?? [], result.rules),
+    ...eqlRows([...ruleFiles, ...eqlFilesIn(paths)]),
+    ...exceptionRows(exceptionFiles),
+  ];
   const summary = summarize(rows);
   const shown = opts.problemsOnly ? rows.filter((r) => r.status === 'unsupported' || r.status === 'error' || r.warnings) : rows;
 
@@ -162,6 +171,56 @@ export function eqlRows(files: string[]): RuleCheckRow[] {
     const row: RuleCheckRow = { status: p.severity, kind: 'rule', source: p.source, reason: p.reason };
     if (p.id !== undefined) row.id = p.id;
     rows.push(row);
+  }
+  return rows;
+}
+
+/** Plain `.eql` rule files named or below the directories named (Sigma's walk reads only YAML). */
+export function eqlFilesIn(paths: string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    let st;
+    try {
+      st = statSync(p);
+    } catch {
+      continue; // the Sigma loader reports paths that do not exist
+    }
+    if (st.isDirectory()) out.push(...listFiles(p, '.eql'));
+    else if (/\.eql$/i.test(p)) out.push(p);
+  }
+  return out;
+}
+
+/**
+ * YAML files that are not Sigma: exceptions files (a mapping of exception keys, no rule `query`
+ * or `id`) apart from EQL rule files.
+ */
+export function splitExceptionFiles(files: string[]): { exceptionFiles: string[]; ruleFiles: string[] } {
+  const exceptionFiles: string[] = [];
+  const ruleFiles: string[] = [];
+  for (const f of files) (looksLikeExceptions(f) ? exceptionFiles : ruleFiles).push(f);
+  return { exceptionFiles, ruleFiles };
+}
+
+function looksLikeExceptions(file: string): boolean {
+  let doc: unknown;
+  try {
+    doc = parse(readFileSync(file, 'utf8'));
+  } catch {
+    return false;
+  }
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return false;
+  const keys = Object.keys(doc);
+  return !keys.some((k) => ['id', 'query', 'name', 'language'].includes(k)) && keys.some((k) => EXCEPTION_KEYS.includes(k));
+}
+
+/** One row per exceptions file: loaded, or an error per problem (file:line:col, key, reason). */
+export function exceptionRows(files: string[]): RuleCheckRow[] {
+  const rows: RuleCheckRow[] = [];
+  for (const file of files) {
+    const ex = loadExceptions(file);
+    if (ex.problems.length === 0) rows.push({ status: 'loaded', kind: 'exceptions', title: 'exceptions file', source: file });
+    for (const reason of ex.problems) rows.push({ status: 'error', kind: 'exceptions', source: file, reason });
   }
   return rows;
 }

@@ -41,3 +41,6 @@ export { foldExpr, foldQuery } from './fold.js';
 
 /** IR → EQL text in a dialect (throws EqlFormatError for IR the dialect cannot express). */
 export { EqlFormatError, formatExpr, formatQuery } from './format.js';
+
+/** "Did you mean …?" for misspelt names (also used for Sigma modifiers and CLI rule ids). */
+export { closest, didYouMean } from './suggest.js';

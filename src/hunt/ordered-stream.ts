@@ -70,10 +70,12 @@ export class OrderedStream {
     filters?: PartFilters,
     /** Called once, where the overlap begins: how far ahead each rule's pending state reaches (by rule id). */
     private readonly beginOverlap?: () => Map<string, StateHorizon>,
+    /** Read block size of a whole-file part (see ReadOptions): smaller when many parts are merged. */
+    blockBytes?: number,
   ) {
     this.filter = filters?.main();
     this.overlapFilter = filters?.overlap();
-    this.it = batches(part, onProblem, this.filter, this.overlapFilter)[Symbol.asyncIterator]();
+    this.it = batches(part, onProblem, this.filter, this.overlapFilter, blockBytes)[Symbol.asyncIterator]();
   }
 
   private readonly overlapFilter: OverlapFilter | undefined;
@@ -255,11 +257,11 @@ function isSorted(p: Item[]): boolean {
 }
 
 /** The raw batches of a part: the part itself, then (for split parts) the overlap after it. */
-async function* batches(part: WorkPart, onProblem: ProblemSink, filter?: LineFilter, overlapFilter?: LineFilter): AsyncIterable<Batch> {
+async function* batches(part: WorkPart, onProblem: ProblemSink, filter?: LineFilter, overlapFilter?: LineFilter, blockBytes?: number): AsyncIterable<Batch> {
   const quiet: ProblemSink = () => {};
   const r = part.range;
   if (!r) {
-    for await (const events of readInput(part.file, onProblem, filter)) yield { events, overlap: false };
+    for await (const events of readInput(part.file, onProblem, filter, { blockBytes })) yield { events, overlap: false };
     return;
   }
   if (r.unit === 'bytes') {

@@ -14,7 +14,7 @@ import { discoverInputs } from '../sources/index.js';
 import { dedupeAndOrder } from '../alert/order.js';
 import { filterAlerts, loadExceptions } from '../rules/index.js';
 import type { HuntOptions, HuntResult, HuntSummary } from './types.js';
-import { loadHuntRules, longestWindowNs, type RuleSpec } from './load-rules.js';
+import { loadHuntRules, longestWindowNs, type LoadedRules, type RuleSpec } from './load-rules.js';
 import { planWork, type WorkUnit } from './plan.js';
 import { CompiledRuleSet, Detector } from './detector.js';
 import type { Rule } from '../ir/types.js';
@@ -33,16 +33,24 @@ export interface HuntHooks {
   onProblem?: (p: SourceProblem) => void;
 }
 
-export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise<HuntResult> {
-  const started = process.hrtime.bigint();
-  const spec: RuleSpec = {
+/** Which rules a hunt with these options runs (for `loadHuntRules`, e.g. to check them before reading input). */
+export function huntRuleSpec(opts: HuntOptions): RuleSpec {
+  return {
     rulesDirs: opts.rulesDirs ?? [],
     sigmaDirs: opts.sigmaDirs ?? [],
     excludeRules: opts.excludeRules ?? [],
     exceptionsFile: opts.exceptionsFile,
     hunting: opts.hunting ?? false,
   };
-  const loaded = await loadHuntRules(spec);
+}
+
+/**
+ * Run the hunt. `preloaded`: the rules already loaded from `huntRuleSpec(opts)` by the caller (the CLI
+ * checks them before any input is read); loaded here otherwise.
+ */
+export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloaded?: LoadedRules): Promise<HuntResult> {
+  const started = process.hrtime.bigint();
+  const loaded = preloaded ?? (await loadHuntRules(huntRuleSpec(opts)));
   // Skipped input and warnings (data kept, e.g. a CRC mismatch) are counted apart.
   const skippedCounts: Partial<Record<ProblemKind, number>> = {};
   const warningCounts: Partial<Record<ProblemKind, number>> = {};

@@ -82,6 +82,18 @@ async function absoluteLines(path: string, start: number, end: number, alerts: A
 }
 
 /**
+ * Every part of a merge is open at once, each holding a read block and the events parsed from it:
+ * the blocks share this budget (1 MiB each up to 16 parts, then smaller, at least 64 KiB), so
+ * memory stays flat as files are added (216 files × 1 MiB blocks and their events took > 1 GB).
+ */
+const MERGE_READ_BUDGET = 16 * 1024 * 1024;
+
+export function mergeBlockBytes(parts: number): number | undefined {
+  if (parts <= 1) return undefined;
+  return Math.max(64 * 1024, Math.min(1024 * 1024, Math.floor(MERGE_READ_BUDGET / parts)));
+}
+
+/**
  * Read `parts` and deliver their events in time order (k-way merge of per-part ordered streams).
  * `flush` is called after each run of events, a cheap point to forward results.
  */
@@ -97,7 +109,7 @@ export async function mergeInTimeOrder(
   const stats: StreamStats = { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0, overlapRead: 0 };
   // The horizon is only known when a part is the unit's only stream (see OrderedStream).
   const h = parts.length === 1 ? beginOverlap : undefined;
-  const streams = parts.map((p) => new OrderedStream(p, onProblem, stats, overlapNs, filters, h));
+  const streams = parts.map((p) => new OrderedStream(p, onProblem, stats, overlapNs, filters, h, mergeBlockBytes(parts.length)));
   const feed = sink.feed;
   const flush = (): void | Promise<void> => sink.flush(stats);
 

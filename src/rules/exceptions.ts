@@ -8,11 +8,12 @@
  *   rules in the native view (Sigma) are covered.
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Scalar, type YAMLMap } from 'yaml';
+import { didYouMean } from '../eql/index.js';
 import type { Expr, Query, Rule, Stage } from '../ir/types.js';
 import type { Alert } from '../alert/types.js';
 import { andNot, guarded, isTrue, matchesAny, or, and, wildcardMatch } from './ir-build.js';
-import { stringList } from './lists.js';
+import { formatYamlError, nodeWhere } from './yaml-problem.js';
 
 export interface ExceptionSet {
   /** Signers whose trusted binaries are never alerted on (signature must be trusted). */
@@ -43,55 +44,113 @@ export function emptyExceptions(): Exceptions {
 }
 
 const SET_KEYS = { trusted_signers: 'trustedSigners', paths: 'paths', hosts: 'hosts', accounts: 'accounts' } as const;
+type SetKey = keyof typeof SET_KEYS;
+/** The top-level keys of an exceptions file. */
+export const EXCEPTION_KEYS: readonly string[] = [...Object.keys(SET_KEYS), 'rules'];
 
-/** Read an exceptions YAML file. Never throws: unreadable parts are listed in `problems`. */
+/**
+ * Read an exceptions YAML file. Never throws: unreadable parts are listed in `problems`, each
+ * naming the file, line and column and the key (`FILE:3:10: rules.x.paths: expected a string or
+ * a list of strings, got number 42`); YAML syntax errors come with the line and a caret.
+ */
 export function loadExceptions(path: string): Exceptions {
   const ex: Exceptions = { ...emptyExceptions(), source: path };
-  let doc: unknown;
+  let text: string;
   try {
-    doc = parseYaml(readFileSync(path, 'utf8'));
+    text = readFileSync(path, 'utf8');
   } catch (e) {
-    ex.problems.push(`${path}: ${(e as Error).message}`);
+    ex.problems.push(`${path}: cannot read: ${(e as Error).message}`);
     return ex;
   }
-  if (doc === null || doc === undefined) return ex;
-  if (typeof doc !== 'object' || Array.isArray(doc)) {
-    ex.problems.push(`${path}: expected a YAML mapping at the top level`);
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    ex.problems.push(formatYamlError(path, text, lc, doc.errors[0]!));
     return ex;
   }
-  const d = doc as Record<string, unknown>;
-  ex.global = readSet(d, `${path}`, ex.problems, ['rules']);
-  const rules = d.rules;
-  if (rules !== undefined && rules !== null) {
-    if (typeof rules !== 'object' || Array.isArray(rules)) ex.problems.push(`${path}: 'rules' must map rule ids to exception sets`);
+  const root = doc.contents;
+  if (root === null || (isScalar(root) && (root.value === null || root.value === undefined))) return ex;
+  const at = (node: Node | null | undefined): string => nodeWhere(path, lc, node as { range?: [number, number, number] } | null);
+  if (!isMap(root)) {
+    ex.problems.push(`${at(root)}: expected a YAML mapping at the top level (${Object.keys(SET_KEYS).join(', ')}, rules)`);
+    return ex;
+  }
+  ex.global = readSet(root, '', at, ex.problems, true);
+  const rulesPair = root.items.find((p) => keyText(p.key) === 'rules');
+  const rules = rulesPair?.value as Node | null | undefined;
+  if (rules && !(isScalar(rules) && rules.value === null)) {
+    if (!isMap(rules)) ex.problems.push(`${at(rules)}: rules: expected a mapping of rule id → exceptions, got ${describe(rules)}`);
     else
-      for (const [id, v] of Object.entries(rules as Record<string, unknown>)) {
-        if (v === null || typeof v !== 'object' || Array.isArray(v)) {
-          ex.problems.push(`${path}: rules.${id}: expected a mapping`);
+      for (const pair of rules.items) {
+        const id = keyText(pair.key);
+        const v = pair.value as Node | null;
+        if (id === undefined) {
+          ex.problems.push(`${at(pair.key as Node)}: rules: a rule id must be a string`);
           continue;
         }
-        ex.rules[id] = readSet(v as Record<string, unknown>, `${path}: rules.${id}`, ex.problems, []);
+        if (!isMap(v)) {
+          ex.problems.push(`${at(v ?? (pair.key as Node))}: rules.${id}: expected a mapping (${Object.keys(SET_KEYS).join(', ')}), got ${describe(v)}`);
+          continue;
+        }
+        ex.rules[id] = readSet(v, `rules.${id}.`, at, ex.problems, false);
       }
   }
   return ex;
 }
 
-function readSet(d: Record<string, unknown>, where: string, problems: string[], extraKeys: string[]): ExceptionSet {
+function readSet(map: YAMLMap, prefix: string, at: (n: Node | null | undefined) => string, problems: string[], topLevel: boolean): ExceptionSet {
   const set = emptyExceptionSet();
-  for (const [k, v] of Object.entries(d)) {
-    if (extraKeys.includes(k)) continue;
-    const target = SET_KEYS[k as keyof typeof SET_KEYS];
-    if (!target) {
-      problems.push(`${where}: unknown key '${k}' (expected ${Object.keys(SET_KEYS).join(', ')}${extraKeys.length ? ', rules' : ''}); ignored`);
+  const allowed = topLevel ? [...Object.keys(SET_KEYS), 'rules'] : Object.keys(SET_KEYS);
+  for (const pair of map.items) {
+    const k = keyText(pair.key);
+    if (topLevel && k === 'rules') continue;
+    if (k === undefined || !(k in SET_KEYS)) {
+      const name = k ?? String((pair.key as Scalar | null)?.value);
+      problems.push(`${at(pair.key as Node)}: unknown key '${prefix}${name}' (expected ${allowed.join(', ')})${didYouMean(name, allowed)}; ignored`);
       continue;
     }
-    try {
-      set[target] = stringList(v, `${where}: ${k}`);
-    } catch (e) {
-      problems.push((e as Error).message);
-    }
+    const list = stringsOf(pair.value as Node | null, `${prefix}${k}`, at, problems);
+    if (list) set[SET_KEYS[k as SetKey]] = list;
   }
   return set;
+}
+
+/** A string or a list of strings; anything else is a problem naming the key and where it is (null: none). */
+function stringsOf(v: Node | null, key: string, at: (n: Node | null | undefined) => string, problems: string[]): string[] | null {
+  if (v === null || (isScalar(v) && v.value === null)) return [];
+  if (isScalar(v) && typeof v.value === 'string') return [v.value];
+  if (isSeq(v)) {
+    const out: string[] = [];
+    let ok = true;
+    v.items.forEach((item, i) => {
+      const n = item as Node | null;
+      if (isScalar(n) && typeof n.value === 'string') out.push(n.value);
+      else {
+        ok = false;
+        problems.push(`${at(n ?? v)}: ${key}[${i}]: expected a string, got ${describe(n)}${quoteHint(n)}; entry ignored`);
+      }
+    });
+    return ok || out.length > 0 ? out : null;
+  }
+  problems.push(`${at(v)}: ${key}: expected a string or a list of strings, got ${describe(v)}${quoteHint(v)}; ignored`);
+  return null;
+}
+
+function keyText(key: unknown): string | undefined {
+  return isScalar(key) && typeof key.value === 'string' ? key.value : undefined;
+}
+
+/** What a node is, for messages: `number 42`, `a mapping`, `a list`. */
+function describe(n: Node | null | undefined): string {
+  if (n === null || n === undefined) return 'nothing';
+  if (isMap(n)) return 'a mapping';
+  if (isSeq(n)) return 'a list';
+  if (isScalar(n)) return n.value === null ? 'null' : `${typeof n.value} ${String(n.value)}`;
+  return 'an alias';
+}
+
+function quoteHint(n: Node | null | undefined): string {
+  return isScalar(n) && (typeof n.value === 'number' || typeof n.value === 'boolean') ? ` (quote it for text: '${String(n.value)}')` : '';
 }
 
 /** The exceptions that apply to one rule: global + the rule's own. */

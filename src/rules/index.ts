@@ -7,9 +7,10 @@ import { parseEql } from '../eql/index.js';
 import { loadRulePackWith, type LoadRulePackOptions } from './pack.js';
 import type { Exceptions } from './exceptions.js';
 
-export { builtinRulesDir, gateOf, type LoadRulePackOptions, type RulePack, type EqlParser } from './pack.js';
+export { builtinRulesDir, gateOf, EXCLUDE_RULE_SOURCE, type LoadRulePackOptions, type RulePack, type EqlParser } from './pack.js';
 export {
   loadExceptions,
+  EXCEPTION_KEYS,
   applyExceptions,
   alertExceptionReason,
   filterAlerts,

@@ -13,6 +13,9 @@ import { andNot } from './ir-build.js';
 import { exclusionExpr, loadList, stringList, type ExclusionList, type ExclusionSubject } from './lists.js';
 import { applyExceptions, type Exceptions } from './exceptions.js';
 
+/** The `source` of the problem an `--exclude-rule` id that names no rule raises. */
+export const EXCLUDE_RULE_SOURCE = '<--exclude-rule>';
+
 /** Parses one EQL query; throws on error, ideally with 1-based `line` and `column` properties. */
 export type EqlParser = (text: string, dialect: 'elasticsearch' | 'endgame') => Query;
 
@@ -99,7 +102,7 @@ export function loadRulePackWith(parse: EqlParser, dirs: readonly string[], opts
   }
   const exclude = new Set(opts.excludeRules ?? []);
   for (const id of exclude)
-    if (!seenIds.has(id)) problems.push({ id, source: '<--exclude-rule>', reason: `no rule with id '${id}' to exclude`, severity: 'error' });
+    if (!seenIds.has(id)) problems.push({ id, source: EXCLUDE_RULE_SOURCE, reason: `no rule with id '${id}' to exclude`, severity: 'error' });
   // Unreadable exception entries are reported with the rule problems, so every caller shows them.
   for (const reason of opts.exceptions?.problems ?? [])
     problems.push({ source: opts.exceptions?.source ?? '<exceptions>', reason: `exceptions: ${reason}`, severity: 'error' });
@@ -183,6 +186,8 @@ function yamlRule(file: string, text: string, parse: EqlParser, lists: ListCache
   };
   if ('detection' in d || 'logsource' in d || d.language === 'sigma')
     fail(file, `1:1: this is a Sigma rule; load Sigma rules with --sigma DIR`, typeof d.id === 'string' ? d.id : undefined, 'unsupported');
+  if (d.id !== undefined && d.id !== null && typeof d.id !== 'string')
+    fail(file, `${where('id')}: id must be a string (got ${typeof d.id} ${String(d.id)}; quote it: '${String(d.id)}')`);
   const id = typeof d.id === 'string' && d.id.trim() ? d.id.trim() : fail(file, `${where('id')}: missing or empty 'id'`);
   const language = d.language ?? 'eql';
   if (language !== 'eql') fail(file, `${where('language')}: language '${String(language)}' is not supported here (expected eql)`, id, 'unsupported');

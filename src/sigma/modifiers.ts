@@ -7,6 +7,7 @@
  */
 import type { CompareOp, Expr, Literal, Pattern } from '../ir/types.js';
 import { parseFieldPath } from '../events/field.js';
+import { didYouMean } from '../eql/index.js';
 import {
   base64OffsetVariants,
   literalPattern,
@@ -47,6 +48,13 @@ type Value =
   | { k: 'fieldref'; field: string }
   | { k: 'exists'; exists: boolean }
   | { k: 'timepart'; part: TimePart; value: Value };
+
+/** The modifiers of the Sigma specification (v2), all handled by `compileItem`; for "did you mean". */
+const SIGMA_MODIFIERS = [
+  'all', 'cased', 'neq', 'i', 'm', 's', 're', 'contains', 'startswith', 'endswith', 'windash', 'base64', 'base64offset',
+  'utf16le', 'wide', 'utf16be', 'utf16', 'lt', 'lte', 'gt', 'gte', 'cidr', 'expand', 'fieldref', 'exists',
+  'minute', 'hour', 'day', 'week', 'month', 'year',
+] as const;
 
 type TimePart = 'minute' | 'hour' | 'day' | 'week' | 'month' | 'year';
 const TIME_PARTS = new Set<string>(['minute', 'hour', 'day', 'week', 'month', 'year']);
@@ -153,7 +161,9 @@ export function compileItem(key: string, rawValue: unknown, ctx: ItemContext): E
           current = current.map((v): Value => ({ k: 'timepart', part: mod as TimePart, value: v }));
           break;
         }
-        throw unsupported(`unknown modifier '${mod}' in '${key}'`);
+        // Every modifier of the Sigma specification is handled above: anything else is a typo or
+        // invented, so the rule is invalid (an error with the closest name), not "unsupported".
+        throw invalid(`unknown modifier '${mod}' in '${key}'${didYouMean(mod, SIGMA_MODIFIERS)}`);
     }
   }
 

@@ -24,18 +24,19 @@ export function isGzip(head: Uint8Array): boolean {
  * which on a machine whose cores are all busy parsing (a hunt on every core) left each reader
  * idle for a third of its time. The first read is deferred to the first `next()`.
  */
-export async function* fileBytes(path: string, start?: number, end?: number, recycle = false): AsyncIterable<Buffer> {
+export async function* fileBytes(path: string, start?: number, end?: number, recycle = false, blockBytes = READ_CHUNK): AsyncIterable<Buffer> {
   const fd = openSync(path, 'r');
   // `recycle`: read into two buffers in turn instead of a fresh one per block (a fresh megabyte
   // is a fresh mapping: page faults and zeroing, which two reading threads contend for). The
   // consumer must be done with a block once it has asked for the block after next.
-  const ring = recycle ? [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)] : null;
+  // `blockBytes`: smaller blocks when many files are open at once (a hunt merging hundreds of files).
+  const ring = recycle ? [Buffer.allocUnsafe(blockBytes), Buffer.allocUnsafe(blockBytes)] : null;
   let turn = 0;
   try {
     let pos = start ?? 0;
     const stop = end ?? Infinity;
     while (pos < stop) {
-      const size = Math.min(READ_CHUNK, stop - pos);
+      const size = Math.min(blockBytes, stop - pos);
       const buf = ring ? ring[turn++ & 1]!.subarray(0, size) : Buffer.allocUnsafe(size);
       const n = readSync(fd, buf, 0, buf.length, pos);
       if (n === 0) break;

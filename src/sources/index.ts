@@ -30,15 +30,24 @@ export { sniff, type SniffResult } from './sniff.js';
 export type { EsHitRef, EsSourceEvent } from './unwrap.js';
 export type { DeferredLine, ProblemKind, ProblemSink, SourceEvent, SourceFormat, SourceProblem } from './types.js';
 
+export interface ReadOptions {
+  /**
+   * Bytes read per block of a text file (default 1 MiB): what one open input holds in buffers,
+   * and about how much text one batch of events comes from. Smaller when many inputs are open
+   * at once (a hunt merging hundreds of files), so memory stays flat as files are added.
+   */
+  blockBytes?: number;
+}
+
 /** Read any input as batches of events; `filter` (NDJSON only) skips parsing lines it rejects. */
-export async function* readInput(input: InputFile, onProblem: ProblemSink, filter?: LineFilter): AsyncIterable<SourceEvent[]> {
+export async function* readInput(input: InputFile, onProblem: ProblemSink, filter?: LineFilter, opts: ReadOptions = {}): AsyncIterable<SourceEvent[]> {
   if (input.format === 'evtx') {
     yield* readEvtxFile(input.spooled ?? input.path, onProblem, input.path);
     return;
   }
   // Plain NDJSON is consumed block by block (see fileBytes `recycle`); gzip's pipe reads ahead.
   const recycle = input.format === 'ndjson' && !input.gzip;
-  const raw = isStreamInput(input.path) ? streamSource(input.path) : fileBytes(input.path, undefined, undefined, recycle);
+  const raw = isStreamInput(input.path) ? streamSource(input.path) : fileBytes(input.path, undefined, undefined, recycle, opts.blockBytes);
   yield* readTextBytes(raw, input.format, input.gzip, input.path, onProblem, filter);
 }
 

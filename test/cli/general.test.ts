@@ -12,7 +12,7 @@ test('spoor --help lists every command; --version prints the package version', a
   for (const c of ['hunt', 'query', 'dump', 'rules', 'demo']) assert.match(help.stdout, new RegExp(`^  ${c} `, 'm'));
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
   assert.equal(version.stdout.trim(), pkg.version);
-  assert.match(help.stdout, /Exit codes: hunt 0 no alert, 1 alerts, 2 errors/);
+  assert.match(help.stdout, /Exit codes \(hunt, query\): 0 nothing found, 1 alerts\/results, 2 errors, 3 alerts\/results and errors/);
   assert.match(help.stdout, /spoor demo /);
 });
 
@@ -24,8 +24,8 @@ test('hunt and query --help give defaults, exit codes and examples', async () =>
     assert.match(r.stdout, /Examples:/);
     assert.match(r.stdout, /\(default:\s+"table"\)/);
   }
-  assert.match(hunt.stdout, /0 no alert, 1 alerts raised, 2 errors/);
-  assert.match(query.stdout, /0 results found, 1 no result, 2 errors/);
+  assert.match(hunt.stdout, /0 +no alert, no error\n +1 +alerts, no error\n +2 +errors and no alert\n +3 +alerts and errors/);
+  assert.match(query.stdout, /0 no result and no error,\s+1 results, 2 errors and no result, 3 results and errors/);
 });
 
 /** Runs `spoor ARGS | head -c 200` through a real pipe whose reader goes away early. */
@@ -51,7 +51,7 @@ test('EPIPE (output piped to head) ends quietly: no stack trace, normal exit cod
   const r = await pipeToHead(['query', 'any where true', dir, '-f', 'ndjson', '-q']);
   assert.ok(r.got > 0);
   assert.doesNotMatch(r.stderr, /EPIPE|Error|at .*\.js:\d+/);
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 1, r.stderr); // results were found (and partly printed)
 });
 
 test('spoor rules check on the built-in pack: every rule loads, exit 0', async () => {

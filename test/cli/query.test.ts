@@ -30,7 +30,7 @@ test('endgame dialect over the Endgame test data: ndjson results that satisfy th
   const events = JSON.parse(readFileSync(data, 'utf8')) as Json[];
   const expected = events.filter((e) => e.event_type === 'process' && String(e.process_name).toLowerCase() === 'svchost.exe').length;
   const r = await runCli(['query', '-d', 'endgame', "process where process_name == 'svchost.exe'", data, '-f', 'ndjson']);
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 1, r.stderr);
   const got = ndjson(r.stdout);
   assert.ok(expected > 0);
   assert.equal(got.length, expected);
@@ -57,7 +57,7 @@ test('a sequence over EVTX in the ECS view: one match of two events, as json', a
   if (!p1) return;
   const q = 'sequence by host.name with maxspan=1m [file where process.pid == 4] by file.path [process where event.type == "start"] by process.executable';
   const r = await runCli(['query', q, p1, '-f', 'json']);
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 1, r.stderr);
   const matches = JSON.parse(r.stdout) as { events: Json[]; join_keys?: unknown[] }[];
   assert.equal(matches.length, 1);
   assert.equal(matches[0]!.events.length, 2);
@@ -68,7 +68,7 @@ test('--view native queries Windows field names', async (t) => {
   const p1 = sharedOrSkip(t, ...P1);
   if (!p1) return;
   const r = await runCli(['query', '--view', 'native', 'any where EventID == 11', p1, '-f', 'ndjson']);
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 1, r.stderr);
   const got = ndjson(r.stdout);
   assert.ok(got.length >= 1);
   for (const e of got) assert.equal(Number(e.EventID), 11);
@@ -78,15 +78,15 @@ test('table output: time, host, category, pid and path per result', async (t) =>
   const p1 = sharedOrSkip(t, ...P1);
   if (!p1) return;
   const r = await runCli(['query', 'process where process.name : "psexesvc.exe"', p1]);
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 1, r.stderr);
   assert.match(r.stdout, /^2020-08-27T11:40:56\.\d+Z\s+04246w-win10\.threebeesco\.com\s+process\s+start\s+4320\s+C:\\Windows\\PSEXESVC\.exe$/m);
 });
 
-test('no result exits 1; a field no event has is named in a warning', async (t) => {
+test('no result exits 0; a field no event has is named in a warning', async (t) => {
   const p1 = sharedOrSkip(t, ...P1);
   if (!p1) return;
   const r = await runCli(['query', 'process where proces.name == "x" and ?optional.field == 1', p1]);
-  assert.equal(r.code, 1, r.stderr);
+  assert.equal(r.code, 0, r.stderr);
   assert.equal(r.stdout, '');
   assert.match(r.stderr, /no event read has the field 'proces\.name'/);
   assert.doesNotMatch(r.stderr, /optional\.field/, '?optional fields are expected to be missing');
@@ -97,7 +97,7 @@ test('stdin input, and bad arguments exit 2', async (t) => {
   const data = sharedOrSkip(t, ...ENDGAME);
   if (!data) return;
   const ok = await runCli(['query', '-d', 'endgame', 'network where true', '-', '-f', 'ndjson'], { stdin: readFileSync(data) });
-  assert.equal(ok.code, 0, ok.stderr);
+  assert.equal(ok.code, 1, ok.stderr);
   assert.ok(ndjson(ok.stdout).length >= 1);
   const bad = await Promise.all([
     runCli(['query', '-d', 'kql', 'any where true', data]),
@@ -116,6 +116,6 @@ test('stdin input, and bad arguments exit 2', async (t) => {
 test('64-bit integers come out exact and unquoted, as they went in', async () => {
   const input = '{"@timestamp":"2020-01-01T00:00:00Z","event":{"category":"process"},"process":{"entity_id":18446744073709551615,"pid":4}}\n';
   const r = await runCli(['query', 'process where process.pid == 4', '-', '-f', 'ndjson'], { stdin: input });
-  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.code, 1, r.stderr);
   assert.match(r.stdout, /"entity_id":18446744073709551615[,}]/);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../helpers/temp.js';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runHunt } from '../../src/hunt/run.js';
 import { byteSplits, planWork } from '../../src/hunt/plan.js';
@@ -57,7 +57,7 @@ const ndjson = (evs: Record<string, unknown>[]): string => evs.map((e) => JSON.s
 const fileShareAlerts = (as: Alert[]): Alert[] => as.filter((a) => /file.?share|remote.?exec/i.test(a.ruleId + ' ' + a.ruleName));
 
 test('a sequence split across two files of the same host is found once', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-hunt-'));
+  const dir = tempDir('spoor-hunt-');
   writeFileSync(join(dir, 'writes.ndjson'), ndjson([noise(0, 'ws1'), systemWrite(1000, 'ws1', 'C:\\Windows\\evil.exe'), noise(5000, 'ws1')]));
   writeFileSync(join(dir, 'starts.ndjson'), ndjson([noise(10, 'ws1'), start(1200, 'ws1', 'C:\\Windows\\evil.exe'), noise(6000, 'ws1')]));
   for (const workers of [0, 2]) {
@@ -73,7 +73,7 @@ test('a sequence split across two files of the same host is found once', async (
 });
 
 test('a big file split into parts still finds a sequence that straddles the split, exactly once', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-split-'));
+  const dir = tempDir('spoor-split-');
   const evs: Record<string, unknown>[] = [];
   let t = 0;
   for (let i = 0; i < 3000; i++) evs.push(noise((t += 10), `h${i % 7}`));
@@ -120,7 +120,7 @@ test('a big file split into parts still finds a sequence that straddles the spli
 test('a split part reads its overlap only as far as pending state reaches, per rule', async () => {
   // 10 minutes of events on one file; a custom 5-minute rule has a partial open at the split and
   // completes 3 minutes past it, while the 1-minute built-in rules' state expires much sooner.
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-horizon-'));
+  const dir = tempDir('spoor-horizon-');
   const rulesDir = join(dir, 'rules');
   mkdirSync(rulesDir);
   writeFileSync(
@@ -175,7 +175,7 @@ test('a split part reads its overlap only as far as pending state reaches, per r
 test('a split part whose events are out of time order caps its overlap instead of reading on to the end', async () => {
   // Chunks of history concatenated out of order (as in merged or forwarded logs): the second
   // half is an hour older than the first, so no overlap event is ever past the time limit.
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-shuffled-'));
+  const dir = tempDir('spoor-shuffled-');
   const first: Record<string, unknown>[] = [];
   for (let i = 0; i < 1500; i++) first.push(noise(3_600_000 + i * 400 + (i % 2 === 0 ? 30_000 : 0), `h${i % 5}`)); // out of order
   const second: Record<string, unknown>[] = [];
@@ -200,7 +200,7 @@ test('a split part whose events are out of time order caps its overlap instead o
 });
 
 test('byte splits: parts that read an overlap are made smaller by its estimated cost', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-splits-'));
+  const dir = tempDir('spoor-splits-');
   const file = join(dir, 'ten-minutes.ndjson');
   writeFileSync(file, ndjson(Array.from({ length: 3000 }, (_, i) => noise(i * 200, 'h1')))); // 10 minutes
   const size = statSync(file).size;
@@ -219,7 +219,7 @@ test('byte splits: parts that read an overlap are made smaller by its estimated 
 });
 
 test('events out of order within the reorder window are sorted before detection', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-order-'));
+  const dir = tempDir('spoor-order-');
   // The start is logged before the write (shipping delay), 300 ms apart in event time.
   writeFileSync(join(dir, 'x.ndjson'), ndjson([start(1300, 'ws2', 'C:\\Windows\\x.exe'), systemWrite(1000, 'ws2', 'C:\\Windows\\x.exe')]));
   const r = await runHunt({ inputs: [dir], workers: 0 });
@@ -227,7 +227,7 @@ test('events out of order within the reorder window are sorted before detection'
 });
 
 test('malformed lines are counted and the good events around them still detected', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-bad-'));
+  const dir = tempDir('spoor-bad-');
   const text = JSON.stringify(systemWrite(1000, 'ws3', 'C:\\Windows\\y.exe')) + '\n{"truncated": \n' + JSON.stringify(start(1100, 'ws3', 'C:\\Windows\\y.exe')) + '\n';
   writeFileSync(join(dir, 'y.ndjson'), text);
   const seen: string[] = [];

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../helpers/temp.js';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { JoinGate } from '../../src/hunt/join-gate.js';
 import { loadHuntRules } from '../../src/hunt/load-rules.js';
@@ -60,7 +60,7 @@ const run = (ms: number, path: string): string =>
   JSON.stringify({ '@timestamp': at(ms), host: hostOf, event: { category: ['process'], type: ['start'] }, process: { pid: 77, executable: path, parent: { executable: 'C:\\Windows\\System32\\services.exe' } } });
 
 test('a start logged before its write (within the re-sort lag) is still parsed when the write comes in', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-defer-'));
+  const dir = tempDir('spoor-defer-');
   const file = join(dir, 'late-write.ndjson');
   const lines = [run(1_000, 'C:\\Windows\\other.exe'), run(2_200, 'C:\\Windows\\evil.exe'), write(2_000, 'C:\\Windows\\evil.exe'), run(3_000, 'C:\\Windows\\other.exe')];
   writeFileSync(file, lines.join('\n') + '\n');
@@ -73,7 +73,7 @@ test('a start logged before its write (within the re-sort lag) is still parsed w
 });
 
 test('a deferred line that turns out malformed is reported when it matters, counted as not parsed when not', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-defer-'));
+  const dir = tempDir('spoor-defer-');
   const file = join(dir, 'malformed.ndjson');
   const broken = (path: string, ms: number): string => run(ms, path).replace('"pid":77', '"pid":77,');
   writeFileSync(file, [write(1_000, 'C:\\Windows\\evil.exe'), broken('C:\\Windows\\evil.exe', 1_500), broken('C:\\Windows\\other.exe', 1_600)].join('\n') + '\n');
@@ -84,7 +84,7 @@ test('a deferred line that turns out malformed is reported when it matters, coun
 });
 
 test('deferring lines changes no alert on the generated fleet, split over workers or not', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-defer-'));
+  const dir = tempDir('spoor-defer-');
   const file = join(dir, 'fleet.ndjson');
   const gen = await writeNdjson({ events: 40_000, hosts: 40, seed: 23 }, file);
   const text = readFileSync(file, 'utf8');

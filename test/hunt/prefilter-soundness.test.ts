@@ -7,8 +7,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tempDir } from '../helpers/temp.js';
+import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ruleLineFilters } from '../../src/hunt/prefilter.js';
 import { loadHuntRules } from '../../src/hunt/load-rules.js';
@@ -112,7 +112,7 @@ async function checkAll(lines: string[]): Promise<{ main: number; overlap: numbe
 }
 
 test('the prefilter skips no line of the generated fleet that a rule or the writer context takes, in any JSON spelling', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-soundness-'));
+  const dir = tempDir('spoor-soundness-');
   const file = join(dir, 'fleet.ndjson');
   await writeNdjson({ events: 6_000, hosts: 12, seed: 11 }, file);
   const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
@@ -137,7 +137,7 @@ test('the prefilter skips no line of the ECS datasets in ../shared that a rule t
 });
 
 test('hunts give the same alerts with and without the prefilter (deferred lines included) in every JSON spelling', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-soundness-'));
+  const dir = tempDir('spoor-soundness-');
   const file = join(dir, 'fleet.ndjson');
   await writeNdjson({ events: 8_000, hosts: 10, seed: 3 }, file);
   const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { tempDir } from '../helpers/temp.js';
 import { keepLine, ruleLineFilters } from '../../src/hunt/prefilter.js';
 import { loadHuntRules } from '../../src/hunt/load-rules.js';
 import { runHunt } from '../../src/hunt/run.js';
@@ -38,7 +37,7 @@ test('the built-in pack can be prefiltered; Sigma rules, context and ungated rul
 });
 
 test('a hunt gives the same alerts with and without the prefilter, and counts every line', async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-prefilter-'));
+  const dir = tempDir('spoor-prefilter-');
   const file = join(dir, 'fleet.ndjson');
   const gen = await writeNdjson({ events: 30_000, hosts: 30, seed: 5 }, file);
   const a = await runHunt({ inputs: [file], workers: 0, prefilter: true });

@@ -193,11 +193,12 @@ test('conditions: precedence, 1 of / all of / them, underscore names', () => {
   assert.deepEqual(matches(list, [{ B: 1 }, {}]), [true, false]);
 });
 
-test('problems: unknown modifier is unsupported, bad condition is an error, both keep rule id and file', () => {
+test('problems: unknown modifier is an error (not in the Sigma spec), bad condition is an error, both keep rule id and file', () => {
   const text = "title: x\nid: r-9\nlogsource:\n  product: windows\ndetection:\n  sel:\n    A|frobnicate: 1\n  condition: sel\n";
   const r = loadSigmaText(text, 'rules/x.yml');
   assert.equal(r.rules.length, 0);
-  assert.deepEqual(r.problems.map((p) => [p.id, p.source, p.severity]), [['r-9', 'rules/x.yml', 'unsupported']]);
+  assert.deepEqual(r.problems.map((p) => [p.id, p.source, p.severity]), [['r-9', 'rules/x.yml', 'error']]);
+  assert.equal(r.problems[0]!.reason, "unknown modifier 'frobnicate' in 'A|frobnicate'");
   assert.match(problemsOf('sel:\n  A: 1\ncondition: sel and')[0]!, /^error: /);
   assert.match(problemsOf('sel:\n  A: 1\ncondition: nope')[0]!, /unknown detection 'nope'/);
   assert.match(problemsOf('sel:\n  A: 1\ncondition: sel | count() > 5')[0]!, /^unsupported: legacy aggregation/);

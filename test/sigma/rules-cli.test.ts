@@ -19,7 +19,7 @@ test('rules check: loaded, unsupported and error rows with reasons; exit 0 / 1 /
     writeFileSync(join(dir, 'ok.yml'), rule('ok', '  sel:\n    EventID: 4624\n  condition: sel'));
     process.stdout.write = (() => true) as typeof process.stdout.write;
     assert.equal(await rulesCheck([dir], quiet), 0);
-    writeFileSync(join(dir, 'unsup.yml'), rule('unsup', '  sel:\n    A|nosuchmodifier: x\n  condition: sel'));
+    writeFileSync(join(dir, 'unsup.yml'), rule('unsup', '  sel:\n    A: x\n  condition: sel | count() > 5'));
     assert.equal(await rulesCheck([dir], quiet), 1);
     writeFileSync(join(dir, 'bad.yml'), rule('bad', '  sel:\n    A: x\n  condition: sel and and'));
     assert.equal(await rulesCheck([dir], quiet), 2);
@@ -30,7 +30,7 @@ test('rules check: loaded, unsupported and error rows with reasons; exit 0 / 1 /
     const byId = new Map(rows.map((r) => [r.id, r]));
     assert.equal(byId.get('ok')?.status, 'loaded');
     assert.equal(byId.get('unsup')?.status, 'unsupported');
-    assert.match(byId.get('unsup')!.reason!, /nosuchmodifier/);
+    assert.match(byId.get('unsup')!.reason!, /legacy aggregation/);
     assert.equal(byId.get('bad')?.status, 'error');
     assert.deepEqual(summarize(rows), { documents: 3, loaded: 1, embedded: 0, filters: 0, unsupported: 1, errors: 1, warnings: 0 });
   } finally {

@@ -1,11 +1,12 @@
 /** Helpers for the sources tests: temp files and collecting everything a reader yields. */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { tempDir as removedAtExit } from '../helpers/temp.js';
 import type { SourceEvent, SourceProblem } from '../../src/sources/types.js';
 
+/** A temp dir with a file writer; `cleanup()` removes it now, and it is removed at exit anyway. */
 export function tempDir(): { dir: string; file: (name: string, content: string | Buffer) => string; cleanup: () => void } {
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-sources-'));
+  const dir = removedAtExit('spoor-sources-');
   return {
     dir,
     file: (name, content) => {
