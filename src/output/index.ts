@@ -6,3 +6,4 @@ export { formatSummary, type SummaryOptions } from './summary.js';
 export { stringifyExact } from './json.js';
 export { renderHtmlReport, type HtmlReportOptions } from './html.js';
 export { describeEvent, type EventDescription } from './describe.js';
+export { sanitize } from './text.js';
