@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../cli/run-cli.js';
 import { jsonDepthExceeds, MAX_JSON_DEPTH } from '../../src/events/json.js';
+import { readInputs, type SourceProblem } from '../../src/sources/index.js';
 
 const nest = (n: number): string => '{"a":'.repeat(n) + '1' + '}'.repeat(n);
 const good = (s: number): string => JSON.stringify({ '@timestamp': `2024-01-01T00:00:0${s}Z`, host: { name: 'h' }, event: { category: ['process'], type: ['start'] }, process: { name: `good${s}.exe` } });
@@ -46,6 +47,24 @@ test('a 100k-deep record is skipped with file:line in dump, query and hunt; neig
       assert.match(r.stderr, kept, `${label}: ${r.stderr.slice(-300)}`);
       if (args[0] === 'dump' && args[2] === 'raw' && args[4] !== 'table') for (const n of [1, 2, 3]) assert.match(r.stdout, new RegExp(`good${n}`), label);
     }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('Windows XML: an event nested 100k elements deep is skipped with its line; the next event is kept', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-deep-xml-'));
+  try {
+    const f = join(dir, 'deep.xml');
+    const ev = (id: number, data = ''): string => `<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><EventID>${id}</EventID></System><EventData>${data}</EventData></Event>\n`;
+    writeFileSync(f, `<Events>\n${ev(1)}${ev(2, '<a>'.repeat(100_000) + 'x' + '</a>'.repeat(100_000))}${ev(3)}</Events>\n`);
+    const problems: SourceProblem[] = [];
+    const ids: unknown[] = [];
+    for await (const batch of readInputs([f], (p) => problems.push(p))) for (const se of batch) ids.push((se.event as { Event: { System: { EventID: unknown } } }).Event.System.EventID);
+    assert.deepEqual(ids, [1, 3]);
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0]!.where, 'line 3');
+    assert.match(problems[0]!.message, /nested deeper than 100 elements/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
