@@ -74,3 +74,16 @@ test('unsafe regexes are refused at load with the reason, named by rules check',
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('wildcards with `?` between stars run without backtracking (Sigma value and EQL like)', () => {
+  const r = loadSigmaText(`title: t\nid: t-1\nlogsource:\n  product: windows\ndetection:\n  sel:\n    CommandLine: '*a?*a?*a?*a?*a?*b'\n  condition: sel\n`, 'inline.yml');
+  const q = r.rules[0]!.query;
+  const pred = compilePredicate(q.kind === 'event' ? q.query.where! : { kind: 'literal', value: false });
+  const eql = compilePredicate(parseEqlExpression('x like~ "*a?*a?*a?*a?*a?*b"'));
+  const ms = cpuMs(() => {
+    assert.equal(pred({ CommandLine: 'a'.repeat(5000) }), false);
+    assert.equal(pred({ CommandLine: 'axaxaxaxaxb' }), true);
+    assert.equal(eql({ x: 'A'.repeat(5000) }), false);
+  });
+  assert.ok(ms < 3000, `${ms} ms`);
+});
