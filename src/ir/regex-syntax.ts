@@ -72,22 +72,41 @@ export function complementRanges(r: CharRanges): number[] {
 }
 
 let canonTable: Uint16Array | undefined;
+/** Code units sharing a canonical value with another one: canonical value → all of them. */
+let caseGroups: Map<number, number[]> | undefined;
 
 /** ECMAScript Canonicalize(ch) for a non-unicode, ignoreCase RegExp, for every code unit. */
 function canon(): Uint16Array {
   if (canonTable) return canonTable;
   const t = new Uint16Array(MAX_UNIT + 1);
+  const groups = new Map<number, number[]>();
   for (let c = 0; c <= MAX_UNIT; c++) {
     const u = String.fromCharCode(c).toUpperCase();
     t[c] = u.length !== 1 || (c >= 128 && u.charCodeAt(0) < 128) ? c : u.charCodeAt(0);
+    if (t[c] !== c) {
+      const g = groups.get(t[c]!);
+      if (g) g.push(c);
+      else groups.set(t[c]!, [t[c]!, c]);
+    }
   }
   canonTable = t;
+  caseGroups = groups;
   return t;
 }
 
 /** Every code unit that JavaScript's `i` flag makes equal to some member of `r`. */
 export function foldRanges(r: CharRanges): number[] {
   const t = canon();
+  let size = 0;
+  for (let i = 0; i < r.length; i += 2) size += r[i + 1]! - r[i]! + 1;
+  if (size <= 256) {
+    // Small sets (literals, short classes): add each member's case group.
+    const extra: number[] = [];
+    for (let i = 0; i < r.length; i += 2) {
+      for (let c = r[i]!; c <= r[i + 1]!; c++) for (const m of caseGroups!.get(t[c]!) ?? []) extra.push(m, m);
+    }
+    return unionRanges(r, extra);
+  }
   const seen = new Uint8Array(MAX_UNIT + 1);
   for (let i = 0; i < r.length; i += 2) for (let c = r[i]!; c <= r[i + 1]!; c++) seen[t[c]!] = 1;
   const out: number[] = [];

@@ -98,6 +98,20 @@ function emitSource(n: RegexNode): string {
  * Throws UnsupportedRegexError with the reason when the pattern cannot be run safely.
  */
 export function compileRegex(source: string, flags: string): SafeRegex {
+  // Rules are checked when they load and compiled again by the engine: compile each pattern once.
+  const key = `${flags}/${source}`;
+  const hit = cache.get(key);
+  if (hit) return hit;
+  const re = compileUncached(source, flags);
+  if (cache.size >= MAX_CACHED) cache.clear();
+  cache.set(key, re);
+  return re;
+}
+
+const MAX_CACHED = 10_000;
+const cache = new Map<string, SafeRegex>();
+
+function compileUncached(source: string, flags: string): SafeRegex {
   for (const f of flags) {
     if (!'imsu'.includes(f)) throw new UnsupportedRegexError(`regex /${source}/${flags}: flag '${f}' is not supported`, `flag '${f}' is not supported`);
   }
