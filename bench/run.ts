@@ -19,6 +19,7 @@ const steps: { title: string; script: string; args: string[]; node?: string[] }[
   { title: 'spoor hunt end to end', script: 'hunt.js', args: quick ? ['--gb', '0.25'] : [] },
   { title: 'Sigma at scale', script: 'sigma.js', args: [] },
   { title: 'hunt memory as files and size grow', script: 'hunt-memory.js', args: quick ? ['--quick'] : [] },
+  { title: 'Rule regexes: safe matcher vs plain RegExp', script: 'regex.js', args: quick ? ['--runs', '3'] : ['--runs', '11'] },
 ];
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';

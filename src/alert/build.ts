@@ -10,6 +10,7 @@ import { diffNs, formatInstant, type Instant } from '../events/timestamp.js';
 import type { Alert, AlertProcess, AlertWriter } from './types.js';
 import { bool, ecsTime, eventCode, has, hostName, num, sharePath, str } from './ecs-fields.js';
 import { hasWriteAccess } from './writer-context.js';
+import { eventIdentity } from './event-identity.js';
 import { eventTime } from '../normalize/index.js';
 
 /** What alert building needs of an engine match (structurally the engine's `Match`). */
@@ -31,7 +32,7 @@ export function buildAlert(rule: Rule, match: AlertMatch, sources: AlertSource[]
   const filePath = writtenPath(events);
   const startEv = [...events].reverse().find(isProcessStart);
   const alert: Alert = {
-    id: alertId(rule.id, host, filePath, firstAt, sources[0]),
+    id: alertId(rule.id, events),
     ruleId: rule.id,
     ruleName: rule.name,
     severity: rule.severity,
@@ -104,14 +105,15 @@ function processOf(ev: Event): AlertProcess {
 }
 
 /**
- * Stable dedup key: rule id, host and path (case-folded, as Windows treats them) and the exact
- * first-event time; without a time, where the first event came from. The same sequence read twice
- * (the same log in two places) gets the same id.
+ * Stable dedup key: a hash of the rule id and the identity of every matched event, in match order
+ * (`event-identity.ts`: host + channel + record id + time, or time + content). One alert per
+ * distinct matched event set; the same events read twice (the same log in two places) get the same
+ * id, whatever file or position they came from. Documented in docs/engine.md ("Alert identity").
  */
-export function alertId(ruleId: string, host: string, path: string | undefined, firstAt: Instant | null, src: AlertSource | undefined): string {
-  const when = firstAt ? `${firstAt.ms}.${firstAt.ns}` : `${src?.file ?? ''}#${src?.position ?? ''}`;
-  const key = [ruleId, host.toLowerCase(), (path ?? '').toLowerCase(), when].join('\u0000');
-  return createHash('sha256').update(key).digest('hex').slice(0, 20);
+export function alertId(ruleId: string, events: readonly Event[]): string {
+  const h = createHash('sha256').update(ruleId);
+  for (const ev of events) h.update('\u0000').update(eventIdentity(ev, timeOf(ev)));
+  return h.digest('hex').slice(0, 20);
 }
 
 /** A JSON-safe copy (bigint → number when exact, else decimal text) that survives worker threads. */

@@ -11,6 +11,7 @@ import { formatInstant, type Instant } from '../events/timestamp.js';
 import { mergeInTimeOrder } from '../hunt/unit.js';
 import { writeOut, problemPrinter, toJson, outcomeExit, isStdoutClosed, fail, usageErrorsExit2, hintIfStdinIsTerminal } from './common.js';
 import { eventSummaryRow, StreamingTable } from './table.js';
+import { sanitize } from '../output/index.js';
 
 type View = 'ecs' | 'native' | 'raw';
 
@@ -193,7 +194,7 @@ function matchTable(m: Match, times: WeakMap<Event, Instant>, table: StreamingTa
     return eventSummaryRow(e, t ? formatInstant(t) : '');
   });
   const head = m.events.length > 1 || m.keys !== undefined || m.count !== undefined
-    ? `── ${m.keys !== undefined && m.keys.length > 0 ? `keys ${toJson(m.keys)}` : 'match'}${m.count !== undefined ? ` count ${m.count}` : ''}\n`
+    ? `── ${m.keys !== undefined && m.keys.length > 0 ? `keys ${sanitize(toJson(m.keys))}` : 'match'}${m.count !== undefined ? ` count ${m.count}` : ''}\n`
     : '';
   return head + table.render(rows) + '\n';
 }

@@ -1,5 +1,6 @@
 /** A compact one-line summary of any event (ECS, native or raw), for query results in a terminal. */
 import { getField, type Event } from '../events/field.js';
+import { sanitize } from '../output/index.js';
 
 const CANDIDATES: [label: string, paths: string[][]][] = [
   ['host', [['host', 'name'], ['Computer'], ['Event', 'System', 'Computer'], ['hostname']]],
@@ -37,7 +38,8 @@ export function eventSummaryRow(ev: Event, time: string): string[] {
       v = getField(ev, p);
       if (v !== undefined && v !== null) break;
     }
-    row.push(v === undefined || v === null ? '' : Array.isArray(v) ? v.join(',') : String(v));
+    // Event data never reaches the terminal raw: ESC, BEL, C1 … are shown as escapes (as hunt's table does).
+    row.push(v === undefined || v === null ? '' : sanitize(Array.isArray(v) ? v.join(',') : String(v)));
   }
   return row;
 }

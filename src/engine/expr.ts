@@ -8,6 +8,7 @@
 import type { CompareOp, EventQuery, Expr, Literal, PathStep } from '../ir/types.js';
 import { getField, type Event } from '../events/field.js';
 import { joinedText } from '../events/multi-value.js';
+import { compileRegex } from '../ir/regex.js';
 import type { CompileContext, Fn, Scope } from './context.js';
 import { adaptive, flatten, isPure } from './adaptive.js';
 import { compileCidrs } from './cidr.js';
@@ -511,7 +512,7 @@ export function compileInner(e: Expr, ctx: CompileContext): Fn {
     case 'regex': {
       const res = e.patterns.map((p) => {
         try {
-          return new RegExp(p, e.flags);
+          return compileRegex(p, e.flags);
         } catch (err) {
           throw new EngineError(`invalid regular expression /${p}/${e.flags}: ${(err as Error).message}`);
         }

@@ -7,6 +7,7 @@
  * the conformance suites pin down.
  */
 import type { Expr } from '../ir/types.js';
+import { compileRegex, UnsupportedRegexError } from '../ir/regex.js';
 import { compileCidrs } from './cidr.js';
 import type { CompileContext, Fn } from './context.js';
 import { compilePatterns, globToPattern } from './pattern.js';
@@ -310,7 +311,13 @@ const catalogue: Record<string, Impl> = {
     const lits = literalStrings('match', exprs, 1);
     if (!lits) throw new EngineError('match(): patterns must be string literals');
     // python eql: re.match (anchored at the start only), IGNORECASE | DOTALL.
-    const re = new RegExp(`^(?:${lits.join('|')})`, ci ? 'is' : 's');
+    let re: { test(s: string): boolean };
+    try {
+      re = compileRegex(`^(?:${lits.join('|')})`, ci ? 'is' : 's');
+    } catch (err) {
+      if (err instanceof UnsupportedRegexError) throw new EngineError(`match(): ${err.message}`);
+      throw err;
+    }
     const a = args[0]!;
     return (ev, sc) => {
       const v = a(ev, sc);

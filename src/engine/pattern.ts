@@ -85,10 +85,7 @@ export function compilePattern(pattern: Pattern, lower: boolean): StringTest {
   let leadingOnes = 0;
   while (leadingOnes < p.length && p[leadingOnes]!.t === 'one') leadingOnes++;
   const rest = p.slice(leadingOnes);
-  if (rest.some((x) => x.t === 'one')) {
-    const re = new RegExp(patternToRegexSource(p), 'u');
-    return (s) => re.test(s);
-  }
+  if (rest.some((x) => x.t === 'one')) return globMatcher(p);
   const tail = starOnly(rest);
   if (leadingOnes === 0) {
     // Common shapes get a direct test; `tail(s, 0)` covers the rest.
@@ -120,6 +117,62 @@ export function compilePattern(pattern: Pattern, lower: boolean): StringTest {
     }
     return tail(s, pos);
   };
+}
+
+/** Code units of the code point at `i` (2 for a surrogate pair, as RegExp's 'u' flag reads it). */
+function codePointLength(s: string, i: number): number {
+  const c = s.charCodeAt(i);
+  return c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && isLowSurrogate(s.charCodeAt(i + 1)) ? 2 : 1;
+}
+
+/**
+ * `*` and `?` (one code point) anywhere: the classic greedy matcher that remembers only the last
+ * `*` (each part matches a fixed width at a given position, so the leftmost placement of what
+ * follows a star is always the best). O(text × pattern) at worst, never exponential: a RegExp
+ * `^[\s\S]*a[\s\S][\s\S]*a…$` backtracks polynomially (`*a?*a?*a?*a?*b` took 36 s on 200 characters).
+ */
+function globMatcher(p: Part[]): StringTest {
+  return (s) => {
+    let si = 0;
+    let pi = 0;
+    let starPi = -1;
+    let starSi = 0;
+    while (si < s.length || pi < p.length) {
+      if (pi < p.length) {
+        const part = p[pi]!;
+        if (part.t === 'star') {
+          starPi = pi++;
+          starSi = si;
+          continue;
+        }
+        if (part.t === 'one') {
+          if (si < s.length) {
+            si += codePointLength(s, si);
+            pi++;
+            continue;
+          }
+        } else if (literalAt(s, part.v, si)) {
+          si += part.v.length;
+          pi++;
+          continue;
+        }
+      }
+      // Mismatch (or text left over): let the last star take one more code point.
+      if (starPi < 0 || starSi >= s.length) return false;
+      starSi += codePointLength(s, starSi);
+      si = starSi;
+      pi = starPi + 1;
+    }
+    return true;
+  };
+}
+
+/** `lit` at `i`, on code point boundaries (a literal never matches half of a surrogate pair). */
+function literalAt(s: string, lit: string, i: number): boolean {
+  if (!s.startsWith(lit, i)) return false;
+  if (i > 0 && isLowSurrogate(s.charCodeAt(i)) && codePointLength(s, i - 1) === 2) return false;
+  const end = i + lit.length;
+  return !(end < s.length && isLowSurrogate(s.charCodeAt(end)) && codePointLength(s, end - 1) === 2);
 }
 
 function isLowSurrogate(c: number): boolean {

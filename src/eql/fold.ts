@@ -12,6 +12,7 @@
  */
 import type { EventQuery, Expr, Literal, Pattern, Pipe, Query, Stage } from '../ir/types.js';
 import { toPattern } from './pattern.js';
+import { compileRegex } from '../ir/regex.js';
 
 type Lit = Extract<Expr, { kind: 'literal' }>;
 
@@ -126,7 +127,7 @@ export function foldExpr(e: Expr): Expr {
       if (isLit(expr) && typeof expr.value === 'string') {
         try {
           const text = expr.value;
-          return bool(e.patterns.some((p) => new RegExp(p, e.flags).test(text)));
+          return bool(e.patterns.some((p) => compileRegex(p, e.flags).test(text)));
         } catch {
           return { ...e, expr };
         }

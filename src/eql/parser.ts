@@ -4,6 +4,7 @@
  * error points at the construct the dialect lacks.
  */
 import type { EventQuery, Expr, Literal, PathStep, Pattern, Pipe, Query, Stage } from '../ir/types.js';
+import { checkRegex } from '../ir/regex.js';
 import { type SourceMap } from './errors.js';
 import { durationNs, durationUnits } from './duration.js';
 import { functionNames, lookupFunction, maxArgs, minArgs, paramType, type FunctionSpec } from './functions.js';
@@ -530,6 +531,8 @@ export class Parser {
     }
     const opName = op === ':' ? "':'" : `'${op}${opTok.tilde ? '~' : ''}'`;
     if (op === 'regex') {
+      // `s`: like Lucene's regex syntax, `.` also matches line breaks.
+      const flags = caseInsensitive ? 'is' : 's';
       const patterns = consts.map(({ tok, value }) => {
         if (typeof value !== 'string') this.error(tok, `${opName} needs string patterns`);
         try {
@@ -541,10 +544,13 @@ export class Parser {
             this.error(tok, `invalid regular expression for ${opName}: ${(e as Error).message}`);
           }
         }
-        return `^(?:${value})$`;
+        const pattern = `^(?:${value})$`;
+        // Refused at load what could not run in linear time (see ir/regex.ts, docs/eql.md).
+        const refused = checkRegex(pattern, flags);
+        if (refused !== undefined) this.error(tok, `regular expression for ${opName} refused: ${refused}`);
+        return pattern;
       });
-      // `s`: like Lucene's regex syntax, `.` also matches line breaks.
-      return { kind: 'regex', expr: left, patterns, flags: caseInsensitive ? 'is' : 's' };
+      return { kind: 'regex', expr: left, patterns, flags };
     }
     const patterns: Pattern[] = [];
     const others: Expr[] = [];

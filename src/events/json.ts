@@ -66,3 +66,31 @@ function quoteBigIntegers(text: string): string {
   }
   return last === 0 ? text : out + text.slice(last);
 }
+
+/** Deepest nesting of objects and arrays a record may have; deeper records are skipped by the readers (docs/sources.md). */
+export const MAX_JSON_DEPTH = 100;
+
+/**
+ * True when the JSON text nests objects/arrays deeper than `max`. Fast path: a text with fewer
+ * than `max` opening brackets cannot, and counting them is a few native `indexOf` calls per line;
+ * only texts with that many get the string-aware scan.
+ */
+export function jsonDepthExceeds(text: string, max = MAX_JSON_DEPTH): boolean {
+  let opens = 0;
+  for (let i = text.indexOf('{'); i >= 0 && opens <= max; i = text.indexOf('{', i + 1)) opens++;
+  for (let i = text.indexOf('['); i >= 0 && opens <= max; i = text.indexOf('[', i + 1)) opens++;
+  if (opens <= max) return false;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) {
+      if (++depth > max) return true;
+    } else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return false;
+}

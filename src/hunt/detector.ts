@@ -205,20 +205,25 @@ export class Detector {
       const t = tagOf(e);
       return t ? { file: t.source.file, position: t.source.position } : { file: '?' };
     });
-    // Alerts carry the ECS view of their events whatever view the rule matched on.
-    const ecsMatch: Match = { ...m, events: m.events.map((e) => this.ecsOf(e)) };
     let alert: Alert;
     try {
+      // Alerts carry the ECS view of their events whatever view the rule matched on.
+      const ecsMatch: Match = { ...m, events: m.events.map((e) => this.ecsOf(e)) };
       alert = buildAlert(c.rule, ecsMatch, sources);
     } catch (e) {
       this.problems.push({ ruleId: c.rule.id, message: `cannot build alert: ${(e as Error).message}` });
       return;
     }
-    if (!alert.writer && alert.filePath && firstTag) {
-      const w = this.writers.writerFor(alert.host || (eventHost(firstTag.source.event) ?? ''), alert.filePath, firstTag.time);
-      if (w) alert.writer = w;
+    try {
+      if (!alert.writer && alert.filePath && firstTag) {
+        const w = this.writers.writerFor(alert.host || (eventHost(firstTag.source.event) ?? ''), alert.filePath, firstTag.time);
+        if (w) alert.writer = w;
+      }
+      this.hostContext.attach(alert, firstTag ? (eventHost(firstTag.source.event) ?? alert.host) : alert.host);
+    } catch (e) {
+      // Enrichment is optional: the alert itself is never dropped.
+      this.problems.push({ ruleId: c.rule.id, message: `alert ${alert.id}: cannot add writer/context: ${(e as Error).message}` });
     }
-    this.hostContext.attach(alert, firstTag ? (eventHost(firstTag.source.event) ?? alert.host) : alert.host);
     this.out.push(alert);
   }
 

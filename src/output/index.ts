@@ -6,3 +6,4 @@ export { formatSummary, formatTimeZones, type SummaryOptions } from './summary.j
 export { stringifyExact } from './json.js';
 export { renderHtmlReport, renderLiveUiPage, type HtmlReportOptions } from './html.js';
 export { describeEvent, type EventDescription } from './describe.js';
+export { sanitize } from './text.js';

@@ -8,6 +8,7 @@
 import type { CompareOp, Expr, Literal, Pattern } from '../ir/types.js';
 import { parseFieldPath } from '../events/field.js';
 import { didYouMean } from '../eql/index.js';
+import { checkRegex } from '../ir/regex.js';
 import {
   base64OffsetVariants,
   literalPattern,
@@ -387,6 +388,9 @@ export function translateRegex(source: string, subFlags: string): { source: stri
   } catch (e) {
     throw unsupported(`regex /${source}/ is not valid in JavaScript: ${(e as Error).message}`);
   }
+  // Refused here, at load, what could not run in linear time (see ir/regex.ts, docs/sigma.md).
+  const refused = checkRegex(src, flagText);
+  if (refused !== undefined) throw unsupported(`regex /${source}/ refused: ${refused}`);
   return { source: src, flags: flagText };
 }
 

@@ -67,6 +67,10 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink): P
       onProblem({ kind: 'unreadable-file', file: path, message: errorText(e), skipped: true });
       return;
     }
+    if (head.length === 0 && /\.evtx$/i.test(path)) {
+      onProblem({ kind: 'unknown-format', file: path, message: 'empty file (0 bytes): no EVTX header; skipped', skipped: true });
+      return;
+    }
     const r = sniff(head);
     if (r.format === null) onProblem({ kind: 'unknown-format', file: path, message: `${r.reason}; skipped`, skipped: true });
     else if (r.format === 'evtx' && r.gzip) await addSpooled(path, gunzipBytes(fileBytes(path)), true);

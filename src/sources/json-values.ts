@@ -8,7 +8,7 @@
  * is reported as `malformed-json` at `element N (line L)` and skipped, and the splitter carries
  * on with the next one. Positions are 1-based element numbers.
  */
-import { parseJsonExact } from '../events/json.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonExact } from '../events/json.js';
 import { mayHoldBigInteger } from './big-integers.js';
 import type { ProblemSink, SourceEvent } from './types.js';
 import { preview } from './ndjson.js';
@@ -190,6 +190,7 @@ export async function* readJsonValues(
     const text = v.bytes.toString('utf8');
     let value: unknown;
     try {
+      if (jsonDepthExceeds(text)) throw new Error(`nested deeper than ${MAX_JSON_DEPTH} levels`);
       value = mayHoldBigInteger(text) ? parseJsonExact(text) : JSON.parse(text);
     } catch (err) {
       const why = truncated ? 'truncated: input ended inside this value' : (err as Error).message;

@@ -8,7 +8,7 @@
  */
 import { isAscii } from 'node:buffer';
 import { open } from 'node:fs/promises';
-import { parseJsonExact } from '../events/json.js';
+import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonExact } from '../events/json.js';
 import { mayHoldBigInteger } from './big-integers.js';
 import { fileBytes, READ_CHUNK } from './bytes.js';
 import type { ProblemSink, SourceEvent } from './types.js';
@@ -389,6 +389,7 @@ const UNPARSED = Symbol('unparsed');
 /** JSON.parse of one line (exact for 16+ digit integers when `exact`); a failure is reported. */
 function parseText(text: string, exact: boolean, file: string, lineNo: number | null, offset: number, onProblem: ProblemSink): unknown {
   try {
+    if (jsonDepthExceeds(text)) throw new Error(`nested deeper than ${MAX_JSON_DEPTH} levels`);
     return exact && mayHoldBigInteger(text) ? parseJsonExact(text) : JSON.parse(text);
   } catch (err) {
     onProblem({

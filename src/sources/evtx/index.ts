@@ -127,6 +127,17 @@ export async function* readEvtxFile(path: string, onProblem: ProblemSink, name: 
     const info = readEvtxHeader(head, name, size);
     for (const p of info.problems) onProblem(p);
     if (head.length < 128) return;
+    if (info.chunkCount === 0) {
+      // Cut right after the file header (or a header and nothing else): say so, never "no problems".
+      onProblem({
+        kind: 'corrupt-chunk',
+        file: name,
+        where: 'file',
+        message: `file ends after its ${size}-byte header: the header declares ${info.headerChunkCount} chunk(s) but the file holds none (truncated?); no events`,
+        skipped: true,
+      });
+      return;
+    }
     for await (const { index: i, bytes } of chunkBytes(path, size, 0, info.chunkCount)) {
       // Past the header's count a slot without a chunk is usually unused space; say so.
       const sink: ProblemSink = i < info.headerChunkCount ? onProblem : (p) =>

@@ -8,6 +8,7 @@ import { StringDecoder } from 'node:string_decoder';
 import type { ProblemSink, SourceEvent } from '../types.js';
 import { xmlEventToJson, type XmlElement } from './event.js';
 import { XmlTokenizer, type XmlToken } from './tokenizer.js';
+import { MAX_JSON_DEPTH } from '../../events/json.js';
 
 export { xmlEventToJson, type XmlElement } from './event.js';
 export { XmlTokenizer, decodeEntities, type XmlToken, type TokenSink } from './tokenizer.js';
@@ -19,6 +20,8 @@ function isEventTag(name: string): boolean {
 /** Assembles `<Event>` elements from tokens. */
 export class XmlEventAssembler {
   private stack: XmlElement[] = [];
+  /** > 0 while skipping an event nested too deep: how many of its elements are still open. */
+  private skipLevel = 0;
   private eventLine = 0;
   private count = 0;
 
@@ -44,6 +47,14 @@ export class XmlEventAssembler {
 
   /** Take one token; completed events are appended to `out`. */
   token(t: XmlToken, out: SourceEvent[]): void {
+    if (this.skipLevel > 0) {
+      if (t.type === 'error') {
+        this.skipLevel = 0;
+        this.problem(t.line, t.message);
+      } else if (t.type === 'open' && !t.selfClosing) this.skipLevel++;
+      else if (t.type === 'close') this.skipLevel--;
+      return;
+    }
     const stack = this.stack;
     if (t.type === 'error') {
       if (stack.length > 0) {
@@ -67,6 +78,13 @@ export class XmlEventAssembler {
       return;
     }
     if (t.type === 'open') {
+      if (!t.selfClosing && stack.length >= MAX_JSON_DEPTH) {
+        // Its JSON form would nest as deep: skipped before anything recurses (docs/sources.md).
+        this.problem(t.line, `nested deeper than ${MAX_JSON_DEPTH} elements; event starting at line ${this.eventLine} skipped`);
+        this.skipLevel = stack.length + 1;
+        this.stack = [];
+        return;
+      }
       const el: XmlElement = { name: t.name, attrs: t.attrs, children: [], text: '' };
       top.children.push(el);
       if (!t.selfClosing) stack.push(el);

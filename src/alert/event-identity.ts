@@ -1,0 +1,48 @@
+/**
+ * The identity of a matched event, the part of an alert's id that makes one alert per distinct
+ * matched event (issue 10, item 3): two records at the same 100 ns instant are two alerts, and
+ * the same record read twice (one log shipped in two files) is one.
+ *
+ * - A Windows record: host, channel, record id (`winlog.record_id`, kept exact beyond 2^53 as
+ *   text) and the exact time (record ids restart when a log is cleared; the time tells those apart).
+ * - Anything else (JSON without a record id): the exact time and a hash of the whole event's
+ *   content (its ECS view, which holds no file name or position), so a copy of the same line in
+ *   another file has the same identity while any differing field makes another.
+ */
+import { createHash } from 'node:crypto';
+import type { Event } from '../events/field.js';
+import type { Instant } from '../events/timestamp.js';
+import { hostName, str } from './ecs-fields.js';
+import { getField } from '../events/field.js';
+
+function recordIdText(ev: Event): string | undefined {
+  const v = getField(ev, ['winlog', 'record_id']);
+  if (typeof v === 'number' || typeof v === 'bigint') return String(v);
+  if (typeof v === 'string' && v.trim() !== '') return v.trim();
+  return undefined;
+}
+
+/** JSON text with object keys sorted (bigint as text), so equal content gives equal text. */
+function canonicalJson(v: unknown): string {
+  if (typeof v === 'bigint') return JSON.stringify(v.toString());
+  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+  const o = v as Record<string, unknown>;
+  return `{${Object.keys(o)
+    .filter((k) => o[k] !== undefined && typeof o[k] !== 'function')
+    .sort()
+    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
+    .join(',')}}`;
+}
+
+/** One event's identity text (see the header); `at` is its exact time, when known. */
+export function eventIdentity(ev: Event, at: Instant | null): string {
+  const when = at ? `${at.ms}.${at.ns}` : '';
+  const rid = recordIdText(ev);
+  if (rid !== undefined) {
+    const host = (hostName(ev) ?? '').toLowerCase();
+    const channel = (str(ev, 'winlog.channel') ?? str(ev, 'event.provider') ?? '').toLowerCase();
+    return `r\u0001${host}\u0001${channel}\u0001${rid}\u0001${when}`;
+  }
+  return `c\u0001${when}\u0001${createHash('sha256').update(canonicalJson(ev)).digest('hex')}`;
+}
