@@ -1,0 +1,64 @@
+/** Test helpers for serve/: a temporary data dir, a server on a free loopback port, a tiny HTTP client. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
+import { startServe, type ServeHandle, type ServeOptions } from '../../src/serve/index.js';
+
+export interface Served {
+  s: ServeHandle;
+  dir: string;
+  ingest: string;
+  admin: string;
+  stop(keepDir?: boolean): Promise<void>;
+}
+
+export async function serve(opts: ServeOptions = {}, dir = mkdtempSync(join(tmpdir(), 'spoor-serve-'))): Promise<Served> {
+  const s = await startServe({ port: 0, dataDir: dir, commitDelayMs: 2, allowedLatenessMs: 200, checkpointIntervalMs: 100, ...opts });
+  const tok = (scope: string): string => s.createdTokens.find((t) => t.scope === scope)?.token ?? '';
+  return {
+    s,
+    dir,
+    ingest: tok('ingest'),
+    admin: tok('admin'),
+    stop: async (keepDir = false) => {
+      await s.close();
+      if (!keepDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Reply {
+  status: number;
+  headers: Headers;
+  text: string;
+  json: () => unknown;
+}
+
+export async function call(url: string, init: RequestInit & { token?: string; gzip?: boolean } = {}): Promise<Reply> {
+  const headers = new Headers(init.headers);
+  if (init.token) headers.set('Authorization', `Bearer ${init.token}`);
+  let body = init.body;
+  if (init.gzip && typeof body === 'string') {
+    body = gzipSync(Buffer.from(body));
+    headers.set('Content-Encoding', 'gzip');
+  }
+  const r = await fetch(url, { ...init, headers, body });
+  const text = await r.text();
+  return { status: r.status, headers: r.headers, text, json: () => JSON.parse(text) as unknown };
+}
+
+/** A bulk body of `create` actions for `lines` (NDJSON documents). */
+export function bulkBody(lines: string[], op = 'create'): string {
+  return lines.map((l) => `{"${op}":{"_index":"logs-endpoint"}}\n${l}\n`).join('');
+}
+
+export async function waitFor<T>(f: () => T | undefined | null | false, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = f();
+    if (v) return v;
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
