@@ -162,12 +162,18 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
       }
     })();
   };
-  const server: Server = config.tls ? createHttps({ cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, onRequest) : createHttp(onRequest);
+  // Node checks request deadlines every connectionsCheckingInterval (30 s by default): tighter here.
+  const httpOpts = { connectionsCheckingInterval: Math.max(50, Math.min(1000, config.requestTimeoutMs / 4)) };
+  const server: Server = config.tls
+    ? createHttps({ ...httpOpts, cert: readFileSync(config.tls.cert), key: readFileSync(config.tls.key) }, onRequest)
+    : createHttp(httpOpts, onRequest);
   server.requestTimeout = config.requestTimeoutMs;
   server.headersTimeout = Math.min(config.requestTimeoutMs, 20_000);
   server.keepAliveTimeout = 65_000;
-  server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nX-Elastic-Product: Elasticsearch\r\nContent-Length: 0\r\n\r\n');
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    counters.requestErrors++;
+    const status = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? '408 Request Timeout' : err.code === 'HPE_HEADER_OVERFLOW' ? '431 Request Header Fields Too Large' : '400 Bad Request';
+    if (socket.writable) socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nX-Elastic-Product: Elasticsearch\r\nContent-Length: 0\r\n\r\n`);
     else socket.destroy();
   });
   await new Promise<void>((resolve, reject) => {

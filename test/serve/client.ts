@@ -62,3 +62,35 @@ export async function waitFor<T>(f: () => T | undefined | null | false, ms = 10_
     await new Promise((r) => setTimeout(r, 20));
   }
 }
+
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { repoRoot } from '../helpers/shared.js';
+
+export interface Child {
+  proc: ChildProcess;
+  url: string;
+  tokens: { scope: string; token: string }[];
+}
+
+/** `spoor serve` as a child process (for kill -9 tests); resolves once it printed its JSON line. */
+export function spawnServe(dir: string, args: string[] = []): Promise<Child> {
+  const proc = spawn(process.execPath, [join(repoRoot, 'dist/src/cli/main.js'), 'serve', '-p', '0', '-d', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let err = '';
+  proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
+  return new Promise((resolve, reject) => {
+    const rl = createInterface({ input: proc.stdout! });
+    rl.once('line', (line) => {
+      const j = JSON.parse(line) as { url: string; tokens: { scope: string; token: string }[] };
+      resolve({ proc, url: j.url, tokens: j.tokens });
+    });
+    proc.once('exit', (code) => reject(new Error(`serve exited ${code}: ${err}`)));
+  });
+}
+
+export function kill9(c: Child): Promise<void> {
+  return new Promise((resolve) => {
+    c.proc.once('exit', () => resolve());
+    c.proc.kill('SIGKILL');
+  });
+}
