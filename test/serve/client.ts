@@ -94,3 +94,12 @@ export function kill9(c: Child): Promise<void> {
     c.proc.kill('SIGKILL');
   });
 }
+
+/** The file write and the process start of a planted attack (Defend lines), by the planted path. */
+export function attackLines(lines: string[], path: string): { write: string; start: string; writeIdx: number; startIdx: number } {
+  const esc = JSON.stringify(path).slice(1, -1);
+  const writeIdx = lines.findIndex((l) => l.includes(esc) && l.includes('"type":"endpoint"') && l.includes('"category":["file"]'));
+  const startIdx = lines.findIndex((l, i) => i > writeIdx && l.includes(esc) && l.includes('"category":["process"]') && l.includes('"start"'));
+  if (writeIdx < 0 || startIdx < 0) throw new Error(`attack lines for ${path} not found`);
+  return { write: lines[writeIdx]!, start: lines[startIdx]!, writeIdx, startIdx };
+}
