@@ -74,8 +74,8 @@ export interface Child {
 }
 
 /** `spoor serve` as a child process (for kill -9 tests); resolves once it printed its JSON line. */
-export function spawnServe(dir: string, args: string[] = []): Promise<Child> {
-  const proc = spawn(process.execPath, [join(repoRoot, 'dist/src/cli/main.js'), 'serve', '-p', '0', '-d', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+export function spawnServe(dir: string, args: string[] = [], nodeArgs: string[] = []): Promise<Child> {
+  const proc = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'dist/src/cli/main.js'), 'serve', '-p', '0', '-d', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {

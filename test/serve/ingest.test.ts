@@ -72,3 +72,20 @@ test('_bulk: create/index items in order, bad documents fail alone, gzip, /{inde
     await h.stop();
   }
 });
+
+test('retention deletes the oldest events beyond the size bound, never at or after the replay point', async () => {
+  const h = await serve();
+  try {
+    const docs = Array.from({ length: 50 }, (_, i) => `{"@timestamp":"2026-03-02T08:00:${String(i).padStart(2, '0')}Z","host":{"name":"r1"},"event":{"category":"network"}}`);
+    await call(`${h.s.url}/ingest`, { method: 'POST', token: h.ingest, body: docs.join('\n') });
+    const st = h.s.context.stream;
+    assert.equal(st.prune(30, 10, 3600_000), 29, 'size bound 10, but the replay point 30 is kept');
+    assert.equal(st.count(), 21);
+    assert.equal(st.prune(1000, 10, 3600_000), 11);
+    assert.equal(st.count(), 10);
+    await new Promise((r) => setTimeout(r, 20));
+    assert.equal(st.prune(1000, 1000, 1), 10, 'age bound');
+  } finally {
+    await h.stop();
+  }
+});

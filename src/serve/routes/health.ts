@@ -6,6 +6,11 @@ import type { ApiHealth } from '../api-types.js';
 
 export const VERSION = '0.1.0';
 
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
 export function health(ctx: ServeContext): ApiHealth {
   const cp = ctx.loop.checkpointSavedMs;
   const lag = ctx.loop.lag;
@@ -60,6 +65,7 @@ export function registerHealth(r: Router, ctx: ServeContext): void {
       ['spoor_rules_loaded', 'gauge', 'Rules running', h.rulesLoaded],
       ['spoor_log_commits_total', 'counter', 'Group commits of the event log', ctx.stream.commits],
       ['spoor_resident_memory_bytes', 'gauge', 'Resident set size', process.memoryUsage().rss],
+      ['process_cpu_seconds_total', 'counter', 'User and system CPU time of the server process', cpuSeconds()],
     ];
     const text = lines
       .filter((l) => l[3] !== null)

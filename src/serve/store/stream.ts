@@ -145,10 +145,23 @@ export class EventStream<T> {
   prune(keepFrom: number, maxEvents: number, maxAgeMs: number): number {
     const top = this.maxSeq();
     let cut = Math.max(0, top - maxEvents + 1);
-    const old = this.db.prepare('SELECT max(seq) AS m FROM events WHERE received_ms < ?').get(Date.now() - maxAgeMs) as { m: number | null };
-    if (old.m !== null) cut = Math.max(cut, old.m + 1);
+    // received_ms grows with seq (stamped at commit): binary search instead of a full scan.
+    const at = this.db.prepare('SELECT seq, received_ms FROM events WHERE seq >= ? ORDER BY seq LIMIT 1');
+    const limit = Date.now() - maxAgeMs;
+    const first = at.get(0) as { seq: number; received_ms: number } | undefined;
+    if (first && first.received_ms < limit) {
+      let lo = first.seq;
+      let hi = top + 1;
+      while (lo < hi) {
+        const mid = Math.floor((lo + hi) / 2);
+        const r = at.get(mid) as { seq: number; received_ms: number } | undefined;
+        if (r && r.received_ms < limit) lo = r.seq + 1;
+        else hi = mid;
+      }
+      cut = Math.max(cut, lo);
+    }
     cut = Math.min(cut, keepFrom);
-    if (cut <= 0) return 0;
+    if (cut <= (first?.seq ?? 0)) return 0;
     return this.db.prepare('DELETE FROM events WHERE seq < ?').run(cut).changes;
   }
 }
