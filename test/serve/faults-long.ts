@@ -99,15 +99,18 @@ async function main(): Promise<number> {
     }
   });
 
+  // Kill points spread over the replay: after random numbers of acknowledged lines, plus a random
+  // delay so a kill can land anywhere (mid-request, mid-commit, mid-detection, mid-checkpoint).
+  const points = Array.from({ length: KILLS }, () => Math.floor(Math.random() * EVENTS * 0.95)).sort((a, b) => a - b);
   const killer = (async () => {
     for (let k = 0; k < KILLS; k++) {
-      await sleep(1000 + Math.random() * 4000);
-      if (produced && queues.every((q) => q.length === 0) && k >= KILLS) break;
+      while (ackedLines < points[k]!) await sleep(20);
+      await sleep(Math.random() * 300);
       let done!: () => void;
       restarting = new Promise((r) => (done = r));
       await kill9(server);
       generation++;
-      log(`kill ${k + 1}/${KILLS} (acked ${ackedLines} lines so far)`);
+      log(`kill ${k + 1}/${KILLS} at ${ackedLines} acknowledged lines`);
       server = await spawnServe(dir, args);
       restarting = null;
       done();
