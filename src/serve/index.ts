@@ -65,7 +65,8 @@ export function openTokenStore(dataDir: string): { tokens: TokenStore; close(): 
 export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> {
   const config = resolveConfig(opts);
   mkdirSync(config.dataDir, { recursive: true });
-  const db = openDb(join(config.dataDir, DB_FILE), config.fsync);
+  const dbPath = join(config.dataDir, DB_FILE);
+  const db = openDb(dbPath, config.fsync);
   const tokens = new TokenStore(db);
   const createdTokens: ServeHandle['createdTokens'] = [];
   if (config.bootstrapTokens && tokens.count() === 0) {
@@ -86,6 +87,8 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
   const sse = new Set<ServerResponse>();
   let loop: DetectLoop | null = null;
   const stream = new EventStream<IngestedEvent>(db, {
+    path: dbPath,
+    fsync: config.fsync,
     commitDelayMs: config.commitDelayMs,
     maxBatch: 20_000,
     onCommitted: (seqs, evs) => loop?.enqueue(seqs, evs),
@@ -215,7 +218,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
           server.close(() => resolve());
           server.closeIdleConnections();
         });
-        stream.commit();
+        await stream.close();
         theLoop.pump();
         theLoop.close();
         webhooks?.close();

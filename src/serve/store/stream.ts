@@ -4,10 +4,15 @@
  * `append` queues rows; one transaction commits every row queued within `commitDelayMs` (or as
  * soon as `maxBatch` rows wait), and only then are the callers' promises resolved: an ingest
  * request is acknowledged after the commit that holds its events (with fsync per db.ts's policy).
+ * Commits run in a writer thread (writer-worker.ts) with its own connection, so the main thread
+ * keeps parsing and detecting during the fsync; several commits may be in flight, and replies
+ * (hence seqs and `onCommitted`) come back in order.
  * Retention deletes the oldest rows beyond a size or age bound, never rows detection still needs
  * (at or after the checkpoint's replay point).
  */
-import { inTransaction, type Db, type Stmt } from './db.js';
+import { Worker } from 'node:worker_threads';
+import type { Db, FsyncPolicy, Stmt } from './db.js';
+import type { WriterReply, WriterRequest } from './writer-worker.js';
 
 export interface LogRow {
   host: string;
@@ -30,6 +35,9 @@ interface Waiting<T> {
 }
 
 export interface StreamOptions<T> {
+  /** The database file (the writer thread opens its own connection). */
+  path: string;
+  fsync: FsyncPolicy;
   commitDelayMs: number;
   maxBatch: number;
   /** Called after each commit with the items in seq order. */
@@ -42,6 +50,12 @@ export class EventStream<T> {
   private waiting: Waiting<T>[] = [];
   private waitingRows = 0;
   private timer: NodeJS.Timeout | null = null;
+  private readonly worker: Worker;
+  private readonly inFlight = new Map<number, Waiting<T>[]>();
+  private nextId = 1;
+  private failed: Error | null = null;
+  /** Rows sent to the writer and not yet committed. */
+  private flyingRows = 0;
   commits = 0;
 
   constructor(
@@ -50,15 +64,28 @@ export class EventStream<T> {
   ) {
     this.insert = db.prepare('INSERT INTO events (received_ms, host, time_ms, raw) VALUES (?, ?, ?, ?)');
     this.readStmt = db.prepare('SELECT seq, host, time_ms, raw FROM events WHERE seq >= ? ORDER BY seq LIMIT ?');
+    this.worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: { path: opts.path, fsync: opts.fsync } });
+    this.worker.on('message', (m: WriterReply | 'closed') => {
+      if (m !== 'closed') this.committed(m);
+    });
+    this.worker.on('error', (e) => {
+      this.failed = e;
+      for (const batch of this.inFlight.values()) for (const w of batch) w.reject(e);
+      this.inFlight.clear();
+    });
   }
 
-  /** Rows queued and not yet committed. */
+  /** Rows queued or being committed. */
   get pending(): number {
-    return this.waitingRows;
+    return this.waitingRows + this.flyingRows;
   }
 
   append(rows: LogRow[], items: T[]): Promise<number[]> {
     return new Promise((resolve, reject) => {
+      if (this.failed) {
+        reject(this.failed);
+        return;
+      }
       this.waiting.push({ rows, items, resolve, reject });
       this.waitingRows += rows.length;
       if (this.waitingRows >= this.opts.maxBatch) {
@@ -74,38 +101,64 @@ export class EventStream<T> {
     });
   }
 
-  /** Commit everything queued now (also called at shutdown). */
+  /** Send everything queued to the writer thread now. */
   commit(): void {
     const batch = this.waiting;
     if (batch.length === 0) return;
     this.waiting = [];
+    const rows: WriterRequest['rows'] = [];
+    for (const w of batch) for (const r of w.rows) rows.push([r.host, r.timeMs, r.raw]);
+    this.flyingRows += this.waitingRows;
     this.waitingRows = 0;
-    const now = Date.now();
-    const seqs: number[][] = [];
-    try {
-      inTransaction(this.db, () => {
-        for (const w of batch) {
-          const s: number[] = [];
-          for (const r of w.rows) s.push(Number(this.insert.run(now, r.host, r.timeMs, r.raw).lastInsertRowid));
-          seqs.push(s);
-        }
-      });
-    } catch (e) {
-      for (const w of batch) w.reject(e as Error);
+    const id = this.nextId++;
+    this.inFlight.set(id, batch);
+    this.worker.postMessage({ id, rows } satisfies WriterRequest);
+  }
+
+  private committed(m: WriterReply): void {
+    const batch = this.inFlight.get(m.id);
+    if (!batch) return;
+    this.inFlight.delete(m.id);
+    let n = 0;
+    for (const w of batch) n += w.rows.length;
+    this.flyingRows -= n;
+    if (m.error !== undefined) {
+      const e = new Error(`event log commit failed: ${m.error}`);
+      for (const w of batch) w.reject(e);
       return;
     }
     this.commits++;
+    let seq = m.firstSeq;
     const allSeqs: number[] = [];
     const allItems: T[] = [];
-    for (let i = 0; i < batch.length; i++) {
-      const s = seqs[i]!;
-      for (let j = 0; j < s.length; j++) {
-        allSeqs.push(s[j]!);
-        allItems.push(batch[i]!.items[j]!);
+    const per: number[][] = [];
+    for (const w of batch) {
+      const s: number[] = [];
+      for (let j = 0; j < w.rows.length; j++) {
+        s.push(seq);
+        allSeqs.push(seq++);
+        allItems.push(w.items[j]!);
       }
+      per.push(s);
     }
     this.opts.onCommitted(allSeqs, allItems);
-    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(seqs[i]!);
+    for (let i = 0; i < batch.length; i++) batch[i]!.resolve(per[i]!);
+  }
+
+  /** Commit what is queued and wait until every commit is done; then stop the writer thread. */
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.commit();
+    while (this.inFlight.size > 0 && !this.failed) await new Promise((r) => setTimeout(r, 2));
+    if (!this.failed) {
+      await new Promise<void>((resolve) => {
+        this.worker.once('message', () => resolve());
+        this.worker.once('exit', () => resolve());
+        this.worker.postMessage('close');
+      });
+    }
+    await this.worker.terminate();
   }
 
   readFrom(seq: number, limit: number): StoredEvent[] {
@@ -160,7 +213,8 @@ export class EventStream<T> {
       }
       cut = Math.max(cut, lo);
     }
-    cut = Math.min(cut, keepFrom);
+    // Never the newest row: seqs come from max(seq) + 1, so an empty table would reuse them.
+    cut = Math.min(cut, keepFrom, top);
     if (cut <= (first?.seq ?? 0)) return 0;
     return this.db.prepare('DELETE FROM events WHERE seq < ?').run(cut).changes;
   }
