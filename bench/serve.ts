@@ -30,6 +30,7 @@ const SENDERS = Number(arg('senders', '4'));
 const BATCH = Number(arg('batch', '1000'));
 const PACED_S = Number(arg('paced-seconds', '120'));
 const FSYNC = arg('fsync', 'commit');
+const EXTRA = process.argv.includes('--no-writer-thread') ? ['--no-writer-thread'] : [];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const BENCH_RULE = `id: bench-notepad-start
@@ -73,7 +74,7 @@ async function main(): Promise<void> {
   const cf = process.cpuUsage(c0);
   const floorUsPerEvent = (cf.user + cf.system) / EVENTS;
 
-  const c = await spawnServe(join(dir, 'data'), ['--rules', rulesDir, '--fsync', FSYNC, '--max-queue', '400000'], ['--max-semi-space-size=64']);
+  const c = await spawnServe(join(dir, 'data'), ['--rules', rulesDir, '--fsync', FSYNC, '--max-queue', '400000', ...EXTRA], ['--max-semi-space-size=64']);
   const ingest = c.tokens.find((t) => t.scope === 'ingest')!.token;
   const admin = c.tokens.find((t) => t.scope === 'admin')!.token;
   const rss: number[] = [];

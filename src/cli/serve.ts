@@ -27,6 +27,7 @@ interface ServeCliOptions {
   maxLineBytes: string;
   config?: string;
   esVersion: string;
+  writerThread: boolean;
 }
 
 function count(name: string, text: string, min = 0): number {
@@ -91,6 +92,7 @@ export function registerServe(program: Command): void {
     .option('--max-queue <n>', 'events waiting for commit or detection above which _bulk answers 429', String(SERVE_DEFAULTS.maxQueue))
     .option('--max-body-bytes <n>', 'request body limit, compressed and decompressed', String(SERVE_DEFAULTS.maxBodyBytes))
     .option('--max-line-bytes <n>', 'longest NDJSON line accepted', String(SERVE_DEFAULTS.maxLineBytes))
+    .option('--no-writer-thread', 'commit the event log in the main thread (for comparison)')
     .option('--es-version <v>', 'Elasticsearch version reported to shippers', SERVE_DEFAULTS.esVersion)
     .option('--config <file>', 'YAML with webhooks, suppression, retention (see docs/serve.md)')
     .addHelpText(
@@ -126,6 +128,7 @@ Examples:
           tls: o.tlsCert && o.tlsKey ? { cert: o.tlsCert, key: o.tlsKey } : undefined,
           allowedLatenessMs: count('--allowed-lateness', o.allowedLateness),
           fsync: o.fsync,
+          writerThread: o.writerThread,
           maxQueue: count('--max-queue', o.maxQueue, 1),
           maxBodyBytes: count('--max-body-bytes', o.maxBodyBytes, 1024),
           maxLineBytes: count('--max-line-bytes', o.maxLineBytes, 256),

@@ -31,6 +31,8 @@ export interface ServeOptions {
   /** Group commit: longest wait before a commit (default 5 ms). */
   commitDelayMs?: number;
   fsync?: FsyncPolicy;
+  /** Commit the event log in a writer thread (default true). */
+  writerThread?: boolean;
   /** Events waiting for durable commit or detection above which _bulk answers 429 (default 200000). */
   maxQueue?: number;
   maxBodyBytes?: number;
@@ -62,6 +64,7 @@ export interface ServeConfig {
   allowedLatenessMs: number;
   commitDelayMs: number;
   fsync: FsyncPolicy;
+  writerThread: boolean;
   maxQueue: number;
   maxBodyBytes: number;
   maxLineBytes: number;
@@ -124,6 +127,7 @@ export function resolveConfig(o: ServeOptions): ServeConfig {
     allowedLatenessMs: num(o.allowedLatenessMs, DEFAULTS.allowedLatenessMs, 'allowed lateness', 0),
     commitDelayMs: num(o.commitDelayMs, DEFAULTS.commitDelayMs, 'commit delay', 0),
     fsync: o.fsync ?? 'commit',
+    writerThread: o.writerThread ?? true,
     maxQueue: num(o.maxQueue, DEFAULTS.maxQueue, 'max queue', 1),
     maxBodyBytes: num(o.maxBodyBytes, DEFAULTS.maxBodyBytes, 'max body bytes', 1024),
     maxLineBytes: num(o.maxLineBytes, DEFAULTS.maxLineBytes, 'max line bytes', 256),

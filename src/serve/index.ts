@@ -89,6 +89,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
   const stream = new EventStream<IngestedEvent>(db, {
     path: dbPath,
     fsync: config.fsync,
+    writerThread: config.writerThread,
     commitDelayMs: config.commitDelayMs,
     maxBatch: 20_000,
     onCommitted: (seqs, evs) => loop?.enqueue(seqs, evs),

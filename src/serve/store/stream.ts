@@ -38,6 +38,8 @@ export interface StreamOptions<T> {
   /** The database file (the writer thread opens its own connection). */
   path: string;
   fsync: FsyncPolicy;
+  /** Commit in a writer thread (default) or in the calling thread (`false`; for comparison). */
+  writerThread?: boolean;
   commitDelayMs: number;
   maxBatch: number;
   /** Called after each commit with the items in seq order. */
@@ -50,7 +52,8 @@ export class EventStream<T> {
   private waiting: Waiting<T>[] = [];
   private waitingRows = 0;
   private timer: NodeJS.Timeout | null = null;
-  private readonly worker: Worker;
+  private readonly worker: Worker | null;
+  private readonly localCommit: ((rows: WriterRequest['rows'], now: number) => number) | null;
   private readonly inFlight = new Map<number, Waiting<T>[]>();
   private nextId = 1;
   private failed: Error | null = null;
@@ -64,11 +67,26 @@ export class EventStream<T> {
   ) {
     this.insert = db.prepare('INSERT INTO events (received_ms, host, time_ms, raw) VALUES (?, ?, ?, ?)');
     this.readStmt = db.prepare('SELECT seq, host, time_ms, raw FROM events WHERE seq >= ? ORDER BY seq LIMIT ?');
+    if (opts.writerThread === false) {
+      this.worker = null;
+      const insert = this.insert;
+      this.localCommit = db.transaction((rows: WriterRequest['rows'], now: number): number => {
+        let first = 0;
+        for (let i = 0; i < rows.length; i++) {
+          const r = rows[i]!;
+          const seq = Number(insert.run(now, r[0], r[1], r[2]).lastInsertRowid);
+          if (i === 0) first = seq;
+        }
+        return first;
+      }).immediate;
+      return;
+    }
+    this.localCommit = null;
     this.worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: { path: opts.path, fsync: opts.fsync } });
     this.worker.on('message', (m: WriterReply | 'closed') => {
       if (m !== 'closed') this.committed(m);
     });
-    this.worker.on('error', (e) => {
+    this.worker.on('error', (e: Error) => {
       this.failed = e;
       for (const batch of this.inFlight.values()) for (const w of batch) w.reject(e);
       this.inFlight.clear();
@@ -112,7 +130,17 @@ export class EventStream<T> {
     this.waitingRows = 0;
     const id = this.nextId++;
     this.inFlight.set(id, batch);
-    this.worker.postMessage({ id, rows } satisfies WriterRequest);
+    if (this.localCommit) {
+      let reply: WriterReply;
+      try {
+        reply = { id, firstSeq: this.localCommit(rows, Date.now()), count: rows.length };
+      } catch (e) {
+        reply = { id, error: (e as Error).message };
+      }
+      this.committed(reply);
+      return;
+    }
+    this.worker!.postMessage({ id, rows } satisfies WriterRequest);
   }
 
   private committed(m: WriterReply): void {
@@ -151,11 +179,12 @@ export class EventStream<T> {
     this.timer = null;
     this.commit();
     while (this.inFlight.size > 0 && !this.failed) await new Promise((r) => setTimeout(r, 2));
+    if (!this.worker) return;
     if (!this.failed) {
       await new Promise<void>((resolve) => {
-        this.worker.once('message', () => resolve());
-        this.worker.once('exit', () => resolve());
-        this.worker.postMessage('close');
+        this.worker!.once('message', () => resolve());
+        this.worker!.once('exit', () => resolve());
+        this.worker!.postMessage('close');
       });
     }
     await this.worker.terminate();
