@@ -6,6 +6,7 @@ import { registerDump } from './dump.js';
 import { registerHunt } from './hunt.js';
 import { registerQuery } from './query.js';
 import { registerRules } from './rules.js';
+import { registerServe } from './serve.js';
 
 const program = new Command();
 program
@@ -33,5 +34,6 @@ registerQuery(program);
 registerDump(program);
 registerRules(program);
 registerDemo(program);
+registerServe(program);
 
 await program.parseAsync(process.argv);

@@ -246,6 +246,23 @@ export class Detector {
     return out;
   }
 
+  /**
+   * Rules reloaded (serve/): take over the runners, with their pending state, of the old
+   * detector's rules whose id and query are unchanged. Returns how many were kept.
+   */
+  adoptState(old: Detector): number {
+    let kept = 0;
+    const before = new Map<string, CompiledRule>();
+    for (const c of old.all) if (!c.shared) before.set(c.rule.id, c);
+    for (const c of this.all) {
+      const o = c.shared ? undefined : before.get(c.rule.id);
+      if (!o || o.view !== c.view || !sameQuery(o.rule, c.rule)) continue;
+      c.runner = o.runner;
+      kept++;
+    }
+    return kept;
+  }
+
   /** Alerts produced since the last call. */
   takeAlerts(): Alert[] {
     return this.out.splice(0, this.out.length);
@@ -266,6 +283,11 @@ export class Detector {
     this.hostContext.finish();
     return this.takeAlerts();
   }
+}
+
+function sameQuery(a: Rule, b: Rule): boolean {
+  const text = (r: Rule): string => JSON.stringify(r.query, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+  return a === b || text(a) === text(b);
 }
 
 function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {

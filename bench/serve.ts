@@ -1,0 +1,145 @@
+/**
+ * `spoor serve` sustained ingest with the built-in pack (plus one frequent bench rule so latency
+ * has enough samples), the server in its own process:
+ *
+ *   node dist/bench/serve.js [--events 300000] [--senders 4] [--batch 1000] [--paced-seconds 120] [--fsync commit]
+ *                            [--allowed-lateness 5000] [--no-writer-thread]
+ *
+ * 1. Throughput: every event through `_bulk` from concurrent senders as fast as acknowledged
+ *    (durable: fsync per group commit). Reports events/s (wall) and the server's CPU seconds per
+ *    event, beside a floor measured in the same run: JSON.parse of the same lines in this process.
+ * 2. Latency at half load: paced at half the measured rate for --paced-seconds; ack → alert time
+ *    per alert = alert stored (created_ms) − commit of its last event (received_ms; the ack is sent
+ *    right after that commit). p50/p99 over every alert of the phase.
+ * 3. RSS of the server sampled every 5 s over both phases (first, max, last).
+ * The server runs with --max-semi-space-size=64 (docs/serve.md: fewer parsed events promoted to the old
+ * generation while requests wait for their commit). On a shared machine wall-clock rates vary with load; CPU seconds per event are the stable figure.
+ */
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir, loadavg } from 'node:os';
+import { join } from 'node:path';
+import { generateEvents } from '../src/demo/generate.js';
+import { openDb } from '../src/serve/store/db.js';
+import { spawnServe, kill9 } from '../test/serve/client.js';
+
+function arg(name: string, def: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? process.argv[i + 1]! : def;
+}
+const EVENTS = Number(arg('events', '300000'));
+const SENDERS = Number(arg('senders', '4'));
+const BATCH = Number(arg('batch', '1000'));
+const PACED_S = Number(arg('paced-seconds', '120'));
+const FSYNC = arg('fsync', 'commit');
+const EXTRA = [...(process.argv.includes('--no-writer-thread') ? ['--no-writer-thread'] : []), '--allowed-lateness', arg('allowed-lateness', '5000')];
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+const BENCH_RULE = `id: bench-notepad-start
+name: Bench – notepad started (frequent, for latency samples)
+enabled: true
+hunting: false
+severity: low
+language: eql
+view: ecs
+query: |
+  process where event.type == "start" and process.name == "notepad.exe"
+`;
+
+async function metric(url: string, token: string, name: string): Promise<number> {
+  const t = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+  const m = new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(t);
+  return m ? Number(m[1]) : NaN;
+}
+
+function pct(xs: number[], p: number): number {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-bench-serve-'));
+  const rulesDir = join(dir, 'rules');
+  mkdirSync(rulesDir);
+  writeFileSync(join(rulesDir, 'bench.yml'), BENCH_RULE);
+  const g = generateEvents({ events: EVENTS * 2, hosts: 200, seed: 5 });
+  const lines = [...g.lines];
+  const bodies: string[] = [];
+  for (let i = 0; i < lines.length; i += BATCH) bodies.push(lines.slice(i, i + BATCH).map((l) => `{"create":{"_index":"logs-endpoint"}}\n${l}\n`).join(''));
+  const half = Math.floor(bodies.length / 2);
+
+  // Floor: JSON.parse of the same lines (CPU of this process).
+  const c0 = process.cpuUsage();
+  let keys = 0;
+  for (let i = 0; i < EVENTS; i++) keys += Object.keys(JSON.parse(lines[i]!) as object).length;
+  const cf = process.cpuUsage(c0);
+  const floorUsPerEvent = (cf.user + cf.system) / EVENTS;
+
+  const c = await spawnServe(join(dir, 'data'), ['--rules', rulesDir, '--fsync', FSYNC, '--max-queue', '400000', ...EXTRA], ['--max-semi-space-size=64']);
+  const ingest = c.tokens.find((t) => t.scope === 'ingest')!.token;
+  const admin = c.tokens.find((t) => t.scope === 'admin')!.token;
+  const rss: number[] = [];
+  const sampler = setInterval(() => void metric(c.url, admin, 'spoor_resident_memory_bytes').then((v) => rss.push(v)), 5000);
+  const post = async (body: string): Promise<void> => {
+    for (;;) {
+      const r = await fetch(`${c.url}/_bulk`, { method: 'POST', body, headers: { authorization: `Bearer ${ingest}`, 'content-type': 'application/x-ndjson' } });
+      await r.text();
+      if (r.status === 200) return;
+      await sleep(20);
+    }
+  };
+
+  // 1. Throughput.
+  const cpu0 = await metric(c.url, admin, 'process_cpu_seconds_total');
+  const t0 = performance.now();
+  let next = 0;
+  await Promise.all(Array.from({ length: SENDERS }, async () => {
+    while (next < half) await post(bodies[next++]!);
+  }));
+  const ackS = (performance.now() - t0) / 1000;
+  while ((await metric(c.url, admin, 'spoor_detection_lag_events')) > 0) await sleep(100);
+  const allS = (performance.now() - t0) / 1000;
+  const cpu1 = await metric(c.url, admin, 'process_cpu_seconds_total');
+  const n1 = half * BATCH;
+  const ackRate = n1 / ackS;
+  const serverUsPerEvent = ((cpu1 - cpu0) * 1e6) / n1;
+
+  // 2. Paced at half the measured rate.
+  const rate = ackRate / 2;
+  const pacedStart = Date.now();
+  const perBatchMs = (BATCH / rate) * 1000;
+  let sent = 0;
+  for (let i = half; i < bodies.length && Date.now() - pacedStart < PACED_S * 1000; i++) {
+    const due = pacedStart + (i - half) * perBatchMs;
+    if (due > Date.now()) await sleep(due - Date.now());
+    void post(bodies[i]!);
+    sent++;
+  }
+  while ((await metric(c.url, admin, 'spoor_detection_lag_events')) > 0) await sleep(100);
+  await sleep(1500);
+  clearInterval(sampler);
+  await kill9(c);
+
+  const db = openDb(join(dir, 'data', 'spoor.db'));
+  const rows = db
+    .prepare(
+      `SELECT a.created_ms - e.received_ms AS ms FROM alerts a JOIN events e ON e.seq = json_extract(a.doc, '$.events[#-1].position') WHERE a.created_ms >= ?`,
+    )
+    .all(pacedStart) as { ms: number }[];
+  db.close();
+  const lat = rows.map((r) => r.ms);
+  const mb = (b: number): string => (b / 2 ** 20).toFixed(0);
+  console.log(`| measure | value |\n|---|---|`);
+  console.log(`| events (throughput phase) | ${n1} in ${SENDERS} senders × ${BATCH}-event _bulk requests, fsync ${FSYNC} |`);
+  console.log(`| durable ingest, acknowledged | ${ackRate.toFixed(0)} events/s wall (${ackS.toFixed(1)} s) |`);
+  console.log(`| ingest + detection complete | ${(n1 / allS).toFixed(0)} events/s wall (${allS.toFixed(1)} s) |`);
+  console.log(`| server CPU per event | ${serverUsPerEvent.toFixed(1)} µs (→ ${(1e6 / serverUsPerEvent).toFixed(0)} events per CPU-second) |`);
+  console.log(`| floor: JSON.parse per event (bench process) | ${floorUsPerEvent.toFixed(1)} µs; server/floor ratio ${(serverUsPerEvent / floorUsPerEvent).toFixed(1)}× |`);
+  console.log(`| paced phase | ${(sent * BATCH)} events at ${rate.toFixed(0)} events/s for ${((Date.now() - pacedStart) / 1000).toFixed(0)} s |`);
+  console.log(`| ack → alert latency (${lat.length} alerts) | p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${Math.max(...lat)} ms |`);
+  console.log(`| server RSS (every 5 s) | first ${mb(rss[0] ?? NaN)} MiB, max ${mb(Math.max(...rss))} MiB, last ${mb(rss[rss.length - 1] ?? NaN)} MiB (${rss.length} samples) |`);
+  console.log(`| load average at end | ${loadavg().map((l) => l.toFixed(1)).join(' ')} (keys parsed: ${keys}) |`);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+await main();

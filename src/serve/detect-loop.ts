@@ -1,0 +1,340 @@
+/**
+ * Log → per-host reorder buffer → Detector (hunt/detector.ts, the same loop `hunt` runs) → alert
+ * store, with durable checkpoints.
+ *
+ * Checkpoint design (docs/serve.md "Restart and exactly-once"): engine state lives in compiled
+ * closures, so it is not serialized. Instead each checkpoint records `read_seq` (the log position
+ * read) and `replay_from`: the oldest log event that any live detection state or the reorder
+ * buffer may still reference. It is the smallest seq among (a) events still held in the reorder
+ * buffer and (b) events of each host within the rules' longest window (maxspan / timespan) plus
+ * the allowed lateness of that host's newest released event. A restart rebuilds the state by
+ * replaying the log from `replay_from` through the same path; alerts found again carry the same
+ * deterministic id and are ignored by the store (INSERT OR IGNORE), so each is raised once. Alerts
+ * are stored in the same transaction as the checkpoint that covers them.
+ *
+ * Live events come from an in-memory inbox filled after each durable commit (parsed once at
+ * ingest); after a restart, and whenever the inbox overflowed, events are read back from the log.
+ */
+import type { Rule } from '../ir/types.js';
+import type { Alert } from '../alert/types.js';
+import type { Instant } from '../events/timestamp.js';
+import { Detector } from '../hunt/detector.js';
+import { longestWindowNs } from '../hunt/load-rules.js';
+import { alertExceptionReason, type Exceptions } from '../rules/exceptions.js';
+import { inTransaction, type Db } from './store/db.js';
+import type { EventStream } from './store/stream.js';
+import type { Checkpoints } from './store/checkpoints.js';
+import type { AlertStore, InsertResult } from './store/alerts.js';
+import { parseStored, type IngestedEvent } from './ingest-parse.js';
+import { ReorderBuffer, type OrderItem } from './reorder.js';
+
+export interface LoopItem extends OrderItem {
+  ev: IngestedEvent;
+}
+
+export interface LoopStats {
+  fed: number;
+  late: number;
+  noTimestamp: number;
+  replayed: number;
+  alertsNew: number;
+  alertsDuplicate: number;
+  alertsSuppressed: number;
+  alertsExcepted: number;
+  unreadable: number;
+}
+
+export interface DetectLoopOptions {
+  db: Db;
+  stream: EventStream<IngestedEvent>;
+  checkpoints: Checkpoints;
+  alerts: AlertStore;
+  rules: Rule[];
+  exceptions?: Exceptions;
+  allowedLatenessMs: number;
+  checkpointIntervalMs: number;
+  /** Inbox size above which new events are left in the log and read back later. */
+  maxInbox: number;
+  /** Inside the transaction that stores a new alert (webhook queue). */
+  onNewAlertTx?: (a: Alert) => void;
+  /** After that transaction committed. */
+  onNewAlert?: (a: Alert) => void;
+  onProblem?: (message: string) => void;
+}
+
+const CHECKPOINT = 'detect';
+/** How far behind the newest host a silent host's window is still kept for replay. */
+const SILENT_HOST_GRACE_MS = 10 * 60_000;
+const BATCH = 2000;
+
+interface Bucket {
+  sec: number;
+  minSeq: number;
+}
+
+export class DetectLoop {
+  detector: Detector;
+  private rules: Rule[];
+  private windowMs: number;
+  private readonly reorder: ReorderBuffer<LoopItem>;
+  private inbox: LoopItem[] = [];
+  private inboxHead = 0;
+  /** Next seq to read from the log when catching up (0: not catching up). */
+  private logCursor = 0;
+  /** Highest seq taken in (fed or held). */
+  readSeq = 0;
+  /** Highest seq known committed. */
+  committedSeq = 0;
+  private readonly buckets = new Map<string, { buckets: Bucket[]; frontierMs: number }>();
+  private pendingAlerts: Alert[] = [];
+  private lastCheckpointWall = 0;
+  checkpointSavedMs: number | null = null;
+  private scheduled = false;
+  private closed = false;
+  private idleTimer: NodeJS.Timeout;
+  private exceptions: Exceptions | undefined;
+  readonly stats: LoopStats = { fed: 0, late: 0, noTimestamp: 0, replayed: 0, alertsNew: 0, alertsDuplicate: 0, alertsSuppressed: 0, alertsExcepted: 0, unreadable: 0 };
+  /** Wall time each seq was acknowledged, for ack → alert latency (bench). */
+  onAlertLatency?: (a: Alert, seqs: number[]) => void;
+
+  constructor(private readonly o: DetectLoopOptions) {
+    this.rules = o.rules;
+    this.exceptions = o.exceptions;
+    this.detector = new Detector(o.rules, { contextEvents: 0 });
+    this.windowMs = longestWindowNs(o.rules) / 1e6;
+    this.reorder = new ReorderBuffer<LoopItem>(o.allowedLatenessMs, (it, late) => this.feed(it, late));
+    const cp = o.checkpoints.load(CHECKPOINT);
+    this.committedSeq = o.stream.maxSeq();
+    if (cp) {
+      this.checkpointSavedMs = cp.savedMs;
+      for (const k of Object.keys(this.stats) as (keyof LoopStats)[]) if (typeof cp.stats[k] === 'number') this.stats[k] = cp.stats[k]!;
+    }
+    const from = cp ? cp.replayFrom : 1;
+    this.logCursor = from <= this.committedSeq ? from : 0;
+    this.readSeq = cp ? cp.readSeq : 0;
+    this.stats.replayed = 0;
+    const tick = Math.max(50, Math.min(500, o.allowedLatenessMs / 2));
+    this.idleTimer = setInterval(() => this.onIdleTick(), tick);
+    this.idleTimer.unref();
+    this.schedule();
+  }
+
+  /** Events in the log not yet through detection (inbox, catch-up, reorder buffer). */
+  get lag(): number {
+    return Math.max(0, this.committedSeq - this.readSeq) + this.reorder.held;
+  }
+
+  get inboxDepth(): number {
+    return this.inbox.length - this.inboxHead;
+  }
+
+  get catchingUp(): boolean {
+    return this.logCursor > 0;
+  }
+
+  /** Committed events from the stream, in seq order. */
+  enqueue(seqs: number[], evs: IngestedEvent[]): void {
+    if (seqs.length === 0) return;
+    this.committedSeq = seqs[seqs.length - 1]!;
+    if (this.logCursor > 0) {
+      this.schedule();
+      return; // catching up from the log: it will read these too
+    }
+    if (this.inboxDepth + seqs.length > this.o.maxInbox) {
+      // Leave them in the log; read back once the inbox has drained.
+      this.logCursor = seqs[0]!;
+      this.schedule();
+      return;
+    }
+    for (let i = 0; i < seqs.length; i++) {
+      const ev = evs[i]!;
+      ev.se.position = seqs[i]!;
+      this.inbox.push(this.item(seqs[i]!, ev));
+    }
+    this.schedule();
+  }
+
+  private item(seq: number, ev: IngestedEvent): LoopItem {
+    let time: Instant | null = ev.time;
+    if (!time) {
+      this.stats.noTimestamp++;
+      time = this.reorder.lastTime(ev.host) ?? { ms: Date.now(), ns: 0 };
+    }
+    return { seq, host: ev.host, time, ev };
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.closed) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.pump();
+    });
+  }
+
+  /** Process one batch, store its alerts (with a checkpoint when due), reschedule if more. */
+  pump(): void {
+    if (this.closed) return;
+    const now = Date.now();
+    let n = 0;
+    if (this.logCursor > 0 && this.inboxDepth === 0) {
+      const rows = this.o.stream.readFrom(this.logCursor, BATCH);
+      for (const r of rows) {
+        const ev = parseStored(r.raw, r.seq);
+        if (r.seq <= this.readSeq) this.stats.replayed++;
+        if (ev) this.take(this.item(r.seq, ev), now);
+        else {
+          this.stats.unreadable++;
+          if (r.seq > this.readSeq) this.readSeq = r.seq;
+        }
+        n++;
+      }
+      this.logCursor = rows.length > 0 ? rows[rows.length - 1]!.seq + 1 : this.logCursor;
+      if (rows.length < BATCH && this.logCursor > this.committedSeq) this.logCursor = 0;
+    } else {
+      while (this.inboxHead < this.inbox.length && n < BATCH) {
+        this.take(this.inbox[this.inboxHead++]!, now);
+        n++;
+      }
+      if (this.inboxHead === this.inbox.length) {
+        this.inbox = [];
+        this.inboxHead = 0;
+      }
+    }
+    this.store(false);
+    if (this.inboxDepth > 0 || this.logCursor > 0) this.schedule();
+  }
+
+  private take(it: LoopItem, wallMs: number): void {
+    if (it.seq > this.readSeq) this.readSeq = it.seq;
+    this.reorder.add(it, wallMs);
+  }
+
+  private feed(it: LoopItem, late: boolean): void {
+    if (late) this.stats.late++;
+    this.stats.fed++;
+    const se = it.ev.se;
+    try {
+      this.detector.push(se, it.time, false);
+    } catch (e) {
+      this.o.onProblem?.(`detection failed on event ${it.seq}: ${(e as Error).message}`);
+    }
+    if (this.windowMs > 0) this.noteWindow(it);
+    const got = this.detector.takeAlerts();
+    if (got.length > 0) for (const a of got) this.pendingAlerts.push(a);
+  }
+
+  /** Per host: the smallest seq of each second of event time, kept for the rules' window. */
+  private noteWindow(it: LoopItem): void {
+    let b = this.buckets.get(it.host);
+    if (!b) {
+      b = { buckets: [], frontierMs: it.time.ms };
+      this.buckets.set(it.host, b);
+    }
+    if (it.time.ms > b.frontierMs) b.frontierMs = it.time.ms;
+    const sec = Math.floor(it.time.ms / 1000);
+    const list = b.buckets;
+    const last = list[list.length - 1];
+    if (!last || sec > last.sec) list.push({ sec, minSeq: it.seq });
+    else {
+      let i = list.length - 1;
+      while (i > 0 && list[i - 1]!.sec >= sec) i--;
+      if (list[i]!.sec > sec) list.splice(i, 0, { sec, minSeq: it.seq });
+      else if (it.seq < list[i]!.minSeq) list[i]!.minSeq = it.seq;
+    }
+  }
+
+  /** The oldest seq a restart must replay from (see the header). */
+  replayFrom(): number {
+    let m = Math.min(this.reorder.minHeldSeq(), this.readSeq + 1);
+    if (this.windowMs > 0) {
+      let newest = -Infinity;
+      for (const b of this.buckets.values()) if (b.frontierMs > newest) newest = b.frontierMs;
+      const keep = this.windowMs + this.o.allowedLatenessMs + 1000;
+      for (const [host, b] of this.buckets) {
+        const cutSec = Math.floor((b.frontierMs - keep) / 1000);
+        let drop = 0;
+        while (drop < b.buckets.length && b.buckets[drop]!.sec < cutSec) drop++;
+        if (drop > 0) b.buckets.splice(0, drop);
+        if (b.buckets.length === 0 || b.frontierMs < newest - keep - SILENT_HOST_GRACE_MS) {
+          this.buckets.delete(host);
+          continue;
+        }
+        for (const x of b.buckets) if (x.minSeq < m) m = x.minSeq;
+      }
+    }
+    return m;
+  }
+
+  /** Store pending alerts; checkpoint too when due (or forced). */
+  store(force: boolean): void {
+    const now = Date.now();
+    const due = force || now - this.lastCheckpointWall >= this.o.checkpointIntervalMs;
+    if (this.pendingAlerts.length === 0 && !due) return;
+    const alerts = this.pendingAlerts;
+    this.pendingAlerts = [];
+    const fresh: Alert[] = [];
+    inTransaction(this.o.db, () => {
+      for (const a of alerts) {
+        if (this.exceptions && alertExceptionReason(a, this.exceptions)) {
+          this.stats.alertsExcepted++;
+          continue;
+        }
+        const r: InsertResult = this.o.alerts.insert(a);
+        if (r === 'new') {
+          this.stats.alertsNew++;
+          fresh.push(a);
+          this.o.onNewAlertTx?.(a);
+        } else if (r === 'duplicate') this.stats.alertsDuplicate++;
+        else this.stats.alertsSuppressed++;
+      }
+      if (due) {
+        this.o.checkpoints.save(CHECKPOINT, { readSeq: this.readSeq, replayFrom: this.replayFrom(), savedMs: now, stats: { ...this.stats } });
+      }
+    });
+    if (due) {
+      this.lastCheckpointWall = now;
+      this.checkpointSavedMs = now;
+    }
+    for (const a of fresh) this.o.onNewAlert?.(a);
+  }
+
+  private onIdleTick(): void {
+    if (this.closed) return;
+    this.reorder.flushIdle(Date.now());
+    this.store(false);
+  }
+
+  /** Rules reloaded: new detector; rules whose query is unchanged keep their pending state. */
+  reload(rules: Rule[], exceptions: Exceptions | undefined): number {
+    const next = new Detector(rules, { contextEvents: 0 });
+    const kept = next.adoptState(this.detector);
+    this.detector = next;
+    this.rules = rules;
+    this.exceptions = exceptions;
+    this.windowMs = longestWindowNs(rules) / 1e6;
+    return kept;
+  }
+
+  get ruleCount(): number {
+    return this.detector.ruleCount;
+  }
+
+  get loadedRules(): Rule[] {
+    return this.rules;
+  }
+
+  /** Release everything held (tests, shutdown), store and checkpoint. */
+  drain(): void {
+    while (this.inboxDepth > 0 || this.logCursor > 0) this.pump();
+    this.reorder.flushIdle(Date.now(), true);
+    this.store(true);
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.store(true);
+    this.closed = true;
+    clearInterval(this.idleTimer);
+  }
+}

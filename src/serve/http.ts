@@ -1,0 +1,228 @@
+/**
+ * HTTP plumbing on node:http: a route table (`/api/alerts/:id` style), request ids, one error
+ * handler answering JSON `{code, message}`, `X-Elastic-Product: Elasticsearch` on every response
+ * (Elasticsearch clients ≥ 7.14 refuse servers without it), and body reading that enforces the
+ * byte limits while streaming: compressed size, decompressed size (gzip bombs stop at the limit,
+ * not after inflating everything) and line length.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createGunzip, createInflate, type Gunzip, type Inflate } from 'node:zlib';
+import { randomBytes } from 'node:crypto';
+import { ServeError } from './errors.js';
+import type { Scope } from './store/tokens.js';
+
+export interface Ctx {
+  req: IncomingMessage;
+  res: ServerResponse;
+  url: URL;
+  params: Record<string, string>;
+  requestId: string;
+}
+
+export type Handler = (ctx: Ctx) => Promise<void> | void;
+
+export interface Route {
+  method: string;
+  /** Segments; `:name` matches one segment. */
+  path: string;
+  /** Scope needed, or null for open routes. */
+  scope: Scope | null;
+  handler: Handler;
+}
+
+interface Compiled extends Route {
+  segs: string[];
+}
+
+export class Router {
+  private readonly routes: Compiled[] = [];
+
+  add(method: string | string[], path: string, scope: Scope | null, handler: Handler): this {
+    for (const m of Array.isArray(method) ? method : [method]) this.routes.push({ method: m, path, scope, handler, segs: split(path) });
+    return this;
+  }
+
+  /** The route for a request: `{route, params}`, or a 404/405 error. */
+  match(method: string, pathname: string): { route: Route; params: Record<string, string> } {
+    const segs = split(pathname);
+    let pathMatched = false;
+    for (const r of this.routes) {
+      const params = matchSegs(r.segs, segs);
+      if (!params) continue;
+      pathMatched = true;
+      if (r.method === method || (method === 'HEAD' && r.method === 'GET' && !this.routes.some((x) => x.method === 'HEAD' && matchSegs(x.segs, segs)))) return { route: r, params };
+    }
+    throw new ServeError(pathMatched ? 'SPOOR_METHOD_NOT_ALLOWED' : 'SPOOR_NOT_FOUND', `${method} ${pathname}`);
+  }
+}
+
+function split(p: string): string[] {
+  return p.split('/').filter((s) => s.length > 0);
+}
+
+function matchSegs(pattern: string[], segs: string[]): Record<string, string> | null {
+  if (pattern.length !== segs.length) return null;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < pattern.length; i++) {
+    const p = pattern[i]!;
+    if (p.startsWith(':')) {
+      try {
+        params[p.slice(1)] = decodeURIComponent(segs[i]!);
+      } catch {
+        return null;
+      }
+    } else if (p !== segs[i]) return null;
+  }
+  return params;
+}
+
+export function newRequestId(): string {
+  return randomBytes(8).toString('hex');
+}
+
+export function baseHeaders(res: ServerResponse, requestId: string): void {
+  res.setHeader('X-Elastic-Product', 'Elasticsearch');
+  res.setHeader('X-Request-Id', requestId);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown): void {
+  if (res.headersSent) return;
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': Buffer.byteLength(text) });
+  res.end(res.req.method === 'HEAD' ? undefined : text);
+}
+
+/** The one error answer. Errors that leave a body half-read also close the connection. */
+export function sendError(res: ServerResponse, e: unknown, onInternal: (e: Error) => void): void {
+  const err = e instanceof ServeError ? e : null;
+  if (!err) onInternal(e as Error);
+  const code = err?.code ?? 'SPOOR_INTERNAL';
+  const status = err?.status ?? 500;
+  if (res.headersSent) {
+    res.destroy();
+    return;
+  }
+  // Elasticsearch clients read `error.type`/`error.reason`; ours read `code`/`message`.
+  const message = err?.message ?? 'internal error';
+  if (status === 413 || status === 408 || status === 400 || status === 415) res.setHeader('Connection', 'close');
+  sendJson(res, status, { code, message, status, error: { type: code, reason: message } });
+}
+
+export interface BodyLimits {
+  /** Bytes on the wire and bytes after decompression. */
+  maxBodyBytes: number;
+  maxLineBytes: number;
+}
+
+/**
+ * Stream the request body line by line (NDJSON), decompressing gzip/deflate, under the limits.
+ * `onLine` gets each line without its line break (empty lines are skipped).
+ */
+export async function readBodyLines(req: IncomingMessage, limits: BodyLimits, onLine: (line: string) => void): Promise<void> {
+  const declared = Number(req.headers['content-length'] ?? NaN);
+  if (declared > limits.maxBodyBytes) throw new ServeError('SPOOR_BODY_TOO_LARGE', `${declared} bytes > ${limits.maxBodyBytes}`);
+  const enc = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
+  let inflater: Gunzip | Inflate | null = null;
+  if (enc === 'gzip' || enc === 'x-gzip') inflater = createGunzip();
+  else if (enc === 'deflate') inflater = createInflate();
+  else if (enc !== 'identity' && enc !== '') throw new ServeError('SPOOR_UNSUPPORTED_MEDIA_TYPE', `Content-Encoding '${enc}'`);
+
+  let wire = 0;
+  let plain = 0;
+  const parts: Buffer[] = [];
+  let partLen = 0;
+  const take = (chunk: Buffer): void => {
+    plain += chunk.length;
+    if (plain > limits.maxBodyBytes) throw new ServeError('SPOOR_BODY_TOO_LARGE', `decompressed body over ${limits.maxBodyBytes} bytes`);
+    let start = 0;
+    for (;;) {
+      const nl = chunk.indexOf(0x0a, start);
+      if (nl < 0) break;
+      const piece = chunk.subarray(start, nl);
+      if (partLen + piece.length > limits.maxLineBytes) throw new ServeError('SPOOR_LINE_TOO_LARGE', `line over ${limits.maxLineBytes} bytes`);
+      let line: Buffer;
+      if (parts.length > 0) {
+        parts.push(piece);
+        line = Buffer.concat(parts);
+        parts.length = 0;
+        partLen = 0;
+      } else line = piece;
+      emit(line);
+      start = nl + 1;
+    }
+    if (start < chunk.length) {
+      const rest = chunk.subarray(start);
+      partLen += rest.length;
+      if (partLen > limits.maxLineBytes) throw new ServeError('SPOOR_LINE_TOO_LARGE', `line over ${limits.maxLineBytes} bytes`);
+      parts.push(Buffer.from(rest));
+    }
+  };
+  const emit = (line: Buffer): void => {
+    let end = line.length;
+    if (end > 0 && line[end - 1] === 0x0d) end--;
+    if (end === 0) return;
+    const text = line.toString('utf8', 0, end);
+    if (text.trim().length > 0) onLine(text);
+  };
+
+  if (!inflater) {
+    for await (const c of req) {
+      const chunk = c as Buffer;
+      wire += chunk.length;
+      take(chunk);
+    }
+  } else {
+    const z = inflater;
+    await new Promise<void>((resolve, reject) => {
+      let failed = false;
+      const fail = (e: Error): void => {
+        if (failed) return;
+        failed = true;
+        req.unpipe(z);
+        z.destroy();
+        reject(e);
+      };
+      req.on('data', (c: Buffer) => {
+        wire += c.length;
+        if (wire > limits.maxBodyBytes) fail(new ServeError('SPOOR_BODY_TOO_LARGE', `body over ${limits.maxBodyBytes} bytes`));
+      });
+      req.on('error', fail);
+      z.on('data', (c: Buffer) => {
+        if (failed) return;
+        try {
+          take(c);
+        } catch (e) {
+          fail(e as Error);
+        }
+      });
+      z.on('error', (e) => fail(new ServeError('SPOOR_BAD_GZIP', e.message)));
+      z.on('end', () => {
+        if (!failed) resolve();
+      });
+      req.pipe(z);
+    });
+  }
+  if (partLen > 0) {
+    const line = Buffer.concat(parts);
+    parts.length = 0;
+    emit(line);
+  }
+}
+
+/** A small JSON body (API calls), under `max` bytes. */
+export async function readJsonBody(req: IncomingMessage, max = 1 << 20): Promise<unknown> {
+  const chunks: Buffer[] = [];
+  let n = 0;
+  for await (const c of req) {
+    n += (c as Buffer).length;
+    if (n > max) throw new ServeError('SPOOR_BODY_TOO_LARGE', `over ${max} bytes`);
+    chunks.push(c as Buffer);
+  }
+  const text = Buffer.concat(chunks).toString('utf8');
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new ServeError('SPOOR_BAD_REQUEST', `body is not JSON: ${(e as Error).message}`);
+  }
+}

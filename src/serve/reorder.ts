@@ -1,0 +1,91 @@
+/**
+ * Per-host time order behind a watermark. Each host's events wait in a buffer sorted by
+ * (time, seq) until the host's newest event time minus the allowed lateness passes them, or the
+ * host has sent nothing for `allowedLateness` of wall time (an idle host's tail is not held
+ * forever). An event older than what its host already released is late: it is released at
+ * once (still evaluated by every rule whose state is live) and counted.
+ */
+import { compareInstants, type Instant } from '../events/timestamp.js';
+
+export interface OrderItem {
+  seq: number;
+  host: string;
+  time: Instant;
+}
+
+interface HostBuffer<T extends OrderItem> {
+  items: T[];
+  newest: Instant | null;
+  /** Time of the last event released (null before the first). */
+  released: Instant | null;
+  lastArrivalWall: number;
+}
+
+function before(a: OrderItem, b: OrderItem): boolean {
+  const c = compareInstants(a.time, b.time);
+  return c < 0 || (c === 0 && a.seq < b.seq);
+}
+
+export class ReorderBuffer<T extends OrderItem> {
+  private readonly hosts = new Map<string, HostBuffer<T>>();
+  late = 0;
+  held = 0;
+
+  constructor(
+    private readonly latenessMs: number,
+    private readonly release: (it: T, late: boolean) => void,
+  ) {}
+
+  /** The last released time of a host (what a timeless event of that host is given). */
+  lastTime(host: string): Instant | null {
+    const h = this.hosts.get(host);
+    return h ? (h.newest ?? h.released) : null;
+  }
+
+  add(it: T, wallMs: number): void {
+    let h = this.hosts.get(it.host);
+    if (!h) {
+      h = { items: [], newest: null, released: null, lastArrivalWall: wallMs };
+      this.hosts.set(it.host, h);
+    }
+    h.lastArrivalWall = wallMs;
+    if (h.released && compareInstants(it.time, h.released) < 0) {
+      this.late++;
+      this.release(it, true);
+      return;
+    }
+    const items = h.items;
+    let i = items.length;
+    while (i > 0 && before(it, items[i - 1]!)) i--;
+    items.splice(i, 0, it);
+    this.held++;
+    if (!h.newest || compareInstants(it.time, h.newest) > 0) h.newest = it.time;
+    const wm = h.newest.ms - this.latenessMs;
+    let n = 0;
+    while (n < items.length && items[n]!.time.ms <= wm) n++;
+    if (n > 0) this.releaseFirst(h, n);
+  }
+
+  private releaseFirst(h: HostBuffer<T>, n: number): void {
+    const out = h.items.splice(0, n);
+    this.held -= out.length;
+    for (const it of out) {
+      h.released = it.time;
+      this.release(it, false);
+    }
+  }
+
+  /** Release the buffers of hosts idle for the allowed lateness (or all with `all`). */
+  flushIdle(wallMs: number, all = false): void {
+    for (const h of this.hosts.values()) {
+      if (h.items.length > 0 && (all || wallMs - h.lastArrivalWall >= this.latenessMs)) this.releaseFirst(h, h.items.length);
+    }
+  }
+
+  /** Smallest seq still held (Infinity when empty). */
+  minHeldSeq(): number {
+    let m = Infinity;
+    for (const h of this.hosts.values()) for (const it of h.items) if (it.seq < m) m = it.seq;
+    return m;
+  }
+}

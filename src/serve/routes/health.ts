@@ -1,0 +1,77 @@
+/** `GET /api/health` (open: liveness for load balancers) and `GET /metrics` (Prometheus text, scope read). */
+import type { Router } from '../http.js';
+import { sendJson } from '../http.js';
+import type { ServeContext } from '../context.js';
+import type { ApiHealth } from '../api-types.js';
+
+export const VERSION = '0.1.0';
+
+function cpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}
+
+export function health(ctx: ServeContext): ApiHealth {
+  const cp = ctx.loop.checkpointSavedMs;
+  const lag = ctx.loop.lag;
+  return {
+    status: ctx.queueDepth() >= ctx.config.maxQueue ? 'degraded' : 'ok',
+    version: VERSION,
+    uptimeSeconds: Math.round((Date.now() - ctx.startedMs) / 1000),
+    eventsIn: ctx.counters.eventsIn,
+    lag,
+    lateEvents: ctx.loop.stats.late,
+    parseErrors: ctx.counters.parseErrors,
+    alerts: ctx.loop.stats.alertsNew,
+    queueDepth: ctx.queueDepth(),
+    checkpointAgeSeconds: cp === null ? null : (Date.now() - cp) / 1000,
+    rulesLoaded: ctx.loop.ruleCount,
+  };
+}
+
+export function registerHealth(r: Router, ctx: ServeContext): void {
+  r.add(['GET', 'HEAD'], '/api/health', null, ({ res }) => sendJson(res, 200, health(ctx)));
+  let lastIn = 0;
+  let lastMs = Date.now();
+  let rate = 0;
+  r.add('GET', '/metrics', 'read', ({ res }) => {
+    const h = health(ctx);
+    const now = Date.now();
+    if (now - lastMs >= 1000) {
+      rate = ((ctx.counters.eventsIn - lastIn) * 1000) / (now - lastMs);
+      lastIn = ctx.counters.eventsIn;
+      lastMs = now;
+    }
+    const s = ctx.loop.stats;
+    const lines: [string, string, string, number | null][] = [
+      ['spoor_events_in_total', 'counter', 'Events durably appended to the log', h.eventsIn],
+      ['spoor_events_per_second', 'gauge', 'Events appended per second (since the previous scrape)', rate],
+      ['spoor_events_detected_total', 'counter', 'Events through detection', s.fed],
+      ['spoor_detection_lag_events', 'gauge', 'Events in the log not yet through detection', h.lag],
+      ['spoor_late_events_total', 'counter', 'Events older than their host watermark (still evaluated)', s.late],
+      ['spoor_no_timestamp_events_total', 'counter', 'Events without a recognisable time', s.noTimestamp],
+      ['spoor_parse_errors_total', 'counter', 'Documents rejected as not JSON objects', h.parseErrors],
+      ['spoor_alerts_total', 'counter', 'Alerts stored', s.alertsNew],
+      ['spoor_alerts_duplicate_total', 'counter', 'Alerts found again (replay) and ignored', s.alertsDuplicate],
+      ['spoor_alerts_suppressed_total', 'counter', 'Alerts folded into an earlier one by suppression', s.alertsSuppressed],
+      ['spoor_alerts_excepted_total', 'counter', 'Alerts removed by exceptions', s.alertsExcepted],
+      ['spoor_queue_depth', 'gauge', 'Events waiting for commit or detection', h.queueDepth],
+      ['spoor_bulk_requests_total', 'counter', 'Bulk requests', ctx.counters.bulkRequests],
+      ['spoor_rejected_429_total', 'counter', 'Requests answered 429 (queue full)', ctx.counters.rejected429],
+      ['spoor_request_errors_total', 'counter', 'Requests answered with an error', ctx.counters.requestErrors],
+      ['spoor_webhook_delivered_total', 'counter', 'Webhook deliveries', ctx.counters.webhookDelivered],
+      ['spoor_webhook_failed_attempts_total', 'counter', 'Failed webhook attempts (retried)', ctx.counters.webhookFailed],
+      ['spoor_checkpoint_age_seconds', 'gauge', 'Seconds since the last detection checkpoint', h.checkpointAgeSeconds],
+      ['spoor_rules_loaded', 'gauge', 'Rules running', h.rulesLoaded],
+      ['spoor_log_commits_total', 'counter', 'Group commits of the event log', ctx.stream.commits],
+      ['spoor_resident_memory_bytes', 'gauge', 'Resident set size', process.memoryUsage().rss],
+      ['process_cpu_seconds_total', 'counter', 'User and system CPU time of the server process', cpuSeconds()],
+    ];
+    const text = lines
+      .filter((l) => l[3] !== null)
+      .map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}\n`)
+      .join('');
+    res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
+    res.end(text);
+  });
+}

@@ -1,0 +1,154 @@
+/**
+ * `POST /_bulk`, `POST /{index}/_bulk` (Elasticsearch bulk API: NDJSON action/document pairs,
+ * gzip, `create` and `index` actions, per-item results in request order) and `POST /ingest`
+ * (plain NDJSON, one event per line).
+ *
+ * The body is streamed under the byte limits (http.ts) and parsed line by line; the events are
+ * appended to the log with group commit, and the answer is sent only after that commit: a 2xx
+ * item means the event is durable. A document that is not a JSON object fails alone (status 400
+ * item, `mapper_parsing_exception`), as in Elasticsearch; a malformed action line fails the whole
+ * request (400), as in Elasticsearch. `delete`/`update` items get a 400 item each.
+ * Back-pressure: when the events waiting for commit or detection reach `maxQueue`, the request is
+ * answered 429 before its body is read (Beats, Logstash and Fluent Bit retry with backoff).
+ */
+import type { Router, Ctx } from '../http.js';
+import { readBodyLines, sendJson } from '../http.js';
+import { ServeError } from '../errors.js';
+import type { ServeContext } from '../context.js';
+import { parseDocument, type IngestedEvent } from '../ingest-parse.js';
+import type { LogRow } from '../store/stream.js';
+
+type ItemResult = Record<string, Record<string, unknown>>;
+
+interface BulkItem {
+  op: string;
+  index: string;
+  id?: string;
+  events?: IngestedEvent[];
+  error?: { status: number; type: string; reason: string };
+}
+
+const ACTIONS_WITH_SOURCE = new Set(['index', 'create', 'update']);
+
+function checkContentType(ctx: Ctx): void {
+  const ct = (ctx.req.headers['content-type'] ?? '').toLowerCase();
+  if (ct === '') return;
+  const ok = ['application/json', 'application/x-ndjson', 'application/vnd.elasticsearch+json', 'application/vnd.elasticsearch+x-ndjson', 'text/plain', 'application/octet-stream'];
+  if (!ok.some((t) => ct.startsWith(t))) throw new ServeError('SPOOR_UNSUPPORTED_MEDIA_TYPE', `Content-Type '${ct}' (send application/x-ndjson)`);
+}
+
+function backPressure(ctx: ServeContext): void {
+  if (ctx.shuttingDown) throw new ServeError('SPOOR_SHUTTING_DOWN');
+  if (ctx.queueDepth() >= ctx.config.maxQueue) {
+    ctx.counters.rejected429++;
+    throw new ServeError('SPOOR_TOO_MANY_REQUESTS', `${ctx.queueDepth()} events waiting`);
+  }
+}
+
+/** Append every event of the items, durably; returns each event's seq in order. */
+async function appendAll(ctx: ServeContext, evs: IngestedEvent[]): Promise<number[]> {
+  if (evs.length === 0) return [];
+  const rows: LogRow[] = evs.map((e) => ({ host: e.host, timeMs: e.time ? e.time.ms : null, raw: e.raw }));
+  const seqs = await ctx.stream.append(rows, evs);
+  ctx.counters.eventsIn += evs.length;
+  return seqs;
+}
+
+export function registerIngest(r: Router, ctx: ServeContext): void {
+  const bulk = async (c: Ctx): Promise<void> => {
+    backPressure(ctx);
+    checkContentType(c);
+    ctx.counters.bulkRequests++;
+    const started = Date.now();
+    const defaultIndex = c.params.index ?? 'spoor';
+    const items: BulkItem[] = [];
+    let expectSource: BulkItem | null = null;
+    let lineNo = 0;
+    await readBodyLines(c.req, { maxBodyBytes: ctx.config.maxBodyBytes, maxLineBytes: ctx.config.maxLineBytes }, (line) => {
+      lineNo++;
+      if (expectSource) {
+        const it = expectSource;
+        expectSource = null;
+        if (it.op === 'update') return;
+        const p = parseDocument(line);
+        if ('error' in p) {
+          ctx.counters.parseErrors++;
+          it.error = { status: 400, type: 'mapper_parsing_exception', reason: `failed to parse document (line ${lineNo}): ${p.error}` };
+        } else it.events = p.events;
+        return;
+      }
+      let action: unknown;
+      try {
+        action = JSON.parse(line);
+      } catch {
+        throw new ServeError('SPOOR_BAD_REQUEST', `Malformed action/metadata line [${lineNo}], expected a JSON object`);
+      }
+      const keys = action && typeof action === 'object' && !Array.isArray(action) ? Object.keys(action) : [];
+      if (keys.length !== 1) throw new ServeError('SPOOR_BAD_REQUEST', `Malformed action/metadata line [${lineNo}], expected one action`);
+      const op = keys[0]!;
+      const meta = (action as Record<string, unknown>)[op];
+      const m = meta && typeof meta === 'object' ? (meta as Record<string, unknown>) : {};
+      const it: BulkItem = { op, index: typeof m._index === 'string' ? m._index : defaultIndex };
+      if (typeof m._id === 'string') it.id = m._id;
+      if (op === 'index' || op === 'create') expectSource = it;
+      else if (ACTIONS_WITH_SOURCE.has(op) || op === 'delete') {
+        if (op === 'update') expectSource = it;
+        it.error = { status: 400, type: 'illegal_argument_exception', reason: `spoor accepts only index and create actions, not ${op}` };
+      } else throw new ServeError('SPOOR_BAD_REQUEST', `Malformed action/metadata line [${lineNo}], unknown action [${op}]`);
+      items.push(it);
+    });
+    if (expectSource) {
+      const it: BulkItem = expectSource;
+      it.error = { status: 400, type: 'illegal_argument_exception', reason: 'action without a document (body ended)' };
+    }
+    if (items.length === 0) throw new ServeError('SPOOR_BAD_REQUEST', 'request body is required (action/metadata and document lines)');
+    const evs: IngestedEvent[] = [];
+    for (const it of items) if (it.events) evs.push(...it.events);
+    const seqs = await appendAll(ctx, evs);
+    let k = 0;
+    let errors = false;
+    const out: ItemResult[] = items.map((it) => {
+      if (it.error) {
+        errors = true;
+        return { [it.op]: { _index: it.index, _id: it.id ?? null, status: it.error.status, error: { type: it.error.type, reason: it.error.reason } } };
+      }
+      const first = seqs[k];
+      k += it.events!.length;
+      return {
+        [it.op]: {
+          _index: it.index,
+          _id: it.id ?? `spoor-${first ?? 0}`,
+          _version: 1,
+          result: 'created',
+          _shards: { total: 1, successful: 1, failed: 0 },
+          _seq_no: first ?? 0,
+          _primary_term: 1,
+          status: 201,
+        },
+      };
+    });
+    sendJson(c.res, 200, { took: Date.now() - started, errors, items: out });
+  };
+  r.add(['POST', 'PUT'], '/_bulk', 'ingest', bulk);
+  r.add(['POST', 'PUT'], '/:index/_bulk', 'ingest', bulk);
+
+  r.add('POST', '/ingest', 'ingest', async (c) => {
+    backPressure(ctx);
+    checkContentType(c);
+    const evs: IngestedEvent[] = [];
+    const errors: { line: number; reason: string }[] = [];
+    let lineNo = 0;
+    let rejected = 0;
+    await readBodyLines(c.req, { maxBodyBytes: ctx.config.maxBodyBytes, maxLineBytes: ctx.config.maxLineBytes }, (line) => {
+      lineNo++;
+      const p = parseDocument(line);
+      if ('error' in p) {
+        ctx.counters.parseErrors++;
+        rejected++;
+        if (errors.length < 100) errors.push({ line: lineNo, reason: p.error });
+      } else evs.push(...p.events);
+    });
+    const seqs = await appendAll(ctx, evs);
+    sendJson(c.res, 200, { accepted: seqs.length, rejected, errors, firstSeq: seqs[0] ?? null, lastSeq: seqs[seqs.length - 1] ?? null });
+  });
+}

@@ -1,0 +1,42 @@
+/**
+ * The event log's writer thread. Commits (and their fsync) run here, off the main thread, so
+ * parsing and detection go on while the disk flushes. Each message is one group commit: its rows
+ * are inserted in one transaction, and the assigned seqs go back in message order.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { openDb, type FsyncPolicy } from './db.js';
+
+export interface WriterRequest {
+  id: number;
+  /** [host, timeMs, raw] per row; receivedMs stamped at commit. */
+  rows: [string, number | null, string][];
+}
+
+export type WriterReply = { id: number; firstSeq: number; count: number; error?: undefined } | { id: number; error: string };
+
+const { path, fsync } = workerData as { path: string; fsync: FsyncPolicy };
+const db = openDb(path, fsync);
+const insert = db.prepare('INSERT INTO events (received_ms, host, time_ms, raw) VALUES (?, ?, ?, ?)');
+const commit = db.transaction((rows: WriterRequest['rows'], now: number): number => {
+  let first = 0;
+  for (let i = 0; i < rows.length; i++) {
+    const r = rows[i]!;
+    const seq = Number(insert.run(now, r[0], r[1], r[2]).lastInsertRowid);
+    if (i === 0) first = seq;
+  }
+  return first;
+});
+
+parentPort!.on('message', (m: WriterRequest | 'close') => {
+  if (m === 'close') {
+    db.close();
+    parentPort!.postMessage('closed');
+    return;
+  }
+  try {
+    const firstSeq = commit.immediate(m.rows, Date.now());
+    parentPort!.postMessage({ id: m.id, firstSeq, count: m.rows.length } satisfies WriterReply);
+  } catch (e) {
+    parentPort!.postMessage({ id: m.id, error: (e as Error).message } satisfies WriterReply);
+  }
+});
