@@ -12,7 +12,7 @@ import type { Event } from '../events/field.js';
 import { compareInstants, parseTimestamp, type Instant } from '../events/timestamp.js';
 import { compileCorrelation } from './correlation.js';
 import { EMPTY_SCOPE, type CompileContext, type EngineOptions } from './context.js';
-import { compileAccessor, compileEventQuery, compileInner, truthy } from './expr.js';
+import { compileAccessor, compileCondition, compileEventQuery, compileInner, truthy } from './expr.js';
 import { compileJoin, compileSample } from './join.js';
 import { buildPipes, type Match } from './pipes.js';
 import { compileSequence, type Matcher, type StateHorizon } from './sequence.js';
@@ -52,6 +52,7 @@ function makeContext(opts: EngineOptions): CompileContext {
     observers: [],
     lineage: opts.lineage ?? { pid: ['unique_pid'], ppid: ['unique_ppid'] },
     category,
+    esLogic: dialect === 'elasticsearch' && opts.nullLogic !== 'three-valued',
   };
 }
 
@@ -96,8 +97,13 @@ export function compileExpr(e: Expr, opts: EngineOptions = {}): (ev: Event) => u
  * with lineage (`descendant of`) keep state and must see every event of the stream, in order.
  */
 export function compilePredicate(e: Expr, opts: EngineOptions = {}): (ev: Event) => boolean {
-  const f = compileExpr(e, opts);
-  return (ev) => truthy(f(ev));
+  const ctx = makeContext(opts);
+  const f = compileCondition(e, ctx);
+  const obs = ctx.observers;
+  return (ev) => {
+    for (let i = 0; i < obs.length; i++) obs[i]!(ev);
+    return truthy(f(ev, EMPTY_SCOPE));
+  };
 }
 
 function compileMatcher(q: Exclude<Query, { kind: 'correlation' }>, ctx: CompileContext, emit: (m: Match) => void): Matcher {

@@ -10,8 +10,8 @@ import type { ProblemSink, SourceEvent } from '../sources/types.js';
 import { parseDeferred } from '../sources/ndjson.js';
 import { JoinGate } from './join-gate.js';
 import type { Alert } from '../alert/types.js';
-import { compileQuery, laterHorizon, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
-import { eventHost, toEcs, toNative } from '../normalize/index.js';
+import { compileQuery, laterHorizon, type EngineOptions, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
+import { detectFlavour, eventHost, toEcs, toNative } from '../normalize/index.js';
 import { buildAlert } from '../alert/build.js';
 import { WriterContext } from '../alert/writer-context.js';
 import { HostContext } from './host-context.js';
@@ -26,6 +26,8 @@ interface CompiledRule {
   overlapHorizon: StateHorizon;
   /** Sequences: whether a deferred line can join the state held (see join-gate.ts). */
   gate: JoinGate | null;
+  /** Event flavours the rule applies to (an Elastic rule's `index` patterns); null: all. */
+  flavours: ReadonlySet<string> | null;
 }
 
 /**
@@ -41,7 +43,7 @@ export class CompiledRuleSet {
     for (const rule of rules) {
       if (!isStateless(rule)) continue;
       try {
-        this.shared.set(rule, compileQuery(rule.query, ENGINE_OPTIONS));
+        this.shared.set(rule, compileQuery(rule.query, engineOptions(rule)));
       } catch (e) {
         this.problems.push({ ruleId: rule.id, message: `cannot compile: ${(e as Error).message}` });
       }
@@ -65,7 +67,13 @@ const tagOf = (ev: Event): Tagged | undefined => (ev as TaggedView)[TAG];
 const setTag = (ev: Event, tag: Tagged): void => {
   (ev as TaggedView)[TAG] = tag;
 };
-const ENGINE_OPTIONS = { timestamp: (ev: Event): Instant | null => tagOf(ev)?.time ?? null, dialect: 'elasticsearch' as const };
+const ENGINE_OPTIONS: EngineOptions = { timestamp: (ev: Event): Instant | null => tagOf(ev)?.time ?? null, dialect: 'elasticsearch' as const };
+
+/** Engine options of a rule: an Elastic rule's `event_category_override` names its category field. */
+function engineOptions(rule: Rule): EngineOptions {
+  const f = rule.meta?.categoryField;
+  return typeof f === 'string' ? { ...ENGINE_OPTIONS, category: f.split('.') } : ENGINE_OPTIONS;
+}
 
 export interface DetectorOptions {
   /** Events of the same host kept around each alert for the report's timeline (0 = none). */
@@ -100,6 +108,9 @@ export class Detector {
   readonly problems: DetectorProblem[] = [];
   readonly needEcs: boolean;
   readonly needNative: boolean;
+  /** Some rule applies to some event flavours only (read once per event, cached by normalize). */
+  private flavourGated = false;
+  private flavour = '';
 
   constructor(rules: Rule[] | CompiledRuleSet, opts: DetectorOptions) {
     this.hostContext = new HostContext(opts.contextEvents);
@@ -111,13 +122,15 @@ export class Detector {
       if (!runner) {
         if (failed.has(rule.id)) continue;
         try {
-          runner = compileQuery(rule.query, ENGINE_OPTIONS);
+          runner = compileQuery(rule.query, engineOptions(rule));
         } catch (e) {
           this.problems.push({ ruleId: rule.id, message: `cannot compile: ${(e as Error).message}` });
           continue;
         }
       }
-      const c: CompiledRule = { rule, runner, view: rule.view, shared: set.shared.has(rule), overlapHorizon: 'open', gate: null };
+      const flavours = rule.gate?.flavours ? new Set(rule.gate.flavours) : null;
+      if (flavours) this.flavourGated = true;
+      const c: CompiledRule = { rule, runner, view: rule.view, shared: set.shared.has(rule), overlapHorizon: 'open', gate: null, flavours };
       if (!c.shared && c.view === 'ecs') c.gate = JoinGate.of(rule);
       if (c.gate) this.gated.push(c);
       this.all.push(c);
@@ -158,6 +171,7 @@ export class Detector {
     const tag: Tagged = { source, time, overlap };
     const ecs = toEcs(raw);
     setTag(ecs, tag);
+    if (this.flavourGated) this.flavour = detectFlavour(raw);
     if (!overlap) {
       this.writers.observe(ecs, undefined, time);
       if (this.hostContext.enabled) this.hostContext.observe(eventHost(raw) ?? '', { file: source.file, position: source.position, event: ecs });
@@ -186,6 +200,7 @@ export class Detector {
   private feed(rules: CompiledRule[], view: Event, overlapTime: Instant | null): void {
     for (let i = 0; i < rules.length; i++) {
       const c = rules[i]!;
+      if (c.flavours !== null && !c.flavours.has(this.flavour)) continue;
       if (overlapTime !== null) {
         const h = c.overlapHorizon;
         if (h === null || (h !== 'open' && compareInstants(overlapTime, h) > 0)) continue;

@@ -39,6 +39,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     excludeRules: opts.excludeRules ?? [],
     exceptionsFile: opts.exceptionsFile,
     hunting: opts.hunting ?? false,
+    buildingBlocks: opts.buildingBlocks ?? false,
   };
   const loaded = await loadHuntRules(spec);
   // Skipped input and warnings (data kept, e.g. a CRC mismatch) are counted apart.
