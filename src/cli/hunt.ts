@@ -20,6 +20,7 @@ export function registerHunt(program: Command): void {
     .option('--exceptions <file>', 'YAML exceptions: trusted signers, paths, hosts, accounts')
     .option('--hunting', 'also run hunting-level rules (noisier, off by default)')
     .option('--building-blocks', 'also run Elastic building-block rules (from --rules TOML; hidden by default)')
+    .option('--ignore-index', "apply Elastic rules to every log source, not only those their 'index' patterns name")
     .option('--report <file>', 'write a self-contained HTML report to FILE')
     .option('--summary-json <file>', 'also write the run summary as JSON to FILE (counts, rates, alerts per rule, everything skipped and why)')
     .option('-w, --workers <n>', 'worker threads (default: one per core; inputs under 8 MB run in the main thread; 0 = main thread only)')
@@ -70,6 +71,7 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
       exceptionsFile: o.exceptions,
       hunting: o.hunting === true,
       buildingBlocks: o.buildingBlocks === true,
+      ignoreIndex: o.ignoreIndex === true,
       workers: o.workers === undefined ? undefined : Number(o.workers),
       progress: o.progress,
       // Surrounding events are only shown by the report; holding them costs memory and GC time.
@@ -205,6 +207,7 @@ interface HuntCliOptions {
   exceptions?: string;
   hunting?: boolean;
   buildingBlocks?: boolean;
+  ignoreIndex?: boolean;
   report?: string;
   summaryJson?: string;
   workers?: string;

@@ -14,6 +14,8 @@ export interface RuleSpec {
   hunting: boolean;
   /** Also run Elastic building-block rules (hidden by default). */
   buildingBlocks?: boolean;
+  /** Apply Elastic rules to every event flavour, whatever their `index` says. */
+  ignoreIndex?: boolean;
 }
 
 export interface LoadedRules {
@@ -39,6 +41,7 @@ export async function loadHuntRules(spec: RuleSpec): Promise<LoadedRules> {
   const pack = loadRulePack(spec.rulesDirs, {
     hunting: spec.hunting,
     buildingBlocks: spec.buildingBlocks === true,
+    ignoreIndex: spec.ignoreIndex === true,
     excludeRules: spec.excludeRules.filter((id) => !sigmaIds.has(id)),
     exceptions,
   });

@@ -40,6 +40,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     exceptionsFile: opts.exceptionsFile,
     hunting: opts.hunting ?? false,
     buildingBlocks: opts.buildingBlocks ?? false,
+    ignoreIndex: opts.ignoreIndex ?? false,
   };
   const loaded = await loadHuntRules(spec);
   // Skipped input and warnings (data kept, e.g. a CRC mismatch) are counted apart.

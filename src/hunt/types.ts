@@ -17,6 +17,8 @@ export interface HuntOptions {
   hunting?: boolean;
   /** Also run Elastic building-block rules (`--building-blocks`; hidden by default). */
   buildingBlocks?: boolean;
+  /** Apply Elastic rules to every event flavour, whatever their `index` patterns say (`--ignore-index`). */
+  ignoreIndex?: boolean;
   /** Worker threads; default: one per core (inputs under 8 MB run in the main thread). 0 = main thread only. */
   workers?: number;
   /** Show a progress bar (only when stderr is a terminal). */

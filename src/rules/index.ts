@@ -28,7 +28,7 @@ export { loadList, exclusionExpr, type ExclusionList } from './lists.js';
  */
 export function loadRulePack(
   dirs: string[],
-  opts: { hunting?: boolean; excludeRules?: string[]; exceptions?: Exceptions } & Pick<LoadRulePackOptions, 'builtin' | 'buildingBlocks'> = {},
+  opts: { hunting?: boolean; excludeRules?: string[]; exceptions?: Exceptions } & Pick<LoadRulePackOptions, 'builtin' | 'buildingBlocks' | 'ignoreIndex'> = {},
 ): RulePack {
   return loadRulePackWith((text, dialect) => parseEql(text, { dialect }), dirs, opts);
 }

@@ -28,6 +28,8 @@ export interface LoadRulePackOptions {
   builtin?: boolean;
   /** Also run Elastic building-block rules (`building_block_type`; hidden by default, as in Kibana). */
   buildingBlocks?: boolean;
+  /** Apply Elastic rules to every event flavour, whatever their `index` patterns say. */
+  ignoreIndex?: boolean;
 }
 
 export interface RulePack {
@@ -103,6 +105,11 @@ export function loadRulePackWith(parse: EqlParser, dirs: readonly string[], opts
       if (loaded.meta?.buildingBlock === true && !opts.buildingBlocks) {
         hidden.push({ id: loaded.id, source: file, reason: 'building-block rule (run with --building-blocks)' });
         continue;
+      }
+      if (opts.ignoreIndex && loaded.gate?.flavours) {
+        const { flavours: _drop, ...rest } = loaded.gate;
+        loaded.gate = Object.keys(rest).length ? rest : undefined;
+        if (!loaded.gate) delete loaded.gate;
       }
       rules.push(loaded);
     }
