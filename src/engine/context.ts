@@ -28,6 +28,8 @@ export interface EngineOptions {
    * (python eql, the Endgame dialect always).
    */
   nullLogic?: 'elasticsearch' | 'three-valued';
+  /** `sample` queries: how many samples each join key may give (Elasticsearch max_samples_per_key; default 1). */
+  maxSamplesPerKey?: number;
 }
 
 export interface CompileContext {
@@ -40,6 +42,7 @@ export interface CompileContext {
   category: (ev: Event) => unknown;
   /** Elasticsearch query-translation logic for `where` clauses (see EngineOptions.nullLogic). */
   esLogic: boolean;
+  maxSamplesPerKey: number;
 }
 
 export const EMPTY_SCOPE: Scope = [];

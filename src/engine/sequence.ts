@@ -102,7 +102,7 @@ export type KeyTexts = string | string[] | null;
 const MAX_KEY_COMBINATIONS = 64;
 
 /** Key values → key strings: arrays expand to one key per element (cartesian across fields), nulls drop unless optional. */
-function expandKeys(values: unknown[], optional: boolean[], fold: boolean): KeyTexts {
+export function expandKeys(values: unknown[], optional: boolean[], fold: boolean): KeyTexts {
   let out: string[] = [''];
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
@@ -128,7 +128,7 @@ function eachKey(kt: KeyTexts, f: (k: string) => void): void {
 }
 
 /** The values of one expanded key string (keyPart forms: s…, d…, T, F, n), for the match's keys. */
-function decodeKey(k: string): unknown[] {
+export function decodeKey(k: string): unknown[] {
   return k.split('\u0001').map((p) => {
     switch (p[0]) {
       case 's':
@@ -148,7 +148,7 @@ function decodeKey(k: string): unknown[] {
 }
 
 /** Whether a join key expression is an optional field (`?field`): null then joins null. */
-function isOptionalKey(e: Expr): boolean {
+export function isOptionalKey(e: Expr): boolean {
   return e.kind === 'field' && e.optional === true;
 }
 
