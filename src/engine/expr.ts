@@ -15,6 +15,8 @@ import { compileLineage } from './lineage.js';
 import { lowerAny, lowerIn, lowerSlot } from './lower.js';
 import { compilePatterns, type StringTest } from './pattern.js';
 import { compareScalars, equalScalars, isNullish, scalarText, type Tri } from './values.js';
+import { compareInstants, parseIso, parseTimestamp } from '../events/timestamp.js';
+import { ECS_DATE_FIELDS } from './date-fields.js';
 
 /** Truthiness used by `where` clauses and boolean operators (python eql semantics). */
 export function truthy(v: unknown): boolean {
@@ -144,6 +146,21 @@ function compileCompare(e: Extract<Expr, { kind: 'compare' }>, ctx: CompileConte
   }
   const lf = compileInner(left, ctx);
   const lit = literalValue(right);
+  if (ctx.dialect === 'elasticsearch' && lit.ok && typeof lit.value === 'string' && left.kind === 'field' && ECS_DATE_FIELDS.has(left.path.join('.'))) {
+    const k = NUMERIC_TEXT.test(lit.value) ? null : parseIso(lit.value);
+    if (k) {
+      // A date field against a date string: compare instants (ISO text or epoch numbers in the event).
+      const test = (x: unknown): Tri => {
+        const t = parseTimestamp(x);
+        return t === null ? null : orderTest(flipped === '!=' ? '==' : flipped, compareInstants(t, k));
+      };
+      if (flipped !== '!=') return (ev, sc) => anyOf(lf(ev, sc), test);
+      return (ev, sc) => {
+        const r = anyOf(lf(ev, sc), test);
+        return r === null ? null : !r;
+      };
+    }
+  }
   if (lit.ok && lit.value === null) {
     // `x == null` / `x != null`: presence tests, never null themselves.
     if (flipped === '==') return (ev, sc) => isNullish(lf(ev, sc));
