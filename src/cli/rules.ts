@@ -5,7 +5,8 @@
  * loaded rule is also compiled by the engine.
  */
 import type { Command } from 'commander';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { compileQuery } from '../engine/index.js';
 import { loadSigmaPaths, type SigmaDocumentInfo, type SigmaOptions } from '../sigma/index.js';
@@ -45,7 +46,7 @@ export function registerRules(program: Command): void {
   rules
     .command('check')
     .description('Load Sigma (and spoor EQL) rules and report, per rule, loaded / unsupported / error with the reason')
-    .argument('<paths...>', 'rule files or directories (recursive *.yml, *.yaml)')
+    .argument('<paths...>', 'rule files or directories (recursive *.yml, *.yaml; Elastic detection-rules *.toml)')
     .option('-f, --format <format>', 'table | json | ndjson', 'table')
     .option('--placeholders <file>', 'YAML map of placeholder name → list of values, for the |expand modifier')
     .option('--problems-only', 'list only rules that are unsupported, invalid or have warnings', false)
@@ -89,7 +90,7 @@ export async function rulesCheck(paths: string[], opts: RulesCheckOptions): Prom
     }
   }
   const result = await loadSigmaPaths(paths, { ...sigmaOpts, skipNonSigma: true });
-  const rows = [...checkRows(result.documents ?? [], result.rules), ...eqlRows(result.otherFiles ?? [])];
+  const rows = [...checkRows(result.documents ?? [], result.rules), ...eqlRows([...(result.otherFiles ?? []), ...tomlFilesUnder(paths)])];
   const summary = summarize(rows);
   const shown = opts.problemsOnly ? rows.filter((r) => r.status === 'unsupported' || r.status === 'error' || r.warnings) : rows;
 
@@ -146,7 +147,7 @@ export function checkRows(documents: SigmaDocumentInfo[], rules: Rule[]): RuleCh
 export function eqlRows(files: string[]): RuleCheckRow[] {
   const ruleFiles = files.filter((f) => !f.split(/[\\/]/).includes('lists'));
   if (ruleFiles.length === 0) return [];
-  const pack = loadRulePack(ruleFiles, { builtin: false, hunting: true });
+  const pack = loadRulePack(ruleFiles, { builtin: false, hunting: true, buildingBlocks: true });
   const rows: RuleCheckRow[] = [];
   for (const rule of pack.rules) {
     const row: RuleCheckRow = { status: 'loaded', kind: 'rule', id: rule.id, title: rule.name, source: rule.source };
@@ -164,6 +165,23 @@ export function eqlRows(files: string[]): RuleCheckRow[] {
     rows.push(row);
   }
   return rows;
+}
+
+/** Elastic detection-rules files (`*.toml`) under the paths, for the rule-pack loader. */
+function tomlFilesUnder(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string): void => {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isFile()) {
+      if (/\.toml$/i.test(p)) out.push(p);
+      return;
+    }
+    if (!st.isDirectory()) return;
+    for (const name of readdirSync(p).sort()) if (!name.startsWith('.')) walk(join(p, name));
+  };
+  for (const p of paths) walk(p);
+  return out;
 }
 
 export function summarize(rows: RuleCheckRow[]): RuleCheckSummary {

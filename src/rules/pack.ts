@@ -78,9 +78,13 @@ export function loadRulePackWith(parse: EqlParser, dirs: readonly string[], opts
   const builtin = builtinRulesDir();
   const sources: { dir: string; recursive: boolean }[] = [];
   if (opts.builtin !== false) sources.push({ dir: builtin, recursive: false });
+  const seenDirs = new Set(sources.map((s) => resolve(s.dir)));
   for (const d of dirs) {
     const r = resolve(d);
-    if (!sources.some((s) => resolve(s.dir) === r)) sources.push({ dir: r, recursive: true });
+    if (!seenDirs.has(r)) {
+      seenDirs.add(r);
+      sources.push({ dir: r, recursive: true });
+    }
   }
   const lists = new ListCache(builtin);
   for (const { dir, recursive } of sources) {
