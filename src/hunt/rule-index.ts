@@ -28,9 +28,15 @@ const fieldName = (e: Expr): string | null =>
 const literalText = (e: Expr): string | null =>
   e.kind === 'literal' && (typeof e.value === 'string' || typeof e.value === 'number' || typeof e.value === 'bigint') ? String(e.value).toLowerCase() : null;
 
-/** Cost of a gate: fewer alternatives and values is better; one value of event.action beats twenty names. */
+/**
+ * Fields whose values many events share (`event.action == "start"`, `network.direction`): a gate on
+ * them is kept only when no operand gives a gate on a more specific field.
+ */
+const BROAD = new Set(['event.action', 'event.provider', 'network.direction', 'network.protocol', 'network.type', 'network.transport', 'user.domain', 'process.code_signature.status', 'process.code_signature.trusted', 'dns.question.type']);
+
+/** Cost of a gate: a broad field costs most, then more alternatives and values. */
 function cost(alts: ValueAlternative[]): number {
-  return alts.reduce((n, a) => n + a.values.length, 0) + alts.length * 4;
+  return alts.reduce((n, a) => n + a.values.length + (BROAD.has(a.field) ? 1000 : 0), 0) + alts.length * 4;
 }
 
 export function necessary(e: Expr): ValueAlternative[] | null {
