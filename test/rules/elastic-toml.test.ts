@@ -6,7 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadRulePack, flavoursForIndexes } from '../../src/rules/index.js';
@@ -169,4 +169,27 @@ test("every EQL rule of Elastic's detection-rules tree loads and compiles; the r
   assert.equal(compiled + [...notRunnable.values()].reduce((a, b) => a + b, 0), total, 'every file is a loaded rule or listed');
   assert.ok(pack.rules.some((r) => r.meta?.deprecated === true), 'deprecated rules load too');
   assert.ok(pack.rules.some((r) => r.meta?.buildingBlock === true));
+});
+
+test('CLI: rules check lists TOML rules by status; hunt --rules with a not-runnable rule does not fail the run', async () => {
+  const { runCli } = await import('../cli/run-cli.js');
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-toml-cli-'));
+  try {
+    writeFileSync(join(dir, 'eql.toml'), RULE('', 'process where process.name == "evil.exe"'));
+    writeFileSync(join(dir, 'kql.toml'), RULE('', 'process.name : "x.exe"', 'query', 'kuery').replace('0001"', '0009"'));
+    const check = await runCli(['rules', 'check', '-f', 'json', dir]);
+    assert.equal(check.code, 1, check.stderr);
+    const out = JSON.parse(check.stdout) as { rules: { status: string; id?: string; reason?: string }[] };
+    assert.deepEqual(out.rules.map((r) => r.status).sort(), ['loaded', 'unsupported']);
+    const logs = join(dir, 'logs');
+    mkdirSync(logs);
+    const ev = { '@timestamp': '2024-01-01T00:00:00Z', event: { category: ['process'], type: ['start'], module: 'endpoint' }, process: { name: 'evil.exe' }, host: { name: 'h' } };
+    writeFileSync(join(logs, 'e.ndjson'), JSON.stringify(ev) + '\n');
+    const hunt = await runCli(['hunt', '--rules', dir, '--no-progress', '-f', 'json', logs]);
+    assert.equal(hunt.code, 1, `alerts raised, not exit 2: ${hunt.stderr}`);
+    assert.deepEqual((JSON.parse(hunt.stdout) as { ruleName: string }[]).map((a) => a.ruleName), ['Test Rule']);
+    assert.match(hunt.stderr, /not runnable: rule type 'query'/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
