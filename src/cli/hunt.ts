@@ -18,11 +18,13 @@ export function registerHunt(program: Command): void {
     .description('Run the rule pack (and Sigma rules) over logs: EVTX, NDJSON/JSON, XML, Elasticsearch exports, .gz, directories, - for stdin')
     .argument('<paths...>', 'files, directories (recursive) or - for stdin')
     .option('-f, --format <format>', 'alert output: table | json | ndjson | csv', 'table')
-    .option('--rules <dir>', 'also load EQL rules (.yml/.eql) from DIR (repeatable)', collect)
+    .option('--rules <dir>', 'also load EQL rules (.yml/.eql, Elastic detection-rules .toml) from DIR (repeatable)', collect)
     .option('--sigma <dir>', 'also run the Sigma rules in DIR, e.g. SigmaHQ rules/windows (repeatable)', collect)
     .option('--exclude-rule <id>', 'leave out a rule by id (repeatable)', collect)
     .option('--exceptions <file>', 'YAML exceptions: trusted signers, paths, hosts, accounts')
     .option('--hunting', 'also run hunting-level rules (noisier, off by default)')
+    .option('--building-blocks', 'also run Elastic building-block rules (from --rules TOML; hidden by default)')
+    .option('--ignore-index', "apply Elastic rules to every log source, not only those their 'index' patterns name")
     .option('--report <file>', 'write a self-contained HTML report to FILE')
     .option('--summary-json <file>', 'also write the run summary as JSON to FILE (counts, rates, alerts per rule, everything skipped and why)')
     .option('-w, --workers <n>', 'worker threads (default: one per core; inputs under 8 MB run in the main thread; 0 = main thread only)')
@@ -124,7 +126,7 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
   }
   if (nothingRead) process.stderr.write(`spoor: nothing hunted: no readable log file in ${paths.join(', ')}\n`);
   const unreadable = result.summary.skipped['unreadable-file'] ?? 0;
-  const ruleErrors = result.summary.rulesSkipped.filter((r) => !fromSigma(r, o.sigma ?? [])).length;
+  const ruleErrors = result.summary.rulesSkipped.filter((r) => !fromSigma(r, o.sigma ?? []) && !r.notRunnable).length;
   // reportFailed: the HTML report or the JSON summary could not be written. Alerts stay visible
   // in the exit code whatever else failed (3 = alerts and errors).
   return outcomeExit(result.alerts.length > 0, nothingRead || reportFailed || unreadable > 0 || ruleErrors > 0);
@@ -147,6 +149,8 @@ function huntOptions(paths: string[], o: HuntCliOptions): HuntOptions {
     excludeRules: o.excludeRule ?? [],
     exceptionsFile: o.exceptions,
     hunting: o.hunting === true,
+    buildingBlocks: o.buildingBlocks === true,
+    ignoreIndex: o.ignoreIndex === true,
     workers: o.workers === undefined ? undefined : Number(o.workers),
     progress: o.progress,
     // Surrounding events are only shown by the report; holding them costs memory and GC time.
@@ -244,6 +248,8 @@ interface HuntCliOptions extends TimeZoneCliOptions {
   excludeRule?: string[];
   exceptions?: string;
   hunting?: boolean;
+  buildingBlocks?: boolean;
+  ignoreIndex?: boolean;
   report?: string;
   summaryJson?: string;
   workers?: string;

@@ -2,7 +2,7 @@
 import { addTimeZoneOptions, startClock, timeZoneOf, TIMEZONE_HELP, type TimeZoneCliOptions } from './timezone.js';
 import type { Command } from 'commander';
 import { parseEql, EqlSyntaxError, type EqlDialect } from '../eql/index.js';
-import { compileQuery, type Match } from '../engine/index.js';
+import { compareTiebreakers, compileQuery, eventsWithPlaceholders, type Match } from '../engine/index.js';
 import { discoverInputs, ProblemCounter } from '../sources/index.js';
 import { toEcs, toNative } from '../normalize/index.js';
 import { getField, parseFieldPath, type Event } from '../events/field.js';
@@ -28,6 +28,8 @@ export function registerQuery(program: Command): void {
     .option('-f, --format <format>', 'table | json | ndjson', 'table')
     .option('--view <view>', 'field names the query uses: ecs | native | raw (default: ecs; raw for the endgame dialect)')
     .option('--category-field <field>', 'where the event category is (default event.category; event_type in the endgame dialect)')
+    .option('--tiebreaker <field>', 'orders events of equal time; events without it come after (default event.sequence, where present; none to turn off)')
+    .option('--max-samples-per-key <n>', 'sample queries: samples per join key (default 1)')
     .option('-n, --limit <n>', 'stop after N results')
     .option('-q, --quiet', 'do not print skipped records, only their count');
   addTimeZoneOptions(cmd)
@@ -58,6 +60,9 @@ Examples:
       const limit = o.limit === undefined ? Infinity : Number(o.limit);
       const tz = timeZoneOf(o);
       if (tz.error) return fail(tz.error);
+      if (o.maxSamplesPerKey !== undefined && !/^[1-9]\d*$/.test(o.maxSamplesPerKey)) return fail(`--max-samples-per-key takes a whole number ≥ 1, not '${o.maxSamplesPerKey}'`);
+      const tbName = o.tiebreaker ?? (dialect === 'elasticsearch' ? 'event.sequence' : 'none');
+      const tiebreaker = tbName === 'none' || tbName === '' ? undefined : parseFieldPath(tbName);
       let query;
       try {
         query = parseEql(eql, { dialect });
@@ -74,7 +79,19 @@ Examples:
       };
       const times = new WeakMap<Event, Instant>();
       const categoryField = parseFieldPath(o.categoryField ?? (dialect === 'endgame' ? 'event_type' : 'event.category'));
-      const runner = compileQuery(query, { dialect, timestamp: (ev) => times.get(ev) ?? null, category: categoryField });
+      const runner = compileQuery(query, {
+        dialect,
+        timestamp: (ev) => times.get(ev) ?? null,
+        category: categoryField,
+        ...(tiebreaker ? { tiebreaker } : {}),
+        ...(o.maxSamplesPerKey !== undefined ? { maxSamplesPerKey: Number(o.maxSamplesPerKey) } : {}),
+      });
+      // Events of equal time wait here until a later time arrives, then go in tiebreaker order.
+      const ties = new TieBuffer(tiebreaker, (ev) => {
+        runner.push(ev);
+        const d = runner.drain();
+        if (d.length > 0) pending.push(...d);
+      });
       const files = await discoverInputs(paths, onProblem);
       if (files.length === 0) return fail(`no readable log file in ${paths.join(', ')}`);
       const clockNotes = await startClock(paths, tz.zone);
@@ -108,9 +125,7 @@ Examples:
               times.set(ev, it.time);
               events++;
               unseen.see(ev);
-              runner.push(ev);
-              const d = runner.drain();
-              if (d.length > 0) pending.push(...d);
+              ties.add(ev, it.time);
             },
             flush: async () => {
               if (pending.length > 0) {
@@ -125,6 +140,7 @@ Examples:
       } catch (e) {
         if (e !== STOP) throw e;
       }
+      if (!done()) ties.flush();
       await out([...pending, ...runner.end()]);
       if (o.format === 'json') await writeOut(toJson(collected.map(matchJson), 2) + '\n');
       if (!done() && events > 0) {
@@ -184,8 +200,42 @@ function matchJson(m: Match): unknown {
   const o: Record<string, unknown> = {};
   if (m.keys !== undefined) o.join_keys = m.keys;
   if (m.count !== undefined) o.count = m.count;
-  o.events = m.events;
+  // Missing-event stages `![…]` show as `{"missing": true}` placeholders, as Elasticsearch returns them.
+  o.events = eventsWithPlaceholders(m);
   return o;
+}
+
+/**
+ * Holds the events of one timestamp and releases them in tiebreaker order (missing last, stable)
+ * when a later timestamp arrives; without a tiebreaker, passes events straight through.
+ */
+class TieBuffer {
+  private held: Event[] = [];
+  private time: Instant | null = null;
+  private readonly read: ((ev: Event) => unknown) | null;
+
+  constructor(tiebreaker: PathStep[] | undefined, private readonly push: (ev: Event) => void) {
+    this.read = tiebreaker ? (ev) => getField(ev, tiebreaker) : null;
+  }
+
+  add(ev: Event, time: Instant): void {
+    if (!this.read) return this.push(ev);
+    if (this.time !== null && (this.time.ms !== time.ms || this.time.ns !== time.ns)) this.flush();
+    this.time = time;
+    this.held.push(ev);
+  }
+
+  flush(): void {
+    const held = this.held;
+    this.held = [];
+    this.time = null;
+    if (held.length > 1) {
+      const read = this.read!;
+      const rows = held.map((ev, i) => ({ ev, i, tb: read(ev) }));
+      rows.sort((a, b) => compareTiebreakers(a.tb, b.tb) || a.i - b.i);
+      for (const r of rows) this.push(r.ev);
+    } else if (held.length === 1) this.push(held[0]!);
+  }
 }
 
 function matchTable(m: Match, times: WeakMap<Event, Instant>, table: StreamingTable): string {
@@ -206,4 +256,6 @@ interface QueryCliOptions extends TimeZoneCliOptions {
   categoryField?: string;
   limit?: string;
   quiet?: boolean;
+  tiebreaker?: string;
+  maxSamplesPerKey?: string;
 }

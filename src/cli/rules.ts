@@ -6,7 +6,8 @@
  * loaded rule is also compiled by the engine.
  */
 import type { Command } from 'commander';
-import { readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { compileQuery } from '../engine/index.js';
 import { loadSigmaPaths, type SigmaDocumentInfo, type SigmaOptions } from '../sigma/index.js';
@@ -46,8 +47,8 @@ export function registerRules(program: Command): void {
   const rules = program.command('rules').description('Work with rule files');
   rules
     .command('check')
-    .description('Load Sigma (and spoor EQL) rules and exceptions files and report, per rule, loaded / unsupported / error with the reason')
-    .argument('<paths...>', 'rule or exceptions files, or directories (recursive *.yml, *.yaml, *.eql)')
+    .description('Load Sigma, spoor EQL and Elastic detection-rules TOML rules and exceptions files and report, per rule, loaded / unsupported / error with the reason')
+    .argument('<paths...>', 'rule or exceptions files, or directories (recursive *.yml, *.yaml, *.eql; Elastic detection-rules *.toml)')
     .option('-f, --format <format>', 'table | json | ndjson', 'table')
     .option('--placeholders <file>', 'YAML map of placeholder name → list of values, for the |expand modifier')
     .option('--problems-only', 'list only rules that are unsupported, invalid or have warnings', false)
@@ -96,7 +97,7 @@ export async function rulesCheck(paths: string[], opts: RulesCheckOptions): Prom
   const { exceptionFiles, ruleFiles } = splitExceptionFiles(other);
   const rows = [
     ...checkRows(result.documents ?? [], result.rules),
-    ...eqlRows([...ruleFiles, ...eqlFilesIn(paths)]),
+    ...eqlRows([...ruleFiles, ...eqlFilesIn(paths), ...tomlFilesUnder(paths)]),
     ...exceptionRows(exceptionFiles),
   ];
   const summary = summarize(rows);
@@ -155,7 +156,7 @@ export function checkRows(documents: SigmaDocumentInfo[], rules: Rule[]): RuleCh
 export function eqlRows(files: string[]): RuleCheckRow[] {
   const ruleFiles = files.filter((f) => !f.split(/[\\/]/).includes('lists'));
   if (ruleFiles.length === 0) return [];
-  const pack = loadRulePack(ruleFiles, { builtin: false, hunting: true });
+  const pack = loadRulePack(ruleFiles, { builtin: false, hunting: true, buildingBlocks: true });
   const rows: RuleCheckRow[] = [];
   for (const rule of pack.rules) {
     const row: RuleCheckRow = { status: 'loaded', kind: 'rule', id: rule.id, title: rule.name, source: rule.source };
@@ -223,6 +224,23 @@ export function exceptionRows(files: string[]): RuleCheckRow[] {
     for (const reason of ex.problems) rows.push({ status: 'error', kind: 'exceptions', source: file, reason });
   }
   return rows;
+}
+
+/** Elastic detection-rules files (`*.toml`) under the paths, for the rule-pack loader. */
+function tomlFilesUnder(paths: string[]): string[] {
+  const out: string[] = [];
+  const walk = (p: string): void => {
+    const st = statSync(p, { throwIfNoEntry: false });
+    if (!st) return;
+    if (st.isFile()) {
+      if (/\.toml$/i.test(p)) out.push(p);
+      return;
+    }
+    if (!st.isDirectory()) return;
+    for (const name of readdirSync(p).sort()) if (!name.startsWith('.')) walk(join(p, name));
+  };
+  for (const p of paths) walk(p);
+  return out;
 }
 
 export function summarize(rows: RuleCheckRow[]): RuleCheckSummary {

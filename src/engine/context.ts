@@ -19,6 +19,17 @@ export interface EngineOptions {
   category?: PathStep[] | ((ev: Event) => unknown);
   /** Process identity for Endgame lineage (`descendant of`…); default unique_pid / unique_ppid. */
   lineage?: { pid: PathStep[]; ppid: PathStep[] };
+  /**
+   * How `and`/`or`/`not` of a `where` clause treat a null (missing) operand. 'elasticsearch' (the
+   * default in that dialect): as Elasticsearch's query translation does — each leaf that compares a
+   * field with literals is a term/range/wildcard query (missing field: no match, so `not` of it
+   * and `field != literal` match), other leaves are scripts (null: no match, `not` stays inside
+   * the script, so `not null` is null). 'three-valued': null propagates through every operator
+   * (python eql, the Endgame dialect always).
+   */
+  nullLogic?: 'elasticsearch' | 'three-valued';
+  /** `sample` queries: how many samples each join key may give (Elasticsearch max_samples_per_key; default 1). */
+  maxSamplesPerKey?: number;
 }
 
 export interface CompileContext {
@@ -29,6 +40,9 @@ export interface CompileContext {
   observers: ((ev: Event) => void)[];
   lineage: { pid: PathStep[]; ppid: PathStep[] };
   category: (ev: Event) => unknown;
+  /** Elasticsearch query-translation logic for `where` clauses (see EngineOptions.nullLogic). */
+  esLogic: boolean;
+  maxSamplesPerKey: number;
 }
 
 export const EMPTY_SCOPE: Scope = [];

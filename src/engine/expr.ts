@@ -17,6 +17,8 @@ import { compileLineage } from './lineage.js';
 import { lowerAny, lowerIn, lowerSlot } from './lower.js';
 import { compilePatterns, type StringTest } from './pattern.js';
 import { compareScalars, equalScalars, isNullish, scalarText, type Tri } from './values.js';
+import { compareInstants, parseIso, parseTimestamp } from '../events/timestamp.js';
+import { ECS_DATE_FIELDS } from './date-fields.js';
 
 /** Truthiness used by `where` clauses and boolean operators (python eql semantics). */
 export function truthy(v: unknown): boolean {
@@ -152,6 +154,21 @@ function compileCompare(e: Extract<Expr, { kind: 'compare' }>, ctx: CompileConte
   }
   const lf = compileInner(left, ctx);
   const lit = literalValue(right);
+  if (ctx.dialect === 'elasticsearch' && lit.ok && typeof lit.value === 'string' && left.kind === 'field' && ECS_DATE_FIELDS.has(left.path.join('.'))) {
+    const k = NUMERIC_TEXT.test(lit.value) ? null : parseIso(lit.value);
+    if (k) {
+      // A date field against a date string: compare instants (ISO text or epoch numbers in the event).
+      const test = (x: unknown): Tri => {
+        const t = parseTimestamp(x);
+        return t === null ? null : orderTest(flipped === '!=' ? '==' : flipped, compareInstants(t, k));
+      };
+      if (flipped !== '!=') return (ev, sc) => anyOf(lf(ev, sc), test);
+      return (ev, sc) => {
+        const r = anyOf(lf(ev, sc), test);
+        return r === null ? null : !r;
+      };
+    }
+  }
   if (lit.ok && lit.value === null) {
     // `x == null` / `x != null`: presence tests, never null themselves.
     if (flipped === '==') return (ev, sc) => isNullish(lf(ev, sc));
@@ -431,6 +448,91 @@ export function categoryIs(c: unknown, cat: string): boolean {
 }
 
 /**
+ * True when Elasticsearch translates `e` to a Query DSL query (term, terms, range, wildcard,
+ * regexp, prefix, exists, or a bool of such) rather than a script: a plain field compared with
+ * literals. Mirrors QueryTranslator / ExpressionTranslators (x-pack/plugin/eql, x-pack/plugin/ql).
+ */
+function isQueryLeaf(e: Expr): boolean {
+  const isField = (x: Expr) => x.kind === 'field';
+  const isLit = (x: Expr) => x.kind === 'literal';
+  switch (e.kind) {
+    case 'field':
+      return true;
+    case 'compare':
+      return (isField(e.left) && isLit(e.right)) || (isLit(e.left) && isField(e.right));
+    case 'in':
+      return isField(e.expr) && e.values.every(isLit);
+    case 'wildcard':
+    case 'regex':
+    case 'cidr':
+      return isField(e.expr);
+    case 'call':
+      // startsWith → prefix query; case-sensitive stringContains → wildcard query.
+      return (
+        ((e.name === 'startsWith' || e.name === 'startswith') || (e.name === 'stringContains' && !e.caseInsensitive)) &&
+        e.args.length === 2 && isField(e.args[0]!) && isLit(e.args[1]!)
+      );
+    default:
+      return false;
+  }
+}
+
+/** Whether Elasticsearch evaluates `e` (in a where clause) as one script: three-valued inside. */
+function isScript(e: Expr): boolean {
+  if (e.kind === 'and' || e.kind === 'or') return false;
+  if (e.kind === 'not') return isScript(e.expr);
+  if (e.kind === 'literal') return false;
+  return !isQueryLeaf(e);
+}
+
+/**
+ * A `where` clause with Elasticsearch's logic (see EngineOptions.nullLogic): returns booleans.
+ * and/or/not of queries are bool queries (two-valued); a script leaf is true only when its
+ * three-valued value is truthy; `field != literal` is must_not(term), so it matches a missing field.
+ */
+export function compileCondition(e: Expr, ctx: CompileContext): Fn {
+  if (!ctx.esLogic) return compileInner(e, ctx);
+  switch (e.kind) {
+    case 'and': {
+      const fs = e.exprs.map((x) => compileCondition(x, ctx));
+      if (fs.length === 2) {
+        const [a, b] = fs as [Fn, Fn];
+        return (ev, sc) => a(ev, sc) === true && b(ev, sc) === true;
+      }
+      return (ev, sc) => {
+        for (let i = 0; i < fs.length; i++) if (fs[i]!(ev, sc) !== true) return false;
+        return true;
+      };
+    }
+    case 'or': {
+      const fs = e.exprs.map((x) => compileCondition(x, ctx));
+      return (ev, sc) => {
+        for (let i = 0; i < fs.length; i++) if (fs[i]!(ev, sc) === true) return true;
+        return false;
+      };
+    }
+    case 'not': {
+      if (isScript(e.expr)) {
+        const f = compileInner(e, ctx);
+        return (ev, sc) => truthy(f(ev, sc));
+      }
+      const f = compileCondition(e.expr, ctx);
+      return (ev, sc) => f(ev, sc) !== true;
+    }
+    case 'compare': {
+      const lit = e.right.kind === 'literal' ? e.right : e.left.kind === 'literal' ? e.left : null;
+      if (e.op === '!=' && isQueryLeaf(e) && lit && lit.value !== null) {
+        const eq = compileInner({ ...e, op: '==' }, ctx);
+        return (ev, sc) => eq(ev, sc) !== true;
+      }
+      break;
+    }
+  }
+  const f = compileInner(e, ctx);
+  return (ev, sc) => truthy(f(ev, sc));
+}
+
+/**
  * An EventQuery split in two: the category (null = any) and the compiled condition. `adapt`: a
  * top-level `and` of pure operands learns its evaluation order from the stream (adaptive.ts);
  * sequences use it, where most events fail a stage on one cheap operand.
@@ -440,10 +542,10 @@ export function compileEventQueryParts(q: EventQuery, ctx: CompileContext, adapt
   if (adapt && q.where.kind === 'and') {
     const exprs = flatten('and', q.where.exprs);
     if (exprs.length > 1 && exprs.every(isPure)) {
-      return { category, where: adaptive(exprs.map((x) => compileInner(x, ctx)), false, truthy) };
+      return { category, where: adaptive(exprs.map((x) => compileCondition(x, ctx)), false, truthy) };
     }
   }
-  return { category, where: compileInner(q.where, ctx) };
+  return { category, where: compileCondition(q.where, ctx) };
 }
 
 /** Compile an EventQuery (category + condition) to a boolean test. */

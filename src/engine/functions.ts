@@ -226,9 +226,8 @@ const catalogue: Record<string, Impl> = {
       let start = 0;
       if (c) {
         const v = c(ev, sc);
-        if (isNullish(v)) {
-          if (ctx.dialect === 'elasticsearch') return null;
-        } else {
+        // A null start is 0 (IndexOfFunctionProcessor: `start == null ? 0 : start`), in both dialects.
+        if (!isNullish(v)) {
           const n = num(v);
           if (n === null) return null;
           start = Math.max(0, Math.trunc(n));

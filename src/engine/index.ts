@@ -12,14 +12,15 @@ import type { Event } from '../events/field.js';
 import { compareInstants, parseTimestamp, type Instant } from '../events/timestamp.js';
 import { compileCorrelation } from './correlation.js';
 import { EMPTY_SCOPE, type CompileContext, type EngineOptions } from './context.js';
-import { compileAccessor, compileEventQuery, compileInner, truthy } from './expr.js';
+import { compileAccessor, compileCondition, compileEventQuery, compileInner, truthy } from './expr.js';
 import { compileJoin, compileSample } from './join.js';
 import { buildPipes, type Match } from './pipes.js';
 import { compileSequence, type Matcher, type StateHorizon } from './sequence.js';
 import { compareScalars } from './values.js';
 
 export type { EngineOptions } from './context.js';
-export type { Match } from './pipes.js';
+export type { Match, MissingEvent } from './pipes.js';
+export { eventsWithPlaceholders } from './pipes.js';
 export { laterHorizon, type StateHorizon } from './sequence.js';
 export type { Event } from '../events/field.js';
 export { EngineError, knownFunctions } from './functions.js';
@@ -52,6 +53,8 @@ function makeContext(opts: EngineOptions): CompileContext {
     observers: [],
     lineage: opts.lineage ?? { pid: ['unique_pid'], ppid: ['unique_ppid'] },
     category,
+    esLogic: dialect === 'elasticsearch' && opts.nullLogic !== 'three-valued',
+    maxSamplesPerKey: Math.max(1, Math.trunc(opts.maxSamplesPerKey ?? 1)),
   };
 }
 
@@ -96,8 +99,13 @@ export function compileExpr(e: Expr, opts: EngineOptions = {}): (ev: Event) => u
  * with lineage (`descendant of`) keep state and must see every event of the stream, in order.
  */
 export function compilePredicate(e: Expr, opts: EngineOptions = {}): (ev: Event) => boolean {
-  const f = compileExpr(e, opts);
-  return (ev) => truthy(f(ev));
+  const ctx = makeContext(opts);
+  const f = compileCondition(e, ctx);
+  const obs = ctx.observers;
+  return (ev) => {
+    for (let i = 0; i < obs.length; i++) obs[i]!(ev);
+    return truthy(f(ev, EMPTY_SCOPE));
+  };
 }
 
 function compileMatcher(q: Exclude<Query, { kind: 'correlation' }>, ctx: CompileContext, emit: (m: Match) => void): Matcher {
@@ -153,8 +161,8 @@ function compileRunner(q: Query, opts: EngineOptions, ordered: boolean): QueryRu
         const c = compareInstants(a.t, b.t);
         if (c !== 0) return c;
       }
-      const c = tb ? compareScalars(a.tb, b.tb, false) : 0;
-      return c !== undefined && c !== 0 ? c : a.i - b.i;
+      const c = tb ? compareTiebreakers(a.tb, b.tb) : 0;
+      return c !== 0 ? c : a.i - b.i;
     });
     for (const r of rows) pipe.push(r.m);
     held.length = 0;
@@ -193,6 +201,17 @@ function compileRunner(q: Query, opts: EngineOptions, ordered: boolean): QueryRu
 
 const EMPTY_KEYS: ReadonlySet<string> = new Set();
 
+/**
+ * Order of two tiebreaker values for events of equal time: values in their natural order, and an
+ * event without one after every event with one (Elasticsearch sorts the tiebreaker with missing last).
+ */
+export function compareTiebreakers(a: unknown, b: unknown): number {
+  const an = a === null || a === undefined;
+  const bn = b === null || b === undefined;
+  if (an || bn) return an === bn ? 0 : an ? 1 : -1;
+  return compareScalars(a, b, false) ?? 0;
+}
+
 /** Sort events by time then tiebreaker (stable; events without a time keep their place at the front). */
 export function sortEvents(events: Iterable<Event>, opts: EngineOptions = {}): Event[] {
   const time = timeFn(opts);
@@ -206,8 +225,8 @@ export function sortEvents(events: Iterable<Event>, opts: EngineOptions = {}): E
       if (c !== 0) return c;
     }
     if (tb) {
-      const c = compareScalars(a.tb, b.tb, false);
-      if (c !== undefined && c !== 0) return c;
+      const c = compareTiebreakers(a.tb, b.tb);
+      if (c !== 0) return c;
     }
     return a.i - b.i;
   });

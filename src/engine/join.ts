@@ -8,7 +8,8 @@ import { EMPTY_SCOPE, type CompileContext, type Scope } from './context.js';
 import { compileEventQuery, compileInner } from './expr.js';
 import type { Match } from './pipes.js';
 import type { Matcher } from './sequence.js';
-import { keyString } from './values.js';
+import { compareScalars, keyString } from './values.js';
+import { decodeKey, expandKeys, isOptionalKey } from './sequence.js';
 
 type JoinQuery = Extract<Query, { kind: 'join' }>;
 type SampleQuery = Extract<Query, { kind: 'sample' }>;
@@ -73,34 +74,70 @@ export function compileJoin(q: JoinQuery, ctx: CompileContext, emit: (m: Match) 
 }
 
 /**
- * `sample by k [a] [b] …`: for each key, the first events matching each stage (a distinct event
- * per stage), emitted as soon as every stage is filled; one sample per key.
+ * `sample by k [a] [b] …` (Elasticsearch): for each join key, samples of one distinct event per
+ * stage, in any order, the first events that fill every stage; up to `maxSamplesPerKey` samples
+ * per key (default 1). A null key drops the event unless the key is optional (`?field`): such
+ * events are kept under the null key. An array key samples under each of its values. Samples come
+ * out ordered by key (null first, as a composite aggregation's missing bucket), at the end.
  */
 export function compileSample(q: SampleQuery, ctx: CompileContext, emit: (m: Match) => void): Matcher {
-  const stages = q.stages.map((s) => compileStage(s, q.by, ctx));
+  const stages = q.stages.map((s) => {
+    const by = [...q.by, ...s.by];
+    return { matches: compileEventQuery(s.query, ctx), fs: by.map((b) => compileInner(b, ctx)), optional: by.map(isOptionalKey) };
+  });
+  const max = ctx.maxSamplesPerKey;
   const table = new Map<string, Slots>();
-  const done = new Set<string>();
+  const done = new Map<string, number>();
+  const found: { keys: unknown[]; events: Event[]; i: number }[] = [];
   return {
     push(ev) {
       for (let i = 0; i < stages.length; i++) {
         const st = stages[i]!;
         if (!st.matches(ev, EMPTY_SCOPE)) continue;
-        const keys = st.key(ev);
-        if (keys.some((v) => v === null)) continue;
-        const k = keyString(keys, false);
-        if (done.has(k)) continue;
-        const full = fill(table, k, keys, i, stages.length, ev);
-        if (full === false) continue;
-        if (full) {
-          done.add(k);
-          emit({ events: full.events as Event[], keys: full.keys });
+        const kt = expandKeys(st.fs.map((f) => f(ev, EMPTY_SCOPE)), st.optional, false);
+        if (kt === null) continue;
+        let used = false;
+        for (const k of typeof kt === 'string' ? [kt] : kt) {
+          if ((done.get(k) ?? 0) >= max) continue;
+          const full = fill(table, k, decodeKey(k), i, stages.length, ev);
+          if (full === false) continue;
+          used = true;
+          if (full) {
+            done.set(k, (done.get(k) ?? 0) + 1);
+            found.push({ keys: full.keys, events: full.events as Event[], i: found.length });
+          }
         }
-        break; // one event fills at most one stage of a sample
+        if (used) break; // one event fills at most one stage of a sample
       }
     },
-    finish() {},
-    stateSize: () => table.size,
-    horizon: () => (table.size > 0 ? 'open' : null),
+    finish() {
+      found.sort((a, b) => compareKeys(a.keys, b.keys) || a.i - b.i);
+      for (const f of found) emit({ events: f.events, keys: f.keys });
+      found.length = 0;
+    },
+    stateSize: () => table.size + found.length,
+    horizon: () => (table.size > 0 || found.length > 0 ? 'open' : null),
     heldKeys: () => null,
   };
+}
+
+/** Key tuples in ascending order, null first in each position. */
+function compareKeys(a: unknown[], b: unknown[]): number {
+  for (let i = 0; i < Math.max(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    const xn = x === null || x === undefined;
+    const yn = y === null || y === undefined;
+    if (xn || yn) {
+      if (xn !== yn) return xn ? -1 : 1;
+      continue;
+    }
+    const c = compareScalars(x, y, false);
+    if (c !== undefined && c !== 0) return c;
+    if (c === undefined) {
+      const s = String(x) < String(y) ? -1 : String(x) > String(y) ? 1 : 0;
+      if (s !== 0) return s;
+    }
+  }
+  return 0;
 }

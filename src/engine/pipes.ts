@@ -22,6 +22,28 @@ export interface Match {
   missingStages?: number[];
 }
 
+/** What a missing-event stage `![…]` shows in results: a placeholder, as Elasticsearch returns it. */
+export interface MissingEvent {
+  missing: true;
+}
+
+/**
+ * A match's events in stage order with a `{ missing: true }` placeholder at each missing-event
+ * stage (Elasticsearch's sequence hits carry `"missing": true` entries there).
+ */
+export function eventsWithPlaceholders(m: Match): (Event | MissingEvent)[] {
+  const miss = m.missingStages;
+  if (!miss || miss.length === 0) return m.events;
+  const out: (Event | MissingEvent)[] = [];
+  let next = 0;
+  const total = m.events.length + miss.length;
+  for (let pos = 0; pos < total; pos++) {
+    if (miss.includes(pos)) out.push({ missing: true });
+    else out.push(m.events[next++]!);
+  }
+  return out;
+}
+
 export interface PipeStage {
   push(m: Match): void;
   end(): void;

@@ -24,7 +24,7 @@ import { addNs, diffNs, type Instant } from '../events/timestamp.js';
 import { EMPTY_SCOPE, type CompileContext, type Fn } from './context.js';
 import { categoryIs, compileEventQueryParts, compileInner, truthy } from './expr.js';
 import type { Match } from './pipes.js';
-import { keyPart } from './values.js';
+import { isNullish, keyPart } from './values.js';
 
 type SequenceQuery = Extract<Query, { kind: 'sequence' }>;
 
@@ -47,8 +47,12 @@ interface CompiledStage {
   where: Fn;
   /** Join key values (only built when a partial is stored). */
   key: (ev: Event) => unknown[];
-  /** The join key as a map key, built without intermediate arrays. */
-  keyText: (ev: Event) => string;
+  /**
+   * The join key as a map key, built without intermediate arrays: a string; several strings when
+   * a key field holds an array (the event joins on each value); null when a key that is not
+   * optional (`?field`) is null or missing (the event takes no part, as in Elasticsearch).
+   */
+  keyText: (ev: Event) => KeyTexts;
   /** Endgame `fork=true`: extending a partial leaves the original in place for other events. */
   fork: boolean;
 }
@@ -92,6 +96,62 @@ export function laterHorizon(a: StateHorizon, b: StateHorizon): StateHorizon {
   return a.ms > b.ms || (a.ms === b.ms && a.ns > b.ns) ? a : b;
 }
 
+/** See CompiledStage.keyText. */
+export type KeyTexts = string | string[] | null;
+
+const MAX_KEY_COMBINATIONS = 64;
+
+/** Key values → key strings: arrays expand to one key per element (cartesian across fields), nulls drop unless optional. */
+export function expandKeys(values: unknown[], optional: boolean[], fold: boolean): KeyTexts {
+  let out: string[] = [''];
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    let parts: string[];
+    if (Array.isArray(v)) {
+      parts = [...new Set(v.filter((x) => !isNullish(x)).map((x) => keyPart(x, fold)))];
+      if (parts.length === 0) parts = optional[i] ? ['n'] : [];
+    } else if (isNullish(v)) parts = optional[i] ? ['n'] : [];
+    else parts = [keyPart(v, fold)];
+    if (parts.length === 0) return null;
+    const next: string[] = [];
+    for (const o of out) for (const p of parts) if (next.length < MAX_KEY_COMBINATIONS) next.push(i === 0 ? p : o + '\u0001' + p);
+    out = next;
+  }
+  return out.length === 1 ? out[0]! : out;
+}
+
+/** Run `f` on each key of `kt` (none when null). */
+function eachKey(kt: KeyTexts, f: (k: string) => void): void {
+  if (kt === null) return;
+  if (typeof kt === 'string') f(kt);
+  else for (const k of kt) f(k);
+}
+
+/** The values of one expanded key string (keyPart forms: s…, d…, T, F, n), for the match's keys. */
+export function decodeKey(k: string): unknown[] {
+  return k.split('\u0001').map((p) => {
+    switch (p[0]) {
+      case 's':
+        return p.slice(1);
+      case 'd': {
+        const n = Number(p.slice(1));
+        return Number.isSafeInteger(n) || !/^-?\d+$/.test(p.slice(1)) ? n : BigInt(p.slice(1));
+      }
+      case 'T':
+        return true;
+      case 'F':
+        return false;
+      default:
+        return null;
+    }
+  });
+}
+
+/** Whether a join key expression is an optional field (`?field`): null then joins null. */
+export function isOptionalKey(e: Expr): boolean {
+  return e.kind === 'field' && e.optional === true;
+}
+
 function compileKey(by: Expr[], ctx: CompileContext): (ev: Event) => unknown[] {
   const fs = by.map((b) => compileInner(b, ctx));
   if (fs.length === 0) return () => [];
@@ -102,30 +162,39 @@ function compileKey(by: Expr[], ctx: CompileContext): (ev: Event) => unknown[] {
     });
 }
 
-/** The same string as `keyString(compileKey(by)(ev), fold)`, with no array per call. */
-function compileKeyText(by: Expr[], ctx: CompileContext, fold: boolean): (ev: Event) => string {
+/**
+ * The same string as `keyString(compileKey(by)(ev), fold)` for scalar keys, with no array per call;
+ * arrays and nulls go through expandKeys. `nullJoins`: the Endgame dialect joins null keys (python eql).
+ */
+function compileKeyText(by: Expr[], ctx: CompileContext, fold: boolean, nullJoins: boolean): (ev: Event) => KeyTexts {
   const fs = by.map((b) => compileInner(b, ctx));
+  const optional = by.map((b) => nullJoins || isOptionalKey(b));
   if (fs.length === 0) return () => '';
+  const slow = (ev: Event): KeyTexts => expandKeys(fs.map((f) => f(ev, EMPTY_SCOPE)), optional, fold);
+  const plain = (v: unknown): boolean => v !== null && v !== undefined && typeof v !== 'object';
   if (fs.length === 1) {
     const [a] = fs as [Fn];
-    return (ev) => keyPart(a(ev, EMPTY_SCOPE), fold);
+    return (ev) => {
+      const v = a(ev, EMPTY_SCOPE);
+      return plain(v) ? keyPart(v, fold) : slow(ev);
+    };
   }
   if (fs.length === 2) {
     const [a, b] = fs as [Fn, Fn];
-    return (ev) => keyPart(a(ev, EMPTY_SCOPE), fold) + '\u0001' + keyPart(b(ev, EMPTY_SCOPE), fold);
+    return (ev) => {
+      const x = a(ev, EMPTY_SCOPE);
+      const y = b(ev, EMPTY_SCOPE);
+      return plain(x) && plain(y) ? keyPart(x, fold) + '\u0001' + keyPart(y, fold) : slow(ev);
+    };
   }
-  return (ev) => {
-    let s = keyPart(fs[0]!(ev, EMPTY_SCOPE), fold);
-    for (let i = 1; i < fs.length; i++) s += '\u0001' + keyPart(fs[i]!(ev, EMPTY_SCOPE), fold);
-    return s;
-  };
+  return slow;
 }
 
 function compileStage(s: Stage, queryBy: Expr[], ctx: CompileContext, foldKeys = false): CompiledStage {
   const { category, where } = compileEventQueryParts(s.query, ctx, true);
   const by = [...queryBy, ...s.by];
   const fold = foldKeys || ctx.dialect === 'endgame';
-  return { category, where, key: compileKey(by, ctx), keyText: compileKeyText(by, ctx, fold), fork: s.fork === true };
+  return { category, where, key: compileKey(by, ctx), keyText: compileKeyText(by, ctx, fold, ctx.dialect === 'endgame'), fork: s.fork === true };
 }
 
 /** `cat` is the event's category value, read once per event by the caller. */
@@ -248,6 +317,37 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
     return now;
   };
 
+  /** Stage `i` matched `ev` under join key `k`: start, advance or complete a partial. */
+  const advance = (i: number, st: CompiledStage, k: string, ev: Event, keyValues: unknown[] | null): void => {
+    let partial: Partial;
+    if (i === 0) {
+      const t = needTime ? getNow() : null;
+      let leadingAt: Instant | null = null;
+      if (leading.length > 0) {
+        const lt = leadTimes.get(k);
+        if (lt) leadingAt = before(lt.last, t) ? lt.last : before(lt.prev, t) ? lt.prev : null;
+      }
+      partial = { events: [ev], start: t, last: t, keys: keyValues ?? st.key(ev), leadingAt, missAt: null };
+    } else {
+      const map = waiting[i - 1]!;
+      const prev = map.get(k);
+      if (!prev) return;
+      const t = needTime ? getNow() : null;
+      if (!st.fork) map.delete(k);
+      version++;
+      if (exceeds(prev.start, t)) {
+        map.delete(k);
+        return;
+      }
+      if (prev.missAt !== null && before(prev.missAt, t)) return;
+      partial = { events: [...prev.events, ev], start: prev.start, last: t, keys: keyValues ?? st.key(ev), leadingAt: prev.leadingAt, missAt: null };
+    }
+    if (i < last) {
+      waiting[i]!.set(k, partial);
+      version++;
+    } else complete(partial, k, partial.last);
+  };
+
   return {
     push(ev, time) {
       curEv = ev;
@@ -259,77 +359,66 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
         sweepCounter = 0;
         sweep(getNow());
       }
-      if (until && stageMatches(until, ev, cat)) {
-        const k = until.keyText(ev);
-        for (const map of waiting) if (map.delete(k)) version++;
-      }
       // Missing-stage events only mark state; the positive stages below decide.
       if (missingPositions.length > 0) {
         for (let g = 1; g <= last; g++) {
           for (const m of gaps[g]!) {
             if (!stageMatches(m, ev, cat)) continue;
-            const p = waiting[g - 1]!.get(m.keyText(ev));
-            const t = getNow();
-            if (p && p.missAt === null && before(p.last, t)) p.missAt = t;
+            eachKey(m.keyText(ev), (k) => {
+              const p = waiting[g - 1]!.get(k);
+              const t = getNow();
+              if (p && p.missAt === null && before(p.last, t)) p.missAt = t;
+            });
           }
         }
         for (const m of trailing) {
           if (pending.length === 0) break;
           if (!stageMatches(m, ev, cat)) continue;
-          const k = m.keyText(ev);
-          const t = getNow();
-          for (let i = pending.length - 1; i >= 0; i--) {
-            const p = pending[i]!;
-            if (p.key !== k || !before(p.partial.last, t)) continue;
-            version++;
-            // Kept only if this (the first trailing) event lies beyond maxspan from `from`.
-            if (exceeds(p.from, t)) {
-              pending.splice(i, 1);
-              output(p.partial);
-            } else pending.splice(i, 1);
-          }
+          eachKey(m.keyText(ev), (k) => {
+            const t = getNow();
+            for (let i = pending.length - 1; i >= 0; i--) {
+              const p = pending[i]!;
+              if (p.key !== k || !before(p.partial.last, t)) continue;
+              version++;
+              // Kept only if this (the first trailing) event lies beyond maxspan from `from`.
+              if (exceeds(p.from, t)) {
+                pending.splice(i, 1);
+                output(p.partial);
+              } else pending.splice(i, 1);
+            }
+          });
         }
         for (const m of leading) {
           if (!stageMatches(m, ev, cat)) continue;
-          const k = m.keyText(ev);
-          const t = getNow();
-          const cur = leadTimes.get(k);
-          if (!cur) leadTimes.set(k, { last: t, prev: null });
-          else if (before(cur.last, t)) leadTimes.set(k, { last: t, prev: cur.last });
+          eachKey(m.keyText(ev), (k) => {
+            const t = getNow();
+            const cur = leadTimes.get(k);
+            if (!cur) leadTimes.set(k, { last: t, prev: null });
+            else if (before(cur.last, t)) leadTimes.set(k, { last: t, prev: cur.last });
+          });
         }
       }
       for (let i = last; i >= 0; i--) {
         const st = positives[i]!;
         if (i > 0 && waiting[i - 1]!.size === 0) continue;
         if (!stageMatches(st, ev, cat)) continue;
-        const k = st.keyText(ev);
-        let partial: Partial;
-        if (i === 0) {
-          const t = needTime ? getNow() : null;
-          let leadingAt: Instant | null = null;
-          if (leading.length > 0) {
-            const lt = leadTimes.get(k);
-            if (lt) leadingAt = before(lt.last, t) ? lt.last : before(lt.prev, t) ? lt.prev : null;
+        const kt = st.keyText(ev);
+        if (kt === null) continue;
+        if (typeof kt === 'string') advance(i, st, kt, ev, null);
+        else for (const k of kt) advance(i, st, k, ev, decodeKey(k));
+      }
+      // `until` cancels only partials whose last event is strictly before it: one that this very
+      // event advanced or completed stands (Elasticsearch: until ordinal > sequence ordinal).
+      if (until && stageMatches(until, ev, cat)) {
+        eachKey(until.keyText(ev), (k) => {
+          for (const map of waiting) {
+            const p = map.get(k);
+            if (p && p.events[p.events.length - 1] !== ev) {
+              map.delete(k);
+              version++;
+            }
           }
-          partial = { events: [ev], start: t, last: t, keys: st.key(ev), leadingAt, missAt: null };
-        } else {
-          const map = waiting[i - 1]!;
-          const prev = map.get(k);
-          if (!prev) continue;
-          const t = needTime ? getNow() : null;
-          if (!st.fork) map.delete(k);
-          version++;
-          if (exceeds(prev.start, t)) {
-            map.delete(k);
-            continue;
-          }
-          if (prev.missAt !== null && before(prev.missAt, t)) continue;
-          partial = { events: [...prev.events, ev], start: prev.start, last: t, keys: st.key(ev), leadingAt: prev.leadingAt, missAt: null };
-        }
-        if (i < last) {
-          waiting[i]!.set(k, partial);
-          version++;
-        } else complete(partial, k, partial.last);
+        });
       }
     },
     finish() {

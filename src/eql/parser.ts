@@ -193,8 +193,9 @@ export class Parser {
       if (!this.isOp('[')) this.fail(this.peek(), ["'['"]);
       until = this.parseStage('until');
     }
-    if (stages.filter((s) => !s.missing).length + stages.filter((s) => s.missing).length < 2) {
-      this.error(kw, 'a sequence needs at least two [queries]');
+    // Elasticsearch counts queries after expanding `with runs=N`: `sequence [q] with runs=3` is three.
+    if (stages.reduce((n, s) => n + (s.runs ?? 1), 0) < 2) {
+      this.error(kw, 'a sequence needs at least two [queries] (a single [query] needs with runs=N, N ≥ 2)');
     }
     if (stages.every((s) => s.missing)) this.error(kw, 'a sequence needs at least one [query] that is not a missing event ![...]');
     this.checkKeyCounts(kw, stages, until);

@@ -10,11 +10,13 @@ import type { ProblemSink, SourceEvent } from '../sources/types.js';
 import { parseDeferred } from '../sources/ndjson.js';
 import { JoinGate } from './join-gate.js';
 import type { Alert } from '../alert/types.js';
-import { compileQuery, laterHorizon, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
-import { eventHost, toEcs, toNative } from '../normalize/index.js';
+import { compileQuery, laterHorizon, type EngineOptions, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
+import { detectFlavour, eventHost, toEcs, toNative } from '../normalize/index.js';
 import { buildAlert } from '../alert/build.js';
 import { WriterContext } from '../alert/writer-context.js';
 import { HostContext } from './host-context.js';
+import { stageGates, valueGate, type ValueAlternative } from './rule-index.js';
+import { compileAccessor } from '../engine/expr.js';
 
 interface CompiledRule {
   rule: Rule;
@@ -26,6 +28,38 @@ interface CompiledRule {
   overlapHorizon: StateHorizon;
   /** Sequences: whether a deferred line can join the state held (see join-gate.ts). */
   gate: JoinGate | null;
+  /** Event flavours the rule applies to (an Elastic rule's `index` patterns); null: all. */
+  flavours: ReadonlySet<string> | null;
+  /** The last event (Detector.stamp) fed to this rule: an event reaches a rule at most once. */
+  stamp: number;
+}
+
+/**
+ * Rules of one ECS category (or of none): those with no value gate, and those indexed by the
+ * lower-cased values of one field (rule-index.ts), per field.
+ */
+interface Bucket {
+  plain: CompiledRule[];
+  fields: { read: (ev: unknown) => unknown; byValue: Map<string, CompiledRule[]> }[];
+  fieldIndex: Map<string, number>;
+}
+
+const newBucket = (): Bucket => ({ plain: [], fields: [], fieldIndex: new Map() });
+
+function addToBucket(b: Bucket, c: CompiledRule, alts: ValueAlternative[] | null): void {
+  if (!alts) {
+    b.plain.push(c);
+    return;
+  }
+  for (const a of alts) {
+    let i = b.fieldIndex.get(a.field);
+    if (i === undefined) {
+      i = b.fields.length;
+      b.fieldIndex.set(a.field, i);
+      b.fields.push({ read: compileAccessor(a.field.split('.'), 'elasticsearch'), byValue: new Map() });
+    }
+    for (const v of a.values) push(b.fields[i]!.byValue, v, c);
+  }
 }
 
 /**
@@ -41,7 +75,7 @@ export class CompiledRuleSet {
     for (const rule of rules) {
       if (!isStateless(rule)) continue;
       try {
-        this.shared.set(rule, compileQuery(rule.query, ENGINE_OPTIONS));
+        this.shared.set(rule, compileQuery(rule.query, engineOptions(rule)));
       } catch (e) {
         this.problems.push({ ruleId: rule.id, message: `cannot compile: ${(e as Error).message}` });
       }
@@ -65,7 +99,13 @@ const tagOf = (ev: Event): Tagged | undefined => (ev as TaggedView)[TAG];
 const setTag = (ev: Event, tag: Tagged): void => {
   (ev as TaggedView)[TAG] = tag;
 };
-const ENGINE_OPTIONS = { timestamp: (ev: Event): Instant | null => tagOf(ev)?.time ?? null, dialect: 'elasticsearch' as const };
+const ENGINE_OPTIONS: EngineOptions = { timestamp: (ev: Event): Instant | null => tagOf(ev)?.time ?? null, dialect: 'elasticsearch' as const };
+
+/** Engine options of a rule: an Elastic rule's `event_category_override` names its category field. */
+function engineOptions(rule: Rule): EngineOptions {
+  const f = rule.meta?.categoryField;
+  return typeof f === 'string' ? { ...ENGINE_OPTIONS, category: f.split('.') } : ENGINE_OPTIONS;
+}
 
 export interface DetectorOptions {
   /** Events of the same host kept around each alert for the report's timeline (0 = none). */
@@ -86,8 +126,10 @@ interface Tagged {
 }
 
 export class Detector {
-  private readonly ecsByCategory = new Map<string, CompiledRule[]>();
-  private readonly ecsUngated: CompiledRule[] = [];
+  private readonly ecsByCategory = new Map<string, Bucket>();
+  private readonly ecsUngated: Bucket = newBucket();
+  /** Bumped per event and view; see CompiledRule.stamp. */
+  private stamp = 0;
   private readonly nativeByEventId = new Map<number, CompiledRule[]>();
   private readonly nativeUngated: CompiledRule[] = [];
   private readonly all: CompiledRule[] = [];
@@ -100,6 +142,9 @@ export class Detector {
   readonly problems: DetectorProblem[] = [];
   readonly needEcs: boolean;
   readonly needNative: boolean;
+  /** Some rule applies to some event flavours only (read once per event, cached by normalize). */
+  private flavourGated = false;
+  private flavour = '';
 
   constructor(rules: Rule[] | CompiledRuleSet, opts: DetectorOptions) {
     this.hostContext = new HostContext(opts.contextEvents);
@@ -111,26 +156,40 @@ export class Detector {
       if (!runner) {
         if (failed.has(rule.id)) continue;
         try {
-          runner = compileQuery(rule.query, ENGINE_OPTIONS);
+          runner = compileQuery(rule.query, engineOptions(rule));
         } catch (e) {
           this.problems.push({ ruleId: rule.id, message: `cannot compile: ${(e as Error).message}` });
           continue;
         }
       }
-      const c: CompiledRule = { rule, runner, view: rule.view, shared: set.shared.has(rule), overlapHorizon: 'open', gate: null };
+      const flavours = rule.gate?.flavours ? new Set(rule.gate.flavours) : null;
+      if (flavours) this.flavourGated = true;
+      const c: CompiledRule = { rule, runner, view: rule.view, shared: set.shared.has(rule), overlapHorizon: 'open', gate: null, flavours, stamp: -1 };
       if (!c.shared && c.view === 'ecs') c.gate = JoinGate.of(rule);
       if (c.gate) this.gated.push(c);
       this.all.push(c);
       const gate = rule.gate;
       if (c.view === 'ecs') {
-        if (gate?.categories && gate.categories.length > 0) {
-          for (const cat of gate.categories) push(this.ecsByCategory, cat, c);
-        } else this.ecsUngated.push(c);
+        // An Elastic rule whose category is another field has no category gate; value gates read the ECS view.
+        const perStage = rule.meta?.categoryField === undefined ? stageGates(rule.query) : null;
+        if (gate?.categories && gate.categories.length > 0 && perStage) {
+          for (const cat of gate.categories) {
+            let b = this.ecsByCategory.get(cat);
+            if (!b) this.ecsByCategory.set(cat, (b = newBucket()));
+            addToBucket(b, c, perStage.get(cat) ?? null);
+          }
+        } else if (gate?.categories && gate.categories.length > 0) {
+          for (const cat of gate.categories) {
+            let b = this.ecsByCategory.get(cat);
+            if (!b) this.ecsByCategory.set(cat, (b = newBucket()));
+            addToBucket(b, c, null);
+          }
+        } else addToBucket(this.ecsUngated, c, valueGate(rule.query));
       } else if (gate?.eventIds && gate.eventIds.length > 0) {
         for (const id of gate.eventIds) push(this.nativeByEventId, id, c);
       } else this.nativeUngated.push(c);
     }
-    this.needEcs = this.ecsUngated.length > 0 || this.ecsByCategory.size > 0;
+    this.needEcs = this.ecsUngated.plain.length > 0 || this.ecsUngated.fields.length > 0 || this.ecsByCategory.size > 0;
     this.needNative = this.nativeUngated.length > 0 || this.nativeByEventId.size > 0;
   }
 
@@ -158,20 +217,23 @@ export class Detector {
     const tag: Tagged = { source, time, overlap };
     const ecs = toEcs(raw);
     setTag(ecs, tag);
+    if (this.flavourGated) this.flavour = detectFlavour(raw);
     if (!overlap) {
       this.writers.observe(ecs, undefined, time);
       if (this.hostContext.enabled) this.hostContext.observe(eventHost(raw) ?? '', { file: source.file, position: source.position, event: ecs });
     }
+    this.stamp++;
     if (this.needEcs) {
       const cats = getCategories(ecs);
       const ot = overlap ? time : null;
-      if (this.ecsUngated.length > 0) this.feed(this.ecsUngated, ecs, ot);
+      this.feedBucket(this.ecsUngated, ecs, ot);
       for (const cat of cats) {
-        const rs = this.ecsByCategory.get(cat);
-        if (rs) this.feed(rs, ecs, ot);
+        const b = this.ecsByCategory.get(cat);
+        if (b) this.feedBucket(b, ecs, ot);
       }
     }
     if (this.needNative) {
+      this.stamp++;
       const native = toNative(raw);
       setTag(native, tag);
       const ot = overlap ? time : null;
@@ -182,10 +244,33 @@ export class Detector {
     }
   }
 
+  /** The rules of a bucket that can match the event: the plain ones, and those its field values select. */
+  private feedBucket(b: Bucket, view: Event, overlapTime: Instant | null): void {
+    if (b.plain.length > 0) this.feed(b.plain, view, overlapTime);
+    for (let i = 0; i < b.fields.length; i++) {
+      const f = b.fields[i]!;
+      const v = f.read(view);
+      if (v === undefined || v === null) continue;
+      if (Array.isArray(v)) {
+        for (const x of v) {
+          const rs = typeof x === 'string' || typeof x === 'number' || typeof x === 'bigint' ? f.byValue.get(String(x).toLowerCase()) : undefined;
+          if (rs) this.feed(rs, view, overlapTime);
+        }
+      } else if (typeof v === 'string' || typeof v === 'number' || typeof v === 'bigint') {
+        const rs = f.byValue.get(String(v).toLowerCase());
+        if (rs) this.feed(rs, view, overlapTime);
+      }
+    }
+  }
+
   /** `overlapTime`: the event lies past the part's end; only rules whose pending state reaches it see it. */
   private feed(rules: CompiledRule[], view: Event, overlapTime: Instant | null): void {
+    const stamp = this.stamp;
     for (let i = 0; i < rules.length; i++) {
       const c = rules[i]!;
+      if (c.stamp === stamp) continue;
+      c.stamp = stamp;
+      if (c.flavours !== null && !c.flavours.has(this.flavour)) continue;
       if (overlapTime !== null) {
         const h = c.overlapHorizon;
         if (h === null || (h !== 'open' && compareInstants(overlapTime, h) > 0)) continue;

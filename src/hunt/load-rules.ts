@@ -12,11 +12,16 @@ export interface RuleSpec {
   excludeRules: string[];
   exceptionsFile?: string;
   hunting: boolean;
+  /** Also run Elastic building-block rules (hidden by default). */
+  buildingBlocks?: boolean;
+  /** Apply Elastic rules to every event flavour, whatever their `index` says. */
+  ignoreIndex?: boolean;
 }
 
 export interface LoadedRules {
   rules: Rule[];
-  skipped: { id?: string; source: string; reason: string }[];
+  /** `notRunnable`: a valid rule of a type spoor does not run (Elastic KQL, ES|QL, ML…): listed, not an error. */
+  skipped: { id?: string; source: string; reason: string; notRunnable?: true }[];
 }
 
 export async function loadHuntRules(spec: RuleSpec): Promise<LoadedRules> {
@@ -35,11 +40,14 @@ export async function loadHuntRules(spec: RuleSpec): Promise<LoadedRules> {
   const exceptions = spec.exceptionsFile ? loadExceptions(spec.exceptionsFile) : undefined;
   const pack = loadRulePack(spec.rulesDirs, {
     hunting: spec.hunting,
+    buildingBlocks: spec.buildingBlocks === true,
+    ignoreIndex: spec.ignoreIndex === true,
     excludeRules: spec.excludeRules.filter((id) => !sigmaIds.has(id)),
     exceptions,
   });
   const rules: Rule[] = [...pack.rules, ...sigmaRules.filter((r) => !excluded.has(r.id))];
-  for (const p of pack.problems) skipped.push({ id: p.id, source: p.source, reason: p.reason });
+  for (const p of pack.problems)
+    skipped.push({ id: p.id, source: p.source, reason: p.reason, ...(p.severity === 'unsupported' && /\.toml$/i.test(p.source) ? { notRunnable: true as const } : {}) });
   if (exceptions) {
     const known = new Set([...pack.rules.map((r) => r.id), ...sigmaIds]);
     for (const id of Object.keys(exceptions.rules)) {

@@ -42,7 +42,9 @@ export function ruleLineFilters(rules: Rule[], contextEvents: number): PartFilte
   const main = needs(WRITER_CODES);
   const later = new Map<string, Needs>();
   for (const r of rules) {
-    if (r.view !== 'ecs' || usesLineage(r)) return null;
+    // An Elastic rule reading its category from another field (event_category_override): the
+    // line's event.category says nothing about it.
+    if (r.view !== 'ecs' || usesLineage(r) || r.meta?.categoryField !== undefined) return null;
     const q = r.query;
     const n = later.get(r.id) ?? needs();
     later.set(r.id, n);

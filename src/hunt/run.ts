@@ -41,6 +41,8 @@ export function huntRuleSpec(opts: HuntOptions): RuleSpec {
     excludeRules: opts.excludeRules ?? [],
     exceptionsFile: opts.exceptionsFile,
     hunting: opts.hunting ?? false,
+    buildingBlocks: opts.buildingBlocks ?? false,
+    ignoreIndex: opts.ignoreIndex ?? false,
   };
 }
 

@@ -17,6 +17,10 @@ export interface HuntOptions {
   exceptionsFile?: string;
   /** Also run hunting-level rules (off by default). */
   hunting?: boolean;
+  /** Also run Elastic building-block rules (`--building-blocks`; hidden by default). */
+  buildingBlocks?: boolean;
+  /** Apply Elastic rules to every event flavour, whatever their `index` patterns say (`--ignore-index`). */
+  ignoreIndex?: boolean;
   /** Worker threads; default: one per core (inputs under 8 MB run in the main thread). 0 = main thread only. */
   workers?: number;
   /** Show a progress bar (only when stderr is a terminal). */
@@ -42,7 +46,7 @@ export interface HuntSummary {
   eventsPerSecond: number;
   rulesLoaded: number;
   /** Rules that could not be loaded, with reasons (never dropped silently). */
-  rulesSkipped: { id?: string; source: string; reason: string }[];
+  rulesSkipped: { id?: string; source: string; reason: string; notRunnable?: true }[];
   alertsByRule: Record<string, number>;
   /** Skipped input by kind (malformed-json: 3, corrupt-chunk: 1, …). */
   skipped: Partial<Record<ProblemKind, number>>;

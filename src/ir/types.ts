@@ -158,7 +158,13 @@ export interface Rule {
    * rule on every event. Each listed set is a necessary condition; absent means "no constraint".
    * `categories`: ECS event.category values; `eventIds` + `channels`: Windows native fields.
    */
-  gate?: { categories?: string[]; eventIds?: number[]; channels?: string[] };
+  gate?: {
+    categories?: string[];
+    eventIds?: number[];
+    channels?: string[];
+    /** Event flavours (normalize/flavour.ts) the rule applies to, e.g. from an Elastic rule's `index`. */
+    flavours?: string[];
+  };
   /** Rule-specific metadata the front end keeps (Sigma level/status, EQL rule_id, …). */
   meta?: Record<string, unknown>;
 }

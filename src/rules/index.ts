@@ -4,9 +4,10 @@
  */
 import type { Rule, RuleProblem } from '../ir/types.js';
 import { parseEql } from '../eql/index.js';
-import { loadRulePackWith, type LoadRulePackOptions } from './pack.js';
+import { loadRulePackWith, type LoadRulePackOptions, type RulePack } from './pack.js';
 import type { Exceptions } from './exceptions.js';
 
+export { loadElasticToml, flavoursForIndexes } from './elastic-toml.js';
 export { builtinRulesDir, gateOf, EXCLUDE_RULE_SOURCE, type LoadRulePackOptions, type RulePack, type EqlParser } from './pack.js';
 export {
   loadExceptions,
@@ -28,7 +29,7 @@ export { loadList, exclusionExpr, type ExclusionList } from './lists.js';
  */
 export function loadRulePack(
   dirs: string[],
-  opts: { hunting?: boolean; excludeRules?: string[]; exceptions?: Exceptions } & Pick<LoadRulePackOptions, 'builtin'> = {},
-): { rules: Rule[]; problems: RuleProblem[] } {
+  opts: { hunting?: boolean; excludeRules?: string[]; exceptions?: Exceptions } & Pick<LoadRulePackOptions, 'builtin' | 'buildingBlocks' | 'ignoreIndex'> = {},
+): RulePack {
   return loadRulePackWith((text, dialect) => parseEql(text, { dialect }), dirs, opts);
 }

@@ -12,6 +12,7 @@ import type { Query, Rule, RuleProblem, Severity, Stage } from '../ir/types.js';
 import { andNot } from './ir-build.js';
 import { exclusionExpr, loadList, stringList, type ExclusionList, type ExclusionSubject } from './lists.js';
 import { applyExceptions, type Exceptions } from './exceptions.js';
+import { loadElasticToml } from './elastic-toml.js';
 
 /** The `source` of the problem an `--exclude-rule` id that names no rule raises. */
 export const EXCLUDE_RULE_SOURCE = '<--exclude-rule>';
@@ -28,11 +29,17 @@ export interface LoadRulePackOptions {
   exceptions?: Exceptions;
   /** Load the built-in pack before `dirs` (default true). */
   builtin?: boolean;
+  /** Also run Elastic building-block rules (`building_block_type`; hidden by default, as in Kibana). */
+  buildingBlocks?: boolean;
+  /** Apply Elastic rules to every event flavour, whatever their `index` patterns say. */
+  ignoreIndex?: boolean;
 }
 
 export interface RulePack {
   rules: Rule[];
   problems: RuleProblem[];
+  /** Rules that loaded but are not run by default (Elastic building blocks without `buildingBlocks`). */
+  hidden?: { id: string; source: string; reason: string }[];
 }
 
 const SEVERITIES: readonly Severity[] = ['informational', 'low', 'medium', 'high', 'critical'];
@@ -60,7 +67,7 @@ function ruleFiles(dir: string, recursive: boolean): string[] {
     if (!s) continue;
     if (s.isDirectory()) {
       if (recursive && name !== 'lists' && !name.startsWith('.')) out.push(...ruleFiles(p, true));
-    } else if (/\.(ya?ml|eql)$/i.test(name)) out.push(p);
+    } else if (/\.(ya?ml|eql|toml)$/i.test(name)) out.push(p);
   }
   return out;
 }
@@ -69,13 +76,18 @@ function ruleFiles(dir: string, recursive: boolean): string[] {
 export function loadRulePackWith(parse: EqlParser, dirs: readonly string[], opts: LoadRulePackOptions = {}): RulePack {
   const problems: RuleProblem[] = [];
   const rules: Rule[] = [];
+  const hidden: NonNullable<RulePack['hidden']> = [];
   const seenIds = new Map<string, string>();
   const builtin = builtinRulesDir();
   const sources: { dir: string; recursive: boolean }[] = [];
   if (opts.builtin !== false) sources.push({ dir: builtin, recursive: false });
+  const seenDirs = new Set(sources.map((s) => resolve(s.dir)));
   for (const d of dirs) {
     const r = resolve(d);
-    if (!sources.some((s) => resolve(s.dir) === r)) sources.push({ dir: r, recursive: true });
+    if (!seenDirs.has(r)) {
+      seenDirs.add(r);
+      sources.push({ dir: r, recursive: true });
+    }
   }
   const lists = new ListCache(builtin);
   for (const { dir, recursive } of sources) {
@@ -97,6 +109,15 @@ export function loadRulePackWith(parse: EqlParser, dirs: readonly string[], opts
       seenIds.set(loaded.id, file);
       if (loaded.meta?.enabled === false) continue;
       if (loaded.meta?.hunting === true && !opts.hunting) continue;
+      if (loaded.meta?.buildingBlock === true && !opts.buildingBlocks) {
+        hidden.push({ id: loaded.id, source: file, reason: 'building-block rule (run with --building-blocks)' });
+        continue;
+      }
+      if (opts.ignoreIndex && loaded.gate?.flavours) {
+        const { flavours: _drop, ...rest } = loaded.gate;
+        loaded.gate = Object.keys(rest).length ? rest : undefined;
+        if (!loaded.gate) delete loaded.gate;
+      }
       rules.push(loaded);
     }
   }
@@ -107,7 +128,7 @@ export function loadRulePackWith(parse: EqlParser, dirs: readonly string[], opts
   for (const reason of opts.exceptions?.problems ?? [])
     problems.push({ source: opts.exceptions?.source ?? '<exceptions>', reason: `exceptions: ${reason}`, severity: 'error' });
   const kept = rules.filter((r) => !exclude.has(r.id));
-  return { rules: opts.exceptions ? kept.map((r) => applyExceptions(r, opts.exceptions!)) : kept, problems };
+  return { rules: opts.exceptions ? kept.map((r) => applyExceptions(r, opts.exceptions!)) : kept, problems, ...(hidden.length ? { hidden } : {}) };
 }
 
 function loadRuleFile(file: string, parse: EqlParser, lists: ListCache, problems: RuleProblem[]): Rule | null {
@@ -119,7 +140,16 @@ function loadRuleFile(file: string, parse: EqlParser, lists: ListCache, problems
     return null;
   }
   try {
-    return extname(file).toLowerCase() === '.eql' ? eqlFileRule(file, text, parse) : yamlRule(file, text, parse, lists, problems);
+    const ext = extname(file).toLowerCase();
+    if (ext === '.toml') {
+      const out = loadElasticToml(file, text, (q) => parse(q, 'elasticsearch'));
+      if (out.kind === 'problem') {
+        problems.push(out.problem);
+        return null;
+      }
+      return finish(out.rule);
+    }
+    return ext === '.eql' ? eqlFileRule(file, text, parse) : yamlRule(file, text, parse, lists, problems);
   } catch (e) {
     if (e instanceof RuleProblemError) problems.push(e.problem);
     else problems.push({ source: file, reason: `unexpected error: ${(e as Error).message}`, severity: 'error' });
@@ -318,7 +348,10 @@ export function gateOf(q: Query): Rule['gate'] {
 }
 
 function finish(rule: Rule): Rule {
-  const gate = gateOf(rule.query);
+  // A rule whose category comes from another field (Elastic event_category_override) has no category gate.
+  let gate = rule.meta?.categoryField === undefined ? gateOf(rule.query) : undefined;
+  const flavours = rule.meta?.flavours;
+  if (Array.isArray(flavours)) gate = { ...(gate ?? {}), flavours: flavours as string[] };
   return gate ? { ...rule, gate } : rule;
 }
 

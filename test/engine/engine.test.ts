@@ -18,7 +18,9 @@ test('missing fields: == null is true, ordering compares are null, not null stay
   const gt: Expr = { kind: 'compare', op: '>', left: f('b'), right: lit(5), caseInsensitive: false };
   assert.equal(compileExpr(gt)(ev), null);
   assert.equal(compileExpr({ kind: 'not', expr: gt })(ev), null);
-  assert.equal(compilePredicate({ kind: 'not', expr: gt })(ev), false);
+  // As a where clause, Elasticsearch translates `not (b > 5)` to must_not(range): a missing b matches.
+  assert.equal(compilePredicate({ kind: 'not', expr: gt })(ev), true);
+  assert.equal(compilePredicate({ kind: 'not', expr: gt }, { nullLogic: 'three-valued' })(ev), false);
   // null or true = true; null and false = false; null and true = null
   assert.equal(compileExpr({ kind: 'or', exprs: [gt, lit(true)] })(ev), true);
   assert.equal(compileExpr({ kind: 'and', exprs: [gt, lit(false)] })(ev), false);

@@ -1,0 +1,105 @@
+/**
+ * Elastic's whole prebuilt EQL pack at speed (issue 11, item 3): every Windows and cross-platform
+ * EQL rule of ../shared/reference/elastic-detection-rules/repo (building blocks included,
+ * deprecated rules left out; Linux- and macOS-only rules left out by their `OS:` tags) over
+ *  - the 1 GB generated Elastic Defend NDJSON of bench/hunt.ts (generated and cached on first use),
+ *  - the 100k-record EVTX file of bench/evtx.ts (run `node dist/bench/evtx.js --spoor-only` first).
+ * Beside each hunt, in the same run and interleaved, the parse-only floor of the same file:
+ * read + JSON.parse (NDJSON) or read + parse the records (EVTX) on one thread. Because the
+ * machine is shared, the ratio is taken on CPU time (events per CPU-second, all threads counted),
+ * the median of `--repeat` interleaved runs; wall-clock rates are printed too.
+ * Usage: node dist/bench/eql-pack.js [--workers 2] [--repeat 3] [--only ndjson|evtx]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeNdjson } from '../src/demo/generate.js';
+import { loadRulePack } from '../src/rules/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const shared = resolve(root, process.env.SPOOR_SHARED ?? '../shared');
+const args = process.argv.slice(2);
+const opt = (name: string, def: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : def;
+};
+const workers = Number(opt('workers', String(availableParallelism())));
+const repeat = Math.max(1, Number(opt('repeat', '3')));
+const only = opt('only', '');
+const dir = join(tmpdir(), 'spoor-bench');
+mkdirSync(dir, { recursive: true });
+
+// The pack: Windows and cross-platform EQL rules.
+const repo = join(shared, 'reference/elastic-detection-rules/repo');
+if (!existsSync(repo)) {
+  console.error(`bench/eql-pack needs ${repo}`);
+  process.exit(2);
+}
+const pack = loadRulePack([join(repo, 'rules'), join(repo, 'rules_building_block')], { builtin: false, buildingBlocks: true });
+const chosen = pack.rules.filter((r) => {
+  if (r.meta?.deprecated === true) return false;
+  const os = (r.tags ?? []).filter((t) => t.startsWith('OS: ')).map((t) => t.slice(4).toLowerCase());
+  return os.length === 0 || os.includes('windows') || os.length > 1;
+});
+const rulesJson = join(dir, 'eql-pack-rules.json');
+writeFileSync(rulesJson, JSON.stringify(chosen.map((r) => r.source)));
+const defendOnly = chosen.filter((r) => JSON.stringify(r.gate?.flavours) === '["elastic-defend"]').length;
+console.error(`pack: ${chosen.length} of ${pack.rules.length} EQL rules (Windows / cross-platform, not deprecated); ${defendOnly} apply to Elastic Defend data only`);
+
+async function defendFile(): Promise<string> {
+  const events = Math.round((1024 * 1024 * 1024) / 1000);
+  const path = join(dir, `defend-${events}-5000-seed7.ndjson`);
+  if (!existsSync(path) || !existsSync(path + '.planted')) {
+    const r = await writeNdjson({ events, hosts: 5000, seed: 7 }, path);
+    writeFileSync(path + '.planted', String(r.planted.length));
+  }
+  return path;
+}
+
+function child(argv: string[]): Record<string, unknown> {
+  const out = execFileSync(process.execPath, [join(here, 'eql-pack-child.js'), ...argv], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  return JSON.parse(out.trim().split('\n').pop()!) as Record<string, unknown>;
+}
+function median(runs: Record<string, unknown>[], key: string): Record<string, unknown> {
+  const s = [...runs].sort((a, b) => (a[key] as number) - (b[key] as number));
+  return { ...s[Math.floor((s.length - 1) / 2)]!, maxRssKb: Math.max(...runs.map((r) => r.maxRssKb as number)) };
+}
+const n = (v: unknown): number => Number(v);
+const fmt = (v: number): string => Math.round(v).toLocaleString('en-US');
+
+const inputs: { label: string; path: string }[] = [];
+if (only !== 'evtx') inputs.push({ label: 'generated Defend NDJSON', path: await defendFile() });
+const evtx = process.env.SPOOR_BENCH_EVTX ?? join(dir, 'evtx-bench.evtx');
+if (only !== 'ndjson') {
+  if (existsSync(evtx)) inputs.push({ label: 'EVTX (bench/evtx.ts)', path: evtx });
+  else console.error(`no ${evtx}: run node dist/bench/evtx.js --spoor-only first`);
+}
+
+const rows: string[] = [];
+for (const input of inputs) {
+  const floors: Record<string, unknown>[] = [];
+  const hunts: Record<string, unknown>[] = [];
+  const builtins: Record<string, unknown>[] = [];
+  for (let i = 0; i < repeat; i++) {
+    floors.push(child(['floor', input.path]));
+    hunts.push(child(['hunt', String(workers), rulesJson, input.path]));
+    builtins.push(child(['hunt', String(workers), '', input.path]));
+  }
+  console.error(`${input.label}: floor cpu s ${floors.map((r) => n(r.cpuSeconds).toFixed(1)).join(' ')}; pack cpu s ${hunts.map((r) => n(r.cpuSeconds).toFixed(1)).join(' ')}; built-in cpu s ${builtins.map((r) => n(r.cpuSeconds).toFixed(1)).join(' ')}`);
+  const f = median(floors, 'cpuSeconds');
+  const h = median(hunts, 'cpuSeconds');
+  const b = median(builtins, 'cpuSeconds');
+  const floorCpuRate = n(f.events) / n(f.cpuSeconds);
+  const mb = (statSync(input.path).size / 1048576).toFixed(0);
+  const row = (what: string, r: Record<string, unknown>, extra: string): string =>
+    `| ${what} | ${input.label}, ${mb} MB | ${fmt(n(r.events))} | ${fmt(n(r.events) / n(r.cpuSeconds))} | ${fmt(n(r.events) / n(r.seconds))} | ${(((n(r.events) / n(r.cpuSeconds)) / floorCpuRate) * 100).toFixed(0)}% | ${(n(r.maxRssKb) / 1024).toFixed(0)} MB | ${extra} |`;
+  rows.push(row('read + parse only, 1 thread (floor)', f, '—'));
+  rows.push(row(`spoor hunt, built-in pack (${workers} workers)`, b, String(b.alerts)));
+  rows.push(row(`spoor hunt, built-in + ${chosen.length} Elastic EQL rules (${workers} workers)`, h, `${String(h.alerts)}; top: ${JSON.stringify(h.top)}`));
+}
+console.log(`| run | input | events | events/CPU-s | events/s (wall) | of floor (CPU) | peak RSS | alerts |`);
+console.log(`|---|---|---|---|---|---|---|---|`);
+for (const r of rows) console.log(r);
