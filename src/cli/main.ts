@@ -6,6 +6,7 @@ import { registerDump } from './dump.js';
 import { registerHunt } from './hunt.js';
 import { registerQuery } from './query.js';
 import { registerRules } from './rules.js';
+import { registerShares } from './shares.js';
 
 const program = new Command();
 program
@@ -32,5 +33,6 @@ registerQuery(program);
 registerDump(program);
 registerRules(program);
 registerDemo(program);
+registerShares(program);
 
 await program.parseAsync(process.argv);
