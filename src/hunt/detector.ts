@@ -15,6 +15,7 @@ import { eventHost, toEcs, toNative } from '../normalize/index.js';
 import { buildAlert } from '../alert/build.js';
 import { WriterContext } from '../alert/writer-context.js';
 import { HostContext } from './host-context.js';
+import { CompiledNeeds, TelemetryTally } from './telemetry.js';
 
 interface CompiledRule {
   rule: Rule;
@@ -36,8 +37,11 @@ interface CompiledRule {
 export class CompiledRuleSet {
   readonly shared = new Map<Rule, QueryRunner>();
   readonly problems: DetectorProblem[] = [];
+  /** What telemetry each rule stage needs, compiled once (blind spots, telemetry.ts). */
+  readonly needs: CompiledNeeds;
 
   constructor(readonly rules: Rule[]) {
+    this.needs = new CompiledNeeds(rules);
     for (const rule of rules) {
       if (!isStateless(rule)) continue;
       try {
@@ -100,10 +104,13 @@ export class Detector {
   readonly problems: DetectorProblem[] = [];
   readonly needEcs: boolean;
   readonly needNative: boolean;
+  /** Telemetry presence per host for this unit's blind-spot report. */
+  readonly telemetry: TelemetryTally;
 
   constructor(rules: Rule[] | CompiledRuleSet, opts: DetectorOptions) {
     this.hostContext = new HostContext(opts.contextEvents);
     const set = rules instanceof CompiledRuleSet ? rules : new CompiledRuleSet(rules);
+    this.telemetry = new TelemetryTally(set.needs);
     this.problems.push(...set.problems);
     const failed = new Set(set.problems.map((p) => p.ruleId));
     for (const rule of set.rules) {
@@ -146,7 +153,10 @@ export class Detector {
   resolve(source: SourceEvent, overlap: boolean, onProblem: ProblemSink): boolean {
     const d = source.deferred!;
     if (!this.gated.some((c) => c.gate!.mayUse(c.runner, d))) {
-      if (!overlap) this.deferredSkipped++;
+      if (!overlap) {
+        this.deferredSkipped++;
+        this.telemetry.observeUnparsed(d.categories);
+      }
       return false;
     }
     return parseDeferred(source, onProblem);
@@ -160,6 +170,7 @@ export class Detector {
     setTag(ecs, tag);
     if (!overlap) {
       this.writers.observe(ecs, undefined, time);
+      this.telemetry.observe(ecs, getCategories(ecs), () => toNative(raw), eventHost(raw));
       if (this.hostContext.enabled) this.hostContext.observe(eventHost(raw) ?? '', { file: source.file, position: source.position, event: ecs });
     }
     if (this.needEcs) {

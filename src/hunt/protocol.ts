@@ -4,6 +4,7 @@ import type { SourceProblem } from '../sources/types.js';
 import type { WorkUnit } from './plan.js';
 import type { StreamStats } from './ordered-stream.js';
 import type { DetectorProblem } from './detector.js';
+import type { TelemetryCounts } from './telemetry.js';
 
 export type ToWorker = { type: 'unit'; unit: WorkUnit } | { type: 'exit' };
 
@@ -12,5 +13,5 @@ export type FromWorker =
   | { type: 'alerts'; alerts: Alert[] }
   | { type: 'problems'; problems: SourceProblem[] }
   | { type: 'progress'; unitId: number; events: number }
-  | { type: 'done'; unitId: number; stats: StreamStats; ruleProblems: DetectorProblem[] }
+  | { type: 'done'; unitId: number; stats: StreamStats; ruleProblems: DetectorProblem[]; telemetry?: TelemetryCounts }
   | { type: 'failed'; unitId: number; message: string };

@@ -23,6 +23,8 @@ import { ruleLineFilters } from './prefilter.js';
 import type { FromWorker } from './protocol.js';
 import type { StreamStats } from './ordered-stream.js';
 import { Progress } from './progress.js';
+import { emptyTelemetry, mergeTelemetry, needsOf, type TelemetryCounts } from './telemetry.js';
+import { buildBlindSpots } from './blind-spots.js';
 
 const SMALL_INPUT_BYTES = 8 * 1024 * 1024;
 
@@ -66,6 +68,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
   const alerts: Alert[] = [];
   const totals: StreamStats = { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0, overlapRead: 0 };
   const ruleProblems = new Map<string, string>();
+  const telemetry = emptyTelemetry();
   const addStats = (s: StreamStats): void => {
     totals.events += s.events;
     totals.prefiltered += s.prefiltered;
@@ -88,6 +91,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
         onProgress: (p) => progress.unitEvents(unit.id, p.events),
       });
       for (const p of detector.problems) ruleProblems.set(p.ruleId, p.message);
+      mergeTelemetry(telemetry, detector.telemetry.counts());
       addStats(s);
       progress.unitDone(unit.id, unit.bytes);
     }
@@ -95,7 +99,8 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     await runInWorkers(units, Math.min(workers, units.length), loaded.rules, contextEvents, prefilter, {
       onAlerts: (a) => alerts.push(...a),
       onProblem,
-      onDone: (unit, s, rp) => {
+      onDone: (unit, s, rp, t) => {
+        if (t) mergeTelemetry(telemetry, t);
         addStats(s);
         for (const p of rp) ruleProblems.set(p.ruleId, p.message);
         progress.unitDone(unit.id, unit.bytes);
@@ -134,6 +139,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     outOfOrder: totals.outOfOrder,
     overlapRead: totals.overlapRead,
     alertsExcepted: excepted,
+    blindSpots: buildBlindSpots(needsOf(loaded.rules), telemetry, totals.prefiltered),
   };
   return { alerts: ordered, summary };
 }
@@ -141,7 +147,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
 interface PoolHooks {
   onAlerts: (a: Alert[]) => void;
   onProblem: (p: SourceProblem) => void;
-  onDone: (unit: WorkUnit, s: StreamStats, ruleProblems: { ruleId: string; message: string }[]) => void;
+  onDone: (unit: WorkUnit, s: StreamStats, ruleProblems: { ruleId: string; message: string }[], telemetry?: TelemetryCounts) => void;
   onProgress: (unitId: number, events: number) => void;
 }
 
@@ -191,7 +197,7 @@ function runInWorkers(units: WorkUnit[], n: number, rules: Rule[], contextEvents
               const file = unit.parts.map((p) => p.file.path).join(', ');
               hooks.onProblem({ kind: 'other', file, message: `internal error, unit skipped: ${m.message}`, skipped: true });
               hooks.onDone(unit, { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0, overlapRead: 0 }, []);
-            } else hooks.onDone(unit, m.stats, m.ruleProblems);
+            } else hooks.onDone(unit, m.stats, m.ruleProblems, m.telemetry);
             remaining--;
             if (remaining === 0) finish();
             else next(w);

@@ -1,6 +1,7 @@
 /** The contract of `spoor hunt` (src/hunt/run.ts): what it takes and what it returns. */
 import type { Alert } from '../alert/types.js';
 import type { ProblemKind, SourceProblem } from '../sources/types.js';
+import type { BlindSpot } from './blind-spots.js';
 
 export interface HuntOptions {
   /** Files, directories (recursive) or `-` for stdin; any format the sources read. */
@@ -53,6 +54,8 @@ export interface HuntSummary {
   overlapRead?: number;
   /** Alerts removed by the exceptions file (accounts, hosts…). */
   alertsExcepted?: number;
+  /** Per rule stage: whether the telemetry it needs was present, per host (hunt/blind-spots.ts). */
+  blindSpots?: BlindSpot[];
 }
 
 export interface HuntResult {

@@ -39,6 +39,7 @@ export function formatSummary(s: HuntSummary, opts: SummaryOptions = {}): string
     out.push(`  rules skipped    ${p.yellow(formatCount(s.rulesSkipped.length))}`);
     for (const r of s.rulesSkipped) out.push(`    ${sanitize(r.id ?? r.source)}: ${sanitize(r.reason)}${r.id ? p.dim(` (${sanitize(r.source)})`) : ''}`);
   }
+  out.push(...blindSpotLines(s, p));
   const max = opts.maxProblems ?? 10;
   if (s.problems.length > 0 && max > 0) {
     out.push(`  problems (first ${Math.min(max, s.problems.length)})`);
@@ -47,4 +48,17 @@ export function formatSummary(s: HuntSummary, opts: SummaryOptions = {}): string
     }
   }
   return out.join('\n') + '\n';
+}
+
+/**
+ * Blind spots: whether each rule stage's telemetry was there, per host (hunt/blind-spots.ts), so
+ * "0 alerts" is never read as "no attack" when the logs could not have shown one.
+ */
+function blindSpotLines(s: HuntSummary, p: ReturnType<typeof palette>): string[] {
+  const spots = s.blindSpots ?? [];
+  if (spots.length === 0) return [];
+  const missing = spots.filter((b) => b.verdict !== 'present');
+  const out = [`  telemetry        ${missing.length === 0 ? p.green('every rule stage had its telemetry from every host') : p.yellow(`${formatCount(missing.length)} of ${formatCount(spots.length)} rule stages lack telemetry on some or all hosts`)}`];
+  for (const b of missing) out.push(`    ${b.verdict === 'absent' ? p.red('none') : b.verdict === 'partial' ? p.yellow('some') : p.dim('?')}  ${sanitize(b.message)}`);
+  return out;
 }

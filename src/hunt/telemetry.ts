@@ -1,0 +1,118 @@
+/**
+ * Telemetry presence per host, for the hunt summary's blind spots: for each stage of each rule,
+ * what telemetry it needs (ir/analyze.ts `telemetryNeeds`) and how many events of each host met
+ * that need. Counted on the events the detector sees; lines the prefilter left unparsed are
+ * counted apart (host unknown) so the summary can say what it could not check.
+ */
+import type { Rule } from '../ir/types.js';
+import { telemetryNeeds, type TelemetryNeed } from '../ir/analyze.js';
+import type { Event } from '../events/field.js';
+import { compilePredicate } from '../engine/index.js';
+
+/** Per need (in `needsOf(rules)` order): events per host, and unparsed lines of its category. */
+export interface TelemetryCounts {
+  /** Events seen per host (any telemetry). */
+  hosts: Record<string, number>;
+  needs: { byHost: Record<string, number>; unparsed: number }[];
+}
+
+/** Every rule's needs, in rule order: the same list in every thread, so counts line up by index. */
+export function needsOf(rules: readonly Rule[]): TelemetryNeed[] {
+  return rules.flatMap(telemetryNeeds);
+}
+
+interface CompiledNeed {
+  index: number;
+  need: TelemetryNeed;
+  test: (ev: Event) => boolean;
+}
+
+/** Needs compiled once per thread (CompiledRuleSet holds one). */
+export class CompiledNeeds {
+  readonly needs: TelemetryNeed[];
+  readonly ecsByCategory = new Map<string, CompiledNeed[]>();
+  readonly ecsAny: CompiledNeed[] = [];
+  readonly native: CompiledNeed[] = [];
+
+  constructor(rules: readonly Rule[]) {
+    this.needs = needsOf(rules);
+    this.needs.forEach((need, index) => {
+      let test: (ev: Event) => boolean;
+      try {
+        test = need.condition ? compilePredicate(need.condition, { dialect: 'elasticsearch' }) : () => true;
+      } catch {
+        return; // a condition the engine cannot compile is the rule's problem, reported by the detector
+      }
+      const c: CompiledNeed = { index, need, test };
+      if (need.view === 'native') this.native.push(c);
+      else if (need.category !== null) {
+        const l = this.ecsByCategory.get(need.category);
+        if (l) l.push(c);
+        else this.ecsByCategory.set(need.category, [c]);
+      } else this.ecsAny.push(c);
+    });
+  }
+}
+
+/** One unit's tally. */
+export class TelemetryTally {
+  private readonly hosts = new Map<string, number>();
+  private readonly byHost: Map<string, number>[];
+  private readonly unparsed: number[];
+
+  constructor(private readonly compiled: CompiledNeeds) {
+    this.byHost = compiled.needs.map(() => new Map());
+    this.unparsed = compiled.needs.map(() => 0);
+  }
+
+  /** One event: its ECS view and categories, its native view on demand, its host. */
+  observe(ecs: Event, categories: readonly string[], native: () => Event, host: string | null): void {
+    const h = host ?? '(no host)';
+    this.hosts.set(h, (this.hosts.get(h) ?? 0) + 1);
+    const c = this.compiled;
+    for (const n of c.ecsAny) if (n.test(ecs)) this.count(n.index, h);
+    for (const cat of categories) {
+      const l = c.ecsByCategory.get(cat);
+      if (l) for (const n of l) if (n.test(ecs)) this.count(n.index, h);
+    }
+    if (c.native.length > 0) {
+      const nv = native();
+      for (const n of c.native) if (n.test(nv)) this.count(n.index, h);
+    }
+  }
+
+  /** A line left unparsed (deferred, then not needed) whose categories are known from its text. */
+  observeUnparsed(categories: readonly string[]): void {
+    for (const cat of categories) {
+      const l = this.compiled.ecsByCategory.get(cat);
+      if (l) for (const n of l) this.unparsed[n.index]!++;
+    }
+  }
+
+  private count(i: number, host: string): void {
+    const m = this.byHost[i]!;
+    m.set(host, (m.get(host) ?? 0) + 1);
+  }
+
+  counts(): TelemetryCounts {
+    return {
+      hosts: Object.fromEntries(this.hosts),
+      needs: this.byHost.map((m, i) => ({ byHost: Object.fromEntries(m), unparsed: this.unparsed[i]! })),
+    };
+  }
+}
+
+/** Add `b` into `a` (units, threads). */
+export function mergeTelemetry(a: TelemetryCounts, b: TelemetryCounts): void {
+  for (const [h, n] of Object.entries(b.hosts)) a.hosts[h] = (a.hosts[h] ?? 0) + n;
+  b.needs.forEach((nb, i) => {
+    const na = (a.needs[i] ??= { byHost: {}, unparsed: 0 });
+    na.unparsed += nb.unparsed;
+    for (const [h, n] of Object.entries(nb.byHost)) na.byHost[h] = (na.byHost[h] ?? 0) + n;
+  });
+}
+
+export function emptyTelemetry(): TelemetryCounts {
+  return { hosts: {}, needs: [] };
+}
+
