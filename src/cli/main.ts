@@ -7,6 +7,7 @@ import { registerHunt } from './hunt.js';
 import { registerQuery } from './query.js';
 import { registerRules } from './rules.js';
 import { registerShares } from './shares.js';
+import { registerSysmonCheck } from './sysmon-check.js';
 
 const program = new Command();
 program
@@ -34,5 +35,6 @@ registerDump(program);
 registerRules(program);
 registerDemo(program);
 registerShares(program);
+registerSysmonCheck(program);
 
 await program.parseAsync(process.argv);
