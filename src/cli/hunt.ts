@@ -19,6 +19,7 @@ export function registerHunt(program: Command): void {
     .option('--exclude-rule <id>', 'leave out a rule by id (repeatable)', collect)
     .option('--exceptions <file>', 'YAML exceptions: trusted signers, paths, hosts, accounts')
     .option('--hunting', 'also run hunting-level rules (noisier, off by default)')
+    .option('--intel <path>', 'hash feeds (MalwareBazaar CSV, hash list, MISP JSON, STIX 2.1; file or directory, repeatable): matching alerts are enriched and raised', collect)
     .option('--report <file>', 'write a self-contained HTML report to FILE')
     .option('--summary-json <file>', 'also write the run summary as JSON to FILE (counts, rates, alerts per rule, everything skipped and why)')
     .option('-w, --workers <n>', 'worker threads (default: one per core; inputs under 8 MB run in the main thread; 0 = main thread only)')
@@ -73,6 +74,7 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
       // Surrounding events are only shown by the report; holding them costs memory and GC time.
       contextEvents: o.report ? 12 : 0,
       prefilter: o.prefilter !== false,
+      intel: o.intel ?? [],
     },
     { onProblem: o.quiet ? undefined : (held?.sink ?? problemPrinter()) },
   );
@@ -132,6 +134,10 @@ function checkArguments(o: HuntCliOptions): string | undefined {
       const why = missingPath(d, 'any');
       if (why) return `${flag} ${d}: ${why}`;
     }
+  }
+  for (const p of o.intel ?? []) {
+    const why = missingPath(p, 'any');
+    if (why) return `--intel ${p}: ${why}`;
   }
   if (o.exceptions !== undefined) {
     const why = missingPath(o.exceptions, 'file');
@@ -208,4 +214,5 @@ interface HuntCliOptions {
   progress: boolean;
   prefilter?: boolean;
   quiet?: boolean;
+  intel?: string[];
 }

@@ -8,6 +8,7 @@ import { registerQuery } from './query.js';
 import { registerRules } from './rules.js';
 import { registerShares } from './shares.js';
 import { registerSysmonCheck } from './sysmon-check.js';
+import { registerIntel } from './intel.js';
 
 const program = new Command();
 program
@@ -36,5 +37,6 @@ registerRules(program);
 registerDemo(program);
 registerShares(program);
 registerSysmonCheck(program);
+registerIntel(program);
 
 await program.parseAsync(process.argv);

@@ -25,6 +25,8 @@ import type { StreamStats } from './ordered-stream.js';
 import { Progress } from './progress.js';
 import { emptyTelemetry, mergeTelemetry, needsOf, type TelemetryCounts } from './telemetry.js';
 import { buildBlindSpots } from './blind-spots.js';
+import { loadFeeds } from '../intel/index.js';
+import { applyIntel } from '../alert/intel.js';
 
 const SMALL_INPUT_BYTES = 8 * 1024 * 1024;
 
@@ -54,6 +56,10 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     hooks.onProblem?.(p);
   };
   const files = await discoverInputs(opts.inputs, onProblem);
+  // Feeds load before the run: a bad feed line is reported like a bad log line, and counted.
+  const intel = opts.intel && opts.intel.length > 0
+    ? await loadFeeds(opts.intel, (p) => onProblem({ kind: 'other', file: p.file, ...(p.where ? { where: p.where } : {}), message: `intel feed: ${p.message}`, skipped: true }))
+    : null;
   const cores = availableParallelism();
   // Starting threads costs ~0.3 s: small inputs run in the main thread unless told otherwise.
   const inputBytes = files.reduce((a, f) => a + f.size, 0);
@@ -118,6 +124,8 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     ordered = r.kept;
     excepted = r.excepted.length;
   }
+  let alertsMatched = 0;
+  if (intel) for (const a of ordered) if (applyIntel(a, intel.index)) alertsMatched++;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const alertsByRule: Record<string, number> = {};
   for (const a of ordered) alertsByRule[a.ruleId] = (alertsByRule[a.ruleId] ?? 0) + 1;
@@ -141,6 +149,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     alertsExcepted: excepted,
     blindSpots: buildBlindSpots(needsOf(loaded.rules), telemetry, totals.prefiltered),
   };
+  if (intel) summary.intel = { feeds: intel.feeds, hashes: intel.index.size, alertsMatched };
   return { alerts: ordered, summary };
 }
 

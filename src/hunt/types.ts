@@ -2,6 +2,7 @@
 import type { Alert } from '../alert/types.js';
 import type { ProblemKind, SourceProblem } from '../sources/types.js';
 import type { BlindSpot } from './blind-spots.js';
+import type { FeedStats } from '../intel/types.js';
 
 export interface HuntOptions {
   /** Files, directories (recursive) or `-` for stdin; any format the sources read. */
@@ -27,6 +28,8 @@ export interface HuntOptions {
   prefilter?: boolean;
   /** How many events of the same host to keep around each alert for the report's timeline (default 0). */
   contextEvents?: number;
+  /** Threat-intel hash feeds, files or directories (`--intel`): alerts whose hashes are listed are enriched and raised. */
+  intel?: string[];
 }
 
 export interface HuntSummary {
@@ -56,6 +59,8 @@ export interface HuntSummary {
   alertsExcepted?: number;
   /** Per rule stage: whether the telemetry it needs was present, per host (hunt/blind-spots.ts). */
   blindSpots?: BlindSpot[];
+  /** Hash feeds loaded (`--intel`) and how many alerts they matched. */
+  intel?: { feeds: FeedStats[]; hashes: number; alertsMatched: number };
 }
 
 export interface HuntResult {

@@ -39,6 +39,10 @@ export function formatSummary(s: HuntSummary, opts: SummaryOptions = {}): string
     out.push(`  rules skipped    ${p.yellow(formatCount(s.rulesSkipped.length))}`);
     for (const r of s.rulesSkipped) out.push(`    ${sanitize(r.id ?? r.source)}: ${sanitize(r.reason)}${r.id ? p.dim(` (${sanitize(r.source)})`) : ''}`);
   }
+  if (s.intel) {
+    const n = s.intel.alertsMatched;
+    out.push(`  intel            ${formatCount(s.intel.hashes)} hashes from ${formatCount(s.intel.feeds.length)} feed file(s); ${n === 0 ? 'no alert matched' : p.red(`${formatCount(n)} alert(s) matched (severity raised)`)}`);
+  }
   out.push(...blindSpotLines(s, p));
   const max = opts.maxProblems ?? 10;
   if (s.problems.length > 0 && max > 0) {
