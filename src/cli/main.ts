@@ -9,6 +9,7 @@ import { registerRules } from './rules.js';
 import { registerShares } from './shares.js';
 import { registerSysmonCheck } from './sysmon-check.js';
 import { registerIntel } from './intel.js';
+import { registerConvert } from './convert.js';
 
 const program = new Command();
 program
@@ -38,5 +39,6 @@ registerDemo(program);
 registerShares(program);
 registerSysmonCheck(program);
 registerIntel(program);
+registerConvert(program);
 
 await program.parseAsync(process.argv);
