@@ -6,6 +6,7 @@
  */
 import type { Expr, Literal, Query } from '../ir/types.js';
 import { mapExpr } from '../ir/walk.js';
+import { requiredValues } from '../ir/analyze.js';
 import { UnsupportedByTarget } from './errors.js';
 import { mapField, type FieldMapping } from './fields.js';
 
@@ -27,16 +28,26 @@ function dedupeLiterals(values: Expr[]): Expr[] {
 }
 
 /** Rename every field of `e`; numeric literals compared with keyword fields become text. */
-export function mapFields(e: Expr, mapping: FieldMapping, target: string): Expr {
+export function mapFields(e: Expr, mapping: FieldMapping, target: string, channel?: string): Expr {
   return mapExpr(e, (x) => {
     if (x.kind === 'field') {
       const name = fieldName(x);
       if (name === null) throw new UnsupportedByTarget(target, `the indexed field path ${JSON.stringify(x.path)}`);
-      const to = mapField(mapping, name);
+      const to = mapField(mapping, name, channel);
       if (to === null) throw new UnsupportedByTarget(target, `field ${name} (no mapping to the target's data)`);
       return { ...x, path: to.split('.') };
     }
     const text = (f: Expr): boolean => mapping.textFields.has(fieldName(f) ?? '');
+    const numeric = (f: Expr): boolean => mapping.numericFields?.has(fieldName(f) ?? '') === true;
+    if (x.kind === 'wildcard' && numeric(x.expr)) {
+      const nums = x.patterns.map((p) => (p.length === 1 && p[0]!.t === 'lit' && /^\d+$/.test(p[0]!.v) ? Number(p[0]!.v) : null));
+      if (nums.some((n) => n === null)) throw new UnsupportedByTarget(target, `a text pattern on the numeric field ${fieldName(x.expr)}`);
+      return { kind: 'in', expr: x.expr, values: nums.map((n) => ({ kind: 'literal', value: n! })), caseInsensitive: false, negated: false };
+    }
+    if (x.kind === 'compare' && numeric(x.left) && x.right.kind === 'literal' && typeof x.right.value === 'string') {
+      if (!/^\d+$/.test(x.right.value)) throw new UnsupportedByTarget(target, `a text comparison on the numeric field ${fieldName(x.left)}`);
+      return { ...x, right: { kind: 'literal', value: Number(x.right.value) } };
+    }
     if (x.kind === 'compare' && text(x.left)) return { ...x, right: textLiteral(x.right) };
     if (x.kind === 'in') return { ...x, values: dedupeLiterals(text(x.expr) ? x.values.map(textLiteral) : x.values) };
     if (x.kind === 'call' && x.name.toLowerCase() === 'coalesce') {
@@ -49,7 +60,11 @@ export function mapFields(e: Expr, mapping: FieldMapping, target: string): Expr 
 
 /** The query with every field renamed (stages, join keys, pipes, correlation base rules). */
 export function mapQueryFields(q: Query, mapping: FieldMapping, target: string): Query {
-  const m = (e: Expr): Expr => mapFields(e, mapping, target);
+  // Channel-specific renames apply when the query names exactly one channel (Sigma logsources do).
+  const wheres = q.kind === 'event' ? [q.query.where] : q.kind === 'correlation' ? [] : q.stages.map((s) => s.query.where);
+  const chans = new Set(wheres.flatMap((w) => [...(requiredValues(w, ['Channel']) ?? [])].map(String)));
+  const channel = chans.size === 1 ? [...chans][0] : undefined;
+  const m = (e: Expr): Expr => mapFields(e, mapping, target, channel);
   switch (q.kind) {
     case 'event':
       return { ...q, query: { ...q.query, where: m(q.query.where) }, pipes: q.pipes.map((p) => (p.kind === 'filter' ? { ...p, expr: m(p.expr) } : 'by' in p ? { ...p, by: p.by.map(m) } : p)) };
