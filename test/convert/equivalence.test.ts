@@ -1,36 +1,17 @@
 /**
  * Converted EQL means what its source rule means: the EQL text parses in spoor and, run on the
  * ECS view, gives the same matches as the Sigma rule on the native view — on GROUND_TRUTH rows
- * (the mission rule's temporal_ordered correlation) and on SigmaHQ's regression data.
+ * (the mission rule's temporal_ordered correlation). SigmaHQ's regression data: sigmahq.slow.ts.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadSigmaPaths, loadSigmaText } from '../../src/sigma/index.js';
+import { loadSigmaPaths } from '../../src/sigma/index.js';
 import { parseEql } from '../../src/eql/index.js';
-import { runBatch } from '../../src/engine/index.js';
-import { readInputs } from '../../src/sources/index.js';
-import { eventTime, toEcs, toNative } from '../../src/normalize/index.js';
+import { toEcs, toNative } from '../../src/normalize/index.js';
 import { convertRules } from '../../src/convert/index.js';
-import type { Event } from '../../src/events/field.js';
+import { events, run, view } from './helpers.js';
 import { repoRoot, sharedOrSkip } from '../helpers/shared.js';
-
-async function events(paths: string[]): Promise<Event[]> {
-  const out: Event[] = [];
-  for await (const batch of readInputs(paths, () => {})) for (const se of batch) out.push(se.event);
-  return out;
-}
-
-/** Views carry the time of the event they came from (a flat native view has no time field of its own). */
-const times = new WeakMap<Event, ReturnType<typeof eventTime>>();
-const view = (evs: Event[], to: (e: Event) => Event): Event[] =>
-  evs.map((e) => {
-    const v = to(e);
-    times.set(v, eventTime(e));
-    return v;
-  });
-const run = (query: ReturnType<typeof parseEql>, evs: Event[]) => runBatch(query, evs, { timestamp: (e) => times.get(e) ?? null }).length;
 
 const ROWS: [string, string[], number][] = [
   ['P1', ['datasets', 'evtx-attack-samples', 'Lateral Movement', 'remote_file_copy_system_proc_file_write_sysmon_11.evtx'], 1],
@@ -59,41 +40,3 @@ test('mission Sigma correlation → EQL sequence: same alerts on GROUND_TRUTH ro
   }
 });
 
-interface RegressionEntry {
-  rule_path: string;
-  tests: { json: string }[];
-}
-
-test('SigmaHQ regression data: every rule that converts to EQL matches exactly as the Sigma rule', async (t) => {
-  const base = sharedOrSkip(t, 'conformance', 'sigma');
-  if (!base) return;
-  const index = JSON.parse(readFileSync(join(base, 'regression_index.json'), 'utf8')) as RegressionEntry[];
-  let converted = 0;
-  let unsupported = 0;
-  let compared = 0;
-  const mismatches: string[] = [];
-  for (const entry of index) {
-    const loaded = loadSigmaText(readFileSync(join(base, entry.rule_path), 'utf8'), entry.rule_path);
-    const rule = loaded.rules[0];
-    if (!rule) continue;
-    const { queries, problems } = convertRules([rule], 'eql');
-    if (problems.length > 0) {
-      unsupported++;
-      assert.equal(problems[0]!.severity, 'unsupported');
-      continue;
-    }
-    converted++;
-    const eql = parseEql(queries[0]!.text);
-    for (const tc of entry.tests) {
-      const evs = await events([join(base, tc.json)]);
-      const want = run(rule.query, view(evs, toNative));
-      const got = run(eql, view(evs, toEcs));
-      compared++;
-      if (got !== want) mismatches.push(`${entry.rule_path}: sigma ${want}, eql ${got}\n    ${queries[0]!.text}`);
-    }
-  }
-  console.log(`regression rules → EQL: ${converted} converted (${compared} data sets compared), ${unsupported} reported unsupported`);
-  for (const m of mismatches) console.log(`  MISMATCH ${m}`);
-  assert.ok(converted >= 180, `${converted} converted`);
-  assert.deepEqual(mismatches, []);
-});
