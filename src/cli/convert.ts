@@ -24,7 +24,7 @@ interface ConvertCliOptions {
   rule?: string[];
 }
 
-const EXTENSION: Readonly<Record<TargetName, string>> = { eql: 'eql', lucene: 'lucene', esql: 'esql', splunk: 'spl', kql: 'kql', 'elastic-toml': 'toml', 'kibana-ndjson': 'ndjson' };
+const EXTENSION: Readonly<Record<TargetName, string>> = { eql: 'eql', lucene: 'lucene', esql: 'esql', splunk: 'spl', kql: 'kql', 'elastic-toml': 'toml', 'kibana-ndjson': 'ndjson', sigma: 'yml' };
 
 export function registerConvert(program: Command): void {
   program

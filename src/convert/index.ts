@@ -18,13 +18,14 @@ import { esqlTarget } from './targets/esql.js';
 import { splunkTarget } from './targets/splunk.js';
 import { CHANNEL_TABLES, kqlTarget } from './targets/kql.js';
 import { ELASTIC_INDICES, formatDetectionRuleToml, formatKibanaNdjsonLine } from './elastic-rule.js';
+import { formatSigma } from './sigma-out.js';
 
 export { UnsupportedByTarget } from './errors.js';
 export { FIELD_MAPPINGS, mapField, type FieldMapping } from './fields.js';
 export { ELASTIC_INDICES, ruleUuid, elasticRuleObject } from './elastic-rule.js';
 export { CHANNEL_TABLES } from './targets/kql.js';
 
-export const TARGET_NAMES = ['eql', 'lucene', 'esql', 'splunk', 'kql', 'elastic-toml', 'kibana-ndjson'] as const;
+export const TARGET_NAMES = ['eql', 'lucene', 'esql', 'splunk', 'kql', 'elastic-toml', 'kibana-ndjson', 'sigma'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export const TARGET_DESCRIPTIONS: Readonly<Record<TargetName, string>> = {
@@ -35,6 +36,7 @@ export const TARGET_DESCRIPTIONS: Readonly<Record<TargetName, string>> = {
   kql: 'Microsoft Sentinel KQL (single-event rules; table from the channel)',
   'elastic-toml': 'Elastic detection-rules TOML (EQL rule)',
   'kibana-ndjson': 'Kibana rule import NDJSON (POST /api/detection_engine/rules/_import)',
+  sigma: 'Sigma YAML from spoor EQL rules (sequences as temporal_ordered correlations), where expressible',
 };
 
 export interface ConvertedRule {
@@ -132,6 +134,7 @@ const TEXT: Partial<Record<TargetName, TextTarget>> = { lucene: luceneTarget, es
 
 /** Convert one rule; throws UnsupportedByTarget (or EqlFormatError) when it cannot. */
 export function convertRule(rule: Rule, target: TargetName, opts: ConvertOptions = {}): string {
+  if (target === 'sigma') return formatSigma(rule);
   const q = prepared(rule, target);
   if (target === 'eql' || target === 'elastic-toml' || target === 'kibana-ndjson') {
     const eql = formatQuery(eqlForms(q), 'elasticsearch');
