@@ -4,7 +4,7 @@
  * end of a hunt; hints (which audit policy or Sysmon setting produces the telemetry) are data.
  */
 import type { TelemetryNeed } from '../ir/analyze.js';
-import { requiredEventIds } from '../ir/analyze.js';
+import { requiredEventIds, requiredValues } from '../ir/analyze.js';
 import { someExpr } from '../ir/walk.js';
 import type { Expr } from '../ir/types.js';
 import { formatExpr } from '../eql/format.js';
@@ -12,6 +12,8 @@ import type { TelemetryCounts } from './telemetry.js';
 
 export interface BlindSpot {
   ruleId: string;
+  /** The rule's language: the summary lists the EQL pack's rules before a (large) Sigma set. */
+  language: 'eql' | 'sigma';
   stage: string;
   /** What the stage needs, as an EQL-like condition (`file where process.pid == 4 …`). */
   needs: string;
@@ -33,6 +35,8 @@ export interface BlindSpot {
 /** Telemetry facts of a need, read from its condition, matched against HINTS. */
 interface NeedFacts {
   codes: Set<number>;
+  /** The stage reads Sysmon events (its channel, or an ECS category, which Sysmon can provide). */
+  sysmon: boolean;
   category: string | null;
   systemWriter: boolean;
 }
@@ -44,11 +48,11 @@ const HINTS: { when: (f: NeedFacts) => boolean; hint: string }[] = [
   { when: (f) => f.codes.has(4688), hint: 'Security 4688 needs "Audit Process Creation" (and command lines by policy)' },
   { when: (f) => f.codes.has(7045), hint: 'System 7045 comes from the Service Control Manager (System log)' },
   {
-    when: (f) => f.systemWriter && (f.category === 'file' || f.codes.has(11)),
+    when: (f) => f.systemWriter && (f.category === 'file' || (f.codes.has(11) && f.sysmon)),
     hint: 'file creation by System (PID 4): Elastic Defend file events, or Sysmon FileCreate (11) — popular Sysmon configs exclude Image "System"; check with `spoor sysmon-check CONFIG.xml`',
   },
-  { when: (f) => f.codes.has(11) || f.category === 'file', hint: 'file creation events: Sysmon FileCreate (11) or Elastic Defend file events' },
-  { when: (f) => f.codes.has(1) || f.category === 'process', hint: 'process starts: Sysmon ProcessCreate (1), Security 4688 or Elastic Defend process events' },
+  { when: (f) => (f.codes.has(11) && f.sysmon) || f.category === 'file', hint: 'file creation events: Sysmon FileCreate (11) or Elastic Defend file events' },
+  { when: (f) => (f.codes.has(1) && f.sysmon) || f.category === 'process', hint: 'process starts: Sysmon ProcessCreate (1), Security 4688 or Elastic Defend process events' },
 ];
 
 function factsOf(need: TelemetryNeed): NeedFacts {
@@ -62,7 +66,10 @@ function factsOf(need: TelemetryNeed): NeedFacts {
   const systemWriter =
     c !== null &&
     someExpr(c, (e) => (e.kind === 'compare' || e.kind === 'wildcard' || e.kind === 'in') && (isPid('expr' in e ? e.expr : e.left) || isSystemName('expr' in e ? e.expr : e.left)));
-  return { codes, category: need.category, systemWriter };
+  const channels = new Set<string>();
+  if (c) for (const field of [['Channel'], ['winlog', 'channel']]) for (const v of requiredValues(c, field) ?? []) channels.add(String(v).toLowerCase());
+  const sysmon = need.category !== null || channels.has('microsoft-windows-sysmon/operational') || (channels.size === 0 && need.view === 'ecs');
+  return { codes, sysmon, category: need.category, systemWriter };
 }
 
 export function describeNeed(need: TelemetryNeed): string {
@@ -86,7 +93,7 @@ export function buildBlindSpots(needs: readonly TelemetryNeed[], counts: Telemet
     const events = Object.values(c.byHost).reduce((a, b) => a + b, 0);
     const verdict: BlindSpot['verdict'] = hosts.length === 0 ? 'unknown' : without.length === 0 ? 'present' : events === 0 ? 'absent' : 'partial';
     const hint = HINTS.find((h) => h.when(factsOf(need)))?.hint;
-    const spot: BlindSpot = { ruleId: need.ruleId, stage: need.stage, needs: describeNeed(need), hosts: hosts.length, hostsWithout: without, events, unparsedLines: c.unparsed, verdict, message: '' };
+    const spot: BlindSpot = { ruleId: need.ruleId, language: need.language, stage: need.stage, needs: describeNeed(need), hosts: hosts.length, hostsWithout: without, events, unparsedLines: c.unparsed, verdict, message: '' };
     if (hint && verdict !== 'present') spot.hint = hint;
     spot.message = messageOf(spot, prefilteredLines);
     return spot;

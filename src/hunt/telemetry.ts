@@ -5,7 +5,7 @@
  * counted apart (host unknown) so the summary can say what it could not check.
  */
 import type { Rule } from '../ir/types.js';
-import { telemetryNeeds, type TelemetryNeed } from '../ir/analyze.js';
+import { requiredEventIds, telemetryNeeds, type TelemetryNeed } from '../ir/analyze.js';
 import type { Event } from '../events/field.js';
 import { compilePredicate } from '../engine/index.js';
 
@@ -32,7 +32,9 @@ export class CompiledNeeds {
   readonly needs: TelemetryNeed[];
   readonly ecsByCategory = new Map<string, CompiledNeed[]>();
   readonly ecsAny: CompiledNeed[] = [];
-  readonly native: CompiledNeed[] = [];
+  /** Native needs indexed by the EventIDs they require (as the detector indexes Sigma rules). */
+  readonly nativeByEventId = new Map<number, CompiledNeed[]>();
+  readonly nativeAny: CompiledNeed[] = [];
 
   constructor(rules: readonly Rule[]) {
     this.needs = needsOf(rules);
@@ -44,14 +46,21 @@ export class CompiledNeeds {
         return; // a condition the engine cannot compile is the rule's problem, reported by the detector
       }
       const c: CompiledNeed = { index, need, test };
-      if (need.view === 'native') this.native.push(c);
-      else if (need.category !== null) {
-        const l = this.ecsByCategory.get(need.category);
-        if (l) l.push(c);
-        else this.ecsByCategory.set(need.category, [c]);
+      if (need.view === 'native') {
+        const ids = need.condition ? requiredEventIds(need.condition) : null;
+        if (!ids) this.nativeAny.push(c);
+        else for (const id of ids) push(this.nativeByEventId, id, c);
+      } else if (need.category !== null) {
+        push(this.ecsByCategory, need.category, c);
       } else this.ecsAny.push(c);
     });
   }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
 }
 
 /** One unit's tally. */
@@ -75,9 +84,12 @@ export class TelemetryTally {
       const l = c.ecsByCategory.get(cat);
       if (l) for (const n of l) if (n.test(ecs)) this.count(n.index, h);
     }
-    if (c.native.length > 0) {
+    if (c.nativeAny.length > 0 || c.nativeByEventId.size > 0) {
       const nv = native();
-      for (const n of c.native) if (n.test(nv)) this.count(n.index, h);
+      for (const n of c.nativeAny) if (n.test(nv)) this.count(n.index, h);
+      const id = nv['EventID'];
+      const l = typeof id === 'number' ? c.nativeByEventId.get(id) : typeof id === 'string' ? c.nativeByEventId.get(Number(id)) : undefined;
+      if (l) for (const n of l) if (n.test(nv)) this.count(n.index, h);
     }
   }
 

@@ -157,6 +157,7 @@ export interface TelemetryNeed {
   /** Where in the rule (`stage 1`, `rule <id> / query`). */
   stage: string;
   view: Rule['view'];
+  language: Rule['language'];
   /** ECS event category the stage queries (`file`, `process`); null for `any` / native rules. */
   category: string | null;
   /** The telemetry part of the stage's condition; null when the category alone says it. */
@@ -178,7 +179,7 @@ export function telemetryNeeds(rule: Rule): TelemetryNeed[] {
     const key = JSON.stringify([s.query.category, condition], (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
     if (seen.has(key)) continue;
     seen.add(key);
-    out.push({ ruleId: rule.id, stage: s.label, view: rule.view, category: s.query.category, condition });
+    out.push({ ruleId: rule.id, stage: s.label, view: rule.view, language: rule.language, category: s.query.category, condition });
   }
   return out;
 }

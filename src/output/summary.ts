@@ -58,11 +58,18 @@ export function formatSummary(s: HuntSummary, opts: SummaryOptions = {}): string
  * Blind spots: whether each rule stage's telemetry was there, per host (hunt/blind-spots.ts), so
  * "0 alerts" is never read as "no attack" when the logs could not have shown one.
  */
+const MAX_BLIND_SPOTS = 12;
+
 function blindSpotLines(s: HuntSummary, p: ReturnType<typeof palette>): string[] {
   const spots = s.blindSpots ?? [];
   if (spots.length === 0) return [];
   const missing = spots.filter((b) => b.verdict !== 'present');
   const out = [`  telemetry        ${missing.length === 0 ? p.green('every rule stage had its telemetry from every host') : p.yellow(`${formatCount(missing.length)} of ${formatCount(spots.length)} rule stages lack telemetry on some or all hosts`)}`];
-  for (const b of missing) out.push(`    ${b.verdict === 'absent' ? p.red('none') : b.verdict === 'partial' ? p.yellow('some') : p.dim('?')}  ${sanitize(b.message)}`);
+  // The EQL pack first, then absent telemetry first; a big Sigma set would otherwise print thousands of lines.
+  const order = { absent: 0, partial: 1, unknown: 2, present: 3 } as const;
+  const lang = (b: (typeof spots)[number]): number => (b.language === 'eql' ? 0 : 1);
+  const shown = [...missing].sort((a, b) => lang(a) - lang(b) || order[a.verdict] - order[b.verdict]).slice(0, MAX_BLIND_SPOTS);
+  for (const b of shown) out.push(`    ${b.verdict === 'absent' ? p.red('none') : b.verdict === 'partial' ? p.yellow('some') : p.dim('?')}  ${sanitize(b.message)}`);
+  if (missing.length > shown.length) out.push(p.dim(`    … ${formatCount(missing.length - shown.length)} more rule stages (all in --summary-json: blindSpots)`));
   return out;
 }
