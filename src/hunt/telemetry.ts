@@ -21,15 +21,19 @@ export function needsOf(rules: readonly Rule[]): TelemetryNeed[] {
   return rules.flatMap(telemetryNeeds);
 }
 
+/** One distinct need (rules often share one: every file-share rule's first stage), tested once per event. */
 interface CompiledNeed {
+  /** Index of the distinct need; `CompiledNeeds.groupOf[i]` maps each listed need to it. */
   index: number;
-  need: TelemetryNeed;
   test: (ev: Event) => boolean;
 }
 
 /** Needs compiled once per thread (CompiledRuleSet holds one). */
 export class CompiledNeeds {
   readonly needs: TelemetryNeed[];
+  /** For each need (in `needs` order), the distinct need counted for it; -1 when it could not compile. */
+  readonly groupOf: number[] = [];
+  groups = 0;
   readonly ecsByCategory = new Map<string, CompiledNeed[]>();
   readonly ecsAny: CompiledNeed[] = [];
   /** Native needs indexed by the EventIDs they require (as the detector indexes Sigma rules). */
@@ -38,14 +42,25 @@ export class CompiledNeeds {
 
   constructor(rules: readonly Rule[]) {
     this.needs = needsOf(rules);
-    this.needs.forEach((need, index) => {
+    const byKey = new Map<string, number>();
+    this.needs.forEach((need) => {
+      const key = JSON.stringify([need.view, need.category, need.condition], (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+      const known = byKey.get(key);
+      if (known !== undefined) {
+        this.groupOf.push(known);
+        return;
+      }
       let test: (ev: Event) => boolean;
       try {
         test = need.condition ? compilePredicate(need.condition, { dialect: 'elasticsearch' }) : () => true;
       } catch {
-        return; // a condition the engine cannot compile is the rule's problem, reported by the detector
+        this.groupOf.push(-1); // a condition the engine cannot compile is the rule's problem, reported by the detector
+        return;
       }
-      const c: CompiledNeed = { index, need, test };
+      const index = this.groups++;
+      byKey.set(key, index);
+      this.groupOf.push(index);
+      const c: CompiledNeed = { index, test };
       if (need.view === 'native') {
         const ids = need.condition ? requiredEventIds(need.condition) : null;
         if (!ids) this.nativeAny.push(c);
@@ -70,8 +85,8 @@ export class TelemetryTally {
   private readonly unparsed: number[];
 
   constructor(private readonly compiled: CompiledNeeds) {
-    this.byHost = compiled.needs.map(() => new Map());
-    this.unparsed = compiled.needs.map(() => 0);
+    this.byHost = Array.from({ length: compiled.groups }, () => new Map<string, number>());
+    this.unparsed = new Array<number>(compiled.groups).fill(0);
   }
 
   /** One event: its ECS view and categories, its native view on demand, its host. */
@@ -107,9 +122,10 @@ export class TelemetryTally {
   }
 
   counts(): TelemetryCounts {
+    const groups = this.byHost.map((m, i) => ({ byHost: Object.fromEntries(m), unparsed: this.unparsed[i]! }));
     return {
       hosts: Object.fromEntries(this.hosts),
-      needs: this.byHost.map((m, i) => ({ byHost: Object.fromEntries(m), unparsed: this.unparsed[i]! })),
+      needs: this.compiled.groupOf.map((g) => (g < 0 ? { byHost: {}, unparsed: 0 } : { byHost: { ...groups[g]!.byHost }, unparsed: groups[g]!.unparsed })),
     };
   }
 }
