@@ -26,6 +26,11 @@ test('every SigmaHQ Windows rule converts to every target or reports why', async
       assert.equal(p.severity, 'unsupported');
       assert.ok(p.id && p.reason.length > 10, `${target}: ${JSON.stringify(p)}`);
     }
+    if (target === 'sigma') {
+      // The sigma target takes spoor's EQL rules; Sigma rules are reported as such.
+      assert.equal(r.queries.length, 0);
+      continue;
+    }
     const share = r.queries.length / rules.length;
     console.log(`${target}: ${r.queries.length} converted, ${r.problems.length} reported (${(share * 100).toFixed(1)}%)`);
     assert.ok(share > 0.9, `${target}: only ${r.queries.length} of ${rules.length} converted`);
