@@ -12,6 +12,8 @@ import { bool, ecsTime, eventCode, has, hostName, num, sharePath, str } from './
 import { hasWriteAccess } from './writer-context.js';
 import { eventIdentity } from './event-identity.js';
 import { eventTime } from '../normalize/index.js';
+import type { HashIndex } from '../intel/index.js';
+import { applyIntel } from './intel.js';
 
 /** What alert building needs of an engine match (structurally the engine's `Match`). */
 export interface AlertMatch {
@@ -21,8 +23,11 @@ export interface AlertMatch {
 
 export type AlertSource = { file: string; position?: number };
 
-/** `sources[i]` is where `match.events[i]` came from. `writer` comes from a WriterContext, if any. */
-export function buildAlert(rule: Rule, match: AlertMatch, sources: AlertSource[], writer?: AlertWriter): Alert {
+/**
+ * `sources[i]` is where `match.events[i]` came from. `writer` comes from a WriterContext, if any;
+ * `intel`, threat-intel hash feeds (alert/intel.ts), enriches the alert and raises its severity.
+ */
+export function buildAlert(rule: Rule, match: AlertMatch, sources: AlertSource[], writer?: AlertWriter, intel?: HashIndex): Alert {
   const events = match.events;
   const first = events[0] ?? {};
   const last = events[events.length - 1] ?? first;
@@ -48,6 +53,7 @@ export function buildAlert(rule: Rule, match: AlertMatch, sources: AlertSource[]
   const w = shareWriter(events) ?? writer;
   if (w) alert.writer = w;
   if (startEv) alert.process = processOf(startEv);
+  if (intel) applyIntel(alert, intel);
   return alert;
 }
 

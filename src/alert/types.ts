@@ -5,6 +5,7 @@
  */
 import type { Severity } from '../ir/types.js';
 import type { Event } from '../events/field.js';
+import type { IntelMatch } from '../intel/types.js';
 
 export interface AlertProcess {
   executable?: string;
@@ -43,8 +44,16 @@ export interface Alert {
   gapMs: number;
   writer?: AlertWriter;
   process?: AlertProcess;
+  /** Threat-intel hits on the hashes of the matched events (alert/intel.ts); severity was raised. */
+  intel?: AlertIntel;
   /** The matched events in sequence order, in the ECS view, with where each came from. */
   events: { file: string; position?: number; event: Event }[];
   /** Other events of the same host around the alert (ECS view), for the report's timeline. */
   context?: { file: string; position?: number; event: Event }[];
+}
+
+export interface AlertIntel {
+  matches: IntelMatch[];
+  /** The rule's severity, before the match raised it one level. */
+  severityBefore: Severity;
 }

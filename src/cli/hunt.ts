@@ -25,6 +25,7 @@ export function registerHunt(program: Command): void {
     .option('--hunting', 'also run hunting-level rules (noisier, off by default)')
     .option('--building-blocks', 'also run Elastic building-block rules (from --rules TOML; hidden by default)')
     .option('--ignore-index', "apply Elastic rules to every log source, not only those their 'index' patterns name")
+    .option('--intel <path>', 'hash feeds (MalwareBazaar CSV, hash list, MISP JSON, STIX 2.1; file or directory, repeatable): matching alerts are enriched and raised', collect)
     .option('--report <file>', 'write a self-contained HTML report to FILE')
     .option('--summary-json <file>', 'also write the run summary as JSON to FILE (counts, rates, alerts per rule, everything skipped and why)')
     .option('-w, --workers <n>', 'worker threads (default: one per core; inputs under 8 MB run in the main thread; 0 = main thread only)')
@@ -150,6 +151,7 @@ function huntOptions(paths: string[], o: HuntCliOptions): HuntOptions {
     exceptionsFile: o.exceptions,
     hunting: o.hunting === true,
     buildingBlocks: o.buildingBlocks === true,
+    intel: o.intel ?? [],
     ignoreIndex: o.ignoreIndex === true,
     workers: o.workers === undefined ? undefined : Number(o.workers),
     progress: o.progress,
@@ -178,6 +180,10 @@ function checkArguments(o: HuntCliOptions): string | undefined {
       const why = missingPath(d, 'any');
       if (why) return `${flag} ${d}: ${why}`;
     }
+  }
+  for (const p of o.intel ?? []) {
+    const why = missingPath(p, 'any');
+    if (why) return `--intel ${p}: ${why}`;
   }
   if (o.exceptions !== undefined) {
     const why = missingPath(o.exceptions, 'file');
@@ -256,4 +262,5 @@ interface HuntCliOptions extends TimeZoneCliOptions {
   progress: boolean;
   prefilter?: boolean;
   quiet?: boolean;
+  intel?: string[];
 }

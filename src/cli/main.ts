@@ -7,6 +7,10 @@ import { registerHunt } from './hunt.js';
 import { registerQuery } from './query.js';
 import { registerRules } from './rules.js';
 import { registerServe } from './serve.js';
+import { registerShares } from './shares.js';
+import { registerSysmonCheck } from './sysmon-check.js';
+import { registerIntel } from './intel.js';
+import { registerConvert } from './convert.js';
 
 const program = new Command();
 program
@@ -35,5 +39,9 @@ registerDump(program);
 registerRules(program);
 registerDemo(program);
 registerServe(program);
+registerShares(program);
+registerSysmonCheck(program);
+registerIntel(program);
+registerConvert(program);
 
 await program.parseAsync(process.argv);

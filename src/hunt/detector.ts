@@ -17,6 +17,7 @@ import { WriterContext } from '../alert/writer-context.js';
 import { HostContext } from './host-context.js';
 import { stageGates, valueGate, type ValueAlternative } from './rule-index.js';
 import { compileAccessor } from '../engine/expr.js';
+import { CompiledNeeds, TelemetryTally } from './telemetry.js';
 
 interface CompiledRule {
   rule: Rule;
@@ -70,8 +71,11 @@ function addToBucket(b: Bucket, c: CompiledRule, alts: ValueAlternative[] | null
 export class CompiledRuleSet {
   readonly shared = new Map<Rule, QueryRunner>();
   readonly problems: DetectorProblem[] = [];
+  /** What telemetry each rule stage needs, compiled once (blind spots, telemetry.ts). */
+  readonly needs: CompiledNeeds;
 
   constructor(readonly rules: Rule[]) {
+    this.needs = new CompiledNeeds(rules);
     for (const rule of rules) {
       if (!isStateless(rule)) continue;
       try {
@@ -145,10 +149,13 @@ export class Detector {
   /** Some rule applies to some event flavours only (read once per event, cached by normalize). */
   private flavourGated = false;
   private flavour = '';
+  /** Telemetry presence per host for this unit's blind-spot report. */
+  readonly telemetry: TelemetryTally;
 
   constructor(rules: Rule[] | CompiledRuleSet, opts: DetectorOptions) {
     this.hostContext = new HostContext(opts.contextEvents);
     const set = rules instanceof CompiledRuleSet ? rules : new CompiledRuleSet(rules);
+    this.telemetry = new TelemetryTally(set.needs);
     this.problems.push(...set.problems);
     const failed = new Set(set.problems.map((p) => p.ruleId));
     for (const rule of set.rules) {
@@ -205,7 +212,10 @@ export class Detector {
   resolve(source: SourceEvent, overlap: boolean, onProblem: ProblemSink): boolean {
     const d = source.deferred!;
     if (!this.gated.some((c) => c.gate!.mayUse(c.runner, d))) {
-      if (!overlap) this.deferredSkipped++;
+      if (!overlap) {
+        this.deferredSkipped++;
+        this.telemetry.observeUnparsed(d.categories);
+      }
       return false;
     }
     return parseDeferred(source, onProblem);
@@ -220,6 +230,7 @@ export class Detector {
     if (this.flavourGated) this.flavour = detectFlavour(raw);
     if (!overlap) {
       this.writers.observe(ecs, undefined, time);
+      this.telemetry.observe(ecs, getCategories(ecs), () => toNative(raw), eventHost(raw));
       if (this.hostContext.enabled) this.hostContext.observe(eventHost(raw) ?? '', { file: source.file, position: source.position, event: ecs });
     }
     this.stamp++;

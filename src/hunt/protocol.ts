@@ -5,6 +5,7 @@ import type { WorkUnit } from './plan.js';
 import type { StreamStats } from './ordered-stream.js';
 import type { DetectorProblem } from './detector.js';
 import type { ClockAssumption } from '../normalize/index.js';
+import type { TelemetryCounts } from './telemetry.js';
 
 export type ToWorker = { type: 'unit'; unit: WorkUnit } | { type: 'exit' };
 
@@ -13,5 +14,5 @@ export type FromWorker =
   | { type: 'alerts'; alerts: Alert[] }
   | { type: 'problems'; problems: SourceProblem[] }
   | { type: 'progress'; unitId: number; events: number }
-  | { type: 'done'; unitId: number; stats: StreamStats; ruleProblems: DetectorProblem[]; clock: ClockAssumption[] }
+  | { type: 'done'; unitId: number; stats: StreamStats; ruleProblems: DetectorProblem[]; clock: ClockAssumption[]; telemetry?: TelemetryCounts }
   | { type: 'failed'; unitId: number; message: string };

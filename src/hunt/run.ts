@@ -25,6 +25,10 @@ import type { StreamStats } from './ordered-stream.js';
 import { Progress } from './progress.js';
 import { learnClock } from './clock-scan.js';
 import { Clock, activeClock, mergeClockReports, useClock, type ClockAssumption } from '../normalize/index.js';
+import { emptyTelemetry, mergeTelemetry, needsOf, type TelemetryCounts } from './telemetry.js';
+import { buildBlindSpots } from './blind-spots.js';
+import { loadFeeds } from '../intel/index.js';
+import { applyIntel } from '../alert/intel.js';
 
 const SMALL_INPUT_BYTES = 8 * 1024 * 1024;
 
@@ -64,6 +68,10 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
     hooks.onProblem?.(p);
   };
   const files = await discoverInputs(opts.inputs, onProblem);
+  // Feeds load before the run: a bad feed line is reported like a bad log line, and counted.
+  const intel = opts.intel && opts.intel.length > 0
+    ? await loadFeeds(opts.intel, (p) => onProblem({ kind: 'other', file: p.file, ...(p.where ? { where: p.where } : {}), message: `intel feed: ${p.message}`, skipped: true }))
+    : null;
   const cores = availableParallelism();
   // Starting threads costs ~0.3 s: small inputs run in the main thread unless told otherwise.
   const inputBytes = files.reduce((a, f) => a + f.size, 0);
@@ -82,6 +90,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
   const alerts: Alert[] = [];
   const totals: StreamStats = { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0, overlapRead: 0 };
   const ruleProblems = new Map<string, string>();
+  const telemetry = emptyTelemetry();
   const addStats = (s: StreamStats): void => {
     totals.events += s.events;
     totals.prefiltered += s.prefiltered;
@@ -107,6 +116,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
           onProgress: (p) => progress.unitEvents(unit.id, p.events),
         });
         for (const p of detector.problems) ruleProblems.set(p.ruleId, p.message);
+        mergeTelemetry(telemetry, detector.telemetry.counts());
         addStats(s);
         progress.unitDone(unit.id, unit.bytes);
       }
@@ -119,7 +129,8 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
     await runInWorkers(units, Math.min(workers, units.length), { rules: loaded.rules, contextEvents, prefilter, clock: clockSetup }, {
       onAlerts: (a) => alerts.push(...a),
       onProblem,
-      onDone: (unit, s, rp, cr) => {
+      onDone: (unit, s, rp, cr, t) => {
+        if (t) mergeTelemetry(telemetry, t);
         addStats(s);
         clockReports.push(...cr);
         for (const p of rp) ruleProblems.set(p.ruleId, p.message);
@@ -138,6 +149,8 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
     ordered = r.kept;
     excepted = r.excepted.length;
   }
+  let alertsMatched = 0;
+  if (intel) for (const a of ordered) if (applyIntel(a, intel.index)) alertsMatched++;
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const alertsByRule: Record<string, number> = {};
   for (const a of ordered) alertsByRule[a.ruleId] = (alertsByRule[a.ruleId] ?? 0) + 1;
@@ -159,16 +172,18 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
     outOfOrder: totals.outOfOrder,
     overlapRead: totals.overlapRead,
     alertsExcepted: excepted,
+    blindSpots: buildBlindSpots(needsOf(loaded.rules), telemetry, totals.prefiltered),
   };
   const timeZones = mergeClockReports(clockReports);
   if (timeZones.length > 0) summary.timeZones = timeZones;
+  if (intel) summary.intel = { feeds: intel.feeds, hashes: intel.index.size, alertsMatched };
   return { alerts: ordered, summary };
 }
 
 interface PoolHooks {
   onAlerts: (a: Alert[]) => void;
   onProblem: (p: SourceProblem) => void;
-  onDone: (unit: WorkUnit, s: StreamStats, ruleProblems: { ruleId: string; message: string }[], clock: ClockAssumption[]) => void;
+  onDone: (unit: WorkUnit, s: StreamStats, ruleProblems: { ruleId: string; message: string }[], clock: ClockAssumption[], telemetry?: TelemetryCounts) => void;
   onProgress: (unitId: number, events: number) => void;
 }
 
@@ -226,7 +241,7 @@ function runInWorkers(units: WorkUnit[], n: number, setup: WorkerSetup, hooks: P
               const file = unit.parts.map((p) => p.file.path).join(', ');
               hooks.onProblem({ kind: 'other', file, message: `internal error, unit skipped: ${m.message}`, skipped: true });
               hooks.onDone(unit, { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0, overlapRead: 0 }, [], []);
-            } else hooks.onDone(unit, m.stats, m.ruleProblems, m.clock);
+            } else hooks.onDone(unit, m.stats, m.ruleProblems, m.clock, m.telemetry);
             remaining--;
             if (remaining === 0) finish();
             else next(w);

@@ -3,6 +3,8 @@ import type { Alert } from '../alert/types.js';
 import type { ProblemKind, SourceProblem } from '../sources/types.js';
 import type { TimeZoneSpec } from '../events/timestamp.js';
 import type { ClockAssumption } from '../normalize/index.js';
+import type { BlindSpot } from './blind-spots.js';
+import type { FeedStats } from '../intel/types.js';
 
 export interface HuntOptions {
   /** Files, directories (recursive) or `-` for stdin; any format the sources read. */
@@ -37,6 +39,8 @@ export interface HuntOptions {
    * carrying both (normalize/clock.ts, hunt/clock-scan.ts).
    */
   timeZone?: TimeZoneSpec;
+  /** Threat-intel hash feeds, files or directories (`--intel`): alerts whose hashes are listed are enriched and raised. */
+  intel?: string[];
 }
 
 export interface HuntSummary {
@@ -66,6 +70,10 @@ export interface HuntSummary {
   alertsExcepted?: number;
   /** How zone-less times were read, per host (absent when every time named its zone). */
   timeZones?: ClockAssumption[];
+  /** Per rule stage: whether the telemetry it needs was present, per host (hunt/blind-spots.ts). */
+  blindSpots?: BlindSpot[];
+  /** Hash feeds loaded (`--intel`) and how many alerts they matched. */
+  intel?: { feeds: FeedStats[]; hashes: number; alertsMatched: number };
 }
 
 export interface HuntResult {

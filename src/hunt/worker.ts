@@ -55,7 +55,7 @@ async function run(unit: WorkUnit): Promise<void> {
       onProgress: (p) => send({ type: 'progress', unitId: unit.id, events: p.events }),
     });
     if (problems.length > 0) send({ type: 'problems', problems });
-    send({ type: 'done', unitId: unit.id, stats, ruleProblems: detector.problems, clock: clock.takeReport() });
+    send({ type: 'done', unitId: unit.id, stats, ruleProblems: detector.problems, clock: clock.takeReport(), telemetry: detector.telemetry.counts() });
   } catch (e) {
     send({ type: 'failed', unitId: unit.id, message: (e as Error).stack ?? String(e) });
   }

@@ -43,6 +43,11 @@ export function formatSummary(s: HuntSummary, opts: SummaryOptions = {}): string
     out.push(`  time zones       ${p.dim('(times written without a zone, per host)')}`);
     for (const line of formatTimeZones(s.timeZones)) out.push(`    ${line}`);
   }
+  if (s.intel) {
+    const n = s.intel.alertsMatched;
+    out.push(`  intel            ${formatCount(s.intel.hashes)} hashes from ${formatCount(s.intel.feeds.length)} feed file(s); ${n === 0 ? 'no alert matched' : p.red(`${formatCount(n)} alert(s) matched (severity raised)`)}`);
+  }
+  out.push(...blindSpotLines(s, p));
   const max = opts.maxProblems ?? 10;
   if (s.problems.length > 0 && max > 0) {
     out.push(`  problems (first ${Math.min(max, s.problems.length)})`);
@@ -68,4 +73,24 @@ export function formatTimeZones(zones: NonNullable<HuntSummary['timeZones']>): s
     const dis = z.disagreements ? `; ${formatCount(z.disagreements)} events disagree` : '';
     return `${sanitize(z.host || '(no host)')}: ${n} ${why}${dis}`;
   });
+}
+
+/**
+ * Blind spots: whether each rule stage's telemetry was there, per host (hunt/blind-spots.ts), so
+ * "0 alerts" is never read as "no attack" when the logs could not have shown one.
+ */
+const MAX_BLIND_SPOTS = 12;
+
+function blindSpotLines(s: HuntSummary, p: ReturnType<typeof palette>): string[] {
+  const spots = s.blindSpots ?? [];
+  if (spots.length === 0) return [];
+  const missing = spots.filter((b) => b.verdict !== 'present');
+  const out = [`  telemetry        ${missing.length === 0 ? p.green('every rule stage had its telemetry from every host') : p.yellow(`${formatCount(missing.length)} of ${formatCount(spots.length)} rule stages lack telemetry on some or all hosts`)}`];
+  // The EQL pack first, then absent telemetry first; a big Sigma set would otherwise print thousands of lines.
+  const order = { absent: 0, partial: 1, unknown: 2, present: 3 } as const;
+  const lang = (b: (typeof spots)[number]): number => (b.language === 'eql' ? 0 : 1);
+  const shown = [...missing].sort((a, b) => lang(a) - lang(b) || order[a.verdict] - order[b.verdict]).slice(0, MAX_BLIND_SPOTS);
+  for (const b of shown) out.push(`    ${b.verdict === 'absent' ? p.red('none') : b.verdict === 'partial' ? p.yellow('some') : p.dim('?')}  ${sanitize(b.message)}`);
+  if (missing.length > shown.length) out.push(p.dim(`    … ${formatCount(missing.length - shown.length)} more rule stages (all in --summary-json: blindSpots)`));
+  return out;
 }

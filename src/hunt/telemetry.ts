@@ -1,0 +1,146 @@
+/**
+ * Telemetry presence per host, for the hunt summary's blind spots: for each stage of each rule,
+ * what telemetry it needs (ir/analyze.ts `telemetryNeeds`) and how many events of each host met
+ * that need. Counted on the events the detector sees; lines the prefilter left unparsed are
+ * counted apart (host unknown) so the summary can say what it could not check.
+ */
+import type { Rule } from '../ir/types.js';
+import { requiredEventIds, telemetryNeeds, type TelemetryNeed } from '../ir/analyze.js';
+import type { Event } from '../events/field.js';
+import { compilePredicate } from '../engine/index.js';
+
+/** Per need (in `needsOf(rules)` order): events per host, and unparsed lines of its category. */
+export interface TelemetryCounts {
+  /** Events seen per host (any telemetry). */
+  hosts: Record<string, number>;
+  needs: { byHost: Record<string, number>; unparsed: number }[];
+}
+
+/** Every rule's needs, in rule order: the same list in every thread, so counts line up by index. */
+export function needsOf(rules: readonly Rule[]): TelemetryNeed[] {
+  return rules.flatMap(telemetryNeeds);
+}
+
+/** One distinct need (rules often share one: every file-share rule's first stage), tested once per event. */
+interface CompiledNeed {
+  /** Index of the distinct need; `CompiledNeeds.groupOf[i]` maps each listed need to it. */
+  index: number;
+  test: (ev: Event) => boolean;
+}
+
+/** Needs compiled once per thread (CompiledRuleSet holds one). */
+export class CompiledNeeds {
+  readonly needs: TelemetryNeed[];
+  /** For each need (in `needs` order), the distinct need counted for it; -1 when it could not compile. */
+  readonly groupOf: number[] = [];
+  groups = 0;
+  readonly ecsByCategory = new Map<string, CompiledNeed[]>();
+  readonly ecsAny: CompiledNeed[] = [];
+  /** Native needs indexed by the EventIDs they require (as the detector indexes Sigma rules). */
+  readonly nativeByEventId = new Map<number, CompiledNeed[]>();
+  readonly nativeAny: CompiledNeed[] = [];
+
+  constructor(rules: readonly Rule[]) {
+    this.needs = needsOf(rules);
+    const byKey = new Map<string, number>();
+    this.needs.forEach((need) => {
+      const key = JSON.stringify([need.view, need.category, need.condition], (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v));
+      const known = byKey.get(key);
+      if (known !== undefined) {
+        this.groupOf.push(known);
+        return;
+      }
+      let test: (ev: Event) => boolean;
+      try {
+        test = need.condition ? compilePredicate(need.condition, { dialect: 'elasticsearch' }) : () => true;
+      } catch {
+        this.groupOf.push(-1); // a condition the engine cannot compile is the rule's problem, reported by the detector
+        return;
+      }
+      const index = this.groups++;
+      byKey.set(key, index);
+      this.groupOf.push(index);
+      const c: CompiledNeed = { index, test };
+      if (need.view === 'native') {
+        const ids = need.condition ? requiredEventIds(need.condition) : null;
+        if (!ids) this.nativeAny.push(c);
+        else for (const id of ids) push(this.nativeByEventId, id, c);
+      } else if (need.category !== null) {
+        push(this.ecsByCategory, need.category, c);
+      } else this.ecsAny.push(c);
+    });
+  }
+}
+
+function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
+  const l = m.get(k);
+  if (l) l.push(v);
+  else m.set(k, [v]);
+}
+
+/** One unit's tally. */
+export class TelemetryTally {
+  private readonly hosts = new Map<string, number>();
+  private readonly byHost: Map<string, number>[];
+  private readonly unparsed: number[];
+
+  constructor(private readonly compiled: CompiledNeeds) {
+    this.byHost = Array.from({ length: compiled.groups }, () => new Map<string, number>());
+    this.unparsed = new Array<number>(compiled.groups).fill(0);
+  }
+
+  /** One event: its ECS view and categories, its native view on demand, its host. */
+  observe(ecs: Event, categories: readonly string[], native: () => Event, host: string | null): void {
+    const h = host ?? '(no host)';
+    this.hosts.set(h, (this.hosts.get(h) ?? 0) + 1);
+    const c = this.compiled;
+    for (const n of c.ecsAny) if (n.test(ecs)) this.count(n.index, h);
+    for (const cat of categories) {
+      const l = c.ecsByCategory.get(cat);
+      if (l) for (const n of l) if (n.test(ecs)) this.count(n.index, h);
+    }
+    if (c.nativeAny.length > 0 || c.nativeByEventId.size > 0) {
+      const nv = native();
+      for (const n of c.nativeAny) if (n.test(nv)) this.count(n.index, h);
+      const id = nv['EventID'];
+      const l = typeof id === 'number' ? c.nativeByEventId.get(id) : typeof id === 'string' ? c.nativeByEventId.get(Number(id)) : undefined;
+      if (l) for (const n of l) if (n.test(nv)) this.count(n.index, h);
+    }
+  }
+
+  /** A line left unparsed (deferred, then not needed) whose categories are known from its text. */
+  observeUnparsed(categories: readonly string[]): void {
+    for (const cat of categories) {
+      const l = this.compiled.ecsByCategory.get(cat);
+      if (l) for (const n of l) this.unparsed[n.index]!++;
+    }
+  }
+
+  private count(i: number, host: string): void {
+    const m = this.byHost[i]!;
+    m.set(host, (m.get(host) ?? 0) + 1);
+  }
+
+  counts(): TelemetryCounts {
+    const groups = this.byHost.map((m, i) => ({ byHost: Object.fromEntries(m), unparsed: this.unparsed[i]! }));
+    return {
+      hosts: Object.fromEntries(this.hosts),
+      needs: this.compiled.groupOf.map((g) => (g < 0 ? { byHost: {}, unparsed: 0 } : { byHost: { ...groups[g]!.byHost }, unparsed: groups[g]!.unparsed })),
+    };
+  }
+}
+
+/** Add `b` into `a` (units, threads). */
+export function mergeTelemetry(a: TelemetryCounts, b: TelemetryCounts): void {
+  for (const [h, n] of Object.entries(b.hosts)) a.hosts[h] = (a.hosts[h] ?? 0) + n;
+  b.needs.forEach((nb, i) => {
+    const na = (a.needs[i] ??= { byHost: {}, unparsed: 0 });
+    na.unparsed += nb.unparsed;
+    for (const [h, n] of Object.entries(nb.byHost)) na.byHost[h] = (na.byHost[h] ?? 0) + n;
+  });
+}
+
+export function emptyTelemetry(): TelemetryCounts {
+  return { hosts: {}, needs: [] };
+}
+

@@ -1,0 +1,74 @@
+/** Blind spots in the hunt summary (src/hunt/blind-spots.ts, telemetry.ts): per rule stage, per host. */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runHunt } from '../../src/hunt/run.js';
+import { formatSummary } from '../../src/output/summary.js';
+import { ndjson, sysmon1, sysmon11, share5145, process4688 } from '../shares/fixtures.js';
+import { runCli } from '../cli/run-cli.js';
+
+const A = 'WS01.corp.example';
+const B = 'WS02.corp.example';
+const C = 'WS03.corp.example';
+
+function logs(withShareAudit: boolean): { dir: string; done: () => void } {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-blind-'));
+  // A: Sysmon with file creation by System and process starts. B and C: process starts only
+  // (their Sysmon config drops FileCreate by System).
+  writeFileSync(join(dir, 'a.ndjson'), ndjson([
+    sysmon11(A, '2024-03-05T10:00:00.000Z', 'C:\\Windows\\Temp\\update.txt'),
+    sysmon1(A, '2024-03-05T10:00:01.000Z', 'C:\\Windows\\System32\\notepad.exe'),
+  ]));
+  writeFileSync(join(dir, 'b.ndjson'), ndjson([sysmon1(B, '2024-03-05T10:00:02.000Z', 'C:\\Windows\\System32\\cmd.exe')]));
+  writeFileSync(join(dir, 'c.ndjson'), ndjson([
+    sysmon1(C, '2024-03-05T10:00:03.000Z', 'C:\\Windows\\System32\\cmd.exe'),
+    ...(withShareAudit ? [share5145(C, '2024-03-05T10:00:04.000Z', 'x.txt'), process4688(C, '2024-03-05T10:00:05.000Z', 'C:\\Windows\\x.exe')] : []),
+  ]));
+  return { dir, done: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+for (const workers of [0, 2]) {
+  test(`blind spots per rule stage and host (workers ${workers})`, async () => {
+    const f = logs(false);
+    try {
+      const r = await runHunt({ inputs: [f.dir], workers });
+      const spots = r.summary.blindSpots ?? [];
+      const get = (rule: string, stage: string) => spots.find((s) => s.ruleId === rule && s.stage === stage);
+      const s1 = get('file-share-remote-exec', 'stage 1')!;
+      assert.equal(s1.verdict, 'partial');
+      assert.equal(s1.hosts, 3);
+      assert.deepEqual(s1.hostsWithout, ['ws02.corp.example', 'ws03.corp.example']);
+      assert.equal(s1.events, 1, 'a .txt written by System is still the telemetry the stage needs');
+      assert.match(s1.message, /2 of 3 hosts sent none/);
+      assert.match(s1.hint ?? '', /sysmon-check/);
+      assert.equal(get('file-share-remote-exec', 'stage 2')!.verdict, 'present');
+      const audit = get('file-share-remote-exec-security-audit', 'stage 1')!;
+      assert.equal(audit.verdict, 'absent');
+      assert.match(audit.message, /none at all/);
+      assert.match(audit.hint ?? '', /Audit Detailed File Share/);
+      const text = formatSummary(r.summary);
+      assert.match(text, /telemetry .* rule stages lack telemetry/);
+      assert.match(text, /file-share-remote-exec stage 1 needs file where .*process\.pid == 4.*: 2 of 3 hosts sent none/);
+    } finally {
+      f.done();
+    }
+  });
+}
+
+test('blind spots: share auditing on one host turns "absent" into "partial"; --summary-json carries them', async () => {
+  const f = logs(true);
+  try {
+    const out = join(f.dir, 'summary.json');
+    const run = await runCli(['hunt', f.dir, '--summary-json', out]);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stderr, /file-share-remote-exec-security-audit stage 1 needs any where event\.code : "5145": 2 of 3 hosts sent none/);
+    const summary = JSON.parse(readFileSync(out, 'utf8')) as { blindSpots: { ruleId: string; stage: string; verdict: string; hostsWithout: string[] }[] };
+    const audit = summary.blindSpots.find((s) => s.ruleId === 'file-share-remote-exec-security-audit' && s.stage === 'stage 1')!;
+    assert.equal(audit.verdict, 'partial');
+    assert.deepEqual(audit.hostsWithout, ['ws01.corp.example', 'ws02.corp.example']);
+  } finally {
+    f.done();
+  }
+});
