@@ -108,7 +108,7 @@ test('CLI: --timezone and --utc on hunt, query and dump; the summary names the a
   ]);
   assert.match(dump.stderr, /time zone: wks01\.corp\.example: 4 events read as America\/New_York \(given\)/);
   const q = await runCli(['query', 'process where event.code == "4688"', FIXTURE, '-f', 'ndjson']);
-  assert.equal(q.code, 0, q.stderr);
+  assert.equal(q.code, 1, q.stderr); // 1 = results
   const qt = q.stdout.trim().split('\n').map((l) => (JSON.parse(l) as { '@timestamp': string })['@timestamp']);
   assert.deepEqual(qt, ['2020-09-21T23:03:54.000Z', '2020-09-21T23:13:54.000Z']);
   assert.match(q.stderr, /learned from 2 events/);

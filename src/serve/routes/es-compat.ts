@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import type { Router } from '../http.js';
 import { readJsonBody, sendJson } from '../http.js';
 import type { ServeContext } from '../context.js';
+import { renderLiveUiPage } from '../../output/index.js';
 
 const CLUSTER_UUID = randomUUID().replace(/-/g, '').slice(0, 22);
 
@@ -39,7 +40,18 @@ export function registerEsCompat(r: Router, ctx: ServeContext): void {
     },
     tagline: 'You Know, for Search',
   };
-  r.add(['GET', 'HEAD'], '/', null, ({ res }) => sendJson(res, 200, root));
+  // A browser asking for HTML gets the live UI (src/ui, reading /api/*); shippers get Elasticsearch's JSON.
+  let page: string | undefined;
+  r.add(['GET', 'HEAD'], '/', null, ({ res }) => {
+    const accept = String(res.req.headers.accept ?? '');
+    if (res.req.method === 'GET' && /\btext\/html\b/.test(accept)) {
+      page ??= renderLiveUiPage();
+      res.writeHead(200, { 'Content-Type': 'text/html; charset=UTF-8', 'Content-Length': Buffer.byteLength(page) });
+      res.end(page);
+      return;
+    }
+    sendJson(res, 200, root);
+  });
   r.add('GET', '/_license', null, ({ res }) =>
     sendJson(res, 200, {
       license: {
