@@ -1,0 +1,216 @@
+/**
+ * Aho–Corasick automaton: every needle of one field found in one pass over the field's text.
+ *
+ * Hand-written for the hot path (a Sigma rule set puts thousands of `contains`/`startswith`/
+ * `endswith` needles on CommandLine, Image, TargetFilename…): scanning is one pass whatever the
+ * number of needles. Characters are first mapped to a compressed alphabet (ASCII through a
+ * 128-entry table, other code units through a Map: rare in needles); a character that occurs in
+ * no needle leads straight back to the root. The root has a full row; other nodes keep their few
+ * children in flat CSR arrays with fail links (a dense DFA over 24k Sigma needles would take
+ * ~100 MB per worker and seconds to build; this takes a few MB and ~100 ms).
+ */
+
+/** One needle's outputs: reported as (payload, end index) when found. */
+export interface Needle {
+  text: string;
+  payload: number;
+}
+
+export class AhoCorasick {
+  private readonly ascii = new Uint16Array(128);
+  /** As `ascii`, with A–Z sharing the class of a–z (needles are lower-case). */
+  private readonly asciiFolded = new Uint16Array(128);
+  private readonly wide = new Map<number, number>();
+  private readonly classes: number;
+  /** The root's full row: rootNext[cls] = child, or 0. */
+  private readonly rootNext: Int32Array;
+  /** Children of node n: childCls/childNode[childStart[n] .. childStart[n+1]) (CSR, sparse). */
+  private readonly childStart: Int32Array;
+  private readonly childCls: Int32Array;
+  private readonly childNode: Int32Array;
+  private readonly fail: Int32Array;
+  /** Payloads ending at each node, its own and through the fail chain: [outStart[n], outStart[n+1]). */
+  private readonly outStart: Int32Array;
+  private readonly outPayload: Int32Array;
+  private readonly outLength: Int32Array;
+  readonly nodeCount: number;
+
+  constructor(needles: readonly Needle[]) {
+    let cls = 1;
+    for (const n of needles) {
+      for (let i = 0; i < n.text.length; i++) {
+        const c = n.text.charCodeAt(i);
+        if (c < 128) {
+          if (this.ascii[c] === 0) this.ascii[c] = cls++;
+        } else if (!this.wide.has(c)) this.wide.set(c, cls++);
+      }
+    }
+    this.classes = cls;
+    for (let c = 0; c < 128; c++) this.asciiFolded[c] = this.ascii[c >= 65 && c <= 90 ? c + 32 : c]!;
+    // Trie: one Map from (node * classes + cls) to child, built needle by needle.
+    const edges = new Map<number, number>();
+    const parentOf: number[] = [0];
+    const clsOf: number[] = [0];
+    const own = new Map<number, { payload: number; length: number }[]>();
+    for (const n of needles) {
+      let node = 0;
+      for (let i = 0; i < n.text.length; i++) {
+        const k = this.classOf(n.text.charCodeAt(i));
+        const key = node * cls + k;
+        let next = edges.get(key);
+        if (next === undefined) {
+          next = parentOf.length;
+          parentOf.push(node);
+          clsOf.push(k);
+          edges.set(key, next);
+        }
+        node = next;
+      }
+      const l = own.get(node);
+      if (l) l.push({ payload: n.payload, length: n.text.length });
+      else own.set(node, [{ payload: n.payload, length: n.text.length }]);
+    }
+    const count = parentOf.length;
+    this.nodeCount = count;
+    // CSR children, grouped by parent (counting sort).
+    const childStart = new Int32Array(count + 1);
+    for (let v = 1; v < count; v++) childStart[parentOf[v]! + 1]!++;
+    for (let i = 0; i < count; i++) childStart[i + 1]! += childStart[i]!;
+    const fill = childStart.slice(0, count);
+    const childCls = new Int32Array(Math.max(0, count - 1));
+    const childNode = new Int32Array(Math.max(0, count - 1));
+    for (let v = 1; v < count; v++) {
+      const at = fill[parentOf[v]!]!++;
+      childCls[at] = clsOf[v]!;
+      childNode[at] = v;
+    }
+    this.childStart = childStart;
+    this.childCls = childCls;
+    this.childNode = childNode;
+    const rootNext = new Int32Array(cls);
+    for (let j = childStart[0]!; j < childStart[1]!; j++) rootNext[childCls[j]!] = childNode[j]!;
+    this.rootNext = rootNext;
+    // Fail links, breadth first (a node's fail target is shallower, so already final).
+    const fail = new Int32Array(count);
+    const order: number[] = [];
+    for (let j = childStart[0]!; j < childStart[1]!; j++) order.push(childNode[j]!);
+    for (let q = 0; q < order.length; q++) {
+      const node = order[q]!;
+      for (let j = childStart[node]!; j < childStart[node + 1]!; j++) {
+        const child = childNode[j]!;
+        const k = childCls[j]!;
+        let f = fail[node]!;
+        let target = 0;
+        for (;;) {
+          const t = f === 0 ? rootNext[k]! : this.child(f, k);
+          if (t > 0 && t !== child) {
+            target = t;
+            break;
+          }
+          if (f === 0) break;
+          f = fail[f]!;
+        }
+        fail[child] = target;
+        order.push(child);
+      }
+    }
+    this.fail = fail;
+    // Outputs: a node reports its own needles, then those of its fail target (already complete).
+    const outs: ({ payload: number; length: number }[] | undefined)[] = new Array(count);
+    outs[0] = own.get(0);
+    let total = outs[0]?.length ?? 0;
+    for (const node of order) {
+      const mine = own.get(node);
+      const inherited = outs[fail[node]!];
+      outs[node] = mine ? (inherited ? [...mine, ...inherited] : mine) : inherited;
+      total += outs[node]?.length ?? 0;
+    }
+    const outStart = new Int32Array(count + 1);
+    const outPayload = new Int32Array(total);
+    const outLength = new Int32Array(total);
+    let at = 0;
+    for (let i = 0; i < count; i++) {
+      outStart[i] = at;
+      for (const o of outs[i] ?? []) {
+        outPayload[at] = o.payload;
+        outLength[at] = o.length;
+        at++;
+      }
+    }
+    outStart[count] = at;
+    this.outStart = outStart;
+    this.outPayload = outPayload;
+    this.outLength = outLength;
+  }
+
+  private classOf(c: number): number {
+    return c < 128 ? this.ascii[c]! : (this.wide.get(c) ?? 0);
+  }
+
+  /** The child of `node` on class `k`, or 0. */
+  private child(node: number, k: number): number {
+    const end = this.childStart[node + 1]!;
+    for (let j = this.childStart[node]!; j < end; j++) if (this.childCls[j] === k) return this.childNode[j]!;
+    return 0;
+  }
+
+  /** Calls `hit(payload, start, end)` for every occurrence of every needle in `text`. */
+  scan(text: string, hit: (payload: number, start: number, end: number) => void): void {
+    this.run(text, hit, false);
+  }
+
+  /**
+   * As `scan` on `text.toLowerCase()`, without building it when `text` is ASCII (A–Z fold to
+   * a–z in the class table). On the first non-ASCII code unit it gives up and returns false: the
+   * caller scans the lower-cased text instead (`toLowerCase` of non-ASCII text is not per code
+   * unit). Occurrences reported before giving up are occurrences in the lower-cased text too.
+   */
+  scanFoldingAscii(text: string, hit: (payload: number, start: number, end: number) => void): boolean {
+    return this.run(text, hit, true);
+  }
+
+  private run(text: string, hit: (payload: number, start: number, end: number) => void, fold: boolean): boolean {
+    const ascii = fold ? this.asciiFolded : this.ascii;
+    const rootNext = this.rootNext;
+    const fail = this.fail;
+    const outStart = this.outStart;
+    const childStart = this.childStart;
+    const childCls = this.childCls;
+    const childNode = this.childNode;
+    let node = 0;
+    for (let i = 0; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      let k: number;
+      if (c < 128) k = ascii[c]!;
+      else if (fold) return false;
+      else k = this.wide.get(c) ?? 0;
+      if (k === 0) {
+        node = 0;
+        continue;
+      }
+      for (;;) {
+        if (node === 0) {
+          node = rootNext[k]!;
+          break;
+        }
+        let next = 0;
+        const end = childStart[node + 1]!;
+        for (let j = childStart[node]!; j < end; j++) {
+          if (childCls[j] === k) {
+            next = childNode[j]!;
+            break;
+          }
+        }
+        if (next !== 0) {
+          node = next;
+          break;
+        }
+        node = fail[node]!;
+      }
+      const a = outStart[node]!;
+      const b = outStart[node + 1]!;
+      for (let j = a; j < b; j++) hit(this.outPayload[j]!, i + 1 - this.outLength[j]!, i + 1);
+    }
+    return true;
+  }
+}
