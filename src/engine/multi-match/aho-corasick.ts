@@ -5,9 +5,10 @@
  * `endswith` needles on CommandLine, Image, TargetFilename…): scanning is one pass whatever the
  * number of needles. Characters are first mapped to a compressed alphabet (ASCII through a
  * 128-entry table, other code units through a Map: rare in needles); a character that occurs in
- * no needle leads straight back to the root. The root has a full row; other nodes keep their few
- * children in flat CSR arrays with fail links (a dense DFA over 24k Sigma needles would take
- * ~100 MB per worker and seconds to build; this takes a few MB and ~100 ms).
+ * no needle leads straight back to the root. ASCII characters follow a dense DFA row per node
+ * (one table load per character); other characters follow the sparse children (flat CSR arrays)
+ * and fail links. A dense DFA over every class would not fit: Sigma's CommandLine needles
+ * (windash and homoglyph variants) use ~1,300 distinct characters over ~35k nodes.
  */
 
 /** One needle's outputs: reported as (payload, end index) when found. */
@@ -22,6 +23,10 @@ export class AhoCorasick {
   private readonly asciiFolded = new Uint16Array(128);
   private readonly wide = new Map<number, number>();
   private readonly classes: number;
+  /** Classes 0..asciiClasses-1 are ASCII (0: in no needle); the rest are other code units. */
+  private readonly asciiClasses: number;
+  /** Full transitions on ASCII classes: dense[node * asciiClasses + cls]. */
+  private readonly dense: Int32Array;
   /** The root's full row: rootNext[cls] = child, or 0. */
   private readonly rootNext: Int32Array;
   /** Children of node n: childCls/childNode[childStart[n] .. childStart[n+1]) (CSR, sparse). */
@@ -36,13 +41,19 @@ export class AhoCorasick {
   readonly nodeCount: number;
 
   constructor(needles: readonly Needle[]) {
+    // ASCII classes first (1..asciiClasses-1), so the dense table covers exactly them.
     let cls = 1;
     for (const n of needles) {
       for (let i = 0; i < n.text.length; i++) {
         const c = n.text.charCodeAt(i);
-        if (c < 128) {
-          if (this.ascii[c] === 0) this.ascii[c] = cls++;
-        } else if (!this.wide.has(c)) this.wide.set(c, cls++);
+        if (c < 128 && this.ascii[c] === 0) this.ascii[c] = cls++;
+      }
+    }
+    this.asciiClasses = cls;
+    for (const n of needles) {
+      for (let i = 0; i < n.text.length; i++) {
+        const c = n.text.charCodeAt(i);
+        if (c >= 128 && !this.wide.has(c)) this.wide.set(c, cls++);
       }
     }
     this.classes = cls;
@@ -141,6 +152,22 @@ export class AhoCorasick {
     this.outStart = outStart;
     this.outPayload = outPayload;
     this.outLength = outLength;
+    // Dense ASCII rows (BFS order: a node's fail target's row is complete before its own).
+    const A = this.asciiClasses;
+    const dense = new Int32Array(count * A);
+    for (let k = 1; k < A; k++) dense[k] = rootNext[k]!;
+    for (const node of order) {
+      const row = node * A;
+      const frow = fail[node]! * A;
+      for (let k = 1; k < A; k++) dense[row + k] = dense[frow + k]!;
+      for (let j = childStart[node]!; j < childStart[node + 1]!; j++) if (childCls[j]! < A) dense[row + childCls[j]!] = childNode[j]!;
+    }
+    // Encode: row offsets, complemented when the target reports needles.
+    for (let i = 0; i < dense.length; i++) {
+      const t = dense[i]!;
+      dense[i] = outStart[t] !== outStart[t + 1] ? ~(t * A) : t * A;
+    }
+    this.dense = dense;
   }
 
   private classOf(c: number): number {
@@ -171,46 +198,45 @@ export class AhoCorasick {
 
   private run(text: string, hit: (payload: number, start: number, end: number) => void, fold: boolean): boolean {
     const ascii = fold ? this.asciiFolded : this.ascii;
-    const rootNext = this.rootNext;
-    const fail = this.fail;
-    const outStart = this.outStart;
-    const childStart = this.childStart;
-    const childCls = this.childCls;
-    const childNode = this.childNode;
-    let node = 0;
-    for (let i = 0; i < text.length; i++) {
+    const dense = this.dense;
+    const A = this.asciiClasses;
+    // st: the current node's row offset (node * A); dense entries are row offsets, complemented
+    // (negative) when the target node reports needles.
+    let st = 0;
+    const n = text.length;
+    for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
-      let k: number;
-      if (c < 128) k = ascii[c]!;
-      else if (fold) return false;
-      else k = this.wide.get(c) ?? 0;
-      if (k === 0) {
-        node = 0;
+      if (c < 128) {
+        const t = dense[st + ascii[c]!]!;
+        if (t >= 0) st = t;
+        else {
+          st = ~t;
+          this.report(st / A, i + 1, hit);
+        }
         continue;
       }
-      for (;;) {
-        if (node === 0) {
-          node = rootNext[k]!;
-          break;
-        }
-        let next = 0;
-        const end = childStart[node + 1]!;
-        for (let j = childStart[node]!; j < end; j++) {
-          if (childCls[j] === k) {
-            next = childNode[j]!;
-            break;
-          }
-        }
-        if (next !== 0) {
-          node = next;
-          break;
-        }
-        node = fail[node]!;
-      }
-      const a = outStart[node]!;
-      const b = outStart[node + 1]!;
-      for (let j = a; j < b; j++) hit(this.outPayload[j]!, i + 1 - this.outLength[j]!, i + 1);
+      if (fold) return false;
+      const node = this.wideStep(st / A, c);
+      st = node * A;
+      if (this.outStart[node] !== this.outStart[node + 1]) this.report(node, i + 1, hit);
     }
     return true;
+  }
+
+  private report(node: number, end: number, hit: (payload: number, start: number, end: number) => void): void {
+    const b = this.outStart[node + 1]!;
+    for (let j = this.outStart[node]!; j < b; j++) hit(this.outPayload[j]!, end - this.outLength[j]!, end);
+  }
+
+  /** The transition on a non-ASCII code unit: sparse children and fail links. */
+  private wideStep(node: number, c: number): number {
+    const k = this.wide.get(c) ?? 0;
+    if (k === 0) return 0;
+    for (;;) {
+      if (node === 0) return this.rootNext[k]!;
+      const next = this.child(node, k);
+      if (next !== 0) return next;
+      node = this.fail[node]!;
+    }
   }
 }
