@@ -11,6 +11,7 @@ import { parseDeferred } from '../sources/ndjson.js';
 import { JoinGate } from './join-gate.js';
 import type { Alert } from '../alert/types.js';
 import { compileQuery, laterHorizon, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
+import { MultiMatcher } from '../engine/multi-match/index.js';
 import { eventHost, toEcs, toNative } from '../normalize/index.js';
 import { buildAlert } from '../alert/build.js';
 import { WriterContext } from '../alert/writer-context.js';
@@ -36,15 +37,26 @@ interface CompiledRule {
 export class CompiledRuleSet {
   readonly shared = new Map<Rule, QueryRunner>();
   readonly problems: DetectorProblem[] = [];
+  /**
+   * Single-event native-view (Sigma) rules, selected per event by one multi-rule matcher
+   * (engine/multi-match) instead of being tested one by one: `rules[i]` is the matcher's rule i.
+   */
+  readonly native: { rules: Rule[]; matcher: MultiMatcher } | null = null;
 
   constructor(readonly rules: Rule[]) {
+    const native: Rule[] = [];
     for (const rule of rules) {
       if (!isStateless(rule)) continue;
       try {
         this.shared.set(rule, compileQuery(rule.query, ENGINE_OPTIONS));
+        if (rule.view === 'native') native.push(rule);
       } catch (e) {
         this.problems.push({ ruleId: rule.id, message: `cannot compile: ${(e as Error).message}` });
       }
+    }
+    if (native.length > 0) {
+      const inputs = native.map((r) => ({ where: (r.query as Extract<Rule['query'], { kind: 'event' }>).query.where, keys: r.gate?.eventIds ?? null }));
+      this.native = { rules: native, matcher: new MultiMatcher(inputs, ENGINE_OPTIONS.dialect) };
     }
   }
 }
@@ -90,6 +102,9 @@ export class Detector {
   private readonly ecsUngated: CompiledRule[] = [];
   private readonly nativeByEventId = new Map<number, CompiledRule[]>();
   private readonly nativeUngated: CompiledRule[] = [];
+  /** The rule set's multi-rule matcher and its rules, compiled (see CompiledRuleSet.native). */
+  private readonly nativeMatcher: MultiMatcher | null = null;
+  private readonly nativeSelectable: CompiledRule[] = [];
   private readonly all: CompiledRule[] = [];
   private readonly gated: CompiledRule[] = [];
   /** Deferred lines no rule could use, never parsed (own lines only, not the overlap's). */
@@ -106,6 +121,11 @@ export class Detector {
     const set = rules instanceof CompiledRuleSet ? rules : new CompiledRuleSet(rules);
     this.problems.push(...set.problems);
     const failed = new Set(set.problems.map((p) => p.ruleId));
+    const selectable = new Map<Rule, number>(set.native ? set.native.rules.map((r, i) => [r, i]) : []);
+    if (set.native) {
+      this.nativeMatcher = set.native.matcher;
+      this.nativeSelectable = new Array<CompiledRule>(set.native.rules.length);
+    }
     for (const rule of set.rules) {
       let runner = set.shared.get(rule);
       if (!runner) {
@@ -122,6 +142,11 @@ export class Detector {
       if (c.gate) this.gated.push(c);
       this.all.push(c);
       const gate = rule.gate;
+      const at = selectable.get(rule);
+      if (at !== undefined) {
+        this.nativeSelectable[at] = c;
+        continue;
+      }
       if (c.view === 'ecs') {
         if (gate?.categories && gate.categories.length > 0) {
           for (const cat of gate.categories) push(this.ecsByCategory, cat, c);
@@ -131,7 +156,7 @@ export class Detector {
       } else this.nativeUngated.push(c);
     }
     this.needEcs = this.ecsUngated.length > 0 || this.ecsByCategory.size > 0;
-    this.needNative = this.nativeUngated.length > 0 || this.nativeByEventId.size > 0;
+    this.needNative = this.nativeUngated.length > 0 || this.nativeByEventId.size > 0 || this.nativeMatcher !== null;
   }
 
   get ruleCount(): number {
@@ -177,8 +202,24 @@ export class Detector {
       const ot = overlap ? time : null;
       if (this.nativeUngated.length > 0) this.feed(this.nativeUngated, native, ot);
       const id = native.EventID;
-      const rs = typeof id === 'number' ? this.nativeByEventId.get(id) : typeof id === 'string' ? this.nativeByEventId.get(Number(id)) : undefined;
+      const key = typeof id === 'number' ? id : typeof id === 'string' ? Number(id) : null;
+      const rs = key !== null ? this.nativeByEventId.get(key) : undefined;
       if (rs) this.feed(rs, native, ot);
+      if (this.nativeMatcher) this.feedSelected(this.nativeMatcher.select(native, key), native, ot);
+    }
+  }
+
+  /** `feed` for the rules the multi-rule matcher selected (indices into nativeSelectable). */
+  private feedSelected(selected: readonly number[], view: Event, overlapTime: Instant | null): void {
+    for (let i = 0; i < selected.length; i++) {
+      const c = this.nativeSelectable[selected[i]!]!;
+      if (overlapTime !== null) {
+        const h = c.overlapHorizon;
+        if (h === null || (h !== 'open' && compareInstants(overlapTime, h) > 0)) continue;
+      }
+      c.runner.push(view);
+      const ms = c.runner.drain();
+      if (ms.length > 0) for (const m of ms) this.onMatch(c, m);
     }
   }
 
