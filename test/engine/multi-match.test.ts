@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AhoCorasick } from '../../src/engine/multi-match/aho-corasick.js';
 import { MultiMatcher, necessaryClauses } from '../../src/engine/multi-match/index.js';
+import { regexLiteral } from '../../src/engine/multi-match/necessary.js';
 import { compilePredicate } from '../../src/engine/index.js';
 import { loadSigmaText } from '../../src/sigma/index.js';
 import type { Expr } from '../../src/ir/types.js';
@@ -70,7 +71,7 @@ test('necessary clauses: one per positive selection; negations, regexes and |cas
   assert.ok(texts.some((t) => t.includes('Image:suffix:\\cmd.exe') && t.includes('NewProcessName:suffix:\\cmd.exe')), texts.join('\n'));
   assert.ok(texts.some((t) => t.includes('CommandLine:contains: /c ')), texts.join('\n'));
   assert.ok(!texts.some((t) => t.includes('system')), 'a negated selection gives no atom');
-  assert.deepEqual(necessaryClauses(where(rule(`  sel: {CommandLine|re: 'a.*b'}\n  condition: sel`))), []);
+  assert.deepEqual(necessaryClauses(where(rule(`  sel: {CommandLine|re: 'a.*|b'}\n  condition: sel`))), []);
   assert.deepEqual(necessaryClauses(where(rule(`  sel: {CommandLine|cased: 'ABC'}\n  condition: sel`))), []);
   assert.deepEqual(necessaryClauses(where(rule(`  sel: {CommandLine|contains: 'x'}\n  f: {User: y}\n  condition: sel or not f`))), []);
 });
@@ -107,4 +108,29 @@ test('the matcher selects every rule that matches, and leaves out rules whose li
     // Only the regex rule (no literals) is always selected for process creation events.
     for (const j of selected) assert.ok(matched.includes(j) || j === 2, `event ${i}: rule ${j} selected without its literals`);
   });
+});
+
+test('regexLiteral: the longest literal run every match must contain, or null', () => {
+  const cases: [string, boolean, string | null][] = [
+    ['\\+.*\\+.*\\+', false, '+'],
+    ['powershell(\\.exe)?\\s+-enc', false, 'powershell'],
+    ['abc|def', false, null],
+    ['(abc|def)ghij', false, 'ghij'],
+    ['[a-z]+xyz1?', false, 'xyz'],
+    ['\\\\Windows\\\\Temp\\\\[^\\\\]+\\.exe$', false, '\\windows\\temp\\'],
+    ['\\x41BC', false, 'bc'],
+    ['(?<n>ab)\\k<n>cd', false, 'cd'],
+    ['mimikatz', true, 'mimi'],
+    ['IEX.{0,5}Net', false, 'iex'],
+    ['.*', false, null],
+  ];
+  for (const [src, i, want] of cases) assert.equal(regexLiteral(src, i), want, src);
+  // Soundness on random texts: whenever the regex matches, the text (lower-cased) holds the literal.
+  const texts = ['a+b+c+', 'PowerShell.exe -enc x', 'XYZ', 'c:\\windows\\temp\\a.exe', 'ABC', 'abcd', 'MIMIKATZ', 'iex   net', 'defghij'];
+  for (const [src, i] of cases) {
+    const lit = regexLiteral(src, i);
+    if (lit === null) continue;
+    const re = new RegExp(src, i ? 'i' : '');
+    for (const t of texts) if (re.test(t)) assert.ok(t.toLowerCase().includes(lit), `${src} matches ${t} without ${lit}`);
+  }
 });

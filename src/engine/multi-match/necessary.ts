@@ -11,8 +11,9 @@
  * pattern (`toLowerCase`) and matches them, so a true test means the lowered subject contains
  * every lowered literal part at its place (the first one at the start when the pattern starts
  * with it, the last one at the end when it ends with it, the whole text when the pattern is one
- * literal). Only such tests on plain fields, and case-insensitive keyword searches (on every
- * string of the event, KEYWORD_PATH), give atoms; `not`, regexes, CIDRs, comparisons,
+ * literal). Only such tests on plain fields, case-insensitive keyword searches (on every
+ * string of the event, KEYWORD_PATH) and regexes with a mandatory literal run (regexLiteral)
+ * give atoms; `not`, other regexes, CIDRs, comparisons,
  * keyword searches and case-sensitive (`|cased`) tests give none, which is always sound.
  */
 import type { Expr, Pattern, PathStep } from '../../ir/types.js';
@@ -49,6 +50,17 @@ export function necessaryClauses(e: Expr): Clause[] {
         const a = patternAtom(e.expr.path, p);
         if (!a) return [];
         atoms.push(a);
+      }
+      return atoms.length > 0 ? [dedupe(atoms)] : [];
+    }
+    case 'regex': {
+      // Sigma `|re` searches the field's text (not lower-cased) for the regex.
+      if (e.expr.kind !== 'field') return [];
+      const atoms: Atom[] = [];
+      for (const source of e.patterns) {
+        const lit = regexLiteral(source, e.flags.includes('i'));
+        if (lit === null) return [];
+        atoms.push({ path: e.expr.path, kind: 'contains', text: lit.length <= MAX_NEEDLE ? lit : lit.slice(0, MAX_NEEDLE) });
       }
       return atoms.length > 0 ? [dedupe(atoms)] : [];
     }
@@ -145,4 +157,108 @@ function dedupe(c: Clause): Clause {
     seen.add(k);
     return true;
   });
+}
+
+/**
+ * The longest run of ASCII characters every match of a JavaScript regex (searched, as Sigma's
+ * `|re`) must contain, lower-cased; null when none is certain. Conservative by construction: a
+ * top-level `|` gives up; groups, classes, `.`, anchors and escapes other than an escaped
+ * punctuation character end a run; a quantifier removes the character it applies to. Only ASCII
+ * characters join a run (lower-casing the subject maps them one to one), and with the `i` flag
+ * not `k` or `s` either (under Unicode case folding they also match K (U+212A) and ſ (U+017F),
+ * which do not lower-case to ASCII).
+ */
+export function regexLiteral(source: string, ignoreCase: boolean): string | null {
+  const runs: string[] = [];
+  let run = '';
+  const end = (): void => {
+    if (run !== '') runs.push(run);
+    run = '';
+  };
+  let i = 0;
+  while (i < source.length) {
+    const c = source[i]!;
+    if (c === '|') return null;
+    if (c === '\\') {
+      const n = source[i + 1] ?? '';
+      // An escaped ASCII punctuation character is that character (identity escape).
+      if (n !== '' && n.charCodeAt(0) < 128 && n.charCodeAt(0) >= 32 && !/[A-Za-z0-9]/.test(n)) {
+        run += n;
+        i += 2;
+        continue;
+      }
+      // \d, \w, \b, \xHH, \uHHHH, \u{…}, \cX, \1, \k<name>, \p{…}: no certain literal; skip the operand.
+      end();
+      i += 2;
+      if (n === 'k' && source[i] === '<') i = source.indexOf('>', i) + 1 || source.length;
+      else if ((n === 'u' || n === 'p' || n === 'P') && source[i] === '{') i = source.indexOf('}', i) + 1 || source.length;
+      else if (n === 'c') i++;
+      else if (n === 'x') i += 2;
+      else if (n === 'u') i += 4;
+      else if (/[0-9]/.test(n)) while (i < source.length && /[0-9]/.test(source[i]!)) i++;
+      continue;
+    }
+    if (c === '(' || c === '[') {
+      end();
+      i = skipGroup(source, i);
+      if (i < 0) return null;
+      continue;
+    }
+    if (c === '*' || c === '?' || c === '+' || c === '{') {
+      // The quantifier applies to the previous character (or group): it is no longer certain alone.
+      run = run.slice(0, -1);
+      end();
+      if (c === '{') {
+        const close = source.indexOf('}', i);
+        i = close < 0 ? i + 1 : close + 1;
+      } else i++;
+      continue;
+    }
+    if (c === '.' || c === '^' || c === '$') {
+      end();
+      i++;
+      continue;
+    }
+    const code = c.charCodeAt(0);
+    const letter = (code >= 65 && code <= 90) || (code >= 97 && code <= 122);
+    if (code >= 128 || code < 32 || (ignoreCase && letter && /[ks]/i.test(c))) {
+      end();
+      i++;
+      continue;
+    }
+    run += c;
+    i++;
+  }
+  end();
+  // A quantifier after a run's last character was handled; one after an escaped character too.
+  let best = '';
+  for (const r of runs) if (r.length > best.length) best = r;
+  return best === '' ? null : best.toLowerCase();
+}
+
+/** The index after the group or class opening at `i` (nesting, escapes and classes respected), or -1. */
+function skipGroup(source: string, i: number): number {
+  let depth = 0;
+  let inClass = false;
+  for (; i < source.length; i++) {
+    const c = source[i]!;
+    if (c === '\\') {
+      i++;
+      continue;
+    }
+    if (inClass) {
+      if (c === ']') {
+        inClass = false;
+        if (depth === 0) return i + 1;
+      }
+      continue;
+    }
+    if (c === '[') inClass = true;
+    else if (c === '(') depth++;
+    else if (c === ')') {
+      depth--;
+      if (depth === 0) return i + 1;
+    }
+  }
+  return -1;
 }
