@@ -3,7 +3,7 @@
  * rules need, is dispatched only to the rules that can match it (indexed by ECS category or
  * Windows EventID), and every engine match becomes an alert with its writer and context.
  */
-import type { Rule } from '../ir/types.js';
+import type { Expr, Rule } from '../ir/types.js';
 import type { Event } from '../events/field.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { ProblemSink, SourceEvent } from '../sources/types.js';
@@ -63,7 +63,36 @@ export class CompiledRuleSet {
 
 function isStateless(rule: Rule): boolean {
   const q = rule.query;
-  return q.kind === 'event' && q.pipes.length === 0 && !JSON.stringify(q.query.where, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).includes('"lineage"');
+  return q.kind === 'event' && q.pipes.length === 0 && !hasLineage(q.query.where);
+}
+
+/** Whether an expression holds a lineage test (stateful: it tracks process trees). */
+function hasLineage(e: Expr): boolean {
+  switch (e.kind) {
+    case 'lineage':
+      return true;
+    case 'not':
+    case 'neg':
+      return hasLineage(e.expr);
+    case 'and':
+    case 'or':
+      return e.exprs.some(hasLineage);
+    case 'compare':
+    case 'arith':
+      return hasLineage(e.left) || hasLineage(e.right);
+    case 'in':
+      return hasLineage(e.expr) || e.values.some(hasLineage);
+    case 'call':
+      return e.args.some(hasLineage);
+    case 'wildcard':
+    case 'regex':
+    case 'cidr':
+      return hasLineage(e.expr);
+    case 'literal':
+    case 'field':
+    case 'keyword':
+      return false;
+  }
 }
 
 /**
