@@ -42,14 +42,21 @@ export class CompiledRuleSet {
    * (engine/multi-match) instead of being tested one by one: `rules[i]` is the matcher's rule i.
    */
   readonly native: { rules: Rule[]; matcher: MultiMatcher } | null = null;
+  /** Rules whose deferred compilation failed (see lazyRunner); each detector reports them at its end. */
+  readonly lateProblems: DetectorProblem[] = [];
 
   constructor(readonly rules: Rule[]) {
     const native: Rule[] = [];
     for (const rule of rules) {
       if (!isStateless(rule)) continue;
+      if (rule.view === 'native') {
+        // Compiled when the matcher first selects it: most of 2,407 Sigma rules never are in a hunt.
+        this.shared.set(rule, lazyRunner(rule, (p) => this.lateProblems.push(p)));
+        native.push(rule);
+        continue;
+      }
       try {
         this.shared.set(rule, compileQuery(rule.query, ENGINE_OPTIONS));
-        if (rule.view === 'native') native.push(rule);
       } catch (e) {
         this.problems.push({ ruleId: rule.id, message: `cannot compile: ${(e as Error).message}` });
       }
@@ -59,6 +66,34 @@ export class CompiledRuleSet {
       this.native = { rules: native, matcher: new MultiMatcher(inputs, ENGINE_OPTIONS.dialect) };
     }
   }
+}
+
+/**
+ * A single-event rule's runner compiled on its first event. A rule that fails to compile then
+ * matches nothing and is reported once through `onFail` (as an eager compile would have).
+ */
+function lazyRunner(rule: Rule, onFail: (p: DetectorProblem) => void): QueryRunner {
+  let inner: QueryRunner | null = null;
+  let failed = false;
+  const none: Match[] = [];
+  return {
+    push(ev) {
+      if (inner === null && !failed) {
+        try {
+          inner = compileQuery(rule.query, ENGINE_OPTIONS);
+        } catch (e) {
+          failed = true;
+          onFail({ ruleId: rule.id, message: `cannot compile: ${(e as Error).message}` });
+        }
+      }
+      if (inner !== null) inner.push(ev);
+    },
+    drain: () => (inner !== null ? inner.drain() : none),
+    end: () => (inner !== null ? inner.end() : none),
+    stateSize: () => (inner !== null ? inner.stateSize() : 0),
+    horizon: () => (inner !== null ? inner.horizon() : null),
+    heldKeys: () => (inner !== null ? inner.heldKeys() : null),
+  };
 }
 
 function isStateless(rule: Rule): boolean {
@@ -134,6 +169,7 @@ export class Detector {
   /** The rule set's multi-rule matcher and its rules, compiled (see CompiledRuleSet.native). */
   private readonly nativeMatcher: MultiMatcher | null = null;
   private readonly nativeSelectable: CompiledRule[] = [];
+  private readonly set: CompiledRuleSet;
   private readonly all: CompiledRule[] = [];
   private readonly gated: CompiledRule[] = [];
   /** Deferred lines no rule could use, never parsed (own lines only, not the overlap's). */
@@ -148,6 +184,7 @@ export class Detector {
   constructor(rules: Rule[] | CompiledRuleSet, opts: DetectorOptions) {
     this.hostContext = new HostContext(opts.contextEvents);
     const set = rules instanceof CompiledRuleSet ? rules : new CompiledRuleSet(rules);
+    this.set = set;
     this.problems.push(...set.problems);
     const failed = new Set(set.problems.map((p) => p.ruleId));
     const selectable = new Map<Rule, number>(set.native ? set.native.rules.map((r, i) => [r, i]) : []);
@@ -328,6 +365,7 @@ export class Detector {
       }
       for (const m of ms) this.onMatch(c, m);
     }
+    for (const p of this.set.lateProblems) if (!this.problems.some((q) => q.ruleId === p.ruleId)) this.problems.push(p);
     this.hostContext.finish();
     return this.takeAlerts();
   }

@@ -34,10 +34,12 @@ export class AhoCorasick {
   private readonly childCls: Int32Array;
   private readonly childNode: Int32Array;
   private readonly fail: Int32Array;
-  /** Payloads ending at each node, its own and through the fail chain: [outStart[n], outStart[n+1]). */
+  /** Payloads of the needles ending at each node: [outStart[n], outStart[n+1]). */
   private readonly outStart: Int32Array;
   private readonly outPayload: Int32Array;
   private readonly outLength: Int32Array;
+  /** The nearest node on n's fail chain with needles of its own, or -1. */
+  private readonly dict: Int32Array;
   readonly nodeCount: number;
 
   constructor(needles: readonly Needle[]) {
@@ -58,28 +60,27 @@ export class AhoCorasick {
     }
     this.classes = cls;
     for (let c = 0; c < 128; c++) this.asciiFolded[c] = this.ascii[c >= 65 && c <= 90 ? c + 32 : c]!;
-    // Trie: one Map from (node * classes + cls) to child, built needle by needle.
-    const edges = new Map<number, number>();
+    // Trie, built from the needles in sorted order: a needle shares the nodes of its longest
+    // common prefix with the previous one (no per-node maps).
+    const sorted = needles.map((n, i) => i).sort((x, y) => (needles[x]!.text < needles[y]!.text ? -1 : needles[x]!.text > needles[y]!.text ? 1 : 0));
     const parentOf: number[] = [0];
     const clsOf: number[] = [0];
-    const own = new Map<number, { payload: number; length: number }[]>();
-    for (const n of needles) {
-      let node = 0;
-      for (let i = 0; i < n.text.length; i++) {
-        const k = this.classOf(n.text.charCodeAt(i));
-        const key = node * cls + k;
-        let next = edges.get(key);
-        if (next === undefined) {
-          next = parentOf.length;
-          parentOf.push(node);
-          clsOf.push(k);
-          edges.set(key, next);
-        }
-        node = next;
+    const ownNode: number[] = new Array<number>(needles.length);
+    const path: number[] = [0];
+    let prev = '';
+    for (const ni of sorted) {
+      const text = needles[ni]!.text;
+      let lcp = 0;
+      const max = Math.min(prev.length, text.length);
+      while (lcp < max && prev.charCodeAt(lcp) === text.charCodeAt(lcp)) lcp++;
+      for (let i = lcp; i < text.length; i++) {
+        const node = parentOf.length;
+        parentOf.push(path[i]!);
+        clsOf.push(this.classOf(text.charCodeAt(i)));
+        path[i + 1] = node;
       }
-      const l = own.get(node);
-      if (l) l.push({ payload: n.payload, length: n.text.length });
-      else own.set(node, [{ payload: n.payload, length: n.text.length }]);
+      ownNode[ni] = path[text.length]!;
+      prev = text;
     }
     const count = parentOf.length;
     this.nodeCount = count;
@@ -126,32 +127,28 @@ export class AhoCorasick {
       }
     }
     this.fail = fail;
-    // Outputs: a node reports its own needles, then those of its fail target (already complete).
-    const outs: ({ payload: number; length: number }[] | undefined)[] = new Array(count);
-    outs[0] = own.get(0);
-    let total = outs[0]?.length ?? 0;
-    for (const node of order) {
-      const mine = own.get(node);
-      const inherited = outs[fail[node]!];
-      outs[node] = mine ? (inherited ? [...mine, ...inherited] : mine) : inherited;
-      total += outs[node]?.length ?? 0;
-    }
+    // Outputs: each node's own needles (CSR), and a dictionary link to the nearest node on its
+    // fail chain that has needles of its own (so hits along the chain are found without copies).
     const outStart = new Int32Array(count + 1);
-    const outPayload = new Int32Array(total);
-    const outLength = new Int32Array(total);
-    let at = 0;
-    for (let i = 0; i < count; i++) {
-      outStart[i] = at;
-      for (const o of outs[i] ?? []) {
-        outPayload[at] = o.payload;
-        outLength[at] = o.length;
-        at++;
-      }
+    for (let i = 0; i < needles.length; i++) outStart[ownNode[i]! + 1]!++;
+    for (let i = 0; i < count; i++) outStart[i + 1]! += outStart[i]!;
+    const outFill = outStart.slice(0, count);
+    const outPayload = new Int32Array(needles.length);
+    const outLength = new Int32Array(needles.length);
+    for (let i = 0; i < needles.length; i++) {
+      const at = outFill[ownNode[i]!]!++;
+      outPayload[at] = needles[i]!.payload;
+      outLength[at] = needles[i]!.text.length;
     }
-    outStart[count] = at;
+    const dict = new Int32Array(count).fill(-1);
+    for (const node of order) {
+      const f = fail[node]!;
+      dict[node] = f !== 0 && outStart[f] !== outStart[f + 1] ? f : dict[f]!;
+    }
     this.outStart = outStart;
     this.outPayload = outPayload;
     this.outLength = outLength;
+    this.dict = dict;
     // Dense ASCII rows (BFS order: a node's fail target's row is complete before its own).
     const A = this.asciiClasses;
     const dense = new Int32Array(count * A);
@@ -159,14 +156,13 @@ export class AhoCorasick {
     for (const node of order) {
       const row = node * A;
       const frow = fail[node]! * A;
-      for (let k = 1; k < A; k++) dense[row + k] = dense[frow + k]!;
+      dense.copyWithin(row + 1, frow + 1, frow + A);
       for (let j = childStart[node]!; j < childStart[node + 1]!; j++) if (childCls[j]! < A) dense[row + childCls[j]!] = childNode[j]!;
     }
     // Encode: row offsets, complemented when the target reports needles.
-    for (let i = 0; i < dense.length; i++) {
-      const t = dense[i]!;
-      dense[i] = outStart[t] !== outStart[t + 1] ? ~(t * A) : t * A;
-    }
+    const enc = new Int32Array(count);
+    for (let t = 0; t < count; t++) enc[t] = this.reports(t) ? ~(t * A) : t * A;
+    for (let i = 0; i < dense.length; i++) dense[i] = enc[dense[i]!]!;
     this.dense = dense;
   }
 
@@ -218,14 +214,20 @@ export class AhoCorasick {
       if (fold) return false;
       const node = this.wideStep(st / A, c);
       st = node * A;
-      if (this.outStart[node] !== this.outStart[node + 1]) this.report(node, i + 1, hit);
+      if (this.reports(node)) this.report(node, i + 1, hit);
     }
     return true;
   }
 
+  private reports(node: number): boolean {
+    return this.outStart[node] !== this.outStart[node + 1] || this.dict[node] !== -1;
+  }
+
   private report(node: number, end: number, hit: (payload: number, start: number, end: number) => void): void {
-    const b = this.outStart[node + 1]!;
-    for (let j = this.outStart[node]!; j < b; j++) hit(this.outPayload[j]!, end - this.outLength[j]!, end);
+    for (let n = node; n !== -1; n = this.dict[n]!) {
+      const b = this.outStart[n + 1]!;
+      for (let j = this.outStart[n]!; j < b; j++) hit(this.outPayload[j]!, end - this.outLength[j]!, end);
+    }
   }
 
   /** The transition on a non-ASCII code unit: sparse children and fail links. */
