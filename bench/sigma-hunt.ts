@@ -40,9 +40,11 @@ const runJson = (script: string, argv: string[]): Row =>
 runJson('sigma-child.js', [String(workers), rulesDir, join(shared, 'datasets/evtx-attack-samples/Execution/exec_sysmon_1_lolbin_pcalua.evtx')]); // fills the load cache
 const floors: Row[] = [];
 const hunts: Row[] = [];
+const packs: Row[] = [];
 for (let i = 0; i < repeat; i++) {
   floors.push(runJson('evtx-parse-child.js', [big, String(workers)]));
   hunts.push(runJson('sigma-child.js', [String(workers), rulesDir, big]));
+  packs.push(runJson('sigma-child.js', [String(workers), '', big]));
 }
 rmSync(cacheDir, { recursive: true, force: true });
 const med = (rows: Row[], f: (r: Row) => number): number => rows.map(f).sort((a, b) => a - b)[Math.floor((rows.length - 1) / 2)]!;
@@ -50,6 +52,8 @@ const fRate = med(floors, (r) => r.events / r.seconds);
 const hRate = med(hunts, (r) => r.events / r.seconds);
 const fCpu = med(floors, (r) => r.events / r.cpuS);
 const hCpu = med(hunts, (r) => r.events / r.cpuS);
+const pRate = med(packs, (r) => r.events / r.seconds);
+const pCpu = med(packs, (r) => r.events / r.cpuS);
 const f = (n: number): string => Math.round(n).toLocaleString('en-US');
 const mb = (statSync(big).size / 1048576).toFixed(0);
 console.log(`evtx-bench.evtx (${mb} MB, ${f(hunts[0]!.events)} records), ${workers} workers, median of ${repeat} interleaved runs\n`);
@@ -57,4 +61,5 @@ console.log('| run | events/s (wall) | events per CPU-second | vs floor (wall / 
 console.log('|---|---|---|---|---|---|');
 console.log(`| EVTX parse only (floor) | ${f(fRate)} | ${f(fCpu)} | 100% / 100% | — | ${(Math.max(...floors.map((r) => r.maxRssKb)) / 1024).toFixed(0)} MB |`);
 console.log(`| spoor hunt, built-in pack + 2,407 SigmaHQ rules | ${f(hRate)} | ${f(hCpu)} | **${((100 * hRate) / fRate).toFixed(0)}% / ${((100 * hCpu) / fCpu).toFixed(0)}%** | ${hunts[0]!.alerts} | ${(Math.max(...hunts.map((r) => r.maxRssKb)) / 1024).toFixed(0)} MB |`);
+console.log(`| spoor hunt, built-in pack only (no Sigma: what the hunt costs without the rules) | ${f(pRate)} | ${f(pCpu)} | ${((100 * pRate) / fRate).toFixed(0)}% / ${((100 * pCpu) / fCpu).toFixed(0)}% | ${packs[0]!.alerts} | ${(Math.max(...packs.map((r) => r.maxRssKb)) / 1024).toFixed(0)} MB |`);
 console.error(`floor s: ${floors.map((r) => r.seconds.toFixed(2)).join(' ')}; hunt s: ${hunts.map((r) => r.seconds.toFixed(2)).join(' ')}`);
