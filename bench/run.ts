@@ -18,6 +18,8 @@ const steps: { title: string; script: string; args: string[]; node?: string[] }[
   { title: 'EVTX reader', script: 'evtx.js', args: quick ? ['--python-records', '300'] : [] },
   { title: 'spoor hunt end to end', script: 'hunt.js', args: quick ? ['--gb', '0.25'] : [] },
   { title: 'Sigma at scale', script: 'sigma.js', args: [] },
+  { title: 'Sigma matching for thousands of rules (pre-parsed events)', script: 'sigma-match.js', args: quick ? ['--repeat', '1', '--events', '200000', '--sample', '200'] : ['--repeat', '3', '--sample', '1000'] },
+  { title: 'Sigma hunt over EVTX vs the parse-only floor', script: 'sigma-hunt.js', args: quick ? ['--repeat', '1'] : ['--repeat', '3'] },
 ];
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
