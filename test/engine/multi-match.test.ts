@@ -134,3 +134,11 @@ test('regexLiteral: the longest literal run every match must contain, or null', 
     for (const t of texts) if (re.test(t)) assert.ok(t.toLowerCase().includes(lit), `${src} matches ${t} without ${lit}`);
   }
 });
+
+test('a multi-valued field is also scanned as the text it carries under a symbol (joined EventData Data)', () => {
+  const w = where(`title: d\nlogsource: {product: windows, service: application}\ndetection:\n  sel: {Data|contains: 'a b'}\n  condition: sel\n`);
+  const m = new MultiMatcher([{ where: w, keys: null }]);
+  const data = Object.defineProperty(['x a', 'b y'], Symbol('joined'), { value: 'x a b y', enumerable: false });
+  assert.deepEqual([...m.select({ Channel: 'Application', Data: data }, null)], [0]);
+  assert.deepEqual([...m.select({ Channel: 'Application', Data: ['x a', 'b y'] }, null)], []);
+});

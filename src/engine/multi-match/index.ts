@@ -24,24 +24,6 @@ import { KEYWORD_PATH, atomKey, necessaryClauses, pathKey, type Atom, type Claus
 export { necessaryClauses, type Atom, type Clause } from './necessary.js';
 
 /**
- * The texts a field's value offers to a wildcard test, exactly as the engine's text matcher sees
- * them (engine/expr.ts `textMatcher`): a string, a number/bigint/boolean as its text, and for an
- * array each element that is one of those (one level). Anything else offers nothing. This is the
- * one place the matcher reads field values: change it together with the engine's rule.
- */
-export function forEachFieldText(v: unknown, each: (text: string) => void): void {
-  if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const t = scalarText(v[i]);
-      if (t !== null) each(t);
-    }
-    return;
-  }
-  const t = scalarText(v);
-  if (t !== null) each(t);
-}
-
-/**
  * The texts a keyword search looks at, as the engine's keyword walk (engine/expr.ts
  * `compileKeyword`): every string and number (bigint) of the event, through arrays and objects,
  * down to depth 32. (The engine does not lower-case number texts; lower-casing them here only
@@ -247,18 +229,7 @@ export class MultiMatcher {
         continue;
       }
       const v = f.access(ev);
-      if (v === undefined || v === null) continue;
-      // forEachFieldText, unrolled (no closure per field and event).
-      if (typeof v === 'string') this.scanText(f, v);
-      else if (Array.isArray(v)) {
-        for (let j = 0; j < v.length; j++) {
-          const t = scalarText(v[j]);
-          if (t !== null) this.scanText(f, t);
-        }
-      } else {
-        const t = scalarText(v);
-        if (t !== null) this.scanText(f, t);
-      }
+      if (v !== undefined && v !== null) this.scanValue(f, v);
     }
     this.current = null;
     const always = bucket.always;
@@ -266,6 +237,31 @@ export class MultiMatcher {
     if (found.length === 0) return always;
     for (let i = 0; i < always.length; i++) found.push(always[i]!);
     return found.sort(ascending);
+  }
+
+  /**
+   * The texts a field's value offers to a wildcard or regex test, exactly as the engine's text
+   * matcher sees them (engine/expr.ts `textMatcher` and `anyOf`): a string, a number, bigint or
+   * boolean as its text, and for an array each element that is one of those (one level), plus any
+   * text the array carries under a symbol key (a multi-valued field's joined text, as
+   * events/multi-value.ts attaches it; scanning an extra text can only let more rules through).
+   * This is the one place the matcher reads a field's value: change it with the engine's rule.
+   */
+  private scanValue(f: FieldScan, v: unknown): void {
+    if (typeof v === 'string') this.scanText(f, v);
+    else if (Array.isArray(v)) {
+      for (let j = 0; j < v.length; j++) {
+        const t = scalarText(v[j]);
+        if (t !== null) this.scanText(f, t);
+      }
+      for (const sym of Object.getOwnPropertySymbols(v)) {
+        const t = (v as unknown as Record<symbol, unknown>)[sym];
+        if (typeof t === 'string') this.scanText(f, t);
+      }
+    } else {
+      const t = scalarText(v);
+      if (t !== null) this.scanText(f, t);
+    }
   }
 
   /** forEachEventText, unrolled into the scan. */
