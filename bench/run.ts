@@ -20,6 +20,8 @@ const steps: { title: string; script: string; args: string[]; node?: string[] }[
   { title: 'Sigma at scale', script: 'sigma.js', args: [] },
   { title: 'hunt memory as files and size grow', script: 'hunt-memory.js', args: quick ? ['--quick'] : [] },
   { title: 'Rule regexes: safe matcher vs plain RegExp', script: 'regex.js', args: quick ? ['--runs', '3'] : ['--runs', '11'] },
+  { title: 'Sigma matching for thousands of rules (pre-parsed events)', script: 'sigma-match.js', args: quick ? ['--repeat', '1', '--events', '200000', '--sample', '200'] : ['--repeat', '3', '--sample', '1000'] },
+  { title: 'Sigma hunt over EVTX vs the parse-only floor', script: 'sigma-hunt.js', args: quick ? ['--repeat', '1'] : ['--repeat', '3'] },
 ];
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';

@@ -3,7 +3,7 @@
  * rules need, is dispatched only to the rules that can match it (indexed by ECS category or
  * Windows EventID), and every engine match becomes an alert with its writer and context.
  */
-import type { Rule } from '../ir/types.js';
+import type { Expr, Rule } from '../ir/types.js';
 import type { Event } from '../events/field.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { ProblemSink, SourceEvent } from '../sources/types.js';
@@ -11,6 +11,7 @@ import { parseDeferred } from '../sources/ndjson.js';
 import { JoinGate } from './join-gate.js';
 import type { Alert } from '../alert/types.js';
 import { compileQuery, laterHorizon, type EngineOptions, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
+import { MultiMatcher } from '../engine/multi-match/index.js';
 import { detectFlavour, eventHost, toEcs, toNative } from '../normalize/index.js';
 import { buildAlert } from '../alert/build.js';
 import { WriterContext } from '../alert/writer-context.js';
@@ -73,23 +74,98 @@ export class CompiledRuleSet {
   readonly problems: DetectorProblem[] = [];
   /** What telemetry each rule stage needs, compiled once (blind spots, telemetry.ts). */
   readonly needs: CompiledNeeds;
+  /**
+   * Single-event native-view (Sigma) rules, selected per event by one multi-rule matcher
+   * (engine/multi-match) instead of being tested one by one: `rules[i]` is the matcher's rule i.
+   */
+  readonly native: { rules: Rule[]; matcher: MultiMatcher } | null = null;
+  /** Rules whose deferred compilation failed (see lazyRunner); each detector reports them at its end. */
+  readonly lateProblems: DetectorProblem[] = [];
 
   constructor(readonly rules: Rule[]) {
     this.needs = new CompiledNeeds(rules);
+    const native: Rule[] = [];
     for (const rule of rules) {
       if (!isStateless(rule)) continue;
+      if (rule.view === 'native') {
+        // Compiled when the matcher first selects it: most of 2,407 Sigma rules never are in a hunt.
+        this.shared.set(rule, lazyRunner(rule, (p) => this.lateProblems.push(p)));
+        native.push(rule);
+        continue;
+      }
       try {
         this.shared.set(rule, compileQuery(rule.query, engineOptions(rule)));
       } catch (e) {
         this.problems.push({ ruleId: rule.id, message: `cannot compile: ${(e as Error).message}` });
       }
     }
+    if (native.length > 0) {
+      const inputs = native.map((r) => ({ where: (r.query as Extract<Rule['query'], { kind: 'event' }>).query.where, keys: r.gate?.eventIds ?? null }));
+      this.native = { rules: native, matcher: new MultiMatcher(inputs, ENGINE_OPTIONS.dialect) };
+    }
   }
+}
+
+/**
+ * A single-event rule's runner compiled on its first event. A rule that fails to compile then
+ * matches nothing and is reported once through `onFail` (as an eager compile would have).
+ */
+function lazyRunner(rule: Rule, onFail: (p: DetectorProblem) => void): QueryRunner {
+  let inner: QueryRunner | null = null;
+  let failed = false;
+  const none: Match[] = [];
+  return {
+    push(ev) {
+      if (inner === null && !failed) {
+        try {
+          inner = compileQuery(rule.query, engineOptions(rule));
+        } catch (e) {
+          failed = true;
+          onFail({ ruleId: rule.id, message: `cannot compile: ${(e as Error).message}` });
+        }
+      }
+      if (inner !== null) inner.push(ev);
+    },
+    drain: () => (inner !== null ? inner.drain() : none),
+    end: () => (inner !== null ? inner.end() : none),
+    stateSize: () => (inner !== null ? inner.stateSize() : 0),
+    horizon: () => (inner !== null ? inner.horizon() : null),
+    heldKeys: () => (inner !== null ? inner.heldKeys() : null),
+  };
 }
 
 function isStateless(rule: Rule): boolean {
   const q = rule.query;
-  return q.kind === 'event' && q.pipes.length === 0 && !JSON.stringify(q.query.where, (_k, v: unknown) => (typeof v === 'bigint' ? String(v) : v)).includes('"lineage"');
+  return q.kind === 'event' && q.pipes.length === 0 && !hasLineage(q.query.where);
+}
+
+/** Whether an expression holds a lineage test (stateful: it tracks process trees). */
+function hasLineage(e: Expr): boolean {
+  switch (e.kind) {
+    case 'lineage':
+      return true;
+    case 'not':
+    case 'neg':
+      return hasLineage(e.expr);
+    case 'and':
+    case 'or':
+      return e.exprs.some(hasLineage);
+    case 'compare':
+    case 'arith':
+      return hasLineage(e.left) || hasLineage(e.right);
+    case 'in':
+      return hasLineage(e.expr) || e.values.some(hasLineage);
+    case 'call':
+      return e.args.some(hasLineage);
+    case 'wildcard':
+    case 'regex':
+    case 'cidr':
+      return hasLineage(e.expr);
+    case 'literal':
+    case 'field':
+    case 'keyword':
+      return false;
+  }
 }
 
 /**
@@ -136,6 +212,10 @@ export class Detector {
   private stamp = 0;
   private readonly nativeByEventId = new Map<number, CompiledRule[]>();
   private readonly nativeUngated: CompiledRule[] = [];
+  /** The rule set's multi-rule matcher and its rules, compiled (see CompiledRuleSet.native). */
+  private readonly nativeMatcher: MultiMatcher | null = null;
+  private readonly nativeSelectable: CompiledRule[] = [];
+  private readonly set: CompiledRuleSet;
   private readonly all: CompiledRule[] = [];
   private readonly gated: CompiledRule[] = [];
   /** Deferred lines no rule could use, never parsed (own lines only, not the overlap's). */
@@ -156,8 +236,14 @@ export class Detector {
     this.hostContext = new HostContext(opts.contextEvents);
     const set = rules instanceof CompiledRuleSet ? rules : new CompiledRuleSet(rules);
     this.telemetry = new TelemetryTally(set.needs);
+    this.set = set;
     this.problems.push(...set.problems);
     const failed = new Set(set.problems.map((p) => p.ruleId));
+    const selectable = new Map<Rule, number>(set.native ? set.native.rules.map((r, i) => [r, i]) : []);
+    if (set.native) {
+      this.nativeMatcher = set.native.matcher;
+      this.nativeSelectable = new Array<CompiledRule>(set.native.rules.length);
+    }
     for (const rule of set.rules) {
       let runner = set.shared.get(rule);
       if (!runner) {
@@ -176,6 +262,11 @@ export class Detector {
       if (c.gate) this.gated.push(c);
       this.all.push(c);
       const gate = rule.gate;
+      const at = selectable.get(rule);
+      if (at !== undefined) {
+        this.nativeSelectable[at] = c;
+        continue;
+      }
       if (c.view === 'ecs') {
         // An Elastic rule whose category is another field has no category gate; value gates read the ECS view.
         const perStage = rule.meta?.categoryField === undefined ? stageGates(rule.query) : null;
@@ -197,7 +288,7 @@ export class Detector {
       } else this.nativeUngated.push(c);
     }
     this.needEcs = this.ecsUngated.plain.length > 0 || this.ecsUngated.fields.length > 0 || this.ecsByCategory.size > 0;
-    this.needNative = this.nativeUngated.length > 0 || this.nativeByEventId.size > 0;
+    this.needNative = this.nativeUngated.length > 0 || this.nativeByEventId.size > 0 || this.nativeMatcher !== null;
   }
 
   get ruleCount(): number {
@@ -250,8 +341,24 @@ export class Detector {
       const ot = overlap ? time : null;
       if (this.nativeUngated.length > 0) this.feed(this.nativeUngated, native, ot);
       const id = native.EventID;
-      const rs = typeof id === 'number' ? this.nativeByEventId.get(id) : typeof id === 'string' ? this.nativeByEventId.get(Number(id)) : undefined;
+      const key = typeof id === 'number' ? id : typeof id === 'string' ? Number(id) : null;
+      const rs = key !== null ? this.nativeByEventId.get(key) : undefined;
       if (rs) this.feed(rs, native, ot);
+      if (this.nativeMatcher) this.feedSelected(this.nativeMatcher.select(native, key), native, ot);
+    }
+  }
+
+  /** `feed` for the rules the multi-rule matcher selected (indices into nativeSelectable). */
+  private feedSelected(selected: readonly number[], view: Event, overlapTime: Instant | null): void {
+    for (let i = 0; i < selected.length; i++) {
+      const c = this.nativeSelectable[selected[i]!]!;
+      if (overlapTime !== null) {
+        const h = c.overlapHorizon;
+        if (h === null || (h !== 'open' && compareInstants(overlapTime, h) > 0)) continue;
+      }
+      c.runner.push(view);
+      const ms = c.runner.drain();
+      if (ms.length > 0) for (const m of ms) this.onMatch(c, m);
     }
   }
 
@@ -376,6 +483,7 @@ export class Detector {
       }
       for (const m of ms) this.onMatch(c, m);
     }
+    for (const p of this.set.lateProblems) if (!this.problems.some((q) => q.ruleId === p.ruleId)) this.problems.push(p);
     this.hostContext.finish();
     return this.takeAlerts();
   }

@@ -30,7 +30,7 @@ export async function loadHuntRules(spec: RuleSpec): Promise<LoadedRules> {
   const sigmaRules: Rule[] = [];
   if (spec.sigmaDirs.length > 0) {
     // One load for all paths, so a correlation may reference a rule in another directory.
-    const r = await loadSigmaPaths(spec.sigmaDirs);
+    const r = await loadSigmaPaths(spec.sigmaDirs, { cache: true });
     sigmaRules.push(...r.rules);
     for (const p of r.problems) skipped.push({ id: p.id, source: p.source, reason: p.reason });
   }

@@ -15,6 +15,7 @@ import { compileSectionCondition, isMap } from './detection.js';
 import { resolveLogsource, type LogsourceResolution, type LogsourceVariant, type SigmaLogsource } from './logsources.js';
 import { SigmaRuleError, and, fieldExpr, or } from './modifiers.js';
 import { mitreIds } from './tags.js';
+import { cacheKey, readCached, writeCached } from './load-cache.js';
 
 export interface SigmaOptions {
   /** placeholder values for |expand, e.g. from a YAML config file */
@@ -25,6 +26,11 @@ export interface SigmaOptions {
    * of reporting them as invalid rules. For tools that check mixed rule directories.
    */
   skipNonSigma?: boolean;
+  /**
+   * Reuse the result of an identical earlier load (same files, bytes, options and spoor build)
+   * from the OS cache directory, and store this one (see load-cache.ts). Off by default.
+   */
+  cache?: boolean;
 }
 
 /** What became of one YAML document (for `spoor rules check`). */
@@ -85,16 +91,27 @@ export async function loadSigmaPaths(paths: string[], opts: SigmaOptions = {}): 
   const READ_AHEAD = 64;
   const read = (file: string): Promise<string | Error> => readFile(file, 'utf8').catch((e: Error) => e);
   const pending = files.slice(0, READ_AHEAD).map(read);
+  const texts: { path: string; text: string | Error }[] = [];
   for (let i = 0; i < files.length; i++) {
     const text = await pending[i]!;
     if (i + READ_AHEAD < files.length) pending.push(read(files[i + READ_AHEAD]!));
+    texts.push({ path: files[i]!, text });
+  }
+  const key = opts.cache ? cacheKey(texts, { placeholders: opts.placeholders ?? null, skipNonSigma: !!opts.skipNonSigma, listing: problems }) : null;
+  if (key) {
+    const hit = readCached<SigmaLoadResult>(key);
+    if (hit) return hit;
+  }
+  for (const { path, text } of texts) {
     if (text instanceof Error) {
-      problems.push({ source: files[i]!, reason: `cannot read: ${text.message}`, severity: 'error' });
+      problems.push({ source: path, reason: `cannot read: ${text.message}`, severity: 'error' });
       continue;
     }
-    docs.push(...parseDocs(text, files[i]!, problems));
+    docs.push(...parseDocs(text, path, problems));
   }
-  return build(docs, problems, opts);
+  const result = build(docs, problems, opts);
+  if (key) writeCached(key, result);
+  return result;
 }
 
 async function listRuleFiles(dir: string, problems: RuleProblem[]): Promise<string[]> {

@@ -1,0 +1,144 @@
+/**
+ * engine/multi-match: the Aho–Corasick automaton against a brute-force search, the necessary
+ * literals read from IR conditions, and the matcher's selection (a rule is never left out when
+ * it matches; rules whose literals are absent are left out).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { AhoCorasick } from '../../src/engine/multi-match/aho-corasick.js';
+import { MultiMatcher, necessaryClauses } from '../../src/engine/multi-match/index.js';
+import { regexLiteral } from '../../src/engine/multi-match/necessary.js';
+import { compilePredicate } from '../../src/engine/index.js';
+import { loadSigmaText } from '../../src/sigma/index.js';
+import type { Expr } from '../../src/ir/types.js';
+
+function brute(needles: string[], text: string): string[] {
+  const out: string[] = [];
+  needles.forEach((n, p) => {
+    for (let i = text.indexOf(n); i >= 0; i = text.indexOf(n, i + 1)) out.push(`${p}@${i}-${i + n.length}`);
+  });
+  return out.sort();
+}
+
+function found(ac: AhoCorasick, text: string, fold = false): string[] {
+  const out: string[] = [];
+  const hit = (p: number, s: number, e: number): void => void out.push(`${p}@${s}-${e}`);
+  if (fold) assert.equal(ac.scanFoldingAscii(text, hit), true);
+  else ac.scan(text, hit);
+  return out.sort();
+}
+
+test('Aho–Corasick finds every occurrence of every needle, overlapping ones included', () => {
+  const needles = ['he', 'she', 'his', 'hers', 'e', 'ушь', '\\cmd.exe', 'cmd', '–enc', 'ss'];
+  const ac = new AhoCorasick(needles.map((text, payload) => ({ text, payload })));
+  for (const text of ['ushers', 'c:\\windows\\system32\\cmd.exe /c hiss', 'powershell –enc ушь', 'hhhhersssss', '', 'zzz']) {
+    assert.deepEqual(found(ac, text), brute(needles, text), text);
+  }
+  // Random texts over a small alphabet (many partial matches and fail transitions).
+  let seed = 7;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const alphabet = 'abcхé\\.';
+  const randomNeedles = Array.from({ length: 60 }, () => Array.from({ length: 1 + rnd(5) }, () => alphabet[rnd(alphabet.length)]).join(''));
+  const ac2 = new AhoCorasick(randomNeedles.map((text, payload) => ({ text, payload })));
+  for (let i = 0; i < 200; i++) {
+    const text = Array.from({ length: rnd(40) }, () => alphabet[rnd(alphabet.length)]).join('');
+    assert.deepEqual(found(ac2, text), brute(randomNeedles, text), text);
+  }
+});
+
+test('scanFoldingAscii matches the lower-cased text, and gives up on non-ASCII text', () => {
+  const needles = ['cmd.exe', 'powershell'];
+  const ac = new AhoCorasick(needles.map((text, payload) => ({ text, payload })));
+  assert.deepEqual(found(ac, 'C:\\Windows\\CMD.EXE PowerShell', true), brute(needles, 'c:\\windows\\cmd.exe powershell'));
+  assert.equal(ac.scanFoldingAscii('PowerShell İ', () => {}), false);
+});
+
+const where = (yaml: string): Expr => {
+  const r = loadSigmaText(yaml, 'inline.yml');
+  assert.deepEqual(r.problems, []);
+  const q = r.rules[0]!.query;
+  assert.equal(q.kind, 'event');
+  return (q as { query: { where: Expr } }).query.where;
+};
+
+const rule = (detection: string): string => `title: t\nlogsource: {product: windows, category: process_creation}\ndetection:\n${detection}\n`;
+
+test('necessary clauses: one per positive selection; negations, regexes and |cased give none', () => {
+  const w = where(rule(`  sel1: {Image|endswith: ['\\\\cmd.exe', '\\\\pwsh.exe']}\n  sel2: {CommandLine|contains: ' /c '}\n  filter: {User: SYSTEM}\n  condition: sel1 and sel2 and not filter`));
+  const clauses = necessaryClauses(w);
+  // Sysmon and Security 4688 variants: each clause holds the atom of both (Image / NewProcessName).
+  const texts = clauses.map((c) => c.map((a) => `${String(a.path[0])}:${a.kind}:${a.text}`).sort().join(' | ')).sort();
+  assert.ok(texts.some((t) => t.includes('Image:suffix:\\cmd.exe') && t.includes('NewProcessName:suffix:\\cmd.exe')), texts.join('\n'));
+  assert.ok(texts.some((t) => t.includes('CommandLine:contains: /c ')), texts.join('\n'));
+  assert.ok(!texts.some((t) => t.includes('system')), 'a negated selection gives no atom');
+  assert.deepEqual(necessaryClauses(where(rule(`  sel: {CommandLine|re: 'a.*|b'}\n  condition: sel`))), []);
+  assert.deepEqual(necessaryClauses(where(rule(`  sel: {CommandLine|cased: 'ABC'}\n  condition: sel`))), []);
+  assert.deepEqual(necessaryClauses(where(rule(`  sel: {CommandLine|contains: 'x'}\n  f: {User: y}\n  condition: sel or not f`))), []);
+});
+
+test('the matcher selects every rule that matches, and leaves out rules whose literals are absent', () => {
+  const yamls = [
+    rule(`  sel: {Image|endswith: '\\\\cmd.exe', CommandLine|contains|all: [' /c ', 'whoami']}\n  condition: sel`),
+    rule(`  sel: {ParentImage|startswith: 'C:\\\\Windows\\\\', Image|endswith: '\\\\rundll32.exe'}\n  condition: sel`),
+    rule(`  sel: {CommandLine|re: 'who.mi'}\n  condition: sel`),
+    rule(`  sel: {OriginalFileName: ['PowerShell.EXE', 'pwsh.dll']}\n  condition: sel`),
+    `title: k\nlogsource: {product: windows}\ndetection:\n  keywords: ['sekurlsa::', 'mimikatz']\n  condition: keywords\n`,
+    rule(`  sel: {EventID: 1, IntegrityLevel: System}\n  condition: sel`),
+  ];
+  const wheres = yamls.map(where);
+  const keys = yamls.map((y) => loadSigmaText(y, 'x.yml').rules[0]!.gate?.eventIds ?? null);
+  const m = new MultiMatcher(wheres.map((w, i) => ({ where: w, keys: keys[i]! })));
+  const tests = wheres.map((w) => compilePredicate(w));
+  const events: Record<string, unknown>[] = [
+    { EventID: 1, Channel: 'Microsoft-Windows-Sysmon/Operational', Image: 'C:\\Windows\\System32\\CMD.exe', CommandLine: 'cmd.exe /c WHOAMI /all', ParentImage: 'C:\\Windows\\explorer.exe' },
+    { EventID: 1, Channel: 'Microsoft-Windows-Sysmon/Operational', Image: 'C:\\Windows\\System32\\rundll32.exe', ParentImage: 'c:\\windows\\system32\\svchost.exe', OriginalFileName: 'RUNDLL32.EXE' },
+    { EventID: 1, Channel: 'Microsoft-Windows-Sysmon/Operational', Image: 'C:\\x\\pwsh.exe', OriginalFileName: 'pwsh.dll', CommandLine: ['a', 'sekurlsa::logonpasswords'], IntegrityLevel: 'SYSTEM' },
+    { EventID: '1', Channel: 'Microsoft-Windows-Sysmon/Operational', Image: 'C:\\Windows\\System32\\cmd.exe', CommandLine: 'cmd /c echo', IntegrityLevel: 'Medium' },
+    { EventID: 4688, Channel: 'Security', NewProcessName: 'C:\\Windows\\System32\\cmd.exe', CommandLine: 'cmd /c whoami', ParentProcessName: 'C:\\Windows\\explorer.exe' },
+    { EventID: 13, Channel: 'Microsoft-Windows-Sysmon/Operational', Details: 'mimikatz' },
+  ];
+  const want = [[0], [1], [3, 4, 5], [], [0, 2], [4]];
+  events.forEach((ev, i) => {
+    const id = ev.EventID;
+    const key = typeof id === 'number' ? id : Number(id);
+    const selected = [...m.select(ev, key)];
+    const matched = tests.map((t, j) => (t(ev) ? j : -1)).filter((j) => j >= 0);
+    assert.deepEqual(matched, want[i], `event ${i}: rules that match`);
+    for (const j of matched) assert.ok(selected.includes(j), `event ${i}: rule ${j} matches but was not selected (${selected.join(',')})`);
+    // Only the regex rule (no literals) is always selected for process creation events.
+    for (const j of selected) assert.ok(matched.includes(j) || j === 2, `event ${i}: rule ${j} selected without its literals`);
+  });
+});
+
+test('regexLiteral: the longest literal run every match must contain, or null', () => {
+  const cases: [string, boolean, string | null][] = [
+    ['\\+.*\\+.*\\+', false, '+'],
+    ['powershell(\\.exe)?\\s+-enc', false, 'powershell'],
+    ['abc|def', false, null],
+    ['(abc|def)ghij', false, 'ghij'],
+    ['[a-z]+xyz1?', false, 'xyz'],
+    ['\\\\Windows\\\\Temp\\\\[^\\\\]+\\.exe$', false, '\\windows\\temp\\'],
+    ['\\x41BC', false, 'bc'],
+    ['(?<n>ab)\\k<n>cd', false, 'cd'],
+    ['mimikatz', true, 'mimi'],
+    ['IEX.{0,5}Net', false, 'iex'],
+    ['.*', false, null],
+  ];
+  for (const [src, i, want] of cases) assert.equal(regexLiteral(src, i), want, src);
+  // Soundness on random texts: whenever the regex matches, the text (lower-cased) holds the literal.
+  const texts = ['a+b+c+', 'PowerShell.exe -enc x', 'XYZ', 'c:\\windows\\temp\\a.exe', 'ABC', 'abcd', 'MIMIKATZ', 'iex   net', 'defghij'];
+  for (const [src, i] of cases) {
+    const lit = regexLiteral(src, i);
+    if (lit === null) continue;
+    const re = new RegExp(src, i ? 'i' : '');
+    for (const t of texts) if (re.test(t)) assert.ok(t.toLowerCase().includes(lit), `${src} matches ${t} without ${lit}`);
+  }
+});
+
+test('a multi-valued field is also scanned as the text it carries under a symbol (joined EventData Data)', () => {
+  const w = where(`title: d\nlogsource: {product: windows, service: application}\ndetection:\n  sel: {Data|contains: 'a b'}\n  condition: sel\n`);
+  const m = new MultiMatcher([{ where: w, keys: null }]);
+  const data = Object.defineProperty(['x a', 'b y'], Symbol('joined'), { value: 'x a b y', enumerable: false });
+  assert.deepEqual([...m.select({ Channel: 'Application', Data: data }, null)], [0]);
+  assert.deepEqual([...m.select({ Channel: 'Application', Data: ['x a', 'b y'] }, null)], []);
+});
