@@ -296,6 +296,13 @@ function build(docs: Doc[], problems: RuleProblem[], opts: SigmaOptions): SigmaL
   return result;
 }
 
+/** Sigma ids are strings (a UUID); `id: 12` is a YAML number, an error in the rule, not an id "12". */
+function checkIdType(id: unknown): void {
+  if (id !== undefined && id !== null && typeof id !== 'string') {
+    throw new SigmaRuleError(`id must be a string (got ${typeof id} ${JSON.stringify(id)}; quote it)`, 'error');
+  }
+}
+
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : typeof v === 'number' ? String(v) : undefined);
 const strList = (v: unknown): string[] =>
   Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : typeof v === 'string' ? [v] : [];
@@ -484,6 +491,7 @@ function compileBaseRule(
   if (typeof b.action === 'string') {
     throw new SigmaRuleError(`legacy rule collection action '${b.action}'`, 'unsupported');
   }
+  checkIdType(b.id);
   if (!isMap(b.detection)) throw new SigmaRuleError('rule has no detection section', 'error');
   if (typeof b.title !== 'string') warnings.push('rule has no title');
   const view = viewOf(doc);
@@ -546,6 +554,7 @@ const CORRELATION_TYPES = new Set<Correlation['type']>([
 const CONDITION_OPS = new Set(['gt', 'gte', 'lt', 'lte', 'eq', 'neq']);
 
 function compileCorrelationRule(doc: Doc, byRef: Map<string, Built>, finish: (b: Built) => void): Rule {
+  checkIdType(doc.body.id);
   const c = doc.body.correlation;
   if (!isMap(c)) throw new SigmaRuleError('correlation must be a map', 'error');
   const type = c.type as Correlation['type'];

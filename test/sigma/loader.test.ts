@@ -134,3 +134,12 @@ test('taxonomy: ecs rules run on the ECS view without Windows gates; unknown tax
   assert.equal(other.problems[0]?.severity, 'unsupported');
   assert.match(other.problems[0]!.reason, /taxonomy 'splunk'/);
 });
+
+test('id: 12 (a YAML number) is an error "id must be a string", not the id "12"', () => {
+  const r = loadSigmaText(RULE.replace('id: 6f3e2987-db24-4c78-a860-b4f4095a7095', 'id: 12'), 'r.yml');
+  assert.equal(r.rules.length, 0);
+  assert.equal(r.problems.length, 1);
+  assert.equal(r.problems[0]!.severity, 'error');
+  assert.match(r.problems[0]!.reason, /id must be a string/);
+  assert.equal(loadSigmaText(RULE, 'r.yml').problems.length, 0);
+});
