@@ -6,6 +6,7 @@ import type { Alert } from '../alert/types.js';
 import { runHunt } from '../hunt/run.js';
 import type { HuntSummary } from '../hunt/types.js';
 import { ALERT_FORMATS, formatAlerts, formatSummary, renderHtmlReport, type AlertFormat } from '../output/index.js';
+import { addHuntOutputOptions, narrowResult, planHuntOutput, type HuntOutputFlags } from './hunt-output.js';
 import { addTimeZoneOptions, timeZoneOf, TIMEZONE_HELP, type TimeZoneCliOptions } from './timezone.js';
 import { writeOut, collect, problemPrinter, EXIT, HeldProblems, hintIfStdinIsTerminal, usageErrorsExit2, missingPath, unwritablePath, useColor } from './common.js';
 
@@ -26,6 +27,7 @@ export function registerHunt(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .option('--no-prefilter', 'parse every NDJSON line, even those no rule can match')
     .option('-q, --quiet', 'do not print each skipped record, only the summary counts');
+  addHuntOutputOptions(cmd);
   addTimeZoneOptions(cmd)
     .addHelpText(
       'after',
@@ -63,12 +65,17 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
     process.stderr.write(`spoor: ${tz.error}\n`);
     return EXIT.ERROR;
   }
+  const out = planHuntOutput(o);
+  if (out.error) {
+    process.stderr.write(`spoor: ${out.error}\n`);
+    return EXIT.ERROR;
+  }
   const format = o.format as AlertFormat;
   hintIfStdinIsTerminal(paths);
   const barShown = o.progress && process.stderr.isTTY === true;
   const held = barShown && !o.quiet ? new HeldProblems() : undefined;
   if (barShown) restoreCursorOnInterrupt();
-  const result = await runHunt(
+  const result = narrowResult(await runHunt(
     {
       inputs: paths,
       rulesDirs: o.rules ?? [],
@@ -82,9 +89,10 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
       contextEvents: o.report ? 12 : 0,
       prefilter: o.prefilter !== false,
       timeZone: tz.zone,
+      ruleFilter: out.plan.ruleFilter,
     },
     { onProblem: o.quiet ? undefined : (held?.sink ?? problemPrinter()) },
-  );
+  ), out.plan);
   held?.flush();
   const nothingRead = result.summary.files === 0;
   if (!nothingRead) {
@@ -204,7 +212,7 @@ export function namedRuleCounts(byRule: Record<string, number>, alerts: Alert[])
   return out;
 }
 
-interface HuntCliOptions extends TimeZoneCliOptions {
+interface HuntCliOptions extends TimeZoneCliOptions, HuntOutputFlags {
   format: string;
   rules?: string[];
   sigma?: string[];

@@ -43,6 +43,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}): Promise
     hunting: opts.hunting ?? false,
   };
   const loaded = await loadHuntRules(spec);
+  if (opts.ruleFilter) loaded.rules = loaded.rules.filter(opts.ruleFilter);
   // Skipped input and warnings (data kept, e.g. a CRC mismatch) are counted apart.
   const skippedCounts: Partial<Record<ProblemKind, number>> = {};
   const warningCounts: Partial<Record<ProblemKind, number>> = {};

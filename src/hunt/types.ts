@@ -3,6 +3,7 @@ import type { Alert } from '../alert/types.js';
 import type { ProblemKind, SourceProblem } from '../sources/types.js';
 import type { TimeZoneSpec } from '../events/timestamp.js';
 import type { ClockAssumption } from '../normalize/index.js';
+import type { Rule } from '../ir/types.js';
 
 export interface HuntOptions {
   /** Files, directories (recursive) or `-` for stdin; any format the sources read. */
@@ -33,6 +34,8 @@ export interface HuntOptions {
    * carrying both (normalize/clock.ts, hunt/clock-scan.ts).
    */
   timeZone?: TimeZoneSpec;
+  /** Keep only the rules this accepts (`--min-level`, `--status`, `--rule-tag`; output/filters.ts). */
+  ruleFilter?: (rule: Rule) => boolean;
 }
 
 export interface HuntSummary {
