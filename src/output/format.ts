@@ -3,6 +3,7 @@ import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import type { Alert } from '../alert/types.js';
 import { formatCsv } from './csv.js';
+import { alertDetails, type EventDetails } from './details.js';
 import { stringifyExact } from './json.js';
 import { formatTable, type TableOptions } from './table.js';
 
@@ -14,12 +15,17 @@ export function formatAlerts(alerts: Alert[], format: AlertFormat, opts: TableOp
     case 'table':
       return formatTable(alerts, opts);
     case 'json':
-      return stringifyExact(alerts, 2) + '\n';
+      return stringifyExact(alerts.map(withDetails), 2) + '\n';
     case 'ndjson':
-      return alerts.map((a) => stringifyExact(a) + '\n').join('');
+      return alerts.map((a) => stringifyExact(withDetails(a)) + '\n').join('');
     case 'csv':
       return formatCsv(alerts);
   }
+}
+
+/** An alert with `details` (output/details.ts): what its decisive event says happened, for people. */
+export function withDetails(a: Alert): Alert & { details: EventDetails } {
+  return { ...a, details: alertDetails(a) };
 }
 
 /** Writes alerts one JSON line at a time, respecting backpressure. */
