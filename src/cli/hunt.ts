@@ -5,8 +5,8 @@ import type { Command } from 'commander';
 import type { Alert } from '../alert/types.js';
 import { runHunt } from '../hunt/run.js';
 import type { HuntSummary } from '../hunt/types.js';
-import { ALERT_FORMATS, formatAlerts, formatSummary, renderHtmlReport, type AlertFormat } from '../output/index.js';
-import { addHuntOutputOptions, narrowResult, planHuntOutput, type HuntOutputFlags } from './hunt-output.js';
+import { ALERT_FORMATS, formatSummary, renderHtmlReport, type AlertFormat } from '../output/index.js';
+import { addHuntOutputOptions, narrowResult, planHuntOutput, renderAlerts, statsJson, statsText, type HuntOutputFlags } from './hunt-output.js';
 import { addTimeZoneOptions, timeZoneOf, TIMEZONE_HELP, type TimeZoneCliOptions } from './timezone.js';
 import { writeOut, collect, problemPrinter, EXIT, HeldProblems, hintIfStdinIsTerminal, usageErrorsExit2, missingPath, unwritablePath, useColor } from './common.js';
 
@@ -15,7 +15,7 @@ export function registerHunt(program: Command): void {
     .command('hunt')
     .description('Run the rule pack (and Sigma rules) over logs: EVTX, NDJSON/JSON, XML, Elasticsearch exports, .gz, directories, - for stdin')
     .argument('<paths...>', 'files, directories (recursive) or - for stdin')
-    .option('-f, --format <format>', 'alert output: table | json | ndjson | csv', 'table')
+    .option('-f, --format <format>', 'alert output: table | json | ndjson | csv | timeline (Hayabusa-style CSV) | jsonl-timesketch', 'table')
     .option('--rules <dir>', 'also load EQL rules (.yml/.eql) from DIR (repeatable)', collect)
     .option('--sigma <dir>', 'also run the Sigma rules in DIR, e.g. SigmaHQ rules/windows (repeatable)', collect)
     .option('--exclude-rule <id>', 'leave out a rule by id (repeatable)', collect)
@@ -99,10 +99,11 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
     // Fit a terminal; in a file or pipe keep every cell whole (nobody reads it at a fixed width).
     const width = process.stdout.isTTY === true ? process.stdout.columns || 160 : Number.POSITIVE_INFINITY;
     const shown = format === 'table' ? result.alerts.map(readableRule) : result.alerts;
-    await writeOut(formatAlerts(shown, format, { color: useColor(process.stdout), width }));
+    await writeOut(renderAlerts(shown, format, out.plan, { color: useColor(process.stdout), width }));
   }
   const summary = { ...result.summary, alertsByRule: namedRuleCounts(result.summary.alertsByRule, result.alerts) };
   process.stderr.write(withCounters(formatSummary(summary, { color: useColor(process.stderr) }), result.summary));
+  process.stderr.write(statsText(result.alerts, result.alertsFilteredOut, useColor(process.stderr)));
   let reportFailed = false;
   if (o.report) {
     try {
@@ -116,7 +117,7 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
   if (o.summaryJson) {
     try {
       const ruleNames = Object.fromEntries(result.alerts.map((a) => [a.ruleId, a.ruleName]));
-      writeFileSync(o.summaryJson, JSON.stringify({ ...result.summary, alerts: result.alerts.length, ruleNames }, null, 2) + '\n');
+      writeFileSync(o.summaryJson, JSON.stringify({ ...result.summary, alerts: result.alerts.length, ruleNames, ...statsJson(result.alerts, result.alertsFilteredOut) }, null, 2) + '\n');
     } catch (e) {
       process.stderr.write(`spoor: cannot write the summary ${o.summaryJson}: ${(e as Error).message}\n`);
       reportFailed = true;

@@ -3,12 +3,13 @@ import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import type { Alert } from '../alert/types.js';
 import { formatCsv } from './csv.js';
+import { formatTimelineCsv, formatTimesketchJsonl } from './timeline.js';
 import { alertDetails, type EventDetails } from './details.js';
 import { stringifyExact } from './json.js';
 import { formatTable, type TableOptions } from './table.js';
 
-export type AlertFormat = 'table' | 'json' | 'ndjson' | 'csv';
-export const ALERT_FORMATS: readonly AlertFormat[] = ['table', 'json', 'ndjson', 'csv'];
+export type AlertFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'timeline' | 'jsonl-timesketch';
+export const ALERT_FORMATS: readonly AlertFormat[] = ['table', 'json', 'ndjson', 'csv', 'timeline', 'jsonl-timesketch'];
 
 export function formatAlerts(alerts: Alert[], format: AlertFormat, opts: TableOptions = {}): string {
   switch (format) {
@@ -20,6 +21,10 @@ export function formatAlerts(alerts: Alert[], format: AlertFormat, opts: TableOp
       return alerts.map((a) => stringifyExact(withDetails(a)) + '\n').join('');
     case 'csv':
       return formatCsv(alerts);
+    case 'timeline':
+      return formatTimelineCsv(alerts);
+    case 'jsonl-timesketch':
+      return formatTimesketchJsonl(alerts);
   }
 }
 
