@@ -13,6 +13,7 @@ import { loadRulePack } from '../rules/index.js';
 import type { Rule } from '../ir/types.js';
 import { EXIT, toJson, writeOut } from './common.js';
 import { renderTable } from './table.js';
+import { registerRulesList } from './rules-list.js';
 
 interface RulesCheckOptions {
   format: string;
@@ -42,6 +43,7 @@ export interface RuleCheckSummary {
 
 export function registerRules(program: Command): void {
   const rules = program.command('rules').description('Work with rule files');
+  registerRulesList(rules);
   rules
     .command('check')
     .description('Load Sigma (and spoor EQL) rules and report, per rule, loaded / unsupported / error with the reason')
