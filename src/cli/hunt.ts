@@ -98,7 +98,8 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
   if (!nothingRead) {
     // Fit a terminal; in a file or pipe keep every cell whole (nobody reads it at a fixed width).
     const width = process.stdout.isTTY === true ? process.stdout.columns || 160 : Number.POSITIVE_INFINITY;
-    const shown = format === 'table' ? result.alerts.map(readableRule) : result.alerts;
+    // The table shows a Sigma rule's title instead of its UUID (output/table.ts) and groups do too.
+    const shown = result.alerts;
     await writeOut(renderAlerts(shown, format, out.plan, { color: useColor(process.stdout), width }));
   }
   const summary = { ...result.summary, alertsByRule: namedRuleCounts(result.summary.alertsByRule, result.alerts) };
@@ -191,13 +192,6 @@ export function withCounters(text: string, s: HuntSummary): string {
   if (extra.length === 0) return text;
   const at = text.indexOf('\n  skipped input');
   return at < 0 ? text + extra.join('\n') + '\n' : text.slice(0, at + 1) + extra.join('\n') + '\n' + text.slice(at + 1);
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** In the terminal table a Sigma rule's UUID says nothing (and gets cut): show its title instead. */
-function readableRule(a: Alert): Alert {
-  return UUID.test(a.ruleId) && a.ruleName ? { ...a, ruleId: a.ruleName } : a;
 }
 
 /** Per-rule counts keyed `id  name` (Sigma ids are UUIDs: the name says what fired). */

@@ -38,21 +38,35 @@ export function writerLabel(a: Alert): string {
 
 const TIME: Column = { title: 'TIME (UTC)', max: 23, align: 'left', cut: 'none', cell: (a) => shortTime(a.firstTime) };
 const SEVERITY: Column = { title: 'SEVERITY', max: 13, align: 'left', cut: 'none', cell: (a) => a.severity };
-const RULE: Column = { title: 'RULE', max: 40, align: 'left', cut: 'words', cell: (a) => a.ruleId };
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** Sigma rules are identified by UUIDs (spoor's pack by slugs): the title says more. */
+function isSigma(a: Alert): boolean {
+  return UUID.test(a.ruleId);
+}
+/**
+ * Whether an alert's rule names a writer: spoor's file-share rules do (the SMB session that wrote
+ * the file); a Sigma rule only when its alert is a written-then-run sequence with a writer found.
+ * Others show the matched event's user and source under USER / SOURCE instead.
+ */
+export function hasWriterRole(a: Alert): boolean {
+  return !isSigma(a) || (a.writer !== undefined && a.filePath !== undefined && a.events.length > 1);
+}
+
+const RULE: Column = { title: 'RULE', max: 40, align: 'left', cut: 'words', cell: (a) => (isSigma(a) && a.ruleName ? a.ruleName : a.ruleId) };
 const HOST: Column = { title: 'HOST', max: 30, align: 'left', cut: 'words', cell: (a) => a.host };
 const PATH: Column = { title: 'PATH', max: 56, align: 'left', cut: 'path', cell: (a) => a.filePath ?? a.process?.executable ?? '' };
 /** The SMB writer of the file (file-share rules that found one). */
-const WRITER: Column = { title: 'WRITER', max: 36, align: 'left', cut: 'words', cell: writerLabel };
+const WRITER: Column = { title: 'WRITER', max: 36, align: 'left', cut: 'words', cell: (a) => (hasWriterRole(a) ? writerLabel(a) : '') };
 /** For alerts without a writer (Sigma, single events): the matched event's user and source address. */
-const USER: Column = { title: 'USER / SOURCE', max: 36, align: 'left', cut: 'words', cell: (a) => (a.writer ? '' : userAndSource(a)) };
+const USER: Column = { title: 'USER / SOURCE', max: 36, align: 'left', cut: 'words', cell: (a) => (hasWriterRole(a) ? '' : userAndSource(a)) };
 const GAP: Column = { title: 'GAP', max: 12, align: 'right', cut: 'none', cell: (a) => (a.events.length > 1 ? formatGap(a.gapMs) : '') };
 const DETAILS: Column = { title: 'DETAILS', max: 120, align: 'left', cut: 'details', cell: (a) => detailsText(alertDetails(a)) };
 
 /** The columns for these alerts: WRITER and USER / SOURCE only when some alert fills them. */
 function columnsFor(alerts: Alert[]): Column[] {
   const cols = [TIME, SEVERITY, RULE, HOST, PATH];
-  if (alerts.some((a) => a.writer)) cols.push(WRITER);
-  if (alerts.some((a) => !a.writer && userAndSource(a))) cols.push(USER);
+  if (alerts.some((a) => hasWriterRole(a) && a.writer)) cols.push(WRITER);
+  if (alerts.some((a) => !hasWriterRole(a) && userAndSource(a))) cols.push(USER);
   cols.push(GAP, DETAILS);
   return cols;
 }

@@ -62,7 +62,7 @@ test('cut: paths keep the file name, words are not split, command lines keep pro
 });
 
 function alertWithUser(): Alert {
-  return sampleAlert({ id: 's', ruleId: 'Suspicious Whoami', writer: undefined, filePath: undefined, gapMs: 0, events: [{ file: 'f', event: sysmon1 }] });
+  return sampleAlert({ id: 's', ruleId: '0b1c2d3e-1111-2222-3333-444455556666', ruleName: 'Suspicious Whoami', writer: undefined, filePath: undefined, gapMs: 0, events: [{ file: 'f', event: sysmon1 }] });
 }
 
 test('table: WRITER only when an alert has a writer; USER / SOURCE for the others; single events show no gap', () => {
