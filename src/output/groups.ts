@@ -105,7 +105,7 @@ export function formatGroupTable(groups: AlertGroup[], by: GroupKey, opts: Group
   const width = opts.width ?? 160;
   const fit = Number.isFinite(width);
   const names = fit ? 3 : Number.POSITIVE_INFINITY;
-  const head = ['COUNT', 'SEVERITY', ...(by !== 'host' ? ['RULE'] : []), ...(by !== 'rule' ? ['HOST'] : []), 'FIRST (UTC)', 'LAST (UTC)', by === 'host' ? 'RULES' : 'HOSTS'];
+  const head = ['COUNT', 'SEVERITY', ...(by !== 'host' ? ['RULE'] : []), ...(by !== 'rule' ? ['HOST'] : []), 'FIRST (UTC)', 'LAST (UTC)', ...(by === 'host' ? ['RULES'] : by === 'rule' ? ['HOSTS'] : [])];
   const rows = groups.map((g) => [
     formatCount(g.count),
     g.severity,
@@ -113,7 +113,8 @@ export function formatGroupTable(groups: AlertGroup[], by: GroupKey, opts: Group
     ...(by !== 'rule' ? [g.host!] : []),
     shortTime(g.firstTime),
     shortTime(g.lastTime),
-    by === 'host' ? `${g.rules.length}: ${list(g.rules, names)}` : `${g.hosts.length}: ${list(g.hosts, names)}`,
+    // One rule on one host: nothing more to list.
+    ...(by === 'host' ? [`${g.rules.length}: ${list(g.rules, names)}`] : by === 'rule' ? [`${g.hosts.length}: ${list(g.hosts, names)}`] : []),
   ].map(sanitize));
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const last = head.length - 1;
