@@ -46,7 +46,10 @@ Examples:
   spoor hunt ./logs/                         every file below ./logs, formats sniffed
   spoor hunt Sysmon.evtx Security.evtx --report report.html
   spoor hunt export.ndjson.gz -f ndjson > alerts.ndjson
-  spoor hunt ./logs --sigma ./sigma/rules/windows --exceptions tuning.yml`,
+  spoor hunt ./logs --sigma ./sigma/rules/windows --exceptions tuning.yml
+  spoor hunt ./logs --sigma ./sigma/rules/windows --min-level high --group-by rule
+  spoor hunt ./logs --sigma ./sigma/rules/windows --host ws-7 --start 2026-03-02 -f timeline > timeline.csv
+(filters, details, grouping, timeline/Timesketch formats: docs/cli.md "Output for people")`,
     )
     .action(async (paths: string[], o: HuntCliOptions) => {
       process.exitCode = await hunt(paths, o);

@@ -79,7 +79,7 @@ function cutCell(c: Column, a: Alert, text: string, width: number): string {
     case 'words':
       return cutWords(text, width);
     case 'details':
-      return sanitize(cutDetails(alertDetails(a).fields, width, (f) => detailsText({ fields: f })));
+      return cutDetails(Object.fromEntries(Object.entries(alertDetails(a).fields).map(([k, v]) => [k, sanitize(v)])), width, (f) => detailsText({ fields: f }));
     case 'none':
       return ellipsize(text, width);
   }
