@@ -9,6 +9,7 @@ import { loadHuntRules, type LoadedRules } from '../hunt/load-rules.js';
 import type { HuntOptions, HuntSummary } from '../hunt/types.js';
 import { EXCLUDE_RULE_SOURCE } from '../rules/index.js';
 import { ALERT_FORMATS, formatAlerts, formatSummary, renderHtmlReport, type AlertFormat } from '../output/index.js';
+import { addHuntOutputOptions, narrowResult, planHuntOutput, renderAlerts, statsJson, statsText, type HuntOutputFlags } from './hunt-output.js';
 import { addTimeZoneOptions, timeZoneOf, TIMEZONE_HELP, type TimeZoneCliOptions } from './timezone.js';
 import { writeOut, collect, problemPrinter, EXIT, outcomeExit, HeldProblems, hintIfStdinIsTerminal, usageErrorsExit2, missingPath, unwritablePath, useColor } from './common.js';
 
@@ -17,7 +18,7 @@ export function registerHunt(program: Command): void {
     .command('hunt')
     .description('Run the rule pack (and Sigma rules) over logs: EVTX, NDJSON/JSON, XML, Elasticsearch exports, .gz, directories, - for stdin')
     .argument('<paths...>', 'files, directories (recursive) or - for stdin')
-    .option('-f, --format <format>', 'alert output: table | json | ndjson | csv', 'table')
+    .option('-f, --format <format>', 'alert output: table | json | ndjson | csv | timeline (Hayabusa-style CSV) | jsonl-timesketch', 'table')
     .option('--rules <dir>', 'also load EQL rules (.yml/.eql, Elastic detection-rules .toml) from DIR (repeatable)', collect)
     .option('--sigma <dir>', 'also run the Sigma rules in DIR, e.g. SigmaHQ rules/windows (repeatable)', collect)
     .option('--exclude-rule <id>', 'leave out a rule by id (repeatable)', collect)
@@ -32,6 +33,7 @@ export function registerHunt(program: Command): void {
     .option('--no-progress', 'no progress bar')
     .option('--no-prefilter', 'parse every NDJSON line, even those no rule can match')
     .option('-q, --quiet', 'do not print each skipped record, only the summary counts');
+  addHuntOutputOptions(cmd);
   addTimeZoneOptions(cmd)
     .addHelpText(
       'after',
@@ -56,7 +58,10 @@ Examples:
   spoor hunt ./logs/                         every file below ./logs, formats sniffed
   spoor hunt Sysmon.evtx Security.evtx --report report.html
   spoor hunt export.ndjson.gz -f ndjson > alerts.ndjson
-  spoor hunt ./logs --sigma ./sigma/rules/windows --exceptions tuning.yml`,
+  spoor hunt ./logs --sigma ./sigma/rules/windows --exceptions tuning.yml
+  spoor hunt ./logs --sigma ./sigma/rules/windows --min-level high --group-by rule
+  spoor hunt ./logs --sigma ./sigma/rules/windows --host ws-7 --start 2026-03-02 -f timeline > timeline.csv
+(filters, details, grouping, timeline/Timesketch formats: docs/cli.md "Output for people")`,
     )
     .action(async (paths: string[], o: HuntCliOptions) => {
       process.exitCode = await hunt(paths, o);
@@ -75,6 +80,11 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
     process.stderr.write(`spoor: ${tz.error}\n`);
     return EXIT.ERROR;
   }
+  const out = planHuntOutput(o);
+  if (out.error) {
+    process.stderr.write(`spoor: ${out.error}\n`);
+    return EXIT.ERROR;
+  }
   const format = o.format as AlertFormat;
   const options = { ...huntOptions(paths, o), timeZone: tz.zone };
   // Rules before input: a typo'd --exclude-rule fails now, not after a long hunt.
@@ -90,14 +100,18 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
   const barShown = o.progress && process.stderr.isTTY === true;
   const held = barShown && !o.quiet ? new HeldProblems() : undefined;
   if (barShown) restoreCursorOnInterrupt();
-  const result = await runHunt(options, { onProblem: o.quiet ? undefined : (held?.sink ?? problemPrinter()) }, loaded);
+  const result = narrowResult(
+    await runHunt({ ...options, ruleFilter: out.plan.ruleFilter }, { onProblem: o.quiet ? undefined : (held?.sink ?? problemPrinter()) }, loaded),
+    out.plan,
+  );
   held?.flush();
   const nothingRead = result.summary.files === 0;
   if (!nothingRead) {
     // Fit a terminal; in a file or pipe no width limit beyond each column's own maximum (docs/cli.md).
     const width = process.stdout.isTTY === true ? process.stdout.columns || 160 : Number.POSITIVE_INFINITY;
-    const shown = format === 'table' ? result.alerts.map(readableRule) : result.alerts;
-    await writeOut(formatAlerts(shown, format, { color: useColor(process.stdout), width }));
+    // The table shows a Sigma rule's title instead of its UUID (output/table.ts) and groups do too.
+    const shown = result.alerts;
+    await writeOut(renderAlerts(shown, format, out.plan, { color: useColor(process.stdout), width }));
   }
   const summary = {
     ...result.summary,
@@ -106,6 +120,7 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
     rulesSkipped: result.summary.rulesSkipped.map((r) => ({ ...r, reason: r.reason.split('\n')[0]! })),
   };
   process.stderr.write(withCounters(formatSummary(summary, { color: useColor(process.stderr) }), result.summary));
+  process.stderr.write(statsText(result.alerts, result.alertsFilteredOut, useColor(process.stderr)));
   let reportFailed = false;
   if (o.report) {
     try {
@@ -119,7 +134,7 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
   if (o.summaryJson) {
     try {
       const ruleNames = Object.fromEntries(result.alerts.map((a) => [a.ruleId, a.ruleName]));
-      writeFileSync(o.summaryJson, JSON.stringify({ ...result.summary, alerts: result.alerts.length, ruleNames }, null, 2) + '\n');
+      writeFileSync(o.summaryJson, JSON.stringify({ ...result.summary, alerts: result.alerts.length, ruleNames, ...statsJson(result.alerts, result.alertsFilteredOut) }, null, 2) + '\n');
     } catch (e) {
       process.stderr.write(`spoor: cannot write the summary ${o.summaryJson}: ${(e as Error).message}\n`);
       reportFailed = true;
@@ -227,13 +242,6 @@ export function withCounters(text: string, s: HuntSummary): string {
   return at < 0 ? text + extra.join('\n') + '\n' : text.slice(0, at + 1) + extra.join('\n') + '\n' + text.slice(at + 1);
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** In the terminal table a Sigma rule's UUID says nothing (and gets cut): show its title instead. */
-function readableRule(a: Alert): Alert {
-  return UUID.test(a.ruleId) && a.ruleName ? { ...a, ruleId: a.ruleName } : a;
-}
-
 /** Per-rule counts keyed `id  name` (Sigma ids are UUIDs: the name says what fired). */
 export function namedRuleCounts(byRule: Record<string, number>, alerts: Alert[]): Record<string, number> {
   const names = new Map<string, string>();
@@ -247,7 +255,7 @@ export function namedRuleCounts(byRule: Record<string, number>, alerts: Alert[])
   return out;
 }
 
-interface HuntCliOptions extends TimeZoneCliOptions {
+interface HuntCliOptions extends TimeZoneCliOptions, HuntOutputFlags {
   format: string;
   rules?: string[];
   sigma?: string[];

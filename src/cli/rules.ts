@@ -16,6 +16,7 @@ import { listFiles } from '../sources/list-files.js';
 import type { Rule } from '../ir/types.js';
 import { EXIT, toJson, writeOut } from './common.js';
 import { renderTable } from './table.js';
+import { registerRulesList } from './rules-list.js';
 
 interface RulesCheckOptions {
   format: string;
@@ -45,6 +46,7 @@ export interface RuleCheckSummary {
 
 export function registerRules(program: Command): void {
   const rules = program.command('rules').description('Work with rule files');
+  registerRulesList(rules);
   rules
     .command('check')
     .description('Load Sigma, spoor EQL and Elastic detection-rules TOML rules and exceptions files and report, per rule, loaded / unsupported / error with the reason')

@@ -57,6 +57,7 @@ export function huntRuleSpec(opts: HuntOptions): RuleSpec {
 export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloaded?: LoadedRules): Promise<HuntResult> {
   const started = process.hrtime.bigint();
   const loaded = preloaded ?? (await loadHuntRules(huntRuleSpec(opts)));
+  if (opts.ruleFilter) loaded.rules = loaded.rules.filter(opts.ruleFilter);
   // Skipped input and warnings (data kept, e.g. a CRC mismatch) are counted apart.
   const skippedCounts: Partial<Record<ProblemKind, number>> = {};
   const warningCounts: Partial<Record<ProblemKind, number>> = {};

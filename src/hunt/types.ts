@@ -5,6 +5,7 @@ import type { TimeZoneSpec } from '../events/timestamp.js';
 import type { ClockAssumption } from '../normalize/index.js';
 import type { BlindSpot } from './blind-spots.js';
 import type { FeedStats } from '../intel/types.js';
+import type { Rule } from '../ir/types.js';
 
 export interface HuntOptions {
   /** Files, directories (recursive) or `-` for stdin; any format the sources read. */
@@ -41,6 +42,8 @@ export interface HuntOptions {
   timeZone?: TimeZoneSpec;
   /** Threat-intel hash feeds, files or directories (`--intel`): alerts whose hashes are listed are enriched and raised. */
   intel?: string[];
+  /** Keep only the rules this accepts (`--min-level`, `--status`, `--rule-tag`; output/filters.ts). */
+  ruleFilter?: (rule: Rule) => boolean;
 }
 
 export interface HuntSummary {

@@ -3,23 +3,34 @@ import type { Writable } from 'node:stream';
 import { once } from 'node:events';
 import type { Alert } from '../alert/types.js';
 import { formatCsv } from './csv.js';
+import { formatTimelineCsv, formatTimesketchJsonl } from './timeline.js';
+import { alertDetails, type EventDetails } from './details.js';
 import { stringifyExact } from './json.js';
 import { formatTable, type TableOptions } from './table.js';
 
-export type AlertFormat = 'table' | 'json' | 'ndjson' | 'csv';
-export const ALERT_FORMATS: readonly AlertFormat[] = ['table', 'json', 'ndjson', 'csv'];
+export type AlertFormat = 'table' | 'json' | 'ndjson' | 'csv' | 'timeline' | 'jsonl-timesketch';
+export const ALERT_FORMATS: readonly AlertFormat[] = ['table', 'json', 'ndjson', 'csv', 'timeline', 'jsonl-timesketch'];
 
 export function formatAlerts(alerts: Alert[], format: AlertFormat, opts: TableOptions = {}): string {
   switch (format) {
     case 'table':
       return formatTable(alerts, opts);
     case 'json':
-      return stringifyExact(alerts, 2) + '\n';
+      return stringifyExact(alerts.map(withDetails), 2) + '\n';
     case 'ndjson':
-      return alerts.map((a) => stringifyExact(a) + '\n').join('');
+      return alerts.map((a) => stringifyExact(withDetails(a)) + '\n').join('');
     case 'csv':
       return formatCsv(alerts);
+    case 'timeline':
+      return formatTimelineCsv(alerts);
+    case 'jsonl-timesketch':
+      return formatTimesketchJsonl(alerts);
   }
+}
+
+/** An alert with `details` (output/details.ts): what its decisive event says happened, for people. */
+export function withDetails(a: Alert): Alert & { details: EventDetails } {
+  return { ...a, details: alertDetails(a) };
 }
 
 /** Writes alerts one JSON line at a time, respecting backpressure. */

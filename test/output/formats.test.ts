@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { csvCell, formatAlerts, formatSummary, NdjsonAlertWriter } from '../../src/output/format.js';
+import { csvCell, formatAlerts, formatSummary, NdjsonAlertWriter, withDetails } from '../../src/output/format.js';
 import { CSV_COLUMNS } from '../../src/output/csv.js';
 import { sampleAlert, sampleSummary } from './fixtures.js';
 
@@ -54,10 +54,11 @@ test('JSON and NDJSON round-trip; 64-bit integers stay exact', () => {
   const json = formatAlerts([a, big], 'json');
   assert.match(json, /"record_id": 18446744073709551615\b/);
   const parsed = JSON.parse(json) as unknown[];
-  assert.deepEqual(parsed[0], JSON.parse(JSON.stringify(a)));
+  assert.deepEqual(parsed[0], JSON.parse(JSON.stringify(withDetails(a))));
+  assert.equal((parsed[1] as { details: { recordId: string } }).details.recordId, '18446744073709551615', 'details keep the record id exact, as text');
   const lines = formatAlerts([a, big], 'ndjson').trimEnd().split('\n');
   assert.equal(lines.length, 2);
-  assert.deepEqual(JSON.parse(lines[0]!), JSON.parse(JSON.stringify(a)));
+  assert.deepEqual(JSON.parse(lines[0]!), JSON.parse(JSON.stringify(withDetails(a))));
   assert.match(lines[1]!, /"record_id":18446744073709551615\}/);
 });
 
@@ -83,8 +84,8 @@ test('table: aligned columns, no colour unless asked, control characters neutral
   assert.equal(lines[3]!.indexOf('srv-file-01'), hostCol);
   assert.equal(lines[3]!.indexOf('C:\\Windows\\xKqTbzRd.exe'), pathCol);
   assert.match(lines[4]!, /evil\\u001b\[2J\\rhost/);
-  assert.match(lines[3]!, /1\.52 s$/);
-  assert.match(lines[2]!, /214 ms$/);
+  assert.match(lines[3]!, /1\.52 s  Proc: /, "gap, then the details");
+  assert.match(lines[2]!, /214 ms  Proc: /);
   const coloured = formatAlerts(alerts, 'table', { color: true });
   assert.match(coloured, /\u001b\[31mhigh/);
 });
