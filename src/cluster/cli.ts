@@ -9,6 +9,7 @@ import { loadHuntRules } from '../hunt/load-rules.js';
 import { startIngestNode } from './ingest.js';
 import { startDetectNode } from './node.js';
 import { CLUSTER } from './subjects.js';
+import { splitStages } from './stages.js';
 
 export type ClusterRole = 'ingest' | 'detect';
 
@@ -32,17 +33,19 @@ export async function runClusterRole(role: ClusterRole, opts: ServeOptions, c: C
     } else {
       const r = await loadHuntRules({ rulesDirs: opts.rulesDirs ?? [], sigmaDirs: opts.sigmaDirs ?? [], excludeRules: opts.excludeRules ?? [], hunting: opts.hunting ?? false });
       for (const s of r.skipped) err(`  skipped rule ${s.id ?? ''} (${s.source}): ${s.reason}`);
+      const { stage1, stage2 } = splitStages(r.rules);
+      for (const s of stage2) err(`  skipped rule ${s.rule.id}: ${s.reason}`);
       const nodeId = c.nodeId ?? `${hostname()}-${process.pid}`;
       const n = await startDetectNode({
         natsUrl: c.natsUrl,
         nodeId,
-        rules: r.rules,
+        rules: stage1,
         leaseTtlMs: c.leaseTtlMs,
         snapshotIntervalMs: c.snapshotIntervalMs,
         onLog: (l) => err(`spoor detect ${nodeId}: ${l}`),
       });
-      err(`spoor serve --role detect: node ${nodeId}, ${r.rules.length} rules, ${r.skipped.length} skipped; ${CLUSTER.partitions} partitions shared through ${CLUSTER.leaseBucket}`);
-      process.stdout.write(`${JSON.stringify({ role, nodeId, nats: c.natsUrl, rules: r.rules.length })}\n`);
+      err(`spoor serve --role detect: node ${nodeId}, ${stage1.length} rules, ${r.skipped.length + stage2.length} skipped; ${CLUSTER.partitions} partitions shared through ${CLUSTER.leaseBucket}`);
+      process.stdout.write(`${JSON.stringify({ role, nodeId, nats: c.natsUrl, rules: stage1.length, skipped: r.skipped.length + stage2.length })}\n`);
       close = n.close;
     }
   } catch (e) {

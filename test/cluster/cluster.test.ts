@@ -234,3 +234,19 @@ test('rendezvous ownership: a join moves only a share of partitions', () => {
   }
   assert.ok(moved > 10 && moved < 35, `moved ${moved}`);
 });
+
+test('stages: correlations grouped by host run on detector nodes, others are left out with a reason', async () => {
+  const { splitStages, ruleStage } = await import('../../src/cluster/stages.js');
+  const base = { id: 'b', query: { kind: 'event', category: 'any', condition: { kind: 'literal', value: true } } };
+  const field = (p: string): { kind: 'field'; path: string[] } => ({ kind: 'field', path: p.split('.') });
+  const mk = (id: string, by: string[]): import('../../src/ir/types.js').Rule =>
+    ({ id, name: id, severity: 'high', source: 't', query: { kind: 'correlation', type: 'event_count', rules: [base], groupBy: [by.map(field)], timespanNs: 60e9 } }) as unknown as import('../../src/ir/types.js').Rule;
+  const byHost = mk('by-host', ['host.name', 'user.name']);
+  const byIp = mk('by-ip', ['source.ip']);
+  assert.equal(ruleStage(byHost), 1);
+  assert.equal(ruleStage(byIp), 2);
+  const loaded = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: false });
+  const s = splitStages([...loaded.rules, byHost, byIp]);
+  assert.deepEqual(s.stage2.map((x) => x.rule.id), ['by-ip']);
+  assert.equal(s.stage1.length, loaded.rules.length + 1);
+});
