@@ -33,6 +33,7 @@ interface ServeCliOptions {
   nats?: string;
   nodeId?: string;
   leaseTtl?: string;
+  natsReplicas: string;
 }
 
 function count(name: string, text: string, min = 0): number {
@@ -104,6 +105,7 @@ export function registerServe(program: Command): void {
     .option('--nats <url>', 'NATS server URL for --role ingest|detect (e.g. nats://127.0.0.1:4222)')
     .option('--node-id <id>', 'detector node id (default: hostname-pid)')
     .option('--lease-ttl <ms>', 'partition lease TTL for --role detect: bounds failover time', '10000')
+    .option('--nats-replicas <n>', 'replicas of the streams and KV buckets this node creates (3 on a 3-server NATS cluster)', '1')
     .addHelpText(
       'after',
       `
@@ -155,7 +157,7 @@ Examples:
           process.exitCode = EXIT.ERROR;
           return;
         }
-        const code = await runClusterRole(o.role, opts, { natsUrl: o.nats, nodeId: o.nodeId, leaseTtlMs: count('--lease-ttl', o.leaseTtl ?? '10000', 500) });
+        const code = await runClusterRole(o.role, opts, { natsUrl: o.nats, nodeId: o.nodeId, leaseTtlMs: count('--lease-ttl', o.leaseTtl ?? '10000', 500), replicas: count('--nats-replicas', o.natsReplicas, 1) });
         if (code !== null) process.exitCode = code;
         return;
       }

@@ -18,6 +18,7 @@ export interface ClusterCliOptions {
   nodeId?: string;
   leaseTtlMs?: number;
   snapshotIntervalMs?: number;
+  replicas?: number;
 }
 
 export async function runClusterRole(role: ClusterRole, opts: ServeOptions, c: ClusterCliOptions): Promise<number | null> {
@@ -25,7 +26,7 @@ export async function runClusterRole(role: ClusterRole, opts: ServeOptions, c: C
   let close: () => Promise<void>;
   try {
     if (role === 'ingest') {
-      const n = await startIngestNode({ ...opts, natsUrl: c.natsUrl });
+      const n = await startIngestNode({ ...opts, natsUrl: c.natsUrl, replicas: c.replicas });
       err(`spoor serve --role ingest: listening on ${n.url}, publishing to ${c.natsUrl} (stream ${CLUSTER.eventStream}); alert sink into ${opts.dataDir ?? 'the data dir'}`);
       for (const t of n.createdTokens) err(`  new ${t.scope} token (shown once, stored hashed): ${t.token}`);
       process.stdout.write(`${JSON.stringify({ role, url: n.url, nats: c.natsUrl, tokens: n.createdTokens })}\n`);
@@ -42,6 +43,7 @@ export async function runClusterRole(role: ClusterRole, opts: ServeOptions, c: C
         rules: stage1,
         leaseTtlMs: c.leaseTtlMs,
         snapshotIntervalMs: c.snapshotIntervalMs,
+        replicas: c.replicas,
         onLog: (l) => err(`spoor detect ${nodeId}: ${l}`),
       });
       err(`spoor serve --role detect: node ${nodeId}, ${stage1.length} rules, ${r.skipped.length + stage2.length} skipped; ${CLUSTER.partitions} partitions shared through ${CLUSTER.leaseBucket}`);

@@ -34,6 +34,8 @@ export interface IngestNodeOptions extends ServeOptions {
   natsUrl: string;
   /** Run the alert sink in this process (default true). */
   sink?: boolean;
+  /** Stream replicas when this node creates the streams. */
+  replicas?: number;
 }
 
 export interface IngestNode {
@@ -61,7 +63,7 @@ export async function startIngestNode(o: IngestNodeOptions): Promise<IngestNode>
   }
   const alerts = new AlertStore(db, config.suppression);
   const bus = await Bus.connect(o.natsUrl, 'spoor-ingest');
-  await bus.ensureStreams();
+  await bus.ensureStreams(o.replicas ?? 1);
   const counters = { eventsIn: 0, parseErrors: 0, bulkRequests: 0, rejected429: 0, requestErrors: 0, webhookDelivered: 0, webhookFailed: 0, published: 0, duplicates: 0 };
   let inFlight = 0;
   const stream = {

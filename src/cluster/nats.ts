@@ -63,7 +63,7 @@ export class Bus {
   }
 
   /** Create the event and alert streams if missing (idempotent). */
-  async ensureStreams(): Promise<void> {
+  async ensureStreams(replicas = 1): Promise<void> {
     const want = [
       { name: CLUSTER.eventStream, subjects: [`${CLUSTER.eventPrefix}.>`] },
       { name: CLUSTER.alertStream, subjects: [CLUSTER.alertSubject] },
@@ -73,7 +73,7 @@ export class Bus {
         await this.jsm.streams.info(s.name);
       } catch {
         try {
-          await this.jsm.streams.add({ name: s.name, subjects: s.subjects, storage: StorageType.File, duplicate_window: nanos(CLUSTER.duplicateWindowMs) });
+          await this.jsm.streams.add({ name: s.name, subjects: s.subjects, num_replicas: replicas, storage: StorageType.File, duplicate_window: nanos(CLUSTER.duplicateWindowMs) });
         } catch (e) {
           // A peer created it in between.
           await this.jsm.streams.info(s.name).catch(() => {
@@ -94,8 +94,8 @@ export class Bus {
     );
   }
 
-  async kv(bucket: string, ttlMs?: number): Promise<Kv> {
-    const kv: KV = await this.js.views.kv(bucket, ttlMs ? { ttl: ttlMs, history: 1 } : { history: 1 });
+  async kv(bucket: string, ttlMs?: number, replicas = 1): Promise<Kv> {
+    const kv: KV = await this.js.views.kv(bucket, ttlMs ? { ttl: ttlMs, history: 1, replicas } : { history: 1, replicas });
     return {
       get: async (k) => {
         const e = await kv.get(k);

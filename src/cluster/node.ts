@@ -18,6 +18,8 @@ export interface DetectNodeOptions {
   partitions?: number;
   leaseTtlMs?: number;
   snapshotIntervalMs?: number;
+  /** Stream and bucket replicas when this node creates them (3 on a 3-server NATS cluster). */
+  replicas?: number;
   hooks?: WorkerHooks;
   onLog?: (line: string) => void;
 }
@@ -53,10 +55,11 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
   const snapEvery = o.snapshotIntervalMs ?? CLUSTER.snapshotIntervalMs;
   const log = o.onLog ?? (() => undefined);
   const bus = await Bus.connect(o.natsUrl, `spoor-detect-${o.nodeId}`);
-  await bus.ensureStreams();
-  const leases: Kv = await bus.kv(CLUSTER.leaseBucket, ttl);
-  const nodes: Kv = await bus.kv(CLUSTER.nodeBucket, ttl);
-  const snaps: Kv = await bus.kv(CLUSTER.snapshotBucket);
+  const replicas = o.replicas ?? 1;
+  await bus.ensureStreams(replicas);
+  const leases: Kv = await bus.kv(CLUSTER.leaseBucket, ttl, replicas);
+  const nodes: Kv = await bus.kv(CLUSTER.nodeBucket, ttl, replicas);
+  const snaps: Kv = await bus.kv(CLUSTER.snapshotBucket, undefined, replicas);
   const me = nodeKey(o.nodeId);
   const workers = new Map<number, PartitionWorker>();
   const moving = new Set<number>();
