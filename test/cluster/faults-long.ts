@@ -12,7 +12,7 @@
  *  - per-partition sequence accounting: the snapshots' `processed` counts sum to exactly the
  *    stream's message count (nothing skipped, nothing counted twice), every partition's snapshot
  *    reached its partition's last sequence, no unreadable event;
- *  - all 64 partitions owned at the end, failover within the lease TTL bound.
+ *  - failover: after the SIGKILL, every partition leased by a live node again within 15 s.
  * Exit 0 on success, 1 on a failed check (printed), 2 on a setup error.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { generateEvents, FILE_SHARE_RULE_ID } from '../../src/demo/generate.js';
 import { openDb } from '../../src/serve/store/db.js';
 import { Bus } from '../../src/cluster/nats.js';
-import { CLUSTER, partitionOfSubject, snapshotKey } from '../../src/cluster/subjects.js';
+import { CLUSTER, leaseKey, partitionOfSubject, snapshotKey } from '../../src/cluster/subjects.js';
 import type { PartitionSnapshot } from '../../src/cluster/worker.js';
 import { bulkBody, kill9, spawnServe, type Child } from '../serve/client.js';
 import { startNatsServer } from './nats-server.js';
@@ -86,6 +86,7 @@ async function main(): Promise<number> {
       }
     };
     let killedAt = 0;
+    let failoverMs = 0;
     const chaos = (async () => {
       const stage = async (frac: number): Promise<void> => {
         while (acked < EVENTS * frac) await sleep(100);
@@ -94,6 +95,23 @@ async function main(): Promise<number> {
       log(`SIGKILL d2 at ${acked} acknowledged`);
       await kill9(detectors.get('d2')!);
       killedAt = Date.now();
+      // Failover: every partition leased by a live node again (none by d2).
+      const probe = await Bus.connect(nats.url, 'faults-failover');
+      const leases = await probe.kv(CLUSTER.leaseBucket, TTL);
+      for (;;) {
+        let ok = 0;
+        for (let p = 0; p < CLUSTER.partitions; p++) {
+          const e = await leases.get(leaseKey(p));
+          if (e && e.value !== 'd2') ok++;
+        }
+        if (ok === CLUSTER.partitions) break;
+        if (Date.now() - killedAt > 60_000) break;
+        await sleep(200);
+      }
+      failoverMs = Date.now() - killedAt;
+      await probe.close();
+      log(`failover: all partitions leased by live nodes ${(failoverMs / 1000).toFixed(1)} s after the SIGKILL (lease TTL ${TTL / 1000} s)`);
+      if (failoverMs > 15_000) failures.push(`failover took ${failoverMs} ms (> 15 s)`);
       await stage(0.6);
       log(`restart d2 at ${acked}`);
       await startDetector('d2');
