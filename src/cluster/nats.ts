@@ -30,8 +30,10 @@ export interface BusMessage {
 
 export interface Reader {
   stop(): void;
-  /** Resolves when the reading loop ended (stopped or failed). */
+  /** Resolves (never rejects) when the reading loop ended, stopped or failed. */
   done: Promise<void>;
+  /** Why it ended, when it failed. */
+  error(): Error | null;
 }
 
 export interface PublishResult {
@@ -124,13 +126,18 @@ export class Bus {
     const c = await this.js.consumers.get(stream, { filterSubjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, startSeq) });
     const msgs: ConsumerMessages = await c.consume({ max_messages: 512 });
     let stopped = false;
+    let failure: Error | null = null;
     const done = (async () => {
       for await (const m of msgs) {
         if (stopped) break;
         const go = await onMessage({ seq: m.seq, subject: m.subject, data: m.data });
         if (!go) break;
       }
-    })().finally(() => {
+    })()
+      .catch((e: unknown) => {
+        failure = e instanceof Error ? e : new Error(String(e));
+      })
+      .finally(() => {
       stopped = true;
       try {
         msgs.stop();
@@ -149,6 +156,7 @@ export class Bus {
         }
       },
       done,
+      error: () => failure,
     };
   }
 
@@ -172,13 +180,14 @@ export class Bus {
           m.nak(1000);
         }
       }
-    })();
+    })().catch(() => undefined);
     return {
       stop: () => {
         stopped = true;
         msgs.stop();
       },
       done,
+      error: () => null,
     };
   }
 

@@ -61,6 +61,7 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
   const nodes: Kv = await bus.kv(CLUSTER.nodeBucket, ttl, replicas);
   const snaps: Kv = await bus.kv(CLUSTER.snapshotBucket, undefined, replicas);
   const me = nodeKey(o.nodeId);
+  const hooks: WorkerHooks = { ...o.hooks, onProblem: o.hooks?.onProblem ?? ((m: string) => log(m)) };
   const workers = new Map<number, PartitionWorker>();
   const moving = new Set<number>();
   let suspended = false;
@@ -84,7 +85,7 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
   const takeOver = async (p: number): Promise<void> => {
     const lease = new Lease(leases, leaseKey(p), o.nodeId, ttl);
     if (!(await lease.acquire())) return;
-    const w = new PartitionWorker(bus, snaps, p, lease, o.rules, o.nodeId, snapEvery, o.hooks);
+    const w = new PartitionWorker(bus, snaps, p, lease, o.rules, o.nodeId, snapEvery, hooks);
     workers.set(p, w);
     try {
       await w.start();
@@ -113,9 +114,17 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
       await heartbeat();
       await renewAll();
       // Workers that fenced themselves are gone; their lease is lost.
-      for (const [p, w] of workers) if (w.stopped) workers.delete(p);
+      for (const [p, w] of workers) {
+        if (!w.stopped) continue;
+        workers.delete(p);
+        // A failed reader (not a lost lease): free the partition now so it restarts from its snapshot.
+        if (w.stopReason === 'error') {
+          log(`partition ${p}: worker failed, releasing`);
+          await w.lease.release();
+        }
+      }
       if (suspended) return;
-      for (const w of workers.values()) void w.tick();
+      for (const w of workers.values()) void w.tick().catch((e: Error) => log(`partition ${w.partition}: snapshot tick failed: ${e.message}`));
       const live = (await nodes.keys()).sort();
       if (!live.includes(me)) live.push(me);
       const jobs: Promise<void>[] = [];

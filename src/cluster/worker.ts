@@ -100,8 +100,12 @@ export class PartitionWorker {
     this.lastSaved = Date.now();
     if (!this.lease.valid()) return this.halt('fenced');
     this.reader = await this.bus.orderedRead(CLUSTER.eventStream, partitionFilter(this.partition), this.snap.replayFrom, (m) => this.serial(() => this.onMessage(m)));
-    void this.reader.done.then(() => {
-      if (!this.stopped) this.halt(this.lease.valid() ? 'error' : 'fenced');
+    const reader = this.reader;
+    void reader.done.then(() => {
+      if (this.stopped) return;
+      const err = reader.error();
+      if (err) this.hooks.onProblem?.(`partition ${this.partition}: reader failed: ${err.message}`);
+      this.halt(this.lease.valid() ? 'error' : 'fenced');
     });
   }
 
