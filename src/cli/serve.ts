@@ -8,6 +8,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { startServe, openTokenStore, SCOPES, SERVE_DEFAULTS, type Scope, type ServeOptions } from '../serve/index.js';
 import { collect, EXIT } from './common.js';
+import { runClusterRole } from '../cluster/cli.js';
 
 interface ServeCliOptions {
   host: string;
@@ -28,6 +29,11 @@ interface ServeCliOptions {
   config?: string;
   esVersion: string;
   writerThread: boolean;
+  role: string;
+  nats?: string;
+  nodeId?: string;
+  leaseTtl?: string;
+  natsReplicas: string;
 }
 
 function count(name: string, text: string, min = 0): number {
@@ -95,6 +101,11 @@ export function registerServe(program: Command): void {
     .option('--no-writer-thread', 'commit the event log in the main thread (for comparison)')
     .option('--es-version <v>', 'Elasticsearch version reported to shippers', SERVE_DEFAULTS.esVersion)
     .option('--config <file>', 'YAML with webhooks, suppression, retention (see docs/serve.md)')
+    .option('--role <role>', "'single' (one process), or a cluster node on NATS JetStream: 'ingest' or 'detect' (docs/scale-out.md)", 'single')
+    .option('--nats <url>', 'NATS server URL for --role ingest|detect (e.g. nats://127.0.0.1:4222)')
+    .option('--node-id <id>', 'detector node id (default: hostname-pid)')
+    .option('--lease-ttl <ms>', 'partition lease TTL for --role detect: bounds failover time', '10000')
+    .option('--nats-replicas <n>', 'replicas of the streams and KV buckets this node creates (3 on a 3-server NATS cluster)', '1')
     .addHelpText(
       'after',
       `
@@ -138,6 +149,16 @@ Examples:
       } catch (e) {
         process.stderr.write(`spoor serve: ${(e as Error).message}\n`);
         process.exitCode = EXIT.ERROR;
+        return;
+      }
+      if (o.role !== 'single') {
+        if ((o.role !== 'ingest' && o.role !== 'detect') || !o.nats) {
+          process.stderr.write(`spoor serve: --role takes single, ingest or detect; ingest and detect need --nats URL\n`);
+          process.exitCode = EXIT.ERROR;
+          return;
+        }
+        const code = await runClusterRole(o.role, opts, { natsUrl: o.nats, nodeId: o.nodeId, leaseTtlMs: count('--lease-ttl', o.leaseTtl ?? '10000', 500), replicas: count('--nats-replicas', o.natsReplicas, 1) });
+        if (code !== null) process.exitCode = code;
         return;
       }
       let s: Awaited<ReturnType<typeof startServe>>;

@@ -1,0 +1,146 @@
+/**
+ * An ingest node (`spoor serve --role ingest --nats URL`): the same HTTP surface and parsing as
+ * single-node serve (serve's es-compat and ingest routes, unchanged), but the "append" publishes
+ * each normalized event to JetStream on `spoor.in.<host>` (the server maps it to its partition)
+ * with `Nats-Msg-Id` = a hash of the document as received, and the request is answered only after
+ * JetStream acknowledged every event: a 2xx item means the event is in the stream; a shipper's
+ * retry of the same batch within the duplicate window stores nothing twice.
+ *
+ * The node also runs the alert sink (sink.ts) into its data directory's alert store unless
+ * `sink: false`.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createHash } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { resolveConfig, type ServeOptions } from '../serve/config.js';
+import { openDb } from '../serve/store/db.js';
+import { TokenStore, type Scope } from '../serve/store/tokens.js';
+import { AlertStore } from '../serve/store/alerts.js';
+import { Router, baseHeaders, newRequestId, sendError } from '../serve/http.js';
+import { authorize } from '../serve/auth.js';
+import type { Counters, ServeContext } from '../serve/context.js';
+import { registerEsCompat } from '../serve/routes/es-compat.js';
+import { registerIngest } from '../serve/routes/ingest.js';
+import type { IngestedEvent } from '../serve/ingest-parse.js';
+import type { LogRow } from '../serve/store/stream.js';
+import { DB_FILE } from '../serve/index.js';
+import { Bus } from './nats.js';
+import { ingestSubject } from './subjects.js';
+import { startAlertSink, type AlertSink } from './sink.js';
+
+export interface IngestNodeOptions extends ServeOptions {
+  natsUrl: string;
+  /** Run the alert sink in this process (default true). */
+  sink?: boolean;
+  /** Stream replicas when this node creates the streams. */
+  replicas?: number;
+}
+
+export interface IngestNode {
+  url: string;
+  createdTokens: { scope: Scope; token: string }[];
+  counters: Counters & { published: number; duplicates: number };
+  alerts: AlertStore;
+  sink: AlertSink | null;
+  close(): Promise<void>;
+}
+
+/** The per-event message id: the document as received, hashed (retries are byte-identical). */
+export function eventMsgId(raw: string): string {
+  return createHash('sha256').update(raw).digest('base64url').slice(0, 32);
+}
+
+export async function startIngestNode(o: IngestNodeOptions): Promise<IngestNode> {
+  const config = resolveConfig(o);
+  mkdirSync(config.dataDir, { recursive: true });
+  const db = openDb(join(config.dataDir, DB_FILE), config.fsync);
+  const tokens = new TokenStore(db);
+  const createdTokens: IngestNode['createdTokens'] = [];
+  if (config.bootstrapTokens && tokens.count() === 0) {
+    for (const scope of ['ingest', 'admin'] as const) createdTokens.push({ scope, token: tokens.create([scope], `created at first start (${scope})`).token });
+  }
+  const alerts = new AlertStore(db, config.suppression);
+  const bus = await Bus.connect(o.natsUrl, 'spoor-ingest');
+  await bus.ensureStreams(o.replicas ?? 1);
+  const counters = { eventsIn: 0, parseErrors: 0, bulkRequests: 0, rejected429: 0, requestErrors: 0, webhookDelivered: 0, webhookFailed: 0, published: 0, duplicates: 0 };
+  let inFlight = 0;
+  const stream = {
+    pending: 0,
+    async append(_rows: LogRow[], evs: IngestedEvent[]): Promise<number[]> {
+      inFlight += evs.length;
+      try {
+        const r = await bus.publish(evs.map((e) => ({ subject: ingestSubject(e.host), data: e.raw, msgId: eventMsgId(e.raw) })));
+        for (const x of r) {
+          if (x.duplicate) counters.duplicates++;
+          else counters.published++;
+        }
+        return r.map((x) => x.seq);
+      } finally {
+        inFlight -= evs.length;
+      }
+    },
+  };
+  const ctx = {
+    config,
+    db,
+    tokens,
+    alerts,
+    counters,
+    stream,
+    startedMs: Date.now(),
+    sse: new Set<ServerResponse>(),
+    shuttingDown: false,
+    queueDepth: () => inFlight,
+  };
+  // serve's ingest and es-compat routes use only config, db, counters, queueDepth, shuttingDown
+  // and stream.append: the NATS-backed append above stands in for the SQLite log.
+  const sctx = ctx as unknown as ServeContext;
+  const router = new Router();
+  registerEsCompat(router, sctx);
+  registerIngest(router, sctx);
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    const requestId = newRequestId();
+    baseHeaders(res, requestId);
+    void (async () => {
+      try {
+        const url = new URL(req.url ?? '/', 'http://spoor.invalid');
+        const { route, params } = router.match(req.method ?? 'GET', url.pathname);
+        if (route.scope) authorize(req, tokens, route.scope);
+        await route.handler({ req, res, url, params, requestId });
+      } catch (e) {
+        counters.requestErrors++;
+        sendError(res, e, (err) => config.onLog(`internal error (request ${requestId}): ${err.stack ?? err.message}`));
+      }
+    })();
+  });
+  server.requestTimeout = config.requestTimeoutMs;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const sink = o.sink === false ? null : await startAlertSink(bus, alerts, config.onLog);
+  let closing: Promise<void> | null = null;
+  return {
+    url: `http://${addr.family === 'IPv6' ? `[${addr.address}]` : addr.address}:${addr.port}`,
+    createdTokens,
+    counters,
+    alerts,
+    sink,
+    close: () => {
+      closing ??= (async () => {
+        ctx.shuttingDown = true;
+        await new Promise<void>((r) => {
+          server.close(() => r());
+          server.closeIdleConnections();
+        });
+        await sink?.close();
+        await bus.close();
+        db.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,209 @@
+/**
+ * The only file that imports the NATS client (`nats` 2.29.x, which speaks to nats-server 2.9).
+ * Everything else in cluster/ talks to the small `Bus` / `Kv` / `Reader` interfaces below.
+ */
+import { connect, nanos, DeliverPolicy, AckPolicy, StorageType, type NatsConnection, type JetStreamClient, type JetStreamManager, type KV, type ConsumerMessages } from 'nats';
+import { CLUSTER } from './subjects.js';
+
+export interface KvEntry {
+  value: string;
+  revision: number;
+}
+
+export interface Kv {
+  get(key: string): Promise<KvEntry | null>;
+  /** Fails when the key exists (compare-and-set create). */
+  create(key: string, value: string): Promise<number>;
+  /** Fails unless the key's last revision is `revision` (compare-and-set). */
+  update(key: string, value: string, revision: number): Promise<number>;
+  put(key: string, value: string): Promise<number>;
+  /** Delete only when the key is still at `revision` (when given). */
+  delete(key: string, revision?: number): Promise<void>;
+  keys(): Promise<string[]>;
+}
+
+export interface BusMessage {
+  seq: number;
+  subject: string;
+  data: Uint8Array;
+}
+
+export interface Reader {
+  stop(): void;
+  /** Resolves (never rejects) when the reading loop ended, stopped or failed. */
+  done: Promise<void>;
+  /** Why it ended, when it failed. */
+  error(): Error | null;
+}
+
+export interface PublishResult {
+  seq: number;
+  duplicate: boolean;
+}
+
+export interface StreamCounts {
+  messages: number;
+  lastSeq: number;
+  /** Messages per subject (only when asked with a filter). */
+  subjects: Record<string, number>;
+}
+
+const enc = new TextEncoder();
+const dec = new TextDecoder();
+
+export class Bus {
+  private constructor(
+    readonly nc: NatsConnection,
+    private readonly js: JetStreamClient,
+    private readonly jsm: JetStreamManager,
+  ) {}
+
+  static async connect(url: string, name: string): Promise<Bus> {
+    const nc = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+    const jsm = await nc.jetstreamManager();
+    return new Bus(nc, nc.jetstream({ timeout: 10_000 }), jsm);
+  }
+
+  /** Create the event and alert streams if missing (idempotent). */
+  async ensureStreams(replicas = 1): Promise<void> {
+    const want = [
+      { name: CLUSTER.eventStream, subjects: [`${CLUSTER.eventPrefix}.>`] },
+      { name: CLUSTER.alertStream, subjects: [CLUSTER.alertSubject] },
+    ];
+    for (const s of want) {
+      try {
+        await this.jsm.streams.info(s.name);
+      } catch {
+        try {
+          await this.jsm.streams.add({ name: s.name, subjects: s.subjects, num_replicas: replicas, storage: StorageType.File, duplicate_window: nanos(CLUSTER.duplicateWindowMs) });
+        } catch (e) {
+          // A peer created it in between.
+          await this.jsm.streams.info(s.name).catch(() => {
+            throw e;
+          });
+        }
+      }
+    }
+  }
+
+  /** Publish with a message id each; resolves after JetStream acknowledged every message. */
+  async publish(items: { subject: string; data: string; msgId: string }[]): Promise<PublishResult[]> {
+    return Promise.all(
+      items.map(async (it) => {
+        const a = await this.js.publish(it.subject, enc.encode(it.data), { msgID: it.msgId, timeout: 10_000 });
+        return { seq: a.seq, duplicate: a.duplicate };
+      }),
+    );
+  }
+
+  async kv(bucket: string, ttlMs?: number, replicas = 1): Promise<Kv> {
+    const kv: KV = await this.js.views.kv(bucket, ttlMs ? { ttl: ttlMs, history: 1, replicas } : { history: 1, replicas });
+    return {
+      get: async (k) => {
+        const e = await kv.get(k);
+        if (!e || e.operation !== 'PUT') return null;
+        return { value: dec.decode(e.value), revision: e.revision };
+      },
+      create: (k, v) => kv.create(k, enc.encode(v)),
+      update: (k, v, rev) => kv.update(k, enc.encode(v), rev),
+      put: (k, v) => kv.put(k, enc.encode(v)),
+      delete: (k, rev) => kv.delete(k, rev !== undefined ? { previousSeq: rev } : undefined),
+      keys: async () => {
+        const out: string[] = [];
+        const it = await kv.keys();
+        for await (const k of it) out.push(k);
+        return out;
+      },
+    };
+  }
+
+  /**
+   * Read `filter` in stream order from `startSeq` with an ordered consumer (ephemeral, flow
+   * controlled, recreated by the client on a gap: never skips, never reorders). `onMessage` runs
+   * one message at a time; returning false stops the reader before the next message.
+   */
+  async orderedRead(stream: string, filter: string, startSeq: number, onMessage: (m: BusMessage) => Promise<boolean> | boolean): Promise<Reader> {
+    const c = await this.js.consumers.get(stream, { filterSubjects: filter, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: Math.max(1, startSeq) });
+    const msgs: ConsumerMessages = await c.consume({ max_messages: 512 });
+    let stopped = false;
+    let failure: Error | null = null;
+    const done = (async () => {
+      for await (const m of msgs) {
+        if (stopped) break;
+        const go = await onMessage({ seq: m.seq, subject: m.subject, data: m.data });
+        if (!go) break;
+      }
+    })()
+      .catch((e: unknown) => {
+        failure = e instanceof Error ? e : new Error(String(e));
+      })
+      .finally(() => {
+      stopped = true;
+      try {
+        msgs.stop();
+      } catch {
+        /* already closed */
+      }
+    });
+    return {
+      stop: () => {
+        if (stopped) return;
+        stopped = true;
+        try {
+          msgs.stop();
+        } catch {
+          /* already closed */
+        }
+      },
+      done,
+      error: () => failure,
+    };
+  }
+
+  /** A durable, explicitly acknowledged pull consumer (alert sink); handler errors leave the message for redelivery. */
+  async durableRead(stream: string, durable: string, onMessage: (m: BusMessage) => Promise<void> | void): Promise<Reader> {
+    try {
+      await this.jsm.consumers.info(stream, durable);
+    } catch {
+      await this.jsm.consumers.add(stream, { durable_name: durable, ack_policy: AckPolicy.Explicit, ack_wait: nanos(30_000) });
+    }
+    const c = await this.js.consumers.get(stream, durable);
+    const msgs = await c.consume({ max_messages: 256 });
+    let stopped = false;
+    const done = (async () => {
+      for await (const m of msgs) {
+        if (stopped) break;
+        try {
+          await onMessage({ seq: m.seq, subject: m.subject, data: m.data });
+          m.ack();
+        } catch {
+          m.nak(1000);
+        }
+      }
+    })().catch(() => undefined);
+    return {
+      stop: () => {
+        stopped = true;
+        msgs.stop();
+      },
+      done,
+      error: () => null,
+    };
+  }
+
+  async streamCounts(stream: string, subjectsFilter?: string): Promise<StreamCounts> {
+    const info = await this.jsm.streams.info(stream, subjectsFilter ? { subjects_filter: subjectsFilter } : undefined);
+    return { messages: info.state.messages, lastSeq: info.state.last_seq, subjects: (info.state.subjects as Record<string, number> | undefined) ?? {} };
+  }
+
+  async consumerPending(stream: string, durable: string): Promise<number> {
+    const i = await this.jsm.consumers.info(stream, durable);
+    return i.num_pending + i.num_ack_pending;
+  }
+
+  async close(): Promise<void> {
+    if (this.nc.isClosed()) return;
+    await this.nc.drain().catch(() => this.nc.close());
+  }
+}
+

@@ -1,0 +1,89 @@
+/**
+ * Stream, subject, bucket names and settings for the cluster, as data; the host → subject token
+ * and the partition function nats-server's subject mapping applies (`partition(N, 1)`: FNV-1a
+ * 32-bit over the token, modulo N), reproduced here so tests and tools can predict placement.
+ */
+export const CLUSTER = {
+  /** Fixed partition count: much larger than the node count, so partitions move, not hosts. */
+  partitions: 64,
+  /** Ingest publishes here; the server maps `spoor.in.<host>` → `spoor.ev.<host>.<partition>`. */
+  ingestPrefix: 'spoor.in',
+  eventPrefix: 'spoor.ev',
+  eventStream: 'SPOOR_EVENTS',
+  alertSubject: 'spoor.alerts',
+  alertStream: 'SPOOR_ALERTS',
+  alertSinkDurable: 'spoor-alert-sink',
+  /** JetStream duplicate window (ms): retries within it are idempotent (Nats-Msg-Id). */
+  duplicateWindowMs: 2 * 60_000,
+  leaseBucket: 'spoor-leases',
+  nodeBucket: 'spoor-nodes',
+  snapshotBucket: 'spoor-snapshots',
+  /** Default lease TTL: bounds failover (a dead node's partitions move after at most this + one tick). */
+  leaseTtlMs: 10_000,
+  snapshotIntervalMs: 2_000,
+} as const;
+
+/** The account subject mapping nats-server needs (server config `mappings { … }`). */
+export function subjectMapping(partitions: number = CLUSTER.partitions): Record<string, string> {
+  return { [`${CLUSTER.ingestPrefix}.*`]: `${CLUSTER.eventPrefix}.{{wildcard(1)}}.{{partition(${partitions},1)}}` };
+}
+
+/** A nats-server config file text: loopback listener, JetStream store dir, the partition mapping. */
+export function serverConfig(o: { port: number; storeDir: string; partitions?: number; host?: string }): string {
+  const m = subjectMapping(o.partitions);
+  const lines = Object.entries(m).map(([k, v]) => `  "${k}": "${v}"`);
+  return [
+    `host: ${o.host ?? '127.0.0.1'}`,
+    `port: ${o.port}`,
+    `jetstream { store_dir: "${o.storeDir.replace(/\\/g, '/')}" }`,
+    `mappings {`,
+    ...lines,
+    `}`,
+    '',
+  ].join('\n');
+}
+
+/**
+ * A host name → one subject token: NATS tokens cannot hold '.', '*', '>' or white space, so those
+ * bytes (and '%') are percent-encoded; the host is lower-cased first (Windows host names are
+ * case-insensitive), so one host always lands in one partition.
+ */
+export function hostToken(host: string): string {
+  const h = host.trim().toLowerCase();
+  if (h === '') return '_';
+  return h.replace(/[.*>%\s\u0000-\u001f\u007f]/g, (c) => '%' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+}
+
+/** FNV-1a 32 bit over the UTF-8 bytes of `s`. */
+export function fnv1a32(s: string): number {
+  let h = 0x811c9dc5;
+  for (const b of Buffer.from(s, 'utf8')) {
+    h ^= b;
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** The partition nats-server's `partition(N,1)` mapping assigns to a subject token. */
+export function partitionOf(token: string, partitions: number = CLUSTER.partitions): number {
+  return fnv1a32(token) % partitions;
+}
+
+export function ingestSubject(host: string): string {
+  return `${CLUSTER.ingestPrefix}.${hostToken(host)}`;
+}
+
+/** Filter subject of one partition (any host token). */
+export function partitionFilter(p: number): string {
+  return `${CLUSTER.eventPrefix}.*.${p}`;
+}
+
+/** Partition number from a stored event subject `spoor.ev.<token>.<p>`. */
+export function partitionOfSubject(subject: string): number {
+  const i = subject.lastIndexOf('.');
+  return Number(subject.slice(i + 1));
+}
+
+export const leaseKey = (p: number): string => `p${p}`;
+export const snapshotKey = (p: number): string => `p${p}`;
+export const nodeKey = (id: string): string => `n-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;

@@ -1,0 +1,206 @@
+/**
+ * The long fault suite for the NATS cluster (not part of npm test; .ci/run runs it):
+ *
+ *   node dist/test/cluster/faults-long.js [--events 1000000] [--senders 4] [--batch 1000] [--seed 7]
+ *
+ * Starts its own nats-server (loopback, JetStream, temp store, the partition mapping), one ingest
+ * process and three detector processes (`spoor serve --role …`). Concurrent senders (each owning
+ * a share of the hosts, as one agent per host would; a batch is retried until acknowledged)
+ * replay the demo generator's events with planted attacks. At ~30 % acknowledged a detector is
+ * killed with SIGKILL; at ~60 % it is restarted; at ~80 % a fourth detector joins. Checks:
+ *  - every planted file-share attack alerted exactly once in the alert store (no duplicates);
+ *  - per-partition sequence accounting: the snapshots' `processed` counts sum to exactly the
+ *    stream's message count (nothing skipped, nothing counted twice), every partition's snapshot
+ *    reached its partition's last sequence, no unreadable event;
+ *  - failover: after the SIGKILL, every partition leased by a live node again within 15 s.
+ * Exit 0 on success, 1 on a failed check (printed), 2 on a setup error.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateEvents, FILE_SHARE_RULE_ID } from '../../src/demo/generate.js';
+import { openDb } from '../../src/serve/store/db.js';
+import { Bus } from '../../src/cluster/nats.js';
+import { CLUSTER, leaseKey, partitionOfSubject, snapshotKey } from '../../src/cluster/subjects.js';
+import type { PartitionSnapshot } from '../../src/cluster/worker.js';
+import { bulkBody, kill9, spawnServe, type Child } from '../serve/client.js';
+import { startNatsServer } from './nats-server.js';
+
+function arg(name: string, def: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i > 0 ? Number(process.argv[i + 1]) : def;
+}
+const EVENTS = arg('events', 1_000_000);
+const SENDERS = arg('senders', 4);
+const BATCH = arg('batch', 1000);
+const SEED = arg('seed', 7);
+const TTL = arg('lease-ttl', 5000);
+
+const log = (m: string): void => void process.stderr.write(`[cluster-faults ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+async function main(): Promise<number> {
+  const nats = await startNatsServer();
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-cluster-faults-'));
+  const detectors = new Map<string, Child>();
+  let ingest: Child | null = null;
+  const failures: string[] = [];
+  try {
+    ingest = await spawnServe(join(dir, 'ingest'), ['--role', 'ingest', '--nats', nats.url]);
+    const token = ingest.tokens.find((t) => t.scope === 'ingest')!.token;
+    const startDetector = async (id: string): Promise<void> => {
+      detectors.set(id, await spawnServe(join(dir, id), ['--role', 'detect', '--nats', nats.url, '--node-id', id, '--lease-ttl', String(TTL)]));
+    };
+    for (const id of ['d1', 'd2', 'd3']) await startDetector(id);
+    const g = generateEvents({ events: EVENTS, hosts: 200, seed: SEED });
+    const planted = g.planted.filter((p) => p.ruleId === FILE_SHARE_RULE_ID);
+    log(`${EVENTS} events, ${planted.length} planted file-share attacks, ${SENDERS} senders; nats ${nats.url}; data in ${dir}`);
+
+    const queues: string[][] = Array.from({ length: SENDERS }, () => []);
+    const hostRe = /"host":\{[^}]*?"name":"([^"]+)"/;
+    const hostIdRe = /"host":\{"id":"([^"]+)"/;
+    for (const line of g.lines) {
+      const m = hostIdRe.exec(line) ?? hostRe.exec(line);
+      const key = m ? m[1]! : '';
+      let h = 0;
+      for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
+      queues[h % SENDERS]!.push(line);
+    }
+    let acked = 0;
+    let retries = 0;
+    const sender = async (q: string[]): Promise<void> => {
+      for (let i = 0; i < q.length; i += BATCH) {
+        const part = q.slice(i, i + BATCH);
+        for (;;) {
+          try {
+            const r = await fetch(`${ingest!.url}/_bulk`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/x-ndjson' }, body: bulkBody(part) });
+            const j = (await r.json()) as { errors?: boolean };
+            if (r.status === 200 && !j.errors) break;
+          } catch {
+            /* retried */
+          }
+          retries++;
+          await sleep(200);
+        }
+        acked += part.length;
+      }
+    };
+    let killedAt = 0;
+    let failoverMs = 0;
+    const chaos = (async () => {
+      const stage = async (frac: number): Promise<void> => {
+        while (acked < EVENTS * frac) await sleep(100);
+      };
+      await stage(0.3);
+      log(`SIGKILL d2 at ${acked} acknowledged`);
+      await kill9(detectors.get('d2')!);
+      killedAt = Date.now();
+      // Failover: every partition leased by a live node again (none by d2).
+      const probe = await Bus.connect(nats.url, 'faults-failover');
+      const leases = await probe.kv(CLUSTER.leaseBucket, TTL);
+      for (;;) {
+        let ok = 0;
+        for (let p = 0; p < CLUSTER.partitions; p++) {
+          const e = await leases.get(leaseKey(p));
+          if (e && e.value !== 'd2') ok++;
+        }
+        if (ok === CLUSTER.partitions) break;
+        if (Date.now() - killedAt > 60_000) break;
+        await sleep(200);
+      }
+      failoverMs = Date.now() - killedAt;
+      await probe.close();
+      log(`failover: all partitions leased by live nodes ${(failoverMs / 1000).toFixed(1)} s after the SIGKILL (lease TTL ${TTL / 1000} s)`);
+      if (failoverMs > 15_000) failures.push(`failover took ${failoverMs} ms (> 15 s)`);
+      await stage(0.6);
+      log(`restart d2 at ${acked}`);
+      await startDetector('d2');
+      await stage(0.8);
+      log(`add d4 at ${acked}`);
+      await startDetector('d4');
+    })();
+    const t0 = Date.now();
+    await Promise.all(queues.map((q) => sender(q)));
+    await chaos;
+    log(`all ${acked} events acknowledged in ${((Date.now() - t0) / 1000).toFixed(1)} s (${retries} retries); killed at +${killedAt ? ((killedAt - t0) / 1000).toFixed(1) : '-'} s`);
+
+    // Sequence accounting from the snapshots, until converged (or time out).
+    const bus = await Bus.connect(nats.url, 'faults-probe');
+    const counts = await bus.streamCounts(CLUSTER.eventStream, `${CLUSTER.eventPrefix}.>`);
+    const perPartition = new Map<number, number>();
+    for (const [subj, n] of Object.entries(counts.subjects)) perPartition.set(partitionOfSubject(subj), (perPartition.get(partitionOfSubject(subj)) ?? 0) + n);
+    const snaps = await bus.kv(CLUSTER.snapshotBucket);
+    let sum = 0;
+    let lastReport = '';
+    const until = Date.now() + Math.max(120_000, EVENTS / 2);
+    for (;;) {
+      sum = 0;
+      let unreadable = 0;
+      const behind: number[] = [];
+      for (let p = 0; p < CLUSTER.partitions; p++) {
+        const e = await snaps.get(snapshotKey(p));
+        const s = e ? (JSON.parse(e.value) as PartitionSnapshot) : null;
+        const processed = s?.processed ?? 0;
+        sum += processed;
+        unreadable += s?.unreadable ?? 0;
+        if (processed !== (perPartition.get(p) ?? 0)) behind.push(p);
+      }
+      lastReport = `processed ${sum} of ${counts.messages} stream messages; ${behind.length} partitions not yet at their end; unreadable ${unreadable}`;
+      if (behind.length === 0) break;
+      if (Date.now() > until) {
+        failures.push(`sequence accounting did not converge: ${lastReport} (e.g. ${behind.slice(0, 5).join(', ')})`);
+        break;
+      }
+      await sleep(1000);
+    }
+    log(lastReport);
+    if (counts.messages !== EVENTS) failures.push(`stream holds ${counts.messages} messages, expected ${EVENTS} (duplicates or losses at ingest)`);
+    if (sum !== counts.messages && failures.length === 0) failures.push(`processed ${sum} ≠ ${counts.messages}`);
+    await bus.close();
+
+    // Alerts exactly once.
+    const want = planted.length;
+    const alertsOf = (): { id: string; rule_id: string; doc: string }[] => {
+      const db = openDb(join(dir, 'ingest', 'spoor.db'));
+      try {
+        return db.prepare('SELECT id, rule_id, doc FROM alerts').all() as { id: string; rule_id: string; doc: string }[];
+      } finally {
+        db.close();
+      }
+    };
+    const alertDeadline = Date.now() + 30_000;
+    let rows = alertsOf();
+    while (rows.filter((r) => r.rule_id === FILE_SHARE_RULE_ID).length < want && Date.now() < alertDeadline) {
+      await sleep(500);
+      rows = alertsOf();
+    }
+    await sleep(2000);
+    rows = alertsOf();
+    const fs = rows.filter((r) => r.rule_id === FILE_SHARE_RULE_ID);
+    log(`alerts: ${rows.length} stored, ${fs.length} file-share (planted ${want})`);
+    if (fs.length !== want) failures.push(`file-share alerts ${fs.length}, planted ${want}`);
+    for (const pl of planted) {
+      const n = fs.filter((r) => r.doc.includes(JSON.stringify(pl.path).slice(1, -1)) && r.doc.includes(pl.host)).length;
+      if (n !== 1) failures.push(`planted attack ${pl.host} ${pl.path}: ${n} alerts`);
+    }
+  } catch (e) {
+    log(`setup error: ${(e as Error).stack ?? String(e)}`);
+    return 2;
+  } finally {
+    for (const c of detectors.values()) await kill9(c).catch(() => undefined);
+    if (ingest) await kill9(ingest).catch(() => undefined);
+    await nats.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  for (const f of failures) log(`FAIL: ${f}`);
+  if (failures.length === 0) log('PASS');
+  return failures.length === 0 ? 0 : 1;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: Error) => {
+    log(`setup error: ${e.stack ?? e.message}`);
+    process.exit(2);
+  },
+);
