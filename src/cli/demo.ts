@@ -173,7 +173,9 @@ async function runDemo(o: DemoCliOptions): Promise<number> {
   const { runHunt } = await import('../hunt/run.js');
   const result = await runHunt({ inputs: [input], workers, progress: o.progress, contextEvents: 12 });
   say('');
-  process.stdout.write(formatAlerts(result.alerts, 'table', { color, width: process.stdout.columns ?? 160 }));
+  // As hunt: fit a terminal; in a file or pipe keep every cell whole.
+  const width = process.stdout.isTTY === true ? process.stdout.columns || 160 : Number.POSITIVE_INFINITY;
+  process.stdout.write(formatAlerts(result.alerts, 'table', { color, width }));
   say('');
   const summary = { ...result.summary, alertsByRule: namedRuleCounts(result.summary.alertsByRule, result.alerts) };
   process.stdout.write(withCounters(formatSummary(summary, { color }), result.summary));

@@ -113,17 +113,16 @@ export function formatTable(alerts: Alert[], opts: TableOptions = {}): string {
   if (fit) {
     columns.forEach((c, i) => (widths[i] = Math.min(widths[i]!, Math.max(c.max, c.title.length))));
     const total = (): number => widths.reduce((s, w) => s + w, 0) + 2 * (widths.length - 1);
-    // Details (last, longest) give way first, down to 20 columns; then the widest of the others;
-    // then details again, down to 12.
+    // Details (last, longest) give way first, down to 12 columns, before any identifying column
+    // (a rule name cut to a prefix can read as another rule); then the widest of the others.
     const d = columns.length - 1;
-    widths[d] = Math.max(Math.min(widths[d]!, 20), widths[d]! - Math.max(0, total() - width));
+    widths[d] = Math.max(Math.min(widths[d]!, 12), widths[d]! - Math.max(0, total() - width));
     const shrinkable = columns.map((c, i) => (c.cut === 'none' || i === d ? -1 : i)).filter((i) => i >= 0);
     while (total() > width) {
       const i = shrinkable.reduce((best, k) => (widths[k]! > widths[best]! ? k : best), shrinkable[0]!);
       if (widths[i]! <= 12) break;
       widths[i]!--;
     }
-    widths[d] = Math.max(Math.min(widths[d]!, 12), widths[d]! - Math.max(0, total() - width));
   }
   const last = columns.length - 1;
   const fmt = (text: string, i: number, a?: Alert): string => {

@@ -100,3 +100,11 @@ test('CSV: details, channel, event id and record id columns', () => {
   assert.deepEqual(head.slice(-4), ['details', 'channel', 'event_id', 'record_id']);
   assert.match(rows[1]!, /Cmdline: cmd\.exe \/c whoami ¦ Proc: C:\\Windows\\System32\\cmd\.exe.*,Microsoft-Windows-Sysmon\/Operational,1,9007199254740993$/);
 });
+
+test('on a terminal, details give way before a rule name is cut to a prefix of another rule', () => {
+  const a = sampleAlert({ ruleId: 'file-share-remote-exec-security-audit' });
+  const b = sampleAlert({ ruleId: 'file-share-remote-exec' });
+  const tty = formatAlerts([a, b], 'table', { width: 160 });
+  for (const line of tty.trimEnd().split('\n')) assert.ok(line.length <= 160, `${line.length}: ${line}`);
+  assert.match(tty, /file-share-remote-exec-security-audit/);
+});
