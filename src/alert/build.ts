@@ -83,7 +83,12 @@ function writtenPath(events: Event[]): string | undefined {
 function shareWriter(events: Event[]): AlertWriter | undefined {
   const ev = events.find((e) => eventCode(e) === '5145' && hasWriteAccess(e));
   if (!ev) return undefined;
-  const w: AlertWriter = { evidence: 'Security 5145 (matched event)' };
+  return writerFrom5145(ev, 'Security 5145 (matched event)');
+}
+
+/** The writer a Security 5145 names: source address and subject account (also `spoor shares`). */
+export function writerFrom5145(ev: Event, evidence: string): AlertWriter {
+  const w: AlertWriter = { evidence };
   const ip = str(ev, 'source.ip') ?? str(ev, 'winlog.event_data.IpAddress');
   const user = str(ev, 'winlog.event_data.SubjectUserName') ?? str(ev, 'user.name');
   const domain = str(ev, 'winlog.event_data.SubjectDomainName') ?? str(ev, 'user.domain');

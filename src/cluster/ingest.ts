@@ -9,7 +9,7 @@
  * The node also runs the alert sink (sink.ts) into its data directory's alert store unless
  * `sink: false`.
  */
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -18,7 +18,7 @@ import { resolveConfig, type ServeOptions } from '../serve/config.js';
 import { openDb } from '../serve/store/db.js';
 import { TokenStore, type Scope } from '../serve/store/tokens.js';
 import { AlertStore } from '../serve/store/alerts.js';
-import { Router, baseHeaders, newRequestId, sendError } from '../serve/http.js';
+import { Router, dispatchRequests } from '../serve/http.js';
 import { authorize } from '../serve/auth.js';
 import type { Counters, ServeContext } from '../serve/context.js';
 import { registerEsCompat } from '../serve/routes/es-compat.js';
@@ -100,21 +100,9 @@ export async function startIngestNode(o: IngestNodeOptions): Promise<IngestNode>
   const router = new Router();
   registerEsCompat(router, sctx);
   registerIngest(router, sctx);
-  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
-    const requestId = newRequestId();
-    baseHeaders(res, requestId);
-    void (async () => {
-      try {
-        const url = new URL(req.url ?? '/', 'http://spoor.invalid');
-        const { route, params } = router.match(req.method ?? 'GET', url.pathname);
-        if (route.scope) authorize(req, tokens, route.scope);
-        await route.handler({ req, res, url, params, requestId });
-      } catch (e) {
-        counters.requestErrors++;
-        sendError(res, e, (err) => config.onLog(`internal error (request ${requestId}): ${err.stack ?? err.message}`));
-      }
-    })();
-  });
+  const server: Server = createServer(
+    dispatchRequests(router, (req, scope) => authorize(req, tokens, scope), { onError: () => counters.requestErrors++, log: config.onLog }),
+  );
   server.requestTimeout = config.requestTimeoutMs;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

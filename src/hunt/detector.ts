@@ -352,13 +352,7 @@ export class Detector {
   private feedSelected(selected: readonly number[], view: Event, overlapTime: Instant | null): void {
     for (let i = 0; i < selected.length; i++) {
       const c = this.nativeSelectable[selected[i]!]!;
-      if (overlapTime !== null) {
-        const h = c.overlapHorizon;
-        if (h === null || (h !== 'open' && compareInstants(overlapTime, h) > 0)) continue;
-      }
-      c.runner.push(view);
-      const ms = c.runner.drain();
-      if (ms.length > 0) for (const m of ms) this.onMatch(c, m);
+      this.run(c, view, overlapTime);
     }
   }
 
@@ -381,7 +375,17 @@ export class Detector {
     }
   }
 
-  /** `overlapTime`: the event lies past the part's end; only rules whose pending state reaches it see it. */
+  /** One rule, one event. `overlapTime`: the event lies past the part's end; only rules whose pending state reaches it see it. */
+  private run(c: CompiledRule, view: Event, overlapTime: Instant | null): void {
+    if (overlapTime !== null) {
+      const h = c.overlapHorizon;
+      if (h === null || (h !== 'open' && compareInstants(overlapTime, h) > 0)) return;
+    }
+    c.runner.push(view);
+    const ms = c.runner.drain();
+    if (ms.length > 0) for (const m of ms) this.onMatch(c, m);
+  }
+
   private feed(rules: CompiledRule[], view: Event, overlapTime: Instant | null): void {
     const stamp = this.stamp;
     for (let i = 0; i < rules.length; i++) {
@@ -389,13 +393,7 @@ export class Detector {
       if (c.stamp === stamp) continue;
       c.stamp = stamp;
       if (c.flavours !== null && !c.flavours.has(this.flavour)) continue;
-      if (overlapTime !== null) {
-        const h = c.overlapHorizon;
-        if (h === null || (h !== 'open' && compareInstants(overlapTime, h) > 0)) continue;
-      }
-      c.runner.push(view);
-      const ms = c.runner.drain();
-      if (ms.length > 0) for (const m of ms) this.onMatch(c, m);
+      this.run(c, view, overlapTime);
     }
   }
 

@@ -92,6 +92,32 @@ export function sendJson(res: ServerResponse, status: number, body: unknown): vo
   res.end(res.req.method === 'HEAD' ? undefined : text);
 }
 
+/**
+ * The request loop both `spoor serve` and cluster ingest nodes run: request id and base headers,
+ * route match, scope check, handler; any failure becomes the one error answer and is counted.
+ */
+export function dispatchRequests(
+  router: Router,
+  authorize: (req: IncomingMessage, scope: Scope) => void,
+  hooks: { onError: () => void; log: (message: string) => void },
+): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    const requestId = newRequestId();
+    baseHeaders(res, requestId);
+    void (async () => {
+      try {
+        const url = new URL(req.url ?? '/', 'http://spoor.invalid');
+        const { route, params } = router.match(req.method ?? 'GET', url.pathname);
+        if (route.scope) authorize(req, route.scope);
+        await route.handler({ req, res, url, params, requestId });
+      } catch (e) {
+        hooks.onError();
+        sendError(res, e, (err) => hooks.log(`internal error (request ${requestId}): ${err.stack ?? err.message}`));
+      }
+    })();
+  };
+}
+
 /** The one error answer. Errors that leave a body half-read also close the connection. */
 export function sendError(res: ServerResponse, e: unknown, onInternal: (e: Error) => void): void {
   const err = e instanceof ServeError ? e : null;

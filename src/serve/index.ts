@@ -7,7 +7,7 @@
  * run through the same detection loop as `hunt` in per-host time order (detect-loop.ts); alerts
  * are stored, streamed (SSE) and sent to webhooks. See docs/serve.md.
  */
-import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttp, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttps } from 'node:https';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -23,7 +23,7 @@ import { AlertStore } from './store/alerts.js';
 import { TokenStore, type Scope } from './store/tokens.js';
 import { DetectLoop } from './detect-loop.js';
 import type { IngestedEvent } from './ingest-parse.js';
-import { Router, baseHeaders, newRequestId, sendError } from './http.js';
+import { Router, dispatchRequests } from './http.js';
 import { authorize } from './auth.js';
 import type { Counters, ServeContext } from './context.js';
 import type { ApiReloadResult, ApiRules, ApiSeverity } from './api-types.js';
@@ -151,21 +151,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
   registerRules(router, ctx, exceptionsPath);
   registerHealth(router, ctx);
 
-  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
-    const requestId = newRequestId();
-    baseHeaders(res, requestId);
-    void (async () => {
-      try {
-        const url = new URL(req.url ?? '/', 'http://spoor.invalid');
-        const { route, params } = router.match(req.method ?? 'GET', url.pathname);
-        if (route.scope) authorize(req, tokens, route.scope);
-        await route.handler({ req, res, url, params, requestId });
-      } catch (e) {
-        counters.requestErrors++;
-        sendError(res, e, (err) => log(`internal error (request ${requestId}): ${err.stack ?? err.message}`));
-      }
-    })();
-  };
+  const onRequest = dispatchRequests(router, (req, scope) => authorize(req, tokens, scope), { onError: () => counters.requestErrors++, log });
   // Node checks request deadlines every connectionsCheckingInterval (30 s by default): tighter here.
   const httpOpts = { connectionsCheckingInterval: Math.max(50, Math.min(1000, config.requestTimeoutMs / 4)) };
   const server: Server = config.tls

@@ -18,6 +18,7 @@ import { compareInstants, formatInstant, type Instant } from '../events/timestam
 import { ecsTime, eventCode, has, hostKey, hostName, num, sharePath, str } from '../alert/ecs-fields.js';
 import { WriterContext, hasWriteAccess } from '../alert/writer-context.js';
 import type { AlertWriter } from '../alert/types.js';
+import { writerFrom5145 } from '../alert/build.js';
 import { inferShare, isExecutablePath, shareName } from './extensions.js';
 import type { ShareReview, ShareReviewOptions, ShareReviewStats, ShareWriteRow } from './types.js';
 
@@ -123,7 +124,7 @@ export class ShareWriteCollector {
       if (it.session) ctx.observe(it.session.ev, undefined, it.session.time);
       else if (it.write!.kind === '5145') {
         ctx.observe(it.write!.ev, undefined, it.write!.time);
-        this.addRow(rows, it.write!, writerOf5145(it.write!.ev));
+        this.addRow(rows, it.write!, writerFrom5145(it.write!.ev, 'Security 5145'));
       } else pending.push(it.write!);
     }
     settle(null);
@@ -172,18 +173,6 @@ export class ShareWriteCollector {
 
 function startKey(host: string, path: string): string {
   return `${hostKey(host)}\u0000${path.toLowerCase()}`;
-}
-
-/** The writer a 5145 names itself (as alert/build.ts reads a matched 5145). */
-function writerOf5145(ev: Event): AlertWriter {
-  const w: AlertWriter = { evidence: 'Security 5145' };
-  const ip = str(ev, 'source.ip') ?? str(ev, 'winlog.event_data.IpAddress');
-  const user = str(ev, 'winlog.event_data.SubjectUserName') ?? str(ev, 'user.name');
-  const domain = str(ev, 'winlog.event_data.SubjectDomainName') ?? str(ev, 'user.domain');
-  if (ip && ip !== '-') w.ip = ip.replace(/^::ffff:/i, '');
-  if (user) w.user = user;
-  if (domain) w.domain = domain;
-  return w;
 }
 
 /** PID 4, or a missing pid with the name System (as rules/file-share-remote-exec.yml). */
