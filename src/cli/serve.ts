@@ -34,6 +34,8 @@ interface ServeCliOptions {
   nodeId?: string;
   leaseTtl?: string;
   natsReplicas: string;
+  intel?: string[];
+  intelCheck: string;
 }
 
 function count(name: string, text: string, min = 0): number {
@@ -75,7 +77,7 @@ function parseWindow(t: string): number {
 function scopesOf(text: string): Scope[] {
   const s = text.split(',').map((x) => x.trim()).filter(Boolean);
   for (const x of s) if (!(SCOPES as readonly string[]).includes(x)) throw new Error(`unknown scope '${x}' (expected ${SCOPES.join(', ')})`);
-  if (s.length === 0) throw new Error('--scope needs at least one of ingest, read, admin');
+  if (s.length === 0) throw new Error('--scope needs at least one of ingest, read, triage, admin');
   return s as Scope[];
 }
 
@@ -100,6 +102,8 @@ export function registerServe(program: Command): void {
     .option('--max-line-bytes <n>', 'longest NDJSON line accepted', String(SERVE_DEFAULTS.maxLineBytes))
     .option('--no-writer-thread', 'commit the event log in the main thread (for comparison)')
     .option('--es-version <v>', 'Elasticsearch version reported to shippers', SERVE_DEFAULTS.esVersion)
+    .option('--intel <path>', 'threat-intel hash feeds (MalwareBazaar CSV, hash list, MISP JSON, STIX 2.1; file or directory, repeatable): new alerts whose hashes are listed are enriched and raised one severity level; reloaded on SIGHUP, POST /api/rules/reload and when the files change', collect)
+    .option('--intel-check <ms>', 'how often --intel files are checked for changes (0: only on SIGHUP or reload)', String(SERVE_DEFAULTS.intelCheckMs))
     .option('--config <file>', 'YAML with webhooks, suppression, retention (see docs/serve.md)')
     .option('--role <role>', "'single' (one process), or a cluster node on NATS JetStream: 'ingest' or 'detect' (docs/scale-out.md)", 'single')
     .option('--nats <url>', 'NATS server URL for --role ingest|detect (e.g. nats://127.0.0.1:4222)')
@@ -112,7 +116,7 @@ export function registerServe(program: Command): void {
 On first start (no token in DATA_DIR) an ingest and an admin token are created and printed once.
 Point a shipper at the printed URL with the ingest token as password (user name any) or api_key "id:TOKEN".
 
-Signals: SIGHUP reloads rules and exceptions (unchanged rules keep their state); SIGTERM/SIGINT stop cleanly.
+Signals: SIGHUP reloads rules, exceptions and --intel feeds (unchanged rules keep their state); SIGTERM/SIGINT stop cleanly.
 Exit codes: 0 stopped cleanly, 1 failed while running, 2 bad options or could not start.
 
 Examples:
@@ -144,6 +148,8 @@ Examples:
           maxBodyBytes: count('--max-body-bytes', o.maxBodyBytes, 1024),
           maxLineBytes: count('--max-line-bytes', o.maxLineBytes, 256),
           esVersion: o.esVersion,
+          intel: o.intel,
+          intelCheckMs: count('--intel-check', o.intelCheck),
           onLog: (l) => process.stderr.write(`spoor serve: ${l}\n`),
         };
       } catch (e) {
@@ -200,7 +206,7 @@ Alerts: GET ${s.url}/api/alerts (read token), live: ${s.url}/api/alerts/stream`)
   token
     .command('create')
     .description('Create a token; prints it once on stdout')
-    .requiredOption('--scope <list>', 'comma list of ingest, read, admin (admin implies all)')
+    .requiredOption('--scope <list>', 'comma list of ingest, read, triage, admin (triage: alert status, notes, assignee; triage implies read; admin implies all)')
     .option('--name <text>', 'a note to recognise it by')
     .option('-d, --data-dir <dir>', 'data directory', SERVE_DEFAULTS.dataDir)
     .action((o: { scope: string; name?: string; dataDir: string }) => {

@@ -17,7 +17,7 @@ export interface BlindSpot {
   stage: string;
   /** What the stage needs, as an EQL-like condition (`file where process.pid == 4 …`). */
   needs: string;
-  /** Hosts that sent any event; of them, those that sent none meeting the need. */
+  /** Hosts that sent any event; of them, those that sent none meeting the need (by name when one was seen). */
   hosts: number;
   hostsWithout: string[];
   /** Events meeting the need. */
@@ -87,9 +87,12 @@ export function describeNeed(need: TelemetryNeed): string {
 /** The blind-spot report of a hunt: one entry per rule stage need. */
 export function buildBlindSpots(needs: readonly TelemetryNeed[], counts: TelemetryCounts, prefilteredLines: number): BlindSpot[] {
   const hosts = Object.keys(counts.hosts).sort();
+  // A host key that is a host.id is shown by the name seen with it elsewhere (TelemetryCounts.names).
+  const names = counts.names ?? {};
+  const shown = (h: string): string => names[h] ?? h;
   return needs.map((need, i) => {
     const c = counts.needs[i] ?? { byHost: {}, unparsed: 0 };
-    const without = hosts.filter((h) => !(c.byHost[h]! > 0));
+    const without = hosts.filter((h) => !(c.byHost[h]! > 0)).map(shown).sort();
     const events = Object.values(c.byHost).reduce((a, b) => a + b, 0);
     const verdict: BlindSpot['verdict'] = hosts.length === 0 ? 'unknown' : without.length === 0 ? 'present' : events === 0 ? 'absent' : 'partial';
     const hint = HINTS.find((h) => h.when(factsOf(need)))?.hint;

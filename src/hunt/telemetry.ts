@@ -8,11 +8,17 @@ import type { Rule } from '../ir/types.js';
 import { requiredEventIds, telemetryNeeds, type TelemetryNeed } from '../ir/analyze.js';
 import type { Event } from '../events/field.js';
 import { compilePredicate } from '../engine/index.js';
+import { getField } from '../events/field.js';
 
 /** Per need (in `needsOf(rules)` order): events per host, and unparsed lines of its category. */
 export interface TelemetryCounts {
   /** Events seen per host (any telemetry). */
   hosts: Record<string, number>;
+  /**
+   * The host name seen for a host key that is not itself a name (host.id): events of one host
+   * without host.name still count under its id, and summaries name it by the name seen elsewhere.
+   */
+  names?: Record<string, string>;
   needs: { byHost: Record<string, number>; unparsed: number }[];
 }
 
@@ -78,9 +84,14 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v]);
 }
 
+const NAME_PATH = ['host', 'name'];
+const HOSTNAME_PATH = ['host', 'hostname'];
+
 /** One unit's tally. */
 export class TelemetryTally {
   private readonly hosts = new Map<string, number>();
+  /** Host key → a name seen with it (only for keys that are not the name, e.g. host.id). */
+  private readonly names = new Map<string, string>();
   private readonly byHost: Map<string, number>[];
   private readonly unparsed: number[];
 
@@ -93,6 +104,10 @@ export class TelemetryTally {
   observe(ecs: Event, categories: readonly string[], native: () => Event, host: string | null): void {
     const h = host ?? '(no host)';
     this.hosts.set(h, (this.hosts.get(h) ?? 0) + 1);
+    if (host !== null && !this.names.has(h)) {
+      const name = getField(ecs, NAME_PATH) ?? getField(ecs, HOSTNAME_PATH);
+      if (typeof name === 'string' && name !== '') this.names.set(h, name);
+    }
     const c = this.compiled;
     for (const n of c.ecsAny) if (n.test(ecs)) this.count(n.index, h);
     for (const cat of categories) {
@@ -123,8 +138,11 @@ export class TelemetryTally {
 
   counts(): TelemetryCounts {
     const groups = this.byHost.map((m, i) => ({ byHost: Object.fromEntries(m), unparsed: this.unparsed[i]! }));
+    const names: Record<string, string> = {};
+    for (const [k, n] of this.names) if (n.toLowerCase() !== k.toLowerCase()) names[k] = n;
     return {
       hosts: Object.fromEntries(this.hosts),
+      names,
       needs: this.compiled.groupOf.map((g) => (g < 0 ? { byHost: {}, unparsed: 0 } : { byHost: { ...groups[g]!.byHost }, unparsed: groups[g]!.unparsed })),
     };
   }
@@ -133,6 +151,7 @@ export class TelemetryTally {
 /** Add `b` into `a` (units, threads). */
 export function mergeTelemetry(a: TelemetryCounts, b: TelemetryCounts): void {
   for (const [h, n] of Object.entries(b.hosts)) a.hosts[h] = (a.hosts[h] ?? 0) + n;
+  if (b.names) for (const [h, n] of Object.entries(b.names)) (a.names ??= {})[h] ??= n;
   b.needs.forEach((nb, i) => {
     const na = (a.needs[i] ??= { byHost: {}, unparsed: 0 });
     na.unparsed += nb.unparsed;

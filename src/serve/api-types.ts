@@ -3,7 +3,8 @@
  * no imports of Node modules). Kept stable: fields are only ever added, never renamed or removed.
  *
  * Authentication: every /api/* route except GET /api/health takes `Authorization: Bearer TOKEN`
- * (scopes: `read` for GET, `admin` for changes; `admin` implies every scope).
+ * (scopes: `read` for GET, `triage` for an alert's status, notes and assignee, `admin` for rules,
+ * exceptions and reloads; `triage` implies `read`, `admin` implies every scope).
  */
 
 export type ApiSeverity = 'informational' | 'low' | 'medium' | 'high' | 'critical';
@@ -44,6 +45,12 @@ export interface ApiAlertSummary {
   /** Later alerts of the same rule and group folded into this one by suppression. */
   suppressedCount: number;
   writer?: { ip?: string; user?: string; domain?: string; evidence?: string };
+  /** Who works the alert (free text: a name or a team), set with POST /api/alerts/{id}/note. */
+  assignee?: string;
+  /** Notes on the alert (their text is in the detail). */
+  noteCount?: number;
+  /** Threat-intel matches of the matched events' hashes (serve --intel): severity was raised one level. */
+  intel?: { matches: { hash: string; algorithm: string; field: string; feed: string; name?: string; tags: string[] }[]; severityBefore: ApiSeverity };
   process?: {
     executable?: string;
     pid?: number;
@@ -61,6 +68,27 @@ export interface ApiAlertDetail extends ApiAlertSummary {
   events: ApiEvent[];
   /** Events of the same host around the alert's time (as received), oldest first. */
   surrounding: ApiEvent[];
+  /** Notes, oldest first. */
+  notes?: ApiNote[];
+}
+
+/** One note on an alert. */
+export interface ApiNote {
+  id: number;
+  /** The name of the token that wrote it (`spoor serve token create --name`), else `token <id>`. */
+  author: string;
+  /** ISO-8601 time it was written. */
+  time: string;
+  text: string;
+}
+
+/**
+ * POST /api/alerts/{id}/note body: a note to append, a new assignee (null or '' clears it), or
+ * both. Answer: the alert's summary with `notes`.
+ */
+export interface ApiNoteRequest {
+  text?: string;
+  assignee?: string | null;
 }
 
 /**
@@ -101,13 +129,127 @@ export interface ApiHealth {
   /** Seconds since the last detection checkpoint (null before the first). */
   checkpointAgeSeconds: number | null;
   rulesLoaded: number;
+  /** Rules switched off with POST /api/rules/{id}/enabled. */
+  rulesDisabled?: number;
+  /** Only for a caller with a read token (the liveness fields above are open): */
+  /** Ingest per source (shipper, index, remote address), busiest first. */
+  sources?: ApiSourceHealth[];
+  /** Ingest per host, busiest first. */
+  hosts?: ApiHostHealth[];
+  /** Per rule stage: whether the telemetry it needs was seen, per host (since the rules were last loaded). */
+  blindSpots?: ApiBlindSpot[];
+  /** Threat-intel feeds (serve --intel). */
+  intel?: ApiIntelStatus;
+}
+
+export interface ApiSourceHealth {
+  /** `shipper · index · remote address`. */
+  key: string;
+  /** The User-Agent's product (`Winlogbeat/8.17.0`, `curl/8.5.0`), or `unknown`. */
+  shipper: string;
+  /** The bulk action's `_index` (else the URL's), `-` for /ingest. */
+  index: string;
+  remote: string;
+  events: number;
+  /** Over the last 10 seconds (a window of whole seconds). */
+  eventsPerSecond: number;
+  parseErrors: number;
+  requests: number;
+  /** ISO-8601 wall time of the last request. */
+  lastSeen: string;
+  /** Seconds since the last request. */
+  lastSeenAgeSeconds: number;
+}
+
+export interface ApiHostHealth {
+  /** The host key events are ordered by (host.id when the event has one). */
+  host: string;
+  /** The host name seen with that key (differs from `host` when the key is a host.id). */
+  name?: string;
+  events: number;
+  eventsPerSecond: number;
+  /** Events older than what the host had already released to detection (still evaluated). */
+  lateEvents: number;
+  lastSeen: string;
+  lastSeenAgeSeconds: number;
+  /** The newest event time the host sent (ISO-8601). */
+  newestEventTime?: string;
+}
+
+export interface ApiBlindSpot {
+  ruleId: string;
+  stage: string;
+  needs: string;
+  verdict: 'present' | 'partial' | 'absent' | 'unknown';
+  hosts: number;
+  /** Hosts (by name when known) that sent events but none meeting the need. */
+  hostsWithout: string[];
+  events: number;
+  hint?: string;
+  message: string;
+}
+
+export interface ApiIntelStatus {
+  paths: string[];
+  hashes: number;
+  feeds: { file: string; format: string; hashes: number; skipped: number }[];
+  /** ISO-8601 time the feeds were (re)loaded. */
+  loadedAt: string;
+  /** Alerts whose hashes matched since start. */
+  alertsMatched: number;
+  problems: number;
 }
 
 /** GET /api/rules */
 export interface ApiRules {
-  rules: { id: string; name: string; severity: ApiSeverity; kind: string; source?: string }[];
+  rules: ApiRuleInfo[];
   skipped: { id?: string; source: string; reason: string }[];
   loadedAt: string;
+}
+
+export interface ApiRuleInfo {
+  id: string;
+  name: string;
+  severity: ApiSeverity;
+  kind: string;
+  source?: string;
+  /** False when switched off with POST /api/rules/{id}/enabled (kept across restarts). */
+  enabled?: boolean;
+  /** Alerts stored for this rule. */
+  hits?: number;
+  /** ISO-8601 time of the rule's newest alert (first event time). */
+  lastHit?: string;
+  /** Who switched it last and when. */
+  changedBy?: string;
+  changedAt?: string;
+}
+
+/** POST /api/rules/{id}/enabled body (admin scope); the answer is the rule's ApiRuleInfo. */
+export interface ApiRuleEnabledRequest {
+  enabled: boolean;
+}
+
+/** GET /api/shares: the share-write review (spoor shares) over the event log held. */
+export interface ApiShares {
+  rows: {
+    host: string;
+    share: string;
+    shareInferred: boolean;
+    path: string;
+    account?: string;
+    sourceIp?: string;
+    writerEvidence?: string;
+    firstSeen: string;
+    lastSeen: string;
+    writes: number;
+    events: number;
+    sources: string[];
+    executed: boolean;
+    lastExecuted?: string;
+  }[];
+  /** Events of the log read (the newest `eventsRead`; `truncated` when the log holds more). */
+  eventsRead: number;
+  truncated: boolean;
 }
 
 /** POST /api/rules/reload answer. */
@@ -116,6 +258,8 @@ export interface ApiReloadResult {
   /** Rules whose query did not change: their pending state was kept. */
   stateKept: number;
   skipped: { id?: string; source: string; reason: string }[];
+  /** With --intel: the feeds reloaded too. */
+  intel?: ApiIntelStatus;
 }
 
 /** GET/PUT /api/exceptions: the exceptions file's content (YAML keys, see docs/rules.md). */

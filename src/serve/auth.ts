@@ -2,11 +2,20 @@
  * Who is calling: `Authorization: Bearer TOKEN` for every route; shippers may also send
  * `Basic base64(user:TOKEN)` (Beats/Logstash/rsyslog username + password: the password is the
  * token, the user name is ignored) or `ApiKey base64(id:TOKEN)` (Beats `api_key: "id:TOKEN"`).
- * Only tokens with the `ingest` scope are accepted in Basic/ApiKey form. `admin` implies every scope.
+ * Only tokens with the `ingest` scope are accepted in Basic/ApiKey form. `admin` implies every scope,
+ * `triage` implies `read`.
  */
 import type { IncomingMessage } from 'node:http';
 import { ServeError } from './errors.js';
 import type { Scope, TokenStore } from './store/tokens.js';
+
+/** The token of a Bearer request (after authorize), for attributing notes and rule switches. */
+export function callerName(req: IncomingMessage, tokens: TokenStore): string {
+  const h = req.headers.authorization ?? '';
+  const m = /^bearer\s+(\S+)/i.exec(h);
+  const who = m ? tokens.identify(m[1]!) : null;
+  return who ? (who.name ?? `token ${who.id}`) : 'unknown';
+}
 
 export function authorize(req: IncomingMessage, tokens: TokenStore, need: Scope): void {
   const h = req.headers.authorization;
@@ -26,5 +35,5 @@ export function authorize(req: IncomingMessage, tokens: TokenStore, need: Scope)
   } else throw new ServeError('SPOOR_BAD_CREDENTIALS', `unsupported scheme '${scheme}'`);
   if (!scopes) throw new ServeError('SPOOR_BAD_CREDENTIALS');
   if (shipperForm && need !== 'ingest') throw new ServeError('SPOOR_FORBIDDEN', 'Basic/ApiKey credentials are for ingest only; use a Bearer token');
-  if (!scopes.includes(need) && !scopes.includes('admin')) throw new ServeError('SPOOR_FORBIDDEN', `needs scope '${need}'`);
+  if (!scopes.includes(need) && !scopes.includes('admin') && !(need === 'read' && scopes.includes('triage'))) throw new ServeError('SPOOR_FORBIDDEN', `needs scope '${need}'`);
 }

@@ -49,6 +49,10 @@ export interface ServeOptions {
   bootstrapTokens?: boolean;
   /** Informational lines (start-up, reloads); default: none. */
   onLog?: (line: string) => void;
+  /** Threat-intel hash feeds (files or directories) new alerts are enriched from (intel-feeds.ts). */
+  intel?: string[];
+  /** How often feed files are checked for changes, in ms (default 30000; 0: only on reload/SIGHUP). */
+  intelCheckMs?: number;
 }
 
 export interface ServeConfig {
@@ -76,6 +80,8 @@ export interface ServeConfig {
   suppression: Record<string, SuppressionRule>;
   bootstrapTokens: boolean;
   onLog: (line: string) => void;
+  intel: string[];
+  intelCheckMs: number;
 }
 
 export const DEFAULTS = {
@@ -92,6 +98,7 @@ export const DEFAULTS = {
   maxAgeMs: 7 * 24 * 3600_000,
   checkpointIntervalMs: 1000,
   esVersion: '8.17.0',
+  intelCheckMs: 30_000,
 } as const;
 
 function num(v: number | undefined, def: number, what: string, min: number): number {
@@ -104,6 +111,7 @@ export function resolveConfig(o: ServeOptions): ServeConfig {
   const port = num(o.port, DEFAULTS.port, 'port', 0);
   if (port > 65535 || !Number.isInteger(port)) throw new ServeConfigError(`port must be an integer 0-65535 (got ${port})`);
   if (o.tls) for (const f of [o.tls.cert, o.tls.key]) if (!existsSync(f)) throw new ServeConfigError(`TLS file not found: ${f}`);
+  for (const p of o.intel ?? []) if (!existsSync(p)) throw new ServeConfigError(`intel feed not found: ${p}`);
   if (o.exceptionsFile && !existsSync(o.exceptionsFile)) throw new ServeConfigError(`exceptions file not found: ${o.exceptionsFile}`);
   for (const w of o.webhooks ?? []) {
     try {
@@ -142,5 +150,7 @@ export function resolveConfig(o: ServeOptions): ServeConfig {
     suppression: o.suppression ?? {},
     bootstrapTokens: o.bootstrapTokens ?? true,
     onLog: o.onLog ?? (() => {}),
+    intel: (o.intel ?? []).map((p) => resolve(p)),
+    intelCheckMs: num(o.intelCheckMs, DEFAULTS.intelCheckMs, 'intel check interval', 0),
   };
 }

@@ -7,7 +7,9 @@ import type { AlertStore } from './store/alerts.js';
 import type { TokenStore } from './store/tokens.js';
 import type { DetectLoop } from './detect-loop.js';
 import type { IngestedEvent } from './ingest-parse.js';
-import type { ApiReloadResult, ApiRules } from './api-types.js';
+import type { ApiBlindSpot, ApiReloadResult, ApiRuleInfo, ApiRules } from './api-types.js';
+import type { IngestStats } from './routes/ingest-stats.js';
+import type { IntelFeeds } from './intel-feeds.js';
 
 export interface Counters {
   eventsIn: number;
@@ -32,6 +34,12 @@ export interface ServeContext {
   sse: Set<ServerResponse>;
   rules(): ApiRules;
   reloadRules(): Promise<ApiReloadResult>;
+  /** Switch a rule on or off (persisted); null when no loaded rule has that id. */
+  setRuleEnabled(id: string, enabled: boolean, by: string): ApiRuleInfo | null;
+  /** Per rule stage and host: was the telemetry it needs seen (since the rules were last loaded). */
+  blindSpots(): ApiBlindSpot[];
+  ingestStats: IngestStats;
+  intel: IntelFeeds | null;
   /** Events waiting for commit or detection. */
   queueDepth(): number;
   shuttingDown: boolean;

@@ -60,6 +60,8 @@ export interface DetectLoopOptions {
   /** After that transaction committed. */
   onNewAlert?: (a: Alert) => void;
   onProblem?: (message: string) => void;
+  /** A late event of a host (ingest health per host; routes/ingest-stats.ts). */
+  onLate?: (host: string) => void;
 }
 
 const CHECKPOINT = 'detect';
@@ -211,7 +213,10 @@ export class DetectLoop {
   }
 
   private feed(it: LoopItem, late: boolean): void {
-    if (late) this.stats.late++;
+    if (late) {
+      this.stats.late++;
+      this.o.onLate?.(it.host);
+    }
     this.stats.fed++;
     const se = it.ev.se;
     try {

@@ -9,6 +9,7 @@ export const ERRORS = {
   SPOOR_FORBIDDEN: { status: 403, message: 'the token lacks the scope this route needs' },
   SPOOR_NOT_FOUND: { status: 404, message: 'no such route' },
   SPOOR_NO_SUCH_ALERT: { status: 404, message: 'no alert with this id' },
+  SPOOR_NO_SUCH_RULE: { status: 404, message: 'no loaded rule with this id' },
   SPOOR_METHOD_NOT_ALLOWED: { status: 405, message: 'method not allowed on this route' },
   SPOOR_BODY_TOO_LARGE: { status: 413, message: 'request body larger than the limit' },
   SPOOR_LINE_TOO_LARGE: { status: 413, message: 'a line of the body is longer than the limit' },

@@ -26,12 +26,18 @@ import type { IngestedEvent } from './ingest-parse.js';
 import { Router, dispatchRequests } from './http.js';
 import { authorize } from './auth.js';
 import type { Counters, ServeContext } from './context.js';
-import type { ApiReloadResult, ApiRules, ApiSeverity } from './api-types.js';
+import type { ApiBlindSpot, ApiReloadResult, ApiRuleInfo, ApiRules, ApiSeverity } from './api-types.js';
+import { RuleStateStore } from './store/rule-state.js';
+import { IngestStats } from './routes/ingest-stats.js';
+import { IntelFeeds } from './intel-feeds.js';
+import { buildBlindSpots } from '../hunt/blind-spots.js';
+import { needsOf } from '../hunt/telemetry.js';
 import { registerEsCompat } from './routes/es-compat.js';
 import { registerIngest } from './routes/ingest.js';
 import { registerAlerts, writeSse } from './routes/alerts.js';
 import { registerRules } from './routes/rules.js';
 import { registerHealth } from './routes/health.js';
+import { registerShares } from './routes/shares.js';
 import { Webhooks } from './webhooks.js';
 
 export type { ServeOptions, ServeConfig, WebhookTarget } from './config.js';
@@ -54,6 +60,18 @@ export interface ServeHandle {
 }
 
 export const DB_FILE = 'spoor.db';
+
+function ruleInfo(r: Rule, hits: ReturnType<AlertStore['hitsByRule']>, switches: ReturnType<RuleStateStore['all']>): ApiRuleInfo {
+  const h = hits.get(r.id);
+  const sw = switches.get(r.id);
+  const out: ApiRuleInfo = { id: r.id, name: r.name, severity: r.severity as ApiSeverity, kind: r.query.kind, source: r.source, enabled: sw ? sw.enabled : true, hits: h?.hits ?? 0 };
+  if (h?.lastMs != null) out.lastHit = new Date(h.lastMs).toISOString();
+  if (sw) {
+    out.changedBy = sw.changedBy;
+    out.changedAt = new Date(sw.changedMs).toISOString();
+  }
+  return out;
+}
 
 /** Open the data directory's store (for `spoor serve token …`). */
 export function openTokenStore(dataDir: string): { tokens: TokenStore; close(): void } {
@@ -80,8 +98,20 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
   };
   let loaded = await loadRules();
   let loadedAt = new Date().toISOString();
+  const ruleStates = new RuleStateStore(db);
+  // A rule switched off through the API is left out of detection: no alert, no state.
+  const enabledRules = (): Rule[] => {
+    const off = ruleStates.disabled();
+    return off.size === 0 ? loaded.rules : loaded.rules.filter((r) => !off.has(r.id));
+  };
 
   const alerts = new AlertStore(db, config.suppression);
+  const ingestStats = new IngestStats();
+  const intel = config.intel.length > 0 ? new IntelFeeds(config.intel, (ix) => alerts.setIntel(ix), config.onLog, () => alerts.intelMatched) : null;
+  if (intel) {
+    await intel.reload();
+    intel.watch(config.intelCheckMs);
+  }
   const checkpoints = new Checkpoints(db);
   const counters: Counters = { eventsIn: 0, parseErrors: 0, bulkRequests: 0, rejected429: 0, requestErrors: 0, webhookDelivered: 0, webhookFailed: 0 };
   const sse = new Set<ServerResponse>();
@@ -101,8 +131,9 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
     stream,
     checkpoints,
     alerts,
-    rules: loaded.rules,
+    rules: enabledRules(),
     exceptions: loaded.exceptions,
+    onLate: (host) => ingestStats.late(host),
     allowedLatenessMs: config.allowedLatenessMs,
     checkpointIntervalMs: config.checkpointIntervalMs,
     maxInbox: config.maxQueue,
@@ -129,19 +160,41 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
     sse,
     shuttingDown: false,
     queueDepth: () => stream.pending + theLoop.lag,
-    rules: () => ({
-      rules: theLoop.loadedRules.map((r) => ({ id: r.id, name: r.name, severity: r.severity as ApiSeverity, kind: r.query.kind, source: r.source })),
-      skipped: loaded.skipped,
-      loadedAt,
-    }),
+    rules: () => {
+      const hits = alerts.hitsByRule();
+      const switches = ruleStates.all();
+      return { rules: loaded.rules.map((r) => ruleInfo(r, hits, switches)), skipped: loaded.skipped, loadedAt };
+    },
     reloadRules: async () => {
       const next = await loadRules();
       loaded = next;
       loadedAt = new Date().toISOString();
-      const stateKept = theLoop.reload(next.rules, next.exceptions);
+      const stateKept = theLoop.reload(enabledRules(), next.exceptions);
       log(`rules reloaded: ${theLoop.ruleCount} rules (${stateKept} kept their state), ${next.skipped.length} skipped`);
-      return { rulesLoaded: theLoop.ruleCount, stateKept, skipped: next.skipped };
+      const out: ApiReloadResult = { rulesLoaded: theLoop.ruleCount, stateKept, skipped: next.skipped };
+      if (intel) out.intel = await intel.reload();
+      return out;
     },
+    setRuleEnabled: (id, enabled, by) => {
+      const rule = loaded.rules.find((r) => r.id === id);
+      if (!rule) return null;
+      ruleStates.set(id, enabled, by);
+      const kept = theLoop.reload(enabledRules(), loaded.exceptions);
+      log(`rule ${id} ${enabled ? 'enabled' : 'disabled'} by ${by}: ${theLoop.ruleCount} rules running (${kept} kept their state)`);
+      return ruleInfo(rule, alerts.hitsByRule(), ruleStates.all());
+    },
+    blindSpots: (): ApiBlindSpot[] => {
+      const counts = theLoop.detector.telemetry.counts();
+      const names: Record<string, string> = { ...(counts.names ?? {}) };
+      for (const h of Object.keys(counts.hosts)) if (names[h] === undefined && ingestStats.nameOf(h) !== h) names[h] = ingestStats.nameOf(h);
+      return buildBlindSpots(needsOf(theLoop.loadedRules), { ...counts, names }, 0).map((b) => {
+        const x: ApiBlindSpot = { ruleId: b.ruleId, stage: b.stage, needs: b.needs, verdict: b.verdict, hosts: b.hosts, hostsWithout: b.hostsWithout, events: b.events, message: b.message };
+        if (b.hint) x.hint = b.hint;
+        return x;
+      });
+    },
+    ingestStats,
+    intel,
   };
 
   const router = new Router();
@@ -150,6 +203,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
   registerAlerts(router, ctx);
   registerRules(router, ctx, exceptionsPath);
   registerHealth(router, ctx);
+  registerShares(router, ctx);
 
   const onRequest = dispatchRequests(router, (req, scope) => authorize(req, tokens, scope), { onError: () => counters.requestErrors++, log });
   // Node checks request deadlines every connectionsCheckingInterval (30 s by default): tighter here.
@@ -199,6 +253,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
       closing ??= (async () => {
         ctx.shuttingDown = true;
         clearInterval(retention);
+        intel?.close();
         for (const res of sse) res.end();
         sse.clear();
         await new Promise<void>((resolve) => {

@@ -8,7 +8,8 @@ import { readJsonBody, sendJson } from '../http.js';
 import { ServeError } from '../errors.js';
 import type { ServeContext } from '../context.js';
 import type { AlertStatus, ApiAlertDetail, ApiAlertSummary, ApiEvent } from '../api-types.js';
-import { ALERT_STATUSES } from '../store/alerts.js';
+import { ALERT_STATUSES, ASSIGNEE_MAX, NOTE_MAX } from '../store/alerts.js';
+import { callerName } from '../auth.js';
 import { toEcsAlert } from '../ecs-alert.js';
 import { parseStored } from '../ingest-parse.js';
 import { formatInstant, parseIso } from '../../events/timestamp.js';
@@ -98,18 +99,33 @@ export function registerAlerts(r: Router, ctx: ServeContext): void {
         surrounding.push({ seq: row.seq, time: ev?.time ? formatInstant(ev.time) : '', host: row.host, event: (ev?.se.event ?? {}) as Record<string, unknown> });
       }
     }
-    const detail: ApiAlertDetail = { ...got.summary, events, surrounding };
+    const detail: ApiAlertDetail = { ...got.summary, events, surrounding, notes: ctx.alerts.notes(got.summary.id) };
     sendJson(res, 200, detail);
   });
 
-  r.add('POST', '/api/alerts/:id/status', 'admin', async ({ req, res, params }) => {
-    const body = (await readJsonBody(req)) as { status?: unknown; reason?: unknown };
+  r.add('POST', '/api/alerts/:id/status', 'triage', async ({ req, res, params }) => {
+    const raw = await readJsonBody(req);
+    const body = (raw !== null && typeof raw === 'object' ? raw : {}) as { status?: unknown; reason?: unknown };
     if (typeof body.status !== 'string' || !ALERT_STATUSES.includes(body.status as AlertStatus)) {
       throw new ServeError('SPOOR_BAD_REQUEST', `status must be one of ${ALERT_STATUSES.join(', ')}`);
     }
     if (body.reason !== undefined && typeof body.reason !== 'string') throw new ServeError('SPOOR_BAD_REQUEST', 'reason must be a string');
     if (!ctx.alerts.setStatus(params.id!, body.status as AlertStatus, body.reason as string | undefined)) throw new ServeError('SPOOR_NO_SUCH_ALERT', params.id);
     sendJson(res, 200, ctx.alerts.get(params.id!)!.summary);
+  });
+
+  r.add('POST', '/api/alerts/:id/note', 'triage', async ({ req, res, params }) => {
+    const body = await readJsonBody(req);
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) throw new ServeError('SPOOR_BAD_REQUEST', 'body must be {"text": "…"} and/or {"assignee": "…"}');
+    const b = body as { text?: unknown; assignee?: unknown };
+    if (b.text === undefined && b.assignee === undefined) throw new ServeError('SPOOR_BAD_REQUEST', 'give text (a note) and/or assignee');
+    if (b.text !== undefined && (typeof b.text !== 'string' || b.text.trim() === '' || b.text.length > NOTE_MAX)) throw new ServeError('SPOOR_BAD_REQUEST', `text must be a non-empty string of at most ${NOTE_MAX} characters`);
+    if (b.assignee !== undefined && b.assignee !== null && (typeof b.assignee !== 'string' || b.assignee.length > ASSIGNEE_MAX)) throw new ServeError('SPOOR_BAD_REQUEST', `assignee must be a string of at most ${ASSIGNEE_MAX} characters, or null`);
+    const change: { text?: string; assignee?: string | null } = {};
+    if (typeof b.text === 'string') change.text = b.text;
+    if (b.assignee !== undefined) change.assignee = typeof b.assignee === 'string' ? b.assignee.trim() : null;
+    if (!ctx.alerts.annotate(params.id!, change, callerName(req, ctx.tokens))) throw new ServeError('SPOOR_NO_SUCH_ALERT', params.id);
+    sendJson(res, 200, { ...ctx.alerts.get(params.id!)!.summary, notes: ctx.alerts.notes(params.id!) });
   });
 }
 

@@ -1,4 +1,9 @@
-/** `GET /api/health` (open: liveness for load balancers) and `GET /metrics` (Prometheus text, scope read). */
+/**
+ * `GET /api/health` (open: liveness for load balancers; with a read token also ingest per source
+ * and host, blind spots and intel feeds) and `GET /metrics` (Prometheus text, scope read).
+ */
+import type { IncomingMessage } from 'node:http';
+import { authorize } from '../auth.js';
 import type { Router } from '../http.js';
 import { sendJson } from '../http.js';
 import type { ServeContext } from '../context.js';
@@ -26,11 +31,33 @@ export function health(ctx: ServeContext): ApiHealth {
     queueDepth: ctx.queueDepth(),
     checkpointAgeSeconds: cp === null ? null : (Date.now() - cp) / 1000,
     rulesLoaded: ctx.loop.ruleCount,
+    rulesDisabled: ctx.rules().rules.filter((r) => r.enabled === false).length,
   };
 }
 
+/** Whether the request carries a token with read scope (no error when it does not). */
+function canRead(req: IncomingMessage, ctx: ServeContext): boolean {
+  if (!req.headers.authorization) return false;
+  try {
+    authorize(req, ctx.tokens, 'read');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Health with the details a read token may see. */
+export function healthDetail(ctx: ServeContext): ApiHealth {
+  const h = health(ctx);
+  h.sources = ctx.ingestStats.sourceHealth();
+  h.hosts = ctx.ingestStats.hostHealth();
+  h.blindSpots = ctx.blindSpots();
+  if (ctx.intel) h.intel = ctx.intel.current();
+  return h;
+}
+
 export function registerHealth(r: Router, ctx: ServeContext): void {
-  r.add(['GET', 'HEAD'], '/api/health', null, ({ res }) => sendJson(res, 200, health(ctx)));
+  r.add(['GET', 'HEAD'], '/api/health', null, ({ req, res }) => sendJson(res, 200, canRead(req, ctx) ? healthDetail(ctx) : health(ctx)));
   let lastIn = 0;
   let lastMs = Date.now();
   let rate = 0;

@@ -17,6 +17,9 @@ import { ServeError } from '../errors.js';
 import type { ServeContext } from '../context.js';
 import { parseDocument, type IngestedEvent } from '../ingest-parse.js';
 import type { LogRow } from '../store/stream.js';
+import { toEcs } from '../../normalize/index.js';
+import { str } from '../../alert/ecs-fields.js';
+import { shipperOf } from './ingest-stats.js';
 
 type ItemResult = Record<string, Record<string, unknown>>;
 
@@ -51,7 +54,34 @@ async function appendAll(ctx: ServeContext, evs: IngestedEvent[]): Promise<numbe
   const rows: LogRow[] = evs.map((e) => ({ host: e.host, timeMs: e.time ? e.time.ms : null, raw: e.raw }));
   const seqs = await ctx.stream.append(rows, evs);
   ctx.counters.eventsIn += evs.length;
+  countHosts(ctx, evs);
   return seqs;
+}
+
+/** Per-host ingest health: one update per host of the request (the name read once per host). */
+function countHosts(ctx: ServeContext, evs: IngestedEvent[]): void {
+  const by = new Map<string, { n: number; newest: number | null; first: IngestedEvent }>();
+  for (const e of evs) {
+    let h = by.get(e.host);
+    if (!h) by.set(e.host, (h = { n: 0, newest: null, first: e }));
+    h.n++;
+    const t = e.time?.ms;
+    if (t !== undefined && (h.newest === null || t > h.newest)) h.newest = t;
+  }
+  for (const [host, h] of by) ctx.ingestStats.host(host, h.n, h.newest, () => hostNameOf(h.first));
+}
+
+function hostNameOf(e: IngestedEvent): string | undefined {
+  try {
+    const ecs = toEcs(e.se.event);
+    return str(ecs, 'host.name') ?? str(ecs, 'host.hostname') ?? str(ecs, 'winlog.computer_name');
+  } catch {
+    return undefined;
+  }
+}
+
+function remoteOf(c: Ctx): string {
+  return c.req.socket.remoteAddress ?? 'unknown';
 }
 
 export function registerIngest(r: Router, ctx: ServeContext): void {
@@ -105,6 +135,15 @@ export function registerIngest(r: Router, ctx: ServeContext): void {
     const evs: IngestedEvent[] = [];
     for (const it of items) if (it.events) evs.push(...it.events);
     const seqs = await appendAll(ctx, evs);
+    const perIndex = new Map<string, { events: number; errors: number }>();
+    for (const it of items) {
+      const x = perIndex.get(it.index) ?? { events: 0, errors: 0 };
+      x.events += it.events?.length ?? 0;
+      if (it.error?.type === 'mapper_parsing_exception') x.errors++;
+      perIndex.set(it.index, x);
+    }
+    const shipper = shipperOf(c.req.headers['user-agent']);
+    for (const [index, x] of perIndex) ctx.ingestStats.source(shipper, index, remoteOf(c), x.events, x.errors);
     let k = 0;
     let errors = false;
     const out: ItemResult[] = items.map((it) => {
@@ -149,6 +188,7 @@ export function registerIngest(r: Router, ctx: ServeContext): void {
       } else evs.push(...p.events);
     });
     const seqs = await appendAll(ctx, evs);
+    ctx.ingestStats.source(shipperOf(c.req.headers['user-agent']), '-', remoteOf(c), seqs.length, rejected);
     sendJson(c.res, 200, { accepted: seqs.length, rejected, errors, firstSeq: seqs[0] ?? null, lastSeq: seqs[seqs.length - 1] ?? null });
   });
 }

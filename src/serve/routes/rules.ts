@@ -1,6 +1,9 @@
 /**
- * Rules and exceptions, live: `GET /api/rules` (loaded rules and the ones skipped, with reasons),
- * `POST /api/rules/reload` (also on SIGHUP; unchanged rules keep their pending state), and
+ * Rules and exceptions, live: `GET /api/rules` (loaded rules with hit counts and whether each is
+ * on, and the ones skipped, with reasons), `POST /api/rules/{id}/enabled` (switch a rule off or on;
+ * kept across restarts; an off rule is left out of detection: it raises nothing and holds no
+ * state), `POST /api/rules/reload` (also on SIGHUP; unchanged rules keep their pending state;
+ * with --intel the feeds reload too), and
  * `GET`/`PUT /api/exceptions` (the exceptions YAML: written to the file, then rules reloaded).
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
@@ -9,6 +12,7 @@ import type { Router } from '../http.js';
 import { readJsonBody, sendJson } from '../http.js';
 import { ServeError } from '../errors.js';
 import type { ServeContext } from '../context.js';
+import { callerName } from '../auth.js';
 import type { ApiExceptionSet, ApiExceptions } from '../api-types.js';
 
 const SET_KEYS = ['trusted_signers', 'paths', 'hosts', 'accounts'] as const;
@@ -34,6 +38,14 @@ export function readExceptionsFile(path: string): ApiExceptions {
 export function registerRules(r: Router, ctx: ServeContext, exceptionsPath: () => string): void {
   r.add('GET', '/api/rules', 'read', ({ res }) => sendJson(res, 200, ctx.rules()));
   r.add('POST', '/api/rules/reload', 'admin', async ({ res }) => sendJson(res, 200, await ctx.reloadRules()));
+  r.add('POST', '/api/rules/:id/enabled', 'admin', async ({ req, res, params }) => {
+    const body = await readJsonBody(req);
+    const enabled = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as { enabled?: unknown }).enabled : undefined;
+    if (typeof enabled !== 'boolean') throw new ServeError('SPOOR_BAD_REQUEST', 'body must be {"enabled": true} or {"enabled": false}');
+    const info = ctx.setRuleEnabled(params.id!, enabled, callerName(req, ctx.tokens));
+    if (!info) throw new ServeError('SPOOR_NO_SUCH_RULE', params.id);
+    sendJson(res, 200, info);
+  });
   r.add('GET', '/api/exceptions', 'read', ({ res }) => sendJson(res, 200, readExceptionsFile(exceptionsPath())));
   r.add('PUT', '/api/exceptions', 'admin', async ({ req, res }) => {
     const body = (await readJsonBody(req)) as Record<string, unknown>;

@@ -1,11 +1,14 @@
 /**
  * The alert store: insert-or-ignore by `Alert.id` (deterministic from rule + event identities, so
- * replaying the log after a restart raises nothing twice), workflow status, filtered listing, and
- * per-rule suppression (group by alert fields within an event-time window; counts kept).
+ * replaying the log after a restart raises nothing twice), workflow status, notes and assignee,
+ * filtered listing, per-rule hit counts, per-rule suppression (group by alert fields within an
+ * event-time window; counts kept) and threat-intel enrichment of new alerts (serve --intel).
  */
 import type { Alert } from '../../alert/types.js';
+import { applyIntel } from '../../alert/intel.js';
+import type { HashIndex } from '../../intel/index.js';
 import { parseIso } from '../../events/timestamp.js';
-import type { AlertStatus, ApiAlertSummary, ApiSeverity } from '../api-types.js';
+import type { AlertStatus, ApiAlertSummary, ApiNote, ApiSeverity } from '../api-types.js';
 import type { Db } from './db.js';
 
 export interface SuppressionRule {
@@ -36,8 +39,16 @@ interface AlertRow {
   status: AlertStatus;
   status_reason: string | null;
   suppressed: number;
+  assignee: string | null;
+  notes: number;
   doc: string;
 }
+
+const COLS = 'seq, id, created_ms, status, status_reason, suppressed, assignee, (SELECT count(*) FROM alert_notes n WHERE n.alert_id = alerts.id) AS notes, doc';
+
+/** Longest note and assignee accepted (characters). */
+export const NOTE_MAX = 10_000;
+export const ASSIGNEE_MAX = 200;
 
 export const ALERT_STATUSES: readonly AlertStatus[] = ['open', 'acknowledged', 'closed'];
 
@@ -53,6 +64,9 @@ function pick(obj: unknown, path: string): unknown {
 export class AlertStore {
   private readonly insertStmt;
   private readonly existsStmt;
+  private intel: HashIndex | null = null;
+  /** New alerts whose hashes matched a feed. */
+  intelMatched = 0;
   constructor(
     private readonly db: Db,
     private suppression: Record<string, SuppressionRule> = {},
@@ -65,6 +79,11 @@ export class AlertStore {
 
   setSuppression(s: Record<string, SuppressionRule>): void {
     this.suppression = s;
+  }
+
+  /** Feeds new alerts are enriched from (null: none); swapped on reload. */
+  setIntel(index: HashIndex | null): void {
+    this.intel = index;
   }
 
   /** Store one alert (call inside a transaction for atomicity with the checkpoint). */
@@ -84,6 +103,7 @@ export class AlertStore {
         return 'suppressed';
       }
     }
+    if (this.intel && applyIntel(a, this.intel)) this.intelMatched++;
     const search = [a.ruleName, a.ruleId, a.host, a.filePath ?? '', a.process?.commandLine ?? '', a.process?.executable ?? ''].join('\n').toLowerCase();
     const r = this.insertStmt.run(a.id, a.ruleId, a.ruleName, a.severity, a.host, a.filePath ?? null, firstMs, Date.now(), search, JSON.stringify(a));
     if (r.changes === 0) return 'duplicate';
@@ -105,12 +125,12 @@ export class AlertStore {
   }
 
   get(id: string): { summary: ApiAlertSummary; alert: Alert } | null {
-    const r = this.db.prepare('SELECT seq, id, created_ms, status, status_reason, suppressed, doc FROM alerts WHERE id = ?').get(id) as AlertRow | undefined;
+    const r = this.db.prepare(`SELECT ${COLS} FROM alerts WHERE id = ?`).get(id) as AlertRow | undefined;
     return r ? { summary: toSummary(r), alert: JSON.parse(r.doc) as Alert } : null;
   }
 
   bySeq(seq: number): ApiAlertSummary | null {
-    const r = this.db.prepare('SELECT seq, id, created_ms, status, status_reason, suppressed, doc FROM alerts WHERE seq = ?').get(seq) as AlertRow | undefined;
+    const r = this.db.prepare(`SELECT ${COLS} FROM alerts WHERE seq = ?`).get(seq) as AlertRow | undefined;
     return r ? toSummary(r) : null;
   }
 
@@ -147,10 +167,10 @@ export class AlertStore {
     let sql: string;
     const pageArgs = [...args];
     if (f.after !== undefined) {
-      sql = `SELECT seq, id, created_ms, status, status_reason, suppressed, doc FROM alerts ${base ? `${base} AND` : 'WHERE'} seq > ? ORDER BY seq LIMIT ?`;
+      sql = `SELECT ${COLS} FROM alerts ${base ? `${base} AND` : 'WHERE'} seq > ? ORDER BY seq LIMIT ?`;
       pageArgs.push(f.after, limit);
     } else {
-      sql = `SELECT seq, id, created_ms, status, status_reason, suppressed, doc FROM alerts ${f.before !== undefined ? `${base ? `${base} AND` : 'WHERE'} seq < ?` : base} ORDER BY seq DESC LIMIT ?`;
+      sql = `SELECT ${COLS} FROM alerts ${f.before !== undefined ? `${base ? `${base} AND` : 'WHERE'} seq < ?` : base} ORDER BY seq DESC LIMIT ?`;
       if (f.before !== undefined) pageArgs.push(f.before);
       pageArgs.push(limit);
     }
@@ -162,6 +182,27 @@ export class AlertStore {
 
   setStatus(id: string, status: AlertStatus, reason: string | undefined): boolean {
     return this.db.prepare('UPDATE alerts SET status = ?, status_reason = ?, status_ms = ? WHERE id = ?').run(status, reason ?? null, Date.now(), id).changes > 0;
+  }
+
+  /** Append a note and/or set the assignee (null or '' clears it); false when there is no such alert. */
+  annotate(id: string, change: { text?: string; assignee?: string | null }, author: string): boolean {
+    return this.db.transaction(() => {
+      if (!this.db.prepare('SELECT 1 FROM alerts WHERE id = ?').get(id)) return false;
+      if (change.assignee !== undefined) this.db.prepare('UPDATE alerts SET assignee = ? WHERE id = ?').run(change.assignee === null || change.assignee === '' ? null : change.assignee, id);
+      if (change.text !== undefined) this.db.prepare('INSERT INTO alert_notes (alert_id, author, created_ms, text) VALUES (?, ?, ?, ?)').run(id, author, Date.now(), change.text);
+      return true;
+    })();
+  }
+
+  notes(id: string): ApiNote[] {
+    const rows = this.db.prepare('SELECT id, author, created_ms, text FROM alert_notes WHERE alert_id = ? ORDER BY id').all(id) as { id: number; author: string; created_ms: number; text: string }[];
+    return rows.map((r) => ({ id: r.id, author: r.author, time: new Date(r.created_ms).toISOString(), text: r.text }));
+  }
+
+  /** Alerts stored per rule id, with the newest first-event time. */
+  hitsByRule(): Map<string, { hits: number; lastMs: number | null }> {
+    const rows = this.db.prepare('SELECT rule_id, count(*) AS n, max(first_ms) AS last FROM alerts GROUP BY rule_id').all() as { rule_id: string; n: number; last: number | null }[];
+    return new Map(rows.map((r) => [r.rule_id, { hits: r.n, lastMs: r.last }]));
   }
 }
 
@@ -187,5 +228,8 @@ function toSummary(r: AlertRow): ApiAlertSummary {
   if (r.status_reason) s.statusReason = r.status_reason;
   if (a.writer) s.writer = a.writer;
   if (a.process) s.process = a.process;
+  if (r.assignee) s.assignee = r.assignee;
+  if (r.notes > 0) s.noteCount = r.notes;
+  if (a.intel) s.intel = { matches: a.intel.matches.map((m) => ({ hash: m.hash, algorithm: m.algorithm, field: m.field, feed: m.feed, ...(m.name ? { name: m.name } : {}), tags: m.tags })), severityBefore: a.intel.severityBefore as ApiSeverity };
   return s;
 }

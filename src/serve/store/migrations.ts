@@ -73,6 +73,22 @@ export const MIGRATIONS: readonly string[] = [
      body TEXT NOT NULL,
      PRIMARY KEY (kind, name)
    );`,
+  // 3: triage: notes and assignee per alert; rules switched off through the API (kept across restarts).
+  `CREATE TABLE alert_notes (
+     id INTEGER PRIMARY KEY,
+     alert_id TEXT NOT NULL,
+     author TEXT NOT NULL,
+     created_ms INTEGER NOT NULL,
+     text TEXT NOT NULL
+   );
+   CREATE INDEX alert_notes_alert ON alert_notes(alert_id, id);
+   ALTER TABLE alerts ADD COLUMN assignee TEXT;
+   CREATE TABLE rule_state (
+     rule_id TEXT PRIMARY KEY,
+     enabled INTEGER NOT NULL,
+     changed_ms INTEGER NOT NULL,
+     changed_by TEXT NOT NULL
+   );`,
 ];
 
 export function migrate(db: Db): void {

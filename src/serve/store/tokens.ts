@@ -5,7 +5,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from './db.js';
 
-export const SCOPES = ['ingest', 'read', 'admin'] as const;
+/**
+ * `ingest`: send events. `read`: alerts, rules, health details. `triage`: an alert's status,
+ * notes and assignee (implies read). `admin`: rules on/off, exceptions, reloads (implies all).
+ */
+export const SCOPES = ['ingest', 'read', 'triage', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
 export interface TokenInfo {
@@ -34,6 +38,12 @@ export class TokenStore {
   lookup(secret: string): Scope[] | null {
     const r = this.db.prepare('SELECT scopes FROM tokens WHERE hash = ?').get(hashToken(secret)) as { scopes: string } | undefined;
     return r ? (r.scopes.split(',').filter(Boolean) as Scope[]) : null;
+  }
+
+  /** Id and name of a presented secret (who wrote a note), or null when unknown. */
+  identify(secret: string): { id: string; name: string | null } | null {
+    const r = this.db.prepare('SELECT id, name FROM tokens WHERE hash = ?').get(hashToken(secret)) as { id: string; name: string | null } | undefined;
+    return r ?? null;
   }
 
   list(): TokenInfo[] {
