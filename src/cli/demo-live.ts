@@ -7,7 +7,7 @@
  * serve/ is loaded by a computed dynamic import: a build without it (before the serve branch is
  * merged) answers with a clear error instead of failing to compile.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { generateEvents, type GenerateOptions } from '../demo/generate.js';
@@ -46,13 +46,15 @@ const TIME = /"@timestamp"\s*:\s*"([^"]+)"/;
 
 export async function runLiveDemo(o: LiveDemoOptions): Promise<number> {
   const startServe = await loadServe();
-  const dataDir = o.dataDir ? resolve(o.dataDir) : join(mkdtempSync(join(tmpdir(), 'spoor-demo-live-')), 'spoor-data');
+  // Without --out the data lives in a temporary folder removed at exit.
+  const tempRoot = o.dataDir ? null : mkdtempSync(join(tmpdir(), 'spoor-demo-live-'));
+  const dataDir = o.dataDir ? resolve(o.dataDir) : join(tempRoot!, 'spoor-data');
   const serve = await startServe({ host: '127.0.0.1', port: o.port, dataDir, bootstrapTokens: true });
   const token = (scope: string): string | undefined => serve.createdTokens.find((t) => t.scope === scope)?.token;
   const admin = token('admin');
   const ingest = token('ingest') ?? admin;
   const { p, say } = o;
-  say(`${p.bold('spoor demo --live')} — spoor serve at ${serve.url} (data in ${dataDir})`);
+  say(`${p.bold('spoor demo --live')} — spoor serve at ${serve.url} (data in ${dataDir}${tempRoot ? ', removed at exit; --out DIR keeps it' : ''})`);
   say(`${p.bold('Open the UI:')} ${serve.url}/${admin ? `#token=${admin}` : ''}`);
   const { lines, planted } = generateEvents(o.generate);
   say(`Replaying ${formatCount(o.generate.events)} events from ${o.generate.hosts} hosts through ${serve.url}/_bulk; planted: ${planted.map((a) => `${a.kind} on ${a.host}`).join(', ')}`);
@@ -89,5 +91,6 @@ export async function runLiveDemo(o: LiveDemoOptions): Promise<number> {
   if (!stop) say(`Replay done. The service keeps running so you can triage; Ctrl-C to stop.`);
   while (!stop) await new Promise((r) => setTimeout(r, 500));
   await serve.close();
+  if (tempRoot) rmSync(tempRoot, { recursive: true, force: true });
   return 0;
 }
