@@ -11,6 +11,7 @@ import cliProgress from 'cli-progress';
 import type { Alert } from '../alert/types.js';
 import { FILE_SHARE_RULE_ID, generateEvents, writeNdjson, type GenerateOptions, type PlantedAttack, type ScenarioRecord } from '../demo/generate.js';
 import { formatAlerts, formatSummary, renderHtmlReport } from '../output/index.js';
+import { reviewShares } from '../shares/index.js';
 import { namedRuleCounts, withCounters } from './hunt.js';
 import { formatCount, palette } from '../output/text.js';
 
@@ -184,7 +185,8 @@ async function runDemo(o: DemoCliOptions): Promise<number> {
   const verdict = checkDemo(result.alerts, gen.planted, benign);
   for (const line of verdict.lines) say(line.ok ? `${p.green('✔')} ${line.text}` : `${p.red('✘')} ${line.text}`);
   const reportPath = o.report ? resolve(o.report) : join(dir, 'spoor-report.html');
-  writeFileSync(reportPath, renderHtmlReport(result, { title: 'spoor demo — remote execution via file shares' }));
+  const shares = (await reviewShares([input], {}, () => {})).rows;
+  writeFileSync(reportPath, renderHtmlReport(result, { title: 'spoor demo — remote execution via file shares', shares }));
   say('');
   say(`${p.bold('HTML report:')} ${reportPath}`);
   say(`Hunt the same data yourself: npx spoor hunt ${input}`);

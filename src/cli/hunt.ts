@@ -8,6 +8,7 @@ import { huntRuleSpec, runHunt } from '../hunt/run.js';
 import { loadHuntRules, type LoadedRules } from '../hunt/load-rules.js';
 import type { HuntOptions, HuntSummary } from '../hunt/types.js';
 import { EXCLUDE_RULE_SOURCE } from '../rules/index.js';
+import { reviewShares } from '../shares/index.js';
 import { ALERT_FORMATS, formatAlerts, formatSummary, renderHtmlReport, type AlertFormat } from '../output/index.js';
 import { addHuntOutputOptions, narrowResult, planHuntOutput, renderAlerts, statsJson, statsText, type HuntOutputFlags } from './hunt-output.js';
 import { addTimeZoneOptions, timeZoneOf, TIMEZONE_HELP, type TimeZoneCliOptions } from './timezone.js';
@@ -124,7 +125,10 @@ async function hunt(paths: string[], o: HuntCliOptions): Promise<number> {
   let reportFailed = false;
   if (o.report) {
     try {
-      writeFileSync(o.report, renderHtmlReport(result));
+      // The report's "Share writes" view: the share-write review (spoor shares) of the same inputs,
+      // a second read of them (stdin cannot be read twice: no view then). Problems were reported above.
+      const shares = paths.includes('-') ? undefined : (await reviewShares(paths, {}, () => {})).rows;
+      writeFileSync(o.report, renderHtmlReport(result, shares ? { shares } : {}));
       process.stderr.write(`report: ${o.report}\n`);
     } catch (e) {
       process.stderr.write(`spoor: cannot write the report ${o.report}: ${(e as Error).message}\n`);

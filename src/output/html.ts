@@ -12,12 +12,15 @@ import type { HuntResult, HuntSummary } from '../hunt/types.js';
 import { esc } from './html-escape.js';
 import { readUiAssets } from './html-assets.js';
 import { embedJson, packReportData } from './report-data.js';
+import type { ShareWriteRow } from '../shares/types.js';
 import { formatCount } from './text.js';
 
 export interface HtmlReportOptions {
   title?: string;
   /** ISO time shown as the generation time (default: now); fixed in tests for reproducible output. */
   generatedAt?: string;
+  /** The share-write review of the same inputs (src/shares), shown in the "Share writes" view. */
+  shares?: readonly ShareWriteRow[];
 }
 
 function statCards(s: HuntSummary, alerts: readonly Alert[]): string {
@@ -98,7 +101,7 @@ export function renderHtmlReport(result: HuntResult, opts: HtmlReportOptions = {
   const { alerts, summary } = result;
   const title = opts.title ?? 'spoor hunt report';
   const generatedAt = opts.generatedAt ?? new Date().toISOString();
-  const data = embedJson(packReportData(alerts, { title, generatedAt }));
+  const data = embedJson(packReportData(alerts, { title, generatedAt, ...(opts.shares ? { shares: opts.shares } : {}) }));
   return uiShell({
     title,
     sub: `generated ${esc(generatedAt)} · ${formatCount(summary.files)} file${summary.files === 1 ? '' : 's'} · ${formatCount(summary.events)} events in ${summary.seconds.toFixed(2)} s · times are UTC (hover for local time)`,

@@ -8,6 +8,7 @@
  */
 import type { Alert } from '../alert/types.js';
 import type { Event } from '../events/field.js';
+import type { ShareWriteRow } from '../shares/types.js';
 
 export const REPORT_DATA_VERSION = 1;
 
@@ -32,11 +33,13 @@ export interface ReportData {
   alerts: PackedAlert[];
   events: Event[];
   rules: ReportRuleStat[];
+  /** The share-write review of the same inputs (spoor shares), when the report was given one. */
+  shares?: ShareWriteRow[];
 }
 
 type Located = { file: string; position?: number; event: Event };
 
-export function packReportData(alerts: readonly Alert[], meta: { title: string; generatedAt: string }): ReportData {
+export function packReportData(alerts: readonly Alert[], meta: { title: string; generatedAt: string; shares?: readonly ShareWriteRow[] }): ReportData {
   const pool: Event[] = [];
   const byKey = new Map<string, number>();
   const byObject = new Map<Event, number>();
@@ -62,7 +65,9 @@ export function packReportData(alerts: readonly Alert[], meta: { title: string; 
     if (context) p.context = context.map(ref);
     return p;
   });
-  return { version: REPORT_DATA_VERSION, title: meta.title, generatedAt: meta.generatedAt, alerts: packed, events: pool, rules: [...rules.values()] };
+  const out: ReportData = { version: REPORT_DATA_VERSION, title: meta.title, generatedAt: meta.generatedAt, alerts: packed, events: pool, rules: [...rules.values()] };
+  if (meta.shares) out.shares = [...meta.shares];
+  return out;
 }
 
 export function unpackAlert(p: PackedAlert, pool: readonly Event[]): Alert {

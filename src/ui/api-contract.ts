@@ -13,4 +13,11 @@ export type {
   ApiRules,
   ApiExceptionSet,
   ApiExceptions,
+  ApiNote,
+  ApiRuleInfo,
+  ApiShares,
+  ApiSourceHealth,
+  ApiHostHealth,
+  ApiBlindSpot,
+  ApiIntelStatus,
 } from '../serve/api-types.js';

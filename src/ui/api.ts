@@ -8,7 +8,7 @@
  */
 import type { Severity } from '../ir/types.js';
 import { unpackAlert, type ReportData } from '../output/report-data.js';
-import type { ApiAlertDetail, ApiAlertList, ApiAlertSummary, ApiEvent, ApiExceptions, ApiExceptionSet, ApiHealth, ApiRules } from './api-contract.js';
+import type { ApiAlertDetail, ApiAlertList, ApiAlertSummary, ApiEvent, ApiExceptions, ApiExceptionSet, ApiHealth, ApiNote, ApiRules, ApiShares } from './api-contract.js';
 import type { AlertStatus, UiAlert } from './model/query.js';
 
 export interface RuleInfo {
@@ -17,7 +17,16 @@ export interface RuleInfo {
   severity?: Severity;
   kind?: string;
   source?: string;
+  /** Live: false when switched off; hits counted by the server. */
+  enabled?: boolean;
+  hits?: number;
+  lastHit?: string;
+  changedBy?: string;
+  changedAt?: string;
 }
+
+/** The share-write review (spoor shares): the report embeds it, serve computes it over its log. */
+export type ShareRows = ApiShares['rows'];
 
 export interface RuleList {
   rules: RuleInfo[];
@@ -48,11 +57,14 @@ export interface DataSource {
   /** New alerts as they are detected (live only); returns an unsubscribe function. */
   subscribe?(onAlert: (a: UiAlert) => void, onState: (connected: boolean) => void): () => void;
   setStatus?(id: string, status: AlertStatus, reason?: string): Promise<UiAlert>;
-  setNote?(id: string, note: string): Promise<UiAlert>;
+  /** Append a note and/or set the assignee ('' clears it). */
+  setNote?(id: string, change: { text?: string; assignee?: string }): Promise<UiAlert>;
   addException?(req: ExceptionRequest): Promise<void>;
   listRules?(): Promise<RuleList>;
-  setRuleEnabled?(id: string, enabled: boolean): Promise<void>;
+  setRuleEnabled?(id: string, enabled: boolean): Promise<RuleInfo>;
   health?(): Promise<IngestHealth>;
+  /** Share writes: who wrote which executable to which host's share, executed or not. */
+  shares?(): Promise<{ rows: ShareRows; note?: string }>;
 }
 
 export class EmbeddedSource implements DataSource {
@@ -61,12 +73,15 @@ export class EmbeddedSource implements DataSource {
   readonly generatedAt: string;
   private readonly alerts: UiAlert[];
   private readonly byId = new Map<string, UiAlert>();
+  readonly shares?: () => Promise<{ rows: ShareRows; note?: string }>;
 
   constructor(data: ReportData) {
     this.title = data.title;
     this.generatedAt = data.generatedAt;
     this.alerts = data.alerts.map((p) => unpackAlert(p, data.events));
     for (const a of this.alerts) this.byId.set(a.id, a);
+    const rows = data.shares;
+    if (rows) this.shares = async () => ({ rows });
   }
 
   static fromDocument(doc: Document): EmbeddedSource | null {
@@ -91,6 +106,9 @@ export const ENDPOINTS = {
   alerts: '/api/alerts',
   alert: (id: string) => `/api/alerts/${encodeURIComponent(id)}`,
   status: (id: string) => `/api/alerts/${encodeURIComponent(id)}/status`,
+  note: (id: string) => `/api/alerts/${encodeURIComponent(id)}/note`,
+  ruleEnabled: (id: string) => `/api/rules/${encodeURIComponent(id)}/enabled`,
+  shares: '/api/shares',
   stream: '/api/alerts/stream',
   exceptions: '/api/exceptions',
   rules: '/api/rules',
@@ -130,6 +148,10 @@ export function fromApiAlert(a: ApiAlertSummary | ApiAlertDetail): UiAlert {
   if (a.statusReason) out.statusReason = a.statusReason;
   if (a.writer) out.writer = a.writer;
   if (a.process) out.process = a.process;
+  if (a.assignee) out.assignee = a.assignee;
+  if (a.noteCount) out.noteCount = a.noteCount;
+  if (a.intel) out.intel = a.intel as UiAlert['intel'];
+  if ('notes' in a && Array.isArray(a.notes)) out.notes = a.notes as ApiNote[];
   if ('surrounding' in a && Array.isArray(a.surrounding)) out.context = a.surrounding.map(loc);
   return out;
 }
@@ -249,9 +271,25 @@ export class HttpSource implements DataSource {
     await this.call<unknown>(ENDPOINTS.exceptions, { method: 'PUT', body: JSON.stringify({ global: cur.global ?? {}, rules }) });
   }
 
+  async setNote(id: string, change: { text?: string; assignee?: string }): Promise<UiAlert> {
+    const body: { text?: string; assignee?: string | null } = {};
+    if (change.text !== undefined) body.text = change.text;
+    if (change.assignee !== undefined) body.assignee = change.assignee === '' ? null : change.assignee;
+    return fromApiAlert(await this.call<ApiAlertDetail>(ENDPOINTS.note(id), { method: 'POST', body: JSON.stringify(body) }));
+  }
+
   async listRules(): Promise<RuleList> {
     const r = await this.call<ApiRules>(ENDPOINTS.rules);
     return { rules: r.rules, skipped: r.skipped ?? [], loadedAt: r.loadedAt };
+  }
+
+  async setRuleEnabled(id: string, enabled: boolean): Promise<RuleInfo> {
+    return this.call<RuleInfo>(ENDPOINTS.ruleEnabled(id), { method: 'POST', body: JSON.stringify({ enabled }) });
+  }
+
+  async shares(): Promise<{ rows: ShareRows; note?: string }> {
+    const r = await this.call<ApiShares>(ENDPOINTS.shares);
+    return { rows: r.rows, note: `${r.eventsRead.toLocaleString('en-US')} events of the log read${r.truncated ? ' (the newest; older events not reviewed)' : ''}` };
   }
 
   async health(): Promise<IngestHealth> {

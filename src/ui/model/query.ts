@@ -19,6 +19,10 @@ export interface UiAlert extends Alert {
   status?: AlertStatus;
   statusReason?: string;
   note?: string;
+  /** Live (serve): who works the alert, its notes (the detail) and how many. */
+  assignee?: string;
+  notes?: { id: number; author: string; time: string; text: string }[];
+  noteCount?: number;
 }
 
 /** Per-alert values the queue shows, sorts and filters on. */

@@ -5,7 +5,7 @@
  */
 import { NO_FILTERS, rowOf, type AlertRow, type Filters, type GroupBy, type Sort, type SortKey, type UiAlert } from '../model/query.js';
 
-export type View = 'queue' | 'incidents' | 'graph' | 'rules' | 'health';
+export type View = 'queue' | 'incidents' | 'graph' | 'shares' | 'rules' | 'health';
 
 export interface State {
   alerts: UiAlert[];

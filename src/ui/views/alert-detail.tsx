@@ -114,6 +114,23 @@ function CommonFacts({ a, kind }: { a: UiAlert; kind: AlertKind }) {
         ['risk score', a.riskScore],
         ['status', a.status ? `${a.status}${a.statusReason ? ` — ${a.statusReason}` : ''}` : undefined],
         ['note', a.note],
+        ['assignee', a.assignee],
+        [
+          'threat intel',
+          a.intel ? (
+            <span class="intel">
+              {a.intel.matches.map((m) => (
+                <span class="mono small">
+                  {m.feed}
+                  {m.name ? ` · ${m.name}` : ''}
+                  {m.tags.length ? ` [${m.tags.join(', ')}]` : ''} — {m.field} {m.hash}
+                  <br />
+                </span>
+              ))}
+              <span class="small muted">severity raised from {a.intel.severityBefore}</span>
+            </span>
+          ) : undefined,
+        ],
         ['alert id', <span class="mono">{a.id}</span>],
       ]}
     />

@@ -11,6 +11,7 @@ import { FilterBar } from './filter-bar.js';
 import { GraphView } from './graph.js';
 import { IncidentDetail, IncidentList } from './incidents.js';
 import { HealthView, RulesView } from './live.js';
+import { SharesView } from './shares.js';
 
 export function App({ source }: { source: DataSource }) {
   const [s, dispatch] = useReducer(reducer, initialState);
@@ -75,6 +76,7 @@ export function App({ source }: { source: DataSource }) {
     ['incidents', `Incidents (${incidents.length.toLocaleString('en-US')})`],
     ['graph', `Lateral movement (${graph.edges.length})`],
   ];
+  if (source.shares) tabs.push(['shares', 'Share writes']);
   if (source.listRules) tabs.push(['rules', 'Rules']);
   if (source.health) tabs.push(['health', 'Ingest health']);
   const showFilters = s.view === 'queue' || s.view === 'graph';
@@ -133,6 +135,7 @@ export function App({ source }: { source: DataSource }) {
           }}
         />
       ) : null}
+      {s.view === 'shares' && source.shares ? <SharesView source={source} /> : null}
       {s.view === 'rules' && source.listRules ? <RulesView source={source} hits={ruleHits} /> : null}
       {s.view === 'health' && source.health ? <HealthView source={source} /> : null}
     </div>

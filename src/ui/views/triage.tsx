@@ -1,7 +1,16 @@
-/** Live only (spoor serve): acknowledge / close with a reason / reopen, a note, and "add exception from this alert". */
-import { useState } from 'preact/hooks';
+/**
+ * Live only (spoor serve): acknowledge / close with a reason / reopen, the assignee, notes (listed
+ * with their author token's name and time), and "add exception from this alert".
+ */
+import { useEffect, useState } from 'preact/hooks';
 import type { DataSource, ExceptionKind } from '../api.js';
 import type { AlertStatus, UiAlert } from '../model/query.js';
+import { Time } from './common.js';
+
+/** A changed alert as the server answers it, keeping what the answer does not carry (events, notes). */
+export function mergeChanged(cur: UiAlert, got: UiAlert): UiAlert {
+  return { ...cur, ...got, events: got.events.length > 0 ? got.events : cur.events, ...(got.context ?? cur.context ? { context: got.context ?? cur.context } : {}), ...(got.notes ?? cur.notes ? { notes: got.notes ?? cur.notes } : {}) };
+}
 
 /** The values an exception can take from an alert, by kind (scoped to the alert's rule). */
 export function exceptionCandidates(a: UiAlert): { kind: ExceptionKind; value: string }[] {
@@ -18,7 +27,9 @@ export function exceptionCandidates(a: UiAlert): { kind: ExceptionKind; value: s
 
 export function TriagePanel({ alert, source, onChanged }: { alert: UiAlert; source: DataSource; onChanged(a: UiAlert): void }) {
   const [reason, setReason] = useState('');
-  const [note, setNote] = useState(alert.note ?? '');
+  const [note, setNote] = useState('');
+  const [assignee, setAssignee] = useState(alert.assignee ?? '');
+  useEffect(() => setAssignee(alert.assignee ?? ''), [alert.id, alert.assignee]);
   const [busy, setBusy] = useState(false);
   const [msg, setMsg] = useState<string | null>(null);
   const candidates = exceptionCandidates(alert);
@@ -28,7 +39,7 @@ export function TriagePanel({ alert, source, onChanged }: { alert: UiAlert; sour
     setMsg(null);
     try {
       const r = await what();
-      if (r) onChanged(r);
+      if (r) onChanged(mergeChanged(alert, r));
       setMsg(done);
     } catch (e) {
       setMsg(`failed: ${(e as Error).message}`);
@@ -50,10 +61,45 @@ export function TriagePanel({ alert, source, onChanged }: { alert: UiAlert; sour
         <input aria-label="reason" placeholder="reason (for close)" value={reason} onInput={(e) => setReason((e.currentTarget as HTMLInputElement).value)} />
       </div>
       {source.setNote ? (
-        <div class="row">
-          <input class="grow" aria-label="note" placeholder="note / assignee" value={note} onInput={(e) => setNote((e.currentTarget as HTMLInputElement).value)} />
-          <button type="button" disabled={busy} onClick={() => run(() => source.setNote!(alert.id, note), 'note saved')}>Save note</button>
-        </div>
+        <>
+          <div class="row">
+            <label>
+              assignee{' '}
+              <input aria-label="assignee" placeholder="nobody" value={assignee} onInput={(e) => setAssignee((e.currentTarget as HTMLInputElement).value)} />
+            </label>
+            <button type="button" disabled={busy || assignee.trim() === (alert.assignee ?? '')} onClick={() => run(() => source.setNote!(alert.id, { assignee: assignee.trim() }), assignee.trim() ? `assigned to ${assignee.trim()}` : 'unassigned')}>
+              Assign
+            </button>
+          </div>
+          <div class="row">
+            <textarea class="grow" rows={2} aria-label="note" placeholder="add a note" value={note} onInput={(e) => setNote((e.currentTarget as HTMLTextAreaElement).value)} />
+            <button
+              type="button"
+              disabled={busy || note.trim() === ''}
+              onClick={() =>
+                run(async () => {
+                  const r = await source.setNote!(alert.id, { text: note.trim() });
+                  setNote('');
+                  return r;
+                }, 'note added')
+              }
+            >
+              Add note
+            </button>
+          </div>
+          {alert.notes?.length ? (
+            <ol class="notes" aria-label="Notes">
+              {alert.notes.map((n) => (
+                <li data-note={n.id}>
+                  <span class="small muted">
+                    <b class="author">{n.author}</b> · <Time iso={n.time} />
+                  </span>
+                  <div class="note-text">{n.text}</div>
+                </li>
+              ))}
+            </ol>
+          ) : null}
+        </>
       ) : null}
       {source.addException && candidates.length ? (
         <div class="row">
