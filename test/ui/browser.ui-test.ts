@@ -18,6 +18,7 @@ import type { Alert } from '../../src/alert/types.js';
 import { writeNdjson } from '../../src/demo/generate.js';
 import { runHunt } from '../../src/hunt/run.js';
 import { renderHtmlReport } from '../../src/output/html.js';
+import { reviewShares } from '../../src/shares/index.js';
 import { shareAlert, sigmaAlert } from './fixtures.js';
 import { sampleSummary } from '../output/fixtures.js';
 
@@ -49,7 +50,8 @@ before(async () => {
   const result = await runHunt({ inputs: [events], workers: 0, contextEvents: 12 });
   demoAlerts = result.alerts;
   demoReport = join(dir, 'demo.html');
-  writeFileSync(demoReport, renderHtmlReport(result, { title: 'spoor demo', generatedAt: '2026-03-02T10:00:00Z' }));
+  const shares = (await reviewShares([events], {}, () => {})).rows;
+  writeFileSync(demoReport, renderHtmlReport(result, { title: 'spoor demo', generatedAt: '2026-03-02T10:00:00Z', shares }));
   // A Sigma-style hunt: 1,500 single-event alerts over 40 hosts and 60 rules, plus three file-share alerts with writers.
   const sev = ['informational', 'low', 'medium', 'high', 'critical'] as const;
   sigmaAlerts = Array.from({ length: 1500 }, (_, i) =>
@@ -155,9 +157,34 @@ test('demo report: queue, file-share detail with timeline, multi-hop writer grap
   }
 });
 
+test('demo report: the Share writes view lists who wrote which executable where, executed or not', async (t) => {
+  if (skipWithoutBrowser(t)) return;
+  const { page, errors } = await open(demoReport, 1280, 800);
+  await page.click('#tab-shares');
+  await page.waitForSelector('#shares tbody tr');
+  const psexec = page.locator('#shares tbody tr', { hasText: 'PSEXESVC' }).first();
+  assert.match((await psexec.textContent())!, /ws-0011.*ADMIN\$.*CORP\\adm-jdoe.*10\.20\.0\.11.*ran/);
+  const impacket = page.locator('#shares tbody tr', { hasText: '172.16.40.23' }).first();
+  assert.match((await impacket.textContent())!, /ws-0007.*ran/);
+  const all = await page.locator('#shares tbody tr').count();
+  assert.ok(await page.locator('#shares tbody tr[data-executed=no]').count() > 0, 'files written but never run are listed too');
+  await page.check('#shares input[type=checkbox]');
+  assert.ok((await page.locator('#shares tbody tr').count()) < all);
+  assert.equal(await page.locator('#shares tbody tr[data-executed=no]').count(), 0);
+  await page.uncheck('#shares input[type=checkbox]');
+  await page.fill('#shares input[aria-label="filter share writes"]', 'ws-0011 psexesvc');
+  assert.equal(await page.locator('#shares tbody tr').count(), 1);
+  await page.fill('#shares input[aria-label="filter share writes"]', '');
+  await page.screenshot({ path: join(SCREENSHOTS, 'demo-shares-1280.png'), fullPage: true });
+  // A report without a share review has no such tab (the Sigma-style report below).
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test('Sigma hunt report with 1,503 alerts: virtualized queue, filters, sort, keyboard, single-event detail, writer-only graph', async (t) => {
   if (skipWithoutBrowser(t)) return;
   const { page, errors } = await open(sigmaReport, 1280, 800);
+  assert.equal(await page.locator('#tab-shares').count(), 0, 'no Share writes tab without a share review');
   const n = sigmaAlerts.length;
   assert.equal(await shownCount(page), n);
   const rendered = await page.locator('.arow').count();
