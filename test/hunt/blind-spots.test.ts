@@ -72,3 +72,28 @@ test('blind spots: share auditing on one host turns "absent" into "partial"; --s
     f.done();
   }
 });
+
+for (const workers of [0, 2]) {
+  test(`blind spots name a host keyed by host.id by the host name seen with that id elsewhere (workers ${workers})`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'spoor-blind-names-'));
+    try {
+      const id = '010a0892-04b5-475a-a4ba-d65acf330928';
+      // Defend events of one host: the first carries only host.id, a later one also host.name.
+      const ev = (t: string, name?: string): Record<string, unknown> => ({
+        '@timestamp': t,
+        host: { id, ...(name ? { name } : {}) },
+        event: { category: ['process'], type: ['start'], kind: 'event' },
+        process: { pid: 100, executable: 'C:\\Windows\\System32\\cmd.exe', name: 'cmd.exe' },
+      });
+      const other = { '@timestamp': '2024-03-05T10:00:00.000Z', host: { id: 'ws-other', name: 'ws-other' }, event: { category: ['file'], type: ['creation'], kind: 'event' }, process: { pid: 4, name: 'System' }, file: { path: 'C:\\Windows\\x.txt' } };
+      writeFileSync(join(dir, 'a.ndjson'), [ev('2024-03-05T10:00:01.000Z'), other, ev('2024-03-05T10:00:02.000Z', 'WS-0006')].map((e) => JSON.stringify(e)).join('\n') + '\n');
+      const r = await runHunt({ inputs: [dir], workers, prefilter: false });
+      const s1 = r.summary.blindSpots!.find((s) => s.ruleId === 'file-share-remote-exec' && s.stage === 'stage 1')!;
+      assert.deepEqual(s1.hostsWithout, ['WS-0006']);
+      assert.match(s1.message, /1 of 2 hosts sent none \(WS-0006\)/);
+      assert.doesNotMatch(s1.message, /010a0892/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
