@@ -36,6 +36,8 @@ export interface ServeContext {
   reloadRules(): Promise<ApiReloadResult>;
   /** Switch a rule on or off (persisted); null when no loaded rule has that id. */
   setRuleEnabled(id: string, enabled: boolean, by: string): ApiRuleInfo | null;
+  /** Loaded rules switched off (cheap: for the open health endpoint). */
+  rulesDisabled(): number;
   /** Per rule stage and host: was the telemetry it needs seen (since the rules were last loaded). */
   blindSpots(): ApiBlindSpot[];
   ingestStats: IngestStats;

@@ -183,6 +183,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
       log(`rule ${id} ${enabled ? 'enabled' : 'disabled'} by ${by}: ${theLoop.ruleCount} rules running (${kept} kept their state)`);
       return ruleInfo(rule, alerts.hitsByRule(), ruleStates.all());
     },
+    rulesDisabled: () => loaded.rules.length - enabledRules().length,
     blindSpots: (): ApiBlindSpot[] => {
       const counts = theLoop.detector.telemetry.counts();
       const names: Record<string, string> = { ...(counts.names ?? {}) };

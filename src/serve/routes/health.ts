@@ -31,7 +31,7 @@ export function health(ctx: ServeContext): ApiHealth {
     queueDepth: ctx.queueDepth(),
     checkpointAgeSeconds: cp === null ? null : (Date.now() - cp) / 1000,
     rulesLoaded: ctx.loop.ruleCount,
-    rulesDisabled: ctx.rules().rules.filter((r) => r.enabled === false).length,
+    rulesDisabled: ctx.rulesDisabled(),
   };
 }
 
