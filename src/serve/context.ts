@@ -40,7 +40,8 @@ export interface ServeContext {
   rulesDisabled(): number;
   /** Per rule stage and host: was the telemetry it needs seen (since the rules were last loaded). */
   blindSpots(): ApiBlindSpot[];
-  ingestStats: IngestStats;
+  /** Ingest health per source and host (absent on cluster ingest nodes, which reuse the ingest routes). */
+  ingestStats?: IngestStats;
   intel: IntelFeeds | null;
   /** Events waiting for commit or detection. */
   queueDepth(): number;

@@ -49,8 +49,8 @@ function canRead(req: IncomingMessage, ctx: ServeContext): boolean {
 /** Health with the details a read token may see. */
 export function healthDetail(ctx: ServeContext): ApiHealth {
   const h = health(ctx);
-  h.sources = ctx.ingestStats.sourceHealth();
-  h.hosts = ctx.ingestStats.hostHealth();
+  h.sources = ctx.ingestStats?.sourceHealth() ?? [];
+  h.hosts = ctx.ingestStats?.hostHealth() ?? [];
   h.blindSpots = ctx.blindSpots();
   if (ctx.intel) h.intel = ctx.intel.current();
   return h;

@@ -60,6 +60,7 @@ async function appendAll(ctx: ServeContext, evs: IngestedEvent[]): Promise<numbe
 
 /** Per-host ingest health: one update per host of the request (the name read once per host). */
 function countHosts(ctx: ServeContext, evs: IngestedEvent[]): void {
+  if (!ctx.ingestStats) return;
   const by = new Map<string, { n: number; newest: number | null; first: IngestedEvent }>();
   for (const e of evs) {
     let h = by.get(e.host);
@@ -68,7 +69,7 @@ function countHosts(ctx: ServeContext, evs: IngestedEvent[]): void {
     const t = e.time?.ms;
     if (t !== undefined && (h.newest === null || t > h.newest)) h.newest = t;
   }
-  for (const [host, h] of by) ctx.ingestStats.host(host, h.n, h.newest, () => hostNameOf(h.first));
+  for (const [host, h] of by) ctx.ingestStats?.host(host, h.n, h.newest, () => hostNameOf(h.first));
 }
 
 function hostNameOf(e: IngestedEvent): string | undefined {
@@ -143,7 +144,7 @@ export function registerIngest(r: Router, ctx: ServeContext): void {
       perIndex.set(it.index, x);
     }
     const shipper = shipperOf(c.req.headers['user-agent']);
-    for (const [index, x] of perIndex) ctx.ingestStats.source(shipper, index, remoteOf(c), x.events, x.errors);
+    for (const [index, x] of perIndex) ctx.ingestStats?.source(shipper, index, remoteOf(c), x.events, x.errors);
     let k = 0;
     let errors = false;
     const out: ItemResult[] = items.map((it) => {
@@ -188,7 +189,7 @@ export function registerIngest(r: Router, ctx: ServeContext): void {
       } else evs.push(...p.events);
     });
     const seqs = await appendAll(ctx, evs);
-    ctx.ingestStats.source(shipperOf(c.req.headers['user-agent']), '-', remoteOf(c), seqs.length, rejected);
+    ctx.ingestStats?.source(shipperOf(c.req.headers['user-agent']), '-', remoteOf(c), seqs.length, rejected);
     sendJson(c.res, 200, { accepted: seqs.length, rejected, errors, firstSeq: seqs[0] ?? null, lastSeq: seqs[seqs.length - 1] ?? null });
   });
 }
