@@ -1,7 +1,8 @@
 /**
  * Bootstrap: the report embeds its data (`#spoor-data`) and is read by EmbeddedSource; anywhere
  * else (served by `spoor serve` at `/`) the UI reads the HTTP API of the page's own origin with a
- * Bearer token (`read` scope; `admin` for triage and exceptions) taken from `#token=…` in the
+ * Bearer token (`read` scope; `triage` for status, notes and assignee; `admin` for rules on/off
+ * and exceptions) taken from `#token=…` in the
  * address or asked for once and kept for the browser session.
  */
 import { render } from 'preact';
@@ -17,7 +18,7 @@ function TokenForm({ onToken }: { onToken(t: string): void }) {
   return (
     <form class="panel token" onSubmit={(e) => (e.preventDefault(), t.trim() && onToken(t.trim()))}>
       <h2>Connect to spoor serve</h2>
-      <p class="muted">Paste an API token (create one with <span class="mono">spoor serve token create --scope admin</span>; read-only tokens can browse but not triage).</p>
+      <p class="muted">Paste an API token (create one with <span class="mono">spoor serve token create --scope triage --name YOU</span>; read-only tokens can browse but not triage; switching rules off and exceptions need admin).</p>
       <input name="token" type="password" autocomplete="off" aria-label="API token" value={t} onInput={(e) => setT((e.currentTarget as HTMLInputElement).value)} />{' '}
       <button type="submit">Connect</button>
     </form>
