@@ -81,6 +81,15 @@ function scopesOf(text: string): Scope[] {
   return s as Scope[];
 }
 
+/**
+ * `serve token … -d DIR`: commander hands `-d` to `serve` itself (which has the same option), so the
+ * token subcommand's own value stays the default; take the one given on the command line.
+ */
+function tokenDataDir(o: { dataDir: string }, cmd: Command): string {
+  for (let c: Command | null = cmd; c; c = c.parent) if (c.getOptionValueSource('dataDir') === 'cli') return c.opts()['dataDir'] as string;
+  return o.dataDir;
+}
+
 export function registerServe(program: Command): void {
   const serve = program
     .command('serve')
@@ -209,10 +218,10 @@ Alerts: GET ${s.url}/api/alerts (read token), live: ${s.url}/api/alerts/stream`)
     .requiredOption('--scope <list>', 'comma list of ingest, read, triage, admin (triage: alert status, notes, assignee; triage implies read; admin implies all)')
     .option('--name <text>', 'a note to recognise it by')
     .option('-d, --data-dir <dir>', 'data directory', SERVE_DEFAULTS.dataDir)
-    .action((o: { scope: string; name?: string; dataDir: string }) => {
+    .action((o: { scope: string; name?: string; dataDir: string }, cmd: Command) => {
       try {
         const scopes = scopesOf(o.scope);
-        const st = openTokenStore(o.dataDir);
+        const st = openTokenStore(tokenDataDir(o, cmd));
         const { token: t, info } = st.tokens.create(scopes, o.name);
         st.close();
         process.stdout.write(`${t}\n`);
@@ -226,8 +235,8 @@ Alerts: GET ${s.url}/api/alerts (read token), live: ${s.url}/api/alerts/stream`)
     .command('list')
     .description('List tokens as JSON (ids, scopes, names; never the secrets)')
     .option('-d, --data-dir <dir>', 'data directory', SERVE_DEFAULTS.dataDir)
-    .action((o: { dataDir: string }) => {
-      const st = openTokenStore(o.dataDir);
+    .action((o: { dataDir: string }, cmd: Command) => {
+      const st = openTokenStore(tokenDataDir(o, cmd));
       process.stdout.write(`${JSON.stringify(st.tokens.list())}\n`);
       st.close();
     });
@@ -235,8 +244,8 @@ Alerts: GET ${s.url}/api/alerts (read token), live: ${s.url}/api/alerts/stream`)
     .command('revoke <id>')
     .description('Delete a token by id (exit 1 when there is none)')
     .option('-d, --data-dir <dir>', 'data directory', SERVE_DEFAULTS.dataDir)
-    .action((id: string, o: { dataDir: string }) => {
-      const st = openTokenStore(o.dataDir);
+    .action((id: string, o: { dataDir: string }, cmd: Command) => {
+      const st = openTokenStore(tokenDataDir(o, cmd));
       const ok = st.tokens.revoke(id);
       st.close();
       process.stderr.write(ok ? `token ${id} revoked\n` : `no token ${id}\n`);

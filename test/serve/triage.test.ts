@@ -288,3 +288,22 @@ test('GET /api/shares: who wrote which executable to which host, executed or not
     await h.stop();
   }
 });
+
+test('spoor serve token create --scope triage -d DIR writes to DIR (not ./spoor-data)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { existsSync } = await import('node:fs');
+  const { repoRoot } = await import('../helpers/shared.js');
+  const cwd = mkdtempSync(join(tmpdir(), 'spoor-token-cwd-'));
+  const dir = join(cwd, 'elsewhere');
+  try {
+    const main = join(repoRoot, 'dist/src/cli/main.js');
+    const made = spawnSync(process.execPath, [main, 'serve', 'token', 'create', '--scope', 'triage', '--name', 'carol', '-d', dir], { cwd, encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    assert.match(made.stdout, /^spoor_[0-9a-f]+_/);
+    const listed = spawnSync(process.execPath, [main, 'serve', 'token', 'list', '-d', dir], { cwd, encoding: 'utf8' });
+    assert.deepEqual((JSON.parse(listed.stdout) as { name: string; scopes: string[] }[]).map((t) => [t.name, t.scopes]), [['carol', ['triage']]]);
+    assert.equal(existsSync(join(cwd, 'spoor-data')), false);
+  } finally {
+    rmSync(cwd, { recursive: true, force: true });
+  }
+});
