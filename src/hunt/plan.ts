@@ -43,7 +43,7 @@ export interface WorkUnit {
    * A time slice of a host (slices.ts): its planned boundary (absent for the last slice), which
    * host (an index per sliced host) and its place among that host's slices.
    */
-  slice?: { boundary?: Instant; host: number; index: number };
+  slice?: { boundary?: Instant; host: number; index: number; later?: Instant };
   /** Bytes of input this unit covers (for progress). */
   bytes: number;
 }
@@ -169,10 +169,10 @@ export async function planWork(files: InputFile[], opts: PlanOptions, onProblem:
       // Several files of one host: time slices instead of one unit holding the host's whole history.
       const spans = await fileSpans(group);
       const k = Math.min(4 * Math.max(1, opts.workers), Math.ceil(groupBytes / sliceBytes));
-      const slices = spans && k > 1 ? await sliceHost(spans, k) : [];
+      const slices = spans && k > 1 ? await sliceHost(spans, k, opts.overlapNs ?? 0) : [];
       if (slices.length > 1) {
         const host = slicedHosts++;
-        slices.forEach((sl, index) => units.push({ id: id++, parts: sl.parts, bytes: sl.bytes, slice: { ...(sl.boundary ? { boundary: sl.boundary } : {}), host, index }, ...subset }));
+        slices.forEach((sl, index) => units.push({ id: id++, parts: sl.parts, bytes: sl.bytes, slice: { ...(sl.boundary ? { boundary: sl.boundary } : {}), ...(sl.later ? { later: sl.later } : {}), host, index }, ...subset }));
         wholeForUnbounded(group);
         continue;
       }

@@ -261,6 +261,7 @@ export function slicesInOrder(spans: (OwnSpan | undefined)[]): boolean {
   let maxBefore: OwnSpan['max'] | null = null;
   for (const s of spans) {
     if (!s) continue;
+    if (s.unsound) return false;
     if (maxBefore && compareInstants(s.min, maxBefore) <= 0) return false;
     if (!maxBefore || compareInstants(s.max, maxBefore) > 0) maxBefore = s.max;
   }

@@ -178,15 +178,20 @@ export interface HostSlice {
   parts: SlicePart[];
   /** The slice's boundary: its own events are (for files in time order) not later than this. Absent for the last slice. */
   boundary?: Instant;
+  /** The earliest first event of the files left out of this slice (they start too late to matter). */
+  later?: Instant;
   bytes: number;
 }
+
+/** Files starting later than a slice's boundary + rule window + this are left out of it. */
+const LATER_MARGIN_MS = 15 * 60_000;
 
 /**
  * Cut one host's files into `k` time slices of about equal bytes. Files that end before a slice
  * starts are not in it; every other file is, from its cut at the slice's start (its own events up
  * to its cut at the slice's boundary, then its overlap).
  */
-export async function sliceHost(spans: FileSpan[], k: number): Promise<HostSlice[]> {
+export async function sliceHost(spans: FileSpan[], k: number, overlapNs = 0): Promise<HostSlice[]> {
   const total = spans.reduce((a, s) => a + s.file.size, 0);
   const lo = Math.min(...spans.map((s) => s.first.ms));
   const hi = Math.max(...spans.map((s) => s.last.ms));
@@ -224,17 +229,25 @@ export async function sliceHost(spans: FileSpan[], k: number): Promise<HostSlice
   for (let i = 0; i <= bounds.length; i++) {
     const parts: SlicePart[] = [];
     let bytes = 0;
+    let later: Instant | null = null;
     spans.forEach((s, f) => {
       const start = cuts[f]![i]!;
       const end = cuts[f]![i + 1]!;
       const n = positions(s.file);
       if (start >= n) return; // the file ended before this slice
+      // A file that starts well past the slice's boundary and the rule window: not read at all
+      // (its first time is a stop the slice checks, see `later`).
+      const b = i < bounds.length ? bounds[i]! : null;
+      if (b && start === end && s.first.ms > b.ms + overlapNs / 1e6 + LATER_MARGIN_MS) {
+        if (later === null || compareInstants(s.first, later) < 0) later = s.first;
+        return;
+      }
       const unit = s.file.format === 'evtx' ? 'chunks' : 'bytes';
       parts.push({ file: s.file, range: { start, end, unit } });
       bytes += unit === 'bytes' ? end - start : ((end - start) / Math.max(1, n)) * s.file.size;
     });
     if (parts.length === 0) continue;
-    slices.push({ parts, ...(i < bounds.length ? { boundary: bounds[i]! } : {}), bytes: Math.round(bytes) });
+    slices.push({ parts, ...(i < bounds.length ? { boundary: bounds[i]! } : {}), ...(later ? { later } : {}), bytes: Math.round(bytes) });
   }
   return slices;
 }

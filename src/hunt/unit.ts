@@ -16,6 +16,8 @@ import { OrderedStream, OVERLAP_LINE_BASE, type Item, type SliceState, type Stre
 export interface OwnSpan {
   min: Instant;
   max: Instant;
+  /** The slice could not be completed soundly on its own (see runUnitWith). */
+  unsound?: true;
 }
 
 export interface UnitProgress {
@@ -52,19 +54,22 @@ export async function runUnitWith(
 ): Promise<{ stats: StreamStats; detector: Detector; reruns: number; own?: OwnSpan }> {
   let boundary: Instant | null = unit.slice?.boundary ?? null;
   for (let attempt = 0; ; attempt++) {
-    const slice: SliceState | undefined = unit.slice ? { boundary, ownMax: null, ownMin: null, stops: [] } : undefined;
+    // Files left out of the slice count as streams that stopped at their first event.
+    const slice: SliceState | undefined = unit.slice ? { boundary, ownMax: null, ownMin: null, stops: unit.slice.later ? [unit.slice.later] : [] } : undefined;
     const detector = newDetector();
     const r = await runOnce(unit, detector, opts, slice);
     // A slice is sound when every stream that stopped its overlap early stopped past the longest
     // rule window after the slice's latest own event. Otherwise (a cut estimated badly, the
     // latest own event seen after a stream had stopped) the slice runs again with that time as
     // its boundary: its own events are the same, so the second run is sound.
-    if (rerun && slice && attempt === 0 && slice.ownMax !== null && !sliceSound(slice, opts.overlapNs)) {
-      boundary = slice.ownMax;
+    const sound = !slice || slice.ownMax === null || sliceSound(slice, opts.overlapNs);
+    if (rerun && !sound && attempt === 0 && !(unit.slice?.later && !sliceSound({ ...slice!, stops: [unit.slice.later] }, opts.overlapNs))) {
+      boundary = slice!.ownMax;
       continue;
     }
     r.flush();
-    const own = slice && slice.ownMin && slice.ownMax ? { min: slice.ownMin, max: slice.ownMax } : undefined;
+    // Still unsound (a file left out of the slice was needed): run.ts runs the host again whole.
+    const own = slice && slice.ownMin && slice.ownMax ? { min: slice.ownMin, max: slice.ownMax, ...(sound ? {} : { unsound: true as const }) } : undefined;
     return { stats: r.stats, detector, reruns: attempt, ...(own ? { own } : {}) };
   }
 }
