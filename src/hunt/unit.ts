@@ -74,7 +74,7 @@ export async function runUnitWith(
   }
 }
 
-function sliceSound(s: SliceState, overlapNs: number): boolean {
+export function sliceSound(s: SliceState, overlapNs: number): boolean {
   const own = s.boundary !== null && compareInstants(s.boundary, s.ownMax!) > 0 ? s.boundary : s.ownMax!;
   const need = addNs(own, overlapNs);
   return s.stops.every((t) => compareInstants(t, need) > 0);
@@ -132,7 +132,7 @@ async function runOnce(
  * `all`: the unit has this one part, so every event is from it; otherwise only events and
  * problems naming this file are.
  */
-async function absoluteLines(path: string, start: number, end: number, alerts: Alert[], problems: SourceProblem[], all: boolean): Promise<void> {
+export async function absoluteLines(path: string, start: number, end: number, alerts: Alert[], problems: SourceProblem[], all: boolean): Promise<void> {
   const mine = (file: string | undefined): boolean => all || file === path;
   const relMain = start > 0;
   const needsOverlap = alerts.some((a) => a.events.some((e) => mine(e.file) && (e.position ?? 0) >= OVERLAP_LINE_BASE));
