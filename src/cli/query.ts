@@ -115,6 +115,7 @@ Examples:
       };
       let pending: Match[] = [];
       const done = (): boolean => results >= limit || isStdoutClosed();
+      let how = '';
       const finish = async (): Promise<void> => {
         if (o.format === 'json') await writeOut(toJson(collected.map(matchJson), 2) + '\n');
         if (!done() && events > 0) {
@@ -126,7 +127,7 @@ Examples:
         const skipped = counter.total();
         const stopped = done() ? ' (stopped at --limit)' : '';
         const read = `${results} result${results === 1 ? '' : 's'}${results >= limit ? stopped : ''} from ${files.length} file${files.length === 1 ? '' : 's'}`;
-        process.stderr.write(`${read}${skipped ? `; skipped input: ${counter.summary()}` : ''}\n`);
+        process.stderr.write(`${read}${how}${skipped ? `; skipped input: ${counter.summary()}` : ''}\n`);
         const unreadable = counter.counts['unreadable-file'] ?? 0;
         process.exitCode = outcomeExit(results > 0, unreadable > 0);
       };
@@ -142,6 +143,7 @@ Examples:
         const r = await runQueryParallel(files, setup, Math.min(threads, 64), onProblem);
         if (r) {
           events = r.events;
+          how = ` (${r.slices} time slices on ${Math.min(threads, r.slices)} threads)`;
           unseen.only(r.missing);
           for (const m of r.matches) m.events.forEach((e, i) => { const t = m.times[i]; if (t) times.set(e, t); });
           await out(r.matches);
