@@ -9,7 +9,9 @@ import { toEcs, toNative } from '../normalize/index.js';
 import { parseFieldPath, type Event } from '../events/field.js';
 import { formatInstant, type Instant } from '../events/timestamp.js';
 import { mergeInTimeOrder } from '../hunt/unit.js';
-import { runQueryParallel, whyNotParallel } from '../hunt/query-run.js';
+import { queryRule, runQueryParallel, whyNotParallel } from '../hunt/query-run.js';
+import { ruleLineFilters } from '../hunt/prefilter.js';
+import { parseDeferred } from '../sources/ndjson.js';
 import { availableParallelism } from 'node:os';
 import { writeOut, problemPrinter, toJson, outcomeExit, isStdoutClosed, fail, usageErrorsExit2, hintIfStdinIsTerminal } from './common.js';
 import { eventSummaryRow, StreamingTable } from './table.js';
@@ -137,8 +139,9 @@ Examples:
       // cannot be sliced, one thread as below.
       const inputBytes = files.reduce((a, f) => a + f.size, 0);
       const threads = o.workers !== undefined ? Number(o.workers) : inputBytes >= PARALLEL_INPUT_BYTES ? availableParallelism() : 0;
+      // Lines no stage of the query can match are not parsed (hunt/prefilter.ts; ECS view only).
+      const prefilter = view === 'ecs' && dialect === 'elasticsearch' && o.categoryField === undefined;
       if (threads > 1 && limit === Infinity && whyNotParallel(query) === null && !import.meta.url.endsWith('.ts')) {
-        const prefilter = view === 'ecs' && dialect === 'elasticsearch' && o.categoryField === undefined;
         const setup = { query, dialect, view, categoryField, ...(tiebreaker ? { tiebreaker } : {}), ...(o.maxSamplesPerKey !== undefined ? { maxSamplesPerKey: Number(o.maxSamplesPerKey) } : {}), prefilter };
         const r = await runQueryParallel(files, setup, Math.min(threads, 64), onProblem);
         if (r) {
@@ -156,11 +159,13 @@ Examples:
           files.map((file) => ({ file })),
           onProblem,
           0,
-          undefined,
+          prefilter ? (ruleLineFilters([queryRule(query)], 0) ?? undefined) : undefined,
           undefined,
           {
             feed: (it) => {
               if (results + pending.length >= limit || isStdoutClosed()) return;
+              // A line the prefilter deferred (it can only join a sequence): parsed now.
+              if (it.se.deferred && !parseDeferred(it.se, onProblem)) return;
               const ev = view === 'ecs' ? toEcs(it.se.event) : view === 'native' ? toNative(it.se.event) : it.se.event;
               times.set(ev, it.time);
               events++;

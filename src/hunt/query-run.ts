@@ -14,7 +14,7 @@
  * the query runs on one thread: `runQueryParallel` returns null.
  */
 import { Worker } from 'node:worker_threads';
-import type { Query } from '../ir/types.js';
+import type { Query, Rule } from '../ir/types.js';
 import type { Event } from '../events/field.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { PathStep } from '../ir/types.js';
@@ -60,9 +60,14 @@ export type QueryFromWorker =
   | { type: 'done'; unitId: number; matches: QueryMatch[]; events: number; prefiltered: number; problems: SourceProblem[]; missing: string[]; own?: OwnSpan }
   | { type: 'failed'; unitId: number; message: string };
 
+/** The query as a rule, for what takes rules (its window, the line prefilter). */
+export function queryRule(query: Query): Rule {
+  return { id: 'query', name: 'query', source: '<command line>', language: 'eql', view: 'ecs', query, severity: 'low' };
+}
+
 /** Why a query cannot run on the parallel pipeline (null: it can). */
 export function whyNotParallel(query: Query): string | null {
-  const window = ruleWindowNs({ id: 'query', name: 'query', source: '<command line>', language: 'eql', view: 'ecs', query, severity: 'low' });
+  const window = ruleWindowNs(queryRule(query));
   if (window === null) return 'pipes, sample/join, lineage or a sequence without maxspan need the whole stream in order';
   if (query.kind === 'sequence' && (query.until !== undefined || query.stages.some((s) => s.missing === true))) return 'until and missing-event stages are emitted at the end of their window';
   return null;
@@ -87,7 +92,7 @@ const MIN_SLICE_BYTES = 4 * 1024 * 1024;
  */
 export async function runQueryParallel(files: InputFile[], setup: Omit<QuerySetup, 'clock' | 'overlapNs'>, workers: number, onProblem: (p: SourceProblem) => void): Promise<ParallelQueryResult | null> {
   if (files.length === 0 || !files.every(sliceable)) return null;
-  const overlapNs = ruleWindowNs({ id: 'query', name: 'query', source: '<command line>', language: 'eql', view: 'ecs', query: setup.query, severity: 'low' }) ?? 0;
+  const overlapNs = ruleWindowNs(queryRule(setup.query)) ?? 0;
   const spans = await fileSpans(files);
   if (!spans) return null;
   const total = files.reduce((a, f) => a + f.size, 0);

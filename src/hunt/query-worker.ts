@@ -15,14 +15,14 @@ import { mergeInTimeOrder, absoluteLines, sliceSound, type OwnSpan } from './uni
 import type { SliceState } from './ordered-stream.js';
 import { FieldWatch, TieBuffer } from './query-stream.js';
 import { ruleLineFilters } from './prefilter.js';
-import type { QueryMatch, QuerySetup, QueryFromWorker, QueryToWorker } from './query-run.js';
+import { queryRule, type QueryMatch, type QuerySetup, type QueryFromWorker, type QueryToWorker } from './query-run.js';
 import type { WorkUnit } from './plan.js';
 
 const port = parentPort!;
 const setup = workerData as QuerySetup;
 useClock(new Clock(setup.clock.given, setup.clock.learned));
 const filters = setup.prefilter
-  ? (ruleLineFilters([{ id: 'query', name: 'query', source: '<command line>', language: 'eql', view: 'ecs', query: setup.query, severity: 'low' }], 0) ?? undefined)
+  ? (ruleLineFilters([queryRule(setup.query)], 0) ?? undefined)
   : undefined;
 const send = (m: QueryFromWorker): void => port.postMessage(m);
 
