@@ -3,15 +3,15 @@
  * Elastic Defend NDJSON and the file-share sequence query, interleaved runs in fresh processes,
  * medians of wall and CPU time (user + system of every thread, from /usr/bin/time when present).
  *
- *   spoor (threads)   `spoor query` as a user runs it: time slices on worker threads (hunt/query-run.ts)
- *   spoor (1 thread)  `spoor query --workers 0`: the single-thread path (how query ran before)
+ *   spoor (default)   `spoor query` as a user runs it: one thread, hunt's line prefilter
+ *   spoor (threads)   `spoor query --workers 2`: time slices on worker threads (hunt/query-run.ts)
  *   python eql        eql's PythonEngine in Elasticsearch-syntax mode, reading the same file
  *                     (`event.type` tests written as `arrayContains`, since event.type is an array)
  *
  * Python eql is not a dependency: give its source directory (the folder holding the `eql`
  * package; needs `lark`, Debian `python3-lark`) with `--python-eql DIR` or SPOOR_PYTHON_EQL.
  * Without it, that column is skipped and the reason printed. See BENCHMARKS.md.
- * Usage: node dist/bench/query.js [--events 100000] [--runs 3] [--python-eql DIR]
+ * Usage: node dist/bench/query.js [--events 100000] [--runs 3] [--python-eql DIR] [--before OTHER/dist/src/cli/main.js]
  * The data goes to os.tmpdir() and is deleted afterwards.
  */
 import { spawnSync } from 'node:child_process';
@@ -103,9 +103,12 @@ try {
   const mb = w.bytes / 2 ** 20;
   const countLines = (out: string): number => (out.trim() === '' ? 0 : out.trim().split('\n').length);
   const contenders: { name: string; run: () => Fig }[] = [
-    { name: 'spoor query (threads)', run: () => timed(process.execPath, [spoor, 'query', SPOOR_QUERY, data, '-f', 'ndjson', '-q'], dir, countLines) },
-    { name: 'spoor query --workers 0 (1 thread)', run: () => timed(process.execPath, [spoor, 'query', '--workers', '0', SPOOR_QUERY, data, '-f', 'ndjson', '-q'], dir, countLines) },
+    { name: 'spoor query --workers 2 (threads)', run: () => timed(process.execPath, [spoor, 'query', '--workers', '2', SPOOR_QUERY, data, '-f', 'ndjson', '-q'], dir, countLines) },
+    { name: 'spoor query (default: 1 thread, prefilter)', run: () => timed(process.execPath, [spoor, 'query', SPOOR_QUERY, data, '-f', 'ndjson', '-q'], dir, countLines) },
   ];
+  // Another build of spoor, e.g. the main branch before this change (`--before /work/main/dist/src/cli/main.js`).
+  const before = opt('before');
+  if (before) contenders.push({ name: `spoor query, build at ${before}`, run: () => timed(process.execPath, [before, 'query', SPOOR_QUERY, data, '-f', 'ndjson', '-q'], dir, countLines) });
   let pythonNote = '';
   if (!pythonEql) pythonNote = 'python eql: skipped (no --python-eql DIR or SPOOR_PYTHON_EQL; see BENCHMARKS.md for how to obtain it)';
   else if (!existsSync(join(pythonEql, 'eql', '__init__.py'))) pythonNote = `python eql: skipped (${pythonEql}/eql/__init__.py not found)`;
@@ -130,12 +133,14 @@ try {
     med[c.name] = { wall, cpu };
     console.log(`| ${c.name} | ${f[0]!.results} | ${wall.toFixed(2)} | ${cpu === null ? '–' : cpu.toFixed(2)} | ${Math.round(events / wall).toLocaleString('en')} | ${cpu ? Math.round(events / cpu).toLocaleString('en') : '–'} |`);
   }
-  const base = med['spoor query --workers 0 (1 thread)']!;
-  const par = med['spoor query (threads)']!;
-  console.log(`\nthreads vs 1 thread: wall ${(base.wall / par.wall).toFixed(2)}×${base.cpu && par.cpu ? `, CPU ${(base.cpu / par.cpu).toFixed(2)}×` : ''}`);
+  const base = med['spoor query (default: 1 thread, prefilter)']!;
+  const par = med['spoor query --workers 2 (threads)']!;
+  const b = before ? med[`spoor query, build at ${before}`] : undefined;
+  if (b) console.log(`\ndefault vs the other build: wall ${(b.wall / base.wall).toFixed(2)}×${b.cpu && base.cpu ? `, CPU ${(b.cpu / base.cpu).toFixed(2)}×` : ''}`);
+  console.log(`threads vs 1 thread: wall ${(base.wall / par.wall).toFixed(2)}×${base.cpu && par.cpu ? `, CPU ${(base.cpu / par.cpu).toFixed(2)}×` : ''}`);
   const py = med['python eql (Elasticsearch syntax)'];
   if (py) {
-    console.log(`spoor query (threads) vs python eql: wall ${(py.wall / par.wall).toFixed(2)}×${py.cpu && par.cpu ? `, CPU ${(py.cpu / par.cpu).toFixed(2)}×` : ''}`);
+    console.log(`spoor query --workers 2 vs python eql: wall ${(py.wall / par.wall).toFixed(2)}×${py.cpu && par.cpu ? `, CPU ${(py.cpu / par.cpu).toFixed(2)}×` : ''}`);
     console.log(`spoor query (1 thread) vs python eql: wall ${(py.wall / base.wall).toFixed(2)}×${py.cpu && base.cpu ? `, CPU ${(py.cpu / base.cpu).toFixed(2)}×` : ''}`);
   } else console.log(pythonNote);
 } finally {

@@ -12,7 +12,6 @@ import { mergeInTimeOrder } from '../hunt/unit.js';
 import { queryRule, runQueryParallel, whyNotParallel } from '../hunt/query-run.js';
 import { ruleLineFilters } from '../hunt/prefilter.js';
 import { parseDeferred } from '../sources/ndjson.js';
-import { availableParallelism } from 'node:os';
 import { writeOut, problemPrinter, toJson, outcomeExit, isStdoutClosed, fail, usageErrorsExit2, hintIfStdinIsTerminal } from './common.js';
 import { eventSummaryRow, StreamingTable } from './table.js';
 import { sanitize } from '../output/index.js';
@@ -35,7 +34,7 @@ export function registerQuery(program: Command): void {
     .option('--tiebreaker <field>', 'orders events of equal time; events without it come after (default event.sequence, where present; none to turn off)')
     .option('--max-samples-per-key <n>', 'sample queries: samples per join key (default 1)')
     .option('-n, --limit <n>', 'stop after N results')
-    .option('-w, --workers <n>', 'worker threads (default: one per core for 8 MB of input or more; 0 or 1 = one thread)')
+    .option('-w, --workers <n>', 'worker threads: N ≥ 2 runs time slices of the input in parallel where the query allows it (default 0: one thread)')
     .option('-q, --quiet', 'do not print skipped records, only their count');
   addTimeZoneOptions(cmd)
     .addHelpText(
@@ -137,8 +136,8 @@ Examples:
       // Hunt's pipeline (time slices on worker threads, prefilter) when the query's results do not
       // need the whole stream on one thread (hunt/query-run.ts); otherwise, or when the files
       // cannot be sliced, one thread as below.
-      const inputBytes = files.reduce((a, f) => a + f.size, 0);
-      const threads = o.workers !== undefined ? Number(o.workers) : inputBytes >= PARALLEL_INPUT_BYTES ? availableParallelism() : 0;
+      // Opt-in for now: on 2 cores the slices cost ~1.8× the CPU of one thread (BENCHMARKS.md).
+      const threads = o.workers !== undefined ? Number(o.workers) : 0;
       // Lines no stage of the query can match are not parsed (hunt/prefilter.ts; ECS view only).
       const prefilter = view === 'ecs' && dialect === 'elasticsearch' && o.categoryField === undefined;
       if (threads > 1 && limit === Infinity && whyNotParallel(query) === null && !import.meta.url.endsWith('.ts')) {
@@ -225,5 +224,3 @@ interface QueryCliOptions extends TimeZoneCliOptions {
   workers?: string;
 }
 
-/** Inputs smaller than this run on one thread unless --workers says otherwise (starting threads costs ~0.3 s). */
-const PARALLEL_INPUT_BYTES = 8 * 1024 * 1024;
