@@ -9,6 +9,7 @@ import { discoverInputs } from '../../src/sources/index.js';
 import { generateEvents } from '../../src/demo/generate.js';
 import type { Alert } from '../../src/alert/types.js';
 import { sharedOrSkip } from '../helpers/shared.js';
+import { formatSummary } from '../../src/output/summary.js';
 
 const BASE = Date.parse('2024-03-01T10:00:00Z');
 const iso = (ms: number): string => new Date(BASE + ms).toISOString();
@@ -87,6 +88,9 @@ test('a host of several files is cut into time slices; a sequence straddling a c
   assert.ok(units.every((u) => u.slice !== undefined), 'every unit is a slice');
   const whole = await runHunt({ inputs: [dir], workers: 0, sliceBytes: 1e12 });
   assert.equal(whole.summary.workUnits, 1, 'the unsplit run has one unit');
+  // Rule loading is timed apart from the run, and the summary says events/s leaves it out.
+  assert.ok(typeof whole.summary.ruleLoadSeconds === 'number' && whole.summary.ruleLoadSeconds >= 0);
+  assert.match(formatSummary(whole.summary), /rules loaded\s+\d+ in \d+\.\d\d s \(not in the events\/s above\)/);
   const paths = fileShare(whole.alerts).map((a) => a.filePath).sort();
   assert.deepEqual(paths, ['C:\\Windows\\cross.exe', 'C:\\Windows\\inside.exe', 'C:\\Windows\\late.exe', 'C:\\Windows\\straddle.exe']);
   for (const workers of [0, 2]) {
