@@ -14,7 +14,7 @@
  * the query runs on one thread: `runQueryParallel` returns null.
  */
 import { Worker } from 'node:worker_threads';
-import type { Query, Rule } from '../ir/types.js';
+import type { Query } from '../ir/types.js';
 import type { Event } from '../events/field.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { PathStep } from '../ir/types.js';
@@ -24,10 +24,11 @@ import { activeClock } from '../normalize/index.js';
 import type { Clock, LearnedOffset } from '../normalize/index.js';
 import type { TimeZoneSpec } from '../events/timestamp.js';
 import { ruleWindowNs } from './load-rules.js';
-import { fileSpans, sliceable, sliceHost } from './slices.js';
+import { fileSpans, sliceable, sliceHost, slicesInOrder } from './slices.js';
 import type { WorkUnit } from './plan.js';
 import type { OwnSpan } from './unit.js';
-import { slicesInOrder } from './run.js';
+import { queryRule } from './query-stream.js';
+export { queryRule };
 
 export interface QuerySetup {
   query: Query;
@@ -59,11 +60,6 @@ export type QueryFromWorker =
   | { type: 'ready' }
   | { type: 'done'; unitId: number; matches: QueryMatch[]; events: number; prefiltered: number; problems: SourceProblem[]; missing: string[]; own?: OwnSpan }
   | { type: 'failed'; unitId: number; message: string };
-
-/** The query as a rule, for what takes rules (its window, the line prefilter). */
-export function queryRule(query: Query): Rule {
-  return { id: 'query', name: 'query', source: '<command line>', language: 'eql', view: 'ecs', query, severity: 'low' };
-}
 
 /** Why a query cannot run on the parallel pipeline (null: it can). */
 export function whyNotParallel(query: Query): string | null {

@@ -5,7 +5,7 @@
 import { compareTiebreakers } from '../engine/index.js';
 import { getField, type Event } from '../events/field.js';
 import type { Instant } from '../events/timestamp.js';
-import type { PathStep } from '../ir/types.js';
+import type { PathStep, Query, Rule } from '../ir/types.js';
 
 /**
  * Holds the events of one timestamp and releases them in tiebreaker order (missing last, stable)
@@ -82,3 +82,7 @@ function fieldName(path: PathStep[]): string {
   return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
+/** The query as a rule, for what takes rules (its window, the line prefilter). */
+export function queryRule(query: Query): Rule {
+  return { id: 'query', name: 'query', source: '<command line>', language: 'eql', view: 'ecs', query, severity: 'low' };
+}

@@ -13,9 +13,9 @@ import type { Instant } from '../events/timestamp.js';
 import { Clock, toEcs, toNative, useClock } from '../normalize/index.js';
 import { mergeInTimeOrder, absoluteLines, sliceSound, type OwnSpan } from './unit.js';
 import type { SliceState } from './ordered-stream.js';
-import { FieldWatch, TieBuffer } from './query-stream.js';
+import { FieldWatch, TieBuffer, queryRule } from './query-stream.js';
 import { ruleLineFilters } from './prefilter.js';
-import { queryRule, type QueryMatch, type QuerySetup, type QueryFromWorker, type QueryToWorker } from './query-run.js';
+import type { QueryMatch, QuerySetup, QueryFromWorker, QueryToWorker } from './query-run.js';
 import type { WorkUnit } from './plan.js';
 
 const port = parentPort!;

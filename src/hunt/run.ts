@@ -19,7 +19,7 @@ import { planWork, type WorkUnit } from './plan.js';
 import { CompiledRuleSet, Detector } from './detector.js';
 import type { Rule } from '../ir/types.js';
 import { runUnitWith, type OwnSpan } from './unit.js';
-import { compareInstants } from '../events/timestamp.js';
+import { slicesInOrder } from './slices.js';
 import { ruleLineFilters, type PartFilters } from './prefilter.js';
 import type { FromWorker } from './protocol.js';
 import type { StreamStats } from './ordered-stream.js';
@@ -254,18 +254,6 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
   if (timeZones.length > 0) summary.timeZones = timeZones;
   if (intel) summary.intel = { feeds: intel.feeds, hashes: intel.index.size, alertsMatched };
   return { alerts: ordered, summary };
-}
-
-/** Whether the slices' own time spans, in slice order, do not interleave (a slice with no own events is skipped). */
-export function slicesInOrder(spans: (OwnSpan | undefined)[]): boolean {
-  let maxBefore: OwnSpan['max'] | null = null;
-  for (const s of spans) {
-    if (!s) continue;
-    if (s.unsound) return false;
-    if (maxBefore && compareInstants(s.min, maxBefore) <= 0) return false;
-    if (!maxBefore || compareInstants(s.max, maxBefore) > 0) maxBefore = s.max;
-  }
-  return true;
 }
 
 interface PoolHooks {

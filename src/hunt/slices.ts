@@ -251,3 +251,15 @@ export async function sliceHost(spans: FileSpan[], k: number, overlapNs = 0): Pr
   }
   return slices;
 }
+
+/** Whether the slices' own time spans, in slice order, do not interleave (a slice with no own events is skipped). */
+export function slicesInOrder(spans: ({ min: Instant; max: Instant; unsound?: true } | undefined)[]): boolean {
+  let maxBefore: Instant | null = null;
+  for (const s of spans) {
+    if (!s) continue;
+    if (s.unsound) return false;
+    if (maxBefore && compareInstants(s.min, maxBefore) <= 0) return false;
+    if (!maxBefore || compareInstants(s.max, maxBefore) > 0) maxBefore = s.max;
+  }
+  return true;
+}
