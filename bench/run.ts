@@ -22,6 +22,8 @@ const steps: { title: string; script: string; args: string[]; node?: string[] }[
   { title: 'Rule regexes: safe matcher vs plain RegExp', script: 'regex.js', args: quick ? ['--runs', '3'] : ['--runs', '11'] },
   { title: 'Sigma matching for thousands of rules (pre-parsed events)', script: 'sigma-match.js', args: quick ? ['--repeat', '1', '--events', '200000', '--sample', '200'] : ['--repeat', '3', '--sample', '1000'] },
   { title: 'Sigma hunt over EVTX vs the parse-only floor', script: 'sigma-hunt.js', args: quick ? ['--repeat', '1'] : ['--repeat', '3'] },
+  { title: 'spoor query end to end (threads, one thread, Python eql when SPOOR_PYTHON_EQL is set)', script: 'query.js', args: quick ? ['--events', '20000', '--runs', '1'] : ['--runs', '3'] },
+  { title: 'hunt: one host in many files, one unit vs time slices', script: 'hunt-slices.js', args: quick ? ['--events', '30000', '--runs', '1'] : ['--events', '150000', '--runs', '3'] },
 ];
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';

@@ -2,13 +2,16 @@
 import { addTimeZoneOptions, startClock, timeZoneOf, TIMEZONE_HELP, type TimeZoneCliOptions } from './timezone.js';
 import type { Command } from 'commander';
 import { parseEql, EqlSyntaxError, type EqlDialect } from '../eql/index.js';
-import { compareTiebreakers, compileQuery, eventsWithPlaceholders, type Match } from '../engine/index.js';
+import { compileQuery, eventsWithPlaceholders, type Match } from '../engine/index.js';
+import { FieldWatch, TieBuffer } from '../hunt/query-stream.js';
 import { discoverInputs, ProblemCounter } from '../sources/index.js';
 import { toEcs, toNative } from '../normalize/index.js';
-import { getField, parseFieldPath, type Event } from '../events/field.js';
-import type { PathStep } from '../ir/types.js';
+import { parseFieldPath, type Event } from '../events/field.js';
 import { formatInstant, type Instant } from '../events/timestamp.js';
 import { mergeInTimeOrder } from '../hunt/unit.js';
+import { queryRule, runQueryParallel, whyNotParallel } from '../hunt/query-run.js';
+import { ruleLineFilters } from '../hunt/prefilter.js';
+import { parseDeferred } from '../sources/ndjson.js';
 import { writeOut, problemPrinter, toJson, outcomeExit, isStdoutClosed, fail, usageErrorsExit2, hintIfStdinIsTerminal } from './common.js';
 import { eventSummaryRow, StreamingTable } from './table.js';
 import { sanitize } from '../output/index.js';
@@ -31,6 +34,7 @@ export function registerQuery(program: Command): void {
     .option('--tiebreaker <field>', 'orders events of equal time; events without it come after (default event.sequence, where present; none to turn off)')
     .option('--max-samples-per-key <n>', 'sample queries: samples per join key (default 1)')
     .option('-n, --limit <n>', 'stop after N results')
+    .option('-w, --workers <n>', 'worker threads: N ≥ 2 runs time slices of the input in parallel where the query allows it (default 0: one thread)')
     .option('-q, --quiet', 'do not print skipped records, only their count');
   addTimeZoneOptions(cmd)
     .addHelpText(
@@ -57,6 +61,7 @@ Examples:
       const view: View = (o.view as View | undefined) ?? (dialect === 'endgame' ? 'raw' : 'ecs');
       if (!['ecs', 'native', 'raw'].includes(view)) return fail(`unknown --view '${view}'`);
       if (o.limit !== undefined && !/^\d+$/.test(o.limit)) return fail(`--limit takes a whole number, not '${o.limit}'`);
+      if (o.workers !== undefined && !/^\d+$/.test(o.workers)) return fail(`--workers takes a whole number, not '${o.workers}'`);
       const limit = o.limit === undefined ? Infinity : Number(o.limit);
       const tz = timeZoneOf(o);
       if (tz.error) return fail(tz.error);
@@ -111,16 +116,55 @@ Examples:
       };
       let pending: Match[] = [];
       const done = (): boolean => results >= limit || isStdoutClosed();
+      let how = '';
+      const finish = async (): Promise<void> => {
+        if (o.format === 'json') await writeOut(toJson(collected.map(matchJson), 2) + '\n');
+        if (!done() && events > 0) {
+          for (const f of unseen.missing()) {
+            process.stderr.write(`spoor: warning: no event read has the field '${f}' (check its name, or try another --view)\n`);
+          }
+        }
+        clockNotes();
+        const skipped = counter.total();
+        const stopped = done() ? ' (stopped at --limit)' : '';
+        const read = `${results} result${results === 1 ? '' : 's'}${results >= limit ? stopped : ''} from ${files.length} file${files.length === 1 ? '' : 's'}`;
+        process.stderr.write(`${read}${how}${skipped ? `; skipped input: ${counter.summary()}` : ''}\n`);
+        const unreadable = counter.counts['unreadable-file'] ?? 0;
+        process.exitCode = outcomeExit(results > 0, unreadable > 0);
+      };
+
+      // Hunt's pipeline (time slices on worker threads, prefilter) when the query's results do not
+      // need the whole stream on one thread (hunt/query-run.ts); otherwise, or when the files
+      // cannot be sliced, one thread as below.
+      // Opt-in for now: on 2 cores the slices cost ~1.8× the CPU of one thread (BENCHMARKS.md).
+      const threads = o.workers !== undefined ? Number(o.workers) : 0;
+      // Lines no stage of the query can match are not parsed (hunt/prefilter.ts; ECS view only).
+      const prefilter = view === 'ecs' && dialect === 'elasticsearch' && o.categoryField === undefined;
+      if (threads > 1 && limit === Infinity && whyNotParallel(query) === null && !import.meta.url.endsWith('.ts')) {
+        const setup = { query, dialect, view, categoryField, ...(tiebreaker ? { tiebreaker } : {}), ...(o.maxSamplesPerKey !== undefined ? { maxSamplesPerKey: Number(o.maxSamplesPerKey) } : {}), prefilter };
+        const r = await runQueryParallel(files, setup, Math.min(threads, 64), onProblem);
+        if (r) {
+          events = r.events;
+          how = ` (${r.slices} time slices on ${Math.min(threads, r.slices)} threads)`;
+          unseen.only(r.missing);
+          for (const m of r.matches) m.events.forEach((e, i) => { const t = m.times[i]; if (t) times.set(e, t); });
+          await out(r.matches);
+          await finish();
+          return;
+        }
+      }
       try {
         await mergeInTimeOrder(
           files.map((file) => ({ file })),
           onProblem,
           0,
-          undefined,
+          prefilter ? (ruleLineFilters([queryRule(query)], 0) ?? undefined) : undefined,
           undefined,
           {
             feed: (it) => {
               if (results + pending.length >= limit || isStdoutClosed()) return;
+              // A line the prefilter deferred (it can only join a sequence): parsed now.
+              if (it.se.deferred && !parseDeferred(it.se, onProblem)) return;
               const ev = view === 'ecs' ? toEcs(it.se.event) : view === 'native' ? toNative(it.se.event) : it.se.event;
               times.set(ev, it.time);
               events++;
@@ -142,57 +186,9 @@ Examples:
       }
       if (!done()) ties.flush();
       await out([...pending, ...runner.end()]);
-      if (o.format === 'json') await writeOut(toJson(collected.map(matchJson), 2) + '\n');
-      if (!done() && events > 0) {
-        for (const f of unseen.missing()) {
-          process.stderr.write(`spoor: warning: no event read has the field '${f}' (check its name, or try another --view)\n`);
-        }
-      }
-      clockNotes();
-      const skipped = counter.total();
-      const stopped = done() ? ' (stopped at --limit)' : '';
-      const read = `${results} result${results === 1 ? '' : 's'}${results >= limit ? stopped : ''} from ${files.length} file${files.length === 1 ? '' : 's'}`;
-      process.stderr.write(`${read}${skipped ? `; skipped input: ${counter.summary()}` : ''}\n`);
-      const unreadable = counter.counts['unreadable-file'] ?? 0;
-      process.exitCode = outcomeExit(results > 0, unreadable > 0);
+      await finish();
     });
   usageErrorsExit2(cmd);
-}
-
-/** The fields a query names (except `?optional` ones), to warn about those no event has. */
-class FieldWatch {
-  private readonly pending = new Map<string, PathStep[]>();
-
-  constructor(query: unknown) {
-    this.collect(query);
-  }
-
-  see(ev: Event): void {
-    if (this.pending.size === 0) return;
-    for (const [name, path] of this.pending) if (getField(ev, path) !== undefined) this.pending.delete(name);
-  }
-
-  missing(): string[] {
-    return [...this.pending.keys()];
-  }
-
-  private collect(node: unknown): void {
-    if (Array.isArray(node)) {
-      for (const x of node) this.collect(x);
-      return;
-    }
-    if (node === null || typeof node !== 'object') return;
-    const n = node as { kind?: unknown; path?: unknown; optional?: unknown };
-    if (n.kind === 'field' && Array.isArray(n.path)) {
-      if (n.optional !== true) this.pending.set(fieldName(n.path as PathStep[]), n.path as PathStep[]);
-      return;
-    }
-    for (const v of Object.values(node)) this.collect(v);
-  }
-}
-
-function fieldName(path: PathStep[]): string {
-  return path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 }
 
 function matchJson(m: Match): unknown {
@@ -203,39 +199,6 @@ function matchJson(m: Match): unknown {
   // Missing-event stages `![…]` show as `{"missing": true}` placeholders, as Elasticsearch returns them.
   o.events = eventsWithPlaceholders(m);
   return o;
-}
-
-/**
- * Holds the events of one timestamp and releases them in tiebreaker order (missing last, stable)
- * when a later timestamp arrives; without a tiebreaker, passes events straight through.
- */
-class TieBuffer {
-  private held: Event[] = [];
-  private time: Instant | null = null;
-  private readonly read: ((ev: Event) => unknown) | null;
-
-  constructor(tiebreaker: PathStep[] | undefined, private readonly push: (ev: Event) => void) {
-    this.read = tiebreaker ? (ev) => getField(ev, tiebreaker) : null;
-  }
-
-  add(ev: Event, time: Instant): void {
-    if (!this.read) return this.push(ev);
-    if (this.time !== null && (this.time.ms !== time.ms || this.time.ns !== time.ns)) this.flush();
-    this.time = time;
-    this.held.push(ev);
-  }
-
-  flush(): void {
-    const held = this.held;
-    this.held = [];
-    this.time = null;
-    if (held.length > 1) {
-      const read = this.read!;
-      const rows = held.map((ev, i) => ({ ev, i, tb: read(ev) }));
-      rows.sort((a, b) => compareTiebreakers(a.tb, b.tb) || a.i - b.i);
-      for (const r of rows) this.push(r.ev);
-    } else if (held.length === 1) this.push(held[0]!);
-  }
 }
 
 function matchTable(m: Match, times: WeakMap<Event, Instant>, table: StreamingTable): string {
@@ -258,4 +221,6 @@ interface QueryCliOptions extends TimeZoneCliOptions {
   quiet?: boolean;
   tiebreaker?: string;
   maxSamplesPerKey?: string;
+  workers?: string;
 }
+

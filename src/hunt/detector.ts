@@ -140,7 +140,7 @@ function isStateless(rule: Rule): boolean {
 }
 
 /** Whether an expression holds a lineage test (stateful: it tracks process trees). */
-function hasLineage(e: Expr): boolean {
+export function hasLineage(e: Expr): boolean {
   switch (e.kind) {
     case 'lineage':
       return true;

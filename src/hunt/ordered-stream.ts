@@ -39,6 +39,20 @@ const REORDER_LAG_NS = 5e9;
 
 type Batch = { events: SourceEvent[]; overlap: boolean };
 
+/**
+ * The streams of one time slice (slices.ts) share this: the slice's planned boundary, the latest
+ * time of any own event read so far, and the times at which streams stopped reading their
+ * overlap. Each stream reads its overlap up to the longest rule window past the later of the
+ * two; unit.ts checks afterwards that no stream stopped too early for an own event seen later.
+ */
+export interface SliceState {
+  boundary: Instant | null;
+  ownMax: Instant | null;
+  /** The earliest own event (plan-level check: slices' own times must not interleave; run.ts). */
+  ownMin: Instant | null;
+  stops: Instant[];
+}
+
 /** Positions from this number up are line numbers relative to the start of a part's overlap. */
 export const OVERLAP_LINE_BASE = 1e12;
 
@@ -72,6 +86,8 @@ export class OrderedStream {
     private readonly beginOverlap?: () => Map<string, StateHorizon>,
     /** Read block size of a whole-file part (see ReadOptions): smaller when many parts are merged. */
     blockBytes?: number,
+    /** A part of a time slice: the overlap limit follows the slice's own events (see SliceState). */
+    private readonly slice?: SliceState,
   ) {
     this.filter = filters?.main();
     this.overlapFilter = filters?.overlap();
@@ -153,6 +169,11 @@ export class OrderedStream {
         this.overlapFilter?.narrow(this.pendingRules);
       }
     }
+    const sl = this.slice;
+    if (overlap && sl) {
+      const own = sl.ownMax === null ? sl.boundary : sl.boundary === null || compareInstants(sl.ownMax, sl.boundary) > 0 ? sl.ownMax : sl.boundary;
+      this.overlapUntil = own === null ? null : addNs(own, this.overlapNs);
+    }
     let narrowed = false;
     for (const se of events) {
       let time = se.deferred ? se.deferred.time : eventTime(se.event);
@@ -162,9 +183,16 @@ export class OrderedStream {
       } else this.lastTime = time;
       if (overlap && ((this.overlapUntil && compareInstants(time, this.overlapUntil) > 0) || this.overlapLeft-- <= 0)) {
         this.stopped = true;
+        // A stop by time is checked against the slice's final own events (unit.ts); a stop by
+        // the out-of-order cap is the same approximation as for a split part.
+        if (this.overlapLeft >= 0) sl?.stops.push(time);
         break;
       }
       if (!overlap) {
+        if (sl) {
+          if (sl.ownMax === null || compareInstants(time, sl.ownMax) > 0) sl.ownMax = time;
+          if (sl.ownMin === null || compareInstants(time, sl.ownMin) < 0) sl.ownMin = time;
+        }
         this.stats.events++;
         this.ownEvents++;
         if (this.minSeen === null || compareInstants(time, this.minSeen) < 0) this.minSeen = time;

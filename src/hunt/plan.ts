@@ -7,6 +7,12 @@
  * NDJSON, chunk ranges of EVTX) processed in parallel; each part reads on past its end for the
  * longest sequence window, so a sequence that straddles the split is still found, by the part in
  * which it starts.
+ *
+ * A host whose history spans several files is cut into time slices (slices.ts) processed in
+ * parallel the same way: each slice owns the events between its cuts in every file and reads on
+ * past them for the longest rule window. Rules without a bounded window (ruleWindowNs in
+ * load-rules.ts) never run on a part or slice: one more unit runs just them over the host's
+ * whole files.
  */
 import { open, stat } from 'node:fs/promises';
 import type { InputFile } from '../sources/index.js';
@@ -16,6 +22,7 @@ import type { Event } from '../events/field.js';
 import { diffNs, type Instant } from '../events/timestamp.js';
 import type { ProblemSink } from '../sources/types.js';
 import { chunkSlots, CHUNK_SIZE } from '../sources/evtx/index.js';
+import { fileSpans, sliceable, sliceHost } from './slices.js';
 
 export interface WorkPart {
   file: InputFile;
@@ -26,6 +33,17 @@ export interface WorkPart {
 export interface WorkUnit {
   id: number;
   parts: WorkPart[];
+  /**
+   * Which rules the unit runs: 'bounded' on split parts and time slices when the rule set also
+   * holds rules without a bounded window, 'unbounded' for those rules over the whole files of a
+   * host (load-rules.ts ruleWindowNs). Absent: all rules.
+   */
+  rules?: 'bounded' | 'unbounded';
+  /**
+   * A time slice of a host (slices.ts): its planned boundary (absent for the last slice), which
+   * host (an index per sliced host) and its place among that host's slices.
+   */
+  slice?: { boundary?: Instant; host: number; index: number; later?: Instant };
   /** Bytes of input this unit covers (for progress). */
   bytes: number;
 }
@@ -34,8 +52,15 @@ export interface PlanOptions {
   workers: number;
   /** Files bigger than this are split into parts when they have a unit of their own. */
   splitBytes?: number;
-  /** The longest rule window: every part but the last reads about this much time past its end. */
+  /** The longest bounded rule window: every part but the last reads about this much time past its end. */
   overlapNs?: number;
+  /** Some rules have no bounded window: split parts and slices run the others, these run over whole hosts. */
+  unbounded?: boolean;
+  /**
+   * Hosts with more bytes than this (over several files) are cut into time slices; default: the
+   * input's bytes over twice the workers, at least 4 MiB. Only with more than one worker (or when given).
+   */
+  sliceBytes?: number;
 }
 
 /**
@@ -106,8 +131,17 @@ export async function planWork(files: InputFile[], opts: PlanOptions, onProblem:
   });
 
   const splitBytes = opts.splitBytes ?? 64 * 1024 * 1024;
+  const totalBytes = files.reduce((a, f) => a + f.size, 0);
+  const sliceBytes = opts.sliceBytes ?? Math.max(4 * 1024 * 1024, Math.ceil(totalBytes / (2 * Math.max(1, opts.workers))));
+  const maySlice = opts.sliceBytes !== undefined || opts.workers > 1;
+  const subset = opts.unbounded ? { rules: 'bounded' as const } : {};
   const units: WorkUnit[] = [];
   let id = 0;
+  let slicedHosts = 0;
+  /** The whole files of a host for the rules without a bounded window, when the host was cut. */
+  const wholeForUnbounded = (group: InputFile[]): void => {
+    if (opts.unbounded) units.push({ id: id++, parts: group.map((file) => ({ file })), bytes: group.reduce((a, g) => a + g.size, 0), rules: 'unbounded' });
+  };
   for (const group of groups.values()) {
     const f = group[0]!;
     const splittable = group.length === 1 && !f.gzip && !f.spooled && (f.format === 'ndjson' || f.format === 'evtx') && f.path !== '-';
@@ -117,19 +151,33 @@ export async function planWork(files: InputFile[], opts: PlanOptions, onProblem:
       const parts = opts.workers;
       if (f.format === 'ndjson') {
         for (const [start, end] of await byteSplits(f.path, size, parts, opts.overlapNs)) {
-          units.push({ id: id++, parts: [{ file: f, range: { start, end, unit: 'bytes' } }], bytes: end - start });
+          units.push({ id: id++, parts: [{ file: f, range: { start, end, unit: 'bytes' } }], bytes: end - start, ...subset });
         }
       } else {
         const chunks = Math.max(1, chunkSlots(size));
         const step = Math.ceil(chunks / parts);
         for (let s = 0; s < chunks; s += step) {
           const end = Math.min(chunks, s + step);
-          units.push({ id: id++, parts: [{ file: f, range: { start: s, end, unit: 'chunks' } }], bytes: (end - s) * CHUNK_SIZE });
+          units.push({ id: id++, parts: [{ file: f, range: { start: s, end, unit: 'chunks' } }], bytes: (end - s) * CHUNK_SIZE, ...subset });
         }
       }
+      wholeForUnbounded(group);
       continue;
     }
-    units.push({ id: id++, parts: group.map((file) => ({ file })), bytes: group.reduce((a, g) => a + g.size, 0) });
+    const groupBytes = group.reduce((a, g) => a + g.size, 0);
+    if (group.length > 1 && maySlice && groupBytes > sliceBytes && group.every(sliceable)) {
+      // Several files of one host: time slices instead of one unit holding the host's whole history.
+      const spans = await fileSpans(group);
+      const k = Math.min(4 * Math.max(1, opts.workers), Math.ceil(groupBytes / sliceBytes));
+      const slices = spans && k > 1 ? await sliceHost(spans, k, opts.overlapNs ?? 0) : [];
+      if (slices.length > 1) {
+        const host = slicedHosts++;
+        slices.forEach((sl, index) => units.push({ id: id++, parts: sl.parts, bytes: sl.bytes, slice: { ...(sl.boundary ? { boundary: sl.boundary } : {}), ...(sl.later ? { later: sl.later } : {}), host, index }, ...subset }));
+        wholeForUnbounded(group);
+        continue;
+      }
+    }
+    units.push({ id: id++, parts: group.map((file) => ({ file })), bytes: groupBytes });
   }
   // Largest first, so the last unit to finish is a small one.
   units.sort((a, b) => b.bytes - a.bytes);

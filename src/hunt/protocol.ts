@@ -2,6 +2,7 @@
 import type { Alert } from '../alert/types.js';
 import type { SourceProblem } from '../sources/types.js';
 import type { WorkUnit } from './plan.js';
+import type { OwnSpan } from './unit.js';
 import type { StreamStats } from './ordered-stream.js';
 import type { DetectorProblem } from './detector.js';
 import type { ClockAssumption } from '../normalize/index.js';
@@ -11,8 +12,9 @@ export type ToWorker = { type: 'unit'; unit: WorkUnit } | { type: 'exit' };
 
 export type FromWorker =
   | { type: 'ready' }
-  | { type: 'alerts'; alerts: Alert[] }
+  /** `unitId`: the alerts of a time slice, kept apart until its host's slices are checked (run.ts). */
+  | { type: 'alerts'; alerts: Alert[]; unitId?: number }
   | { type: 'problems'; problems: SourceProblem[] }
   | { type: 'progress'; unitId: number; events: number }
-  | { type: 'done'; unitId: number; stats: StreamStats; ruleProblems: DetectorProblem[]; clock: ClockAssumption[]; telemetry?: TelemetryCounts }
+  | { type: 'done'; unitId: number; stats: StreamStats; ruleProblems: DetectorProblem[]; clock: ClockAssumption[]; telemetry?: TelemetryCounts; own?: OwnSpan }
   | { type: 'failed'; unitId: number; message: string };

@@ -14,12 +14,13 @@ import { discoverInputs } from '../sources/index.js';
 import { dedupeAndOrder } from '../alert/order.js';
 import { filterAlerts, loadExceptions } from '../rules/index.js';
 import type { HuntOptions, HuntResult, HuntSummary } from './types.js';
-import { loadHuntRules, longestWindowNs, type LoadedRules, type RuleSpec } from './load-rules.js';
+import { loadHuntRules, splitByWindow, type LoadedRules, type RuleSpec } from './load-rules.js';
 import { planWork, type WorkUnit } from './plan.js';
 import { CompiledRuleSet, Detector } from './detector.js';
 import type { Rule } from '../ir/types.js';
-import { runUnit } from './unit.js';
-import { ruleLineFilters } from './prefilter.js';
+import { runUnitWith, type OwnSpan } from './unit.js';
+import { slicesInOrder } from './slices.js';
+import { ruleLineFilters, type PartFilters } from './prefilter.js';
 import type { FromWorker } from './protocol.js';
 import type { StreamStats } from './ordered-stream.js';
 import { Progress } from './progress.js';
@@ -55,8 +56,9 @@ export function huntRuleSpec(opts: HuntOptions): RuleSpec {
  * checks them before any input is read); loaded here otherwise.
  */
 export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloaded?: LoadedRules): Promise<HuntResult> {
-  const started = process.hrtime.bigint();
   const loaded = preloaded ?? (await loadHuntRules(huntRuleSpec(opts)));
+  // The run's time (and events/s) starts after the rules are loaded: loading is reported apart.
+  const started = process.hrtime.bigint();
   if (opts.ruleFilter) loaded.rules = loaded.rules.filter(opts.ruleFilter);
   // Skipped input and warnings (data kept, e.g. a CRC mismatch) are counted apart.
   const skippedCounts: Partial<Record<ProblemKind, number>> = {};
@@ -79,16 +81,30 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
   const defaultWorkers = inputBytes < SMALL_INPUT_BYTES ? 0 : cores;
   // Under tsx (sources run as .ts) worker threads cannot load the worker module: stay in one thread.
   const workers = import.meta.url.endsWith('.ts') ? 0 : Math.max(0, Math.min(opts.workers ?? defaultWorkers, 64));
-  const units = await planWork(files, { workers: Math.max(1, workers), overlapNs: longestWindowNs(loaded.rules) }, onProblem);
   // One clock for zone-less times: the zone given, else offsets learned per host before any event is timed.
   const clock = new Clock(opts.timeZone ?? null);
   if (!opts.timeZone) await learnClock(files, clock);
+  // Split parts and time slices run the rules with a bounded window; the others run per whole host.
+  const windows = splitByWindow(loaded.rules);
+  const outerPlan = activeClock();
+  useClock(clock); // slice boundaries read event times
+  let units: WorkUnit[];
+  try {
+    units = await planWork(
+      files,
+      { workers: Math.max(1, workers), overlapNs: windows.windowNs, unbounded: windows.unbounded.length > 0, ...(opts.sliceBytes !== undefined ? { sliceBytes: opts.sliceBytes } : {}) },
+      onProblem,
+    );
+  } finally {
+    useClock(outerPlan);
+  }
   const clockReports: ClockAssumption[] = [];
   const contextEvents = opts.contextEvents ?? 0;
   const prefilter = opts.prefilter ?? true;
   const progress = new Progress(opts.progress === true && process.stderr.isTTY === true, units);
 
   const alerts: Alert[] = [];
+  let slicesRerun = 0;
   const totals: StreamStats = { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0, overlapRead: 0 };
   const ruleProblems = new Map<string, string>();
   const telemetry = emptyTelemetry();
@@ -100,46 +116,102 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
     totals.overlapRead += s.overlapRead;
   };
 
-  if (workers === 0 || units.length === 0) {
-    const overlapNs = longestWindowNs(loaded.rules);
-    const compiled = new CompiledRuleSet(loaded.rules);
-    const filters = prefilter ? (ruleLineFilters(loaded.rules, contextEvents) ?? undefined) : undefined;
-    const outer = activeClock();
-    useClock(clock);
-    try {
-      for (const unit of units) {
-        const detector = new Detector(compiled, { contextEvents });
-        const s = await runUnit(unit, detector, {
-          overlapNs,
-          filters,
-          onProblem,
-          onAlerts: (a) => alerts.push(...a),
-          onProgress: (p) => progress.unitEvents(unit.id, p.events),
-        });
-        for (const p of detector.problems) ruleProblems.set(p.ruleId, p.message);
-        mergeTelemetry(telemetry, detector.telemetry.counts());
-        addStats(s);
-        progress.unitDone(unit.id, unit.bytes);
-      }
-    } finally {
-      clockReports.push(...clock.takeReport());
-      useClock(outer);
+  // Compiled once per rule subset (all, or bounded/unbounded when hosts are cut; plan.ts).
+  const sets = new Map<WorkUnit['rules'], { compiled: CompiledRuleSet; filters: PartFilters | undefined }>();
+  const ruleSet = (which: WorkUnit['rules']): { compiled: CompiledRuleSet; filters: PartFilters | undefined } => {
+    let rs = sets.get(which);
+    if (!rs) {
+      const list = which === 'bounded' ? windows.bounded : which === 'unbounded' ? windows.unbounded : loaded.rules;
+      rs = { compiled: new CompiledRuleSet(list), filters: prefilter ? (ruleLineFilters(list, contextEvents) ?? undefined) : undefined };
+      sets.set(which, rs);
     }
-  } else {
+    return rs;
+  };
+  /** Run units on the workers (or in this thread); `count`: add their events and telemetry to the totals. */
+  const execute = async (todo: WorkUnit[], count: boolean, onAlerts: (a: Alert[], unit?: WorkUnit) => void, onOwn: (unit: WorkUnit, own: OwnSpan | undefined) => void): Promise<void> => {
+    if (todo.length === 0) return;
+    if (workers === 0) {
+      const outer = activeClock();
+      useClock(clock);
+      try {
+        for (const unit of todo) {
+          const { compiled, filters } = ruleSet(unit.rules);
+          const { stats: s, detector, own } = await runUnitWith(unit, () => new Detector(compiled, { contextEvents }), {
+            overlapNs: windows.windowNs,
+            filters,
+            onProblem,
+            onAlerts: (a) => onAlerts(a, unit),
+            onProgress: (p) => progress.unitEvents(unit.id, p.events),
+          });
+          for (const p of detector.problems) ruleProblems.set(p.ruleId, p.message);
+          if (count) {
+            mergeTelemetry(telemetry, detector.telemetry.counts());
+            addStats(s);
+          }
+          onOwn(unit, own);
+          progress.unitDone(unit.id, unit.bytes);
+        }
+      } finally {
+        clockReports.push(...clock.takeReport());
+        useClock(outer);
+      }
+      return;
+    }
     const clockSetup = { given: clock.given, learned: clock.learnedOffsets() };
-    await runInWorkers(units, Math.min(workers, units.length), { rules: loaded.rules, contextEvents, prefilter, clock: clockSetup }, {
-      onAlerts: (a) => alerts.push(...a),
+    const byId = new Map(todo.map((u) => [u.id, u]));
+    await runInWorkers(todo, Math.min(workers, todo.length), { rules: loaded.rules, contextEvents, prefilter, clock: clockSetup }, {
+      onAlerts: (a, unitId) => onAlerts(a, unitId === undefined ? undefined : byId.get(unitId)),
       onProblem,
-      onDone: (unit, s, rp, cr, t) => {
-        if (t) mergeTelemetry(telemetry, t);
-        addStats(s);
+      onDone: (unit, s, rp, cr, t, own) => {
+        if (count) {
+          if (t) mergeTelemetry(telemetry, t);
+          addStats(s);
+        }
         clockReports.push(...cr);
         for (const p of rp) ruleProblems.set(p.ruleId, p.message);
+        onOwn(unit, own);
         progress.unitDone(unit.id, unit.bytes);
       },
       onProgress: (id, events) => progress.unitEvents(id, events),
     });
+  };
+
+  // Alerts of time slices wait until their host's slices are known not to interleave.
+  const sliceAlerts = new Map<number, Alert[]>();
+  const owns = new Map<number, OwnSpan | undefined>();
+  await execute(
+    units,
+    true,
+    (a, unit) => {
+      if (unit?.slice) {
+        const l = sliceAlerts.get(unit.id);
+        if (l) l.push(...a);
+        else sliceAlerts.set(unit.id, [...a]);
+      } else alerts.push(...a);
+    },
+    (unit, own) => void owns.set(unit.id, own),
+  );
+  // A slice owns the events between its cuts; a match is complete only if every event it needs
+  // lies at or after those cuts, which holds when no slice owns an event later than one owned
+  // by a later slice (files in time order, give or take the cuts). Hosts whose files are not
+  // (the slices' own times interleave) run again as one unit, and their slices' alerts go.
+  const rerun: WorkUnit[] = [];
+  const byHost = new Map<number, WorkUnit[]>();
+  for (const u of units) if (u.slice) byHost.set(u.slice.host, [...(byHost.get(u.slice.host) ?? []), u]);
+  let nextId = units.reduce((m, u) => Math.max(m, u.id), 0) + 1;
+  for (const slices of byHost.values()) {
+    slices.sort((x, y) => x.slice!.index - y.slice!.index);
+    if (slicesInOrder(slices.map((u) => owns.get(u.id)))) {
+      for (const u of slices) alerts.push(...(sliceAlerts.get(u.id) ?? []));
+      continue;
+    }
+    const files = new Map<string, WorkUnit['parts'][number]['file']>();
+    for (const u of slices) for (const p of u.parts) files.set(p.file.path, p.file);
+    const parts = [...files.values()].map((file) => ({ file }));
+    rerun.push({ id: nextId++, parts, bytes: [...files.values()].reduce((n, f) => n + f.size, 0), ...(slices[0]!.rules ? { rules: slices[0]!.rules } : {}) });
   }
+  slicesRerun = rerun.length;
+  await execute(rerun, false, (a) => alerts.push(...a), () => {});
   progress.stop();
 
   // Accounts are known only once an alert names its writer: those exceptions apply here.
@@ -162,6 +234,9 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
     events: totals.events,
     seconds,
     eventsPerSecond: seconds > 0 ? totals.events / seconds : 0,
+    ...(loaded.loadSeconds !== undefined ? { ruleLoadSeconds: loaded.loadSeconds } : {}),
+    workUnits: units.length,
+    ...(slicesRerun > 0 ? { hostsRerunWhole: slicesRerun } : {}),
     rulesLoaded: loaded.rules.length - ruleProblems.size,
     rulesSkipped,
     alertsByRule,
@@ -182,9 +257,9 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
 }
 
 interface PoolHooks {
-  onAlerts: (a: Alert[]) => void;
+  onAlerts: (a: Alert[], unitId?: number) => void;
   onProblem: (p: SourceProblem) => void;
-  onDone: (unit: WorkUnit, s: StreamStats, ruleProblems: { ruleId: string; message: string }[], clock: ClockAssumption[], telemetry?: TelemetryCounts) => void;
+  onDone: (unit: WorkUnit, s: StreamStats, ruleProblems: { ruleId: string; message: string }[], clock: ClockAssumption[], telemetry?: TelemetryCounts, own?: OwnSpan) => void;
   onProgress: (unitId: number, events: number) => void;
 }
 
@@ -227,7 +302,7 @@ function runInWorkers(units: WorkUnit[], n: number, setup: WorkerSetup, hooks: P
             next(w);
             break;
           case 'alerts':
-            hooks.onAlerts(m.alerts);
+            hooks.onAlerts(m.alerts, m.unitId);
             break;
           case 'problems':
             for (const p of m.problems) hooks.onProblem(p);
@@ -242,7 +317,7 @@ function runInWorkers(units: WorkUnit[], n: number, setup: WorkerSetup, hooks: P
               const file = unit.parts.map((p) => p.file.path).join(', ');
               hooks.onProblem({ kind: 'other', file, message: `internal error, unit skipped: ${m.message}`, skipped: true });
               hooks.onDone(unit, { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0, overlapRead: 0 }, [], []);
-            } else hooks.onDone(unit, m.stats, m.ruleProblems, m.clock, m.telemetry);
+            } else hooks.onDone(unit, m.stats, m.ruleProblems, m.clock, m.telemetry, m.own);
             remaining--;
             if (remaining === 0) finish();
             else next(w);

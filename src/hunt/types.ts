@@ -42,6 +42,11 @@ export interface HuntOptions {
   timeZone?: TimeZoneSpec;
   /** Threat-intel hash feeds, files or directories (`--intel`): alerts whose hashes are listed are enriched and raised. */
   intel?: string[];
+  /**
+   * Hosts with more bytes than this, over several files, are cut into time slices processed in
+   * parallel (hunt/slices.ts). Default: the input's bytes over twice the workers, at least 4 MiB.
+   */
+  sliceBytes?: number;
   /** Keep only the rules this accepts (`--min-level`, `--status`, `--rule-tag`; output/filters.ts). */
   ruleFilter?: (rule: Rule) => boolean;
 }
@@ -49,8 +54,16 @@ export interface HuntOptions {
 export interface HuntSummary {
   files: number;
   events: number;
+  /** Wall time of the run after the rules were loaded (planning, reading, detecting, ordering). */
   seconds: number;
+  /** events / seconds: rule loading is not included (see ruleLoadSeconds). */
   eventsPerSecond: number;
+  /** Seconds spent loading the rules before the run (not part of `seconds`). */
+  ruleLoadSeconds?: number;
+  /** Units of work the run was cut into (files, split parts, host time slices; hunt/plan.ts). */
+  workUnits?: number;
+  /** Hosts cut into time slices whose files were not in time order: run again as one unit each (hunt/slices.ts). */
+  hostsRerunWhole?: number;
   rulesLoaded: number;
   /** Rules that could not be loaded, with reasons (never dropped silently). */
   rulesSkipped: { id?: string; source: string; reason: string; notRunnable?: true }[];

@@ -5,20 +5,43 @@
 import type { Alert } from '../alert/types.js';
 import type { ProblemSink, SourceProblem } from '../sources/types.js';
 import { rangeFirstLines } from '../sources/index.js';
-import { compareInstants } from '../events/timestamp.js';
+import { addNs, compareInstants, type Instant } from '../events/timestamp.js';
 import type { Detector } from './detector.js';
 import type { StateHorizon } from '../engine/index.js';
 import type { PartFilters } from './prefilter.js';
 import type { WorkPart, WorkUnit } from './plan.js';
-import { OrderedStream, OVERLAP_LINE_BASE, type Item, type StreamStats } from './ordered-stream.js';
+import { OrderedStream, OVERLAP_LINE_BASE, type Item, type SliceState, type StreamStats } from './ordered-stream.js';
+
+/** The earliest and latest own events of a time slice (run.ts checks that slices do not interleave). */
+export interface OwnSpan {
+  min: Instant;
+  max: Instant;
+  /** The slice could not be completed soundly on its own (see runUnitWith). */
+  unsound?: true;
+}
 
 export interface UnitProgress {
   events: number;
 }
 
-export async function runUnit(
+export interface UnitOptions {
+  overlapNs: number;
+  onProblem: ProblemSink;
+  onAlerts: (a: Alert[]) => void;
+  onProgress?: (p: UnitProgress) => void;
+  /** Line filters that skip parsing what no rule can match (see prefilter.ts). */
+  filters?: PartFilters;
+}
+
+/** Run a unit with one detector (a time slice is not run again; see runUnitWith). */
+export async function runUnit(unit: WorkUnit, detector: Detector, opts: UnitOptions): Promise<StreamStats> {
+  return (await runUnitWith(unit, () => detector, opts, false)).stats;
+}
+
+export async function runUnitWith(
   unit: WorkUnit,
-  detector: Detector,
+  /** A fresh detector (a time slice that has to be run again starts from a new one). */
+  newDetector: () => Detector,
   opts: {
     overlapNs: number;
     onProblem: ProblemSink;
@@ -27,14 +50,50 @@ export async function runUnit(
     /** Line filters that skip parsing what no rule can match (see prefilter.ts). */
     filters?: PartFilters;
   },
-): Promise<StreamStats> {
+  rerun = true,
+): Promise<{ stats: StreamStats; detector: Detector; reruns: number; own?: OwnSpan }> {
+  let boundary: Instant | null = unit.slice?.boundary ?? null;
+  for (let attempt = 0; ; attempt++) {
+    // Files left out of the slice count as streams that stopped at their first event.
+    const slice: SliceState | undefined = unit.slice ? { boundary, ownMax: null, ownMin: null, stops: unit.slice.later ? [unit.slice.later] : [] } : undefined;
+    const detector = newDetector();
+    const r = await runOnce(unit, detector, opts, slice);
+    // A slice is sound when every stream that stopped its overlap early stopped past the longest
+    // rule window after the slice's latest own event. Otherwise (a cut estimated badly, the
+    // latest own event seen after a stream had stopped) the slice runs again with that time as
+    // its boundary: its own events are the same, so the second run is sound.
+    const sound = !slice || slice.ownMax === null || sliceSound(slice, opts.overlapNs);
+    if (rerun && !sound && attempt === 0 && !(unit.slice?.later && !sliceSound({ ...slice!, stops: [unit.slice.later] }, opts.overlapNs))) {
+      boundary = slice!.ownMax;
+      continue;
+    }
+    r.flush();
+    // Still unsound (a file left out of the slice was needed): run.ts runs the host again whole.
+    const own = slice && slice.ownMin && slice.ownMax ? { min: slice.ownMin, max: slice.ownMax, ...(sound ? {} : { unsound: true as const }) } : undefined;
+    return { stats: r.stats, detector, reruns: attempt, ...(own ? { own } : {}) };
+  }
+}
+
+export function sliceSound(s: SliceState, overlapNs: number): boolean {
+  const own = s.boundary !== null && compareInstants(s.boundary, s.ownMax!) > 0 ? s.boundary : s.ownMax!;
+  const need = addNs(own, overlapNs);
+  return s.stops.every((t) => compareInstants(t, need) > 0);
+}
+
+async function runOnce(
+  unit: WorkUnit,
+  detector: Detector,
+  opts: UnitOptions,
+  slice: SliceState | undefined,
+): Promise<{ stats: StreamStats; flush: () => void }> {
   let lastReport = 0;
-  const range = unit.parts.length === 1 && unit.parts[0]!.range?.unit === 'bytes' ? unit.parts[0]!.range : undefined;
-  // A byte range of a split file numbers its lines from its own start: hold its alerts and
-  // problems until the end of the unit, then make the line numbers absolute.
-  const held = range ? { alerts: [] as Alert[], problems: [] as SourceProblem[] } : null;
-  const onAlerts = held ? (a: Alert[]): void => void held.alerts.push(...a) : opts.onAlerts;
-  const onProblem: ProblemSink = held && range!.start > 0 ? (p) => void held.problems.push(p) : opts.onProblem;
+  const ranged = unit.parts.filter((p) => p.range?.unit === 'bytes');
+  // A byte range of a split file numbers its lines from its own start, and a slice may run
+  // twice: hold alerts and problems until the end of the unit, then make line numbers absolute.
+  const hold = ranged.length > 0 || slice !== undefined;
+  const held = { alerts: [] as Alert[], problems: [] as SourceProblem[] };
+  const onAlerts = hold ? (a: Alert[]): void => void held.alerts.push(...a) : opts.onAlerts;
+  const onProblem: ProblemSink = hold ? (p) => void held.problems.push(p) : opts.onProblem;
   const stats = await mergeInTimeOrder(unit.parts, onProblem, opts.overlapNs, opts.filters, () => detector.beginOverlap(), {
     feed: (it) => {
       if (it.se.deferred && !detector.resolve(it.se, it.overlap, onProblem)) return;
@@ -48,24 +107,37 @@ export async function runUnit(
         opts.onProgress({ events: st.events });
       }
     },
-  });
+  }, slice);
   stats.prefiltered += detector.deferredSkipped;
   const rest = detector.end();
   if (rest.length > 0) onAlerts(rest);
-  if (held && range) {
-    await absoluteLines(unit.parts[0]!.file.path, range.start, range.end, held.alerts, held.problems);
-    for (const p of held.problems) opts.onProblem(p);
-    if (held.alerts.length > 0) opts.onAlerts(held.alerts);
+  if (hold) {
+    const single = unit.parts.length === 1;
+    for (const p of ranged) await absoluteLines(p.file.path, p.range!.start, p.range!.end, held.alerts, held.problems, single);
   }
-  opts.onProgress?.({ events: stats.events });
-  return stats;
+  return {
+    stats,
+    flush: () => {
+      if (hold) {
+        for (const p of held.problems) opts.onProblem(p);
+        if (held.alerts.length > 0) opts.onAlerts(held.alerts);
+      }
+      opts.onProgress?.({ events: stats.events });
+    },
+  };
 }
 
-/** Turn range-relative line numbers (see ordered-stream.ts) into the file's own line numbers. */
-async function absoluteLines(path: string, start: number, end: number, alerts: Alert[], problems: SourceProblem[]): Promise<void> {
+/**
+ * Turn range-relative line numbers (see ordered-stream.ts) into the file's own line numbers.
+ * `all`: the unit has this one part, so every event is from it; otherwise only events and
+ * problems naming this file are.
+ */
+export async function absoluteLines(path: string, start: number, end: number, alerts: Alert[], problems: SourceProblem[], all: boolean): Promise<void> {
+  const mine = (file: string | undefined): boolean => all || file === path;
   const relMain = start > 0;
-  const needsOverlap = alerts.some((a) => a.events.some((e) => (e.position ?? 0) >= OVERLAP_LINE_BASE));
-  if (!(relMain && (alerts.length > 0 || problems.length > 0)) && !needsOverlap) return;
+  const needsOverlap = alerts.some((a) => a.events.some((e) => mine(e.file) && (e.position ?? 0) >= OVERLAP_LINE_BASE));
+  const anyMine = alerts.some((a) => a.events.some((e) => mine(e.file)) || (a.context ?? []).some((e) => e.file === path)) || problems.some((p) => mine(p.file));
+  if (!(relMain && anyMine) && !needsOverlap) return;
   const [firstMain, firstOverlap] = await rangeFirstLines(path, [start, end]);
   const fix = (pos: number | undefined): number | undefined => {
     if (pos === undefined) return pos;
@@ -73,11 +145,11 @@ async function absoluteLines(path: string, start: number, end: number, alerts: A
     return relMain ? firstMain! + pos - 1 : pos;
   };
   for (const a of alerts) {
-    for (const e of a.events) e.position = fix(e.position);
+    for (const e of a.events) if (mine(e.file)) e.position = fix(e.position);
     for (const e of a.context ?? []) if (e.file === path) e.position = fix(e.position);
   }
   if (relMain) {
-    for (const p of problems) if (p.where) p.where = p.where.replace(/^line (\d+)/, (_m, n: string) => `line ${fix(Number(n))}`);
+    for (const p of problems) if (p.where && mine(p.file)) p.where = p.where.replace(/^line (\d+)/, (_m, n: string) => `line ${fix(Number(n))}`);
   }
 }
 
@@ -105,11 +177,13 @@ export async function mergeInTimeOrder(
   /** Called once where a split part's overlap begins: how far ahead each rule's pending state reaches. */
   beginOverlap: (() => Map<string, StateHorizon>) | undefined,
   sink: { feed: (it: Item) => void; flush: (stats: StreamStats) => void | Promise<void> },
+  /** The parts are one time slice of a host (see SliceState). */
+  slice?: SliceState,
 ): Promise<StreamStats> {
   const stats: StreamStats = { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0, overlapRead: 0 };
   // The horizon is only known when a part is the unit's only stream (see OrderedStream).
   const h = parts.length === 1 ? beginOverlap : undefined;
-  const streams = parts.map((p) => new OrderedStream(p, onProblem, stats, overlapNs, filters, h, mergeBlockBytes(parts.length)));
+  const streams = parts.map((p) => new OrderedStream(p, onProblem, stats, overlapNs, filters, h, mergeBlockBytes(parts.length), slice));
   const feed = sink.feed;
   const flush = (): void | Promise<void> => sink.flush(stats);
 

@@ -6,10 +6,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SourceProblem } from '../sources/types.js';
 import type { Rule } from '../ir/types.js';
-import { longestWindowNs } from './load-rules.js';
+import { splitByWindow } from './load-rules.js';
 import { CompiledRuleSet, Detector } from './detector.js';
-import { runUnit } from './unit.js';
-import { ruleLineFilters } from './prefilter.js';
+import { runUnitWith } from './unit.js';
+import { ruleLineFilters, type PartFilters } from './prefilter.js';
 import type { WorkUnit } from './plan.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { Clock, useClock, type LearnedOffset } from '../normalize/index.js';
@@ -26,9 +26,19 @@ const { rules, contextEvents, prefilter, clock: clockSetup } = workerData as {
 // Zone-less times: the zone given or the offsets learned before the run (hunt/clock-scan.ts).
 const clock = new Clock(clockSetup.given, clockSetup.learned);
 useClock(clock);
-const compiled = new CompiledRuleSet(rules);
-const filters = prefilter ? (ruleLineFilters(rules, contextEvents) ?? undefined) : undefined;
-const overlapNs = longestWindowNs(rules);
+// Rules compiled once per worker, per subset a unit asks for (all, or bounded/unbounded; plan.ts).
+const windows = splitByWindow(rules);
+const overlapNs = windows.windowNs;
+const sets = new Map<WorkUnit['rules'], { compiled: CompiledRuleSet; filters: PartFilters | undefined }>();
+function ruleSet(which: WorkUnit['rules']): { compiled: CompiledRuleSet; filters: PartFilters | undefined } {
+  let s = sets.get(which);
+  if (!s) {
+    const rs = which === 'bounded' ? windows.bounded : which === 'unbounded' ? windows.unbounded : rules;
+    s = { compiled: new CompiledRuleSet(rs), filters: prefilter ? (ruleLineFilters(rs, contextEvents) ?? undefined) : undefined };
+    sets.set(which, s);
+  }
+  return s;
+}
 const send = (m: FromWorker): void => port.postMessage(m);
 
 port.on('message', (msg: ToWorker) => {
@@ -42,20 +52,20 @@ send({ type: 'ready' });
 
 async function run(unit: WorkUnit): Promise<void> {
   try {
-    const detector = new Detector(compiled, { contextEvents });
+    const { compiled, filters } = ruleSet(unit.rules);
     const problems: SourceProblem[] = [];
-    const stats = await runUnit(unit, detector, {
+    const { stats, detector, own } = await runUnitWith(unit, () => new Detector(compiled, { contextEvents }), {
       overlapNs,
       filters,
       onProblem: (p) => {
         problems.push(p);
         if (problems.length >= 200) send({ type: 'problems', problems: problems.splice(0) });
       },
-      onAlerts: (alerts) => send({ type: 'alerts', alerts }),
+      onAlerts: (alerts) => send({ type: 'alerts', alerts, ...(unit.slice ? { unitId: unit.id } : {}) }),
       onProgress: (p) => send({ type: 'progress', unitId: unit.id, events: p.events }),
     });
     if (problems.length > 0) send({ type: 'problems', problems });
-    send({ type: 'done', unitId: unit.id, stats, ruleProblems: detector.problems, clock: clock.takeReport(), telemetry: detector.telemetry.counts() });
+    send({ type: 'done', unitId: unit.id, stats, ruleProblems: detector.problems, clock: clock.takeReport(), telemetry: detector.telemetry.counts(), ...(own ? { own } : {}) });
   } catch (e) {
     send({ type: 'failed', unitId: unit.id, message: (e as Error).stack ?? String(e) });
   }

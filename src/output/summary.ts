@@ -15,7 +15,7 @@ export function formatSummary(s: HuntSummary, opts: SummaryOptions = {}): string
   out.push(p.bold('Summary'));
   out.push(`  files read       ${formatCount(s.files)}`);
   out.push(`  events           ${formatCount(s.events)} in ${s.seconds.toFixed(2)} s (${rate} events/s)`);
-  out.push(`  rules loaded     ${formatCount(s.rulesLoaded)}`);
+  out.push(`  rules loaded     ${formatCount(s.rulesLoaded)}${s.ruleLoadSeconds !== undefined ? ` in ${s.ruleLoadSeconds.toFixed(2)} s (not in the events/s above)` : ''}`);
 
   const rules = Object.entries(s.alertsByRule).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
   const totalAlerts = rules.reduce((n, [, c]) => n + c, 0);

@@ -1,0 +1,104 @@
+/**
+ * A `spoor query` worker thread (query-run.ts): compiles the query once, then runs the time
+ * slices it is sent, each through hunt's reading pipeline (ordered streams, prefilter, overlap
+ * past the slice's cut) and its own runner. Only the matches whose first event the slice owns
+ * go back, with their events' times and when each was emitted (to merge slices in order).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { SourceProblem } from '../sources/types.js';
+import { parseDeferred } from '../sources/ndjson.js';
+import { compileQuery, type Match } from '../engine/index.js';
+import type { Event } from '../events/field.js';
+import type { Instant } from '../events/timestamp.js';
+import { Clock, toEcs, toNative, useClock } from '../normalize/index.js';
+import { mergeInTimeOrder, absoluteLines, sliceSound, type OwnSpan } from './unit.js';
+import type { SliceState } from './ordered-stream.js';
+import { FieldWatch, TieBuffer, queryRule } from './query-stream.js';
+import { ruleLineFilters } from './prefilter.js';
+import type { QueryMatch, QuerySetup, QueryFromWorker, QueryToWorker } from './query-run.js';
+import type { WorkUnit } from './plan.js';
+
+const port = parentPort!;
+const setup = workerData as QuerySetup;
+useClock(new Clock(setup.clock.given, setup.clock.learned));
+const filters = setup.prefilter
+  ? (ruleLineFilters([queryRule(setup.query)], 0) ?? undefined)
+  : undefined;
+const send = (m: QueryFromWorker): void => port.postMessage(m);
+
+port.on('message', (msg: QueryToWorker) => {
+  if (msg.type === 'exit') {
+    port.close();
+    return;
+  }
+  void run(msg.unit).catch((e: unknown) => send({ type: 'failed', unitId: msg.unit.id, message: (e as Error).stack ?? String(e) }));
+});
+send({ type: 'ready' });
+
+async function run(unit: WorkUnit): Promise<void> {
+  let boundary: Instant | null = unit.slice?.boundary ?? null;
+  for (let attempt = 0; ; attempt++) {
+    const slice: SliceState = { boundary, ownMax: null, ownMin: null, stops: unit.slice?.later ? [unit.slice.later] : [] };
+    const r = await runOnce(unit, slice);
+    const sound = slice.ownMax === null || sliceSound(slice, setup.overlapNs);
+    if (!sound && attempt === 0 && !(unit.slice?.later && !sliceSound({ ...slice, stops: [unit.slice.later] }, setup.overlapNs))) {
+      boundary = slice.ownMax;
+      continue;
+    }
+    const own: OwnSpan | undefined = slice.ownMin && slice.ownMax ? { min: slice.ownMin, max: slice.ownMax, ...(sound ? {} : { unsound: true as const }) } : undefined;
+    for (const p of unit.parts) if (p.range?.unit === 'bytes') await absoluteLines(p.file.path, p.range.start, p.range.end, [], r.problems, unit.parts.length === 1);
+    send({ type: 'done', unitId: unit.id, matches: r.matches, events: r.events, prefiltered: r.prefiltered, problems: r.problems, missing: r.fields.missing(), ...(own ? { own } : {}) });
+    return;
+  }
+}
+
+async function runOnce(unit: WorkUnit, slice: SliceState): Promise<{ matches: QueryMatch[]; events: number; prefiltered: number; problems: SourceProblem[]; fields: FieldWatch }> {
+  const times = new WeakMap<Event, Instant>();
+  const overlapEvents = new WeakSet<Event>();
+  const runner = compileQuery(setup.query, {
+    dialect: setup.dialect,
+    timestamp: (ev) => times.get(ev) ?? null,
+    category: setup.categoryField,
+    ...(setup.tiebreaker ? { tiebreaker: setup.tiebreaker } : {}),
+    ...(setup.maxSamplesPerKey !== undefined ? { maxSamplesPerKey: setup.maxSamplesPerKey } : {}),
+  });
+  const matches: QueryMatch[] = [];
+  const fields = new FieldWatch(setup.query);
+  const keep = (ms: Match[], emit: Instant | null): void => {
+    for (const m of ms) {
+      const first = m.events[0];
+      if (first === undefined || overlapEvents.has(first)) continue; // the next slice owns it
+      matches.push({
+        events: m.events,
+        times: m.events.map((e) => times.get(e) ?? null),
+        ...(m.keys !== undefined ? { keys: m.keys } : {}),
+        ...(m.count !== undefined ? { count: m.count } : {}),
+        ...(m.missingStages !== undefined ? { missingStages: m.missingStages } : {}),
+        emit,
+        seq: matches.length,
+      });
+    }
+  };
+  const ties = new TieBuffer(setup.tiebreaker, (ev) => {
+    runner.push(ev);
+    const d = runner.drain();
+    if (d.length > 0) keep(d, times.get(ev) ?? null);
+  });
+  const problems: SourceProblem[] = [];
+  const onProblem = (p: SourceProblem): void => void problems.push(p);
+  const stats = await mergeInTimeOrder(unit.parts, onProblem, setup.overlapNs, filters, undefined, {
+    feed: (it) => {
+      if (it.se.deferred && !parseDeferred(it.se, onProblem)) return;
+      const raw = it.se.event;
+      const ev = setup.view === 'ecs' ? toEcs(raw) : setup.view === 'native' ? toNative(raw) : raw;
+      times.set(ev, it.time);
+      if (it.overlap) overlapEvents.add(ev);
+      else fields.see(ev);
+      ties.add(ev, it.time);
+    },
+    flush: () => {},
+  }, slice);
+  ties.flush();
+  keep(runner.end(), null);
+  return { matches, events: stats.events, prefiltered: stats.prefiltered, problems, fields };
+}
