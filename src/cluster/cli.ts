@@ -34,20 +34,23 @@ export async function runClusterRole(role: ClusterRole, opts: ServeOptions, c: C
     } else {
       const r = await loadHuntRules({ rulesDirs: opts.rulesDirs ?? [], sigmaDirs: opts.sigmaDirs ?? [], excludeRules: opts.excludeRules ?? [], hunting: opts.hunting ?? false });
       for (const s of r.skipped) err(`  skipped rule ${s.id ?? ''} (${s.source}): ${s.reason}`);
-      const { stage1, stage2 } = splitStages(r.rules);
-      for (const s of stage2) err(`  skipped rule ${s.rule.id}: ${s.reason}`);
+      const { stage1, stage2, refused } = splitStages(r.rules);
+      for (const s of refused) err(`  skipped rule ${s.rule.id}: ${s.reason}`);
       const nodeId = c.nodeId ?? `${hostname()}-${process.pid}`;
       const n = await startDetectNode({
         natsUrl: c.natsUrl,
         nodeId,
         rules: stage1,
+        corrRules: stage2,
+        allowedLatenessMs: opts.allowedLatenessMs,
         leaseTtlMs: c.leaseTtlMs,
         snapshotIntervalMs: c.snapshotIntervalMs,
         replicas: c.replicas,
         onLog: (l) => err(`spoor detect ${nodeId}: ${l}`),
       });
-      err(`spoor serve --role detect: node ${nodeId}, ${stage1.length} rules, ${r.skipped.length + stage2.length} skipped; ${CLUSTER.partitions} partitions shared through ${CLUSTER.leaseBucket}`);
-      process.stdout.write(`${JSON.stringify({ role, nodeId, nats: c.natsUrl, rules: stage1.length, skipped: r.skipped.length + stage2.length })}\n`);
+      const skipped = r.skipped.length + refused.length;
+      err(`spoor serve --role detect: node ${nodeId}, ${stage1.length} rules per host partition, ${stage2.length} cross-host correlations per group partition, ${skipped} skipped; ${CLUSTER.partitions} partitions per stage shared through ${CLUSTER.leaseBucket}`);
+      process.stdout.write(`${JSON.stringify({ role, nodeId, nats: c.natsUrl, rules: stage1.length, correlations: stage2.length, skipped })}\n`);
       close = n.close;
     }
   } catch (e) {

@@ -69,6 +69,7 @@ export class Bus {
     const want = [
       { name: CLUSTER.eventStream, subjects: [`${CLUSTER.eventPrefix}.>`] },
       { name: CLUSTER.alertStream, subjects: [CLUSTER.alertSubject] },
+      { name: CLUSTER.corrStream, subjects: [`${CLUSTER.corrPrefix}.>`] },
     ];
     for (const s of want) {
       try {
