@@ -21,7 +21,7 @@ import { generateEvents, FILE_SHARE_RULE_ID } from '../../src/demo/generate.js';
 import { loadSigmaText } from '../../src/sigma/index.js';
 import { splitStages } from '../../src/cluster/stages.js';
 import type { PartitionSnapshot } from '../../src/cluster/worker.js';
-import { CORR_SIGMA, SPRAY_ID, USERS_ID, failedLogon } from './corr-fixtures.js';
+import { CORR_SIGMA, ORDERED_SIGMA, ORDERED_ID, SPRAY_ID, USERS_ID, failedLogon, logon } from './corr-fixtures.js';
 
 let nats: NatsServer;
 before(async () => {
@@ -289,8 +289,8 @@ test('stage 2: a cross-host event_count (4 events on A\'s hosts + 6 on B\'s = 10
     const a = await start('A');
     const b = await start('B');
     const P = CLUSTER.partitions;
-    await waitFor(() => a.owned().length + b.owned().length === P && a.ownedGroups().length + b.ownedGroups().length === P, 8000, 'all partitions of both stages owned');
-    assert.ok(a.ownedGroups().length > 0 && b.ownedGroups().length > 0, 'group partitions shared');
+    const shared = (): boolean => a.owned().length > 0 && b.owned().length > 0 && a.ownedGroups().length > 0 && b.ownedGroups().length > 0;
+    await waitFor(() => shared() && a.owned().length + b.owned().length === P && a.ownedGroups().length + b.ownedGroups().length === P, 10_000, 'all partitions of both stages owned, shared by A and B');
     // Hosts whose partitions A owns, and hosts B owns.
     const onA: string[] = [];
     const onB: string[] = [];
@@ -359,6 +359,39 @@ test('stage 2: a cross-host event_count (4 events on A\'s hosts + 6 on B\'s = 10
     assert.equal(processed, forwards, 'group partitions processed every forward once');
   } finally {
     for (const n of nodes) await n.close().catch(() => undefined);
+    await ingest?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('per-host reorder buffer: out-of-order events of a host reach the rules in time order; a late one is counted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-cluster-order-'));
+  let node: DetectNode | null = null;
+  let ingest: IngestNode | null = null;
+  try {
+    const loaded = loadSigmaText(ORDERED_SIGMA, 'ordered.yml');
+    assert.deepEqual(loaded.problems, []);
+    const st = splitStages(loaded.rules);
+    assert.ok(st.stage1.some((r) => r.id === ORDERED_ID), 'grouped by Computer: stage 1');
+    ingest = await startIngestNode({ natsUrl: nats.url, dataDir: dir, port: 0, host: '127.0.0.1', onLog: () => undefined });
+    const token = ingest.createdTokens.find((t) => t.scope === 'ingest')!.token;
+    node = await startDetectNode({ natsUrl: nats.url, nodeId: 'order-1', rules: st.stage1, corrRules: st.stage2, leaseTtlMs: 1500, snapshotIntervalMs: 200, allowedLatenessMs: 2000 });
+    const n = node;
+    await waitFor(() => n.owned().length === CLUSTER.partitions, 8000, 'partitions owned');
+    const host = 'ORDER-HOST-1';
+    const t0 = Date.parse('2026-03-02T10:00:00Z');
+    // The success (t0 + 1 s) reaches the stream before the failure (t0): in stream order the
+    // ordered correlation could not match; in time order it does.
+    const r = await post(ingest.url, token, bulkBody([logon(host, t0 + 1000, '10.7.0.1', 'bob', 4624), logon(host, t0, '10.7.0.1', 'bob', 4625)]));
+    assert.equal(r.status, 200);
+    await waitFor(() => alertRows(dir).some((x) => x.rule_id === ORDERED_ID), 15_000, 'ordered correlation alert');
+    // Both released; an event older than what the host already released is late: evaluated, counted.
+    await post(ingest.url, token, bulkBody([logon(host, t0 - 60_000, '10.7.0.1', 'bob', 4625)]));
+    const p = partitionOf(hostToken(host));
+    await waitFor(() => (n.snapshots().find((s) => s.partition === p && s.stage !== 2)?.late ?? 0) === 1, 10_000, 'late event counted');
+    assert.equal(alertRows(dir).filter((x) => x.rule_id === ORDERED_ID).length, 1);
+  } finally {
+    await node?.close().catch(() => undefined);
     await ingest?.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -49,6 +49,42 @@ correlation:
         gte: 5
 `;
 
+export const ORDERED_ID = 'c0ffee00-0000-4000-8000-000000000005';
+
+/** A per-host ordered correlation (stage 1): a failed network logon, then a successful one, on one host. */
+export const ORDERED_SIGMA = `title: Failed network logon
+name: failed_network_logon
+id: c0ffee00-0000-4000-8000-000000000001
+logsource:
+    product: windows
+    service: security
+detection:
+    sel:
+        EventID: 4625
+        LogonType: 3
+    condition: sel
+---
+title: Successful logon
+name: ok_logon
+id: c0ffee00-0000-4000-8000-000000000004
+logsource:
+    product: windows
+    service: security
+detection:
+    sel:
+        EventID: 4624
+    condition: sel
+---
+title: Failed then successful logon on one host
+id: ${ORDERED_ID}
+level: medium
+correlation:
+    type: temporal_ordered
+    rules: [failed_network_logon, ok_logon]
+    group-by: [Computer]
+    timespan: 5m
+`;
+
 /** Write the rule file into `dir/sigma` and return that directory. */
 export function writeCorrRules(dir: string): string {
   const d = join(dir, 'sigma');
@@ -61,14 +97,19 @@ let record = 1;
 
 /** One Winlogbeat 4625 (failed logon) document. */
 export function failedLogon(host: string, atMs: number, ip: string, user: string): string {
+  return logon(host, atMs, ip, user, 4625);
+}
+
+/** One Winlogbeat logon document (4624 success, 4625 failure). */
+export function logon(host: string, atMs: number, ip: string, user: string, eventId: 4624 | 4625): string {
   const t = new Date(atMs).toISOString();
   return JSON.stringify({
     '@timestamp': t,
     host: { name: host },
-    event: { code: '4625', provider: 'Microsoft-Windows-Security-Auditing', created: t },
+    event: { code: String(eventId), provider: 'Microsoft-Windows-Security-Auditing', created: t },
     winlog: {
       channel: 'Security',
-      event_id: '4625',
+      event_id: String(eventId),
       record_id: String(record++),
       computer_name: host,
       provider_name: 'Microsoft-Windows-Security-Auditing',
