@@ -6,7 +6,7 @@
  * their next tick and `create` the freed leases.
  */
 import type { Rule } from '../ir/types.js';
-import { Bus, type Kv } from './nats.js';
+import { Bus, type Kv, type NatsAuth } from './nats.js';
 import { Lease } from './lease.js';
 import { PartitionWorker, type WorkerHooks, type PartitionSnapshot, type WorkerRules } from './worker.js';
 import { CorrRouter } from './corr.js';
@@ -14,6 +14,7 @@ import { CLUSTER, fnv1a32, leaseKey, nodeKey, type Stage } from './subjects.js';
 
 export interface DetectNodeOptions {
   natsUrl: string;
+  natsAuth?: NatsAuth;
   nodeId: string;
   /** Stage-1 rules (run per host partition). */
   rules: Rule[];
@@ -65,7 +66,7 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
   const ttl = o.leaseTtlMs ?? CLUSTER.leaseTtlMs;
   const snapEvery = o.snapshotIntervalMs ?? CLUSTER.snapshotIntervalMs;
   const log = o.onLog ?? (() => undefined);
-  const bus = await Bus.connect(o.natsUrl, `spoor-detect-${o.nodeId}`);
+  const bus = await Bus.connect(o.natsUrl, `spoor-detect-${o.nodeId}`, o.natsAuth);
   const replicas = o.replicas ?? 1;
   await bus.ensureStreams(replicas);
   const leases: Kv = await bus.kv(CLUSTER.leaseBucket, ttl, replicas);

@@ -19,6 +19,21 @@ export interface Counters {
   webhookFailed: number;
 }
 
+/**
+ * What the ingest and Elasticsearch-compatible routes use: a single-node serve passes its
+ * ServeContext; a cluster ingest node (cluster/ingest.ts) passes its own, whose `append`
+ * publishes to NATS instead of the SQLite log.
+ */
+export interface IngestContext {
+  config: ServeConfig;
+  db: Db;
+  stream: Pick<EventStream<IngestedEvent>, 'append'>;
+  counters: Counters;
+  /** Events accepted but not yet through (back-pressure). */
+  queueDepth(): number;
+  shuttingDown: boolean;
+}
+
 export interface ServeContext {
   config: ServeConfig;
   db: Db;

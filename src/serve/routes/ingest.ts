@@ -14,7 +14,7 @@
 import type { Router, Ctx } from '../http.js';
 import { readBodyLines, sendJson } from '../http.js';
 import { ServeError } from '../errors.js';
-import type { ServeContext } from '../context.js';
+import type { IngestContext } from '../context.js';
 import { parseDocument, type IngestedEvent } from '../ingest-parse.js';
 import type { LogRow } from '../store/stream.js';
 
@@ -37,7 +37,7 @@ function checkContentType(ctx: Ctx): void {
   if (!ok.some((t) => ct.startsWith(t))) throw new ServeError('SPOOR_UNSUPPORTED_MEDIA_TYPE', `Content-Type '${ct}' (send application/x-ndjson)`);
 }
 
-function backPressure(ctx: ServeContext): void {
+function backPressure(ctx: IngestContext): void {
   if (ctx.shuttingDown) throw new ServeError('SPOOR_SHUTTING_DOWN');
   if (ctx.queueDepth() >= ctx.config.maxQueue) {
     ctx.counters.rejected429++;
@@ -46,7 +46,7 @@ function backPressure(ctx: ServeContext): void {
 }
 
 /** Append every event of the items, durably; returns each event's seq in order. */
-async function appendAll(ctx: ServeContext, evs: IngestedEvent[]): Promise<number[]> {
+async function appendAll(ctx: IngestContext, evs: IngestedEvent[]): Promise<number[]> {
   if (evs.length === 0) return [];
   const rows: LogRow[] = evs.map((e) => ({ host: e.host, timeMs: e.time ? e.time.ms : null, raw: e.raw }));
   const seqs = await ctx.stream.append(rows, evs);
@@ -54,7 +54,7 @@ async function appendAll(ctx: ServeContext, evs: IngestedEvent[]): Promise<numbe
   return seqs;
 }
 
-export function registerIngest(r: Router, ctx: ServeContext): void {
+export function registerIngest(r: Router, ctx: IngestContext): void {
   const bulk = async (c: Ctx): Promise<void> => {
     backPressure(ctx);
     checkContentType(c);
