@@ -132,13 +132,29 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
     log(`${label(w)}: released (${reason}) at seq ${w.lastSeq}`);
   };
 
+  // Heartbeat and lease renewals run on their own timer: a slow rebalance (many take-overs at
+  // once on a loaded machine) must never delay renewals past the lease's validity, or the node
+  // would fence its own healthy partitions and the churn would feed itself.
+  let renewing = false;
+  const renewTick = async (): Promise<void> => {
+    if (renewing || closed) return;
+    renewing = true;
+    try {
+      await heartbeat();
+      await renewAll();
+    } catch (e) {
+      log(`renewal failed: ${(e as Error).message}`);
+    } finally {
+      renewing = false;
+    }
+  };
+
+  let lastLive: string[] = [];
   let ticking = false;
   const tick = async (): Promise<void> => {
     if (ticking || closed) return;
     ticking = true;
     try {
-      await heartbeat();
-      await renewAll();
       // Workers that fenced themselves are gone; their lease is lost.
       for (const [k, w] of workers) {
         if (!w.stopped) continue;
@@ -151,7 +167,16 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
       }
       if (suspended) return;
       for (const w of workers.values()) void w.tick().catch((e: Error) => log(`${label(w)}: tick failed: ${e.message}`));
-      const live = (await nodes.keys()).sort();
+      let live: string[];
+      try {
+        live = (await nodes.keys()).sort();
+        lastLive = live;
+      } catch (e) {
+        // Listing needs a consumer on the bucket's stream, which can time out while a NATS
+        // cluster re-elects; keep moving partitions by the last list seen meanwhile.
+        log(`listing live nodes failed (${(e as Error).message}); using the last list`);
+        live = [...lastLive];
+      }
       if (!live.includes(me)) live.push(me);
       const jobs: Promise<void>[] = [];
       for (const u of units) {
@@ -178,7 +203,9 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
   };
 
   const every = Math.max(100, Math.floor(ttl / 4));
+  const renewTimer = setInterval(() => void renewTick(), every);
   const timer = setInterval(() => void tick(), every);
+  await renewTick();
   await tick();
 
   return {
@@ -193,7 +220,8 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
       if (closed) return;
       closed = true;
       clearInterval(timer);
-      while (ticking) await new Promise((r) => setTimeout(r, 20));
+      clearInterval(renewTimer);
+      while (ticking || renewing) await new Promise((r) => setTimeout(r, 20));
       await Promise.all([...workers.keys()].map((p) => release(p, 'shutdown')));
       await nodes.delete(me).catch(() => undefined);
       await bus.close();
