@@ -222,8 +222,10 @@ async function main(): Promise<number> {
     log(`setup error: ${(e as Error).stack ?? String(e)}`);
     return 2;
   } finally {
-    for (const n of nodes) await n.close().catch(() => undefined);
-    await ingest?.close().catch(() => undefined);
+    // A node stuck on a stalled NATS must not hang the script: bounded waits.
+    const bounded = (p: Promise<unknown>): Promise<unknown> => Promise.race([p.catch(() => undefined), sleep(10_000)]);
+    for (const n of nodes) await bounded(n.close());
+    if (ingest) await bounded(ingest.close());
     for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
     await sleep(200);
     rmSync(dir, { recursive: true, force: true });
