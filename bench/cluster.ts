@@ -1,13 +1,16 @@
 /**
  * Cluster benchmark (NATS JetStream, a private nats-server on loopback):
  *
- *   node dist/bench/cluster.js [--events 200000] [--hosts 200]
+ *   node dist/bench/cluster.js [--events 200000] [--hosts 200] [--split-only]
  *
  * 1. Per-event cost split, in this process, CPU time (user+sys) per event:
  *    publish  — JetStream publish with Nats-Msg-Id, batches of 1000 awaited for their acks (ingest's path);
  *    consume  — an ordered consumer reading the whole stream back, doing nothing with the messages;
  *    decode   — parseStored (serve's document → normalized event), the detector node's decode;
  *    detect   — Detector.push + takeAlerts with the built-in rules;
+ *    reorder  — the per-host reorder buffer (serve/reorder.ts) every event passes before detection;
+ *    route    — stage-2 routing (cluster/corr.ts): base rules of two cross-host correlations
+ *               (test/cluster/corr-fixtures.ts) tested on every event, group key on a match;
  *    floor    — JSON.parse of the same lines (the cheapest possible look at each event).
  * 2. Throughput with 1 and 2 detector processes (`spoor serve --role detect`) draining a stream
  *    pre-filled with the same events (fresh nats-server each time): wall time until the partition
@@ -27,6 +30,11 @@ import { parseStored, parseDocument } from '../src/serve/ingest-parse.js';
 import { Detector } from '../src/hunt/detector.js';
 import { loadHuntRules } from '../src/hunt/load-rules.js';
 import { startNatsServer, type NatsServer } from '../test/cluster/nats-server.js';
+import { ReorderBuffer } from '../src/serve/reorder.js';
+import { CorrRouter } from '../src/cluster/corr.js';
+import { splitStages } from '../src/cluster/stages.js';
+import { loadSigmaText } from '../src/sigma/index.js';
+import { CORR_SIGMA } from '../test/cluster/corr-fixtures.js';
 import { spawnServe, kill9, type Child } from '../test/serve/client.js';
 
 function arg(name: string, def: number): number {
@@ -117,6 +125,21 @@ async function costSplit(nats: NatsServer, p: Prepared): Promise<Record<string, 
     sink += det.takeAlerts().length;
   }
   out.detect_us = ((cpu() - c0) / n) * 1e6;
+  const buf = new ReorderBuffer<{ seq: number; host: string; time: { ms: number; ns: number } }>(5000, () => void sink++);
+  c0 = cpu();
+  for (let i = 0; i < evs.length; i++) {
+    const ev = evs[i];
+    if (ev) buf.add({ seq: i + 1, host: ev.host, time: ev.time ?? { ms: 0, ns: 0 } }, 0);
+  }
+  buf.flushIdle(0, true);
+  out.reorder_us = ((cpu() - c0) / n) * 1e6;
+  const router = new CorrRouter(splitStages(loadSigmaText(CORR_SIGMA, 'corr.yml').rules).stage2);
+  c0 = cpu();
+  for (let i = 0; i < evs.length; i++) {
+    const ev = evs[i];
+    if (ev) sink += router.route(ev.se.event, i + 1, ev.raw).length;
+  }
+  out.route_us = ((cpu() - c0) / n) * 1e6;
   void sink;
   return out;
 }
@@ -164,7 +187,11 @@ async function main(): Promise<void> {
     await nats.stop();
   }
   const fmt = (x: number): string => x.toFixed(1);
-  process.stderr.write(`cost split (CPU µs/event): floor JSON.parse ${fmt(split.floor_us!)}, publish ${fmt(split.publish_us!)} (${Math.round(split.publish_rate!)} ev/s), consume ${fmt(split.consume_us!)} (${Math.round(split.consume_rate!)} ev/s), decode ${fmt(split.decode_us!)}, detect ${fmt(split.detect_us!)}\n`);
+  process.stderr.write(`cost split (CPU µs/event): floor JSON.parse ${fmt(split.floor_us!)}, publish ${fmt(split.publish_us!)} (${Math.round(split.publish_rate!)} ev/s), consume ${fmt(split.consume_us!)} (${Math.round(split.consume_rate!)} ev/s), decode ${fmt(split.decode_us!)}, detect ${fmt(split.detect_us!)}, reorder ${fmt(split.reorder_us!)}, route ${fmt(split.route_us!)}\n`);
+  if (process.argv.includes('--split-only')) {
+    process.stdout.write(`${JSON.stringify({ events: p.lines.length, split })}\n`);
+    return;
+  }
   const runs: { k: number; wallS: number; detectorCpuUs: number; rate: number }[] = [];
   for (const k of [1, 2, 1, 2]) {
     const r = await throughput(p, k);
@@ -178,7 +205,7 @@ async function main(): Promise<void> {
   const result = {
     events: p.lines.length,
     split,
-    ratios_to_floor: Object.fromEntries(['publish_us', 'consume_us', 'decode_us', 'detect_us'].map((k) => [k, +(split[k]! / split.floor_us!).toFixed(2)])),
+    ratios_to_floor: Object.fromEntries(['publish_us', 'consume_us', 'decode_us', 'detect_us', 'reorder_us', 'route_us'].map((k) => [k, +(split[k]! / split.floor_us!).toFixed(2)])),
     detectors: [1, 2].map((k) => ({ k, rate: Math.round(med(k, (r) => r.rate)), cpu_us_per_event: +med(k, (r) => r.detectorCpuUs).toFixed(1) })),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);

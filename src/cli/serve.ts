@@ -36,6 +36,10 @@ interface ServeCliOptions {
   natsReplicas: string;
   intel?: string[];
   intelCheck: string;
+  natsCreds?: string;
+  natsTlsCa?: string;
+  natsTlsCert?: string;
+  natsTlsKey?: string;
 }
 
 function count(name: string, text: string, min = 0): number {
@@ -119,6 +123,10 @@ export function registerServe(program: Command): void {
     .option('--node-id <id>', 'detector node id (default: hostname-pid)')
     .option('--lease-ttl <ms>', 'partition lease TTL for --role detect: bounds failover time', '10000')
     .option('--nats-replicas <n>', 'replicas of the streams and KV buckets this node creates (3 on a 3-server NATS cluster)', '1')
+    .option('--nats-creds <file>', 'NATS credentials file (JWT + NKey); user:password@ or token@ may also be given in the --nats URL')
+    .option('--nats-tls-ca <file>', 'CA certificate that verifies the NATS server (requires TLS)')
+    .option('--nats-tls-cert <file>', 'client certificate for NATS (mutual TLS; with --nats-tls-key)')
+    .option('--nats-tls-key <file>', 'client key for NATS (mutual TLS)')
     .addHelpText(
       'after',
       `
@@ -172,7 +180,7 @@ Examples:
           process.exitCode = EXIT.ERROR;
           return;
         }
-        const code = await runClusterRole(o.role, opts, { natsUrl: o.nats, nodeId: o.nodeId, leaseTtlMs: count('--lease-ttl', o.leaseTtl ?? '10000', 500), replicas: count('--nats-replicas', o.natsReplicas, 1) });
+        const code = await runClusterRole(o.role, opts, { natsUrl: o.nats, natsAuth: { credsFile: o.natsCreds, tlsCaFile: o.natsTlsCa, tlsCertFile: o.natsTlsCert, tlsKeyFile: o.natsTlsKey }, nodeId: o.nodeId, leaseTtlMs: count('--lease-ttl', o.leaseTtl ?? '10000', 500), replicas: count('--nats-replicas', o.natsReplicas, 1) });
         if (code !== null) process.exitCode = code;
         return;
       }

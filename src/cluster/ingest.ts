@@ -9,7 +9,7 @@
  * The node also runs the alert sink (sink.ts) into its data directory's alert store unless
  * `sink: false`.
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -20,18 +20,19 @@ import { TokenStore, type Scope } from '../serve/store/tokens.js';
 import { AlertStore } from '../serve/store/alerts.js';
 import { Router, dispatchRequests } from '../serve/http.js';
 import { authorize } from '../serve/auth.js';
-import type { Counters, ServeContext } from '../serve/context.js';
+import type { Counters, IngestContext } from '../serve/context.js';
 import { registerEsCompat } from '../serve/routes/es-compat.js';
 import { registerIngest } from '../serve/routes/ingest.js';
 import type { IngestedEvent } from '../serve/ingest-parse.js';
 import type { LogRow } from '../serve/store/stream.js';
 import { DB_FILE } from '../serve/index.js';
-import { Bus } from './nats.js';
+import { Bus, type NatsAuth } from './nats.js';
 import { ingestSubject } from './subjects.js';
 import { startAlertSink, type AlertSink } from './sink.js';
 
 export interface IngestNodeOptions extends ServeOptions {
   natsUrl: string;
+  natsAuth?: NatsAuth;
   /** Run the alert sink in this process (default true). */
   sink?: boolean;
   /** Stream replicas when this node creates the streams. */
@@ -62,44 +63,36 @@ export async function startIngestNode(o: IngestNodeOptions): Promise<IngestNode>
     for (const scope of ['ingest', 'admin'] as const) createdTokens.push({ scope, token: tokens.create([scope], `created at first start (${scope})`).token });
   }
   const alerts = new AlertStore(db, config.suppression);
-  const bus = await Bus.connect(o.natsUrl, 'spoor-ingest');
+  const bus = await Bus.connect(o.natsUrl, 'spoor-ingest', o.natsAuth);
   await bus.ensureStreams(o.replicas ?? 1);
   const counters = { eventsIn: 0, parseErrors: 0, bulkRequests: 0, rejected429: 0, requestErrors: 0, webhookDelivered: 0, webhookFailed: 0, published: 0, duplicates: 0 };
   let inFlight = 0;
-  const stream = {
-    pending: 0,
-    async append(_rows: LogRow[], evs: IngestedEvent[]): Promise<number[]> {
-      inFlight += evs.length;
-      try {
-        const r = await bus.publish(evs.map((e) => ({ subject: ingestSubject(e.host), data: e.raw, msgId: eventMsgId(e.raw) })));
-        for (const x of r) {
-          if (x.duplicate) counters.duplicates++;
-          else counters.published++;
-        }
-        return r.map((x) => x.seq);
-      } finally {
-        inFlight -= evs.length;
-      }
-    },
-  };
-  const ctx = {
+  const ctx: IngestContext = {
     config,
     db,
-    tokens,
-    alerts,
     counters,
-    stream,
-    startedMs: Date.now(),
-    sse: new Set<ServerResponse>(),
     shuttingDown: false,
     queueDepth: () => inFlight,
+    // serve's routes append here: publish to JetStream; answer once every event is acknowledged.
+    stream: {
+      async append(_rows: LogRow[], evs: IngestedEvent[]): Promise<number[]> {
+        inFlight += evs.length;
+        try {
+          const r = await bus.publish(evs.map((e) => ({ subject: ingestSubject(e.host), data: e.raw, msgId: eventMsgId(e.raw) })));
+          for (const x of r) {
+            if (x.duplicate) counters.duplicates++;
+            else counters.published++;
+          }
+          return r.map((x) => x.seq);
+        } finally {
+          inFlight -= evs.length;
+        }
+      },
+    },
   };
-  // serve's ingest and es-compat routes use only config, db, counters, queueDepth, shuttingDown
-  // and stream.append: the NATS-backed append above stands in for the SQLite log.
-  const sctx = ctx as unknown as ServeContext;
   const router = new Router();
-  registerEsCompat(router, sctx);
-  registerIngest(router, sctx);
+  registerEsCompat(router, ctx);
+  registerIngest(router, ctx);
   const server: Server = createServer(
     dispatchRequests(router, (req, scope) => authorize(req, tokens, scope), { onError: () => counters.requestErrors++, log: config.onLog }),
   );

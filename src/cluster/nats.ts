@@ -2,8 +2,69 @@
  * The only file that imports the NATS client (`nats` 2.29.x, which speaks to nats-server 2.9).
  * Everything else in cluster/ talks to the small `Bus` / `Kv` / `Reader` interfaces below.
  */
-import { connect, nanos, DeliverPolicy, AckPolicy, StorageType, type NatsConnection, type JetStreamClient, type JetStreamManager, type KV, type ConsumerMessages } from 'nats';
+import { readFileSync } from 'node:fs';
+import { connect, credsAuthenticator, nanos, DeliverPolicy, AckPolicy, StorageType, type ConnectionOptions, type NatsConnection, type JetStreamClient, type JetStreamManager, type KV, type ConsumerMessages } from 'nats';
 import { CLUSTER } from './subjects.js';
+
+/**
+ * How to authenticate to NATS besides the URL: a user/password (`nats://user:pass@host`) or a
+ * token (`nats://token@host`) may ride in the URL; `credsFile` is a NATS credentials file (JWT +
+ * NKey seed, decentralized auth); the TLS files verify the server (CA) and present a client
+ * certificate (mutual TLS). A `tls://` URL, or any TLS file, requires TLS.
+ */
+export interface NatsAuth {
+  credsFile?: string;
+  tlsCaFile?: string;
+  tlsCertFile?: string;
+  tlsKeyFile?: string;
+}
+
+/** The client options for `url` (comma-separated servers) with credentials taken out of the URL. */
+export function connectionOptions(url: string, name: string, auth: NatsAuth = {}): ConnectionOptions {
+  const servers: string[] = [];
+  let user: string | undefined;
+  let pass: string | undefined;
+  let token: string | undefined;
+  for (const part of url.split(',').map((x) => x.trim()).filter((x) => x !== '')) {
+    let u: URL;
+    try {
+      u = new URL(part.includes('://') ? part : `nats://${part}`);
+    } catch {
+      throw new Error(`not a NATS URL: ${redactUrl(part)}`);
+    }
+    if (u.username !== '') {
+      const un = decodeURIComponent(u.username);
+      const pw = decodeURIComponent(u.password);
+      if (pw !== '') {
+        user = un;
+        pass = pw;
+      } else token = un;
+    }
+    servers.push(`${u.protocol}//${u.host}`);
+  }
+  if (servers.length === 0) throw new Error('no NATS server in the URL');
+  const o: ConnectionOptions = { servers, name, maxReconnectAttempts: -1, reconnectTimeWait: 250 };
+  if (user !== undefined) {
+    o.user = user;
+    o.pass = pass;
+  } else if (token !== undefined) o.token = token;
+  if (auth.credsFile) {
+    const creds = readFileSync(auth.credsFile);
+    o.authenticator = credsAuthenticator(new Uint8Array(creds));
+  }
+  if (auth.tlsCaFile || auth.tlsCertFile || auth.tlsKeyFile) {
+    o.tls = {};
+    if (auth.tlsCaFile) o.tls.caFile = auth.tlsCaFile;
+    if (auth.tlsCertFile) o.tls.certFile = auth.tlsCertFile;
+    if (auth.tlsKeyFile) o.tls.keyFile = auth.tlsKeyFile;
+  }
+  return o;
+}
+
+/** The URL with any password or token replaced (for logs and the start-up line). */
+export function redactUrl(url: string): string {
+  return url.replace(/(\/\/)[^@/,]*@/g, '$1***@');
+}
 
 export interface KvEntry {
   value: string;
@@ -58,8 +119,8 @@ export class Bus {
     private readonly jsm: JetStreamManager,
   ) {}
 
-  static async connect(url: string, name: string): Promise<Bus> {
-    const nc = await connect({ servers: url, name, maxReconnectAttempts: -1, reconnectTimeWait: 250 });
+  static async connect(url: string, name: string, auth?: NatsAuth): Promise<Bus> {
+    const nc = await connect(connectionOptions(url, name, auth));
     const jsm = await nc.jetstreamManager();
     return new Bus(nc, nc.jetstream({ timeout: 10_000 }), jsm);
   }
@@ -69,6 +130,7 @@ export class Bus {
     const want = [
       { name: CLUSTER.eventStream, subjects: [`${CLUSTER.eventPrefix}.>`] },
       { name: CLUSTER.alertStream, subjects: [CLUSTER.alertSubject] },
+      { name: CLUSTER.corrStream, subjects: [`${CLUSTER.corrPrefix}.>`] },
     ];
     for (const s of want) {
       try {

@@ -6,15 +6,25 @@
  * their next tick and `create` the freed leases.
  */
 import type { Rule } from '../ir/types.js';
-import { Bus, type Kv } from './nats.js';
+import { Bus, type Kv, type NatsAuth } from './nats.js';
 import { Lease } from './lease.js';
-import { PartitionWorker, type WorkerHooks, type PartitionSnapshot } from './worker.js';
-import { CLUSTER, fnv1a32, leaseKey, nodeKey } from './subjects.js';
+import { PartitionWorker, type WorkerHooks, type PartitionSnapshot, type WorkerRules } from './worker.js';
+import { CorrRouter } from './corr.js';
+import { CLUSTER, fnv1a32, leaseKey, nodeKey, type Stage } from './subjects.js';
 
 export interface DetectNodeOptions {
   natsUrl: string;
+  natsAuth?: NatsAuth;
   nodeId: string;
+  /** Stage-1 rules (run per host partition). */
   rules: Rule[];
+  /**
+   * Stage-2 correlations (not grouped by host; stages.ts). When any is given the node also leases
+   * group-key partitions; every detector node must load the same rules.
+   */
+  corrRules?: Rule[];
+  /** Event-time lateness of the per-host (stage 2: per-group) reorder buffer; default 5000 ms. */
+  allowedLatenessMs?: number;
   partitions?: number;
   leaseTtlMs?: number;
   snapshotIntervalMs?: number;
@@ -26,8 +36,10 @@ export interface DetectNodeOptions {
 
 export interface DetectNode {
   nodeId: string;
-  /** Partitions with a running worker. */
+  /** Host partitions (stage 1) with a running worker. */
   owned(): number[];
+  /** Group-key partitions (stage 2) with a running worker. */
+  ownedGroups(): number[];
   snapshots(): PartitionSnapshot[];
   /** Tests: stop renewing (simulates a stalled node); the workers must fence themselves. */
   suspendRenewals(on: boolean): void;
@@ -35,8 +47,8 @@ export interface DetectNode {
   close(): Promise<void>;
 }
 
-/** Rendezvous (highest random weight) owner of partition p among `nodes`. */
-export function preferredOwner(p: number, nodes: string[]): string | undefined {
+/** Rendezvous (highest random weight) owner of partition p (stage 2: `c<p>`) among `nodes`. */
+export function preferredOwner(p: number | string, nodes: string[]): string | undefined {
   let best: string | undefined;
   let bestScore = -1;
   for (const n of nodes) {
@@ -54,7 +66,7 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
   const ttl = o.leaseTtlMs ?? CLUSTER.leaseTtlMs;
   const snapEvery = o.snapshotIntervalMs ?? CLUSTER.snapshotIntervalMs;
   const log = o.onLog ?? (() => undefined);
-  const bus = await Bus.connect(o.natsUrl, `spoor-detect-${o.nodeId}`);
+  const bus = await Bus.connect(o.natsUrl, `spoor-detect-${o.nodeId}`, o.natsAuth);
   const replicas = o.replicas ?? 1;
   await bus.ensureStreams(replicas);
   const leases: Kv = await bus.kv(CLUSTER.leaseBucket, ttl, replicas);
@@ -62,8 +74,20 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
   const snaps: Kv = await bus.kv(CLUSTER.snapshotBucket, undefined, replicas);
   const me = nodeKey(o.nodeId);
   const hooks: WorkerHooks = { ...o.hooks, onProblem: o.hooks?.onProblem ?? ((m: string) => log(m)) };
-  const workers = new Map<number, PartitionWorker>();
-  const moving = new Set<number>();
+  const lateness = o.allowedLatenessMs ?? 5000;
+  const corrRules = o.corrRules ?? [];
+  const router = corrRules.length > 0 ? new CorrRouter(corrRules, partitions) : null;
+  for (const p of router?.problems ?? []) log(`rule ${p.ruleId}: ${p.message}`);
+  const work: Record<Stage, WorkerRules> = {
+    1: { rules: o.rules, router, allowedLatenessMs: lateness },
+    2: { rules: corrRules, allowedLatenessMs: lateness },
+  };
+  /** Work units: `p<N>` host partitions, `c<N>` group-key partitions (only with stage-2 rules). */
+  const units: { key: string; p: number; stage: Stage }[] = [];
+  for (let p = 0; p < partitions; p++) units.push({ key: leaseKey(p, 1), p, stage: 1 });
+  if (corrRules.length > 0) for (let p = 0; p < partitions; p++) units.push({ key: leaseKey(p, 2), p, stage: 2 });
+  const workers = new Map<string, PartitionWorker>();
+  const moving = new Set<string>();
   let suspended = false;
   let closed = false;
 
@@ -71,69 +95,96 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
     if (!suspended) await nodes.put(me, JSON.stringify({ id: o.nodeId, at: Date.now(), owned: workers.size }));
   };
 
+  const label = (w: PartitionWorker): string => `${w.stage === 1 ? 'partition' : 'group partition'} ${w.partition}`;
+
   const renewAll = async (): Promise<void> => {
     if (suspended) return;
     await Promise.all(
       [...workers.values()].map(async (w) => {
         if (w.stopped) return;
         const ok = await w.lease.renew();
-        if (!ok) log(`partition ${w.partition}: lease lost, fenced`);
+        if (!ok) log(`${label(w)}: lease lost, fenced`);
       }),
     );
   };
 
-  const takeOver = async (p: number): Promise<void> => {
-    const lease = new Lease(leases, leaseKey(p), o.nodeId, ttl);
+  const takeOver = async (u: { key: string; p: number; stage: Stage }): Promise<void> => {
+    const lease = new Lease(leases, u.key, o.nodeId, ttl);
     if (!(await lease.acquire())) return;
-    const w = new PartitionWorker(bus, snaps, p, lease, o.rules, o.nodeId, snapEvery, hooks);
-    workers.set(p, w);
+    const w = new PartitionWorker(bus, snaps, u.p, lease, work[u.stage], o.nodeId, snapEvery, hooks, u.stage);
+    workers.set(u.key, w);
     try {
       await w.start();
-      log(`partition ${p}: taken over at seq ${w.snapshot.replayFrom} (snapshot lastSeq ${w.lastSeq})`);
+      log(`${label(w)}: taken over at seq ${w.snapshot.replayFrom} (snapshot lastSeq ${w.lastSeq})`);
     } catch (e) {
-      log(`partition ${p}: start failed: ${(e as Error).message}`);
-      workers.delete(p);
+      log(`${label(w)}: start failed: ${(e as Error).message}`);
+      workers.delete(u.key);
       await lease.release();
     }
   };
 
-  const release = async (p: number, reason: string): Promise<void> => {
-    const w = workers.get(p);
+  const release = async (key: string, reason: string): Promise<void> => {
+    const w = workers.get(key);
     if (!w) return;
     await w.stop(reason);
     await w.lease.release();
-    workers.delete(p);
-    log(`partition ${p}: released (${reason}) at seq ${w.lastSeq}`);
+    workers.delete(key);
+    log(`${label(w)}: released (${reason}) at seq ${w.lastSeq}`);
   };
 
+  // Heartbeat and lease renewals run on their own timer: a slow rebalance (many take-overs at
+  // once on a loaded machine) must never delay renewals past the lease's validity, or the node
+  // would fence its own healthy partitions and the churn would feed itself.
+  let renewing = false;
+  const renewTick = async (): Promise<void> => {
+    if (renewing || closed) return;
+    renewing = true;
+    try {
+      await heartbeat();
+      await renewAll();
+    } catch (e) {
+      log(`renewal failed: ${(e as Error).message}`);
+    } finally {
+      renewing = false;
+    }
+  };
+
+  let lastLive: string[] = [];
   let ticking = false;
   const tick = async (): Promise<void> => {
     if (ticking || closed) return;
     ticking = true;
     try {
-      await heartbeat();
-      await renewAll();
       // Workers that fenced themselves are gone; their lease is lost.
-      for (const [p, w] of workers) {
+      for (const [k, w] of workers) {
         if (!w.stopped) continue;
-        workers.delete(p);
-        // A failed reader (not a lost lease): free the partition now so it restarts from its snapshot.
+        workers.delete(k);
+        // A failed reader or publish (not a lost lease): free the partition now so it restarts from its snapshot.
         if (w.stopReason === 'error') {
-          log(`partition ${p}: worker failed, releasing`);
+          log(`${label(w)}: worker failed, releasing`);
           await w.lease.release();
         }
       }
       if (suspended) return;
-      for (const w of workers.values()) void w.tick().catch((e: Error) => log(`partition ${w.partition}: snapshot tick failed: ${e.message}`));
-      const live = (await nodes.keys()).sort();
+      for (const w of workers.values()) void w.tick().catch((e: Error) => log(`${label(w)}: tick failed: ${e.message}`));
+      let live: string[];
+      try {
+        live = (await nodes.keys()).sort();
+        lastLive = live;
+      } catch (e) {
+        // Listing needs a consumer on the bucket's stream, which can time out while a NATS
+        // cluster re-elects; keep moving partitions by the last list seen meanwhile.
+        log(`listing live nodes failed (${(e as Error).message}); using the last list`);
+        live = [...lastLive];
+      }
       if (!live.includes(me)) live.push(me);
       const jobs: Promise<void>[] = [];
-      for (let p = 0; p < partitions; p++) {
-        if (moving.has(p)) continue;
-        const want = preferredOwner(p, live) === me;
-        const have = workers.has(p);
-        if (have && !want) jobs.push(wrap(p, () => release(p, 'rebalance')));
-        else if (!have && want) jobs.push(wrap(p, () => takeOver(p)));
+      for (const u of units) {
+        if (moving.has(u.key)) continue;
+        const want = preferredOwner(u.stage === 1 ? u.p : u.key, live) === me;
+        const have = workers.has(u.key);
+        if (have && !want) jobs.push(wrap(u.key, () => release(u.key, 'rebalance')));
+        else if (!have && want) jobs.push(wrap(u.key, () => takeOver(u)));
       }
       await Promise.all(jobs);
     } catch (e) {
@@ -142,22 +193,25 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
       ticking = false;
     }
   };
-  const wrap = async (p: number, fn: () => Promise<void>): Promise<void> => {
-    moving.add(p);
+  const wrap = async (key: string, fn: () => Promise<void>): Promise<void> => {
+    moving.add(key);
     try {
       await fn();
     } finally {
-      moving.delete(p);
+      moving.delete(key);
     }
   };
 
   const every = Math.max(100, Math.floor(ttl / 4));
+  const renewTimer = setInterval(() => void renewTick(), every);
   const timer = setInterval(() => void tick(), every);
+  await renewTick();
   await tick();
 
   return {
     nodeId: o.nodeId,
-    owned: () => [...workers.entries()].filter(([, w]) => !w.stopped).map(([p]) => p).sort((a, b) => a - b),
+    owned: () => [...workers.values()].filter((w) => !w.stopped && w.stage === 1).map((w) => w.partition).sort((a, b) => a - b),
+    ownedGroups: () => [...workers.values()].filter((w) => !w.stopped && w.stage === 2).map((w) => w.partition).sort((a, b) => a - b),
     snapshots: () => [...workers.values()].map((w) => w.snapshot),
     suspendRenewals: (on) => {
       suspended = on;
@@ -166,7 +220,8 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
       if (closed) return;
       closed = true;
       clearInterval(timer);
-      while (ticking) await new Promise((r) => setTimeout(r, 20));
+      clearInterval(renewTimer);
+      while (ticking || renewing) await new Promise((r) => setTimeout(r, 20));
       await Promise.all([...workers.keys()].map((p) => release(p, 'shutdown')));
       await nodes.delete(me).catch(() => undefined);
       await bus.close();

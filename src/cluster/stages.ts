@@ -6,12 +6,14 @@
  * evaluates per host), and Sigma correlations grouped by a host field for every base rule — all
  * of a group's events live in one partition, so the partition's window is the whole window.
  * Stage 2: Sigma correlations grouped by anything else (source IP across hosts, target user…).
- * Running those per partition would split a group's count over nodes (Wazuh's bug,
- * wazuh/wazuh#34181), so detector nodes do NOT run them; they are reported as skipped with the
- * reason. The re-partitioning second stage (base-rule matches published by group key) is not
- * implemented yet (docs/scale-out.md "Stages").
+ * Running those per host partition would split a group's count over nodes (Wazuh's bug,
+ * wazuh/wazuh#34181). Instead the host-partition workers match their base rules and forward the
+ * matching events by group key (corr.ts) to group-key partitions, where one worker runs the
+ * correlation (docs/scale-out.md "Stages"). A correlation whose base rules are not single-event
+ * rules cannot be matched per event and is refused with the reason.
  */
 import type { Rule, Expr } from '../ir/types.js';
+import { stage2Refusal } from './corr.js';
 
 /** Field paths that identify the host (data: extend here). */
 export const HOST_FIELDS: readonly string[] = ['host.name', 'host.hostname', 'host.id', 'agent.hostname', 'computer', 'computer_name', 'computername', 'hostname', 'system.computer', 'event.system.computer'];
@@ -31,13 +33,19 @@ export function ruleStage(r: Rule): Stage {
   return q.groupBy.every((keys) => keys.some(isHostField)) ? 1 : 2;
 }
 
-/** Split loaded rules: what detector nodes run, and what they leave out (with the reason). */
-export function splitStages(rules: Rule[]): { stage1: Rule[]; stage2: { rule: Rule; reason: string }[] } {
+/** Split loaded rules: stage 1 (per host partition), stage 2 (per group-key partition), refused (with the reason). */
+export function splitStages(rules: Rule[]): { stage1: Rule[]; stage2: Rule[]; refused: { rule: Rule; reason: string }[] } {
   const stage1: Rule[] = [];
-  const stage2: { rule: Rule; reason: string }[] = [];
+  const stage2: Rule[] = [];
+  const refused: { rule: Rule; reason: string }[] = [];
   for (const r of rules) {
-    if (ruleStage(r) === 1) stage1.push(r);
-    else stage2.push({ rule: r, reason: 'correlation not grouped by host: needs the cross-host second stage (not implemented in cluster mode yet); run it on a single-node serve' });
+    if (ruleStage(r) === 1) {
+      stage1.push(r);
+      continue;
+    }
+    const why = stage2Refusal(r);
+    if (why) refused.push({ rule: r, reason: `correlation not grouped by host needs the cross-host stage 2, but ${why}; run it on a single-node serve` });
+    else stage2.push(r);
   }
-  return { stage1, stage2 };
+  return { stage1, stage2, refused };
 }

@@ -21,7 +21,17 @@ export const CLUSTER = {
   /** Default lease TTL: bounds failover (a dead node's partitions move after at most this + one tick). */
   leaseTtlMs: 10_000,
   snapshotIntervalMs: 2_000,
+  /**
+   * Stage 2 (cross-host correlations): detector nodes publish base-rule matches of correlations
+   * not grouped by host to `spoor.corr.<group-token>.<partition>` (partition computed here with
+   * the same FNV-1a as the server's mapping, so no server mapping is needed) in this stream.
+   */
+  corrPrefix: 'spoor.corr',
+  corrStream: 'SPOOR_CORR',
 } as const;
+
+/** A work unit a detector node leases: a host partition (stage 1) or a group-key partition (stage 2). */
+export type Stage = 1 | 2;
 
 /** The account subject mapping nats-server needs (server config `mappings { … }`). */
 export function subjectMapping(partitions: number = CLUSTER.partitions): Record<string, string> {
@@ -84,6 +94,17 @@ export function partitionOfSubject(subject: string): number {
   return Number(subject.slice(i + 1));
 }
 
-export const leaseKey = (p: number): string => `p${p}`;
-export const snapshotKey = (p: number): string => `p${p}`;
+/** Lease and snapshot keys: `p<N>` for host partitions (stage 1), `c<N>` for group-key partitions (stage 2). */
+export const leaseKey = (p: number, stage: Stage = 1): string => `${stage === 1 ? 'p' : 'c'}${p}`;
+export const snapshotKey = (p: number, stage: Stage = 1): string => `${stage === 1 ? 'p' : 'c'}${p}`;
+
+/** Stage 2: the subject of one forwarded match (group token from corrToken). */
+export function corrSubject(token: string, partitions: number = CLUSTER.partitions): string {
+  return `${CLUSTER.corrPrefix}.${token}.${partitionOf(token, partitions)}`;
+}
+
+/** Stage 2: filter subject of one group-key partition. */
+export function corrFilter(p: number): string {
+  return `${CLUSTER.corrPrefix}.*.${p}`;
+}
 export const nodeKey = (id: string): string => `n-${id.replace(/[^A-Za-z0-9_-]/g, '_')}`;

@@ -14,34 +14,65 @@
  * Fencing: every message is processed only while the lease is valid (lease.ts), alerts are
  * published only under a valid lease, and a snapshot write is a CAS on the revision this owner
  * read or wrote: a stale owner's write fails and it stops.
+ *
+ * Order: events pass serve's per-host reorder buffer (serve/reorder.ts) and reach the rules in
+ * time order behind a watermark (newest time of the key − allowed lateness, or the key idle that
+ * long in wall time); later ones are evaluated at once and counted (`late`). The held events keep
+ * `replayFrom` back (their seqs), as in serve's checkpoints.
+ *
+ * Two stages share this worker (docs/scale-out.md "Stages"):
+ *  - stage 1, host partitions of `SPOOR_EVENTS`: stage-1 rules; events matching a base rule of a
+ *    stage-2 correlation are forwarded by group key (corr.ts);
+ *  - stage 2, group-key partitions of `SPOOR_CORR`: each forwarded event goes to its
+ *    correlation's own Detector; the reorder/replay key is the group token; (correlation, stage-1
+ *    seq) pairs already seen are dropped (`duplicates`), so a re-forward outside JetStream's
+ *    duplicate window is not counted twice.
  */
 import type { Rule } from '../ir/types.js';
 import type { Alert } from '../alert/types.js';
 import type { Instant } from '../events/timestamp.js';
 import { Detector } from '../hunt/detector.js';
 import { longestWindowNs } from '../hunt/load-rules.js';
-import { parseStored } from '../serve/ingest-parse.js';
+import { parseStored, type IngestedEvent } from '../serve/ingest-parse.js';
+import { ReorderBuffer, type OrderItem } from '../serve/reorder.js';
 import type { Bus, Kv, Reader, BusMessage } from './nats.js';
 import type { Lease } from './lease.js';
-import { CLUSTER, partitionFilter, snapshotKey } from './subjects.js';
+import { CLUSTER, corrFilter, partitionFilter, snapshotKey, type Stage } from './subjects.js';
+import type { CorrRouter, Forward, ForwardMessage } from './corr.js';
 
 export interface PartitionSnapshot {
   v: 1;
   partition: number;
+  /** 2 for a group-key partition (absent: 1). */
+  stage?: Stage;
   lastSeq: number;
   replayFrom: number;
   /** Events with seq > the previous snapshot's lastSeq processed so far (accounting). */
   processed: number;
   unreadable: number;
   alertsPublished: number;
+  /** Events older than what their host (stage 2: group) had already released (evaluated anyway). */
+  late?: number;
+  /** Stage 1: matches forwarded to stage 2. Stage 2: forwarded events dropped as already seen. */
+  forwarded?: number;
+  duplicates?: number;
   node: string;
   savedMs: number;
 }
 
 export interface WorkerHooks {
   /** Every message taken (tests: fencing and sequence accounting). */
-  onEvent?: (partition: number, seq: number, node: string, replay: boolean) => void;
+  onEvent?: (partition: number, seq: number, node: string, replay: boolean, stage: Stage) => void;
   onProblem?: (message: string) => void;
+}
+
+export interface WorkerRules {
+  /** Stage 1: the rules run per host partition. Stage 2: the stage-2 correlations. */
+  rules: Rule[];
+  /** Stage 1: forwards base-rule matches of stage-2 correlations (null: none loaded). */
+  router?: CorrRouter | null;
+  /** Event-time lateness of the reorder buffer (ms). */
+  allowedLatenessMs: number;
 }
 
 const dec = new TextDecoder();
@@ -51,16 +82,33 @@ interface HostWindow {
   buckets: { sec: number; minSeq: number }[];
 }
 
+interface Item extends OrderItem {
+  ev: IngestedEvent;
+  replay: boolean;
+  /** Stage 2: the correlation the event was forwarded for. */
+  corr?: string;
+}
+
+/** A group that has been silent this long beyond the window holds no state worth a replay. */
+const SILENT_GRACE_MS = 10 * 60_000;
+
 export class PartitionWorker {
-  private detector: Detector;
+  /** Stage 1: one Detector; stage 2: one per correlation (an event only reaches the one it was forwarded for). */
+  private detector: Detector | null = null;
+  private readonly corrDetectors = new Map<string, Detector>();
   private readonly windowMs: number;
+  private readonly keepMs: number;
   private snap: PartitionSnapshot;
   private snapRevision = 0;
   private reader: Reader | null = null;
   private lastSaved = 0;
   private chain: Promise<unknown> = Promise.resolve();
   private readonly hosts = new Map<string, HostWindow>();
-  private readonly lastTime = new Map<string, Instant>();
+  private readonly reorder: ReorderBuffer<Item>;
+  private pendingAlerts: Alert[] = [];
+  private pendingForwards: Forward[] = [];
+  /** Stage 2: (correlation, stage-1 seq) → event time ms, pruned with the replay window. */
+  private readonly seen = new Map<string, number>();
   private dirty = false;
   stopped = false;
   /** Why it stopped: 'released', 'fenced', 'error'. */
@@ -71,14 +119,21 @@ export class PartitionWorker {
     private readonly snapKv: Kv,
     readonly partition: number,
     readonly lease: Lease,
-    rules: Rule[],
+    private readonly work: WorkerRules,
     private readonly node: string,
     private readonly snapshotIntervalMs: number,
     private readonly hooks: WorkerHooks = {},
+    readonly stage: Stage = 1,
   ) {
-    this.detector = new Detector(rules, { contextEvents: 0 });
-    this.windowMs = longestWindowNs(rules) / 1e6;
-    this.snap = { v: 1, partition, lastSeq: 0, replayFrom: 1, processed: 0, unreadable: 0, alertsPublished: 0, node, savedMs: 0 };
+    if (stage === 1) this.detector = new Detector(work.rules, { contextEvents: 0 });
+    else for (const r of work.rules) this.corrDetectors.set(r.id, new Detector([r], { contextEvents: 0 }));
+    this.windowMs = longestWindowNs(work.rules) / 1e6;
+    // Stage 2 keeps two windows: a group that fired (and was cleared) within the last window is
+    // rebuilt the same way on replay (docs/scale-out.md "Snapshots").
+    this.keepMs = (stage === 2 ? 2 * this.windowMs : this.windowMs) + work.allowedLatenessMs + 1000;
+    this.reorder = new ReorderBuffer<Item>(work.allowedLatenessMs, (it, late) => this.feed(it, late));
+    this.snap = { v: 1, partition, lastSeq: 0, replayFrom: 1, processed: 0, unreadable: 0, alertsPublished: 0, late: 0, forwarded: 0, duplicates: 0, node, savedMs: 0 };
+    if (stage === 2) this.snap.stage = 2;
   }
 
   get lastSeq(): number {
@@ -91,22 +146,28 @@ export class PartitionWorker {
 
   /** Load the snapshot and start reading from its replay point. */
   async start(): Promise<void> {
-    const got = await this.snapKv.get(snapshotKey(this.partition));
+    const got = await this.snapKv.get(snapshotKey(this.partition, this.stage));
     if (got) {
       const s = JSON.parse(got.value) as PartitionSnapshot;
-      this.snap = { ...s, node: this.node };
+      this.snap = { late: 0, forwarded: 0, duplicates: 0, ...s, node: this.node };
       this.snapRevision = got.revision;
     }
     this.lastSaved = Date.now();
     if (!this.lease.valid()) return this.halt('fenced');
-    this.reader = await this.bus.orderedRead(CLUSTER.eventStream, partitionFilter(this.partition), this.snap.replayFrom, (m) => this.serial(() => this.onMessage(m)));
+    const stream = this.stage === 1 ? CLUSTER.eventStream : CLUSTER.corrStream;
+    const filter = this.stage === 1 ? partitionFilter(this.partition) : corrFilter(this.partition);
+    this.reader = await this.bus.orderedRead(stream, filter, this.snap.replayFrom, (m) => this.serial(() => this.onMessage(m)));
     const reader = this.reader;
     void reader.done.then(() => {
       if (this.stopped) return;
       const err = reader.error();
-      if (err) this.hooks.onProblem?.(`partition ${this.partition}: reader failed: ${err.message}`);
+      if (err) this.hooks.onProblem?.(`${this.name}: reader failed: ${err.message}`);
       this.halt(this.lease.valid() ? 'error' : 'fenced');
     });
+  }
+
+  private get name(): string {
+    return `${this.stage === 1 ? 'partition' : 'group partition'} ${this.partition}`;
   }
 
   /** Run `fn` after everything queued before it (messages and snapshot writes never interleave). */
@@ -123,6 +184,33 @@ export class PartitionWorker {
     this.reader?.stop();
   }
 
+  /** The message → the event (and its key); null when unreadable. */
+  private decode(m: BusMessage, replay: boolean): Item | null {
+    const text = dec.decode(m.data);
+    if (this.stage === 1) {
+      const ev = parseStored(text, m.seq);
+      return ev ? this.item(m.seq, ev.host, ev, replay) : null;
+    }
+    let f: ForwardMessage;
+    try {
+      f = JSON.parse(text) as ForwardMessage;
+    } catch {
+      return null;
+    }
+    if (typeof f.c !== 'string' || typeof f.s !== 'number' || typeof f.e !== 'string') return null;
+    const ev = parseStored(f.e, f.s);
+    if (!ev) return null;
+    const key = m.subject.slice(CLUSTER.corrPrefix.length + 1, m.subject.lastIndexOf('.'));
+    const it = this.item(m.seq, key, ev, replay);
+    it.corr = f.c;
+    return it;
+  }
+
+  private item(seq: number, key: string, ev: IngestedEvent, replay: boolean): Item {
+    const time: Instant = ev.time ?? this.reorder.lastTime(key) ?? { ms: Date.now(), ns: 0 };
+    return { seq, host: key, time, ev, replay };
+  }
+
   private async onMessage(m: BusMessage): Promise<boolean> {
     if (this.stopped) return false;
     if (!this.lease.valid()) {
@@ -130,37 +218,85 @@ export class PartitionWorker {
       return false;
     }
     const replay = m.seq <= this.snap.lastSeq;
-    this.hooks.onEvent?.(this.partition, m.seq, this.node, replay);
-    const ev = parseStored(dec.decode(m.data), m.seq);
-    if (!ev) {
+    this.hooks.onEvent?.(this.partition, m.seq, this.node, replay, this.stage);
+    const it = this.decode(m, replay);
+    if (!it) {
       if (!replay) this.snap.unreadable++;
-      this.hooks.onProblem?.(`partition ${this.partition}: event seq ${m.seq} unreadable, skipped`);
+      this.hooks.onProblem?.(`${this.name}: message seq ${m.seq} unreadable, skipped`);
+    } else if (it.corr !== undefined && this.isDuplicate(it)) {
+      if (!replay) this.snap.duplicates = (this.snap.duplicates ?? 0) + 1;
     } else {
-      let time = ev.time;
-      if (!time) time = this.lastTime.get(ev.host) ?? { ms: Date.now(), ns: 0 };
-      else this.lastTime.set(ev.host, time);
-      try {
-        this.detector.push(ev.se, time, false);
-      } catch (e) {
-        this.hooks.onProblem?.(`partition ${this.partition}: detection failed on seq ${m.seq}: ${(e as Error).message}`);
-      }
-      if (this.windowMs > 0) this.noteWindow(ev.host, time.ms, m.seq);
-      const alerts = this.detector.takeAlerts();
-      if (alerts.length > 0) {
-        if (!this.lease.valid()) {
-          this.halt('fenced');
-          return false;
-        }
-        await this.publishAlerts(alerts);
-      }
+      this.reorder.add(it, Date.now());
     }
     if (!replay) {
       this.snap.processed++;
       this.snap.lastSeq = m.seq;
     }
     this.dirty = true;
+    if (!(await this.flush())) return false;
     if (Date.now() - this.lastSaved >= this.snapshotIntervalMs) await this.saveSnapshot();
     return !this.stopped;
+  }
+
+  private isDuplicate(it: Item): boolean {
+    const k = `${it.corr}\u0000${it.ev.se.position ?? ''}`;
+    if (this.seen.has(k)) return true;
+    this.seen.set(k, it.time.ms);
+    return false;
+  }
+
+  /** An event released by the reorder buffer, in time order for its key. */
+  private feed(it: Item, late: boolean): void {
+    if (late && !it.replay) this.snap.late = (this.snap.late ?? 0) + 1;
+    const det = this.stage === 1 ? this.detector : this.corrDetectors.get(it.corr ?? '');
+    if (!det) {
+      this.hooks.onProblem?.(`${this.name}: event seq ${it.seq} forwarded for correlation ${it.corr ?? '?'} not loaded on this node, skipped`);
+      return;
+    }
+    try {
+      det.push(it.ev.se, it.time, false);
+    } catch (e) {
+      this.hooks.onProblem?.(`${this.name}: detection failed on seq ${it.seq}: ${(e as Error).message}`);
+    }
+    if (this.windowMs > 0) this.noteWindow(it.host, it.time.ms, it.seq);
+    const alerts = det.takeAlerts();
+    if (alerts.length > 0) for (const a of alerts) this.pendingAlerts.push(a);
+    // Base-rule matches of stage-2 correlations are forwarded (replays too: stateless, and the
+    // ids are deterministic, so a re-forward is dropped).
+    if (this.stage === 1 && this.work.router) {
+      try {
+        const fw = this.work.router.route(it.ev.se.event, it.ev.se.position ?? it.seq, it.ev.raw);
+        for (const f of fw) this.pendingForwards.push(f);
+      } catch (e) {
+        this.hooks.onProblem?.(`${this.name}: stage-2 routing failed on seq ${it.seq}: ${(e as Error).message}`);
+      }
+    }
+  }
+
+  /** Publish what the released events produced (only under a valid lease). */
+  private async flush(): Promise<boolean> {
+    if (this.pendingAlerts.length === 0 && this.pendingForwards.length === 0) return true;
+    if (!this.lease.valid()) {
+      this.halt('fenced');
+      return false;
+    }
+    const fw = this.pendingForwards;
+    const alerts = this.pendingAlerts;
+    this.pendingForwards = [];
+    this.pendingAlerts = [];
+    try {
+      if (fw.length > 0) {
+        const r = await this.bus.publish(fw);
+        for (const x of r) if (!x.duplicate) this.snap.forwarded = (this.snap.forwarded ?? 0) + 1;
+      }
+      if (alerts.length > 0) await this.publishAlerts(alerts);
+    } catch (e) {
+      // Never snapshot past unpublished output: stop; the partition restarts from its last snapshot.
+      this.hooks.onProblem?.(`${this.name}: publish failed (${(e as Error).message}), stopping`);
+      this.halt('error');
+      return false;
+    }
+    return true;
   }
 
   private async publishAlerts(alerts: Alert[]): Promise<void> {
@@ -191,11 +327,11 @@ export class PartitionWorker {
     }
   }
 
-  /** The oldest seq a new owner must replay from. */
+  /** The oldest seq a new owner must replay from: events still held, and the rules' windows. */
   private replayFrom(): number {
-    let m = this.snap.lastSeq + 1;
-    if (this.windowMs <= 0) return m;
-    const keep = this.windowMs + 1000;
+    let m = Math.min(this.snap.lastSeq + 1, this.reorder.minHeldSeq());
+    if (this.windowMs <= 0) return Math.max(1, m);
+    const keep = this.keepMs;
     let newest = -Infinity;
     for (const w of this.hosts.values()) if (w.frontierMs > newest) newest = w.frontierMs;
     for (const [host, w] of this.hosts) {
@@ -203,12 +339,15 @@ export class PartitionWorker {
       let drop = 0;
       while (drop < w.buckets.length && w.buckets[drop]!.sec < cut) drop++;
       if (drop > 0) w.buckets.splice(0, drop);
-      // A host silent for far longer than the window holds no state worth a replay.
-      if (w.buckets.length === 0 || w.frontierMs < newest - keep - 10 * 60_000) {
+      if (w.buckets.length === 0 || w.frontierMs < newest - keep - SILENT_GRACE_MS) {
         this.hosts.delete(host);
         continue;
       }
       for (const b of w.buckets) if (b.minSeq < m) m = b.minSeq;
+    }
+    if (this.seen.size > 0) {
+      const cutMs = newest - keep - SILENT_GRACE_MS;
+      for (const [k, ms] of this.seen) if (ms < cutMs) this.seen.delete(k);
     }
     return Math.max(1, m);
   }
@@ -222,10 +361,11 @@ export class PartitionWorker {
     this.snap.replayFrom = this.replayFrom();
     this.snap.savedMs = Date.now();
     const text = JSON.stringify(this.snap);
+    const key = snapshotKey(this.partition, this.stage);
     try {
-      this.snapRevision = this.snapRevision === 0 ? await this.snapKv.create(snapshotKey(this.partition), text) : await this.snapKv.update(snapshotKey(this.partition), text, this.snapRevision);
+      this.snapRevision = this.snapRevision === 0 ? await this.snapKv.create(key, text) : await this.snapKv.update(key, text, this.snapRevision);
     } catch (e) {
-      this.hooks.onProblem?.(`partition ${this.partition}: snapshot write refused (${(e as Error).message}): fenced`);
+      this.hooks.onProblem?.(`${this.name}: snapshot write refused (${(e as Error).message}): fenced`);
       this.halt('fenced');
       return false;
     }
@@ -234,20 +374,33 @@ export class PartitionWorker {
     return true;
   }
 
-  /** Periodic: save when something changed and the interval passed (also when idle). */
+  /** Periodic: release idle keys' buffered events, publish, save when due (also when idle). */
   tick(): Promise<void> {
     return this.serial(async () => {
       if (this.stopped) return;
       if (!this.lease.valid()) return this.halt('fenced');
+      if (this.reorder.held > 0) {
+        this.reorder.flushIdle(Date.now());
+        this.dirty = true;
+        if (!(await this.flush())) return;
+      }
       if (this.dirty && Date.now() - this.lastSaved >= this.snapshotIntervalMs) await this.saveSnapshot();
     });
   }
 
-  /** Hand-over: stop reading, write a final snapshot (still under the lease). */
+  /** Events waiting in the reorder buffer. */
+  get held(): number {
+    return this.reorder.held;
+  }
+
+  /** Hand-over: stop reading, write a final snapshot (still under the lease). Held events are replayed by the next owner. */
   async stop(reason: string): Promise<void> {
     this.reader?.stop();
     await this.serial(async () => {
-      if (!this.stopped && this.lease.valid()) await this.saveSnapshot();
+      if (!this.stopped && this.lease.valid()) {
+        await this.flush();
+        await this.saveSnapshot();
+      }
       this.halt(reason);
     });
   }

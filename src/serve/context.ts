@@ -21,6 +21,23 @@ export interface Counters {
   webhookFailed: number;
 }
 
+/**
+ * What the ingest and Elasticsearch-compatible routes use: a single-node serve passes its
+ * ServeContext; a cluster ingest node (cluster/ingest.ts) passes its own, whose `append`
+ * publishes to NATS instead of the SQLite log.
+ */
+export interface IngestContext {
+  config: ServeConfig;
+  db: Db;
+  stream: Pick<EventStream<IngestedEvent>, 'append'>;
+  counters: Counters;
+  /** Events accepted but not yet through (back-pressure). */
+  queueDepth(): number;
+  shuttingDown: boolean;
+  /** Per-source/host ingest health (absent on cluster ingest nodes that keep none). */
+  ingestStats?: IngestStats;
+}
+
 export interface ServeContext {
   config: ServeConfig;
   db: Db;

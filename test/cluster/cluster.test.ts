@@ -18,6 +18,10 @@ import { startDetectNode, preferredOwner, type DetectNode } from '../../src/clus
 import { loadHuntRules } from '../../src/hunt/load-rules.js';
 import { openDb } from '../../src/serve/store/db.js';
 import { generateEvents, FILE_SHARE_RULE_ID } from '../../src/demo/generate.js';
+import { loadSigmaText } from '../../src/sigma/index.js';
+import { splitStages } from '../../src/cluster/stages.js';
+import type { PartitionSnapshot } from '../../src/cluster/worker.js';
+import { CORR_SIGMA, ORDERED_SIGMA, ORDERED_ID, SPRAY_ID, USERS_ID, failedLogon, logon } from './corr-fixtures.js';
 
 let nats: NatsServer;
 before(async () => {
@@ -122,7 +126,7 @@ test('ingest → detect → alert sink; retried batches dedupe; stalled node fen
     const hooks = { onEvent: (p: number, seq: number, node: string, replay: boolean) => void taken.push({ p, seq, node, at: Date.now(), replay }) };
     const ttl = 1500;
     const start = async (id: string): Promise<DetectNode> => {
-      const n = await startDetectNode({ natsUrl: nats.url, nodeId: id, rules: loaded.rules, leaseTtlMs: ttl, snapshotIntervalMs: 200, hooks });
+      const n = await startDetectNode({ natsUrl: nats.url, nodeId: id, rules: loaded.rules, leaseTtlMs: ttl, snapshotIntervalMs: 200, allowedLatenessMs: 300, hooks });
       nodes.push(n);
       return n;
     };
@@ -235,9 +239,9 @@ test('rendezvous ownership: a join moves only a share of partitions', () => {
   assert.ok(moved > 10 && moved < 35, `moved ${moved}`);
 });
 
-test('stages: correlations grouped by host run on detector nodes, others are left out with a reason', async () => {
+test('stages: correlations grouped by host run per host partition, others in stage 2; non-event base rules are refused with a reason', async () => {
   const { splitStages, ruleStage } = await import('../../src/cluster/stages.js');
-  const base = { id: 'b', query: { kind: 'event', category: 'any', condition: { kind: 'literal', value: true } } };
+  const base = { id: 'b', query: { kind: 'event', category: 'any', condition: { kind: 'literal', value: true }, pipes: [] } };
   const field = (p: string): { kind: 'field'; path: string[] } => ({ kind: 'field', path: p.split('.') });
   const mk = (id: string, by: string[]): import('../../src/ir/types.js').Rule =>
     ({ id, name: id, severity: 'high', source: 't', query: { kind: 'correlation', type: 'event_count', rules: [base], groupBy: [by.map(field)], timespanNs: 60e9 } }) as unknown as import('../../src/ir/types.js').Rule;
@@ -246,7 +250,167 @@ test('stages: correlations grouped by host run on detector nodes, others are lef
   assert.equal(ruleStage(byHost), 1);
   assert.equal(ruleStage(byIp), 2);
   const loaded = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: false });
-  const s = splitStages([...loaded.rules, byHost, byIp]);
-  assert.deepEqual(s.stage2.map((x) => x.rule.id), ['by-ip']);
+  const seqBase = { id: 'sb', query: { kind: 'sequence', by: [], stages: [], pipes: [] } };
+  const bySeq = { ...mk('by-seq', ['source.ip']), query: { ...(mk('x', ['source.ip']).query as object), rules: [seqBase] } } as unknown as import('../../src/ir/types.js').Rule;
+  const s = splitStages([...loaded.rules, byHost, byIp, bySeq]);
+  assert.deepEqual(s.stage2.map((x) => x.id), ['by-ip']);
+  assert.deepEqual(s.refused.map((x) => x.rule.id), ['by-seq']);
+  assert.match(s.refused[0]!.reason, /base rule sb is not a single-event rule/);
   assert.equal(s.stage1.length, loaded.rules.length + 1);
 });
+
+test('stage 2: a cross-host event_count (4 events on A\'s hosts + 6 on B\'s = 10) and a value_count alert exactly once, across a hand-over', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-cluster-corr-'));
+  const nodes: DetectNode[] = [];
+  let ingest: IngestNode | null = null;
+  try {
+    const loaded = loadSigmaText(CORR_SIGMA, 'cross-host.yml');
+    assert.deepEqual(loaded.problems, []);
+    const st = splitStages(loaded.rules);
+    assert.deepEqual(st.stage2.map((r) => r.id).sort(), [SPRAY_ID, USERS_ID].sort());
+    assert.deepEqual(st.refused, []);
+    ingest = await startIngestNode({ natsUrl: nats.url, dataDir: dir, port: 0, host: '127.0.0.1', onLog: () => undefined });
+    const token = ingest.createdTokens.find((t) => t.scope === 'ingest')!.token;
+    const forwardedFor = new Map<number, string>();
+    const start = async (id: string): Promise<DetectNode> => {
+      const n = await startDetectNode({
+        natsUrl: nats.url,
+        nodeId: `corr-${id}`,
+        rules: st.stage1,
+        corrRules: st.stage2,
+        leaseTtlMs: 1500,
+        snapshotIntervalMs: 200,
+        allowedLatenessMs: 300,
+        hooks: { onEvent: (p, seq, node, _replay, stage) => void (stage === 2 && forwardedFor.set(seq, node)) },
+      });
+      nodes.push(n);
+      return n;
+    };
+    const a = await start('A');
+    const b = await start('B');
+    const P = CLUSTER.partitions;
+    const shared = (): boolean => a.owned().length > 0 && b.owned().length > 0 && a.ownedGroups().length > 0 && b.ownedGroups().length > 0;
+    await waitFor(() => shared() && a.owned().length + b.owned().length === P && a.ownedGroups().length + b.ownedGroups().length === P, 10_000, 'all partitions of both stages owned, shared by A and B');
+    // Hosts whose partitions A owns, and hosts B owns.
+    const onA: string[] = [];
+    const onB: string[] = [];
+    for (let i = 0; onA.length < 2 || onB.length < 3; i++) {
+      const h = `SRV-${i}`;
+      const p = partitionOf(hostToken(h));
+      if (a.owned().includes(p) && onA.length < 2) onA.push(h);
+      else if (b.owned().includes(p) && onB.length < 3) onB.push(h);
+    }
+    const t0 = Date.parse('2026-03-02T09:00:00Z');
+    const at = (i: number): number => t0 + i * 5000;
+    const spray = '10.66.0.1';
+    const near = '10.66.0.2';
+    const sweep = '10.66.0.3';
+    const few = '10.66.0.4';
+    // Spray: 4 on A's hosts, 6 on B's. Near miss: 4 + 5 = 9. Sweep: 5 users over both nodes' hosts; few: 4 users in 8 events.
+    const first = [
+      ...[0, 1, 2, 3].map((i) => failedLogon(onA[i % 2]!, at(i), spray, 'administrator')),
+      ...[4, 5].map((i) => failedLogon(onB[i % 3]!, at(i), spray, 'administrator')),
+      ...[0, 1, 2, 3].map((i) => failedLogon(onA[i % 2]!, at(i), near, 'administrator')),
+      ...[4, 5, 6, 7, 8].map((i) => failedLogon(onB[i % 3]!, at(i), near, 'administrator')),
+      ...['alice', 'bob'].map((u, i) => failedLogon(onA[i]!, at(i), sweep, u)),
+      ...['alice', 'bob', 'carol', 'dave', 'alice', 'bob', 'carol', 'dave'].map((u, i) => failedLogon(i % 2 ? onA[0]! : onB[0]!, at(i), few, u)),
+    ];
+    const second = [
+      ...[6, 7, 8, 9].map((i) => failedLogon(onB[i % 3]!, at(i), spray, 'administrator')),
+      ...['carol', 'dave', 'erin'].map((u, i) => failedLogon(onB[i]!, at(i + 3), sweep, u)),
+    ];
+    const r1 = await post(ingest.url, token, bulkBody(first));
+    assert.equal(r1.status, 200);
+    assert.equal(r1.json.errors, false);
+    await waitFor(async () => (await streamMessages(CLUSTER.corrStream)) >= first.length, 10_000, 'first batch forwarded to stage 2');
+    // Hand-over mid-window: A leaves (snapshot → release); B takes over A's host and group partitions.
+    await a.close();
+    await waitFor(() => b.owned().length === P && b.ownedGroups().length === P, 10_000, 'B owns everything');
+    const r2 = await post(ingest.url, token, bulkBody(second));
+    assert.equal(r2.status, 200);
+    // A shipper retry of the first batch: stored once, forwarded once.
+    await post(ingest.url, token, bulkBody(first));
+    const want = (rows: { rule_id: string }[]): boolean => rows.filter((r) => r.rule_id === SPRAY_ID).length >= 1 && rows.filter((r) => r.rule_id === USERS_ID).length >= 1;
+    await waitFor(() => want(alertRows(dir)), 15_000, 'both correlation alerts');
+    await sleep(1500); // time for a duplicate to show up
+    const rows = alertRows(dir);
+    const sprays = rows.filter((r) => r.rule_id === SPRAY_ID);
+    const sweeps = rows.filter((r) => r.rule_id === USERS_ID);
+    assert.equal(sprays.length, 1, `event_count alerts: ${sprays.length}`);
+    assert.equal(sweeps.length, 1, `value_count alerts: ${sweeps.length}`);
+    const sprayDoc = JSON.parse(sprays[0]!.doc) as { events: { event: Record<string, unknown> }[] };
+    assert.equal(sprayDoc.events.length, 10);
+    assert.ok(sprays[0]!.doc.includes(spray) && !sprays[0]!.doc.includes(near));
+    const hostsIn = new Set(sprayDoc.events.map((e) => JSON.stringify((e.event.host as { name?: string } | undefined)?.name ?? '')));
+    assert.ok(hostsIn.size >= 4, `spray alert spans hosts of both nodes (${[...hostsIn].join(',')})`);
+    assert.ok(sweeps[0]!.doc.includes(sweep) && !sweeps[0]!.doc.includes(few));
+    assert.equal(rows.length, 2, `no other alerts: ${rows.map((r) => r.rule_id).join(',')}`);
+    // Stage-2 accounting: every forwarded message processed once; the retry forwarded nothing new.
+    const forwards = 2 * (first.length + second.length); // one per correlation whose base rule matched
+    assert.equal(await streamMessages(CLUSTER.corrStream), forwards, 'one forward per matching event and correlation');
+    const probe = await Bus.connect(nats.url, 't-corr-snaps');
+    const snaps = await probe.kv(CLUSTER.snapshotBucket);
+    let processed = 0;
+    for (let p = 0; p < P; p++) {
+      const e = await snaps.get(`c${p}`);
+      if (e) processed += (JSON.parse(e.value) as PartitionSnapshot).processed;
+    }
+    await probe.close();
+    assert.equal(processed, forwards, 'group partitions processed every forward once');
+  } finally {
+    for (const n of nodes) await n.close().catch(() => undefined);
+    await ingest?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('per-host reorder buffer: out-of-order events of a host reach the rules in time order; a late one is counted', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-cluster-order-'));
+  let node: DetectNode | null = null;
+  let ingest: IngestNode | null = null;
+  try {
+    const loaded = loadSigmaText(ORDERED_SIGMA, 'ordered.yml');
+    assert.deepEqual(loaded.problems, []);
+    const st = splitStages(loaded.rules);
+    assert.ok(st.stage1.some((r) => r.id === ORDERED_ID), 'grouped by Computer: stage 1');
+    ingest = await startIngestNode({ natsUrl: nats.url, dataDir: dir, port: 0, host: '127.0.0.1', onLog: () => undefined });
+    const token = ingest.createdTokens.find((t) => t.scope === 'ingest')!.token;
+    node = await startDetectNode({ natsUrl: nats.url, nodeId: 'order-1', rules: st.stage1, corrRules: st.stage2, leaseTtlMs: 1500, snapshotIntervalMs: 200, allowedLatenessMs: 2000 });
+    const n = node;
+    await waitFor(() => n.owned().length === CLUSTER.partitions, 8000, 'partitions owned');
+    const host = 'ORDER-HOST-1';
+    const t0 = Date.parse('2026-03-02T10:00:00Z');
+    // The success (t0 + 1 s) reaches the stream before the failure (t0): in stream order the
+    // ordered correlation could not match; in time order it does.
+    const r = await post(ingest.url, token, bulkBody([logon(host, t0 + 1000, '10.7.0.1', 'bob', 4624), logon(host, t0, '10.7.0.1', 'bob', 4625)]));
+    assert.equal(r.status, 200);
+    await waitFor(() => alertRows(dir).some((x) => x.rule_id === ORDERED_ID), 15_000, 'ordered correlation alert');
+    // Both released; an event older than what the host already released is late: evaluated, counted.
+    await post(ingest.url, token, bulkBody([logon(host, t0 - 60_000, '10.7.0.1', 'bob', 4625)]));
+    const p = partitionOf(hostToken(host));
+    await waitFor(() => (n.snapshots().find((s) => s.partition === p && s.stage !== 2)?.late ?? 0) === 1, 10_000, 'late event counted');
+    assert.equal(alertRows(dir).filter((x) => x.rule_id === ORDERED_ID).length, 1);
+  } finally {
+    await node?.close().catch(() => undefined);
+    await ingest?.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+async function streamMessages(stream: string): Promise<number> {
+  const probe = await Bus.connect(nats.url, 't-count');
+  try {
+    return (await probe.streamCounts(stream)).messages;
+  } finally {
+    await probe.close();
+  }
+}
+
+function alertRows(dir: string): { id: string; rule_id: string; doc: string }[] {
+  const db = openDb(join(dir, 'spoor.db'));
+  try {
+    return db.prepare('SELECT id, rule_id, doc FROM alerts').all() as { id: string; rule_id: string; doc: string }[];
+  } finally {
+    db.close();
+  }
+}

@@ -7,8 +7,15 @@
  * process and three detector processes (`spoor serve --role …`). Concurrent senders (each owning
  * a share of the hosts, as one agent per host would; a batch is retried until acknowledged)
  * replay the demo generator's events with planted attacks. At ~30 % acknowledged a detector is
- * killed with SIGKILL; at ~60 % it is restarted; at ~80 % a fourth detector joins. Checks:
+ * killed with SIGKILL; at ~60 % it is restarted; at ~80 % a fourth detector joins.
+ * Cross-host correlations (stage 2) are planted too: failed network logons (Winlogbeat 4625)
+ * from one source address spread over 12 hosts in different partitions, for two Sigma
+ * correlations grouped by that address (corr-fixtures.ts): event_count ≥ 10 and value_count of
+ * target users ≥ 5, with near misses (9 events, 4 users) that must not alert. Checks:
  *  - every planted file-share attack alerted exactly once in the alert store (no duplicates);
+ *  - every planted cross-host group alerted exactly once, no near miss alerted;
+ *  - stage-2 accounting: the group partitions' snapshots processed every forwarded match, and
+ *    forwarded − dropped duplicates == 2 × planted logons (one forward per correlation);
  *  - per-partition sequence accounting: the snapshots' `processed` counts sum to exactly the
  *    stream's message count (nothing skipped, nothing counted twice), every partition's snapshot
  *    reached its partition's last sequence, no unreadable event;
@@ -25,6 +32,7 @@ import { CLUSTER, leaseKey, partitionOfSubject, snapshotKey } from '../../src/cl
 import type { PartitionSnapshot } from '../../src/cluster/worker.js';
 import { bulkBody, kill9, spawnServe, type Child } from '../serve/client.js';
 import { startNatsServer } from './nats-server.js';
+import { plantGroups, writeCorrRules, SPRAY_ID, USERS_ID } from './corr-fixtures.js';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -46,15 +54,19 @@ async function main(): Promise<number> {
   let ingest: Child | null = null;
   const failures: string[] = [];
   try {
+    const sigmaDir = writeCorrRules(dir);
     ingest = await spawnServe(join(dir, 'ingest'), ['--role', 'ingest', '--nats', nats.url]);
     const token = ingest.tokens.find((t) => t.scope === 'ingest')!.token;
     const startDetector = async (id: string): Promise<void> => {
-      detectors.set(id, await spawnServe(join(dir, id), ['--role', 'detect', '--nats', nats.url, '--node-id', id, '--lease-ttl', String(TTL)]));
+      detectors.set(id, await spawnServe(join(dir, id), ['--role', 'detect', '--nats', nats.url, '--node-id', id, '--lease-ttl', String(TTL), '--sigma', sigmaDir]));
     };
     for (const id of ['d1', 'd2', 'd3']) await startDetector(id);
     const g = generateEvents({ events: EVENTS, hosts: 200, seed: SEED });
     const planted = g.planted.filter((p) => p.ruleId === FILE_SHARE_RULE_ID);
-    log(`${EVENTS} events, ${planted.length} planted file-share attacks, ${SENDERS} senders; nats ${nats.url}; data in ${dir}`);
+    const corrHosts = Array.from({ length: 12 }, (_, i) => `CORR-SRV-${String(i).padStart(2, '0')}`);
+    const groups = plantGroups(corrHosts, Math.max(1, Math.round(EVENTS / 100_000)), Date.parse('2026-03-02T08:05:00Z'));
+    const TOTAL = EVENTS + groups.docs.length;
+    log(`${EVENTS} events + ${groups.docs.length} planted 4625s (${groups.sprays.length} sprays, ${groups.userSweeps.length} user sweeps, as many near misses of each), ${planted.length} planted file-share attacks, ${SENDERS} senders; nats ${nats.url}; data in ${dir}`);
 
     const queues: string[][] = Array.from({ length: SENDERS }, () => []);
     const hostRe = /"host":\{[^}]*?"name":"([^"]+)"/;
@@ -65,6 +77,26 @@ async function main(): Promise<number> {
       let h = 0;
       for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
       queues[h % SENDERS]!.push(line);
+    }
+    // Planted logons: spread through their sender's queue (one host → one sender, kept in order).
+    const bySender: string[][] = Array.from({ length: SENDERS }, () => []);
+    for (const d of groups.docs) {
+      let h = 0;
+      const key = d.host;
+      for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) >>> 0;
+      bySender[h % SENDERS]!.push(d.line);
+    }
+    for (let s = 0; s < SENDERS; s++) {
+      const q = queues[s]!;
+      const add = bySender[s]!;
+      const out: string[] = [];
+      let j = 0;
+      for (let i = 0; i < q.length; i++) {
+        while (j < add.length && j * q.length <= i * add.length) out.push(add[j++]!);
+        out.push(q[i]!);
+      }
+      while (j < add.length) out.push(add[j++]!);
+      queues[s] = out;
     }
     let acked = 0;
     let retries = 0;
@@ -89,7 +121,7 @@ async function main(): Promise<number> {
     let failoverMs = 0;
     const chaos = (async () => {
       const stage = async (frac: number): Promise<void> => {
-        while (acked < EVENTS * frac) await sleep(100);
+        while (acked < TOTAL * frac) await sleep(100);
       };
       await stage(0.3);
       log(`SIGKILL d2 at ${acked} acknowledged`);
@@ -154,8 +186,32 @@ async function main(): Promise<number> {
       await sleep(1000);
     }
     log(lastReport);
-    if (counts.messages !== EVENTS) failures.push(`stream holds ${counts.messages} messages, expected ${EVENTS} (duplicates or losses at ingest)`);
+    if (counts.messages !== TOTAL) failures.push(`stream holds ${counts.messages} messages, expected ${TOTAL} (duplicates or losses at ingest)`);
     if (sum !== counts.messages && failures.length === 0) failures.push(`processed ${sum} ≠ ${counts.messages}`);
+    // Stage 2: every forwarded match processed by its group partition; duplicates dropped.
+    const corrWant = 2 * groups.docs.length;
+    let corrReport = '';
+    for (;;) {
+      const corr = await bus.streamCounts(CLUSTER.corrStream);
+      let processed = 0;
+      let dups = 0;
+      let late = 0;
+      for (let p = 0; p < CLUSTER.partitions; p++) {
+        const e = await snaps.get(snapshotKey(p, 2));
+        const s = e ? (JSON.parse(e.value) as PartitionSnapshot) : null;
+        processed += s?.processed ?? 0;
+        dups += s?.duplicates ?? 0;
+        late += s?.late ?? 0;
+      }
+      corrReport = `stage 2: ${corr.messages} forwarded matches (want ${corrWant} + re-forwards), ${processed} processed, ${dups} duplicates dropped, ${late} late`;
+      if (processed === corr.messages && processed - dups === corrWant) break;
+      if (Date.now() > until) {
+        failures.push(`stage-2 accounting did not converge: ${corrReport}`);
+        break;
+      }
+      await sleep(1000);
+    }
+    log(corrReport);
     await bus.close();
 
     // Alerts exactly once.
@@ -170,11 +226,15 @@ async function main(): Promise<number> {
     };
     const alertDeadline = Date.now() + 30_000;
     let rows = alertsOf();
-    while (rows.filter((r) => r.rule_id === FILE_SHARE_RULE_ID).length < want && Date.now() < alertDeadline) {
+    const short = (): boolean =>
+      rows.filter((r) => r.rule_id === FILE_SHARE_RULE_ID).length < want ||
+      rows.filter((r) => r.rule_id === SPRAY_ID).length < groups.sprays.length ||
+      rows.filter((r) => r.rule_id === USERS_ID).length < groups.userSweeps.length;
+    while (short() && Date.now() < alertDeadline) {
       await sleep(500);
       rows = alertsOf();
     }
-    await sleep(2000);
+    await sleep(7000); // longer than the allowed lateness: a late duplicate would show up
     rows = alertsOf();
     const fs = rows.filter((r) => r.rule_id === FILE_SHARE_RULE_ID);
     log(`alerts: ${rows.length} stored, ${fs.length} file-share (planted ${want})`);
@@ -183,6 +243,17 @@ async function main(): Promise<number> {
       const n = fs.filter((r) => r.doc.includes(JSON.stringify(pl.path).slice(1, -1)) && r.doc.includes(pl.host)).length;
       if (n !== 1) failures.push(`planted attack ${pl.host} ${pl.path}: ${n} alerts`);
     }
+    // Cross-host correlations: each planted group once, no near miss.
+    const ofIp = (rule: string, ip: string): number => rows.filter((r) => r.rule_id === rule && r.doc.includes(`"IpAddress":"${ip}"`)).length;
+    const check = (rule: string, yes: string[], no: string[], what: string): void => {
+      for (const ip of yes) if (ofIp(rule, ip) !== 1) failures.push(`${what} from ${ip}: ${ofIp(rule, ip)} alerts, want 1`);
+      for (const ip of no) if (ofIp(rule, ip) !== 0) failures.push(`${what} near miss ${ip}: ${ofIp(rule, ip)} alerts, want 0`);
+      const total = rows.filter((r) => r.rule_id === rule).length;
+      if (total !== yes.length) failures.push(`${what}: ${total} alerts, want ${yes.length}`);
+    };
+    check(SPRAY_ID, groups.sprays, groups.nearMisses, 'cross-host event_count');
+    check(USERS_ID, groups.userSweeps, groups.userNearMisses, 'cross-host value_count');
+    log(`cross-host correlations: ${rows.filter((r) => r.rule_id === SPRAY_ID).length} event_count alerts (planted ${groups.sprays.length}), ${rows.filter((r) => r.rule_id === USERS_ID).length} value_count alerts (planted ${groups.userSweeps.length})`);
   } catch (e) {
     log(`setup error: ${(e as Error).stack ?? String(e)}`);
     return 2;

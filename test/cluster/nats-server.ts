@@ -46,13 +46,14 @@ async function waitPort(port: number, ms: number): Promise<void> {
   }
 }
 
-export async function startNatsServer(partitions?: number): Promise<NatsServer> {
+/** `extraConfig`: more server config (authorization, tls) appended to the generated file; `dir`: use this dir (files it refers to). */
+export async function startNatsServer(partitions?: number, extraConfig = '', dirIn?: string): Promise<NatsServer> {
   const bin = natsServerBinary();
   if (!bin) throw new Error('nats-server not installed (apt-get install nats-server)');
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-nats-'));
+  const dir = dirIn ?? mkdtempSync(join(tmpdir(), 'spoor-nats-'));
   const port = await freePort();
   const conf = join(dir, 'nats.conf');
-  writeFileSync(conf, serverConfig({ port, storeDir: join(dir, 'js'), partitions }));
+  writeFileSync(conf, serverConfig({ port, storeDir: join(dir, 'js'), partitions }) + extraConfig);
   const child: ChildProcess = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
   let err = '';
   child.stderr?.on('data', (d: Buffer) => {

@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Router } from '../http.js';
 import { readJsonBody, sendJson } from '../http.js';
-import type { ServeContext } from '../context.js';
+import type { IngestContext } from '../context.js';
 import { renderLiveUiPage } from '../../output/index.js';
 
 const CLUSTER_UUID = randomUUID().replace(/-/g, '').slice(0, 22);
@@ -22,7 +22,7 @@ const OBJECT_ROUTES: readonly [prefix: string, kind: string][] = [
   ['_ingest/pipeline', 'pipeline'],
 ];
 
-export function registerEsCompat(r: Router, ctx: ServeContext): void {
+export function registerEsCompat(r: Router, ctx: IngestContext): void {
   const root = {
     name: 'spoor',
     cluster_name: 'spoor',

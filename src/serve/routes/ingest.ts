@@ -14,7 +14,7 @@
 import type { Router, Ctx } from '../http.js';
 import { readBodyLines, sendJson } from '../http.js';
 import { ServeError } from '../errors.js';
-import type { ServeContext } from '../context.js';
+import type { IngestContext } from '../context.js';
 import { parseDocument, type IngestedEvent } from '../ingest-parse.js';
 import type { LogRow } from '../store/stream.js';
 import { toEcs } from '../../normalize/index.js';
@@ -40,7 +40,7 @@ function checkContentType(ctx: Ctx): void {
   if (!ok.some((t) => ct.startsWith(t))) throw new ServeError('SPOOR_UNSUPPORTED_MEDIA_TYPE', `Content-Type '${ct}' (send application/x-ndjson)`);
 }
 
-function backPressure(ctx: ServeContext): void {
+function backPressure(ctx: IngestContext): void {
   if (ctx.shuttingDown) throw new ServeError('SPOOR_SHUTTING_DOWN');
   if (ctx.queueDepth() >= ctx.config.maxQueue) {
     ctx.counters.rejected429++;
@@ -49,7 +49,7 @@ function backPressure(ctx: ServeContext): void {
 }
 
 /** Append every event of the items, durably; returns each event's seq in order. */
-async function appendAll(ctx: ServeContext, evs: IngestedEvent[]): Promise<number[]> {
+async function appendAll(ctx: IngestContext, evs: IngestedEvent[]): Promise<number[]> {
   if (evs.length === 0) return [];
   const rows: LogRow[] = evs.map((e) => ({ host: e.host, timeMs: e.time ? e.time.ms : null, raw: e.raw }));
   const seqs = await ctx.stream.append(rows, evs);
@@ -59,7 +59,7 @@ async function appendAll(ctx: ServeContext, evs: IngestedEvent[]): Promise<numbe
 }
 
 /** Per-host ingest health: one update per host of the request (the name read once per host). */
-function countHosts(ctx: ServeContext, evs: IngestedEvent[]): void {
+function countHosts(ctx: IngestContext, evs: IngestedEvent[]): void {
   if (!ctx.ingestStats) return;
   const by = new Map<string, { n: number; newest: number | null; first: IngestedEvent }>();
   for (const e of evs) {
@@ -85,7 +85,7 @@ function remoteOf(c: Ctx): string {
   return c.req.socket.remoteAddress ?? 'unknown';
 }
 
-export function registerIngest(r: Router, ctx: ServeContext): void {
+export function registerIngest(r: Router, ctx: IngestContext): void {
   const bulk = async (c: Ctx): Promise<void> => {
     backPressure(ctx);
     checkContentType(c);
