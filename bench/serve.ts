@@ -31,6 +31,7 @@ const SENDERS = Number(arg('senders', '4'));
 const BATCH = Number(arg('batch', '1000'));
 const PACED_S = Number(arg('paced-seconds', '120'));
 const FSYNC = arg('fsync', 'commit');
+const PROF = arg('cpu-prof-dir', '');
 const EXTRA = [...(process.argv.includes('--no-writer-thread') ? ['--no-writer-thread'] : []), '--allowed-lateness', arg('allowed-lateness', '5000')];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -75,7 +76,7 @@ async function main(): Promise<void> {
   const cf = process.cpuUsage(c0);
   const floorUsPerEvent = (cf.user + cf.system) / EVENTS;
 
-  const c = await spawnServe(join(dir, 'data'), ['--rules', rulesDir, '--fsync', FSYNC, '--max-queue', '400000', ...EXTRA], ['--max-semi-space-size=64']);
+  const c = await spawnServe(join(dir, 'data'), ['--rules', rulesDir, '--fsync', FSYNC, '--max-queue', '400000', ...EXTRA], ['--max-semi-space-size=64', ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [])]);
   const ingest = c.tokens.find((t) => t.scope === 'ingest')!.token;
   const admin = c.tokens.find((t) => t.scope === 'admin')!.token;
   const rss: number[] = [];
@@ -118,7 +119,13 @@ async function main(): Promise<void> {
   while ((await metric(c.url, admin, 'spoor_detection_lag_events')) > 0) await sleep(100);
   await sleep(1500);
   clearInterval(sampler);
-  await kill9(c);
+  if (PROF) {
+    // A clean stop writes the CPU profile.
+    await new Promise<void>((resolve) => {
+      c.proc.once('exit', () => resolve());
+      c.proc.kill('SIGTERM');
+    });
+  } else await kill9(c);
 
   const db = openDb(join(dir, 'data', 'spoor.db'));
   const rows = db

@@ -6,7 +6,7 @@ import type { EventStream } from './store/stream.js';
 import type { AlertStore } from './store/alerts.js';
 import type { TokenStore } from './store/tokens.js';
 import type { DetectLoop } from './detect-loop.js';
-import type { IngestedEvent } from './ingest-parse.js';
+import type { LoggedEvent } from './ingest-parse.js';
 import type { ApiReloadResult, ApiRules } from './api-types.js';
 
 export interface Counters {
@@ -22,7 +22,7 @@ export interface Counters {
 export interface ServeContext {
   config: ServeConfig;
   db: Db;
-  stream: EventStream<IngestedEvent>;
+  stream: EventStream<LoggedEvent>;
   alerts: AlertStore;
   tokens: TokenStore;
   loop: DetectLoop;

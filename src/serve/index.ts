@@ -22,7 +22,7 @@ import { Checkpoints } from './store/checkpoints.js';
 import { AlertStore } from './store/alerts.js';
 import { TokenStore, type Scope } from './store/tokens.js';
 import { DetectLoop } from './detect-loop.js';
-import type { IngestedEvent } from './ingest-parse.js';
+import type { LoggedEvent } from './ingest-parse.js';
 import { Router, dispatchRequests } from './http.js';
 import { authorize } from './auth.js';
 import type { Counters, ServeContext } from './context.js';
@@ -86,7 +86,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
   const counters: Counters = { eventsIn: 0, parseErrors: 0, bulkRequests: 0, rejected429: 0, requestErrors: 0, webhookDelivered: 0, webhookFailed: 0 };
   const sse = new Set<ServerResponse>();
   let loop: DetectLoop | null = null;
-  const stream = new EventStream<IngestedEvent>(db, {
+  const stream = new EventStream<LoggedEvent>(db, {
     path: dbPath,
     fsync: config.fsync,
     writerThread: config.writerThread,
@@ -115,6 +115,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
     onProblem: (m) => log(`problem: ${m}`),
   });
   const theLoop = loop;
+  await theLoop.ready;
   webhooks = new Webhooks(db, config.webhooks, alerts, counters);
 
   const ctx: ServeContext = {
@@ -138,7 +139,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
       const next = await loadRules();
       loaded = next;
       loadedAt = new Date().toISOString();
-      const stateKept = theLoop.reload(next.rules, next.exceptions);
+      const stateKept = await theLoop.reload(next.rules, next.exceptions);
       log(`rules reloaded: ${theLoop.ruleCount} rules (${stateKept} kept their state), ${next.skipped.length} skipped`);
       return { rulesLoaded: theLoop.ruleCount, stateKept, skipped: next.skipped };
     },
@@ -207,7 +208,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
         });
         await stream.close();
         theLoop.pump();
-        theLoop.close();
+        await theLoop.close();
         webhooks?.close();
         db.close();
       })();

@@ -15,7 +15,7 @@ import type { Router, Ctx } from '../http.js';
 import { readBodyLines, sendJson } from '../http.js';
 import { ServeError } from '../errors.js';
 import type { ServeContext } from '../context.js';
-import { parseDocument, type IngestedEvent } from '../ingest-parse.js';
+import { logged, parseDocument, type LoggedEvent } from '../ingest-parse.js';
 import type { LogRow } from '../store/stream.js';
 
 type ItemResult = Record<string, Record<string, unknown>>;
@@ -24,7 +24,7 @@ interface BulkItem {
   op: string;
   index: string;
   id?: string;
-  events?: IngestedEvent[];
+  events?: LoggedEvent[];
   error?: { status: number; type: string; reason: string };
 }
 
@@ -46,7 +46,7 @@ function backPressure(ctx: ServeContext): void {
 }
 
 /** Append every event of the items, durably; returns each event's seq in order. */
-async function appendAll(ctx: ServeContext, evs: IngestedEvent[]): Promise<number[]> {
+async function appendAll(ctx: ServeContext, evs: LoggedEvent[]): Promise<number[]> {
   if (evs.length === 0) return [];
   const rows: LogRow[] = evs.map((e) => ({ host: e.host, timeMs: e.time ? e.time.ms : null, raw: e.raw }));
   const seqs = await ctx.stream.append(rows, evs);
@@ -74,7 +74,7 @@ export function registerIngest(r: Router, ctx: ServeContext): void {
         if ('error' in p) {
           ctx.counters.parseErrors++;
           it.error = { status: 400, type: 'mapper_parsing_exception', reason: `failed to parse document (line ${lineNo}): ${p.error}` };
-        } else it.events = p.events;
+        } else it.events = p.events.map(logged);
         return;
       }
       let action: unknown;
@@ -102,7 +102,7 @@ export function registerIngest(r: Router, ctx: ServeContext): void {
       it.error = { status: 400, type: 'illegal_argument_exception', reason: 'action without a document (body ended)' };
     }
     if (items.length === 0) throw new ServeError('SPOOR_BAD_REQUEST', 'request body is required (action/metadata and document lines)');
-    const evs: IngestedEvent[] = [];
+    const evs: LoggedEvent[] = [];
     for (const it of items) if (it.events) evs.push(...it.events);
     const seqs = await appendAll(ctx, evs);
     let k = 0;
@@ -135,7 +135,7 @@ export function registerIngest(r: Router, ctx: ServeContext): void {
   r.add('POST', '/ingest', 'ingest', async (c) => {
     backPressure(ctx);
     checkContentType(c);
-    const evs: IngestedEvent[] = [];
+    const evs: LoggedEvent[] = [];
     const errors: { line: number; reason: string }[] = [];
     let lineNo = 0;
     let rejected = 0;
@@ -146,7 +146,7 @@ export function registerIngest(r: Router, ctx: ServeContext): void {
         ctx.counters.parseErrors++;
         rejected++;
         if (errors.length < 100) errors.push({ line: lineNo, reason: p.error });
-      } else evs.push(...p.events);
+      } else for (const e of p.events) evs.push(logged(e));
     });
     const seqs = await appendAll(ctx, evs);
     sendJson(c.res, 200, { accepted: seqs.length, rejected, errors, firstSeq: seqs[0] ?? null, lastSeq: seqs[seqs.length - 1] ?? null });
