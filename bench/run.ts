@@ -2,7 +2,7 @@
  * Every benchmark in one run (`npm run bench`), one after the other in fresh processes, so the
  * figures in BENCHMARKS.md come from one sitting on one machine: the EQL engine, the EVTX reader
  * (beside evtxexport and python-evtx), `spoor hunt` end to end (beside read + JSON.parse only),
- * and Sigma at scale. Prints the machine, then each benchmark's markdown table.
+ * Sigma at scale, and `spoor serve` (server in its own process). Prints the machine, then each benchmark's markdown table.
  * Usage: npm run build && npm run bench [-- --quick]
  *   --quick: smaller inputs (a smoke run; the BENCHMARKS.md figures use the defaults)
  */
@@ -22,6 +22,7 @@ const steps: { title: string; script: string; args: string[]; node?: string[] }[
   { title: 'Rule regexes: safe matcher vs plain RegExp', script: 'regex.js', args: quick ? ['--runs', '3'] : ['--runs', '11'] },
   { title: 'Sigma matching for thousands of rules (pre-parsed events)', script: 'sigma-match.js', args: quick ? ['--repeat', '1', '--events', '200000', '--sample', '200'] : ['--repeat', '3', '--sample', '1000'] },
   { title: 'Sigma hunt over EVTX vs the parse-only floor', script: 'sigma-hunt.js', args: quick ? ['--repeat', '1'] : ['--repeat', '3'] },
+  { title: 'spoor serve: durable ingest with detection, ack → alert latency, RSS', script: 'serve.js', args: quick ? ['--events', '50000', '--paced-seconds', '20'] : ['--events', '200000', '--paced-seconds', '120'] },
 ];
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';

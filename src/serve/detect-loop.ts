@@ -219,10 +219,12 @@ export class DetectLoop {
 
   /** Process one batch, store its alerts (with a checkpoint when due), reschedule if more. */
   pump(): void {
-    if (this.closed || this.inFlightEvents >= MAX_IN_FLIGHT) return;
+    if (this.closed) return;
     const now = Date.now();
     const taken: LoopItem[] = [];
-    if (this.logCursor > 0 && this.inboxDepth === 0) {
+    if (this.inFlightEvents >= MAX_IN_FLIGHT) {
+      // The detection thread is behind: take nothing now; its answers reschedule the pump.
+    } else if (this.logCursor > 0 && this.inboxDepth === 0) {
       const rows = this.o.stream.readFrom(this.logCursor, BATCH);
       for (const r of rows) {
         const ev = parseStored(r.raw, r.seq);
@@ -257,7 +259,7 @@ export class DetectLoop {
       this.flushReleases();
     }
     this.store(false);
-    if (this.inboxDepth > 0 || this.logCursor > 0) this.schedule();
+    if ((this.inboxDepth > 0 || this.logCursor > 0) && this.inFlightEvents < MAX_IN_FLIGHT) this.schedule();
   }
 
   private take(it: LoopItem, wallMs: number): void {
@@ -308,8 +310,8 @@ export class DetectLoop {
       for (const s of m.unreadable) this.o.onProblem?.(`event ${s} in the log no longer parses`);
     }
     f.done?.(m);
-    if (m.alerts.length > 0) this.store(false);
-    if (this.inboxDepth > 0 || this.logCursor > 0) this.schedule();
+    // Stored by the next pump (one transaction for the alerts of every answer in between).
+    if (m.alerts.length > 0 || this.inboxDepth > 0 || this.logCursor > 0) this.schedule();
   }
 
   /** Per host: the smallest seq of each second of event time, kept for the rules' window. */
@@ -363,24 +365,37 @@ export class DetectLoop {
     const alerts = this.pendingAlerts;
     this.pendingAlerts = [];
     const fresh: Alert[] = [];
-    inTransaction(this.o.db, () => {
-      for (const a of alerts) {
-        if (this.exceptions && alertExceptionReason(a, this.exceptions)) {
-          this.stats.alertsExcepted++;
-          continue;
+    const n = { alertsNew: 0, alertsDuplicate: 0, alertsSuppressed: 0, alertsExcepted: 0 };
+    try {
+      inTransaction(this.o.db, () => {
+        for (const a of alerts) {
+          if (this.exceptions && alertExceptionReason(a, this.exceptions)) {
+            n.alertsExcepted++;
+            continue;
+          }
+          const r: InsertResult = this.o.alerts.insert(a);
+          if (r === 'new') {
+            n.alertsNew++;
+            fresh.push(a);
+            this.o.onNewAlertTx?.(a);
+          } else if (r === 'duplicate') n.alertsDuplicate++;
+          else n.alertsSuppressed++;
         }
-        const r: InsertResult = this.o.alerts.insert(a);
-        if (r === 'new') {
-          this.stats.alertsNew++;
-          fresh.push(a);
-          this.o.onNewAlertTx?.(a);
-        } else if (r === 'duplicate') this.stats.alertsDuplicate++;
-        else this.stats.alertsSuppressed++;
-      }
-      if (due) {
-        this.o.checkpoints.save(CHECKPOINT, { readSeq: this.readSeq, replayFrom: this.replayFrom(), savedMs: now, stats: { ...this.stats } });
-      }
-    });
+        if (due) {
+          const stats = { ...this.stats };
+          for (const k of Object.keys(n) as (keyof typeof n)[]) stats[k] += n[k];
+          this.o.checkpoints.save(CHECKPOINT, { readSeq: this.readSeq, replayFrom: this.replayFrom(), savedMs: now, stats });
+        }
+      });
+    } catch (e) {
+      // Typically SQLITE_BUSY: the log's writer thread held the database past the busy timeout
+      // (a long group commit on a loaded disk). Nothing was written: keep the alerts for the
+      // next try; the checkpoint stays where it was (a restart replays from there).
+      this.pendingAlerts = alerts.concat(this.pendingAlerts);
+      this.o.onProblem?.(`storing alerts/checkpoint failed, will retry: ${(e as Error).message}`);
+      return;
+    }
+    for (const k of Object.keys(n) as (keyof typeof n)[]) this.stats[k] += n[k];
     if (due) {
       this.lastCheckpointWall = now;
       this.checkpointSavedMs = now;
