@@ -2,7 +2,7 @@
  * Every benchmark in one run (`npm run bench`), one after the other in fresh processes, so the
  * figures in BENCHMARKS.md come from one sitting on one machine: the EQL engine, the EVTX reader
  * (beside evtxexport and python-evtx), `spoor hunt` end to end (beside read + JSON.parse only),
- * and Sigma at scale. Prints the machine, then each benchmark's markdown table.
+ * Sigma at scale, and `spoor serve` (server in its own process). Prints the machine, then each benchmark's markdown table.
  * Usage: npm run build && npm run bench [-- --quick]
  *   --quick: smaller inputs (a smoke run; the BENCHMARKS.md figures use the defaults)
  */
@@ -24,6 +24,7 @@ const steps: { title: string; script: string; args: string[]; node?: string[] }[
   { title: 'Sigma hunt over EVTX vs the parse-only floor', script: 'sigma-hunt.js', args: quick ? ['--repeat', '1'] : ['--repeat', '3'] },
   { title: 'spoor query end to end (threads, one thread, Python eql when SPOOR_PYTHON_EQL is set)', script: 'query.js', args: quick ? ['--events', '20000', '--runs', '1'] : ['--runs', '3'] },
   { title: 'hunt: one host in many files, one unit vs time slices', script: 'hunt-slices.js', args: quick ? ['--events', '30000', '--runs', '1'] : ['--events', '150000', '--runs', '3'] },
+  { title: 'spoor serve: durable ingest with detection, ack → alert latency, RSS', script: 'serve.js', args: quick ? ['--events', '50000', '--paced-seconds', '20'] : ['--events', '200000', '--paced-seconds', '120'] },
 ];
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';

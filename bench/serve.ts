@@ -31,6 +31,7 @@ const SENDERS = Number(arg('senders', '4'));
 const BATCH = Number(arg('batch', '1000'));
 const PACED_S = Number(arg('paced-seconds', '120'));
 const FSYNC = arg('fsync', 'commit');
+const PROF = arg('cpu-prof-dir', '');
 const EXTRA = [...(process.argv.includes('--no-writer-thread') ? ['--no-writer-thread'] : []), '--allowed-lateness', arg('allowed-lateness', '5000')];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -62,11 +63,12 @@ async function main(): Promise<void> {
   const rulesDir = join(dir, 'rules');
   mkdirSync(rulesDir);
   writeFileSync(join(rulesDir, 'bench.yml'), BENCH_RULE);
-  const g = generateEvents({ events: EVENTS * 2, hosts: 200, seed: 5 });
+  const g = generateEvents({ events: EVENTS, hosts: 200, seed: 5 });
   const lines = [...g.lines];
+  const toBody = (part: string[]): string => part.map((l) => `{"create":{"_index":"logs-endpoint"}}\n${l}\n`).join('');
   const bodies: string[] = [];
-  for (let i = 0; i < lines.length; i += BATCH) bodies.push(lines.slice(i, i + BATCH).map((l) => `{"create":{"_index":"logs-endpoint"}}\n${l}\n`).join(''));
-  const half = Math.floor(bodies.length / 2);
+  for (let i = 0; i < lines.length; i += BATCH) bodies.push(toBody(lines.slice(i, i + BATCH)));
+  const half = bodies.length;
 
   // Floor: JSON.parse of the same lines (CPU of this process).
   const c0 = process.cpuUsage();
@@ -75,11 +77,22 @@ async function main(): Promise<void> {
   const cf = process.cpuUsage(c0);
   const floorUsPerEvent = (cf.user + cf.system) / EVENTS;
 
-  const c = await spawnServe(join(dir, 'data'), ['--rules', rulesDir, '--fsync', FSYNC, '--max-queue', '400000', ...EXTRA], ['--max-semi-space-size=64']);
+  const c = await spawnServe(join(dir, 'data'), ['--rules', rulesDir, '--fsync', FSYNC, '--max-queue', '400000', ...EXTRA], ['--max-semi-space-size=64', ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [])]);
+  c.proc.stderr!.on('data', (d: Buffer) => process.stderr.write(`[server] ${d.toString()}`));
+  c.proc.once('exit', (code, sig) => process.stderr.write(`[server] exited ${code ?? sig}\n`));
   const ingest = c.tokens.find((t) => t.scope === 'ingest')!.token;
   const admin = c.tokens.find((t) => t.scope === 'admin')!.token;
   const rss: number[] = [];
-  const sampler = setInterval(() => void metric(c.url, admin, 'spoor_resident_memory_bytes').then((v) => rss.push(v)), 5000);
+  const rssT0 = Date.now();
+  const rssAt: number[] = [];
+  const sampler = setInterval(
+    () =>
+      void metric(c.url, admin, 'spoor_resident_memory_bytes').then((v) => {
+        rss.push(v);
+        rssAt.push((Date.now() - rssT0) / 1000);
+      }),
+    5000,
+  );
   const post = async (body: string): Promise<void> => {
     for (;;) {
       const r = await fetch(`${c.url}/_bulk`, { method: 'POST', body, headers: { authorization: `Bearer ${ingest}`, 'content-type': 'application/x-ndjson' } });
@@ -100,35 +113,64 @@ async function main(): Promise<void> {
   while ((await metric(c.url, admin, 'spoor_detection_lag_events')) > 0) await sleep(100);
   const allS = (performance.now() - t0) / 1000;
   const cpu1 = await metric(c.url, admin, 'process_cpu_seconds_total');
-  const n1 = half * BATCH;
+  const n1 = lines.length;
   const ackRate = n1 / ackS;
   const serverUsPerEvent = ((cpu1 - cpu0) * 1e6) / n1;
 
   // 2. Paced at half the measured rate.
+  // Fresh events generated as they are sent (a week later in event time: nothing is late), so a
+  // long run needs no memory in this process for its input.
   const rate = ackRate / 2;
+  const g2 = generateEvents({ events: Math.ceil(rate * PACED_S * 1.2) + BATCH, hosts: 200, seed: 6, start: '2026-03-09T08:00:00.000000Z' });
+  const it2 = g2.lines[Symbol.iterator]();
+  const nextBody = (): string | null => {
+    const part: string[] = [];
+    for (let r = it2.next(); !r.done; r = it2.next()) if (part.push(r.value) >= BATCH) break;
+    return part.length > 0 ? toBody(part) : null;
+  };
   const pacedStart = Date.now();
   const perBatchMs = (BATCH / rate) * 1000;
   let sent = 0;
-  for (let i = half; i < bodies.length && Date.now() - pacedStart < PACED_S * 1000; i++) {
-    const due = pacedStart + (i - half) * perBatchMs;
+  for (let i = 0; Date.now() - pacedStart < PACED_S * 1000; i++) {
+    const body = nextBody();
+    if (body === null) break;
+    const due = pacedStart + i * perBatchMs;
     if (due > Date.now()) await sleep(due - Date.now());
-    void post(bodies[i]!);
+    void post(body);
     sent++;
   }
   while ((await metric(c.url, admin, 'spoor_detection_lag_events')) > 0) await sleep(100);
   await sleep(1500);
   clearInterval(sampler);
-  await kill9(c);
+  if (PROF) {
+    // A clean stop writes the CPU profile.
+    await new Promise<void>((resolve) => {
+      c.proc.once('exit', () => resolve());
+      c.proc.kill('SIGTERM');
+    });
+  } else await kill9(c);
 
+  const mb = (b: number): string => (b / 2 ** 20).toFixed(0);
   const db = openDb(join(dir, 'data', 'spoor.db'));
   const rows = db
     .prepare(
-      `SELECT a.created_ms - e.received_ms AS ms FROM alerts a JOIN events e ON e.seq = json_extract(a.doc, '$.events[#-1].position') WHERE a.created_ms >= ?`,
+      `SELECT a.created_ms - e.received_ms AS ms, json_array_length(a.doc, '$.events') AS n FROM alerts a JOIN events e ON e.seq = json_extract(a.doc, '$.events[#-1].position') WHERE a.created_ms >= ?`,
     )
-    .all(pacedStart) as { ms: number }[];
+    .all(pacedStart) as { ms: number; n: number }[];
   db.close();
   const lat = rows.map((r) => r.ms);
-  const mb = (b: number): string => (b / 2 ** 20).toFixed(0);
+  const latSingle = rows.filter((r) => r.n === 1).map((r) => r.ms);
+  const latSeq = rows.filter((r) => r.n > 1).map((r) => r.ms);
+  // RSS per minute (the sample nearest each whole minute) and the drift over the second half.
+  const perMin: string[] = [];
+  for (let m = 0; m <= (rssAt[rssAt.length - 1] ?? 0) / 60; m++) {
+    let best = -1;
+    for (let i = 0; i < rssAt.length; i++) if (best < 0 || Math.abs(rssAt[i]! - m * 60) < Math.abs(rssAt[best]! - m * 60)) best = i;
+    if (best >= 0) perMin.push(mb(rss[best]!));
+  }
+  const halfIdx = Math.floor(rss.length / 2);
+  const secondHalf = rss.slice(halfIdx);
+  const drift = secondHalf.length > 1 ? secondHalf[secondHalf.length - 1]! - secondHalf[0]! : NaN;
   console.log(`| measure | value |\n|---|---|`);
   console.log(`| events (throughput phase) | ${n1} in ${SENDERS} senders × ${BATCH}-event _bulk requests, fsync ${FSYNC} |`);
   console.log(`| durable ingest, acknowledged | ${ackRate.toFixed(0)} events/s wall (${ackS.toFixed(1)} s) |`);
@@ -136,8 +178,11 @@ async function main(): Promise<void> {
   console.log(`| server CPU per event | ${serverUsPerEvent.toFixed(1)} µs (→ ${(1e6 / serverUsPerEvent).toFixed(0)} events per CPU-second) |`);
   console.log(`| floor: JSON.parse per event (bench process) | ${floorUsPerEvent.toFixed(1)} µs; server/floor ratio ${(serverUsPerEvent / floorUsPerEvent).toFixed(1)}× |`);
   console.log(`| paced phase | ${(sent * BATCH)} events at ${rate.toFixed(0)} events/s for ${((Date.now() - pacedStart) / 1000).toFixed(0)} s |`);
-  console.log(`| ack → alert latency (${lat.length} alerts) | p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${Math.max(...lat)} ms |`);
-  console.log(`| server RSS (every 5 s) | first ${mb(rss[0] ?? NaN)} MiB, max ${mb(Math.max(...rss))} MiB, last ${mb(rss[rss.length - 1] ?? NaN)} MiB (${rss.length} samples) |`);
+  console.log(`| ack → alert latency, all (${lat.length} alerts) | p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${Math.max(...lat)} ms |`);
+  console.log(`| … single-event rules (${latSingle.length}) | p50 ${pct(latSingle, 50)} ms, p99 ${pct(latSingle, 99)} ms |`);
+  console.log(`| … sequences (${latSeq.length}) | p50 ${pct(latSeq, 50)} ms, p99 ${pct(latSeq, 99)} ms |`);
+  console.log(`| server RSS (every 5 s) | first ${mb(rss[0] ?? NaN)} MiB, max ${mb(Math.max(...rss))} MiB, last ${mb(rss[rss.length - 1] ?? NaN)} MiB (${rss.length} samples over ${(rssAt[rssAt.length - 1] ?? 0).toFixed(0)} s) |`);
+  console.log(`| server RSS per minute (MiB) | ${perMin.join(', ')}; second half drift ${mb(drift)} MiB |`);
   console.log(`| load average at end | ${loadavg().map((l) => l.toFixed(1)).join(' ')} (keys parsed: ${keys}) |`);
   rmSync(dir, { recursive: true, force: true });
 }

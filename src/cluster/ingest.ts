@@ -23,7 +23,7 @@ import { authorize } from '../serve/auth.js';
 import type { Counters, IngestContext } from '../serve/context.js';
 import { registerEsCompat } from '../serve/routes/es-compat.js';
 import { registerIngest } from '../serve/routes/ingest.js';
-import type { IngestedEvent } from '../serve/ingest-parse.js';
+import type { LoggedEvent } from '../serve/ingest-parse.js';
 import type { LogRow } from '../serve/store/stream.js';
 import { DB_FILE } from '../serve/index.js';
 import { Bus, type NatsAuth } from './nats.js';
@@ -75,7 +75,7 @@ export async function startIngestNode(o: IngestNodeOptions): Promise<IngestNode>
     queueDepth: () => inFlight,
     // serve's routes append here: publish to JetStream; answer once every event is acknowledged.
     stream: {
-      async append(_rows: LogRow[], evs: IngestedEvent[]): Promise<number[]> {
+      async append(_rows: LogRow[], evs: LoggedEvent[]): Promise<number[]> {
         inFlight += evs.length;
         try {
           const r = await bus.publish(evs.map((e) => ({ subject: ingestSubject(e.host), data: e.raw, msgId: eventMsgId(e.raw) })));

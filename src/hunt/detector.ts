@@ -134,7 +134,8 @@ function lazyRunner(rule: Rule, onFail: (p: DetectorProblem) => void): QueryRunn
   };
 }
 
-function isStateless(rule: Rule): boolean {
+/** A rule that keeps no state across events (single event, no pipes, no lineage): serve/ runs these on arrival. */
+export function isStateless(rule: Rule): boolean {
   const q = rule.query;
   return q.kind === 'event' && q.pipes.length === 0 && !hasLineage(q.query.where);
 }

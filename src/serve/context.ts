@@ -6,7 +6,7 @@ import type { EventStream } from './store/stream.js';
 import type { AlertStore } from './store/alerts.js';
 import type { TokenStore } from './store/tokens.js';
 import type { DetectLoop } from './detect-loop.js';
-import type { IngestedEvent } from './ingest-parse.js';
+import type { LoggedEvent } from './ingest-parse.js';
 import type { ApiBlindSpot, ApiReloadResult, ApiRuleInfo, ApiRules } from './api-types.js';
 import type { IngestStats } from './routes/ingest-stats.js';
 import type { IntelFeeds } from './intel-feeds.js';
@@ -29,7 +29,7 @@ export interface Counters {
 export interface IngestContext {
   config: ServeConfig;
   db: Db;
-  stream: Pick<EventStream<IngestedEvent>, 'append'>;
+  stream: Pick<EventStream<LoggedEvent>, 'append'>;
   counters: Counters;
   /** Events accepted but not yet through (back-pressure). */
   queueDepth(): number;
@@ -41,7 +41,7 @@ export interface IngestContext {
 export interface ServeContext {
   config: ServeConfig;
   db: Db;
-  stream: EventStream<IngestedEvent>;
+  stream: EventStream<LoggedEvent>;
   alerts: AlertStore;
   tokens: TokenStore;
   loop: DetectLoop;
@@ -52,7 +52,7 @@ export interface ServeContext {
   rules(): ApiRules;
   reloadRules(): Promise<ApiReloadResult>;
   /** Switch a rule on or off (persisted); null when no loaded rule has that id. */
-  setRuleEnabled(id: string, enabled: boolean, by: string): ApiRuleInfo | null;
+  setRuleEnabled(id: string, enabled: boolean, by: string): Promise<ApiRuleInfo | null>;
   /** Loaded rules switched off (cheap: for the open health endpoint). */
   rulesDisabled(): number;
   /** Per rule stage and host: was the telemetry it needs seen (since the rules were last loaded). */

@@ -12,24 +12,42 @@
  * deterministic id and are ignored by the store (INSERT OR IGNORE), so each is raised once. Alerts
  * are stored in the same transaction as the checkpoint that covers them.
  *
- * Live events come from an in-memory inbox filled after each durable commit (parsed once at
- * ingest); after a restart, and whenever the inbox overflowed, events are read back from the log.
+ * Live events come from an in-memory inbox filled after each durable commit (host, time and raw
+ * text only); after a restart, and whenever the inbox overflowed, events are read back from the
+ * log.
+ *
+ * Rules run in a detection thread (detect-worker.ts), which parses each event's raw text once:
+ * single-event rules on arrival (no reorder wait: their alerts come within milliseconds of the
+ * commit), stateful rules when the reorder buffer releases the event. The events of a message not
+ * yet answered by that thread count as unprocessed: `replayFrom` stays at or below the smallest
+ * seq in flight, so a checkpoint never covers an event whose alerts are not stored yet.
  */
 import type { Rule } from '../ir/types.js';
 import type { Alert } from '../alert/types.js';
 import type { Instant } from '../events/timestamp.js';
-import { Detector } from '../hunt/detector.js';
+import { Worker } from 'node:worker_threads';
 import { longestWindowNs } from '../hunt/load-rules.js';
 import { alertExceptionReason, type Exceptions } from '../rules/exceptions.js';
 import { inTransaction, type Db } from './store/db.js';
 import type { EventStream } from './store/stream.js';
 import type { Checkpoints } from './store/checkpoints.js';
 import type { AlertStore, InsertResult } from './store/alerts.js';
-import { parseStored, type IngestedEvent } from './ingest-parse.js';
+import { parseStored, type LoggedEvent } from './ingest-parse.js';
 import { ReorderBuffer, type OrderItem } from './reorder.js';
+import type { DetectReply, DetectWorkerData, ToDetect, DetectTelemetry } from './detect-protocol.js';
 
 export interface LoopItem extends OrderItem {
-  ev: IngestedEvent;
+  raw: string;
+  /** The event had no recognisable time: `time` is the one the loop gave it. */
+  noTs: boolean;
+}
+
+interface Flight {
+  minSeq: number;
+  events: number;
+  release: boolean;
+  /** For reload: resolves with the reply. */
+  done?: (r: DetectReply) => void;
 }
 
 export interface LoopStats {
@@ -46,7 +64,7 @@ export interface LoopStats {
 
 export interface DetectLoopOptions {
   db: Db;
-  stream: EventStream<IngestedEvent>;
+  stream: EventStream<LoggedEvent>;
   checkpoints: Checkpoints;
   alerts: AlertStore;
   rules: Rule[];
@@ -68,6 +86,8 @@ const CHECKPOINT = 'detect';
 /** How far behind the newest host a silent host's window is still kept for replay. */
 const SILENT_HOST_GRACE_MS = 10 * 60_000;
 const BATCH = 2000;
+/** Events sent to the detection thread and not yet answered, above which the loop waits. */
+const MAX_IN_FLIGHT = 16_000;
 
 interface Bucket {
   sec: number;
@@ -75,7 +95,19 @@ interface Bucket {
 }
 
 export class DetectLoop {
-  detector: Detector;
+  private readonly worker: Worker;
+  private readonly flights = new Map<number, Flight>();
+  private nextMsg = 1;
+  private inFlightEvents = 0;
+  private inFlightArrive = 0;
+  private inFlightRelease = 0;
+  private releaseBatch: number[] = [];
+  private releaseMin = Infinity;
+  private compiledRules = 0;
+  /** The detection thread's latest telemetry counts (blind spots); null until its first report. */
+  telemetry: DetectTelemetry | null = null;
+  /** Resolves once the detection thread has compiled the rules. */
+  readonly ready: Promise<void>;
   private rules: Rule[];
   private windowMs: number;
   private readonly reorder: ReorderBuffer<LoopItem>;
@@ -102,7 +134,22 @@ export class DetectLoop {
   constructor(private readonly o: DetectLoopOptions) {
     this.rules = o.rules;
     this.exceptions = o.exceptions;
-    this.detector = new Detector(o.rules, { contextEvents: 0 });
+    this.worker = new Worker(new URL('./detect-worker.js', import.meta.url), { workerData: { rules: o.rules } satisfies DetectWorkerData });
+    let started: () => void = () => {};
+    this.ready = new Promise<void>((r) => (started = r));
+    this.worker.on('message', (m: DetectReply) => {
+      if (m.id === 0) {
+        this.compiledRules = m.ruleCount ?? 0;
+        started();
+        return;
+      }
+      this.answered(m);
+    });
+    this.worker.on('error', (e: Error) => {
+      o.onProblem?.(`detection thread failed: ${e.message}`);
+      started();
+    });
+    this.worker.unref();
     this.windowMs = longestWindowNs(o.rules) / 1e6;
     this.reorder = new ReorderBuffer<LoopItem>(o.allowedLatenessMs, (it, late) => this.feed(it, late));
     const cp = o.checkpoints.load(CHECKPOINT);
@@ -123,7 +170,8 @@ export class DetectLoop {
 
   /** Events in the log not yet through detection (inbox, catch-up, reorder buffer). */
   get lag(): number {
-    return Math.max(0, this.committedSeq - this.readSeq) + this.reorder.held;
+    // An event in flight is either held (arrived, awaiting release) or in a release message.
+    return Math.max(0, this.committedSeq - this.readSeq) + Math.max(this.reorder.held + this.inFlightRelease, this.inFlightArrive);
   }
 
   get inboxDepth(): number {
@@ -135,7 +183,7 @@ export class DetectLoop {
   }
 
   /** Committed events from the stream, in seq order. */
-  enqueue(seqs: number[], evs: IngestedEvent[]): void {
+  enqueue(seqs: number[], evs: LoggedEvent[]): void {
     if (seqs.length === 0) return;
     this.committedSeq = seqs[seqs.length - 1]!;
     if (this.logCursor > 0) {
@@ -149,20 +197,19 @@ export class DetectLoop {
       return;
     }
     for (let i = 0; i < seqs.length; i++) {
-      const ev = evs[i]!;
-      ev.se.position = seqs[i]!;
-      this.inbox.push(this.item(seqs[i]!, ev));
+      this.inbox.push(this.item(seqs[i]!, evs[i]!));
     }
     this.schedule();
   }
 
-  private item(seq: number, ev: IngestedEvent): LoopItem {
+  private item(seq: number, ev: LoggedEvent): LoopItem {
     let time: Instant | null = ev.time;
+    const noTs = !time;
     if (!time) {
       this.stats.noTimestamp++;
       time = this.reorder.lastTime(ev.host) ?? { ms: Date.now(), ns: 0 };
     }
-    return { seq, host: ev.host, time, ev };
+    return { seq, host: ev.host, time, raw: ev.raw, noTs };
   }
 
   private schedule(): void {
@@ -178,33 +225,45 @@ export class DetectLoop {
   pump(): void {
     if (this.closed) return;
     const now = Date.now();
-    let n = 0;
-    if (this.logCursor > 0 && this.inboxDepth === 0) {
+    const taken: LoopItem[] = [];
+    if (this.inFlightEvents >= MAX_IN_FLIGHT) {
+      // The detection thread is behind: take nothing now; its answers reschedule the pump.
+    } else if (this.logCursor > 0 && this.inboxDepth === 0) {
       const rows = this.o.stream.readFrom(this.logCursor, BATCH);
       for (const r of rows) {
         const ev = parseStored(r.raw, r.seq);
         if (r.seq <= this.readSeq) this.stats.replayed++;
-        if (ev) this.take(this.item(r.seq, ev), now);
+        if (ev) taken.push(this.item(r.seq, ev));
         else {
           this.stats.unreadable++;
           if (r.seq > this.readSeq) this.readSeq = r.seq;
         }
-        n++;
       }
       this.logCursor = rows.length > 0 ? rows[rows.length - 1]!.seq + 1 : this.logCursor;
       if (rows.length < BATCH && this.logCursor > this.committedSeq) this.logCursor = 0;
     } else {
-      while (this.inboxHead < this.inbox.length && n < BATCH) {
-        this.take(this.inbox[this.inboxHead++]!, now);
-        n++;
-      }
+      while (this.inboxHead < this.inbox.length && taken.length < BATCH) taken.push(this.inbox[this.inboxHead++]!);
       if (this.inboxHead === this.inbox.length) {
         this.inbox = [];
         this.inboxHead = 0;
       }
     }
+    if (taken.length > 0) {
+      // Arrival first (single-event rules, and the thread keeps the parsed event), then the releases it causes.
+      const seqs: number[] = [];
+      const raws: string[] = [];
+      const times: ([number, number] | null)[] = [];
+      for (const it of taken) {
+        seqs.push(it.seq);
+        raws.push(it.raw);
+        times.push(it.noTs ? [it.time.ms, it.time.ns] : null);
+      }
+      this.post({ t: 'arrive', id: 0, seqs, raws, times }, seqs[0]!, seqs.length);
+      for (const it of taken) this.take(it, now);
+      this.flushReleases();
+    }
     this.store(false);
-    if (this.inboxDepth > 0 || this.logCursor > 0) this.schedule();
+    if ((this.inboxDepth > 0 || this.logCursor > 0) && this.inFlightEvents < MAX_IN_FLIGHT) this.schedule();
   }
 
   private take(it: LoopItem, wallMs: number): void {
@@ -218,15 +277,49 @@ export class DetectLoop {
       this.o.onLate?.(it.host);
     }
     this.stats.fed++;
-    const se = it.ev.se;
-    try {
-      this.detector.push(se, it.time, false);
-    } catch (e) {
-      this.o.onProblem?.(`detection failed on event ${it.seq}: ${(e as Error).message}`);
-    }
+    this.releaseBatch.push(it.seq);
+    if (it.seq < this.releaseMin) this.releaseMin = it.seq;
     if (this.windowMs > 0) this.noteWindow(it);
-    const got = this.detector.takeAlerts();
-    if (got.length > 0) for (const a of got) this.pendingAlerts.push(a);
+  }
+
+  private flushReleases(): void {
+    if (this.releaseBatch.length === 0) return;
+    const seqs = this.releaseBatch;
+    const min = this.releaseMin;
+    this.releaseBatch = [];
+    this.releaseMin = Infinity;
+    this.post({ t: 'release', id: 0, seqs }, min, seqs.length);
+  }
+
+  private post(m: ToDetect, minSeq: number, events: number, done?: (r: DetectReply) => void): void {
+    const id = this.nextMsg++;
+    m.id = id;
+    const f: Flight = { minSeq, events, release: m.t === 'release' };
+    if (done) f.done = done;
+    this.flights.set(id, f);
+    this.inFlightEvents += events;
+    if (f.release) this.inFlightRelease += events;
+    else this.inFlightArrive += events;
+    this.worker.postMessage(m);
+  }
+
+  private answered(m: DetectReply): void {
+    if (m.telemetry) this.telemetry = m.telemetry;
+    const f = this.flights.get(m.id);
+    if (!f) return;
+    this.flights.delete(m.id);
+    this.inFlightEvents -= f.events;
+    if (f.release) this.inFlightRelease -= f.events;
+    else this.inFlightArrive -= f.events;
+    for (const a of m.alerts) this.pendingAlerts.push(a);
+    for (const p of m.problems) this.o.onProblem?.(p);
+    if (m.unreadable.length > 0) {
+      this.stats.unreadable += m.unreadable.length;
+      for (const s of m.unreadable) this.o.onProblem?.(`event ${s} in the log no longer parses`);
+    }
+    f.done?.(m);
+    // Stored by the next pump (one transaction for the alerts of every answer in between).
+    if (m.alerts.length > 0 || this.inboxDepth > 0 || this.logCursor > 0) this.schedule();
   }
 
   /** Per host: the smallest seq of each second of event time, kept for the rules' window. */
@@ -251,7 +344,8 @@ export class DetectLoop {
 
   /** The oldest seq a restart must replay from (see the header). */
   replayFrom(): number {
-    let m = Math.min(this.reorder.minHeldSeq(), this.readSeq + 1);
+    let m = Math.min(this.reorder.minHeldSeq(), this.readSeq + 1, this.releaseMin);
+    for (const f of this.flights.values()) if (f.minSeq < m) m = f.minSeq;
     if (this.windowMs > 0) {
       let newest = -Infinity;
       for (const b of this.buckets.values()) if (b.frontierMs > newest) newest = b.frontierMs;
@@ -279,24 +373,37 @@ export class DetectLoop {
     const alerts = this.pendingAlerts;
     this.pendingAlerts = [];
     const fresh: Alert[] = [];
-    inTransaction(this.o.db, () => {
-      for (const a of alerts) {
-        if (this.exceptions && alertExceptionReason(a, this.exceptions)) {
-          this.stats.alertsExcepted++;
-          continue;
+    const n = { alertsNew: 0, alertsDuplicate: 0, alertsSuppressed: 0, alertsExcepted: 0 };
+    try {
+      inTransaction(this.o.db, () => {
+        for (const a of alerts) {
+          if (this.exceptions && alertExceptionReason(a, this.exceptions)) {
+            n.alertsExcepted++;
+            continue;
+          }
+          const r: InsertResult = this.o.alerts.insert(a);
+          if (r === 'new') {
+            n.alertsNew++;
+            fresh.push(a);
+            this.o.onNewAlertTx?.(a);
+          } else if (r === 'duplicate') n.alertsDuplicate++;
+          else n.alertsSuppressed++;
         }
-        const r: InsertResult = this.o.alerts.insert(a);
-        if (r === 'new') {
-          this.stats.alertsNew++;
-          fresh.push(a);
-          this.o.onNewAlertTx?.(a);
-        } else if (r === 'duplicate') this.stats.alertsDuplicate++;
-        else this.stats.alertsSuppressed++;
-      }
-      if (due) {
-        this.o.checkpoints.save(CHECKPOINT, { readSeq: this.readSeq, replayFrom: this.replayFrom(), savedMs: now, stats: { ...this.stats } });
-      }
-    });
+        if (due) {
+          const stats = { ...this.stats };
+          for (const k of Object.keys(n) as (keyof typeof n)[]) stats[k] += n[k];
+          this.o.checkpoints.save(CHECKPOINT, { readSeq: this.readSeq, replayFrom: this.replayFrom(), savedMs: now, stats });
+        }
+      });
+    } catch (e) {
+      // Typically SQLITE_BUSY: the log's writer thread held the database past the busy timeout
+      // (a long group commit on a loaded disk). Nothing was written: keep the alerts for the
+      // next try; the checkpoint stays where it was (a restart replays from there).
+      this.pendingAlerts = alerts.concat(this.pendingAlerts);
+      this.o.onProblem?.(`storing alerts/checkpoint failed, will retry: ${(e as Error).message}`);
+      return;
+    }
+    for (const k of Object.keys(n) as (keyof typeof n)[]) this.stats[k] += n[k];
     if (due) {
       this.lastCheckpointWall = now;
       this.checkpointSavedMs = now;
@@ -307,39 +414,63 @@ export class DetectLoop {
   private onIdleTick(): void {
     if (this.closed) return;
     this.reorder.flushIdle(Date.now());
+    this.flushReleases();
     this.store(false);
   }
 
-  /** Rules reloaded: new detector; rules whose query is unchanged keep their pending state. */
-  reload(rules: Rule[], exceptions: Exceptions | undefined): number {
-    const next = new Detector(rules, { contextEvents: 0 });
-    const kept = next.adoptState(this.detector);
-    this.detector = next;
+  /**
+   * Rules reloaded: the detection thread builds new detectors; stateful rules whose query is
+   * unchanged keep their pending state. Resolves with how many kept it.
+   */
+  reload(rules: Rule[], exceptions: Exceptions | undefined): Promise<number> {
+    this.flushReleases();
     this.rules = rules;
     this.exceptions = exceptions;
     this.windowMs = longestWindowNs(rules) / 1e6;
-    return kept;
+    return new Promise((resolve) => {
+      this.post({ t: 'reload', id: 0, rules }, Infinity, 0, (r) => {
+        this.compiledRules = r.ruleCount ?? 0;
+        resolve(r.stateKept ?? 0);
+      });
+    });
   }
 
   get ruleCount(): number {
-    return this.detector.ruleCount;
+    return this.compiledRules;
   }
 
   get loadedRules(): Rule[] {
     return this.rules;
   }
 
+  /** Wait (at most `ms`) until the detection thread has answered every message sent. */
+  async settle(ms = 10_000): Promise<void> {
+    this.flushReleases();
+    const end = Date.now() + ms;
+    while (this.flights.size > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 2));
+  }
+
   /** Release everything held (tests, shutdown), store and checkpoint. */
-  drain(): void {
-    while (this.inboxDepth > 0 || this.logCursor > 0) this.pump();
+  async drain(): Promise<void> {
+    while (this.inboxDepth > 0 || this.logCursor > 0) {
+      this.pump();
+      await this.settle();
+    }
     this.reorder.flushIdle(Date.now(), true);
+    await this.settle();
     this.store(true);
   }
 
-  close(): void {
+  /**
+   * Store the alerts of every answered message and checkpoint; stop the detection thread. Events
+   * of a message still unanswered stay at or after the checkpoint's replay point.
+   */
+  async close(): Promise<void> {
     if (this.closed) return;
+    await this.settle();
     this.store(true);
     this.closed = true;
     clearInterval(this.idleTimer);
+    await this.worker.terminate();
   }
 }

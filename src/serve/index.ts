@@ -22,7 +22,7 @@ import { Checkpoints } from './store/checkpoints.js';
 import { AlertStore } from './store/alerts.js';
 import { TokenStore, type Scope } from './store/tokens.js';
 import { DetectLoop } from './detect-loop.js';
-import type { IngestedEvent } from './ingest-parse.js';
+import type { LoggedEvent } from './ingest-parse.js';
 import { Router, dispatchRequests } from './http.js';
 import { authorize } from './auth.js';
 import type { Counters, ServeContext } from './context.js';
@@ -31,7 +31,8 @@ import { RuleStateStore } from './store/rule-state.js';
 import { IngestStats } from './routes/ingest-stats.js';
 import { IntelFeeds } from './intel-feeds.js';
 import { buildBlindSpots } from '../hunt/blind-spots.js';
-import { needsOf } from '../hunt/telemetry.js';
+import { needsOf, type TelemetryCounts } from '../hunt/telemetry.js';
+import { isStateless } from '../hunt/detector.js';
 import { registerEsCompat } from './routes/es-compat.js';
 import { registerIngest } from './routes/ingest.js';
 import { registerAlerts, writeSse } from './routes/alerts.js';
@@ -116,7 +117,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
   const counters: Counters = { eventsIn: 0, parseErrors: 0, bulkRequests: 0, rejected429: 0, requestErrors: 0, webhookDelivered: 0, webhookFailed: 0 };
   const sse = new Set<ServerResponse>();
   let loop: DetectLoop | null = null;
-  const stream = new EventStream<IngestedEvent>(db, {
+  const stream = new EventStream<LoggedEvent>(db, {
     path: dbPath,
     fsync: config.fsync,
     writerThread: config.writerThread,
@@ -146,6 +147,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
     onProblem: (m) => log(`problem: ${m}`),
   });
   const theLoop = loop;
+  await theLoop.ready;
   webhooks = new Webhooks(db, config.webhooks, alerts, counters);
 
   const ctx: ServeContext = {
@@ -169,26 +171,36 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
       const next = await loadRules();
       loaded = next;
       loadedAt = new Date().toISOString();
-      const stateKept = theLoop.reload(enabledRules(), next.exceptions);
+      const stateKept = await theLoop.reload(enabledRules(), next.exceptions);
       log(`rules reloaded: ${theLoop.ruleCount} rules (${stateKept} kept their state), ${next.skipped.length} skipped`);
       const out: ApiReloadResult = { rulesLoaded: theLoop.ruleCount, stateKept, skipped: next.skipped };
       if (intel) out.intel = await intel.reload();
       return out;
     },
-    setRuleEnabled: (id, enabled, by) => {
+    setRuleEnabled: async (id, enabled, by) => {
       const rule = loaded.rules.find((r) => r.id === id);
       if (!rule) return null;
       ruleStates.set(id, enabled, by);
-      const kept = theLoop.reload(enabledRules(), loaded.exceptions);
+      const kept = await theLoop.reload(enabledRules(), loaded.exceptions);
       log(`rule ${id} ${enabled ? 'enabled' : 'disabled'} by ${by}: ${theLoop.ruleCount} rules running (${kept} kept their state)`);
       return ruleInfo(rule, alerts.hitsByRule(), ruleStates.all());
     },
     rulesDisabled: () => loaded.rules.length - enabledRules().length,
     blindSpots: (): ApiBlindSpot[] => {
-      const counts = theLoop.detector.telemetry.counts();
-      const names: Record<string, string> = { ...(counts.names ?? {}) };
-      for (const h of Object.keys(counts.hosts)) if (names[h] === undefined && ingestStats.nameOf(h) !== h) names[h] = ingestStats.nameOf(h);
-      return buildBlindSpots(needsOf(theLoop.loadedRules), { ...counts, names }, 0).map((b) => {
+      // The detection thread runs single-event and stateful rules in two detectors (detect-worker.ts).
+      const t = theLoop.telemetry;
+      const rules = theLoop.loadedRules;
+      const parts: [Rule[], TelemetryCounts | null][] = [
+        [rules.filter(isStateless), t?.instant ?? null],
+        [rules.filter((r) => !isStateless(r)), t?.ordered ?? null],
+      ];
+      const spots = parts.flatMap(([rs, c]) => {
+        const counts: TelemetryCounts = c ?? { hosts: {}, needs: [] };
+        const names: Record<string, string> = { ...(counts.names ?? {}) };
+        for (const h of Object.keys(counts.hosts)) if (names[h] === undefined && ingestStats.nameOf(h) !== h) names[h] = ingestStats.nameOf(h);
+        return rs.length === 0 ? [] : buildBlindSpots(needsOf(rs), { ...counts, names }, 0);
+      });
+      return spots.map((b) => {
         const x: ApiBlindSpot = { ruleId: b.ruleId, stage: b.stage, needs: b.needs, verdict: b.verdict, hosts: b.hosts, hostsWithout: b.hostsWithout, events: b.events, message: b.message };
         if (b.hint) x.hint = b.hint;
         return x;
@@ -263,7 +275,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
         });
         await stream.close();
         theLoop.pump();
-        theLoop.close();
+        await theLoop.close();
         webhooks?.close();
         db.close();
       })();

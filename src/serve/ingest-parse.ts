@@ -10,11 +10,20 @@ import type { SourceEvent } from '../sources/types.js';
 import { valueToEvents } from '../sources/unwrap.js';
 import { eventHost, eventTime } from '../normalize/index.js';
 
-export interface IngestedEvent {
-  se: SourceEvent;
+/** What the log and the reorder buffer keep of an event: no parsed object (detect-worker.ts parses the raw text). */
+export interface LoggedEvent {
   host: string;
   time: Instant | null;
   raw: string;
+}
+
+export interface IngestedEvent extends LoggedEvent {
+  se: SourceEvent;
+}
+
+/** Drop the parsed object: requests waiting for their commit then hold only text (young-generation garbage otherwise). */
+export function logged(ev: IngestedEvent): LoggedEvent {
+  return { host: ev.host, time: ev.time, raw: ev.raw };
 }
 
 /** The name alert events carry as their `file`; their `position` is the log seq. */

@@ -1,6 +1,9 @@
 /** serve/: per-host time order behind a watermark, late events, and sequences split across requests. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { generateEvents, FILE_SHARE_RULE_ID } from '../../src/demo/generate.js';
 import { attackLines, bulkBody, call, serve, waitFor, type Served } from './client.js';
 
@@ -59,5 +62,25 @@ test('events behind the watermark are still evaluated and counted as late', asyn
     assert.equal(health.lateEvents, 2);
   } finally {
     await h.stop();
+  }
+});
+
+test('single-event rules alert on arrival, without waiting for the watermark; sequences still wait for it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-order-rules-'));
+  writeFileSync(
+    join(dir, 'system-write.yml'),
+    'id: test-system-file-write\nname: Test - file written by the System process\nenabled: true\nhunting: false\nseverity: low\nlanguage: eql\nview: ecs\nquery: |\n  file where process.pid == 4\n',
+  );
+  // A minute of allowed lateness: nothing of this host is released while the test runs.
+  const h = await serve({ allowedLatenessMs: 60_000, rulesDirs: [dir] });
+  try {
+    await send(h, [write, start]);
+    await waitFor(() => h.s.context.alerts.list({ rule: ['test-system-file-write'] }).total === 1, 8000);
+    assert.equal(h.s.context.loop.stats.fed, 0, 'both events still held behind the watermark');
+    assert.equal(fsAlerts(h), 0, 'the sequence waits for the watermark');
+    assert.ok(h.s.context.loop.lag >= 2);
+  } finally {
+    await h.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 });

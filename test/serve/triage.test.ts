@@ -157,6 +157,9 @@ test('health per source and host (names for host.id keys), late events, parse er
     await waitFor(() => h.s.context.loop.stats.fed >= lines.length);
     assert.equal((await call(`${u}/ingest`, { method: 'POST', token: h.ingest, body: `${JSON.stringify(late)}\nnot json\n`, headers: { 'content-type': 'application/x-ndjson', 'user-agent': 'curl/8.5.0' } })).status, 200);
     await waitFor(() => h.s.context.loop.stats.late >= 1);
+    // Stateful rules see events once the per-host reorder buffer releases them (idle hosts after the
+    // allowed lateness): their blind-spot counts follow then.
+    await waitFor(() => h.s.context.blindSpots().find((b) => b.ruleId === 'file-share-remote-exec-security-audit')?.verdict !== 'unknown', 15_000);
 
     const open = (await call(`${u}/api/health`)).json() as ApiHealth;
     assert.equal(open.sources, undefined, 'no per-source detail without a token');

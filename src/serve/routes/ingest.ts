@@ -15,7 +15,7 @@ import type { Router, Ctx } from '../http.js';
 import { readBodyLines, sendJson } from '../http.js';
 import { ServeError } from '../errors.js';
 import type { IngestContext } from '../context.js';
-import { parseDocument, type IngestedEvent } from '../ingest-parse.js';
+import { logged, parseDocument, type LoggedEvent } from '../ingest-parse.js';
 import type { LogRow } from '../store/stream.js';
 import { toEcs } from '../../normalize/index.js';
 import { str } from '../../alert/ecs-fields.js';
@@ -27,7 +27,7 @@ interface BulkItem {
   op: string;
   index: string;
   id?: string;
-  events?: IngestedEvent[];
+  events?: LoggedEvent[];
   error?: { status: number; type: string; reason: string };
 }
 
@@ -49,7 +49,7 @@ function backPressure(ctx: IngestContext): void {
 }
 
 /** Append every event of the items, durably; returns each event's seq in order. */
-async function appendAll(ctx: IngestContext, evs: IngestedEvent[]): Promise<number[]> {
+async function appendAll(ctx: IngestContext, evs: LoggedEvent[]): Promise<number[]> {
   if (evs.length === 0) return [];
   const rows: LogRow[] = evs.map((e) => ({ host: e.host, timeMs: e.time ? e.time.ms : null, raw: e.raw }));
   const seqs = await ctx.stream.append(rows, evs);
@@ -59,9 +59,9 @@ async function appendAll(ctx: IngestContext, evs: IngestedEvent[]): Promise<numb
 }
 
 /** Per-host ingest health: one update per host of the request (the name read once per host). */
-function countHosts(ctx: IngestContext, evs: IngestedEvent[]): void {
+function countHosts(ctx: IngestContext, evs: LoggedEvent[]): void {
   if (!ctx.ingestStats) return;
-  const by = new Map<string, { n: number; newest: number | null; first: IngestedEvent }>();
+  const by = new Map<string, { n: number; newest: number | null; first: LoggedEvent }>();
   for (const e of evs) {
     let h = by.get(e.host);
     if (!h) by.set(e.host, (h = { n: 0, newest: null, first: e }));
@@ -72,9 +72,13 @@ function countHosts(ctx: IngestContext, evs: IngestedEvent[]): void {
   for (const [host, h] of by) ctx.ingestStats?.host(host, h.n, h.newest, () => hostNameOf(h.first));
 }
 
-function hostNameOf(e: IngestedEvent): string | undefined {
+/** Asked once per new host: the event is parsed again from its text (requests hold only text). */
+function hostNameOf(e: LoggedEvent): string | undefined {
   try {
-    const ecs = toEcs(e.se.event);
+    const p = parseDocument(e.raw);
+    const first = 'events' in p ? p.events[0] : undefined;
+    if (!first) return undefined;
+    const ecs = toEcs(first.se.event);
     return str(ecs, 'host.name') ?? str(ecs, 'host.hostname') ?? str(ecs, 'winlog.computer_name');
   } catch {
     return undefined;
@@ -105,7 +109,7 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
         if ('error' in p) {
           ctx.counters.parseErrors++;
           it.error = { status: 400, type: 'mapper_parsing_exception', reason: `failed to parse document (line ${lineNo}): ${p.error}` };
-        } else it.events = p.events;
+        } else it.events = p.events.map(logged);
         return;
       }
       let action: unknown;
@@ -133,7 +137,7 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
       it.error = { status: 400, type: 'illegal_argument_exception', reason: 'action without a document (body ended)' };
     }
     if (items.length === 0) throw new ServeError('SPOOR_BAD_REQUEST', 'request body is required (action/metadata and document lines)');
-    const evs: IngestedEvent[] = [];
+    const evs: LoggedEvent[] = [];
     for (const it of items) if (it.events) evs.push(...it.events);
     const seqs = await appendAll(ctx, evs);
     const perIndex = new Map<string, { events: number; errors: number }>();
@@ -175,7 +179,7 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
   r.add('POST', '/ingest', 'ingest', async (c) => {
     backPressure(ctx);
     checkContentType(c);
-    const evs: IngestedEvent[] = [];
+    const evs: LoggedEvent[] = [];
     const errors: { line: number; reason: string }[] = [];
     let lineNo = 0;
     let rejected = 0;
@@ -186,7 +190,7 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
         ctx.counters.parseErrors++;
         rejected++;
         if (errors.length < 100) errors.push({ line: lineNo, reason: p.error });
-      } else evs.push(...p.events);
+      } else for (const e of p.events) evs.push(logged(e));
     });
     const seqs = await appendAll(ctx, evs);
     ctx.ingestStats?.source(shipperOf(c.req.headers['user-agent']), '-', remoteOf(c), seqs.length, rejected);

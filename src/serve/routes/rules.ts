@@ -42,7 +42,7 @@ export function registerRules(r: Router, ctx: ServeContext, exceptionsPath: () =
     const body = await readJsonBody(req);
     const enabled = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as { enabled?: unknown }).enabled : undefined;
     if (typeof enabled !== 'boolean') throw new ServeError('SPOOR_BAD_REQUEST', 'body must be {"enabled": true} or {"enabled": false}');
-    const info = ctx.setRuleEnabled(params.id!, enabled, callerName(req, ctx.tokens));
+    const info = await ctx.setRuleEnabled(params.id!, enabled, callerName(req, ctx.tokens));
     if (!info) throw new ServeError('SPOOR_NO_SUCH_RULE', params.id);
     sendJson(res, 200, info);
   });

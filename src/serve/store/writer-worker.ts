@@ -14,6 +14,8 @@ export interface WriterRequest {
 
 export type WriterReply = { id: number; firstSeq: number; count: number; error?: undefined } | { id: number; error: string };
 
+/** Attempts of one commit on SQLITE_BUSY (each waits the connection's busy timeout, 5 s). */
+const BUSY_RETRIES = 12;
 const { path, fsync } = workerData as { path: string; fsync: FsyncPolicy };
 const db = openDb(path, fsync);
 const insert = db.prepare('INSERT INTO events (received_ms, host, time_ms, raw) VALUES (?, ?, ?, ?)');
@@ -33,10 +35,18 @@ parentPort!.on('message', (m: WriterRequest | 'close') => {
     parentPort!.postMessage('closed');
     return;
   }
-  try {
-    const firstSeq = commit.immediate(m.rows, Date.now());
-    parentPort!.postMessage({ id: m.id, firstSeq, count: m.rows.length } satisfies WriterReply);
-  } catch (e) {
-    parentPort!.postMessage({ id: m.id, error: (e as Error).message } satisfies WriterReply);
+  // SQLITE_BUSY (the main thread's alert/checkpoint transaction held the lock past the busy
+  // timeout on a loaded disk) is retried: only this thread waits, and requests stay unanswered
+  // rather than failing.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const firstSeq = commit.immediate(m.rows, Date.now());
+      parentPort!.postMessage({ id: m.id, firstSeq, count: m.rows.length } satisfies WriterReply);
+      return;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'SQLITE_BUSY' && attempt < BUSY_RETRIES) continue;
+      parentPort!.postMessage({ id: m.id, error: (e as Error).message } satisfies WriterReply);
+      return;
+    }
   }
 });

@@ -1,0 +1,60 @@
+/**
+ * Messages between the detect loop (main thread, detect-loop.ts) and its detection thread
+ * (detect-worker.ts). Events cross as the raw documents kept in the log, never as parsed objects
+ * (a structured clone of a parsed event costs about as much as parsing it again); only alerts,
+ * which are rare, come back as objects.
+ */
+import type { Rule } from '../ir/types.js';
+import type { Alert } from '../alert/types.js';
+import type { TelemetryCounts } from '../hunt/telemetry.js';
+
+/** Events committed to the log, in seq order: parsed, run through the single-event rules at once, held for release. */
+export interface ArriveMsg {
+  t: 'arrive';
+  id: number;
+  seqs: number[];
+  raws: string[];
+  /** The time the loop gave an event with no recognisable time of its own ([ms, ns]); null: the event's own. */
+  times: ([number, number] | null)[];
+}
+
+/** Events released by the per-host reorder buffer, in release order: run through the stateful rules. */
+export interface ReleaseMsg {
+  t: 'release';
+  id: number;
+  seqs: number[];
+}
+
+export interface ReloadMsg {
+  t: 'reload';
+  id: number;
+  rules: Rule[];
+}
+
+export type ToDetect = ArriveMsg | ReleaseMsg | ReloadMsg;
+
+export interface DetectReply {
+  id: number;
+  alerts: Alert[];
+  problems: string[];
+  /** Seqs whose stored document no longer parses (counted as unreadable). */
+  unreadable: number[];
+  /** After a reload (and at start, id 0): rules compiled, and stateful rules that kept their state. */
+  ruleCount?: number;
+  stateKept?: number;
+  /**
+   * What telemetry the detection thread's two detectors saw (blind spots), at most every 250 ms
+   * (then a trailing report with id -1, answering no request) and after every reload: `instant` holds the single-event rules, `ordered` the stateful ones,
+   * each in the order of the rule list split by isStateless.
+   */
+  telemetry?: DetectTelemetry;
+}
+
+export interface DetectTelemetry {
+  instant: TelemetryCounts | null;
+  ordered: TelemetryCounts | null;
+}
+
+export interface DetectWorkerData {
+  rules: Rule[];
+}
