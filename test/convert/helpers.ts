@@ -21,3 +21,11 @@ export const view = (evs: Event[], to: (e: Event) => Event): Event[] =>
   });
 export const run = (query: ReturnType<typeof parseEql>, evs: Event[]) => runBatch(query, evs, { timestamp: (e) => times.get(e) ?? null }).length;
 
+
+/** Each match as the positions of its events in `evs` (a view keeps its source's position). */
+export const matched = (query: ReturnType<typeof parseEql>, evs: Event[]): string[] => {
+  const at = new Map(evs.map((e, i) => [e, i]));
+  return runBatch(query, evs, { timestamp: (e) => times.get(e) ?? null })
+    .map((m) => m.events.map((e) => at.get(e) ?? -1).join(','))
+    .sort();
+};
