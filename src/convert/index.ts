@@ -72,7 +72,11 @@ function mappingFor(rule: Rule, target: TargetName): MappingName {
 /** The rule's query in the target's field names; correlations become sequences where they can. */
 function prepared(rule: Rule, target: TargetName): Query {
   if (rule.query.kind === 'sequence' && rule.query.caseInsensitiveKeys) {
-    throw new UnsupportedByTarget(target, 'join keys compared ignoring case (join_keys: case-insensitive): EQL sequences join on exact values');
+    // Only EQL-based targets take sequences at all; the single-event ones say so below.
+    if (family(target) === 'elastic' && target !== 'lucene' && target !== 'esql') {
+      throw new UnsupportedByTarget(target, 'join keys compared ignoring case (join_keys: case-insensitive): Elasticsearch EQL compares the `by` key values exactly');
+    }
+    throw new UnsupportedByTarget(target, `a sequence (only EQL can express multi-event rules), whose join keys are compared ignoring case`);
   }
   const mapped = mapQueryFields(rule.query, FIELD_MAPPINGS[mappingFor(rule, target)], target);
   return correlationAsSequence(mapped, target);
