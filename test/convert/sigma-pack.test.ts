@@ -14,7 +14,7 @@ import { generateEvents } from '../../src/demo/generate.js';
 import type { Event } from '../../src/events/field.js';
 import type { Query, Rule, Stage } from '../../src/ir/types.js';
 import { sharedOrSkip } from '../helpers/shared.js';
-import { events, matched, view } from './helpers.js';
+import { events, GROUND_TRUTH_ROWS, matched, view } from './helpers.js';
 
 const pack = loadRulePack([], { builtin: true, hunting: true }).rules;
 const converted = convertRules(pack, 'sigma');
@@ -57,18 +57,9 @@ function sameAlerts(evs: Event[], label: string, minimum?: number): void {
   }
 }
 
-const ROWS: [string, string[], number][] = [
-  ['P1', ['datasets', 'evtx-attack-samples', 'Lateral Movement', 'remote_file_copy_system_proc_file_write_sysmon_11.evtx'], 1],
-  ['D1 defend', ['datasets', 'ecs-derived', 'POS_psexesvc_remote_copy.defend.ndjson'], 1],
-  ['D1 winlogbeat', ['datasets', 'ecs-derived', 'POS_psexesvc_remote_copy.winlogbeat.ndjson'], 1],
-  ['N1', ['datasets', 'evtx-attack-samples', 'Lateral Movement', 'smbmap_upload_exec_sysmon.evtx'], 0],
-  ['N2', ['datasets', 'evtx-attack-samples', 'Lateral Movement', 'lateral_movement_startup_3_11.evtx'], 0],
-  ['N3 defend', ['datasets', 'ecs-derived', 'NEG_local_psexec_writer_not_pid4.defend.ndjson'], 0],
-  ['N4 defend', ['datasets', 'ecs-derived', 'NEG_covenant_copy_smb_write_no_exec.defend.ndjson'], 0],
-];
 
 test('built-in pack → Sigma: same alerts as the EQL rules on GROUND_TRUTH rows', async (t) => {
-  for (const [row, parts, want] of ROWS) {
+  for (const [row, parts, want] of GROUND_TRUTH_ROWS) {
     const p = sharedOrSkip(t, ...parts);
     if (!p) return;
     const evs = await events([p]);
