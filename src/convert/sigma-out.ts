@@ -248,10 +248,14 @@ function formatIn(rule: Rule, taxonomy: Taxonomy): string {
   });
   const width = keys[0]!.length;
   if (keys.some((k) => k.length !== width)) unsupported('stages with different numbers of join keys');
-  const groupBy = keys[0]!.map((_k, j) => (keys.every((k) => k[j] === keys[0]![j]) ? keys[0]![j]! : `key_${j + 1}`));
+  // A key named alike in every stage is grouped by that name; otherwise by an alias named after the first stage's field.
   const aliases: Record<string, Record<string, string>> = {};
-  groupBy.forEach((g, j) => {
-    if (g.startsWith('key_')) aliases[g] = Object.fromEntries(names.map((n, i) => [n, keys[i]![j]!]));
+  const groupBy = keys[0]!.map((first, j) => {
+    if (keys.every((k) => k[j] === first)) return first;
+    let alias = first.replace(/[^A-Za-z0-9]/g, '_');
+    while (keys[0]!.includes(alias) || alias in aliases) alias = `${alias}_${j + 1}`;
+    aliases[alias] = Object.fromEntries(names.map((n, i) => [n, keys[i]![j]!]));
+    return alias;
   });
   docs.push({
     ...header(rule, rule.name, { id: sigmaId(rule.id) }),

@@ -34,8 +34,8 @@ test('built-in pack → Sigma: the mission rule is base rules + a temporal_order
   const text = converted.queries.find((q) => q.ruleId === 'file-share-remote-exec')!.text;
   assert.match(text, /taxonomy: ecs/);
   assert.match(text, /type: temporal_ordered/);
-  assert.match(text, /group-by:\n\s+- host\.id\n\s+- key_2\n/);
-  assert.match(text, /aliases:\n\s+key_2:\n\s+file_share_remote_exec_stage_1: file\.path\n\s+file_share_remote_exec_stage_2: process\.executable\n/);
+  assert.match(text, /group-by:\n\s+- host\.id\n\s+- file_path\n/);
+  assert.match(text, /aliases:\n\s+file_path:\n\s+file_share_remote_exec_stage_1: file\.path\n\s+file_share_remote_exec_stage_2: process\.executable\n/);
   assert.match(text, /timespan: 1m/);
   const rule = loadBack('file-share-remote-exec');
   assert.equal(rule.query.kind, 'correlation');
