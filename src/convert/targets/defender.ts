@@ -92,7 +92,8 @@ function rewriteValues(e: Expr, src: DefenderSource, key: string): Expr {
 function checkFields(e: Expr, src: DefenderSource, key: string): void {
   mapExpr(e, (x) => {
     const f = fieldOf(x);
-    if (x.kind === 'field' && f !== null && !(f in src.fields) && !Object.values(DEFENDER_HASH_COLUMNS).includes(f)) {
+    const hashColumn = src.hashes === true && Object.values(DEFENDER_HASH_COLUMNS).includes(f ?? '');
+    if (x.kind === 'field' && f !== null && !(f in src.fields) && !hashColumn) {
       const note = DEFENDER_FIELD_NOTES[f];
       unsupported(`field ${f} of ${key} (${note ?? `${src.table} has no such column`})`);
     }
@@ -103,7 +104,8 @@ function checkFields(e: Expr, src: DefenderSource, key: string): void {
 function sourceQuery(where: Expr, src: DefenderSource, key: string): Expr {
   const rewritten = rewriteValues(where, src, key);
   checkFields(rewritten, src, key);
-  const mapping: FieldMapping = { map: { ...src.fields, ...Object.fromEntries(Object.values(DEFENDER_HASH_COLUMNS).map((c) => [c, c])) }, fallback: null, textFields: new Set(), numericFields: NUMERIC_COLUMNS };
+  const hashColumns = src.hashes ? Object.fromEntries(Object.values(DEFENDER_HASH_COLUMNS).map((c) => [c, c])) : {};
+  const mapping: FieldMapping = { map: { ...src.fields, ...hashColumns }, fallback: null, textFields: new Set(), numericFields: NUMERIC_COLUMNS };
   const mapped = mapFields(rewritten, mapping, T);
   const types = src.actionTypes ?? [];
   const action: Expr[] = types.length === 0 ? [] : [{ kind: 'in', expr: { kind: 'field', path: ['ActionType'] }, values: types.map((v) => ({ kind: 'literal', value: v })), caseInsensitive: false, negated: false }];
