@@ -1,7 +1,8 @@
 /**
  * `spoor convert --to TARGET`: spoor's rules (the built-in EQL pack, the shipped Sigma rules,
  * or --rules / --sigma) as queries for another SIEM: Elasticsearch EQL, Lucene, ES|QL, Splunk SPL,
- * Sentinel KQL, Elastic detection-rule TOML, Kibana import NDJSON. What a target cannot express
+ * Sentinel KQL, Defender XDR advanced hunting KQL, Elastic detection-rule TOML, Kibana import
+ * NDJSON. What a target cannot express
  * is listed per rule with the reason, never emitted.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -24,12 +25,12 @@ interface ConvertCliOptions {
   rule?: string[];
 }
 
-const EXTENSION: Readonly<Record<TargetName, string>> = { eql: 'eql', lucene: 'lucene', esql: 'esql', splunk: 'spl', kql: 'kql', 'elastic-toml': 'toml', 'kibana-ndjson': 'ndjson', sigma: 'yml' };
+const EXTENSION: Readonly<Record<TargetName, string>> = { eql: 'eql', lucene: 'lucene', esql: 'esql', splunk: 'spl', kql: 'kql', defender: 'kql', 'elastic-toml': 'toml', 'kibana-ndjson': 'ndjson', sigma: 'yml' };
 
 export function registerConvert(program: Command): void {
   program
     .command('convert')
-    .description('Convert rules (EQL pack, Sigma) to EQL, Lucene, ES|QL, Splunk SPL, Sentinel KQL, Elastic detection-rule TOML or Kibana NDJSON')
+    .description('Convert rules (EQL pack, Sigma) to EQL, Lucene, ES|QL, Splunk SPL, Sentinel KQL, Defender XDR KQL, Elastic detection-rule TOML or Kibana NDJSON')
     .requiredOption('-t, --to <target>', `target: ${TARGET_NAMES.join(' | ')}`)
     .option('--rules <dir>', 'EQL rule directory to convert besides the built-in pack (repeatable)', collect)
     .option('--sigma <path>', 'Sigma rule file or directory (repeatable; default: the shipped rules/sigma)', collect)
@@ -44,7 +45,8 @@ Targets:
 ${TARGET_NAMES.map((t) => `  ${t.padEnd(14)} ${TARGET_DESCRIPTIONS[t]}`).join('\n')}
 
 Field names: Sigma rules (Windows native names) map to ECS / winlog.event_data.* for Elastic
-targets and stay native for Splunk and Sentinel; EQL rules (ECS) stay ECS for Elastic targets.
+targets and stay native for Splunk and Sentinel; Defender renames them to its tables' columns
+(src/convert/targets/defender-schema.ts). EQL rules (ECS) stay ECS for Elastic targets.
 The mapping tables are src/convert/fields.ts; docs/convert.md explains each target.
 
 Output: each query on stdout after a "# rule-id  name" line (or --json, or --out DIR); rules a

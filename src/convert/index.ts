@@ -10,13 +10,14 @@ import { requiredValues } from '../ir/analyze.js';
 import { EqlFormatError, formatQuery } from '../eql/format.js';
 import { UnsupportedByTarget } from './errors.js';
 import { FIELD_MAPPINGS, type MappingName } from './fields.js';
-import { correlationAsSequence, mapQueryFields, simplify } from './prepare.js';
+import { correlationAsSequence, mapQueryFields, pinField, simplify } from './prepare.js';
 import { renderCondition } from './walk.js';
 import type { TextTarget } from './text-target.js';
 import { luceneTarget } from './targets/lucene.js';
 import { esqlTarget } from './targets/esql.js';
 import { splunkTarget } from './targets/splunk.js';
 import { CHANNEL_TABLES, kqlTarget } from './targets/kql.js';
+import { defenderQuery } from './targets/defender.js';
 import { ELASTIC_INDICES, formatDetectionRuleToml, formatKibanaNdjsonLine } from './elastic-rule.js';
 import { formatSigma } from './sigma-out.js';
 
@@ -24,8 +25,9 @@ export { UnsupportedByTarget } from './errors.js';
 export { FIELD_MAPPINGS, mapField, type FieldMapping } from './fields.js';
 export { ELASTIC_INDICES, ruleUuid, elasticRuleObject } from './elastic-rule.js';
 export { CHANNEL_TABLES } from './targets/kql.js';
+export { DEFENDER_SOURCES } from './targets/defender-schema.js';
 
-export const TARGET_NAMES = ['eql', 'lucene', 'esql', 'splunk', 'kql', 'elastic-toml', 'kibana-ndjson', 'sigma'] as const;
+export const TARGET_NAMES = ['eql', 'lucene', 'esql', 'splunk', 'kql', 'defender', 'elastic-toml', 'kibana-ndjson', 'sigma'] as const;
 export type TargetName = (typeof TARGET_NAMES)[number];
 
 export const TARGET_DESCRIPTIONS: Readonly<Record<TargetName, string>> = {
@@ -34,6 +36,7 @@ export const TARGET_DESCRIPTIONS: Readonly<Record<TargetName, string>> = {
   esql: 'Elasticsearch ES|QL (single-event rules)',
   splunk: 'Splunk SPL search (single-event rules, Sysmon/Windows field names)',
   kql: 'Microsoft Sentinel KQL (single-event rules; table from the channel)',
+  defender: 'Microsoft Defender XDR advanced hunting KQL (single-event rules; DeviceProcessEvents, DeviceFileEvents, … columns)',
   'elastic-toml': 'Elastic detection-rules TOML (EQL rule)',
   'kibana-ndjson': 'Kibana rule import NDJSON (POST /api/detection_engine/rules/_import)',
   sigma: 'Sigma YAML from spoor EQL rules (sequences as temporal_ordered correlations), where expressible',
@@ -59,7 +62,7 @@ export interface ConvertResult {
 }
 
 function family(target: TargetName): 'elastic' | 'native' {
-  return target === 'splunk' || target === 'kql' ? 'native' : 'elastic';
+  return target === 'splunk' || target === 'kql' || target === 'defender' ? 'native' : 'elastic';
 }
 
 function mappingFor(rule: Rule, target: TargetName): MappingName {
@@ -69,7 +72,11 @@ function mappingFor(rule: Rule, target: TargetName): MappingName {
 /** The rule's query in the target's field names; correlations become sequences where they can. */
 function prepared(rule: Rule, target: TargetName): Query {
   if (rule.query.kind === 'sequence' && rule.query.caseInsensitiveKeys) {
-    throw new UnsupportedByTarget(target, 'join keys compared ignoring case (join_keys: case-insensitive): EQL sequences join on exact values');
+    // Only EQL-based targets take sequences at all; the single-event ones say so below.
+    if (family(target) === 'elastic' && target !== 'lucene' && target !== 'esql') {
+      throw new UnsupportedByTarget(target, 'join keys compared ignoring case (join_keys: case-insensitive): Elasticsearch EQL compares the `by` key values exactly');
+    }
+    throw new UnsupportedByTarget(target, `a sequence (only EQL can express multi-event rules), whose join keys are compared ignoring case`);
   }
   const mapped = mapQueryFields(rule.query, FIELD_MAPPINGS[mappingFor(rule, target)], target);
   return correlationAsSequence(mapped, target);
@@ -90,22 +97,12 @@ function withCategory(q: EventQuery, target: TargetName): Expr {
   return { kind: 'and', exprs: [cat, q.where] };
 }
 
-const isChannelField = (e: Expr): boolean => e.kind === 'field' && e.path.length === 1 && e.path[0] === 'Channel';
-
 /** KQL: one query per channel the rule names, each on that channel's table. */
 function kqlQuery(where: Expr): string {
   const channels = [...(requiredValues(where, ['Channel']) ?? [])].map(String);
   if (channels.length === 0) throw new UnsupportedByTarget('kql', 'a rule that names no channel (no Sentinel table to query)');
   const parts = channels.map((ch) => {
-    const only = simplify(
-      mapExpr(where, (x) => {
-        if ((x.kind === 'compare' || x.kind === 'in' || x.kind === 'wildcard') && isChannelField('expr' in x ? x.expr : x.left)) {
-          const vals = requiredValues(x, ['Channel']);
-          if (vals) return { kind: 'literal', value: [...vals].some((v) => String(v).toLowerCase() === ch.toLowerCase()) };
-        }
-        return x;
-      }),
-    );
+    const only = pinField(where, 'Channel', ch);
     return `${CHANNEL_TABLES[ch] ?? 'Event'}\n| where ${renderCondition(only, kqlTarget)}`;
   });
   return parts.length === 1 ? parts[0]! : `union\n${parts.map((p) => `  (${p.replace(/\n/g, ' ')})`).join(',\n')}`;
@@ -144,6 +141,7 @@ export function convertRule(rule: Rule, target: TargetName, opts: ConvertOptions
   }
   const where = simplify(withCategory(singleEvent(q, target), target));
   if (target === 'kql') return kqlQuery(where);
+  if (target === 'defender') return defenderQuery(where);
   const cond = renderCondition(where, TEXT[target]!);
   if (target === 'esql') return `FROM ${ELASTIC_INDICES.join(', ')}\n| WHERE ${cond}`;
   return cond;

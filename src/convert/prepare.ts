@@ -116,3 +116,23 @@ export function simplify(e: Expr): Expr {
     return x;
   });
 }
+
+/**
+ * The condition as it reads for events whose `field` is `value`: every equality, list or plain
+ * literal test on that field becomes true or false (compared ignoring case, numbers as text), then
+ * folded. Used to split a Sigma rule's logsource variants (Channel, EventID) into per-table queries.
+ */
+export function pinField(e: Expr, field: string, value: Literal): Expr {
+  const same = (v: Expr): boolean => v.kind === 'literal' && v.value !== null && String(v.value).toLowerCase() === String(value).toLowerCase();
+  const on = (x: Expr): boolean => fieldName(x) === field;
+  return simplify(
+    mapExpr(e, (x) => {
+      if (x.kind === 'compare' && (x.op === '==' || x.op === '!=') && on(x.left) && x.right.kind === 'literal') return { kind: 'literal', value: same(x.right) === (x.op === '==') };
+      if (x.kind === 'in' && on(x.expr) && x.values.every((v) => v.kind === 'literal')) return { kind: 'literal', value: x.values.some(same) !== x.negated };
+      if (x.kind === 'wildcard' && on(x.expr) && x.patterns.every((p) => p.length === 1 && p[0]!.t === 'lit')) {
+        return { kind: 'literal', value: x.patterns.some((p) => same({ kind: 'literal', value: (p[0] as { v: string }).v })) };
+      }
+      return x;
+    }),
+  );
+}

@@ -10,67 +10,21 @@ import type { Event } from '../../src/events/field.js';
 import type { SourceEvent } from '../../src/sources/types.js';
 import { loadRulePack } from '../../src/rules/index.js';
 import { detect } from './pipeline.js';
+import { logon4624 as logon4624At, process4688 as process4688At, share5145 as share5145At, sysmon11 as sysmon11At, winEvent } from '../shares/fixtures.js';
 
 const HOST = 'FS01.corp.example';
-let record = 7000;
 
-function winEvent(provider: string, channel: string, id: number, time: string, data: Record<string, unknown>, host = HOST): Event {
-  return {
-    Event: {
-      System: {
-        Provider: { '#attributes': { Name: provider } },
-        EventID: id,
-        Version: id === 4688 ? 2 : 0,
-        TimeCreated: { '#attributes': { SystemTime: time } },
-        EventRecordID: ++record,
-        Execution: { '#attributes': { ProcessID: 4, ThreadID: 4420 } },
-        Channel: channel,
-        Computer: host,
-      },
-      EventData: data,
-    },
-  };
-}
-const security = (id: number, time: string, data: Record<string, unknown>, host?: string) =>
-  winEvent('Microsoft-Windows-Security-Auditing', 'Security', id, time, data, host);
-
-function share5145(time: string, rel: string, accessList = '%%4417\r\n\t\t\t\t', mask = '0x2', share = '\\\\*\\ADMIN$', local = '\\??\\C:\\Windows', host?: string): Event {
-  return security(5145, time, {
-    SubjectUserSid: 'S-1-5-21-3623811015-3361044348-30300820-1104', SubjectUserName: 'mallory', SubjectDomainName: 'CORP',
-    SubjectLogonId: '0x8d4e2', ObjectType: 'File', IpAddress: '10.0.0.66', IpPort: '49812', ShareName: share,
-    ShareLocalPath: local, RelativeTargetName: rel, AccessMask: mask, AccessList: accessList, AccessReason: '-',
-  }, host);
-}
-
-function process4688(time: string, exe: string, host?: string): Event {
-  return security(4688, time, {
-    SubjectUserSid: 'S-1-5-18', SubjectUserName: 'FS01$', SubjectDomainName: 'CORP', SubjectLogonId: '0x3e7',
-    NewProcessId: '0x1a2c', NewProcessName: exe, TokenElevationType: '%%1936', ProcessId: '0x26c', CommandLine: exe,
-    TargetUserSid: 'S-1-0-0', TargetUserName: '-', TargetDomainName: '-', TargetLogonId: '0x0',
-    ParentProcessName: 'C:\\Windows\\System32\\services.exe', MandatoryLabel: 'S-1-16-16384',
-  }, host);
-}
-
-function logon4624(time: string): Event {
-  return security(4624, time, {
-    SubjectUserSid: 'S-1-0-0', SubjectUserName: '-', SubjectDomainName: '-', SubjectLogonId: '0x0',
-    TargetUserSid: 'S-1-5-21-3623811015-3361044348-30300820-1104', TargetUserName: 'mallory', TargetDomainName: 'CORP',
-    TargetLogonId: '0x8d4e2', LogonType: 3, LogonProcessName: 'NtLmSsp ', AuthenticationPackageName: 'NTLM',
-    WorkstationName: 'KALI', IpAddress: '10.0.0.66', IpPort: '49810',
-  });
-}
-
-function sysmon11(time: string, path: string): Event {
-  return winEvent('Microsoft-Windows-Sysmon', 'Microsoft-Windows-Sysmon/Operational', 11, time, {
-    RuleName: '-', UtcTime: time.replace('T', ' ').replace('Z', ''), ProcessGuid: '{b5cf5917-721e-5f46-0000-0010eb030000}',
-    ProcessId: 4, Image: 'System', TargetFilename: path, CreationUtcTime: time.replace('T', ' ').replace('Z', ''),
-  });
-}
+// The event builders are test/shares/fixtures.ts's, on this file's host.
+type ShareOptions = Parameters<typeof share5145At>[3];
+const share5145 = (time: string, rel: string, o: ShareOptions = {}) => share5145At(HOST, time, rel, o);
+const process4688 = (time: string, exe: string, host = HOST) => process4688At(host, time, exe);
+const logon4624 = (time: string) => logon4624At(HOST, time, 'mallory', '10.0.0.66');
+const sysmon11 = (time: string, path: string) => sysmon11At(HOST, time, path);
 
 function service7045(time: string, imagePath: string): Event {
   return winEvent('Service Control Manager', 'System', 7045, time, {
     ServiceName: 'BTOBTO', ImagePath: imagePath, ServiceType: 'user mode service', StartType: 'demand start', AccountName: 'LocalSystem',
-  });
+  }, HOST);
 }
 
 const sources = (events: Event[]): SourceEvent[] => events.map((event, i) => ({ event, file: 'hand-built.json', position: i + 1 }));
@@ -101,7 +55,7 @@ test('5145 write to ADMIN$ then 4688 of the same path: alert naming the writer',
 
 test('AppendData (%%4418) counts as a write; subfolders of C$ join too', () => {
   const alerts = detect(rules(), sources([
-    share5145('2024-03-05T10:00:00Z', 'Temp\\x.scr', '%%4418', '0x4', '\\\\*\\C$', '\\??\\C:\\'),
+    share5145('2024-03-05T10:00:00Z', 'Temp\\x.scr', { access: '%%4418', share: '\\\\*\\C$', local: '\\??\\C:\\' }),
     process4688('2024-03-05T10:00:01Z', 'C:\\Temp\\x.scr'),
   ]));
   assert.deepEqual(alerts.map((a) => [a.ruleId, a.filePath]), [['file-share-remote-exec-security-audit', 'C:\\Temp\\x.scr']]);
@@ -109,7 +63,7 @@ test('AppendData (%%4418) counts as a write; subfolders of C$ join too', () => {
 
 test('no alert: read-only access, too late, another host, another path', () => {
   const none = (events: Event[], why: string) => assert.deepEqual(detect(rules(), sources(events)).map((a) => a.ruleId), [], why);
-  none([share5145('2024-03-05T10:00:00Z', 'evil.exe', '%%4416', '0x1'), process4688('2024-03-05T10:00:01Z', 'C:\\Windows\\evil.exe')], 'ReadData only');
+  none([share5145('2024-03-05T10:00:00Z', 'evil.exe', { access: '%%4416' }), process4688('2024-03-05T10:00:01Z', 'C:\\Windows\\evil.exe')], 'ReadData only');
   none([share5145('2024-03-05T10:00:00Z', 'evil.exe'), process4688('2024-03-05T10:01:00.001Z', 'C:\\Windows\\evil.exe')], 'beyond 1 minute');
   none([share5145('2024-03-05T10:00:00Z', 'evil.exe'), process4688('2024-03-05T10:00:01Z', 'C:\\Windows\\evil.exe', 'WS02.corp.example')], 'other host');
   none([share5145('2024-03-05T10:00:00Z', 'evil.exe'), process4688('2024-03-05T10:00:01Z', 'C:\\Windows\\System32\\evil.exe')], 'other path');
@@ -132,7 +86,7 @@ test('Sysmon write by System + 4688 start: the strict rule fires, with the write
 
 test('paths spelled in different case by the two logs still join (ShareLocalPath C:\\WINDOWS, 4688 C:\\Windows)', () => {
   const alerts = detect(rules(), sources([
-    share5145('2024-03-05T10:00:00Z', 'Evil.EXE', undefined, undefined, undefined, '\\??\\C:\\WINDOWS'),
+    share5145('2024-03-05T10:00:00Z', 'Evil.EXE', { local: '\\??\\C:\\WINDOWS' }),
     process4688('2024-03-05T10:00:01Z', 'C:\\Windows\\evil.exe'),
   ]));
   assert.deepEqual(alerts.map((a) => a.ruleId), ['file-share-remote-exec-security-audit']);

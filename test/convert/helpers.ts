@@ -21,3 +21,24 @@ export const view = (evs: Event[], to: (e: Event) => Event): Event[] =>
   });
 export const run = (query: ReturnType<typeof parseEql>, evs: Event[]) => runBatch(query, evs, { timestamp: (e) => times.get(e) ?? null }).length;
 
+
+/** Each match as the positions of its events in `evs` (a view keeps its source's position). */
+export const matched = (query: ReturnType<typeof parseEql>, evs: Event[]): string[] => {
+  const at = new Map(evs.map((e, i) => [e, i]));
+  return runBatch(query, evs, { timestamp: (e) => times.get(e) ?? null })
+    .map((m) => m.events.map((e) => at.get(e) ?? -1).join(','))
+    .sort();
+};
+
+/** GROUND_TRUTH.md rows for the mission rule: [row, path under ../shared, alerts the rule must raise]. */
+export const GROUND_TRUTH_ROWS: readonly [string, string[], number][] = [
+  ['P1', ['datasets', 'evtx-attack-samples', 'Lateral Movement', 'remote_file_copy_system_proc_file_write_sysmon_11.evtx'], 1],
+  ['D1 defend', ['datasets', 'ecs-derived', 'POS_psexesvc_remote_copy.defend.ndjson'], 1],
+  ['D1 winlogbeat', ['datasets', 'ecs-derived', 'POS_psexesvc_remote_copy.winlogbeat.ndjson'], 1],
+  ['N1', ['datasets', 'evtx-attack-samples', 'Lateral Movement', 'smbmap_upload_exec_sysmon.evtx'], 0],
+  ['N2', ['datasets', 'evtx-attack-samples', 'Lateral Movement', 'lateral_movement_startup_3_11.evtx'], 0],
+  ['N3 defend', ['datasets', 'ecs-derived', 'NEG_local_psexec_writer_not_pid4.defend.ndjson'], 0],
+  ['N3 winlogbeat', ['datasets', 'ecs-derived', 'NEG_local_psexec_writer_not_pid4.winlogbeat.ndjson'], 0],
+  ['N4 defend', ['datasets', 'ecs-derived', 'NEG_covenant_copy_smb_write_no_exec.defend.ndjson'], 0],
+  ['N4 winlogbeat', ['datasets', 'ecs-derived', 'NEG_covenant_copy_smb_write_no_exec.winlogbeat.ndjson'], 0],
+];

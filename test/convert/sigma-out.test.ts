@@ -54,8 +54,8 @@ test('EQL → Sigma: single event and sequence load back and match P1 as the EQL
 
 test('EQL → Sigma: what Sigma cannot say is reported', () => {
   const cases: [string, RegExp][] = [
-    ['process where event.type == "start" and process.code_signature.trusted == true', /process\.code_signature\.trusted/],
-    ['network where true', /no Sigma logsource/],
+    ['process where event.type == "start" and length(process.executable) > 3', /function length\(\)/],
+    ['sequence with maxspan=1m [process where true] by process.pid [process where true] by process.pid until [process where true] by process.pid', /until/],
     ['sequence [process where event.type == "start"] [process where event.type == "start"]', /without maxspan/],
     ['process where event.type == "start" | head 1', /pipes/],
   ];
@@ -64,4 +64,20 @@ test('EQL → Sigma: what Sigma cannot say is reported', () => {
     assert.equal(r.queries.length, 0, text);
     assert.match(r.problems[0]!.reason, reason);
   }
+});
+
+test('EQL → Sigma: fields Sysmon does not record are written in the ecs taxonomy, which spoor reads back', () => {
+  const rule = eqlRule('signed', 'process where event.type == "start" and process.code_signature.trusted == true and process.name == "x.exe"');
+  const { queries, problems } = convertRules([rule], 'sigma');
+  assert.deepEqual(problems, []);
+  assert.match(queries[0]!.text, /^taxonomy: ecs$/m);
+  assert.match(queries[0]!.text, /event\.category: process/);
+  const back = loadSigmaText(queries[0]!.text, 'signed.yml');
+  assert.deepEqual(back.problems, []);
+  assert.equal(back.rules[0]!.view, 'ecs');
+  const ev = (trusted: boolean, name: string) => ({ event: { category: ['process'], type: ['start'] }, process: { name, code_signature: { trusted } } });
+  const hits = [ev(true, 'x.exe'), ev(false, 'x.exe'), ev(true, 'X.EXE')].map((e) => run(back.rules[0]!.query, [e]));
+  assert.deepEqual(hits, [1, 0, 0]);
+  // Sysmon-named fields keep Sigma's own taxonomy.
+  assert.doesNotMatch(convertRules([eqlRule('plain', SINGLE)], 'sigma').queries[0]!.text, /taxonomy/);
 });

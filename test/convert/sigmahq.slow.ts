@@ -14,6 +14,12 @@ import { convertRules, TARGET_NAMES } from '../../src/convert/index.js';
 import { sharedOrSkip } from '../helpers/shared.js';
 import { events, run, view } from './helpers.js';
 
+/**
+ * Defender XDR records no Windows event logs beyond its own tables: rules over PowerShell, System,
+ * most Security events and Sysmon events it lacks are reported (about a third of SigmaHQ).
+ */
+const MIN_SHARE: Partial<Record<string, number>> = { defender: 0.6 };
+
 test('every SigmaHQ Windows rule converts to every target or reports why', async (t) => {
   const dir = sharedOrSkip(t, 'conformance', 'sigma', 'rules', 'windows');
   if (!dir) return;
@@ -33,7 +39,8 @@ test('every SigmaHQ Windows rule converts to every target or reports why', async
     }
     const share = r.queries.length / rules.length;
     console.log(`${target}: ${r.queries.length} converted, ${r.problems.length} reported (${(share * 100).toFixed(1)}%)`);
-    assert.ok(share > 0.9, `${target}: only ${r.queries.length} of ${rules.length} converted`);
+    assert.ok(share > (MIN_SHARE[target] ?? 0.9), `${target}: only ${r.queries.length} of ${rules.length} converted`);
+    if (target === 'defender') for (const q of r.queries) assert.match(q.text, /^(union\n  \()?Device[A-Za-z]*Events\n?/, q.ruleId);
     if (target === 'eql') for (const q of r.queries) assert.doesNotThrow(() => parseEql(q.text), q.ruleId);
   }
 });

@@ -132,3 +132,25 @@ test('spoor convert CLI: stdout, --json, --out, exit codes', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('join keys compared ignoring case: every target reports it with its own reason', () => {
+  const { rules } = loadRulePack([]);
+  const ci = rules.filter((r) => r.query.kind === 'sequence' && r.query.caseInsensitiveKeys);
+  assert.ok(ci.length >= 2, 'the built-in pack has case-insensitive joins');
+  const reasons: [TargetName, RegExp][] = [
+    ['eql', /Elasticsearch EQL compares the `by` key values exactly/],
+    ['elastic-toml', /Elasticsearch EQL compares the `by` key values exactly/],
+    ['kibana-ndjson', /Elasticsearch EQL compares the `by` key values exactly/],
+    ['sigma', /Sigma correlations group by exact values/],
+    ['splunk', /a sequence \(only EQL can express multi-event rules\), whose join keys are compared ignoring case/],
+    ['kql', /a sequence/],
+    ['defender', /a sequence/],
+    ['esql', /a sequence/],
+    ['lucene', /a sequence/],
+  ];
+  for (const [target, reason] of reasons) {
+    const r = convertRules(ci, target);
+    assert.equal(r.queries.length, 0, target);
+    for (const p of r.problems) assert.match(p.reason, reason, target);
+  }
+});

@@ -8,21 +8,13 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { sharedOrSkip, sharedRoot } from '../helpers/shared.js';
-import { compareWithPython, corpusFiles, findPython, pythonCacheDir, pythonOutputs } from '../sources/evtx-python-compare.js';
+import { sharedRoot } from '../helpers/shared.js';
+import { compareWithPython, comparisonSummary, pythonCacheDir, pythonCorpusOrSkip, pythonOutputs } from '../sources/evtx-python-compare.js';
 
 test('spoor EVTX records equal python-evtx field by field (every shared EVTX file)', { timeout: 1_800_000 }, async (t) => {
-  const datasets = sharedOrSkip(t, 'datasets');
-  const regression = sharedOrSkip(t, 'conformance', 'sigma', 'regression_data');
-  if (!datasets || !regression) return;
-  const python = findPython();
-  if (!python) {
-    const reason = 'python-evtx not installed (apt-get install -y python3-evtx)';
-    if (process.env.CI) throw new Error(reason);
-    t.skip(reason);
-    return;
-  }
-  const files = corpusFiles(datasets, regression);
+  const corpus = pythonCorpusOrSkip(t);
+  if (!corpus) return;
+  const { python, files } = corpus;
   assert.ok(files.length > 400, `expected the shared EVTX corpus, found ${files.length} files`);
   const started = Date.now();
   let last = 0;
@@ -47,7 +39,7 @@ test('spoor EVTX records equal python-evtx field by field (every shared EVTX fil
     clearInterval(heartbeat);
   }
   const c = compareWithPython(files, py, sharedRoot);
-  const summary = `${c.files} files, ${c.compared} records compared, ${c.pythonErrors} python-evtx record errors, ${c.extra} records only spoor recovers`;
+  const summary = comparisonSummary(c);
   process.stderr.write(`python-evtx reference: ${summary}, ${Math.round((Date.now() - started) / 1000)} s\n`);
   t.diagnostic(summary);
   assert.ok(c.compared > 20000, `compared only ${c.compared} records`);

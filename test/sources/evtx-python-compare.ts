@@ -23,6 +23,8 @@ import { availableParallelism, homedir } from 'node:os';
 import { basename, delimiter, join, relative } from 'node:path';
 import { parseEvtxChunk, readEvtxHeader } from '../../src/sources/evtx/index.js';
 import { listFiles } from '../../src/sources/list-files.js';
+import type { TestContext } from 'node:test';
+import { sharedOrSkip } from '../helpers/shared.js';
 
 /**
  * Files where the two parsers legitimately disagree on a few records, with the reason
@@ -430,3 +432,25 @@ export function compareWithPython(files: string[], py: Map<string, PyFile>, root
 export function corpusFiles(datasets: string, regression: string): string[] {
   return [...listFiles(datasets, '.evtx'), ...listFiles(regression, '.evtx')];
 }
+
+/**
+ * The shared EVTX corpus and the python-evtx interpreter both comparison drivers need (the sample
+ * in npm test, the full corpus apart), or null after skipping the test (CI: python-evtx missing fails).
+ */
+export function pythonCorpusOrSkip(t: TestContext): { python: string; files: string[] } | null {
+  const datasets = sharedOrSkip(t, 'datasets');
+  const regression = sharedOrSkip(t, 'conformance', 'sigma', 'regression_data');
+  if (!datasets || !regression) return null;
+  const python = findPython();
+  if (!python) {
+    const reason = 'python-evtx not installed (apt-get install -y python3-evtx)';
+    if (process.env.CI) throw new Error(reason);
+    t.skip(reason);
+    return null;
+  }
+  return { python, files: corpusFiles(datasets, regression) };
+}
+
+/** One line of what a comparison covered. */
+export const comparisonSummary = (c: Comparison): string =>
+  `${c.files} files, ${c.compared} records compared, ${c.pythonErrors} python-evtx record errors, ${c.extra} records only spoor recovers`;

@@ -9,8 +9,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { basename } from 'node:path';
-import { sharedOrSkip, sharedRoot } from '../helpers/shared.js';
-import { compareWithPython, corpusFiles, findPython, pythonOutputs } from './evtx-python-compare.js';
+import { sharedRoot } from '../helpers/shared.js';
+import { compareWithPython, comparisonSummary, pythonCorpusOrSkip, pythonOutputs } from './evtx-python-compare.js';
 
 /**
  * Every 8th small (one-chunk, ≤ 70 KB) file by path, plus the small file with a known difference:
@@ -25,21 +25,14 @@ export function sampleFiles(all: string[]): string[] {
 }
 
 test('spoor EVTX records equal python-evtx field by field (sample; the full corpus: npm run test:evtx-reference)', { timeout: 120_000 }, async (t) => {
-  const datasets = sharedOrSkip(t, 'datasets');
-  const regression = sharedOrSkip(t, 'conformance', 'sigma', 'regression_data');
-  if (!datasets || !regression) return;
-  const python = findPython();
-  if (!python) {
-    const reason = 'python-evtx not installed (apt-get install -y python3-evtx)';
-    if (process.env.CI) throw new Error(reason);
-    t.skip(reason);
-    return;
-  }
-  const files = sampleFiles(corpusFiles(datasets, regression));
+  const corpus = pythonCorpusOrSkip(t);
+  if (!corpus) return;
+  const { python } = corpus;
+  const files = sampleFiles(corpus.files);
   assert.ok(files.length >= 10, `expected a sample of the shared EVTX corpus, found ${files.length} files`);
   const py = await pythonOutputs(python, files);
   const c = compareWithPython(files, py, sharedRoot);
-  t.diagnostic(`${c.files} files, ${c.compared} records compared, ${c.pythonErrors} python-evtx record errors, ${c.extra} records only spoor recovers`);
+  t.diagnostic(comparisonSummary(c));
   assert.ok(c.compared > 150, `compared only ${c.compared} records`);
   assert.deepEqual(c.failures, []);
 });

@@ -18,16 +18,21 @@ export const CHANNEL_TABLES: Readonly<Record<string, string>> = {
   'Microsoft-Windows-PowerShell/Operational': 'Event',
 };
 
-const str = (s: string): string => `@"${s.replace(/"/g, '""')}"`;
+function kqlField(n: string): string {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(n) ? n : `['${n.replace(/'/g, "\\'")}']`;
+}
+
+export const str = (s: string): string => `@"${s.replace(/"/g, '""')}"`;
 const lit = (v: Literal): string => (typeof v === 'string' ? str(v) : typeof v === 'boolean' ? String(v) : String(v));
 
-export const kqlTarget: TextTarget = {
-  name: 'kql',
+/** The KQL spec for a product (Sentinel, Defender XDR): `name` for messages, `field` for computed columns. */
+export const kqlLike = (name: string, field: (n: string) => string = kqlField): TextTarget => ({
+  name,
   and: ' and ',
   or: ' or ',
   not: (s) => `not(${s})`,
   group: (s) => `(${s})`,
-  field: (n) => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) ? n : `['${n.replace(/'/g, "\\'")}']`),
+  field,
   eq: (f, v, ci) => (typeof v === 'string' ? `${f} ${ci ? '=~' : '=='} ${lit(v)}` : `${f} == ${lit(v)}`),
   compare: (f, op, n) => `${f} ${op} ${n}`,
   isNull: (f) => `isempty(tostring(${f}))`,
@@ -50,11 +55,13 @@ export const kqlTarget: TextTarget = {
     }
   },
   regex: (f, re, flags) => {
-    if (/\(\?[=!<]|\\[1-9]/.test(re)) throw new UnsupportedByTarget('kql', 'a regular expression with lookaround or back-references (RE2 has neither)');
+    if (/\(\?[=!<]|\\[1-9]/.test(re)) throw new UnsupportedByTarget(name, 'a regular expression with lookaround or back-references (RE2 has neither)');
     const inline = [...flags].filter((c) => 'ims'.includes(c)).join('');
     return `${f} matches regex ${str(`${inline ? `(?${inline})` : ''}${re}`)}`;
   },
   cidr: (f, c) => (c.includes(':') ? `ipv6_is_in_range(${f}, ${str(c)})` : `ipv4_is_in_range(${f}, ${str(c)})`),
   always: 'true',
   never: 'false',
-};
+});
+
+export const kqlTarget: TextTarget = kqlLike('kql');
