@@ -26,6 +26,7 @@ export function registerHunt(program: Command): void {
     .option('--hunting', 'also run hunting-level rules (noisier, off by default)')
     .option('--building-blocks', 'also run Elastic building-block rules (from --rules TOML; hidden by default)')
     .option('--ignore-index', "apply Elastic rules to every log source, not only those their 'index' patterns name")
+    .option('--strict-index', 'apply Elastic Defend rules to Defend data only (default: also to Windows logs that provide every field the rule requires)')
     .option('--intel <path>', 'hash feeds (MalwareBazaar CSV, hash list, MISP JSON, STIX 2.1; file or directory, repeatable): matching alerts are enriched and raised', collect)
     .option('--report <file>', 'write a self-contained HTML report to FILE')
     .option('--summary-json <file>', 'also write the run summary as JSON to FILE (counts, rates, alerts per rule, everything skipped and why)')
@@ -168,6 +169,7 @@ function huntOptions(paths: string[], o: HuntCliOptions): HuntOptions {
     buildingBlocks: o.buildingBlocks === true,
     intel: o.intel ?? [],
     ignoreIndex: o.ignoreIndex === true,
+    strictIndex: o.strictIndex === true,
     workers: o.workers === undefined ? undefined : Number(o.workers),
     progress: o.progress,
     // Surrounding events are only shown by the report; holding them costs memory and GC time.
@@ -264,6 +266,7 @@ interface HuntCliOptions extends TimeZoneCliOptions, HuntOutputFlags {
   hunting?: boolean;
   buildingBlocks?: boolean;
   ignoreIndex?: boolean;
+  strictIndex?: boolean;
   report?: string;
   summaryJson?: string;
   workers?: string;

@@ -47,6 +47,7 @@ export function huntRuleSpec(opts: HuntOptions): RuleSpec {
     hunting: opts.hunting ?? false,
     buildingBlocks: opts.buildingBlocks ?? false,
     ignoreIndex: opts.ignoreIndex ?? false,
+    strictIndex: opts.strictIndex ?? false,
   };
 }
 

@@ -24,6 +24,8 @@ export interface HuntOptions {
   buildingBlocks?: boolean;
   /** Apply Elastic rules to every event flavour, whatever their `index` patterns say (`--ignore-index`). */
   ignoreIndex?: boolean;
+  /** Apply Elastic rules only to the flavours their `index` names (`--strict-index`; see docs/eql.md). */
+  strictIndex?: boolean;
   /** Worker threads; default: one per core (inputs under 8 MB run in the main thread). 0 = main thread only. */
   workers?: number;
   /** Show a progress bar (only when stderr is a terminal). */
