@@ -3,14 +3,14 @@
  * rules need, is dispatched only to the rules that can match it (indexed by ECS category or
  * Windows EventID), and every engine match becomes an alert with its writer and context.
  */
-import type { Expr, Rule } from '../ir/types.js';
-import type { Event } from '../events/field.js';
+import type { Expr, PathStep, Rule } from '../ir/types.js';
+import { getField, type Event } from '../events/field.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { ProblemSink, SourceEvent } from '../sources/types.js';
 import { parseDeferred } from '../sources/ndjson.js';
 import { JoinGate } from './join-gate.js';
 import type { Alert } from '../alert/types.js';
-import { compileQuery, laterHorizon, type EngineOptions, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
+import { compareTiebreakers, compileQuery, laterHorizon, type EngineOptions, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
 import { MultiMatcher } from '../engine/multi-match/index.js';
 import { detectFlavour, eventHost, toEcs, toNative } from '../normalize/index.js';
 import { buildAlert } from '../alert/build.js';
@@ -190,6 +190,12 @@ function engineOptions(rule: Rule): EngineOptions {
 export interface DetectorOptions {
   /** Events of the same host kept around each alert for the report's timeline (0 = none). */
   contextEvents: number;
+  /**
+   * Orders events of equal time (a field of the ECS view, as EQL's tiebreaker: events without it
+   * come after those with one). Undefined: arrival order. The detector holds the events of the
+   * current timestamp until a later one arrives (or the overlap begins, or the input ends).
+   */
+  tiebreaker?: PathStep[];
 }
 
 export interface DetectorProblem {
@@ -203,6 +209,12 @@ interface Tagged {
   time: Instant;
   /** True for events read past a split point only to complete sequences started before it. */
   overlap: boolean;
+}
+
+/** An event held until its timestamp's events are all in (tiebreaker ordering). */
+interface HeldEvent extends Tagged {
+  /** For a deferred line: where its parse problems go. */
+  onProblem: ProblemSink | null;
 }
 
 export class Detector {
@@ -232,8 +244,16 @@ export class Detector {
   /** Telemetry presence per host for this unit's blind-spot report. */
   readonly telemetry: TelemetryTally;
 
+  /** Tiebreaker (DetectorOptions.tiebreaker) and the events of the current timestamp it holds. */
+  private readonly tiebreaker: PathStep[] | null;
+  private ties: HeldEvent[] = [];
+  private tieTime: Instant | null = null;
+  /** Where problems of held deferred lines go (the sink given to `resolve`). */
+  private deferredProblems: ProblemSink = () => {};
+
   constructor(rules: Rule[] | CompiledRuleSet, opts: DetectorOptions) {
     this.hostContext = new HostContext(opts.contextEvents);
+    this.tiebreaker = opts.tiebreaker && opts.tiebreaker.length > 0 ? opts.tiebreaker : null;
     const set = rules instanceof CompiledRuleSet ? rules : new CompiledRuleSet(rules);
     this.telemetry = new TelemetryTally(set.needs);
     this.set = set;
@@ -301,6 +321,16 @@ export class Detector {
    * parsed and false is returned (a line that then fails to parse is reported and skipped).
    */
   resolve(source: SourceEvent, overlap: boolean, onProblem: ProblemSink): boolean {
+    if (this.tiebreaker !== null) {
+      // Decided when every event of its timestamp is in (flushTies): a line written before an
+      // event of equal time may come after it in tiebreaker order.
+      this.deferredProblems = onProblem;
+      return true;
+    }
+    return this.resolveNow(source, overlap, onProblem);
+  }
+
+  private resolveNow(source: SourceEvent, overlap: boolean, onProblem: ProblemSink): boolean {
     const d = source.deferred!;
     if (!this.gated.some((c) => c.gate!.mayUse(c.runner, d))) {
       if (!overlap) {
@@ -312,8 +342,40 @@ export class Detector {
     return parseDeferred(source, onProblem);
   }
 
-  /** Feed one event, in time order. */
+  /** Feed one event, in time order (events of equal time are ordered by the tiebreaker, if any). */
   push(source: SourceEvent, time: Instant, overlap: boolean): void {
+    if (this.tiebreaker === null) return this.process(source, time, overlap);
+    const t = this.tieTime;
+    if (t !== null && (t.ms !== time.ms || t.ns !== time.ns)) this.flushTies();
+    this.tieTime = time;
+    this.ties.push({ source, time, overlap, onProblem: source.deferred ? this.deferredProblems : null });
+  }
+
+  /** Run the held events of one timestamp in tiebreaker order (stable; missing values last). */
+  private flushTies(): void {
+    const held = this.ties;
+    if (held.length === 0) return;
+    this.ties = [];
+    this.tieTime = null;
+    if (held.length > 1) {
+      // Tied deferred lines are parsed to read their tiebreaker (and then fed like any event).
+      const tb = this.tiebreaker!;
+      const rows: { h: HeldEvent; i: number; v: unknown }[] = [];
+      for (let i = 0; i < held.length; i++) {
+        const h = held[i]!;
+        if (h.source.deferred && !parseDeferred(h.source, h.onProblem!)) continue;
+        rows.push({ h, i, v: getField(toEcs(h.source.event), tb) });
+      }
+      if (rows.some((r) => r.v !== undefined && r.v !== null)) rows.sort((a, b) => compareTiebreakers(a.v, b.v) || a.i - b.i);
+      for (const r of rows) this.process(r.h.source, r.h.time, r.h.overlap);
+    } else {
+      const h = held[0]!;
+      if (h.source.deferred && !this.resolveNow(h.source, h.overlap, h.onProblem!)) return;
+      this.process(h.source, h.time, h.overlap);
+    }
+  }
+
+  private process(source: SourceEvent, time: Instant, overlap: boolean): void {
     const raw = source.event;
     const tag: Tagged = { source, time, overlap };
     const ecs = toEcs(raw);
@@ -439,6 +501,7 @@ export class Detector {
    * rule's horizon by rule id, for the overlap reader to stop or narrow its line filter.
    */
   beginOverlap(): Map<string, StateHorizon> {
+    this.flushTies();
     const out = new Map<string, StateHorizon>();
     for (const c of this.all) {
       c.overlapHorizon = c.shared ? null : c.runner.horizon();
@@ -471,6 +534,7 @@ export class Detector {
 
   /** End of input: flush every rule (pending missing-event sequences, pipes). */
   end(): Alert[] {
+    this.flushTies();
     for (const c of this.all) {
       let ms: Match[];
       try {

@@ -17,7 +17,8 @@ import type { HuntOptions, HuntResult, HuntSummary } from './types.js';
 import { loadHuntRules, longestWindowNs, type LoadedRules, type RuleSpec } from './load-rules.js';
 import { planWork, type WorkUnit } from './plan.js';
 import { CompiledRuleSet, Detector } from './detector.js';
-import type { Rule } from '../ir/types.js';
+import type { PathStep, Rule } from '../ir/types.js';
+import { parseFieldPath } from '../events/field.js';
 import { runUnit } from './unit.js';
 import { ruleLineFilters } from './prefilter.js';
 import type { FromWorker } from './protocol.js';
@@ -35,6 +36,12 @@ const SMALL_INPUT_BYTES = 8 * 1024 * 1024;
 export interface HuntHooks {
   /** Each problem as it happens (the CLI prints them to stderr). */
   onProblem?: (p: SourceProblem) => void;
+}
+
+/** The hunt's tiebreaker path: `event.sequence` by default, none for `none` or an empty name. */
+export function huntTiebreaker(name: string | undefined): PathStep[] | undefined {
+  const n = name ?? 'event.sequence';
+  return n === '' || n === 'none' ? undefined : parseFieldPath(n);
 }
 
 /** Which rules a hunt with these options runs (for `loadHuntRules`, e.g. to check them before reading input). */
@@ -86,6 +93,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
   if (!opts.timeZone) await learnClock(files, clock);
   const clockReports: ClockAssumption[] = [];
   const contextEvents = opts.contextEvents ?? 0;
+  const tiebreaker = huntTiebreaker(opts.tiebreaker);
   const prefilter = opts.prefilter ?? true;
   const progress = new Progress(opts.progress === true && process.stderr.isTTY === true, units);
 
@@ -109,7 +117,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
     useClock(clock);
     try {
       for (const unit of units) {
-        const detector = new Detector(compiled, { contextEvents });
+        const detector = new Detector(compiled, { contextEvents, tiebreaker });
         const s = await runUnit(unit, detector, {
           overlapNs,
           filters,
@@ -128,7 +136,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
     }
   } else {
     const clockSetup = { given: clock.given, learned: clock.learnedOffsets() };
-    await runInWorkers(units, Math.min(workers, units.length), { rules: loaded.rules, contextEvents, prefilter, clock: clockSetup }, {
+    await runInWorkers(units, Math.min(workers, units.length), { rules: loaded.rules, contextEvents, tiebreaker, prefilter, clock: clockSetup }, {
       onAlerts: (a) => alerts.push(...a),
       onProblem,
       onDone: (unit, s, rp, cr, t) => {
@@ -199,6 +207,7 @@ function workerUrl(): URL {
 interface WorkerSetup {
   rules: Rule[];
   contextEvents: number;
+  tiebreaker: PathStep[] | undefined;
   prefilter: boolean;
   clock: { given: Clock['given']; learned: ReturnType<Clock['learnedOffsets']> };
 }

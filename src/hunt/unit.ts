@@ -49,8 +49,9 @@ export async function runUnit(
       }
     },
   });
-  stats.prefiltered += detector.deferredSkipped;
+  // end() first: it runs the events a tiebreaker still holds, and may skip deferred lines among them.
   const rest = detector.end();
+  stats.prefiltered += detector.deferredSkipped;
   if (rest.length > 0) onAlerts(rest);
   if (held && range) {
     await absoluteLines(unit.parts[0]!.file.path, range.start, range.end, held.alerts, held.problems);

@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SourceProblem } from '../sources/types.js';
-import type { Rule } from '../ir/types.js';
+import type { PathStep, Rule } from '../ir/types.js';
 import { longestWindowNs } from './load-rules.js';
 import { CompiledRuleSet, Detector } from './detector.js';
 import { runUnit } from './unit.js';
@@ -17,9 +17,10 @@ import type { TimeZoneSpec } from '../events/timestamp.js';
 
 const port = parentPort!;
 // The main thread loads the rules once and sends their IR; each worker compiles it once.
-const { rules, contextEvents, prefilter, clock: clockSetup } = workerData as {
+const { rules, contextEvents, tiebreaker, prefilter, clock: clockSetup } = workerData as {
   rules: Rule[];
   contextEvents: number;
+  tiebreaker: PathStep[] | undefined;
   prefilter: boolean;
   clock: { given: TimeZoneSpec | null; learned: Record<string, LearnedOffset> };
 };
@@ -42,7 +43,7 @@ send({ type: 'ready' });
 
 async function run(unit: WorkUnit): Promise<void> {
   try {
-    const detector = new Detector(compiled, { contextEvents });
+    const detector = new Detector(compiled, { contextEvents, tiebreaker });
     const problems: SourceProblem[] = [];
     const stats = await runUnit(unit, detector, {
       overlapNs,
