@@ -4,7 +4,7 @@
  * Windows EventID), and every engine match becomes an alert with its writer and context.
  */
 import type { Expr, PathStep, Rule } from '../ir/types.js';
-import { getField, type Event } from '../events/field.js';
+import { getField, markIfNested, type Event } from '../events/field.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { ProblemSink, SourceEvent } from '../sources/types.js';
 import { parseDeferred } from '../sources/ndjson.js';
@@ -17,6 +17,7 @@ import { buildAlert } from '../alert/build.js';
 import { WriterContext } from '../alert/writer-context.js';
 import { HostContext } from './host-context.js';
 import { stageGates, valueGate, type ValueAlternative } from './rule-index.js';
+import { EcsRuleMatcher } from './eql-match.js';
 import { compileAccessor } from '../engine/expr.js';
 import { CompiledNeeds, TelemetryTally } from './telemetry.js';
 
@@ -81,9 +82,16 @@ export class CompiledRuleSet {
   readonly native: { rules: Rule[]; matcher: MultiMatcher } | null = null;
   /** Rules whose deferred compilation failed (see lazyRunner); each detector reports them at its end. */
   readonly lateProblems: DetectorProblem[] = [];
+  /**
+   * ECS-view (EQL) rules, selected per event by the multi-rule matcher over their stages
+   * (eql-match.ts) instead of the category/value buckets: `ecs.rules[i]` is its rule i.
+   */
+  readonly ecs: EcsRuleMatcher | null = null;
 
   constructor(readonly rules: Rule[]) {
     this.needs = new CompiledNeeds(rules);
+    const ecsRules = rules.filter((r) => EcsRuleMatcher.accepts(r));
+    if (ecsRules.length > 0) this.ecs = new EcsRuleMatcher(ecsRules);
     const native: Rule[] = [];
     for (const rule of rules) {
       if (!isStateless(rule)) continue;
@@ -227,6 +235,9 @@ export class Detector {
   /** The rule set's multi-rule matcher and its rules, compiled (see CompiledRuleSet.native). */
   private readonly nativeMatcher: MultiMatcher | null = null;
   private readonly nativeSelectable: CompiledRule[] = [];
+  /** The rule set's ECS-rule matcher and its rules, compiled (see CompiledRuleSet.ecs; a rule that failed to compile is absent). */
+  private readonly ecsMatcher: EcsRuleMatcher | null = null;
+  private readonly ecsSelectable: (CompiledRule | undefined)[] = [];
   private readonly set: CompiledRuleSet;
   private readonly all: CompiledRule[] = [];
   private readonly gated: CompiledRule[] = [];
@@ -260,6 +271,11 @@ export class Detector {
     this.problems.push(...set.problems);
     const failed = new Set(set.problems.map((p) => p.ruleId));
     const selectable = new Map<Rule, number>(set.native ? set.native.rules.map((r, i) => [r, i]) : []);
+    const ecsSelectable = new Map<Rule, number>(set.ecs ? set.ecs.rules.map((r, i) => [r, i]) : []);
+    if (set.ecs) {
+      this.ecsMatcher = set.ecs;
+      this.ecsSelectable = new Array<CompiledRule>(set.ecs.rules.length);
+    }
     if (set.native) {
       this.nativeMatcher = set.native.matcher;
       this.nativeSelectable = new Array<CompiledRule>(set.native.rules.length);
@@ -287,6 +303,11 @@ export class Detector {
         this.nativeSelectable[at] = c;
         continue;
       }
+      const ecsAt = ecsSelectable.get(rule);
+      if (ecsAt !== undefined) {
+        this.ecsSelectable[ecsAt] = c;
+        continue;
+      }
       if (c.view === 'ecs') {
         // An Elastic rule whose category is another field has no category gate; value gates read the ECS view.
         const perStage = rule.meta?.categoryField === undefined ? stageGates(rule.query) : null;
@@ -307,7 +328,7 @@ export class Detector {
         for (const id of gate.eventIds) push(this.nativeByEventId, id, c);
       } else this.nativeUngated.push(c);
     }
-    this.needEcs = this.ecsUngated.plain.length > 0 || this.ecsUngated.fields.length > 0 || this.ecsByCategory.size > 0;
+    this.needEcs = this.ecsUngated.plain.length > 0 || this.ecsUngated.fields.length > 0 || this.ecsByCategory.size > 0 || this.ecsSelectable.some((c) => c !== undefined);
     this.needNative = this.nativeUngated.length > 0 || this.nativeByEventId.size > 0 || this.nativeMatcher !== null;
   }
 
@@ -379,6 +400,8 @@ export class Detector {
     const raw = source.event;
     const tag: Tagged = { source, time, overlap };
     const ecs = toEcs(raw);
+    // Fields absent from a nested-only event are absent: no dotted-key search per rule and field.
+    markIfNested(ecs);
     setTag(ecs, tag);
     if (this.flavourGated) this.flavour = detectFlavour(raw);
     if (!overlap) {
@@ -394,6 +417,16 @@ export class Detector {
       for (const cat of cats) {
         const b = this.ecsByCategory.get(cat);
         if (b) this.feedBucket(b, ecs, ot);
+      }
+      if (this.ecsMatcher) {
+        const sel = this.ecsMatcher.select(ecs, cats);
+        for (let i = 0; i < sel.length; i++) {
+          const c = this.ecsSelectable[sel[i]!];
+          if (c === undefined || c.stamp === this.stamp) continue;
+          c.stamp = this.stamp;
+          if (c.flavours !== null && !c.flavours.has(this.flavour)) continue;
+          this.run(c, ecs, ot);
+        }
       }
     }
     if (this.needNative) {
