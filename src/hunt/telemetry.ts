@@ -86,31 +86,33 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 
 /** One unit's tally. */
 export class TelemetryTally {
-  private readonly hosts = new Map<string, number>();
-  private readonly byHost: Map<string, number>[];
+  /** Per host: events seen, and events per distinct need (one Map lookup per event, not per need). */
+  private readonly hosts = new Map<string, { events: number; byNeed: Int32Array }>();
   private readonly unparsed: number[];
 
   constructor(private readonly compiled: CompiledNeeds) {
-    this.byHost = Array.from({ length: compiled.groups }, () => new Map<string, number>());
     this.unparsed = new Array<number>(compiled.groups).fill(0);
   }
 
   /** One event: its ECS view and categories, its native view on demand, its host. */
   observe(ecs: Event, categories: readonly string[], native: () => Event, host: string | null): void {
     const h = host ?? '(no host)';
-    this.hosts.set(h, (this.hosts.get(h) ?? 0) + 1);
+    let rec = this.hosts.get(h);
+    if (!rec) this.hosts.set(h, (rec = { events: 0, byNeed: new Int32Array(this.compiled.groups) }));
+    rec.events++;
+    const counts = rec.byNeed;
     const c = this.compiled;
-    for (const n of c.ecsAny) if (n.test(ecs)) this.count(n.index, h);
+    for (const n of c.ecsAny) if (n.test(ecs)) counts[n.index]!++;
     for (const cat of categories) {
       const l = c.ecsByCategory.get(cat);
-      if (l) for (const n of l) if (n.test(ecs)) this.count(n.index, h);
+      if (l) for (const n of l) if (n.test(ecs)) counts[n.index]!++;
     }
     if (c.nativeAny.length > 0 || c.nativeByEventId.size > 0) {
       const nv = native();
-      for (const n of c.nativeAny) if (n.test(nv)) this.count(n.index, h);
+      for (const n of c.nativeAny) if (n.test(nv)) counts[n.index]!++;
       const id = nv['EventID'];
       const l = typeof id === 'number' ? c.nativeByEventId.get(id) : typeof id === 'string' ? c.nativeByEventId.get(Number(id)) : undefined;
-      if (l) for (const n of l) if (n.test(nv)) this.count(n.index, h);
+      if (l) for (const n of l) if (n.test(nv)) counts[n.index]!++;
     }
   }
 
@@ -122,17 +124,14 @@ export class TelemetryTally {
     }
   }
 
-  private count(i: number, host: string): void {
-    const m = this.byHost[i]!;
-    m.set(host, (m.get(host) ?? 0) + 1);
-  }
-
   counts(): TelemetryCounts {
-    return {
-      hosts: Object.fromEntries(this.hosts),
-      groupOf: this.compiled.groupOf,
-      groups: this.byHost.map((m, i) => ({ byHost: Object.fromEntries(m), unparsed: this.unparsed[i]! })),
-    };
+    const hosts: Record<string, number> = {};
+    const groups = this.unparsed.map((unparsed) => ({ byHost: {} as Record<string, number>, unparsed }));
+    for (const [h, rec] of this.hosts) {
+      hosts[h] = rec.events;
+      for (let g = 0; g < rec.byNeed.length; g++) if (rec.byNeed[g]! > 0) groups[g]!.byHost[h] = rec.byNeed[g]!;
+    }
+    return { hosts, groupOf: this.compiled.groupOf, groups };
   }
 }
 
