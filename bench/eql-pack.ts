@@ -8,7 +8,8 @@
  * read + JSON.parse (NDJSON) or read + parse the records (EVTX) on one thread. Because the
  * machine is shared, the ratio is taken on CPU time (events per CPU-second, all threads counted),
  * the median of `--repeat` interleaved runs; wall-clock rates are printed too.
- * Usage: node dist/bench/eql-pack.js [--workers 2] [--repeat 3] [--only ndjson|evtx]
+ * Usage: node dist/bench/eql-pack.js [--workers 2] [--repeat 3] [--only ndjson|evtx] [--events N]
+ * (`--events`: size of the generated NDJSON, default ~1 GB = 1,073,742 events; `--keep` keeps it.)
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
@@ -50,7 +51,7 @@ const defendOnly = chosen.filter((r) => JSON.stringify(r.gate?.flavours) === '["
 console.error(`pack: ${chosen.length} of ${pack.rules.length} EQL rules (Windows / cross-platform, not deprecated); ${defendOnly} apply to Elastic Defend data only`);
 
 async function defendFile(): Promise<string> {
-  const events = Math.round((1024 * 1024 * 1024) / 1000);
+  const events = Number(opt('events', String(Math.round((1024 * 1024 * 1024) / 1000))));
   const path = join(dir, `defend-${events}-5000-seed7.ndjson`);
   if (!existsSync(path) || !existsSync(path + '.planted')) {
     const r = await writeNdjson({ events, hosts: 5000, seed: 7 }, path);

@@ -27,6 +27,8 @@ export function registerHunt(program: Command): void {
     .option('--hunting', 'also run hunting-level rules (noisier, off by default)')
     .option('--building-blocks', 'also run Elastic building-block rules (from --rules TOML; hidden by default)')
     .option('--ignore-index', "apply Elastic rules to every log source, not only those their 'index' patterns name")
+    .option('--tiebreaker <field>', 'orders events of equal time, as EQL does; events without it come after (default event.sequence, where present; none for input order)')
+    .option('--strict-index', 'apply Elastic Defend rules to Defend data only (default: also to Windows logs that provide every field the rule requires)')
     .option('--intel <path>', 'hash feeds (MalwareBazaar CSV, hash list, MISP JSON, STIX 2.1; file or directory, repeatable): matching alerts are enriched and raised', collect)
     .option('--report <file>', 'write a self-contained HTML report to FILE')
     .option('--summary-json <file>', 'also write the run summary as JSON to FILE (counts, rates, alerts per rule, everything skipped and why)')
@@ -172,6 +174,8 @@ function huntOptions(paths: string[], o: HuntCliOptions): HuntOptions {
     buildingBlocks: o.buildingBlocks === true,
     intel: o.intel ?? [],
     ignoreIndex: o.ignoreIndex === true,
+    strictIndex: o.strictIndex === true,
+    ...(o.tiebreaker !== undefined ? { tiebreaker: o.tiebreaker } : {}),
     workers: o.workers === undefined ? undefined : Number(o.workers),
     progress: o.progress,
     // Surrounding events are only shown by the report; holding them costs memory and GC time.
@@ -268,6 +272,8 @@ interface HuntCliOptions extends TimeZoneCliOptions, HuntOutputFlags {
   hunting?: boolean;
   buildingBlocks?: boolean;
   ignoreIndex?: boolean;
+  strictIndex?: boolean;
+  tiebreaker?: string;
   report?: string;
   summaryJson?: string;
   workers?: string;

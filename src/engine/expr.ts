@@ -6,7 +6,7 @@
  * result. Multi-valued fields compare true when any element does.
  */
 import type { CompareOp, EventQuery, Expr, Literal, PathStep } from '../ir/types.js';
-import { getField, type Event } from '../events/field.js';
+import { getField, NO_DOTTED_KEYS, type Event } from '../events/field.js';
 import { joinedText } from '../events/multi-value.js';
 import { compileRegex } from '../ir/regex.js';
 import type { CompileContext, Fn, Scope } from './context.js';
@@ -50,7 +50,11 @@ export function compileAccessor(path: readonly PathStep[], dialect: CompileConte
     const k = p[0];
     return (o) => (Array.isArray(o) ? o[k] : undefined);
   }
-  if (p.length <= 4 && p.every((s) => typeof s === 'string')) return nestedAccessor(p as string[], fallback);
+  if (p.length <= 4 && p.every((s) => typeof s === 'string')) {
+    // A miss on the nested walk of an event without dotted keys (events/field.ts markIfNested) is final.
+    const onMiss = dialect === 'endgame' ? fallback : (o: unknown) => ((o as { [NO_DOTTED_KEYS]?: boolean })[NO_DOTTED_KEYS] === true ? undefined : fallback(o));
+    return nestedAccessor(p as string[], onMiss);
+  }
   return (o) => (o !== null && typeof o === 'object' ? fallback(o) : undefined);
 }
 

@@ -23,6 +23,33 @@ export function parseFieldPath(text: string): PathStep[] {
   return out;
 }
 
+/**
+ * Set on an event (by `markIfNested`) whose keys, at every level, hold no dot: a path missing from
+ * its nested shape is missing, with no dotted-key search. Events must not gain dotted keys after.
+ */
+export const NO_DOTTED_KEYS: unique symbol = Symbol('spoor.noDottedKeys');
+
+function nestedOnly(v: unknown, depth: number): boolean {
+  if (v === null || typeof v !== 'object' || depth > 32) return true;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!nestedOnly(v[i], depth + 1)) return false;
+    return true;
+  }
+  const o = v as Record<string, unknown>;
+  for (const k in o) {
+    if (k.indexOf('.') >= 0) return false;
+    const x = o[k];
+    if (x !== null && typeof x === 'object' && !nestedOnly(x, depth + 1)) return false;
+  }
+  return true;
+}
+
+/** Mark `ev` with NO_DOTTED_KEYS when no key at any level contains a dot (one walk; hot path of hunts). */
+export function markIfNested(ev: Event): void {
+  if ((ev as { [NO_DOTTED_KEYS]?: boolean })[NO_DOTTED_KEYS] === undefined)
+    (ev as { [NO_DOTTED_KEYS]?: boolean })[NO_DOTTED_KEYS] = nestedOnly(ev, 0);
+}
+
 /** Resolve `path` in `ev`; `undefined` when absent. Handles nested, dotted and mixed shapes. */
 export function getField(ev: unknown, path: readonly PathStep[]): unknown {
   // Fast path: fully nested.
@@ -35,6 +62,7 @@ export function getField(ev: unknown, path: readonly PathStep[]): unknown {
     cur = next;
   }
   if (i === path.length) return cur;
+  if ((ev as { [NO_DOTTED_KEYS]?: boolean })[NO_DOTTED_KEYS] === true) return undefined;
   return resolveFrom(ev, path, 0);
 }
 

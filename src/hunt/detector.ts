@@ -3,20 +3,21 @@
  * rules need, is dispatched only to the rules that can match it (indexed by ECS category or
  * Windows EventID), and every engine match becomes an alert with its writer and context.
  */
-import type { Expr, Rule } from '../ir/types.js';
-import type { Event } from '../events/field.js';
+import type { Expr, PathStep, Rule } from '../ir/types.js';
+import { getField, markIfNested, type Event } from '../events/field.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { ProblemSink, SourceEvent } from '../sources/types.js';
 import { parseDeferred } from '../sources/ndjson.js';
 import { JoinGate } from './join-gate.js';
 import type { Alert } from '../alert/types.js';
-import { compileQuery, laterHorizon, type EngineOptions, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
+import { compareTiebreakers, compileQuery, laterHorizon, type EngineOptions, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
 import { MultiMatcher } from '../engine/multi-match/index.js';
 import { detectFlavour, eventHost, toEcs, toNative } from '../normalize/index.js';
 import { buildAlert } from '../alert/build.js';
 import { WriterContext } from '../alert/writer-context.js';
 import { HostContext } from './host-context.js';
 import { stageGates, valueGate, type ValueAlternative } from './rule-index.js';
+import { EcsRuleMatcher } from './eql-match.js';
 import { compileAccessor } from '../engine/expr.js';
 import { CompiledNeeds, TelemetryTally } from './telemetry.js';
 
@@ -81,9 +82,16 @@ export class CompiledRuleSet {
   readonly native: { rules: Rule[]; matcher: MultiMatcher } | null = null;
   /** Rules whose deferred compilation failed (see lazyRunner); each detector reports them at its end. */
   readonly lateProblems: DetectorProblem[] = [];
+  /**
+   * ECS-view (EQL) rules, selected per event by the multi-rule matcher over their stages
+   * (eql-match.ts) instead of the category/value buckets: `ecs.rules[i]` is its rule i.
+   */
+  readonly ecs: EcsRuleMatcher | null = null;
 
   constructor(readonly rules: Rule[]) {
     this.needs = new CompiledNeeds(rules);
+    const ecsRules = rules.filter((r) => EcsRuleMatcher.accepts(r));
+    if (ecsRules.length > 0) this.ecs = new EcsRuleMatcher(ecsRules);
     const native: Rule[] = [];
     for (const rule of rules) {
       if (!isStateless(rule)) continue;
@@ -191,6 +199,12 @@ function engineOptions(rule: Rule): EngineOptions {
 export interface DetectorOptions {
   /** Events of the same host kept around each alert for the report's timeline (0 = none). */
   contextEvents: number;
+  /**
+   * Orders events of equal time (a field of the ECS view, as EQL's tiebreaker: events without it
+   * come after those with one). Undefined: arrival order. The detector holds the events of the
+   * current timestamp until a later one arrives (or the overlap begins, or the input ends).
+   */
+  tiebreaker?: PathStep[];
 }
 
 export interface DetectorProblem {
@@ -206,6 +220,12 @@ interface Tagged {
   overlap: boolean;
 }
 
+/** An event held until its timestamp's events are all in (tiebreaker ordering). */
+interface HeldEvent extends Tagged {
+  /** For a deferred line: where its parse problems go. */
+  onProblem: ProblemSink | null;
+}
+
 export class Detector {
   private readonly ecsByCategory = new Map<string, Bucket>();
   private readonly ecsUngated: Bucket = newBucket();
@@ -216,6 +236,9 @@ export class Detector {
   /** The rule set's multi-rule matcher and its rules, compiled (see CompiledRuleSet.native). */
   private readonly nativeMatcher: MultiMatcher | null = null;
   private readonly nativeSelectable: CompiledRule[] = [];
+  /** The rule set's ECS-rule matcher and its rules, compiled (see CompiledRuleSet.ecs; a rule that failed to compile is absent). */
+  private readonly ecsMatcher: EcsRuleMatcher | null = null;
+  private readonly ecsSelectable: (CompiledRule | undefined)[] = [];
   private readonly set: CompiledRuleSet;
   private readonly all: CompiledRule[] = [];
   private readonly gated: CompiledRule[] = [];
@@ -233,14 +256,27 @@ export class Detector {
   /** Telemetry presence per host for this unit's blind-spot report. */
   readonly telemetry: TelemetryTally;
 
+  /** Tiebreaker (DetectorOptions.tiebreaker) and the events of the current timestamp it holds. */
+  private readonly tiebreaker: PathStep[] | null;
+  private ties: HeldEvent[] = [];
+  private tieTime: Instant | null = null;
+  /** Where problems of held deferred lines go (the sink given to `resolve`). */
+  private deferredProblems: ProblemSink = () => {};
+
   constructor(rules: Rule[] | CompiledRuleSet, opts: DetectorOptions) {
     this.hostContext = new HostContext(opts.contextEvents);
+    this.tiebreaker = opts.tiebreaker && opts.tiebreaker.length > 0 ? opts.tiebreaker : null;
     const set = rules instanceof CompiledRuleSet ? rules : new CompiledRuleSet(rules);
     this.telemetry = new TelemetryTally(set.needs);
     this.set = set;
     this.problems.push(...set.problems);
     const failed = new Set(set.problems.map((p) => p.ruleId));
     const selectable = new Map<Rule, number>(set.native ? set.native.rules.map((r, i) => [r, i]) : []);
+    const ecsSelectable = new Map<Rule, number>(set.ecs ? set.ecs.rules.map((r, i) => [r, i]) : []);
+    if (set.ecs) {
+      this.ecsMatcher = set.ecs;
+      this.ecsSelectable = new Array<CompiledRule>(set.ecs.rules.length);
+    }
     if (set.native) {
       this.nativeMatcher = set.native.matcher;
       this.nativeSelectable = new Array<CompiledRule>(set.native.rules.length);
@@ -268,6 +304,11 @@ export class Detector {
         this.nativeSelectable[at] = c;
         continue;
       }
+      const ecsAt = ecsSelectable.get(rule);
+      if (ecsAt !== undefined) {
+        this.ecsSelectable[ecsAt] = c;
+        continue;
+      }
       if (c.view === 'ecs') {
         // An Elastic rule whose category is another field has no category gate; value gates read the ECS view.
         const perStage = rule.meta?.categoryField === undefined ? stageGates(rule.query) : null;
@@ -288,7 +329,7 @@ export class Detector {
         for (const id of gate.eventIds) push(this.nativeByEventId, id, c);
       } else this.nativeUngated.push(c);
     }
-    this.needEcs = this.ecsUngated.plain.length > 0 || this.ecsUngated.fields.length > 0 || this.ecsByCategory.size > 0;
+    this.needEcs = this.ecsUngated.plain.length > 0 || this.ecsUngated.fields.length > 0 || this.ecsByCategory.size > 0 || this.ecsSelectable.some((c) => c !== undefined);
     this.needNative = this.nativeUngated.length > 0 || this.nativeByEventId.size > 0 || this.nativeMatcher !== null;
   }
 
@@ -302,6 +343,16 @@ export class Detector {
    * parsed and false is returned (a line that then fails to parse is reported and skipped).
    */
   resolve(source: SourceEvent, overlap: boolean, onProblem: ProblemSink): boolean {
+    if (this.tiebreaker !== null) {
+      // Decided when every event of its timestamp is in (flushTies): a line written before an
+      // event of equal time may come after it in tiebreaker order.
+      this.deferredProblems = onProblem;
+      return true;
+    }
+    return this.resolveNow(source, overlap, onProblem);
+  }
+
+  private resolveNow(source: SourceEvent, overlap: boolean, onProblem: ProblemSink): boolean {
     const d = source.deferred!;
     if (!this.gated.some((c) => c.gate!.mayUse(c.runner, d))) {
       if (!overlap) {
@@ -313,11 +364,45 @@ export class Detector {
     return parseDeferred(source, onProblem);
   }
 
-  /** Feed one event, in time order. */
+  /** Feed one event, in time order (events of equal time are ordered by the tiebreaker, if any). */
   push(source: SourceEvent, time: Instant, overlap: boolean): void {
+    if (this.tiebreaker === null) return this.process(source, time, overlap);
+    const t = this.tieTime;
+    if (t !== null && (t.ms !== time.ms || t.ns !== time.ns)) this.flushTies();
+    this.tieTime = time;
+    this.ties.push({ source, time, overlap, onProblem: source.deferred ? this.deferredProblems : null });
+  }
+
+  /** Run the held events of one timestamp in tiebreaker order (stable; missing values last). */
+  private flushTies(): void {
+    const held = this.ties;
+    if (held.length === 0) return;
+    this.ties = [];
+    this.tieTime = null;
+    if (held.length > 1) {
+      // Tied deferred lines are parsed to read their tiebreaker (and then fed like any event).
+      const tb = this.tiebreaker!;
+      const rows: { h: HeldEvent; i: number; v: unknown }[] = [];
+      for (let i = 0; i < held.length; i++) {
+        const h = held[i]!;
+        if (h.source.deferred && !parseDeferred(h.source, h.onProblem!)) continue;
+        rows.push({ h, i, v: getField(toEcs(h.source.event), tb) });
+      }
+      if (rows.some((r) => r.v !== undefined && r.v !== null)) rows.sort((a, b) => compareTiebreakers(a.v, b.v) || a.i - b.i);
+      for (const r of rows) this.process(r.h.source, r.h.time, r.h.overlap);
+    } else {
+      const h = held[0]!;
+      if (h.source.deferred && !this.resolveNow(h.source, h.overlap, h.onProblem!)) return;
+      this.process(h.source, h.time, h.overlap);
+    }
+  }
+
+  private process(source: SourceEvent, time: Instant, overlap: boolean): void {
     const raw = source.event;
     const tag: Tagged = { source, time, overlap };
     const ecs = toEcs(raw);
+    // Fields absent from a nested-only event are absent: no dotted-key search per rule and field.
+    markIfNested(ecs);
     setTag(ecs, tag);
     if (this.flavourGated) this.flavour = detectFlavour(raw);
     if (!overlap) {
@@ -333,6 +418,16 @@ export class Detector {
       for (const cat of cats) {
         const b = this.ecsByCategory.get(cat);
         if (b) this.feedBucket(b, ecs, ot);
+      }
+      if (this.ecsMatcher) {
+        const sel = this.ecsMatcher.select(ecs, cats);
+        for (let i = 0; i < sel.length; i++) {
+          const c = this.ecsSelectable[sel[i]!];
+          if (c === undefined || c.stamp === this.stamp) continue;
+          c.stamp = this.stamp;
+          if (c.flavours !== null && !c.flavours.has(this.flavour)) continue;
+          this.run(c, ecs, ot);
+        }
       }
     }
     if (this.needNative) {
@@ -440,6 +535,7 @@ export class Detector {
    * rule's horizon by rule id, for the overlap reader to stop or narrow its line filter.
    */
   beginOverlap(): Map<string, StateHorizon> {
+    this.flushTies();
     const out = new Map<string, StateHorizon>();
     for (const c of this.all) {
       c.overlapHorizon = c.shared ? null : c.runner.horizon();
@@ -472,6 +568,7 @@ export class Detector {
 
   /** End of input: flush every rule (pending missing-event sequences, pipes). */
   end(): Alert[] {
+    this.flushTies();
     for (const c of this.all) {
       let ms: Match[];
       try {

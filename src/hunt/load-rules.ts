@@ -17,6 +17,8 @@ export interface RuleSpec {
   buildingBlocks?: boolean;
   /** Apply Elastic rules to every event flavour, whatever their `index` says. */
   ignoreIndex?: boolean;
+  /** Apply Elastic rules only to the flavours their `index` names (no Windows-log extension). */
+  strictIndex?: boolean;
 }
 
 export interface LoadedRules {
@@ -46,6 +48,7 @@ export async function loadHuntRules(spec: RuleSpec): Promise<LoadedRules> {
     hunting: spec.hunting,
     buildingBlocks: spec.buildingBlocks === true,
     ignoreIndex: spec.ignoreIndex === true,
+    strictIndex: spec.strictIndex === true,
     excludeRules: spec.excludeRules.filter((id) => !sigmaIds.has(id)),
     exceptions,
   });

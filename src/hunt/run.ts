@@ -17,7 +17,8 @@ import type { HuntOptions, HuntResult, HuntSummary } from './types.js';
 import { loadHuntRules, splitByWindow, type LoadedRules, type RuleSpec } from './load-rules.js';
 import { planWork, type WorkUnit } from './plan.js';
 import { CompiledRuleSet, Detector } from './detector.js';
-import type { Rule } from '../ir/types.js';
+import type { PathStep, Rule } from '../ir/types.js';
+import { parseFieldPath } from '../events/field.js';
 import { runUnitWith, type OwnSpan } from './unit.js';
 import { slicesInOrder } from './slices.js';
 import { ruleLineFilters, type PartFilters } from './prefilter.js';
@@ -38,6 +39,12 @@ export interface HuntHooks {
   onProblem?: (p: SourceProblem) => void;
 }
 
+/** The hunt's tiebreaker path: `event.sequence` by default, none for `none` or an empty name. */
+export function huntTiebreaker(name: string | undefined): PathStep[] | undefined {
+  const n = name ?? 'event.sequence';
+  return n === '' || n === 'none' ? undefined : parseFieldPath(n);
+}
+
 /** Which rules a hunt with these options runs (for `loadHuntRules`, e.g. to check them before reading input). */
 export function huntRuleSpec(opts: HuntOptions): RuleSpec {
   return {
@@ -48,6 +55,7 @@ export function huntRuleSpec(opts: HuntOptions): RuleSpec {
     hunting: opts.hunting ?? false,
     buildingBlocks: opts.buildingBlocks ?? false,
     ignoreIndex: opts.ignoreIndex ?? false,
+    strictIndex: opts.strictIndex ?? false,
   };
 }
 
@@ -100,6 +108,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
   }
   const clockReports: ClockAssumption[] = [];
   const contextEvents = opts.contextEvents ?? 0;
+  const tiebreaker = huntTiebreaker(opts.tiebreaker);
   const prefilter = opts.prefilter ?? true;
   const progress = new Progress(opts.progress === true && process.stderr.isTTY === true, units);
 
@@ -136,7 +145,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
       try {
         for (const unit of todo) {
           const { compiled, filters } = ruleSet(unit.rules);
-          const { stats: s, detector, own } = await runUnitWith(unit, () => new Detector(compiled, { contextEvents }), {
+          const { stats: s, detector, own } = await runUnitWith(unit, () => new Detector(compiled, { contextEvents, tiebreaker }), {
             overlapNs: windows.windowNs,
             filters,
             onProblem,
@@ -159,7 +168,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
     }
     const clockSetup = { given: clock.given, learned: clock.learnedOffsets() };
     const byId = new Map(todo.map((u) => [u.id, u]));
-    await runInWorkers(todo, Math.min(workers, todo.length), { rules: loaded.rules, contextEvents, prefilter, clock: clockSetup }, {
+    await runInWorkers(todo, Math.min(workers, todo.length), { rules: loaded.rules, contextEvents, tiebreaker, prefilter, clock: clockSetup }, {
       onAlerts: (a, unitId) => onAlerts(a, unitId === undefined ? undefined : byId.get(unitId)),
       onProblem,
       onDone: (unit, s, rp, cr, t, own) => {
@@ -273,6 +282,7 @@ function workerUrl(): URL {
 interface WorkerSetup {
   rules: Rule[];
   contextEvents: number;
+  tiebreaker: PathStep[] | undefined;
   prefilter: boolean;
   clock: { given: Clock['given']; learned: ReturnType<Clock['learnedOffsets']> };
 }

@@ -24,6 +24,13 @@ export interface HuntOptions {
   buildingBlocks?: boolean;
   /** Apply Elastic rules to every event flavour, whatever their `index` patterns say (`--ignore-index`). */
   ignoreIndex?: boolean;
+  /**
+   * Orders events of equal time (EQL tiebreaker; `--tiebreaker FIELD`): default `event.sequence`
+   * (where events have it), `none` for input order. Events without the field come after those with it.
+   */
+  tiebreaker?: string;
+  /** Apply Elastic rules only to the flavours their `index` names (`--strict-index`; see docs/eql.md). */
+  strictIndex?: boolean;
   /** Worker threads; default: one per core (inputs under 8 MB run in the main thread). 0 = main thread only. */
   workers?: number;
   /** Show a progress bar (only when stderr is a terminal). */

@@ -108,8 +108,9 @@ async function runOnce(
       }
     },
   }, slice);
-  stats.prefiltered += detector.deferredSkipped;
+  // end() first: it runs the events a tiebreaker still holds, and may skip deferred lines among them.
   const rest = detector.end();
+  stats.prefiltered += detector.deferredSkipped;
   if (rest.length > 0) onAlerts(rest);
   if (hold) {
     const single = unit.parts.length === 1;

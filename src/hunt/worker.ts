@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SourceProblem } from '../sources/types.js';
-import type { Rule } from '../ir/types.js';
+import type { PathStep, Rule } from '../ir/types.js';
 import { splitByWindow } from './load-rules.js';
 import { CompiledRuleSet, Detector } from './detector.js';
 import { runUnitWith } from './unit.js';
@@ -17,9 +17,10 @@ import type { TimeZoneSpec } from '../events/timestamp.js';
 
 const port = parentPort!;
 // The main thread loads the rules once and sends their IR; each worker compiles it once.
-const { rules, contextEvents, prefilter, clock: clockSetup } = workerData as {
+const { rules, contextEvents, tiebreaker, prefilter, clock: clockSetup } = workerData as {
   rules: Rule[];
   contextEvents: number;
+  tiebreaker: PathStep[] | undefined;
   prefilter: boolean;
   clock: { given: TimeZoneSpec | null; learned: Record<string, LearnedOffset> };
 };
@@ -54,7 +55,7 @@ async function run(unit: WorkUnit): Promise<void> {
   try {
     const { compiled, filters } = ruleSet(unit.rules);
     const problems: SourceProblem[] = [];
-    const { stats, detector, own } = await runUnitWith(unit, () => new Detector(compiled, { contextEvents }), {
+    const { stats, detector, own } = await runUnitWith(unit, () => new Detector(compiled, { contextEvents, tiebreaker }), {
       overlapNs,
       filters,
       onProblem: (p) => {

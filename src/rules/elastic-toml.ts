@@ -6,11 +6,14 @@
  * `language = "eql"` rules become spoor rules in the ECS view; every other type (KQL/kuery query,
  * Lucene, ES|QL, machine learning, threshold, new_terms, threat_match) is reported as not
  * runnable, by type, never dropped silently. Which event flavours a rule applies to follows its
- * `index` patterns, through the data table `tables/elastic-index-flavours.ts`.
+ * `index` patterns, through the data table `tables/elastic-index-flavours.ts` (`meta.indexFlavours`);
+ * a Defend-only rule also runs on Windows logs when their normalization gives every field it
+ * requires (`flavour-fields.ts`; `meta.flavours` is the result, `strictIndex` keeps the index's).
  */
 import { parse as parseToml } from 'smol-toml';
 import type { Query, Rule, RuleProblem, Severity } from '../ir/types.js';
 import { INDEX_FLAVOURS, OTHERWISE } from './tables/elastic-index-flavours.js';
+import { defaultFlavours } from './flavour-fields.js';
 
 /** Parses one EQL query (see pack.ts). */
 export type TomlEqlParser = (text: string) => Query;
@@ -109,8 +112,10 @@ export function loadElasticToml(file: string, text: string, parse: TomlEqlParser
   }
   const severity = str(r.severity) as Severity | undefined;
   const indexes = strs(r.index);
-  const flavours = flavoursForIndexes(indexes);
+  const indexFlavours = flavoursForIndexes(indexes);
   const categoryField = str(r.event_category_override);
+  // Defend rules also run on Windows logs normalized to the same required fields (flavour-fields.ts).
+  const flavours = indexFlavours ? defaultFlavours(indexFlavours, query, categoryField) : undefined;
   const buildingBlock = r.building_block_type !== undefined;
   const maturity = str(meta.maturity);
   const rule: Rule = {
@@ -134,6 +139,7 @@ export function loadElasticToml(file: string, text: string, parse: TomlEqlParser
       elasticRuleId: id,
       index: indexes,
       ...(flavours ? { flavours } : {}),
+      ...(indexFlavours ? { indexFlavours } : {}),
       ...(categoryField ? { categoryField } : {}),
       ...(buildingBlock ? { buildingBlock: true } : {}),
       ...(maturity ? { maturity } : {}),

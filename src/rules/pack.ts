@@ -33,6 +33,11 @@ export interface LoadRulePackOptions {
   buildingBlocks?: boolean;
   /** Apply Elastic rules to every event flavour, whatever their `index` patterns say. */
   ignoreIndex?: boolean;
+  /**
+   * Apply Elastic rules only to the flavours their `index` patterns name (Defend rules stay on
+   * Defend data even where Windows-log normalization provides every field they need).
+   */
+  strictIndex?: boolean;
 }
 
 export interface RulePack {
@@ -113,6 +118,8 @@ export function loadRulePackWith(parse: EqlParser, dirs: readonly string[], opts
         hidden.push({ id: loaded.id, source: file, reason: 'building-block rule (run with --building-blocks)' });
         continue;
       }
+      if (opts.strictIndex && !opts.ignoreIndex && loaded.gate?.flavours && Array.isArray(loaded.meta?.indexFlavours))
+        loaded.gate = { ...loaded.gate, flavours: loaded.meta.indexFlavours as string[] };
       if (opts.ignoreIndex && loaded.gate?.flavours) {
         const { flavours: _drop, ...rest } = loaded.gate;
         loaded.gate = Object.keys(rest).length ? rest : undefined;

@@ -31,7 +31,7 @@ import { RuleStateStore } from './store/rule-state.js';
 import { IngestStats } from './routes/ingest-stats.js';
 import { IntelFeeds } from './intel-feeds.js';
 import { buildBlindSpots } from '../hunt/blind-spots.js';
-import { needsOf, type TelemetryCounts } from '../hunt/telemetry.js';
+import { emptyTelemetry, needsOf, type TelemetryCounts } from '../hunt/telemetry.js';
 import { isStateless } from '../hunt/detector.js';
 import { registerEsCompat } from './routes/es-compat.js';
 import { registerIngest } from './routes/ingest.js';
@@ -195,7 +195,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
         [rules.filter((r) => !isStateless(r)), t?.ordered ?? null],
       ];
       const spots = parts.flatMap(([rs, c]) => {
-        const counts: TelemetryCounts = c ?? { hosts: {}, needs: [] };
+        const counts: TelemetryCounts = c ?? emptyTelemetry();
         const names: Record<string, string> = { ...(counts.names ?? {}) };
         for (const h of Object.keys(counts.hosts)) if (names[h] === undefined && ingestStats.nameOf(h) !== h) names[h] = ingestStats.nameOf(h);
         return rs.length === 0 ? [] : buildBlindSpots(needsOf(rs), { ...counts, names }, 0);

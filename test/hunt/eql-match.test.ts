@@ -1,0 +1,99 @@
+/**
+ * The multi-rule matcher over ECS (EQL) rules (hunt/eql-match.ts) only narrows: `gateExpr` is implied
+ * by the condition it comes from, and on real and generated events every rule stage that matches an
+ * event was selected for it (Elastic's Windows EQL pack over generated Defend events and the EVTX
+ * attack samples).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseEql } from '../../src/eql/index.js';
+import { EcsRuleMatcher, gateExpr } from '../../src/hunt/eql-match.js';
+import { compilePredicate } from '../../src/engine/index.js';
+import { loadRulePack } from '../../src/rules/index.js';
+import { generateEvents } from '../../src/demo/generate.js';
+import { readEvtxFile } from '../../src/sources/evtx/index.js';
+import { toEcs } from '../../src/normalize/index.js';
+import { markIfNested, type Event } from '../../src/events/field.js';
+import type { Query, Rule, Stage } from '../../src/ir/types.js';
+import { sharedOrSkip } from '../helpers/shared.js';
+
+const where = (q: string) => (parseEql(q) as Extract<Query, { kind: 'event' }>).query.where;
+const rule = (id: string, q: string): Rule => ({ id, name: id, source: 't', language: 'eql', view: 'ecs', query: parseEql(q), severity: 'low' });
+
+test('gateExpr: == / in on strings and like become case-insensitive wildcards; the rest is true', () => {
+  assert.deepEqual(gateExpr(where('process where process.name == "A.exe"')), { kind: 'wildcard', expr: { kind: 'field', path: ['process', 'name'] }, patterns: [[{ t: 'lit', v: 'A.exe' }]], caseInsensitive: true });
+  assert.equal(gateExpr(where('process where not process.name == "a"')).kind, 'literal');
+  assert.equal(gateExpr(where('process where process.pid == 4')).kind, 'literal', 'numbers: no atom');
+  assert.equal(gateExpr(where('process where process.name == "4.0"')).kind, 'literal', 'numeric strings compare by value');
+  assert.equal(gateExpr(where('any where @timestamp == "2020-01-01T00:00:00Z"')).kind, 'literal', 'date fields compare as instants');
+  assert.equal(gateExpr(where('process where process.name like "Ab*"')).kind, 'wildcard');
+  assert.equal(gateExpr(where('process where process.name != "a"')).kind, 'literal');
+});
+
+test('the matcher selects a rule only when a stage can match; categories key the stages', () => {
+  const rules = [
+    rule('a', 'process where process.name == "cmd.exe" and process.args : "*/c*"'),
+    rule('b', 'sequence [file where file.extension : "exe"] [process where process.executable : "*\\\\x.exe"]'),
+    rule('c', 'process where not process.name == "x"'),
+  ];
+  const m = new EcsRuleMatcher(rules);
+  const ids = (ev: Event, cats: string[]) => [...m.select(ev, cats)].map((i) => rules[i]!.id).sort();
+  assert.deepEqual(ids({ process: { name: 'CMD.EXE', args: ['cmd', '/C', 'dir'] } }, ['process']), ['a', 'c']);
+  assert.deepEqual(ids({ process: { name: 'cmd.exe', args: ['x'] } }, ['process']), ['c']);
+  assert.deepEqual(ids({ file: { extension: 'EXE' } }, ['file']), ['b']);
+  assert.deepEqual(ids({ process: { executable: 'C:\\y\\x.exe' } }, ['process']), ['b', 'c']);
+  assert.deepEqual(ids({ process: { name: 'cmd.exe', args: '/c' } }, ['network']), []);
+});
+
+function stagesOf(q: Query): Stage[] {
+  if (q.kind === 'event') return [{ query: q.query, by: [] }];
+  if (q.kind === 'sequence' || q.kind === 'join') return [...q.stages, ...(q.until ? [q.until] : [])];
+  if (q.kind === 'sample') return q.stages;
+  return [];
+}
+
+test("soundness on Elastic's pack: every stage that matches an event was selected", async (t) => {
+  const repo = sharedOrSkip(t, 'reference/elastic-detection-rules/repo');
+  const samples = sharedOrSkip(t, 'datasets/evtx-attack-samples');
+  if (!repo || !samples) return;
+  const pack = loadRulePack([join(repo, 'rules'), join(repo, 'rules_building_block')], { builtin: false, buildingBlocks: true });
+  const rules = pack.rules.filter((r) => EcsRuleMatcher.accepts(r) && (r.tags ?? []).some((x) => x === 'OS: Windows'));
+  assert.ok(rules.length > 400, `${rules.length} Windows EQL rules`);
+  const m = new EcsRuleMatcher(rules);
+  const tests = rules.map((r) =>
+    stagesOf(r.query).map((s) => ({ cat: s.query.category, test: compilePredicate(s.query.where, { dialect: 'elasticsearch', ...(typeof r.meta?.categoryField === 'string' ? { category: r.meta.categoryField.split('.') } : {}) }) })),
+  );
+  const events: Event[] = [];
+  for (const ev of generateEvents({ events: 2000, hosts: 20, seed: 3 }).events) events.push(toEcs(ev as Event));
+  const files: string[] = [];
+  const walk = (d: string): void => {
+    for (const n of readdirSync(d).sort()) {
+      const p = join(d, n);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (n.endsWith('.evtx')) files.push(p);
+    }
+  };
+  walk(samples);
+  for (const f of files.slice(0, 40)) for await (const batch of readEvtxFile(f, () => {})) for (const se of batch) events.push(toEcs(se.event));
+  let matched = 0;
+  let selectedTotal = 0;
+  for (const ev of events) {
+    markIfNested(ev);
+    const c = (ev.event as { category?: unknown } | undefined)?.category;
+    const cats = typeof c === 'string' ? [c] : Array.isArray(c) ? (c as string[]) : [];
+    const selected = new Set(m.select(ev, cats));
+    selectedTotal += selected.size;
+    tests.forEach((stages, ri) => {
+      for (const s of stages) {
+        if (s.cat !== null && s.cat !== 'any' && rules[ri]!.meta?.categoryField === undefined && !cats.includes(s.cat)) continue;
+        if (!s.test(ev)) continue;
+        matched++;
+        assert.ok(selected.has(ri), `${rules[ri]!.id} (${rules[ri]!.name}) matches an event it was not selected for: ${JSON.stringify(ev).slice(0, 300)}`);
+      }
+    });
+  }
+  assert.ok(matched > 50, `${matched} stage matches checked over ${events.length} events`);
+  t.diagnostic(`${events.length} events, ${matched} stage matches, ${(selectedTotal / events.length).toFixed(1)} rules selected per event of ${rules.length}`);
+});
