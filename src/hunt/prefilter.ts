@@ -15,7 +15,7 @@
  * - SKIP otherwise: counted as read, never parsed.
  */
 import type { EventQuery, Expr, Rule, Stage } from '../ir/types.js';
-import { EVENT_ID_KEYS, rawRows, type RawRow } from '../normalize/index.js';
+import { rawRows, type RawRow } from '../normalize/index.js';
 import { DEFER, filterKeeps, PARSE, SKIP, type LineDecision, type LineFilter } from '../sources/index.js';
 import { anyOf, escapesFor, textCheckOf, textMeets, valueAfterKey, type TextCheck } from './text-checks.js';
 import { checkOnRow, type RowCheck } from './windows-checks.js';
@@ -171,6 +171,9 @@ function eventCodes(e: Expr): string[] | null {
  * 5x slower).
  */
 const WINDOWS_SHAPES = ['winlog', 'Event', '_data"'];
+/** Bits of WINDOWS_SHAPES in what windowsKeeper is given. */
+const WINLOG_BIT = 1;
+const EVENT_DATA_BIT = 4;
 
 /**
  * Lines holding any of these are parsed whatever their category: Endgame's `event_type`, whose
@@ -202,7 +205,8 @@ export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep' | 'def
   const checks = [...categories.values(), ...joins.values()].filter((c): c is TextCheck => c !== null);
   const always = [...OTHER_SHAPES, ...escapesFor(checks)];
   const parseAll = (1 << always.length) - 1;
-  const windowsShape = ((1 << WINDOWS_SHAPES.length) - 1) << always.length;
+  const windowsShape0 = (1 << WINDOWS_SHAPES.length) - 1;
+  const windowsShape = windowsShape0 << always.length;
   const windows = windowsKeeper(categories, joins, n.codes);
   // Lines without a `code"` key cannot have a wanted event.code: skip the check on them.
   const codes: TextCheck | null = n.codes.size > 0 ? { kind: 'value', key: 'code', values: [...n.codes], ci: true } : null;
@@ -211,7 +215,7 @@ export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep' | 'def
     needles: codes ? [...always, ...WINDOWS_SHAPES, 'code"'] : [...always, ...WINDOWS_SHAPES],
     keep(line, found) {
       if ((found & parseAll) !== 0 || !complete(line)) return PARSE;
-      if ((found & windowsShape) !== 0) return windows(line);
+      if ((found & windowsShape) !== 0) return windows(line, (found >> always.length) & windowsShape0);
       const end = line.indexOf(CATEGORY_END);
       // Exactly one key named "category" (a second one, or a "subcategory", keeps the line).
       if (end < 5 || !line.startsWith('"cate', end - 5) || line.indexOf(CATEGORY_END, end + 5) >= 0) return PARSE;
@@ -241,7 +245,11 @@ export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep' | 'def
  * meets, or when it is a wanted event code; PARSE too when no EventID or category can be read.
  * Lines that could only join are parsed, not deferred: the join gate reads ECS keys from the text.
  */
-function windowsKeeper(categories: ReadonlyMap<string, TextCheck | null>, joins: ReadonlyMap<string, TextCheck | null>, codes: ReadonlySet<string>): (line: string) => LineDecision {
+function windowsKeeper(
+  categories: ReadonlyMap<string, TextCheck | null>,
+  joins: ReadonlyMap<string, TextCheck | null>,
+  codes: ReadonlySet<string>,
+): (line: string, found: number) => LineDecision {
   const wanted = new Map<string, (TextCheck | null)[]>();
   for (const m of [categories, joins]) for (const [c, k] of m) addCheck(wanted, c, k);
   const perId = new Map<string, { categories: readonly string[]; checks: Map<string, RowCheck> }[]>();
@@ -262,10 +270,13 @@ function windowsKeeper(categories: ReadonlyMap<string, TextCheck | null>, joins:
     }
     return rows;
   };
-  return (line) => {
-    const ids = eventIdsOf(line);
+  return (line, found) => {
+    const winlogbeat = (found & WINLOG_BIT) !== 0;
+    const ids = eventIdsOf(line, winlogbeat, (found & EVENT_DATA_BIT) !== 0);
     if (ids === null || ids.length === 0) return PARSE;
-    const own = ownCategories(line);
+    // A document's own event.category wins only in Winlogbeat 7+ (completed in place); other
+    // Windows shapes get a new view whose category comes from the table.
+    const own = winlogbeat ? ownCategories(line) : [];
     if (own === null) return PARSE;
     for (const id of ids) {
       if (codes.has(id)) return PARSE;
@@ -283,25 +294,37 @@ function windowsKeeper(categories: ReadonlyMap<string, TextCheck | null>, joins:
   };
 }
 
-/** Every EventID value in the text (all keys of EVENT_ID_KEYS), or null when one cannot be read. */
-function eventIdsOf(line: string): string[] | null {
+/**
+ * Every EventID value in the text, or null when one cannot be read. Keys are searched only where
+ * normalization reads them (each search reads the whole line, as costly as a tenth of parsing
+ * it): `EventID` (evtx, flat; `EventId` only when there is no `EventID`, as fromFlat reads
+ * them); `event_id` for Winlogbeat (`winlog`) and Winlogbeat 6 (`event_data`); `code` — the
+ * document's own event.code, kept by normalization — only for Winlogbeat 7+.
+ */
+function eventIdsOf(line: string, winlogbeat: boolean, winlogbeat6: boolean): string[] | null {
   const out: string[] = [];
-  for (const key of EVENT_ID_KEYS) {
-    const needle = `${key}"`;
-    for (let j = valueAfterKey(line, needle, 0); j >= 0; j = valueAfterKey(line, needle, j)) {
-      let at = j;
-      if (line.charCodeAt(at) === 123 /* { */) {
-        // evtx_dump: {"#attributes":{…},"#text":N}
-        const close = line.indexOf('}', at);
-        if (close < 0 || !line.startsWith('{"#attributes":{', at) || !line.startsWith(',"#text":', close + 1)) return null;
-        at = close + 1 + ',"#text":'.length;
-      }
-      const v = scalarText(line, at);
-      if (v === null) return null;
-      out.push(v);
-    }
-  }
+  if (!readIds(line, 'EventID"', out)) return null;
+  if (out.length === 0 && !readIds(line, 'EventId"', out)) return null;
+  if ((winlogbeat || winlogbeat6) && !readIds(line, 'event_id"', out)) return null;
+  if (winlogbeat && !readIds(line, 'code"', out)) return null;
   return out;
+}
+
+/** Add the values of every `needle` key to `out`; false when one cannot be read. */
+function readIds(line: string, needle: string, out: string[]): boolean {
+  for (let j = valueAfterKey(line, needle, 0); j >= 0; j = valueAfterKey(line, needle, j)) {
+    let at = j;
+    if (line.charCodeAt(at) === 123 /* { */) {
+      // evtx_dump: {"#attributes":{…},"#text":N}
+      const close = line.indexOf('}', at);
+      if (close < 0 || !line.startsWith('{"#attributes":{', at) || !line.startsWith(',"#text":', close + 1)) return false;
+      at = close + 1 + ',"#text":'.length;
+    }
+    const v = scalarText(line, at);
+    if (v === null) return false;
+    out.push(v);
+  }
+  return true;
 }
 
 /** A plain string's or a number's text at `i`; null otherwise. */
