@@ -22,6 +22,7 @@ const steps: { title: string; script: string; args: string[]; node?: string[] }[
   { title: 'Rule regexes: safe matcher vs plain RegExp', script: 'regex.js', args: quick ? ['--runs', '3'] : ['--runs', '11'] },
   { title: 'Sigma matching for thousands of rules (pre-parsed events)', script: 'sigma-match.js', args: quick ? ['--repeat', '1', '--events', '200000', '--sample', '200'] : ['--repeat', '3', '--sample', '1000'] },
   { title: 'Sigma hunt over EVTX vs the parse-only floor', script: 'sigma-hunt.js', args: quick ? ['--repeat', '1'] : ['--repeat', '3'] },
+  { title: 'Every input format vs its parse-only floor', script: 'formats.js', args: quick ? ['--events', '20000', '--repeat', '1', '--no-sigma'] : ['--events', '100000', '--repeat', '3', '--workers', '0'] },
 ];
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';
