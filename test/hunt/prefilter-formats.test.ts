@@ -48,7 +48,7 @@ test('the prefilter skips no line of any generated format that a rule or the wri
   const filters = ruleLineFilters(pack.rules, 0);
   assert.ok(filters);
   for (const format of FORMATS) {
-    const lines = readFileSync(await fleet(dir, format, 4_000, 11), 'utf8').split('\n').filter((l) => l.length > 0);
+    const lines = readFileSync(await fleet(dir, format, 1_500, 11), 'utf8').split('\n').filter((l) => l.length > 0);
     const all = [...lines, ...lines.flatMap(rewrites)];
     const main = wronglySkipped(filters.main(), all, stageQueries(pack.rules, false).map(matcher), true);
     assert.deepEqual(main.bad.slice(0, 2), [], `${format}: ${main.bad.length} lines skipped by the main filter would match`);
@@ -63,7 +63,7 @@ test('hunts give the same alerts with and without the prefilter in every format;
   const dir = tempDir('spoor-formats-');
   const byFormat = new Map<string, string[]>();
   for (const format of ['defend', ...FORMATS] as DemoFormat[]) {
-    const file = await fleet(dir, format, 6_000, 3);
+    const file = await fleet(dir, format, 3_000, 3);
     const on = await runHunt({ inputs: [file], workers: 0 });
     const off = await runHunt({ inputs: [file], workers: 0, prefilter: false });
     const ids = (r: typeof on): string[] => r.alerts.map((a) => `${a.ruleId} ${a.host.split(".")[0]} ${a.filePath ?? ''}`).sort();
