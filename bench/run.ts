@@ -25,6 +25,7 @@ const steps: { title: string; script: string; args: string[]; node?: string[] }[
   { title: 'spoor query end to end (threads, one thread, Python eql when SPOOR_PYTHON_EQL is set)', script: 'query.js', args: quick ? ['--events', '20000', '--runs', '1'] : ['--runs', '3'] },
   { title: 'hunt: one host in many files, one unit vs time slices', script: 'hunt-slices.js', args: quick ? ['--events', '30000', '--runs', '1'] : ['--events', '150000', '--runs', '3'] },
   { title: 'spoor serve: durable ingest with detection, ack → alert latency, RSS', script: 'serve.js', args: quick ? ['--events', '50000', '--paced-seconds', '20'] : ['--events', '200000', '--paced-seconds', '120'] },
+  { title: 'Every input format vs its parse-only floor', script: 'formats.js', args: quick ? ['--events', '20000', '--repeat', '1', '--no-sigma'] : ['--events', '100000', '--repeat', '3', '--workers', '0'] },
 ];
 
 const cpu = cpus()[0]?.model ?? 'unknown CPU';

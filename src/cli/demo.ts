@@ -9,6 +9,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import cliProgress from 'cli-progress';
 import type { Alert } from '../alert/types.js';
+import { DEMO_FORMATS, type DemoFormat } from '../demo/formats.js';
 import { FILE_SHARE_RULE_ID, generateEvents, writeNdjson, type GenerateOptions, type PlantedAttack, type ScenarioRecord } from '../demo/generate.js';
 import { formatAlerts, formatSummary, renderHtmlReport } from '../output/index.js';
 import { reviewShares } from '../shares/index.js';
@@ -36,6 +37,7 @@ interface GenerateCliOptions {
   start?: string;
   attacks: boolean;
   planted?: string;
+  format?: string;
   progress: boolean;
 }
 
@@ -91,6 +93,7 @@ Examples:
     .option('-o, --output <file>', 'output file (- for stdout)', '-')
     .option('--start <iso>', 'time of the first event (ISO-8601)')
     .option('--no-attacks', 'plant no attacks (a clean baseline)')
+    .option('--format <name>', `JSON shape: ${DEMO_FORMATS.join(', ')} (same events and planted attacks; see docs/demo.md)`, 'defend')
     .option('--planted <file>', 'also write the planted attacks as JSON to FILE')
     .option('--no-progress', 'no progress bar')
     .action(async (o: GenerateCliOptions, cmd: Command) => {
@@ -120,6 +123,10 @@ async function runGenerate(o: GenerateCliOptions): Promise<void> {
     seed: wholeNumber('--seed', o.seed, 0),
     attacks: o.attacks,
   };
+  if (o.format !== undefined) {
+    if (!(DEMO_FORMATS as readonly string[]).includes(o.format)) throw new Error(`--format must be one of ${DEMO_FORMATS.join(', ')}: '${o.format}'`);
+    opts.format = o.format as DemoFormat;
+  }
   if (o.start !== undefined) {
     if (Number.isNaN(Date.parse(o.start))) throw new Error(`--start is not an ISO-8601 time: '${o.start}'`);
     opts.start = o.start;

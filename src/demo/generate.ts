@@ -12,6 +12,7 @@ import type { Writable } from 'node:stream';
 import { backgroundEvent } from './background.js';
 import { formatMicros, parseMicros } from './clock.js';
 import { makeFleet, type Host } from './hosts.js';
+import { lineRenderer, type DemoFormat } from './formats.js';
 import { Rng } from './prng.js';
 import { FILE_SHARE_RULE_ID, ScenarioBuilder, writerOf, type PlantedAttack, type ScenarioRecord, type Writer } from './scenarios.js';
 
@@ -26,6 +27,8 @@ export interface GenerateOptions {
   start?: string;
   /** Plant the attacks (default true). */
   attacks?: boolean;
+  /** The JSON shape written by writeNdjson (default `defend`; see demo/formats.ts). */
+  format?: DemoFormat;
 }
 
 export interface Generated {
@@ -183,13 +186,17 @@ export async function writeNdjson(opts: GenerateOptions, outPath: string, onProg
     if (!out.write(full) && out.writableLength >= 16 << 20) await Promise.race([once(out, 'drain'), failed]);
     onProgress?.(count, bytes);
   };
-  for (const line of lines) {
+  const render = lineRenderer(opts.format ?? 'defend');
+  for (const defend of lines) {
+    const line = render(defend);
+    if (line === null) continue;
     // A UTF-16 unit takes at most 3 bytes in UTF-8.
     if (used + line.length * 3 + 1 > CHUNK) {
       await flush();
       if (line.length * 3 + 1 > CHUNK) buf = Buffer.allocUnsafe(line.length * 3 + 1);
     }
     // Generated text is ASCII by construction (a test checks), so latin1 is UTF-8 and cheaper.
+    // (Other formats are rendered from the same ASCII text.)
     used += buf.write(line, used, 'latin1');
     buf[used++] = 10;
     count++;

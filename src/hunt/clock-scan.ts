@@ -15,6 +15,9 @@ import { readInput } from '../sources/index.js';
 import type { ProblemSink } from '../sources/types.js';
 import { clockObservation, eventHost, hasWallClockTime, type Clock } from '../normalize/index.js';
 
+/** Reading stops once every host seen is learned and no new host has appeared for this many events. */
+export const QUIET_EVENTS = 10_000;
+
 /** At most this many events are read per file to learn offsets. */
 export const CLOCK_SCAN_EVENTS = 100_000;
 
@@ -24,22 +27,28 @@ export async function learnClock(files: InputFile[], clock: Clock, maxEvents = C
   for (const file of files) {
     if (file.format === 'evtx' || file.format === 'xml' || file.path === '-' || file.spooled) continue;
     const needed = new Set<string>();
+    const seen = new Set<string>();
     let read = 0;
+    let lastNewHost = 0;
     try {
       for await (const batch of readInput(file, quiet)) {
         for (const se of batch) {
           read++;
           if (!hasWallClockTime(se.event)) continue;
+          const host = eventHost(se.event) ?? '';
+          if (!seen.has(host)) {
+            seen.add(host);
+            lastNewHost = read;
+          }
           const o = clockObservation(se.event);
           if (o) clock.observe(o.host, o.wall, o.utc);
-          else {
-            const host = eventHost(se.event) ?? '';
-            if (!clock.hasObserved(host)) needed.add(host);
-          }
+          else if (!clock.hasObserved(host)) needed.add(host);
         }
         for (const h of needed) if (clock.hasObserved(h)) needed.delete(h);
-        // Nothing zone-less in the first batch, or every such host learned: done with this file.
-        if (needed.size === 0 || read >= maxEvents) break;
+        // Done with this file when nothing is zone-less, or every host seen is learned and no new
+        // host has shown up for a while (a fleet's hosts appear gradually: stopping as soon as the
+        // first batch's hosts are learned would leave later hosts on UTC), or at the cap.
+        if (seen.size === 0 || (needed.size === 0 && read - lastNewHost >= QUIET_EVENTS) || read >= maxEvents) break;
       }
     } catch {
       /* unreadable: reported when the file is really read */

@@ -15,8 +15,10 @@
  * - SKIP otherwise: counted as read, never parsed.
  */
 import type { EventQuery, Expr, Rule, Stage } from '../ir/types.js';
-import { DEFER, filterKeeps, PARSE, SKIP, type LineFilter } from '../sources/index.js';
-import { anyOf, escapesFor, textCheckOf, textMeets, type TextCheck } from './text-checks.js';
+import { rawRows, type RawRow } from '../normalize/index.js';
+import { DEFER, filterKeeps, PARSE, SKIP, type LineDecision, type LineFilter } from '../sources/index.js';
+import { anyOf, escapesFor, textCheckOf, textMeets, valueAfterKey, type TextCheck } from './text-checks.js';
+import { checkOnRow, type RowCheck } from './windows-checks.js';
 import { splitStages } from './join-gate.js';
 
 /** The overlap's filter can narrow as the rules' pending state expires. */
@@ -160,14 +162,25 @@ function eventCodes(e: Expr): string[] | null {
 }
 
 /**
- * Lines holding any of these are parsed whatever their category: documents of other shapes, whose
- * ECS view normalization builds from other fields (`winlog`: Winlogbeat, also with dotted keys;
- * `Event`: evtx_dump's Event.System and flat records' EventID/EventId; `_data"`/`_type"`:
- * Winlogbeat 6 event_data, Endgame event_type). Each starts with a character that is rare in ECS
+ * Lines holding any of these may be Windows records whose ECS view normalization builds from
+ * EventData through the mapping tables (`winlog`: Winlogbeat, also with dotted keys; `Event`:
+ * evtx_dump's Event.System and flat records' EventID/EventId; `_data"`: Winlogbeat 6 event_data).
+ * They are decided by their EventID and the checks carried over to their raw keys
+ * (windows-checks.ts, normalize/raw-keys.ts). Each starts with a character that is rare in ECS
  * JSON: the reader finds them in a block of text at several GB/s (a leading quote would make it
- * 5x slower). Escapes a writer may have used for what the checks look for come on top.
+ * 5x slower).
  */
-const OTHER_SHAPES = ['winlog', 'Event', '_data"', '_type"'];
+const WINDOWS_SHAPES = ['winlog', 'Event', '_data"'];
+/** Bits of WINDOWS_SHAPES in what windowsKeeper is given. */
+const WINLOG_BIT = 1;
+const EVENT_DATA_BIT = 4;
+
+/**
+ * Lines holding any of these are parsed whatever their category: Endgame's `event_type`, whose
+ * ECS view is built from other fields. Escapes a writer may have used for what the checks look
+ * for come on top.
+ */
+const OTHER_SHAPES = ['_type"'];
 
 /** The end of the `"category"` key: its rare first letter makes it quick to find. */
 const CATEGORY_END = 'gory"';
@@ -192,13 +205,17 @@ export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep' | 'def
   const checks = [...categories.values(), ...joins.values()].filter((c): c is TextCheck => c !== null);
   const always = [...OTHER_SHAPES, ...escapesFor(checks)];
   const parseAll = (1 << always.length) - 1;
+  const windowsShape0 = (1 << WINDOWS_SHAPES.length) - 1;
+  const windowsShape = windowsShape0 << always.length;
+  const windows = windowsKeeper(categories, joins, n.codes);
   // Lines without a `code"` key cannot have a wanted event.code: skip the check on them.
   const codes: TextCheck | null = n.codes.size > 0 ? { kind: 'value', key: 'code', values: [...n.codes], ci: true } : null;
-  const codeKey = 1 << always.length;
+  const codeKey = 1 << (always.length + WINDOWS_SHAPES.length);
   const filter: Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories'> = {
-    needles: codes ? [...always, 'code"'] : always,
+    needles: codes ? [...always, ...WINDOWS_SHAPES, 'code"'] : [...always, ...WINDOWS_SHAPES],
     keep(line, found) {
       if ((found & parseAll) !== 0 || !complete(line)) return PARSE;
+      if ((found & windowsShape) !== 0) return windows(line, (found >> always.length) & windowsShape0);
       const end = line.indexOf(CATEGORY_END);
       // Exactly one key named "category" (a second one, or a "subcategory", keeps the line).
       if (end < 5 || !line.startsWith('"cate', end - 5) || line.indexOf(CATEGORY_END, end + 5) >= 0) return PARSE;
@@ -219,6 +236,126 @@ export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep' | 'def
     },
   };
   return filter;
+}
+
+/**
+ * The decision for a line that may be a Windows record: PARSE when one of its EventIDs (every
+ * occurrence of every key a shape writes it under) has a table row whose category — or a
+ * category the document names itself — some stage wants and whose carried-over check the text
+ * meets, or when it is a wanted event code; PARSE too when no EventID or category can be read.
+ * Lines that could only join are parsed, not deferred: the join gate reads ECS keys from the text.
+ */
+function windowsKeeper(
+  categories: ReadonlyMap<string, TextCheck | null>,
+  joins: ReadonlyMap<string, TextCheck | null>,
+  codes: ReadonlySet<string>,
+): (line: string, found: number) => LineDecision {
+  const wanted = new Map<string, (TextCheck | null)[]>();
+  for (const m of [categories, joins]) for (const [c, k] of m) addCheck(wanted, c, k);
+  const perId = new Map<string, { categories: readonly string[]; checks: Map<string, RowCheck> }[]>();
+  const noRow: RawRow = { module: '', id: '', categories: [], constants: new Map(), sources: () => [], derived: false };
+  const rowsOf = (id: string): { categories: readonly string[]; checks: Map<string, RowCheck> }[] => {
+    let rows = perId.get(id);
+    if (rows === undefined) {
+      const found = rawRows(id);
+      rows = (found.length > 0 ? found : [noRow]).map((row) => {
+        const checks = new Map<string, RowCheck>();
+        for (const [c, alternatives] of wanted) {
+          const t = alternatives.map((a) => checkOnRow(a, row));
+          checks.set(c, t.includes(true) ? true : t.every((x) => x === false) ? false : { kind: 'any', checks: t.filter((x): x is TextCheck => typeof x !== 'boolean') });
+        }
+        return { categories: row.categories, checks };
+      });
+      perId.set(id, rows);
+    }
+    return rows;
+  };
+  return (line, found) => {
+    const winlogbeat = (found & WINLOG_BIT) !== 0;
+    const ids = eventIdsOf(line, winlogbeat, (found & EVENT_DATA_BIT) !== 0);
+    if (ids === null || ids.length === 0) return PARSE;
+    // A document's own event.category wins only in Winlogbeat 7+ (completed in place); other
+    // Windows shapes get a new view whose category comes from the table.
+    const own = winlogbeat ? ownCategories(line) : [];
+    if (own === null) return PARSE;
+    for (const id of ids) {
+      if (codes.has(id)) return PARSE;
+      for (const row of rowsOf(id)) {
+        for (const list of [row.categories, own]) {
+          for (const c of list) {
+            const t = row.checks.get(c);
+            if (t === undefined || t === false) continue;
+            if (t === true || textMeets(t, line)) return PARSE;
+          }
+        }
+      }
+    }
+    return SKIP;
+  };
+}
+
+/**
+ * Every EventID value in the text, or null when one cannot be read. Keys are searched only where
+ * normalization reads them (each search reads the whole line, as costly as a tenth of parsing
+ * it): `EventID` (evtx, flat; `EventId` only when there is no `EventID`, as fromFlat reads
+ * them); `event_id` for Winlogbeat (`winlog`) and Winlogbeat 6 (`event_data`); `code` — the
+ * document's own event.code, kept by normalization — only for Winlogbeat 7+.
+ */
+function eventIdsOf(line: string, winlogbeat: boolean, winlogbeat6: boolean): string[] | null {
+  const out: string[] = [];
+  if (!readIds(line, 'EventID"', out)) return null;
+  if (out.length === 0 && !readIds(line, 'EventId"', out)) return null;
+  if ((winlogbeat || winlogbeat6) && !readIds(line, 'event_id"', out)) return null;
+  if (winlogbeat && !readIds(line, 'code"', out)) return null;
+  return out;
+}
+
+/** Add the values of every `needle` key to `out`; false when one cannot be read. */
+function readIds(line: string, needle: string, out: string[]): boolean {
+  for (let j = valueAfterKey(line, needle, 0); j >= 0; j = valueAfterKey(line, needle, j)) {
+    let at = j;
+    if (line.charCodeAt(at) === 123 /* { */) {
+      // evtx_dump: {"#attributes":{…},"#text":N}
+      const close = line.indexOf('}', at);
+      if (close < 0 || !line.startsWith('{"#attributes":{', at) || !line.startsWith(',"#text":', close + 1)) return false;
+      at = close + 1 + ',"#text":'.length;
+    }
+    const v = scalarText(line, at);
+    if (v === null) return false;
+    out.push(v);
+  }
+  return true;
+}
+
+/** A plain string's or a number's text at `i`; null otherwise. */
+function scalarText(line: string, i: number): string | null {
+  const ch = line.charCodeAt(i);
+  if (ch === 34) {
+    const close = line.indexOf('"', i + 1);
+    if (close < 0) return null;
+    const v = line.slice(i + 1, close);
+    return v.includes('\\') ? null : v.trim();
+  }
+  let j = i;
+  while (j < line.length) {
+    const c = line.charCodeAt(j);
+    if (!(c >= 48 && c <= 57)) break;
+    j++;
+  }
+  return j > i ? line.slice(i, j) : null;
+}
+
+/** The values of every `"category"` key (a Winlogbeat document's own); null when one cannot be read. */
+function ownCategories(line: string): string[] | null {
+  const out: string[] = [];
+  for (let j = valueAfterKey(line, 'category"', 0); j >= 0; j = valueAfterKey(line, 'category"', j)) {
+    let k = j - 1;
+    while (line.charCodeAt(k) !== 58 /* : */) k--;
+    const v = categoryValues(line, k);
+    if (v === null) return null;
+    out.push(...v);
+  }
+  return out;
 }
 
 /** `keep`, letting one rejected line in TIME_PROBE_EVERY through (see there). */

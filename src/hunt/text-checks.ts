@@ -19,10 +19,15 @@ import type { Expr, Literal } from '../ir/types.js';
 import { ECS_DERIVED_FIELDS } from '../normalize/index.js';
 
 export type TextCheck =
-  /** Some `"key": value` in the text has one of `values` (`ci`: strings compared ignoring case). */
-  | { kind: 'value'; key: string; values: readonly Literal[]; ci: boolean }
-  /** The text contains one of `needles` (`ci`: any case; `folded` are the same, as regular expressions). */
-  | { kind: 'text'; needles: readonly string[]; ci: boolean; folded?: readonly RegExp[] }
+  /** Some `"key": value` in the text has one of `values` (`ci`: strings compared ignoring case); `path`: the field's. */
+  | { kind: 'value'; key: string; values: readonly Literal[]; ci: boolean; path?: string }
+  /**
+   * Some `"key": value` in the text gives, through `read` (a normalization mapping, see
+   * windows-checks.ts), one of `values`; `source` names the mapping (read is not comparable).
+   */
+  | { kind: 'raw'; key: string; read: (raw: unknown) => unknown; source: string; values: readonly Literal[]; ci: boolean }
+  /** The text contains one of `needles` (`ci`: any case; `folded` are the same, as regular expressions); `path`: the field's. */
+  | { kind: 'text'; needles: readonly string[]; ci: boolean; folded?: readonly RegExp[]; path?: string }
   | { kind: 'all'; checks: readonly TextCheck[] }
   | { kind: 'any'; checks: readonly TextCheck[] };
 
@@ -71,11 +76,11 @@ function fieldCheck(path: readonly (string | number)[], values: Literal[], ci: b
       const esc = JSON.stringify(v).slice(1, -1);
       return derived.at === 'suffix' ? `${esc}"` : `"${esc}"`;
     });
-    return textCheck(needles, ci || derived.lowered);
+    return textCheck(needles, ci || derived.lowered, path.join('.'));
   }
   const key = path[path.length - 1]!;
   if (JSON.stringify(key) !== `"${key}"`) return null; // a key the text would escape
-  return { kind: 'value', key, values: ci ? values.map((v) => (typeof v === 'string' ? v.toLowerCase() : v)) : values, ci };
+  return { kind: 'value', key, values: ci ? values.map((v) => (typeof v === 'string' ? v.toLowerCase() : v)) : values, ci, path: path.join('.') };
 }
 
 /**
@@ -116,18 +121,19 @@ function allOf(checks: readonly TextCheck[]): TextCheck | null {
 }
 
 function keyOf(c: TextCheck): string {
-  return JSON.stringify(c, (k, v: unknown) => (k === 'folded' ? undefined : v));
+  return JSON.stringify(c, (k, v: unknown) => (k === 'folded' || k === 'read' ? undefined : v));
 }
 
 /** Does `line` (one JSON document) meet `check`? */
 export function textMeets(check: TextCheck, line: string): boolean {
   switch (check.kind) {
     case 'value':
+    case 'raw':
       return valueFound(line, check);
     case 'text':
       // Exactly as written first (the common case, and a fast search), then in any case.
-      for (const n of check.needles) if (line.includes(n)) return true;
-      if (check.folded) for (const r of check.folded) if (r.test(line)) return true;
+      for (const n of check.needles) if (valueTextFound(line, n)) return true;
+      if (check.folded) for (const r of check.folded) if (foldedValueFound(line, r)) return true;
       return false;
     case 'all':
       for (const c of check.checks) if (!textMeets(c, line)) return false;
@@ -138,9 +144,31 @@ export function textMeets(check: TextCheck, line: string): boolean {
   }
 }
 
-function textCheck(needles: string[], ci: boolean): TextCheck {
+/**
+ * Does `needle` (ending with a quote) end some string value of the text? An occurrence followed
+ * by `:` ends a key (evtx_dump's `"System": {…}`), which no derived field is read from.
+ */
+function valueTextFound(line: string, needle: string): boolean {
+  for (let i = line.indexOf(needle); i >= 0; i = line.indexOf(needle, i + 1)) if (!keyEndsAt(line, i + needle.length)) return true;
+  return false;
+}
+
+function foldedValueFound(line: string, r: RegExp): boolean {
+  const g = r; // global: lastIndex walks the occurrences
+  g.lastIndex = 0;
+  for (let m = g.exec(line); m !== null; m = g.exec(line)) if (!keyEndsAt(line, m.index + m[0].length)) return true;
+  return false;
+}
+
+/** Is the text at `end` (just past a closing quote) a key's colon? */
+function keyEndsAt(line: string, end: number): boolean {
+  if (line.charCodeAt(end - 1) !== QUOTE) return false;
+  return line.charCodeAt(skipSpace(line, end)) === 58 /* : */;
+}
+
+function textCheck(needles: string[], ci: boolean, path: string): TextCheck {
   const escape = (n: string): string => n.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return ci ? { kind: 'text', needles, ci, folded: needles.map((n) => new RegExp(escape(n), 'i')) } : { kind: 'text', needles, ci };
+  return ci ? { kind: 'text', needles, ci, folded: needles.map((n) => new RegExp(escape(n), 'gi')), path } : { kind: 'text', needles, ci, path };
 }
 
 function cost(c: TextCheck): number {
@@ -156,7 +184,7 @@ function cost(c: TextCheck): number {
 export function escapesFor(checks: readonly TextCheck[]): string[] {
   const texts: string[] = [];
   const walk = (c: TextCheck): void => {
-    if (c.kind === 'value') for (const v of c.values) texts.push(typeof v === 'string' ? v : '');
+    if (c.kind === 'value' || c.kind === 'raw') for (const v of c.values) texts.push(typeof v === 'string' ? v : '');
     else if (c.kind === 'text') texts.push(...c.needles);
     else c.checks.forEach(walk);
   };
@@ -170,7 +198,9 @@ export function escapesFor(checks: readonly TextCheck[]): string[] {
 const QUOTE = 34;
 const DOT = 46;
 
-function valueFound(line: string, c: Extract<TextCheck, { kind: 'value' }>): boolean {
+type KeyCheck = Extract<TextCheck, { kind: 'value' | 'raw' }>;
+
+function valueFound(line: string, c: KeyCheck): boolean {
   const needle = `${c.key}"`;
   for (let j = valueAfterKey(line, needle, 0); j >= 0; j = valueAfterKey(line, needle, j)) if (valueMeets(line, j, c)) return true;
   return false;
@@ -201,8 +231,9 @@ function skipSpace(line: string, i: number): number {
 }
 
 /** Does the JSON value at `i` meet the check? True too when it cannot be read here. */
-function valueMeets(line: string, i: number, c: Extract<TextCheck, { kind: 'value' }>): boolean {
+function valueMeets(line: string, i: number, c: KeyCheck): boolean {
   const ch = line.charCodeAt(i);
+  if (c.kind === 'raw' && ch !== 91 /* [ */) return rawMeets(line, i, c);
   if (ch === QUOTE) {
     const close = line.indexOf('"', i + 1);
     if (close < 0) return true;
@@ -241,6 +272,39 @@ function valueMeets(line: string, i: number, c: Extract<TextCheck, { kind: 'valu
   }
   if (line.startsWith('null', i)) return false;
   return true; // an object, or not JSON we read
+}
+
+/** A raw scalar read through the mapping's `read` meets the check; true when it cannot be read here. */
+function rawMeets(line: string, i: number, c: Extract<TextCheck, { kind: 'raw' }>): boolean {
+  const ch = line.charCodeAt(i);
+  let raw: unknown;
+  if (ch === QUOTE) {
+    const close = line.indexOf('"', i + 1);
+    if (close < 0) return true;
+    raw = line.slice(i + 1, close);
+    if ((raw as string).includes('\\')) return true;
+  } else if (ch === 45 || (ch >= 48 && ch <= 57)) {
+    const end = valueEnd(line, i);
+    if (end - i >= 16) return true;
+    raw = Number(line.slice(i, end));
+    if (Number.isNaN(raw)) return true;
+  } else if (line.startsWith('true', i)) raw = true;
+  else if (line.startsWith('false', i)) raw = false;
+  else if (line.startsWith('null', i)) return false;
+  else return true; // an object: not read here
+  let v: unknown;
+  try {
+    v = c.read(raw);
+  } catch {
+    return true;
+  }
+  const vs = Array.isArray(v) ? v : [v];
+  for (let x of vs) {
+    if (x === undefined || x === null) continue;
+    if (typeof x === 'string' && c.ci) x = x.toLowerCase();
+    for (const want of c.values) if (typeof want !== typeof x || want === x) return true;
+  }
+  return false;
 }
 
 /** Where the scalar starting at `i` ends (a string through its closing quote). */

@@ -32,6 +32,7 @@ export { sysmonEquivalent, ECS_DERIVED_FIELDS, type DerivedText } from './ecs.js
 export { decodeAccessList, ACCESS_CODES, LOGON_TYPES } from './access.js';
 export { splitCommandLine } from './util.js';
 export { Clock, useClock, activeClock, mergeClockReports, observedOffset, type ClockAssumption, type ClockBasis, type LearnedOffset } from './clock.js';
+export { EVENT_ID_KEYS, rawRows, type RawRow, type RawSource } from './raw-keys.js';
 
 interface Views {
   flavour: Flavour;

@@ -12,57 +12,10 @@ import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ruleLineFilters } from '../../src/hunt/prefilter.js';
 import { loadHuntRules } from '../../src/hunt/load-rules.js';
-import { filterKeeps, type LineFilter } from '../../src/sources/index.js';
 import { writeNdjson } from '../../src/demo/generate.js';
 import { runHunt } from '../../src/hunt/run.js';
-import { compilePredicate } from '../../src/engine/index.js';
-import { toEcs } from '../../src/normalize/index.js';
-import { getField, type Event } from '../../src/events/field.js';
-import type { EventQuery, Rule } from '../../src/ir/types.js';
+import { matcher, stageQueries, wronglySkipped } from '../helpers/prefilter-check.js';
 import { sharedOrSkip } from '../helpers/shared.js';
-
-type Matcher = (ev: Event) => boolean;
-
-function matcher(q: EventQuery): Matcher {
-  const where = compilePredicate(q.where);
-  return (ev) => {
-    if (q.category !== null) {
-      const c = getField(ev, ['event', 'category']);
-      if (!(c === q.category || (Array.isArray(c) && c.includes(q.category)))) return false;
-    }
-    return where(ev);
-  };
-}
-
-function stageQueries(rules: Rule[], continuationsOnly: boolean): EventQuery[] {
-  const out: EventQuery[] = [];
-  for (const r of rules) {
-    const q = r.query;
-    if (q.kind === 'event') {
-      if (!continuationsOnly) out.push(q.query);
-    } else if (q.kind === 'sequence') {
-      const stages = continuationsOnly ? q.stages.slice(1) : q.stages;
-      out.push(...stages.map((s) => s.query), ...(q.until ? [q.until.query] : []));
-    }
-  }
-  return out;
-}
-
-const WRITER_CODES = new Set(['5140', '5145', '4624']);
-
-/** Lines the filter rejects although a stage (or the writer context) would take them. */
-function wronglySkipped(filter: LineFilter, lines: string[], matchers: Matcher[], writers: boolean): { bad: string[]; skipped: number } {
-  const bad: string[] = [];
-  let skipped = 0;
-  for (const line of lines) {
-    if (filterKeeps(filter, line)) continue;
-    skipped++;
-    const ev = toEcs(JSON.parse(line) as Event);
-    const code = getField(ev, ['event', 'code']);
-    if (matchers.some((m) => m(ev)) || (writers && WRITER_CODES.has(String(code)))) bad.push(line);
-  }
-  return { bad, skipped };
-}
 
 function flatten(v: unknown, prefix = '', out: Record<string, unknown> = {}): Record<string, unknown> {
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) {

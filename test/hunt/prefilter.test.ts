@@ -22,7 +22,17 @@ test('keepLine: skips only plain, single, unwanted categories', () => {
   assert.equal(keepLine('{"rule":{"category":"x"},"event":{"category":["file"]}}', want), true, 'two category keys');
   assert.equal(keepLine('{"event":{"category":["net\\"work"]}}', want), true, 'escape');
   assert.equal(keepLine('{"event":{"category":null}}', want), true);
-  assert.equal(keepLine('{"winlog":{"event_id":"5145"},"event":{"category":["network"]}}', want), true, 'Windows event log');
+  // Windows records: decided by their EventID's table row (5145: network) and their own category.
+  assert.equal(keepLine('{"winlog":{"event_id":"5145"},"event":{"category":["network"]}}', want), false, 'a 5145 is a network event');
+  assert.equal(keepLine('{"winlog":{"event_id":"11"},"event":{"category":["network"]}}', want), true, 'Sysmon 11 is a file event');
+  assert.equal(keepLine('{"winlog":{"event_id":"5145"},"event":{"category":["file"]}}', want), true, 'its own category counts too');
+  assert.equal(keepLine('{"EventID":4688,"Channel":"Security","Hostname":"a"}', want), true, 'flat 4688: process');
+  assert.equal(keepLine('{"EventID":4624,"Channel":"Security","Hostname":"a"}', want), false, 'flat 4624: authentication');
+  assert.equal(keepLine('{"EventID":"x\\y","Channel":"Security"}', want), true, 'an EventID that cannot be read');
+  assert.equal(keepLine('{"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":16384},"#text":7045}}}}', want, ['7045']), true, 'evtx_dump EventID with Qualifiers');
+  assert.equal(keepLine('{"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":16384},"#text":7036}}}}', want, ['7045']), true, 'System 7036 is a process event');
+  assert.equal(keepLine('{"Event":{"System":{"EventID":{"#attributes":{"Qualifiers":16384},"#text":7040}}}}', want, ['7045']), false, 'System 7040: configuration');
+  assert.equal(keepLine('{"Event":{"System":{"Channel":"Security"}}}', want), true, 'no EventID at all');
   assert.equal(keepLine('{"event":{"category":["network"],"code":"5145"}}', want, ['5145']), true, 'a wanted event code');
   assert.equal(keepLine('{"event.category":"network"}', want), true, 'flat keys are not read');
 });

@@ -1,0 +1,84 @@
+/**
+ * Every input format against its own parse-only floor, in one run (issue 12 item 2).
+ *
+ * For each JSON format the demo generator writes (demo/formats.ts: Elastic Defend NDJSON,
+ * Elasticsearch hits, Winlogbeat/Agent ECS, evtx_dump JSONL, flat nxlog JSON — the same fleet and
+ * planted attacks), a file is generated in the OS temp dir, then measured --repeat times,
+ * interleaved, each run in a fresh process: the floor (read + split + JSON.parse of every line,
+ * one thread), `spoor hunt` with the built-in pack, and with the built-in pack plus every SigmaHQ
+ * Windows rule (../shared/conformance/sigma/rules/windows; skipped with the reason when absent).
+ * The file is deleted before the next format. Figures are events per CPU-second (all threads of
+ * the process), medians; hunt rates exclude loading the rules (measured in the same process just
+ * before the hunt and subtracted; the load is shown beside). EVTX is measured by
+ * bench/sigma-hunt.ts against its own floor (spoor's EVTX reader).
+ * Usage: node dist/bench/formats.js [--events 100000] [--hosts 200] [--repeat 3] [--workers 1]
+ *        [--formats defend,nxlog] [--no-sigma]
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeNdjson } from '../src/demo/generate.js';
+import { DEMO_FORMATS, type DemoFormat } from '../src/demo/formats.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const args = process.argv.slice(2);
+const opt = (name: string, def: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : def;
+};
+const events = Number(opt('events', '100000'));
+const hosts = Number(opt('hosts', '200'));
+const repeat = Math.max(1, Number(opt('repeat', '3')));
+const workers = opt('workers', '1');
+const formats = opt('formats', DEMO_FORMATS.join(',')).split(',') as DemoFormat[];
+const sigmaDir = resolve(root, process.env.SPOOR_SHARED ?? '../shared', 'conformance/sigma/rules/windows');
+const withSigma = !args.includes('--no-sigma') && existsSync(sigmaDir);
+const skipReason = args.includes('--no-sigma') ? '--no-sigma' : `${sigmaDir} is absent`;
+
+type Row = { events: number; cpuS: number; loadCpuS?: number; alerts?: number; prefiltered?: number; rules?: number; maxRssKb?: number };
+const cacheDir = mkdtempSync(join(tmpdir(), 'spoor-bench-formats-cache-'));
+const env = { ...process.env, SPOOR_CACHE_DIR: cacheDir };
+const child = (argv: string[]): Row =>
+  JSON.parse(execFileSync(process.execPath, [join(here, 'formats-child.js'), ...argv], { encoding: 'utf8', env, maxBuffer: 1 << 26 }).trim().split('\n').pop()!) as Row;
+const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
+const f = (n: number): string => Math.round(n).toLocaleString('en-US');
+
+const dir = mkdtempSync(join(tmpdir(), 'spoor-bench-formats-'));
+const out: string[] = [];
+try {
+  for (const format of formats) {
+    const file = join(dir, `${format}.ndjson`);
+    const gen = await writeNdjson({ events, hosts, seed: 7, format }, file);
+    const mb = statSync(file).size / 1048576;
+    const floors: Row[] = [];
+    const packs: Row[] = [];
+    const sigmas: Row[] = [];
+    for (let i = 0; i < repeat; i++) {
+      floors.push(child(['floor', file]));
+      packs.push(child(['hunt', file, '', workers]));
+      if (withSigma) sigmas.push(child(['hunt', file, sigmaDir, workers]));
+    }
+    rmSync(file, { force: true });
+    const floorRate = median(floors.map((r) => r.events / r.cpuS));
+    const rate = (rows: Row[]): number => median(rows.map((r) => r.events / Math.max(1e-6, r.cpuS - (r.loadCpuS ?? 0))));
+    const cell = (rows: Row[]): string => {
+      const r = rate(rows);
+      return `${f(r)} (**${((100 * r) / floorRate).toFixed(0)}%**; ${rows[0]!.alerts} alerts; load ${median(rows.map((x) => x.loadCpuS ?? 0)).toFixed(1)} s)`;
+    };
+    const pre = packs[0]!.prefiltered ?? 0;
+    out.push(
+      `| ${format} | ${mb.toFixed(0)} MB, ${f(gen.events)} events (${f(mb * 1048576 / gen.events)} B/event) | ${f(floorRate)} | ${cell(packs)} | ${(100 * pre / gen.events).toFixed(1)}% | ${withSigma ? cell(sigmas) : `skipped: ${skipReason}`} |`,
+    );
+    console.error(`${format}: floor cpu s ${floors.map((r) => r.cpuS.toFixed(2)).join(' ')}; pack ${packs.map((r) => r.cpuS.toFixed(2)).join(' ')}; sigma ${sigmas.map((r) => r.cpuS.toFixed(2)).join(' ')}`);
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+  rmSync(cacheDir, { recursive: true, force: true });
+}
+console.log(`${f(events)} generated events per format, ${hosts} hosts, seed 7; hunts with ${workers} worker(s); medians of ${repeat} interleaved runs, each in a fresh process; events per CPU-second (all threads), hunt rates without rule loading\n`);
+console.log('| format | input | floor: read + JSON.parse (events/CPU-s) | hunt, built-in pack (events/CPU-s, of floor) | lines not parsed (prefilter) | hunt, built-in + SigmaHQ Windows (events/CPU-s, of floor) |');
+console.log('|---|---|---|---|---|---|');
+for (const l of out) console.log(l);
