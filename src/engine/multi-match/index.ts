@@ -124,6 +124,8 @@ export class MultiMatcher {
 
   constructor(rules: readonly MultiRuleInput[], dialect: 'elasticsearch' | 'endgame' = 'elasticsearch') {
     const atomIds = new Map<string, number>();
+    /** the same atom objects recur in an OR's clauses: interned by identity before by content */
+    const atomOf = new Map<Atom, number>();
     const atoms: Atom[] = [];
     const atomClauseLists: number[][] = [];
     const clauseRule: number[] = [];
@@ -145,9 +147,10 @@ export class MultiMatcher {
         const cid = clauseRule.length;
         clauseRule.push(ri);
         for (const a of clause) {
-          const k = atomKey(a);
-          let id = atomIds.get(k);
+          let id = atomOf.get(a);
+          if (id === undefined) id = atomIds.get(atomKey(a));
           if (id === undefined) {
+            const k = atomKey(a);
             id = atoms.length;
             atomIds.set(k, id);
             atoms.push(a);
@@ -163,6 +166,7 @@ export class MultiMatcher {
               fieldAtoms[fid]!.push(id);
             }
           }
+          atomOf.set(a, id);
           atomClauseLists[id]!.push(cid);
           if (a.path === KEYWORD_PATH) kw.add(id);
           else fs.add(fieldIds.get(pathKey(a.path))!);
