@@ -108,7 +108,7 @@ export class CompiledRuleSet {
       }
     }
     if (native.length > 0) {
-      const inputs = native.map((r) => ({ where: (r.query as Extract<Rule['query'], { kind: 'event' }>).query.where, keys: r.gate?.eventIds ?? null }));
+      const inputs = native.map((r) => ({ where: (r.query as Extract<Rule['query'], { kind: 'event' }>).query.where, keys: r.gate?.eventIds ?? null, channels: r.gate?.channels ?? null }));
       this.native = { rules: native, matcher: new MultiMatcher(inputs, ENGINE_OPTIONS.dialect) };
     }
   }
@@ -440,7 +440,7 @@ export class Detector {
       const key = typeof id === 'number' ? id : typeof id === 'string' ? Number(id) : null;
       const rs = key !== null ? this.nativeByEventId.get(key) : undefined;
       if (rs) this.feed(rs, native, ot);
-      if (this.nativeMatcher) this.feedSelected(this.nativeMatcher.select(native, key), native, ot);
+      if (this.nativeMatcher) this.feedSelected(this.nativeMatcher.select(native, key, native.Channel), native, ot);
     }
   }
 

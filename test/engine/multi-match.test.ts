@@ -6,6 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AhoCorasick } from '../../src/engine/multi-match/aho-corasick.js';
+import { SkipScanner } from '../../src/engine/multi-match/skip-scan.js';
 import { MultiMatcher, necessaryClauses } from '../../src/engine/multi-match/index.js';
 import { regexLiteral } from '../../src/engine/multi-match/necessary.js';
 import { compilePredicate } from '../../src/engine/index.js';
@@ -51,6 +52,35 @@ test('scanFoldingAscii matches the lower-cased text, and gives up on non-ASCII t
   const ac = new AhoCorasick(needles.map((text, payload) => ({ text, payload })));
   assert.deepEqual(found(ac, 'C:\\Windows\\CMD.EXE PowerShell', true), brute(needles, 'c:\\windows\\cmd.exe powershell'));
   assert.equal(ac.scanFoldingAscii('PowerShell İ', () => {}), false);
+});
+
+test('the Wu–Manber keyword scan finds every occurrence in the lower-cased text, and declines İ and the Kelvin sign', () => {
+  const skipFound = (sc: SkipScanner, text: string): string[] | null => {
+    const out: string[] = [];
+    return sc.scan(text, (p, s, e) => void out.push(`${p}@${s}-${e}`)) ? out.sort() : null;
+  };
+  const needles = ['sekurlsa::', 'lsadump::', 'kerberos::ptt', 'eo.oe.kiwi', '\\mimilib.dll', 'privilege::debug'];
+  assert.equal(SkipScanner.suits(needles.map((text, payload) => ({ text, payload }))), true);
+  assert.equal(SkipScanner.suits([{ text: 'abc', payload: 0 }]), false, 'shorter than 4');
+  assert.equal(SkipScanner.suits([{ text: 'ушьушь', payload: 0 }]), false, 'not ASCII');
+  assert.equal(SkipScanner.suits([{ text: 'Abcd', payload: 0 }]), false, 'not lower-case');
+  const sc = new SkipScanner(needles.map((text, payload) => ({ text, payload })));
+  for (const text of ['mimikatz # SEKURLSA::LogonPasswords', 'x LSADUMP::sam lsadump::', 'C:\\x\\MimiLib.DLL é', 'Privilege::Debug', 'sekurlsa:', '', 'abc', 'ushers']) {
+    assert.deepEqual(skipFound(sc, text), brute(needles, text.toLowerCase()), text);
+  }
+  assert.equal(skipFound(sc, 'sekurlsa:: İ'), null);
+  assert.equal(skipFound(sc, '\u212Aerberos::ptt'), null);
+  // Random needles and texts over a small alphabet (upper case and non-ASCII in the texts).
+  let seed = 11;
+  const rnd = (n: number): number => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) % n);
+  const lower = 'abc:.';
+  const randomNeedles = Array.from({ length: 40 }, () => Array.from({ length: 4 + rnd(6) }, () => lower[rnd(lower.length)]).join(''));
+  const sc2 = new SkipScanner(randomNeedles.map((text, payload) => ({ text, payload })));
+  const alphabet = 'abcABC:.é';
+  for (let i = 0; i < 300; i++) {
+    const text = Array.from({ length: rnd(60) }, () => alphabet[rnd(alphabet.length)]).join('');
+    assert.deepEqual(skipFound(sc2, text), brute(randomNeedles, text.toLowerCase()), text);
+  }
 });
 
 const where = (yaml: string): Expr => {
@@ -109,6 +139,36 @@ test('the matcher selects every rule that matches, and leaves out rules whose li
     for (const j of selected) assert.ok(matched.includes(j) || j === 2, `event ${i}: rule ${j} selected without its literals`);
   });
 });
+
+test('unkeyed rules limited to channels meet only events of those channels when select is told the channel', () => {
+  const yamls = [
+    `title: a\nlogsource: {product: windows, service: application}\ndetection:\n  keywords: ['mimikatz', 'hacktool']\n  condition: keywords\n`,
+    `title: b\nlogsource: {product: windows}\ndetection:\n  keywords: ['sekurlsa::']\n  condition: keywords\n`,
+  ];
+  const rules = yamls.map((y) => loadSigmaText(y, 'x.yml').rules[0]!);
+  assert.deepEqual(rules[0]!.gate?.channels, ['Application']);
+  const m = new MultiMatcher(rules.map((r) => ({ where: where2(r), keys: r.gate?.eventIds ?? null, channels: r.gate?.channels ?? null })));
+  const tests = rules.map((r) => compilePredicate(where2(r)));
+  const events: Record<string, unknown>[] = [
+    { EventID: 1, Channel: 'Application', Data: 'HackTool found; sekurlsa::x' },
+    { EventID: 1, Channel: 'Security', Data: 'HackTool found; sekurlsa::x' },
+    { EventID: 1, Data: 'HackTool found' },
+    { EventID: 1, Channel: ['Application'], Data: 'HackTool found' },
+  ];
+  const want = [[0, 1], [1], [], [0]];
+  const withChannel = [[0, 1], [1], [0], [0]];
+  events.forEach((ev, i) => {
+    assert.deepEqual(tests.map((t, j) => (t(ev) ? j : -1)).filter((j) => j >= 0), want[i], `event ${i}: rules that match`);
+    assert.deepEqual([...m.select(ev, 1, ev.Channel)], withChannel[i], `event ${i}: selected with its channel`);
+    assert.deepEqual([...m.select(ev, 1)], i === 1 ? [0, 1] : withChannel[i], `event ${i}: selected without a channel`);
+  });
+});
+
+const where2 = (r: ReturnType<typeof loadSigmaText>['rules'][number]): Expr => {
+  const q = r.query;
+  assert.equal(q.kind, 'event');
+  return (q as Extract<typeof q, { kind: 'event' }>).query.where;
+};
 
 test('regexLiteral: the longest literal run every match must contain, or null', () => {
   const cases: [string, boolean, string | null][] = [

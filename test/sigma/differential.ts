@@ -48,7 +48,7 @@ export function compareWithRuleByRule(rules: Rule[], events: Event[], stride = 1
     if (!ids || ids.length === 0) unkeyed.push(i);
     else for (const id of ids) (byKey.get(id) ?? byKey.set(id, []).get(id)!).push(i);
   });
-  const matcher = new MultiMatcher(stateless.map((r) => ({ where: (r.query as Extract<Rule['query'], { kind: 'event' }>).query.where, keys: r.gate?.eventIds ?? null })));
+  const matcher = new MultiMatcher(stateless.map((r) => ({ where: (r.query as Extract<Rule['query'], { kind: 'event' }>).query.where, keys: r.gate?.eventIds ?? null, channels: r.gate?.channels ?? null })));
   const out: DifferentialResult = { events: 0, rules: stateless.length, oldTests: 0, newTests: 0, matches: 0, missing: [], extra: [] };
   for (let e = 0; e < events.length; e += stride) {
     const ev = events[e]!;
@@ -62,7 +62,7 @@ export function compareWithRuleByRule(rules: Rule[], events: Event[], stride = 1
       }
     }
     const now = new Set<number>();
-    for (const i of matcher.select(ev, key)) {
+    for (const i of matcher.select(ev, key, ev.Channel)) {
       out.newTests++;
       if (tests[i]!(ev)) now.add(i);
     }

@@ -19,6 +19,7 @@ import type { Event } from '../../events/field.js';
 import { compileAccessor } from '../expr.js';
 import { scalarText } from '../values.js';
 import { AhoCorasick, type Needle } from './aho-corasick.js';
+import { SkipScanner } from './skip-scan.js';
 import { KEYWORD_PATH, atomKey, necessaryClauses, pathKey, type Atom, type Clause } from './necessary.js';
 
 export { necessaryClauses, type Atom, type Clause } from './necessary.js';
@@ -42,6 +43,12 @@ export interface MultiRuleInput {
   where: Expr;
   /** Bucket keys the rule belongs to; null or empty: every event (unkeyed). */
   keys: readonly number[] | null;
+  /**
+   * For an unkeyed rule: the only texts of the event's channel (select's `channel`) it can match
+   * on, compared exactly (a Sigma rule of a service-only logsource: `Channel` in these names).
+   * Null, absent or empty: any channel. Ignored for a keyed rule.
+   */
+  channels?: readonly string[] | null;
 }
 
 interface FieldScan {
@@ -52,6 +59,16 @@ interface FieldScan {
   /** exact lowered text → atom ids */
   exact: Map<string, number[]>;
   ac: AhoCorasick | null;
+  /**
+   * The automaton's needles until it is built: on the first event that reads the field (most
+   * fields of 2,407 rules are never met in a given hunt, and building every automaton up front
+   * was ~45% of the matcher's build time).
+   */
+  pending: Needle[] | null;
+  /** keyword fields whose needles suit it: the Wu–Manber scan (skip-scan.ts), built with the automaton */
+  skip: SkipScanner | null;
+  /** keyword fields: whether some needle could occur in a number's text (else numbers are not scanned) */
+  numbers: boolean;
   /** per AC payload: atom id and anchor (0 contains, 1 prefix, 2 suffix) */
   acAtom: Int32Array;
   acAnchor: Uint8Array;
@@ -73,7 +90,19 @@ export interface MultiMatchStats {
   atoms: number;
   clauses: number;
   automatonNodes: number;
+  /** fields whose automaton is not built yet */
+  automataPending: number;
 }
+
+function build(f: FieldScan): void {
+  const needles = f.pending!;
+  f.ac = new AhoCorasick(needles);
+  if (f.keyword && SkipScanner.suits(needles)) f.skip = new SkipScanner(needles);
+  f.pending = null;
+}
+
+/** Every character String() gives a number or bigint (digits, sign, point, exponent, Infinity, NaN), lower-cased. */
+const NUMBER_CHARS = /^[0-9+\-.eintfyal]*$/;
 
 export class MultiMatcher {
   private readonly fields: FieldScan[] = [];
@@ -92,77 +121,62 @@ export class MultiMatcher {
   private scanLength = 0;
   private current: Bucket | null = null;
   private readonly found: number[] = [];
-  readonly stats: MultiMatchStats;
 
   constructor(rules: readonly MultiRuleInput[], dialect: 'elasticsearch' | 'endgame' = 'elasticsearch') {
     const atomIds = new Map<string, number>();
+    /** the same atom objects recur in an OR's clauses: interned by identity before by content */
+    const atomOf = new Map<Atom, number>();
     const atoms: Atom[] = [];
     const atomClauseLists: number[][] = [];
     const clauseRule: number[] = [];
     const ruleNeed = new Int32Array(rules.length);
     const ruleFields: Set<number>[] = [];
+    /** per rule: its keyword atoms (scanned by a keyword scan of the rule's bucket, not by a field) */
+    const ruleKeywordAtoms: Set<number>[] = [];
     const fieldIds = new Map<string, number>();
     const fieldAtoms: number[][] = [];
     const always: boolean[] = [];
+    this.dialect = dialect;
     rules.forEach((r, ri) => {
       const clauses: Clause[] = necessaryClauses(r.where);
       ruleNeed[ri] = clauses.length;
       always.push(clauses.length === 0);
       const fs = new Set<number>();
+      const kw = new Set<number>();
       for (const clause of clauses) {
         const cid = clauseRule.length;
         clauseRule.push(ri);
         for (const a of clause) {
-          const k = atomKey(a);
-          let id = atomIds.get(k);
+          let id = atomOf.get(a);
+          if (id === undefined) id = atomIds.get(atomKey(a));
           if (id === undefined) {
+            const k = atomKey(a);
             id = atoms.length;
             atomIds.set(k, id);
             atoms.push(a);
             atomClauseLists.push([]);
-            const pk = pathKey(a.path);
-            let fid = fieldIds.get(pk);
-            if (fid === undefined) {
-              fid = fieldAtoms.length;
-              fieldIds.set(pk, fid);
-              fieldAtoms.push([]);
-              const keyword = a.path === KEYWORD_PATH;
-              this.fields.push({ path: a.path, keyword, access: keyword ? (o) => o : compileAccessor(a.path, dialect), exact: new Map(), ac: null, acAtom: new Int32Array(0), acAnchor: new Uint8Array(0), onHit: () => {} });
-              const f = this.fields[this.fields.length - 1]!;
-              f.onHit = (p, s, e) => this.acHit(f, p, s, e);
+            if (a.path !== KEYWORD_PATH) {
+              const pk = pathKey(a.path);
+              let fid = fieldIds.get(pk);
+              if (fid === undefined) {
+                fid = fieldAtoms.length;
+                fieldIds.set(pk, fid);
+                fieldAtoms.push([]);
+              }
+              fieldAtoms[fid]!.push(id);
             }
-            fieldAtoms[fid]!.push(id);
           }
+          atomOf.set(a, id);
           atomClauseLists[id]!.push(cid);
-          fs.add(fieldIds.get(pathKey(a.path))!);
+          if (a.path === KEYWORD_PATH) kw.add(id);
+          else fs.add(fieldIds.get(pathKey(a.path))!);
         }
       }
       ruleFields.push(fs);
+      ruleKeywordAtoms.push(kw);
     });
-    let nodes = 0;
-    this.fields.forEach((f, fid) => {
-      const needles: Needle[] = [];
-      const acAtom: number[] = [];
-      const acAnchor: number[] = [];
-      for (const id of fieldAtoms[fid]!) {
-        const a = atoms[id]!;
-        if (a.kind === 'exact') {
-          const l = f.exact.get(a.text);
-          if (l) l.push(id);
-          else f.exact.set(a.text, [id]);
-        } else {
-          needles.push({ text: a.text, payload: acAtom.length });
-          acAtom.push(id);
-          acAnchor.push(a.kind === 'contains' ? 0 : a.kind === 'prefix' ? 1 : 2);
-        }
-      }
-      if (needles.length > 0) {
-        f.ac = new AhoCorasick(needles);
-        nodes += f.ac.nodeCount;
-        f.acAtom = Int32Array.from(acAtom);
-        f.acAnchor = Uint8Array.from(acAnchor);
-      }
-    });
+    this.atoms = atoms;
+    for (const ids of fieldAtoms) this.fields.push(this.makeScan(atoms[ids[0]!]!.path, false, ids));
     // CSR of atom → clauses.
     const start = new Int32Array(atoms.length + 1);
     let total = 0;
@@ -181,42 +195,154 @@ export class MultiMatcher {
     this.clauseStamp = new Int32Array(clauseRule.length);
     this.ruleStamp = new Int32Array(rules.length);
     this.ruleHave = new Int32Array(rules.length);
+    this.always = always;
+    this.ruleFields = ruleFields;
+    this.ruleKeywordAtoms = ruleKeywordAtoms;
 
-    // Buckets: each key's rules plus the unkeyed ones.
-    const unkeyed: number[] = [];
-    const byKey = new Map<number, number[]>();
+    // Buckets: each key's rules plus the unkeyed ones; unkeyed rules limited to some channels
+    // join a bucket only for their channels when select is told the event's channel.
     rules.forEach((r, ri) => {
-      if (!r.keys || r.keys.length === 0) unkeyed.push(ri);
-      else for (const k of new Set(r.keys)) (byKey.get(k) ?? byKey.set(k, []).get(k)!).push(ri);
+      if (r.keys && r.keys.length > 0) for (const k of new Set(r.keys)) (this.keyed.get(k) ?? this.keyed.set(k, []).get(k)!).push(ri);
+      else if (r.channels && r.channels.length > 0) {
+        this.channelGated.push(ri);
+        for (const c of new Set(r.channels)) (this.byChannel.get(c) ?? this.byChannel.set(c, []).get(c)!).push(ri);
+      } else this.free.push(ri);
     });
-    const makeBucket = (members: number[]): Bucket => {
-      const member = new Uint8Array(rules.length);
-      const fs = new Set<number>();
-      const alw: number[] = [];
-      for (const ri of members.sort((a, b) => a - b)) {
-        member[ri] = 1;
-        if (always[ri]) alw.push(ri);
-        for (const f of ruleFields[ri]!) fs.add(f);
+    this.unkeyed = this.makeBucket([...this.free, ...this.channelGated]);
+    for (const [k, members] of this.keyed) this.buckets.set(k, this.makeBucket([...members, ...this.free, ...this.channelGated]));
+    this.ruleCount = rules.length;
+    this.alwaysCount = always.filter(Boolean).length;
+    this.atomCount = atoms.length;
+  }
+
+  private readonly dialect: 'elasticsearch' | 'endgame';
+  private readonly atoms: Atom[];
+  private readonly always: boolean[];
+  private readonly ruleFields: Set<number>[];
+  private readonly ruleKeywordAtoms: Set<number>[];
+  /** keyed rules by key; unkeyed rules for any channel; unkeyed rules for some channels (and by channel) */
+  private readonly keyed = new Map<number, number[]>();
+  private readonly free: number[] = [];
+  private readonly channelGated: number[] = [];
+  private readonly byChannel = new Map<string, number[]>();
+  /** buckets for a known channel: key (-1: unkeyed) → channel ('' : none of the rules' channels) → bucket */
+  private readonly channelBuckets = new Map<number, Map<string, Bucket>>();
+  /** keyword scans by their atom ids, shared by the buckets with the same keyword atoms */
+  private readonly keywordScans = new Map<string, FieldScan>();
+  private readonly ruleCount: number;
+  private readonly alwaysCount: number;
+  private readonly atomCount: number;
+
+  /** The scan of `path`'s atoms `ids` (for the keyword path, of those atoms only); its automaton is built on first use. */
+  private makeScan(path: readonly PathStep[], keyword: boolean, ids: readonly number[]): FieldScan {
+    const f: FieldScan = {
+      path,
+      keyword,
+      access: keyword ? (o) => o : compileAccessor(path, this.dialect),
+      exact: new Map(),
+      ac: null,
+      pending: null,
+      skip: null,
+      numbers: false,
+      acAtom: new Int32Array(0),
+      acAnchor: new Uint8Array(0),
+      onHit: () => {},
+    };
+    f.onHit = (p, s, e) => this.acHit(f, p, s, e);
+    const needles: Needle[] = [];
+    const acAtom: number[] = [];
+    const acAnchor: number[] = [];
+    for (const id of ids) {
+      const a = this.atoms[id]!;
+      if (keyword && NUMBER_CHARS.test(a.text)) f.numbers = true;
+      if (a.kind === 'exact') {
+        const l = f.exact.get(a.text);
+        if (l) l.push(id);
+        else f.exact.set(a.text, [id]);
+      } else {
+        needles.push({ text: a.text, payload: acAtom.length });
+        acAtom.push(id);
+        acAnchor.push(a.kind === 'contains' ? 0 : a.kind === 'prefix' ? 1 : 2);
       }
-      return { fields: [...fs].sort((a, b) => a - b).map((f) => this.fields[f]!), always: alw, member };
-    };
-    this.unkeyed = makeBucket([...unkeyed]);
-    for (const [k, members] of byKey) this.buckets.set(k, makeBucket([...members, ...unkeyed]));
-    this.stats = {
-      rules: rules.length,
-      alwaysEvaluated: always.filter(Boolean).length,
-      atoms: atoms.length,
-      clauses: clauseRule.length,
-      automatonNodes: nodes,
-    };
+    }
+    if (needles.length > 0) {
+      f.pending = needles;
+      f.acAtom = Int32Array.from(acAtom);
+      f.acAnchor = Uint8Array.from(acAnchor);
+    }
+    return f;
+  }
+
+  private makeBucket(members: number[]): Bucket {
+    const member = new Uint8Array(this.always.length);
+    const fs = new Set<number>();
+    const kw = new Set<number>();
+    const alw: number[] = [];
+    for (const ri of members.sort((a, b) => a - b)) {
+      member[ri] = 1;
+      if (this.always[ri]) alw.push(ri);
+      for (const f of this.ruleFields[ri]!) fs.add(f);
+      for (const a of this.ruleKeywordAtoms[ri]!) kw.add(a);
+    }
+    const fields = [...fs].sort((a, b) => a - b).map((f) => this.fields[f]!);
+    if (kw.size > 0) {
+      const ids = [...kw].sort((a, b) => a - b);
+      const sig = ids.join(',');
+      let scan = this.keywordScans.get(sig);
+      if (!scan) {
+        scan = this.makeScan(KEYWORD_PATH, true, ids);
+        this.keywordScans.set(sig, scan);
+      }
+      fields.push(scan);
+    }
+    return { fields, always: alw, member };
+  }
+
+  /** The bucket of an event of key `key` (already a bucket's key, or null) on channel `channel`. */
+  private channelBucket(key: number | null, channel: string): Bucket {
+    const k = key === null ? -1 : key;
+    let byChan = this.channelBuckets.get(k);
+    if (!byChan) {
+      byChan = new Map();
+      this.channelBuckets.set(k, byChan);
+    }
+    const c = this.byChannel.has(channel) ? channel : '';
+    let b = byChan.get(c);
+    if (!b) {
+      const members = [...(key === null ? [] : this.keyed.get(key)!), ...this.free];
+      if (c !== '') for (const ri of this.byChannel.get(c)!) if (!members.includes(ri)) members.push(ri);
+      b = this.makeBucket(members);
+      byChan.set(c, b);
+    }
+    return b;
+  }
+
+  /** Sizes; `automatonNodes` counts the automata built so far (see buildAutomata). */
+  get stats(): MultiMatchStats {
+    let nodes = 0;
+    let pending = 0;
+    for (const f of [...this.fields, ...this.keywordScans.values()]) {
+      if (f.ac) nodes += f.ac.nodeCount;
+      if (f.pending) pending++;
+    }
+    return { rules: this.ruleCount, alwaysEvaluated: this.alwaysCount, atoms: this.atomCount, clauses: this.clauseRule.length, automatonNodes: nodes, automataPending: pending };
+  }
+
+  /** Builds every automaton not built yet (they are otherwise built when an event first needs them). */
+  buildAutomata(): void {
+    for (const f of [...this.fields, ...this.keywordScans.values()]) if (f.pending) build(f);
   }
 
   /**
    * Indices (ascending, into the constructor's list) of the rules that can match `ev`, whose
-   * bucket key is `key` (null: unkeyed rules only). The array is reused by the next call.
+   * bucket key is `key` (null: unkeyed rules only) and whose channel is `channel` (the native
+   * view's `Channel`; when it is not a string, every rule limited to some channels is a
+   * candidate, as for a matcher without such rules). The array is reused by the next call.
    */
-  select(ev: Event, key: number | null): readonly number[] {
-    const bucket = key === null ? this.unkeyed : (this.buckets.get(key) ?? this.unkeyed);
+  select(ev: Event, key: number | null, channel?: unknown): readonly number[] {
+    let bucket: Bucket;
+    if (typeof channel === 'string' && this.channelGated.length > 0) bucket = this.channelBucket(key !== null && this.keyed.has(key) ? key : null, channel);
+    else bucket = key === null ? this.unkeyed : (this.buckets.get(key) ?? this.unkeyed);
     const found = this.found;
     found.length = 0;
     if (++this.epoch === 0x7fffffff) this.resetStamps();
@@ -224,6 +350,7 @@ export class MultiMatcher {
     const fields = bucket.fields;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i]!;
+      if (f.pending !== null) build(f);
       if (f.keyword) {
         this.scanEvent(f, ev, 0);
         continue;
@@ -264,10 +391,21 @@ export class MultiMatcher {
     }
   }
 
-  /** forEachEventText, unrolled into the scan. */
+  /**
+   * forEachEventText, unrolled into the scan: each text by the Wu–Manber scan when the needles
+   * suit it (else, or for a text it declines, as any field's text); numbers only when some needle
+   * could occur in a number's text.
+   */
   private scanEvent(f: FieldScan, v: unknown, depth: number): void {
-    if (typeof v === 'string') this.scanText(f, v);
-    else if (typeof v === 'number' || typeof v === 'bigint') this.scanText(f, String(v));
+    if (typeof v === 'string') {
+      if (f.skip !== null) {
+        this.scanLength = v.length;
+        if (f.skip.scan(v, f.onHit)) return;
+      }
+      this.scanText(f, v);
+    } else if (typeof v === 'number' || typeof v === 'bigint') {
+      if (f.numbers) this.scanText(f, String(v));
+    }
     else if (v === null || typeof v !== 'object' || depth > 32) return;
     else if (Array.isArray(v)) for (let i = 0; i < v.length; i++) this.scanEvent(f, v[i], depth + 1);
     else for (const k in v as Record<string, unknown>) this.scanEvent(f, (v as Record<string, unknown>)[k], depth + 1);

@@ -82,11 +82,11 @@ export function necessaryClauses(e: Expr): Clause[] {
       if (branches.some((b) => b.length === 0)) return [];
       let size = 1;
       for (const b of branches) size *= b.length;
-      if (size > MAX_CLAUSES) return [dedupe(branches.flatMap((b) => bestClause(b)))];
+      if (size > MAX_CLAUSES) return [dedupeSame(branches.flatMap((b) => bestClause(b)))];
       // (a1 ∧ a2) ∨ (b1 ∧ b2) ⇒ (a1 ∨ b1) ∧ (a1 ∨ b2) ∧ (a2 ∨ b1) ∧ (a2 ∨ b2)
       let out: Clause[] = [[]];
       for (const b of branches) out = out.flatMap((acc) => b.map((c) => [...acc, ...c]));
-      return out.map(dedupe);
+      return out.map(dedupeSame);
     }
     default:
       return [];
@@ -147,6 +147,15 @@ export function pathKey(path: readonly PathStep[]): string {
     pathKeys.set(path, k);
   }
   return k;
+}
+
+/**
+ * An OR's clauses drop repeated atom objects only: atoms equal by content from different branches
+ * stay (the matcher interns atoms by content, and a repeated atom in a clause changes nothing but
+ * one more entry in its atom → clause table). Building content keys here was ~30% of the build.
+ */
+function dedupeSame(c: Clause): Clause {
+  return c.length < 2 ? c : [...new Set(c)];
 }
 
 function dedupe(c: Clause): Clause {
