@@ -126,13 +126,22 @@ try {
   // Another build of spoor, e.g. the main branch before this change (`--before /work/main/dist/src/cli/main.js`).
   const before = opt('before');
   if (before) contenders.push({ name: `spoor query, build at ${before}`, run: () => timed(process.execPath, [before, 'query', SPOOR_QUERY, data, '-f', 'ndjson', '-q'], dir, countLines) });
+  const fixed: { name: string; run: () => Fig }[] = [];
   let pythonNote = '';
   if (!pythonEql) pythonNote = 'python eql: skipped (no --python-eql DIR or SPOOR_PYTHON_EQL; see BENCHMARKS.md for how to obtain it)';
   else if (!existsSync(join(pythonEql, 'eql', '__init__.py'))) pythonNote = `python eql: skipped (${pythonEql}/eql/__init__.py not found)`;
   else {
     const driver = join(dir, 'eql_driver.py');
     writeFileSync(driver, DRIVER);
-    contenders.push({ name: 'python eql (Elasticsearch syntax)', run: () => timed(python, [driver, pythonEql, data, PYTHON_QUERY], dir, (o) => JSON.parse(o.trim().split('\n').pop()!) as Found) });
+    const pyFound = (o: string): Found => JSON.parse(o.trim().split('\n').pop()!) as Found;
+    contenders.push({ name: 'python eql (Elasticsearch syntax)', run: () => timed(python, [driver, pythonEql, data, PYTHON_QUERY], dir, pyFound) });
+    // Fixed cost of each process (start, load, compile the query) on an empty file, to tell it from per-event cost.
+    const empty = join(dir, 'empty.ndjson');
+    writeFileSync(empty, '');
+    fixed.push(
+      { name: 'spoor query (default: 1 thread, prefilter)', run: () => timed(process.execPath, [spoor, 'query', SPOOR_QUERY, empty, '-f', 'ndjson', '-q'], dir, countLines) },
+      { name: 'python eql (Elasticsearch syntax)', run: () => timed(python, [driver, pythonEql, empty, PYTHON_QUERY], dir, pyFound) },
+    );
   }
   const figs = new Map<string, Fig[]>(contenders.map((c) => [c.name, []]));
   for (let r = 0; r < runs; r++) {
@@ -159,6 +168,14 @@ try {
   if (py) {
     console.log(`spoor query --workers 2 vs python eql: wall ${(py.wall / par.wall).toFixed(2)}×${py.cpu && par.cpu ? `, CPU ${(py.cpu / par.cpu).toFixed(2)}×` : ''}`);
     console.log(`spoor query (1 thread) vs python eql: wall ${(py.wall / base.wall).toFixed(2)}×${py.cpu && base.cpu ? `, CPU ${(py.cpu / base.cpu).toFixed(2)}×` : ''}`);
+    if (hasTime) {
+      const cost: number[][] = fixed.map(() => []);
+      for (let r = 0; r < runs; r++) fixed.forEach((c, i) => cost[i]!.push(c.run().cpu!));
+      const [sFix, pFix] = cost.map(median) as [number, number];
+      console.log(`fixed cost (empty file, CPU s): spoor ${sFix.toFixed(2)}, python eql ${pFix.toFixed(2)}; per-event CPU beyond it: ` +
+        `spoor ${(((base.cpu! - sFix) / events) * 1e6).toFixed(1)} µs, python eql ${(((py.cpu! - pFix) / events) * 1e6).toFixed(1)} µs ` +
+        `→ ${((py.cpu! - pFix) / (base.cpu! - sFix)).toFixed(2)}× without start-up`);
+    }
   } else console.log(pythonNote);
 
   // Same answers: every engine's result keys equal the default spoor run's, in every run, and every
