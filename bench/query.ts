@@ -11,6 +11,8 @@
  * Python eql is not a dependency: give its source directory (the folder holding the `eql`
  * package; needs `lark`, Debian `python3-lark`) with `--python-eql DIR` or SPOOR_PYTHON_EQL.
  * Without it, that column is skipped and the reason printed. See BENCHMARKS.md.
+ * With it, the bench also times each engine on an empty file (fixed cost) and checks that every
+ * engine returns the same sequences (host, file path, time) and every planted attack; exit 1 if not.
  * Usage: node dist/bench/query.js [--events 100000] [--runs 3] [--python-eql DIR] [--python /usr/bin/python3]
  *        [--before OTHER/dist/src/cli/main.js]
  * The data goes to os.tmpdir() and is deleted afterwards.
