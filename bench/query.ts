@@ -11,7 +11,10 @@
  * Python eql is not a dependency: give its source directory (the folder holding the `eql`
  * package; needs `lark`, Debian `python3-lark`) with `--python-eql DIR` or SPOOR_PYTHON_EQL.
  * Without it, that column is skipped and the reason printed. See BENCHMARKS.md.
- * Usage: node dist/bench/query.js [--events 100000] [--runs 3] [--python-eql DIR] [--before OTHER/dist/src/cli/main.js]
+ * With it, the bench also times each engine on an empty file (fixed cost) and checks that every
+ * engine returns the same sequences (host, file path, time) and every planted attack; exit 1 if not.
+ * Usage: node dist/bench/query.js [--events 100000] [--runs 3] [--python-eql DIR] [--python /usr/bin/python3]
+ *        [--before OTHER/dist/src/cli/main.js]
  * The data goes to os.tmpdir() and is deleted afterwards.
  */
 import { spawnSync } from 'node:child_process';
@@ -29,6 +32,8 @@ const opt = (name: string): string | undefined => {
 const events = Number(opt('events') ?? 100_000);
 const runs = Number(opt('runs') ?? 3);
 const pythonEql = opt('python-eql') ?? process.env.SPOOR_PYTHON_EQL;
+// Debian's python3-lark is installed for the system interpreter, not for a pyenv/venv `python3` on PATH.
+const python = opt('python') ?? process.env.SPOOR_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
 const here = dirname(fileURLToPath(import.meta.url));
 const spoor = join(here, '..', 'src', 'cli', 'main.js');
 
@@ -42,7 +47,8 @@ export const PYTHON_QUERY = `sequence by host.id with maxspan=1m
 
 /**
  * Our driver for Python eql's public API (not eql code): parse in Elasticsearch syntax, stream
- * the NDJSON lines as events (category from event.category, time from @timestamp), count results.
+ * the NDJSON lines as events (category from event.category, time from @timestamp), count results
+ * and print each result's key (host name, first event's file path lower-cased, its @timestamp).
  */
 const DRIVER = `
 import sys, json
@@ -55,8 +61,11 @@ with elasticsearch_syntax, ignore_missing_functions:
     query = eql.parse_query(text)
 engine = eql.PythonEngine()
 count = [0]
+keys = []
 def hit(result):
     count[0] += 1
+    first = result.events[0].data
+    keys.append('|'.join([first['host']['name'], first['file']['path'].lower(), first['@timestamp']]))
 engine.add_output_hook(hit)
 engine.add_query(query)
 def ts(s):
@@ -73,14 +82,16 @@ def stream():
             cat = cat[0] if isinstance(cat, list) and cat else (cat or 'any')
             yield eql.Event(cat, ts(doc['@timestamp']), doc)
 engine.stream_events(stream())
-print(json.dumps({'results': count[0]}))
+print(json.dumps({'results': count[0], 'keys': sorted(keys)}))
 `;
 
-interface Fig { wall: number; cpu: number | null; results: number }
+/** A run's figures; `keys` identifies each result (host, first event's file path, its time) to compare engines. */
+interface Fig { wall: number; cpu: number | null; results: number; keys: string[] }
+interface Found { results: number; keys: string[] }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const hasTime = existsSync('/usr/bin/time');
 
-function timed(cmd: string, args: string[], dir: string, results: (stdout: string, stderr: string) => number): Fig {
+function timed(cmd: string, args: string[], dir: string, results: (stdout: string, stderr: string) => Found): Fig {
   const tf = join(dir, 'time.txt');
   const t0 = process.hrtime.bigint();
   const p = hasTime
@@ -93,7 +104,7 @@ function timed(cmd: string, args: string[], dir: string, results: (stdout: strin
     const [u, s] = readFileSync(tf, 'utf8').trim().split('\n').pop()!.split(' ').map(Number);
     cpu = u! + s!;
   }
-  return { wall, cpu, results: results(p.stdout, p.stderr) };
+  return { wall, cpu, ...results(p.stdout, p.stderr) };
 }
 
 const dir = mkdtempSync(join(tmpdir(), 'spoor-bench-query-'));
@@ -101,7 +112,15 @@ try {
   const data = join(dir, 'defend.ndjson');
   const w = await writeNdjson({ events, hosts: 20, seed: 7 }, data);
   const mb = w.bytes / 2 ** 20;
-  const countLines = (out: string): number => (out.trim() === '' ? 0 : out.trim().split('\n').length);
+  // spoor's NDJSON output: one sequence per line, `events` in sequence order.
+  const countLines = (out: string): Found => {
+    const lines = out.trim() === '' ? [] : out.trim().split('\n');
+    const keys = lines.map((l) => {
+      const first = (JSON.parse(l) as { events: { host: { name: string }; file: { path: string }; '@timestamp': string }[] }).events[0]!;
+      return [first.host.name, first.file.path.toLowerCase(), first['@timestamp']].join('|');
+    });
+    return { results: lines.length, keys: keys.sort() };
+  };
   const contenders: { name: string; run: () => Fig }[] = [
     { name: 'spoor query --workers 2 (threads)', run: () => timed(process.execPath, [spoor, 'query', '--workers', '2', SPOOR_QUERY, data, '-f', 'ndjson', '-q'], dir, countLines) },
     { name: 'spoor query (default: 1 thread, prefilter)', run: () => timed(process.execPath, [spoor, 'query', SPOOR_QUERY, data, '-f', 'ndjson', '-q'], dir, countLines) },
@@ -109,13 +128,22 @@ try {
   // Another build of spoor, e.g. the main branch before this change (`--before /work/main/dist/src/cli/main.js`).
   const before = opt('before');
   if (before) contenders.push({ name: `spoor query, build at ${before}`, run: () => timed(process.execPath, [before, 'query', SPOOR_QUERY, data, '-f', 'ndjson', '-q'], dir, countLines) });
+  const fixed: { name: string; run: () => Fig }[] = [];
   let pythonNote = '';
   if (!pythonEql) pythonNote = 'python eql: skipped (no --python-eql DIR or SPOOR_PYTHON_EQL; see BENCHMARKS.md for how to obtain it)';
   else if (!existsSync(join(pythonEql, 'eql', '__init__.py'))) pythonNote = `python eql: skipped (${pythonEql}/eql/__init__.py not found)`;
   else {
     const driver = join(dir, 'eql_driver.py');
     writeFileSync(driver, DRIVER);
-    contenders.push({ name: 'python eql (Elasticsearch syntax)', run: () => timed('python3', [driver, pythonEql, data, PYTHON_QUERY], dir, (o) => (JSON.parse(o.trim().split('\n').pop()!) as { results: number }).results) });
+    const pyFound = (o: string): Found => JSON.parse(o.trim().split('\n').pop()!) as Found;
+    contenders.push({ name: 'python eql (Elasticsearch syntax)', run: () => timed(python, [driver, pythonEql, data, PYTHON_QUERY], dir, pyFound) });
+    // Fixed cost of each process (start, load, compile the query) on an empty file, to tell it from per-event cost.
+    const empty = join(dir, 'empty.ndjson');
+    writeFileSync(empty, '');
+    fixed.push(
+      { name: 'spoor query (default: 1 thread, prefilter)', run: () => timed(process.execPath, [spoor, 'query', SPOOR_QUERY, empty, '-f', 'ndjson', '-q'], dir, countLines) },
+      { name: 'python eql (Elasticsearch syntax)', run: () => timed(python, [driver, pythonEql, empty, PYTHON_QUERY], dir, pyFound) },
+    );
   }
   const figs = new Map<string, Fig[]>(contenders.map((c) => [c.name, []]));
   for (let r = 0; r < runs; r++) {
@@ -142,7 +170,27 @@ try {
   if (py) {
     console.log(`spoor query --workers 2 vs python eql: wall ${(py.wall / par.wall).toFixed(2)}×${py.cpu && par.cpu ? `, CPU ${(py.cpu / par.cpu).toFixed(2)}×` : ''}`);
     console.log(`spoor query (1 thread) vs python eql: wall ${(py.wall / base.wall).toFixed(2)}×${py.cpu && base.cpu ? `, CPU ${(py.cpu / base.cpu).toFixed(2)}×` : ''}`);
+    if (hasTime) {
+      const cost: number[][] = fixed.map(() => []);
+      for (let r = 0; r < runs; r++) fixed.forEach((c, i) => cost[i]!.push(c.run().cpu!));
+      const [sFix, pFix] = cost.map(median) as [number, number];
+      console.log(`fixed cost (empty file, CPU s): spoor ${sFix.toFixed(2)}, python eql ${pFix.toFixed(2)}; per-event CPU beyond it: ` +
+        `spoor ${(((base.cpu! - sFix) / events) * 1e6).toFixed(1)} µs, python eql ${(((py.cpu! - pFix) / events) * 1e6).toFixed(1)} µs ` +
+        `→ ${((py.cpu! - pFix) / (base.cpu! - sFix)).toFixed(2)}× without start-up`);
+    }
   } else console.log(pythonNote);
+
+  // Same answers: every engine's result keys equal the default spoor run's, in every run, and every
+  // planted file-share attack of the generator (host, dropped path) is among them.
+  const ref = figs.get('spoor query (default: 1 thread, prefilter)')![0]!.keys;
+  const same = (k: string[]): boolean => k.length === ref.length && k.every((x, i) => x === ref[i]);
+  const differ = contenders.filter((c) => !figs.get(c.name)!.every((f) => same(f.keys))).map((c) => c.name);
+  const planted = w.planted.map((a) => `${a.host}|${a.path.toLowerCase()}|`);
+  const missed = planted.filter((p) => !ref.some((k) => k.startsWith(p)));
+  console.log(`\nsame results (host, file path, time of each sequence) in every engine and run: ${differ.length === 0 ? 'yes' : `NO (${differ.join('; ')})`}` +
+    `; planted attacks found: ${planted.length - missed.length} of ${planted.length}${missed.length ? ` (missed ${missed.join(', ')})` : ''}` +
+    ` (the other ${ref.length - (planted.length - missed.length)} results are the generator's benign look-alikes this bare query does not exclude)`);
+  if (differ.length || missed.length) process.exitCode = 1;
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }
