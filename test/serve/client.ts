@@ -74,8 +74,19 @@ export interface Child {
 }
 
 /** `spoor serve` as a child process (for kill -9 tests); resolves once it printed its JSON line. */
+/** Servers spawned by this test process and not yet exited: stopped by `stopSpawned` (a failed assertion must not leave one running). */
+const spawned = new Set<ChildProcess>();
+
+/** SIGKILL every spawned server still running (call from a test's `finally`). */
+export function stopSpawned(): void {
+  for (const p of spawned) if (p.exitCode === null && p.signalCode === null) p.kill('SIGKILL');
+  spawned.clear();
+}
+
 export function spawnServe(dir: string, args: string[] = [], nodeArgs: string[] = []): Promise<Child> {
   const proc = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'dist/src/cli/main.js'), 'serve', '-p', '0', '-d', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  spawned.add(proc);
+  proc.once('exit', () => spawned.delete(proc));
   let err = '';
   proc.stderr!.on('data', (d: Buffer) => (err += d.toString()));
   return new Promise((resolve, reject) => {

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEvents, FILE_SHARE_RULE_ID } from '../../src/demo/generate.js';
 import { openDb } from '../../src/serve/store/db.js';
-import { bulkBody, call, kill9, spawnServe, waitFor } from './client.js';
+import { bulkBody, call, kill9, spawnServe, stopSpawned, waitFor } from './client.js';
 
 function alertRows(dir: string): { id: string; rule_id: string; host: string }[] {
   const db = openDb(join(dir, 'spoor.db'));
@@ -70,6 +70,7 @@ test('kill -9 between batches: acknowledged events kept, planted attacks alerted
     assert.equal(acked, lines.length);
     assert.equal(n, acked, 'no acknowledged event missing');
   } finally {
+    stopSpawned();
     rmSync(dir, { recursive: true, force: true });
   }
 });
