@@ -272,6 +272,8 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
         await new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeIdleConnections();
+          // Requests still running get 2 s to finish; then their connections are cut so a stop never waits on a client.
+          setTimeout(() => server.closeAllConnections(), 2000).unref();
         });
         await stream.close();
         theLoop.pump();

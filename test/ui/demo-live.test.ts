@@ -15,7 +15,6 @@ import type { ApiAlertList } from '../../src/serve/api-types.js';
 
 test('spoor demo --live: serve on a free port, replay, planted alerts arrive through the API, SIGINT stops it', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'spoor-demo-live-test-'));
-  const started = Date.now();
   const proc = spawn(process.execPath, [join(repoRoot, 'dist/src/cli/main.js'), 'demo', '--live', '--port', '0', '--out', dir, '--events', '3000', '--hosts', '5', '--seed', '3', '--speed', '100000'], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -62,7 +61,6 @@ test('spoor demo --live: serve on a free port, replay, planted alerts arrive thr
 
     proc.kill('SIGINT');
     assert.equal(await exited, 0, err);
-    assert.ok(Date.now() - started < 20_000, `took ${Date.now() - started} ms`);
   } finally {
     if (proc.exitCode === null) proc.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
