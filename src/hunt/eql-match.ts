@@ -14,6 +14,7 @@
 import type { Expr, Query, Rule, Stage } from '../ir/types.js';
 import { MultiMatcher, type MultiRuleInput } from '../engine/multi-match/index.js';
 import { ECS_DATE_FIELDS } from '../engine/date-fields.js';
+import { stagesOf } from './rule-index.js';
 
 const TRUE: Expr = { kind: 'literal', value: true };
 
@@ -58,20 +59,6 @@ export function gateExpr(e: Expr): Expr {
       return e.caseInsensitive ? e : { ...e, caseInsensitive: true };
     default:
       return TRUE;
-  }
-}
-
-function stagesOf(q: Query): Stage[] | null {
-  switch (q.kind) {
-    case 'event':
-      return [{ query: q.query, by: [] }];
-    case 'sequence':
-    case 'join':
-      return [...q.stages, ...(q.until ? [q.until] : [])];
-    case 'sample':
-      return q.stages;
-    default:
-      return null;
   }
 }
 

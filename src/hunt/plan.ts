@@ -17,12 +17,11 @@
 import { open, stat } from 'node:fs/promises';
 import type { InputFile } from '../sources/index.js';
 import { readInput } from '../sources/index.js';
-import { eventHost, eventTime } from '../normalize/index.js';
-import type { Event } from '../events/field.js';
+import { eventHost } from '../normalize/index.js';
 import { diffNs, type Instant } from '../events/timestamp.js';
 import type { ProblemSink } from '../sources/types.js';
 import { chunkSlots, CHUNK_SIZE } from '../sources/evtx/index.js';
-import { fileSpans, sliceable, sliceHost } from './slices.js';
+import { fileSpans, lineTime, sliceable, sliceHost } from './slices.js';
 
 export interface WorkPart {
   file: InputFile;
@@ -228,14 +227,5 @@ async function timeSpanNs(path: string, size: number): Promise<number | null> {
     return null;
   } finally {
     await fh.close();
-  }
-}
-
-function lineTime(line: string): Instant | null {
-  try {
-    const v: unknown = JSON.parse(line);
-    return v !== null && typeof v === 'object' && !Array.isArray(v) ? eventTime(v as Event) : null;
-  } catch {
-    return null;
   }
 }

@@ -97,7 +97,8 @@ function merge(alts: ValueAlternative[]): ValueAlternative[] {
   return [...by].map(([field, s]) => ({ field, values: [...s] }));
 }
 
-function stagesOf(q: Query): Stage[] | null {
+/** A query's event stages (until included), or null for queries with none (pipes-only etc.). */
+export function stagesOf(q: Query): Stage[] | null {
   switch (q.kind) {
     case 'event':
       return [{ query: q.query, by: [] }];

@@ -121,7 +121,8 @@ async function lastTime(f: InputFile): Promise<Instant | null> {
   }
 }
 
-function lineTime(line: string): Instant | null {
+/** The time of one NDJSON line's event, or null (not an object, no time). */
+export function lineTime(line: string): Instant | null {
   try {
     const v: unknown = JSON.parse(line);
     return v !== null && typeof v === 'object' && !Array.isArray(v) ? eventTime(v as Event) : null;

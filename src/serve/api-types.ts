@@ -7,6 +7,8 @@
  * exceptions and reloads; `triage` implies `read`, `admin` implies every scope).
  */
 
+import type { ShareWriteRow } from '../shares/types.js';
+
 export type ApiSeverity = 'informational' | 'low' | 'medium' | 'high' | 'critical';
 export type AlertStatus = 'open' | 'acknowledged' | 'closed';
 
@@ -231,22 +233,8 @@ export interface ApiRuleEnabledRequest {
 
 /** GET /api/shares: the share-write review (spoor shares) over the event log held. */
 export interface ApiShares {
-  rows: {
-    host: string;
-    share: string;
-    shareInferred: boolean;
-    path: string;
-    account?: string;
-    sourceIp?: string;
-    writerEvidence?: string;
-    firstSeen: string;
-    lastSeen: string;
-    writes: number;
-    events: number;
-    sources: string[];
-    executed: boolean;
-    lastExecuted?: string;
-  }[];
+  /** One row per (host, share, file, writer), as `spoor shares --format json` writes them. */
+  rows: ShareWriteRow[];
   /** Events of the log read (the newest `eventsRead`; `truncated` when the log holds more). */
   eventsRead: number;
   truncated: boolean;
