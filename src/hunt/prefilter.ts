@@ -299,7 +299,10 @@ function windowsKeeper(
         for (const list of [row.categories, own]) {
           for (const c of list) {
             if (meets(row.checks.get(c), line)) return PARSE;
-            if (!joinsHeld && meets(row.joins.get(c), line)) joinsHeld = true;
+            if (!joinsHeld && meets(row.joins.get(c), line)) {
+              if (!winlogbeat) return PARSE; // only Winlogbeat lines are deferred: decided as before
+              joinsHeld = true;
+            }
           }
         }
       }
