@@ -161,11 +161,12 @@ test('deferred lines: plain documents and Elasticsearch hits with a leading @tim
     '{"_index":"logs","_source":{"@timestamp":"2026-03-02T08:00:03Z","b":{"@timestamp":"2026-03-02T09:00:00Z"}}}',
     '{"_index":"logs","_source":{"@timestamp":"2026-03-02T08:00:04Z"},"_index":5}',
     '{"_index":"logs","_id":"2","_source":{"a":5,"@timestamp":"2026-03-02T08:00:05Z"}}',
+    '{"_index":"logs","x":{"_source":{"@timestamp":"2026-03-02T08:00:06Z"}}}',
   ];
   const filter = { needles: [], keep: () => DEFER, skipped: 0 } as LineFilter;
   const { events, problems } = await collect((sink) => readNdjsonBytes(pieces(lines.join('\n') + '\n', 37), 'es', sink, filter));
   assert.deepEqual(problems, []);
-  assert.deepEqual(events.map((e) => e.deferred !== undefined), [true, true, false, false, false, false]);
+  assert.deepEqual(events.map((e) => e.deferred !== undefined), [true, true, false, false, false, false, false]);
   assert.equal(events[1]!.deferred!.time.ms, Date.parse('2026-03-02T08:00:01Z'));
   assert.equal(parseDeferred(events[1]!, () => {}), true);
   assert.deepEqual(events[1]!.event, { '@timestamp': '2026-03-02T08:00:01Z', a: 2 });
