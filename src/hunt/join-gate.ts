@@ -14,7 +14,9 @@
 import type { Expr, Query, Rule, Stage } from '../ir/types.js';
 import type { QueryRunner } from '../engine/index.js';
 import type { DeferredLine } from '../sources/index.js';
-import { ECS_DERIVED_FIELDS } from '../normalize/index.js';
+import { ECS_DERIVED_FIELDS, rawRows } from '../normalize/index.js';
+import { keyPart } from '../engine/values.js';
+import { SYSTEM_PREFIXES } from './windows-checks.js';
 import { textCheckOf, textMeets, valueAfterKey, type TextCheck } from './text-checks.js';
 
 interface JoinStage {
@@ -36,6 +38,8 @@ export class JoinGate {
     private readonly keyIndex: number,
     /** The JSON key names (last path step) of that part's field in the joining stages. */
     private readonly keyNames: readonly string[],
+    /** That part's field paths (dotted), for Windows records: read through their table rows. */
+    private readonly keyPaths: readonly string[],
     private readonly fold: boolean,
   ) {}
 
@@ -51,8 +55,9 @@ export class JoinGate {
     if (width > 0 && keys.every((k) => k.length === width)) {
       for (let i = width - 1; i >= 0 && keyIndex < 0; i--) if (keys.every((k) => plainField(k[i]!) !== null)) keyIndex = i;
     }
-    const keyNames = keyIndex < 0 ? [] : [...new Set(keys.map((k) => plainField(k[keyIndex]!)!))];
-    return new JoinGate(stages, width, keyIndex, keyNames, q.caseInsensitiveKeys === true);
+    const keyPaths = keyIndex < 0 ? [] : [...new Set(keys.map((k) => plainField(k[keyIndex]!)!))];
+    const keyNames = [...new Set(keyPaths.map((p) => p.slice(p.lastIndexOf('.') + 1)))];
+    return new JoinGate(stages, width, keyIndex, keyNames, keyPaths, q.caseInsensitiveKeys === true);
   }
 
   /** Can this deferred line change or complete what `runner` holds now? */
@@ -62,8 +67,11 @@ export class JoinGate {
     if (held !== null && held.size === 0) return false;
     if (held !== null && this.keyIndex >= 0) {
       const parts = this.partsOf(held);
-      if (parts !== null && !this.textHolds(line.text, parts)) return false;
+      if (parts !== null && !this.textHolds(line.text, parts) && (line.ids === undefined || !this.rawHolds(line.text, line.ids, parts))) return false;
     }
+    // A Windows record's stage checks are written against its ECS view, which its text does not
+    // show: only its categories (its table rows' and its own) are compared.
+    if (line.ids !== undefined) return this.stages.some((s) => s.category === null || line.categories.includes(s.category));
     return this.stages.some((s) => (s.category === null || line.categories.includes(s.category)) && (s.check === null || textMeets(s.check, line.text)));
   }
 
@@ -95,6 +103,45 @@ export class JoinGate {
         continue;
       }
       for (const v of found) if (parts.has(v === null ? 'n' : 's' + (this.fold ? v.toLowerCase() : v))) return true;
+    }
+    return false;
+  }
+
+  /**
+   * For a Windows record (DeferredLine.ids): does some table row of its EventIDs give the key
+   * field a value among `parts`, read from the raw EventData keys its mapping writes the field
+   * from (through the table's own writer)? True when that cannot be told: no row for an EventID,
+   * a row running derivations, a field normalization sets from System data (host.*, winlog.*…),
+   * a value that is not a plain string. A field no source of the text
+   * gives is missing on that row (the ECS-key values were compared by textHolds).
+   */
+  private rawHolds(text: string, ids: readonly string[], parts: Set<string>): boolean {
+    for (const id of ids) {
+      const rows = rawRows(id);
+      if (rows.length === 0) return true;
+      for (const row of rows) {
+        if (row.derived) return true;
+        for (const path of this.keyPaths) {
+          if (SYSTEM_PREFIXES.some((p) => path.startsWith(p))) return true;
+          const constant = row.constants.get(path);
+          if (constant !== undefined) {
+            if (constant.some((c) => parts.has(keyPart(c, this.fold)))) return true;
+            continue;
+          }
+          let any = false;
+          for (const src of row.sources(path)) {
+            const found = valuesUnder(text, src.raw);
+            if (found === null) return true;
+            for (const raw of found) {
+              any = true;
+              const v = src.read(raw);
+              if (v !== undefined && v !== null && typeof v !== 'string') return true;
+              if (parts.has(keyPart(v, this.fold))) return true;
+            }
+          }
+          if (!any && parts.has('n')) return true;
+        }
+      }
     }
     return false;
   }
@@ -140,13 +187,13 @@ export function splitStages(q: Extract<Query, { kind: 'sequence' }>): { starts: 
   return { starts: q.stages.slice(0, first + 1), joins: [...q.stages.slice(first + 1), ...(q.until ? [q.until] : [])] };
 }
 
-/** The JSON key of a join field normalization never derives, or null. */
+/** The path (dotted) of a join field normalization never derives, or null. */
 function plainField(e: Expr): string | null {
   if (e.kind !== 'field' || e.path.length === 0 || !e.path.every((s) => typeof s === 'string')) return null;
   const path = e.path as string[];
   if (ECS_DERIVED_FIELDS.has(path.join('.'))) return null;
   const key = path[path.length - 1]!;
-  return JSON.stringify(key) === `"${key}"` ? key : null;
+  return JSON.stringify(key) === `"${key}"` ? path.join('.') : null;
 }
 
 /** The JSON string (unescaped) or null at `i`; undefined for anything else. */

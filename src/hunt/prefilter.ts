@@ -74,11 +74,14 @@ export function ruleLineFilters(rules: Rule[], contextEvents: number): PartFilte
     main: () => Object.assign(lineKeeper(main), { skipped: 0 }),
     overlap: () => {
       // Time probes on top; the categories of a deferred line are passed on from the keeper.
-      const probing = (k: Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories'>): Pick<LineFilter, 'needles' | 'keep'> => {
+      const probing = (k: Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories' | 'deferredIds'>): Pick<LineFilter, 'needles' | 'keep'> => {
         const keep = withTimeProbes(k.keep);
         const deferring: LineFilter['keep'] = (line, found) => {
           const d = keep(line, found);
-          if (d === DEFER) f.deferredCategories = k.deferredCategories;
+          if (d === DEFER) {
+            f.deferredCategories = k.deferredCategories;
+            f.deferredIds = k.deferredIds;
+          }
           return d;
         };
         return { needles: k.needles, keep: deferring };
@@ -192,7 +195,7 @@ const CATEGORY_END = 'gory"';
 export const TIME_PROBE_EVERY = 256;
 
 /** The reader's filter for these needs (see LineFilter). */
-export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories'> {
+export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories' | 'deferredIds'> {
   if (n.categories.size === 0 && n.joins.size === 0) {
     // Only event codes. Every shape writes them as plain digits (event.code, winlog.event_id,
     // EventID), so the reader's search for the codes alone finds every line that can match.
@@ -207,11 +210,14 @@ export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep' | 'def
   const parseAll = (1 << always.length) - 1;
   const windowsShape0 = (1 << WINDOWS_SHAPES.length) - 1;
   const windowsShape = windowsShape0 << always.length;
-  const windows = windowsKeeper(categories, joins, n.codes);
+  const windows = windowsKeeper(categories, joins, n.codes, (cats, ids) => {
+    filter.deferredCategories = cats;
+    filter.deferredIds = ids;
+  });
   // Lines without a `code"` key cannot have a wanted event.code: skip the check on them.
   const codes: TextCheck | null = n.codes.size > 0 ? { kind: 'value', key: 'code', values: [...n.codes], ci: true } : null;
   const codeKey = 1 << (always.length + WINDOWS_SHAPES.length);
-  const filter: Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories'> = {
+  const filter: Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories' | 'deferredIds'> = {
     needles: codes ? [...always, ...WINDOWS_SHAPES, 'code"'] : [...always, ...WINDOWS_SHAPES],
     keep(line, found) {
       if ((found & parseAll) !== 0 || !complete(line)) return PARSE;
@@ -232,6 +238,7 @@ export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep' | 'def
       if (codes !== null && (found & codeKey) !== 0 && textMeets(codes, line)) return PARSE;
       if (!joinsHeld) return SKIP;
       filter.deferredCategories = values;
+      filter.deferredIds = undefined;
       return DEFER;
     },
   };
@@ -243,33 +250,40 @@ export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep' | 'def
  * occurrence of every key a shape writes it under) has a table row whose category — or a
  * category the document names itself — some stage wants and whose carried-over check the text
  * meets, or when it is a wanted event code; PARSE too when no EventID or category can be read.
- * Lines that could only join are parsed, not deferred: the join gate reads ECS keys from the text.
+ * A line only stages that join held state want is DEFERRED (`deferred` gets its categories and
+ * EventIDs; the join gate reads its key through the same table rows) when its time is the one
+ * the reader reads: a Winlogbeat document (`winlog`) that cannot be an evtx_dump or flat record
+ * (no `System`, `EventID` or `EventId` key), whose time is its `@timestamp` (normalize eventTime);
+ * the reader parses it anyway when `@timestamp` is not its first key. Other shapes are parsed.
  */
 function windowsKeeper(
   categories: ReadonlyMap<string, TextCheck | null>,
   joins: ReadonlyMap<string, TextCheck | null>,
   codes: ReadonlySet<string>,
+  deferred: (categories: readonly string[], ids: readonly string[]) => void,
 ): (line: string, found: number) => LineDecision {
-  const wanted = new Map<string, (TextCheck | null)[]>();
-  for (const m of [categories, joins]) for (const [c, k] of m) addCheck(wanted, c, k);
-  const perId = new Map<string, { categories: readonly string[]; checks: Map<string, RowCheck> }[]>();
+  interface Row {
+    categories: readonly string[];
+    checks: Map<string, RowCheck>;
+    joins: Map<string, RowCheck>;
+  }
+  const perId = new Map<string, Row[]>();
   const noRow: RawRow = { module: '', id: '', categories: [], constants: new Map(), sources: () => [], derived: false };
-  const rowsOf = (id: string): { categories: readonly string[]; checks: Map<string, RowCheck> }[] => {
+  const onRow = (m: ReadonlyMap<string, TextCheck | null>, row: RawRow): Map<string, RowCheck> => {
+    const checks = new Map<string, RowCheck>();
+    for (const [c, alternative] of m) checks.set(c, checkOnRow(alternative, row));
+    return checks;
+  };
+  const rowsOf = (id: string): Row[] => {
     let rows = perId.get(id);
     if (rows === undefined) {
       const found = rawRows(id);
-      rows = (found.length > 0 ? found : [noRow]).map((row) => {
-        const checks = new Map<string, RowCheck>();
-        for (const [c, alternatives] of wanted) {
-          const t = alternatives.map((a) => checkOnRow(a, row));
-          checks.set(c, t.includes(true) ? true : t.every((x) => x === false) ? false : { kind: 'any', checks: t.filter((x): x is TextCheck => typeof x !== 'boolean') });
-        }
-        return { categories: row.categories, checks };
-      });
+      rows = (found.length > 0 ? found : [noRow]).map((row) => ({ categories: row.categories, checks: onRow(categories, row), joins: onRow(joins, row) }));
       perId.set(id, rows);
     }
     return rows;
   };
+  const meets = (t: RowCheck | undefined, line: string): boolean => t !== undefined && t !== false && (t === true || textMeets(t, line));
   return (line, found) => {
     const winlogbeat = (found & WINLOG_BIT) !== 0;
     const ids = eventIdsOf(line, winlogbeat, (found & EVENT_DATA_BIT) !== 0);
@@ -278,19 +292,27 @@ function windowsKeeper(
     // Windows shapes get a new view whose category comes from the table.
     const own = winlogbeat ? ownCategories(line) : [];
     if (own === null) return PARSE;
+    let joinsHeld = false;
     for (const id of ids) {
       if (codes.has(id)) return PARSE;
       for (const row of rowsOf(id)) {
         for (const list of [row.categories, own]) {
           for (const c of list) {
-            const t = row.checks.get(c);
-            if (t === undefined || t === false) continue;
-            if (t === true || textMeets(t, line)) return PARSE;
+            if (meets(row.checks.get(c), line)) return PARSE;
+            if (!joinsHeld && meets(row.joins.get(c), line)) {
+              if (!winlogbeat) return PARSE; // only Winlogbeat lines are deferred: decided as before
+              joinsHeld = true;
+            }
           }
         }
       }
     }
-    return SKIP;
+    if (!joinsHeld) return SKIP;
+    if (!winlogbeat || line.includes('System"') || line.includes('EventID"') || line.includes('EventId"')) return PARSE;
+    const cats = new Set<string>(own);
+    for (const id of ids) for (const row of rowsOf(id)) for (const c of row.categories) cats.add(c);
+    deferred([...cats], ids);
+    return DEFER;
   };
 }
 

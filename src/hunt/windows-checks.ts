@@ -24,7 +24,7 @@ import type { TextCheck } from './text-checks.js';
 export type RowCheck = TextCheck | boolean;
 
 /** Fields normalization sets from System data or times, not from EventData: not read from the text. */
-const SYSTEM_PREFIXES = ['host.', 'winlog.', 'event.', '@timestamp', 'agent.', 'log.'];
+export const SYSTEM_PREFIXES: readonly string[] = ['host.', 'winlog.', 'event.', '@timestamp', 'agent.', 'log.'];
 
 export function checkOnRow(check: TextCheck | null, row: RawRow): RowCheck {
   if (check === null) return true;

@@ -11,7 +11,7 @@ import { open } from 'node:fs/promises';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonExact } from '../events/json.js';
 import { mayHoldBigInteger } from './big-integers.js';
 import { fileBytes, READ_CHUNK } from './bytes.js';
-import type { ProblemSink, SourceEvent } from './types.js';
+import type { DeferredLine, ProblemSink, SourceEvent } from './types.js';
 import { parseTimestamp, type Instant } from '../events/timestamp.js';
 import { valueToEvents } from './unwrap.js';
 
@@ -53,6 +53,8 @@ export interface LineFilter {
    */
   keep(line: string, found: number): LineDecision;
   deferredCategories?: readonly string[];
+  /** With DEFER for a Windows record: its EventIDs (DeferredLine.ids); cleared for other lines. */
+  deferredIds?: readonly string[];
   skipped: number;
 }
 
@@ -76,20 +78,52 @@ export function filterKeeps(filter: LineFilter, line: string): boolean {
 }
 
 const TS_PREFIX = '{"@timestamp":"';
+const HIT_PREFIX = '{"_index":"';
+const HIT_SOURCE = '"_source":{"@timestamp":"';
 
 /**
  * The time of a line that can wait unparsed, or null. Only a plain document whose first key is a
  * plain `@timestamp` string and that names no other `@timestamp` (JSON.parse would keep the last
  * one), no `_source` and no `hits` (Elasticsearch hits and responses are unwrapped when parsed):
- * then its time is exactly what parsing would give.
+ * then its time is exactly what parsing would give. Or an Elasticsearch hit (`{"_index":"…"`,
+ * once) whose one `_source` key is a top-level key and starts with its one plain `@timestamp`,
+ * and that names no `hits`: parsing unwraps it to that `_source` (parseDeferred).
  */
 function deferredTime(line: string): Instant | null {
-  if (!line.startsWith(TS_PREFIX)) return null;
-  const close = line.indexOf('"', TS_PREFIX.length);
+  let start: number;
+  if (line.startsWith(TS_PREFIX)) {
+    start = TS_PREFIX.length;
+    if (line.includes('_source"')) return null;
+  } else if (line.startsWith(HIT_PREFIX)) {
+    const at = line.indexOf(HIT_SOURCE);
+    if (at < 0 || line.indexOf('_source"') !== at + 1 || line.includes('_source"', at + HIT_SOURCE.length)) return null;
+    if (line.includes('"_index"', 2) || depthAt(line, at) !== 1) return null;
+    start = at + HIT_SOURCE.length;
+    if (line.indexOf('@timestamp"') !== start - 13) return null;
+  } else return null;
+  const close = line.indexOf('"', start);
   if (close < 0) return null;
-  const value = line.slice(TS_PREFIX.length, close);
-  if (value.includes('\\') || line.includes('@timestamp"', close) || line.includes('_source"') || line.includes('hits"')) return null;
+  const value = line.slice(start, close);
+  if (value.includes('\\') || line.includes('@timestamp"', close) || line.includes('hits"')) return null;
   return parseTimestamp(value);
+}
+
+/** The object depth of JSON text at `end` (outside strings), or -1 when `end` is inside a string. */
+function depthAt(text: string, end: number): number {
+  let depth = 0;
+  for (let i = 0; i < end; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < end; i++) {
+        const d = text.charCodeAt(i);
+        if (d === 92 /* \\ */) i++;
+        else if (d === 34) break;
+      }
+      if (i >= end) return -1;
+    } else if (c === 123 /* { */ || c === 91 /* [ */) depth++;
+    else if (c === 125 /* } */ || c === 93 /* ] */) depth--;
+  }
+  return depth;
 }
 
 /** Where each needle occurs in a block of text, walked line by line in order. */
@@ -369,7 +403,8 @@ function parseLine(text: string, offset: number, state: LineState, out: SourceEv
     if (d === DEFER) {
       const time = deferredTime(text);
       if (time !== null) {
-        const deferred = { text, time, categories: filter.deferredCategories ?? [], numbered: lineNo !== null };
+        const deferred: DeferredLine = { text, time, categories: filter.deferredCategories ?? [], numbered: lineNo !== null };
+        if (filter.deferredIds !== undefined) deferred.ids = filter.deferredIds;
         out.push({ event: {}, file: state.file, position: lineNo ?? offset, deferred });
         return;
       }
@@ -412,7 +447,11 @@ export function parseDeferred(se: SourceEvent, onProblem: ProblemSink): boolean 
   const position = se.position ?? 0;
   const value = parseText(d.text, true, se.file, d.numbered ? position : null, position, onProblem);
   if (value === UNPARSED) return false;
-  se.event = value as SourceEvent['event'];
+  // An Elasticsearch hit (see deferredTime) is unwrapped as the reader would have.
+  const out: SourceEvent[] = [];
+  if (valueToEvents(value, se.file, position, out) !== undefined || out.length !== 1) {
+    se.event = value as SourceEvent['event'];
+  } else Object.assign(se, { event: out[0]!.event }, 'hit' in out[0]! ? { hit: (out[0] as { hit: unknown }).hit } : {});
   se.deferred = undefined;
   return true;
 }

@@ -53,8 +53,10 @@ export interface DeferredLine {
   text: string;
   /** Its `@timestamp`, read from the text. */
   time: Instant;
-  /** Its `"category"` values, read from the text. */
+  /** Its `"category"` values, read from the text (for a Windows record: its table rows' and its own). */
   categories: readonly string[];
+  /** For a Windows record (Winlogbeat): its EventIDs, read from the text; the join gate reads its keys through their table rows. */
+  ids?: readonly string[];
   /** Whether SourceEvent.position is a line number (else a byte offset), for a problem report. */
   numbered: boolean;
 }

@@ -8,7 +8,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/temp.js';
 import { matcher, stageQueries, wronglySkipped } from '../helpers/prefilter-check.js';
@@ -121,4 +121,55 @@ test('demo formats: every line parses, and the 64-bit Keywords of nxlog stay exa
   const { parseJsonExact } = await import('../../src/events/json.js');
   const first = parseJsonExact(text.split('\n')[0]!) as Record<string, unknown>;
   assert.equal(first['Keywords'], -9223372036854775808n);
+});
+
+test('Winlogbeat process starts and Elasticsearch hits wait for the join gate; stripped of ECS fields, starts still join', async () => {
+  const dir = tempDir('spoor-formats-');
+  const ids = (r: Awaited<ReturnType<typeof runHunt>>): string[] => r.alerts.map((a) => `${a.ruleId} ${a.host.split('.')[0]} ${a.filePath ?? ''}`).sort();
+  for (const format of ['winlogbeat', 'es-hits'] as DemoFormat[]) {
+    const file = await fleet(dir, format, 3_000, 5);
+    const on = await runHunt({ inputs: [file], workers: 0 });
+    const off = await runHunt({ inputs: [file], workers: 0, prefilter: false });
+    assert.deepEqual(ids(on), ids(off), format);
+    assert.ok(on.alerts.length >= 2, `${format}: the planted attacks are found (${on.alerts.length})`);
+    // Process starts (~14% of lines) are deferred and most never parsed: before, 85.7% were prefiltered.
+    assert.ok((on.summary.prefiltered ?? 0) > on.summary.events * 0.95, `${format}: prefiltered ${on.summary.prefiltered} of ${on.summary.events}`);
+    if (format !== 'winlogbeat') continue;
+    // Winlogbeat without its ingest pipeline: process starts carry only winlog.event_data.Image.
+    const stripped = join(dir, 'winlogbeat-raw.ndjson');
+    const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => {
+      const doc = JSON.parse(l) as { winlog?: { event_id?: string }; process?: unknown };
+      if (doc.winlog?.event_id === '1' || doc.winlog?.event_id === '4688') delete doc.process;
+      return JSON.stringify(doc);
+    });
+    writeFileSync(stripped, lines.join('\n') + '\n');
+    const rawOn = await runHunt({ inputs: [stripped], workers: 0 });
+    const rawOff = await runHunt({ inputs: [stripped], workers: 0, prefilter: false });
+    assert.deepEqual(ids(rawOn), ids(rawOff), 'Winlogbeat without process.*');
+    assert.deepEqual(ids(rawOn), ids(on), 'the same attacks found from the raw Image');
+    assert.ok((rawOn.summary.prefiltered ?? 0) > rawOn.summary.events * 0.95, `raw: prefiltered ${rawOn.summary.prefiltered} of ${rawOn.summary.events}`);
+  }
+});
+
+test('a Winlogbeat process start whose Image is a path System wrote over a share is found; other starts are not parsed', async () => {
+  const dir = tempDir('spoor-formats-');
+  const host = 'ws-9.corp.example.com';
+  const line = (time: string, id: string, category: string, type: string, data: Record<string, string>): string =>
+    JSON.stringify({
+      '@timestamp': time,
+      host: { name: host },
+      event: { kind: 'event', code: id, module: 'sysmon', category: [category], type: [type] },
+      winlog: { channel: 'Microsoft-Windows-Sysmon/Operational', computer_name: host, event_id: id, provider_name: 'Microsoft-Windows-Sysmon', record_id: time.slice(-7, -1), event_data: data },
+    });
+  const write = line('2026-03-02T08:00:00.000Z', '11', 'file', 'creation', { ProcessId: '4', Image: 'System', TargetFilename: 'C:\\Windows\\Temp\\payload.exe' });
+  const decoys = [1, 2, 3].map((i) => line(`2026-03-02T08:00:0${i}.000Z`, '1', 'process', 'start', { ProcessId: String(3000 + i), Image: `C:\\Windows\\System32\\other${i}.exe` }));
+  const start = line('2026-03-02T08:00:05.000Z', '1', 'process', 'start', { ProcessId: '4242', Image: 'C:\\Windows\\Temp\\payload.exe' });
+  const file = join(dir, 'share.ndjson');
+  writeFileSync(file, [write, ...decoys, start].join('\n') + '\n');
+  const on = await runHunt({ inputs: [file], workers: 0 });
+  const off = await runHunt({ inputs: [file], workers: 0, prefilter: false });
+  const found = (r: typeof on): string[] => r.alerts.filter((a) => a.ruleId.includes('file-share')).map((a) => a.filePath ?? '').sort();
+  assert.deepEqual(found(off), ['C:\\Windows\\Temp\\payload.exe'], 'the sequence matches without the prefilter');
+  assert.deepEqual(found(on), found(off), 'and with it');
+  assert.equal(on.summary.prefiltered, 3, 'the three unrelated starts are deferred and never parsed');
 });

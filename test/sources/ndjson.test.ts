@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
-import { lineAtOffset, rangeFirstLines, readNdjsonBytes, readNdjsonFile, readNdjsonRange } from '../../src/sources/ndjson.js';
+import { DEFER, lineAtOffset, parseDeferred, rangeFirstLines, readNdjsonBytes, readNdjsonFile, readNdjsonRange, type LineFilter } from '../../src/sources/ndjson.js';
 import { sharedOrSkip } from '../helpers/shared.js';
 import { collect, pieces, tempDir } from './util.js';
 
@@ -150,4 +150,27 @@ test('NDJSON files read through recycled block buffers: every line intact across
     parts.push(...r.events.map((e) => e.event));
   }
   assert.deepEqual(parts, docs);
+});
+
+test('deferred lines: plain documents and Elasticsearch hits with a leading @timestamp wait; hits are unwrapped when parsed', async () => {
+  const lines = [
+    '{"@timestamp":"2026-03-02T08:00:00Z","a":1}',
+    '{"_index":"logs","_id":"1","_source":{"@timestamp":"2026-03-02T08:00:01Z","a":2},"sort":[1]}',
+    // Not deferred: the _source is not a top-level key, a second @timestamp, a second _index, no leading time.
+    '{"_index":"logs","x":{"_source":{"@timestamp":"2026-03-02T08:00:02Z"}},"_source":{"a":3}}',
+    '{"_index":"logs","_source":{"@timestamp":"2026-03-02T08:00:03Z","b":{"@timestamp":"2026-03-02T09:00:00Z"}}}',
+    '{"_index":"logs","_source":{"@timestamp":"2026-03-02T08:00:04Z"},"_index":5}',
+    '{"_index":"logs","_id":"2","_source":{"a":5,"@timestamp":"2026-03-02T08:00:05Z"}}',
+    '{"_index":"logs","x":{"_source":{"@timestamp":"2026-03-02T08:00:06Z"}}}',
+  ];
+  const filter = { needles: [], keep: () => DEFER, skipped: 0 } as LineFilter;
+  const { events, problems } = await collect((sink) => readNdjsonBytes(pieces(lines.join('\n') + '\n', 37), 'es', sink, filter));
+  assert.deepEqual(problems, []);
+  assert.deepEqual(events.map((e) => e.deferred !== undefined), [true, true, false, false, false, false, false]);
+  assert.equal(events[1]!.deferred!.time.ms, Date.parse('2026-03-02T08:00:01Z'));
+  assert.equal(parseDeferred(events[1]!, () => {}), true);
+  assert.deepEqual(events[1]!.event, { '@timestamp': '2026-03-02T08:00:01Z', a: 2 });
+  assert.deepEqual((events[1] as { hit?: unknown }).hit, { index: 'logs', id: '1' });
+  assert.equal(parseDeferred(events[0]!, () => {}), true);
+  assert.deepEqual(events[0]!.event, { '@timestamp': '2026-03-02T08:00:00Z', a: 1 });
 });
