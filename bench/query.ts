@@ -13,14 +13,14 @@
  * Without it, that column is skipped and the reason printed. See BENCHMARKS.md.
  * With it, the bench also times each engine on an empty file (fixed cost) and checks that every
  * engine returns the same sequences (host, file path, time) and every planted attack; exit 1 if not.
- * Usage: node dist/bench/query.js [--events 100000] [--runs 3] [--python-eql DIR] [--python /usr/bin/python3]
+ * Usage: node dist/bench/query.js [--events 100000] [--runs 3] [--python-eql DIR] [--python PYTHON3]
  *        [--before OTHER/dist/src/cli/main.js]
  * The data goes to os.tmpdir() and is deleted afterwards.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeNdjson } from '../src/demo/generate.js';
 
@@ -32,8 +32,17 @@ const opt = (name: string): string | undefined => {
 const events = Number(opt('events') ?? 100_000);
 const runs = Number(opt('runs') ?? 3);
 const pythonEql = opt('python-eql') ?? process.env.SPOOR_PYTHON_EQL;
-// Debian's python3-lark is installed for the system interpreter, not for a pyenv/venv `python3` on PATH.
-const python = opt('python') ?? process.env.SPOOR_PYTHON ?? (existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3');
+// Debian's python3-lark is installed for the system interpreter, which a pyenv/venv `python3` may
+// shadow on PATH: take the first `python3` on PATH that can import lark.
+const python = opt('python') ?? process.env.SPOOR_PYTHON ?? pythonWithLark();
+
+function pythonWithLark(): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const exe = join(dir, 'python3');
+    if (dir !== '' && existsSync(exe) && spawnSync(exe, ['-c', 'import lark'], { stdio: 'ignore' }).status === 0) return exe;
+  }
+  return 'python3';
+}
 const here = dirname(fileURLToPath(import.meta.url));
 const spoor = join(here, '..', 'src', 'cli', 'main.js');
 
@@ -125,7 +134,7 @@ try {
     { name: 'spoor query --workers 2 (threads)', run: () => timed(process.execPath, [spoor, 'query', '--workers', '2', SPOOR_QUERY, data, '-f', 'ndjson', '-q'], dir, countLines) },
     { name: 'spoor query (default: 1 thread, prefilter)', run: () => timed(process.execPath, [spoor, 'query', SPOOR_QUERY, data, '-f', 'ndjson', '-q'], dir, countLines) },
   ];
-  // Another build of spoor, e.g. the main branch before this change (`--before /work/main/dist/src/cli/main.js`).
+  // Another build of spoor, e.g. the main branch before this change (`--before ../spoor-main/dist/src/cli/main.js`: a second clone beside this one).
   const before = opt('before');
   if (before) contenders.push({ name: `spoor query, build at ${before}`, run: () => timed(process.execPath, [before, 'query', SPOOR_QUERY, data, '-f', 'ndjson', '-q'], dir, countLines) });
   const fixed: { name: string; run: () => Fig }[] = [];
