@@ -31,6 +31,24 @@ function Meta({ items }: { items: [string, ComponentChildren | undefined][] }) {
   );
 }
 
+/** Field name → value rows of an event card. */
+function KvTable({ rows, extraClass }: { rows: [string, string][]; extraClass?: string }) {
+  return (
+    <table class={extraClass ? `kv ${extraClass}` : 'kv'}>
+      <tbody>
+        {rows.map(([k, v]) => (
+          <tr>
+            <th class="mono">{k}</th>
+            <td>
+              <Wrap text={v} />
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
 function EventFields({ e, open }: { e: Located; open: boolean }) {
   const d = describeEvent(e.event);
   const keys = keyFields(e.event, d.kind);
@@ -42,32 +60,10 @@ function EventFields({ e, open }: { e: Located; open: boolean }) {
           <Wrap text={`${e.file}${e.position !== undefined ? `:${e.position}` : ''}`} />
         </span>
       </div>
-      <table class="kv">
-        <tbody>
-          {keys.map(([k, v]) => (
-            <tr>
-              <th class="mono">{k}</th>
-              <td>
-                <Wrap text={v} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <KvTable rows={keys} />
       <details class="raw" open={open}>
         <summary>all raw fields</summary>
-        <table class="kv raw-fields">
-          <tbody>
-            {flattenEvent(e.event).map(([k, v]) => (
-              <tr>
-                <th class="mono">{k}</th>
-                <td>
-                  <Wrap text={v} />
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+        <KvTable rows={flattenEvent(e.event)} extraClass="raw-fields" />
       </details>
     </div>
   );
