@@ -3,13 +3,12 @@ import { addTimeZoneOptions, startClock, timeZoneOf, TIMEZONE_HELP, type TimeZon
 import type { Command } from 'commander';
 import { parseEql, EqlSyntaxError, type EqlDialect } from '../eql/index.js';
 import { compileQuery, eventsWithPlaceholders, type Match } from '../engine/index.js';
-import { FieldWatch, TieBuffer } from '../hunt/query-stream.js';
+import { FieldWatch, queryRule, TieBuffer } from '../hunt/query-stream.js';
 import { discoverInputs, ProblemCounter } from '../sources/index.js';
 import { toEcs, toNative } from '../normalize/index.js';
 import { parseFieldPath, type Event } from '../events/field.js';
 import { formatInstant, type Instant } from '../events/timestamp.js';
 import { mergeInTimeOrder } from '../hunt/unit.js';
-import { queryRule, runQueryParallel, whyNotParallel } from '../hunt/query-run.js';
 import { ruleLineFilters } from '../hunt/prefilter.js';
 import { parseDeferred } from '../sources/ndjson.js';
 import { writeOut, problemPrinter, toJson, outcomeExit, isStdoutClosed, fail, usageErrorsExit2, hintIfStdinIsTerminal } from './common.js';
@@ -140,7 +139,11 @@ Examples:
       const threads = o.workers !== undefined ? Number(o.workers) : 0;
       // Lines no stage of the query can match are not parsed (hunt/prefilter.ts; ECS view only).
       const prefilter = view === 'ecs' && dialect === 'elasticsearch' && o.categoryField === undefined;
-      if (threads > 1 && limit === Infinity && whyNotParallel(query) === null && !import.meta.url.endsWith('.ts')) {
+      // Imported only here: the parallel path needs hunt's rule loading (load-rules.ts → Sigma, TOML),
+      // which the one-thread path does not (start-up, BENCHMARKS.md).
+      const parallel = threads > 1 && limit === Infinity && !import.meta.url.endsWith('.ts') ? await import('../hunt/query-run.js') : null;
+      if (parallel && parallel.whyNotParallel(query) === null) {
+        const { runQueryParallel } = parallel;
         const setup = { query, dialect, view, categoryField, ...(tiebreaker ? { tiebreaker } : {}), ...(o.maxSamplesPerKey !== undefined ? { maxSamplesPerKey: Number(o.maxSamplesPerKey) } : {}), prefilter };
         const r = await runQueryParallel(files, setup, Math.min(threads, 64), onProblem);
         if (r) {
