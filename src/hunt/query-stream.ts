@@ -3,11 +3,11 @@
  * its workers (query-worker.ts): events of equal time wait for their tiebreaker order, and lines
  * the prefilter deferred are parsed only when the join gate says they can matter.
  */
-import { compareTiebreakers, type Match, type QueryRunner } from '../engine/index.js';
+import { compareTiebreakers, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
 import { getField, type Event } from '../events/field.js';
-import type { Instant } from '../events/timestamp.js';
+import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { PathStep, Query, Rule } from '../ir/types.js';
-import type { ProblemSink, SourceEvent } from '../sources/types.js';
+import type { DeferredLine, ProblemSink, SourceEvent } from '../sources/types.js';
 import { parseDeferred } from '../sources/ndjson.js';
 import { JoinGate } from './join-gate.js';
 
@@ -54,6 +54,8 @@ export class QueryFeed<T = undefined> {
   private held: Held<T>[] = [];
   private time: Instant | null = null;
   private readonly read: ((ev: Event) => unknown) | null;
+  private heldSeen: ReadonlySet<string> | null = null;
+  private horizon: StateHorizon = null;
 
   constructor(private readonly o: QueryFeedOptions<T>) {
     const tb = o.tiebreaker;
@@ -87,10 +89,32 @@ export class QueryFeed<T = undefined> {
     for (const r of rows) this.push(r.ev, r.h);
   }
 
+  /**
+   * Can the deferred line change what the runner holds? Not when its time is past the state's
+   * horizon (every partial held expires before it: maxspan), nor when the gate finds none of the
+   * held keys in its text. The horizon is recomputed only when the state changed (heldKeys
+   * returns the same set until then): partials that expired stay held until the next event is
+   * pushed, and most deferred lines are let go without one.
+   */
+  private mayUse(d: DeferredLine): boolean {
+    const gate = this.o.gate;
+    if (gate === null) return true;
+    const held = this.o.runner.heldKeys();
+    if (held !== null) {
+      if (held !== this.heldSeen) {
+        this.heldSeen = held;
+        this.horizon = this.o.runner.horizon();
+      }
+      const hz = this.horizon;
+      if (hz === null || (hz !== 'open' && compareInstants(d.time, hz) > 0)) return false;
+    }
+    return gate.mayUse(this.o.runner, d);
+  }
+
   private single(h: Held<T>): void {
     const d = h.se.deferred;
     if (d) {
-      if (this.o.gate !== null && !this.o.gate.mayUse(this.o.runner, d)) {
+      if (!this.mayUse(d)) {
         this.gated++;
         this.o.unparsed?.(h.se, h.tag);
         return;
