@@ -13,7 +13,7 @@ import { ruleLineFilters } from '../hunt/prefilter.js';
 import { parseDeferred } from '../sources/ndjson.js';
 import { writeOut, problemPrinter, toJson, outcomeExit, isStdoutClosed, fail, usageErrorsExit2, hintIfStdinIsTerminal } from './common.js';
 import { eventSummaryRow, StreamingTable } from './table.js';
-import { sanitize } from '../output/index.js';
+import { sanitize } from '../output/text.js';
 
 type View = 'ecs' | 'native' | 'raw';
 
@@ -175,7 +175,7 @@ Examples:
           files.map((file) => ({ file })),
           onProblem,
           0,
-          prefilter ? (ruleLineFilters([queryRule(query)], 0) ?? undefined) : undefined,
+          prefilter ? (ruleLineFilters([queryRule(query)], 0, { writerContext: false }) ?? undefined) : undefined,
           undefined,
           {
             feed: (it) => {

@@ -22,7 +22,7 @@ const port = parentPort!;
 const setup = workerData as QuerySetup;
 useClock(new Clock(setup.clock.given, setup.clock.learned));
 const filters = setup.prefilter
-  ? (ruleLineFilters([queryRule(setup.query)], 0) ?? undefined)
+  ? (ruleLineFilters([queryRule(setup.query)], 0, { writerContext: false }) ?? undefined)
   : undefined;
 const send = (m: QueryFromWorker): void => port.postMessage(m);
 

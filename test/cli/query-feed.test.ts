@@ -64,7 +64,7 @@ async function run(path: string, gated: boolean, tiebreaker: boolean): Promise<R
     results: (ms) => void found.push(...ms),
   });
   const files = await discoverInputs([path], onProblem);
-  await mergeInTimeOrder(files.map((file) => ({ file })), onProblem, 0, ruleLineFilters([queryRule(query)], 0) ?? undefined, undefined, {
+  await mergeInTimeOrder(files.map((file) => ({ file })), onProblem, 0, ruleLineFilters([queryRule(query)], 0, { writerContext: false }) ?? undefined, undefined, {
     feed: (it) => feed.add(it.se, it.time, undefined),
     flush: () => {},
   });
