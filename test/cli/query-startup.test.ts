@@ -35,6 +35,7 @@ const NOT_FOR_QUERY: [string, RegExp][] = [
   ['yaml', /\/node_modules\/yaml\//],
   ['smol-toml', /\/node_modules\/smol-toml\//],
   ['hunt rule loading', /\/src\/hunt\/load-rules\.[jt]s$/],
+  ['the HTML report', /\/src\/output\/html\.[jt]s$/],
 ];
 const NOT_FOR_HUNT = NOT_FOR_QUERY.filter(([name]) => ['serve', 'UI', 'cluster (NATS)', 'convert', 'nats'].includes(name));
 
