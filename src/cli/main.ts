@@ -1,16 +1,29 @@
 #!/usr/bin/env node
-/** The `spoor` command line. Each command lives in its own module and registers itself here. */
+/**
+ * The `spoor` command line. Each command lives in its own module and registers itself here.
+ *
+ * Commands are imported lazily: when the first word is a command name, only that command's module
+ * (and what it imports) is loaded, so `spoor query` does not pay for Sigma, serve, SQLite, NATS or
+ * the UI (start-up is mostly module loading; BENCHMARKS.md, `spoor query`'s fixed cost). For
+ * `spoor --help`, `spoor help …` or an unknown word every command is registered, so commander's
+ * help and "unknown command" messages are the same as before.
+ */
 import { Command } from 'commander';
-import { registerDemo } from './demo.js';
-import { registerDump } from './dump.js';
-import { registerHunt } from './hunt.js';
-import { registerQuery } from './query.js';
-import { registerRules } from './rules.js';
-import { registerServe } from './serve.js';
-import { registerShares } from './shares.js';
-import { registerSysmonCheck } from './sysmon-check.js';
-import { registerIntel } from './intel.js';
-import { registerConvert } from './convert.js';
+
+type Register = (program: Command) => void;
+/** Command name → its module's register function, imported on demand. */
+const COMMANDS: Record<string, () => Promise<Register>> = {
+  hunt: async () => (await import('./hunt.js')).registerHunt,
+  query: async () => (await import('./query.js')).registerQuery,
+  dump: async () => (await import('./dump.js')).registerDump,
+  rules: async () => (await import('./rules.js')).registerRules,
+  demo: async () => (await import('./demo.js')).registerDemo,
+  serve: async () => (await import('./serve.js')).registerServe,
+  shares: async () => (await import('./shares.js')).registerShares,
+  'sysmon-check': async () => (await import('./sysmon-check.js')).registerSysmonCheck,
+  intel: async () => (await import('./intel.js')).registerIntel,
+  convert: async () => (await import('./convert.js')).registerConvert,
+};
 
 const program = new Command();
 program
@@ -33,15 +46,9 @@ dump 0 done, 2 errors; usage errors 2.
 Run 'spoor COMMAND --help' for each command's options, defaults and examples; docs/cli.md has them all.`,
   );
 
-registerHunt(program);
-registerQuery(program);
-registerDump(program);
-registerRules(program);
-registerDemo(program);
-registerServe(program);
-registerShares(program);
-registerSysmonCheck(program);
-registerIntel(program);
-registerConvert(program);
+// The program itself has no options but --help/--version, so the first argument is the command.
+const first = process.argv[2];
+const only = first !== undefined && Object.hasOwn(COMMANDS, first) ? [first] : Object.keys(COMMANDS);
+for (const register of await Promise.all(only.map((name) => COMMANDS[name]!()))) register(program);
 
 await program.parseAsync(process.argv);

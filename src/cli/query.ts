@@ -3,18 +3,17 @@ import { addTimeZoneOptions, startClock, timeZoneOf, TIMEZONE_HELP, type TimeZon
 import type { Command } from 'commander';
 import { parseEql, EqlSyntaxError, type EqlDialect } from '../eql/index.js';
 import { compileQuery, eventsWithPlaceholders, type Match } from '../engine/index.js';
-import { FieldWatch, TieBuffer } from '../hunt/query-stream.js';
+import { FieldWatch, JoinGate, queryRule, QueryFeed } from '../hunt/query-stream.js';
 import { discoverInputs, ProblemCounter } from '../sources/index.js';
 import { toEcs, toNative } from '../normalize/index.js';
 import { parseFieldPath, type Event } from '../events/field.js';
 import { formatInstant, type Instant } from '../events/timestamp.js';
 import { mergeInTimeOrder } from '../hunt/unit.js';
-import { queryRule, runQueryParallel, whyNotParallel } from '../hunt/query-run.js';
 import { ruleLineFilters } from '../hunt/prefilter.js';
 import { parseDeferred } from '../sources/ndjson.js';
 import { writeOut, problemPrinter, toJson, outcomeExit, isStdoutClosed, fail, usageErrorsExit2, hintIfStdinIsTerminal } from './common.js';
 import { eventSummaryRow, StreamingTable } from './table.js';
-import { sanitize } from '../output/index.js';
+import { sanitize } from '../output/text.js';
 
 type View = 'ecs' | 'native' | 'raw';
 
@@ -91,16 +90,32 @@ Examples:
         ...(tiebreaker ? { tiebreaker } : {}),
         ...(o.maxSamplesPerKey !== undefined ? { maxSamplesPerKey: Number(o.maxSamplesPerKey) } : {}),
       });
-      // Events of equal time wait here until a later time arrives, then go in tiebreaker order.
-      const ties = new TieBuffer(tiebreaker, (ev) => {
-        runner.push(ev);
-        const d = runner.drain();
-        if (d.length > 0) pending.push(...d);
-      });
       const files = await discoverInputs(paths, onProblem);
       if (files.length === 0) return fail(`no readable log file in ${paths.join(', ')}`);
       const clockNotes = await startClock(paths, tz.zone);
       const unseen = new FieldWatch(query);
+      // Lines no stage of the query can match are not parsed (hunt/prefilter.ts; ECS view only).
+      const prefilter = view === 'ecs' && dialect === 'elasticsearch' && o.categoryField === undefined;
+      const toView = (raw: Event): Event => (view === 'ecs' ? toEcs(raw) : view === 'native' ? toNative(raw) : raw);
+      // Events of equal time wait in the feed until a later time arrives, then go in tiebreaker
+      // order; lines the prefilter deferred are parsed only if the sequence's held keys can use them.
+      const feed = new QueryFeed({
+        runner,
+        gate: prefilter ? JoinGate.of(queryRule(query)) : null,
+        tiebreaker,
+        onProblem,
+        view: toView,
+        accept: (ev, time) => {
+          times.set(ev, time);
+          events++;
+          unseen.see(ev);
+        },
+        results: (ms) => void pending.push(...ms),
+        // While a field the query names is unseen, a line let go is parsed for the warning only.
+        unparsed: (se) => {
+          if (unseen.pending && parseDeferred(se, onProblem)) unseen.see(toView(se.event));
+        },
+      });
       let events = 0;
       let results = 0;
       const collected: Match[] = [];
@@ -138,9 +153,11 @@ Examples:
       // cannot be sliced, one thread as below.
       // Opt-in for now: on 2 cores the slices cost ~1.8× the CPU of one thread (BENCHMARKS.md).
       const threads = o.workers !== undefined ? Number(o.workers) : 0;
-      // Lines no stage of the query can match are not parsed (hunt/prefilter.ts; ECS view only).
-      const prefilter = view === 'ecs' && dialect === 'elasticsearch' && o.categoryField === undefined;
-      if (threads > 1 && limit === Infinity && whyNotParallel(query) === null && !import.meta.url.endsWith('.ts')) {
+      // Imported only here: the parallel path needs hunt's rule loading (load-rules.ts → Sigma, TOML),
+      // which the one-thread path does not (start-up, BENCHMARKS.md).
+      const parallel = threads > 1 && limit === Infinity && !import.meta.url.endsWith('.ts') ? await import('../hunt/query-run.js') : null;
+      if (parallel && parallel.whyNotParallel(query) === null) {
+        const { runQueryParallel } = parallel;
         const setup = { query, dialect, view, categoryField, ...(tiebreaker ? { tiebreaker } : {}), ...(o.maxSamplesPerKey !== undefined ? { maxSamplesPerKey: Number(o.maxSamplesPerKey) } : {}), prefilter };
         const r = await runQueryParallel(files, setup, Math.min(threads, 64), onProblem);
         if (r) {
@@ -158,18 +175,12 @@ Examples:
           files.map((file) => ({ file })),
           onProblem,
           0,
-          prefilter ? (ruleLineFilters([queryRule(query)], 0) ?? undefined) : undefined,
+          prefilter ? (ruleLineFilters([queryRule(query)], 0, { writerContext: false }) ?? undefined) : undefined,
           undefined,
           {
             feed: (it) => {
               if (results + pending.length >= limit || isStdoutClosed()) return;
-              // A line the prefilter deferred (it can only join a sequence): parsed now.
-              if (it.se.deferred && !parseDeferred(it.se, onProblem)) return;
-              const ev = view === 'ecs' ? toEcs(it.se.event) : view === 'native' ? toNative(it.se.event) : it.se.event;
-              times.set(ev, it.time);
-              events++;
-              unseen.see(ev);
-              ties.add(ev, it.time);
+              feed.add(it.se, it.time, undefined);
             },
             flush: async () => {
               if (pending.length > 0) {
@@ -184,7 +195,7 @@ Examples:
       } catch (e) {
         if (e !== STOP) throw e;
       }
-      if (!done()) ties.flush();
+      if (!done()) feed.flush();
       await out([...pending, ...runner.end()]);
       await finish();
     });

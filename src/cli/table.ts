@@ -1,6 +1,6 @@
 /** A compact one-line summary of any event (ECS, native or raw), for query results in a terminal. */
 import { getField, type Event } from '../events/field.js';
-import { sanitize } from '../output/index.js';
+import { sanitize } from '../output/text.js';
 
 const CANDIDATES: [label: string, paths: string[][]][] = [
   ['host', [['host', 'name'], ['Computer'], ['Event', 'System', 'Computer'], ['hostname']]],

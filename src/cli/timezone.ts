@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { parseTimeZone, type TimeZoneSpec } from '../events/timestamp.js';
 import { learnClock } from '../hunt/clock-scan.js';
 import { Clock, useClock } from '../normalize/index.js';
-import { formatTimeZones } from '../output/index.js';
+import { formatTimeZones } from '../output/summary.js';
 import { discoverInputs } from '../sources/index.js';
 
 export interface TimeZoneCliOptions {

@@ -37,11 +37,15 @@ export interface PartFilters {
   overlap: () => OverlapFilter;
 }
 
-/** Line filters for these rules, or null when prefiltering cannot be exact. */
-export function ruleLineFilters(rules: Rule[], contextEvents: number): PartFilters | null {
+/**
+ * Line filters for these rules, or null when prefiltering cannot be exact. `writerContext`
+ * (default true): keep the share and logon events hunt's writer context reads; `spoor query`
+ * has no writer context and passes false.
+ */
+export function ruleLineFilters(rules: Rule[], contextEvents: number, opts: { writerContext?: boolean } = {}): PartFilters | null {
   if (contextEvents > 0 || rules.length === 0) return null; // the report's timelines want every event
   // The writer context (alert/writer-context.ts) reads share and logon events whatever the rules.
-  const main = needs(WRITER_CODES);
+  const main = needs(opts.writerContext === false ? [] : WRITER_CODES);
   const later = new Map<string, Needs>();
   for (const r of rules) {
     // An Elastic rule reading its category from another field (event_category_override): the

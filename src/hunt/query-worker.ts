@@ -13,7 +13,7 @@ import type { Instant } from '../events/timestamp.js';
 import { Clock, toEcs, toNative, useClock } from '../normalize/index.js';
 import { mergeInTimeOrder, absoluteLines, sliceSound, type OwnSpan } from './unit.js';
 import type { SliceState } from './ordered-stream.js';
-import { FieldWatch, TieBuffer, queryRule } from './query-stream.js';
+import { FieldWatch, JoinGate, QueryFeed, queryRule } from './query-stream.js';
 import { ruleLineFilters } from './prefilter.js';
 import type { QueryMatch, QuerySetup, QueryFromWorker, QueryToWorker } from './query-run.js';
 import type { WorkUnit } from './plan.js';
@@ -22,7 +22,7 @@ const port = parentPort!;
 const setup = workerData as QuerySetup;
 useClock(new Clock(setup.clock.given, setup.clock.learned));
 const filters = setup.prefilter
-  ? (ruleLineFilters([queryRule(setup.query)], 0) ?? undefined)
+  ? (ruleLineFilters([queryRule(setup.query)], 0, { writerContext: false }) ?? undefined)
   : undefined;
 const send = (m: QueryFromWorker): void => port.postMessage(m);
 
@@ -79,26 +79,33 @@ async function runOnce(unit: WorkUnit, slice: SliceState): Promise<{ matches: Qu
       });
     }
   };
-  const ties = new TieBuffer(setup.tiebreaker, (ev) => {
-    runner.push(ev);
-    const d = runner.drain();
-    if (d.length > 0) keep(d, times.get(ev) ?? null);
-  });
   const problems: SourceProblem[] = [];
   const onProblem = (p: SourceProblem): void => void problems.push(p);
-  const stats = await mergeInTimeOrder(unit.parts, onProblem, setup.overlapNs, filters, undefined, {
-    feed: (it) => {
-      if (it.se.deferred && !parseDeferred(it.se, onProblem)) return;
-      const raw = it.se.event;
-      const ev = setup.view === 'ecs' ? toEcs(raw) : setup.view === 'native' ? toNative(raw) : raw;
-      times.set(ev, it.time);
-      if (it.overlap) overlapEvents.add(ev);
+  const toView = (raw: Event): Event => (setup.view === 'ecs' ? toEcs(raw) : setup.view === 'native' ? toNative(raw) : raw);
+  let gated = 0;
+  // As on one thread (cli/query.ts): tiebreaker order, deferred lines through the join gate.
+  const feed = new QueryFeed<boolean>({
+    runner,
+    gate: setup.prefilter ? JoinGate.of(queryRule(setup.query)) : null,
+    tiebreaker: setup.tiebreaker,
+    onProblem,
+    view: toView,
+    accept: (ev, time, overlap) => {
+      times.set(ev, time);
+      if (overlap) overlapEvents.add(ev);
       else fields.see(ev);
-      ties.add(ev, it.time);
     },
+    results: (ms, ev) => keep(ms, times.get(ev) ?? null),
+    unparsed: (se, overlap) => {
+      if (!overlap) gated++; // counted as prefiltered, as hunt counts them (overlap lines are the next slice's)
+      if (!overlap && fields.pending && parseDeferred(se, onProblem)) fields.see(toView(se.event));
+    },
+  });
+  const stats = await mergeInTimeOrder(unit.parts, onProblem, setup.overlapNs, filters, undefined, {
+    feed: (it) => feed.add(it.se, it.time, it.overlap),
     flush: () => {},
   }, slice);
-  ties.flush();
+  feed.flush();
   keep(runner.end(), null);
-  return { matches, events: stats.events, prefiltered: stats.prefiltered, problems, fields };
+  return { matches, events: stats.events, prefiltered: stats.prefiltered + gated, problems, fields };
 }
