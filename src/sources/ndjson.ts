@@ -12,6 +12,7 @@ import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonExact } from '../events/json
 import { mayHoldBigInteger } from './big-integers.js';
 import { fileBytes, READ_CHUNK } from './bytes.js';
 import type { DeferredLine, ProblemSink, SourceEvent } from './types.js';
+import type { Event } from '../events/field.js';
 import { parseTimestamp, type Instant } from '../events/timestamp.js';
 import { valueToEvents } from './unwrap.js';
 
@@ -55,7 +56,20 @@ export interface LineFilter {
   deferredCategories?: readonly string[];
   /** With DEFER for a Windows record: its EventIDs (DeferredLine.ids); cleared for other lines. */
   deferredIds?: readonly string[];
+  /**
+   * With DEFER: how the line's exact time is read, when not from a leading `@timestamp`
+   * (deferredTime): a Windows record whose time normalization takes from other fields. Null
+   * from it: the line is parsed now. Cleared for lines timed by their `@timestamp`.
+   */
+  deferredTimeOf?: DeferredTimer;
   skipped: number;
+}
+
+/** How a deferred line's exact time is read (LineFilter.deferredTimeOf), and its host when that is read too. */
+export interface DeferredTimer {
+  (line: string): { time: Instant; host?: string | null } | null;
+  /** Given the event parseDeferred makes of a line it timed (DeferredLine.onParse). */
+  parsed?: (event: Event) => void;
 }
 
 export const SKIP = 0;
@@ -401,10 +415,13 @@ function parseLine(text: string, offset: number, state: LineState, out: SourceEv
       return;
     }
     if (d === DEFER) {
-      const time = deferredTime(text);
+      const timed = filter.deferredTimeOf !== undefined ? filter.deferredTimeOf(text) : null;
+      const time = filter.deferredTimeOf !== undefined ? (timed?.time ?? null) : deferredTime(text);
       if (time !== null) {
         const deferred: DeferredLine = { text, time, categories: filter.deferredCategories ?? [], numbered: lineNo !== null };
+        if (timed?.host !== undefined) deferred.host = timed.host;
         if (filter.deferredIds !== undefined) deferred.ids = filter.deferredIds;
+        if (filter.deferredTimeOf?.parsed !== undefined) deferred.onParse = filter.deferredTimeOf.parsed;
         out.push({ event: {}, file: state.file, position: lineNo ?? offset, deferred });
         return;
       }
@@ -453,6 +470,7 @@ export function parseDeferred(se: SourceEvent, onProblem: ProblemSink): boolean 
     se.event = value as SourceEvent['event'];
   } else Object.assign(se, { event: out[0]!.event }, 'hit' in out[0]! ? { hit: (out[0] as { hit: unknown }).hit } : {});
   se.deferred = undefined;
+  d.onParse?.(se.event);
   return true;
 }
 
