@@ -17,6 +17,7 @@
  */
 import type { Expr, Literal } from '../ir/types.js';
 import { ECS_DERIVED_FIELDS } from '../normalize/index.js';
+import { anchorOf } from '../sources/search.js';
 
 export type TextCheck =
   /** Some `"key": value` in the text has one of `values` (`ci`: strings compared ignoring case); `path`: the field's. */
@@ -213,8 +214,7 @@ function valueFound(line: string, c: KeyCheck): boolean {
  */
 export function valueAfterKey(text: string, needle: string, from: number): number {
   // Searched from its rarest character on (see anchorOf), the key's head compared after.
-  let a = anchors.get(needle);
-  if (a === undefined) anchors.set(needle, (a = anchorOf(needle)));
+  const a = anchorOf(needle);
   const tail = a.tail;
   const at = a.at;
   for (let t = text.indexOf(tail, from + at); t >= 0; t = text.indexOf(tail, t + tail.length)) {
@@ -227,38 +227,6 @@ export function valueAfterKey(text: string, needle: string, from: number): numbe
     return skipSpace(text, j + 1);
   }
   return -1;
-}
-
-/**
- * Where to start searching a key needle: at its rarest character. `indexOf` looks for the first
- * character of what it searches at memchr speed and compares the rest at each hit, so a needle
- * starting with a letter common in JSON text (`event_id"`: every `e`) is searched up to 15× slower
- * than its tail from a rare one (`_id"`), measured on Winlogbeat lines. Ranks: lower is rarer in
- * JSON logs (English letter frequencies; `_` and capitals are rare outside keys and paths).
- */
-interface Anchor {
-  at: number;
-  head: string;
-  tail: string;
-}
-const anchors = new Map<string, Anchor>();
-const COMMON = 'etaoinsrhldcum'; // the most frequent lowercase letters, most frequent first
-
-function rarity(ch: string): number {
-  if (ch === '_') return 0;
-  if ('jqzx'.includes(ch)) return 1;
-  if ('kvby'.includes(ch)) return 2;
-  if (ch >= 'A' && ch <= 'Z') return 3;
-  if ('wgpf'.includes(ch)) return 4;
-  const k = COMMON.indexOf(ch);
-  if (k >= 0) return 5 + (COMMON.length - 1 - k) / COMMON.length + (k >= 10 ? 0 : 1);
-  return ch === '"' || ch === ' ' || ch === ':' || ch === ',' ? 9 : 5;
-}
-
-function anchorOf(needle: string): Anchor {
-  let at = 0;
-  for (let k = 1; k < needle.length - 1; k++) if (rarity(needle[k]!) < rarity(needle[at]!)) at = k;
-  return { at, head: needle.slice(0, at), tail: needle.slice(at) };
 }
 
 function skipSpace(line: string, i: number): number {

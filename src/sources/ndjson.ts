@@ -15,6 +15,7 @@ import type { DeferredLine, ProblemSink, SourceEvent } from './types.js';
 import type { Event } from '../events/field.js';
 import { parseTimestamp, type Instant } from '../events/timestamp.js';
 import { valueToEvents } from './unwrap.js';
+import { indexOfAnchored } from './search.js';
 
 export interface NdjsonRangeOptions {
   /**
@@ -150,7 +151,7 @@ class NeedleHits {
   ) {
     this.hits = needles.map((n) => {
       const at: number[] = [];
-      for (let i = text.indexOf(n); i >= 0; i = text.indexOf(n, i + 1)) at.push(i);
+      for (let i = indexOfAnchored(text, n, 0); i >= 0; i = indexOfAnchored(text, n, i + 1)) at.push(i);
       return at;
     });
     this.next = needles.map(() => 0);
