@@ -15,7 +15,7 @@ import type { DeferredLine, ProblemSink, SourceEvent } from './types.js';
 import type { Event } from '../events/field.js';
 import { parseTimestamp, type Instant } from '../events/timestamp.js';
 import { valueToEvents } from './unwrap.js';
-import { indexOfAnchored } from './search.js';
+import { anchorOf } from './search.js';
 
 export interface NdjsonRangeOptions {
   /**
@@ -151,7 +151,9 @@ class NeedleHits {
   ) {
     this.hits = needles.map((n) => {
       const at: number[] = [];
-      for (let i = indexOfAnchored(text, n, 0); i >= 0; i = indexOfAnchored(text, n, i + 1)) at.push(i);
+      // Searched from the needle's rarest character (sources/search.ts), its head compared after.
+      const { at: k, head, tail } = anchorOf(n);
+      for (let t = text.indexOf(tail, k); t >= 0; t = text.indexOf(tail, t + 1)) if (k === 0 || text.startsWith(head, t - k)) at.push(t - k);
       return at;
     });
     this.next = needles.map(() => 0);
