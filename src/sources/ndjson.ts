@@ -51,7 +51,8 @@ export interface LineFilter {
   /**
    * SKIP, PARSE, or DEFER: yield the line unparsed (SourceEvent.deferred) for the consumer to
    * decide, with `deferredCategories` set to its category values. A line is deferred only when
-   * its `@timestamp` can be read exactly from the text (see deferredTime); otherwise it is parsed.
+   * its exact time is known — its `@timestamp` read from the text (see deferredTime), or what
+   * `deferredTimeOf` gives —; otherwise it is parsed.
    */
   keep(line: string, found: number): LineDecision;
   deferredCategories?: readonly string[];
