@@ -9,10 +9,12 @@
  * Windows rule (../shared/conformance/sigma/rules/windows; skipped with the reason when absent).
  * The file is deleted before the next format. Figures are events per CPU-second (all threads of
  * the process), medians; hunt rates exclude loading the rules (measured in the same process just
- * before the hunt and subtracted; the load is shown beside). EVTX is measured by
- * bench/sigma-hunt.ts against its own floor (spoor's EVTX reader).
+ * before the hunt and subtracted; the load is shown beside). EVTX, the sixth format, is not
+ * generated: the file bench/evtx.ts builds from ../shared's attack samples ($TMPDIR/spoor-bench/
+ * evtx-bench.evtx, or SPOOR_BENCH_EVTX, or --evtx FILE; skipped when absent) is measured the same
+ * way against its own floor, spoor's EVTX reader alone on one thread (bench/evtx-parse-child.ts).
  * Usage: node dist/bench/formats.js [--events 100000] [--hosts 200] [--repeat 3] [--workers 1]
- *        [--formats defend,nxlog] [--no-sigma]
+ *        [--formats defend,nxlog,evtx] [--no-sigma] [--evtx FILE]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -33,7 +35,8 @@ const events = Number(opt('events', '100000'));
 const hosts = Number(opt('hosts', '200'));
 const repeat = Math.max(1, Number(opt('repeat', '3')));
 const workers = opt('workers', '1');
-const formats = opt('formats', DEMO_FORMATS.join(',')).split(',') as DemoFormat[];
+const evtxFile = resolve(opt('evtx', process.env.SPOOR_BENCH_EVTX ?? join(tmpdir(), 'spoor-bench', 'evtx-bench.evtx')));
+const formats = opt('formats', [...DEMO_FORMATS, 'evtx'].join(',')).split(',') as (DemoFormat | 'evtx')[];
 const sigmaDir = resolve(root, process.env.SPOOR_SHARED ?? '../shared', 'conformance/sigma/rules/windows');
 const withSigma = !args.includes('--no-sigma') && existsSync(sigmaDir);
 const skipReason = args.includes('--no-sigma') ? '--no-sigma' : `${sigmaDir} is absent`;
@@ -41,8 +44,8 @@ const skipReason = args.includes('--no-sigma') ? '--no-sigma' : `${sigmaDir} is 
 type Row = { events: number; cpuS: number; loadCpuS?: number; alerts?: number; prefiltered?: number; rules?: number; maxRssKb?: number };
 const cacheDir = mkdtempSync(join(tmpdir(), 'spoor-bench-formats-cache-'));
 const env = { ...process.env, SPOOR_CACHE_DIR: cacheDir };
-const child = (argv: string[]): Row =>
-  JSON.parse(execFileSync(process.execPath, [join(here, 'formats-child.js'), ...argv], { encoding: 'utf8', env, maxBuffer: 1 << 26 }).trim().split('\n').pop()!) as Row;
+const child = (argv: string[], script = 'formats-child.js'): Row =>
+  JSON.parse(execFileSync(process.execPath, [join(here, script), ...argv], { encoding: 'utf8', env, maxBuffer: 1 << 26 }).trim().split('\n').pop()!) as Row;
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)]!;
 const f = (n: number): string => Math.round(n).toLocaleString('en-US');
 
@@ -50,18 +53,24 @@ const dir = mkdtempSync(join(tmpdir(), 'spoor-bench-formats-'));
 const out: string[] = [];
 try {
   for (const format of formats) {
-    const file = join(dir, `${format}.ndjson`);
-    const gen = await writeNdjson({ events, hosts, seed: 7, format }, file);
+    const evtx = format === 'evtx';
+    if (evtx && !existsSync(evtxFile)) {
+      out.push(`| evtx | skipped: ${evtxFile} is absent (node dist/bench/evtx.js builds it) | | | | |`);
+      continue;
+    }
+    const file = evtx ? evtxFile : join(dir, `${format}.ndjson`);
+    const gen = evtx ? { events: 0 } : await writeNdjson({ events, hosts, seed: 7, format }, file);
     const mb = statSync(file).size / 1048576;
     const floors: Row[] = [];
     const packs: Row[] = [];
     const sigmas: Row[] = [];
     for (let i = 0; i < repeat; i++) {
-      floors.push(child(['floor', file]));
+      floors.push(evtx ? child([file, '1'], 'evtx-parse-child.js') : child(['floor', file]));
       packs.push(child(['hunt', file, '', workers]));
       if (withSigma) sigmas.push(child(['hunt', file, sigmaDir, workers]));
     }
-    rmSync(file, { force: true });
+    if (evtx) gen.events = floors[0]!.events;
+    else rmSync(file, { force: true });
     const floorRate = median(floors.map((r) => r.events / r.cpuS));
     const rate = (rows: Row[]): number => median(rows.map((r) => r.events / Math.max(1e-6, r.cpuS - (r.loadCpuS ?? 0))));
     const cell = (rows: Row[]): string => {
@@ -79,6 +88,6 @@ try {
   rmSync(cacheDir, { recursive: true, force: true });
 }
 console.log(`${f(events)} generated events per format, ${hosts} hosts, seed 7; hunts with ${workers} worker(s); medians of ${repeat} interleaved runs, each in a fresh process; events per CPU-second (all threads), hunt rates without rule loading\n`);
-console.log('| format | input | floor: read + JSON.parse (events/CPU-s) | hunt, built-in pack (events/CPU-s, of floor) | lines not parsed (prefilter) | hunt, built-in + SigmaHQ Windows (events/CPU-s, of floor) |');
+console.log('| format | input | floor: read + JSON.parse; EVTX: spoor\'s reader (events/CPU-s) | hunt, built-in pack (events/CPU-s, of floor) | lines not parsed (prefilter) | hunt, built-in + SigmaHQ Windows (events/CPU-s, of floor) |');
 console.log('|---|---|---|---|---|---|');
 for (const l of out) console.log(l);

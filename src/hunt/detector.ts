@@ -357,7 +357,7 @@ export class Detector {
     if (!this.gated.some((c) => c.gate!.mayUse(c.runner, d))) {
       if (!overlap) {
         this.deferredSkipped++;
-        this.telemetry.observeUnparsed(d.categories);
+        this.telemetry.observeUnparsed(d.categories, d.host);
       }
       return false;
     }

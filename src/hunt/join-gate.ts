@@ -30,6 +30,8 @@ const KEY_SEP = '\u0001';
 export class JoinGate {
   private lastHeld: ReadonlySet<string> | null = null;
   private lastParts: Set<string> | null = null;
+  /** The held keys' `host.id` parts (hostIndex), cached with lastParts. */
+  private lastHosts: Set<string> | null = null;
 
   private constructor(
     private readonly stages: readonly JoinStage[],
@@ -41,6 +43,8 @@ export class JoinGate {
     /** That part's field paths (dotted), for Windows records: read through their table rows. */
     private readonly keyPaths: readonly string[],
     private readonly fold: boolean,
+    /** Which key part is `host.id` in every joining stage (-1: none), compared with DeferredLine.host. */
+    private readonly hostIndex: number,
   ) {}
 
   /** The gate of a sequence rule, or null for other rules (they take no deferred lines). */
@@ -57,7 +61,9 @@ export class JoinGate {
     }
     const keyPaths = keyIndex < 0 ? [] : [...new Set(keys.map((k) => plainField(k[keyIndex]!)!))];
     const keyNames = [...new Set(keyPaths.map((p) => p.slice(p.lastIndexOf('.') + 1)))];
-    return new JoinGate(stages, width, keyIndex, keyNames, keyPaths, q.caseInsensitiveKeys === true);
+    let hostIndex = -1;
+    for (let i = 0; i < width && hostIndex < 0; i++) if (keys.every((k) => isHostId(k[i]!))) hostIndex = i;
+    return new JoinGate(stages, width, keyIndex, keyNames, keyPaths, q.caseInsensitiveKeys === true, hostIndex);
   }
 
   /** Can this deferred line change or complete what `runner` holds now? */
@@ -65,6 +71,12 @@ export class JoinGate {
     // Cheapest first: most of the time the key held is not in the line.
     const held = runner.heldKeys();
     if (held !== null && held.size === 0) return false;
+    // A Windows record timed from its parsed text comes with its host (normalization's eventHost,
+    // the host.id of its ECS view): no partial of another host can take it.
+    if (held !== null && line.host !== undefined && this.hostIndex >= 0) {
+      this.partsOf(held);
+      if (this.lastHosts !== null && !this.lastHosts.has(keyPart(line.host, this.fold))) return false;
+    }
     if (held !== null && this.keyIndex >= 0) {
       const parts = this.partsOf(held);
       if (parts !== null && !this.textHolds(line.text, parts) && (line.ids === undefined || !this.rawHolds(line.text, line.ids, parts))) return false;
@@ -80,15 +92,18 @@ export class JoinGate {
     if (held !== this.lastHeld) {
       this.lastHeld = held;
       let parts: Set<string> | null = new Set<string>();
+      let hosts: Set<string> | null = new Set<string>();
       for (const k of held) {
         const p = k.split(KEY_SEP);
         if (p.length !== this.width) {
-          parts = null; // a value holding the separator: cannot split, parse everything
+          parts = hosts = null; // a value holding the separator: cannot split, parse everything
           break;
         }
-        parts.add(p[this.keyIndex]!);
+        if (this.keyIndex >= 0) parts.add(p[this.keyIndex]!);
+        if (this.hostIndex >= 0) hosts.add(p[this.hostIndex]!);
       }
       this.lastParts = parts;
+      this.lastHosts = hosts;
     }
     return this.lastParts;
   }
@@ -186,6 +201,8 @@ export function splitStages(q: Extract<Query, { kind: 'sequence' }>): { starts: 
   const first = q.stages.findIndex((s) => s.missing !== true);
   return { starts: q.stages.slice(0, first + 1), joins: [...q.stages.slice(first + 1), ...(q.until ? [q.until] : [])] };
 }
+
+const isHostId = (e: Expr): boolean => e.kind === 'field' && e.path.length === 2 && e.path[0] === 'host' && e.path[1] === 'id';
 
 /** The path (dotted) of a join field normalization never derives, or null. */
 function plainField(e: Expr): string | null {

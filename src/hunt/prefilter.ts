@@ -15,8 +15,13 @@
  * - SKIP otherwise: counted as read, never parsed.
  */
 import type { EventQuery, Expr, Rule, Stage } from '../ir/types.js';
-import { rawRows, type RawRow } from '../normalize/index.js';
-import { DEFER, filterKeeps, PARSE, SKIP, type LineDecision, type LineFilter } from '../sources/index.js';
+import { eventHost, eventTime, rawRows, settleEventTime, type RawRow } from '../normalize/index.js';
+import type { Instant } from '../events/timestamp.js';
+import { jsonDepthExceeds, parseJsonExact } from '../events/json.js';
+import { mayHoldBigInteger } from '../sources/big-integers.js';
+import { valueToEvents } from '../sources/unwrap.js';
+import type { SourceEvent } from '../sources/types.js';
+import { DEFER, filterKeeps, PARSE, SKIP, type DeferredTimer, type LineDecision, type LineFilter } from '../sources/index.js';
 import { anyOf, escapesFor, textCheckOf, textMeets, valueAfterKey, type TextCheck } from './text-checks.js';
 import { checkOnRow, type RowCheck } from './windows-checks.js';
 import { splitStages } from './join-gate.js';
@@ -78,13 +83,14 @@ export function ruleLineFilters(rules: Rule[], contextEvents: number, opts: { wr
     main: () => Object.assign(lineKeeper(main), { skipped: 0 }),
     overlap: () => {
       // Time probes on top; the categories of a deferred line are passed on from the keeper.
-      const probing = (k: Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories' | 'deferredIds'>): Pick<LineFilter, 'needles' | 'keep'> => {
+      const probing = (k: Keeper): Pick<LineFilter, 'needles' | 'keep'> => {
         const keep = withTimeProbes(k.keep);
         const deferring: LineFilter['keep'] = (line, found) => {
           const d = keep(line, found);
           if (d === DEFER) {
             f.deferredCategories = k.deferredCategories;
             f.deferredIds = k.deferredIds;
+            f.deferredTimeOf = k.deferredTimeOf;
           }
           return d;
         };
@@ -180,6 +186,8 @@ function eventCodes(e: Expr): string[] | null {
 const WINDOWS_SHAPES = ['winlog', 'Event', '_data"'];
 /** Bits of WINDOWS_SHAPES in what windowsKeeper is given. */
 const WINLOG_BIT = 1;
+/** Set for every line with an `Event…` key: evtx_dump's `Event`, flat records' `EventID`/`EventId`. */
+const EVENT_BIT = 2;
 const EVENT_DATA_BIT = 4;
 
 /**
@@ -198,8 +206,11 @@ const CATEGORY_END = 'gory"';
  */
 export const TIME_PROBE_EVERY = 256;
 
+/** What a reader's filter decides with (see LineFilter). */
+type Keeper = Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories' | 'deferredIds' | 'deferredTimeOf'>;
+
 /** The reader's filter for these needs (see LineFilter). */
-export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories' | 'deferredIds'> {
+export function lineKeeper(n: Needs): Keeper {
   if (n.categories.size === 0 && n.joins.size === 0) {
     // Only event codes. Every shape writes them as plain digits (event.code, winlog.event_id,
     // EventID), so the reader's search for the codes alone finds every line that can match.
@@ -214,14 +225,15 @@ export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep' | 'def
   const parseAll = (1 << always.length) - 1;
   const windowsShape0 = (1 << WINDOWS_SHAPES.length) - 1;
   const windowsShape = windowsShape0 << always.length;
-  const windows = windowsKeeper(categories, joins, n.codes, (cats, ids) => {
+  const windows = windowsKeeper(categories, joins, n.codes, (cats, ids, timeOf) => {
     filter.deferredCategories = cats;
     filter.deferredIds = ids;
+    filter.deferredTimeOf = timeOf;
   });
   // Lines without a `code"` key cannot have a wanted event.code: skip the check on them.
   const codes: TextCheck | null = n.codes.size > 0 ? { kind: 'value', key: 'code', values: [...n.codes], ci: true } : null;
   const codeKey = 1 << (always.length + WINDOWS_SHAPES.length);
-  const filter: Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories' | 'deferredIds'> = {
+  const filter: Keeper = {
     needles: codes ? [...always, ...WINDOWS_SHAPES, 'code"'] : [...always, ...WINDOWS_SHAPES],
     keep(line, found) {
       if ((found & parseAll) !== 0 || !complete(line)) return PARSE;
@@ -243,6 +255,7 @@ export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep' | 'def
       if (!joinsHeld) return SKIP;
       filter.deferredCategories = values;
       filter.deferredIds = undefined;
+      filter.deferredTimeOf = undefined;
       return DEFER;
     },
   };
@@ -255,16 +268,17 @@ export function lineKeeper(n: Needs): Pick<LineFilter, 'needles' | 'keep' | 'def
  * category the document names itself — some stage wants and whose carried-over check the text
  * meets, or when it is a wanted event code; PARSE too when no EventID or category can be read.
  * A line only stages that join held state want is DEFERRED (`deferred` gets its categories and
- * EventIDs; the join gate reads its key through the same table rows) when its time is the one
- * the reader reads: a Winlogbeat document (`winlog`) that cannot be an evtx_dump or flat record
- * (no `System`, `EventID` or `EventId` key), whose time is its `@timestamp` (normalize eventTime);
- * the reader parses it anyway when `@timestamp` is not its first key. Other shapes are parsed.
+ * EventIDs; the join gate reads its key through the same table rows), with how its exact time is
+ * read: a line that holds no `Event` (so it cannot be an evtx_dump or flat record, whose time
+ * normalization takes from other fields) by its leading `@timestamp`, as any deferred line (the
+ * reader parses it when that is not its first key); any other by `recordTime` (normalization's
+ * own time of the parsed record; the event itself is dropped until the join gate wants it).
  */
 function windowsKeeper(
   categories: ReadonlyMap<string, TextCheck | null>,
   joins: ReadonlyMap<string, TextCheck | null>,
   codes: ReadonlySet<string>,
-  deferred: (categories: readonly string[], ids: readonly string[]) => void,
+  deferred: (categories: readonly string[], ids: readonly string[], timeOf: DeferredTimer | undefined) => void,
 ): (line: string, found: number) => LineDecision {
   interface Row {
     categories: readonly string[];
@@ -290,7 +304,8 @@ function windowsKeeper(
   const meets = (t: RowCheck | undefined, line: string): boolean => t !== undefined && t !== false && (t === true || textMeets(t, line));
   return (line, found) => {
     const winlogbeat = (found & WINLOG_BIT) !== 0;
-    const ids = eventIdsOf(line, winlogbeat, (found & EVENT_DATA_BIT) !== 0);
+    const event = (found & EVENT_BIT) !== 0;
+    const ids = eventIdsOf(line, event, winlogbeat, (found & EVENT_DATA_BIT) !== 0);
     if (ids === null || ids.length === 0) return PARSE;
     // A document's own event.category wins only in Winlogbeat 7+ (completed in place); other
     // Windows shapes get a new view whose category comes from the table.
@@ -303,19 +318,15 @@ function windowsKeeper(
         for (const list of [row.categories, own]) {
           for (const c of list) {
             if (meets(row.checks.get(c), line)) return PARSE;
-            if (!joinsHeld && meets(row.joins.get(c), line)) {
-              if (!winlogbeat) return PARSE; // only Winlogbeat lines are deferred: decided as before
-              joinsHeld = true;
-            }
+            if (!joinsHeld && meets(row.joins.get(c), line)) joinsHeld = true;
           }
         }
       }
     }
     if (!joinsHeld) return SKIP;
-    if (!winlogbeat || line.includes('System"') || line.includes('EventID"') || line.includes('EventId"')) return PARSE;
     const cats = new Set<string>(own);
     for (const id of ids) for (const row of rowsOf(id)) for (const c of row.categories) cats.add(c);
-    deferred([...cats], ids);
+    deferred([...cats], ids, event ? recordTime : undefined);
     return DEFER;
   };
 }
@@ -324,13 +335,14 @@ function windowsKeeper(
  * Every EventID value in the text, or null when one cannot be read. Keys are searched only where
  * normalization reads them (each search reads the whole line, as costly as a tenth of parsing
  * it): `EventID` (evtx, flat; `EventId` only when there is no `EventID`, as fromFlat reads
- * them); `event_id` for Winlogbeat (`winlog`) and Winlogbeat 6 (`event_data`); `code` — the
- * document's own event.code, kept by normalization — only for Winlogbeat 7+.
+ * them) only in lines holding `Event` (`event`, from the reader's block search); `event_id` for
+ * Winlogbeat (`winlog`) and Winlogbeat 6 (`event_data`); `code` — the document's own
+ * event.code, kept by normalization — only for Winlogbeat 7+.
  */
-function eventIdsOf(line: string, winlogbeat: boolean, winlogbeat6: boolean): string[] | null {
+function eventIdsOf(line: string, event: boolean, winlogbeat: boolean, winlogbeat6: boolean): string[] | null {
   const out: string[] = [];
-  if (!readIds(line, 'EventID"', out)) return null;
-  if (out.length === 0 && !readIds(line, 'EventId"', out)) return null;
+  if (event && !readIds(line, 'EventID"', out)) return null;
+  if (event && out.length === 0 && !readIds(line, 'EventId"', out)) return null;
   if ((winlogbeat || winlogbeat6) && !readIds(line, 'event_id"', out)) return null;
   if (winlogbeat && !readIds(line, 'code"', out)) return null;
   return out;
@@ -383,6 +395,34 @@ function ownCategories(line: string): string[] | null {
   }
   return out;
 }
+
+/**
+ * The exact time of a deferred Windows record whose time is not its leading `@timestamp`: the
+ * line parsed as the reader parses it (exactly; unwrapped as parseDeferred unwraps it) and timed
+ * by normalization itself (eventTime: the clock counts the zone-less time it read, once — when
+ * the join gate has the line parsed again, its time is settled without counting), with its host
+ * (for the blind-spot tally of a line never parsed again). The parsed
+ * event is dropped: keeping it would cost the garbage collector more than parsing again the few
+ * lines the join gate wants. Null when the line does not give one event with a time: the reader
+ * then parses it for good.
+ */
+const recordTime: DeferredTimer = Object.assign(
+  (line: string): { time: Instant; host: string | null } | null => {
+    if (jsonDepthExceeds(line)) return null;
+    let value: unknown;
+    try {
+      value = mayHoldBigInteger(line) ? parseJsonExact(line) : JSON.parse(line);
+    } catch {
+      return null;
+    }
+    const out: SourceEvent[] = [];
+    if (valueToEvents(value, '', 0, out) !== undefined || out.length !== 1) return null;
+    const ev = out[0]!.event;
+    const time = eventTime(ev);
+    return time === null ? null : { time, host: eventHost(ev) };
+  },
+  { parsed: settleEventTime },
+);
 
 /** `keep`, letting one rejected line in TIME_PROBE_EVERY through (see there). */
 function withTimeProbes(keep: LineFilter['keep']): LineFilter['keep'] {

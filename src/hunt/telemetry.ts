@@ -131,8 +131,24 @@ export class TelemetryTally {
     }
   }
 
-  /** A line left unparsed (deferred, then not needed) whose categories are known from its text. */
-  observeUnparsed(categories: readonly string[]): void {
+  /**
+   * A line left unparsed (deferred, then not needed) whose categories are known from its text.
+   * When its host is known too (a Windows record timed by normalization), it counts for that host
+   * and for the needs of its categories, whose conditions cannot be tested without its view (the
+   * prefilter found the text checks it carries met); else it is counted as unparsed, host unknown.
+   */
+  observeUnparsed(categories: readonly string[], host?: string | null): void {
+    if (host !== undefined) {
+      const h = host ?? '(no host)';
+      let rec = this.hosts.get(h);
+      if (!rec) this.hosts.set(h, (rec = { events: 0, byNeed: new Int32Array(this.compiled.groups) }));
+      rec.events++;
+      for (const cat of categories) {
+        const l = this.compiled.ecsByCategory.get(cat);
+        if (l) for (const n of l) rec.byNeed[n.index]!++;
+      }
+      return;
+    }
     for (const cat of categories) {
       const l = this.compiled.ecsByCategory.get(cat);
       if (l) for (const n of l) this.unparsed[n.index]!++;

@@ -17,6 +17,7 @@
  */
 import type { Expr, Literal } from '../ir/types.js';
 import { ECS_DERIVED_FIELDS } from '../normalize/index.js';
+import { anchorOf } from '../sources/search.js';
 
 export type TextCheck =
   /** Some `"key": value` in the text has one of `values` (`ci`: strings compared ignoring case); `path`: the field's. */
@@ -212,7 +213,13 @@ function valueFound(line: string, c: KeyCheck): boolean {
  * as `from` to find the next one.
  */
 export function valueAfterKey(text: string, needle: string, from: number): number {
-  for (let i = text.indexOf(needle, from); i > 0; i = text.indexOf(needle, i + needle.length)) {
+  // Searched from its rarest character on (see anchorOf), the key's head compared after.
+  const a = anchorOf(needle);
+  const tail = a.tail;
+  const at = a.at;
+  for (let t = text.indexOf(tail, from + at); t >= 0; t = text.indexOf(tail, t + tail.length)) {
+    const i = t - at;
+    if (i <= 0 || (at > 0 && !text.startsWith(a.head, i))) continue;
     const before = text.charCodeAt(i - 1);
     if (before !== QUOTE && before !== DOT) continue; // the end of a longer key (`"subtype"`)
     const j = skipSpace(text, i + needle.length);

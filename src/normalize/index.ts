@@ -219,6 +219,21 @@ export function eventTime(ev: Event): Instant | null {
 }
 
 /**
+ * Cache the time eventTime gives the event without telling the clock what was assumed or checked:
+ * for an event whose time was read, and counted, from an earlier parse of the same text (a line a
+ * hunt deferred and parses again when a rule wants it, hunt/prefilter.ts), so it counts once.
+ */
+export function settleEventTime(ev: Event): void {
+  const v = views(ev);
+  if (v.time !== undefined) return;
+  if (v.flavour === 'evtx' || v.flavour === 'flat') {
+    const src = recordTimeSource(windowsRecord(ev, v)!, false);
+    v.time = src.time;
+    v.timeRaw = src.raw;
+  } else eventTime(ev); // no other flavour has a zone-less time: the clock is told nothing
+}
+
+/**
  * The host identity sequences join on: the ECS view's host.id. Events without a host.id of their
  * own get the lower-cased computer name (Computer / winlog.computer_name / Hostname / host.name,
  * usually an FQDN for Windows logs), so every shape of one host's logs joins with the others.

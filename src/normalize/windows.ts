@@ -169,19 +169,23 @@ export function recordUtcField(rec: WinRecord): string | undefined {
   return tableOf(rec)?.timeField;
 }
 
-/** The time and the text it was read from (reused as @timestamp when already canonical). */
-export function recordTimeSource(rec: WinRecord): { time: Instant | null; raw: unknown } {
+/**
+ * The time and the text it was read from (reused as @timestamp when already canonical).
+ * `count`: tell the clock what was assumed and checked (false: the same time, nothing counted —
+ * for a line only read to be ordered, which may never be processed).
+ */
+export function recordTimeSource(rec: WinRecord, count = true): { time: Instant | null; raw: unknown } {
   const table = tableOf(rec);
   if (table?.timeField !== undefined) {
     const raw = text(rec.data[table.timeField]);
     const t = parseTimestamp(raw);
     if (t) {
       // Both times: does the clock applied to this host's zone-less times agree?
-      if (rec.wallTime !== undefined) activeClock()?.check(hostKey(rec), parseTimestamp(rec.wallTime)!, t);
+      if (count && rec.wallTime !== undefined) activeClock()?.check(hostKey(rec), parseTimestamp(rec.wallTime)!, t);
       return { time: t, raw };
     }
   }
-  if (rec.wallTime !== undefined) return { time: wallTimeToUtc(rec, true), raw: undefined };
+  if (rec.wallTime !== undefined) return { time: wallTimeToUtc(rec, count), raw: undefined };
   const created = text(rec.timeCreated);
   const t = parseTimestamp(created);
   if (t) return { time: t, raw: created };

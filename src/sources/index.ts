@@ -24,7 +24,7 @@ export {
   type NdjsonRangeOptions,
 } from './ndjson.js';
 export { readJsonValues, JsonValueSplitter } from './json-values.js';
-export { filterKeeps, filterDecides, SKIP, PARSE, DEFER, type LineFilter, type LineDecision } from './ndjson.js';
+export { filterKeeps, filterDecides, SKIP, PARSE, DEFER, type DeferredTimer, type LineFilter, type LineDecision } from './ndjson.js';
 export { readXmlEvents } from './xml/index.js';
 export { sniff, type SniffResult } from './sniff.js';
 export type { EsHitRef, EsSourceEvent } from './unwrap.js';

@@ -12,8 +12,10 @@ import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonExact } from '../events/json
 import { mayHoldBigInteger } from './big-integers.js';
 import { fileBytes, READ_CHUNK } from './bytes.js';
 import type { DeferredLine, ProblemSink, SourceEvent } from './types.js';
+import type { Event } from '../events/field.js';
 import { parseTimestamp, type Instant } from '../events/timestamp.js';
 import { valueToEvents } from './unwrap.js';
+import { anchorOf } from './search.js';
 
 export interface NdjsonRangeOptions {
   /**
@@ -49,13 +51,27 @@ export interface LineFilter {
   /**
    * SKIP, PARSE, or DEFER: yield the line unparsed (SourceEvent.deferred) for the consumer to
    * decide, with `deferredCategories` set to its category values. A line is deferred only when
-   * its `@timestamp` can be read exactly from the text (see deferredTime); otherwise it is parsed.
+   * its exact time is known — its `@timestamp` read from the text (see deferredTime), or what
+   * `deferredTimeOf` gives —; otherwise it is parsed.
    */
   keep(line: string, found: number): LineDecision;
   deferredCategories?: readonly string[];
   /** With DEFER for a Windows record: its EventIDs (DeferredLine.ids); cleared for other lines. */
   deferredIds?: readonly string[];
+  /**
+   * With DEFER: how the line's exact time is read, when not from a leading `@timestamp`
+   * (deferredTime): a Windows record whose time normalization takes from other fields. Null
+   * from it: the line is parsed now. Cleared for lines timed by their `@timestamp`.
+   */
+  deferredTimeOf?: DeferredTimer;
   skipped: number;
+}
+
+/** How a deferred line's exact time is read (LineFilter.deferredTimeOf), and its host when that is read too. */
+export interface DeferredTimer {
+  (line: string): { time: Instant; host?: string | null } | null;
+  /** Given the event parseDeferred makes of a line it timed (DeferredLine.onParse). */
+  parsed?: (event: Event) => void;
 }
 
 export const SKIP = 0;
@@ -136,7 +152,9 @@ class NeedleHits {
   ) {
     this.hits = needles.map((n) => {
       const at: number[] = [];
-      for (let i = text.indexOf(n); i >= 0; i = text.indexOf(n, i + 1)) at.push(i);
+      // Searched from the needle's rarest character (sources/search.ts), its head compared after.
+      const { at: k, head, tail } = anchorOf(n);
+      for (let t = text.indexOf(tail, k); t >= 0; t = text.indexOf(tail, t + 1)) if (k === 0 || text.startsWith(head, t - k)) at.push(t - k);
       return at;
     });
     this.next = needles.map(() => 0);
@@ -401,10 +419,13 @@ function parseLine(text: string, offset: number, state: LineState, out: SourceEv
       return;
     }
     if (d === DEFER) {
-      const time = deferredTime(text);
+      const timed = filter.deferredTimeOf !== undefined ? filter.deferredTimeOf(text) : null;
+      const time = filter.deferredTimeOf !== undefined ? (timed?.time ?? null) : deferredTime(text);
       if (time !== null) {
         const deferred: DeferredLine = { text, time, categories: filter.deferredCategories ?? [], numbered: lineNo !== null };
+        if (timed?.host !== undefined) deferred.host = timed.host;
         if (filter.deferredIds !== undefined) deferred.ids = filter.deferredIds;
+        if (filter.deferredTimeOf?.parsed !== undefined) deferred.onParse = filter.deferredTimeOf.parsed;
         out.push({ event: {}, file: state.file, position: lineNo ?? offset, deferred });
         return;
       }
@@ -453,6 +474,7 @@ export function parseDeferred(se: SourceEvent, onProblem: ProblemSink): boolean 
     se.event = value as SourceEvent['event'];
   } else Object.assign(se, { event: out[0]!.event }, 'hit' in out[0]! ? { hit: (out[0] as { hit: unknown }).hit } : {});
   se.deferred = undefined;
+  d.onParse?.(se.event);
   return true;
 }
 

@@ -51,12 +51,16 @@ export type SourceFormat = 'evtx' | 'ndjson' | 'json' | 'xml' | 'es-search';
 /** An NDJSON line whose parse waits for the detector (see SourceEvent.deferred). */
 export interface DeferredLine {
   text: string;
-  /** Its `@timestamp`, read from the text. */
+  /** Its exact time: its `@timestamp` read from the text, or for a Windows record normalization's time (hunt/prefilter.ts). */
   time: Instant;
   /** Its `"category"` values, read from the text (for a Windows record: its table rows' and its own). */
   categories: readonly string[];
-  /** For a Windows record (Winlogbeat): its EventIDs, read from the text; the join gate reads its keys through their table rows. */
+  /** For a Windows record (Winlogbeat, evtx_dump, flat): its EventIDs, read from the text; the join gate reads its keys through their table rows. */
   ids?: readonly string[];
   /** Whether SourceEvent.position is a line number (else a byte offset), for a problem report. */
   numbered: boolean;
+  /** Its host (normalization's eventHost), when it was read with its time. */
+  host?: string | null;
+  /** Given the event parseDeferred makes of the text (the filter that timed it may have more to say). */
+  onParse?: (event: Event) => void;
 }

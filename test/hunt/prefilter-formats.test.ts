@@ -123,10 +123,10 @@ test('demo formats: every line parses, and the 64-bit Keywords of nxlog stay exa
   assert.equal(first['Keywords'], -9223372036854775808n);
 });
 
-test('Winlogbeat process starts and Elasticsearch hits wait for the join gate; stripped of ECS fields, starts still join', async () => {
+test('process starts of every format wait for the join gate (Winlogbeat, hits, evtx_dump, nxlog); stripped of ECS fields, starts still join', async () => {
   const dir = tempDir('spoor-formats-');
   const ids = (r: Awaited<ReturnType<typeof runHunt>>): string[] => r.alerts.map((a) => `${a.ruleId} ${a.host.split('.')[0]} ${a.filePath ?? ''}`).sort();
-  for (const format of ['winlogbeat', 'es-hits'] as DemoFormat[]) {
+  for (const format of ['winlogbeat', 'es-hits', 'evtx-json', 'nxlog'] as DemoFormat[]) {
     const file = await fleet(dir, format, 3_000, 5);
     const on = await runHunt({ inputs: [file], workers: 0 });
     const off = await runHunt({ inputs: [file], workers: 0, prefilter: false });
@@ -172,4 +172,44 @@ test('a Winlogbeat process start whose Image is a path System wrote over a share
   assert.deepEqual(found(off), ['C:\\Windows\\Temp\\payload.exe'], 'the sequence matches without the prefilter');
   assert.deepEqual(found(on), found(off), 'and with it');
   assert.equal(on.summary.prefiltered, 3, 'the three unrelated starts are deferred and never parsed');
+});
+
+test('evtx_dump and flat process starts are timed exactly while unparsed; only the host and path System wrote are parsed', async () => {
+  const dir = tempDir('spoor-formats-');
+  const host = 'WS-9.corp.example.com';
+  const other = 'WS-8.corp.example.com';
+  const payload = 'C:\\Windows\\Temp\\payload.exe';
+  // Sysmon times come from UtcTime (the table's time field), not from the envelope's other times.
+  const evtx = (computer: string, utc: string, id: number, data: Record<string, string | number>): string =>
+    JSON.stringify({
+      Event: {
+        System: { Provider: { '#attributes': { Name: 'Microsoft-Windows-Sysmon' } }, EventID: id, TimeCreated: { '#attributes': { SystemTime: '2020-01-01T00:00:00.000000Z' } }, Channel: 'Microsoft-Windows-Sysmon/Operational', Computer: computer },
+        EventData: { UtcTime: utc, ...data },
+      },
+    });
+  const flat = (computer: string, utc: string, id: number, data: Record<string, string | number>): string =>
+    JSON.stringify({ '@timestamp': '2020-01-01T00:00:00.000Z', EventTime: '2020-01-01 00:00:00', Hostname: computer, EventID: id, SourceName: 'Microsoft-Windows-Sysmon', Channel: 'Microsoft-Windows-Sysmon/Operational', UtcTime: utc, ...data });
+  for (const [shape, line] of [['evtx', evtx], ['flat', flat]] as const) {
+    const write = line(host, '2026-03-02 08:00:00.000', 11, { ProcessId: 4, Image: 'System', TargetFilename: payload });
+    // Same path on another host, other paths on the same host, one start after the rule's minute.
+    const decoys = [
+      line(other, '2026-03-02 08:00:01.000', 1, { ProcessId: 3001, Image: payload }),
+      line(host, '2026-03-02 08:00:02.000', 1, { ProcessId: 3002, Image: 'C:\\Windows\\System32\\other.exe' }),
+    ];
+    const start = line(host, '2026-03-02 08:00:05.000', 1, { ProcessId: 4242, Image: payload });
+    const late = line(host, '2026-03-02 08:01:30.000', 1, { ProcessId: 4243, Image: payload });
+    const file = join(dir, `${shape}.ndjson`);
+    // The late start comes first in the file: only its exact (UtcTime) time puts it after the write.
+    writeFileSync(file, [late, write, ...decoys, start].join('\n') + '\n');
+    const on = await runHunt({ inputs: [file], workers: 0 });
+    const off = await runHunt({ inputs: [file], workers: 0, prefilter: false });
+    const found = (r: typeof on): string[] => r.alerts.filter((a) => a.ruleId.startsWith('file-share-remote-exec')).map((a) => `${a.ruleId} ${a.lastTime}`).sort();
+    assert.deepEqual(found(off), ['file-share-remote-exec 2026-03-02T08:00:05.000Z'], `${shape}: the sequence matches without the prefilter`);
+    assert.deepEqual(found(on), found(off), `${shape}: and with it`);
+    assert.equal(on.summary.prefiltered, 3, `${shape}: the other host's start, the other path and the late start are never parsed`);
+    // The blind-spot tally still knows the other host (it sent process starts, left unparsed).
+    const stage2 = on.summary.blindSpots?.find((b) => b.ruleId === 'file-share-remote-exec' && b.stage === 'stage 2');
+    assert.equal(stage2?.hosts, 2, `${shape}: both hosts seen`);
+    assert.equal(stage2?.verdict, 'present', `${shape}: both hosts sent process starts`);
+  }
 });
