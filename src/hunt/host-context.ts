@@ -69,9 +69,8 @@ export class HostContext {
     this.rings.clear();
     for (const row of rows) {
       const items: Entry[] = row.items.map((e) => {
-        const entry = { file: e.file, event: deref(e.event) } as Entry;
-        if (e.position !== undefined) entry.position = e.position;
-        return entry;
+        // Keys in the order observe() got them (alerts are compared and stored as JSON text).
+        return (e.position !== undefined ? { file: e.file, position: e.position, event: deref(e.event) } : { file: e.file, event: deref(e.event) }) as Entry;
       });
       this.rings.set(row.host, { items, next: row.next, waiting: [] });
     }
