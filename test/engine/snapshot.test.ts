@@ -25,6 +25,7 @@ import { CORR_SIGMA, ORDERED_SIGMA } from '../cluster/corr-fixtures.js';
 interface Item {
   se: SourceEvent;
   time: Instant;
+  line: string;
 }
 
 /** NDJSON lines → stream items (parsed exactly: integers beyond 2^53 stay bigints), position = seq. */
@@ -34,7 +35,7 @@ function items(lines: Iterable<string>): Item[] {
   for (const line of lines) {
     const ev = parseStored(line, ++seq);
     assert.ok(ev && ev.time, `line ${seq} parses with a time`);
-    out.push({ se: ev.se, time: ev.time });
+    out.push({ se: ev.se, time: ev.time, line });
   }
   return out;
 }
@@ -42,24 +43,36 @@ function items(lines: Iterable<string>): Item[] {
 /** Fresh copies, same positions (a detector's views are cached on the parsed document). */
 function fresh(xs: Item[]): Item[] {
   return xs.map((x) => {
-    const line = JSON.stringify(x.se.event, (_k, v: unknown) => (typeof v === 'bigint' ? `@@${v}@@` : v)).replace(/"@@(-?\d+)@@"/g, '$1');
-    const ev = parseStored(line, x.se.position!);
+    const ev = parseStored(x.line, x.se.position!);
     assert.ok(ev && ev.time);
-    return { se: ev.se, time: ev.time };
+    return { se: ev.se, time: ev.time, line: x.line };
   });
 }
 
-const text = (as: Alert[]): string => JSON.stringify(as, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v), 1);
-
 /**
- * Alerts as they are when taken (serve and cluster store or publish them then); an alert object
- * still collecting following context events changes after that, which no snapshot carries.
+ * An alert as JSON text when taken (serve and cluster store or publish it then; an alert object
+ * still collecting following context events changes after that, which no snapshot carries),
+ * with its id and rule read back for the assertions.
  */
-const taken = (as: Alert[]): Alert[] => as.map((a) => JSON.parse(JSON.stringify(a, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v))) as Alert);
+interface Taken {
+  id: string;
+  ruleId: string;
+  json: string;
+}
+const taken = (as: Alert[]): Taken[] => as.map((a) => ({ id: a.id, ruleId: a.ruleId, json: toJson(a) }));
+function toJson(a: Alert): string {
+  try {
+    return JSON.stringify(a);
+  } catch {
+    // Context events keep the raw document's bigints.
+    return JSON.stringify(a, (_k, v: unknown) => (typeof v === 'bigint' ? `${v}n` : v));
+  }
+}
+const text = (as: Taken[]): string[] => as.map((a) => a.json);
 
-function uninterrupted(rules: Rule[], xs: Item[], contextEvents = 4): Alert[] {
+function uninterrupted(rules: Rule[], xs: Item[], contextEvents = 4): Taken[] {
   const d = new Detector(rules, { contextEvents });
-  const out: Alert[] = [];
+  const out: Taken[] = [];
   for (const x of xs) {
     d.push(x.se, x.time, false);
     out.push(...taken(d.takeAlerts()));
@@ -70,9 +83,9 @@ function uninterrupted(rules: Rule[], xs: Item[], contextEvents = 4): Alert[] {
 }
 
 /** Run to `cut`, export, JSON round-trip, import into a fresh detector (fresh event objects), run the rest. */
-function interrupted(rules: Rule[], xs: Item[], cut: number, contextEvents = 4, after?: Rule[]): { alerts: Alert[]; snap: DetectorState; report: ReturnType<Detector['importState']> } {
+function interrupted(rules: Rule[], xs: Item[], cut: number, contextEvents = 4, after?: Rule[]): { alerts: Taken[]; snap: DetectorState; report: ReturnType<Detector['importState']> } {
   const d = new Detector(rules, { contextEvents });
-  const out: Alert[] = [];
+  const out: Taken[] = [];
   for (const x of xs.slice(0, cut)) {
     d.push(x.se, x.time, false);
     out.push(...taken(d.takeAlerts()));
@@ -137,25 +150,25 @@ const SEQ_RULES: Rule[] = [
 ];
 
 test('EQL sequences (until, missing-event stages, runs=N, 64-bit keys, no maxspan), pipes and samples: a snapshot at any point changes no alert', () => {
-  const xs = items(processLines(3000));
+  const xs = items(processLines(2000));
   const want = uninterrupted(SEQ_RULES, xs);
   const perRule = new Map<string, number>();
   for (const a of want) perRule.set(a.ruleId, (perRule.get(a.ruleId) ?? 0) + 1);
   for (const r of SEQ_RULES) assert.ok((perRule.get(r.id) ?? 0) > 0, `${r.id} alerts in the stream (${JSON.stringify([...perRule])})`);
   let heldState = 0;
-  for (const cut of [1, 17, 400, 1111, 1500, 2222, 2999]) {
+  for (const cut of [1, 17, 400, 1111, 1500, 1999]) {
     const got = interrupted(SEQ_RULES, xs, cut);
     assert.deepEqual(got.report.restored.sort(), SEQ_RULES.map((r) => r.id).sort());
     assert.equal(got.report.sameRules, true);
     if (got.snap.events.length > 0) heldState++;
     assert.deepEqual(got.alerts.map((a) => a.id), want.map((a) => a.id), `cut ${cut}: same alert ids in the same order`);
-    assert.equal(text(got.alerts), text(want), `cut ${cut}: same alerts`);
+    assert.deepEqual(text(got.alerts), text(want), `cut ${cut}: same alerts`);
   }
-  assert.ok(heldState >= 5, 'most cuts held events in state');
+  assert.ok(heldState >= 4, 'most cuts held events in state');
   // 64-bit values stay exact in the alerts' events (record ids beyond 2^53 end in ...000000+i).
   const big = want.find((a) => a.ruleId === 'seq-big-key')!;
-  assert.match(text([big]), /18446744073709\d{6}/);
-  assert.match(text([big]), /9223372036854775807|18446744073709551557|9007199254740993/);
+  assert.match(big.json, /18446744073709\d{6}/);
+  assert.match(big.json, /9223372036854775807|18446744073709551557|9007199254740993/);
 });
 
 test('the snapshot keeps 64-bit values exact and each held event once', () => {
@@ -190,7 +203,7 @@ test('built-in pack over generated Defend events: cuts inside planted file-share
   for (const p of gen.planted) {
     const at = Date.parse(p.time);
     const i = xs.findIndex((x) => x.time.ms > at);
-    if (i > 0) cuts.add(i);
+    if (i > 0 && cuts.size < 5) cuts.add(i);
   }
   let inFlight = 0;
   for (const cut of cuts) {
@@ -198,7 +211,7 @@ test('built-in pack over generated Defend events: cuts inside planted file-share
     const fsState = got.snap.rules.find((r) => r.key === FILE_SHARE_RULE_ID);
     if (fsState && JSON.stringify(fsState.state).includes('"e":[')) inFlight++;
     assert.deepEqual(got.alerts.map((a) => a.id), want.map((a) => a.id), `cut ${cut}`);
-    assert.equal(text(got.alerts), text(want), `cut ${cut}: same alerts (writer, context, sources)`);
+    assert.deepEqual(text(got.alerts), text(want), `cut ${cut}: same alerts (writer, context, sources)`);
   }
   assert.ok(inFlight >= 1, 'some cut held a file-share sequence partial');
 });
@@ -297,14 +310,14 @@ function logonLines(n: number, seed: number): string[] {
 test('Sigma correlations (event_count, value_count, temporal, temporal_ordered, lt): a snapshot at any point changes no alert', () => {
   const rules = sigmaRules();
   assert.equal(rules.length, 5);
-  const xs = items(logonLines(2500, 5));
+  const xs = items(logonLines(1500, 5));
   const want = uninterrupted(rules, xs, 0);
   for (const r of rules) assert.ok(want.some((a) => a.ruleId === r.id), `${r.name} alerts in the stream`);
-  for (const cut of [3, 250, 999, 1234, 2000, 2499]) {
+  for (const cut of [3, 250, 777, 1234, 1499]) {
     const got = interrupted(rules, xs, cut, 0);
     assert.ok(got.snap.events.length > 0, `cut ${cut}: windows held events`);
     assert.deepEqual(got.alerts.map((a) => a.id), want.map((a) => a.id), `cut ${cut}`);
-    assert.equal(text(got.alerts), text(want), `cut ${cut}`);
+    assert.deepEqual(text(got.alerts), text(want), `cut ${cut}`);
   }
 });
 
@@ -332,12 +345,12 @@ test('a changed rule set restores only unchanged rules (by id and content) and r
   // The unchanged rule's alerts are those of an uninterrupted run.
   const whole = uninterrupted([keep], xs, 0);
   assert.ok(whole.length > 0);
-  assert.equal(text(got.alerts.filter((a) => a.ruleId === 'seq-until')), text(whole));
+  assert.deepEqual(text(got.alerts.filter((a) => a.ruleId === 'seq-until')), text(whole));
   // The changed and the new rule start empty at the cut: as a detector started there.
   const tail = uninterrupted([changedNow, added], xs.slice(cut), 0);
-  const afterCut = got.alerts.filter((a) => (a.ruleId === 'seq-runs' || a.ruleId === 'seq-new') && a.events[0]!.position! > cut);
+  const afterCut = got.alerts.filter((a) => (a.ruleId === 'seq-runs' || a.ruleId === 'seq-new') && (JSON.parse(a.json) as Alert).events[0]!.position! > cut);
   assert.ok(tail.length > 0);
-  assert.equal(text(afterCut), text(tail));
+  assert.deepEqual(text(afterCut), text(tail));
 });
 
 test('a snapshot of another format or a newer version is refused whole; a rule state that does not fit is dropped, not half-loaded', () => {
