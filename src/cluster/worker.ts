@@ -143,6 +143,8 @@ export class PartitionWorker {
   private rebuffer: Set<number> | null = null;
   /** How this owner started: 'resumed' (engine state loaded), 'replay' (from replayFrom), 'empty'. */
   startMode: 'resumed' | 'replay' | 'empty' = 'empty';
+  /** The engine state text last written (see writeEngine). */
+  private lastEngineText = '';
   /** The stream seq this owner started reading at. */
   startSeq = 1;
   stopped = false;
@@ -453,10 +455,16 @@ export class PartitionWorker {
       blob.stage2 = {};
       for (const [id, d] of this.corrDetectors) blob.stage2[id] = d.exportState();
     }
+    // The partition snapshot carries the time; without it equal states give equal text.
+    if (blob.stage1) blob.stage1.savedMs = 0;
+    for (const st of Object.values(blob.stage2 ?? {})) st.savedMs = 0;
     const text = JSON.stringify(blob);
+    // Unchanged since the last committed write (an idle partition's accounting moved): reuse its chunks.
+    if (this.snap.engine && this.lastEngineText === text) return this.snap.engine;
     const gen = `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
     const chunks = Math.max(1, Math.ceil(text.length / CHUNK_CHARS));
     for (let i = 0; i < chunks; i++) await this.snapKv.put(chunkKey(key, gen, i), text.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS));
+    this.lastEngineText = text;
     return { gen, chunks, chars: text.length };
   }
 
