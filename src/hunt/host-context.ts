@@ -65,14 +65,18 @@ export class HostContext {
     }));
   }
 
+  /** Replace the rings with exported ones (`deref` decodes an entry's event); a smaller ring keeps the newest. */
   importState<R>(rows: { host: string; next: number; items: { file: string; position?: number; event: R }[] }[], deref: (r: R) => Entry['event']): void {
     this.rings.clear();
+    if (this.size <= 0) return;
     for (const row of rows) {
       const items: Entry[] = row.items.map((e) => {
         // Keys in the order observe() got them (alerts are compared and stored as JSON text).
         return (e.position !== undefined ? { file: e.file, position: e.position, event: deref(e.event) } : { file: e.file, event: deref(e.event) }) as Entry;
       });
-      this.rings.set(row.host, { items, next: row.next, waiting: [] });
+      // Oldest first (a full ring's oldest is at `next`), the newest `size` of them: `next` 0 fits any ring size.
+      const ordered = [...items.slice(row.next), ...items.slice(0, row.next)];
+      this.rings.set(row.host, { items: ordered.slice(-this.size), next: 0, waiting: [] });
     }
   }
 
