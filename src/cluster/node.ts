@@ -61,6 +61,15 @@ export function preferredOwner(p: number | string, nodes: string[]): string | un
   return best;
 }
 
+/** `p`, or a rejection after `ms`: a NATS call must never hold up the node's tick for long. */
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_r, reject) => {
+    t = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(t));
+}
+
 export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode> {
   const partitions = o.partitions ?? CLUSTER.partitions;
   const ttl = o.leaseTtlMs ?? CLUSTER.leaseTtlMs;
@@ -103,7 +112,12 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
       [...workers.values()].map(async (w) => {
         if (w.stopped) return;
         const ok = await w.lease.renew();
-        if (!ok) log(`${label(w)}: lease lost, fenced`);
+        if (!ok) {
+          // Stop at once: its message chain may be waiting on a NATS call that times out much
+          // later, and the partition must be free for a new owner (this node or another).
+          w.fence();
+          log(`${label(w)}: lease lost, fenced`);
+        }
       }),
     );
   };
@@ -140,10 +154,11 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
     if (renewing || closed) return;
     renewing = true;
     try {
-      await heartbeat();
-      await renewAll();
-    } catch (e) {
-      log(`renewal failed: ${(e as Error).message}`);
+      // Independent: a failed heartbeat (its bucket re-electing a leader) must not skip renewals.
+      await Promise.all([
+        heartbeat().catch((e: Error) => log(`heartbeat failed: ${e.message}`)),
+        renewAll().catch((e: Error) => log(`renewal failed: ${e.message}`)),
+      ]);
     } finally {
       renewing = false;
     }
@@ -162,14 +177,15 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
         // A failed reader or publish (not a lost lease): free the partition now so it restarts from its snapshot.
         if (w.stopReason === 'error') {
           log(`${label(w)}: worker failed, releasing`);
-          await w.lease.release();
+          // Not awaited: a NATS cluster re-electing must not hold up the rebalance.
+          void w.lease.release();
         }
       }
       if (suspended) return;
       for (const w of workers.values()) void w.tick().catch((e: Error) => log(`${label(w)}: tick failed: ${e.message}`));
       let live: string[];
       try {
-        live = (await nodes.keys()).sort();
+        live = (await withTimeout(nodes.keys(), Math.max(1000, ttl / 2), 'listing live nodes')).sort();
         lastLive = live;
       } catch (e) {
         // Listing needs a consumer on the bucket's stream, which can time out while a NATS

@@ -89,6 +89,11 @@ interface Item extends OrderItem {
   corr?: string;
 }
 
+/** A KV compare-and-set refusal (JetStream error 10071, "wrong last sequence"). */
+export function isCasRefusal(e: unknown): boolean {
+  return /wrong last sequence|10071|key exists/i.test(e instanceof Error ? e.message : String(e));
+}
+
 /** A group that has been silent this long beyond the window holds no state worth a replay. */
 const SILENT_GRACE_MS = 10 * 60_000;
 
@@ -156,7 +161,9 @@ export class PartitionWorker {
     if (!this.lease.valid()) return this.halt('fenced');
     const stream = this.stage === 1 ? CLUSTER.eventStream : CLUSTER.corrStream;
     const filter = this.stage === 1 ? partitionFilter(this.partition) : corrFilter(this.partition);
-    this.reader = await this.bus.orderedRead(stream, filter, this.snap.replayFrom, (m) => this.serial(() => this.onMessage(m)));
+    this.reader = await this.bus.orderedRead(stream, filter, this.snap.replayFrom, (m) => this.serial(() => this.onMessage(m)), {
+      onProblem: (msg) => this.hooks.onProblem?.(`${this.name}: ${msg}`),
+    });
     const reader = this.reader;
     void reader.done.then(() => {
       if (this.stopped) return;
@@ -175,6 +182,11 @@ export class PartitionWorker {
     const p = this.chain.then(fn);
     this.chain = p.catch(() => undefined);
     return p;
+  }
+
+  /** The lease is lost: stop now, without waiting for queued messages (their NATS calls may hang). */
+  fence(): void {
+    this.halt('fenced');
   }
 
   private halt(reason: string): void {
@@ -365,8 +377,11 @@ export class PartitionWorker {
     try {
       this.snapRevision = this.snapRevision === 0 ? await this.snapKv.create(key, text) : await this.snapKv.update(key, text, this.snapRevision);
     } catch (e) {
-      this.hooks.onProblem?.(`${this.name}: snapshot write refused (${(e as Error).message}): fenced`);
-      this.halt('fenced');
+      // A compare-and-set refusal means another writer: fenced. Anything else (a timeout or 503
+      // while NATS re-elects) is an error: the node frees the lease and restarts from the snapshot.
+      const cas = isCasRefusal(e);
+      this.hooks.onProblem?.(`${this.name}: snapshot write ${cas ? 'refused' : 'failed'} (${(e as Error).message}): ${cas ? 'fenced' : 'restarting'}`);
+      this.halt(cas ? 'fenced' : 'error');
       return false;
     }
     this.lastSaved = Date.now();
