@@ -83,6 +83,12 @@ export interface Kv {
   keys(): Promise<string[]>;
 }
 
+export interface Objects {
+  put(name: string, data: string): Promise<string>;
+  digest(name: string): Promise<string | null>;
+  get(name: string): Promise<string | null>;
+}
+
 export interface BusMessage {
   seq: number;
   subject: string;
@@ -368,6 +374,28 @@ export class Bus {
       },
       done,
       error: () => null,
+    };
+  }
+
+  /**
+   * A JetStream object store (`bucket`): `put` replaces `name`'s content; `digest` is the
+   * content's SHA-256 (null: no such object), cheap to poll; `get` the content as text.
+   */
+  async objects(bucket: string, replicas = 1): Promise<Objects> {
+    const os = await this.js.views.os(bucket, { replicas });
+    return {
+      put: async (name, data) => {
+        const i = await os.putBlob({ name }, enc.encode(data));
+        return i.digest;
+      },
+      digest: async (name) => {
+        const i = await os.info(name);
+        return i && !i.deleted ? i.digest : null;
+      },
+      get: async (name) => {
+        const b = await os.getBlob(name);
+        return b ? dec.decode(b) : null;
+      },
     };
   }
 

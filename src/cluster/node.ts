@@ -10,6 +10,7 @@ import { Bus, type Kv, type NatsAuth } from './nats.js';
 import { Lease } from './lease.js';
 import { PartitionWorker, type WorkerHooks, type PartitionSnapshot, type WorkerRules } from './worker.js';
 import { CorrRouter } from './corr.js';
+import { ControlPlane, ControlWatch } from './control.js';
 import { CLUSTER, fnv1a32, leaseKey, nodeKey, type Stage } from './subjects.js';
 
 export interface DetectNodeOptions {
@@ -41,6 +42,10 @@ export interface DetectNode {
   /** Group-key partitions (stage 2) with a running worker. */
   ownedGroups(): number[];
   snapshots(): PartitionSnapshot[];
+  /** Events waiting in the workers' reorder buffers. */
+  held(): number;
+  /** Cluster-wide settings as this node applies them (control.ts). */
+  control(): { disabled: string[]; intelHashes: number; rulesRunning: string[] };
   /** Tests: stop renewing (simulates a stalled node); the workers must fence themselves. */
   suspendRenewals(on: boolean): void;
   /** Graceful leave: snapshot and release every partition. */
@@ -90,6 +95,38 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
   const work: Record<Stage, WorkerRules> = {
     1: { rules: o.rules, router, allowedLatenessMs: lateness },
     2: { rules: corrRules, allowedLatenessMs: lateness },
+  };
+  // Rule switches and intel (control.ts): read before any partition is taken, so a rule switched
+  // off never runs; then polled every tick.
+  const plane = await ControlPlane.open(bus, replicas);
+  const control = new ControlWatch(plane);
+  await plane.publishCatalog([...o.rules, ...corrRules]).catch((e: Error) => log(`rule catalog not published: ${e.message}`));
+  const applyControl = (changed: { rules: boolean; intel: boolean }): void => {
+    if (changed.intel) {
+      work[1].intel = work[2].intel = control.intel;
+      log(`intel: ${control.intel ? `${control.intel.size} hashes` : 'none'} applied to new alerts`);
+    }
+    if (!changed.rules) return;
+    const off = control.disabled;
+    work[1].rules = off.size === 0 ? o.rules : o.rules.filter((r) => !off.has(r.id));
+    const corrOn = off.size === 0 ? corrRules : corrRules.filter((r) => !off.has(r.id));
+    work[1].router = corrOn.length === 0 ? null : corrOn.length === corrRules.length ? router : new CorrRouter(corrOn, partitions);
+    work[2].rules = corrOn;
+    work[2].off = new Set(corrRules.filter((r) => off.has(r.id)).map((r) => r.id));
+    for (const w of workers.values()) void w.setRules().catch((e: Error) => log(`${label(w)}: rule change failed: ${e.message}`));
+    log(`rules: ${work[1].rules.length + corrOn.length} running, ${o.rules.length + corrRules.length - work[1].rules.length - corrOn.length} switched off`);
+  };
+  let polling = false;
+  const pollControl = async (): Promise<void> => {
+    if (polling || closed) return;
+    polling = true;
+    try {
+      applyControl(await withTimeout(control.poll(), Math.max(2000, ttl), 'reading rule switches and intel'));
+    } catch (e) {
+      log(`control poll failed (${(e as Error).message}); keeping the current settings`);
+    } finally {
+      polling = false;
+    }
   };
   /** Work units: `p<N>` host partitions, `c<N>` group-key partitions (only with stage-2 rules). */
   const units: { key: string; p: number; stage: Stage }[] = [];
@@ -219,8 +256,10 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
   };
 
   const every = Math.max(100, Math.floor(ttl / 4));
+  await pollControl();
   const renewTimer = setInterval(() => void renewTick(), every);
   const timer = setInterval(() => void tick(), every);
+  const controlTimer = setInterval(() => void pollControl(), every);
   await renewTick();
   await tick();
 
@@ -229,6 +268,12 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
     owned: () => [...workers.values()].filter((w) => !w.stopped && w.stage === 1).map((w) => w.partition).sort((a, b) => a - b),
     ownedGroups: () => [...workers.values()].filter((w) => !w.stopped && w.stage === 2).map((w) => w.partition).sort((a, b) => a - b),
     snapshots: () => [...workers.values()].map((w) => w.snapshot),
+    held: () => [...workers.values()].reduce((n, w) => n + w.held, 0),
+    control: () => ({
+      disabled: [...control.disabled].sort(),
+      intelHashes: control.intel?.size ?? 0,
+      rulesRunning: [...new Set([...workers.values()].filter((w) => !w.stopped).flatMap((w) => w.ruleIds()))].sort(),
+    }),
     suspendRenewals: (on) => {
       suspended = on;
     },
@@ -237,7 +282,8 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
       closed = true;
       clearInterval(timer);
       clearInterval(renewTimer);
-      while (ticking || renewing) await new Promise((r) => setTimeout(r, 20));
+      clearInterval(controlTimer);
+      while (ticking || renewing || polling) await new Promise((r) => setTimeout(r, 20));
       await Promise.all([...workers.keys()].map((p) => release(p, 'shutdown')));
       await nodes.delete(me).catch(() => undefined);
       await bus.close();

@@ -26,6 +26,13 @@ export const CLUSTER = {
    * not grouped by host to `spoor.corr.<group-token>.<partition>` (partition computed here with
    * the same FNV-1a as the server's mapping, so no server mapping is needed) in this stream.
    */
+  /**
+   * Cluster-wide settings detector nodes follow (control.ts): KV key `rules` = the rules switched
+   * off (`POST /api/rules/{id}/enabled` on an ingest node); object store objects `catalog` (the
+   * rules the detectors loaded) and `intel` (the hash index of the ingest nodes' `--intel` feeds).
+   */
+  controlBucket: 'spoor-control',
+  objectBucket: 'spoor-objects',
   corrPrefix: 'spoor.corr',
   corrStream: 'SPOOR_CORR',
 } as const;

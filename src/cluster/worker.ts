@@ -32,6 +32,8 @@ import type { Rule } from '../ir/types.js';
 import type { Alert } from '../alert/types.js';
 import type { Instant } from '../events/timestamp.js';
 import { Detector } from '../hunt/detector.js';
+import { applyIntel } from '../alert/intel.js';
+import type { HashIndex } from '../intel/index.js';
 import { longestWindowNs } from '../hunt/load-rules.js';
 import { parseStored, type IngestedEvent } from '../serve/ingest-parse.js';
 import { ReorderBuffer, type OrderItem } from '../serve/reorder.js';
@@ -73,6 +75,10 @@ export interface WorkerRules {
   router?: CorrRouter | null;
   /** Event-time lateness of the reorder buffer (ms). */
   allowedLatenessMs: number;
+  /** Stage 2: correlations loaded but switched off (their forwarded events are skipped quietly). */
+  off?: ReadonlySet<string>;
+  /** Threat-intel index alerts are enriched from before publishing (control.ts); null: none. */
+  intel?: HashIndex | null;
 }
 
 const dec = new TextDecoder();
@@ -101,8 +107,8 @@ export class PartitionWorker {
   /** Stage 1: one Detector; stage 2: one per correlation (an event only reaches the one it was forwarded for). */
   private detector: Detector | null = null;
   private readonly corrDetectors = new Map<string, Detector>();
-  private readonly windowMs: number;
-  private readonly keepMs: number;
+  private windowMs: number;
+  private keepMs: number;
   private snap: PartitionSnapshot;
   private snapRevision = 0;
   private reader: Reader | null = null;
@@ -132,13 +138,45 @@ export class PartitionWorker {
   ) {
     if (stage === 1) this.detector = new Detector(work.rules, { contextEvents: 0 });
     else for (const r of work.rules) this.corrDetectors.set(r.id, new Detector([r], { contextEvents: 0 }));
-    this.windowMs = longestWindowNs(work.rules) / 1e6;
-    // Stage 2 keeps two windows: a group that fired (and was cleared) within the last window is
-    // rebuilt the same way on replay (docs/scale-out.md "Snapshots").
-    this.keepMs = (stage === 2 ? 2 * this.windowMs : this.windowMs) + work.allowedLatenessMs + 1000;
+    this.windowMs = 0;
+    this.keepMs = 0;
+    this.setWindow();
     this.reorder = new ReorderBuffer<Item>(work.allowedLatenessMs, (it, late) => this.feed(it, late));
     this.snap = { v: 1, partition, lastSeq: 0, replayFrom: 1, processed: 0, unreadable: 0, alertsPublished: 0, late: 0, forwarded: 0, duplicates: 0, node, savedMs: 0 };
     if (stage === 2) this.snap.stage = 2;
+  }
+
+  private setWindow(): void {
+    this.windowMs = longestWindowNs(this.work.rules) / 1e6;
+    // Stage 2 keeps two windows: a group that fired (and was cleared) within the last window is
+    // rebuilt the same way on replay (docs/scale-out.md "Snapshots").
+    this.keepMs = (this.stage === 2 ? 2 * this.windowMs : this.windowMs) + this.work.allowedLatenessMs + 1000;
+  }
+
+  /**
+   * The node's rule set changed (rules switched on/off, control.ts): new detectors for
+   * `work.rules`; rules still on keep their state (Detector.adoptState, as serve's reload), rules
+   * switched off drop theirs, rules switched on start empty. Runs between two messages.
+   */
+  setRules(): Promise<void> {
+    return this.serial(() => {
+      if (this.stage === 1) {
+        const next = new Detector(this.work.rules, { contextEvents: 0 });
+        if (this.detector) next.adoptState(this.detector);
+        this.detector = next;
+      } else {
+        const want = new Set(this.work.rules.map((r) => r.id));
+        for (const id of [...this.corrDetectors.keys()]) if (!want.has(id)) this.corrDetectors.delete(id);
+        for (const r of this.work.rules) if (!this.corrDetectors.has(r.id)) this.corrDetectors.set(r.id, new Detector([r], { contextEvents: 0 }));
+      }
+      this.setWindow();
+    });
+  }
+
+  /** Rule ids with a live detector here (tests: a rule switched off holds nothing). */
+  ruleIds(): string[] {
+    if (this.stage === 1) return this.work.rules.map((r) => r.id);
+    return [...this.corrDetectors.keys()];
   }
 
   get lastSeq(): number {
@@ -262,6 +300,7 @@ export class PartitionWorker {
     if (late && !it.replay) this.snap.late = (this.snap.late ?? 0) + 1;
     const det = this.stage === 1 ? this.detector : this.corrDetectors.get(it.corr ?? '');
     if (!det) {
+      if (it.corr !== undefined && this.work.off?.has(it.corr)) return; // switched off
       this.hooks.onProblem?.(`${this.name}: event seq ${it.seq} forwarded for correlation ${it.corr ?? '?'} not loaded on this node, skipped`);
       return;
     }
@@ -312,6 +351,8 @@ export class PartitionWorker {
   }
 
   private async publishAlerts(alerts: Alert[]): Promise<void> {
+    const ix = this.work.intel;
+    if (ix) for (const a of alerts) applyIntel(a, ix);
     const items = alerts.map((a) => ({
       subject: CLUSTER.alertSubject,
       msgId: a.id,
