@@ -94,7 +94,7 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
   for (const p of router?.problems ?? []) log(`rule ${p.ruleId}: ${p.message}`);
   const work: Record<Stage, WorkerRules> = {
     1: { rules: o.rules, router, allowedLatenessMs: lateness },
-    2: { rules: corrRules, allowedLatenessMs: lateness },
+    2: { rules: corrRules, allowedLatenessMs: lateness, partitions },
   };
   // Rule switches and intel (control.ts): read before any partition is taken, so a rule switched
   // off never runs; then polled every tick.

@@ -39,8 +39,8 @@ import { parseStored, type IngestedEvent } from '../serve/ingest-parse.js';
 import { ReorderBuffer, type OrderItem } from '../serve/reorder.js';
 import type { Bus, Kv, Reader, BusMessage } from './nats.js';
 import type { Lease } from './lease.js';
-import { CLUSTER, corrFilter, partitionFilter, snapshotKey, type Stage } from './subjects.js';
-import type { CorrRouter, Forward, ForwardMessage } from './corr.js';
+import { CLUSTER, corrFilter, partitionFilter, partitionOf, snapshotKey, type Stage } from './subjects.js';
+import { corrToken, type CorrRouter, type Forward, type ForwardMessage } from './corr.js';
 
 export interface PartitionSnapshot {
   v: 1;
@@ -77,6 +77,8 @@ export interface WorkerRules {
   allowedLatenessMs: number;
   /** Stage 2: correlations loaded but switched off (their forwarded events are skipped quietly). */
   off?: ReadonlySet<string>;
+  /** Stage 2: the partition count group tokens are spread over (CLUSTER.partitions). */
+  partitions?: number;
   /** Threat-intel index alerts are enriched from before publishing (control.ts); null: none. */
   intel?: HashIndex | null;
 }
@@ -137,7 +139,7 @@ export class PartitionWorker {
     readonly stage: Stage = 1,
   ) {
     if (stage === 1) this.detector = new Detector(work.rules, { contextEvents: 0 });
-    else for (const r of work.rules) this.corrDetectors.set(r.id, new Detector([r], { contextEvents: 0 }));
+    else for (const r of work.rules) this.corrDetectors.set(r.id, this.corrDetector(r));
     this.windowMs = 0;
     this.keepMs = 0;
     this.setWindow();
@@ -167,11 +169,34 @@ export class PartitionWorker {
       } else {
         const want = new Set(this.work.rules.map((r) => r.id));
         for (const id of [...this.corrDetectors.keys()]) if (!want.has(id)) this.corrDetectors.delete(id);
-        for (const r of this.work.rules) if (!this.corrDetectors.has(r.id)) this.corrDetectors.set(r.id, new Detector([r], { contextEvents: 0 }));
+        for (const r of this.work.rules) if (!this.corrDetectors.has(r.id)) this.corrDetectors.set(r.id, this.corrDetector(r));
       }
       this.setWindow();
     });
   }
+
+  /**
+   * Stage 2: a correlation's detector that raises only the groups whose key this partition owns.
+   * An event matching two base rules whose group-by fields give different keys is forwarded to
+   * both keys' partitions (corr.ts); each partition's detector counts it for both groups, so a
+   * group not owned here holds only the events that also carried an owned key — a partial count
+   * whose alert would be wrong. The group's own partition has every event of the group (each is
+   * forwarded there), so its count is exact; alerts of foreign groups are dropped (`foreign`).
+   */
+  private corrDetector(r: Rule): Detector {
+    const parts = this.work.partitions ?? CLUSTER.partitions;
+    return new Detector([r], {
+      contextEvents: 0,
+      acceptMatch: (rule, m) => {
+        if (partitionOf(corrToken(rule.id, m.keys ?? []), parts) === this.partition) return true;
+        this.foreign++;
+        return false;
+      },
+    });
+  }
+
+  /** Stage 2: alerts of groups owned by another partition, dropped (partial counts; see corrDetector). */
+  foreign = 0;
 
   /** Rule ids with a live detector here (tests: a rule switched off holds nothing). */
   ruleIds(): string[] {
