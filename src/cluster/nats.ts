@@ -3,7 +3,7 @@
  * Everything else in cluster/ talks to the small `Bus` / `Kv` / `Reader` interfaces below.
  */
 import { readFileSync } from 'node:fs';
-import { connect, credsAuthenticator, nanos, DeliverPolicy, AckPolicy, StorageType, ConsumerEvents, type ConnectionOptions, type NatsConnection, type JetStreamClient, type JetStreamManager, type KV, type ConsumerMessages, type Consumer } from 'nats';
+import { connect, credsAuthenticator, nanos, DeliverPolicy, AckPolicy, StorageType, ConsumerEvents, Events, type ConnectionOptions, type NatsConnection, type JetStreamClient, type JetStreamManager, type KV, type ConsumerMessages, type Consumer } from 'nats';
 import { CLUSTER } from './subjects.js';
 
 /**
@@ -119,11 +119,18 @@ const enc = new TextEncoder();
 const dec = new TextDecoder();
 
 export class Bus {
+  /** Called when the connection came back after a disconnect (orderedRead drops its consumers). */
+  private readonly onReconnect = new Set<() => void>();
+
   private constructor(
     readonly nc: NatsConnection,
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
-  ) {}
+  ) {
+    void (async () => {
+      for await (const s of nc.status()) if (s.type === Events.Reconnect) for (const f of this.onReconnect) f();
+    })().catch(() => undefined);
+  }
 
   static async connect(url: string, name: string, auth?: NatsAuth): Promise<Bus> {
     const nc = await connect(connectionOptions(url, name, auth));
@@ -202,8 +209,8 @@ export class Bus {
    * returning false stops the reader before the next message.
    *
    * Our own consume loop, not the client's ordered consumer: an ephemeral, memory-stored R1
-   * consumer (ack none) read with bounded pulls (`fetch`, expires `pullExpiresMs`, idle
-   * heartbeats). Whenever the consumer cannot be trusted any more — the pull gets 503 "no
+   * consumer (ack none) read with refilling pulls (expires `pullExpiresMs`, idle heartbeats every
+   * expires/4). Whenever the consumer cannot be trusted any more — the pull gets 503 "no
    * responders" or 409 (its server died, or it was deleted), heartbeats are missed, a delivery
    * sequence is skipped, the connection reconnects, or a pull fails in any other way — the
    * consumer is dropped and a new one is created at the next stream sequence, retried with a
@@ -247,6 +254,14 @@ export class Bus {
       // The first few, then every 20th: a long outage must not flood the log.
       if (recreates <= 3 || recreates % 20 === 0) opts.onProblem?.(`${stream} ${filter}: ${m}`);
     };
+    // After a reconnect the consumer may be gone with its server; the client's own check would
+    // retry its info for ever: start over at the next sequence instead.
+    let kicked = false;
+    const kick = (): void => {
+      kicked = true;
+      current?.stop();
+    };
+    this.onReconnect.add(kick);
     const loop = async (): Promise<void> => {
       let attempt = 0;
       while (!stopped) {
@@ -276,44 +291,44 @@ export class Bus {
         }
         let dseq = 0;
         let broken = '';
-        while (!stopped && broken === '') {
-          let got = 0;
-          try {
-            const msgs = await consumer.fetch({ max_messages: batch, expires, idle_heartbeat: Math.max(500, Math.floor(expires / 4)) });
-            current = msgs;
-            void (async () => {
-              for await (const s of await msgs.status()) {
-                if (s.type === ConsumerEvents.HeartbeatsMissed || s.type === ConsumerEvents.NoResponders || s.type === ConsumerEvents.ConsumerDeleted || s.type === ConsumerEvents.ConsumerNotFound) {
-                  broken ||= String(s.type);
-                  msgs.stop();
-                }
-              }
-            })().catch(() => undefined);
-            for await (const m of msgs) {
-              if (stopped) break;
-              got++;
-              const d = m.info.deliverySequence;
-              if (d !== dseq + 1) {
-                broken = `delivery sequence ${d} after ${dseq}`;
-                break;
-              }
-              dseq = d;
-              if (m.seq < next) continue; // never hand a message twice
-              next = m.seq + 1;
-              const go = await onMessage({ seq: m.seq, subject: m.subject, data: m.data });
-              if (!go) {
-                stopped = true;
-                break;
+        kicked = false;
+        try {
+          // A refilling pull (the next request goes out at 75 % of the batch): ~1.5x cheaper per
+          // message than a pull per batch. Its own recovery (info on the consumer, retried every
+          // `expires`) is not used: the status events below drop the consumer instead.
+          const msgs = await consumer.consume({ max_messages: batch, expires, idle_heartbeat: Math.max(500, Math.floor(expires / 4)) });
+          current = msgs;
+          void (async () => {
+            for await (const s of await msgs.status()) {
+              if (s.type === ConsumerEvents.HeartbeatsMissed || s.type === ConsumerEvents.NoResponders || s.type === ConsumerEvents.ConsumerDeleted || s.type === ConsumerEvents.ConsumerNotFound || s.type === ConsumerEvents.StreamNotFound) {
+                broken ||= String(s.type);
+                msgs.stop();
               }
             }
-          } catch (e) {
-            broken ||= (e as Error).message || 'pull failed';
-          } finally {
-            current?.stop();
-            current = null;
+          })().catch(() => undefined);
+          for await (const m of msgs) {
+            if (stopped) break;
+            const d = m.info.deliverySequence;
+            if (d !== dseq + 1) {
+              broken = `delivery sequence ${d} after ${dseq}`;
+              break;
+            }
+            dseq = d;
+            if (m.seq < next) continue; // never hand a message twice
+            next = m.seq + 1;
+            const go = await onMessage({ seq: m.seq, subject: m.subject, data: m.data });
+            if (!go) {
+              stopped = true;
+              break;
+            }
           }
-          if (!stopped && broken === '' && got === 0 && this.nc.isClosed()) broken = 'connection closed';
+        } catch (e) {
+          broken ||= (e as Error).message || 'pull failed';
+        } finally {
+          current?.stop();
+          current = null;
         }
+        broken ||= kicked ? 'reconnected' : this.nc.isClosed() ? 'connection closed' : 'pull ended';
         if (stopped) break;
         recreates++;
         problem(`consumer ${name} dropped (${broken}); recreating at seq ${next}`);
@@ -327,6 +342,7 @@ export class Bus {
       })
       .finally(() => {
         stopped = true;
+        this.onReconnect.delete(kick);
       });
     return {
       stop: () => {
