@@ -39,13 +39,15 @@ import type { Alert } from '../alert/types.js';
 import type { Instant } from '../events/timestamp.js';
 import { Detector } from '../hunt/detector.js';
 import type { DetectorState } from '../engine/snapshot.js';
+import { applyIntel } from '../alert/intel.js';
+import type { HashIndex } from '../intel/index.js';
 import { longestWindowNs } from '../hunt/load-rules.js';
 import { parseStored, type IngestedEvent } from '../serve/ingest-parse.js';
 import { ReorderBuffer, type OrderItem } from '../serve/reorder.js';
 import type { Bus, Kv, Reader, BusMessage } from './nats.js';
 import type { Lease } from './lease.js';
-import { CLUSTER, corrFilter, partitionFilter, snapshotKey, type Stage } from './subjects.js';
-import type { CorrRouter, Forward, ForwardMessage } from './corr.js';
+import { CLUSTER, corrFilter, partitionFilter, partitionOf, snapshotKey, type Stage } from './subjects.js';
+import { corrToken, type CorrRouter, type Forward, type ForwardMessage } from './corr.js';
 
 export interface PartitionSnapshot {
   /** 2: may carry engine state (`engine`); 1: replay only. */
@@ -100,6 +102,12 @@ export interface WorkerRules {
   router?: CorrRouter | null;
   /** Event-time lateness of the reorder buffer (ms). */
   allowedLatenessMs: number;
+  /** Stage 2: correlations loaded but switched off (their forwarded events are skipped quietly). */
+  off?: ReadonlySet<string>;
+  /** Stage 2: the partition count group tokens are spread over (CLUSTER.partitions). */
+  partitions?: number;
+  /** Threat-intel index alerts are enriched from before publishing (control.ts); null: none. */
+  intel?: HashIndex | null;
 }
 
 const dec = new TextDecoder();
@@ -116,6 +124,11 @@ interface Item extends OrderItem {
   corr?: string;
 }
 
+/** A KV compare-and-set refusal (JetStream error 10071, "wrong last sequence"). */
+export function isCasRefusal(e: unknown): boolean {
+  return /wrong last sequence|10071|key exists/i.test(e instanceof Error ? e.message : String(e));
+}
+
 /** A group that has been silent this long beyond the window holds no state worth a replay. */
 const SILENT_GRACE_MS = 10 * 60_000;
 
@@ -123,8 +136,8 @@ export class PartitionWorker {
   /** Stage 1: one Detector; stage 2: one per correlation (an event only reaches the one it was forwarded for). */
   private detector: Detector | null = null;
   private readonly corrDetectors = new Map<string, Detector>();
-  private readonly windowMs: number;
-  private readonly keepMs: number;
+  private windowMs: number;
+  private keepMs: number;
   private snap: PartitionSnapshot;
   private snapRevision = 0;
   private reader: Reader | null = null;
@@ -162,14 +175,69 @@ export class PartitionWorker {
     private readonly hooks: WorkerHooks = {},
     readonly stage: Stage = 1,
   ) {
+    this.windowMs = 0;
+    this.keepMs = 0;
     this.freshDetectors();
-    this.windowMs = longestWindowNs(work.rules) / 1e6;
-    // Stage 2 keeps two windows: a group that fired (and was cleared) within the last window is
-    // rebuilt the same way on replay (docs/scale-out.md "Snapshots").
-    this.keepMs = (stage === 2 ? 2 * this.windowMs : this.windowMs) + work.allowedLatenessMs + 1000;
+    this.setWindow();
     this.reorder = new ReorderBuffer<Item>(work.allowedLatenessMs, (it, late) => this.feed(it, late));
     this.snap = { v: 2, partition, lastSeq: 0, replayFrom: 1, processed: 0, unreadable: 0, alertsPublished: 0, late: 0, forwarded: 0, duplicates: 0, node, savedMs: 0 };
     if (stage === 2) this.snap.stage = 2;
+  }
+
+  private setWindow(): void {
+    this.windowMs = longestWindowNs(this.work.rules) / 1e6;
+    // Stage 2 keeps two windows: a group that fired (and was cleared) within the last window is
+    // rebuilt the same way on replay (docs/scale-out.md "Snapshots").
+    this.keepMs = (this.stage === 2 ? 2 * this.windowMs : this.windowMs) + this.work.allowedLatenessMs + 1000;
+  }
+
+  /**
+   * The node's rule set changed (rules switched on/off, control.ts): new detectors for
+   * `work.rules`; rules still on keep their state (Detector.adoptState, as serve's reload), rules
+   * switched off drop theirs, rules switched on start empty. Runs between two messages.
+   */
+  setRules(): Promise<void> {
+    return this.serial(() => {
+      if (this.stage === 1) {
+        const next = new Detector(this.work.rules, { contextEvents: 0 });
+        if (this.detector) next.adoptState(this.detector);
+        this.detector = next;
+      } else {
+        const want = new Set(this.work.rules.map((r) => r.id));
+        for (const id of [...this.corrDetectors.keys()]) if (!want.has(id)) this.corrDetectors.delete(id);
+        for (const r of this.work.rules) if (!this.corrDetectors.has(r.id)) this.corrDetectors.set(r.id, this.corrDetector(r));
+      }
+      this.setWindow();
+    });
+  }
+
+  /**
+   * Stage 2: a correlation's detector that raises only the groups whose key this partition owns.
+   * An event matching two base rules whose group-by fields give different keys is forwarded to
+   * both keys' partitions (corr.ts); each partition's detector counts it for both groups, so a
+   * group not owned here holds only the events that also carried an owned key — a partial count
+   * whose alert would be wrong. The group's own partition has every event of the group (each is
+   * forwarded there), so its count is exact; alerts of foreign groups are dropped (`foreign`).
+   */
+  private corrDetector(r: Rule): Detector {
+    const parts = this.work.partitions ?? CLUSTER.partitions;
+    return new Detector([r], {
+      contextEvents: 0,
+      acceptMatch: (rule, m) => {
+        if (partitionOf(corrToken(rule.id, m.keys ?? []), parts) === this.partition) return true;
+        this.foreign++;
+        return false;
+      },
+    });
+  }
+
+  /** Stage 2: alerts of groups owned by another partition, dropped (partial counts; see corrDetector). */
+  foreign = 0;
+
+  /** Rule ids with a live detector here (tests: a rule switched off holds nothing). */
+  ruleIds(): string[] {
+    if (this.stage === 1) return this.work.rules.map((r) => r.id);
+    return [...this.corrDetectors.keys()];
   }
 
   get lastSeq(): number {
@@ -201,7 +269,9 @@ export class PartitionWorker {
     if (!this.lease.valid()) return this.halt('fenced');
     const stream = this.stage === 1 ? CLUSTER.eventStream : CLUSTER.corrStream;
     const filter = this.stage === 1 ? partitionFilter(this.partition) : corrFilter(this.partition);
-    this.reader = await this.bus.orderedRead(stream, filter, from, (m) => this.serial(() => this.onMessage(m)));
+    this.reader = await this.bus.orderedRead(stream, filter, from, (m) => this.serial(() => this.onMessage(m)), {
+      onProblem: (msg) => this.hooks.onProblem?.(`${this.name}: ${msg}`),
+    });
     const reader = this.reader;
     void reader.done.then(() => {
       if (this.stopped) return;
@@ -220,6 +290,11 @@ export class PartitionWorker {
     const p = this.chain.then(fn);
     this.chain = p.catch(() => undefined);
     return p;
+  }
+
+  /** The lease is lost: stop now, without waiting for queued messages (their NATS calls may hang). */
+  fence(): void {
+    this.halt('fenced');
   }
 
   private halt(reason: string): void {
@@ -299,6 +374,7 @@ export class PartitionWorker {
     if (late && !it.replay) this.snap.late = (this.snap.late ?? 0) + 1;
     const det = this.stage === 1 ? this.detector : this.corrDetectors.get(it.corr ?? '');
     if (!det) {
+      if (it.corr !== undefined && this.work.off?.has(it.corr)) return; // switched off
       this.hooks.onProblem?.(`${this.name}: event seq ${it.seq} forwarded for correlation ${it.corr ?? '?'} not loaded on this node, skipped`);
       return;
     }
@@ -349,6 +425,8 @@ export class PartitionWorker {
   }
 
   private async publishAlerts(alerts: Alert[]): Promise<void> {
+    const ix = this.work.intel;
+    if (ix) for (const a of alerts) applyIntel(a, ix);
     const items = alerts.map((a) => ({
       subject: CLUSTER.alertSubject,
       msgId: a.id,
@@ -435,8 +513,11 @@ export class PartitionWorker {
     try {
       this.snapRevision = this.snapRevision === 0 ? await this.snapKv.create(key, text) : await this.snapKv.update(key, text, this.snapRevision);
     } catch (e) {
-      this.hooks.onProblem?.(`${this.name}: snapshot write refused (${(e as Error).message}): fenced`);
-      this.halt('fenced');
+      // A compare-and-set refusal means another writer: fenced. Anything else (a timeout or 503
+      // while NATS re-elects) is an error: the node frees the lease and restarts from the snapshot.
+      const cas = isCasRefusal(e);
+      this.hooks.onProblem?.(`${this.name}: snapshot write ${cas ? 'refused' : 'failed'} (${(e as Error).message}): ${cas ? 'fenced' : 'restarting'}`);
+      this.halt(cas ? 'fenced' : 'error');
       if (written) await this.dropChunks(key, written);
       return false;
     }
@@ -511,7 +592,7 @@ export class PartitionWorker {
 
   private freshDetectors(): void {
     if (this.stage === 1) this.detector = new Detector(this.work.rules, { contextEvents: 0 });
-    else for (const r of this.work.rules) this.corrDetectors.set(r.id, new Detector([r], { contextEvents: 0 }));
+    else for (const r of this.work.rules) this.corrDetectors.set(r.id, this.corrDetector(r));
     this.seen.clear();
   }
 

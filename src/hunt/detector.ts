@@ -207,6 +207,11 @@ export interface DetectorOptions {
    * current timestamp until a later one arrives (or the overlap begins, or the input ends).
    */
   tiebreaker?: PathStep[];
+  /**
+   * Keep only the matches this returns true for (cluster stage 2: a correlation group's alert is
+   * raised only by the node owning the group's key, cluster/worker.ts). Undefined: every match.
+   */
+  acceptMatch?: (rule: Rule, m: Match) => boolean;
 }
 
 export interface DetectorProblem {
@@ -248,6 +253,7 @@ export class Detector {
   deferredSkipped = 0;
   private readonly writers = new WriterContext();
   private readonly hostContext: HostContext;
+  private readonly acceptMatch: ((rule: Rule, m: Match) => boolean) | null;
   private readonly out: Alert[] = [];
   readonly problems: DetectorProblem[] = [];
   readonly needEcs: boolean;
@@ -267,6 +273,7 @@ export class Detector {
 
   constructor(rules: Rule[] | CompiledRuleSet, opts: DetectorOptions) {
     this.hostContext = new HostContext(opts.contextEvents);
+    this.acceptMatch = opts.acceptMatch ?? null;
     this.tiebreaker = opts.tiebreaker && opts.tiebreaker.length > 0 ? opts.tiebreaker : null;
     const set = rules instanceof CompiledRuleSet ? rules : new CompiledRuleSet(rules);
     this.telemetry = new TelemetryTally(set.needs);
@@ -497,6 +504,7 @@ export class Detector {
 
   private onMatch(c: CompiledRule, m: Match): void {
     if (m.events.length === 0) return;
+    if (this.acceptMatch && !this.acceptMatch(c.rule, m)) return;
     const firstTag = tagOf(m.events[0]!);
     // A sequence that starts past a split point belongs to the next part, which sees it whole.
     if (firstTag?.overlap) return;
