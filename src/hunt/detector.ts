@@ -190,6 +190,9 @@ const tagOf = (ev: Event): Tagged | undefined => (ev as TaggedView)[TAG];
 const setTag = (ev: Event, tag: Tagged): void => {
   (ev as TaggedView)[TAG] = tag;
 };
+/** Marks a native view (the snapshot writer tells the views of one event apart without building the other). */
+const NATIVE = Symbol('spoor.hunt.native');
+type NativeView = Event & { [NATIVE]?: true };
 const ENGINE_OPTIONS: EngineOptions = { timestamp: (ev: Event): Instant | null => tagOf(ev)?.time ?? null, dialect: 'elasticsearch' as const };
 
 /** Engine options of a rule: an Elastic rule's `event_category_override` names its category field. */
@@ -443,6 +446,7 @@ export class Detector {
       this.stamp++;
       const native = toNative(raw);
       setTag(native, tag);
+      (native as NativeView)[NATIVE] = true;
       const ot = overlap ? time : null;
       if (this.nativeUngated.length > 0) this.feed(this.nativeUngated, native, ot);
       const id = native.EventID;
@@ -596,7 +600,7 @@ export class Detector {
         const tag = tagOf(ev);
         if (!tag) return { v: encodeValue(ev) };
         const id = idOf(tag);
-        return ev === toEcs(tag.source.event) ? id : [id];
+        return (ev as NativeView)[NATIVE] === true ? [id] : id;
       },
     };
     const keys = ruleKeys(this.set.rules);
@@ -669,6 +673,7 @@ export class Detector {
             const t = tagAt(i);
             v = nativeViews[i] = toNative(t.source.event);
             setTag(v, t);
+            (v as NativeView)[NATIVE] = true;
           }
           return v;
         }
