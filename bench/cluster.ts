@@ -5,7 +5,8 @@
  *
  * 1. Per-event cost split, in this process, CPU time (user+sys) per event:
  *    publish  — JetStream publish with Nats-Msg-Id, batches of 1000 awaited for their acks (ingest's path);
- *    consume  — an ordered consumer reading the whole stream back, doing nothing with the messages;
+ *    consume  — Bus.orderedRead (the detector's consume loop) reading the whole stream back, doing
+ *               nothing with the messages; beside it the client's ordered consumer (its peer);
  *    decode   — parseStored (serve's document → normalized event), the detector node's decode;
  *    detect   — Detector.push + takeAlerts with the built-in rules;
  *    reorder  — the per-host reorder buffer (serve/reorder.ts) every event passes before detection;
@@ -36,6 +37,7 @@ import { splitStages } from '../src/cluster/stages.js';
 import { loadSigmaText } from '../src/sigma/index.js';
 import { CORR_SIGMA } from '../test/cluster/corr-fixtures.js';
 import { spawnServe, kill9, type Child } from '../test/serve/client.js';
+import { connect as natsConnect, DeliverPolicy } from 'nats';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);
@@ -112,6 +114,23 @@ async function costSplit(nats: NatsServer, p: Prepared): Promise<Record<string, 
   out.consume_us = ((cpu() - c0) / n) * 1e6;
   out.consume_rate = n / ((Date.now() - t0) / 1000);
   await bus.close();
+  // Peer: the client's ordered consumer (what orderedRead used before it had its own loop).
+  {
+    const nc = await natsConnect({ servers: nats.url });
+    const js = nc.jetstream();
+    c0 = cpu();
+    t0 = Date.now();
+    const c = await js.consumers.get(CLUSTER.eventStream, { filterSubjects: `${CLUSTER.eventPrefix}.>`, deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: 1 });
+    const msgs = await c.consume({ max_messages: 512 });
+    let k = 0;
+    for await (const m of msgs) {
+      sink += m.data.length > 0 ? 1 : 0;
+      if (++k >= n) break;
+    }
+    out.consume_ordered_us = ((cpu() - c0) / n) * 1e6;
+    out.consume_ordered_rate = n / ((Date.now() - t0) / 1000);
+    await nc.close();
+  }
   c0 = cpu();
   const evs = raws.map((r, i) => parseStored(r, i + 1));
   out.decode_us = ((cpu() - c0) / n) * 1e6;
@@ -187,7 +206,7 @@ async function main(): Promise<void> {
     await nats.stop();
   }
   const fmt = (x: number): string => x.toFixed(1);
-  process.stderr.write(`cost split (CPU µs/event): floor JSON.parse ${fmt(split.floor_us!)}, publish ${fmt(split.publish_us!)} (${Math.round(split.publish_rate!)} ev/s), consume ${fmt(split.consume_us!)} (${Math.round(split.consume_rate!)} ev/s), decode ${fmt(split.decode_us!)}, detect ${fmt(split.detect_us!)}, reorder ${fmt(split.reorder_us!)}, route ${fmt(split.route_us!)}\n`);
+  process.stderr.write(`cost split (CPU µs/event): floor JSON.parse ${fmt(split.floor_us!)}, publish ${fmt(split.publish_us!)} (${Math.round(split.publish_rate!)} ev/s), consume ${fmt(split.consume_us!)} (${Math.round(split.consume_rate!)} ev/s; client's ordered consumer ${fmt(split.consume_ordered_us!)}, ${Math.round(split.consume_ordered_rate!)} ev/s), decode ${fmt(split.decode_us!)}, detect ${fmt(split.detect_us!)}, reorder ${fmt(split.reorder_us!)}, route ${fmt(split.route_us!)}\n`);
   if (process.argv.includes('--split-only')) {
     process.stdout.write(`${JSON.stringify({ events: p.lines.length, split })}\n`);
     return;
@@ -205,7 +224,7 @@ async function main(): Promise<void> {
   const result = {
     events: p.lines.length,
     split,
-    ratios_to_floor: Object.fromEntries(['publish_us', 'consume_us', 'decode_us', 'detect_us', 'reorder_us', 'route_us'].map((k) => [k, +(split[k]! / split.floor_us!).toFixed(2)])),
+    ratios_to_floor: Object.fromEntries(['publish_us', 'consume_us', 'consume_ordered_us', 'decode_us', 'detect_us', 'reorder_us', 'route_us'].map((k) => [k, +(split[k]! / split.floor_us!).toFixed(2)])),
     detectors: [1, 2].map((k) => ({ k, rate: Math.round(med(k, (r) => r.rate)), cpu_us_per_event: +med(k, (r) => r.detectorCpuUs).toFixed(1) })),
   };
   process.stdout.write(`${JSON.stringify(result)}\n`);

@@ -29,6 +29,10 @@ import { DB_FILE } from '../serve/index.js';
 import { Bus, type NatsAuth } from './nats.js';
 import { ingestSubject } from './subjects.js';
 import { startAlertSink, type AlertSink } from './sink.js';
+import { RuleStateStore } from '../serve/store/rule-state.js';
+import { IntelFeeds } from '../serve/intel-feeds.js';
+import { ControlPlane } from './control.js';
+import { registerClusterRules } from './control-routes.js';
 
 export interface IngestNodeOptions extends ServeOptions {
   natsUrl: string;
@@ -65,6 +69,32 @@ export async function startIngestNode(o: IngestNodeOptions): Promise<IngestNode>
   const alerts = new AlertStore(db, config.suppression);
   const bus = await Bus.connect(o.natsUrl, 'spoor-ingest', o.natsAuth);
   await bus.ensureStreams(o.replicas ?? 1);
+  // Rule switches and intel for the detector nodes (control.ts). Switches persisted in this
+  // node's store seed a control bucket that has none (e.g. a new NATS deployment).
+  const plane = await ControlPlane.open(bus, o.replicas ?? 1);
+  const ruleStates = new RuleStateStore(db);
+  const persisted: Record<string, { by: string; atMs: number }> = {};
+  for (const [id, sw] of ruleStates.all()) if (!sw.enabled) persisted[id] = { by: sw.changedBy, atMs: sw.changedMs };
+  if (await plane.seedSwitches(persisted)) config.onLog(`rule switches: ${Object.keys(persisted).length} rules off, from this node's store`);
+  const intel =
+    config.intel.length > 0
+      ? new IntelFeeds(
+          config.intel,
+          (ix) => {
+            alerts.setIntel(ix);
+            plane.publishIntel(ix).then(
+              () => config.onLog(`intel: ${ix.size} hashes published to the detector nodes`),
+              (e: Error) => config.onLog(`intel: publishing to NATS failed: ${e.message}`),
+            );
+          },
+          config.onLog,
+          () => alerts.intelMatched,
+        )
+      : null;
+  if (intel) {
+    await intel.reload();
+    intel.watch(config.intelCheckMs);
+  }
   const counters = { eventsIn: 0, parseErrors: 0, bulkRequests: 0, rejected429: 0, requestErrors: 0, webhookDelivered: 0, webhookFailed: 0, published: 0, duplicates: 0 };
   let inFlight = 0;
   const ctx: IngestContext = {
@@ -93,6 +123,7 @@ export async function startIngestNode(o: IngestNodeOptions): Promise<IngestNode>
   const router = new Router();
   registerEsCompat(router, ctx);
   registerIngest(router, ctx);
+  registerClusterRules(router, plane, alerts, ruleStates, tokens, config.onLog);
   const server: Server = createServer(
     dispatchRequests(router, (req, scope) => authorize(req, tokens, scope), { onError: () => counters.requestErrors++, log: config.onLog }),
   );
@@ -117,6 +148,7 @@ export async function startIngestNode(o: IngestNodeOptions): Promise<IngestNode>
           server.close(() => r());
           server.closeIdleConnections();
         });
+        intel?.close();
         await sink?.close();
         await bus.close();
         db.close();

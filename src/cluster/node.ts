@@ -10,6 +10,7 @@ import { Bus, type Kv, type NatsAuth } from './nats.js';
 import { Lease } from './lease.js';
 import { PartitionWorker, type WorkerHooks, type PartitionSnapshot, type WorkerRules } from './worker.js';
 import { CorrRouter } from './corr.js';
+import { ControlPlane, ControlWatch } from './control.js';
 import { CLUSTER, fnv1a32, leaseKey, nodeKey, type Stage } from './subjects.js';
 
 export interface DetectNodeOptions {
@@ -41,6 +42,10 @@ export interface DetectNode {
   /** Group-key partitions (stage 2) with a running worker. */
   ownedGroups(): number[];
   snapshots(): PartitionSnapshot[];
+  /** Events waiting in the workers' reorder buffers. */
+  held(): number;
+  /** Cluster-wide settings as this node applies them (control.ts). */
+  control(): { disabled: string[]; intelHashes: number; rulesRunning: string[] };
   /** Tests: stop renewing (simulates a stalled node); the workers must fence themselves. */
   suspendRenewals(on: boolean): void;
   /** Graceful leave: snapshot and release every partition. */
@@ -59,6 +64,15 @@ export function preferredOwner(p: number | string, nodes: string[]): string | un
     }
   }
   return best;
+}
+
+/** `p`, or a rejection after `ms`: a NATS call must never hold up the node's tick for long. */
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_r, reject) => {
+    t = setTimeout(() => reject(new Error(`${what}: no answer in ${ms} ms`)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(t));
 }
 
 export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode> {
@@ -80,7 +94,39 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
   for (const p of router?.problems ?? []) log(`rule ${p.ruleId}: ${p.message}`);
   const work: Record<Stage, WorkerRules> = {
     1: { rules: o.rules, router, allowedLatenessMs: lateness },
-    2: { rules: corrRules, allowedLatenessMs: lateness },
+    2: { rules: corrRules, allowedLatenessMs: lateness, partitions },
+  };
+  // Rule switches and intel (control.ts): read before any partition is taken, so a rule switched
+  // off never runs; then polled every tick.
+  const plane = await ControlPlane.open(bus, replicas);
+  const control = new ControlWatch(plane);
+  await plane.publishCatalog([...o.rules, ...corrRules]).catch((e: Error) => log(`rule catalog not published: ${e.message}`));
+  const applyControl = (changed: { rules: boolean; intel: boolean }): void => {
+    if (changed.intel) {
+      work[1].intel = work[2].intel = control.intel;
+      log(`intel: ${control.intel ? `${control.intel.size} hashes` : 'none'} applied to new alerts`);
+    }
+    if (!changed.rules) return;
+    const off = control.disabled;
+    work[1].rules = off.size === 0 ? o.rules : o.rules.filter((r) => !off.has(r.id));
+    const corrOn = off.size === 0 ? corrRules : corrRules.filter((r) => !off.has(r.id));
+    work[1].router = corrOn.length === 0 ? null : corrOn.length === corrRules.length ? router : new CorrRouter(corrOn, partitions);
+    work[2].rules = corrOn;
+    work[2].off = new Set(corrRules.filter((r) => off.has(r.id)).map((r) => r.id));
+    for (const w of workers.values()) void w.setRules().catch((e: Error) => log(`${label(w)}: rule change failed: ${e.message}`));
+    log(`rules: ${work[1].rules.length + corrOn.length} running, ${o.rules.length + corrRules.length - work[1].rules.length - corrOn.length} switched off`);
+  };
+  let polling = false;
+  const pollControl = async (): Promise<void> => {
+    if (polling || closed) return;
+    polling = true;
+    try {
+      applyControl(await withTimeout(control.poll(), Math.max(2000, ttl), 'reading rule switches and intel'));
+    } catch (e) {
+      log(`control poll failed (${(e as Error).message}); keeping the current settings`);
+    } finally {
+      polling = false;
+    }
   };
   /** Work units: `p<N>` host partitions, `c<N>` group-key partitions (only with stage-2 rules). */
   const units: { key: string; p: number; stage: Stage }[] = [];
@@ -103,7 +149,12 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
       [...workers.values()].map(async (w) => {
         if (w.stopped) return;
         const ok = await w.lease.renew();
-        if (!ok) log(`${label(w)}: lease lost, fenced`);
+        if (!ok) {
+          // Stop at once: its message chain may be waiting on a NATS call that times out much
+          // later, and the partition must be free for a new owner (this node or another).
+          w.fence();
+          log(`${label(w)}: lease lost, fenced`);
+        }
       }),
     );
   };
@@ -115,7 +166,7 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
     workers.set(u.key, w);
     try {
       await w.start();
-      log(`${label(w)}: taken over at seq ${w.snapshot.replayFrom} (snapshot lastSeq ${w.lastSeq})`);
+      log(`${label(w)}: taken over at seq ${w.startSeq} (${w.startMode === 'resumed' ? 'engine state loaded' : w.startMode === 'replay' ? 'replaying to rebuild state' : 'no snapshot'}; snapshot lastSeq ${w.lastSeq})`);
     } catch (e) {
       log(`${label(w)}: start failed: ${(e as Error).message}`);
       workers.delete(u.key);
@@ -140,10 +191,11 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
     if (renewing || closed) return;
     renewing = true;
     try {
-      await heartbeat();
-      await renewAll();
-    } catch (e) {
-      log(`renewal failed: ${(e as Error).message}`);
+      // Independent: a failed heartbeat (its bucket re-electing a leader) must not skip renewals.
+      await Promise.all([
+        heartbeat().catch((e: Error) => log(`heartbeat failed: ${e.message}`)),
+        renewAll().catch((e: Error) => log(`renewal failed: ${e.message}`)),
+      ]);
     } finally {
       renewing = false;
     }
@@ -162,14 +214,15 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
         // A failed reader or publish (not a lost lease): free the partition now so it restarts from its snapshot.
         if (w.stopReason === 'error') {
           log(`${label(w)}: worker failed, releasing`);
-          await w.lease.release();
+          // Not awaited: a NATS cluster re-electing must not hold up the rebalance.
+          void w.lease.release();
         }
       }
       if (suspended) return;
       for (const w of workers.values()) void w.tick().catch((e: Error) => log(`${label(w)}: tick failed: ${e.message}`));
       let live: string[];
       try {
-        live = (await nodes.keys()).sort();
+        live = (await withTimeout(nodes.keys(), Math.max(1000, ttl / 2), 'listing live nodes')).sort();
         lastLive = live;
       } catch (e) {
         // Listing needs a consumer on the bucket's stream, which can time out while a NATS
@@ -203,8 +256,10 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
   };
 
   const every = Math.max(100, Math.floor(ttl / 4));
+  await pollControl();
   const renewTimer = setInterval(() => void renewTick(), every);
   const timer = setInterval(() => void tick(), every);
+  const controlTimer = setInterval(() => void pollControl(), every);
   await renewTick();
   await tick();
 
@@ -213,6 +268,12 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
     owned: () => [...workers.values()].filter((w) => !w.stopped && w.stage === 1).map((w) => w.partition).sort((a, b) => a - b),
     ownedGroups: () => [...workers.values()].filter((w) => !w.stopped && w.stage === 2).map((w) => w.partition).sort((a, b) => a - b),
     snapshots: () => [...workers.values()].map((w) => w.snapshot),
+    held: () => [...workers.values()].reduce((n, w) => n + w.held, 0),
+    control: () => ({
+      disabled: [...control.disabled].sort(),
+      intelHashes: control.intel?.size ?? 0,
+      rulesRunning: [...new Set([...workers.values()].filter((w) => !w.stopped).flatMap((w) => w.ruleIds()))].sort(),
+    }),
     suspendRenewals: (on) => {
       suspended = on;
     },
@@ -221,7 +282,8 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
       closed = true;
       clearInterval(timer);
       clearInterval(renewTimer);
-      while (ticking || renewing) await new Promise((r) => setTimeout(r, 20));
+      clearInterval(controlTimer);
+      while (ticking || renewing || polling) await new Promise((r) => setTimeout(r, 20));
       await Promise.all([...workers.keys()].map((p) => release(p, 'shutdown')));
       await nodes.delete(me).catch(() => undefined);
       await bus.close();

@@ -26,6 +26,13 @@ export const CLUSTER = {
    * not grouped by host to `spoor.corr.<group-token>.<partition>` (partition computed here with
    * the same FNV-1a as the server's mapping, so no server mapping is needed) in this stream.
    */
+  /**
+   * Cluster-wide settings detector nodes follow (control.ts): KV key `rules` = the rules switched
+   * off (`POST /api/rules/{id}/enabled` on an ingest node); object store objects `catalog` (the
+   * rules the detectors loaded) and `intel` (the hash index of the ingest nodes' `--intel` feeds).
+   */
+  controlBucket: 'spoor-control',
+  objectBucket: 'spoor-objects',
   corrPrefix: 'spoor.corr',
   corrStream: 'SPOOR_CORR',
 } as const;
@@ -38,14 +45,29 @@ export function subjectMapping(partitions: number = CLUSTER.partitions): Record<
   return { [`${CLUSTER.ingestPrefix}.*`]: `${CLUSTER.eventPrefix}.{{wildcard(1)}}.{{partition(${partitions},1)}}` };
 }
 
-/** A nats-server config file text: loopback listener, JetStream store dir, the partition mapping. */
-export function serverConfig(o: { port: number; storeDir: string; partitions?: number; host?: string }): string {
+/**
+ * A nats-server config file text: listener, JetStream store dir, the partition mapping; with
+ * `cluster`, also a server name and the cluster routes (docs/scale-out.md "NATS configuration").
+ */
+export function serverConfig(o: {
+  port: number;
+  storeDir: string;
+  partitions?: number;
+  host?: string;
+  serverName?: string;
+  cluster?: { name: string; port: number; routes: string[] };
+}): string {
   const m = subjectMapping(o.partitions);
   const lines = Object.entries(m).map(([k, v]) => `  "${k}": "${v}"`);
+  const host = o.host ?? '127.0.0.1';
   return [
-    `host: ${o.host ?? '127.0.0.1'}`,
+    ...(o.serverName ? [`server_name: ${o.serverName}`] : []),
+    `host: ${host}`,
     `port: ${o.port}`,
     `jetstream { store_dir: "${o.storeDir.replace(/\\/g, '/')}" }`,
+    ...(o.cluster
+      ? [`cluster {`, `  name: ${o.cluster.name}`, `  host: ${host}`, `  port: ${o.cluster.port}`, `  routes: [ ${o.cluster.routes.join(', ')} ]`, `}`]
+      : []),
     `mappings {`,
     ...lines,
     `}`,

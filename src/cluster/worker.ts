@@ -3,13 +3,19 @@
  * through a Detector (hunt/detector.ts, the loop serve and hunt run), alerts published with their
  * deterministic id as Nats-Msg-Id, snapshots written with compare-and-set.
  *
- * Snapshot (docs/scale-out.md "Snapshots"): the engine's state lives in compiled closures, so, as
- * in serve's checkpoints, it is not serialized; a snapshot records `lastSeq` (last stream seq
- * processed), `replayFrom` (the oldest seq any live detection state may still reference: per host,
- * the first event inside the rules' longest window behind that host's newest event) and the
- * per-partition accounting. A new owner replays from `replayFrom`; alerts found again carry the
- * same id and are dropped by JetStream's duplicate window and by the alert store (insert-or-ignore).
- * Events with seq ≤ lastSeq only rebuild state; they are not counted again.
+ * Snapshot (docs/scale-out.md "Snapshots"): a snapshot records `lastSeq` (last stream seq
+ * processed), the detection engine's state (Detector.exportState, engine/snapshot.ts: sequence
+ * partials, correlation windows, the events they hold) with `resumeFrom` and `held` (the seqs
+ * still in the reorder buffer, not yet detected), stage 2's seen set, and the per-partition
+ * accounting. The engine state is written in chunks under `<key>.e<gen>.<n>` before the CAS on the
+ * snapshot key commits them (a fenced writer's chunks are never referenced). A new owner whose rule
+ * set is the one of the snapshot loads the state and reads from `resumeFrom`: of the events up to
+ * `lastSeq` it re-buffers only the `held` ones. Otherwise (no engine state, a rule changed, state
+ * unreadable) it starts empty and replays from `replayFrom` (the oldest seq any live detection
+ * state may still reference: per host, the first event inside the rules' longest window behind
+ * that host's newest event); events with seq ≤ lastSeq then only rebuild state and are not counted
+ * again. Alerts found again carry the same id and are dropped by JetStream's duplicate window and
+ * by the alert store (insert-or-ignore).
  *
  * Fencing: every message is processed only while the lease is valid (lease.ts), alerts are
  * published only under a valid lease, and a snapshot write is a CAS on the revision this owner
@@ -32,16 +38,20 @@ import type { Rule } from '../ir/types.js';
 import type { Alert } from '../alert/types.js';
 import type { Instant } from '../events/timestamp.js';
 import { Detector } from '../hunt/detector.js';
+import type { DetectorState } from '../engine/snapshot.js';
+import { applyIntel } from '../alert/intel.js';
+import type { HashIndex } from '../intel/index.js';
 import { longestWindowNs } from '../hunt/load-rules.js';
 import { parseStored, type IngestedEvent } from '../serve/ingest-parse.js';
 import { ReorderBuffer, type OrderItem } from '../serve/reorder.js';
 import type { Bus, Kv, Reader, BusMessage } from './nats.js';
 import type { Lease } from './lease.js';
-import { CLUSTER, corrFilter, partitionFilter, snapshotKey, type Stage } from './subjects.js';
-import type { CorrRouter, Forward, ForwardMessage } from './corr.js';
+import { CLUSTER, corrFilter, partitionFilter, partitionOf, snapshotKey, type Stage } from './subjects.js';
+import { corrToken, type CorrRouter, type Forward, type ForwardMessage } from './corr.js';
 
 export interface PartitionSnapshot {
-  v: 1;
+  /** 2: may carry engine state (`engine`); 1: replay only. */
+  v: 1 | 2;
   partition: number;
   /** 2 for a group-key partition (absent: 1). */
   stage?: Stage;
@@ -58,7 +68,26 @@ export interface PartitionSnapshot {
   duplicates?: number;
   node: string;
   savedMs: number;
+  /** Where an owner that loaded `engine` resumes reading (≤ lastSeq + 1: the oldest held seq). */
+  resumeFrom?: number;
+  /** Seqs ≤ lastSeq still in the reorder buffer at the snapshot (re-buffered on resume, not re-counted). */
+  held?: number[];
+  /** The engine state's chunks (KV keys `<key>.e<gen>.<0..chunks-1>`) and its size in characters. */
+  engine?: { gen: string; chunks: number; chars: number };
+  /** Stage 2: (correlation, stage-1 seq) pairs seen, with event time ms (duplicate drop). */
+  seen?: [string, number][];
 }
+
+/** What the engine chunks hold (JSON). */
+interface EngineBlob {
+  stage1?: DetectorState;
+  stage2?: Record<string, DetectorState>;
+}
+
+/** Characters per KV chunk: ≤ 768 kB of UTF-8 whatever the text, under NATS's 1 MB default payload. */
+const CHUNK_CHARS = 256 * 1024;
+
+const chunkKey = (key: string, gen: string, i: number): string => `${key}.e${gen}.${i}`;
 
 export interface WorkerHooks {
   /** Every message taken (tests: fencing and sequence accounting). */
@@ -73,6 +102,12 @@ export interface WorkerRules {
   router?: CorrRouter | null;
   /** Event-time lateness of the reorder buffer (ms). */
   allowedLatenessMs: number;
+  /** Stage 2: correlations loaded but switched off (their forwarded events are skipped quietly). */
+  off?: ReadonlySet<string>;
+  /** Stage 2: the partition count group tokens are spread over (CLUSTER.partitions). */
+  partitions?: number;
+  /** Threat-intel index alerts are enriched from before publishing (control.ts); null: none. */
+  intel?: HashIndex | null;
 }
 
 const dec = new TextDecoder();
@@ -89,6 +124,11 @@ interface Item extends OrderItem {
   corr?: string;
 }
 
+/** A KV compare-and-set refusal (JetStream error 10071, "wrong last sequence"). */
+export function isCasRefusal(e: unknown): boolean {
+  return /wrong last sequence|10071|key exists/i.test(e instanceof Error ? e.message : String(e));
+}
+
 /** A group that has been silent this long beyond the window holds no state worth a replay. */
 const SILENT_GRACE_MS = 10 * 60_000;
 
@@ -96,8 +136,8 @@ export class PartitionWorker {
   /** Stage 1: one Detector; stage 2: one per correlation (an event only reaches the one it was forwarded for). */
   private detector: Detector | null = null;
   private readonly corrDetectors = new Map<string, Detector>();
-  private readonly windowMs: number;
-  private readonly keepMs: number;
+  private windowMs: number;
+  private keepMs: number;
   private snap: PartitionSnapshot;
   private snapRevision = 0;
   private reader: Reader | null = null;
@@ -110,6 +150,16 @@ export class PartitionWorker {
   /** Stage 2: (correlation, stage-1 seq) → event time ms, pruned with the replay window. */
   private readonly seen = new Map<string, number>();
   private dirty = false;
+  /** Seqs added to the reorder buffer and not yet released to detection. */
+  private readonly heldSeqs = new Set<number>();
+  /** Resumed from engine state: the seqs ≤ lastSeq to re-buffer (others were detected before the snapshot). */
+  private rebuffer: Set<number> | null = null;
+  /** How this owner started: 'resumed' (engine state loaded), 'replay' (from replayFrom), 'empty'. */
+  startMode: 'resumed' | 'replay' | 'empty' = 'empty';
+  /** The engine state text last written (see writeEngine). */
+  private lastEngineText = '';
+  /** The stream seq this owner started reading at. */
+  startSeq = 1;
   stopped = false;
   /** Why it stopped: 'released', 'fenced', 'error'. */
   stopReason = '';
@@ -125,15 +175,69 @@ export class PartitionWorker {
     private readonly hooks: WorkerHooks = {},
     readonly stage: Stage = 1,
   ) {
-    if (stage === 1) this.detector = new Detector(work.rules, { contextEvents: 0 });
-    else for (const r of work.rules) this.corrDetectors.set(r.id, new Detector([r], { contextEvents: 0 }));
-    this.windowMs = longestWindowNs(work.rules) / 1e6;
+    this.windowMs = 0;
+    this.keepMs = 0;
+    this.freshDetectors();
+    this.setWindow();
+    this.reorder = new ReorderBuffer<Item>(work.allowedLatenessMs, (it, late) => this.feed(it, late));
+    this.snap = { v: 2, partition, lastSeq: 0, replayFrom: 1, processed: 0, unreadable: 0, alertsPublished: 0, late: 0, forwarded: 0, duplicates: 0, node, savedMs: 0 };
+    if (stage === 2) this.snap.stage = 2;
+  }
+
+  private setWindow(): void {
+    this.windowMs = longestWindowNs(this.work.rules) / 1e6;
     // Stage 2 keeps two windows: a group that fired (and was cleared) within the last window is
     // rebuilt the same way on replay (docs/scale-out.md "Snapshots").
-    this.keepMs = (stage === 2 ? 2 * this.windowMs : this.windowMs) + work.allowedLatenessMs + 1000;
-    this.reorder = new ReorderBuffer<Item>(work.allowedLatenessMs, (it, late) => this.feed(it, late));
-    this.snap = { v: 1, partition, lastSeq: 0, replayFrom: 1, processed: 0, unreadable: 0, alertsPublished: 0, late: 0, forwarded: 0, duplicates: 0, node, savedMs: 0 };
-    if (stage === 2) this.snap.stage = 2;
+    this.keepMs = (this.stage === 2 ? 2 * this.windowMs : this.windowMs) + this.work.allowedLatenessMs + 1000;
+  }
+
+  /**
+   * The node's rule set changed (rules switched on/off, control.ts): new detectors for
+   * `work.rules`; rules still on keep their state (Detector.adoptState, as serve's reload), rules
+   * switched off drop theirs, rules switched on start empty. Runs between two messages.
+   */
+  setRules(): Promise<void> {
+    return this.serial(() => {
+      if (this.stage === 1) {
+        const next = new Detector(this.work.rules, { contextEvents: 0 });
+        if (this.detector) next.adoptState(this.detector);
+        this.detector = next;
+      } else {
+        const want = new Set(this.work.rules.map((r) => r.id));
+        for (const id of [...this.corrDetectors.keys()]) if (!want.has(id)) this.corrDetectors.delete(id);
+        for (const r of this.work.rules) if (!this.corrDetectors.has(r.id)) this.corrDetectors.set(r.id, this.corrDetector(r));
+      }
+      this.setWindow();
+    });
+  }
+
+  /**
+   * Stage 2: a correlation's detector that raises only the groups whose key this partition owns.
+   * An event matching two base rules whose group-by fields give different keys is forwarded to
+   * both keys' partitions (corr.ts); each partition's detector counts it for both groups, so a
+   * group not owned here holds only the events that also carried an owned key — a partial count
+   * whose alert would be wrong. The group's own partition has every event of the group (each is
+   * forwarded there), so its count is exact; alerts of foreign groups are dropped (`foreign`).
+   */
+  private corrDetector(r: Rule): Detector {
+    const parts = this.work.partitions ?? CLUSTER.partitions;
+    return new Detector([r], {
+      contextEvents: 0,
+      acceptMatch: (rule, m) => {
+        if (partitionOf(corrToken(rule.id, m.keys ?? []), parts) === this.partition) return true;
+        this.foreign++;
+        return false;
+      },
+    });
+  }
+
+  /** Stage 2: alerts of groups owned by another partition, dropped (partial counts; see corrDetector). */
+  foreign = 0;
+
+  /** Rule ids with a live detector here (tests: a rule switched off holds nothing). */
+  ruleIds(): string[] {
+    if (this.stage === 1) return this.work.rules.map((r) => r.id);
+    return [...this.corrDetectors.keys()];
   }
 
   get lastSeq(): number {
@@ -147,16 +251,27 @@ export class PartitionWorker {
   /** Load the snapshot and start reading from its replay point. */
   async start(): Promise<void> {
     const got = await this.snapKv.get(snapshotKey(this.partition, this.stage));
+    let from = 1;
     if (got) {
       const s = JSON.parse(got.value) as PartitionSnapshot;
-      this.snap = { late: 0, forwarded: 0, duplicates: 0, ...s, node: this.node };
+      this.snap = { late: 0, forwarded: 0, duplicates: 0, ...s, v: 2, node: this.node };
       this.snapRevision = got.revision;
+      from = this.snap.replayFrom;
+      this.startMode = 'replay';
+      if (s.engine && s.resumeFrom !== undefined && (await this.loadEngine(s))) {
+        from = s.resumeFrom;
+        this.rebuffer = new Set(s.held ?? []);
+        this.startMode = 'resumed';
+      }
     }
+    this.startSeq = from;
     this.lastSaved = Date.now();
     if (!this.lease.valid()) return this.halt('fenced');
     const stream = this.stage === 1 ? CLUSTER.eventStream : CLUSTER.corrStream;
     const filter = this.stage === 1 ? partitionFilter(this.partition) : corrFilter(this.partition);
-    this.reader = await this.bus.orderedRead(stream, filter, this.snap.replayFrom, (m) => this.serial(() => this.onMessage(m)));
+    this.reader = await this.bus.orderedRead(stream, filter, from, (m) => this.serial(() => this.onMessage(m)), {
+      onProblem: (msg) => this.hooks.onProblem?.(`${this.name}: ${msg}`),
+    });
     const reader = this.reader;
     void reader.done.then(() => {
       if (this.stopped) return;
@@ -175,6 +290,11 @@ export class PartitionWorker {
     const p = this.chain.then(fn);
     this.chain = p.catch(() => undefined);
     return p;
+  }
+
+  /** The lease is lost: stop now, without waiting for queued messages (their NATS calls may hang). */
+  fence(): void {
+    this.halt('fenced');
   }
 
   private halt(reason: string): void {
@@ -219,13 +339,16 @@ export class PartitionWorker {
     }
     const replay = m.seq <= this.snap.lastSeq;
     this.hooks.onEvent?.(this.partition, m.seq, this.node, replay, this.stage);
+    // Resumed from engine state: events detected before the snapshot are in that state already.
+    if (replay && this.rebuffer !== null && !this.rebuffer.has(m.seq)) return !this.stopped;
     const it = this.decode(m, replay);
     if (!it) {
       if (!replay) this.snap.unreadable++;
       this.hooks.onProblem?.(`${this.name}: message seq ${m.seq} unreadable, skipped`);
-    } else if (it.corr !== undefined && this.isDuplicate(it)) {
+    } else if (it.corr !== undefined && !(replay && this.rebuffer !== null) && this.isDuplicate(it)) {
       if (!replay) this.snap.duplicates = (this.snap.duplicates ?? 0) + 1;
     } else {
+      this.heldSeqs.add(it.seq);
       this.reorder.add(it, Date.now());
     }
     if (!replay) {
@@ -247,9 +370,11 @@ export class PartitionWorker {
 
   /** An event released by the reorder buffer, in time order for its key. */
   private feed(it: Item, late: boolean): void {
+    this.heldSeqs.delete(it.seq);
     if (late && !it.replay) this.snap.late = (this.snap.late ?? 0) + 1;
     const det = this.stage === 1 ? this.detector : this.corrDetectors.get(it.corr ?? '');
     if (!det) {
+      if (it.corr !== undefined && this.work.off?.has(it.corr)) return; // switched off
       this.hooks.onProblem?.(`${this.name}: event seq ${it.seq} forwarded for correlation ${it.corr ?? '?'} not loaded on this node, skipped`);
       return;
     }
@@ -300,6 +425,8 @@ export class PartitionWorker {
   }
 
   private async publishAlerts(alerts: Alert[]): Promise<void> {
+    const ix = this.work.intel;
+    if (ix) for (const a of alerts) applyIntel(a, ix);
     const items = alerts.map((a) => ({
       subject: CLUSTER.alertSubject,
       msgId: a.id,
@@ -360,18 +487,113 @@ export class PartitionWorker {
     }
     this.snap.replayFrom = this.replayFrom();
     this.snap.savedMs = Date.now();
-    const text = JSON.stringify(this.snap);
     const key = snapshotKey(this.partition, this.stage);
+    const previous = this.snap.engine;
+    let written: PartitionSnapshot['engine'];
+    try {
+      written = await this.writeEngine(key);
+    } catch (e) {
+      // Without engine state the snapshot still holds: a new owner replays from replayFrom.
+      this.hooks.onProblem?.(`${this.name}: engine state not written (${(e as Error).message}); the snapshot falls back to replay`);
+      written = undefined;
+    }
+    const snap: PartitionSnapshot = { ...this.snap };
+    if (written) {
+      snap.engine = written;
+      snap.resumeFrom = Math.min(this.snap.lastSeq + 1, ...this.heldSeqs);
+      snap.held = [...this.heldSeqs].sort((a, b) => a - b);
+      if (this.stage === 2) snap.seen = [...this.seen];
+    } else {
+      delete snap.engine;
+      delete snap.resumeFrom;
+      delete snap.held;
+      delete snap.seen;
+    }
+    const text = JSON.stringify(snap);
     try {
       this.snapRevision = this.snapRevision === 0 ? await this.snapKv.create(key, text) : await this.snapKv.update(key, text, this.snapRevision);
     } catch (e) {
-      this.hooks.onProblem?.(`${this.name}: snapshot write refused (${(e as Error).message}): fenced`);
-      this.halt('fenced');
+      // A compare-and-set refusal means another writer: fenced. Anything else (a timeout or 503
+      // while NATS re-elects) is an error: the node frees the lease and restarts from the snapshot.
+      const cas = isCasRefusal(e);
+      this.hooks.onProblem?.(`${this.name}: snapshot write ${cas ? 'refused' : 'failed'} (${(e as Error).message}): ${cas ? 'fenced' : 'restarting'}`);
+      this.halt(cas ? 'fenced' : 'error');
+      if (written) await this.dropChunks(key, written);
       return false;
     }
+    this.snap = snap;
+    if (previous && previous.gen !== written?.gen) await this.dropChunks(key, previous);
     this.lastSaved = Date.now();
     this.dirty = false;
     return true;
+  }
+
+  /** The detectors' state as chunks under a new generation; returns what the snapshot records. */
+  private async writeEngine(key: string): Promise<PartitionSnapshot['engine']> {
+    const blob: EngineBlob = {};
+    if (this.detector) blob.stage1 = this.detector.exportState();
+    if (this.stage === 2) {
+      blob.stage2 = {};
+      for (const [id, d] of this.corrDetectors) blob.stage2[id] = d.exportState();
+    }
+    // The partition snapshot carries the time; without it equal states give equal text.
+    if (blob.stage1) blob.stage1.savedMs = 0;
+    for (const st of Object.values(blob.stage2 ?? {})) st.savedMs = 0;
+    const text = JSON.stringify(blob);
+    // Unchanged since the last committed write (an idle partition's accounting moved): reuse its chunks.
+    if (this.snap.engine && this.lastEngineText === text) return this.snap.engine;
+    const gen = `${Date.now().toString(36)}${Math.floor(Math.random() * 36 ** 4).toString(36)}`;
+    const chunks = Math.max(1, Math.ceil(text.length / CHUNK_CHARS));
+    for (let i = 0; i < chunks; i++) await this.snapKv.put(chunkKey(key, gen, i), text.slice(i * CHUNK_CHARS, (i + 1) * CHUNK_CHARS));
+    this.lastEngineText = text;
+    return { gen, chunks, chars: text.length };
+  }
+
+  private async dropChunks(key: string, e: NonNullable<PartitionSnapshot['engine']>): Promise<void> {
+    for (let i = 0; i < e.chunks; i++) await this.snapKv.delete(chunkKey(key, e.gen, i)).catch(() => undefined);
+  }
+
+  /**
+   * Load the snapshot's engine state into fresh detectors. True only when every detector took its
+   * state whole with the same rules; otherwise the detectors are fresh and the caller replays.
+   */
+  private async loadEngine(s: PartitionSnapshot): Promise<boolean> {
+    const e = s.engine!;
+    const key = snapshotKey(this.partition, this.stage);
+    try {
+      const parts: string[] = [];
+      for (let i = 0; i < e.chunks; i++) {
+        const c = await this.snapKv.get(chunkKey(key, e.gen, i));
+        if (!c) throw new Error(`chunk ${i} of ${e.chunks} missing`);
+        parts.push(c.value);
+      }
+      const text = parts.join('');
+      if (text.length !== e.chars) throw new Error(`engine state is ${text.length} characters, the snapshot says ${e.chars}`);
+      const blob = JSON.parse(text) as EngineBlob;
+      const reports = [];
+      if (this.stage === 1) {
+        if (!blob.stage1 || !this.detector) throw new Error('no stage-1 state');
+        reports.push(this.detector.importState(blob.stage1));
+      } else {
+        const ids = Object.keys(blob.stage2 ?? {});
+        if (ids.length !== this.corrDetectors.size || ids.some((id) => !this.corrDetectors.has(id))) throw new Error('stage-2 correlations differ from the snapshot');
+        for (const [id, d] of this.corrDetectors) reports.push(d.importState(blob.stage2![id]));
+      }
+      const bad = reports.find((r) => !r.sameRules || r.dropped.length > 0);
+      if (bad) throw new Error(`rule set changed (${bad.dropped.map((d) => `${d.key}: ${d.reason}`).join('; ') || 'fingerprint differs'})`);
+      for (const [k, ms] of s.seen ?? []) this.seen.set(k, ms);
+      return true;
+    } catch (err) {
+      this.hooks.onProblem?.(`${this.name}: engine state not used (${(err as Error).message}); replaying from seq ${s.replayFrom}`);
+      this.freshDetectors();
+      return false;
+    }
+  }
+
+  private freshDetectors(): void {
+    if (this.stage === 1) this.detector = new Detector(this.work.rules, { contextEvents: 0 });
+    else for (const r of this.work.rules) this.corrDetectors.set(r.id, this.corrDetector(r));
+    this.seen.clear();
   }
 
   /** Periodic: release idle keys' buffered events, publish, save when due (also when idle). */

@@ -53,6 +53,33 @@ export class HostContext {
     if (r) r.waiting.push({ alert, remaining: Math.max(1, Math.floor(this.size / 2)) });
   }
 
+  /**
+   * The rings (recent events per host) for a detector snapshot; alerts still collecting events
+   * are not included (they were handed out already). `ref` encodes an entry's event.
+   */
+  exportState<R>(ref: (ev: Entry['event']) => R): { host: string; next: number; items: { file: string; position?: number; event: R }[] }[] {
+    return [...this.rings].map(([host, r]) => ({
+      host,
+      next: r.next,
+      items: r.items.map((e) => ({ file: e.file, ...(e.position !== undefined ? { position: e.position } : {}), event: ref(e.event) })),
+    }));
+  }
+
+  /** Replace the rings with exported ones (`deref` decodes an entry's event); a smaller ring keeps the newest. */
+  importState<R>(rows: { host: string; next: number; items: { file: string; position?: number; event: R }[] }[], deref: (r: R) => Entry['event']): void {
+    this.rings.clear();
+    if (this.size <= 0) return;
+    for (const row of rows) {
+      const items: Entry[] = row.items.map((e) => {
+        // Keys in the order observe() got them (alerts are compared and stored as JSON text).
+        return (e.position !== undefined ? { file: e.file, position: e.position, event: deref(e.event) } : { file: e.file, event: deref(e.event) }) as Entry;
+      });
+      // Oldest first (a full ring's oldest is at `next`), the newest `size` of them: `next` 0 fits any ring size.
+      const ordered = [...items.slice(row.next), ...items.slice(0, row.next)];
+      this.rings.set(row.host, { items: ordered.slice(-this.size), next: 0, waiting: [] });
+    }
+  }
+
   finish(): void {
     for (const r of this.rings.values()) r.waiting = [];
   }

@@ -36,6 +36,11 @@ export class HashIndex {
     return h ? (this.maps[hashAlgorithm(h)!].get(h) ?? []) : [];
   }
 
+  /** Every (hash, entries) pair (to serialize the index: cluster/control.ts). */
+  *entries(): IterableIterator<[string, readonly IntelEntry[]]> {
+    for (const m of Object.values(this.maps)) yield* m.entries();
+  }
+
   get size(): number {
     return this.maps.md5.size + this.maps.sha1.size + this.maps.sha256.size;
   }

@@ -11,13 +11,11 @@
  * every planted attack alerted exactly once, and every partition's snapshot accounts for its
  * messages. Exit 0 on success, 1 on a failed check, 2 on a setup error.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect as tcpConnect } from 'node:net';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { subjectMapping, CLUSTER, snapshotKey, partitionOfSubject } from '../../src/cluster/subjects.js';
-import { natsServerBinary } from './nats-server.js';
+import { CLUSTER, snapshotKey, partitionOfSubject } from '../../src/cluster/subjects.js';
+import { natsServerBinary, startNatsCluster, type NatsCluster } from './nats-server.js';
 import { Bus } from '../../src/cluster/nats.js';
 import { startIngestNode } from '../../src/cluster/ingest.js';
 import { startDetectNode, type DetectNode } from '../../src/cluster/node.js';
@@ -33,32 +31,17 @@ const argN = (name: string, def: number): number => {
   return i > 0 ? Number(process.argv[i + 1]) : def;
 };
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
+if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  process.stdout.write(`usage: node dist/test/cluster/nats-cluster-long.js [--events N] [--settle-s S] [--verbose]
 
-async function listening(port: number): Promise<boolean> {
-  return new Promise((r) => {
-    const c = tcpConnect(port, '127.0.0.1');
-    c.once('connect', () => {
-      c.destroy();
-      r(true);
-    });
-    c.once('error', () => r(false));
-  });
-}
-
-interface Server {
-  name: string;
-  port: number;
-  proc: ChildProcess;
+spoor on a 3-server NATS cluster (own nats-servers on loopback, streams and buckets R3): an
+ingest node and two detector nodes; half of N demo events (default 20000), SIGKILL of the
+server leading SPOOR_EVENTS, the other half. Checks every event stored once, every planted
+file-share attack alerted once, and every partition's snapshot accounting for all its messages
+within --settle-s seconds (default 120) of the last acknowledgement. --verbose: node logs.
+Exit codes: 0 passed, 1 a check failed (printed), 2 setup error.
+`);
+  process.exit(0);
 }
 
 async function main(): Promise<number> {
@@ -68,49 +51,15 @@ async function main(): Promise<number> {
     return 2;
   }
   const EVENTS = argN('events', 20_000);
-  const dir = mkdtempSync(join(tmpdir(), 'spoor-nats-cluster-'));
-  const servers: Server[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-nats-cluster-run-'));
+  let cluster: NatsCluster | null = null;
   const nodes: DetectNode[] = [];
   let ingest: Awaited<ReturnType<typeof startIngestNode>> | null = null;
   const failures: string[] = [];
   try {
-    const ports = [await freePort(), await freePort(), await freePort()];
-    const routes = [await freePort(), await freePort(), await freePort()];
-    const mapping = Object.entries(subjectMapping()).map(([k, v]) => `  "${k}": "${v}"`);
-    for (let i = 0; i < 3; i++) {
-      const name = `nats-${i + 1}`;
-      mkdirSync(join(dir, name), { recursive: true });
-      const conf = join(dir, name, 'nats.conf');
-      writeFileSync(
-        conf,
-        [
-          `server_name: ${name}`,
-          `host: 127.0.0.1`,
-          `port: ${ports[i]}`,
-          `jetstream { store_dir: "${join(dir, name, 'js')}" }`,
-          `cluster {`,
-          `  name: spoor`,
-          `  host: 127.0.0.1`,
-          `  port: ${routes[i]}`,
-          `  routes: [ ${routes.map((p) => `nats-route://127.0.0.1:${p}`).join(', ')} ]`,
-          `}`,
-          `mappings {`,
-          ...mapping,
-          `}`,
-          '',
-        ].join('\n'),
-      );
-      const proc = spawn(bin, ['-c', conf], { stdio: ['ignore', 'ignore', 'ignore'] });
-      servers.push({ name, port: ports[i]!, proc });
-    }
-    for (const s of servers) {
-      const until = Date.now() + 10_000;
-      while (!(await listening(s.port))) {
-        if (Date.now() > until) throw new Error(`${s.name} did not listen`);
-        await sleep(100);
-      }
-    }
-    const url = servers.map((s) => `nats://127.0.0.1:${s.port}`).join(',');
+    cluster = await startNatsCluster(3);
+    const servers = cluster.servers;
+    const url = cluster.url;
     // JetStream needs a meta leader before streams can be created: retry.
     const t0 = Date.now();
     for (;;) {
@@ -164,7 +113,7 @@ async function main(): Promise<number> {
     await probe.close();
     const victim = servers.find((s) => s.name === leader) ?? servers[0]!;
     const killedAt = Date.now();
-    victim.proc.kill('SIGKILL');
+    victim.kill();
     log(`${half} events sent; SIGKILL ${victim.name} (stream leader)`);
     await send(lines.slice(half));
     log(`all ${lines.length} events acknowledged (${retries} retried batches, ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill)`);
@@ -188,7 +137,10 @@ async function main(): Promise<number> {
           if (Date.now() > until) log(`partition ${p}: ${n} of ${per.get(p) ?? 0} processed`);
         }
       }
-      if (behind === 0) break;
+      if (behind === 0) {
+        log(`every partition caught up ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill`);
+        break;
+      }
       if (Date.now() > until) {
         failures.push(`accounting: ${sum} of ${counts.messages} processed, ${behind} partitions behind`);
         break;
@@ -226,8 +178,7 @@ async function main(): Promise<number> {
     const bounded = (p: Promise<unknown>): Promise<unknown> => Promise.race([p.catch(() => undefined), sleep(10_000)]);
     for (const n of nodes) await bounded(n.close());
     if (ingest) await bounded(ingest.close());
-    for (const s of servers) if (s.proc.exitCode === null && s.proc.signalCode === null) s.proc.kill('SIGKILL');
-    await sleep(200);
+    if (cluster) await bounded(cluster.stop());
     rmSync(dir, { recursive: true, force: true });
   }
   for (const f of failures) log(`FAIL: ${f}`);
