@@ -20,6 +20,7 @@ import { stageGates, valueGate, type ValueAlternative } from './rule-index.js';
 import { EcsRuleMatcher } from './eql-match.js';
 import { compileAccessor } from '../engine/expr.js';
 import { CompiledNeeds, TelemetryTally } from './telemetry.js';
+import { derivedClauses } from '../sigma/derived.js';
 
 interface CompiledRule {
   rule: Rule;
@@ -108,7 +109,7 @@ export class CompiledRuleSet {
       }
     }
     if (native.length > 0) {
-      const inputs = native.map((r) => ({ where: (r.query as Extract<Rule['query'], { kind: 'event' }>).query.where, keys: r.gate?.eventIds ?? null, channels: r.gate?.channels ?? null }));
+      const inputs = native.map((r) => ({ where: (r.query as Extract<Rule['query'], { kind: 'event' }>).query.where, keys: r.gate?.eventIds ?? null, channels: r.gate?.channels ?? null, clauses: derivedClauses(r) }));
       this.native = { rules: native, matcher: new MultiMatcher(inputs, ENGINE_OPTIONS.dialect) };
     }
   }
