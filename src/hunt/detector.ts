@@ -22,6 +22,7 @@ import { compileAccessor } from '../engine/expr.js';
 import { CompiledNeeds, TelemetryTally } from './telemetry.js';
 import { asArray, asObject, decodeInstant, decodeValue, encodeValue, StateShapeError, type EventReader, type EventWriter, type StateJson } from '../engine/state.js';
 import { checkSnapshot, ruleHash, ruleKeys, ruleSetFingerprint, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, SnapshotError, type DetectorState, type ImportReport, type RuleState, type SnapshotEvent } from '../engine/snapshot.js';
+import { derivedClauses } from '../sigma/derived.js';
 
 interface CompiledRule {
   rule: Rule;
@@ -110,7 +111,7 @@ export class CompiledRuleSet {
       }
     }
     if (native.length > 0) {
-      const inputs = native.map((r) => ({ where: (r.query as Extract<Rule['query'], { kind: 'event' }>).query.where, keys: r.gate?.eventIds ?? null, channels: r.gate?.channels ?? null }));
+      const inputs = native.map((r) => ({ where: (r.query as Extract<Rule['query'], { kind: 'event' }>).query.where, keys: r.gate?.eventIds ?? null, channels: r.gate?.channels ?? null, clauses: derivedClauses(r) }));
       this.native = { rules: native, matcher: new MultiMatcher(inputs, ENGINE_OPTIONS.dialect) };
     }
   }

@@ -4,6 +4,7 @@
  * more than detecting them).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { deserialize } from 'node:v8';
 import type { SourceProblem } from '../sources/types.js';
 import type { PathStep, Rule } from '../ir/types.js';
 import { splitByWindow } from './load-rules.js';
@@ -17,13 +18,15 @@ import type { TimeZoneSpec } from '../events/timestamp.js';
 
 const port = parentPort!;
 // The main thread loads the rules once and sends their IR; each worker compiles it once.
-const { rules, contextEvents, tiebreaker, prefilter, clock: clockSetup } = workerData as {
-  rules: Rule[];
+const { rules: packedRules, contextEvents, tiebreaker, prefilter, clock: clockSetup } = workerData as {
+  /** v8.serialize bytes of the rules (run.ts serializes them once for every worker) */
+  rules: Uint8Array;
   contextEvents: number;
   tiebreaker: PathStep[] | undefined;
   prefilter: boolean;
   clock: { given: TimeZoneSpec | null; learned: Record<string, LearnedOffset> };
 };
+const rules = deserialize(packedRules) as Rule[];
 // Zone-less times: the zone given or the offsets learned before the run (hunt/clock-scan.ts).
 const clock = new Clock(clockSetup.given, clockSetup.learned);
 useClock(clock);

@@ -170,6 +170,8 @@ export interface TelemetryNeed {
  * are left out: a match needs their absence.
  */
 export function telemetryNeeds(rule: Rule): TelemetryNeed[] {
+  // Derived when the rule loaded (Rule.derived: the Sigma load cache keeps them).
+  if (rule.derived) return rule.derived.needs.map((n) => ({ ruleId: rule.id, stage: n.stage, view: rule.view, language: rule.language, category: n.category, condition: n.condition }));
   const out: TelemetryNeed[] = [];
   const seen = new Set<string>();
   for (const s of eventQueries(rule.query)) {

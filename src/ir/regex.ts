@@ -26,13 +26,14 @@
 import { setFlagsFromString } from 'node:v8';
 import { UnsupportedRegexError } from './errors.js';
 import { compilePike } from './regex-pike.js';
+import { gappedLiteralTest } from './regex-gapped.js';
 import { backtrackBound, foldRanges, needsBacktracking, parseRegex, type CharRanges, type RegexNode } from './regex-syntax.js';
 export { UnsupportedRegexError } from './errors.js';
 
 export interface SafeRegex {
   test(s: string): boolean;
-  /** Which engine runs it: V8 guarded by its linear-time fallback, or our Pike VM. */
-  readonly engine: 'v8-guarded' | 'pike' | 'v8-bounded';
+  /** Which engine runs it: V8 guarded by its linear-time fallback, V8 on a bounded pattern, our Pike VM, or an in-order search of literal pieces joined by `.*` (regex-gapped.ts). */
+  readonly engine: 'v8-guarded' | 'pike' | 'v8-bounded' | 'gapped-literals';
 }
 
 /** Most paths from one start position a pattern with backreferences or lookaround may have. */
@@ -126,6 +127,9 @@ function compileUncached(source: string, flags: string): SafeRegex {
     const re = new RegExp(source, flags);
     return { engine: 'v8-bounded', test: (s) => re.test(s) };
   }
+  // Literal pieces joined by `.*`: found in order (regex-gapped.ts), never backtracking.
+  const gapped = gappedLiteralTest(tree);
+  if (gapped) return { engine: 'gapped-literals', test: gapped };
   const bounded = backtrackBound(tree) <= MAX_BACKTRACK_PATHS;
   const pike = compilePike(tree, multiline);
   if (!pike) {

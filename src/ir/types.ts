@@ -167,6 +167,19 @@ export interface Rule {
   };
   /** Rule-specific metadata the front end keeps (Sigma level/status, EQL rule_id, …). */
   meta?: Record<string, unknown>;
+  /**
+   * Facts derived from `query` when the rule loads, carried with the rule (in the Sigma load cache
+   * and to worker threads) so that a cached load and every worker skip deriving them again
+   * (sigma/derived.ts): the multi-rule matcher's necessary clauses (engine/multi-match/necessary.ts;
+   * atoms as [path or null for the keyword path, kind, lower-cased text], clauses as indices into
+   * `atoms`) and the telemetry needs of ir/analyze.ts `telemetryNeeds` (without the fields the rule
+   * itself gives). Absent: derived when needed. Must equal what deriving would give.
+   */
+  derived?: {
+    atoms: [PathStep[] | null, 'exact' | 'prefix' | 'suffix' | 'contains', string][];
+    clauses: number[][];
+    needs: { stage: string; category: string | null; condition: Expr | null }[];
+  };
 }
 
 /** A rule a front end could not load, with the reason; reported, never dropped silently. */

@@ -343,7 +343,32 @@ export function recordToNative(rec: WinRecord): Obj {
     const v = data[k];
     out[k.replace(/ /g, '')] = v !== null && typeof v === 'object' ? nativeValue(v) : v;
   }
-  return out;
+  return fastShape(out, rec);
+}
+
+/**
+ * Shapes already built with fast properties, by event kind and field count (see fastShape).
+ * Bounded: a stream of ever new kinds stops adding (its views are then only slower to read).
+ */
+const fastShapes = new Set<string>();
+
+/**
+ * Views with fast properties (hot path: Sigma reads ~10 fields of each view). Adding more than
+ * 12 out-of-object properties by computed keys along a shape V8 has not seen turns an object into
+ * its slow dictionary mode — most Security and Sysmon views were dictionaries — while the same
+ * stores along a shape that exists (made by Object.fromEntries, which builds fast properties)
+ * stay fast. So the first view of each kind (EventID, provider, field count) is rebuilt once by
+ * Object.fromEntries; later views of that kind with the same fields in the same order then come
+ * out fast by themselves. The same object either way: only its V8 representation differs.
+ */
+function fastShape(out: Obj, rec: WinRecord): Obj {
+  let n = 0;
+  for (const _ in out) n++;
+  if (n <= 16) return out; // 4 in-object + 12 out-of-object properties: fast already
+  const kind = `${String(rec.eventId)}\u0000${rec.provider ?? ''}\u0000${n}`;
+  if (fastShapes.has(kind) || fastShapes.size >= 4096) return out;
+  fastShapes.add(kind);
+  return Object.fromEntries(Object.entries(out)) as Obj;
 }
 
 const isDigitCode = (c: number): boolean => c >= 48 && c <= 57;

@@ -2,8 +2,9 @@
  * The loaded-rule cache: Sigma YAML → IR costs seconds for SigmaHQ's 2,407 Windows rules (YAML
  * parsing dominates), so a hunt keeps the result of a load under the OS cache directory, named by
  * a SHA-256 of everything the result depends on: each file's path and bytes, the load options,
- * the spoor version and the Sigma front end's own code (so a changed front end never reads an
- * old result). A hit costs reading the rule files (to hash them) and one JSON parse.
+ * the spoor version and the code that produced it — the Sigma front end, the IR, and the
+ * multi-rule matcher's necessary-clause reader, whose output is kept too (derived.ts) — so a
+ * changed front end never reads an old result. A hit costs reading the rule files (to hash them) and one JSON parse.
  *
  * Where: $SPOOR_CACHE_DIR, else $XDG_CACHE_HOME/spoor, ~/Library/Caches/spoor (macOS),
  * %LOCALAPPDATA%\spoor (Windows), ~/.cache/spoor; entries live in `sigma/`, the 8 most recently
@@ -40,7 +41,8 @@ function frontEndHash(): string {
   const h = createHash('sha256');
   const here = dirname(fileURLToPath(import.meta.url));
   h.update(`format ${FORMAT}\n`);
-  for (const dir of [here, join(here, '..', 'ir')]) {
+  // The front end, the IR, and what derived.ts derives from the IR with (necessary clauses).
+  for (const dir of [here, join(here, '..', 'ir'), join(here, '..', 'engine', 'multi-match')]) {
     let names: string[] = [];
     try {
       names = readdirSync(dir).filter((n) => /\.(js|ts)$/.test(n)).sort();

@@ -296,6 +296,15 @@ export function or(exprs: Expr[]): Expr {
 function mergeOr(exprs: Expr[]): Expr {
   const out: Expr[] = [];
   for (const e of exprs) {
+    // `Ip|cidr: [a, b, …]`: one test over every network (the same answer as an OR of one test
+    // per network, missing field included), one address parse and one presence guard per event
+    // instead of one each per network (SigmaHQ's private-range filters list 8 networks).
+    if (e.kind === 'cidr') {
+      const same = out.find((x): x is Extract<Expr, { kind: 'cidr' }> => x.kind === 'cidr' && JSON.stringify(x.expr) === JSON.stringify(e.expr));
+      if (same) same.cidrs.push(...e.cidrs);
+      else out.push({ ...e, cidrs: [...e.cidrs] });
+      continue;
+    }
     const prev = out.find(
       (x): x is Extract<Expr, { kind: 'wildcard' }> =>
         x.kind === 'wildcard' &&

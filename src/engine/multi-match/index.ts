@@ -49,6 +49,8 @@ export interface MultiRuleInput {
    * Null, absent or empty: any channel. Ignored for a keyed rule.
    */
   channels?: readonly string[] | null;
+  /** `necessaryClauses(where)` when the caller has it already (a rule's derived facts, sigma/derived.ts). */
+  clauses?: Clause[];
 }
 
 interface FieldScan {
@@ -138,7 +140,7 @@ export class MultiMatcher {
     const always: boolean[] = [];
     this.dialect = dialect;
     rules.forEach((r, ri) => {
-      const clauses: Clause[] = necessaryClauses(r.where);
+      const clauses: Clause[] = r.clauses ?? necessaryClauses(r.where);
       ruleNeed[ri] = clauses.length;
       always.push(clauses.length === 0);
       const fs = new Set<number>();
