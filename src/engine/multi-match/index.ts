@@ -74,10 +74,31 @@ interface FieldScan {
   acAnchor: Uint8Array;
   /** the automaton's hit callback, bound once */
   onHit: (payload: number, start: number, end: number) => void;
+  /**
+   * Atoms each text of this field hit, by text (TextMemo): field values repeat (process names,
+   * paths, event types), and a text's atoms depend on the text alone. Null once turned off.
+   */
+  memo: TextMemo | null;
 }
+
+/**
+ * A field's texts and the atoms they hit. Bounded: cleared when full; turned off for a field
+ * whose texts rarely repeat (after MEMO_PROBATION lookups, fewer than 1 in 4 hits).
+ */
+interface TextMemo {
+  map: Map<string, Int32Array>;
+  lookups: number;
+  hits: number;
+}
+const MEMO_MAX_ENTRIES = 4096;
+const MEMO_MAX_TEXT = 512;
+const MEMO_PROBATION = 4096;
+const NO_ATOMS = new Int32Array(0);
 
 interface Bucket {
   fields: FieldScan[];
+  /** select calls on this bucket while the matcher samples clause hit rates (see adapt) */
+  events: number;
   /** rule indices always evaluated, ascending */
   always: number[];
   member: Uint8Array;
@@ -104,13 +125,18 @@ function build(f: FieldScan): void {
 /** Every character String() gives a number or bigint (digits, sign, point, exponent, Infinity, NaN), lower-cased. */
 const NUMBER_CHARS = /^[0-9+\-.eintfyal]*$/;
 
+/** MultiMatcher.adapt: when (selects), from how many events of a rule's buckets, at what hit rate. */
+const ADAPT_AFTER = 4096;
+const ADAPT_MIN_EVENTS = 512;
+const ADAPT_RATE = 0.9;
+
 export class MultiMatcher {
   private readonly fields: FieldScan[] = [];
   private readonly buckets = new Map<number, Bucket>();
   private readonly unkeyed: Bucket;
   /** atom id → clause ids (CSR) */
-  private readonly atomClauseStart: Int32Array;
-  private readonly atomClauses: Int32Array;
+  private atomClauseStart: Int32Array;
+  private atomClauses: Int32Array;
   private readonly clauseRule: Int32Array;
   private readonly ruleNeed: Int32Array;
   private readonly atomStamp: Int32Array;
@@ -122,7 +148,11 @@ export class MultiMatcher {
   private current: Bucket | null = null;
   private readonly found: number[] = [];
 
-  constructor(rules: readonly MultiRuleInput[], dialect: 'elasticsearch' | 'endgame' = 'elasticsearch') {
+  /**
+   * `adaptAfter`: select calls after which clauses that hold for nearly every event of their rule's
+   * buckets stop being counted (see adapt); 0: never.
+   */
+  constructor(rules: readonly MultiRuleInput[], dialect: 'elasticsearch' | 'endgame' = 'elasticsearch', opts: { adaptAfter?: number } = {}) {
     const atomIds = new Map<string, number>();
     /** the same atom objects recur in an OR's clauses: interned by identity before by content */
     const atomOf = new Map<Atom, number>();
@@ -136,6 +166,7 @@ export class MultiMatcher {
     const fieldIds = new Map<string, number>();
     const fieldAtoms: number[][] = [];
     const always: boolean[] = [];
+    const clauseAtomLists: number[][] = [];
     this.dialect = dialect;
     rules.forEach((r, ri) => {
       const clauses: Clause[] = necessaryClauses(r.where);
@@ -146,6 +177,8 @@ export class MultiMatcher {
       for (const clause of clauses) {
         const cid = clauseRule.length;
         clauseRule.push(ri);
+        const ids: number[] = [];
+        clauseAtomLists.push(ids);
         for (const a of clause) {
           let id = atomOf.get(a);
           if (id === undefined) id = atomIds.get(atomKey(a));
@@ -167,6 +200,7 @@ export class MultiMatcher {
             }
           }
           atomOf.set(a, id);
+          ids.push(id);
           atomClauseLists[id]!.push(cid);
           if (a.path === KEYWORD_PATH) kw.add(id);
           else fs.add(fieldIds.get(pathKey(a.path))!);
@@ -210,12 +244,21 @@ export class MultiMatcher {
     });
     this.unkeyed = this.makeBucket([...this.free, ...this.channelGated]);
     for (const [k, members] of this.keyed) this.buckets.set(k, this.makeBucket([...members, ...this.free, ...this.channelGated]));
+    this.clauseAtoms = clauseAtomLists;
+    this.clauseHits = new Int32Array(clauseRule.length);
+    this.adaptAt = opts.adaptAfter ?? ADAPT_AFTER;
     this.ruleCount = rules.length;
     this.alwaysCount = always.filter(Boolean).length;
     this.atomCount = atoms.length;
   }
 
   private readonly dialect: 'elasticsearch' | 'endgame';
+  /** clause → its atom ids */
+  private readonly clauseAtoms: number[][];
+  /** While sampling (selects < adaptAt): per clause, selects in which it held for a member rule */
+  private readonly clauseHits: Int32Array;
+  private selects = 0;
+  private adaptAt: number;
   private readonly atoms: Atom[];
   private readonly always: boolean[];
   private readonly ruleFields: Set<number>[];
@@ -247,6 +290,7 @@ export class MultiMatcher {
       acAtom: new Int32Array(0),
       acAnchor: new Uint8Array(0),
       onHit: () => {},
+      memo: keyword ? null : { map: new Map(), lookups: 0, hits: 0 },
     };
     f.onHit = (p, s, e) => this.acHit(f, p, s, e);
     const needles: Needle[] = [];
@@ -295,7 +339,7 @@ export class MultiMatcher {
       }
       fields.push(scan);
     }
-    return { fields, always: alw, member };
+    return { fields, always: alw, member, events: 0 };
   }
 
   /** The bucket of an event of key `key` (already a bucket's key, or null) on channel `channel`. */
@@ -346,6 +390,10 @@ export class MultiMatcher {
     const found = this.found;
     found.length = 0;
     if (++this.epoch === 0x7fffffff) this.resetStamps();
+    if (this.adaptAt > 0) {
+      bucket.events++;
+      if (++this.selects === this.adaptAt) this.adapt();
+    }
     this.current = bucket;
     const fields = bucket.fields;
     for (let i = 0; i < fields.length; i++) {
@@ -411,12 +459,46 @@ export class MultiMatcher {
     else for (const k in v as Record<string, unknown>) this.scanEvent(f, (v as Record<string, unknown>)[k], depth + 1);
   }
 
-  /** One text of field `f`: its exact atoms by lookup, the others by the automaton, on the lower-cased text. */
+  /** One text of field `f`: the atoms it hit before (TextMemo), else scanned (scanTextNow) and remembered. */
   private scanText(f: FieldScan, text: string): void {
+    const memo = f.memo;
+    if (memo === null || text.length > MEMO_MAX_TEXT) return this.scanTextNow(f, text);
+    const known = memo.map.get(text);
+    memo.lookups++;
+    if (known !== undefined) {
+      memo.hits++;
+      for (let i = 0; i < known.length; i++) this.hitAtom(known[i]!);
+      return;
+    }
+    if (memo.lookups >= MEMO_PROBATION && memo.hits * 4 < memo.lookups) {
+      f.memo = null;
+      return this.scanTextNow(f, text);
+    }
+    const rec = this.recorded;
+    rec.length = 0;
+    this.recording = true;
+    this.scanTextNow(f, text);
+    this.recording = false;
+    if (memo.map.size >= MEMO_MAX_ENTRIES) memo.map.clear();
+    memo.map.set(text, rec.length === 0 ? NO_ATOMS : Int32Array.from(rec));
+  }
+
+  /** While scanTextNow runs for the memo: every atom the text hits, in order (repeats allowed). */
+  private recording = false;
+  private readonly recorded: number[] = [];
+
+  /** An atom of the text being scanned: recorded for the memo when asked, then counted. */
+  private textAtom(atom: number): void {
+    if (this.recording) this.recorded.push(atom);
+    this.hitAtom(atom);
+  }
+
+  /** One text of field `f`: its exact atoms by lookup, the others by the automaton, on the lower-cased text. */
+  private scanTextNow(f: FieldScan, text: string): void {
     if (f.exact.size > 0) {
       const lower = text.toLowerCase();
       const ex = f.exact.get(lower);
-      if (ex) for (let i = 0; i < ex.length; i++) this.hitAtom(ex[i]!);
+      if (ex) for (let i = 0; i < ex.length; i++) this.textAtom(ex[i]!);
       if (f.ac) {
         this.scanLength = lower.length;
         f.ac.scan(lower, f.onHit);
@@ -434,7 +516,7 @@ export class MultiMatcher {
   /** An automaton hit of `f`'s needle `p` at [s, e) of a text of length scanLength. */
   private acHit(f: FieldScan, p: number, s: number, e: number): void {
     const anchor = f.acAnchor[p]!;
-    if (anchor === 0 || (anchor === 1 ? s === 0 : e === this.scanLength)) this.hitAtom(f.acAtom[p]!);
+    if (anchor === 0 || (anchor === 1 ? s === 0 : e === this.scanLength)) this.textAtom(f.acAtom[p]!);
   }
 
   private hitAtom(atom: number): void {
@@ -449,11 +531,75 @@ export class MultiMatcher {
       this.clauseStamp[c] = epoch;
       const r = this.clauseRule[c]!;
       if (member[r] === 0) continue;
+      if (this.adaptAt > 0) this.clauseHits[c]!++;
       if (this.ruleStamp[r] !== epoch) {
         this.ruleStamp[r] = epoch;
         this.ruleHave[r] = 0;
       }
       if (++this.ruleHave[r]! === this.ruleNeed[r]!) this.found.push(r);
+    }
+  }
+
+  /**
+   * Once, after `adaptAt` selects: a clause that held in at least ADAPT_RATE of the selects of its
+   * rule's buckets (`host.os.type == "windows"` on Windows data, `event.type == "start"`) narrows
+   * almost nothing, yet each event it holds for walks it for every rule that has it (hundreds in a
+   * whole pack). Such clauses stop being counted: each rule keeps at least its rarest clause, and
+   * clauses of keyword atoms are kept. Dropping a clause only lets more rules through, never fewer
+   * (a rule is still decided by its own test); the fields read only for dropped clauses are no
+   * longer read.
+   */
+  private adapt(): void {
+    this.adaptAt = 0;
+    const rules = this.ruleCount;
+    const ruleEvents = new Float64Array(rules);
+    const buckets = [this.unkeyed, ...this.buckets.values()];
+    for (const byChan of this.channelBuckets.values()) buckets.push(...byChan.values());
+    for (const b of buckets) if (b.events > 0) for (let r = 0; r < rules; r++) if (b.member[r] === 1) ruleEvents[r] += b.events;
+    const clausesOf: number[][] = Array.from({ length: rules }, () => []);
+    for (let c = 0; c < this.clauseRule.length; c++) clausesOf[this.clauseRule[c]!]!.push(c);
+    const dropped = new Uint8Array(this.clauseRule.length);
+    let any = false;
+    for (let r = 0; r < rules; r++) {
+      const cs = clausesOf[r]!;
+      const n = ruleEvents[r]!;
+      if (cs.length < 2 || n < ADAPT_MIN_EVENTS) continue;
+      const rate = (c: number): number => this.clauseHits[c]! / n;
+      const keyword = (c: number): boolean => this.clauseAtoms[c]!.some((a) => this.atoms[a]!.path === KEYWORD_PATH);
+      const rarest = cs.reduce((a, b) => (rate(b) < rate(a) ? b : a));
+      for (const c of cs) {
+        if (c === rarest || keyword(c) || rate(c) < ADAPT_RATE) continue;
+        dropped[c] = 1;
+        this.ruleNeed[r]!--;
+        any = true;
+      }
+    }
+    if (!any) return;
+    // atom → clauses without the dropped ones; each rule's fields from its kept clauses.
+    const start = this.atomClauseStart;
+    const kept: number[] = [];
+    const newStart = new Int32Array(start.length);
+    for (let a = 0; a + 1 < start.length; a++) {
+      newStart[a] = kept.length;
+      for (let i = start[a]!; i < start[a + 1]!; i++) if (dropped[this.atomClauses[i]!] === 0) kept.push(this.atomClauses[i]!);
+    }
+    newStart[start.length - 1] = kept.length;
+    this.atomClauseStart = newStart;
+    this.atomClauses = Int32Array.from(kept);
+    const pathField = new Map<string, number>(this.fields.map((f, i) => [pathKey(f.path), i]));
+    for (let r = 0; r < rules; r++) {
+      const fs = new Set<number>();
+      for (const c of clausesOf[r]!) {
+        if (dropped[c] === 1) continue;
+        for (const a of this.clauseAtoms[c]!) if (this.atoms[a]!.path !== KEYWORD_PATH) fs.add(pathField.get(pathKey(this.atoms[a]!.path))!);
+      }
+      this.ruleFields[r] = fs;
+    }
+    for (const b of buckets) {
+      const fs = new Set<number>();
+      for (let r = 0; r < rules; r++) if (b.member[r] === 1) for (const f of this.ruleFields[r]!) fs.add(f);
+      const keywordScans = b.fields.filter((f) => f.keyword);
+      b.fields = [...[...fs].sort((x, y) => x - y).map((f) => this.fields[f]!), ...keywordScans];
     }
   }
 
