@@ -12,7 +12,7 @@
  * becomes `true`). Rules are still decided by their own compiled queries.
  */
 import type { Expr, Query, Rule, Stage } from '../ir/types.js';
-import { MultiMatcher, type MultiRuleInput } from '../engine/multi-match/index.js';
+import { MultiMatcher, type MultiMatchOptions, type MultiRuleInput } from '../engine/multi-match/index.js';
 import { ECS_DATE_FIELDS } from '../engine/date-fields.js';
 import { stagesOf } from './rule-index.js';
 
@@ -64,7 +64,7 @@ export function gateExpr(e: Expr): Expr {
 
 /** The matcher over ECS rules' stages: `select` gives indices into `rules`. */
 export class EcsRuleMatcher {
-  private readonly matcher: MultiMatcher;
+  readonly matcher: MultiMatcher;
   /** Matcher input → index of its rule in `rules`. */
   private readonly ruleOf: Int32Array;
   private readonly catKeys = new Map<string, number>();
@@ -77,7 +77,10 @@ export class EcsRuleMatcher {
     return rule.view === 'ecs' && stagesOf(rule.query) !== null;
   }
 
-  constructor(readonly rules: readonly Rule[]) {
+  constructor(
+    readonly rules: readonly Rule[],
+    opts: MultiMatchOptions = {},
+  ) {
     const inputs: MultiRuleInput[] = [];
     const ruleOf: number[] = [];
     rules.forEach((rule, ri) => {
@@ -95,7 +98,7 @@ export class EcsRuleMatcher {
         ruleOf.push(ri);
       }
     });
-    this.matcher = new MultiMatcher(inputs, 'elasticsearch');
+    this.matcher = new MultiMatcher(inputs, 'elasticsearch', opts);
     this.ruleOf = Int32Array.from(ruleOf);
     this.seen = new Uint32Array(rules.length);
   }

@@ -54,7 +54,7 @@ export class CompiledNeeds {
   readonly nativeByEventId = new Map<number, CompiledNeed[]>();
   readonly nativeAny: CompiledNeed[] = [];
   /**
-   * The fields the ECS needs read, each with how its value enters the memo key (ecsKey): needs
+   * The fields the ECS needs read, each with how its value enters the memo key (memoLeaf): needs
    * only test telemetry fields (ir/analyze.ts TELEMETRY_FIELDS) against literals, so events with
    * the same categories and the same values of these fields meet the same needs.
    */
@@ -110,45 +110,51 @@ export class CompiledNeeds {
   }
 
   /**
-   * The memo key of an ECS event (TelemetryTally): its categories and the values of the fields
-   * the needs read. A field tested only against some values (the writer PID 4, `System`) enters
-   * as `#` when its value cannot equal any of them, so the key does not vary with every PID.
+   * The memo leaf of an ECS event (TelemetryTally): a path of Map lookups, one per key part — its
+   * categories, then the value of each field the needs read (no key text is built: building one
+   * cost more than the needs it saved). A field tested only against some values (the writer PID 4,
+   * `System`) enters as OTHER when its value cannot equal any of them, so the memo does not grow
+   * with every PID. The caller keeps the needs met under LEAF in the returned Map.
    */
-  ecsKey(ecs: Event, categories: readonly string[]): string {
-    let k = categories.length === 1 ? categories[0]! : categories.join('\u0002');
+  memoLeaf(root: Map<unknown, unknown>, ecs: Event, categories: readonly string[]): Map<unknown, unknown> {
+    let node = step(root, categories.length === 1 ? categories[0]! : '\u0000c' + categories.join('\u0002'));
     const fs = this.keyFields;
     for (let i = 0; i < fs.length; i++) {
       const f = fs[i]!;
-      k += '\u0001' + keyPart(f.read(ecs), f.only);
+      const v = f.read(ecs);
+      if (Array.isArray(v) && v.length === 1 && (typeof v[0] === 'string' || typeof v[0] === 'number')) node = step(step(node, ARRAY1), keyValue(v[0], f.only));
+      else node = step(node, keyValue(v, f.only));
     }
-    return k;
+    return node;
   }
 }
 
-/** A value as a memo-key part: type-tagged text; `#` for a value that cannot equal any of `only`. */
-function keyPart(v: unknown, only: readonly Literal[] | null): string {
-  switch (typeof v) {
-    case 'undefined':
-      return 'u';
-    case 'string':
-      if (only !== null) {
-        const l = v.toLowerCase();
-        if (!only.some((w) => w !== null && l.includes(String(w).toLowerCase()))) return '#';
-      }
-      return 's' + v;
-    case 'number':
-    case 'bigint':
-      if (only !== null && !only.some((w) => w !== null && typeof w !== 'boolean' && Number(w) === Number(v))) return '#';
-      return (typeof v === 'number' ? 'n' : 'b') + String(v);
-    case 'boolean':
-      return v ? 'T' : 'F';
-    default:
-      if (v === null) return 'z';
-      try {
-        return 'j' + JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
-      } catch {
-        return 'x' + String(Math.random()); // never shared
-      }
+/** Memo trie markers (TelemetryTally): an array of one scalar; a value none of a field's values; the leaf's needs. */
+const ARRAY1 = Symbol('array of one');
+const OTHER = Symbol('other value');
+const LEAF = Symbol('needs met');
+
+function step(node: Map<unknown, unknown>, k: unknown): Map<unknown, unknown> {
+  let next = node.get(k) as Map<unknown, unknown> | undefined;
+  if (next === undefined) node.set(k, (next = new Map()));
+  return next;
+}
+
+/** A value as a memo key: scalars as themselves (Map keys compare them by value), others as tagged JSON text. */
+function keyValue(v: unknown, only: readonly Literal[] | null): unknown {
+  if (only !== null) {
+    if (typeof v === 'string') {
+      const l = v.toLowerCase();
+      if (!only.some((w) => w !== null && l.includes(String(w).toLowerCase()))) return OTHER;
+    } else if (typeof v === 'number' || typeof v === 'bigint') {
+      if (!only.some((w) => w !== null && typeof w !== 'boolean' && Number(w) === Number(v))) return OTHER;
+    }
+  }
+  if (v === null || typeof v !== 'object') return v;
+  try {
+    return '\u0000j' + JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
+  } catch {
+    return Symbol('unkeyable'); // never shared
   }
 }
 
@@ -169,10 +175,11 @@ export class TelemetryTally {
   private readonly names = new Map<string, string>();
   private readonly unparsed: number[];
   /**
-   * ECS needs met per memo key (CompiledNeeds.ecsKey): the needs are tested once per distinct
+   * ECS needs met per memo leaf (CompiledNeeds.memoLeaf): the needs are tested once per distinct
    * key, not once per event (with Elastic's pack, ~100 needs per event were ~9% of a hunt).
    */
-  private readonly memo = new Map<string, Int32Array>();
+  private memo = new Map<unknown, unknown>();
+  private memoLeaves = 0;
   private readonly useMemo: boolean;
 
   /** `memo: false` tests every need on every event (the reference the memo is tested against). */
@@ -209,12 +216,16 @@ export class TelemetryTally {
     }
     const c = this.compiled;
     if (this.useMemo) {
-      const key = c.ecsKey(ecs, categories);
-      let met = this.memo.get(key);
+      if (this.memoLeaves >= 65536) {
+        this.memo = new Map();
+        this.memoLeaves = 0;
+      }
+      const leaf = c.memoLeaf(this.memo, ecs, categories);
+      let met = leaf.get(LEAF) as Int32Array | undefined;
       if (met === undefined) {
         met = this.ecsMet(ecs, categories);
-        if (this.memo.size >= 65536) this.memo.clear();
-        this.memo.set(key, met);
+        leaf.set(LEAF, met);
+        this.memoLeaves++;
       }
       for (let i = 0; i < met.length; i++) counts[met[i]!]!++;
     } else {

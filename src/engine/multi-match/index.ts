@@ -104,6 +104,13 @@ interface Bucket {
   member: Uint8Array;
 }
 
+export interface MultiMatchOptions {
+  /** Selects after which nearly-always-true clauses stop being counted (MultiMatcher.adapt); 0: never. Default 8192. */
+  adaptAfter?: number;
+  /** Remember each field text's atoms (TextMemo). Default true. */
+  memo?: boolean;
+}
+
 export interface MultiMatchStats {
   rules: number;
   /** rules with no necessary clause: evaluated for every event of their buckets */
@@ -113,6 +120,8 @@ export interface MultiMatchStats {
   automatonNodes: number;
   /** fields whose automaton is not built yet */
   automataPending: number;
+  /** clauses no longer counted because they held for nearly every event (MultiMatcher.adapt) */
+  droppedClauses: number;
 }
 
 function build(f: FieldScan): void {
@@ -126,8 +135,8 @@ function build(f: FieldScan): void {
 const NUMBER_CHARS = /^[0-9+\-.eintfyal]*$/;
 
 /** MultiMatcher.adapt: when (selects), from how many events of a rule's buckets, at what hit rate. */
-const ADAPT_AFTER = 4096;
-const ADAPT_MIN_EVENTS = 512;
+const ADAPT_AFTER = 8192;
+const ADAPT_MIN_EVENTS = 256;
 const ADAPT_RATE = 0.9;
 
 export class MultiMatcher {
@@ -150,9 +159,10 @@ export class MultiMatcher {
 
   /**
    * `adaptAfter`: select calls after which clauses that hold for nearly every event of their rule's
-   * buckets stop being counted (see adapt); 0: never.
+   * buckets stop being counted (see adapt); 0: never. `memo: false`: no TextMemo (tests compare).
    */
-  constructor(rules: readonly MultiRuleInput[], dialect: 'elasticsearch' | 'endgame' = 'elasticsearch', opts: { adaptAfter?: number } = {}) {
+  constructor(rules: readonly MultiRuleInput[], dialect: 'elasticsearch' | 'endgame' = 'elasticsearch', opts: MultiMatchOptions = {}) {
+    this.memoize = opts.memo !== false;
     const atomIds = new Map<string, number>();
     /** the same atom objects recur in an OR's clauses: interned by identity before by content */
     const atomOf = new Map<Atom, number>();
@@ -253,6 +263,9 @@ export class MultiMatcher {
   }
 
   private readonly dialect: 'elasticsearch' | 'endgame';
+  private readonly memoize: boolean;
+  /** Clauses no longer counted since adapt (stats). */
+  private droppedClauses = 0;
   /** clause → its atom ids */
   private readonly clauseAtoms: number[][];
   /** While sampling (selects < adaptAt): per clause, selects in which it held for a member rule */
@@ -290,7 +303,7 @@ export class MultiMatcher {
       acAtom: new Int32Array(0),
       acAnchor: new Uint8Array(0),
       onHit: () => {},
-      memo: keyword ? null : { map: new Map(), lookups: 0, hits: 0 },
+      memo: keyword || !this.memoize ? null : { map: new Map(), lookups: 0, hits: 0 },
     };
     f.onHit = (p, s, e) => this.acHit(f, p, s, e);
     const needles: Needle[] = [];
@@ -369,7 +382,7 @@ export class MultiMatcher {
       if (f.ac) nodes += f.ac.nodeCount;
       if (f.pending) pending++;
     }
-    return { rules: this.ruleCount, alwaysEvaluated: this.alwaysCount, atoms: this.atomCount, clauses: this.clauseRule.length, automatonNodes: nodes, automataPending: pending };
+    return { rules: this.ruleCount, alwaysEvaluated: this.alwaysCount, atoms: this.atomCount, clauses: this.clauseRule.length, automatonNodes: nodes, automataPending: pending, droppedClauses: this.droppedClauses };
   }
 
   /** Builds every automaton not built yet (they are otherwise built when an event first needs them). */
@@ -570,6 +583,7 @@ export class MultiMatcher {
       for (const c of cs) {
         if (c === rarest || keyword(c) || rate(c) < ADAPT_RATE) continue;
         dropped[c] = 1;
+        this.droppedClauses++;
         this.ruleNeed[r]!--;
         any = true;
       }
