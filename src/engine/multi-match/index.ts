@@ -18,6 +18,7 @@ import type { Expr, PathStep } from '../../ir/types.js';
 import type { Event } from '../../events/field.js';
 import { compileAccessor } from '../expr.js';
 import { scalarText } from '../values.js';
+import { joinedText } from '../../events/multi-value.js';
 import { AhoCorasick, type Needle } from './aho-corasick.js';
 import { SkipScanner } from './skip-scan.js';
 import { KEYWORD_PATH, atomKey, necessaryClauses, pathKey, type Atom, type Clause } from './necessary.js';
@@ -430,9 +431,9 @@ export class MultiMatcher {
   /**
    * The texts a field's value offers to a wildcard or regex test, exactly as the engine's text
    * matcher sees them (engine/expr.ts `textMatcher` and `anyOf`): a string, a number, bigint or
-   * boolean as its text, and for an array each element that is one of those (one level), plus any
-   * text the array carries under a symbol key (a multi-valued field's joined text, as
-   * events/multi-value.ts attaches it; scanning an extra text can only let more rules through).
+   * boolean as its text, and for an array each element that is one of those (one level), plus the
+   * joined text a multi-valued field carries (events/multi-value.ts `joinedText`, as the engine's
+   * `anyOf` reads it; no per-array symbol listing, which allocated on every array field).
    * This is the one place the matcher reads a field's value: change it with the engine's rule.
    */
   private scanValue(f: FieldScan, v: unknown): void {
@@ -442,10 +443,8 @@ export class MultiMatcher {
         const t = scalarText(v[j]);
         if (t !== null) this.scanText(f, t);
       }
-      for (const sym of Object.getOwnPropertySymbols(v)) {
-        const t = (v as unknown as Record<symbol, unknown>)[sym];
-        if (typeof t === 'string') this.scanText(f, t);
-      }
+      const joined = joinedText(v);
+      if (joined !== undefined) this.scanText(f, joined);
     } else {
       const t = scalarText(v);
       if (t !== null) this.scanText(f, t);
