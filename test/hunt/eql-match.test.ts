@@ -54,8 +54,8 @@ test('the matcher selects a rule only when a stage can match; categories key the
   const mn = new EcsRuleMatcher(n);
   const sel = (ev: Event) => [...mn.select(ev, [])].map((i) => n[i]!.id).sort();
   const tests = n.map((r) => compilePredicate((r.query as Extract<Query, { kind: 'event' }>).query.where));
-  // [value, the rules that match, the rules selected] — selected ⊇ matching (the string "4.5" and the number 5 only pass the gate).
-  for (const [code, want, selected] of [[4.5, ['n'], ['n']], ['4.50', ['n'], ['n']], ['4.5', [], ['n']], [5, [], ['o']], ['05', ['o'], ['o']], [7, ['o'], ['o']], [7n, ['o'], ['o']], ['x', [], []]] as const) {
+  // [value, the rules that match, the rules selected] — selected ⊇ matching (the string "4.5", the number 5 and the bigint 7 only pass the gate).
+  for (const [code, want, selected] of [[4.5, ['n'], ['n']], ['4.50', ['n'], ['n']], ['4.5', [], ['n']], [5, [], ['o']], ['05', ['o'], ['o']], [7, ['o'], ['o']], [7n, [], ['o']], ['x', [], []]] as const) {
     const ev = { event: { code } };
     assert.deepEqual(n.filter((_r, i) => tests[i]!(ev)).map((r) => r.id), want, `engine on event.code ${String(code)} (${typeof code})`);
     assert.deepEqual(sel(ev), selected, `selected for event.code ${String(code)} (${typeof code})`);
