@@ -53,6 +53,8 @@ export interface MultiRuleInput {
 }
 
 interface FieldScan {
+  /** index in MultiMatcher.fields (-1: a keyword scan) */
+  id: number;
   path: readonly PathStep[];
   /** keyword atoms: every string and number of the event (forEachEventText), not one field */
   keyword: boolean;
@@ -139,6 +141,9 @@ const NUMBER_CHARS = /^[0-9+\-.eintfyal]*$/;
 const ADAPT_AFTER = 8192;
 const ADAPT_MIN_EVENTS = 256;
 const ADAPT_RATE = 0.9;
+/** planGuards: a field is a guard field when it alone makes up at least this many clauses. */
+const GUARD_MIN_CLAUSES = 5;
+const NO_FIELDS = new Int32Array(0);
 
 export class MultiMatcher {
   private readonly fields: FieldScan[] = [];
@@ -222,6 +227,7 @@ export class MultiMatcher {
     });
     this.atoms = atoms;
     for (const ids of fieldAtoms) this.fields.push(this.makeScan(atoms[ids[0]!]!.path, false, ids));
+    for (const [k, v] of fieldIds) this.fieldIds.set(k, v);
     // CSR of atom → clauses.
     const start = new Int32Array(atoms.length + 1);
     let total = 0;
@@ -243,6 +249,13 @@ export class MultiMatcher {
     this.always = always;
     this.ruleFields = ruleFields;
     this.ruleKeywordAtoms = ruleKeywordAtoms;
+    this.fieldStamp = new Int32Array(this.fields.length);
+    this.gNeed = new Int32Array(rules.length);
+    this.gHave = new Int32Array(rules.length);
+    this.isGuard = new Uint8Array(clauseRule.length);
+    this.ruleLate = rules.map(() => NO_FIELDS);
+    this.clauseAtoms = clauseAtomLists;
+    this.planGuards(new Uint8Array(clauseRule.length));
 
     // Buckets: each key's rules plus the unkeyed ones; unkeyed rules limited to some channels
     // join a bucket only for their channels when select is told the event's channel.
@@ -255,7 +268,6 @@ export class MultiMatcher {
     });
     this.unkeyed = this.makeBucket([...this.free, ...this.channelGated]);
     for (const [k, members] of this.keyed) this.buckets.set(k, this.makeBucket([...members, ...this.free, ...this.channelGated]));
-    this.clauseAtoms = clauseAtomLists;
     this.clauseHits = new Int32Array(clauseRule.length);
     this.adaptAt = opts.adaptAfter ?? ADAPT_AFTER;
     this.ruleCount = rules.length;
@@ -276,6 +288,18 @@ export class MultiMatcher {
   private readonly atoms: Atom[];
   private readonly always: boolean[];
   private readonly ruleFields: Set<number>[];
+  /** field id → path key (for planGuards) */
+  private readonly fieldIds = new Map<string, number>();
+  /** planGuards: guard fields; per clause whether it is a guard clause; per rule guard clauses needed / held; late fields */
+  private guardField = new Uint8Array(0);
+  private readonly isGuard: Uint8Array;
+  private readonly gNeed: Int32Array;
+  private readonly gHave: Int32Array;
+  private ruleLate: Int32Array[];
+  /** rules whose guard clauses all held in this select (their late fields are read) */
+  private readonly alive: number[] = [];
+  /** the select (epoch) in which a field was last read */
+  private readonly fieldStamp: Int32Array;
   private readonly ruleKeywordAtoms: Set<number>[];
   /** keyed rules by key; unkeyed rules for any channel; unkeyed rules for some channels (and by channel) */
   private readonly keyed = new Map<number, number[]>();
@@ -293,6 +317,7 @@ export class MultiMatcher {
   /** The scan of `path`'s atoms `ids` (for the keyword path, of those atoms only); its automaton is built on first use. */
   private makeScan(path: readonly PathStep[], keyword: boolean, ids: readonly number[]): FieldScan {
     const f: FieldScan = {
+      id: keyword ? -1 : this.fields.length,
       path,
       keyword,
       access: keyword ? (o) => o : compileAccessor(path, this.dialect),
@@ -339,10 +364,9 @@ export class MultiMatcher {
     for (const ri of members.sort((a, b) => a - b)) {
       member[ri] = 1;
       if (this.always[ri]) alw.push(ri);
-      for (const f of this.ruleFields[ri]!) fs.add(f);
       for (const a of this.ruleKeywordAtoms[ri]!) kw.add(a);
     }
-    const fields = [...fs].sort((a, b) => a - b).map((f) => this.fields[f]!);
+    const fields = this.earlyFields(member);
     if (kw.size > 0) {
       const ids = [...kw].sort((a, b) => a - b);
       const sig = ids.join(',');
@@ -409,16 +433,30 @@ export class MultiMatcher {
       if (++this.selects === this.adaptAt) this.adapt();
     }
     this.current = bucket;
+    const alive = this.alive;
+    alive.length = 0;
     const fields = bucket.fields;
+    const stamp = this.fieldStamp;
+    const epoch = this.epoch;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i]!;
-      if (f.pending !== null) build(f);
       if (f.keyword) {
+        if (f.pending !== null) build(f);
         this.scanEvent(f, ev, 0);
         continue;
       }
-      const v = f.access(ev);
-      if (v !== undefined && v !== null) this.scanValue(f, v);
+      stamp[f.id] = epoch;
+      this.readField(f, ev);
+    }
+    // Second phase: the late fields of the rules whose guard clauses all held (planGuards).
+    for (let i = 0; i < alive.length; i++) {
+      const late = this.ruleLate[alive[i]!]!;
+      for (let j = 0; j < late.length; j++) {
+        const id = late[j]!;
+        if (stamp[id] === epoch) continue;
+        stamp[id] = epoch;
+        this.readField(this.fields[id]!, ev);
+      }
     }
     this.current = null;
     const always = bucket.always;
@@ -426,6 +464,13 @@ export class MultiMatcher {
     if (found.length === 0) return always;
     for (let i = 0; i < always.length; i++) found.push(always[i]!);
     return found.sort(ascending);
+  }
+
+  /** Read one field of the event and scan its texts. */
+  private readField(f: FieldScan, ev: Event): void {
+    if (f.pending !== null) build(f);
+    const v = f.access(ev);
+    if (v !== undefined && v !== null) this.scanValue(f, v);
   }
 
   /**
@@ -547,9 +592,50 @@ export class MultiMatcher {
       if (this.ruleStamp[r] !== epoch) {
         this.ruleStamp[r] = epoch;
         this.ruleHave[r] = 0;
+        this.gHave[r] = 0;
       }
+      if (this.isGuard[c] === 1 && ++this.gHave[r]! === this.gNeed[r]! && this.ruleLate[r]!.length > 0) this.alive.push(r);
       if (++this.ruleHave[r]! === this.ruleNeed[r]!) this.found.push(r);
     }
+  }
+
+  /**
+   * Guard clauses: a clause whose atoms all lie in guard fields (fields that alone make up the
+   * clauses of several rules: `event.action`, `process.name`, `event.dataset`…). A rule with
+   * guard clauses can only be selected when all of them hold, so its other fields (`ruleLate`)
+   * are read only for events where they do (select's second phase): with a whole pack, most of
+   * the ~90 fields a bucket's rules read belong to rules whose `event.dataset` or `process.name`
+   * clause already failed. `dropped`: clauses no longer counted (adapt).
+   */
+  private planGuards(dropped: Uint8Array): void {
+    const fieldOfAtom = (a: number): number => (this.atoms[a]!.path === KEYWORD_PATH ? -1 : this.fieldIds.get(pathKey(this.atoms[a]!.path))!);
+    const sole = new Int32Array(this.fields.length);
+    const clauseFields = this.clauseAtoms.map((as) => new Set(as.map(fieldOfAtom)));
+    clauseFields.forEach((fs, c) => {
+      if (dropped[c] === 0 && fs.size === 1 && !fs.has(-1)) sole[[...fs][0]!]!++;
+    });
+    const guard = new Uint8Array(this.fields.length);
+    for (let f = 0; f < guard.length; f++) if (sole[f]! >= GUARD_MIN_CLAUSES) guard[f] = 1;
+    this.guardField = guard;
+    this.gNeed.fill(0);
+    this.isGuard.fill(0);
+    clauseFields.forEach((fs, c) => {
+      if (dropped[c] === 1 || fs.size === 0 || fs.has(-1) || ![...fs].every((f) => guard[f] === 1)) return;
+      this.isGuard[c] = 1;
+      this.gNeed[this.clauseRule[c]!]!++;
+    });
+    this.ruleLate = this.ruleFields.map((fs, r) => (this.gNeed[r] === 0 ? NO_FIELDS : Int32Array.from([...fs].filter((f) => guard[f] === 0).sort((a, b) => a - b))));
+  }
+
+  /** A bucket's first-phase fields: the guard fields of its rules, and every field of its rules without guard clauses. */
+  private earlyFields(member: Uint8Array): FieldScan[] {
+    const fs = new Set<number>();
+    for (let r = 0; r < member.length; r++) {
+      if (member[r] === 0) continue;
+      const all = this.gNeed[r] === 0;
+      for (const f of this.ruleFields[r]!) if (all || this.guardField[f] === 1) fs.add(f);
+    }
+    return [...fs].sort((a, b) => a - b).map((f) => this.fields[f]!);
   }
 
   /**
@@ -599,7 +685,7 @@ export class MultiMatcher {
     newStart[start.length - 1] = kept.length;
     this.atomClauseStart = newStart;
     this.atomClauses = Int32Array.from(kept);
-    const pathField = new Map<string, number>(this.fields.map((f, i) => [pathKey(f.path), i]));
+    const pathField = this.fieldIds;
     for (let r = 0; r < rules; r++) {
       const fs = new Set<number>();
       for (const c of clausesOf[r]!) {
@@ -608,16 +694,16 @@ export class MultiMatcher {
       }
       this.ruleFields[r] = fs;
     }
+    this.planGuards(dropped);
     for (const b of buckets) {
-      const fs = new Set<number>();
-      for (let r = 0; r < rules; r++) if (b.member[r] === 1) for (const f of this.ruleFields[r]!) fs.add(f);
       const keywordScans = b.fields.filter((f) => f.keyword);
-      b.fields = [...[...fs].sort((x, y) => x - y).map((f) => this.fields[f]!), ...keywordScans];
+      b.fields = [...this.earlyFields(b.member), ...keywordScans];
     }
   }
 
   private resetStamps(): void {
     this.atomStamp.fill(0);
+    this.fieldStamp.fill(0);
     this.clauseStamp.fill(0);
     this.ruleStamp.fill(0);
     this.epoch = 1;
