@@ -90,6 +90,8 @@ export function buildBlindSpots(needs: readonly TelemetryNeed[], counts: Telemet
   // A host key that is a host.id is shown by the name seen with it elsewhere (TelemetryCounts.names).
   const names = counts.names ?? {};
   const shown = (h: string): string => names[h] ?? h;
+  // Hosts in the order of their shown names, once: each group's list is then a filter of it.
+  const byShown = hosts.map((h) => ({ h, s: shown(h) })).sort((a, b) => (a.s < b.s ? -1 : a.s > b.s ? 1 : 0));
   const none = { byHost: {} as Record<string, number>, unparsed: 0 };
   // Hosts without and event totals once per distinct need (many rules share one).
   // (Shown names sorted once per group too: with 5,000 hosts and ~700 needs, per need was seconds.)
@@ -98,7 +100,7 @@ export function buildBlindSpots(needs: readonly TelemetryNeed[], counts: Telemet
     let t = perGroup.get(g);
     if (!t) {
       const c = g >= 0 ? (counts.groups[g] ?? none) : none;
-      t = { without: hosts.filter((h) => !(c.byHost[h]! > 0)).map(shown).sort(), events: Object.values(c.byHost).reduce((a, b) => a + b, 0) };
+      t = { without: byShown.filter((x) => !(c.byHost[x.h]! > 0)).map((x) => x.s), events: Object.values(c.byHost).reduce((a, b) => a + b, 0) };
       perGroup.set(g, t);
     }
     return t;
