@@ -552,9 +552,9 @@ export function compileEventQueryParts(q: EventQuery, ctx: CompileContext, adapt
   return { category, where: compileCondition(q.where, ctx) };
 }
 
-/** Compile an EventQuery (category + condition) to a boolean test. */
-export function compileEventQuery(q: EventQuery, ctx: CompileContext): (ev: Event, sc: Scope) => boolean {
-  const { category: cat, where } = compileEventQueryParts(q, ctx);
+/** Compile an EventQuery (category + condition) to a boolean test (`adapt`: see compileEventQueryParts). */
+export function compileEventQuery(q: EventQuery, ctx: CompileContext, adapt = false): (ev: Event, sc: Scope) => boolean {
+  const { category: cat, where } = compileEventQueryParts(q, ctx, adapt);
   if (cat === null) return (ev, sc) => truthy(where(ev, sc));
   const getCat = ctx.category;
   return (ev, sc) => categoryIs(getCat(ev), cat) && truthy(where(ev, sc));

@@ -124,7 +124,9 @@ export function compilePredicate(e: Expr, opts: EngineOptions = {}): (ev: Event)
 function compileMatcher(q: Exclude<Query, { kind: 'correlation' }>, ctx: CompileContext, emit: (m: Match) => void): Matcher {
   switch (q.kind) {
     case 'event': {
-      const test = compileEventQuery(q.query, ctx);
+      // A rule's conjuncts in the order the stream teaches (adaptive.ts): with a whole rule pack,
+      // the ones every selected event meets (`host.os.type == "windows"`) stop running first.
+      const test = compileEventQuery(q.query, ctx, true);
       return {
         push(ev) {
           if (test(ev, EMPTY_SCOPE)) emit({ events: [ev] });

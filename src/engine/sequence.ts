@@ -121,6 +121,13 @@ export function expandKeys(values: unknown[], optional: boolean[], fold: boolean
   return out.length === 1 ? out[0]! : out;
 }
 
+/** Whether `map` holds any key of `kt`. */
+function holdsAny(map: Map<string, unknown>, kt: string | string[]): boolean {
+  if (typeof kt === 'string') return map.has(kt);
+  for (const k of kt) if (map.has(k)) return true;
+  return false;
+}
+
 /** Run `f` on each key of `kt` (none when null). */
 function eachKey(kt: KeyTexts, f: (k: string) => void): void {
   if (kt === null) return;
@@ -416,6 +423,8 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       // Missing-stage events only mark state; the positive stages below decide.
       if (missingPositions.length > 0) {
         for (let g = 1; g <= last; g++) {
+          // A missing-event stage after positive g-1 only marks partials held there.
+          if (waiting[g - 1]!.size === 0) continue;
           for (const m of gaps[g]!) {
             if (!stageMatches(m, ev, cat)) continue;
             eachKey(m.keyText(ev), (k) => {
@@ -454,16 +463,27 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       }
       for (let i = last; i >= 0; i--) {
         const st = positives[i]!;
-        if (i > 0 && waiting[i - 1]!.size === 0) continue;
-        if (!stageMatches(st, ev, cat)) continue;
-        const kt = st.keyText(ev);
-        if (kt === null) continue;
+        let kt: KeyTexts;
+        if (i > 0) {
+          // A later stage only advances a partial held under the event's key: the key (one read,
+          // one lookup) is checked before the stage's condition, which is what most events fail.
+          const held = waiting[i - 1]!;
+          if (held.size === 0) continue;
+          if (st.category !== null && !categoryIs(cat, st.category)) continue;
+          kt = st.keyText(ev);
+          if (kt === null || !holdsAny(held, kt)) continue;
+          if (!truthy(st.where(ev, EMPTY_SCOPE))) continue;
+        } else {
+          if (!stageMatches(st, ev, cat)) continue;
+          kt = st.keyText(ev);
+          if (kt === null) continue;
+        }
         if (typeof kt === 'string') advance(i, st, kt, ev, null);
         else for (const k of kt) advance(i, st, k, ev, decodeKey(k));
       }
       // `until` cancels only partials whose last event is strictly before it: one that this very
       // event advanced or completed stands (Elasticsearch: until ordinal > sequence ordinal).
-      if (until && stageMatches(until, ev, cat)) {
+      if (until && waiting.some((m) => m.size > 0) && stageMatches(until, ev, cat)) {
         eachKey(until.keyText(ev), (k) => {
           for (const map of waiting) {
             const p = map.get(k);

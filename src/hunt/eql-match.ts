@@ -12,7 +12,7 @@
  * becomes `true`). Rules are still decided by their own compiled queries.
  */
 import type { Expr, Query, Rule, Stage } from '../ir/types.js';
-import { MultiMatcher, type MultiRuleInput } from '../engine/multi-match/index.js';
+import { MultiMatcher, type MultiMatchOptions, type MultiRuleInput } from '../engine/multi-match/index.js';
 import { ECS_DATE_FIELDS } from '../engine/date-fields.js';
 import { stagesOf } from './rule-index.js';
 
@@ -20,18 +20,27 @@ const TRUE: Expr = { kind: 'literal', value: true };
 
 const plainPath = (e: Expr): string | null => (e.kind === 'field' && e.path.every((p) => typeof p === 'string') ? (e.path as string[]).join('.') : null);
 
+/** The engine's numeric text (engine/expr.ts NUMERIC_TEXT): such a string literal also equals a number field by value. */
+const NUMERIC_TEXT = /^-?\d+(\.\d+)?$/;
+
 /**
- * A string literal the matcher can hold as exact text: the engine compares a field holding a number
- * with a numeric string by value ("4.0" == 4), which text equality would miss, so numeric-looking
- * strings give no atom; nor do date fields (compared as instants).
+ * The texts a field's value must show (the matcher reads a number as its String()) for it to
+ * equal a string literal: the literal itself, and for a numeric literal (`event.code == "5137"`,
+ * which a number field 5137 meets by value) also its number's text ("4.50" → "4.5"). Other
+ * numeric-looking strings (" 12", "1e3", integers past 2^53) and date fields (compared as
+ * instants) give none: the stage is then not gated on them.
  */
-function exactText(field: Expr, lit: Expr): string | null {
+function exactTexts(field: Expr, lit: Expr): string[] | null {
   const path = plainPath(field);
   if (path === null || ECS_DATE_FIELDS.has(path)) return null;
   if (lit.kind !== 'literal' || typeof lit.value !== 'string') return null;
   const s = lit.value;
-  if (s.trim() !== '' && Number.isFinite(Number(s))) return null;
-  return s;
+  if (s.trim() !== '' && Number.isFinite(Number(s))) {
+    if (!NUMERIC_TEXT.test(s) || Math.abs(Number(s)) > Number.MAX_SAFE_INTEGER) return null;
+    const n = String(Number(s));
+    return n === s ? [s] : [s, n];
+  }
+  return [s];
 }
 
 /** A condition implied by `e` that engine/multi-match can derive necessary literals from. */
@@ -44,14 +53,14 @@ export function gateExpr(e: Expr): Expr {
     case 'compare': {
       if (e.op !== '==') return TRUE;
       const [f, l] = e.left.kind === 'field' ? [e.left, e.right] : [e.right, e.left];
-      const t = exactText(f, l);
-      return t === null ? TRUE : { kind: 'wildcard', expr: f, patterns: [[{ t: 'lit', v: t }]], caseInsensitive: true };
+      const ts = exactTexts(f, l);
+      return ts === null ? TRUE : { kind: 'wildcard', expr: f, patterns: ts.map((t) => [{ t: 'lit', v: t }]), caseInsensitive: true };
     }
     case 'in': {
       if (e.negated || e.values.length === 0) return TRUE;
-      const ts = e.values.map((v) => exactText(e.expr, v));
+      const ts = e.values.map((v) => exactTexts(e.expr, v));
       if (ts.some((t) => t === null)) return TRUE;
-      return { kind: 'wildcard', expr: e.expr, patterns: (ts as string[]).map((t) => [{ t: 'lit', v: t }]), caseInsensitive: true };
+      return { kind: 'wildcard', expr: e.expr, patterns: (ts as string[][]).flat().map((t) => [{ t: 'lit', v: t }]), caseInsensitive: true };
     }
     case 'wildcard':
       // Case-sensitive `like` implies its case-insensitive form. Date fields are left alone.
@@ -64,7 +73,7 @@ export function gateExpr(e: Expr): Expr {
 
 /** The matcher over ECS rules' stages: `select` gives indices into `rules`. */
 export class EcsRuleMatcher {
-  private readonly matcher: MultiMatcher;
+  readonly matcher: MultiMatcher;
   /** Matcher input → index of its rule in `rules`. */
   private readonly ruleOf: Int32Array;
   private readonly catKeys = new Map<string, number>();
@@ -77,7 +86,10 @@ export class EcsRuleMatcher {
     return rule.view === 'ecs' && stagesOf(rule.query) !== null;
   }
 
-  constructor(readonly rules: readonly Rule[]) {
+  constructor(
+    readonly rules: readonly Rule[],
+    opts: MultiMatchOptions = {},
+  ) {
     const inputs: MultiRuleInput[] = [];
     const ruleOf: number[] = [];
     rules.forEach((rule, ri) => {
@@ -95,7 +107,7 @@ export class EcsRuleMatcher {
         ruleOf.push(ri);
       }
     });
-    this.matcher = new MultiMatcher(inputs, 'elasticsearch');
+    this.matcher = new MultiMatcher(inputs, 'elasticsearch', opts);
     this.ruleOf = Int32Array.from(ruleOf);
     this.seen = new Uint32Array(rules.length);
   }

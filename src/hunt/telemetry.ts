@@ -4,11 +4,13 @@
  * that need. Counted on the events the detector sees; lines the prefilter left unparsed are
  * counted apart (host unknown) so the summary can say what it could not check.
  */
-import type { Rule } from '../ir/types.js';
-import { requiredEventIds, telemetryNeeds, type TelemetryNeed } from '../ir/analyze.js';
+import type { Expr, Literal, PathStep, Rule } from '../ir/types.js';
+import { requiredEventIds, telemetryNeeds, TELEMETRY_FIELDS, type TelemetryNeed } from '../ir/analyze.js';
 import type { Event } from '../events/field.js';
 import { compilePredicate } from '../engine/index.js';
+import { compileAccessor } from '../engine/expr.js';
 import { getField } from '../events/field.js';
+import { forEachExpr } from '../ir/walk.js';
 
 /**
  * Events per host and unparsed lines, per distinct need: `groupOf[i]` is the group counted for the
@@ -51,6 +53,14 @@ export class CompiledNeeds {
   /** Native needs indexed by the EventIDs they require (as the detector indexes Sigma rules). */
   readonly nativeByEventId = new Map<number, CompiledNeed[]>();
   readonly nativeAny: CompiledNeed[] = [];
+  /**
+   * The fields the ECS needs read, each with how its value enters the memo key (memoLeaf): needs
+   * only test telemetry fields (ir/analyze.ts TELEMETRY_FIELDS) against literals, so events with
+   * the same categories and the same values of these fields meet the same needs.
+   */
+  private readonly keyFields: { read: (ev: unknown) => unknown; only: readonly Literal[] | null }[] = [];
+  /** Whether the ECS needs could be keyed (every field they read is a telemetry field). */
+  readonly keyed: boolean;
 
   constructor(rules: readonly Rule[]) {
     this.needs = needsOf(rules);
@@ -81,6 +91,70 @@ export class CompiledNeeds {
         push(this.ecsByCategory, need.category, c);
       } else this.ecsAny.push(c);
     });
+    // The fields of the ECS needs' conditions, for the memo key.
+    const paths = new Map<string, PathStep[]>();
+    let keyed = true;
+    this.needs.forEach((need) => {
+      if (need.view === 'native' || !need.condition) return;
+      forEachExpr(need.condition, (e: Expr) => {
+        if (e.kind === 'field') paths.set(JSON.stringify(e.path), e.path);
+        else if (e.kind === 'call' || e.kind === 'lineage' || e.kind === 'keyword') keyed = false;
+      });
+    });
+    for (const path of paths.values()) {
+      const t = TELEMETRY_FIELDS.find((f) => f.path.length === path.length && f.path.every((s, i) => s === path[i]));
+      if (!t) keyed = false;
+      this.keyFields.push({ read: compileAccessor(path, 'elasticsearch'), only: t?.values ?? null });
+    }
+    this.keyed = keyed;
+  }
+
+  /**
+   * The memo leaf of an ECS event (TelemetryTally): a path of Map lookups, one per key part — its
+   * categories, then the value of each field the needs read (no key text is built: building one
+   * cost more than the needs it saved). A field tested only against some values (the writer PID 4,
+   * `System`) enters as OTHER when its value cannot equal any of them, so the memo does not grow
+   * with every PID. The caller keeps the needs met under LEAF in the returned Map.
+   */
+  memoLeaf(root: Map<unknown, unknown>, ecs: Event, categories: readonly string[]): Map<unknown, unknown> {
+    let node = step(root, categories.length === 1 ? categories[0]! : '\u0000c' + categories.join('\u0002'));
+    const fs = this.keyFields;
+    for (let i = 0; i < fs.length; i++) {
+      const f = fs[i]!;
+      const v = f.read(ecs);
+      if (Array.isArray(v) && v.length === 1 && (typeof v[0] === 'string' || typeof v[0] === 'number')) node = step(step(node, ARRAY1), keyValue(v[0], f.only));
+      else node = step(node, keyValue(v, f.only));
+    }
+    return node;
+  }
+}
+
+/** Memo trie markers (TelemetryTally): an array of one scalar; a value none of a field's values; the leaf's needs. */
+const ARRAY1 = Symbol('array of one');
+const OTHER = Symbol('other value');
+const LEAF = Symbol('needs met');
+
+function step(node: Map<unknown, unknown>, k: unknown): Map<unknown, unknown> {
+  let next = node.get(k) as Map<unknown, unknown> | undefined;
+  if (next === undefined) node.set(k, (next = new Map()));
+  return next;
+}
+
+/** A value as a memo key: scalars as themselves (Map keys compare them by value), others as tagged JSON text. */
+function keyValue(v: unknown, only: readonly Literal[] | null): unknown {
+  if (only !== null) {
+    if (typeof v === 'string') {
+      const l = v.toLowerCase();
+      if (!only.some((w) => w !== null && l.includes(String(w).toLowerCase()))) return OTHER;
+    } else if (typeof v === 'number' || typeof v === 'bigint') {
+      if (!only.some((w) => w !== null && typeof w !== 'boolean' && Number(w) === Number(v))) return OTHER;
+    }
+  }
+  if (v === null || typeof v !== 'object') return v;
+  try {
+    return '\u0000j' + JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? `${x}n` : x));
+  } catch {
+    return Symbol('unkeyable'); // never shared
   }
 }
 
@@ -100,9 +174,33 @@ export class TelemetryTally {
   /** Host key → a name seen with it (only for keys that are not the name, e.g. host.id). */
   private readonly names = new Map<string, string>();
   private readonly unparsed: number[];
+  /**
+   * ECS needs met per memo leaf (CompiledNeeds.memoLeaf): the needs are tested once per distinct
+   * key, not once per event (with Elastic's pack, ~100 needs per event were ~9% of a hunt).
+   */
+  private memo = new Map<unknown, unknown>();
+  private memoLeaves = 0;
+  private readonly useMemo: boolean;
 
-  constructor(private readonly compiled: CompiledNeeds) {
+  /** `memo: false` tests every need on every event (the reference the memo is tested against). */
+  constructor(
+    private readonly compiled: CompiledNeeds,
+    opts: { memo?: boolean } = {},
+  ) {
     this.unparsed = new Array<number>(compiled.groups).fill(0);
+    this.useMemo = opts.memo !== false && compiled.keyed;
+  }
+
+  /** The ECS needs `ecs` meets, by testing them. */
+  private ecsMet(ecs: Event, categories: readonly string[]): Int32Array {
+    const c = this.compiled;
+    const met: number[] = [];
+    for (const n of c.ecsAny) if (n.test(ecs)) met.push(n.index);
+    for (const cat of categories) {
+      const l = c.ecsByCategory.get(cat);
+      if (l) for (const n of l) if (n.test(ecs)) met.push(n.index);
+    }
+    return Int32Array.from(met);
   }
 
   /** One event: its ECS view and categories, its native view on demand, its host. */
@@ -117,10 +215,25 @@ export class TelemetryTally {
       if (typeof name === 'string' && name !== '') this.names.set(h, name);
     }
     const c = this.compiled;
-    for (const n of c.ecsAny) if (n.test(ecs)) counts[n.index]!++;
-    for (const cat of categories) {
-      const l = c.ecsByCategory.get(cat);
-      if (l) for (const n of l) if (n.test(ecs)) counts[n.index]!++;
+    if (this.useMemo) {
+      if (this.memoLeaves >= 65536) {
+        this.memo = new Map();
+        this.memoLeaves = 0;
+      }
+      const leaf = c.memoLeaf(this.memo, ecs, categories);
+      let met = leaf.get(LEAF) as Int32Array | undefined;
+      if (met === undefined) {
+        met = this.ecsMet(ecs, categories);
+        leaf.set(LEAF, met);
+        this.memoLeaves++;
+      }
+      for (let i = 0; i < met.length; i++) counts[met[i]!]!++;
+    } else {
+      for (const n of c.ecsAny) if (n.test(ecs)) counts[n.index]!++;
+      for (const cat of categories) {
+        const l = c.ecsByCategory.get(cat);
+        if (l) for (const n of l) if (n.test(ecs)) counts[n.index]!++;
+      }
     }
     if (c.nativeAny.length > 0 || c.nativeByEventId.size > 0) {
       const nv = native();

@@ -88,12 +88,17 @@ async function runOnce(
 ): Promise<{ stats: StreamStats; flush: () => void }> {
   let lastReport = 0;
   const ranged = unit.parts.filter((p) => p.range?.unit === 'bytes');
-  // A byte range of a split file numbers its lines from its own start, and a slice may run
-  // twice: hold alerts and problems until the end of the unit, then make line numbers absolute.
-  const hold = ranged.length > 0 || slice !== undefined;
+  const single = unit.parts.length === 1;
+  // A slice may run twice: hold its alerts and problems until the end of the unit (and then make
+  // line numbers absolute). A byte range of a split file numbers its lines from its own start:
+  // its alerts and problems wait only until its first line numbers are counted (started by the
+  // first of them), then stream out with absolute numbers — with a whole rule pack a 1 GB file's
+  // ranges held tens of thousands of alerts in each worker until their end.
+  const hold = slice !== undefined;
   const held = { alerts: [] as Alert[], problems: [] as SourceProblem[] };
-  const onAlerts = hold ? (a: Alert[]): void => void held.alerts.push(...a) : opts.onAlerts;
-  const onProblem: ProblemSink = hold ? (p) => void held.problems.push(p) : opts.onProblem;
+  const numbering = !hold && ranged.length > 0 ? new RangeNumbering(ranged, single, opts.onAlerts, opts.onProblem) : null;
+  const onAlerts = hold ? (a: Alert[]): void => void held.alerts.push(...a) : numbering ? (a: Alert[]) => numbering.alerts(a) : opts.onAlerts;
+  const onProblem: ProblemSink = hold ? (p) => void held.problems.push(p) : numbering ? (p) => numbering.problem(p) : opts.onProblem;
   const stats = await mergeInTimeOrder(unit.parts, onProblem, opts.overlapNs, opts.filters, () => detector.beginOverlap(), {
     feed: (it) => {
       if (it.se.deferred && !detector.resolve(it.se, it.overlap, onProblem)) return;
@@ -102,6 +107,7 @@ async function runOnce(
     flush: (st) => {
       const a = detector.takeAlerts();
       if (a.length > 0) onAlerts(a);
+      numbering?.drain();
       if (opts.onProgress && st.events - lastReport >= 50000) {
         lastReport = st.events;
         opts.onProgress({ events: st.events });
@@ -112,8 +118,8 @@ async function runOnce(
   const rest = detector.end();
   stats.prefiltered += detector.deferredSkipped;
   if (rest.length > 0) onAlerts(rest);
+  if (numbering) await numbering.finish();
   if (hold) {
-    const single = unit.parts.length === 1;
     for (const p of ranged) await absoluteLines(p.file.path, p.range!.start, p.range!.end, held.alerts, held.problems, single);
   }
   return {
@@ -140,10 +146,17 @@ export async function absoluteLines(path: string, start: number, end: number, al
   const anyMine = alerts.some((a) => a.events.some((e) => mine(e.file)) || (a.context ?? []).some((e) => e.file === path)) || problems.some((p) => mine(p.file));
   if (!(relMain && anyMine) && !needsOverlap) return;
   const [firstMain, firstOverlap] = await rangeFirstLines(path, [start, end]);
+  applyLines(path, start, firstMain!, firstOverlap!, alerts, problems, all);
+}
+
+/** absoluteLines with the range's first line numbers (main part, overlap) known. */
+function applyLines(path: string, start: number, firstMain: number, firstOverlap: number, alerts: Alert[], problems: SourceProblem[], all: boolean): void {
+  const mine = (file: string | undefined): boolean => all || file === path;
+  const relMain = start > 0;
   const fix = (pos: number | undefined): number | undefined => {
     if (pos === undefined) return pos;
-    if (pos >= OVERLAP_LINE_BASE) return firstOverlap! + (pos - OVERLAP_LINE_BASE);
-    return relMain ? firstMain! + pos - 1 : pos;
+    if (pos >= OVERLAP_LINE_BASE) return firstOverlap + (pos - OVERLAP_LINE_BASE);
+    return relMain ? firstMain + pos - 1 : pos;
   };
   for (const a of alerts) {
     for (const e of a.events) if (mine(e.file)) e.position = fix(e.position);
@@ -151,6 +164,72 @@ export async function absoluteLines(path: string, start: number, end: number, al
   }
   if (relMain) {
     for (const p of problems) if (p.where && mine(p.file)) p.where = p.where.replace(/^line (\d+)/, (_m, n: string) => `line ${fix(Number(n))}`);
+  }
+}
+
+/**
+ * Streams a unit's alerts and problems out with absolute line numbers while its byte ranges are
+ * read: the first ones start counting the ranges' first lines (rangeFirstLines, once), and wait
+ * until the counts are in; `drain` (each flush) passes on what waits, `finish` at the unit's end.
+ * A unit without alerts or problems never counts.
+ */
+class RangeNumbering {
+  private counting: Promise<void> | null = null;
+  private firstLines: { path: string; start: number; main: number; overlap: number }[] | null = null;
+  private failure: unknown = null;
+  private readonly waiting = { alerts: [] as Alert[], problems: [] as SourceProblem[] };
+
+  constructor(
+    private readonly ranged: WorkPart[],
+    private readonly all: boolean,
+    private readonly onAlerts: (a: Alert[]) => void,
+    private readonly onProblem: ProblemSink,
+  ) {}
+
+  alerts(a: Alert[]): void {
+    for (const x of a) this.waiting.alerts.push(x);
+    this.count();
+    this.drain();
+  }
+
+  problem(p: SourceProblem): void {
+    this.waiting.problems.push(p);
+    this.count();
+    this.drain();
+  }
+
+  private count(): void {
+    if (this.counting !== null) return;
+    this.counting = Promise.all(
+      this.ranged.map(async (p) => {
+        const [main, overlap] = await rangeFirstLines(p.file.path, [p.range!.start, p.range!.end]);
+        return { path: p.file.path, start: p.range!.start, main: main!, overlap: overlap! };
+      }),
+    ).then(
+      (fl) => {
+        this.firstLines = fl;
+      },
+      (e: unknown) => {
+        this.failure = e ?? new Error('cannot count lines');
+      },
+    );
+  }
+
+  drain(): void {
+    if (this.firstLines === null) return;
+    const { alerts, problems } = this.waiting;
+    if (alerts.length === 0 && problems.length === 0) return;
+    for (const r of this.firstLines) applyLines(r.path, r.start, r.main, r.overlap, alerts, problems, this.all);
+    this.waiting.alerts = [];
+    this.waiting.problems = [];
+    for (const p of problems) this.onProblem(p);
+    if (alerts.length > 0) this.onAlerts(alerts);
+  }
+
+  async finish(): Promise<void> {
+    if (this.counting !== null) await this.counting;
+    if (this.failure !== null) throw this.failure;
+    this.drain();
   }
 }
 

@@ -97,3 +97,37 @@ for (const workers of [0, 2]) {
     }
   });
 }
+
+test("the blind-spot tally's memo (per categories and telemetry-field values) counts exactly what testing every need does", async (t) => {
+  const { sharedOrSkip } = await import('../helpers/shared.js');
+  const { loadRulePack } = await import('../../src/rules/index.js');
+  const { CompiledNeeds, TelemetryTally } = await import('../../src/hunt/telemetry.js');
+  const { generateEvents } = await import('../../src/demo/generate.js');
+  const { readEvtxFile } = await import('../../src/sources/evtx/index.js');
+  const { toEcs, toNative, eventHost } = await import('../../src/normalize/index.js');
+  const { markIfNested } = await import('../../src/events/field.js');
+  const repo = sharedOrSkip(t, 'reference/elastic-detection-rules/repo');
+  const samples = sharedOrSkip(t, 'datasets/evtx-attack-samples');
+  if (!repo || !samples) return;
+  const pack = loadRulePack([join(repo, 'rules', 'windows'), join(repo, 'rules', 'cross-platform')], { buildingBlocks: true });
+  const needs = new CompiledNeeds(pack.rules);
+  assert.ok(needs.keyed, 'the pack needs only telemetry fields');
+  const memo = new TelemetryTally(needs);
+  const naive = new TelemetryTally(needs, { memo: false });
+  const raws: Record<string, unknown>[] = [...generateEvents({ events: 3000, hosts: 30, seed: 9 }).events] as Record<string, unknown>[];
+  const { readdirSync } = await import('node:fs');
+  const files = readdirSync(samples, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.evtx')).sort().slice(0, 30);
+  for (const f of files) for await (const batch of readEvtxFile(join(samples, f), () => {})) for (const se of batch) raws.push(se.event);
+  for (const raw of raws) {
+    const ecs = toEcs(raw);
+    markIfNested(ecs);
+    const c = (ecs.event as { category?: unknown } | undefined)?.category;
+    const cats = typeof c === 'string' ? [c] : Array.isArray(c) ? (c as string[]) : [];
+    for (const tally of [memo, naive]) tally.observe(ecs, cats, () => toNative(raw), eventHost(raw));
+  }
+  const a = memo.counts();
+  const b = naive.counts();
+  assert.deepEqual(a, b);
+  const met = a.groups.reduce((n, g) => n + Object.values(g.byHost).reduce((x, y) => x + y, 0), 0);
+  assert.ok(met > 1000, `${met} need hits over ${raws.length} events`);
+});

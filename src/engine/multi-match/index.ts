@@ -18,6 +18,7 @@ import type { Expr, PathStep } from '../../ir/types.js';
 import type { Event } from '../../events/field.js';
 import { compileAccessor } from '../expr.js';
 import { scalarText } from '../values.js';
+import { joinedText } from '../../events/multi-value.js';
 import { AhoCorasick, type Needle } from './aho-corasick.js';
 import { SkipScanner } from './skip-scan.js';
 import { KEYWORD_PATH, atomKey, necessaryClauses, pathKey, type Atom, type Clause } from './necessary.js';
@@ -54,6 +55,8 @@ export interface MultiRuleInput {
 }
 
 interface FieldScan {
+  /** index in MultiMatcher.fields (-1: a keyword scan) */
+  id: number;
   path: readonly PathStep[];
   /** keyword atoms: every string and number of the event (forEachEventText), not one field */
   keyword: boolean;
@@ -76,13 +79,41 @@ interface FieldScan {
   acAnchor: Uint8Array;
   /** the automaton's hit callback, bound once */
   onHit: (payload: number, start: number, end: number) => void;
+  /**
+   * Atoms each text of this field hit, by text (TextMemo): field values repeat (process names,
+   * paths, event types), and a text's atoms depend on the text alone. Null once turned off.
+   */
+  memo: TextMemo | null;
 }
+
+/**
+ * A field's texts and the atoms they hit. Bounded: cleared when full; turned off for a field
+ * whose texts rarely repeat (after MEMO_PROBATION lookups, fewer than 1 in 4 hits).
+ */
+interface TextMemo {
+  map: Map<string, Int32Array>;
+  lookups: number;
+  hits: number;
+}
+const MEMO_MAX_ENTRIES = 4096;
+const MEMO_MAX_TEXT = 512;
+const MEMO_PROBATION = 4096;
+const NO_ATOMS = new Int32Array(0);
 
 interface Bucket {
   fields: FieldScan[];
+  /** select calls on this bucket while the matcher samples clause hit rates (see adapt) */
+  events: number;
   /** rule indices always evaluated, ascending */
   always: number[];
   member: Uint8Array;
+}
+
+export interface MultiMatchOptions {
+  /** Selects after which nearly-always-true clauses stop being counted (MultiMatcher.adapt); 0: never. Default 8192. */
+  adaptAfter?: number;
+  /** Remember each field text's atoms (TextMemo). Default true. */
+  memo?: boolean;
 }
 
 export interface MultiMatchStats {
@@ -94,6 +125,8 @@ export interface MultiMatchStats {
   automatonNodes: number;
   /** fields whose automaton is not built yet */
   automataPending: number;
+  /** clauses no longer counted because they held for nearly every event (MultiMatcher.adapt) */
+  droppedClauses: number;
 }
 
 function build(f: FieldScan): void {
@@ -106,13 +139,21 @@ function build(f: FieldScan): void {
 /** Every character String() gives a number or bigint (digits, sign, point, exponent, Infinity, NaN), lower-cased. */
 const NUMBER_CHARS = /^[0-9+\-.eintfyal]*$/;
 
+/** MultiMatcher.adapt: when (selects), from how many events of a rule's buckets, at what hit rate. */
+const ADAPT_AFTER = 8192;
+const ADAPT_MIN_EVENTS = 256;
+const ADAPT_RATE = 0.9;
+/** planGuards: a field is a guard field when it alone makes up at least this many clauses. */
+const GUARD_MIN_CLAUSES = 5;
+const NO_FIELDS = new Int32Array(0);
+
 export class MultiMatcher {
   private readonly fields: FieldScan[] = [];
   private readonly buckets = new Map<number, Bucket>();
   private readonly unkeyed: Bucket;
   /** atom id → clause ids (CSR) */
-  private readonly atomClauseStart: Int32Array;
-  private readonly atomClauses: Int32Array;
+  private atomClauseStart: Int32Array;
+  private atomClauses: Int32Array;
   private readonly clauseRule: Int32Array;
   private readonly ruleNeed: Int32Array;
   private readonly atomStamp: Int32Array;
@@ -124,7 +165,12 @@ export class MultiMatcher {
   private current: Bucket | null = null;
   private readonly found: number[] = [];
 
-  constructor(rules: readonly MultiRuleInput[], dialect: 'elasticsearch' | 'endgame' = 'elasticsearch') {
+  /**
+   * `adaptAfter`: select calls after which clauses that hold for nearly every event of their rule's
+   * buckets stop being counted (see adapt); 0: never. `memo: false`: no TextMemo (tests compare).
+   */
+  constructor(rules: readonly MultiRuleInput[], dialect: 'elasticsearch' | 'endgame' = 'elasticsearch', opts: MultiMatchOptions = {}) {
+    this.memoize = opts.memo !== false;
     const atomIds = new Map<string, number>();
     /** the same atom objects recur in an OR's clauses: interned by identity before by content */
     const atomOf = new Map<Atom, number>();
@@ -138,6 +184,7 @@ export class MultiMatcher {
     const fieldIds = new Map<string, number>();
     const fieldAtoms: number[][] = [];
     const always: boolean[] = [];
+    const clauseAtomLists: number[][] = [];
     this.dialect = dialect;
     rules.forEach((r, ri) => {
       const clauses: Clause[] = r.clauses ?? necessaryClauses(r.where);
@@ -148,6 +195,8 @@ export class MultiMatcher {
       for (const clause of clauses) {
         const cid = clauseRule.length;
         clauseRule.push(ri);
+        const ids: number[] = [];
+        clauseAtomLists.push(ids);
         for (const a of clause) {
           let id = atomOf.get(a);
           if (id === undefined) id = atomIds.get(atomKey(a));
@@ -169,6 +218,7 @@ export class MultiMatcher {
             }
           }
           atomOf.set(a, id);
+          ids.push(id);
           atomClauseLists[id]!.push(cid);
           if (a.path === KEYWORD_PATH) kw.add(id);
           else fs.add(fieldIds.get(pathKey(a.path))!);
@@ -179,6 +229,7 @@ export class MultiMatcher {
     });
     this.atoms = atoms;
     for (const ids of fieldAtoms) this.fields.push(this.makeScan(atoms[ids[0]!]!.path, false, ids));
+    for (const [k, v] of fieldIds) this.fieldIds.set(k, v);
     // CSR of atom → clauses.
     const start = new Int32Array(atoms.length + 1);
     let total = 0;
@@ -200,6 +251,13 @@ export class MultiMatcher {
     this.always = always;
     this.ruleFields = ruleFields;
     this.ruleKeywordAtoms = ruleKeywordAtoms;
+    this.fieldStamp = new Int32Array(this.fields.length);
+    this.gNeed = new Int32Array(rules.length);
+    this.gHave = new Int32Array(rules.length);
+    this.isGuard = new Uint8Array(clauseRule.length);
+    this.ruleLate = rules.map(() => NO_FIELDS);
+    this.clauseAtoms = clauseAtomLists;
+    this.planGuards(new Uint8Array(clauseRule.length));
 
     // Buckets: each key's rules plus the unkeyed ones; unkeyed rules limited to some channels
     // join a bucket only for their channels when select is told the event's channel.
@@ -212,15 +270,38 @@ export class MultiMatcher {
     });
     this.unkeyed = this.makeBucket([...this.free, ...this.channelGated]);
     for (const [k, members] of this.keyed) this.buckets.set(k, this.makeBucket([...members, ...this.free, ...this.channelGated]));
+    this.clauseHits = new Int32Array(clauseRule.length);
+    this.adaptAt = opts.adaptAfter ?? ADAPT_AFTER;
     this.ruleCount = rules.length;
     this.alwaysCount = always.filter(Boolean).length;
     this.atomCount = atoms.length;
   }
 
   private readonly dialect: 'elasticsearch' | 'endgame';
+  private readonly memoize: boolean;
+  /** Clauses no longer counted since adapt (stats). */
+  private droppedClauses = 0;
+  /** clause → its atom ids */
+  private readonly clauseAtoms: number[][];
+  /** While sampling (selects < adaptAt): per clause, selects in which it held for a member rule */
+  private readonly clauseHits: Int32Array;
+  private selects = 0;
+  private adaptAt: number;
   private readonly atoms: Atom[];
   private readonly always: boolean[];
   private readonly ruleFields: Set<number>[];
+  /** field id → path key (for planGuards) */
+  private readonly fieldIds = new Map<string, number>();
+  /** planGuards: guard fields; per clause whether it is a guard clause; per rule guard clauses needed / held; late fields */
+  private guardField = new Uint8Array(0);
+  private readonly isGuard: Uint8Array;
+  private readonly gNeed: Int32Array;
+  private readonly gHave: Int32Array;
+  private ruleLate: Int32Array[];
+  /** rules whose guard clauses all held in this select (their late fields are read) */
+  private readonly alive: number[] = [];
+  /** the select (epoch) in which a field was last read */
+  private readonly fieldStamp: Int32Array;
   private readonly ruleKeywordAtoms: Set<number>[];
   /** keyed rules by key; unkeyed rules for any channel; unkeyed rules for some channels (and by channel) */
   private readonly keyed = new Map<number, number[]>();
@@ -238,6 +319,7 @@ export class MultiMatcher {
   /** The scan of `path`'s atoms `ids` (for the keyword path, of those atoms only); its automaton is built on first use. */
   private makeScan(path: readonly PathStep[], keyword: boolean, ids: readonly number[]): FieldScan {
     const f: FieldScan = {
+      id: keyword ? -1 : this.fields.length,
       path,
       keyword,
       access: keyword ? (o) => o : compileAccessor(path, this.dialect),
@@ -249,6 +331,7 @@ export class MultiMatcher {
       acAtom: new Int32Array(0),
       acAnchor: new Uint8Array(0),
       onHit: () => {},
+      memo: keyword || !this.memoize ? null : { map: new Map(), lookups: 0, hits: 0 },
     };
     f.onHit = (p, s, e) => this.acHit(f, p, s, e);
     const needles: Needle[] = [];
@@ -283,10 +366,9 @@ export class MultiMatcher {
     for (const ri of members.sort((a, b) => a - b)) {
       member[ri] = 1;
       if (this.always[ri]) alw.push(ri);
-      for (const f of this.ruleFields[ri]!) fs.add(f);
       for (const a of this.ruleKeywordAtoms[ri]!) kw.add(a);
     }
-    const fields = [...fs].sort((a, b) => a - b).map((f) => this.fields[f]!);
+    const fields = this.earlyFields(member);
     if (kw.size > 0) {
       const ids = [...kw].sort((a, b) => a - b);
       const sig = ids.join(',');
@@ -297,7 +379,7 @@ export class MultiMatcher {
       }
       fields.push(scan);
     }
-    return { fields, always: alw, member };
+    return { fields, always: alw, member, events: 0 };
   }
 
   /** The bucket of an event of key `key` (already a bucket's key, or null) on channel `channel`. */
@@ -327,7 +409,7 @@ export class MultiMatcher {
       if (f.ac) nodes += f.ac.nodeCount;
       if (f.pending) pending++;
     }
-    return { rules: this.ruleCount, alwaysEvaluated: this.alwaysCount, atoms: this.atomCount, clauses: this.clauseRule.length, automatonNodes: nodes, automataPending: pending };
+    return { rules: this.ruleCount, alwaysEvaluated: this.alwaysCount, atoms: this.atomCount, clauses: this.clauseRule.length, automatonNodes: nodes, automataPending: pending, droppedClauses: this.droppedClauses };
   }
 
   /** Builds every automaton not built yet (they are otherwise built when an event first needs them). */
@@ -348,17 +430,35 @@ export class MultiMatcher {
     const found = this.found;
     found.length = 0;
     if (++this.epoch === 0x7fffffff) this.resetStamps();
+    if (this.adaptAt > 0) {
+      bucket.events++;
+      if (++this.selects === this.adaptAt) this.adapt();
+    }
     this.current = bucket;
+    const alive = this.alive;
+    alive.length = 0;
     const fields = bucket.fields;
+    const stamp = this.fieldStamp;
+    const epoch = this.epoch;
     for (let i = 0; i < fields.length; i++) {
       const f = fields[i]!;
-      if (f.pending !== null) build(f);
       if (f.keyword) {
+        if (f.pending !== null) build(f);
         this.scanEvent(f, ev, 0);
         continue;
       }
-      const v = f.access(ev);
-      if (v !== undefined && v !== null) this.scanValue(f, v);
+      stamp[f.id] = epoch;
+      this.readField(f, ev);
+    }
+    // Second phase: the late fields of the rules whose guard clauses all held (planGuards).
+    for (let i = 0; i < alive.length; i++) {
+      const late = this.ruleLate[alive[i]!]!;
+      for (let j = 0; j < late.length; j++) {
+        const id = late[j]!;
+        if (stamp[id] === epoch) continue;
+        stamp[id] = epoch;
+        this.readField(this.fields[id]!, ev);
+      }
     }
     this.current = null;
     const always = bucket.always;
@@ -368,12 +468,19 @@ export class MultiMatcher {
     return found.sort(ascending);
   }
 
+  /** Read one field of the event and scan its texts. */
+  private readField(f: FieldScan, ev: Event): void {
+    if (f.pending !== null) build(f);
+    const v = f.access(ev);
+    if (v !== undefined && v !== null) this.scanValue(f, v);
+  }
+
   /**
    * The texts a field's value offers to a wildcard or regex test, exactly as the engine's text
    * matcher sees them (engine/expr.ts `textMatcher` and `anyOf`): a string, a number, bigint or
-   * boolean as its text, and for an array each element that is one of those (one level), plus any
-   * text the array carries under a symbol key (a multi-valued field's joined text, as
-   * events/multi-value.ts attaches it; scanning an extra text can only let more rules through).
+   * boolean as its text, and for an array each element that is one of those (one level), plus the
+   * joined text a multi-valued field carries (events/multi-value.ts `joinedText`, as the engine's
+   * `anyOf` reads it; no per-array symbol listing, which allocated on every array field).
    * This is the one place the matcher reads a field's value: change it with the engine's rule.
    */
   private scanValue(f: FieldScan, v: unknown): void {
@@ -383,10 +490,8 @@ export class MultiMatcher {
         const t = scalarText(v[j]);
         if (t !== null) this.scanText(f, t);
       }
-      for (const sym of Object.getOwnPropertySymbols(v)) {
-        const t = (v as unknown as Record<symbol, unknown>)[sym];
-        if (typeof t === 'string') this.scanText(f, t);
-      }
+      const joined = joinedText(v);
+      if (joined !== undefined) this.scanText(f, joined);
     } else {
       const t = scalarText(v);
       if (t !== null) this.scanText(f, t);
@@ -413,12 +518,46 @@ export class MultiMatcher {
     else for (const k in v as Record<string, unknown>) this.scanEvent(f, (v as Record<string, unknown>)[k], depth + 1);
   }
 
-  /** One text of field `f`: its exact atoms by lookup, the others by the automaton, on the lower-cased text. */
+  /** One text of field `f`: the atoms it hit before (TextMemo), else scanned (scanTextNow) and remembered. */
   private scanText(f: FieldScan, text: string): void {
+    const memo = f.memo;
+    if (memo === null || text.length > MEMO_MAX_TEXT) return this.scanTextNow(f, text);
+    const known = memo.map.get(text);
+    memo.lookups++;
+    if (known !== undefined) {
+      memo.hits++;
+      for (let i = 0; i < known.length; i++) this.hitAtom(known[i]!);
+      return;
+    }
+    if (memo.lookups >= MEMO_PROBATION && memo.hits * 4 < memo.lookups) {
+      f.memo = null;
+      return this.scanTextNow(f, text);
+    }
+    const rec = this.recorded;
+    rec.length = 0;
+    this.recording = true;
+    this.scanTextNow(f, text);
+    this.recording = false;
+    if (memo.map.size >= MEMO_MAX_ENTRIES) memo.map.clear();
+    memo.map.set(text, rec.length === 0 ? NO_ATOMS : Int32Array.from(rec));
+  }
+
+  /** While scanTextNow runs for the memo: every atom the text hits, in order (repeats allowed). */
+  private recording = false;
+  private readonly recorded: number[] = [];
+
+  /** An atom of the text being scanned: recorded for the memo when asked, then counted. */
+  private textAtom(atom: number): void {
+    if (this.recording) this.recorded.push(atom);
+    this.hitAtom(atom);
+  }
+
+  /** One text of field `f`: its exact atoms by lookup, the others by the automaton, on the lower-cased text. */
+  private scanTextNow(f: FieldScan, text: string): void {
     if (f.exact.size > 0) {
       const lower = text.toLowerCase();
       const ex = f.exact.get(lower);
-      if (ex) for (let i = 0; i < ex.length; i++) this.hitAtom(ex[i]!);
+      if (ex) for (let i = 0; i < ex.length; i++) this.textAtom(ex[i]!);
       if (f.ac) {
         this.scanLength = lower.length;
         f.ac.scan(lower, f.onHit);
@@ -436,7 +575,7 @@ export class MultiMatcher {
   /** An automaton hit of `f`'s needle `p` at [s, e) of a text of length scanLength. */
   private acHit(f: FieldScan, p: number, s: number, e: number): void {
     const anchor = f.acAnchor[p]!;
-    if (anchor === 0 || (anchor === 1 ? s === 0 : e === this.scanLength)) this.hitAtom(f.acAtom[p]!);
+    if (anchor === 0 || (anchor === 1 ? s === 0 : e === this.scanLength)) this.textAtom(f.acAtom[p]!);
   }
 
   private hitAtom(atom: number): void {
@@ -451,16 +590,122 @@ export class MultiMatcher {
       this.clauseStamp[c] = epoch;
       const r = this.clauseRule[c]!;
       if (member[r] === 0) continue;
+      if (this.adaptAt > 0) this.clauseHits[c]!++;
       if (this.ruleStamp[r] !== epoch) {
         this.ruleStamp[r] = epoch;
         this.ruleHave[r] = 0;
+        this.gHave[r] = 0;
       }
+      if (this.isGuard[c] === 1 && ++this.gHave[r]! === this.gNeed[r]! && this.ruleLate[r]!.length > 0) this.alive.push(r);
       if (++this.ruleHave[r]! === this.ruleNeed[r]!) this.found.push(r);
+    }
+  }
+
+  /**
+   * Guard clauses: a clause whose atoms all lie in guard fields (fields that alone make up the
+   * clauses of several rules: `event.action`, `process.name`, `event.dataset`…). A rule with
+   * guard clauses can only be selected when all of them hold, so its other fields (`ruleLate`)
+   * are read only for events where they do (select's second phase): with a whole pack, most of
+   * the ~90 fields a bucket's rules read belong to rules whose `event.dataset` or `process.name`
+   * clause already failed. `dropped`: clauses no longer counted (adapt).
+   */
+  private planGuards(dropped: Uint8Array): void {
+    const fieldOfAtom = (a: number): number => (this.atoms[a]!.path === KEYWORD_PATH ? -1 : this.fieldIds.get(pathKey(this.atoms[a]!.path))!);
+    const sole = new Int32Array(this.fields.length);
+    const clauseFields = this.clauseAtoms.map((as) => new Set(as.map(fieldOfAtom)));
+    clauseFields.forEach((fs, c) => {
+      if (dropped[c] === 0 && fs.size === 1 && !fs.has(-1)) sole[[...fs][0]!]!++;
+    });
+    const guard = new Uint8Array(this.fields.length);
+    for (let f = 0; f < guard.length; f++) if (sole[f]! >= GUARD_MIN_CLAUSES) guard[f] = 1;
+    this.guardField = guard;
+    this.gNeed.fill(0);
+    this.isGuard.fill(0);
+    clauseFields.forEach((fs, c) => {
+      if (dropped[c] === 1 || fs.size === 0 || fs.has(-1) || ![...fs].every((f) => guard[f] === 1)) return;
+      this.isGuard[c] = 1;
+      this.gNeed[this.clauseRule[c]!]!++;
+    });
+    this.ruleLate = this.ruleFields.map((fs, r) => (this.gNeed[r] === 0 ? NO_FIELDS : Int32Array.from([...fs].filter((f) => guard[f] === 0).sort((a, b) => a - b))));
+  }
+
+  /** A bucket's first-phase fields: the guard fields of its rules, and every field of its rules without guard clauses. */
+  private earlyFields(member: Uint8Array): FieldScan[] {
+    const fs = new Set<number>();
+    for (let r = 0; r < member.length; r++) {
+      if (member[r] === 0) continue;
+      const all = this.gNeed[r] === 0;
+      for (const f of this.ruleFields[r]!) if (all || this.guardField[f] === 1) fs.add(f);
+    }
+    return [...fs].sort((a, b) => a - b).map((f) => this.fields[f]!);
+  }
+
+  /**
+   * Once, after `adaptAt` selects: a clause that held in at least ADAPT_RATE of the selects of its
+   * rule's buckets (`host.os.type == "windows"` on Windows data, `event.type == "start"`) narrows
+   * almost nothing, yet each event it holds for walks it for every rule that has it (hundreds in a
+   * whole pack). Such clauses stop being counted: each rule keeps at least its rarest clause, and
+   * clauses of keyword atoms are kept. Dropping a clause only lets more rules through, never fewer
+   * (a rule is still decided by its own test); the fields read only for dropped clauses are no
+   * longer read.
+   */
+  private adapt(): void {
+    this.adaptAt = 0;
+    const rules = this.ruleCount;
+    const ruleEvents = new Float64Array(rules);
+    const buckets = [this.unkeyed, ...this.buckets.values()];
+    for (const byChan of this.channelBuckets.values()) buckets.push(...byChan.values());
+    for (const b of buckets) if (b.events > 0) for (let r = 0; r < rules; r++) if (b.member[r] === 1) ruleEvents[r] += b.events;
+    const clausesOf: number[][] = Array.from({ length: rules }, () => []);
+    for (let c = 0; c < this.clauseRule.length; c++) clausesOf[this.clauseRule[c]!]!.push(c);
+    const dropped = new Uint8Array(this.clauseRule.length);
+    let any = false;
+    for (let r = 0; r < rules; r++) {
+      const cs = clausesOf[r]!;
+      const n = ruleEvents[r]!;
+      if (cs.length < 2 || n < ADAPT_MIN_EVENTS) continue;
+      const rate = (c: number): number => this.clauseHits[c]! / n;
+      const keyword = (c: number): boolean => this.clauseAtoms[c]!.some((a) => this.atoms[a]!.path === KEYWORD_PATH);
+      const rarest = cs.reduce((a, b) => (rate(b) < rate(a) ? b : a));
+      for (const c of cs) {
+        if (c === rarest || keyword(c) || rate(c) < ADAPT_RATE) continue;
+        dropped[c] = 1;
+        this.droppedClauses++;
+        this.ruleNeed[r]!--;
+        any = true;
+      }
+    }
+    if (!any) return;
+    // atom → clauses without the dropped ones; each rule's fields from its kept clauses.
+    const start = this.atomClauseStart;
+    const kept: number[] = [];
+    const newStart = new Int32Array(start.length);
+    for (let a = 0; a + 1 < start.length; a++) {
+      newStart[a] = kept.length;
+      for (let i = start[a]!; i < start[a + 1]!; i++) if (dropped[this.atomClauses[i]!] === 0) kept.push(this.atomClauses[i]!);
+    }
+    newStart[start.length - 1] = kept.length;
+    this.atomClauseStart = newStart;
+    this.atomClauses = Int32Array.from(kept);
+    const pathField = this.fieldIds;
+    for (let r = 0; r < rules; r++) {
+      const fs = new Set<number>();
+      for (const c of clausesOf[r]!) {
+        if (dropped[c] === 1) continue;
+        for (const a of this.clauseAtoms[c]!) if (this.atoms[a]!.path !== KEYWORD_PATH) fs.add(pathField.get(pathKey(this.atoms[a]!.path))!);
+      }
+      this.ruleFields[r] = fs;
+    }
+    this.planGuards(dropped);
+    for (const b of buckets) {
+      const keywordScans = b.fields.filter((f) => f.keyword);
+      b.fields = [...this.earlyFields(b.member), ...keywordScans];
     }
   }
 
   private resetStamps(): void {
     this.atomStamp.fill(0);
+    this.fieldStamp.fill(0);
     this.clauseStamp.fill(0);
     this.ruleStamp.fill(0);
     this.epoch = 1;
