@@ -32,12 +32,14 @@ import { inTransaction, type Db } from './store/db.js';
 import type { EventStream } from './store/stream.js';
 import type { Checkpoints } from './store/checkpoints.js';
 import type { AlertStore, InsertResult } from './store/alerts.js';
-import { parseStored, type LoggedEvent } from './ingest-parse.js';
+import { ingestDocument, type LoggedEvent } from './ingest-parse.js';
 import { ReorderBuffer, type OrderItem } from './reorder.js';
 import type { DetectReply, DetectWorkerData, ToDetect, DetectTelemetry } from './detect-protocol.js';
 
 export interface LoopItem extends OrderItem {
   raw: string;
+  /** LoggedEvent.plain: JSON.parse reads the document exactly. */
+  plain: boolean;
   /** The event had no recognisable time: `time` is the one the loop gave it. */
   noTs: boolean;
 }
@@ -86,6 +88,8 @@ const CHECKPOINT = 'detect';
 /** How far behind the newest host a silent host's window is still kept for replay. */
 const SILENT_HOST_GRACE_MS = 10 * 60_000;
 const BATCH = 2000;
+/** Alerts found between checkpoints are stored at most this often. */
+const ALERT_STORE_MS = 50;
 /** Events sent to the detection thread and not yet answered, above which the loop waits. */
 const MAX_IN_FLIGHT = 16_000;
 
@@ -104,6 +108,8 @@ export class DetectLoop {
   private releaseBatch: number[] = [];
   private releaseMin = Infinity;
   private compiledRules = 0;
+  /** The detection thread's kernel id (per-thread CPU in /metrics; null when unknown). */
+  detectTid: number | null = null;
   /** The detection thread's latest telemetry counts (blind spots); null until its first report. */
   telemetry: DetectTelemetry | null = null;
   /** Resolves once the detection thread has compiled the rules. */
@@ -122,6 +128,10 @@ export class DetectLoop {
   private readonly buckets = new Map<string, { buckets: Bucket[]; frontierMs: number }>();
   private pendingAlerts: Alert[] = [];
   private lastCheckpointWall = 0;
+  private lastStoreWall = 0;
+  private storeTimer: NodeJS.Timeout | null = null;
+  /** The connection's synchronous level (2: FULL), restored after the loop's own transactions. */
+  private readonly syncLevel: number;
   checkpointSavedMs: number | null = null;
   private scheduled = false;
   private closed = false;
@@ -134,12 +144,14 @@ export class DetectLoop {
   constructor(private readonly o: DetectLoopOptions) {
     this.rules = o.rules;
     this.exceptions = o.exceptions;
+    this.syncLevel = Number(o.db.pragma('synchronous', { simple: true }));
     this.worker = new Worker(new URL('./detect-worker.js', import.meta.url), { workerData: { rules: o.rules } satisfies DetectWorkerData });
     let started: () => void = () => {};
     this.ready = new Promise<void>((r) => (started = r));
     this.worker.on('message', (m: DetectReply) => {
       if (m.id === 0) {
         this.compiledRules = m.ruleCount ?? 0;
+        this.detectTid = m.tid ?? null;
         started();
         return;
       }
@@ -209,7 +221,7 @@ export class DetectLoop {
       this.stats.noTimestamp++;
       time = this.reorder.lastTime(ev.host) ?? { ms: Date.now(), ns: 0 };
     }
-    return { seq, host: ev.host, time, raw: ev.raw, noTs };
+    return { seq, host: ev.host, time, raw: ev.raw, plain: ev.plain === true, noTs };
   }
 
   private schedule(): void {
@@ -231,7 +243,9 @@ export class DetectLoop {
     } else if (this.logCursor > 0 && this.inboxDepth === 0) {
       const rows = this.o.stream.readFrom(this.logCursor, BATCH);
       for (const r of rows) {
-        const ev = parseStored(r.raw, r.seq);
+        // As at ingest: scanned (or parsed when the scan cannot decide), so replay orders events exactly as live.
+        const p = ingestDocument(r.raw);
+        const ev = 'events' in p && p.events.length === 1 ? p.events[0]! : null;
         if (r.seq <= this.readSeq) this.stats.replayed++;
         if (ev) taken.push(this.item(r.seq, ev));
         else {
@@ -252,13 +266,16 @@ export class DetectLoop {
       // Arrival first (single-event rules, and the thread keeps the parsed event), then the releases it causes.
       const seqs: number[] = [];
       const raws: string[] = [];
+      const plain = new Uint8Array(taken.length);
       const times: ([number, number] | null)[] = [];
-      for (const it of taken) {
+      for (let i = 0; i < taken.length; i++) {
+        const it = taken[i]!;
         seqs.push(it.seq);
         raws.push(it.raw);
+        if (it.plain) plain[i] = 1;
         times.push(it.noTs ? [it.time.ms, it.time.ns] : null);
       }
-      this.post({ t: 'arrive', id: 0, seqs, raws, times }, seqs[0]!, seqs.length);
+      this.post({ t: 'arrive', id: 0, seqs, raws: raws.join('\n'), plain, times }, seqs[0]!, seqs.length);
       for (const it of taken) this.take(it, now);
       this.flushReleases();
     }
@@ -365,16 +382,35 @@ export class DetectLoop {
     return m;
   }
 
-  /** Store pending alerts; checkpoint too when due (or forced). */
+  /**
+   * Store pending alerts; checkpoint too when due (or forced). Alerts alone are stored at most
+   * every ALERT_STORE_MS (one transaction for all found meanwhile), so a steady trickle of alerts
+   * does not take the database lock from the log's writer thread on every batch.
+   */
   store(force: boolean): void {
     const now = Date.now();
     const due = force || now - this.lastCheckpointWall >= this.o.checkpointIntervalMs;
     if (this.pendingAlerts.length === 0 && !due) return;
+    if (!due && now - this.lastStoreWall < ALERT_STORE_MS) {
+      this.storeTimer ??= setTimeout(() => {
+        this.storeTimer = null;
+        if (!this.closed) this.store(false);
+      }, ALERT_STORE_MS - (now - this.lastStoreWall));
+      this.storeTimer.unref();
+      return;
+    }
+    this.lastStoreWall = now;
     const alerts = this.pendingAlerts;
     this.pendingAlerts = [];
     const fresh: Alert[] = [];
     const n = { alertsNew: 0, alertsDuplicate: 0, alertsSuppressed: 0, alertsExcepted: 0 };
+    // No fsync of its own (synchronous=NORMAL for this transaction): the WAL keeps commits in
+    // order, so a power loss can only drop it together with every later one, and then the older
+    // checkpoint left replays what these alerts came from. The log's next group commit (FULL)
+    // fsyncs the WAL with this transaction in it.
+    const relax = this.syncLevel > 1;
     try {
+      if (relax) this.o.db.pragma('synchronous = NORMAL');
       inTransaction(this.o.db, () => {
         for (const a of alerts) {
           if (this.exceptions && alertExceptionReason(a, this.exceptions)) {
@@ -402,6 +438,8 @@ export class DetectLoop {
       this.pendingAlerts = alerts.concat(this.pendingAlerts);
       this.o.onProblem?.(`storing alerts/checkpoint failed, will retry: ${(e as Error).message}`);
       return;
+    } finally {
+      if (relax) this.o.db.pragma(`synchronous = ${this.syncLevel}`);
     }
     for (const k of Object.keys(n) as (keyof typeof n)[]) this.stats[k] += n[k];
     if (due) {
@@ -471,6 +509,7 @@ export class DetectLoop {
     this.store(true);
     this.closed = true;
     clearInterval(this.idleTimer);
+    if (this.storeTimer) clearTimeout(this.storeTimer);
     await this.worker.terminate();
   }
 }

@@ -13,7 +13,10 @@ export interface ArriveMsg {
   t: 'arrive';
   id: number;
   seqs: number[];
-  raws: string[];
+  /** The events' documents joined by '\n' (a document holds no line break): one string to copy, not one per event. */
+  raws: string;
+  /** 1: the document holds no 16+ digit integer, a plain JSON.parse reads it exactly (LoggedEvent.plain). */
+  plain: Uint8Array;
   /** The time the loop gave an event with no recognisable time of its own ([ms, ns]); null: the event's own. */
   times: ([number, number] | null)[];
 }
@@ -42,6 +45,8 @@ export interface DetectReply {
   /** After a reload (and at start, id 0): rules compiled, and stateful rules that kept their state. */
   ruleCount?: number;
   stateKept?: number;
+  /** At start (id 0): the thread's kernel id (per-thread CPU in /metrics). */
+  tid?: number | null;
   /**
    * What telemetry the detection thread's two detectors saw (blind spots), at most every 250 ms
    * (then a trailing report with id -1, answering no request) and after every reload: `instant` holds the single-event rules, `ordered` the stateful ones,

@@ -18,6 +18,7 @@ import type { SourceEvent } from '../sources/types.js';
 import type { Alert } from '../alert/types.js';
 import { Detector, isStateless } from '../hunt/detector.js';
 import { parseStored } from './ingest-parse.js';
+import { ownThreadId } from './thread-cpu.js';
 import type { DetectReply, DetectTelemetry, DetectWorkerData, ToDetect } from './detect-protocol.js';
 
 interface Held {
@@ -51,7 +52,7 @@ function push(d: Detector, h: Held, seq: number, problems: string[]): void {
   }
 }
 
-port.postMessage({ id: 0, alerts: [], problems: [], unreadable: [], ruleCount: count(det), stateKept: 0 } satisfies DetectReply);
+port.postMessage({ id: 0, alerts: [], problems: [], unreadable: [], ruleCount: count(det), stateKept: 0, tid: ownThreadId() } satisfies DetectReply);
 
 port.on('message', (m: ToDetect) => {
   const t0 = performance.now();
@@ -60,9 +61,10 @@ port.on('message', (m: ToDetect) => {
   const reply: DetectReply = { id: m.id, alerts: [], problems, unreadable };
   if (m.t === 'arrive') {
     const { instant, ordered } = det;
+    const raws = m.raws.split('\n');
     for (let i = 0; i < m.seqs.length; i++) {
       const seq = m.seqs[i]!;
-      const ev = parseStored(m.raws[i]!, seq);
+      const ev = parseStored(raws[i] ?? '', seq, m.plain[i] === 1);
       if (!ev) {
         unreadable.push(seq);
         continue;

@@ -2,6 +2,7 @@
  * `GET /api/health` (open: liveness for load balancers; with a read token also ingest per source
  * and host, blind spots and intel feeds) and `GET /metrics` (Prometheus text, scope read).
  */
+import { ownThreadId, threadCpuSeconds } from '../thread-cpu.js';
 import type { IncomingMessage } from 'node:http';
 import { authorize } from '../auth.js';
 import type { Router } from '../http.js';
@@ -94,10 +95,20 @@ export function registerHealth(r: Router, ctx: ServeContext): void {
       ['spoor_resident_memory_bytes', 'gauge', 'Resident set size', process.memoryUsage().rss],
       ['process_cpu_seconds_total', 'counter', 'User and system CPU time of the server process', cpuSeconds()],
     ];
-    const text = lines
+    let text = lines
       .filter((l) => l[3] !== null)
       .map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}\n`)
       .join('');
+    const threads: [string, number | null][] = [
+      ['main', ownThreadId()],
+      ['writer', ctx.stream.writerTid],
+      ['detect', ctx.loop.detectTid],
+    ];
+    const cpu = threads.map(([t, tid]) => [t, tid === null ? null : threadCpuSeconds(tid)] as const).filter((x) => x[1] !== null);
+    if (cpu.length > 0) {
+      text += '# HELP spoor_thread_cpu_seconds_total User and system CPU time per server thread (main: HTTP, ingest, reorder, alerts; writer: log commits; detect: parsing and rules)\n# TYPE spoor_thread_cpu_seconds_total counter\n';
+      for (const [t, v] of cpu) text += `spoor_thread_cpu_seconds_total{thread="${t}"} ${v}\n`;
+    }
     res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
     res.end(text);
   });
