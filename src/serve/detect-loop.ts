@@ -276,7 +276,10 @@ export class DetectLoop {
         times.push(it.noTs ? [it.time.ms, it.time.ns] : null);
       }
       this.post({ t: 'arrive', id: 0, seqs, raws: raws.join('\n'), plain, times }, seqs[0]!, seqs.length);
-      for (const it of taken) this.take(it, now);
+      for (const it of taken) {
+        it.raw = ''; // the detection thread has the text now; the reorder buffer needs only seq, host and time
+        this.take(it, now);
+      }
       this.flushReleases();
     }
     this.store(false);
