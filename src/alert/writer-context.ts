@@ -77,6 +77,21 @@ export class WriterContext {
     return asWriter(session, session.kind === '5140' ? 'Security 5140 (share connection shortly before the write)' : 'Security 4624 logon type 3 (network logon shortly before the write)');
   }
 
+  /** The evidence held, as plain data (for a detector snapshot, engine/snapshot.ts). */
+  exportState(): [string, Instant, Evidence[]][] {
+    return [...this.byHost].map(([h, slot]) => [h, slot.newest, slot.entries]);
+  }
+
+  /** Replace the evidence held with what `exportState` returned (after a JSON round trip through engine/state.ts). */
+  importState(s: unknown): void {
+    if (!Array.isArray(s)) throw new Error('writer evidence: expected an array');
+    this.byHost.clear();
+    for (const row of s as unknown[]) {
+      if (!Array.isArray(row) || typeof row[0] !== 'string' || !Array.isArray(row[2])) throw new Error('writer evidence: bad host row');
+      this.byHost.set(row[0], { newest: row[1] as Instant, entries: row[2] as Evidence[] });
+    }
+  }
+
   /** Entries held (for memory tests). */
   size(): number {
     let n = 0;

@@ -2,6 +2,7 @@
 import type { PathStep } from '../ir/types.js';
 import type { Event } from '../events/field.js';
 import type { Instant } from '../events/timestamp.js';
+import type { StateCell } from './state.js';
 
 /** Values bound by `arraySearch(arr, x, …)`-style functions, by position. */
 export type Scope = unknown[];
@@ -43,6 +44,8 @@ export interface CompileContext {
   /** Elasticsearch query-translation logic for `where` clauses (see EngineOptions.nullLogic). */
   esLogic: boolean;
   maxSamplesPerKey: number;
+  /** The stateful parts compiled so far, in compile order (state export, state.ts). */
+  cells: StateCell[];
 }
 
 export const EMPTY_SCOPE: Scope = [];

@@ -25,6 +25,7 @@ import type { Event } from '../events/field.js';
 import { addNs, diffNs, parseTimestamp, type Instant } from '../events/timestamp.js';
 import { compileExpr, compilePredicate, compileQuery, eventInstant, type EngineOptions, type Match, type QueryRunner } from './index.js';
 import { laterHorizon, type StateHorizon } from './sequence.js';
+import { asArray, asObject, decodeInstant, decodeMatch, decodeValue, encodeInstant, encodeMatch, encodeValue, StateShapeError, type EventReader, type EventWriter, type StateJson } from './state.js';
 
 const MAX_GROUP_ENTRIES = 10_000;
 const SWEEP_EVERY = 4096;
@@ -110,6 +111,9 @@ function keyText(v: unknown): string {
 interface BaseRunner {
   push(ev: Event): Match[];
   end(): Match[];
+  /** Absent: the base rule keeps no state. */
+  save?(w: EventWriter): StateJson;
+  load?(s: StateJson, r: EventReader): void;
 }
 
 function baseRunner(q: Query, opts: EngineOptions): BaseRunner {
@@ -124,6 +128,7 @@ function baseRunner(q: Query, opts: EngineOptions): BaseRunner {
       return r.drain();
     },
     end: () => r.end(),
+    ...(r.saveState && r.loadState ? { save: (w: EventWriter) => r.saveState!(w), load: (s: StateJson, rd: EventReader) => r.loadState!(s, rd) } : {}),
   };
 }
 
@@ -316,7 +321,63 @@ export function compileCorrelation(q: Correlation, opts: EngineOptions = {}): Qu
     for (const m of ms) add(rule, m);
   };
 
+  const saveEvents = (evs: Event[], w: EventWriter): StateJson => evs.map((ev) => w.event(ev));
+  const loadEvents = (j: StateJson | undefined, r: EventReader): Event[] => asArray(j).map((x) => r.event(x));
+  const saveState = (w: EventWriter): StateJson => ({
+    b: runners.map((b) => (b.save ? b.save(w) : null)),
+    g: [...groups].map(([id, g]) => ({
+      id,
+      k: encodeValue(g.keys),
+      e: g.entries.map((e) => {
+        const o: { [k: string]: StateJson } = { t: encodeInstant(e.t), r: e.rule, ev: saveEvents(e.events, w) };
+        if (e.value !== undefined) o.v = encodeValue(e.value);
+        return o;
+      }),
+      c: g.chains.map((c) => (c ? { s: encodeInstant(c.start), l: encodeInstant(c.last), ev: saveEvents(c.events, w) } : null)),
+      n: encodeInstant(g.newest),
+    })),
+    q: queue.map((m) => encodeMatch(m, w)),
+    p: pushes,
+    l: encodeInstant(latest),
+  });
+  const loadState = (s: StateJson, r: EventReader): void => {
+    const o = asObject(s);
+    const bs = asArray(o.b);
+    if (bs.length !== runners.length) throw new StateShapeError(`correlation state has ${bs.length} base rules, the rule ${runners.length}`);
+    bs.forEach((b, i) => {
+      const run = runners[i]!;
+      if (b !== null && run.load) run.load(b, r);
+      else if ((b === null) !== (run.load === undefined)) throw new StateShapeError(`correlation base rule ${i}: state does not fit`);
+    });
+    groups.clear();
+    for (const x of asArray(o.g)) {
+      const gj = asObject(x);
+      const chains = asArray(gj.c).map((c): Chain | undefined => {
+        if (c === null) return undefined;
+        const cj = asObject(c);
+        return { start: decodeInstant(cj.s!)!, last: decodeInstant(cj.l!)!, events: loadEvents(cj.ev, r) };
+      });
+      if (chains.length !== n) throw new StateShapeError('correlation chain count does not fit');
+      groups.set(gj.id as string, {
+        keys: decodeValue(gj.k!) as unknown[],
+        entries: asArray(gj.e).map((e) => {
+          const ej = asObject(e);
+          const entry: Entry = { t: decodeInstant(ej.t!)!, rule: ej.r as number, events: loadEvents(ej.ev, r) };
+          if (ej.v !== undefined) entry.value = decodeValue(ej.v) as string | number;
+          return entry;
+        }),
+        chains,
+        newest: decodeInstant(gj.n!)!,
+      });
+    }
+    queue = asArray(o.q).map((m) => decodeMatch(m, r));
+    pushes = o.p as number;
+    latest = decodeInstant(o.l ?? null);
+  };
+
   return {
+    saveState,
+    loadState,
     push(ev: Event) {
       // Rules in reverse order so that one event matching rules k and k+1 cannot chain with itself.
       for (let r = n - 1; r >= 0; r--) feed(r, runners[r]!.push(ev));

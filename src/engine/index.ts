@@ -17,6 +17,7 @@ import { compileJoin, compileSample } from './join.js';
 import { buildPipes, type Match } from './pipes.js';
 import { compileSequence, type Matcher, type StateHorizon } from './sequence.js';
 import { compareScalars } from './values.js';
+import { asArray, asObject, decodeMatch, encodeMatch, loadCells, saveCells, type EventReader, type EventWriter, type StateJson } from './state.js';
 
 export type { EngineOptions } from './context.js';
 export type { Match, MissingEvent } from './pipes.js';
@@ -24,6 +25,7 @@ export { eventsWithPlaceholders } from './pipes.js';
 export { laterHorizon, type StateHorizon } from './sequence.js';
 export type { Event } from '../events/field.js';
 export { EngineError, knownFunctions } from './functions.js';
+export { StateShapeError, type EventReader, type EventWriter, type StateJson } from './state.js';
 
 export interface QueryRunner {
   /** Feed one event; events must come in non-decreasing time order (ties in tiebreaker order). */
@@ -38,6 +40,16 @@ export interface QueryRunner {
   horizon(): StateHorizon;
   /** Join keys of the sequence state held now (keyString form); null when not a plain sequence. */
   heldKeys(): ReadonlySet<string> | null;
+  /**
+   * The state held now as JSON (sequence partials, windows, lineage, pipe buffers, results not
+   * yet drained), events through `w` (state.ts). Absent on runners that hold no state.
+   */
+  saveState?(w: EventWriter): StateJson;
+  /**
+   * Replace the state with one `saveState` wrote for the same query (throws StateShapeError when
+   * it does not fit; the runner's state is then undefined: use a fresh runner).
+   */
+  loadState?(s: StateJson, r: EventReader): void;
 }
 
 /** Returned by drain() when nothing is ready; shared and frozen, so never mutate drain()'s result. */
@@ -55,6 +67,7 @@ function makeContext(opts: EngineOptions): CompileContext {
     category,
     esLogic: dialect === 'elasticsearch' && opts.nullLogic !== 'three-valued',
     maxSamplesPerKey: Math.max(1, Math.trunc(opts.maxSamplesPerKey ?? 1)),
+    cells: [],
   };
 }
 
@@ -196,6 +209,14 @@ function compileRunner(q: Query, opts: EngineOptions, ordered: boolean): QueryRu
     stateSize: () => matcher.stateSize() + held.length,
     horizon: () => matcher.horizon(),
     heldKeys: () => matcher.heldKeys(),
+    saveState: (w) => ({ c: saveCells(ctx.cells, w), q: queue.map((m) => encodeMatch(m, w)), h: held.map((m) => encodeMatch(m, w)), x: ended }),
+    loadState(s, r) {
+      const o = asObject(s);
+      loadCells(ctx.cells, o.c, r);
+      queue = asArray(o.q).map((m) => decodeMatch(m, r));
+      held.splice(0, held.length, ...asArray(o.h).map((m) => decodeMatch(m, r)));
+      ended = o.x === true;
+    },
   };
 }
 

@@ -10,6 +10,19 @@ import type { Match } from './pipes.js';
 import type { Matcher } from './sequence.js';
 import { compareScalars, keyString } from './values.js';
 import { decodeKey, expandKeys, isOptionalKey } from './sequence.js';
+import { asArray, asObject, decodeValue, encodeValue, type EventReader, type EventWriter, type StateJson } from './state.js';
+
+function saveTable(table: Map<string, Slots>, w: EventWriter): StateJson {
+  return [...table].map(([k, s]) => [k, s.events.map((ev) => (ev === undefined ? null : w.event(ev))), s.filled, encodeValue(s.keys)]);
+}
+
+function loadTable(table: Map<string, Slots>, j: StateJson | undefined, r: EventReader): void {
+  table.clear();
+  for (const e of asArray(j)) {
+    const [k, evs, filled, keys] = asArray(e);
+    table.set(k as string, { events: asArray(evs).map((x) => (x === null ? undefined : r.event(x))), filled: filled as number, keys: decodeValue(keys!) as unknown[] });
+  }
+}
 
 type JoinQuery = Extract<Query, { kind: 'join' }>;
 type SampleQuery = Extract<Query, { kind: 'sample' }>;
@@ -55,6 +68,7 @@ export function compileJoin(q: JoinQuery, ctx: CompileContext, emit: (m: Match) 
   const stages = q.stages.map((s) => compileStage(s, q.by, ctx));
   const until = q.until ? compileStage(q.until, q.by, ctx) : null;
   const table = new Map<string, Slots>();
+  ctx.cells.push({ save: (w) => saveTable(table, w), load: (j, r) => loadTable(table, j, r) });
   return {
     push(ev) {
       if (until && until.matches(ev, EMPTY_SCOPE)) table.delete(keyString(until.key(ev), fold));
@@ -89,6 +103,23 @@ export function compileSample(q: SampleQuery, ctx: CompileContext, emit: (m: Mat
   const table = new Map<string, Slots>();
   const done = new Map<string, number>();
   const found: { keys: unknown[]; events: Event[]; i: number }[] = [];
+  ctx.cells.push({
+    save: (w) => ({ t: saveTable(table, w), d: [...done], f: found.map((f) => [encodeValue(f.keys), f.events.map((ev) => w.event(ev)), f.i]) }),
+    load(j, r) {
+      const o = asObject(j);
+      loadTable(table, o.t, r);
+      done.clear();
+      for (const e of asArray(o.d)) {
+        const [k, n] = asArray(e);
+        done.set(k as string, n as number);
+      }
+      found.length = 0;
+      for (const e of asArray(o.f)) {
+        const [keys, evs, i] = asArray(e);
+        found.push({ keys: decodeValue(keys!) as unknown[], events: asArray(evs).map((x) => r.event(x)), i: i as number });
+      }
+    },
+  });
   return {
     push(ev) {
       for (let i = 0; i < stages.length; i++) {

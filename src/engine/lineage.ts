@@ -10,6 +10,7 @@ import type { EventQuery } from '../ir/types.js';
 import type { Event } from '../events/field.js';
 import { EMPTY_SCOPE, type CompileContext, type Fn, type Scope } from './context.js';
 import { compileAccessor } from './expr.js';
+import { asArray, asObject, decodeValue, encodeValue } from './state.js';
 
 const CREATE_OPCODES = new Set([1, 3, 9]);
 const TERMINATE_OPCODES = new Set([2, 4]);
@@ -42,6 +43,19 @@ export function compileLineage(
   const sources = new Set<unknown>();
   const related = new Set<unknown>();
   const dead = new Set<unknown>();
+  const fill = (set: Set<unknown>, j: unknown): void => {
+    set.clear();
+    for (const v of asArray(j as never)) set.add(decodeValue(v));
+  };
+  ctx.cells.push({
+    save: () => ({ s: [...sources].map(encodeValue), r: [...related].map(encodeValue), d: [...dead].map(encodeValue) }),
+    load(st) {
+      const o = asObject(st);
+      fill(sources, o.s);
+      fill(related, o.r);
+      fill(dead, o.d);
+    },
+  });
 
   // Registered before the sub-query is compiled so nested lineage state updates first (python order).
   ctx.observers.push((ev) => {

@@ -11,6 +11,7 @@ import type { Event } from '../events/field.js';
 import { EMPTY_SCOPE, type CompileContext, type Fn } from './context.js';
 import { compileInner, truthy } from './expr.js';
 import { compareScalars, isNullish, keyString } from './values.js';
+import { asArray, asObject, decodeMatch, decodeValue, encodeMatch, encodeValue } from './state.js';
 
 export interface Match {
   events: Event[];
@@ -107,6 +108,7 @@ export function buildPipes(pipes: Pipe[], ctx: CompileContext, out: (m: Match) =
     switch (p.kind) {
       case 'head': {
         let n = 0;
+        ctx.cells.push({ save: () => n, load: (j) => void (n = j as number) });
         next = {
           push: (m) => {
             if (n < p.count) {
@@ -121,6 +123,10 @@ export function buildPipes(pipes: Pipe[], ctx: CompileContext, out: (m: Match) =
       }
       case 'tail': {
         const buf: Match[] = [];
+        ctx.cells.push({
+          save: (w) => buf.map((m) => encodeMatch(m, w)),
+          load: (j, r) => void buf.splice(0, buf.length, ...asArray(j).map((x) => decodeMatch(x, r))),
+        });
         next = {
           push: (m) => {
             buf.push(m);
@@ -149,6 +155,13 @@ export function buildPipes(pipes: Pipe[], ctx: CompileContext, out: (m: Match) =
       case 'unique': {
         const key = keyFn(p.by, ctx);
         const seen = new Set<string>();
+        ctx.cells.push({
+          save: () => [...seen],
+          load(j) {
+            seen.clear();
+            for (const k of asArray(j)) seen.add(k as string);
+          },
+        });
         next = {
           push: (m) => {
             const k = keyString(key(m), fold);
@@ -166,6 +179,14 @@ export function buildPipes(pipes: Pipe[], ctx: CompileContext, out: (m: Match) =
         const raw = keyFn(p.by, ctx);
         const key = fold ? (m: Match) => raw(m).map((v) => (typeof v === 'string' ? v.toLowerCase() : v)) : raw;
         const buf: { k: unknown[]; m: Match }[] = [];
+        ctx.cells.push({
+          save: (w) => buf.map((x) => [encodeValue(x.k), encodeMatch(x.m, w)]),
+          load: (j, r) =>
+            void buf.splice(0, buf.length, ...asArray(j).map((x) => {
+              const [k, m] = asArray(x);
+              return { k: decodeValue(k!) as unknown[], m: decodeMatch(m!, r) };
+            })),
+        });
         next = {
           push: (m) => {
             buf.push({ k: key(m), m });
@@ -184,6 +205,18 @@ export function buildPipes(pipes: Pipe[], ctx: CompileContext, out: (m: Match) =
         const key = keyFn(p.by, ctx);
         const table = new Map<string, { keys: unknown[]; count: number }>();
         let total = 0;
+        ctx.cells.push({
+          save: () => ({ n: total, t: [...table].map(([k, row]) => [k, encodeValue(row.keys), row.count]) }),
+          load(j) {
+            const o = asObject(j);
+            total = o.n as number;
+            table.clear();
+            for (const x of asArray(o.t)) {
+              const [k, keys, c] = asArray(x);
+              table.set(k as string, { keys: decodeValue(keys!) as unknown[], count: c as number });
+            }
+          },
+        });
         next = {
           push: (m) => {
             total++;
@@ -214,6 +247,18 @@ export function buildPipes(pipes: Pipe[], ctx: CompileContext, out: (m: Match) =
         const key = keyFn(p.by, ctx);
         const table = new Map<string, Match>();
         let total = 0;
+        ctx.cells.push({
+          save: (w) => ({ n: total, t: [...table].map(([k, m]) => [k, encodeMatch(m, w)]) }),
+          load(j, r) {
+            const o = asObject(j);
+            total = o.n as number;
+            table.clear();
+            for (const x of asArray(o.t)) {
+              const [k, m] = asArray(x);
+              table.set(k as string, decodeMatch(m!, r));
+            }
+          },
+        });
         next = {
           push: (m) => {
             const ks = key(m);

@@ -25,6 +25,7 @@ import { EMPTY_SCOPE, type CompileContext, type Fn } from './context.js';
 import { categoryIs, compileEventQueryParts, compileInner, truthy } from './expr.js';
 import type { Match } from './pipes.js';
 import { isNullish, keyPart } from './values.js';
+import { asArray, asObject, decodeInstant, decodeValue, encodeInstant, encodeValue, StateShapeError, type EventReader, type EventWriter, type StateJson } from './state.js';
 
 type SequenceQuery = Extract<Query, { kind: 'sequence' }>;
 
@@ -252,6 +253,59 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
   let version = 0;
   let held: Set<string> | null = null;
   let heldVersion = -1;
+
+  const savePartial = (p: Partial, w: EventWriter): StateJson => ({
+    e: p.events.map((ev) => w.event(ev)),
+    s: encodeInstant(p.start),
+    l: encodeInstant(p.last),
+    k: encodeValue(p.keys),
+    la: encodeInstant(p.leadingAt),
+    ma: encodeInstant(p.missAt),
+  });
+  const loadPartial = (j: StateJson, r: EventReader): Partial => {
+    const o = asObject(j);
+    return {
+      events: asArray(o.e).map((x) => r.event(x)),
+      start: decodeInstant(o.s ?? null),
+      last: decodeInstant(o.l ?? null),
+      keys: decodeValue(o.k ?? null) as unknown[],
+      leadingAt: decodeInstant(o.la ?? null),
+      missAt: decodeInstant(o.ma ?? null),
+    };
+  };
+  ctx.cells.push({
+    save: (w) => ({
+      w: waiting.map((m) => [...m].map(([k, p]) => [k, savePartial(p, w)])),
+      lt: [...leadTimes].map(([k, t]) => [k, encodeInstant(t.last), encodeInstant(t.prev)]),
+      p: pending.map((p) => ({ p: savePartial(p.partial, w), k: p.key, d: encodeInstant(p.deadline), f: encodeInstant(p.from) })),
+      sc: sweepCounter,
+    }),
+    load(j, r) {
+      const o = asObject(j);
+      const ws = asArray(o.w);
+      if (ws.length !== waiting.length) throw new StateShapeError(`sequence state has ${ws.length + 1} stages, the rule ${waiting.length + 1}`);
+      ws.forEach((list, i) => {
+        const m = waiting[i]!;
+        m.clear();
+        for (const e of asArray(list)) {
+          const [k, p] = asArray(e);
+          m.set(k as string, loadPartial(p!, r));
+        }
+      });
+      leadTimes.clear();
+      for (const e of asArray(o.lt)) {
+        const [k, a, b] = asArray(e);
+        leadTimes.set(k as string, { last: decodeInstant(a!), prev: decodeInstant(b!) });
+      }
+      pending.length = 0;
+      for (const e of asArray(o.p)) {
+        const x = asObject(e);
+        pending.push({ partial: loadPartial(x.p!, r), key: x.k as string, deadline: decodeInstant(x.d ?? null), from: decodeInstant(x.f ?? null) });
+      }
+      sweepCounter = typeof o.sc === 'number' ? o.sc : 0;
+      version++;
+    },
+  });
 
   const exceeds = (from: Instant | null, to: Instant | null): boolean =>
     maxspan !== undefined && from !== null && to !== null && diffNs(from, to) > maxspan;

@@ -20,6 +20,8 @@ import { stageGates, valueGate, type ValueAlternative } from './rule-index.js';
 import { EcsRuleMatcher } from './eql-match.js';
 import { compileAccessor } from '../engine/expr.js';
 import { CompiledNeeds, TelemetryTally } from './telemetry.js';
+import { asArray, asObject, decodeInstant, decodeValue, encodeValue, StateShapeError, type EventReader, type EventWriter, type StateJson } from '../engine/state.js';
+import { checkSnapshot, ruleHash, ruleKeys, ruleSetFingerprint, SNAPSHOT_FORMAT, SNAPSHOT_VERSION, SnapshotError, type DetectorState, type ImportReport, type RuleState, type SnapshotEvent } from '../engine/snapshot.js';
 
 interface CompiledRule {
   rule: Rule;
@@ -559,6 +561,162 @@ export class Detector {
       kept++;
     }
     return kept;
+  }
+
+  /**
+   * The detection state as plain JSON (format and contract: engine/snapshot.ts). Does not change
+   * the detector; call takeAlerts() first (alerts not taken are carried in the snapshot).
+   */
+  exportState(): DetectorState {
+    const table: SnapshotEvent[] = [];
+    const ids = new Map<Tagged, number>();
+    const idOf = (tag: Tagged): number => {
+      let id = ids.get(tag);
+      if (id === undefined) {
+        id = table.length;
+        ids.set(tag, id);
+        const e: SnapshotEvent = { raw: encodeValue(tag.source.event), file: tag.source.file, time: [tag.time.ms, tag.time.ns] };
+        if (tag.source.position !== undefined) e.position = tag.source.position;
+        if (tag.overlap) e.overlap = true;
+        table.push(e);
+      }
+      return id;
+    };
+    // An event: its table index (ECS view), [index] (native view), or {v: value} (not a fed event: a pipe's summary row).
+    const w: EventWriter = {
+      event(ev) {
+        const tag = tagOf(ev);
+        if (!tag) return { v: encodeValue(ev) };
+        const id = idOf(tag);
+        return ev === toEcs(tag.source.event) ? id : [id];
+      },
+    };
+    const keys = ruleKeys(this.set.rules);
+    const keyOf = new Map<Rule, string>(this.set.rules.map((r, i) => [r, keys[i]!]));
+    const rules: RuleState[] = [];
+    for (const c of this.all) {
+      if (c.shared || !c.runner.saveState) continue;
+      rules.push({ key: keyOf.get(c.rule) ?? c.rule.id, hash: ruleHash(c.rule), view: c.view, state: c.runner.saveState(w) });
+    }
+    const context = this.hostContext.exportState((ev) => w.event(ev)) as unknown as StateJson;
+    const ties: StateJson = this.ties.map((h) => ({
+      s: encodeValue({ event: h.source.event, deferred: h.source.deferred, file: h.source.file, position: h.source.position }),
+      t: [h.time.ms, h.time.ns],
+      o: h.overlap,
+    }));
+    return {
+      format: SNAPSHOT_FORMAT,
+      version: SNAPSHOT_VERSION,
+      fingerprint: ruleSetFingerprint(this.set.rules),
+      savedMs: Date.now(),
+      events: table,
+      rules,
+      writers: encodeValue(this.writers.exportState()),
+      context,
+      ties,
+      alerts: encodeValue(this.out),
+      deferredSkipped: this.deferredSkipped,
+    };
+  }
+
+  /**
+   * Load a snapshot (exportState's output, JSON round-tripped) into this detector, which has seen
+   * no event yet. Rules whose key and content hash are unchanged get their state back; the others
+   * are reported in `dropped` / `fresh`. Throws SnapshotError for a snapshot of another format or
+   * a newer version (nothing imported).
+   */
+  importState(snapshot: unknown): ImportReport {
+    const snap = checkSnapshot(snapshot);
+    const table = snap.events;
+    const tags: (Tagged | undefined)[] = new Array<Tagged | undefined>(table.length);
+    const ecsViews: (Event | undefined)[] = new Array<Event | undefined>(table.length);
+    const nativeViews: (Event | undefined)[] = new Array<Event | undefined>(table.length);
+    const tagAt = (i: number): Tagged => {
+      let t = tags[i];
+      if (!t) {
+        const e = table[i];
+        if (!e) throw new StateShapeError(`event ${i} not in the snapshot's table`);
+        const source: SourceEvent = { event: decodeValue(e.raw) as Event, file: e.file };
+        if (e.position !== undefined) source.position = e.position;
+        t = tags[i] = { source, time: { ms: e.time[0], ns: e.time[1] }, overlap: e.overlap === true };
+      }
+      return t;
+    };
+    const r: EventReader = {
+      event(ref) {
+        if (typeof ref === 'number') {
+          let v = ecsViews[ref];
+          if (!v) {
+            const t = tagAt(ref);
+            v = ecsViews[ref] = toEcs(t.source.event);
+            markIfNested(v);
+            setTag(v, t);
+          }
+          return v;
+        }
+        if (Array.isArray(ref) && typeof ref[0] === 'number') {
+          const i = ref[0];
+          let v = nativeViews[i];
+          if (!v) {
+            const t = tagAt(i);
+            v = nativeViews[i] = toNative(t.source.event);
+            setTag(v, t);
+          }
+          return v;
+        }
+        return decodeValue(asObject(ref).v ?? null) as Event;
+      },
+    };
+    const report: ImportReport = { sameRules: snap.fingerprint === ruleSetFingerprint(this.set.rules), restored: [], dropped: [], fresh: [] };
+    const keys = ruleKeys(this.set.rules);
+    const byKey = new Map<string, CompiledRule>();
+    const keyOf = new Map<Rule, string>(this.set.rules.map((rule, i) => [rule, keys[i]!]));
+    for (const c of this.all) if (!c.shared && c.runner.loadState) byKey.set(keyOf.get(c.rule) ?? c.rule.id, c);
+    const loaded = new Set<string>();
+    for (const rs of snap.rules) {
+      const c = byKey.get(rs.key);
+      if (!c) {
+        report.dropped.push({ key: rs.key, reason: 'rule not in the current rule set (or now stateless)' });
+        continue;
+      }
+      if (rs.hash !== ruleHash(c.rule) || rs.view !== c.view) {
+        report.dropped.push({ key: rs.key, reason: 'rule changed since the snapshot' });
+        continue;
+      }
+      try {
+        c.runner.loadState!(rs.state, r);
+      } catch (e) {
+        // A half-loaded runner is replaced by a fresh one.
+        c.runner = compileQuery(c.rule.query, engineOptions(c.rule));
+        report.dropped.push({ key: rs.key, reason: `state does not fit: ${(e as Error).message}` });
+        continue;
+      }
+      loaded.add(rs.key);
+      report.restored.push(rs.key);
+    }
+    for (const k of byKey.keys()) if (!loaded.has(k) && !snap.rules.some((x) => x.key === k)) report.fresh.push(k);
+    try {
+      this.writers.importState(decodeValue(snap.writers));
+      this.hostContext.importState(
+        asArray(snap.context) as unknown as { host: string; next: number; items: { file: string; position?: number; event: StateJson }[] }[],
+        (ref) => r.event(ref),
+      );
+      this.ties = asArray(snap.ties).map((x) => {
+        const o = asObject(x);
+        const src = decodeValue(o.s ?? null) as SourceEvent;
+        const source: SourceEvent = { event: src.event ?? {}, file: src.file };
+        if (src.deferred !== undefined) source.deferred = src.deferred;
+        if (src.position !== undefined) source.position = src.position;
+        const time = decodeInstant(o.t ?? null)!;
+        return { source, time, overlap: o.o === true, onProblem: source.deferred ? this.deferredProblems : null };
+      });
+      this.tieTime = this.ties.length > 0 ? this.ties[this.ties.length - 1]!.time : null;
+      for (const a of decodeValue(snap.alerts) as Alert[]) this.out.push(a);
+      this.deferredSkipped += snap.deferredSkipped;
+    } catch (e) {
+      throw new SnapshotError(`snapshot detector-wide state unreadable: ${(e as Error).message}`);
+    }
+    return report;
   }
 
   /** Alerts produced since the last call. */

@@ -53,6 +53,29 @@ export class HostContext {
     if (r) r.waiting.push({ alert, remaining: Math.max(1, Math.floor(this.size / 2)) });
   }
 
+  /**
+   * The rings (recent events per host) for a detector snapshot; alerts still collecting events
+   * are not included (they were handed out already). `ref` encodes an entry's event.
+   */
+  exportState<R>(ref: (ev: Entry['event']) => R): { host: string; next: number; items: { file: string; position?: number; event: R }[] }[] {
+    return [...this.rings].map(([host, r]) => ({
+      host,
+      next: r.next,
+      items: r.items.map((e) => ({ file: e.file, ...(e.position !== undefined ? { position: e.position } : {}), event: ref(e.event) })),
+    }));
+  }
+
+  importState<R>(rows: { host: string; next: number; items: { file: string; position?: number; event: R }[] }[], deref: (r: R) => Entry['event']): void {
+    this.rings.clear();
+    for (const row of rows) {
+      const items: Entry[] = row.items.map((e) => {
+        // Keys in the order observe() got them (alerts are compared and stored as JSON text).
+        return (e.position !== undefined ? { file: e.file, position: e.position, event: deref(e.event) } : { file: e.file, event: deref(e.event) }) as Entry;
+      });
+      this.rings.set(row.host, { items, next: row.next, waiting: [] });
+    }
+  }
+
   finish(): void {
     for (const r of this.rings.values()) r.waiting = [];
   }
