@@ -34,7 +34,26 @@ export interface ReloadMsg {
   rules: Rule[];
 }
 
-export type ToDetect = ArriveMsg | ReleaseMsg | ReloadMsg;
+/** Export the detectors' state after every earlier message (answered with `snapshot`). */
+export interface SnapshotMsg {
+  t: 'snapshot';
+  id: number;
+}
+
+/** Fault injection (tests): throw inside the thread, as a bug would; the loop must restart it. */
+export interface CrashMsg {
+  t: 'crash';
+  id: number;
+}
+
+export type ToDetect = ArriveMsg | ReleaseMsg | ReloadMsg | SnapshotMsg | CrashMsg;
+
+/** What `snapshot` exports: each detector's Detector.exportState() (null: no rules of that kind). */
+export interface WorkerSnapshot {
+  format: 'spoor.serve-detect';
+  instant: unknown;
+  ordered: unknown;
+}
 
 export interface DetectReply {
   id: number;
@@ -47,6 +66,11 @@ export interface DetectReply {
   stateKept?: number;
   /** At start (id 0): the thread's kernel id (per-thread CPU in /metrics). */
   tid?: number | null;
+  /** At start (id 0) when given a snapshot: whether it was restored (else the detectors start empty, and why). */
+  restored?: boolean;
+  restoreNote?: string;
+  /** Answer to `snapshot`: WorkerSnapshot as JSON (null when export failed, with a problem). */
+  snapshot?: string | null;
   /**
    * What telemetry the detection thread's two detectors saw (blind spots), at most every 250 ms
    * (then a trailing report with id -1, answering no request) and after every reload: `instant` holds the single-event rules, `ordered` the stateful ones,
@@ -62,4 +86,6 @@ export interface DetectTelemetry {
 
 export interface DetectWorkerData {
   rules: Rule[];
+  /** A WorkerSnapshot (JSON) saved with the checkpoint to resume from. */
+  snapshot?: string;
 }

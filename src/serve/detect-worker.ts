@@ -27,7 +27,7 @@ import { ruleLineFilters } from '../hunt/prefilter.js';
 import { SKIP, type LineFilter } from '../sources/index.js';
 import { eventHost, toEcs, toNative } from '../normalize/index.js';
 import { ownThreadId } from './thread-cpu.js';
-import type { DetectReply, DetectTelemetry, DetectWorkerData, ToDetect } from './detect-protocol.js';
+import type { DetectReply, DetectTelemetry, DetectWorkerData, ToDetect, WorkerSnapshot } from './detect-protocol.js';
 
 interface Held {
   se: SourceEvent;
@@ -94,7 +94,32 @@ function observeOnly(d: Detector, se: SourceEvent): void {
 
 const count = (d: { instant: Detector | null; ordered: Detector | null }): number => (d.instant?.ruleCount ?? 0) + (d.ordered?.ruleCount ?? 0);
 
-let det = build((workerData as DetectWorkerData).rules);
+const data = workerData as DetectWorkerData;
+let det = build(data.rules);
+let restored: boolean | undefined;
+let restoreNote: string | undefined;
+if (data.snapshot !== undefined) {
+  // Resume from the checkpoint's engine state. Anything short of the same rule set restored in
+  // full falls back to empty detectors: the loop then replays from the checkpoint's replay_from.
+  try {
+    const snap = JSON.parse(data.snapshot) as WorkerSnapshot;
+    if (snap.format !== 'spoor.serve-detect') throw new Error(`not a serve detection snapshot (${String(snap.format)})`);
+    for (const [name, d, s] of [['instant', det.instant, snap.instant], ['ordered', det.ordered, snap.ordered]] as const) {
+      if (!d) {
+        if (s !== null) throw new Error(`the snapshot has ${name} state, the rules have none`);
+        continue;
+      }
+      if (s === null) throw new Error(`the snapshot has no ${name} state`);
+      const r = d.importState(s);
+      if (!r.sameRules || r.dropped.length > 0) throw new Error(`rules changed since the snapshot (${r.dropped.length} rule states dropped)`);
+    }
+    restored = true;
+  } catch (e) {
+    det = build(data.rules);
+    restored = false;
+    restoreNote = (e as Error).message;
+  }
+}
 const held = new Map<number, Held>();
 const port = parentPort!;
 let telemetrySentAt = 0;
@@ -109,7 +134,12 @@ function push(d: Detector, h: Held, seq: number, problems: string[]): void {
   }
 }
 
-port.postMessage({ id: 0, alerts: [], problems: [], unreadable: [], ruleCount: count(det), stateKept: 0, tid: ownThreadId() } satisfies DetectReply);
+const hello: DetectReply = { id: 0, alerts: [], problems: [], unreadable: [], ruleCount: count(det), stateKept: 0, tid: ownThreadId() };
+if (restored !== undefined) hello.restored = restored;
+if (restoreNote !== undefined) hello.restoreNote = restoreNote;
+// Alerts a snapshot carried (produced, not yet taken when it was saved) come out now.
+if (restored) for (const d of [det.instant, det.ordered]) if (d) collect(d, hello.alerts);
+port.postMessage(hello);
 
 port.on('message', (m: ToDetect) => {
   const t0 = performance.now();
@@ -149,6 +179,16 @@ port.on('message', (m: ToDetect) => {
       if (ordered) push(ordered, h, seq, problems);
     }
     if (ordered) collect(ordered, reply.alerts);
+  } else if (m.t === 'snapshot') {
+    try {
+      const snap: WorkerSnapshot = { format: 'spoor.serve-detect', instant: det.instant?.exportState() ?? null, ordered: det.ordered?.exportState() ?? null };
+      reply.snapshot = JSON.stringify(snap);
+    } catch (e) {
+      reply.snapshot = null;
+      problems.push(`engine state export failed (the checkpoint falls back to replay): ${(e as Error).message}`);
+    }
+  } else if (m.t === 'crash') {
+    throw new Error('detection thread crash requested (fault injection)');
   } else {
     const next = build(m.rules);
     const kept = next.ordered && det.ordered ? next.ordered.adoptState(det.ordered) : 0;
