@@ -89,6 +89,8 @@ export function registerHealth(r: Router, ctx: ServeContext): void {
       ['spoor_request_errors_total', 'counter', 'Requests answered with an error', ctx.counters.requestErrors],
       ['spoor_webhook_delivered_total', 'counter', 'Webhook deliveries', ctx.counters.webhookDelivered],
       ['spoor_webhook_failed_attempts_total', 'counter', 'Failed webhook attempts (retried)', ctx.counters.webhookFailed],
+      ['spoor_detect_restarts_total', 'counter', 'Times the detection thread died and was restarted from the last checkpoint', s.detectRestarts],
+      ['spoor_snapshot_restores_total', 'counter', 'Starts that resumed from a checkpoint\'s engine state (no replay of the rules\' window)', s.snapshotRestores],
       ['spoor_checkpoint_age_seconds', 'gauge', 'Seconds since the last detection checkpoint', h.checkpointAgeSeconds],
       ['spoor_rules_loaded', 'gauge', 'Rules running', h.rulesLoaded],
       ['spoor_log_commits_total', 'counter', 'Group commits of the event log', ctx.stream.commits],
