@@ -2,15 +2,18 @@
  * Log → per-host reorder buffer → Detector (hunt/detector.ts, the same loop `hunt` runs) → alert
  * store, with durable checkpoints.
  *
- * Checkpoint design (docs/serve.md "Restart and exactly-once"): engine state lives in compiled
- * closures, so it is not serialized. Instead each checkpoint records `read_seq` (the log position
- * read) and `replay_from`: the oldest log event that any live detection state or the reorder
+ * Checkpoint design (docs/serve.md "Restart and exactly-once"): each checkpoint records
+ * `read_seq` (the log position read), the detection thread's engine state at that position
+ * (Detector.exportState of both detectors, engine/snapshot.ts) with the seqs the reorder buffer
+ * held then, and `replay_from`: the oldest log event that any live detection state or the reorder
  * buffer may still reference. It is the smallest seq among (a) events still held in the reorder
  * buffer and (b) events of each host within the rules' longest window (maxspan / timespan) plus
- * the allowed lateness of that host's newest released event. A restart rebuilds the state by
- * replaying the log from `replay_from` through the same path; alerts found again carry the same
+ * the allowed lateness of that host's newest released event. A restart imports the engine state
+ * and feeds again only the held events and those after `read_seq`; without usable engine state it
+ * replays the log from `replay_from` through the same path. Alerts found again carry the same
  * deterministic id and are ignored by the store (INSERT OR IGNORE), so each is raised once. Alerts
- * are stored in the same transaction as the checkpoint that covers them.
+ * are stored in the same transaction as the checkpoint that covers them. The detection thread is
+ * restarted from the last checkpoint the same way when it dies.
  *
  * Live events come from an in-memory inbox filled after each durable commit (host, time and raw
  * text only); after a restart, and whenever the inbox overflowed, events are read back from the
@@ -124,6 +127,8 @@ export class DetectLoop {
   private resume: { upTo: number; held: Set<number> } | null = null;
   /** Events at or below this seq read from the log count as replayed. */
   private replayedUpTo = 0;
+  /** Resolves `ready` (also when the first thread dies before it is up: the service starts and keeps restarting it). */
+  private firstStart: (() => void) | null = null;
   /** A snapshot requested and not answered yet. */
   private snapshotPending = false;
   /** A checkpoint ready to be saved (its snapshot came back), with the next alerts transaction. */
@@ -175,6 +180,7 @@ export class DetectLoop {
     this.syncLevel = Number(o.db.pragma('synchronous', { simple: true }));
     let started: () => void = () => {};
     this.ready = new Promise<void>((r) => (started = r));
+    this.firstStart = started;
     this.windowMs = longestWindowNs(o.rules) / 1e6;
     this.reorder = new ReorderBuffer<LoopItem>(o.allowedLatenessMs, (it, late) => this.feed(it, late));
     const cp = o.checkpoints.load(CHECKPOINT);
@@ -252,6 +258,8 @@ export class DetectLoop {
    */
   private threadDied(why: string): void {
     this.workerReady = false;
+    this.firstStart?.();
+    this.firstStart = null;
     this.stats.detectRestarts++;
     const waiters = [...this.flights.values()].filter((f) => f.done);
     this.flights.clear();
