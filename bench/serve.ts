@@ -52,6 +52,19 @@ async function metric(url: string, token: string, name: string): Promise<number>
   return m ? Number(m[1]) : NaN;
 }
 
+const THREADS = ['main', 'writer', 'detect'] as const;
+
+/** CPU seconds per server thread (spoor_thread_cpu_seconds_total; Linux). */
+async function threadCpu(url: string, token: string): Promise<Record<string, number>> {
+  const t = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
+  const out: Record<string, number> = {};
+  for (const th of THREADS) {
+    const m = new RegExp(`^spoor_thread_cpu_seconds_total\\{thread="${th}"\\} ([0-9.e+-]+)$`, 'm').exec(t);
+    out[th] = m ? Number(m[1]) : NaN;
+  }
+  return out;
+}
+
 function pct(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -104,6 +117,8 @@ async function main(): Promise<void> {
 
   // 1. Throughput.
   const cpu0 = await metric(c.url, admin, 'process_cpu_seconds_total');
+  const th0 = await threadCpu(c.url, admin);
+  const own0 = process.cpuUsage();
   const t0 = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: SENDERS }, async () => {
@@ -113,6 +128,9 @@ async function main(): Promise<void> {
   while ((await metric(c.url, admin, 'spoor_detection_lag_events')) > 0) await sleep(100);
   const allS = (performance.now() - t0) / 1000;
   const cpu1 = await metric(c.url, admin, 'process_cpu_seconds_total');
+  const th1 = await threadCpu(c.url, admin);
+  const own = process.cpuUsage(own0);
+  const loadThroughput = loadavg()[0]!;
   const n1 = lines.length;
   const ackRate = n1 / ackS;
   const serverUsPerEvent = ((cpu1 - cpu0) * 1e6) / n1;
@@ -177,6 +195,13 @@ async function main(): Promise<void> {
   console.log(`| ingest + detection complete | ${(n1 / allS).toFixed(0)} events/s wall (${allS.toFixed(1)} s) |`);
   console.log(`| server CPU per event | ${serverUsPerEvent.toFixed(1)} µs (→ ${(1e6 / serverUsPerEvent).toFixed(0)} events per CPU-second) |`);
   console.log(`| floor: JSON.parse per event (bench process) | ${floorUsPerEvent.toFixed(1)} µs; server/floor ratio ${(serverUsPerEvent / floorUsPerEvent).toFixed(1)}× |`);
+  const perThread = THREADS.map((th) => {
+    const us = ((th1[th]! - th0[th]!) * 1e6) / n1;
+    return `${th} ${us.toFixed(1)} µs (${(us / floorUsPerEvent).toFixed(2)}× floor)`;
+  });
+  console.log(`| server CPU per event per thread | ${perThread.join('; ')}; the rest (GC helpers, libuv, SQLite WAL checkpoints) ${(serverUsPerEvent - THREADS.reduce((a, th) => a + ((th1[th]! - th0[th]!) * 1e6) / n1, 0)).toFixed(1)} µs |`);
+  console.log(`| bench client CPU per event (generating, sending) | ${((own.user + own.system) / n1).toFixed(1)} µs |`);
+  console.log(`| load average during the throughput phase (1 min) | ${loadThroughput.toFixed(1)} |`);
   console.log(`| paced phase | ${(sent * BATCH)} events at ${rate.toFixed(0)} events/s for ${((Date.now() - pacedStart) / 1000).toFixed(0)} s |`);
   console.log(`| ack → alert latency, all (${lat.length} alerts) | p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${Math.max(...lat)} ms |`);
   console.log(`| … single-event rules (${latSingle.length}) | p50 ${pct(latSingle, 50)} ms, p99 ${pct(latSingle, 99)} ms |`);

@@ -2,15 +2,18 @@
  * Log → per-host reorder buffer → Detector (hunt/detector.ts, the same loop `hunt` runs) → alert
  * store, with durable checkpoints.
  *
- * Checkpoint design (docs/serve.md "Restart and exactly-once"): engine state lives in compiled
- * closures, so it is not serialized. Instead each checkpoint records `read_seq` (the log position
- * read) and `replay_from`: the oldest log event that any live detection state or the reorder
+ * Checkpoint design (docs/serve.md "Restart and exactly-once"): each checkpoint records
+ * `read_seq` (the log position read), the detection thread's engine state at that position
+ * (Detector.exportState of both detectors, engine/snapshot.ts) with the seqs the reorder buffer
+ * held then, and `replay_from`: the oldest log event that any live detection state or the reorder
  * buffer may still reference. It is the smallest seq among (a) events still held in the reorder
  * buffer and (b) events of each host within the rules' longest window (maxspan / timespan) plus
- * the allowed lateness of that host's newest released event. A restart rebuilds the state by
- * replaying the log from `replay_from` through the same path; alerts found again carry the same
+ * the allowed lateness of that host's newest released event. A restart imports the engine state
+ * and feeds again only the held events and those after `read_seq`; without usable engine state it
+ * replays the log from `replay_from` through the same path. Alerts found again carry the same
  * deterministic id and are ignored by the store (INSERT OR IGNORE), so each is raised once. Alerts
- * are stored in the same transaction as the checkpoint that covers them.
+ * are stored in the same transaction as the checkpoint that covers them. The detection thread is
+ * restarted from the last checkpoint the same way when it dies.
  *
  * Live events come from an in-memory inbox filled after each durable commit (host, time and raw
  * text only); after a restart, and whenever the inbox overflowed, events are read back from the
@@ -30,14 +33,16 @@ import { longestWindowNs } from '../hunt/load-rules.js';
 import { alertExceptionReason, type Exceptions } from '../rules/exceptions.js';
 import { inTransaction, type Db } from './store/db.js';
 import type { EventStream } from './store/stream.js';
-import type { Checkpoints } from './store/checkpoints.js';
+import type { Checkpoint, Checkpoints } from './store/checkpoints.js';
 import type { AlertStore, InsertResult } from './store/alerts.js';
-import { parseStored, type LoggedEvent } from './ingest-parse.js';
+import { ingestDocument, type LoggedEvent } from './ingest-parse.js';
 import { ReorderBuffer, type OrderItem } from './reorder.js';
 import type { DetectReply, DetectWorkerData, ToDetect, DetectTelemetry } from './detect-protocol.js';
 
 export interface LoopItem extends OrderItem {
   raw: string;
+  /** LoggedEvent.plain: JSON.parse reads the document exactly. */
+  plain: boolean;
   /** The event had no recognisable time: `time` is the one the loop gave it. */
   noTs: boolean;
 }
@@ -60,6 +65,10 @@ export interface LoopStats {
   alertsSuppressed: number;
   alertsExcepted: number;
   unreadable: number;
+  /** Times the detection thread died and was restarted. */
+  detectRestarts: number;
+  /** Starts (and thread restarts) that resumed from a checkpoint's engine state instead of replaying its window. */
+  snapshotRestores: number;
 }
 
 export interface DetectLoopOptions {
@@ -86,6 +95,11 @@ const CHECKPOINT = 'detect';
 /** How far behind the newest host a silent host's window is still kept for replay. */
 const SILENT_HOST_GRACE_MS = 10 * 60_000;
 const BATCH = 2000;
+/** Delay before restarting a dead detection thread, doubling up to RESTART_MAX_MS while it keeps dying. */
+const RESTART_MIN_MS = 100;
+const RESTART_MAX_MS = 30_000;
+/** Alerts found between checkpoints are stored at most this often. */
+const ALERT_STORE_MS = 50;
 /** Events sent to the detection thread and not yet answered, above which the loop waits. */
 const MAX_IN_FLIGHT = 16_000;
 
@@ -94,8 +108,31 @@ interface Bucket {
   minSeq: number;
 }
 
+/** What a checkpoint records, captured when its engine snapshot is requested (the state after every earlier message). */
+interface CheckpointAt {
+  readSeq: number;
+  replayFrom: number;
+  held: number[];
+  /** WorkerSnapshot JSON; null: export failed (the checkpoint is saved without engine state). */
+  snapshot: string | null;
+}
+
 export class DetectLoop {
-  private readonly worker: Worker;
+  private worker!: Worker;
+  /** The detection thread has compiled the rules (and restored its state): messages may be posted. */
+  private workerReady = false;
+  private restartDelayMs = RESTART_MIN_MS;
+  private lastRestartWall = 0;
+  /** During a restore from an engine snapshot: events at or below `upTo` are skipped unless `held` (the reorder buffer held them). */
+  private resume: { upTo: number; held: Set<number> } | null = null;
+  /** Events at or below this seq read from the log count as replayed. */
+  private replayedUpTo = 0;
+  /** Resolves `ready` (also when the first thread dies before it is up: the service starts and keeps restarting it). */
+  private firstStart: (() => void) | null = null;
+  /** A snapshot requested and not answered yet. */
+  private snapshotPending = false;
+  /** A checkpoint ready to be saved (its snapshot came back), with the next alerts transaction. */
+  private readyCheckpoint: CheckpointAt | null = null;
   private readonly flights = new Map<number, Flight>();
   private nextMsg = 1;
   private inFlightEvents = 0;
@@ -104,13 +141,15 @@ export class DetectLoop {
   private releaseBatch: number[] = [];
   private releaseMin = Infinity;
   private compiledRules = 0;
+  /** The detection thread's kernel id (per-thread CPU in /metrics; null when unknown). */
+  detectTid: number | null = null;
   /** The detection thread's latest telemetry counts (blind spots); null until its first report. */
   telemetry: DetectTelemetry | null = null;
   /** Resolves once the detection thread has compiled the rules. */
   readonly ready: Promise<void>;
   private rules: Rule[];
   private windowMs: number;
-  private readonly reorder: ReorderBuffer<LoopItem>;
+  private reorder: ReorderBuffer<LoopItem>;
   private inbox: LoopItem[] = [];
   private inboxHead = 0;
   /** Next seq to read from the log when catching up (0: not catching up). */
@@ -122,50 +161,137 @@ export class DetectLoop {
   private readonly buckets = new Map<string, { buckets: Bucket[]; frontierMs: number }>();
   private pendingAlerts: Alert[] = [];
   private lastCheckpointWall = 0;
+  private lastStoreWall = 0;
+  private storeTimer: NodeJS.Timeout | null = null;
+  /** The connection's synchronous level (2: FULL), restored after the loop's own transactions. */
+  private readonly syncLevel: number;
   checkpointSavedMs: number | null = null;
   private scheduled = false;
   private closed = false;
   private idleTimer: NodeJS.Timeout;
   private exceptions: Exceptions | undefined;
-  readonly stats: LoopStats = { fed: 0, late: 0, noTimestamp: 0, replayed: 0, alertsNew: 0, alertsDuplicate: 0, alertsSuppressed: 0, alertsExcepted: 0, unreadable: 0 };
+  readonly stats: LoopStats = { fed: 0, late: 0, noTimestamp: 0, replayed: 0, alertsNew: 0, alertsDuplicate: 0, alertsSuppressed: 0, alertsExcepted: 0, unreadable: 0, detectRestarts: 0, snapshotRestores: 0 };
   /** Wall time each seq was acknowledged, for ack → alert latency (bench). */
   onAlertLatency?: (a: Alert, seqs: number[]) => void;
 
   constructor(private readonly o: DetectLoopOptions) {
     this.rules = o.rules;
     this.exceptions = o.exceptions;
-    this.worker = new Worker(new URL('./detect-worker.js', import.meta.url), { workerData: { rules: o.rules } satisfies DetectWorkerData });
+    this.syncLevel = Number(o.db.pragma('synchronous', { simple: true }));
     let started: () => void = () => {};
     this.ready = new Promise<void>((r) => (started = r));
-    this.worker.on('message', (m: DetectReply) => {
-      if (m.id === 0) {
-        this.compiledRules = m.ruleCount ?? 0;
-        started();
-        return;
-      }
-      this.answered(m);
-    });
-    this.worker.on('error', (e: Error) => {
-      o.onProblem?.(`detection thread failed: ${e.message}`);
-      started();
-    });
-    this.worker.unref();
+    this.firstStart = started;
     this.windowMs = longestWindowNs(o.rules) / 1e6;
     this.reorder = new ReorderBuffer<LoopItem>(o.allowedLatenessMs, (it, late) => this.feed(it, late));
     const cp = o.checkpoints.load(CHECKPOINT);
-    this.committedSeq = o.stream.maxSeq();
     if (cp) {
       this.checkpointSavedMs = cp.savedMs;
       for (const k of Object.keys(this.stats) as (keyof LoopStats)[]) if (typeof cp.stats[k] === 'number') this.stats[k] = cp.stats[k]!;
     }
-    const from = cp ? cp.replayFrom : 1;
-    this.logCursor = from <= this.committedSeq ? from : 0;
-    this.readSeq = cp ? cp.readSeq : 0;
     this.stats.replayed = 0;
+    this.startThread(started);
     const tick = Math.max(50, Math.min(500, o.allowedLatenessMs / 2));
     this.idleTimer = setInterval(() => this.onIdleTick(), tick);
     this.idleTimer.unref();
+  }
+
+  /**
+   * Start the detection thread from the last checkpoint: with its engine state when it has one
+   * that fits the rules (then only the events after `read_seq`, and those the reorder buffer held
+   * then, are fed again), else empty, replaying from `replay_from`. Used at start and when the
+   * thread died (its unanswered messages and everything after the checkpoint are fed again; alerts
+   * found again are duplicates the store ignores).
+   */
+  private startThread(onReady: () => void): void {
+    const cp = this.o.checkpoints.load(CHECKPOINT);
+    const data: DetectWorkerData = { rules: this.rules };
+    if (cp?.engine) data.snapshot = cp.engine.snapshot;
+    const w = new Worker(new URL('./detect-worker.js', import.meta.url), { workerData: data });
+    this.worker = w;
+    let gone = false;
+    const died = (why: string): void => {
+      if (gone) return;
+      gone = true;
+      if (this.worker === w && !this.closed) this.threadDied(why);
+    };
+    w.on('message', (m: DetectReply) => {
+      if (this.worker !== w) return;
+      if (m.id === 0) {
+        this.compiledRules = m.ruleCount ?? 0;
+        this.detectTid = m.tid ?? null;
+        this.resumeFrom(cp, m);
+        onReady();
+        return;
+      }
+      this.answered(m);
+    });
+    w.on('error', (e: Error) => died(e.message));
+    w.on('exit', (code) => died(`exited with code ${code}`));
+    w.unref();
+  }
+
+  /** The thread is up: where to read the log from (see startThread). */
+  private resumeFrom(cp: Checkpoint | null, hello: DetectReply): void {
+    this.committedSeq = Math.max(this.committedSeq, this.o.stream.maxSeq());
+    this.replayedUpTo = Math.max(this.readSeq, cp?.readSeq ?? 0);
+    this.readSeq = cp ? cp.readSeq : 0;
+    let from = cp ? cp.replayFrom : 1;
+    this.resume = null;
+    if (cp?.engine && hello.restored) {
+      this.resume = { upTo: cp.readSeq, held: new Set(cp.engine.held) };
+      from = cp.readSeq + 1;
+      for (const h of cp.engine.held) if (h < from) from = h;
+      this.stats.snapshotRestores++;
+    } else if (cp?.engine) this.o.onProblem?.(`engine state not restored (${hello.restoreNote ?? 'unknown reason'}): replaying from ${from}`);
+    this.logCursor = from <= this.committedSeq ? from : 0;
+    this.inbox = [];
+    this.inboxHead = 0;
+    for (const a of hello.alerts) this.pendingAlerts.push(a);
+    this.workerReady = true;
     this.schedule();
+  }
+
+  /**
+   * The detection thread died (an exception outside the per-event guards, out of memory…). What
+   * it answered is kept; everything after the last checkpoint goes through a new thread started
+   * from that checkpoint, after a delay that doubles while it keeps dying.
+   */
+  private threadDied(why: string): void {
+    this.workerReady = false;
+    this.firstStart?.();
+    this.firstStart = null;
+    this.stats.detectRestarts++;
+    const waiters = [...this.flights.values()].filter((f) => f.done);
+    this.flights.clear();
+    this.inFlightEvents = this.inFlightArrive = this.inFlightRelease = 0;
+    this.releaseBatch = [];
+    this.releaseMin = Infinity;
+    this.snapshotPending = false;
+    this.readyCheckpoint = null;
+    this.reorder = new ReorderBuffer<LoopItem>(this.o.allowedLatenessMs, (it, late) => this.feed(it, late));
+    this.buckets.clear();
+    this.inbox = [];
+    this.inboxHead = 0;
+    this.logCursor = 0;
+    const now = Date.now();
+    if (now - this.lastRestartWall > 60_000) this.restartDelayMs = RESTART_MIN_MS;
+    const delay = this.restartDelayMs;
+    this.restartDelayMs = Math.min(RESTART_MAX_MS, delay * 2);
+    this.lastRestartWall = now;
+    this.o.onProblem?.(`detection thread died (${why}); restarting it in ${delay} ms from the last checkpoint`);
+    const t = setTimeout(() => {
+      if (this.closed) return;
+      this.startThread(() => {
+        // Reloads waiting on the dead thread: the new one runs the current rules (state rebuilt, not kept).
+        for (const f of waiters) f.done!({ id: 0, alerts: [], problems: [], unreadable: [], ruleCount: this.compiledRules, stateKept: 0 });
+      });
+    }, delay);
+    t.unref();
+  }
+
+  /** Fault injection for tests: make the detection thread throw, as a bug in it would. */
+  crashDetectionThread(): void {
+    if (this.workerReady) this.worker.postMessage({ t: 'crash', id: this.nextMsg++ } satisfies ToDetect);
   }
 
   /** Events in the log not yet through detection (inbox, catch-up, reorder buffer). */
@@ -186,7 +312,7 @@ export class DetectLoop {
   enqueue(seqs: number[], evs: LoggedEvent[]): void {
     if (seqs.length === 0) return;
     this.committedSeq = seqs[seqs.length - 1]!;
-    if (this.logCursor > 0) {
+    if (this.logCursor > 0 || !this.workerReady) {
       this.schedule();
       return; // catching up from the log: it will read these too
     }
@@ -209,7 +335,7 @@ export class DetectLoop {
       this.stats.noTimestamp++;
       time = this.reorder.lastTime(ev.host) ?? { ms: Date.now(), ns: 0 };
     }
-    return { seq, host: ev.host, time, raw: ev.raw, noTs };
+    return { seq, host: ev.host, time, raw: ev.raw, plain: ev.plain === true, noTs };
   }
 
   private schedule(): void {
@@ -226,13 +352,19 @@ export class DetectLoop {
     if (this.closed) return;
     const now = Date.now();
     const taken: LoopItem[] = [];
-    if (this.inFlightEvents >= MAX_IN_FLIGHT) {
+    if (!this.workerReady) {
+      // Starting or restarting the detection thread: nothing to post yet (its start reschedules).
+    } else if (this.inFlightEvents >= MAX_IN_FLIGHT) {
       // The detection thread is behind: take nothing now; its answers reschedule the pump.
     } else if (this.logCursor > 0 && this.inboxDepth === 0) {
       const rows = this.o.stream.readFrom(this.logCursor, BATCH);
       for (const r of rows) {
-        const ev = parseStored(r.raw, r.seq);
-        if (r.seq <= this.readSeq) this.stats.replayed++;
+        const res = this.resume;
+        if (res && r.seq <= res.upTo && !res.held.has(r.seq)) continue; // in the restored engine state already
+        // As at ingest: scanned (or parsed when the scan cannot decide), so replay orders events exactly as live.
+        const p = ingestDocument(r.raw);
+        const ev = 'events' in p && p.events.length === 1 ? p.events[0]! : null;
+        if (r.seq <= this.replayedUpTo) this.stats.replayed++;
         if (ev) taken.push(this.item(r.seq, ev));
         else {
           this.stats.unreadable++;
@@ -240,6 +372,7 @@ export class DetectLoop {
         }
       }
       this.logCursor = rows.length > 0 ? rows[rows.length - 1]!.seq + 1 : this.logCursor;
+      if (this.resume && this.logCursor > this.resume.upTo) this.resume = null;
       if (rows.length < BATCH && this.logCursor > this.committedSeq) this.logCursor = 0;
     } else {
       while (this.inboxHead < this.inbox.length && taken.length < BATCH) taken.push(this.inbox[this.inboxHead++]!);
@@ -252,14 +385,20 @@ export class DetectLoop {
       // Arrival first (single-event rules, and the thread keeps the parsed event), then the releases it causes.
       const seqs: number[] = [];
       const raws: string[] = [];
+      const plain = new Uint8Array(taken.length);
       const times: ([number, number] | null)[] = [];
-      for (const it of taken) {
+      for (let i = 0; i < taken.length; i++) {
+        const it = taken[i]!;
         seqs.push(it.seq);
         raws.push(it.raw);
+        if (it.plain) plain[i] = 1;
         times.push(it.noTs ? [it.time.ms, it.time.ns] : null);
       }
-      this.post({ t: 'arrive', id: 0, seqs, raws, times }, seqs[0]!, seqs.length);
-      for (const it of taken) this.take(it, now);
+      this.post({ t: 'arrive', id: 0, seqs, raws: raws.join('\n'), plain, times }, seqs[0]!, seqs.length);
+      for (const it of taken) {
+        it.raw = ''; // the detection thread has the text now; the reorder buffer needs only seq, host and time
+        this.take(it, now);
+      }
       this.flushReleases();
     }
     this.store(false);
@@ -283,7 +422,7 @@ export class DetectLoop {
   }
 
   private flushReleases(): void {
-    if (this.releaseBatch.length === 0) return;
+    if (this.releaseBatch.length === 0 || !this.workerReady) return;
     const seqs = this.releaseBatch;
     const min = this.releaseMin;
     this.releaseBatch = [];
@@ -365,16 +504,37 @@ export class DetectLoop {
     return m;
   }
 
-  /** Store pending alerts; checkpoint too when due (or forced). */
+  /**
+   * Store pending alerts; checkpoint too when due (or forced). Alerts alone are stored at most
+   * every ALERT_STORE_MS (one transaction for all found meanwhile), so a steady trickle of alerts
+   * does not take the database lock from the log's writer thread on every batch.
+   */
   store(force: boolean): void {
     const now = Date.now();
-    const due = force || now - this.lastCheckpointWall >= this.o.checkpointIntervalMs;
+    this.maybeCheckpoint(now);
+    const cp = this.readyCheckpoint;
+    const due = cp !== null;
     if (this.pendingAlerts.length === 0 && !due) return;
+    if (!due && !force && now - this.lastStoreWall < ALERT_STORE_MS) {
+      this.storeTimer ??= setTimeout(() => {
+        this.storeTimer = null;
+        if (!this.closed) this.store(false);
+      }, ALERT_STORE_MS - (now - this.lastStoreWall));
+      this.storeTimer.unref();
+      return;
+    }
+    this.lastStoreWall = now;
     const alerts = this.pendingAlerts;
     this.pendingAlerts = [];
     const fresh: Alert[] = [];
     const n = { alertsNew: 0, alertsDuplicate: 0, alertsSuppressed: 0, alertsExcepted: 0 };
+    // No fsync of its own (synchronous=NORMAL for this transaction): the WAL keeps commits in
+    // order, so a power loss can only drop it together with every later one, and then the older
+    // checkpoint left replays what these alerts came from. The log's next group commit (FULL)
+    // fsyncs the WAL with this transaction in it.
+    const relax = this.syncLevel > 1;
     try {
+      if (relax) this.o.db.pragma('synchronous = NORMAL');
       inTransaction(this.o.db, () => {
         for (const a of alerts) {
           if (this.exceptions && alertExceptionReason(a, this.exceptions)) {
@@ -389,10 +549,12 @@ export class DetectLoop {
           } else if (r === 'duplicate') n.alertsDuplicate++;
           else n.alertsSuppressed++;
         }
-        if (due) {
+        if (cp) {
           const stats = { ...this.stats };
           for (const k of Object.keys(n) as (keyof typeof n)[]) stats[k] += n[k];
-          this.o.checkpoints.save(CHECKPOINT, { readSeq: this.readSeq, replayFrom: this.replayFrom(), savedMs: now, stats });
+          const save: Checkpoint = { readSeq: cp.readSeq, replayFrom: cp.replayFrom, savedMs: now, stats };
+          if (cp.snapshot !== null) save.engine = { held: cp.held, snapshot: cp.snapshot };
+          this.o.checkpoints.save(CHECKPOINT, save);
         }
       });
     } catch (e) {
@@ -402,13 +564,53 @@ export class DetectLoop {
       this.pendingAlerts = alerts.concat(this.pendingAlerts);
       this.o.onProblem?.(`storing alerts/checkpoint failed, will retry: ${(e as Error).message}`);
       return;
+    } finally {
+      if (relax) this.o.db.pragma(`synchronous = ${this.syncLevel}`);
     }
     for (const k of Object.keys(n) as (keyof typeof n)[]) this.stats[k] += n[k];
-    if (due) {
-      this.lastCheckpointWall = now;
+    if (cp) {
+      this.readyCheckpoint = null;
       this.checkpointSavedMs = now;
     }
     for (const a of fresh) this.o.onNewAlert?.(a);
+  }
+
+  /**
+   * Every `checkpointIntervalMs`: ask the detection thread for its engine state. Its answer comes
+   * after every message sent before, so the state matches what is captured here (read position,
+   * what the reorder buffer holds, the fallback replay point); the checkpoint is saved with the
+   * alerts of those messages, in one transaction (store).
+   */
+  private maybeCheckpoint(now: number): void {
+    if (!this.workerReady || this.snapshotPending || this.readyCheckpoint || now - this.lastCheckpointWall < this.o.checkpointIntervalMs) return;
+    this.requestCheckpoint(now);
+  }
+
+  private requestCheckpoint(now: number): void {
+    this.flushReleases();
+    const at: CheckpointAt = { readSeq: this.readSeq, replayFrom: this.replayFrom(), held: this.reorder.heldSeqs(), snapshot: null };
+    this.snapshotPending = true;
+    this.lastCheckpointWall = now;
+    this.post({ t: 'snapshot', id: 0 }, Infinity, 0, (r) => {
+      this.snapshotPending = false;
+      at.snapshot = r.snapshot ?? null;
+      this.readyCheckpoint = at;
+      this.schedule(); // saved by the next store
+    });
+  }
+
+  /** Checkpoint now (drain, close): wait for the engine state, then save it with the alerts. */
+  private async checkpointNow(ms = 10_000): Promise<void> {
+    if (this.workerReady && !this.closed) {
+      const end = Date.now() + ms;
+      while (this.snapshotPending && Date.now() < end) await new Promise((r) => setTimeout(r, 2));
+      if (!this.snapshotPending) {
+        this.readyCheckpoint = null;
+        this.requestCheckpoint(Date.now());
+        while (this.snapshotPending && this.workerReady && Date.now() < end) await new Promise((r) => setTimeout(r, 2));
+      }
+    }
+    this.store(true);
   }
 
   private onIdleTick(): void {
@@ -422,11 +624,12 @@ export class DetectLoop {
    * Rules reloaded: the detection thread builds new detectors; stateful rules whose query is
    * unchanged keep their pending state. Resolves with how many kept it.
    */
-  reload(rules: Rule[], exceptions: Exceptions | undefined): Promise<number> {
-    this.flushReleases();
+  async reload(rules: Rule[], exceptions: Exceptions | undefined): Promise<number> {
     this.rules = rules;
     this.exceptions = exceptions;
     this.windowMs = longestWindowNs(rules) / 1e6;
+    await this.threadReady(); // a thread (re)starting takes this.rules as they are now
+    this.flushReleases();
     return new Promise((resolve) => {
       this.post({ t: 'reload', id: 0, rules }, Infinity, 0, (r) => {
         this.compiledRules = r.ruleCount ?? 0;
@@ -443,6 +646,12 @@ export class DetectLoop {
     return this.rules;
   }
 
+  /** Wait (at most `ms`) while the detection thread is starting or restarting. */
+  private async threadReady(ms = 60_000): Promise<void> {
+    const end = Date.now() + ms;
+    while (!this.workerReady && !this.closed && Date.now() < end) await new Promise((r) => setTimeout(r, 5));
+  }
+
   /** Wait (at most `ms`) until the detection thread has answered every message sent. */
   async settle(ms = 10_000): Promise<void> {
     this.flushReleases();
@@ -452,13 +661,14 @@ export class DetectLoop {
 
   /** Release everything held (tests, shutdown), store and checkpoint. */
   async drain(): Promise<void> {
+    await this.threadReady();
     while (this.inboxDepth > 0 || this.logCursor > 0) {
       this.pump();
       await this.settle();
     }
     this.reorder.flushIdle(Date.now(), true);
     await this.settle();
-    this.store(true);
+    await this.checkpointNow();
   }
 
   /**
@@ -468,9 +678,10 @@ export class DetectLoop {
   async close(): Promise<void> {
     if (this.closed) return;
     await this.settle();
-    this.store(true);
+    await this.checkpointNow();
     this.closed = true;
     clearInterval(this.idleTimer);
+    if (this.storeTimer) clearTimeout(this.storeTimer);
     await this.worker.terminate();
   }
 }

@@ -13,7 +13,10 @@ export interface ArriveMsg {
   t: 'arrive';
   id: number;
   seqs: number[];
-  raws: string[];
+  /** The events' documents joined by '\n' (a document holds no line break): one string to copy, not one per event. */
+  raws: string;
+  /** 1: the document holds no 16+ digit integer, a plain JSON.parse reads it exactly (LoggedEvent.plain). */
+  plain: Uint8Array;
   /** The time the loop gave an event with no recognisable time of its own ([ms, ns]); null: the event's own. */
   times: ([number, number] | null)[];
 }
@@ -31,7 +34,26 @@ export interface ReloadMsg {
   rules: Rule[];
 }
 
-export type ToDetect = ArriveMsg | ReleaseMsg | ReloadMsg;
+/** Export the detectors' state after every earlier message (answered with `snapshot`). */
+export interface SnapshotMsg {
+  t: 'snapshot';
+  id: number;
+}
+
+/** Fault injection (tests): throw inside the thread, as a bug would; the loop must restart it. */
+export interface CrashMsg {
+  t: 'crash';
+  id: number;
+}
+
+export type ToDetect = ArriveMsg | ReleaseMsg | ReloadMsg | SnapshotMsg | CrashMsg;
+
+/** What `snapshot` exports: each detector's Detector.exportState() (null: no rules of that kind). */
+export interface WorkerSnapshot {
+  format: 'spoor.serve-detect';
+  instant: unknown;
+  ordered: unknown;
+}
 
 export interface DetectReply {
   id: number;
@@ -42,6 +64,13 @@ export interface DetectReply {
   /** After a reload (and at start, id 0): rules compiled, and stateful rules that kept their state. */
   ruleCount?: number;
   stateKept?: number;
+  /** At start (id 0): the thread's kernel id (per-thread CPU in /metrics). */
+  tid?: number | null;
+  /** At start (id 0) when given a snapshot: whether it was restored (else the detectors start empty, and why). */
+  restored?: boolean;
+  restoreNote?: string;
+  /** Answer to `snapshot`: WorkerSnapshot as JSON (null when export failed, with a problem). */
+  snapshot?: string | null;
   /**
    * What telemetry the detection thread's two detectors saw (blind spots), at most every 250 ms
    * (then a trailing report with id -1, answering no request) and after every reload: `instant` holds the single-event rules, `ordered` the stateful ones,
@@ -57,4 +86,6 @@ export interface DetectTelemetry {
 
 export interface DetectWorkerData {
   rules: Rule[];
+  /** A WorkerSnapshot (JSON) saved with the checkpoint to resume from. */
+  snapshot?: string;
 }

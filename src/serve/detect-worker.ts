@@ -10,6 +10,11 @@
  *
  * Every message is answered, in order, with the alerts it produced; the loop treats a message's
  * events as possibly unprocessed until its answer is in (its checkpoints replay them).
+ *
+ * Only events some stateful rule can use wait for their release: the stateful rules' line filter
+ * (hunt/prefilter.ts, exact for ECS sequences such as the built-in pack's) decides from the text.
+ * The others are counted for the blind-spot telemetry at arrival and dropped, so the thread does
+ * not keep ~85% of the parsed events of the watermark window alive (old-generation garbage, RSS).
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Rule } from '../ir/types.js';
@@ -18,25 +23,103 @@ import type { SourceEvent } from '../sources/types.js';
 import type { Alert } from '../alert/types.js';
 import { Detector, isStateless } from '../hunt/detector.js';
 import { parseStored } from './ingest-parse.js';
-import type { DetectReply, DetectTelemetry, DetectWorkerData, ToDetect } from './detect-protocol.js';
+import { ruleLineFilters } from '../hunt/prefilter.js';
+import { SKIP, type LineFilter } from '../sources/index.js';
+import { eventHost, toEcs, toNative } from '../normalize/index.js';
+import { ownThreadId } from './thread-cpu.js';
+import type { DetectReply, DetectTelemetry, DetectWorkerData, ToDetect, WorkerSnapshot } from './detect-protocol.js';
 
 interface Held {
   se: SourceEvent;
   time: Instant;
 }
 
-function build(rules: Rule[]): { instant: Detector | null; ordered: Detector | null } {
+interface Built {
+  instant: Detector | null;
+  ordered: Detector | null;
+  /** Which events the stateful rules can use (null: all of them; the filter cannot be exact for these rules). */
+  orderedFilter: LineFilter | null;
+}
+
+function build(rules: Rule[]): Built {
   const single = rules.filter(isStateless);
   const stateful = rules.filter((r) => !isStateless(r));
   return {
     instant: single.length > 0 ? new Detector(single, { contextEvents: 0 }) : null,
     ordered: stateful.length > 0 ? new Detector(stateful, { contextEvents: 0 }) : null,
+    orderedFilter: stateful.length > 0 ? (ruleLineFilters(stateful, 0)?.main() ?? null) : null,
   };
+}
+
+/** Where each needle occurs in a batch's joined text; asked line by line, in order. */
+class NeedleHits {
+  private readonly hits: number[][];
+  private readonly next: number[];
+  constructor(text: string, needles: readonly string[]) {
+    this.hits = needles.map((n) => {
+      const at: number[] = [];
+      for (let i = text.indexOf(n); i >= 0; i = text.indexOf(n, i + 1)) at.push(i);
+      return at;
+    });
+    this.next = needles.map(() => 0);
+  }
+
+  /** Bit k set when needle k occurs in [start, end). */
+  within(start: number, end: number): number {
+    let found = 0;
+    for (let k = 0; k < this.hits.length; k++) {
+      const at = this.hits[k]!;
+      let i = this.next[k]!;
+      while (i < at.length && at[i]! < start) i++;
+      this.next[k] = i;
+      if (i < at.length && at[i]! < end) found |= 1 << k;
+    }
+    return found;
+  }
+}
+
+const NO_CATS: string[] = [];
+function categoriesOf(ecs: Record<string, unknown>): readonly string[] {
+  const ev = ecs['event'] as Record<string, unknown> | undefined;
+  const c = ev?.['category'] ?? ecs['event.category'];
+  if (typeof c === 'string') return [c];
+  return Array.isArray(c) ? (c as string[]) : NO_CATS;
+}
+
+/** An event no stateful rule can use: counted for their blind spots as the detector would count it, not held. */
+function observeOnly(d: Detector, se: SourceEvent): void {
+  const ecs = toEcs(se.event);
+  d.telemetry.observe(ecs, categoriesOf(ecs), () => toNative(se.event), eventHost(se.event));
 }
 
 const count = (d: { instant: Detector | null; ordered: Detector | null }): number => (d.instant?.ruleCount ?? 0) + (d.ordered?.ruleCount ?? 0);
 
-let det = build((workerData as DetectWorkerData).rules);
+const data = workerData as DetectWorkerData;
+let det = build(data.rules);
+let restored: boolean | undefined;
+let restoreNote: string | undefined;
+if (data.snapshot !== undefined) {
+  // Resume from the checkpoint's engine state. Anything short of the same rule set restored in
+  // full falls back to empty detectors: the loop then replays from the checkpoint's replay_from.
+  try {
+    const snap = JSON.parse(data.snapshot) as WorkerSnapshot;
+    if (snap.format !== 'spoor.serve-detect') throw new Error(`not a serve detection snapshot (${String(snap.format)})`);
+    for (const [name, d, s] of [['instant', det.instant, snap.instant], ['ordered', det.ordered, snap.ordered]] as const) {
+      if (!d) {
+        if (s !== null) throw new Error(`the snapshot has ${name} state, the rules have none`);
+        continue;
+      }
+      if (s === null) throw new Error(`the snapshot has no ${name} state`);
+      const r = d.importState(s);
+      if (!r.sameRules || r.dropped.length > 0) throw new Error(`rules changed since the snapshot (${r.dropped.length} rule states dropped)`);
+    }
+    restored = true;
+  } catch (e) {
+    det = build(data.rules);
+    restored = false;
+    restoreNote = (e as Error).message;
+  }
+}
 const held = new Map<number, Held>();
 const port = parentPort!;
 let telemetrySentAt = 0;
@@ -51,7 +134,12 @@ function push(d: Detector, h: Held, seq: number, problems: string[]): void {
   }
 }
 
-port.postMessage({ id: 0, alerts: [], problems: [], unreadable: [], ruleCount: count(det), stateKept: 0 } satisfies DetectReply);
+const hello: DetectReply = { id: 0, alerts: [], problems: [], unreadable: [], ruleCount: count(det), stateKept: 0, tid: ownThreadId() };
+if (restored !== undefined) hello.restored = restored;
+if (restoreNote !== undefined) hello.restoreNote = restoreNote;
+// Alerts a snapshot carried (produced, not yet taken when it was saved) come out now.
+if (restored) for (const d of [det.instant, det.ordered]) if (d) collect(d, hello.alerts);
+port.postMessage(hello);
 
 port.on('message', (m: ToDetect) => {
   const t0 = performance.now();
@@ -59,10 +147,16 @@ port.on('message', (m: ToDetect) => {
   const unreadable: number[] = [];
   const reply: DetectReply = { id: m.id, alerts: [], problems, unreadable };
   if (m.t === 'arrive') {
-    const { instant, ordered } = det;
+    const { instant, ordered, orderedFilter } = det;
+    const raws = m.raws.split('\n');
+    const hits = ordered && orderedFilter ? new NeedleHits(m.raws, orderedFilter.needles) : null;
+    let lineStart = 0;
     for (let i = 0; i < m.seqs.length; i++) {
       const seq = m.seqs[i]!;
-      const ev = parseStored(m.raws[i]!, seq);
+      const raw = raws[i] ?? '';
+      const start = lineStart;
+      lineStart += raw.length + 1;
+      const ev = parseStored(raw, seq, m.plain[i] === 1);
       if (!ev) {
         unreadable.push(seq);
         continue;
@@ -70,7 +164,10 @@ port.on('message', (m: ToDetect) => {
       const t = m.times[i];
       const h: Held = { se: ev.se, time: t ? { ms: t[0], ns: t[1] } : (ev.time ?? { ms: Date.now(), ns: 0 }) };
       if (instant) push(instant, h, seq, problems);
-      if (ordered) held.set(seq, h);
+      if (ordered) {
+        if (hits && orderedFilter!.keep(raw, hits.within(start, start + raw.length)) === SKIP) observeOnly(ordered, ev.se);
+        else held.set(seq, h);
+      }
     }
     if (instant) collect(instant, reply.alerts);
   } else if (m.t === 'release') {
@@ -82,6 +179,16 @@ port.on('message', (m: ToDetect) => {
       if (ordered) push(ordered, h, seq, problems);
     }
     if (ordered) collect(ordered, reply.alerts);
+  } else if (m.t === 'snapshot') {
+    try {
+      const snap: WorkerSnapshot = { format: 'spoor.serve-detect', instant: det.instant?.exportState() ?? null, ordered: det.ordered?.exportState() ?? null };
+      reply.snapshot = JSON.stringify(snap);
+    } catch (e) {
+      reply.snapshot = null;
+      problems.push(`engine state export failed (the checkpoint falls back to replay): ${(e as Error).message}`);
+    }
+  } else if (m.t === 'crash') {
+    throw new Error('detection thread crash requested (fault injection)');
   } else {
     const next = build(m.rules);
     const kept = next.ordered && det.ordered ? next.ordered.adoptState(det.ordered) : 0;

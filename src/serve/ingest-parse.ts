@@ -1,20 +1,26 @@
 /**
  * One ingested document → the events it holds (any flavour the file readers know: Elastic Defend,
- * Winlogbeat/Agent, evtx_dump JSON, nxlog, Elasticsearch hits), each with its host and exact time,
- * parsed once at ingest. The raw text kept in the log is the document as received, so a replay
- * after a restart parses exactly what was acknowledged.
+ * Winlogbeat/Agent, evtx_dump JSON, nxlog, Elasticsearch hits), each with its host and exact time.
+ * At ingest (`ingestDocument`) the common ECS / Defend shape is only scanned (scan-doc.ts: valid
+ * JSON, host.id, @timestamp), not parsed; other shapes, and anything the scan cannot decide, are
+ * parsed here. The detection thread parses each event once (`parseStored`). The raw text kept in
+ * the log is the document as received, so a replay after a restart parses exactly what was
+ * acknowledged.
  */
 import type { Instant } from '../events/timestamp.js';
 import { parseJsonExact } from '../events/json.js';
 import type { SourceEvent } from '../sources/types.js';
 import { valueToEvents } from '../sources/unwrap.js';
 import { eventHost, eventTime } from '../normalize/index.js';
+import { scanDocument } from './scan-doc.js';
 
 /** What the log and the reorder buffer keep of an event: no parsed object (detect-worker.ts parses the raw text). */
 export interface LoggedEvent {
   host: string;
   time: Instant | null;
   raw: string;
+  /** The document has no integer literal of 16+ digits: a plain `JSON.parse` reads it exactly. */
+  plain?: boolean;
 }
 
 export interface IngestedEvent extends LoggedEvent {
@@ -29,10 +35,22 @@ export function logged(ev: IngestedEvent): LoggedEvent {
 /** The name alert events carry as their `file`; their `position` is the log seq. */
 export const STREAM_FILE = 'stream';
 
-export function parseDocument(text: string): { events: IngestedEvent[] } | { error: string } {
+/**
+ * What the ingest path keeps of a document: host, time and text of each event it holds, or the
+ * reason it is refused (the bulk item's error). Scanned when the scan can decide, else parsed.
+ */
+export function ingestDocument(text: string): { events: LoggedEvent[] } | { error: string } {
+  const s = scanDocument(text);
+  if (s) return { events: [{ host: s.host, time: s.time, raw: text, plain: !s.big }] };
+  const p = parseDocument(text);
+  return 'error' in p ? p : { events: p.events.map(logged) };
+}
+
+/** `plain`: the text is known to hold no 16+ digit integer (LoggedEvent.plain), so JSON.parse is exact. */
+export function parseDocument(text: string, plain = false): { events: IngestedEvent[] } | { error: string } {
   let value: unknown;
   try {
-    value = parseJsonExact(text);
+    value = plain ? JSON.parse(text) : parseJsonExact(text);
   } catch (e) {
     return { error: `not JSON: ${(e as Error).message}` };
   }
@@ -45,8 +63,8 @@ export function parseDocument(text: string): { events: IngestedEvent[] } | { err
 }
 
 /** Re-read a stored document (the log holds one event per row). */
-export function parseStored(raw: string, seq: number): IngestedEvent | null {
-  const r = parseDocument(raw);
+export function parseStored(raw: string, seq: number, plain = false): IngestedEvent | null {
+  const r = parseDocument(raw, plain);
   if ('error' in r || r.events.length === 0) return null;
   const ev = r.events[0]!;
   ev.se.position = seq;

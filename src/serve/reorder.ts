@@ -82,6 +82,13 @@ export class ReorderBuffer<T extends OrderItem> {
     }
   }
 
+  /** Every seq still held (for a checkpoint with engine state: they are fed again on restore). */
+  heldSeqs(): number[] {
+    const out: number[] = [];
+    for (const h of this.hosts.values()) for (const it of h.items) out.push(it.seq);
+    return out;
+  }
+
   /** Smallest seq still held (Infinity when empty). */
   minHeldSeq(): number {
     let m = Infinity;

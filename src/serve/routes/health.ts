@@ -2,6 +2,7 @@
  * `GET /api/health` (open: liveness for load balancers; with a read token also ingest per source
  * and host, blind spots and intel feeds) and `GET /metrics` (Prometheus text, scope read).
  */
+import { ownThreadId, threadCpuSeconds } from '../thread-cpu.js';
 import type { IncomingMessage } from 'node:http';
 import { authorize } from '../auth.js';
 import type { Router } from '../http.js';
@@ -88,16 +89,28 @@ export function registerHealth(r: Router, ctx: ServeContext): void {
       ['spoor_request_errors_total', 'counter', 'Requests answered with an error', ctx.counters.requestErrors],
       ['spoor_webhook_delivered_total', 'counter', 'Webhook deliveries', ctx.counters.webhookDelivered],
       ['spoor_webhook_failed_attempts_total', 'counter', 'Failed webhook attempts (retried)', ctx.counters.webhookFailed],
+      ['spoor_detect_restarts_total', 'counter', 'Times the detection thread died and was restarted from the last checkpoint', s.detectRestarts],
+      ['spoor_snapshot_restores_total', 'counter', 'Starts that resumed from a checkpoint\'s engine state (no replay of the rules\' window)', s.snapshotRestores],
       ['spoor_checkpoint_age_seconds', 'gauge', 'Seconds since the last detection checkpoint', h.checkpointAgeSeconds],
       ['spoor_rules_loaded', 'gauge', 'Rules running', h.rulesLoaded],
       ['spoor_log_commits_total', 'counter', 'Group commits of the event log', ctx.stream.commits],
       ['spoor_resident_memory_bytes', 'gauge', 'Resident set size', process.memoryUsage().rss],
       ['process_cpu_seconds_total', 'counter', 'User and system CPU time of the server process', cpuSeconds()],
     ];
-    const text = lines
+    let text = lines
       .filter((l) => l[3] !== null)
       .map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}\n`)
       .join('');
+    const threads: [string, number | null][] = [
+      ['main', ownThreadId()],
+      ['writer', ctx.stream.writerTid],
+      ['detect', ctx.loop.detectTid],
+    ];
+    const cpu = threads.map(([t, tid]) => [t, tid === null ? null : threadCpuSeconds(tid)] as const).filter((x) => x[1] !== null);
+    if (cpu.length > 0) {
+      text += '# HELP spoor_thread_cpu_seconds_total User and system CPU time per server thread (main: HTTP, ingest, reorder, alerts; writer: log commits; detect: parsing and rules)\n# TYPE spoor_thread_cpu_seconds_total counter\n';
+      for (const [t, v] of cpu) text += `spoor_thread_cpu_seconds_total{thread="${t}"} ${v}\n`;
+    }
     res.writeHead(200, { 'Content-Type': 'text/plain; version=0.0.4; charset=utf-8' });
     res.end(text);
   });

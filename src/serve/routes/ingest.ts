@@ -15,7 +15,7 @@ import type { Router, Ctx } from '../http.js';
 import { readBodyLines, sendJson } from '../http.js';
 import { ServeError } from '../errors.js';
 import type { IngestContext } from '../context.js';
-import { logged, parseDocument, type LoggedEvent } from '../ingest-parse.js';
+import { ingestDocument, parseDocument, type LoggedEvent } from '../ingest-parse.js';
 import type { LogRow } from '../store/stream.js';
 import { toEcs } from '../../normalize/index.js';
 import { str } from '../../alert/ecs-fields.js';
@@ -99,24 +99,32 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
     const items: BulkItem[] = [];
     let expectSource: BulkItem | null = null;
     let lineNo = 0;
+    let lastActionText: string | null = null;
+    let lastAction: unknown;
     await readBodyLines(c.req, { maxBodyBytes: ctx.config.maxBodyBytes, maxLineBytes: ctx.config.maxLineBytes }, (line) => {
       lineNo++;
       if (expectSource) {
         const it = expectSource;
         expectSource = null;
         if (it.op === 'update') return;
-        const p = parseDocument(line);
+        const p = ingestDocument(line);
         if ('error' in p) {
           ctx.counters.parseErrors++;
           it.error = { status: 400, type: 'mapper_parsing_exception', reason: `failed to parse document (line ${lineNo}): ${p.error}` };
-        } else it.events = p.events.map(logged);
+        } else it.events = p.events;
         return;
       }
+      // Shippers repeat one action line for every document: parse it once per request.
       let action: unknown;
-      try {
-        action = JSON.parse(line);
-      } catch {
-        throw new ServeError('SPOOR_BAD_REQUEST', `Malformed action/metadata line [${lineNo}], expected a JSON object`);
+      if (line === lastActionText) action = lastAction;
+      else {
+        try {
+          action = JSON.parse(line);
+        } catch {
+          throw new ServeError('SPOOR_BAD_REQUEST', `Malformed action/metadata line [${lineNo}], expected a JSON object`);
+        }
+        lastActionText = line;
+        lastAction = action;
       }
       const keys = action && typeof action === 'object' && !Array.isArray(action) ? Object.keys(action) : [];
       if (keys.length !== 1) throw new ServeError('SPOOR_BAD_REQUEST', `Malformed action/metadata line [${lineNo}], expected one action`);
@@ -185,12 +193,12 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
     let rejected = 0;
     await readBodyLines(c.req, { maxBodyBytes: ctx.config.maxBodyBytes, maxLineBytes: ctx.config.maxLineBytes }, (line) => {
       lineNo++;
-      const p = parseDocument(line);
+      const p = ingestDocument(line);
       if ('error' in p) {
         ctx.counters.parseErrors++;
         rejected++;
         if (errors.length < 100) errors.push({ line: lineNo, reason: p.error });
-      } else for (const e of p.events) evs.push(logged(e));
+      } else for (const e of p.events) evs.push(e);
     });
     const seqs = await appendAll(ctx, evs);
     ctx.ingestStats?.source(shipperOf(c.req.headers['user-agent']), '-', remoteOf(c), seqs.length, rejected);

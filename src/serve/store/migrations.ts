@@ -89,6 +89,13 @@ export const MIGRATIONS: readonly string[] = [
      changed_ms INTEGER NOT NULL,
      changed_by TEXT NOT NULL
    );`,
+  // 4: the detection thread's engine state (Detector.exportState) saved with the detect checkpoint,
+  // and the seqs the reorder buffer held then (re-fed on restore).
+  `CREATE TABLE detect_state (
+     name TEXT PRIMARY KEY,
+     held TEXT NOT NULL,
+     snapshot TEXT NOT NULL
+   );`,
 ];
 
 export function migrate(db: Db): void {

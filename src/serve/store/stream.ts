@@ -12,7 +12,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Db, FsyncPolicy, Stmt } from './db.js';
-import type { WriterReply, WriterRequest } from './writer-worker.js';
+import type { WriterHello, WriterReply, WriterRequest } from './writer-worker.js';
 
 export interface LogRow {
   host: string;
@@ -53,13 +53,15 @@ export class EventStream<T> {
   private waitingRows = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly worker: Worker | null;
-  private readonly localCommit: ((rows: WriterRequest['rows'], now: number) => number) | null;
+  private readonly localCommit: ((rows: LogRow[], now: number) => number) | null;
   private readonly inFlight = new Map<number, Waiting<T>[]>();
   private nextId = 1;
   private failed: Error | null = null;
   /** Rows sent to the writer and not yet committed. */
   private flyingRows = 0;
   commits = 0;
+  /** The writer thread's kernel id (null: no writer thread, or not on Linux). */
+  writerTid: number | null = null;
 
   constructor(
     private readonly db: Db,
@@ -70,11 +72,11 @@ export class EventStream<T> {
     if (opts.writerThread === false) {
       this.worker = null;
       const insert = this.insert;
-      this.localCommit = db.transaction((rows: WriterRequest['rows'], now: number): number => {
+      this.localCommit = db.transaction((rows: LogRow[], now: number): number => {
         let first = 0;
         for (let i = 0; i < rows.length; i++) {
           const r = rows[i]!;
-          const seq = Number(insert.run(now, r[0], r[1], r[2]).lastInsertRowid);
+          const seq = Number(insert.run(now, r.host, r.timeMs, r.raw).lastInsertRowid);
           if (i === 0) first = seq;
         }
         return first;
@@ -83,8 +85,10 @@ export class EventStream<T> {
     }
     this.localCommit = null;
     this.worker = new Worker(new URL('./writer-worker.js', import.meta.url), { workerData: { path: opts.path, fsync: opts.fsync } });
-    this.worker.on('message', (m: WriterReply | 'closed') => {
-      if (m !== 'closed') this.committed(m);
+    this.worker.on('message', (m: WriterReply | WriterHello | 'closed') => {
+      if (m === 'closed') return;
+      if ('tid' in m) this.writerTid = m.tid;
+      else this.committed(m);
     });
     this.worker.on('error', (e: Error) => {
       this.failed = e;
@@ -124,13 +128,13 @@ export class EventStream<T> {
     const batch = this.waiting;
     if (batch.length === 0) return;
     this.waiting = [];
-    const rows: WriterRequest['rows'] = [];
-    for (const w of batch) for (const r of w.rows) rows.push([r.host, r.timeMs, r.raw]);
     this.flyingRows += this.waitingRows;
     this.waitingRows = 0;
     const id = this.nextId++;
     this.inFlight.set(id, batch);
     if (this.localCommit) {
+      const rows: LogRow[] = [];
+      for (const w of batch) for (const r of w.rows) rows.push(r);
       let reply: WriterReply;
       try {
         reply = { id, firstSeq: this.localCommit(rows, Date.now()), count: rows.length };
@@ -140,7 +144,16 @@ export class EventStream<T> {
       this.committed(reply);
       return;
     }
-    this.worker!.postMessage({ id, rows } satisfies WriterRequest);
+    const hosts: string[] = [];
+    const times: (number | null)[] = [];
+    const raws: string[] = [];
+    for (const w of batch)
+      for (const r of w.rows) {
+        hosts.push(r.host);
+        times.push(r.timeMs);
+        raws.push(r.raw);
+      }
+    this.worker!.postMessage({ id, hosts, times, raws: raws.join('\n') } satisfies WriterRequest);
   }
 
   private committed(m: WriterReply): void {
