@@ -140,17 +140,17 @@ export class Bus {
 
   /** Create the event and alert streams if missing (idempotent). */
   async ensureStreams(replicas = 1): Promise<void> {
-    const want = [
+    const want: { name: string; subjects: string[]; dupMs?: number }[] = [
       { name: CLUSTER.eventStream, subjects: [`${CLUSTER.eventPrefix}.>`] },
       { name: CLUSTER.alertStream, subjects: [CLUSTER.alertSubject] },
-      { name: CLUSTER.corrStream, subjects: [`${CLUSTER.corrPrefix}.>`] },
+      { name: CLUSTER.corrStream, subjects: [`${CLUSTER.corrPrefix}.>`], dupMs: CLUSTER.corrDuplicateWindowMs },
     ];
     for (const s of want) {
       try {
         await this.jsm.streams.info(s.name);
       } catch {
         try {
-          await this.jsm.streams.add({ name: s.name, subjects: s.subjects, num_replicas: replicas, storage: StorageType.File, duplicate_window: nanos(CLUSTER.duplicateWindowMs) });
+          await this.jsm.streams.add({ name: s.name, subjects: s.subjects, num_replicas: replicas, storage: StorageType.File, duplicate_window: nanos(s.dupMs ?? CLUSTER.duplicateWindowMs) });
         } catch (e) {
           // A peer created it in between.
           await this.jsm.streams.info(s.name).catch(() => {

@@ -15,6 +15,13 @@ export const CLUSTER = {
   alertSinkDurable: 'spoor-alert-sink',
   /** JetStream duplicate window (ms): retries within it are idempotent (Nats-Msg-Id). */
   duplicateWindowMs: 2 * 60_000,
+  /**
+   * Duplicate window of the stage-2 stream (forwarded base-rule matches, a small share of the
+   * events): a stage-1 take-over replays the rules' window and re-forwards its matches under the
+   * same ids, often minutes after the first forward; the server drops those for this long, the
+   * group partition's in-memory check (worker.ts `seen`) only within its replay window.
+   */
+  corrDuplicateWindowMs: 60 * 60_000,
   leaseBucket: 'spoor-leases',
   nodeBucket: 'spoor-nodes',
   snapshotBucket: 'spoor-snapshots',
