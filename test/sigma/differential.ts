@@ -2,7 +2,7 @@
  * Differential check of the multi-rule matcher (engine/multi-match) against rule-by-rule
  * evaluation: every rule is evaluated on every event its EventID gate admits (the old dispatch),
  * and the matcher's selection followed by the same per-rule tests must give exactly the same
- * (event, rule) matches. Used by test/sigma/multi-match.test.ts (a sample) and by
+ * (event, rule) matches. Used by test/sigma/multi-match.slow.ts (a sample) and by
  * differential-full.ts (every event of ../shared/datasets and the Sigma regression data).
  */
 import type { Event } from '../../src/events/field.js';
