@@ -12,6 +12,7 @@ import type { Alert } from '../../src/alert/types.js';
 import type { Instant } from '../../src/events/timestamp.js';
 import { Detector } from '../../src/hunt/detector.js';
 import { loadSigmaText } from '../../src/sigma/index.js';
+import { ReorderBuffer, WATERMARK_LIVE_MS } from '../../src/serve/reorder.js';
 
 const CORR_ID = 'c0ffee00-0000-4000-8000-0000000000aa';
 const SIGMA = `title: Failed network logon
@@ -140,4 +141,40 @@ test('the watermark still bounds memory: groups behind it are swept', () => {
   // 30,000 single-match groups over 50 minutes: only those within 5 minutes of the watermark at
   // the last sweep (3,000) and those pushed since (< 4,096) remain.
   assert.ok(d.stateSize() < 3000 + 4096, `state ${d.stateSize()}`);
+});
+
+test('serve/cluster path: the reorder buffer\'s low watermark keeps the lagging group', () => {
+  const order = interleaved();
+  const rules = loadSigmaText(SIGMA, 'skew.yml');
+  const d = new Detector(rules.rules, { contextEvents: 0 });
+  const alerts: Alert[] = [];
+  const reorder = new ReorderBuffer<{ seq: number; host: string; time: Instant; e: Ev }>(0, (it) => {
+    const { se, time } = source(it.e, it.seq);
+    d.push(se, time, false);
+    alerts.push(...d.takeAlerts());
+  });
+  const wall = Date.UTC(2026, 5, 1);
+  order.forEach((e, i) => {
+    reorder.add({ seq: i + 1, host: e.host, time: { ms: e.ms, ns: 0 }, e }, wall + i);
+    d.setWatermark(reorder.lowWatermark(wall + i, WATERMARK_LIVE_MS));
+  });
+  reorder.flushIdle(wall + order.length, true);
+  alerts.push(...d.end());
+  assert.equal(alerts.filter((a) => a.ruleId === CORR_ID).length, 1);
+});
+
+test('lowWatermark: minimum over live hosts; a host silent for the live time no longer holds it back', () => {
+  const released: string[] = [];
+  const r = new ReorderBuffer<{ seq: number; host: string; time: Instant }>(1000, (it) => released.push(it.host));
+  assert.equal(r.lowWatermark(0, 60_000), null);
+  r.add({ seq: 1, host: 'a', time: { ms: 5_000, ns: 0 } }, 0); // held (lateness 1 s): its oldest held time counts
+  assert.deepEqual(r.lowWatermark(0, 60_000), { ms: 5_000, ns: 0 });
+  r.add({ seq: 2, host: 'b', time: { ms: 100_000, ns: 0 } }, 10);
+  r.add({ seq: 3, host: 'b', time: { ms: 200_000, ns: 0 } }, 20); // releases b@100 s
+  r.add({ seq: 4, host: 'a', time: { ms: 9_000, ns: 0 } }, 30); // releases a@5 s
+  assert.deepEqual(released, ['b', 'a']);
+  assert.deepEqual(r.lowWatermark(40, 60_000), { ms: 5_000, ns: 0 });
+  // a silent for more than the live time: b's released time alone.
+  r.add({ seq: 5, host: 'b', time: { ms: 300_000, ns: 0 } }, 60_040);
+  assert.deepEqual(r.lowWatermark(60_040, 60_000), { ms: 200_000, ns: 0 });
 });
