@@ -178,3 +178,30 @@ test('lowWatermark: minimum over live hosts; a host silent for the live time no 
   r.add({ seq: 5, host: 'b', time: { ms: 300_000, ns: 0 } }, 60_040);
   assert.deepEqual(r.lowWatermark(60_040, 60_000), { ms: 200_000, ns: 0 });
 });
+
+test('the watermark is part of the saved state: a restored detector keeps the lagging group', () => {
+  const order = interleaved();
+  const rules = loadSigmaText(SIGMA, 'skew.yml').rules;
+  let d = new Detector(rules, { contextEvents: 0 });
+  const alerts: Alert[] = [];
+  const newest = new Map<string, number>();
+  const cut = 2 * 6001 + 1; // just after the lagging host's third event
+  order.forEach((e, i) => {
+    if (i === cut) {
+      const state = JSON.parse(JSON.stringify(d.exportState())) as unknown;
+      d = new Detector(rules, { contextEvents: 0 });
+      const report = d.importState(state);
+      assert.ok(report);
+    }
+    const { se, time } = source(e, i + 1);
+    d.push(se, time, false);
+    // Only before the cut: afterwards the restored watermark alone must hold the group.
+    if (i < cut) {
+      newest.set(e.host, e.ms);
+      d.setWatermark(newest.size < 2 ? null : { ms: Math.min(...newest.values()), ns: 0 });
+    }
+    alerts.push(...d.takeAlerts());
+  });
+  alerts.push(...d.end());
+  assert.equal(alerts.filter((a) => a.ruleId === CORR_ID).length, 1);
+});
