@@ -47,10 +47,12 @@ interface Ev {
 }
 
 const T0 = Date.UTC(2026, 0, 1);
+/** Lead events between two lag events: more than the correlation sweep interval (4,096 pushes). */
+const SLICE = 4500;
 
 /**
  * Host "lag" (a shipper backlog 2 h behind) sees 5 failed logons from 10.9.9.9, one a minute: a
- * brute force that must alert. Host "lead", up to date, sees 6000 failed logons from distinct
+ * brute force that must alert. Host "lead", up to date, sees 4500 failed logons from distinct
  * sources (none reaches the threshold; 10 a second) between each two of them: more than the
  * sweep interval.
  */
@@ -59,7 +61,7 @@ function plant(): { lag: Ev[]; lead: Ev[] } {
   const lead: Ev[] = [];
   for (let i = 0; i < 5; i++) lag.push({ host: 'lag', ms: T0 + i * 60_000, ip: '10.9.9.9' });
   const leadStart = T0 + 2 * 3600_000;
-  for (let i = 0; i < 6000 * 5; i++) lead.push({ host: 'lead', ms: leadStart + i * 100, ip: `10.1.${(i >> 8) & 255}.${i & 255}` });
+  for (let i = 0; i < SLICE * 4; i++) lead.push({ host: 'lead', ms: leadStart + i * 100, ip: `10.1.${(i >> 8) & 255}.${i & 255}` });
   return { lag, lead };
 }
 
@@ -91,13 +93,13 @@ function run(order: Ev[], watermark?: (i: number) => Instant | null): Alert[] {
   return out.filter((a) => a.ruleId === CORR_ID);
 }
 
-/** Per-host order: each lag event, then a slice of 6000 lead events (as serve releases them). */
+/** Per-host order: each lag event, then a slice of lead events (as serve releases them). */
 function interleaved(): Ev[] {
   const { lag, lead } = plant();
   const out: Ev[] = [];
   lag.forEach((e, k) => {
     out.push(e);
-    out.push(...lead.slice(k * 6000, (k + 1) * 6000));
+    out.push(...lead.slice(k * SLICE, (k + 1) * SLICE));
   });
   return out;
 }
@@ -138,7 +140,7 @@ test('the watermark still bounds memory: groups behind it are swept', () => {
     d.push(se, time, false);
     d.setWatermark({ ms: e.ms, ns: 0 }); // as if every stream were at this event's time
   });
-  // 30,000 single-match groups over 50 minutes: only those within 5 minutes of the watermark at
+  // 18,000 single-match groups over 30 minutes: only those within 5 minutes of the watermark at
   // the last sweep (3,000) and those pushed since (< 4,096) remain.
   assert.ok(d.stateSize() < 3000 + 4096, `state ${d.stateSize()}`);
 });
@@ -185,7 +187,7 @@ test('the watermark is part of the saved state: a restored detector keeps the la
   let d = new Detector(rules, { contextEvents: 0 });
   const alerts: Alert[] = [];
   const newest = new Map<string, number>();
-  const cut = 2 * 6001 + 1; // just after the lagging host's third event
+  const cut = 2 * (SLICE + 1) + 1; // just after the lagging host's third event
   order.forEach((e, i) => {
     if (i === cut) {
       const state = JSON.parse(JSON.stringify(d.exportState())) as unknown;
