@@ -43,11 +43,14 @@ import { applyIntel } from '../alert/intel.js';
 import type { HashIndex } from '../intel/index.js';
 import { longestWindowNs } from '../hunt/load-rules.js';
 import { parseStored, type IngestedEvent } from '../serve/ingest-parse.js';
-import { ReorderBuffer, type OrderItem } from '../serve/reorder.js';
+import { ReorderBuffer, WATERMARK_LIVE_MS, type OrderItem } from '../serve/reorder.js';
 import type { Bus, Kv, Reader, BusMessage } from './nats.js';
 import type { Lease } from './lease.js';
 import { CLUSTER, corrFilter, partitionFilter, partitionOf, snapshotKey, type Stage } from './subjects.js';
 import { corrToken, type CorrRouter, type Forward, type ForwardMessage } from './corr.js';
+
+/** Releases between two low-watermark updates of the detectors (see Worker.noteWatermark). */
+const WATERMARK_EVERY = 1024;
 
 export interface PartitionSnapshot {
   /** 2: may carry engine state (`engine`); 1: replay only. */
@@ -152,6 +155,8 @@ export class PartitionWorker {
   private dirty = false;
   /** Seqs added to the reorder buffer and not yet released to detection. */
   private readonly heldSeqs = new Set<number>();
+  /** Released events since the detectors' low watermark was last set (noteWatermark); starts due. */
+  private sinceWatermark = WATERMARK_EVERY;
   /** Resumed from engine state: the seqs ≤ lastSeq to re-buffer (others were detected before the snapshot). */
   private rebuffer: Set<number> | null = null;
   /** How this owner started: 'resumed' (engine state loaded), 'replay' (from replayFrom), 'empty'. */
@@ -208,7 +213,21 @@ export class PartitionWorker {
         for (const r of this.work.rules) if (!this.corrDetectors.has(r.id)) this.corrDetectors.set(r.id, this.corrDetector(r));
       }
       this.setWindow();
+      this.sinceWatermark = WATERMARK_EVERY; // new detectors get the watermark before their first event
     });
+  }
+
+  /**
+   * Events reach the detectors in time order per key (host; group in stage 2), not across keys:
+   * tell them the reorder buffer's low watermark so correlations never sweep a group a lagging
+   * key can still add to (reorder.ts lowWatermark). O(keys): once per WATERMARK_EVERY releases,
+   * well within the correlations' sweep interval (a stale watermark is only lower: safe).
+   */
+  private noteWatermark(): void {
+    this.sinceWatermark = 0;
+    const wm = this.reorder.lowWatermark(Date.now(), Math.max(this.work.allowedLatenessMs, WATERMARK_LIVE_MS));
+    this.detector?.setWatermark(wm);
+    for (const d of this.corrDetectors.values()) d.setWatermark(wm);
   }
 
   /**
@@ -378,6 +397,7 @@ export class PartitionWorker {
       this.hooks.onProblem?.(`${this.name}: event seq ${it.seq} forwarded for correlation ${it.corr ?? '?'} not loaded on this node, skipped`);
       return;
     }
+    if (++this.sinceWatermark >= WATERMARK_EVERY) this.noteWatermark();
     try {
       det.push(it.ev.se, it.time, false);
     } catch (e) {
@@ -594,6 +614,7 @@ export class PartitionWorker {
     if (this.stage === 1) this.detector = new Detector(this.work.rules, { contextEvents: 0 });
     else for (const r of this.work.rules) this.corrDetectors.set(r.id, this.corrDetector(r));
     this.seen.clear();
+    this.sinceWatermark = WATERMARK_EVERY;
   }
 
   /** Periodic: release idle keys' buffered events, publish, save when due (also when idle). */

@@ -19,6 +19,14 @@
  *
  * Memory is bounded: matches older than the timespan are evicted, idle groups are swept, and a
  * group keeps at most MAX_GROUP_ENTRIES matches.
+ *
+ * The sweep (every SWEEP_EVERY pushes) drops groups whose newest match is more than the timespan
+ * behind a horizon. By default the horizon is the newest event time seen across all groups, which
+ * is right only for globally time-ordered input (hunt). serve and the cluster order events per
+ * host (per group in cluster stage 2): a host whose shipper lags others by more than the timespan
+ * would see its groups swept between their own events. They give a low watermark instead
+ * (setWatermark: no event older than it is expected from any live stream), and the sweep then
+ * drops only groups behind it.
  */
 import type { Correlation, Expr, Query } from '../ir/types.js';
 import type { Event } from '../events/field.js';
@@ -163,6 +171,9 @@ export function compileCorrelation(q: Correlation, opts: EngineOptions = {}): Qu
   let queue: Match[] = [];
   let pushes = 0;
   let latest: Instant | null = null;
+  /** The caller's low watermark (setWatermark); `external` false: never given, the horizon is `latest`. */
+  let watermark: Instant | null = null;
+  let external = false;
 
   const emit = (g: Group, entries: { events: Event[] }[], extra: Partial<Match> = {}): void => {
     queue.push({ events: entries.flatMap((e) => e.events), keys: g.keys, ...extra });
@@ -308,9 +319,10 @@ export function compileCorrelation(q: Correlation, opts: EngineOptions = {}): Qu
   };
 
   const sweep = (): void => {
-    if (latest === null) return;
+    const horizon = external ? watermark : latest;
+    if (horizon === null) return;
     for (const [id, g] of groups) {
-      if (diffNs(g.newest, latest) > span) {
+      if (diffNs(g.newest, horizon) > span) {
         if (!onArrival && type !== 'temporal_ordered') closeWindows(g, null);
         groups.delete(id);
       }
@@ -339,6 +351,7 @@ export function compileCorrelation(q: Correlation, opts: EngineOptions = {}): Qu
     q: queue.map((m) => encodeMatch(m, w)),
     p: pushes,
     l: encodeInstant(latest),
+    ...(external ? { w: encodeInstant(watermark) } : {}),
   });
   const loadState = (s: StateJson, r: EventReader): void => {
     const o = asObject(s);
@@ -373,6 +386,8 @@ export function compileCorrelation(q: Correlation, opts: EngineOptions = {}): Qu
     queue = asArray(o.q).map((m) => decodeMatch(m, r));
     pushes = o.p as number;
     latest = decodeInstant(o.l ?? null);
+    external = o.w !== undefined;
+    watermark = external ? decodeInstant(o.w ?? null) : null;
   };
 
   return {
@@ -398,6 +413,10 @@ export function compileCorrelation(q: Correlation, opts: EngineOptions = {}): Qu
       return out;
     },
     heldKeys: () => null,
+    setWatermark(t: Instant | null) {
+      external = true;
+      watermark = t;
+    },
     horizon() {
       // A group's window can still take events up to `span` after its newest entry.
       let h: StateHorizon = null;

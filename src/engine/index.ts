@@ -41,6 +41,14 @@ export interface QueryRunner {
   /** Join keys of the sequence state held now (keyString form); null when not a plain sequence. */
   heldKeys(): ReadonlySet<string> | null;
   /**
+   * Low watermark from the caller: no more events older than `t` are expected (from any stream),
+   * when the input is in time order per stream (host) only, not across streams (serve, cluster).
+   * Runners that expire state by the newest time seen (correlations) then expire only behind it.
+   * Never called (hunt: globally ordered input): the newest time seen is the horizon. Absent on
+   * runners whose state does not depend on it.
+   */
+  setWatermark?(t: Instant | null): void;
+  /**
    * The state held now as JSON (sequence partials, windows, lineage, pipe buffers, results not
    * yet drained), events through `w` (state.ts). Absent on runners that hold no state.
    */

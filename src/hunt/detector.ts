@@ -545,6 +545,26 @@ export class Detector {
   }
 
   /**
+   * Low watermark for input ordered per stream (host) only, not across streams (serve, cluster):
+   * no event older than `t` is expected any more from any live stream (null: not known yet).
+   * Correlations then sweep only groups behind it instead of behind the newest time seen, so a
+   * lagging host's groups survive (engine/index.ts QueryRunner.setWatermark). Never called in
+   * hunt, whose input is globally ordered. Events held for the tiebreaker cap it at their time.
+   */
+  setWatermark(t: Instant | null): void {
+    const tie = this.tieTime;
+    const w = t !== null && tie !== null && compareInstants(tie, t) < 0 ? tie : t;
+    for (const c of this.all) if (!c.shared) c.runner.setWatermark?.(w);
+  }
+
+  /** Live partial sequences / correlation entries over the stateful rules (for memory tests). */
+  stateSize(): number {
+    let n = 0;
+    for (const c of this.all) if (!c.shared) n += c.runner.stateSize();
+    return n;
+  }
+
+  /**
    * The part's own events are all in: from now on each rule sees only the events its pending
    * state can still use (matches that start in the overlap are dropped anyway). Returns each
    * rule's horizon by rule id, for the overlap reader to stop or narrow its line filter.

@@ -36,7 +36,7 @@ import type { EventStream } from './store/stream.js';
 import type { Checkpoint, Checkpoints } from './store/checkpoints.js';
 import type { AlertStore, InsertResult } from './store/alerts.js';
 import { ingestDocument, type LoggedEvent } from './ingest-parse.js';
-import { ReorderBuffer, type OrderItem } from './reorder.js';
+import { ReorderBuffer, WATERMARK_LIVE_MS, type OrderItem } from './reorder.js';
 import type { DetectReply, DetectWorkerData, ToDetect, DetectTelemetry } from './detect-protocol.js';
 
 export interface LoopItem extends OrderItem {
@@ -427,7 +427,9 @@ export class DetectLoop {
     const min = this.releaseMin;
     this.releaseBatch = [];
     this.releaseMin = Infinity;
-    this.post({ t: 'release', id: 0, seqs }, min, seqs.length);
+    // Per host order only: the correlations' sweep must not outrun a lagging host (reorder.ts lowWatermark).
+    const wm = this.reorder.lowWatermark(Date.now(), Math.max(this.o.allowedLatenessMs, WATERMARK_LIVE_MS));
+    this.post({ t: 'release', id: 0, seqs, wm: wm ? [wm.ms, wm.ns] : null }, min, seqs.length);
   }
 
   private post(m: ToDetect, minSeq: number, events: number, done?: (r: DetectReply) => void): void {

@@ -26,6 +26,11 @@ export interface ReleaseMsg {
   t: 'release';
   id: number;
   seqs: number[];
+  /**
+   * The reorder buffer's low watermark after these releases ([ms, ns]; null: none known), given
+   * to the stateful detector (Detector.setWatermark) so correlations keep lagging hosts' groups.
+   */
+  wm?: [number, number] | null;
 }
 
 export interface ReloadMsg {

@@ -178,6 +178,7 @@ port.on('message', (m: ToDetect) => {
       held.delete(seq);
       if (ordered) push(ordered, h, seq, problems);
     }
+    if (ordered && m.wm !== undefined) ordered.setWatermark(m.wm ? { ms: m.wm[0], ns: m.wm[1] } : null);
     if (ordered) collect(ordered, reply.alerts);
   } else if (m.t === 'snapshot') {
     try {

@@ -7,6 +7,12 @@
  */
 import { compareInstants, type Instant } from '../events/timestamp.js';
 
+/**
+ * How long (wall time) a silent host still holds the low watermark back (lowWatermark): a
+ * shipper catching up on a backlog sends steadily; one silent this long is treated as gone.
+ */
+export const WATERMARK_LIVE_MS = 10 * 60_000;
+
 export interface OrderItem {
   seq: number;
   host: string;
@@ -80,6 +86,24 @@ export class ReorderBuffer<T extends OrderItem> {
     for (const h of this.hosts.values()) {
       if (h.items.length > 0 && (all || wallMs - h.lastArrivalWall >= this.latenessMs)) this.releaseFirst(h, h.items.length);
     }
+  }
+
+  /**
+   * Low watermark for the detector (Detector.setWatermark): no host that sent within `liveMs` of
+   * wall time will release an event (other than a late one) older than this. Per host: its last
+   * released time, or before its first release its oldest held event; the minimum over live
+   * hosts. A host silent longer than `liveMs` no longer holds it back (a retired host must not
+   * pin correlation state forever); its events, if it comes back, may find its groups swept.
+   * Null when no host is live. O(hosts): callers ask once per batch, not per event.
+   */
+  lowWatermark(wallMs: number, liveMs: number): Instant | null {
+    let low: Instant | null = null;
+    for (const h of this.hosts.values()) {
+      if (wallMs - h.lastArrivalWall > liveMs) continue;
+      const t = h.released ?? h.items[0]?.time ?? null;
+      if (t !== null && (low === null || compareInstants(t, low) < 0)) low = t;
+    }
+    return low;
   }
 
   /** Every seq still held (for a checkpoint with engine state: they are fed again on restore). */
