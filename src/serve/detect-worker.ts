@@ -17,6 +17,7 @@
  * not keep ~85% of the parsed events of the watermark window alive (old-generation garbage, RSS).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { NeedleHits } from '../sources/ndjson.js';
 import type { Rule } from '../ir/types.js';
 import type { Instant } from '../events/timestamp.js';
 import type { SourceEvent } from '../sources/types.js';
@@ -49,33 +50,6 @@ function build(rules: Rule[]): Built {
     ordered: stateful.length > 0 ? new Detector(stateful, { contextEvents: 0 }) : null,
     orderedFilter: stateful.length > 0 ? (ruleLineFilters(stateful, 0)?.main() ?? null) : null,
   };
-}
-
-/** Where each needle occurs in a batch's joined text; asked line by line, in order. */
-class NeedleHits {
-  private readonly hits: number[][];
-  private readonly next: number[];
-  constructor(text: string, needles: readonly string[]) {
-    this.hits = needles.map((n) => {
-      const at: number[] = [];
-      for (let i = text.indexOf(n); i >= 0; i = text.indexOf(n, i + 1)) at.push(i);
-      return at;
-    });
-    this.next = needles.map(() => 0);
-  }
-
-  /** Bit k set when needle k occurs in [start, end). */
-  within(start: number, end: number): number {
-    let found = 0;
-    for (let k = 0; k < this.hits.length; k++) {
-      const at = this.hits[k]!;
-      let i = this.next[k]!;
-      while (i < at.length && at[i]! < start) i++;
-      this.next[k] = i;
-      if (i < at.length && at[i]! < end) found |= 1 << k;
-    }
-    return found;
-  }
 }
 
 const NO_CATS: string[] = [];

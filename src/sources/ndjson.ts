@@ -142,8 +142,8 @@ function depthAt(text: string, end: number): number {
   return depth;
 }
 
-/** Where each needle occurs in a block of text, walked line by line in order. */
-class NeedleHits {
+/** Where each needle occurs in a block of text, walked line by line in order (also serve's batches). */
+export class NeedleHits {
   private readonly hits: number[][];
   private readonly next: number[];
   constructor(

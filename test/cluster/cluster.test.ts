@@ -22,6 +22,7 @@ import { loadSigmaText } from '../../src/sigma/index.js';
 import { splitStages } from '../../src/cluster/stages.js';
 import type { PartitionSnapshot } from '../../src/cluster/worker.js';
 import { CORR_SIGMA, ORDERED_SIGMA, ORDERED_ID, SPRAY_ID, USERS_ID, failedLogon, logon } from './corr-fixtures.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 let nats: NatsServer;
 before(async () => {
@@ -31,14 +32,6 @@ after(async () => {
   await nats.stop();
 });
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 function bulkBody(lines: string[]): string {
   return lines.map((l) => `{"create":{"_index":"logs-endpoint"}}\n${l}\n`).join('');

@@ -18,16 +18,9 @@ import { startDetectNode, type DetectNode } from '../../src/cluster/node.js';
 import { loadHuntRules } from '../../src/hunt/load-rules.js';
 import { generateEvents, FILE_SHARE_RULE_ID } from '../../src/demo/generate.js';
 import type { Alert } from '../../src/alert/types.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const SHA = 'a'.repeat(40) + 'b'.repeat(24);
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 /** A day of demo telemetry from `start`; PsExec's file and process events carry SHA. `later`: the process starts of the planted attacks, held back. */
 function day(start: string): { now: string[]; later: string[]; planted: number } {

@@ -5,24 +5,12 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { failedNetworkLogonRule, okLogonRule } from '../helpers/sigma-logon-rules.js';
 
 export const SPRAY_ID = 'c0ffee00-0000-4000-8000-000000000002';
 export const USERS_ID = 'c0ffee00-0000-4000-8000-000000000003';
 
-export const CORR_SIGMA = `title: Failed network logon
-name: failed_network_logon
-id: c0ffee00-0000-4000-8000-000000000001
-status: test
-logsource:
-    product: windows
-    service: security
-detection:
-    sel:
-        EventID: 4625
-        LogonType: 3
-    condition: sel
-level: low
----
+export const CORR_SIGMA = `${failedNetworkLogonRule(undefined, 'status: test\nlevel: low\n')}---
 title: Failed logons from one source across hosts
 id: ${SPRAY_ID}
 status: test
@@ -52,29 +40,8 @@ correlation:
 export const ORDERED_ID = 'c0ffee00-0000-4000-8000-000000000005';
 
 /** A per-host ordered correlation (stage 1): a failed network logon, then a successful one, on one host. */
-export const ORDERED_SIGMA = `title: Failed network logon
-name: failed_network_logon
-id: c0ffee00-0000-4000-8000-000000000001
-logsource:
-    product: windows
-    service: security
-detection:
-    sel:
-        EventID: 4625
-        LogonType: 3
-    condition: sel
----
-title: Successful logon
-name: ok_logon
-id: c0ffee00-0000-4000-8000-000000000004
-logsource:
-    product: windows
-    service: security
-detection:
-    sel:
-        EventID: 4624
-    condition: sel
----
+export const ORDERED_SIGMA = `${failedNetworkLogonRule()}---
+${okLogonRule()}---
 title: Failed then successful logon on one host
 id: ${ORDERED_ID}
 level: medium

@@ -17,6 +17,7 @@ import { generateEvents, FILE_SHARE_RULE_ID } from '../../src/demo/generate.js';
 import { parseDocument, parseStored } from '../../src/serve/ingest-parse.js';
 import { Detector } from '../../src/hunt/detector.js';
 import type { Rule } from '../../src/ir/types.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 let nats: NatsServer;
 before(async () => {
@@ -26,14 +27,6 @@ after(async () => {
   await nats.stop();
 });
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(30);
-  }
-}
 
 interface Doc {
   host: string;

@@ -23,6 +23,7 @@ import { splitStages } from '../../src/cluster/stages.js';
 import { Detector } from '../../src/hunt/detector.js';
 import { parseStored } from '../../src/serve/ingest-parse.js';
 import { failedLogon } from './corr-fixtures.js';
+import { sleep, waitFor } from '../helpers/wait.js';
 
 const CORR_ID = 'c0ffee00-0000-4000-8000-000000000010';
 const SIGMA = `title: Failed network logon
@@ -64,14 +65,6 @@ correlation:
         gte: 4
 `;
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-async function waitFor(cond: () => boolean | Promise<boolean>, ms: number, what: string): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await cond())) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
 
 test('stage 2: an event with two group keys is judged per key on the key’s own partition', async () => {
   const loaded = loadSigmaText(SIGMA, 'two-keys.yml');

@@ -13,21 +13,10 @@ import type { Instant } from '../../src/events/timestamp.js';
 import { Detector } from '../../src/hunt/detector.js';
 import { loadSigmaText } from '../../src/sigma/index.js';
 import { ReorderBuffer, WATERMARK_LIVE_MS } from '../../src/serve/reorder.js';
+import { failedNetworkLogonRule } from '../helpers/sigma-logon-rules.js';
 
 const CORR_ID = 'c0ffee00-0000-4000-8000-0000000000aa';
-const SIGMA = `title: Failed network logon
-name: failed_network_logon
-id: c0ffee00-0000-4000-8000-0000000000a9
-logsource:
-    product: windows
-    service: security
-detection:
-    sel:
-        EventID: 4625
-        LogonType: 3
-    condition: sel
-level: low
----
+const SIGMA = `${failedNetworkLogonRule('c0ffee00-0000-4000-8000-0000000000a9', 'level: low\n')}---
 title: Brute force from one source
 id: ${CORR_ID}
 level: high

@@ -21,6 +21,7 @@ import { SnapshotError, type DetectorState } from '../../src/engine/snapshot.js'
 import { compileQuery, type EngineOptions, type Match } from '../../src/engine/index.js';
 import { encodeValue, decodeValue, type EventReader, type EventWriter, type StateJson } from '../../src/engine/state.js';
 import { CORR_SIGMA, ORDERED_SIGMA } from '../cluster/corr-fixtures.js';
+import { failedNetworkLogonRule, okLogonRule } from '../helpers/sigma-logon-rules.js';
 
 interface Item {
   se: SourceEvent;
@@ -219,29 +220,8 @@ test('built-in pack over generated Defend events: cuts inside planted file-share
 // ---------------------------------------------------------------------------------------------
 // Sigma correlations (event_count, value_count, temporal_ordered, temporal, a `lt` window).
 
-const MORE_SIGMA = `title: Failed network logon
-name: failed_network_logon
-id: c0ffee00-0000-4000-8000-000000000001
-logsource:
-    product: windows
-    service: security
-detection:
-    sel:
-        EventID: 4625
-        LogonType: 3
-    condition: sel
----
-title: Successful logon
-name: ok_logon
-id: c0ffee00-0000-4000-8000-000000000004
-logsource:
-    product: windows
-    service: security
-detection:
-    sel:
-        EventID: 4624
-    condition: sel
----
+const MORE_SIGMA = `${failedNetworkLogonRule()}---
+${okLogonRule()}---
 title: Both kinds from one source
 id: c0ffee00-0000-4000-8000-000000000010
 level: medium
