@@ -44,6 +44,7 @@ import type { HashIndex } from '../intel/index.js';
 import { longestWindowNs } from '../hunt/load-rules.js';
 import { parseStored, type IngestedEvent } from '../serve/ingest-parse.js';
 import { ReorderBuffer, WATERMARK_LIVE_MS, type OrderItem } from '../serve/reorder.js';
+import { ReplayWindows } from './replay-window.js';
 import type { Bus, Kv, Reader, BusMessage } from './nats.js';
 import type { Lease } from './lease.js';
 import { CLUSTER, corrFilter, partitionFilter, partitionOf, snapshotKey, type Stage } from './subjects.js';
@@ -115,11 +116,6 @@ export interface WorkerRules {
 
 const dec = new TextDecoder();
 
-interface HostWindow {
-  frontierMs: number;
-  buckets: { sec: number; minSeq: number }[];
-}
-
 interface Item extends OrderItem {
   ev: IngestedEvent;
   replay: boolean;
@@ -132,9 +128,6 @@ export function isCasRefusal(e: unknown): boolean {
   return /wrong last sequence|10071|key exists/i.test(e instanceof Error ? e.message : String(e));
 }
 
-/** A group that has been silent this long beyond the window holds no state worth a replay. */
-const SILENT_GRACE_MS = 10 * 60_000;
-
 export class PartitionWorker {
   /** Stage 1: one Detector; stage 2: one per correlation (an event only reaches the one it was forwarded for). */
   private detector: Detector | null = null;
@@ -146,7 +139,7 @@ export class PartitionWorker {
   private reader: Reader | null = null;
   private lastSaved = 0;
   private chain: Promise<unknown> = Promise.resolve();
-  private readonly hosts = new Map<string, HostWindow>();
+  private readonly windows = new ReplayWindows();
   private readonly reorder: ReorderBuffer<Item>;
   private pendingAlerts: Alert[] = [];
   private pendingForwards: Forward[] = [];
@@ -457,44 +450,17 @@ export class PartitionWorker {
   }
 
   private noteWindow(host: string, ms: number, seq: number): void {
-    let w = this.hosts.get(host);
-    if (!w) {
-      w = { frontierMs: ms, buckets: [] };
-      this.hosts.set(host, w);
-    }
-    if (ms > w.frontierMs) w.frontierMs = ms;
-    const sec = Math.floor(ms / 1000);
-    const last = w.buckets[w.buckets.length - 1];
-    if (!last || sec > last.sec) w.buckets.push({ sec, minSeq: seq });
-    else {
-      let i = w.buckets.length - 1;
-      while (i > 0 && w.buckets[i - 1]!.sec >= sec) i--;
-      if (w.buckets[i]!.sec > sec) w.buckets.splice(i, 0, { sec, minSeq: seq });
-      else if (seq < w.buckets[i]!.minSeq) w.buckets[i]!.minSeq = seq;
-    }
+    this.windows.note(host, ms, seq, Date.now());
   }
 
   /** The oldest seq a new owner must replay from: events still held, and the rules' windows. */
   private replayFrom(): number {
     let m = Math.min(this.snap.lastSeq + 1, this.reorder.minHeldSeq());
     if (this.windowMs <= 0) return Math.max(1, m);
-    const keep = this.keepMs;
-    let newest = -Infinity;
-    for (const w of this.hosts.values()) if (w.frontierMs > newest) newest = w.frontierMs;
-    for (const [host, w] of this.hosts) {
-      const cut = Math.floor((w.frontierMs - keep) / 1000);
-      let drop = 0;
-      while (drop < w.buckets.length && w.buckets[drop]!.sec < cut) drop++;
-      if (drop > 0) w.buckets.splice(0, drop);
-      if (w.buckets.length === 0 || w.frontierMs < newest - keep - SILENT_GRACE_MS) {
-        this.hosts.delete(host);
-        continue;
-      }
-      for (const b of w.buckets) if (b.minSeq < m) m = b.minSeq;
-    }
-    if (this.seen.size > 0) {
-      const cutMs = newest - keep - SILENT_GRACE_MS;
-      for (const [k, ms] of this.seen) if (ms < cutMs) this.seen.delete(k);
+    const { minSeq, seenCutMs } = this.windows.prune(this.keepMs, Date.now());
+    if (minSeq < m) m = minSeq;
+    if (this.seen.size > 0 && seenCutMs !== null) {
+      for (const [k, ms] of this.seen) if (ms < seenCutMs) this.seen.delete(k);
     }
     return Math.max(1, m);
   }

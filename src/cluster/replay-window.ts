@@ -1,0 +1,76 @@
+/**
+ * The replay window of a partition: for each key (a host in stage 1, a correlation group in
+ * stage 2), the smallest stream seq per second of event time within the rules' window, so a new
+ * owner without usable engine state knows the oldest seq it must replay (worker.ts `replayFrom`).
+ *
+ * Keys are in time order each on its own, not with each other: stage-2 groups are fed by senders
+ * whose event times drift apart, and a host's shipper can lag the others. So a key that lags the
+ * newest key by more than the window is not "gone": it is dropped only when it has also sent
+ * nothing for SILENT_GRACE_MS of wall time, and the duplicate-drop cut follows the oldest key
+ * still kept, not the newest.
+ */
+
+/** A key silent this long (event time beyond the window, and wall time) holds no state worth a replay. */
+export const SILENT_GRACE_MS = 10 * 60_000;
+
+interface KeyWindow {
+  frontierMs: number;
+  lastWallMs: number;
+  buckets: { sec: number; minSeq: number }[];
+}
+
+export class ReplayWindows {
+  private readonly keys = new Map<string, KeyWindow>();
+
+  get size(): number {
+    return this.keys.size;
+  }
+
+  /** An event of `key` at event time `ms` with stream seq `seq`, seen at wall time `wallMs`. */
+  note(key: string, ms: number, seq: number, wallMs: number): void {
+    let w = this.keys.get(key);
+    if (!w) {
+      w = { frontierMs: ms, lastWallMs: wallMs, buckets: [] };
+      this.keys.set(key, w);
+    }
+    if (ms > w.frontierMs) w.frontierMs = ms;
+    if (wallMs > w.lastWallMs) w.lastWallMs = wallMs;
+    const sec = Math.floor(ms / 1000);
+    const last = w.buckets[w.buckets.length - 1];
+    if (!last || sec > last.sec) w.buckets.push({ sec, minSeq: seq });
+    else {
+      let i = w.buckets.length - 1;
+      while (i > 0 && w.buckets[i - 1]!.sec >= sec) i--;
+      if (w.buckets[i]!.sec > sec) w.buckets.splice(i, 0, { sec, minSeq: seq });
+      else if (seq < w.buckets[i]!.minSeq) w.buckets[i]!.minSeq = seq;
+    }
+  }
+
+  /**
+   * Prune what no rule window can use (`keepMs` of event time behind each key's own frontier)
+   * and the keys gone silent; return the smallest seq still needed (Infinity: none) and the event
+   * time below which duplicate-drop entries can go (null: no key held).
+   */
+  prune(keepMs: number, wallMs: number): { minSeq: number; seenCutMs: number | null } {
+    let newest = -Infinity;
+    for (const w of this.keys.values()) if (w.frontierMs > newest) newest = w.frontierMs;
+    let minSeq = Infinity;
+    let oldestKept = Infinity;
+    for (const [key, w] of this.keys) {
+      const cut = Math.floor((w.frontierMs - keepMs) / 1000);
+      let drop = 0;
+      while (drop < w.buckets.length && w.buckets[drop]!.sec < cut) drop++;
+      if (drop > 0) w.buckets.splice(0, drop);
+      const behind = w.frontierMs < newest - keepMs - SILENT_GRACE_MS;
+      const silent = wallMs - w.lastWallMs > SILENT_GRACE_MS;
+      if (w.buckets.length === 0 || (behind && silent)) {
+        this.keys.delete(key);
+        continue;
+      }
+      if (w.frontierMs < oldestKept) oldestKept = w.frontierMs;
+      for (const b of w.buckets) if (b.minSeq < minSeq) minSeq = b.minSeq;
+    }
+    const seenCutMs = oldestKept === Infinity ? null : Math.min(oldestKept, newest) - keepMs - SILENT_GRACE_MS;
+    return { minSeq, seenCutMs };
+  }
+}
