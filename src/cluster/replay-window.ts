@@ -6,11 +6,12 @@
  * Keys are in time order each on its own, not with each other: stage-2 groups are fed by senders
  * whose event times drift apart, and a host's shipper can lag the others. So a key that lags the
  * newest key by more than the window is not "gone": it is dropped only when it has also sent
- * nothing for SILENT_GRACE_MS of wall time, and the duplicate-drop cut follows the oldest key
- * still kept, not the newest.
+ * nothing for WATERMARK_LIVE_MS of wall time (the same liveness the reorder buffer's low
+ * watermark uses), and the duplicate-drop cut follows the oldest key still kept, not the newest.
  */
+import { WATERMARK_LIVE_MS } from '../serve/reorder.js';
 
-/** A key silent this long (event time beyond the window, and wall time) holds no state worth a replay. */
+/** A key this far behind the newest (event time beyond the window) and silent holds no state worth a replay. */
 export const SILENT_GRACE_MS = 10 * 60_000;
 
 interface KeyWindow {
@@ -62,7 +63,7 @@ export class ReplayWindows {
       while (drop < w.buckets.length && w.buckets[drop]!.sec < cut) drop++;
       if (drop > 0) w.buckets.splice(0, drop);
       const behind = w.frontierMs < newest - keepMs - SILENT_GRACE_MS;
-      const silent = wallMs - w.lastWallMs > SILENT_GRACE_MS;
+      const silent = wallMs - w.lastWallMs > WATERMARK_LIVE_MS;
       if (w.buckets.length === 0 || (behind && silent)) {
         this.keys.delete(key);
         continue;

@@ -7,6 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ReplayWindows, SILENT_GRACE_MS } from '../../src/cluster/replay-window.js';
+import { WATERMARK_LIVE_MS } from '../../src/serve/reorder.js';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-03-02T09:00:00Z');
@@ -31,8 +32,8 @@ test('a key behind the window and silent in wall time is let go; events behind i
   const keep = 11 * MIN;
   const wall = 1_000_000;
   w.note('gone', T0, 5, wall);
-  w.note('lead', T0 + 60 * MIN, 50, wall + SILENT_GRACE_MS + 1);
-  const r = w.prune(keep, wall + SILENT_GRACE_MS + 1);
+  w.note('lead', T0 + 60 * MIN, 50, wall + WATERMARK_LIVE_MS + 1);
+  const r = w.prune(keep, wall + WATERMARK_LIVE_MS + 1);
   assert.equal(w.size, 1, 'the silent, far-behind key is dropped');
   assert.equal(r.minSeq, 50);
   // Within one key, seconds older than keep behind its own frontier are pruned.
