@@ -6,33 +6,17 @@
  *   server-sent events, read with fetch (EventSource cannot send the Bearer token), resuming after
  *   the last alert seq on reconnect. Paths are one table (ENDPOINTS).
  */
-import type { Severity } from '../ir/types.js';
 import { unpackAlert, type ReportData } from '../output/report-data.js';
-import type { ApiAlertDetail, ApiAlertList, ApiAlertSummary, ApiEvent, ApiExceptions, ApiExceptionSet, ApiHealth, ApiNote, ApiRules, ApiShares } from './api-contract.js';
+import type { ApiAlertDetail, ApiAlertList, ApiAlertSummary, ApiEvent, ApiExceptions, ApiExceptionSet, ApiHealth, ApiNote, ApiRuleInfo, ApiRules, ApiShares } from './api-contract.js';
 import type { AlertStatus, UiAlert } from './model/query.js';
 
-export interface RuleInfo {
-  id: string;
-  name: string;
-  severity?: Severity;
-  kind?: string;
-  source?: string;
-  /** Live: false when switched off; hits counted by the server. */
-  enabled?: boolean;
-  hits?: number;
-  lastHit?: string;
-  changedBy?: string;
-  changedAt?: string;
-}
+/** A rule as the UI lists it: serve's ApiRuleInfo, where the report may lack severity and kind. */
+export type RuleInfo = Omit<ApiRuleInfo, 'severity' | 'kind'> & Partial<Pick<ApiRuleInfo, 'severity' | 'kind'>>;
 
 /** The share-write review (spoor shares): the report embeds it, serve computes it over its log. */
 export type ShareRows = ApiShares['rows'];
 
-export interface RuleList {
-  rules: RuleInfo[];
-  skipped: { id?: string; source: string; reason: string }[];
-  loadedAt?: string;
-}
+export type RuleList = Omit<ApiRules, 'rules' | 'loadedAt'> & { rules: RuleInfo[]; loadedAt?: string };
 
 export type IngestHealth = ApiHealth;
 
