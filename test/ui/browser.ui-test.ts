@@ -10,21 +10,19 @@
  */
 import { after, before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import type { Alert } from '../../src/alert/types.js';
 import { writeNdjson } from '../../src/demo/generate.js';
 import { runHunt } from '../../src/hunt/run.js';
 import { renderHtmlReport } from '../../src/output/html.js';
 import { reviewShares } from '../../src/shares/index.js';
+import { haveChromium, launchChromium, SCREENSHOTS, skipWithoutChromium } from './browser-env.js';
 import { shareAlert, sigmaAlert } from './fixtures.js';
 import { sampleSummary } from '../output/fixtures.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-export const SCREENSHOTS = join(tmpdir(), 'spoor-ui-screenshots');
 
 let browser: Browser | undefined;
 let dir = '';
@@ -34,14 +32,11 @@ let sigmaReport = '';
 let sigmaAlerts: Alert[] = [];
 
 function skipWithoutBrowser(t: TestContext): boolean {
-  if (browser) return false;
-  if (process.env['CI'] === 'true') assert.fail(`${CHROMIUM} is required in CI (apt-get install chromium)`);
-  t.skip(`${CHROMIUM} not installed`);
-  return true;
+  return browser === undefined && skipWithoutChromium(t);
 }
 
 before(async () => {
-  if (!existsSync(CHROMIUM)) return;
+  if (!haveChromium()) return;
   dir = mkdtempSync(join(tmpdir(), 'spoor-ui-'));
   mkdirSync(SCREENSHOTS, { recursive: true });
   // The demo: generated telemetry with the planted attacks, hunted for real.
@@ -64,7 +59,7 @@ before(async () => {
   );
   sigmaReport = join(dir, 'sigma.html');
   writeFileSync(sigmaReport, renderHtmlReport({ alerts: sigmaAlerts, summary: sampleSummary() }, { title: 'sigma hunt', generatedAt: '2026-03-02T10:00:00Z' }));
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  browser = await launchChromium();
 });
 
 after(async () => {

@@ -3,37 +3,21 @@
  * renderLiveUiPage() makes, served on loopback beside serve's API; a planted attack ingested
  * through `/ingest` appears without reload (SSE), is acknowledged, an exception is added from it,
  * and the same attack ingested again raises no alert for that rule and host.
- * serve/ is loaded by a computed dynamic import: before the branches are merged it does not
- * exist here, and the test skips saying so. Run by `npm run test:ui`.
+ * Without /usr/bin/chromium the tests skip (in CI they fail). Run by `npm run test:ui`.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { writeNdjson } from '../../src/demo/generate.js';
 import { renderLiveUiPage } from '../../src/output/html.js';
+import { startServe } from '../../src/serve/index.js';
+import { launchChromium, SCREENSHOTS, skipWithoutChromium } from './browser-env.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync'];
-const SCREENSHOTS = join(tmpdir(), 'spoor-ui-screenshots');
-
-interface ServeHandle {
-  url: string;
-  createdTokens: { scope: string; token: string }[];
-  close(): Promise<void>;
-}
-type StartServe = (o: Record<string, unknown>) => Promise<ServeHandle>;
-
-async function loadServe(): Promise<StartServe | null> {
-  const path = new URL('../../src/serve/index.js', import.meta.url);
-  if (!existsSync(path)) return null;
-  const mod = (await import(path.href)) as { startServe?: StartServe };
-  return mod.startServe ?? null;
-}
 
 /** `/` answers the live UI page; everything else goes to serve (streamed, so SSE passes through). */
 function frontFor(serveUrl: string): Promise<Server> {
@@ -65,23 +49,14 @@ async function waitRows(page: Page, min: number, timeoutMs = 30_000): Promise<vo
 }
 
 test('live: alerts arrive over SSE, acknowledge, add an exception, the same attack again raises no alert for it', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env['CI'] === 'true') assert.fail(`${CHROMIUM} is required in CI`);
-    t.skip(`${CHROMIUM} not installed`);
-    return;
-  }
-  const startServe = await loadServe();
-  if (!startServe) {
-    t.skip('src/serve is not in this build (the serve branch is not merged yet)');
-    return;
-  }
+  if (skipWithoutChromium(t)) return;
   const dir = mkdtempSync(join(tmpdir(), 'spoor-ui-live-'));
   mkdirSync(SCREENSHOTS, { recursive: true });
   const exceptions = join(dir, 'exceptions.yml');
   writeFileSync(exceptions, '{}\n');
   const serve = await startServe({ host: '127.0.0.1', port: 0, dataDir: join(dir, 'data'), bootstrapTokens: true, exceptionsFile: exceptions });
   const front = await frontFor(serve.url);
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const browser = await launchChromium();
   try {
     const token = (scope: string): string => serve.createdTokens.find((x) => x.scope === scope)!.token;
     const ingest = async (file: string): Promise<void> => {
@@ -143,20 +118,11 @@ test('live: alerts arrive over SSE, acknowledge, add an exception, the same atta
 });
 
 test('live triage: assignee and notes, close with a reason and reopen, a rule switched off from the Rules tab, ingest health, share writes', async (t) => {
-  if (!existsSync(CHROMIUM)) {
-    if (process.env['CI'] === 'true') assert.fail(`${CHROMIUM} is required in CI`);
-    t.skip(`${CHROMIUM} not installed`);
-    return;
-  }
-  const startServe = await loadServe();
-  if (!startServe) {
-    t.skip('src/serve is not in this build');
-    return;
-  }
+  if (skipWithoutChromium(t)) return;
   const dir = mkdtempSync(join(tmpdir(), 'spoor-ui-triage-'));
   mkdirSync(SCREENSHOTS, { recursive: true });
   const serve = await startServe({ host: '127.0.0.1', port: 0, dataDir: join(dir, 'data'), bootstrapTokens: true, allowedLatenessMs: 300 });
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: FLAGS });
+  const browser = await launchChromium();
   try {
     const token = (scope: string): string => serve.createdTokens.find((x) => x.scope === scope)!.token;
     const ingest = async (file: string): Promise<void> => {
