@@ -103,16 +103,20 @@ test('matchEvent: Defend fields, Sysmon Hashes text, IMPHASH ignored, several fe
   assert.deepEqual(matchEvent({}, index), []);
 });
 
-test('a directory of feeds in every format loads into one index; unreadable paths are reported', async () => {
+test('a directory of feeds in every format loads into one index; unreadable paths and broken JSON documents are reported', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'spoor-intel-'));
   try {
     mkdirSync(join(dir, 'sub'));
     for (const f of formats) writeFileSync(join(dir, 'sub', f.file), f.text);
+    writeFileSync(join(dir, 'cut-misp.json'), MISP.slice(0, 60));
+    writeFileSync(join(dir, 'cut-stix.json'), '{"type": "bundle", "id": "bundle--1", "objects": [{"type": "indicator"');
     const problems: FeedProblem[] = [];
     const { index, feeds } = await loadFeeds([dir, join(dir, 'missing')], (p) => problems.push(p));
-    assert.equal(feeds.length, 4);
+    assert.equal(feeds.filter((f) => !f.file.includes('cut-')).length, 4);
+    assert.deepEqual(feeds.filter((f) => f.file.includes('cut-')).map((f) => [f.format, f.hashes]).sort(), [['misp', 0], ['stix', 0]]);
     assert.equal(index.lookup(SHA256).length, 3);
     assert.ok(problems.some((p) => p.file.endsWith('missing') && /cannot read/.test(p.message)));
+    for (const cut of ['cut-misp.json', 'cut-stix.json']) assert.ok(problems.some((p) => p.file.endsWith(cut) && /^not JSON: .*nothing loaded$/.test(p.message)), `${cut}: ${JSON.stringify(problems)}`);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

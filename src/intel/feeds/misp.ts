@@ -4,8 +4,8 @@
  * `malware-sample` = `name|md5`) at event level and inside objects; the entry's name is the
  * attribute's comment or the event's `info`; tags are the event's and the attribute's.
  */
-import { readFile } from 'node:fs/promises';
 import type { FeedReader, IntelEntry } from '../types.js';
+import { readJsonFeed } from './lines.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -27,13 +27,8 @@ export const mispFeed: FeedReader = {
   name: 'misp',
   sniff: (_f, head) => /^\s*[[{]/.test(head) && /"(Event|Attribute|response)"\s*:/.test(head) && !/"type"\s*:\s*"bundle"/.test(head),
   async read(path, feed, add, onProblem) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(await readFile(path, 'utf8'));
-    } catch (e) {
-      onProblem({ file: path, message: `not JSON: ${(e as Error).message}; nothing loaded` });
-      return;
-    }
+    const doc = await readJsonFeed(path, onProblem);
+    if (doc === undefined) return;
     const events = mispEvents(doc);
     if (events.length === 0) onProblem({ file: path, message: 'no MISP Event in the document; nothing loaded' });
     events.forEach((ev, ei) => {

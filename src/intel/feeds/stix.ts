@@ -4,8 +4,8 @@
  * name of the malware it `indicates` (relationship objects); tags are its labels and
  * indicator_types. Patterns with no file hash are left alone (not a problem: other indicators).
  */
-import { readFile } from 'node:fs/promises';
 import type { FeedReader, IntelEntry } from '../types.js';
+import { readJsonFeed } from './lines.js';
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
@@ -27,13 +27,8 @@ export const stixFeed: FeedReader = {
   name: 'stix',
   sniff: (_f, head) => /"type"\s*:\s*"bundle"/.test(head) || /"spec_version"\s*:\s*"2\./.test(head),
   async read(path, feed, add, onProblem) {
-    let doc: unknown;
-    try {
-      doc = JSON.parse(await readFile(path, 'utf8'));
-    } catch (e) {
-      onProblem({ file: path, message: `not JSON: ${(e as Error).message}; nothing loaded` });
-      return;
-    }
+    const doc = await readJsonFeed(path, onProblem);
+    if (doc === undefined) return;
     const objects = isObj(doc) && Array.isArray(doc['objects']) ? doc['objects'].filter(isObj) : isObj(doc) && doc['type'] === 'indicator' ? [doc] : [];
     if (objects.length === 0) {
       onProblem({ file: path, message: 'no STIX objects (a bundle with "objects" expected); nothing loaded' });
