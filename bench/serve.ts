@@ -20,6 +20,7 @@ import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { generateEvents } from '../src/demo/generate.js';
 import { openDb } from '../src/serve/store/db.js';
+import { receivedMsOf } from '../src/serve/store/log-rows.js';
 import { spawnServe, kill9 } from '../test/serve/client.js';
 
 function arg(name: string, def: string): string {
@@ -170,11 +171,16 @@ async function main(): Promise<void> {
 
   const mb = (b: number): string => (b / 2 ** 20).toFixed(0);
   const db = openDb(join(dir, 'data', 'spoor.db'));
-  const rows = db
-    .prepare(
-      `SELECT a.created_ms - e.received_ms AS ms, json_array_length(a.doc, '$.events') AS n FROM alerts a JOIN events e ON e.seq = json_extract(a.doc, '$.events[#-1].position') WHERE a.created_ms >= ?`,
-    )
-    .all(pacedStart) as { ms: number; n: number }[];
+  const rows = (
+    db.prepare(`SELECT created_ms, json_extract(doc, '$.events[#-1].position') AS pos, json_array_length(doc, '$.events') AS n FROM alerts WHERE created_ms >= ?`).all(pacedStart) as {
+      created_ms: number;
+      pos: number;
+      n: number;
+    }[]
+  ).flatMap((a) => {
+    const at = receivedMsOf(db, a.pos);
+    return at === null ? [] : [{ ms: a.created_ms - at, n: a.n }];
+  });
   db.close();
   const lat = rows.map((r) => r.ms);
   const latSingle = rows.filter((r) => r.n === 1).map((r) => r.ms);

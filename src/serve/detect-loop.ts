@@ -45,6 +45,8 @@ export interface LoopItem extends OrderItem {
   plain: boolean;
   /** The event had no recognisable time: `time` is the one the loop gave it. */
   noTs: boolean;
+  /** LoggedEvent.tkey ('' when none). */
+  tkey: string;
 }
 
 interface Flight {
@@ -335,7 +337,7 @@ export class DetectLoop {
       this.stats.noTimestamp++;
       time = this.reorder.lastTime(ev.host) ?? { ms: Date.now(), ns: 0 };
     }
-    return { seq, host: ev.host, time, raw: ev.raw, plain: ev.plain === true, noTs };
+    return { seq, host: ev.host, time, raw: ev.raw, plain: ev.plain === true, noTs, tkey: ev.tkey ?? '' };
   }
 
   private schedule(): void {
@@ -383,20 +385,33 @@ export class DetectLoop {
     }
     if (taken.length > 0) {
       // Arrival first (single-event rules, and the thread keeps the parsed event), then the releases it causes.
-      const seqs: number[] = [];
-      const raws: string[] = [];
-      const plain = new Uint8Array(taken.length);
-      const times: ([number, number] | null)[] = [];
-      for (let i = 0; i < taken.length; i++) {
+      const n = taken.length;
+      const seqs: number[] = new Array<number>(n);
+      const raws: string[] = new Array<string>(n);
+      const tkeys: string[] = new Array<string>(n);
+      const plain = new Uint8Array(n);
+      const hostIx = new Uint32Array(n);
+      const hosts: string[] = [];
+      const ix = new Map<string, number>();
+      const times: ([number, number] | null)[] = new Array<[number, number] | null>(n);
+      for (let i = 0; i < n; i++) {
         const it = taken[i]!;
-        seqs.push(it.seq);
-        raws.push(it.raw);
+        seqs[i] = it.seq;
+        raws[i] = it.raw;
+        tkeys[i] = it.tkey;
         if (it.plain) plain[i] = 1;
-        times.push(it.noTs ? [it.time.ms, it.time.ns] : null);
+        let h = ix.get(it.host);
+        if (h === undefined) {
+          ix.set(it.host, (h = hosts.length));
+          hosts.push(it.host);
+        }
+        hostIx[i] = h;
+        times[i] = it.noTs ? [it.time.ms, it.time.ns] : null;
       }
-      this.post({ t: 'arrive', id: 0, seqs, raws: raws.join('\n'), plain, times }, seqs[0]!, seqs.length);
+      this.post({ t: 'arrive', id: 0, seqs, raws: raws.join('\n'), plain, times, hosts, hostIx, tkeys: tkeys.join('\n') }, seqs[0]!, n);
       for (const it of taken) {
         it.raw = ''; // the detection thread has the text now; the reorder buffer needs only seq, host and time
+        it.tkey = '';
         this.take(it, now);
       }
       this.flushReleases();

@@ -27,7 +27,36 @@ export interface ScannedDoc {
    * stay exact). Otherwise a plain `JSON.parse` gives the same result.
    */
   big: boolean;
+  /**
+   * The telemetry key (TELEMETRY_KEY_FIELDS): the raw text of `event.category`, `event.type`,
+   * `event.code`, `event.module`, `event.dataset`, `event.provider`, `process.pid` and
+   * `process.name`, each as written (absent: \u0002), joined by \u0001. Documents with the same
+   * key meet the same blind-spot telemetry needs (their ECS view holds the same values of these
+   * fields: normalization of this shape does not touch them), so the detection thread counts a
+   * document no rule can use by its key instead of parsing it. Null when that cannot be told from
+   * the text: a dotted top-level key (`"event.category"`), `event` or `process` not an object or
+   * given twice, a member read given twice or with an escaped key, `process.name` absent while
+   * `process.executable` (from which normalization derives it) is present.
+   */
+  tkey: string | null;
 }
+
+/** The fields of ScannedDoc.tkey, in key order. */
+export const TELEMETRY_KEY_FIELDS: readonly (readonly [string, string])[] = [
+  ['event', 'category'],
+  ['event', 'type'],
+  ['event', 'code'],
+  ['event', 'module'],
+  ['event', 'dataset'],
+  ['event', 'provider'],
+  ['process', 'pid'],
+  ['process', 'name'],
+];
+const EVENT_SLOTS = ['category', 'type', 'code', 'module', 'dataset', 'provider'];
+const PID_SLOT = 6;
+const NAME_SLOT = 7;
+const ABSENT = '\u0002';
+const slots: (string | undefined)[] = new Array<string | undefined>(8);
 
 /**
  * Top-level keys that make a document something other than a plain ECS / Defend event for
@@ -144,6 +173,9 @@ const ROLE_NONE = 0;
 const ROLE_HOST = 1; // top-level `host` (an object: its `id` is kept)
 const ROLE_HOST_ID = 2; // `host.id`
 const ROLE_TS = 3; // top-level `@timestamp`
+const ROLE_EVENT = 4; // top-level `event`
+const ROLE_PROCESS = 5; // top-level `process`
+const ROLE_SLOT = 6; // a member of the telemetry key (slot in `slot`)
 
 /**
  * Host and time of a document, or null when the scan cannot decide (then parse it: the parser
@@ -164,6 +196,19 @@ export function scanDocument(s: string): ScannedDoc | null {
   let tsSeen = false;
   let big = false;
   let role = ROLE_NONE;
+  // The telemetry key: depths of the open `event` / `process` objects, the slot being read, the
+  // container value being captured (its start and the depth it closes back to).
+  let tkeyOk = true;
+  let eventLevel = 0;
+  let eventSeen = false;
+  let procLevel = 0;
+  let procSeen = false;
+  let executable = false;
+  let slot = 0;
+  let capStart = -1;
+  let capDepth = -1;
+  let capSlot = 0;
+  slots.fill(undefined);
   // State: expecting a value (true) or a key / end of container (false, objects only).
   let wantValue = true;
   for (;;) {
@@ -175,13 +220,31 @@ export function scanDocument(s: string): ScannedDoc | null {
         if (depth === MAX_DEPTH) return null;
         objs[depth++] = isObj ? 1 : 0;
         if (role === ROLE_HOST && isObj) hostLevel = depth;
+        else if (role === ROLE_EVENT) {
+          if (isObj) eventLevel = depth;
+          else tkeyOk = false;
+        } else if (role === ROLE_PROCESS) {
+          if (isObj) procLevel = depth;
+          else tkeyOk = false;
+        } else if (role === ROLE_SLOT) {
+          capStart = i;
+          capDepth = depth - 1;
+          capSlot = slot;
+        }
         role = ROLE_NONE;
+        const at = i;
         i = skipWs(s, i + 1);
         const close = isObj ? 0x7d : 0x5d;
         if (s.charCodeAt(i) === close) {
           i++;
           depth--;
           if (depth < hostLevel) hostLevel = 0;
+          if (depth < eventLevel) eventLevel = 0;
+          if (depth < procLevel) procLevel = 0;
+          if (depth === capDepth && capStart === at) {
+            slots[capSlot] = s.slice(capStart, i);
+            capDepth = -1;
+          }
         } else if (isObj) {
           wantValue = false;
           continue;
@@ -194,18 +257,27 @@ export function scanDocument(s: string): ScannedDoc | null {
           const v = s.slice(i + 1, end - 1);
           if (role === ROLE_TS) ts = v;
           else host = v;
-        }
+        } else if (role === ROLE_SLOT) slots[slot] = s.slice(i, end);
+        else if (role === ROLE_EVENT || role === ROLE_PROCESS) tkeyOk = false;
         role = ROLE_NONE;
         i = end;
       } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-        if (role !== ROLE_NONE) return null; // a numeric host or time: leave it to the parser
+        if (role === ROLE_HOST_ID || role === ROLE_TS) return null; // a numeric host or time: leave it to the parser
+        const from = i;
         i = scanNumber(s, i);
         if (i < 0) return null;
+        if (role === ROLE_SLOT) slots[slot] = s.slice(from, i);
+        else if (role !== ROLE_NONE) tkeyOk = false;
+        role = ROLE_NONE;
         if (numDigits >= 16) big = true;
       } else {
-        if (role !== ROLE_NONE) return null;
+        if (role === ROLE_HOST_ID || role === ROLE_TS) return null;
+        const from = i;
         i = c === 0x74 ? literal(s, i, 'true') : c === 0x66 ? literal(s, i, 'false') : c === 0x6e ? literal(s, i, 'null') : -1;
         if (i < 0) return null;
+        if (role === ROLE_SLOT) slots[slot] = s.slice(from, i);
+        else if (role !== ROLE_NONE) tkeyOk = false;
+        role = ROLE_NONE;
       }
       // After a value: ',' or the end of the container(s).
       for (;;) {
@@ -215,7 +287,12 @@ export function scanDocument(s: string): ScannedDoc | null {
           if (host === null || host === '' || ts === null) return null;
           const time = parseTimestamp(ts);
           if (!time) return null;
-          return { host, time, big };
+          let tkey: string | null = null;
+          if (tkeyOk && !(executable && slots[NAME_SLOT] === undefined)) {
+            tkey = slots[0] ?? ABSENT;
+            for (let k = 1; k < 8; k++) tkey += '\u0001' + (slots[k] ?? ABSENT);
+          }
+          return { host, time, big, tkey };
         }
         i = skipWs(s, i);
         const d = s.charCodeAt(i);
@@ -229,6 +306,12 @@ export function scanDocument(s: string): ScannedDoc | null {
         i++;
         depth--;
         if (depth < hostLevel) hostLevel = 0;
+        if (depth < eventLevel) eventLevel = 0;
+        if (depth < procLevel) procLevel = 0;
+        if (depth === capDepth) {
+          slots[capSlot] = s.slice(capStart, i);
+          capDepth = -1;
+        }
       }
       continue;
     }
@@ -247,7 +330,33 @@ export function scanDocument(s: string): ScannedDoc | null {
         if (tsSeen) return null;
         tsSeen = true;
         role = ROLE_TS;
+      } else if (keyIs(s, i, end, 'event')) {
+        if (eventSeen) tkeyOk = false;
+        eventSeen = true;
+        role = ROLE_EVENT;
+      } else if (keyIs(s, i, end, 'process')) {
+        if (procSeen) tkeyOk = false;
+        procSeen = true;
+        role = ROLE_PROCESS;
+      } else if (tkeyOk) {
+        const dot = s.indexOf('.', i + 1);
+        if (dot >= 0 && dot < end) tkeyOk = false;
       }
+    } else if (depth === eventLevel || depth === procLevel) {
+      if (strEscaped) tkeyOk = false;
+      else if (depth === eventLevel) {
+        for (let k = 0; k < EVENT_SLOTS.length; k++)
+          if (keyIs(s, i, end, EVENT_SLOTS[k]!)) {
+            if (slots[k] !== undefined) tkeyOk = false;
+            role = ROLE_SLOT;
+            slot = k;
+            break;
+          }
+      } else if (keyIs(s, i, end, 'pid') || keyIs(s, i, end, 'name')) {
+        slot = s.charCodeAt(i + 1) === 0x70 ? PID_SLOT : NAME_SLOT;
+        if (slots[slot] !== undefined) tkeyOk = false;
+        role = ROLE_SLOT;
+      } else if (keyIs(s, i, end, 'executable')) executable = true;
     } else if (depth === hostLevel) {
       if (strEscaped) return null;
       if (end - i === 4 && s.charCodeAt(i + 1) === 0x69 && s.charCodeAt(i + 2) === 0x64) {
