@@ -57,6 +57,21 @@ const PID_SLOT = 6;
 const NAME_SLOT = 7;
 const ABSENT = '\u0002';
 const slots: (string | undefined)[] = new Array<string | undefined>(8);
+const OTHER = '\u0003';
+
+/**
+ * A number other than `word` (as a number), or a string not containing `word` (any case): OTHER.
+ * Anything else (arrays, objects, literals, escaped strings) stays as written.
+ */
+function otherUnless(raw: string, word: string): string {
+  const c = raw.charCodeAt(0);
+  if (c === QUOTE) {
+    if (raw.indexOf('\\') >= 0) return raw;
+    return raw.toLowerCase().includes(word) ? raw : OTHER;
+  }
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return Number(raw) === Number(word) ? raw : OTHER;
+  return raw;
+}
 
 /**
  * Top-level keys that make a document something other than a plain ECS / Defend event for
@@ -289,6 +304,13 @@ export function scanDocument(s: string): ScannedDoc | null {
           if (!time) return null;
           let tkey: string | null = null;
           if (tkeyOk && !(executable && slots[NAME_SLOT] === undefined)) {
+            // process.pid and process.name are read by needs only against 4 and System
+            // (ir/analyze.ts TELEMETRY_FIELDS): any other number or text stands as OTHER, as in
+            // TelemetryTally's memo (telemetry.ts keyValue), so the key does not vary per process.
+            const pid = slots[PID_SLOT];
+            if (pid !== undefined) slots[PID_SLOT] = otherUnless(pid, '4');
+            const name = slots[NAME_SLOT];
+            if (name !== undefined) slots[NAME_SLOT] = otherUnless(name, 'system');
             tkey = slots[0] ?? ABSENT;
             for (let k = 1; k < 8; k++) tkey += '\u0001' + (slots[k] ?? ABSENT);
           }

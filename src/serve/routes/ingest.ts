@@ -12,7 +12,7 @@
  * answered 429 before its body is read (Beats, Logstash and Fluent Bit retry with backoff).
  */
 import type { Router, Ctx } from '../http.js';
-import { readBodyLines, sendJson } from '../http.js';
+import { readBodyLines, sendJson, sendJsonText } from '../http.js';
 import { ServeError } from '../errors.js';
 import type { IngestContext } from '../context.js';
 import { ingestDocument, parseDocument, type LoggedEvent } from '../ingest-parse.js';
@@ -157,29 +157,30 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
     }
     const shipper = shipperOf(c.req.headers['user-agent']);
     for (const [index, x] of perIndex) ctx.ingestStats?.source(shipper, index, remoteOf(c), x.events, x.errors);
+    // The answer is rendered as text: one object tree per item cost more than the scan of its event.
     let k = 0;
     let errors = false;
-    const out: ItemResult[] = items.map((it) => {
+    const parts: string[] = new Array<string>(items.length);
+    const quoted = new Map<string, string>();
+    const q = (x: string): string => {
+      let t = quoted.get(x);
+      if (t === undefined) quoted.set(x, (t = JSON.stringify(x)));
+      return t;
+    };
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
       if (it.error) {
         errors = true;
-        return { [it.op]: { _index: it.index, _id: it.id ?? null, status: it.error.status, error: { type: it.error.type, reason: it.error.reason } } };
+        const item: ItemResult = { [it.op]: { _index: it.index, _id: it.id ?? null, status: it.error.status, error: { type: it.error.type, reason: it.error.reason } } };
+        parts[i] = JSON.stringify(item);
+        continue;
       }
-      const first = seqs[k];
+      const first = seqs[k] ?? 0;
       k += it.events!.length;
-      return {
-        [it.op]: {
-          _index: it.index,
-          _id: it.id ?? `spoor-${first ?? 0}`,
-          _version: 1,
-          result: 'created',
-          _shards: { total: 1, successful: 1, failed: 0 },
-          _seq_no: first ?? 0,
-          _primary_term: 1,
-          status: 201,
-        },
-      };
-    });
-    sendJson(c.res, 200, { took: Date.now() - started, errors, items: out });
+      const id = it.id !== undefined ? JSON.stringify(it.id) : `"spoor-${first}"`;
+      parts[i] = `{${q(it.op)}:{"_index":${q(it.index)},"_id":${id},"_version":1,"result":"created","_shards":{"total":1,"successful":1,"failed":0},"_seq_no":${first},"_primary_term":1,"status":201}}`;
+    }
+    sendJsonText(c.res, 200, `{"took":${Date.now() - started},"errors":${errors},"items":[${parts.join(',')}]}`);
   };
   r.add(['POST', 'PUT'], '/_bulk', 'ingest', bulk);
   r.add(['POST', 'PUT'], '/:index/_bulk', 'ingest', bulk);
