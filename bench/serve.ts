@@ -3,7 +3,7 @@
  * has enough samples), the server in its own process:
  *
  *   node dist/bench/serve.js [--events 300000] [--senders 4] [--batch 1000] [--paced-seconds 120] [--fsync commit]
- *                            [--allowed-lateness 5000] [--no-writer-thread]
+ *                            [--allowed-lateness 5000] [--no-writer-thread] [--source-order]
  *
  * 1. Throughput: every event through `_bulk` from concurrent senders as fast as acknowledged
  *    (durable: fsync per group commit). Reports events/s (wall) and the server's CPU seconds per
@@ -33,7 +33,7 @@ const BATCH = Number(arg('batch', '1000'));
 const PACED_S = Number(arg('paced-seconds', '120'));
 const FSYNC = arg('fsync', 'commit');
 const PROF = arg('cpu-prof-dir', '');
-const EXTRA = [...(process.argv.includes('--no-writer-thread') ? ['--no-writer-thread'] : []), '--allowed-lateness', arg('allowed-lateness', '5000')];
+const EXTRA = [...(process.argv.includes('--no-writer-thread') ? ['--no-writer-thread'] : []), ...(process.argv.includes('--source-order') ? ['--source-order'] : []), '--allowed-lateness', arg('allowed-lateness', '5000')];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const BENCH_RULE = `id: bench-notepad-start

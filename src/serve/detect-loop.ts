@@ -81,6 +81,8 @@ export interface DetectLoopOptions {
   rules: Rule[];
   exceptions?: Exceptions;
   allowedLatenessMs: number;
+  /** Per-source watermark (reorder.ts ReorderOptions.sourceOrder). */
+  sourceOrder?: boolean;
   checkpointIntervalMs: number;
   /** Inbox size above which new events are left in the log and read back later. */
   maxInbox: number;
@@ -184,7 +186,7 @@ export class DetectLoop {
     this.ready = new Promise<void>((r) => (started = r));
     this.firstStart = started;
     this.windowMs = longestWindowNs(o.rules) / 1e6;
-    this.reorder = new ReorderBuffer<LoopItem>(o.allowedLatenessMs, (it, late) => this.feed(it, late));
+    this.reorder = new ReorderBuffer<LoopItem>(o.allowedLatenessMs, (it, late) => this.feed(it, late), { sourceOrder: o.sourceOrder === true });
     const cp = o.checkpoints.load(CHECKPOINT);
     if (cp) {
       this.checkpointSavedMs = cp.savedMs;
@@ -270,7 +272,7 @@ export class DetectLoop {
     this.releaseMin = Infinity;
     this.snapshotPending = false;
     this.readyCheckpoint = null;
-    this.reorder = new ReorderBuffer<LoopItem>(this.o.allowedLatenessMs, (it, late) => this.feed(it, late));
+    this.reorder = new ReorderBuffer<LoopItem>(this.o.allowedLatenessMs, (it, late) => this.feed(it, late), { sourceOrder: this.o.sourceOrder === true });
     this.buckets.clear();
     this.inbox = [];
     this.inboxHead = 0;
@@ -337,7 +339,7 @@ export class DetectLoop {
       this.stats.noTimestamp++;
       time = this.reorder.lastTime(ev.host) ?? { ms: Date.now(), ns: 0 };
     }
-    return { seq, host: ev.host, time, raw: ev.raw, plain: ev.plain === true, noTs, tkey: ev.tkey ?? '' };
+    return { seq, host: ev.host, time, raw: ev.raw, plain: ev.plain === true, noTs, tkey: ev.tkey ?? '', src: ev.src ?? 0 };
   }
 
   private schedule(): void {

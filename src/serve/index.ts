@@ -136,6 +136,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
     exceptions: loaded.exceptions,
     onLate: (host) => ingestStats.late(host),
     allowedLatenessMs: config.allowedLatenessMs,
+    sourceOrder: config.sourceOrder,
     checkpointIntervalMs: config.checkpointIntervalMs,
     maxInbox: config.maxQueue,
     onNewAlertTx: (a) => webhooks?.enqueue(a),

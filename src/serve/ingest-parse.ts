@@ -23,6 +23,8 @@ export interface LoggedEvent {
   plain?: boolean;
   /** ScannedDoc.tkey: the blind-spot telemetry key read from the text (absent or null: parse to count it). */
   tkey?: string | null;
+  /** The connection it arrived on (reorder.ts sourceOrder); absent: unknown. */
+  src?: number;
 }
 
 export interface IngestedEvent extends LoggedEvent {

@@ -92,6 +92,23 @@ function otherShape(s: string, i: number, end: number): boolean {
   return false;
 }
 
+/**
+ * Host keys, each held once as its own string. A slice of the document would keep the whole
+ * document alive for as long as the host key is held (the reorder buffer holds it for the allowed
+ * lateness): the documents would then be promoted to the old generation and marked and swept there.
+ */
+const hosts = new Map<string, string>();
+
+function intern(v: string): string {
+  const have = hosts.get(v);
+  if (have !== undefined) return have;
+  if (hosts.size >= 100_000) hosts.clear();
+  // A copy that shares nothing with the document (v holds no escape and no control character).
+  const own = JSON.parse(`"${v}"`) as string;
+  hosts.set(own, own);
+  return own;
+}
+
 /** Open containers: 1 object, 0 array (deeper documents are left to the parser). */
 const MAX_DEPTH = 512;
 const objs = new Uint8Array(MAX_DEPTH);
@@ -271,7 +288,7 @@ export function scanDocument(s: string): ScannedDoc | null {
           if (strEscaped) return null;
           const v = s.slice(i + 1, end - 1);
           if (role === ROLE_TS) ts = v;
-          else host = v;
+          else host = intern(v);
         } else if (role === ROLE_SLOT) slots[slot] = s.slice(i, end);
         else if (role === ROLE_EVENT || role === ROLE_PROCESS) tkeyOk = false;
         role = ROLE_NONE;

@@ -48,9 +48,20 @@ function backPressure(ctx: IngestContext): void {
   }
 }
 
+/** A number per connection: the source whose order the reorder buffer may trust (reorder.ts sourceOrder). */
+const connIds = new WeakMap<object, number>();
+let nextConn = 1;
+function connectionOf(c: Ctx): number {
+  const sock = c.req.socket;
+  let id = connIds.get(sock);
+  if (id === undefined) connIds.set(sock, (id = nextConn++));
+  return id;
+}
+
 /** Append every event of the items, durably; returns each event's seq in order. */
-async function appendAll(ctx: IngestContext, evs: LoggedEvent[]): Promise<number[]> {
+async function appendAll(ctx: IngestContext, evs: LoggedEvent[], src: number): Promise<number[]> {
   if (evs.length === 0) return [];
+  for (const e of evs) e.src = src;
   const rows: LogRow[] = evs.map((e) => ({ host: e.host, timeMs: e.time ? e.time.ms : null, raw: e.raw }));
   const seqs = await ctx.stream.append(rows, evs);
   ctx.counters.eventsIn += evs.length;
@@ -147,7 +158,7 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
     if (items.length === 0) throw new ServeError('SPOOR_BAD_REQUEST', 'request body is required (action/metadata and document lines)');
     const evs: LoggedEvent[] = [];
     for (const it of items) if (it.events) evs.push(...it.events);
-    const seqs = await appendAll(ctx, evs);
+    const seqs = await appendAll(ctx, evs, connectionOf(c));
     const perIndex = new Map<string, { events: number; errors: number }>();
     for (const it of items) {
       const x = perIndex.get(it.index) ?? { events: 0, errors: 0 };
@@ -201,7 +212,7 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
         if (errors.length < 100) errors.push({ line: lineNo, reason: p.error });
       } else for (const e of p.events) evs.push(e);
     });
-    const seqs = await appendAll(ctx, evs);
+    const seqs = await appendAll(ctx, evs, connectionOf(c));
     ctx.ingestStats?.source(shipperOf(c.req.headers['user-agent']), '-', remoteOf(c), seqs.length, rejected);
     sendJson(c.res, 200, { accepted: seqs.length, rejected, errors, firstSeq: seqs[0] ?? null, lastSeq: seqs[seqs.length - 1] ?? null });
   });
