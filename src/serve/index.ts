@@ -123,7 +123,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
     writerThread: config.writerThread,
     commitDelayMs: config.commitDelayMs,
     maxBatch: 20_000,
-    onCommitted: (seqs, evs) => loop?.enqueue(seqs, evs),
+    onCommitted: (seqs, evs, joined) => loop?.enqueue(seqs, evs, joined),
   });
   let webhooks: Webhooks | null = null;
   const log = config.onLog;

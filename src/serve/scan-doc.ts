@@ -328,8 +328,8 @@ export function scanDocument(s: string): ScannedDoc | null {
             if (pid !== undefined) slots[PID_SLOT] = otherUnless(pid, '4');
             const name = slots[NAME_SLOT];
             if (name !== undefined) slots[NAME_SLOT] = otherUnless(name, 'system');
-            tkey = slots[0] ?? ABSENT;
-            for (let k = 1; k < 8; k++) tkey += '\u0001' + (slots[k] ?? ABSENT);
+            for (let k = 0; k < 8; k++) if (slots[k] === undefined) slots[k] = ABSENT;
+            tkey = slots.join('\u0001'); // one flat string (a chain of concatenations would be flattened later)
           }
           return { host, time, big, tkey };
         }

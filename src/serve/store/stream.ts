@@ -40,8 +40,8 @@ export interface StreamOptions<T> {
   writerThread?: boolean;
   commitDelayMs: number;
   maxBatch: number;
-  /** Called after each commit with the items in seq order. */
-  onCommitted: (seqs: number[], items: T[]) => void;
+  /** Called after each commit with the items in seq order, and their documents joined by '\n' (as the log row holds them). */
+  onCommitted: (seqs: number[], items: T[], joined: string) => void;
 }
 
 export class EventStream<T> {
@@ -56,6 +56,8 @@ export class EventStream<T> {
   private readonly worker: Worker | null;
   private readonly localCommit: ((b: LogBatch, now: number) => number) | null;
   private readonly inFlight = new Map<number, Waiting<T>[]>();
+  /** The joined documents of each commit in flight (handed to onCommitted). */
+  private readonly inFlightRaws = new Map<number, string>();
   private nextId = 1;
   private failed: Error | null = null;
   /** Rows sent to the writer and not yet committed. */
@@ -88,6 +90,7 @@ export class EventStream<T> {
       this.failed = e;
       for (const batch of this.inFlight.values()) for (const w of batch) w.reject(e);
       this.inFlight.clear();
+      this.inFlightRaws.clear();
     });
   }
 
@@ -129,6 +132,7 @@ export class EventStream<T> {
     const rows: LogRow[] = [];
     for (const w of batch) for (const r of w.rows) rows.push(r);
     const b = toBatch(rows);
+    this.inFlightRaws.set(id, b.raws);
     if (this.localCommit) {
       let reply: WriterReply;
       try {
@@ -146,6 +150,8 @@ export class EventStream<T> {
     const batch = this.inFlight.get(m.id);
     if (!batch) return;
     this.inFlight.delete(m.id);
+    const joined = this.inFlightRaws.get(m.id) ?? '';
+    this.inFlightRaws.delete(m.id);
     let n = 0;
     for (const w of batch) n += w.rows.length;
     this.flyingRows -= n;
@@ -168,7 +174,7 @@ export class EventStream<T> {
       }
       per.push(s);
     }
-    this.opts.onCommitted(allSeqs, allItems);
+    this.opts.onCommitted(allSeqs, allItems, joined);
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(per[i]!);
   }
 
