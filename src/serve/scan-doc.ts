@@ -52,11 +52,30 @@ export const TELEMETRY_KEY_FIELDS: readonly (readonly [string, string])[] = [
   ['process', 'pid'],
   ['process', 'name'],
 ];
-const EVENT_SLOTS = ['category', 'type', 'code', 'module', 'dataset', 'provider'];
 const PID_SLOT = 6;
 const NAME_SLOT = 7;
 const ABSENT = '\u0002';
-const slots: (string | undefined)[] = new Array<string | undefined>(8);
+/** Where each slot's value text starts and ends in the document (-1: absent). */
+const slotFrom = new Int32Array(8);
+const slotTo = new Int32Array(8);
+const parts: string[] = new Array<string>(8);
+
+/** The slot of an `event` member (its quotes at `i` and `end - 1`), or -1: dispatched on length and first letter. */
+function eventSlot(s: string, i: number, end: number): number {
+  const c = s.charCodeAt(i + 1);
+  switch (end - i - 2) {
+    case 8:
+      return c === 0x63 && keyIs(s, i, end, 'category') ? 0 : c === 0x70 && keyIs(s, i, end, 'provider') ? 5 : -1;
+    case 4:
+      return c === 0x74 && keyIs(s, i, end, 'type') ? 1 : c === 0x63 && keyIs(s, i, end, 'code') ? 2 : -1;
+    case 6:
+      return c === 0x6d && keyIs(s, i, end, 'module') ? 3 : -1;
+    case 7:
+      return c === 0x64 && keyIs(s, i, end, 'dataset') ? 4 : -1;
+    default:
+      return -1;
+  }
+}
 const OTHER = '\u0003';
 
 /**
@@ -240,7 +259,7 @@ export function scanDocument(s: string): ScannedDoc | null {
   let capStart = -1;
   let capDepth = -1;
   let capSlot = 0;
-  slots.fill(undefined);
+  slotFrom.fill(-1);
   // State: expecting a value (true) or a key / end of container (false, objects only).
   let wantValue = true;
   for (;;) {
@@ -274,7 +293,8 @@ export function scanDocument(s: string): ScannedDoc | null {
           if (depth < eventLevel) eventLevel = 0;
           if (depth < procLevel) procLevel = 0;
           if (depth === capDepth && capStart === at) {
-            slots[capSlot] = s.slice(capStart, i);
+            slotFrom[capSlot] = capStart;
+            slotTo[capSlot] = i;
             capDepth = -1;
           }
         } else if (isObj) {
@@ -289,7 +309,10 @@ export function scanDocument(s: string): ScannedDoc | null {
           const v = s.slice(i + 1, end - 1);
           if (role === ROLE_TS) ts = v;
           else host = intern(v);
-        } else if (role === ROLE_SLOT) slots[slot] = s.slice(i, end);
+        } else if (role === ROLE_SLOT) {
+          slotFrom[slot] = i;
+          slotTo[slot] = end;
+        }
         else if (role === ROLE_EVENT || role === ROLE_PROCESS) tkeyOk = false;
         role = ROLE_NONE;
         i = end;
@@ -298,7 +321,10 @@ export function scanDocument(s: string): ScannedDoc | null {
         const from = i;
         i = scanNumber(s, i);
         if (i < 0) return null;
-        if (role === ROLE_SLOT) slots[slot] = s.slice(from, i);
+        if (role === ROLE_SLOT) {
+          slotFrom[slot] = from;
+          slotTo[slot] = i;
+        }
         else if (role !== ROLE_NONE) tkeyOk = false;
         role = ROLE_NONE;
         if (numDigits >= 16) big = true;
@@ -307,7 +333,10 @@ export function scanDocument(s: string): ScannedDoc | null {
         const from = i;
         i = c === 0x74 ? literal(s, i, 'true') : c === 0x66 ? literal(s, i, 'false') : c === 0x6e ? literal(s, i, 'null') : -1;
         if (i < 0) return null;
-        if (role === ROLE_SLOT) slots[slot] = s.slice(from, i);
+        if (role === ROLE_SLOT) {
+          slotFrom[slot] = from;
+          slotTo[slot] = i;
+        }
         else if (role !== ROLE_NONE) tkeyOk = false;
         role = ROLE_NONE;
       }
@@ -320,16 +349,14 @@ export function scanDocument(s: string): ScannedDoc | null {
           const time = parseTimestamp(ts);
           if (!time) return null;
           let tkey: string | null = null;
-          if (tkeyOk && !(executable && slots[NAME_SLOT] === undefined)) {
+          if (tkeyOk && !(executable && slotFrom[NAME_SLOT] < 0)) {
+            for (let k = 0; k < 8; k++) parts[k] = slotFrom[k]! < 0 ? ABSENT : s.slice(slotFrom[k], slotTo[k]);
             // process.pid and process.name are read by needs only against 4 and System
             // (ir/analyze.ts TELEMETRY_FIELDS): any other number or text stands as OTHER, as in
             // TelemetryTally's memo (telemetry.ts keyValue), so the key does not vary per process.
-            const pid = slots[PID_SLOT];
-            if (pid !== undefined) slots[PID_SLOT] = otherUnless(pid, '4');
-            const name = slots[NAME_SLOT];
-            if (name !== undefined) slots[NAME_SLOT] = otherUnless(name, 'system');
-            for (let k = 0; k < 8; k++) if (slots[k] === undefined) slots[k] = ABSENT;
-            tkey = slots.join('\u0001'); // one flat string (a chain of concatenations would be flattened later)
+            if (slotFrom[PID_SLOT]! >= 0) parts[PID_SLOT] = otherUnless(parts[PID_SLOT]!, '4');
+            if (slotFrom[NAME_SLOT]! >= 0) parts[NAME_SLOT] = otherUnless(parts[NAME_SLOT]!, 'system');
+            tkey = parts.join('\u0001'); // one flat string (a chain of concatenations would be flattened later)
           }
           return { host, time, big, tkey };
         }
@@ -348,7 +375,8 @@ export function scanDocument(s: string): ScannedDoc | null {
         if (depth < eventLevel) eventLevel = 0;
         if (depth < procLevel) procLevel = 0;
         if (depth === capDepth) {
-          slots[capSlot] = s.slice(capStart, i);
+          slotFrom[capSlot] = capStart;
+          slotTo[capSlot] = i;
           capDepth = -1;
         }
       }
@@ -378,22 +406,24 @@ export function scanDocument(s: string): ScannedDoc | null {
         procSeen = true;
         role = ROLE_PROCESS;
       } else if (tkeyOk) {
-        const dot = s.indexOf('.', i + 1);
-        if (dot >= 0 && dot < end) tkeyOk = false;
+        for (let d = i + 1; d < end - 1; d++)
+          if (s.charCodeAt(d) === 0x2e) {
+            tkeyOk = false;
+            break;
+          }
       }
     } else if (depth === eventLevel || depth === procLevel) {
       if (strEscaped) tkeyOk = false;
       else if (depth === eventLevel) {
-        for (let k = 0; k < EVENT_SLOTS.length; k++)
-          if (keyIs(s, i, end, EVENT_SLOTS[k]!)) {
-            if (slots[k] !== undefined) tkeyOk = false;
-            role = ROLE_SLOT;
-            slot = k;
-            break;
-          }
+        const k = eventSlot(s, i, end);
+        if (k >= 0) {
+          if (slotFrom[k]! >= 0) tkeyOk = false;
+          role = ROLE_SLOT;
+          slot = k;
+        }
       } else if (keyIs(s, i, end, 'pid') || keyIs(s, i, end, 'name')) {
         slot = s.charCodeAt(i + 1) === 0x70 ? PID_SLOT : NAME_SLOT;
-        if (slots[slot] !== undefined) tkeyOk = false;
+        if (slotFrom[slot]! >= 0) tkeyOk = false;
         role = ROLE_SLOT;
       } else if (keyIs(s, i, end, 'executable')) executable = true;
     } else if (depth === hostLevel) {
