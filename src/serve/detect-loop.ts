@@ -431,7 +431,7 @@ export class DetectLoop {
         hostIx[i] = h;
         times[i] = it.noTs ? [it.time.ms, it.time.ns] : null;
       }
-      this.post({ t: 'arrive', id: 0, seqs, raws: joined ?? raws!.join('\n'), plain, times, hosts, hostIx, tkeys: tkeys.join('\n') }, seqs[0]!, n);
+      this.post({ t: 'arrive', id: 0, seqs, raws: joined ?? raws!.join('\n'), plain, times, hosts, hostIx, tkeys: tkeys.join('\n') }, seqs[0]!, n, undefined, [plain.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer]);
       for (const it of taken) {
         it.raw = ''; // the detection thread has the text now; the reorder buffer needs only seq, host and time
         it.tkey = '';
@@ -470,7 +470,7 @@ export class DetectLoop {
     this.post({ t: 'release', id: 0, seqs, wm: wm ? [wm.ms, wm.ns] : null }, min, seqs.length);
   }
 
-  private post(m: ToDetect, minSeq: number, events: number, done?: (r: DetectReply) => void): void {
+  private post(m: ToDetect, minSeq: number, events: number, done?: (r: DetectReply) => void, transfer?: ArrayBuffer[]): void {
     const id = this.nextMsg++;
     m.id = id;
     const f: Flight = { minSeq, events, release: m.t === 'release' };
@@ -479,7 +479,7 @@ export class DetectLoop {
     this.inFlightEvents += events;
     if (f.release) this.inFlightRelease += events;
     else this.inFlightArrive += events;
-    this.worker.postMessage(m);
+    this.worker.postMessage(m, transfer);
   }
 
   private answered(m: DetectReply): void {
