@@ -3,7 +3,7 @@
  * has enough samples), the server in its own process:
  *
  *   node dist/bench/serve.js [--events 300000] [--senders 4] [--batch 1000] [--paced-seconds 120] [--fsync commit]
- *                            [--allowed-lateness 5000] [--no-writer-thread]
+ *                            [--allowed-lateness 5000] [--no-writer-thread] [--source-order]
  *
  * 1. Throughput: every event through `_bulk` from concurrent senders as fast as acknowledged
  *    (durable: fsync per group commit). Reports events/s (wall) and the server's CPU seconds per
@@ -20,6 +20,7 @@ import { tmpdir, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { generateEvents } from '../src/demo/generate.js';
 import { openDb } from '../src/serve/store/db.js';
+import { receivedMsOf } from '../src/serve/store/log-rows.js';
 import { spawnServe, kill9 } from '../test/serve/client.js';
 
 function arg(name: string, def: string): string {
@@ -32,7 +33,7 @@ const BATCH = Number(arg('batch', '1000'));
 const PACED_S = Number(arg('paced-seconds', '120'));
 const FSYNC = arg('fsync', 'commit');
 const PROF = arg('cpu-prof-dir', '');
-const EXTRA = [...(process.argv.includes('--no-writer-thread') ? ['--no-writer-thread'] : []), '--allowed-lateness', arg('allowed-lateness', '5000')];
+const EXTRA = [...(process.argv.includes('--no-writer-thread') ? ['--no-writer-thread'] : []), ...(process.argv.includes('--source-order') ? ['--source-order'] : []), '--allowed-lateness', arg('allowed-lateness', '5000')];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const BENCH_RULE = `id: bench-notepad-start
@@ -170,11 +171,16 @@ async function main(): Promise<void> {
 
   const mb = (b: number): string => (b / 2 ** 20).toFixed(0);
   const db = openDb(join(dir, 'data', 'spoor.db'));
-  const rows = db
-    .prepare(
-      `SELECT a.created_ms - e.received_ms AS ms, json_array_length(a.doc, '$.events') AS n FROM alerts a JOIN events e ON e.seq = json_extract(a.doc, '$.events[#-1].position') WHERE a.created_ms >= ?`,
-    )
-    .all(pacedStart) as { ms: number; n: number }[];
+  const rows = (
+    db.prepare(`SELECT created_ms, json_extract(doc, '$.events[#-1].position') AS pos, json_array_length(doc, '$.events') AS n FROM alerts WHERE created_ms >= ?`).all(pacedStart) as {
+      created_ms: number;
+      pos: number;
+      n: number;
+    }[]
+  ).flatMap((a) => {
+    const at = receivedMsOf(db, a.pos);
+    return at === null ? [] : [{ ms: a.created_ms - at, n: a.n }];
+  });
   db.close();
   const lat = rows.map((r) => r.ms);
   const latSingle = rows.filter((r) => r.n === 1).map((r) => r.ms);

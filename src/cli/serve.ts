@@ -22,6 +22,7 @@ interface ServeCliOptions {
   tlsCert?: string;
   tlsKey?: string;
   allowedLateness: string;
+  sourceOrder?: boolean;
   fsync: string;
   maxQueue: string;
   maxBodyBytes: string;
@@ -109,6 +110,7 @@ export function registerServe(program: Command): void {
     .option('--tls-cert <file>', 'serve HTTPS with this certificate (PEM)')
     .option('--tls-key <file>', 'private key for --tls-cert (PEM)')
     .option('--allowed-lateness <ms>', 'event-time lateness each host waits for before its events are evaluated', String(SERVE_DEFAULTS.allowedLatenessMs))
+    .option('--source-order', 'also release a host\'s events as soon as every connection sending it, each in time order so far, has sent newer ones (docs/serve.md)')
     .option('--fsync <policy>', "'commit': fsync every group commit (survives power loss); 'os': leave it to the OS (survives kill -9)", 'commit')
     .option('--max-queue <n>', 'events waiting for commit or detection above which _bulk answers 429', String(SERVE_DEFAULTS.maxQueue))
     .option('--max-body-bytes <n>', 'request body limit, compressed and decompressed', String(SERVE_DEFAULTS.maxBodyBytes))
@@ -159,6 +161,7 @@ Examples:
           hunting: o.hunting,
           tls: o.tlsCert && o.tlsKey ? { cert: o.tlsCert, key: o.tlsKey } : undefined,
           allowedLatenessMs: count('--allowed-lateness', o.allowedLateness),
+          sourceOrder: o.sourceOrder === true,
           fsync: o.fsync,
           writerThread: o.writerThread,
           maxQueue: count('--max-queue', o.maxQueue, 1),

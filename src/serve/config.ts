@@ -28,6 +28,8 @@ export interface ServeOptions {
   tls?: { cert: string; key: string };
   /** Event-time lateness each host's buffer waits for (default 5000 ms). */
   allowedLatenessMs?: number;
+  /** Release a host's events early when every live source of it is in order (reorder.ts sourceOrder; default false). */
+  sourceOrder?: boolean;
   /** Group commit: longest wait before a commit (default 5 ms). */
   commitDelayMs?: number;
   fsync?: FsyncPolicy;
@@ -66,6 +68,7 @@ export interface ServeConfig {
   hunting: boolean;
   tls: { cert: string; key: string } | undefined;
   allowedLatenessMs: number;
+  sourceOrder: boolean;
   commitDelayMs: number;
   fsync: FsyncPolicy;
   writerThread: boolean;
@@ -89,6 +92,7 @@ export const DEFAULTS = {
   port: 9200,
   dataDir: './spoor-data',
   allowedLatenessMs: 5000,
+  sourceOrder: false,
   commitDelayMs: 5,
   maxQueue: 200_000,
   maxBodyBytes: 100 * 1024 * 1024,
@@ -133,6 +137,7 @@ export function resolveConfig(o: ServeOptions): ServeConfig {
     hunting: o.hunting ?? false,
     tls: o.tls,
     allowedLatenessMs: num(o.allowedLatenessMs, DEFAULTS.allowedLatenessMs, 'allowed lateness', 0),
+    sourceOrder: o.sourceOrder ?? DEFAULTS.sourceOrder,
     commitDelayMs: num(o.commitDelayMs, DEFAULTS.commitDelayMs, 'commit delay', 0),
     fsync: o.fsync ?? 'commit',
     writerThread: o.writerThread ?? true,

@@ -45,7 +45,19 @@ export interface LoopItem extends OrderItem {
   plain: boolean;
   /** The event had no recognisable time: `time` is the one the loop gave it. */
   noTs: boolean;
+  /** LoggedEvent.tkey ('' when none). */
+  tkey: string;
 }
+
+interface InboxChunk {
+  items: LoopItem[];
+  /** The items' documents joined by '\n' (the log's commit built it): posted as is when the chunk goes whole. */
+  joined: string | null;
+  head: number;
+}
+
+/** Largest group commit posted to the detection thread in one message (else split into BATCH). */
+const MAX_ARRIVE = 20_000;
 
 interface Flight {
   minSeq: number;
@@ -79,6 +91,8 @@ export interface DetectLoopOptions {
   rules: Rule[];
   exceptions?: Exceptions;
   allowedLatenessMs: number;
+  /** Per-source watermark (reorder.ts ReorderOptions.sourceOrder). */
+  sourceOrder?: boolean;
   checkpointIntervalMs: number;
   /** Inbox size above which new events are left in the log and read back later. */
   maxInbox: number;
@@ -150,8 +164,9 @@ export class DetectLoop {
   private rules: Rule[];
   private windowMs: number;
   private reorder: ReorderBuffer<LoopItem>;
-  private inbox: LoopItem[] = [];
-  private inboxHead = 0;
+  /** Committed events waiting, one chunk per group commit (with its documents already joined, when known). */
+  private inbox: InboxChunk[] = [];
+  private inboxCount = 0;
   /** Next seq to read from the log when catching up (0: not catching up). */
   private logCursor = 0;
   /** Highest seq taken in (fed or held). */
@@ -182,7 +197,7 @@ export class DetectLoop {
     this.ready = new Promise<void>((r) => (started = r));
     this.firstStart = started;
     this.windowMs = longestWindowNs(o.rules) / 1e6;
-    this.reorder = new ReorderBuffer<LoopItem>(o.allowedLatenessMs, (it, late) => this.feed(it, late));
+    this.reorder = new ReorderBuffer<LoopItem>(o.allowedLatenessMs, (it, late) => this.feed(it, late), { sourceOrder: o.sourceOrder === true });
     const cp = o.checkpoints.load(CHECKPOINT);
     if (cp) {
       this.checkpointSavedMs = cp.savedMs;
@@ -245,7 +260,7 @@ export class DetectLoop {
     } else if (cp?.engine) this.o.onProblem?.(`engine state not restored (${hello.restoreNote ?? 'unknown reason'}): replaying from ${from}`);
     this.logCursor = from <= this.committedSeq ? from : 0;
     this.inbox = [];
-    this.inboxHead = 0;
+    this.inboxCount = 0;
     for (const a of hello.alerts) this.pendingAlerts.push(a);
     this.workerReady = true;
     this.schedule();
@@ -268,10 +283,10 @@ export class DetectLoop {
     this.releaseMin = Infinity;
     this.snapshotPending = false;
     this.readyCheckpoint = null;
-    this.reorder = new ReorderBuffer<LoopItem>(this.o.allowedLatenessMs, (it, late) => this.feed(it, late));
+    this.reorder = new ReorderBuffer<LoopItem>(this.o.allowedLatenessMs, (it, late) => this.feed(it, late), { sourceOrder: this.o.sourceOrder === true });
     this.buckets.clear();
     this.inbox = [];
-    this.inboxHead = 0;
+    this.inboxCount = 0;
     this.logCursor = 0;
     const now = Date.now();
     if (now - this.lastRestartWall > 60_000) this.restartDelayMs = RESTART_MIN_MS;
@@ -301,15 +316,15 @@ export class DetectLoop {
   }
 
   get inboxDepth(): number {
-    return this.inbox.length - this.inboxHead;
+    return this.inboxCount;
   }
 
   get catchingUp(): boolean {
     return this.logCursor > 0;
   }
 
-  /** Committed events from the stream, in seq order. */
-  enqueue(seqs: number[], evs: LoggedEvent[]): void {
+  /** Committed events from the stream, in seq order (`joined`: their documents joined by '\n', when the caller has them). */
+  enqueue(seqs: number[], evs: LoggedEvent[], joined?: string): void {
     if (seqs.length === 0) return;
     this.committedSeq = seqs[seqs.length - 1]!;
     if (this.logCursor > 0 || !this.workerReady) {
@@ -322,9 +337,10 @@ export class DetectLoop {
       this.schedule();
       return;
     }
-    for (let i = 0; i < seqs.length; i++) {
-      this.inbox.push(this.item(seqs[i]!, evs[i]!));
-    }
+    const items: LoopItem[] = new Array<LoopItem>(seqs.length);
+    for (let i = 0; i < seqs.length; i++) items[i] = this.item(seqs[i]!, evs[i]!);
+    this.inbox.push({ items, joined: joined ?? null, head: 0 });
+    this.inboxCount += items.length;
     this.schedule();
   }
 
@@ -335,7 +351,7 @@ export class DetectLoop {
       this.stats.noTimestamp++;
       time = this.reorder.lastTime(ev.host) ?? { ms: Date.now(), ns: 0 };
     }
-    return { seq, host: ev.host, time, raw: ev.raw, plain: ev.plain === true, noTs };
+    return { seq, host: ev.host, time, raw: ev.raw, plain: ev.plain === true, noTs, tkey: ev.tkey ?? '', src: ev.src ?? 0 };
   }
 
   private schedule(): void {
@@ -351,7 +367,8 @@ export class DetectLoop {
   pump(): void {
     if (this.closed) return;
     const now = Date.now();
-    const taken: LoopItem[] = [];
+    let taken: LoopItem[] = [];
+    let joined: string | null = null;
     if (!this.workerReady) {
       // Starting or restarting the detection thread: nothing to post yet (its start reschedules).
     } else if (this.inFlightEvents >= MAX_IN_FLIGHT) {
@@ -375,28 +392,49 @@ export class DetectLoop {
       if (this.resume && this.logCursor > this.resume.upTo) this.resume = null;
       if (rows.length < BATCH && this.logCursor > this.committedSeq) this.logCursor = 0;
     } else {
-      while (this.inboxHead < this.inbox.length && taken.length < BATCH) taken.push(this.inbox[this.inboxHead++]!);
-      if (this.inboxHead === this.inbox.length) {
-        this.inbox = [];
-        this.inboxHead = 0;
+      const c = this.inbox[0];
+      if (c) {
+        if (c.head === 0 && c.joined !== null && c.items.length <= MAX_ARRIVE) {
+          // A whole group commit: its documents were joined once, for the log.
+          taken = c.items;
+          joined = c.joined;
+          this.inbox.shift();
+        } else {
+          while (c.head < c.items.length && taken.length < BATCH) taken.push(c.items[c.head++]!);
+          if (c.head === c.items.length) this.inbox.shift();
+        }
+        this.inboxCount -= taken.length;
       }
     }
     if (taken.length > 0) {
       // Arrival first (single-event rules, and the thread keeps the parsed event), then the releases it causes.
-      const seqs: number[] = [];
-      const raws: string[] = [];
-      const plain = new Uint8Array(taken.length);
-      const times: ([number, number] | null)[] = [];
-      for (let i = 0; i < taken.length; i++) {
+      const n = taken.length;
+      const seqs: number[] = new Array<number>(n);
+      const raws: string[] | null = joined === null ? new Array<string>(n) : null;
+      const tkeys: string[] = new Array<string>(n);
+      const plain = new Uint8Array(n);
+      const hostIx = new Uint32Array(n);
+      const hosts: string[] = [];
+      const ix = new Map<string, number>();
+      const times: ([number, number] | null)[] = new Array<[number, number] | null>(n);
+      for (let i = 0; i < n; i++) {
         const it = taken[i]!;
-        seqs.push(it.seq);
-        raws.push(it.raw);
+        seqs[i] = it.seq;
+        if (raws) raws[i] = it.raw;
+        tkeys[i] = it.tkey;
         if (it.plain) plain[i] = 1;
-        times.push(it.noTs ? [it.time.ms, it.time.ns] : null);
+        let h = ix.get(it.host);
+        if (h === undefined) {
+          ix.set(it.host, (h = hosts.length));
+          hosts.push(it.host);
+        }
+        hostIx[i] = h;
+        times[i] = it.noTs ? [it.time.ms, it.time.ns] : null;
       }
-      this.post({ t: 'arrive', id: 0, seqs, raws: raws.join('\n'), plain, times }, seqs[0]!, seqs.length);
+      this.post({ t: 'arrive', id: 0, seqs, raws: joined ?? raws!.join('\n'), plain, times, hosts, hostIx, tkeys: tkeys.join('\n') }, seqs[0]!, n, undefined, [plain.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer]);
       for (const it of taken) {
         it.raw = ''; // the detection thread has the text now; the reorder buffer needs only seq, host and time
+        it.tkey = '';
         this.take(it, now);
       }
       this.flushReleases();
@@ -432,7 +470,7 @@ export class DetectLoop {
     this.post({ t: 'release', id: 0, seqs, wm: wm ? [wm.ms, wm.ns] : null }, min, seqs.length);
   }
 
-  private post(m: ToDetect, minSeq: number, events: number, done?: (r: DetectReply) => void): void {
+  private post(m: ToDetect, minSeq: number, events: number, done?: (r: DetectReply) => void, transfer?: ArrayBuffer[]): void {
     const id = this.nextMsg++;
     m.id = id;
     const f: Flight = { minSeq, events, release: m.t === 'release' };
@@ -441,7 +479,7 @@ export class DetectLoop {
     this.inFlightEvents += events;
     if (f.release) this.inFlightRelease += events;
     else this.inFlightArrive += events;
-    this.worker.postMessage(m);
+    this.worker.postMessage(m, transfer);
   }
 
   private answered(m: DetectReply): void {

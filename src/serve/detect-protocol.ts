@@ -19,6 +19,11 @@ export interface ArriveMsg {
   plain: Uint8Array;
   /** The time the loop gave an event with no recognisable time of its own ([ms, ns]); null: the event's own. */
   times: ([number, number] | null)[];
+  /** The events' host keys: `hosts[hostIx[i]]` (each distinct host sent once). */
+  hosts: string[];
+  hostIx: Uint32Array;
+  /** The events' telemetry keys (ScannedDoc.tkey) joined by '\n'; empty for an event without one. */
+  tkeys: string;
 }
 
 /** Events released by the per-host reorder buffer, in release order: run through the stateful rules. */

@@ -22,7 +22,10 @@ import type { Rule } from '../ir/types.js';
 import type { Instant } from '../events/timestamp.js';
 import type { SourceEvent } from '../sources/types.js';
 import type { Alert } from '../alert/types.js';
-import { Detector, isStateless } from '../hunt/detector.js';
+import { CompiledRuleSet, Detector, isStateless } from '../hunt/detector.js';
+import { mergeTelemetry, type CompiledNeeds, type TelemetryCounts } from '../hunt/telemetry.js';
+import { forEachExpr } from '../ir/walk.js';
+import { TELEMETRY_KEY_FIELDS } from './scan-doc.js';
 import { parseStored } from './ingest-parse.js';
 import { ruleLineFilters } from '../hunt/prefilter.js';
 import { SKIP, type LineFilter } from '../sources/index.js';
@@ -40,15 +43,104 @@ interface Built {
   ordered: Detector | null;
   /** Which events the stateful rules can use (null: all of them; the filter cannot be exact for these rules). */
   orderedFilter: LineFilter | null;
+  /**
+   * Which events any rule can use (hunt's line filter over every rule), when the events no rule
+   * can use may be counted for the blind spots by their telemetry key instead of being parsed
+   * (both detectors' needs keyable: `skipInstant` / `skipOrdered` non-null for each detector
+   * present); else null and every event is parsed.
+   */
+  allFilter: LineFilter | null;
+  skipInstant: KeyTally | null;
+  skipOrdered: KeyTally | null;
+}
+
+const KEY_PATHS = new Set(TELEMETRY_KEY_FIELDS.map((p) => p.join('.')));
+
+/**
+ * Blind-spot counts of events no rule can use, by their telemetry key (ScannedDoc.tkey) instead
+ * of a parse: the needs a key meets are found once, by parsing the first event with that key and
+ * testing the needs on its ECS view as TelemetryTally does; later events with the key add to the
+ * same needs. Exact because the needs read only the key's fields (else `keyTally` gives null).
+ */
+class KeyTally {
+  private readonly memo = new Map<string, Int32Array>();
+  private readonly hosts = new Map<string, { events: number; byNeed: Int32Array }>();
+  constructor(private readonly needs: CompiledNeeds) {}
+
+  /** Count an event whose key is known; false when it must be parsed (key not seen yet). */
+  count(key: string, host: string): boolean {
+    const met = this.memo.get(key);
+    if (met === undefined) return false;
+    this.add(host, met);
+    return true;
+  }
+
+  /** Count a parsed event (first of its key) and remember the needs its key meets. */
+  learn(key: string, host: string, ecs: Record<string, unknown>): void {
+    const n = this.needs;
+    const met: number[] = [];
+    for (const x of n.ecsAny) if (x.test(ecs)) met.push(x.index);
+    for (const cat of categoriesOf(ecs)) {
+      const l = n.ecsByCategory.get(cat);
+      if (l) for (const x of l) if (x.test(ecs)) met.push(x.index);
+    }
+    const m = Int32Array.from(met);
+    if (this.memo.size >= 65_536) this.memo.clear();
+    this.memo.set(key, m);
+    this.add(host, m);
+  }
+
+  private add(host: string, met: Int32Array): void {
+    let rec = this.hosts.get(host);
+    if (!rec) this.hosts.set(host, (rec = { events: 0, byNeed: new Int32Array(this.needs.groups) }));
+    rec.events++;
+    for (let i = 0; i < met.length; i++) rec.byNeed[met[i]!]!++;
+  }
+
+  counts(): TelemetryCounts {
+    const hosts: Record<string, number> = {};
+    const groups = Array.from({ length: this.needs.groups }, () => ({ byHost: {} as Record<string, number>, unparsed: 0 }));
+    for (const [h, rec] of this.hosts) {
+      hosts[h] = rec.events;
+      for (let g = 0; g < rec.byNeed.length; g++) if (rec.byNeed[g]! > 0) groups[g]!.byHost[h] = rec.byNeed[g]!;
+    }
+    return { hosts, groupOf: this.needs.groupOf, groups };
+  }
+}
+
+/** A KeyTally for these needs, or null when some need reads more than the telemetry key holds (native needs, other fields, functions). */
+function keyTally(needs: CompiledNeeds): KeyTally | null {
+  if (needs.nativeAny.length > 0 || needs.nativeByEventId.size > 0) return null;
+  for (const need of needs.needs) {
+    if (need.view === 'native') return null;
+    if (!need.condition) continue;
+    let ok = true;
+    forEachExpr(need.condition, (e) => {
+      if (e.kind === 'field' && !KEY_PATHS.has(e.path.join('.'))) ok = false;
+      else if (e.kind === 'call' || e.kind === 'lineage' || e.kind === 'keyword') ok = false;
+    });
+    if (!ok) return null;
+  }
+  return new KeyTally(needs);
 }
 
 function build(rules: Rule[]): Built {
   const single = rules.filter(isStateless);
   const stateful = rules.filter((r) => !isStateless(r));
+  const singleSet = single.length > 0 ? new CompiledRuleSet(single) : null;
+  const statefulSet = stateful.length > 0 ? new CompiledRuleSet(stateful) : null;
+  const orderedFilter = statefulSet ? (ruleLineFilters(stateful, 0)?.main() ?? null) : null;
+  const skipInstant = singleSet ? keyTally(singleSet.needs) : null;
+  const skipOrdered = statefulSet ? keyTally(statefulSet.needs) : null;
+  const keyable = (!singleSet || skipInstant !== null) && (!statefulSet || skipOrdered !== null);
+  const allFilter = !keyable || rules.length === 0 ? null : singleSet ? (ruleLineFilters(rules, 0)?.main() ?? null) : orderedFilter;
   return {
-    instant: single.length > 0 ? new Detector(single, { contextEvents: 0 }) : null,
-    ordered: stateful.length > 0 ? new Detector(stateful, { contextEvents: 0 }) : null,
-    orderedFilter: stateful.length > 0 ? (ruleLineFilters(stateful, 0)?.main() ?? null) : null,
+    instant: singleSet ? new Detector(singleSet, { contextEvents: 0 }) : null,
+    ordered: statefulSet ? new Detector(statefulSet, { contextEvents: 0 }) : null,
+    orderedFilter,
+    allFilter,
+    skipInstant,
+    skipOrdered,
   };
 }
 
@@ -98,7 +190,14 @@ const held = new Map<number, Held>();
 const port = parentPort!;
 let telemetrySentAt = 0;
 let telemetryTimer: NodeJS.Timeout | null = null;
-const telemetryNow = (): DetectTelemetry => ({ instant: det.instant?.telemetry.counts() ?? null, ordered: det.ordered?.telemetry.counts() ?? null });
+/** A detector's counts plus those of the events counted by key for it. */
+function tally(d: Detector | null, k: KeyTally | null): TelemetryCounts | null {
+  if (!d) return null;
+  const c = d.telemetry.counts();
+  if (k) mergeTelemetry(c, k.counts());
+  return c;
+}
+const telemetryNow = (): DetectTelemetry => ({ instant: tally(det.instant, det.skipInstant), ordered: tally(det.ordered, det.skipOrdered) });
 
 function push(d: Detector, h: Held, seq: number, problems: string[]): void {
   try {
@@ -121,18 +220,42 @@ port.on('message', (m: ToDetect) => {
   const unreadable: number[] = [];
   const reply: DetectReply = { id: m.id, alerts: [], problems, unreadable };
   if (m.t === 'arrive') {
-    const { instant, ordered, orderedFilter } = det;
+    const { instant, ordered, orderedFilter, allFilter, skipInstant, skipOrdered } = det;
     const raws = m.raws.split('\n');
-    const hits = ordered && orderedFilter ? new NeedleHits(m.raws, orderedFilter.needles) : null;
+    const tkeys = allFilter ? m.tkeys.split('\n') : null;
+    const hitsAll = allFilter ? new NeedleHits(m.raws, allFilter.needles) : null;
+    const hits = ordered && orderedFilter ? (orderedFilter === allFilter ? hitsAll : new NeedleHits(m.raws, orderedFilter.needles)) : null;
     let lineStart = 0;
     for (let i = 0; i < m.seqs.length; i++) {
       const seq = m.seqs[i]!;
       const raw = raws[i] ?? '';
       const start = lineStart;
       lineStart += raw.length + 1;
+      // No rule can use it: count it for the blind spots by its telemetry key, unparsed.
+      let learn: string | null = null;
+      let learnInstant = false;
+      let learnOrdered = false;
+      let host = '';
+      if (hitsAll) {
+        const found = hitsAll.within(start, start + raw.length);
+        const key = tkeys![i] ?? '';
+        if (key !== '' && allFilter!.keep(raw, found) === SKIP) {
+          host = m.hosts[m.hostIx[i]!]!;
+          learnInstant = skipInstant !== null && !skipInstant.count(key, host);
+          learnOrdered = skipOrdered !== null && !skipOrdered.count(key, host);
+          if (!learnInstant && !learnOrdered) continue;
+          learn = key; // first event of this key: parsed once below
+        }
+      }
       const ev = parseStored(raw, seq, m.plain[i] === 1);
       if (!ev) {
         unreadable.push(seq);
+        continue;
+      }
+      if (learn !== null) {
+        const ecs = toEcs(ev.se.event);
+        if (learnInstant) skipInstant!.learn(learn, host, ecs);
+        if (learnOrdered) skipOrdered!.learn(learn, host, ecs);
         continue;
       }
       const t = m.times[i];

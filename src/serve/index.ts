@@ -123,7 +123,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
     writerThread: config.writerThread,
     commitDelayMs: config.commitDelayMs,
     maxBatch: 20_000,
-    onCommitted: (seqs, evs) => loop?.enqueue(seqs, evs),
+    onCommitted: (seqs, evs, joined) => loop?.enqueue(seqs, evs, joined),
   });
   let webhooks: Webhooks | null = null;
   const log = config.onLog;
@@ -136,6 +136,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
     exceptions: loaded.exceptions,
     onLate: (host) => ingestStats.late(host),
     allowedLatenessMs: config.allowedLatenessMs,
+    sourceOrder: config.sourceOrder,
     checkpointIntervalMs: config.checkpointIntervalMs,
     maxInbox: config.maxQueue,
     onNewAlertTx: (a) => webhooks?.enqueue(a),

@@ -21,6 +21,10 @@ export interface LoggedEvent {
   raw: string;
   /** The document has no integer literal of 16+ digits: a plain `JSON.parse` reads it exactly. */
   plain?: boolean;
+  /** ScannedDoc.tkey: the blind-spot telemetry key read from the text (absent or null: parse to count it). */
+  tkey?: string | null;
+  /** The connection it arrived on (reorder.ts sourceOrder); absent: unknown. */
+  src?: number;
 }
 
 export interface IngestedEvent extends LoggedEvent {
@@ -41,7 +45,7 @@ export const STREAM_FILE = 'stream';
  */
 export function ingestDocument(text: string): { events: LoggedEvent[] } | { error: string } {
   const s = scanDocument(text);
-  if (s) return { events: [{ host: s.host, time: s.time, raw: text, plain: !s.big }] };
+  if (s) return { events: [{ host: s.host, time: s.time, raw: text, plain: !s.big, tkey: s.tkey }] };
   const p = parseDocument(text);
   return 'error' in p ? p : { events: p.events.map(logged) };
 }

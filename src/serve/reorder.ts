@@ -17,6 +17,19 @@ export interface OrderItem {
   seq: number;
   host: string;
   time: Instant;
+  /** The connection it arrived on (ReorderOptions.sourceOrder); absent or 0: unknown (read back from the log). */
+  src?: number;
+}
+
+/** Events of a host in order in a row from one source before that source's order is trusted (sourceOrder). */
+export const SOURCE_TRUST_RUN = 64;
+
+interface SourceState {
+  /** Newest event time the source sent for the host. */
+  newest: Instant;
+  /** Events in time order in a row (reset by one older than `newest`). */
+  run: number;
+  lastWall: number;
 }
 
 interface HostBuffer<T extends OrderItem> {
@@ -25,6 +38,21 @@ interface HostBuffer<T extends OrderItem> {
   /** Time of the last event released (null before the first). */
   released: Instant | null;
   lastArrivalWall: number;
+  /** Per source (sourceOrder): what it sent of this host. */
+  sources: Map<number, SourceState> | null;
+}
+
+export interface ReorderOptions {
+  /**
+   * Per-source watermark: a host's events are also released as soon as every source that sent
+   * events of the host within the allowed lateness (wall time) has sent one at least as new, when
+   * each of those sources has delivered the host's events in time order for SOURCE_TRUST_RUN
+   * events in a row. A source is a connection: one shipper per host sending in order (a Beats
+   * agent) then gets its events evaluated at once instead of after the lateness. An event older
+   * than what was released is late (counted, still evaluated): this trusts shippers that were in
+   * order to stay in order.
+   */
+  sourceOrder?: boolean;
 }
 
 function before(a: OrderItem, b: OrderItem): boolean {
@@ -37,10 +65,15 @@ export class ReorderBuffer<T extends OrderItem> {
   late = 0;
   held = 0;
 
+  private readonly sourceOrder: boolean;
+
   constructor(
     private readonly latenessMs: number,
     private readonly release: (it: T, late: boolean) => void,
-  ) {}
+    opts: ReorderOptions = {},
+  ) {
+    this.sourceOrder = opts.sourceOrder === true;
+  }
 
   /** The last released time of a host (what a timeless event of that host is given). */
   lastTime(host: string): Instant | null {
@@ -51,10 +84,11 @@ export class ReorderBuffer<T extends OrderItem> {
   add(it: T, wallMs: number): void {
     let h = this.hosts.get(it.host);
     if (!h) {
-      h = { items: [], newest: null, released: null, lastArrivalWall: wallMs };
+      h = { items: [], newest: null, released: null, lastArrivalWall: wallMs, sources: this.sourceOrder ? new Map() : null };
       this.hosts.set(it.host, h);
     }
     h.lastArrivalWall = wallMs;
+    if (h.sources) this.noteSource(h.sources, it, wallMs);
     if (h.released && compareInstants(it.time, h.released) < 0) {
       this.late++;
       this.release(it, true);
@@ -69,7 +103,43 @@ export class ReorderBuffer<T extends OrderItem> {
     const wm = h.newest.ms - this.latenessMs;
     let n = 0;
     while (n < items.length && items[n]!.time.ms <= wm) n++;
+    if (h.sources) {
+      const srcWm = this.sourceWatermark(h.sources, wallMs);
+      if (srcWm) while (n < items.length && compareInstants(items[n]!.time, srcWm) <= 0) n++;
+    }
     if (n > 0) this.releaseFirst(h, n);
+  }
+
+  private noteSource(sources: Map<number, SourceState>, it: T, wallMs: number): void {
+    const id = it.src ?? 0;
+    const s = sources.get(id);
+    if (!s) sources.set(id, { newest: it.time, run: 1, lastWall: wallMs });
+    else {
+      if (compareInstants(it.time, s.newest) < 0) s.run = 0;
+      else {
+        s.newest = it.time;
+        s.run++;
+      }
+      s.lastWall = wallMs;
+    }
+  }
+
+  /**
+   * The oldest of the newest times sent by the sources live for this host (sent within the
+   * lateness in wall time), or null when one of them is unknown (0) or not trusted yet.
+   */
+  private sourceWatermark(sources: Map<number, SourceState>, wallMs: number): Instant | null {
+    let low: Instant | null = null;
+    const liveMs = Math.max(this.latenessMs, 1000);
+    for (const [id, s] of sources) {
+      if (wallMs - s.lastWall > liveMs) {
+        sources.delete(id);
+        continue;
+      }
+      if (id === 0 || s.run < SOURCE_TRUST_RUN) return null;
+      if (low === null || compareInstants(s.newest, low) < 0) low = s.newest;
+    }
+    return low;
   }
 
   private releaseFirst(h: HostBuffer<T>, n: number): void {

@@ -27,6 +27,69 @@ export interface ScannedDoc {
    * stay exact). Otherwise a plain `JSON.parse` gives the same result.
    */
   big: boolean;
+  /**
+   * The telemetry key (TELEMETRY_KEY_FIELDS): the raw text of `event.category`, `event.type`,
+   * `event.code`, `event.module`, `event.dataset`, `event.provider`, `process.pid` and
+   * `process.name`, each as written (absent: \u0002), joined by \u0001. Documents with the same
+   * key meet the same blind-spot telemetry needs (their ECS view holds the same values of these
+   * fields: normalization of this shape does not touch them), so the detection thread counts a
+   * document no rule can use by its key instead of parsing it. Null when that cannot be told from
+   * the text: a dotted top-level key (`"event.category"`), `event` or `process` not an object or
+   * given twice, a member read given twice or with an escaped key, `process.name` absent while
+   * `process.executable` (from which normalization derives it) is present.
+   */
+  tkey: string | null;
+}
+
+/** The fields of ScannedDoc.tkey, in key order. */
+export const TELEMETRY_KEY_FIELDS: readonly (readonly [string, string])[] = [
+  ['event', 'category'],
+  ['event', 'type'],
+  ['event', 'code'],
+  ['event', 'module'],
+  ['event', 'dataset'],
+  ['event', 'provider'],
+  ['process', 'pid'],
+  ['process', 'name'],
+];
+const PID_SLOT = 6;
+const NAME_SLOT = 7;
+const ABSENT = '\u0002';
+/** Where each slot's value text starts and ends in the document (-1: absent). */
+const slotFrom = new Int32Array(8);
+const slotTo = new Int32Array(8);
+const parts: string[] = new Array<string>(8);
+
+/** The slot of an `event` member (its quotes at `i` and `end - 1`), or -1: dispatched on length and first letter. */
+function eventSlot(s: string, i: number, end: number): number {
+  const c = s.charCodeAt(i + 1);
+  switch (end - i - 2) {
+    case 8:
+      return c === 0x63 && keyIs(s, i, end, 'category') ? 0 : c === 0x70 && keyIs(s, i, end, 'provider') ? 5 : -1;
+    case 4:
+      return c === 0x74 && keyIs(s, i, end, 'type') ? 1 : c === 0x63 && keyIs(s, i, end, 'code') ? 2 : -1;
+    case 6:
+      return c === 0x6d && keyIs(s, i, end, 'module') ? 3 : -1;
+    case 7:
+      return c === 0x64 && keyIs(s, i, end, 'dataset') ? 4 : -1;
+    default:
+      return -1;
+  }
+}
+const OTHER = '\u0003';
+
+/**
+ * A number other than `word` (as a number), or a string not containing `word` (any case): OTHER.
+ * Anything else (arrays, objects, literals, escaped strings) stays as written.
+ */
+function otherUnless(raw: string, word: string): string {
+  const c = raw.charCodeAt(0);
+  if (c === QUOTE) {
+    if (raw.indexOf('\\') >= 0) return raw;
+    return raw.toLowerCase().includes(word) ? raw : OTHER;
+  }
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) return Number(raw) === Number(word) ? raw : OTHER;
+  return raw;
 }
 
 /**
@@ -46,6 +109,23 @@ function otherShape(s: string, i: number, end: number): boolean {
   if (s.startsWith('winlog', i + 1)) return true;
   for (const k of OTHER_SHAPE) if (keyIs(s, i, end, k)) return true;
   return false;
+}
+
+/**
+ * Host keys, each held once as its own string. A slice of the document would keep the whole
+ * document alive for as long as the host key is held (the reorder buffer holds it for the allowed
+ * lateness): the documents would then be promoted to the old generation and marked and swept there.
+ */
+const hosts = new Map<string, string>();
+
+function intern(v: string): string {
+  const have = hosts.get(v);
+  if (have !== undefined) return have;
+  if (hosts.size >= 100_000) hosts.clear();
+  // A copy that shares nothing with the document (v holds no escape and no control character).
+  const own = JSON.parse(`"${v}"`) as string;
+  hosts.set(own, own);
+  return own;
 }
 
 /** Open containers: 1 object, 0 array (deeper documents are left to the parser). */
@@ -144,6 +224,9 @@ const ROLE_NONE = 0;
 const ROLE_HOST = 1; // top-level `host` (an object: its `id` is kept)
 const ROLE_HOST_ID = 2; // `host.id`
 const ROLE_TS = 3; // top-level `@timestamp`
+const ROLE_EVENT = 4; // top-level `event`
+const ROLE_PROCESS = 5; // top-level `process`
+const ROLE_SLOT = 6; // a member of the telemetry key (slot in `slot`)
 
 /**
  * Host and time of a document, or null when the scan cannot decide (then parse it: the parser
@@ -164,6 +247,19 @@ export function scanDocument(s: string): ScannedDoc | null {
   let tsSeen = false;
   let big = false;
   let role = ROLE_NONE;
+  // The telemetry key: depths of the open `event` / `process` objects, the slot being read, the
+  // container value being captured (its start and the depth it closes back to).
+  let tkeyOk = true;
+  let eventLevel = 0;
+  let eventSeen = false;
+  let procLevel = 0;
+  let procSeen = false;
+  let executable = false;
+  let slot = 0;
+  let capStart = -1;
+  let capDepth = -1;
+  let capSlot = 0;
+  slotFrom.fill(-1);
   // State: expecting a value (true) or a key / end of container (false, objects only).
   let wantValue = true;
   for (;;) {
@@ -175,13 +271,32 @@ export function scanDocument(s: string): ScannedDoc | null {
         if (depth === MAX_DEPTH) return null;
         objs[depth++] = isObj ? 1 : 0;
         if (role === ROLE_HOST && isObj) hostLevel = depth;
+        else if (role === ROLE_EVENT) {
+          if (isObj) eventLevel = depth;
+          else tkeyOk = false;
+        } else if (role === ROLE_PROCESS) {
+          if (isObj) procLevel = depth;
+          else tkeyOk = false;
+        } else if (role === ROLE_SLOT) {
+          capStart = i;
+          capDepth = depth - 1;
+          capSlot = slot;
+        }
         role = ROLE_NONE;
+        const at = i;
         i = skipWs(s, i + 1);
         const close = isObj ? 0x7d : 0x5d;
         if (s.charCodeAt(i) === close) {
           i++;
           depth--;
           if (depth < hostLevel) hostLevel = 0;
+          if (depth < eventLevel) eventLevel = 0;
+          if (depth < procLevel) procLevel = 0;
+          if (depth === capDepth && capStart === at) {
+            slotFrom[capSlot] = capStart;
+            slotTo[capSlot] = i;
+            capDepth = -1;
+          }
         } else if (isObj) {
           wantValue = false;
           continue;
@@ -193,19 +308,37 @@ export function scanDocument(s: string): ScannedDoc | null {
           if (strEscaped) return null;
           const v = s.slice(i + 1, end - 1);
           if (role === ROLE_TS) ts = v;
-          else host = v;
+          else host = intern(v);
+        } else if (role === ROLE_SLOT) {
+          slotFrom[slot] = i;
+          slotTo[slot] = end;
         }
+        else if (role === ROLE_EVENT || role === ROLE_PROCESS) tkeyOk = false;
         role = ROLE_NONE;
         i = end;
       } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-        if (role !== ROLE_NONE) return null; // a numeric host or time: leave it to the parser
+        if (role === ROLE_HOST_ID || role === ROLE_TS) return null; // a numeric host or time: leave it to the parser
+        const from = i;
         i = scanNumber(s, i);
         if (i < 0) return null;
+        if (role === ROLE_SLOT) {
+          slotFrom[slot] = from;
+          slotTo[slot] = i;
+        }
+        else if (role !== ROLE_NONE) tkeyOk = false;
+        role = ROLE_NONE;
         if (numDigits >= 16) big = true;
       } else {
-        if (role !== ROLE_NONE) return null;
+        if (role === ROLE_HOST_ID || role === ROLE_TS) return null;
+        const from = i;
         i = c === 0x74 ? literal(s, i, 'true') : c === 0x66 ? literal(s, i, 'false') : c === 0x6e ? literal(s, i, 'null') : -1;
         if (i < 0) return null;
+        if (role === ROLE_SLOT) {
+          slotFrom[slot] = from;
+          slotTo[slot] = i;
+        }
+        else if (role !== ROLE_NONE) tkeyOk = false;
+        role = ROLE_NONE;
       }
       // After a value: ',' or the end of the container(s).
       for (;;) {
@@ -215,7 +348,17 @@ export function scanDocument(s: string): ScannedDoc | null {
           if (host === null || host === '' || ts === null) return null;
           const time = parseTimestamp(ts);
           if (!time) return null;
-          return { host, time, big };
+          let tkey: string | null = null;
+          if (tkeyOk && !(executable && slotFrom[NAME_SLOT] < 0)) {
+            for (let k = 0; k < 8; k++) parts[k] = slotFrom[k]! < 0 ? ABSENT : s.slice(slotFrom[k], slotTo[k]);
+            // process.pid and process.name are read by needs only against 4 and System
+            // (ir/analyze.ts TELEMETRY_FIELDS): any other number or text stands as OTHER, as in
+            // TelemetryTally's memo (telemetry.ts keyValue), so the key does not vary per process.
+            if (slotFrom[PID_SLOT]! >= 0) parts[PID_SLOT] = otherUnless(parts[PID_SLOT]!, '4');
+            if (slotFrom[NAME_SLOT]! >= 0) parts[NAME_SLOT] = otherUnless(parts[NAME_SLOT]!, 'system');
+            tkey = parts.join('\u0001'); // one flat string (a chain of concatenations would be flattened later)
+          }
+          return { host, time, big, tkey };
         }
         i = skipWs(s, i);
         const d = s.charCodeAt(i);
@@ -229,6 +372,13 @@ export function scanDocument(s: string): ScannedDoc | null {
         i++;
         depth--;
         if (depth < hostLevel) hostLevel = 0;
+        if (depth < eventLevel) eventLevel = 0;
+        if (depth < procLevel) procLevel = 0;
+        if (depth === capDepth) {
+          slotFrom[capSlot] = capStart;
+          slotTo[capSlot] = i;
+          capDepth = -1;
+        }
       }
       continue;
     }
@@ -247,7 +397,35 @@ export function scanDocument(s: string): ScannedDoc | null {
         if (tsSeen) return null;
         tsSeen = true;
         role = ROLE_TS;
+      } else if (keyIs(s, i, end, 'event')) {
+        if (eventSeen) tkeyOk = false;
+        eventSeen = true;
+        role = ROLE_EVENT;
+      } else if (keyIs(s, i, end, 'process')) {
+        if (procSeen) tkeyOk = false;
+        procSeen = true;
+        role = ROLE_PROCESS;
+      } else if (tkeyOk) {
+        for (let d = i + 1; d < end - 1; d++)
+          if (s.charCodeAt(d) === 0x2e) {
+            tkeyOk = false;
+            break;
+          }
       }
+    } else if (depth === eventLevel || depth === procLevel) {
+      if (strEscaped) tkeyOk = false;
+      else if (depth === eventLevel) {
+        const k = eventSlot(s, i, end);
+        if (k >= 0) {
+          if (slotFrom[k]! >= 0) tkeyOk = false;
+          role = ROLE_SLOT;
+          slot = k;
+        }
+      } else if (keyIs(s, i, end, 'pid') || keyIs(s, i, end, 'name')) {
+        slot = s.charCodeAt(i + 1) === 0x70 ? PID_SLOT : NAME_SLOT;
+        if (slotFrom[slot]! >= 0) tkeyOk = false;
+        role = ROLE_SLOT;
+      } else if (keyIs(s, i, end, 'executable')) executable = true;
     } else if (depth === hostLevel) {
       if (strEscaped) return null;
       if (end - i === 4 && s.charCodeAt(i + 1) === 0x69 && s.charCodeAt(i + 2) === 0x64) {

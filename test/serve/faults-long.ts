@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEvents, FILE_SHARE_RULE_ID } from '../../src/demo/generate.js';
 import { openDb } from '../../src/serve/store/db.js';
+import { storedSeqRanges } from '../../src/serve/store/log-rows.js';
 import { bulkBody, kill9, spawnServe, type Child } from './client.js';
 
 function arg(name: string, def: number): number {
@@ -144,7 +145,8 @@ async function main(): Promise<number> {
   const db = openDb(join(dir, 'spoor.db'));
   const failures: string[] = [];
   try {
-    const seqs = new Set((db.prepare('SELECT seq FROM events').raw().all() as [number][]).map((r) => r[0]));
+    const seqs = new Set<number>();
+    for (const [a, b] of storedSeqRanges(db)) for (let q = a; q <= b; q++) seqs.add(q);
     const missing = acked.filter((s) => !seqs.has(s));
     if (missing.length > 0) failures.push(`${missing.length} acknowledged events missing from the log (first seqs ${missing.slice(0, 5).join(', ')})`);
     if (ackedLines < EVENTS) failures.push(`only ${ackedLines} of ${EVENTS} lines acknowledged`);

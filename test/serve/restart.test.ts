@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEvents, FILE_SHARE_RULE_ID } from '../../src/demo/generate.js';
 import { openDb } from '../../src/serve/store/db.js';
+import { storedCount } from '../../src/serve/store/log-rows.js';
 import { bulkBody, call, kill9, spawnServe, stopSpawned, waitFor } from './client.js';
 
 function alertRows(dir: string): { id: string; rule_id: string; host: string }[] {
@@ -65,7 +66,7 @@ test('kill -9 between batches: acknowledged events kept, planted attacks alerted
     assert.equal(new Set(rows.map((r) => r.id)).size, rows.length, 'no duplicate alert');
     assert.deepEqual(fs.map((a) => a.host.toLowerCase()).sort(), planted.map((p) => p.host.toLowerCase()).sort());
     const db = openDb(join(dir, 'spoor.db'));
-    const n = (db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+    const n = storedCount(db);
     db.close();
     assert.equal(acked, lines.length);
     assert.equal(n, acked, 'no acknowledged event missing');

@@ -7,7 +7,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateEvents } from '../../src/demo/generate.js';
-import { scanDocument } from '../../src/serve/scan-doc.js';
+import { scanDocument, TELEMETRY_KEY_FIELDS } from '../../src/serve/scan-doc.js';
+import { toEcs } from '../../src/normalize/index.js';
 import { ingestDocument, parseDocument } from '../../src/serve/ingest-parse.js';
 import { parseJsonExact } from '../../src/events/json.js';
 
@@ -22,8 +23,58 @@ function agrees(text: string): 'scanned' | 'deferred' {
   assert.deepEqual(s.time, ev.time, text.slice(0, 200));
   assert.equal(ev.raw, text, 'a scanned document is stored as received');
   if (!s.big) assert.deepEqual(JSON.parse(text), parseJsonExact(text), 'no 16+ digit integer: plain JSON.parse is exact');
+  if (s.tkey !== null) {
+    // Each slot of the telemetry key is the text of what the ECS view holds there (absent: absent),
+    // so one key always stands for the same values of the fields the blind-spot needs read.
+    const ecs = toEcs(ev.se.event);
+    const slots = s.tkey.split('\u0001');
+    assert.equal(slots.length, TELEMETRY_KEY_FIELDS.length);
+    TELEMETRY_KEY_FIELDS.forEach(([a, b], k) => {
+      const parent = ecs[a] as Record<string, unknown> | undefined;
+      const v = parent && typeof parent === 'object' ? parent[b] : undefined;
+      if (slots[k] === '\u0002') assert.equal(v, undefined, `${a}.${b} absent: ${text.slice(0, 200)}`);
+      else if (slots[k] === '\u0003') {
+        // OTHER: a pid that is not 4, a name without "system" (the only values needs test them against).
+        assert.ok(b === 'pid' ? (typeof v === 'number' ? v !== 4 : !String(v).includes('4')) : !String(v).toLowerCase().includes('system'), `${a}.${b}: ${String(v)}`);
+      }
+      else assert.deepEqual(parseJsonExact(slots[k]!), v, `${a}.${b}: ${text.slice(0, 200)}`);
+    });
+  }
   return 'scanned';
 }
+
+test('the telemetry key: read for generated events, null whenever the text cannot tell the values', () => {
+  let keyed = 0;
+  let scanned = 0;
+  const lines = [...generateEvents({ events: 2000, hosts: 10, seed: 12 }).lines];
+  for (const l of lines) {
+    const sc = scanDocument(l);
+    if (sc) scanned++;
+    if (sc?.tkey) keyed++;
+  }
+  assert.ok(scanned > lines.length * 0.95);
+  assert.equal(keyed, scanned, 'every scanned generated event has a key (the rest, Winlogbeat-shaped, are parsed)');
+  const base = { '@timestamp': '2026-03-02T08:00:00Z', host: { id: 'H1' }, event: { category: ['process'], type: ['start'], code: 4688 }, process: { pid: 4, name: 'System', args: ['a', 'b'] } };
+  const ok = JSON.stringify(base);
+  assert.equal(scanDocument(ok)!.tkey, ['["process"]', '["start"]', '4688', '\u0002', '\u0002', '\u0002', '4', '"System"'].join('\u0001'));
+  assert.equal(agrees(JSON.stringify({ ...base, event: { category: [], type: 'x' } })), 'scanned');
+  assert.equal(agrees(JSON.stringify({ ...base, event: { category: [['a'], { b: 1 }] } })), 'scanned');
+  assert.equal(agrees(' { "@timestamp":"2026-03-02T08:00:00Z","host":{"id":"H1"},"event" : { "category" : [ "file" , "x" ] , "type":null } } '), 'scanned');
+  const nullKey: [string, string][] = [
+    ['dotted top-level key', JSON.stringify({ ...base, 'event.category': 'file' })],
+    ['event not an object', JSON.stringify({ ...base, event: 'x' })],
+    ['process not an object', JSON.stringify({ ...base, process: [1] })],
+    ['event twice', ok.replace('{"@timestamp"', '{"event":{"category":"file"},"@timestamp"')],
+    ['a member read twice', ok.replace('"code":4688', '"code":4688,"code":1')],
+    ['an escaped member key', ok.replace('"code":4688', '"\\u0063ode":4688')],
+    ['process.name derived from the executable', JSON.stringify({ ...base, process: { pid: 1, executable: 'C:\\x\\System' } })],
+  ];
+  for (const [why, text] of nullKey) {
+    const sc = scanDocument(text);
+    assert.ok(sc, `still scanned: ${why}`);
+    assert.equal(sc.tkey, null, why);
+  }
+});
 
 test('scan agrees with the parser on generated Elastic Defend events, and decides nearly all of them', () => {
   const lines = [...generateEvents({ events: 3000, hosts: 20, seed: 11 }).lines];

@@ -12,7 +12,7 @@
  * answered 429 before its body is read (Beats, Logstash and Fluent Bit retry with backoff).
  */
 import type { Router, Ctx } from '../http.js';
-import { readBodyLines, sendJson } from '../http.js';
+import { readBodyLines, sendJson, sendJsonText } from '../http.js';
 import { ServeError } from '../errors.js';
 import type { IngestContext } from '../context.js';
 import { ingestDocument, parseDocument, type LoggedEvent } from '../ingest-parse.js';
@@ -48,9 +48,20 @@ function backPressure(ctx: IngestContext): void {
   }
 }
 
+/** A number per connection: the source whose order the reorder buffer may trust (reorder.ts sourceOrder). */
+const connIds = new WeakMap<object, number>();
+let nextConn = 1;
+function connectionOf(c: Ctx): number {
+  const sock = c.req.socket;
+  let id = connIds.get(sock);
+  if (id === undefined) connIds.set(sock, (id = nextConn++));
+  return id;
+}
+
 /** Append every event of the items, durably; returns each event's seq in order. */
-async function appendAll(ctx: IngestContext, evs: LoggedEvent[]): Promise<number[]> {
+async function appendAll(ctx: IngestContext, evs: LoggedEvent[], src: number): Promise<number[]> {
   if (evs.length === 0) return [];
+  for (const e of evs) e.src = src;
   const rows: LogRow[] = evs.map((e) => ({ host: e.host, timeMs: e.time ? e.time.ms : null, raw: e.raw }));
   const seqs = await ctx.stream.append(rows, evs);
   ctx.counters.eventsIn += evs.length;
@@ -147,7 +158,7 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
     if (items.length === 0) throw new ServeError('SPOOR_BAD_REQUEST', 'request body is required (action/metadata and document lines)');
     const evs: LoggedEvent[] = [];
     for (const it of items) if (it.events) evs.push(...it.events);
-    const seqs = await appendAll(ctx, evs);
+    const seqs = await appendAll(ctx, evs, connectionOf(c));
     const perIndex = new Map<string, { events: number; errors: number }>();
     for (const it of items) {
       const x = perIndex.get(it.index) ?? { events: 0, errors: 0 };
@@ -157,29 +168,30 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
     }
     const shipper = shipperOf(c.req.headers['user-agent']);
     for (const [index, x] of perIndex) ctx.ingestStats?.source(shipper, index, remoteOf(c), x.events, x.errors);
+    // The answer is rendered as text: one object tree per item cost more than the scan of its event.
     let k = 0;
     let errors = false;
-    const out: ItemResult[] = items.map((it) => {
+    const parts: string[] = new Array<string>(items.length);
+    const quoted = new Map<string, string>();
+    const q = (x: string): string => {
+      let t = quoted.get(x);
+      if (t === undefined) quoted.set(x, (t = JSON.stringify(x)));
+      return t;
+    };
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
       if (it.error) {
         errors = true;
-        return { [it.op]: { _index: it.index, _id: it.id ?? null, status: it.error.status, error: { type: it.error.type, reason: it.error.reason } } };
+        const item: ItemResult = { [it.op]: { _index: it.index, _id: it.id ?? null, status: it.error.status, error: { type: it.error.type, reason: it.error.reason } } };
+        parts[i] = JSON.stringify(item);
+        continue;
       }
-      const first = seqs[k];
+      const first = seqs[k] ?? 0;
       k += it.events!.length;
-      return {
-        [it.op]: {
-          _index: it.index,
-          _id: it.id ?? `spoor-${first ?? 0}`,
-          _version: 1,
-          result: 'created',
-          _shards: { total: 1, successful: 1, failed: 0 },
-          _seq_no: first ?? 0,
-          _primary_term: 1,
-          status: 201,
-        },
-      };
-    });
-    sendJson(c.res, 200, { took: Date.now() - started, errors, items: out });
+      const id = it.id !== undefined ? JSON.stringify(it.id) : `"spoor-${first}"`;
+      parts[i] = `{${q(it.op)}:{"_index":${q(it.index)},"_id":${id},"_version":1,"result":"created","_shards":{"total":1,"successful":1,"failed":0},"_seq_no":${first},"_primary_term":1,"status":201}}`;
+    }
+    sendJsonText(c.res, 200, `{"took":${Date.now() - started},"errors":${errors},"items":[${parts.join(',')}]}`);
   };
   r.add(['POST', 'PUT'], '/_bulk', 'ingest', bulk);
   r.add(['POST', 'PUT'], '/:index/_bulk', 'ingest', bulk);
@@ -200,7 +212,7 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
         if (errors.length < 100) errors.push({ line: lineNo, reason: p.error });
       } else for (const e of p.events) evs.push(e);
     });
-    const seqs = await appendAll(ctx, evs);
+    const seqs = await appendAll(ctx, evs, connectionOf(c));
     ctx.ingestStats?.source(shipperOf(c.req.headers['user-agent']), '-', remoteOf(c), seqs.length, rejected);
     sendJson(c.res, 200, { accepted: seqs.length, rejected, errors, firstSeq: seqs[0] ?? null, lastSeq: seqs[seqs.length - 1] ?? null });
   });

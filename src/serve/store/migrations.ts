@@ -96,10 +96,52 @@ export const MIGRATIONS: readonly string[] = [
      held TEXT NOT NULL,
      snapshot TEXT NOT NULL
    );`,
+  // 5: the event log as one row per group commit (store/log-rows.ts) instead of one row per event,
+  // with a per-row host index for surrounding events. Existing events become one-event rows (their
+  // seqs, hosts, times and text unchanged); later commits write many events per row.
+  `CREATE TABLE event_batches (
+     base_seq INTEGER PRIMARY KEY,
+     count INTEGER NOT NULL,
+     received_ms INTEGER NOT NULL,
+     hosts TEXT NOT NULL,
+     host_ix BLOB NOT NULL,
+     times BLOB NOT NULL,
+     lens BLOB NOT NULL,
+     raws TEXT NOT NULL
+   );
+   CREATE TABLE event_batch_hosts (
+     host TEXT NOT NULL,
+     base_seq INTEGER NOT NULL,
+     min_ms INTEGER,
+     max_ms INTEGER,
+     PRIMARY KEY (host, base_seq)
+   ) WITHOUT ROWID;
+   CREATE INDEX event_batch_hosts_seq ON event_batch_hosts(base_seq);
+   INSERT INTO event_batches (base_seq, count, received_ms, hosts, host_ix, times, lens, raws)
+     SELECT seq, 1, received_ms, json_array(host), zeroblob(4),
+            CASE WHEN time_ms IS NULL THEN X'000000000000F87F' ELSE spoor_f64(time_ms) END,
+            spoor_len16(raw), raw
+     FROM events ORDER BY seq;
+   INSERT INTO event_batch_hosts (host, base_seq, min_ms, max_ms) SELECT host, seq, time_ms, time_ms FROM events;
+   DROP TABLE events;`,
 ];
 
 export function migrate(db: Db): void {
   const have = db.pragma('user_version', { simple: true }) as number;
+  if (have < MIGRATIONS.length) {
+    // Step 5 encodes per-event numbers as the little-endian blobs store/log-rows.ts reads.
+    db.function('spoor_f64', { deterministic: true }, (x: unknown) => {
+      const b = Buffer.alloc(8);
+      b.writeDoubleLE(Number(x));
+      return b;
+    });
+    // A document's length in UTF-16 code units (JavaScript's, which slicing uses; SQLite's length() counts code points).
+    db.function('spoor_len16', { deterministic: true }, (x: unknown) => {
+      const b = Buffer.alloc(4);
+      b.writeUInt32LE(String(x).length);
+      return b;
+    });
+  }
   for (let i = have; i < MIGRATIONS.length; i++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[i]!);

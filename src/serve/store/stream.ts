@@ -1,29 +1,27 @@
 /**
- * The append-only event log (`events`, `seq INTEGER PRIMARY KEY`) with group commit.
+ * The append-only event log with group commit.
  *
  * `append` queues rows; one transaction commits every row queued within `commitDelayMs` (or as
  * soon as `maxBatch` rows wait), and only then are the callers' promises resolved: an ingest
  * request is acknowledged after the commit that holds its events (with fsync per db.ts's policy).
- * Commits run in a writer thread (writer-worker.ts) with its own connection, so the main thread
- * keeps parsing and detecting during the fsync; several commits may be in flight, and replies
- * (hence seqs and `onCommitted`) come back in order.
- * Retention deletes the oldest rows beyond a size or age bound, never rows detection still needs
- * (at or after the checkpoint's replay point).
+ * A group commit is stored as one row per CHUNK events (store/log-rows.ts: documents joined, with
+ * per-event host, time and length arrays), not one row per event. Commits run in a writer thread
+ * (writer-worker.ts) with its own connection, so the main thread keeps parsing and detecting
+ * during the fsync; several commits may be in flight, and replies (hence seqs and `onCommitted`)
+ * come back in order.
+ * Retention deletes the oldest events beyond a size or age bound, never events detection still
+ * needs (at or after the checkpoint's replay point).
  */
 import { Worker } from 'node:worker_threads';
 import type { Db, FsyncPolicy, Stmt } from './db.js';
 import type { WriterHello, WriterReply, WriterRequest } from './writer-worker.js';
+import { DecodedRow, logWriter, toBatch, type BatchRow, type LogBatch, type LogWriter, type StoredEvent } from './log-rows.js';
+
+export type { StoredEvent } from './log-rows.js';
 
 export interface LogRow {
   host: string;
   timeMs: number | null;
-  raw: string;
-}
-
-export interface StoredEvent {
-  seq: number;
-  host: string;
-  time_ms: number | null;
   raw: string;
 }
 
@@ -42,19 +40,24 @@ export interface StreamOptions<T> {
   writerThread?: boolean;
   commitDelayMs: number;
   maxBatch: number;
-  /** Called after each commit with the items in seq order. */
-  onCommitted: (seqs: number[], items: T[]) => void;
+  /** Called after each commit with the items in seq order, and their documents joined by '\n' (as the log row holds them). */
+  onCommitted: (seqs: number[], items: T[], joined: string) => void;
 }
 
 export class EventStream<T> {
-  private readonly insert: Stmt;
-  private readonly readStmt: Stmt;
+  private readonly rowAt: Stmt;
+  private readonly rowsAfter: Stmt;
+  private readonly writer: LogWriter;
+  /** The row read last (catch-up reads a row in several pages). */
+  private lastRow: DecodedRow | null = null;
   private waiting: Waiting<T>[] = [];
   private waitingRows = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly worker: Worker | null;
-  private readonly localCommit: ((rows: LogRow[], now: number) => number) | null;
+  private readonly localCommit: ((b: LogBatch, now: number) => number) | null;
   private readonly inFlight = new Map<number, Waiting<T>[]>();
+  /** The joined documents of each commit in flight (handed to onCommitted). */
+  private readonly inFlightRaws = new Map<number, string>();
   private nextId = 1;
   private failed: Error | null = null;
   /** Rows sent to the writer and not yet committed. */
@@ -67,20 +70,13 @@ export class EventStream<T> {
     private readonly db: Db,
     private readonly opts: StreamOptions<T>,
   ) {
-    this.insert = db.prepare('INSERT INTO events (received_ms, host, time_ms, raw) VALUES (?, ?, ?, ?)');
-    this.readStmt = db.prepare('SELECT seq, host, time_ms, raw FROM events WHERE seq >= ? ORDER BY seq LIMIT ?');
+    this.rowAt = db.prepare('SELECT * FROM event_batches WHERE base_seq <= ? ORDER BY base_seq DESC LIMIT 1');
+    this.rowsAfter = db.prepare('SELECT * FROM event_batches WHERE base_seq > ? ORDER BY base_seq LIMIT ?');
+    this.writer = logWriter(db);
     if (opts.writerThread === false) {
       this.worker = null;
-      const insert = this.insert;
-      this.localCommit = db.transaction((rows: LogRow[], now: number): number => {
-        let first = 0;
-        for (let i = 0; i < rows.length; i++) {
-          const r = rows[i]!;
-          const seq = Number(insert.run(now, r.host, r.timeMs, r.raw).lastInsertRowid);
-          if (i === 0) first = seq;
-        }
-        return first;
-      }).immediate;
+      const writer = this.writer;
+      this.localCommit = db.transaction((b: LogBatch, now: number): number => writer.append(b, now)).immediate;
       return;
     }
     this.localCommit = null;
@@ -94,6 +90,7 @@ export class EventStream<T> {
       this.failed = e;
       for (const batch of this.inFlight.values()) for (const w of batch) w.reject(e);
       this.inFlight.clear();
+      this.inFlightRaws.clear();
     });
   }
 
@@ -132,34 +129,29 @@ export class EventStream<T> {
     this.waitingRows = 0;
     const id = this.nextId++;
     this.inFlight.set(id, batch);
+    const rows: LogRow[] = [];
+    for (const w of batch) for (const r of w.rows) rows.push(r);
+    const b = toBatch(rows);
+    this.inFlightRaws.set(id, b.raws);
     if (this.localCommit) {
-      const rows: LogRow[] = [];
-      for (const w of batch) for (const r of w.rows) rows.push(r);
       let reply: WriterReply;
       try {
-        reply = { id, firstSeq: this.localCommit(rows, Date.now()), count: rows.length };
+        reply = { id, firstSeq: this.localCommit(b, Date.now()), count: rows.length };
       } catch (e) {
         reply = { id, error: (e as Error).message };
       }
       this.committed(reply);
       return;
     }
-    const hosts: string[] = [];
-    const times: (number | null)[] = [];
-    const raws: string[] = [];
-    for (const w of batch)
-      for (const r of w.rows) {
-        hosts.push(r.host);
-        times.push(r.timeMs);
-        raws.push(r.raw);
-      }
-    this.worker!.postMessage({ id, hosts, times, raws: raws.join('\n') } satisfies WriterRequest);
+    this.worker!.postMessage({ id, batch: b } satisfies WriterRequest, [b.hostIx.buffer as ArrayBuffer, b.times.buffer as ArrayBuffer, b.lens.buffer as ArrayBuffer]);
   }
 
   private committed(m: WriterReply): void {
     const batch = this.inFlight.get(m.id);
     if (!batch) return;
     this.inFlight.delete(m.id);
+    const joined = this.inFlightRaws.get(m.id) ?? '';
+    this.inFlightRaws.delete(m.id);
     let n = 0;
     for (const w of batch) n += w.rows.length;
     this.flyingRows -= n;
@@ -182,7 +174,7 @@ export class EventStream<T> {
       }
       per.push(s);
     }
-    this.opts.onCommitted(allSeqs, allItems);
+    this.opts.onCommitted(allSeqs, allItems, joined);
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(per[i]!);
   }
 
@@ -203,61 +195,137 @@ export class EventStream<T> {
     await this.worker.terminate();
   }
 
+  /** The row holding `seq`, decoded (the last one read is kept). */
+  private rowOf(seq: number): DecodedRow | null {
+    const l = this.lastRow;
+    if (l && seq >= l.base && seq < l.base + l.count) return l;
+    const r = this.rowAt.get(seq) as BatchRow | undefined;
+    if (!r || seq >= r.base_seq + r.count) return null;
+    return (this.lastRow = new DecodedRow(r));
+  }
+
+  /** Up to `limit` events from `seq` on, in seq order. */
   readFrom(seq: number, limit: number): StoredEvent[] {
-    return this.readStmt.all(seq, limit) as StoredEvent[];
+    const out: StoredEvent[] = [];
+    let at = seq;
+    let row = this.rowOf(at);
+    let after = row ? row.base : Math.max(0, seq - 1);
+    for (;;) {
+      if (row) {
+        for (let i = Math.max(0, at - row.base); i < row.count && out.length < limit; i++) out.push(row.event(i));
+        if (out.length >= limit) return out;
+        after = row.base;
+      }
+      const next = this.rowsAfter.all(after, 1) as BatchRow[];
+      if (next.length === 0) return out;
+      row = this.lastRow = new DecodedRow(next[0]!);
+      at = row.base;
+    }
   }
 
   maxSeq(): number {
-    const r = this.db.prepare('SELECT max(seq) AS m FROM events').get() as { m: number | null };
-    return r.m ?? 0;
+    const r = this.db.prepare('SELECT base_seq + count - 1 AS m FROM event_batches ORDER BY base_seq DESC LIMIT 1').get() as { m: number } | undefined;
+    return r?.m ?? 0;
   }
 
   count(): number {
-    return (this.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number }).n;
+    return (this.db.prepare('SELECT coalesce(sum(count), 0) AS n FROM event_batches').get() as { n: number }).n;
   }
 
   get(seqs: number[]): StoredEvent[] {
-    if (seqs.length === 0) return [];
-    const q = this.db.prepare(`SELECT seq, host, time_ms, raw FROM events WHERE seq IN (${seqs.map(() => '?').join(',')})`);
-    return q.all(...seqs) as StoredEvent[];
+    const out: StoredEvent[] = [];
+    for (const s of seqs) {
+      const row = this.rowOf(s);
+      if (row) out.push(row.event(s - row.base));
+    }
+    return out;
   }
 
-  /** Up to `n` events of `host` on each side of `timeMs`, oldest first. */
+  /**
+   * Up to `n` events of `host` on each side of `timeMs` (before: at or before it; after: after
+   * it), oldest first. Rows are found through event_batch_hosts by their time range for the host,
+   * in widening windows until each side has `n` or every row of the host was looked at.
+   */
   around(host: string, timeMs: number, n: number): StoredEvent[] {
-    const before = this.db
-      .prepare('SELECT seq, host, time_ms, raw FROM events WHERE host = ? AND time_ms <= ? ORDER BY time_ms DESC, seq DESC LIMIT ?')
-      .all(host, timeMs, n) as StoredEvent[];
-    const after = this.db
-      .prepare('SELECT seq, host, time_ms, raw FROM events WHERE host = ? AND time_ms > ? ORDER BY time_ms, seq LIMIT ?')
-      .all(host, timeMs, n) as StoredEvent[];
-    return [...before.reverse(), ...after];
+    const q = this.db.prepare('SELECT base_seq FROM event_batch_hosts WHERE host = ? AND max_ms >= ? AND min_ms <= ? ORDER BY base_seq');
+    const all = this.db.prepare('SELECT count(*) AS n FROM event_batch_hosts WHERE host = ?').get(host) as { n: number };
+    for (let span = 60_000; ; span *= 16) {
+      const rows = q.all(host, timeMs - span, timeMs + span) as { base_seq: number }[];
+      const before: StoredEvent[] = [];
+      const after: StoredEvent[] = [];
+      let nearBefore = 0;
+      let nearAfter = 0;
+      for (const { base_seq } of rows) {
+        const row = this.rowOf(base_seq);
+        if (!row) continue;
+        for (let i = 0; i < row.count; i++) {
+          if (row.host(i) !== host) continue;
+          const t = row.timeMs(i);
+          if (t === null) continue;
+          if (t <= timeMs) {
+            before.push(row.event(i));
+            if (t >= timeMs - span) nearBefore++;
+          } else {
+            after.push(row.event(i));
+            if (t <= timeMs + span) nearAfter++;
+          }
+        }
+      }
+      // Rows outside the window hold only events farther than `span`: enough nearer ones settle it.
+      const done = (nearBefore >= n && nearAfter >= n) || rows.length >= all.n || span > 1e13;
+      if (!done) continue;
+      const byTime = (a: StoredEvent, b: StoredEvent): number => a.time_ms! - b.time_ms! || a.seq - b.seq;
+      before.sort(byTime);
+      after.sort(byTime);
+      return [...before.slice(Math.max(0, before.length - n)), ...after.slice(0, n)];
+    }
   }
 
   /**
    * Retention: delete events older than `maxAgeMs` (by arrival) or beyond the newest `maxEvents`,
-   * but never at or after `keepFrom` (detection's replay point). Returns rows deleted.
+   * but never at or after `keepFrom` (detection's replay point). Whole rows before the cut are
+   * deleted; a row the cut falls in is rewritten with its tail. Returns events deleted.
    */
   prune(keepFrom: number, maxEvents: number, maxAgeMs: number): number {
     const top = this.maxSeq();
     let cut = Math.max(0, top - maxEvents + 1);
-    // received_ms grows with seq (stamped at commit): binary search instead of a full scan.
-    const at = this.db.prepare('SELECT seq, received_ms FROM events WHERE seq >= ? ORDER BY seq LIMIT 1');
+    // received_ms grows with seq (stamped at commit): binary search over rows instead of a full scan.
+    const at = this.db.prepare('SELECT base_seq, count, received_ms FROM event_batches WHERE base_seq >= ? ORDER BY base_seq LIMIT 1');
     const limit = Date.now() - maxAgeMs;
-    const first = at.get(0) as { seq: number; received_ms: number } | undefined;
+    type R = { base_seq: number; count: number; received_ms: number };
+    const first = at.get(0) as R | undefined;
     if (first && first.received_ms < limit) {
-      let lo = first.seq;
+      let lo = first.base_seq;
       let hi = top + 1;
       while (lo < hi) {
         const mid = Math.floor((lo + hi) / 2);
-        const r = at.get(mid) as { seq: number; received_ms: number } | undefined;
-        if (r && r.received_ms < limit) lo = r.seq + 1;
+        const r = at.get(mid) as R | undefined;
+        if (r && r.received_ms < limit) lo = r.base_seq + r.count;
         else hi = mid;
       }
       cut = Math.max(cut, lo);
     }
-    // Never the newest row: seqs come from max(seq) + 1, so an empty table would reuse them.
+    // Never the newest event: seqs come from the newest row, so an empty log would reuse them.
     cut = Math.min(cut, keepFrom, top);
-    if (cut <= (first?.seq ?? 0)) return 0;
-    return this.db.prepare('DELETE FROM events WHERE seq < ?').run(cut).changes;
+    if (!first || cut <= first.base_seq) return 0;
+    this.lastRow = null;
+    return this.db.transaction((): number => {
+      // Rows are contiguous: every row starting before the one the cut falls in ends before the cut.
+      const straddle = this.rowAt.get(cut) as BatchRow | undefined;
+      const cuts = straddle !== undefined && straddle.base_seq < cut && cut < straddle.base_seq + straddle.count;
+      const wholeBelow = cuts ? straddle.base_seq : cut;
+      let deleted = (this.db.prepare('SELECT coalesce(sum(count), 0) AS n FROM event_batches WHERE base_seq < ?').get(wholeBelow) as { n: number }).n;
+      this.db.prepare('DELETE FROM event_batches WHERE base_seq < ?').run(wholeBelow);
+      if (cuts) {
+        const row = new DecodedRow(straddle);
+        const tail = row.tail(cut - row.base);
+        this.db.prepare('DELETE FROM event_batches WHERE base_seq = ?').run(row.base);
+        this.db.prepare('DELETE FROM event_batch_hosts WHERE base_seq = ?').run(row.base);
+        this.writer.writeAt(tail, cut, row.receivedMs);
+        deleted += cut - row.base;
+      }
+      this.db.prepare('DELETE FROM event_batch_hosts WHERE base_seq < ?').run(cut);
+      return deleted;
+    }).immediate();
   }
 }

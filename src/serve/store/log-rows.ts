@@ -1,0 +1,198 @@
+/**
+ * The event log's on-disk format (docs/serve.md "Durability"): one `event_batches` row per group
+ * commit (split at CHUNK events), not one row per event. A row holds `count` events with seqs
+ * `base_seq … base_seq + count − 1`:
+ *
+ * - `raws`: the documents as received, joined by '\n' (TEXT);
+ * - `lens`: each document's length in UTF-16 code units (BLOB, uint32 little-endian), so one event
+ *   is sliced out without scanning;
+ * - `hosts`: the distinct host keys of the row (JSON array) and `host_ix` each event's index in
+ *   it (BLOB, uint32);
+ * - `times`: each event's time in ms (BLOB, float64; NaN: none).
+ *
+ * `event_batch_hosts` lists, per row, each host it holds with its oldest and newest event time:
+ * the index behind `GET /api/alerts/{id}`'s surrounding events. Writing ~1 row per thousand
+ * events instead of one row (plus an index entry) per event is what cut the writer thread's CPU.
+ * Used by the writer thread (writer-worker.ts) and by EventStream (stream.ts) for reads,
+ * retention and the no-writer-thread mode.
+ */
+import type { Db, Stmt } from './db.js';
+
+/** Most events per row (a group commit of more is split). */
+export const CHUNK = 4096;
+
+/** One group commit as the main thread hands it over (typed arrays are transferred, not copied). */
+export interface LogBatch {
+  /** Distinct host keys of the batch. */
+  hosts: string[];
+  /** Per event: index into `hosts`. */
+  hostIx: Uint32Array;
+  /** Per event: time in ms, NaN when none. */
+  times: Float64Array;
+  /** Per event: length of its document in `raws`. */
+  lens: Uint32Array;
+  /** The documents joined by '\n'. */
+  raws: string;
+}
+
+export interface StoredEvent {
+  seq: number;
+  host: string;
+  time_ms: number | null;
+  raw: string;
+}
+
+export interface BatchRow {
+  base_seq: number;
+  count: number;
+  received_ms: number;
+  hosts: string;
+  host_ix: Buffer;
+  times: Buffer;
+  lens: Buffer;
+  raws: string;
+}
+
+const bytes = (a: Uint32Array | Float64Array, from: number, to: number): Buffer => Buffer.from(a.buffer, a.byteOffset + from * a.BYTES_PER_ELEMENT, (to - from) * a.BYTES_PER_ELEMENT);
+
+/** Prepared statements of the append path. */
+export interface LogWriter {
+  /** Insert the batch as one or more rows after the newest (call inside a transaction); returns the first seq. */
+  append(b: LogBatch, now: number): number;
+  /** Insert the batch with its first event at seq `first` (retention rewriting the tail of a row it cut). */
+  writeAt(b: LogBatch, first: number, receivedMs: number): void;
+}
+
+export function logWriter(db: Db): LogWriter {
+  const top: Stmt = db.prepare('SELECT base_seq + count AS next FROM event_batches ORDER BY base_seq DESC LIMIT 1');
+  const ins: Stmt = db.prepare('INSERT INTO event_batches (base_seq, count, received_ms, hosts, host_ix, times, lens, raws) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insHost: Stmt = db.prepare('INSERT OR REPLACE INTO event_batch_hosts (host, base_seq, min_ms, max_ms) VALUES (?, ?, ?, ?)');
+  const w: LogWriter = {
+    append(b, now) {
+      const first = (top.get() as { next: number } | undefined)?.next ?? 1;
+      w.writeAt(b, first, now);
+      return first;
+    },
+    writeAt(b, first, now) {
+      const n = b.hostIx.length;
+      const hostsJson = JSON.stringify(b.hosts);
+      let offset = 0;
+      for (let from = 0; from < n; from += CHUNK) {
+        const to = Math.min(n, from + CHUNK);
+        let chars = 0;
+        for (let i = from; i < to; i++) chars += b.lens[i]!;
+        chars += to - from - 1; // the '\n' between documents
+        const raws = from === 0 && to === n ? b.raws : b.raws.slice(offset, offset + chars);
+        offset += chars + 1;
+        const base = first + from;
+        ins.run(base, to - from, now, hostsJson, bytes(b.hostIx, from, to), bytes(b.times, from, to), bytes(b.lens, from, to), raws);
+        // Per host of this row: its time range (the index of surrounding events).
+        const min = new Float64Array(b.hosts.length).fill(Infinity);
+        const max = new Float64Array(b.hosts.length).fill(-Infinity);
+        const seen = new Uint8Array(b.hosts.length);
+        for (let i = from; i < to; i++) {
+          const h = b.hostIx[i]!;
+          seen[h] = 1;
+          const t = b.times[i]!;
+          if (t === t) {
+            if (t < min[h]!) min[h] = t;
+            if (t > max[h]!) max[h] = t;
+          }
+        }
+        for (let h = 0; h < seen.length; h++) {
+          if (seen[h] === 0) continue;
+          const lo = min[h]!;
+          insHost.run(b.hosts[h], base, lo === Infinity ? null : lo, lo === Infinity ? null : max[h]);
+        }
+      }
+    },
+  };
+  return w;
+}
+
+/** Build a LogBatch from rows (host, time, raw). */
+export function toBatch(rows: readonly { host: string; timeMs: number | null; raw: string }[]): LogBatch {
+  const n = rows.length;
+  const hostIx = new Uint32Array(n);
+  const times = new Float64Array(n);
+  const lens = new Uint32Array(n);
+  const hosts: string[] = [];
+  const ix = new Map<string, number>();
+  const raws: string[] = new Array<string>(n);
+  for (let i = 0; i < n; i++) {
+    const r = rows[i]!;
+    let h = ix.get(r.host);
+    if (h === undefined) {
+      h = hosts.length;
+      ix.set(r.host, h);
+      hosts.push(r.host);
+    }
+    hostIx[i] = h;
+    times[i] = r.timeMs ?? NaN;
+    lens[i] = r.raw.length;
+    raws[i] = r.raw;
+  }
+  return { hosts, hostIx, times, lens, raws: raws.join('\n') };
+}
+
+/** A stored row decoded lazily: events by index. */
+export class DecodedRow {
+  readonly base: number;
+  readonly count: number;
+  readonly receivedMs: number;
+  private readonly hosts: string[];
+  private readonly starts: Uint32Array;
+  constructor(private readonly row: BatchRow) {
+    this.base = row.base_seq;
+    this.count = row.count;
+    this.receivedMs = row.received_ms;
+    this.hosts = JSON.parse(row.hosts) as string[];
+    this.starts = new Uint32Array(row.count + 1);
+    let at = 0;
+    for (let i = 0; i < row.count; i++) {
+      this.starts[i] = at;
+      at += row.lens.readUInt32LE(i * 4) + 1;
+    }
+    this.starts[row.count] = at;
+  }
+
+  host(i: number): string {
+    return this.hosts[this.row.host_ix.readUInt32LE(i * 4)]!;
+  }
+
+  timeMs(i: number): number | null {
+    const t = this.row.times.readDoubleLE(i * 8);
+    return t === t ? t : null;
+  }
+
+  raw(i: number): string {
+    return this.row.raws.slice(this.starts[i]!, this.starts[i + 1]! - 1);
+  }
+
+  event(i: number): StoredEvent {
+    return { seq: this.base + i, host: this.host(i), time_ms: this.timeMs(i), raw: this.raw(i) };
+  }
+
+  /** The events from index `from` on, as a new row (retention keeps the tail of a row it cuts). */
+  tail(from: number): LogBatch {
+    const rows: { host: string; timeMs: number | null; raw: string }[] = [];
+    for (let i = from; i < this.count; i++) rows.push({ host: this.host(i), timeMs: this.timeMs(i), raw: this.raw(i) });
+    return toBatch(rows);
+  }
+}
+
+/** Every stored seq range [first, last] in seq order (tests, the fault suite). */
+export function storedSeqRanges(db: Db): [number, number][] {
+  return (db.prepare('SELECT base_seq, base_seq + count - 1 FROM event_batches ORDER BY base_seq').raw().all() as [number, number][]).map(([a, b]) => [a, b]);
+}
+
+/** Events stored. */
+export function storedCount(db: Db): number {
+  return (db.prepare('SELECT coalesce(sum(count), 0) AS n FROM event_batches').get() as { n: number }).n;
+}
+
+/** When the event `seq` was committed (received_ms of its row), or null. */
+export function receivedMsOf(db: Db, seq: number): number | null {
+  const r = db.prepare('SELECT received_ms, base_seq + count AS e FROM event_batches WHERE base_seq <= ? ORDER BY base_seq DESC LIMIT 1').get(seq) as { received_ms: number; e: number } | undefined;
+  return r && seq < r.e ? r.received_ms : null;
+}

@@ -1,0 +1,98 @@
+/**
+ * serve/store/log-rows.ts: the event log as one row per group commit. Reads by seq, the host's
+ * surrounding events and retention agree with a one-event-per-row reference; migration 5 turns a
+ * log written by the earlier one-row-per-event format into the new one, and ingest continues it.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { MIGRATIONS } from '../../src/serve/store/migrations.js';
+import { openDb } from '../../src/serve/store/db.js';
+import { EventStream, type LogRow } from '../../src/serve/store/stream.js';
+import { CHUNK, storedCount, storedSeqRanges } from '../../src/serve/store/log-rows.js';
+import { call, serve } from './client.js';
+
+const doc = (i: number, host: string, sec: number): string => JSON.stringify({ '@timestamp': new Date(Date.UTC(2026, 2, 2, 8, 0, sec)).toISOString(), host: { id: host }, n: i, s: 'é😀' });
+
+test('rows of many events: readFrom, get, around and prune agree with a per-event reference', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-logrows-'));
+  const path = join(dir, 'spoor.db');
+  const db = openDb(path);
+  const stream = new EventStream<number>(db, { path, fsync: 'os', writerThread: false, commitDelayMs: 1, maxBatch: 100_000, onCommitted: () => {} });
+  try {
+    const ref: { host: string; time_ms: number | null; raw: string }[] = [];
+    // One batch larger than a row (split), then small ones; hosts interleaved, times out of order, some without time.
+    for (const size of [CHUNK + 37, 5, 1, 300]) {
+      const rows: LogRow[] = [];
+      for (let k = 0; k < size; k++) {
+        const i = ref.length;
+        const host = `h${i % 7}`;
+        const sec = (i * 13) % 600;
+        const r: LogRow = { host, timeMs: i % 11 === 0 ? null : Date.UTC(2026, 2, 2, 8, 0, sec), raw: doc(i, host, sec) };
+        rows.push(r);
+        ref.push({ host, time_ms: r.timeMs, raw: r.raw });
+      }
+      const seqs = await stream.append(rows, rows.map((_, k) => k));
+      assert.equal(seqs[0], ref.length - size + 1);
+    }
+    assert.equal(stream.count(), ref.length);
+    assert.equal(stream.maxSeq(), ref.length);
+    const all = stream.readFrom(1, 1_000_000);
+    assert.deepEqual(all, ref.map((r, i) => ({ seq: i + 1, ...r })));
+    assert.deepEqual(stream.readFrom(4000, 200).map((e) => e.seq), Array.from({ length: 200 }, (_, i) => 4000 + i), 'pages across a row boundary');
+    assert.deepEqual(stream.get([3, 4200, ref.length]), [all[2], all[4199], all[ref.length - 1]]);
+    // Surrounding events of a host: the 10 at or before and the 10 after, by time then seq.
+    for (const [host, t] of [['h3', Date.UTC(2026, 2, 2, 8, 0, 300)], ['h0', Date.UTC(2026, 2, 2, 8, 0, 0)], ['h6', Date.UTC(2026, 2, 2, 9)]] as const) {
+      const mine = all.filter((e) => e.host === host && e.time_ms !== null).sort((a, b) => a.time_ms! - b.time_ms! || a.seq - b.seq);
+      const before = mine.filter((e) => e.time_ms! <= t);
+      const after = mine.filter((e) => e.time_ms! > t);
+      assert.deepEqual(stream.around(host, t, 10), [...before.slice(-10), ...after.slice(0, 10)], `${host} ${t}`);
+    }
+    // Retention cuts inside a row: its tail is kept with its seqs.
+    const cut = 2000;
+    assert.equal(stream.prune(cut, 1_000_000, 3600_000), 0, 'nothing beyond the bounds');
+    assert.equal(stream.prune(cut, 10, 3600_000), cut - 1);
+    assert.equal(stream.count(), ref.length - cut + 1);
+    assert.deepEqual(stream.readFrom(1, 3).map((e) => e.seq), [cut, cut + 1, cut + 2]);
+    assert.deepEqual(stream.readFrom(1, 1_000_000), all.slice(cut - 1));
+    const more = await stream.append([{ host: 'x', timeMs: null, raw: '{}' }], [0]);
+    assert.equal(more[0], ref.length + 1, 'seqs continue after retention');
+  } finally {
+    await stream.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('migration 5: a log of one row per event keeps its seqs and text, and ingest continues it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'spoor-migrate-'));
+  try {
+    // A data directory as the previous format left it (schema steps 1-4, events one per row).
+    const old = new Database(join(dir, 'spoor.db'));
+    for (let i = 0; i < 4; i++) old.exec(MIGRATIONS[i]!);
+    old.pragma('user_version = 4');
+    const ins = old.prepare('INSERT INTO events (seq, received_ms, host, time_ms, raw) VALUES (?, ?, ?, ?, ?)');
+    const rows = Array.from({ length: 30 }, (_, i) => ({ seq: i + 5, host: `h${i % 3}`, time: i === 7 ? null : Date.UTC(2026, 2, 2, 8, 0, i), raw: doc(i, `h${i % 3}`, i) }));
+    for (const r of rows) ins.run(r.seq, 1000 + r.seq, r.host, r.time, r.raw);
+    old.close();
+
+    const h = await serve({}, dir);
+    try {
+      const st = h.s.context.stream;
+      assert.equal(st.count(), 30);
+      assert.deepEqual(st.readFrom(1, 100), rows.map((r) => ({ seq: r.seq, host: r.host, time_ms: r.time, raw: r.raw })));
+      assert.deepEqual(st.around('h1', Date.UTC(2026, 2, 2, 8, 0, 10), 2).map((e) => e.seq), [9, 15, 18, 21], 'seq 12 has no time: not a surrounding event');
+      const r = await call(`${h.s.url}/ingest`, { method: 'POST', token: h.ingest, body: doc(99, 'h1', 40) });
+      assert.equal((r.json() as { firstSeq: number }).firstSeq, 35, 'new events follow the migrated ones');
+      assert.deepEqual(storedSeqRanges(h.s.context.db).at(-1), [35, 35]);
+      assert.equal(storedCount(h.s.context.db), 31);
+    } finally {
+      await h.stop(true);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
