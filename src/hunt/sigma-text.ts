@@ -27,7 +27,7 @@
  *   `\u001f`); a line with a `\u` or `\/` escape is first rewritten that way (each escape decoded
  *   and written again as JSON.stringify would).
  */
-import type { PathStep, Rule } from '../ir/types.js';
+import type { Expr, PathStep, Pattern, Rule } from '../ir/types.js';
 import { AhoCorasick, type Needle } from '../engine/multi-match/aho-corasick.js';
 import { KEYWORD_PATH, necessaryClauses, score, type Atom, type Clause } from '../engine/multi-match/necessary.js';
 import { derivedClauses } from '../sigma/derived.js';
@@ -215,7 +215,7 @@ export class SigmaTextGate {
     const needleOf = new Map<Atom, TextNeedle | null>();
     for (const r of rules) {
       const q = r.query as Extract<Rule['query'], { kind: 'event' }>;
-      const clauses: Clause[] = derivedClauses(r) ?? necessaryClauses(q.query.where);
+      const clauses: Clause[] = uncut(derivedClauses(r) ?? necessaryClauses(q.query.where), q.query.where);
       const usable: { needles: TextNeedle[]; score: number }[] = [];
       for (const c of clauses) {
         const needles: TextNeedle[] = [];
@@ -372,6 +372,40 @@ export function hasTextArray(line: string): boolean {
   if (line.indexOf('#text"') < 0) return false;
   for (let j = valueAfterKey(line, '#text"', 0); j >= 0; j = valueAfterKey(line, '#text"', j)) if (line.charCodeAt(j) === 91 /* [ */) return true;
   return false;
+}
+
+/** The length necessary.ts cuts a needle to (MAX_NEEDLE there). */
+const CUT = 20;
+
+/**
+ * The clauses with each needle cut to CUT characters replaced by the rule's full literals it may
+ * have been cut from (every literal part of a pattern on the same field, lower-cased, that starts
+ * — or for a suffix ends — with it). A cut needle stands for one or more such literals, one per
+ * pattern it came from; a disjunction of all of them is as necessary and far more selective
+ * (`c:\windows\system32\` was `c:\windows\system32\spool\drivers\color\`).
+ */
+function uncut(clauses: Clause[], where: Expr): Clause[] {
+  if (!clauses.some((c) => c.some((a) => a.kind !== 'exact' && a.text.length === CUT))) return clauses;
+  const parts = new Map<string, Set<string>>();
+  const add = (path: readonly PathStep[], patterns: readonly Pattern[]): void => {
+    const k = JSON.stringify(path);
+    const set = parts.get(k) ?? parts.set(k, new Set()).get(k)!;
+    for (const p of patterns) for (const x of p) if (x.t === 'lit' && x.v.length > CUT) set.add(x.v.toLowerCase());
+  };
+  const walk = (e: Expr): void => {
+    if (e.kind === 'wildcard' && e.expr.kind === 'field') add(e.expr.path, e.patterns);
+    else if (e.kind === 'keyword') add(KEYWORD_PATH, e.patterns);
+    else if (e.kind === 'and' || e.kind === 'or') e.exprs.forEach(walk);
+    else if (e.kind === 'not') walk(e.expr);
+  };
+  walk(where);
+  return clauses.map((c) =>
+    c.flatMap((a) => {
+      if (a.kind === 'exact' || a.text.length !== CUT) return [a];
+      const full = [...(parts.get(JSON.stringify(a.path)) ?? [])].filter((t) => (a.kind === 'suffix' ? t.endsWith(a.text) : t.startsWith(a.text)));
+      return full.length === 0 ? [a] : full.map((text) => ({ path: a.path, kind: a.kind, text }));
+    }),
+  );
 }
 
 function groupKey(ids: readonly number[]): string {
