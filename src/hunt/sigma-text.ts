@@ -85,12 +85,14 @@ export const FIELD_POLICIES: ReadonlyMap<string, FieldPolicy> = (() => {
 const ALL_CONSTANTS = [SYSMON_CHANNEL, SYSMON_PROVIDER, 'true', 'false'].map((s) => s.toLowerCase());
 
 /**
- * A text looked for in a line: JSON-escaped, lower-cased; `exact`: the whole value of a field,
- * so it must stand between a value's delimiters (EXACT_BEFORE, EXACT_AFTER).
+ * A text looked for in a line: JSON-escaped, lower-cased. `anchor`: where in a value it must
+ * stand — bit 1: at the start (after a value's opening delimiter, EXACT_BEFORE), bit 2: at the
+ * end (before its closing one, EXACT_AFTER); 3: the whole value. A value's own text (an atom
+ * `exact`, `prefix`, `suffix`) stands so in the raw text too; a piece of it (split) does not.
  */
 export interface TextNeedle {
   text: string;
-  exact: boolean;
+  anchor: number;
 }
 
 /** The needle an atom gives on raw text, or null when it cannot be used (see the header). */
@@ -136,7 +138,8 @@ export function atomNeedle(a: Atom): TextNeedle | null {
   // Lower-casing a whole line maps each character as lower-casing a value does, but for the
   // final sigma (its form depends on the next character).
   if (/[\u03c2\u03c3]/.test(best)) return null;
-  return { text: JSON.stringify(best).slice(1, -1), exact: a.kind === 'exact' && best === a.text };
+  const anchor = best !== a.text ? 0 : a.kind === 'exact' ? 3 : a.kind === 'prefix' ? 1 : a.kind === 'suffix' ? 2 : 0;
+  return { text: JSON.stringify(best).slice(1, -1), anchor };
 }
 
 /**
@@ -145,15 +148,22 @@ export function atomNeedle(a: Atom): TextNeedle | null {
  */
 const EXACT_BEFORE = new Set([...'":[, \t\n\r'].map((c) => c.charCodeAt(0)));
 const EXACT_AFTER = new Set([...'",}] \t\n\r.eE'].map((c) => c.charCodeAt(0)));
+/** Around a text no number can be: a string's quotes (or white space, should a reader trim it). */
+const STRING_EDGE = new Set([...'" \t\n\r'].map((c) => c.charCodeAt(0)));
+/** A text that may be written unquoted: a number, or a boolean (its text is `true`/`false`). */
+const NUMERIC = /^(?:[-+0-9.e]+|true|false)$/;
 
-/** Does `text` hold `needle` (at `start`, or anywhere after `from`) as a whole value? */
-function standsAlone(text: string, start: number, end: number): boolean {
-  return EXACT_BEFORE.has(text.charCodeAt(start - 1)) && EXACT_AFTER.has(text.charCodeAt(end));
+/** The anchors an occurrence of a needle at start..end meets: bits as TextNeedle.anchor, plus 4 (always). */
+function anchorsAt(text: string, start: number, end: number, numeric: boolean): number {
+  const before = numeric ? EXACT_BEFORE : STRING_EDGE;
+  const after = numeric ? EXACT_AFTER : STRING_EDGE;
+  return 4 | (before.has(text.charCodeAt(start - 1)) ? 1 : 0) | (after.has(text.charCodeAt(end)) ? 2 : 0);
 }
 
+/** Does some occurrence of the needle in `text` stand where its anchor says? */
 function holds(text: string, n: TextNeedle): boolean {
   for (let i = text.indexOf(n.text); i >= 0; i = text.indexOf(n.text, i + 1)) {
-    if (!n.exact || standsAlone(text, i, i + n.text.length)) return true;
+    if ((anchorsAt(text, i, i + n.text.length, NUMERIC.test(n.text)) & n.anchor) === n.anchor) return true;
   }
   return false;
 }
@@ -170,11 +180,13 @@ interface TextRule {
 /** The rules a line of some EventIDs can meet, and one automaton for their trigger needles. */
 interface Group {
   ac: AhoCorasick | null;
-  /** needle payload → indices of the rules it triggers, found anywhere / as a whole value. */
+  /** needle payload * 4 + anchor → indices of the rules it triggers so anchored. */
   byTrigger: number[][];
-  byExact: number[][];
   seen: Uint32Array;
-  seenExact: Uint32Array;
+  /** Per payload, the anchors (bits of anchorsAt, combined as ANCHOR_MET) its occurrences met in this line. */
+  met: Uint8Array;
+  /** Per payload: its text could be a number's. */
+  numeric: Uint8Array;
 }
 
 /** Beyond this many EventID sets seen, a line's group is the one of every rule (a superset). */
@@ -228,11 +240,11 @@ export class SigmaTextGate {
             needles.length = 0;
             break;
           }
-          const key = n.exact ? `=${n.text}` : n.text;
+          const key = `${n.anchor}${n.text}`;
           if (!have.has(key)) {
             have.add(key);
             needles.push(n);
-            s += score({ path: a.path as PathStep[], kind: n.exact ? 'exact' : 'contains', text: n.text });
+            s += score({ path: a.path as PathStep[], kind: (['contains', 'prefix', 'suffix', 'exact'] as const)[n.anchor]!, text: n.text });
           }
         }
         if (needles.length > 0) usable.push({ needles, score: s });
@@ -255,11 +267,12 @@ export class SigmaTextGate {
       const g = this.group!;
       if (g.seen[payload] !== this.stamp) {
         g.seen[payload] = this.stamp;
+        g.met[payload] = 0;
         this.found.push(payload);
       }
-      if (g.seenExact[payload] !== this.stamp && g.byExact[payload]!.length > 0 && standsAlone(this.text, start, end)) {
-        g.seenExact[payload] = this.stamp;
-      }
+      const at = anchorsAt(this.text, start, end, g.numeric[payload] === 1);
+      // Bit k set: anchor k (0: none, 1: start, 2: end, 3: both) met by some occurrence.
+      g.met[payload]! |= 1 | (at & 1 ? 2 : 0) | (at & 2 ? 4 : 0) | ((at & 3) === 3 ? 8 : 0);
     };
   }
 
@@ -281,7 +294,6 @@ export class SigmaTextGate {
     const payloads = new Map<string, number>();
     const needles: Needle[] = [];
     const byTrigger: number[][] = [];
-    const byExact: number[][] = [];
     this.rules.forEach((r, ri) => {
       if (ids !== null && r.keys !== null && !r.keys.some((k) => ids.includes(k))) return;
       for (const t of r.trigger) {
@@ -290,14 +302,14 @@ export class SigmaTextGate {
           p = needles.length;
           payloads.set(t.text, p);
           needles.push({ text: t.text, payload: p });
-          byTrigger.push([]);
-          byExact.push([]);
+          byTrigger.push([], [], [], []);
         }
-        (t.exact ? byExact : byTrigger)[p]!.push(ri);
+        byTrigger[p * 4 + t.anchor]!.push(ri);
       }
     });
     const n = needles.length;
-    return { ac: n > 0 ? new AhoCorasick(needles) : null, byTrigger, byExact, seen: new Uint32Array(n), seenExact: new Uint32Array(n) };
+    const numeric = Uint8Array.from(needles, (x) => (NUMERIC.test(x.text) ? 1 : 0));
+    return { ac: n > 0 ? new AhoCorasick(needles) : null, byTrigger, seen: new Uint32Array(n), met: new Uint8Array(n), numeric };
   }
 
   /**
@@ -320,10 +332,7 @@ export class SigmaTextGate {
     // Joined multi-values (an evtx_dump `"#text": [...]`): an atom may span two values.
     if (hasTextArray(line)) return true;
     if (++this.stamp === 0xffffffff) {
-      for (const x of [...this.groups.values(), ...(this.everyRule ? [this.everyRule] : [])]) {
-        x.seen.fill(0);
-        x.seenExact.fill(0);
-      }
+      for (const x of [...this.groups.values(), ...(this.everyRule ? [this.everyRule] : [])]) x.seen.fill(0);
       this.stamp = 1;
     }
     this.group = g;
@@ -339,7 +348,10 @@ export class SigmaTextGate {
     const found = this.found;
     for (let f = 0; f < found.length; f++) {
       const p = found[f]!;
-      for (const rs of g.seenExact[p] === this.stamp ? [g.byTrigger[p]!, g.byExact[p]!] : [g.byTrigger[p]!]) {
+      const met = g.met[p]!;
+      for (let anchor = 0; anchor < 4; anchor++) {
+        if ((met & (1 << anchor)) === 0) continue;
+        const rs = g.byTrigger[p * 4 + anchor]!;
         next: for (let k = 0; k < rs.length; k++) {
           const r = this.rules[rs[k]!]!;
           if (ids !== null && r.keys !== null && !r.keys.some((x) => ids.includes(x))) continue;

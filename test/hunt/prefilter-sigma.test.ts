@@ -67,6 +67,14 @@ detection:
     TargetObject|contains: '\\CurrentVersion\\Run\\'
   condition: sel
 level: low`,
+  lnk: `title: Link file
+id: 00000000-0000-4000-8000-000000000008
+logsource: {product: windows, category: file_event}
+detection:
+  sel:
+    TargetFilename|endswith: '\\evil.lnk'
+  condition: sel
+level: low`,
   regex: `title: Regex
 id: 00000000-0000-4000-8000-000000000007
 logsource: {product: windows, category: image_load}
@@ -93,6 +101,8 @@ async function setup(): Promise<{ dir: string; rulesDir: string; rules: Awaited<
 /** [line, parsed?] — what the filter must decide. */
 const CASES: [string, string, boolean][] = [
   ['plain match', sysmon(1, { Image: 'C:\\Temp\\evil-tool.exe', CommandLine: 'evil-tool.exe' }), true],
+  ['suffix ends the value', sysmon(11, { Image: 'C:\\x.exe', TargetFilename: 'C:\\Users\\Evil.LNK' }), true],
+  ['suffix inside a value', sysmon(11, { Image: 'C:\\x.exe', TargetFilename: 'C:\\Users\\evil.lnk.tmp' }), false],
   ['other case', sysmon(1, { Image: 'C:\\TEMP\\EVIL-TOOL.EXE', CommandLine: 'x' }), true],
   ['backslash as \\u005c', sysmon(1, { Image: 'C:\\Temp\\evil-tool.exe', CommandLine: 'x' }).replace('\\\\evil', '\\u005Cevil'), true],
   ['slash escaped', sysmon(1, { Image: 'C:/Temp\\evil-tool.exe', CommandLine: 'x' }).replace('C:/', 'C:\\/'), true],
@@ -148,16 +158,20 @@ test("an ECS document's computed native fields: User as DOMAIN\\name is found by
 });
 
 test('atoms the native view may compute give no needle; needles are JSON text', () => {
-  const at = (path: string, text: string, kind: 'exact' | 'contains' = 'contains') => atomNeedle({ path: [path], text, kind });
+  const at = (path: string, text: string, kind: 'exact' | 'prefix' | 'suffix' | 'contains' = 'contains') => atomNeedle({ path: [path], text, kind });
   assert.equal(at('EventID', '4688', 'exact'), null, 'an ECS document gets its EventID from its category');
   assert.equal(at('Channel', 'microsoft-windows-sysmon/operational', 'exact'), null, 'the Sysmon channel an ECS document is given');
-  assert.deepEqual(at('Channel', 'security', 'exact'), { text: 'security', exact: true });
-  assert.deepEqual(at('User', 'nt authority\\system', 'exact'), { text: 'nt authority', exact: false });
-  assert.deepEqual(at('Hashes', 'imphash=4a07f944a83e'), { text: '4a07f944a83e', exact: false });
+  assert.deepEqual(at('Channel', 'security', 'exact'), { text: 'security', anchor: 3 });
+  assert.deepEqual(at('User', 'nt authority\\system', 'exact'), { text: 'nt authority', anchor: 0 });
+  assert.deepEqual(at('Hashes', 'imphash=4a07f944a83e'), { text: '4a07f944a83e', anchor: 0 });
   assert.equal(at('Details', 'dword (0x00000001)', 'exact'), null, 'registry Details rendered from a number');
   assert.equal(at('Initiated', 'true', 'exact'), null, 'a direction written as true/false');
-  assert.deepEqual(at('Image', '\\cmd.exe'), { text: '\\\\cmd.exe', exact: false });
-  assert.deepEqual(at('CommandLine', 'a"b'), { text: 'a\\"b', exact: false });
+  assert.deepEqual(at('Image', '\\cmd.exe'), { text: '\\\\cmd.exe', anchor: 0 });
+  assert.deepEqual(at('CommandLine', 'a"b'), { text: 'a\\"b', anchor: 0 });
+  assert.deepEqual(at('Image', '\\cmd.exe', 'suffix'), { text: '\\\\cmd.exe', anchor: 2 }, 'a suffix ends a value');
+  assert.deepEqual(at('Image', 'c:\\temp\\', 'prefix'), { text: 'c:\\\\temp\\\\', anchor: 1 }, 'a prefix starts one');
+  assert.deepEqual(at('Signed', 'true', 'exact'), { text: 'true', anchor: 3 }, 'true is written unquoted: numbers\' delimiters apply');
+  assert.deepEqual(at('User', 'corp\\bob', 'suffix'), { text: 'corp', anchor: 0 }, 'a piece of a computed value stands anywhere');
   assert.equal(atomNeedle({ path: KEYWORD_PATH, text: '4624', kind: 'contains' }), null, 'keyword digits may be a computed EventID');
   assert.equal(at('CommandLine', '\u03c3\u03c4'), null, 'final sigma: case folding depends on the next character');
 });
