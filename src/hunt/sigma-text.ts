@@ -10,27 +10,27 @@
  * EventID has every clause met there; a rule with no clause usable on the text (below) parses
  * every line of its EventIDs (every line when the line's EventID cannot be read).
  *
- * Sound because the native view's values come from the raw text, with these exceptions, whose
- * atoms are not used (a clause with such an atom gives no condition; see `UNSAFE_FIELDS`):
- * - fields the native view computes: System fields (EventID, Channel, Provider_Name… — an ECS
- *   document's Channel is a constant), and fields rendered from ECS in another text (`User` as
- *   `DOMAIN\name`, `Hashes` as `MD5=…`, registry `Details`, `Initiated`) or from a derived ECS
- *   field with no textual relation (normalize/ecs.ts ECS_DERIVED_FIELDS `opaque`): read from the
- *   normalization tables, not listed by hand;
- * - keyword searches (every value of the native view, computed ones included);
- * - numbers (`1e3` in the text is 1000 in the event): atoms of digits only;
- * - joined multi-values (events/multi-value.ts): an atom may span two values joined by a space,
- *   so only the longest space-free piece of an atom is looked for;
- * - case: the line is folded as the engine folds a value (`toLowerCase`, per character for the
- *   ASCII atoms kept; an atom holding a non-ASCII character is not used);
+ * Sound because the native view's values come from the raw text, with these exceptions
+ * (FIELD_POLICIES, read from the normalization tables, not listed by hand):
+ * - values the native view computes: an ECS document's EventID (its Sysmon equivalent: no
+ *   needle), Channel and Provider_Name (Sysmon's constants: no needle inside them), fields a
+ *   reverse table renders in another text (`User` as `DOMAIN\name`, `Hashes` as `MD5=…,…`: only
+ *   the longest piece without the joining characters; registry `Details` from a number and a
+ *   direction's `true`/`false`: no needle) or takes from an `opaque` derived ECS field (none);
+ * - keyword searches read every value, computed ones included: all of the above, and no digits;
+ * - joined multi-values (events/multi-value.ts, evtx_dump's `"#text": [...]`): such a line is
+ *   always parsed (an atom may span two values);
+ * - case: ASCII is folded in the scan, any other line lower-cased whole, as the engine lower-cases
+ *   a value (per character, but for the final sigma: atoms holding one give no needle);
  * - escapes: the atom's text is looked for as JSON.stringify writes it (`\\`, `\"`, `\n`,
- *   `\u001f`); a line with a `\u` or `\/` escape is first rewritten that way (each escape decoded
- *   and written again as JSON.stringify would).
+ *   `\u001f`); a line with a `\u` or `\/` escape is first rewritten that way (canonicalEscapes);
+ * - anchors: a prefix / suffix / exact atom stands at a value's start / end (after / before a
+ *   string's quote, or a number's or boolean's delimiters: `3389.0` reads as 3389).
+ * Needles the analysis cut to 20 characters are looked for as the rule's full literals (uncut).
  */
 import type { Expr, PathStep, Pattern, Rule } from '../ir/types.js';
 import { AhoCorasick, type Needle } from '../engine/multi-match/aho-corasick.js';
 import { KEYWORD_PATH, necessaryClauses, score, type Atom, type Clause } from '../engine/multi-match/necessary.js';
-import { derivedClauses } from '../sigma/derived.js';
 import { ECS_DERIVED_FIELDS } from '../normalize/index.js';
 import { REVERSE_BY_EVENT_ID, REVERSE_GENERIC, SYSMON_CHANNEL, SYSMON_PROVIDER } from '../normalize/tables/reverse.js';
 import { valueAfterKey } from './text-checks.js';
@@ -227,7 +227,7 @@ export class SigmaTextGate {
     const needleOf = new Map<Atom, TextNeedle | null>();
     for (const r of rules) {
       const q = r.query as Extract<Rule['query'], { kind: 'event' }>;
-      const clauses: Clause[] = uncut(derivedClauses(r) ?? necessaryClauses(q.query.where), q.query.where);
+      const clauses: Clause[] = uncut(carriedClauses(r) ?? necessaryClauses(q.query.where), q.query.where);
       const usable: { needles: TextNeedle[]; score: number }[] = [];
       for (const c of clauses) {
         const needles: TextNeedle[] = [];
@@ -384,6 +384,17 @@ export function hasTextArray(line: string): boolean {
   if (line.indexOf('#text"') < 0) return false;
   for (let j = valueAfterKey(line, '#text"', 0); j >= 0; j = valueAfterKey(line, '#text"', j)) if (line.charCodeAt(j) === 91 /* [ */) return true;
   return false;
+}
+
+/**
+ * The necessary clauses the rule carries from its load (Rule.derived, sigma/derived.ts; read here
+ * without importing the Sigma front end, which `spoor query` must not load), or undefined.
+ */
+function carriedClauses(rule: Rule): Clause[] | undefined {
+  const d = rule.derived;
+  if (!d) return undefined;
+  const atoms: Atom[] = d.atoms.map(([p, kind, text]) => ({ path: p === null ? KEYWORD_PATH : p, kind, text }));
+  return d.clauses.map((c) => c.map((i) => atoms[i]!));
 }
 
 /** The length necessary.ts cuts a needle to (MAX_NEEDLE there). */
