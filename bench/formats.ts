@@ -8,7 +8,8 @@
  * one thread), `spoor hunt` with the built-in pack, and with the built-in pack plus every SigmaHQ
  * Windows rule (../shared/conformance/sigma/rules/windows; skipped with the reason when absent).
  * The file is deleted before the next format. Figures are events per CPU-second (all threads of
- * the process), medians; hunt rates exclude loading the rules (measured in the same process just
+ * the process), medians (the Sigma column also gives the share of lines the prefilter left
+ * unparsed); hunt rates exclude loading the rules (measured in the same process just
  * before the hunt and subtracted; the load is shown beside). EVTX, the sixth format, is not
  * generated: the file bench/evtx.ts builds from ../shared's attack samples ($TMPDIR/spoor-bench/
  * evtx-bench.evtx, or SPOOR_BENCH_EVTX, or --evtx FILE; skipped when absent) is measured the same
@@ -73,13 +74,15 @@ try {
     else rmSync(file, { force: true });
     const floorRate = median(floors.map((r) => r.events / r.cpuS));
     const rate = (rows: Row[]): number => median(rows.map((r) => r.events / Math.max(1e-6, r.cpuS - (r.loadCpuS ?? 0))));
-    const cell = (rows: Row[]): string => {
+    const cell = (rows: Row[], parsed = false): string => {
       const r = rate(rows);
-      return `${f(r)} (**${((100 * r) / floorRate).toFixed(0)}%**; ${rows[0]!.alerts} alerts; load ${median(rows.map((x) => x.loadCpuS ?? 0)).toFixed(1)} s)`;
+      // With Sigma rules too: the share of lines the prefilter left unparsed (sigma-text.ts).
+      const skipped = parsed && gen.events > 0 ? `; ${(100 * (rows[0]!.prefiltered ?? 0) / gen.events).toFixed(1)}% not parsed` : '';
+      return `${f(r)} (**${((100 * r) / floorRate).toFixed(0)}%**; ${rows[0]!.alerts} alerts; load ${median(rows.map((x) => x.loadCpuS ?? 0)).toFixed(1)} s${skipped})`;
     };
     const pre = packs[0]!.prefiltered ?? 0;
     out.push(
-      `| ${format} | ${mb.toFixed(0)} MB, ${f(gen.events)} events (${f(mb * 1048576 / gen.events)} B/event) | ${f(floorRate)} | ${cell(packs)} | ${(100 * pre / gen.events).toFixed(1)}% | ${withSigma ? cell(sigmas) : `skipped: ${skipReason}`} |`,
+      `| ${format} | ${mb.toFixed(0)} MB, ${f(gen.events)} events (${f(mb * 1048576 / gen.events)} B/event) | ${f(floorRate)} | ${cell(packs)} | ${(100 * pre / gen.events).toFixed(1)}% | ${withSigma ? cell(sigmas, true) : `skipped: ${skipReason}`} |`,
     );
     console.error(`${format}: floor cpu s ${floors.map((r) => r.cpuS.toFixed(2)).join(' ')}; pack ${packs.map((r) => r.cpuS.toFixed(2)).join(' ')}; sigma ${sigmas.map((r) => r.cpuS.toFixed(2)).join(' ')}`);
   }

@@ -25,6 +25,9 @@ import { DEFER, filterKeeps, PARSE, SKIP, type DeferredTimer, type LineDecision,
 import { anyOf, escapesFor, textCheckOf, textMeets, valueAfterKey, type TextCheck } from './text-checks.js';
 import { checkOnRow, type RowCheck } from './windows-checks.js';
 import { splitStages } from './join-gate.js';
+import { SigmaTextGate } from './sigma-text.js';
+import { SYSMON_EQUIVALENT } from '../normalize/tables/reverse.js';
+import { toInt } from '../normalize/util.js';
 
 /** The overlap's filter can narrow as the rules' pending state expires. */
 export interface OverlapFilter extends LineFilter {
@@ -49,10 +52,15 @@ export interface PartFilters {
  */
 export function ruleLineFilters(rules: Rule[], contextEvents: number, opts: { writerContext?: boolean } = {}): PartFilters | null {
   if (contextEvents > 0 || rules.length === 0) return null; // the report's timelines want every event
+  // Sigma rules (the native view) are judged on the text by their necessary literals (sigma-text.ts).
+  const nativeRules = rules.filter((r) => r.view === 'native');
+  const sigma = nativeRules.length > 0 ? SigmaTextGate.of(nativeRules) : null;
+  if (nativeRules.length > 0 && sigma === null) return null;
   // The writer context (alert/writer-context.ts) reads share and logon events whatever the rules.
   const main = needs(opts.writerContext === false ? [] : WRITER_CODES);
   const later = new Map<string, Needs>();
   for (const r of rules) {
+    if (r.view === 'native') continue;
     // An Elastic rule reading its category from another field (event_category_override): the
     // line's event.category says nothing about it.
     if (r.view !== 'ecs' || usesLineage(r) || r.meta?.categoryField !== undefined) return null;
@@ -80,7 +88,7 @@ export function ruleLineFilters(rules: Rule[], contextEvents: number, opts: { wr
     return u;
   };
   return {
-    main: () => Object.assign(lineKeeper(main), { skipped: 0 }),
+    main: () => Object.assign(sigma ? withSigma(lineKeeper(main), sigma) : lineKeeper(main), { skipped: 0 }),
     overlap: () => {
       // Time probes on top; the categories of a deferred line are passed on from the keeper.
       const probing = (k: Keeper): Pick<LineFilter, 'needles' | 'keep'> => {
@@ -423,6 +431,49 @@ const recordTime: DeferredTimer = Object.assign(
   },
   { parsed: settleEventTime },
 );
+
+/**
+ * `k`, parsing too the lines some Sigma rule can match (sigma-text.ts). A line `k` defers but a
+ * Sigma rule wants is parsed: every rule sees a parsed line, as without the prefilter.
+ */
+function withSigma(k: Keeper, sigma: SigmaTextGate): Keeper {
+  const f: Keeper = {
+    needles: k.needles,
+    keep(line, found) {
+      const d = k.keep(line, found);
+      if (d === PARSE || sigma.wants(line, nativeEventIds)) return PARSE;
+      if (d === DEFER) {
+        f.deferredCategories = k.deferredCategories;
+        f.deferredIds = k.deferredIds;
+        f.deferredTimeOf = k.deferredTimeOf;
+      }
+      return d;
+    },
+  };
+  return f;
+}
+
+/**
+ * Every EventID the native view of this line may have, or null when one cannot be read: the
+ * values of every key a shape writes it under (`EventID`, `EventId`, `event_id`, and `code` — an
+ * ECS document's event.code), read as normalization reads them (toInt), plus the Sysmon
+ * equivalents an ECS document without a code may be given for its `category` values (all of
+ * them when one cannot be read; normalize/ecs.ts sysmonEquivalent).
+ */
+function nativeEventIds(line: string): number[] | null {
+  const texts: string[] = [];
+  for (const key of NATIVE_ID_KEYS) if (!readIds(line, key, texts)) return null;
+  const out: number[] = [];
+  const cats = ownCategories(line);
+  for (const e of SYSMON_EQUIVALENT) if (cats === null || cats.includes(e.category)) out.push(e.id);
+  for (const t of texts) {
+    const n = toInt(t);
+    if (n === undefined) return null;
+    out.push(n);
+  }
+  return out;
+}
+const NATIVE_ID_KEYS = ['EventID"', 'EventId"', 'event_id"', 'code"'];
 
 /** `keep`, letting one rejected line in TIME_PROBE_EVERY through (see there). */
 function withTimeProbes(keep: LineFilter['keep']): LineFilter['keep'] {
