@@ -10,9 +10,11 @@
  * with `query` and `derived` as read-only getters that deserialize the bytes: every worker reads
  * the one shared copy (~11 MB) and holds, after setup, only what its compiled tests keep (closures,
  * not IR). Within one synchronous run of code (a rule set's setup) a property deserializes once
- * and reads give the same object; the copies are dropped at the next turn of the event loop
- * (setImmediate), so later reads deserialize again (~10–50 µs: code that reads a rule's IR once
- * per rule, not per event). Nothing in a hunt thread writes a loaded rule's IR.
+ * and reads give the same object; the copies are dropped when that run ends (a microtask: not at
+ * the next turn of the event loop, which a unit that reads its input without yielding to it
+ * would reach only at its end, holding every rule's IR meanwhile), so later reads deserialize
+ * again (~10–50 µs: code that reads a rule's IR once per rule, not per event). Nothing in a hunt
+ * thread writes a loaded rule's IR.
  */
 import { deserialize, serialize } from 'node:v8';
 import type { Rule } from '../ir/types.js';
@@ -70,13 +72,13 @@ export function packRules(rules: readonly Rule[]): Uint8Array {
   return out;
 }
 
-/** Copies read during the current turn of the event loop (see above), dropped at the next. */
+/** Copies read during the current synchronous run (see above), dropped when it ends. */
 let warm: Map<Rule, { query?: Rule['query']; derived?: Rule['derived'] }> | null = null;
 
 function warmEntry(rule: Rule): { query?: Rule['query']; derived?: Rule['derived'] } {
   if (warm === null) {
     warm = new Map();
-    setImmediate(() => {
+    queueMicrotask(() => {
       warm = null;
     });
   }
