@@ -8,7 +8,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { serialize } from 'node:v8';
+import { packRules } from '../sigma/detach.js';
 import type { Alert } from '../alert/types.js';
 import type { ProblemKind, SourceProblem } from '../sources/types.js';
 import { discoverInputs } from '../sources/index.js';
@@ -288,7 +288,7 @@ interface WorkerSetup {
   clock: { given: Clock['given']; learned: ReturnType<Clock['learnedOffsets']> };
 }
 
-/** WorkerSetup as sent: the rules as v8.serialize bytes (worker.ts deserializes them). */
+/** WorkerSetup as sent: the rules packed by sigma/detach.ts packRules (worker.ts unpacks them). */
 export type PackedWorkerSetup = Omit<WorkerSetup, 'rules'> & { rules: Uint8Array };
 
 function runInWorkers(units: WorkUnit[], n: number, setup: WorkerSetup, hooks: PoolHooks): Promise<void> {
@@ -308,8 +308,10 @@ function runInWorkers(units: WorkUnit[], n: number, setup: WorkerSetup, hooks: P
       if (unit) w.postMessage({ type: 'unit', unit });
     };
     // The rules' IR serialized once for all workers (a structured clone per worker cost ~0.15
-    // CPU-s each in the main thread with SigmaHQ's 2,407 rules); each worker gets a byte copy.
-    const workerData: PackedWorkerSetup = { ...setup, rules: serialize(setup.rules) };
+    // CPU-s each in the main thread with SigmaHQ's 2,407 rules), into shared memory: the workers
+    // read the one copy, and keep Sigma rules' conditions as bytes until they need them
+    // (sigma/detach.ts: ~40 MB less heap per worker with SigmaHQ's rules).
+    const workerData: PackedWorkerSetup = { ...setup, rules: packRules(setup.rules) };
     for (let i = 0; i < n; i++) {
       const w = new Worker(workerUrl(), { workerData });
       pool.push(w);

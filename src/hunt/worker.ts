@@ -4,7 +4,7 @@
  * more than detecting them).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { deserialize } from 'node:v8';
+import { unpackRules } from '../sigma/detach.js';
 import type { SourceProblem } from '../sources/types.js';
 import type { PathStep, Rule } from '../ir/types.js';
 import { splitByWindow } from './load-rules.js';
@@ -19,14 +19,14 @@ import type { TimeZoneSpec } from '../events/timestamp.js';
 const port = parentPort!;
 // The main thread loads the rules once and sends their IR; each worker compiles it once.
 const { rules: packedRules, contextEvents, tiebreaker, prefilter, clock: clockSetup } = workerData as {
-  /** v8.serialize bytes of the rules (run.ts serializes them once for every worker) */
+  /** the rules as sigma/detach.ts packRules packs them (once for every worker, in shared memory) */
   rules: Uint8Array;
   contextEvents: number;
   tiebreaker: PathStep[] | undefined;
   prefilter: boolean;
   clock: { given: TimeZoneSpec | null; learned: Record<string, LearnedOffset> };
 };
-const rules = deserialize(packedRules) as Rule[];
+const rules = unpackRules(packedRules);
 // Zone-less times: the zone given or the offsets learned before the run (hunt/clock-scan.ts).
 const clock = new Clock(clockSetup.given, clockSetup.learned);
 useClock(clock);

@@ -5,11 +5,19 @@
  * `endswith` needles on CommandLine, Image, TargetFilename…): scanning is one pass whatever the
  * number of needles. Characters are first mapped to a compressed alphabet (ASCII through a
  * 128-entry table, other code units through a Map: rare in needles); a character that occurs in
- * no needle leads straight back to the root. ASCII characters follow a dense DFA row per node
- * (one table load per character); other characters follow the sparse children (flat CSR arrays)
- * and fail links. A dense DFA over every class would not fit: Sigma's CommandLine needles
- * (windash and homoglyph variants) use ~1,300 distinct characters over ~35k nodes.
+ * no needle leads straight back to the root. Nodes are numbered breadth first; the shallowest
+ * (up to DENSE_ENTRIES table entries) have a dense DFA row over the ASCII classes (one table load
+ * per character); deeper nodes and non-ASCII characters follow the sparse children (flat CSR
+ * arrays) and fail links, whose targets are shallower, down to a dense row. A dense DFA over every
+ * class would not fit: Sigma's CommandLine needles (windash and homoglyph variants) use ~1,300
+ * distinct characters over ~35k nodes; and dense ASCII rows for every node cost ~36 MB per hunt
+ * thread for SigmaHQ's rules (most nodes lie past depth 8, on one needle's path, where a text
+ * rarely goes: the sparse step there is one child compared).
  */
+
+/** Dense rows are kept for the first (shallowest) nodes, up to this many table entries (×4 bytes), at least MIN_DENSE_NODES. */
+const DENSE_ENTRIES = 1 << 17;
+const MIN_DENSE_NODES = 64;
 
 /** One needle's outputs: reported as (payload, end index) when found. */
 export interface Needle {
@@ -25,8 +33,12 @@ export class AhoCorasick {
   private readonly classes: number;
   /** Classes 0..asciiClasses-1 are ASCII (0: in no needle); the rest are other code units. */
   private readonly asciiClasses: number;
-  /** Full transitions on ASCII classes: dense[node * asciiClasses + cls]. */
+  /**
+   * Full transitions on ASCII classes of the nodes below denseNodes: dense[node * asciiClasses +
+   * cls] is the target node, complemented when it reports needles.
+   */
   private readonly dense: Int32Array;
+  private readonly denseNodes: number;
   /** The root's full row: rootNext[cls] = child, or 0. */
   private readonly rootNext: Int32Array;
   /** Children of node n: childCls/childNode[childStart[n] .. childStart[n+1]) (CSR, sparse). */
@@ -42,7 +54,8 @@ export class AhoCorasick {
   private readonly dict: Int32Array;
   readonly nodeCount: number;
 
-  constructor(needles: readonly Needle[]) {
+  /** `denseEntries`: the dense table's budget (tests take it small to exercise the sparse steps). */
+  constructor(needles: readonly Needle[], denseEntries = DENSE_ENTRIES) {
     // ASCII classes first (1..asciiClasses-1), so the dense table covers exactly them.
     let cls = 1;
     for (const n of needles) {
@@ -84,6 +97,32 @@ export class AhoCorasick {
     }
     const count = parentOf.length;
     this.nodeCount = count;
+    // Breadth-first numbering (a parent is created before its children, so depths are final in
+    // one pass): the shallow nodes, which get dense rows, come first.
+    {
+      const depth = new Int32Array(count);
+      let maxDepth = 0;
+      for (let v = 1; v < count; v++) {
+        depth[v] = depth[parentOf[v]!]! + 1;
+        if (depth[v]! > maxDepth) maxDepth = depth[v]!;
+      }
+      const at = new Int32Array(maxDepth + 2);
+      for (let v = 0; v < count; v++) at[depth[v]! + 1]!++;
+      for (let d = 0; d <= maxDepth; d++) at[d + 1]! += at[d]!;
+      const id = new Int32Array(count);
+      for (let v = 0; v < count; v++) id[v] = at[depth[v]!]!++;
+      const p2 = new Array<number>(count);
+      const c2 = new Array<number>(count);
+      for (let v = 0; v < count; v++) {
+        p2[id[v]!] = v === 0 ? 0 : id[parentOf[v]!]!;
+        c2[id[v]!] = clsOf[v]!;
+      }
+      for (let v = 0; v < count; v++) {
+        parentOf[v] = p2[v]!;
+        clsOf[v] = c2[v]!;
+      }
+      for (let i = 0; i < ownNode.length; i++) ownNode[i] = id[ownNode[i]!]!;
+    }
     // CSR children, grouped by parent (counting sort).
     const childStart = new Int32Array(count + 1);
     for (let v = 1; v < count; v++) childStart[parentOf[v]! + 1]!++;
@@ -149,20 +188,22 @@ export class AhoCorasick {
     this.outPayload = outPayload;
     this.outLength = outLength;
     this.dict = dict;
-    // Dense ASCII rows (BFS order: a node's fail target's row is complete before its own).
+    // Dense ASCII rows of the first D nodes (BFS order: a node's fail target is shallower, so
+    // its row is complete before the node's own; and a node below D has its fail target below D).
     const A = this.asciiClasses;
-    const dense = new Int32Array(count * A);
+    const D = Math.min(count, Math.max(denseEntries === DENSE_ENTRIES ? MIN_DENSE_NODES : 1, Math.floor(denseEntries / A)));
+    this.denseNodes = D;
+    const dense = new Int32Array(D * A);
     for (let k = 1; k < A; k++) dense[k] = rootNext[k]!;
     for (const node of order) {
+      if (node >= D) continue;
       const row = node * A;
       const frow = fail[node]! * A;
       dense.copyWithin(row + 1, frow + 1, frow + A);
       for (let j = childStart[node]!; j < childStart[node + 1]!; j++) if (childCls[j]! < A) dense[row + childCls[j]!] = childNode[j]!;
     }
-    // Encode: row offsets, complemented when the target reports needles.
-    const enc = new Int32Array(count);
-    for (let t = 0; t < count; t++) enc[t] = this.reports(t) ? ~(t * A) : t * A;
-    for (let i = 0; i < dense.length; i++) dense[i] = enc[dense[i]!]!;
+    // Encode: complemented when the target reports needles.
+    for (let i = 0; i < dense.length; i++) if (this.reports(dense[i]!)) dense[i] = ~dense[i]!;
     this.dense = dense;
   }
 
@@ -196,27 +237,37 @@ export class AhoCorasick {
     const ascii = fold ? this.asciiFolded : this.ascii;
     const dense = this.dense;
     const A = this.asciiClasses;
-    // st: the current node's row offset (node * A); dense entries are row offsets, complemented
-    // (negative) when the target node reports needles.
-    let st = 0;
+    const D = this.denseNodes;
+    let node = 0;
     const n = text.length;
     for (let i = 0; i < n; i++) {
       const c = text.charCodeAt(i);
       if (c < 128) {
-        const t = dense[st + ascii[c]!]!;
-        if (t >= 0) st = t;
+        // t: the target node, complemented (negative) when it reports needles.
+        const t = node < D ? dense[node * A + ascii[c]!]! : this.deepStep(node, ascii[c]!);
+        if (t >= 0) node = t;
         else {
-          st = ~t;
-          this.report(st / A, i + 1, hit);
+          node = ~t;
+          this.report(node, i + 1, hit);
         }
         continue;
       }
       if (fold) return false;
-      const node = this.wideStep(st / A, c);
-      st = node * A;
+      node = this.wideStep(node, c);
       if (this.reports(node)) this.report(node, i + 1, hit);
     }
     return true;
+  }
+
+  /** The transition of a node without a dense row on ASCII class `k`, encoded as a dense entry. */
+  private deepStep(node: number, k: number): number {
+    if (k === 0) return 0;
+    for (;;) {
+      const next = this.child(node, k);
+      if (next !== 0) return this.reports(next) ? ~next : next;
+      node = this.fail[node]!;
+      if (node < this.denseNodes) return this.dense[node * this.asciiClasses + k]!;
+    }
   }
 
   private reports(node: number): boolean {

@@ -505,9 +505,19 @@ export class MultiMatcher {
    */
   private scanEvent(f: FieldScan, v: unknown, depth: number): void {
     if (typeof v === 'string') {
-      if (f.skip !== null) {
-        this.scanLength = v.length;
-        if (f.skip.scan(v, f.onHit)) return;
+      const skip = f.skip;
+      if (skip !== null) {
+        // The Wu–Manber scan takes the needles; exact keyword atoms (a keyword without
+        // wildcards) are a lookup of the lower-cased text.
+        if (f.exact.size > 0) {
+          const ex = f.exact.get(v.toLowerCase());
+          if (ex) for (let i = 0; i < ex.length; i++) this.hitAtom(ex[i]!);
+        }
+        if (v.length >= skip.m) {
+          this.scanLength = v.length;
+          skip.scan(v, f.onHit);
+        }
+        return;
       }
       this.scanText(f, v);
     } else if (typeof v === 'number' || typeof v === 'bigint') {

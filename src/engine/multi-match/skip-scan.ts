@@ -10,12 +10,17 @@
  * skipping an occurrence; where that is 0, the needles whose first `m` characters end with the
  * block are compared in place.
  *
- * Exactness without lower-casing: only needles of ASCII characters are accepted (suits), and
- * `toLowerCase` maps a text's characters one to one, an ASCII character to its lower case and any
- * other character to non-ASCII, except U+0130 (İ → i̇, two code units) and U+212A (Kelvin sign →
- * k): `scan` declines a text holding either (the caller then lower-cases it and uses the
- * automaton). So an occurrence in the lower-cased text is the same positions of the text with
- * A–Z folded, and a non-ASCII character is part of none.
+ * Never missing an occurrence without lower-casing: only needles of ASCII characters are accepted
+ * (suits), and `toLowerCase` maps a text's characters one to one, an ASCII character to its lower
+ * case and any other character to non-ASCII, except U+0130 (İ → i̇, two code units) and U+212A
+ * (Kelvin sign → k). The scan folds A–Z to a–z, İ to i and the Kelvin sign to k: every occurrence
+ * in the lower-cased text is found (an İ can only end an occurrence there, the combining dot
+ * after its i being non-ASCII); an İ inside a needle's span is reported though the lower-cased
+ * text holds i̇ there — one more candidate, never one fewer, which is all the matcher asks
+ * (its rules are decided by their own tests). After an İ, positions are the text's, not the
+ * lower-cased text's: callers use this scan only for keyword needles, which are unanchored.
+ * A text shorter than the shortest needle holds none (its lower-cased form holds no longer ASCII
+ * run) and is not read.
  */
 import type { Needle } from './aho-corasick.js';
 
@@ -23,9 +28,9 @@ const BLOCK = 3;
 const HASH_BITS = 15;
 const HASH_MASK = (1 << HASH_BITS) - 1;
 
-/** Case-folds an ASCII code unit (A–Z → a–z); other code units are returned as they are. */
+/** Case-folds a code unit: A–Z → a–z, İ (U+0130) → i, Kelvin sign (U+212A) → k; others as they are. */
 function fold(c: number): number {
-  return c >= 65 && c <= 90 ? c + 32 : c;
+  return c >= 65 && c <= 90 ? c + 32 : c < 128 ? c : c === 0x130 ? 105 : c === 0x212a ? 107 : c;
 }
 
 function hash3(a: number, b: number, c: number): number {
@@ -33,8 +38,8 @@ function hash3(a: number, b: number, c: number): number {
 }
 
 export class SkipScanner {
-  /** Shortest needle length: the window. */
-  private readonly m: number;
+  /** Shortest needle length: the window (a shorter text holds no needle). */
+  readonly m: number;
   private readonly shift: Uint8Array;
   /** Needles whose first m characters end with a block of hash h: cand[candStart[h] .. candStart[h+1]). */
   private readonly candStart: Int32Array;
@@ -85,10 +90,9 @@ export class SkipScanner {
 
   /**
    * Calls `hit(payload, start, end)` for every occurrence of every needle in `text.toLowerCase()`
-   * and returns true; returns false, having called nothing, for a text holding U+0130 or U+212A.
+   * (and possibly a few more around an İ: see above).
    */
-  scan(text: string, hit: (payload: number, start: number, end: number) => void): boolean {
-    if (text.indexOf('\u0130') !== -1 || text.indexOf('\u212A') !== -1) return false;
+  scan(text: string, hit: (payload: number, start: number, end: number) => void): void {
     const n = text.length;
     const M = this.m;
     const shift = this.shift;
@@ -103,7 +107,6 @@ export class SkipScanner {
       this.verify(text, pos - M + 1, h, hit);
       pos++;
     }
-    return true;
   }
 
   private verify(text: string, start: number, h: number, hit: (payload: number, start: number, end: number) => void): void {
