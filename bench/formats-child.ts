@@ -1,7 +1,10 @@
 /**
  * One measurement of bench/formats.ts in a fresh process; prints its figures as JSON.
  *   floor FILE           read the file in 1 MiB blocks, split lines, JSON.parse each (one thread)
- *   hunt FILE [SIGMADIR] the rules loaded once (timed), then `spoor hunt` over the file
+ *   hunt FILE [SIGMADIR] [WORKERS] [warm]
+ *                        the rules loaded once (timed), then `spoor hunt` over the file; with
+ *                        `warm`, the file is hunted once untimed before the timed hunt (the JIT
+ *                        and the heap already warm: what the per-line cost tends to on long inputs)
  * cpuS is the process's CPU time (all threads); for hunts, `loadCpuS` is the CPU time of loading
  * the rules alone, measured just before in the same process, so a hunt's rate can exclude it.
  */
@@ -9,7 +12,7 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { runHunt } from '../src/hunt/run.js';
 import { loadHuntRules } from '../src/hunt/load-rules.js';
 
-const [mode, file, sigmaDir, workers] = process.argv.slice(2);
+const [mode, file, sigmaDir, workers, warm] = process.argv.slice(2);
 const cpu = (c: NodeJS.CpuUsage): number => {
   const u = process.cpuUsage(c);
   return (u.user + u.system) / 1e6;
@@ -50,8 +53,10 @@ if (mode === 'floor') {
   const c0 = process.cpuUsage();
   const loaded = await loadHuntRules({ rulesDirs: [], sigmaDirs, excludeRules: [], hunting: false });
   const loadCpuS = cpu(c0);
+  const options = { inputs: [file!], sigmaDirs, workers: Number(workers ?? 1), progress: false, contextEvents: 0 };
+  if (warm === 'warm') await runHunt(options);
   const c1 = process.cpuUsage();
-  const r = await runHunt({ inputs: [file!], sigmaDirs, workers: Number(workers ?? 1), progress: false, contextEvents: 0 });
+  const r = await runHunt(options);
   console.log(
     JSON.stringify({
       rules: loaded.rules.length,

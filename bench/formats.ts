@@ -14,8 +14,13 @@
  * generated: the file bench/evtx.ts builds from ../shared's attack samples ($TMPDIR/spoor-bench/
  * evtx-bench.evtx, or SPOOR_BENCH_EVTX, or --evtx FILE; skipped when absent) is measured the same
  * way against its own floor, spoor's EVTX reader alone on one thread (bench/evtx-parse-child.ts).
+ * With --warm, a fourth measurement per repetition: the built-in pack's hunt run a second time in
+ * the same process (the first, untimed, warms the JIT and the heap) — not the target's figure,
+ * but how far a long input's per-line cost comes down once the code is optimized (a 100k-line hunt
+ * spends a large part of its CPU in V8's unoptimized tiers and compiler, which JSON.parse, native,
+ * does not have).
  * Usage: node dist/bench/formats.js [--events 100000] [--hosts 200] [--repeat 3] [--workers 1]
- *        [--formats defend,nxlog,evtx] [--no-sigma] [--evtx FILE]
+ *        [--formats defend,nxlog,evtx] [--no-sigma] [--warm] [--evtx FILE]
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -40,6 +45,7 @@ const evtxFile = resolve(opt('evtx', process.env.SPOOR_BENCH_EVTX ?? join(tmpdir
 const formats = opt('formats', [...DEMO_FORMATS, 'evtx'].join(',')).split(',') as (DemoFormat | 'evtx')[];
 const sigmaDir = resolve(root, process.env.SPOOR_SHARED ?? '../shared', 'conformance/sigma/rules/windows');
 const withSigma = !args.includes('--no-sigma') && existsSync(sigmaDir);
+const withWarm = args.includes('--warm');
 const skipReason = args.includes('--no-sigma') ? '--no-sigma' : `${sigmaDir} is absent`;
 
 type Row = { events: number; cpuS: number; loadCpuS?: number; alerts?: number; prefiltered?: number; rules?: number; maxRssKb?: number };
@@ -65,9 +71,11 @@ try {
     const floors: Row[] = [];
     const packs: Row[] = [];
     const sigmas: Row[] = [];
+    const warms: Row[] = [];
     for (let i = 0; i < repeat; i++) {
       floors.push(evtx ? child([file, '1'], 'evtx-parse-child.js') : child(['floor', file]));
       packs.push(child(['hunt', file, '', workers]));
+      if (withWarm) warms.push(child(['hunt', file, '', workers, 'warm']));
       if (withSigma) sigmas.push(child(['hunt', file, sigmaDir, workers]));
     }
     if (evtx) gen.events = floors[0]!.events;
@@ -82,15 +90,15 @@ try {
     };
     const pre = packs[0]!.prefiltered ?? 0;
     out.push(
-      `| ${format} | ${mb.toFixed(0)} MB, ${f(gen.events)} events (${f(mb * 1048576 / gen.events)} B/event) | ${f(floorRate)} | ${cell(packs)} | ${(100 * pre / gen.events).toFixed(1)}% | ${withSigma ? cell(sigmas, true) : `skipped: ${skipReason}`} |`,
+      `| ${format} | ${mb.toFixed(0)} MB, ${f(gen.events)} events (${f(mb * 1048576 / gen.events)} B/event) | ${f(floorRate)} | ${cell(packs)} | ${(100 * pre / gen.events).toFixed(1)}% | ${withSigma ? cell(sigmas, true) : `skipped: ${skipReason}`} |${withWarm ? ` ${cell(warms)} |` : ''}`,
     );
-    console.error(`${format}: floor cpu s ${floors.map((r) => r.cpuS.toFixed(2)).join(' ')}; pack ${packs.map((r) => r.cpuS.toFixed(2)).join(' ')}; sigma ${sigmas.map((r) => r.cpuS.toFixed(2)).join(' ')}`);
+    console.error(`${format}: floor cpu s ${floors.map((r) => r.cpuS.toFixed(2)).join(' ')}; pack ${packs.map((r) => r.cpuS.toFixed(2)).join(' ')}; sigma ${sigmas.map((r) => r.cpuS.toFixed(2)).join(' ')}; warm ${warms.map((r) => r.cpuS.toFixed(2)).join(' ')}`);
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
   rmSync(cacheDir, { recursive: true, force: true });
 }
 console.log(`${f(events)} generated events per format, ${hosts} hosts, seed 7; hunts with ${workers} worker(s); medians of ${repeat} interleaved runs, each in a fresh process; events per CPU-second (all threads), hunt rates without rule loading\n`);
-console.log('| format | input | floor: read + JSON.parse; EVTX: spoor\'s reader (events/CPU-s) | hunt, built-in pack (events/CPU-s, of floor) | lines not parsed (prefilter) | hunt, built-in + SigmaHQ Windows (events/CPU-s, of floor) |');
-console.log('|---|---|---|---|---|---|');
+console.log(`| format | input | floor: read + JSON.parse; EVTX: spoor's reader (events/CPU-s) | hunt, built-in pack (events/CPU-s, of floor) | lines not parsed (prefilter) | hunt, built-in + SigmaHQ Windows (events/CPU-s, of floor) |${withWarm ? ' built-in pack, second hunt in the process (warm JIT) |' : ''}`);
+console.log(`|---|---|---|---|---|---|${withWarm ? '---|' : ''}`);
 for (const l of out) console.log(l);

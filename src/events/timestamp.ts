@@ -64,13 +64,20 @@ const isDigit = (t: string, i: number): boolean => {
 };
 
 /**
- * The shape nearly every event carries, `YYYY-MM-DDTHH:MM:SS[.f…]Z`, read digit by digit
- * (the general regular expression costs several times more). Null when the text has another shape.
+ * The shapes nearly every event carries, `YYYY-MM-DDTHH:MM:SS[.f…]Z`, and the zone-less
+ * `YYYY-MM-DD HH:MM:SS[.f…]` of Sysmon's UtcTime and of nxlog / flat exports (read as UTC, as
+ * the general expression reads a time without zone), read digit by digit: the general regular
+ * expression costs several times more. Null when the text has another shape.
  */
 function parseCanonicalUtc(t: string): Instant | null {
   const n = t.length;
-  if (n < 20 || t.charCodeAt(n - 1) !== 90 /* Z */ || t.charCodeAt(10) !== 84 /* T */ || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45) return null;
+  const sep = t.charCodeAt(10);
+  if (n < 19 || (sep !== 84 /* T */ && sep !== 32) || t.charCodeAt(4) !== 45 || t.charCodeAt(7) !== 45) return null;
   if (t.charCodeAt(13) !== 58 || t.charCodeAt(16) !== 58) return null;
+  // Zoned (`Z`, at least 20 characters as before), or no zone: the time's text runs to the end.
+  const zoned = t.charCodeAt(n - 1) === 90; /* Z */
+  if (zoned ? n < 20 : n > 19 && (n === 20 || t.charCodeAt(19) !== 46)) return null; // `.` and at least one digit
+  const end = zoned ? n - 1 : n;
   for (const i of [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18]) if (!isDigit(t, i)) return null;
   const day = t.slice(0, 10);
   if (day !== lastDay) {
@@ -88,18 +95,18 @@ function parseCanonicalUtc(t: string): Instant | null {
   if (h > 23 || mi > 59 || sec > 60) return null;
   let ms = lastDayMs + ((h * 60 + mi) * 60 + sec) * 1000;
   let ns = 0;
-  if (n > 20) {
+  if (end > 19) {
     if (t.charCodeAt(19) !== 46 /* . */) return null;
     let scale = 100_000_000; // the first fractional digit is worth 1e8 ns
     let frac = 0;
-    for (let i = 20; i < n - 1; i++) {
+    for (let i = 20; i < end; i++) {
       if (!isDigit(t, i)) return null;
       if (scale >= 1) frac += digit(t, i) * scale;
       scale /= 10;
     }
     ms += Math.floor(frac / 1e6);
     ns = frac % 1e6;
-  } else if (t.charCodeAt(19) !== 90) return null;
+  } else if (zoned && t.charCodeAt(19) !== 90) return null;
   return { ms, ns };
 }
 
@@ -139,8 +146,11 @@ const MS_2200 = 7258118400000;
 export function parseTimestamp(v: unknown): Instant | null {
   if (v === null || v === undefined) return null;
   if (typeof v === 'string') {
-    if (/^-?\d+$/.test(v)) return fromInteger(BigInt(v));
-    if (/^-?\d+\.\d+$/.test(v)) return fromNumber(Number(v));
+    // A `-` at index 4 (a date) is no number: the two number expressions are not tried.
+    if (v.charCodeAt(4) !== 45) {
+      if (/^-?\d+$/.test(v)) return fromInteger(BigInt(v));
+      if (/^-?\d+\.\d+$/.test(v)) return fromNumber(Number(v));
+    }
     return parseIso(v);
   }
   if (typeof v === 'bigint') return fromInteger(v);

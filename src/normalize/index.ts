@@ -19,6 +19,7 @@ import {
   fromFlat,
   fromWinlogbeat,
   recordTime,
+  recordField,
   recordTimeSource,
   recordUtcField,
   recordToEcs,
@@ -180,8 +181,8 @@ export function clockObservation(ev: Event): { host: string; wall: Instant; utc:
   const rec = windowsRecord(ev, v)!;
   if (rec.wallTime === undefined) return null;
   const field = recordUtcField(rec);
-  const utc = field === undefined ? null : parseTimestamp(text(rec.data[field]));
-  const wall = parseTimestamp(rec.wallTime);
+  const utc = field === undefined ? null : parseTimestamp(text(recordField(rec, field)));
+  const wall = rec.wallInstant ?? null;
   if (!utc || !wall) return null;
   return { host: rec.computer?.toLowerCase() ?? '', wall, utc };
 }

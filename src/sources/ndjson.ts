@@ -344,7 +344,6 @@ async function* splitLines(
       skipping = false;
       pos = nl + 1;
     }
-    let batch: SourceEvent[] = [];
     const last = buf.lastIndexOf(10);
     if (last >= pos) {
       // Decode the chunk's complete lines once and split the string (much faster than decoding
@@ -353,34 +352,27 @@ async function* splitLines(
       // multi-byte UTF-8 sequence, so the n-th '\n' char is the n-th '\n' byte).
       const ascii = isAscii(buf.subarray(pos, last + 1));
       const text = buf.toString(ascii ? 'latin1' : 'utf8', pos, last + 1);
-      const exact = mayHoldBigInteger(text);
-      const hits = state.filter ? new NeedleHits(text, state.filter.needles) : null;
-      let p = 0;
-      let lineByte = pos;
-      for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', p)) {
-        const lineOffset = bufOffset + (ascii ? pos + p : lineByte);
-        if (lineOffset >= state.end) {
-          state.done = true;
-          break;
-        }
-        let e = nl;
-        if (e > p && text.charCodeAt(e - 1) === 13) e--;
-        const bom = lineOffset === 0 && text.charCodeAt(p) === 0xfeff ? 1 : 0;
-        // A filter may change its needles between blocks (the overlap's narrows): then search the line.
-        const found = hits && hits.needles === state.filter!.needles ? hits.within(p, nl) : null;
-        parseLine(text.slice(p + bom, e), lineOffset, state, batch, exact, found);
-        p = nl + 1;
-        if (!ascii) lineByte = buf.indexOf(10, lineByte) + 1;
-        // Small batches: parsed events die young (before the next scavenge) instead of a whole
-        // megabyte's worth being copied and promoted by the garbage collector.
-        if (batch.length >= BATCH_EVENTS) {
-          yield batch;
-          batch = [];
-        }
+      const block: Block = {
+        buf,
+        text,
+        ascii,
+        exact: mayHoldBigInteger(text),
+        hits: state.filter ? new NeedleHits(text, state.filter.needles) : null,
+        bufOffset,
+        pos,
+        p: 0,
+        lineByte: pos,
+      };
+      // Small batches: parsed events die young (before the next scavenge) instead of a whole
+      // megabyte's worth being copied and promoted by the garbage collector.
+      for (;;) {
+        const batch: SourceEvent[] = [];
+        const end = fillBatch(block, state, batch);
+        if (batch.length > 0) yield batch;
+        if (end) break;
       }
       pos = last + 1;
     }
-    if (batch.length > 0) yield batch;
     if (state.done) return;
     carry = pos < buf.length ? buf.subarray(pos) : null;
     carryOffset = bufOffset + pos;
@@ -391,6 +383,59 @@ async function* splitLines(
     handleLine(carry, 0, carry.length, carryOffset, state, batch);
     if (batch.length > 0) yield batch;
   }
+}
+
+/** One decoded block of complete lines, and where its reading stands (see fillBatch). */
+interface Block {
+  buf: Buffer;
+  text: string;
+  ascii: boolean;
+  /** The block may hold 16+ digit integers: lines are checked and parsed exactly. */
+  exact: boolean;
+  hits: NeedleHits | null;
+  /** Absolute offset of buf[0]; the text starts at buf[pos]. */
+  bufOffset: number;
+  pos: number;
+  /** Next line's start in `text`, and in `buf` (non-ASCII text only). */
+  p: number;
+  lineByte: number;
+}
+
+/**
+ * Read the block's lines from where it stands until `batch` holds BATCH_EVENTS events or the
+ * block (or the range) ends; true when it ended. The per-line loop lives in this plain function,
+ * not in the splitLines generator around it: V8 optimizes it early and on its own (the
+ * generator, entered once per block, was compiled again and again with every line's work inlined
+ * into it, and ran unoptimized meanwhile).
+ */
+function fillBatch(b: Block, state: LineState, batch: SourceEvent[]): boolean {
+  const text = b.text;
+  const hits = b.hits;
+  let p = b.p;
+  let lineByte = b.lineByte;
+  for (let nl = text.indexOf('\n', p); nl !== -1; nl = text.indexOf('\n', p)) {
+    const lineOffset = b.bufOffset + (b.ascii ? b.pos + p : lineByte);
+    if (lineOffset >= state.end) {
+      state.done = true;
+      break;
+    }
+    let e = nl;
+    if (e > p && text.charCodeAt(e - 1) === 13) e--;
+    const bom = lineOffset === 0 && text.charCodeAt(p) === 0xfeff ? 1 : 0;
+    // A filter may change its needles between blocks (the overlap's narrows): then search the line.
+    const found = hits && hits.needles === state.filter!.needles ? hits.within(p, nl) : null;
+    parseLine(text.slice(p + bom, e), lineOffset, state, batch, b.exact, found);
+    p = nl + 1;
+    if (!b.ascii) lineByte = b.buf.indexOf(10, lineByte) + 1;
+    if (batch.length >= BATCH_EVENTS) {
+      b.p = p;
+      b.lineByte = lineByte;
+      return false;
+    }
+  }
+  b.p = p;
+  b.lineByte = lineByte;
+  return true;
 }
 
 function handleLine(buf: Buffer, s: number, e: number, offset: number, state: LineState, out: SourceEvent[]): void {

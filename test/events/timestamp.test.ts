@@ -58,3 +58,27 @@ test('the canonical UTC fast path agrees with the general parser', () => {
   assert.equal(parseTimestamp('2020-13-27T11:40:56Z'), null);
   assert.equal(parseTimestamp('2020-08-27T25:40:56Z'), null);
 });
+
+test('the zone-less fast path (Sysmon UtcTime, nxlog times) agrees with the general parser', () => {
+  const cases = [
+    '2026-03-02 08:00:00.013', '2026-03-02 08:00:00', '2026-03-02T08:00:00', '2026-03-02 23:59:59.123456789', '2026-03-02 23:59:59.1234567891',
+    '2024-02-29 12:00:00.5', '2026-03-02 08:00:60',
+  ];
+  for (const c of cases) {
+    // With `+00:00` the general expression reads it; a time without zone is UTC there too.
+    const general = parseTimestamp(`${c}+00:00`);
+    assert.ok(general !== null, c);
+    assert.deepEqual(parseTimestamp(c), general, c);
+  }
+  // Shapes the fast path leaves to the general parser keep its answers.
+  assert.deepEqual(parseTimestamp('2026-03-02 08:00:00,013'), parseTimestamp('2026-03-02 08:00:00.013'));
+  assert.deepEqual(parseTimestamp(' 2026-03-02 08:00:00.013 '), parseTimestamp('2026-03-02 08:00:00.013'));
+  assert.equal(parseTimestamp('2026-03-02 08:00:00.'), null);
+  assert.equal(parseTimestamp('2026-03-02 08:00:00.01x'), null);
+  assert.equal(parseTimestamp('2026-13-02 08:00:00'), null);
+  assert.equal(parseTimestamp('2026-03-02 24:00:00'), null);
+  assert.equal(parseTimestamp('2026-03-02 08:00:00.013-04:00')!.ms, parseTimestamp('2026-03-02T12:00:00.013Z')!.ms);
+  // Numbers in text are still numbers (epoch, FILETIME).
+  assert.equal(parseTimestamp('1600000000000')!.ms, 1600000000000);
+  assert.deepEqual(parseTimestamp('132430104563965432'), fromFiletime(132430104563965432n));
+});

@@ -174,3 +174,30 @@ test('deferred lines: plain documents and Elasticsearch hits with a leading @tim
   assert.equal(parseDeferred(events[0]!, () => {}), true);
   assert.deepEqual(events[0]!.event, { '@timestamp': '2026-03-02T08:00:00Z', a: 1 });
 });
+
+test('NDJSON: a block of many non-ASCII lines yields in batches with each line at its own byte offset, filtered lines counted', async () => {
+  // More than one batch (256 events) per 1 MiB block, multi-byte characters on every other
+  // line (byte offsets then differ from string indexes), a filter skipping every third line:
+  // the reader stops and resumes within a block and must keep its line and byte positions.
+  const t = tempDir();
+  const lines: string[] = [];
+  for (let i = 0; i < 3000; i++) lines.push(JSON.stringify({ i, s: i % 2 === 0 ? `é€${'x'.repeat(i % 50)}` : 'plain' }));
+  const text = lines.join('\n') + '\n';
+  const f = t.file('utf8.ndjson', text);
+  const offsets: number[] = [];
+  for (let i = 0, at = 0; i < lines.length; i++) {
+    offsets.push(at);
+    at += Buffer.byteLength(lines[i]!) + 1;
+  }
+  const filter: LineFilter = { needles: ['"i":'], skipped: 0, keep: (line) => (JSON.parse(line).i % 3 === 2 ? 0 : 1) };
+  const start = offsets[100]! - 3; // inside line 99 (0-based): the range begins with line 100
+  const r = await collect((sink) => readNdjsonRange(f, start, statSync(f).size, sink, { filter }));
+  assert.deepEqual(r.problems, []);
+  const want = lines.map((_, i) => i).filter((i) => i >= 100 && i % 3 !== 2);
+  assert.deepEqual(r.events.map((e) => (e.event as { i: number }).i), want);
+  assert.deepEqual(r.events.map((e) => e.position), want.map((i) => offsets[i]));
+  assert.equal(filter.skipped, lines.length - 100 - want.length);
+  // From the start, with line numbers.
+  const whole = await collect((sink) => readNdjsonFile(f, sink));
+  assert.deepEqual(whole.events.map((e) => e.position), lines.map((_, i) => i + 1));
+});
