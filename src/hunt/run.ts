@@ -15,8 +15,8 @@ import { discoverInputs } from '../sources/index.js';
 import { dedupeAndOrder } from '../alert/order.js';
 import { filterAlerts, loadExceptions } from '../rules/index.js';
 import type { HuntOptions, HuntResult, HuntSummary } from './types.js';
-import { loadHuntRules, splitByWindow, type LoadedRules, type RuleSpec } from './load-rules.js';
-import { planWork, type WorkUnit } from './plan.js';
+import { loadHuntRules, type LoadedRules, type RuleSpec } from './load-rules.js';
+import { partOverlapNs, planWork, ruleReach, type WorkUnit } from './plan.js';
 import { CompiledRuleSet, Detector } from './detector.js';
 import type { PathStep, Rule } from '../ir/types.js';
 import { parseFieldPath } from '../events/field.js';
@@ -93,15 +93,16 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
   // One clock for zone-less times: the zone given, else offsets learned per host before any event is timed.
   const clock = new Clock(opts.timeZone ?? null);
   if (!opts.timeZone) await learnClock(files, clock);
-  // Split parts and time slices run the rules with a bounded window; the others run per whole host.
-  const windows = splitByWindow(loaded.rules);
+  // Every unit runs every rule; how far their state reaches decides how the input is cut (plan.ts).
+  const reach = ruleReach(loaded.rules);
+  const overlapNs = partOverlapNs(reach);
   const outerPlan = activeClock();
   useClock(clock); // slice boundaries read event times
   let units: WorkUnit[];
   try {
     units = await planWork(
       files,
-      { workers: Math.max(1, workers), overlapNs: windows.windowNs, unbounded: windows.unbounded.length > 0, ...(opts.sliceBytes !== undefined ? { sliceBytes: opts.sliceBytes } : {}) },
+      { workers: Math.max(1, workers), overlapNs: reach.windowNs, open: reach.open, whole: reach.whole, ...(opts.sliceBytes !== undefined ? { sliceBytes: opts.sliceBytes } : {}) },
       onProblem,
     );
   } finally {
@@ -126,17 +127,10 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
     totals.overlapRead += s.overlapRead;
   };
 
-  // Compiled once per rule subset (all, or bounded/unbounded when hosts are cut; plan.ts).
-  const sets = new Map<WorkUnit['rules'], { compiled: CompiledRuleSet; filters: PartFilters | undefined }>();
-  const ruleSet = (which: WorkUnit['rules']): { compiled: CompiledRuleSet; filters: PartFilters | undefined } => {
-    let rs = sets.get(which);
-    if (!rs) {
-      const list = which === 'bounded' ? windows.bounded : which === 'unbounded' ? windows.unbounded : loaded.rules;
-      rs = { compiled: new CompiledRuleSet(list), filters: prefilter ? (ruleLineFilters(list, contextEvents) ?? undefined) : undefined };
-      sets.set(which, rs);
-    }
-    return rs;
-  };
+  // Compiled once, on the first unit run in this thread.
+  let rs: { compiled: CompiledRuleSet; filters: PartFilters | undefined } | null = null;
+  const ruleSet = (): { compiled: CompiledRuleSet; filters: PartFilters | undefined } =>
+    (rs ??= { compiled: new CompiledRuleSet(loaded.rules), filters: prefilter ? (ruleLineFilters(loaded.rules, contextEvents) ?? undefined) : undefined });
   /** Run units on the workers (or in this thread); `count`: add their events and telemetry to the totals. */
   const execute = async (todo: WorkUnit[], count: boolean, onAlerts: (a: Alert[], unit?: WorkUnit) => void, onOwn: (unit: WorkUnit, own: OwnSpan | undefined) => void): Promise<void> => {
     if (todo.length === 0) return;
@@ -145,9 +139,9 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
       useClock(clock);
       try {
         for (const unit of todo) {
-          const { compiled, filters } = ruleSet(unit.rules);
+          const { compiled, filters } = ruleSet();
           const { stats: s, detector, own } = await runUnitWith(unit, () => new Detector(compiled, { contextEvents, tiebreaker }), {
-            overlapNs: windows.windowNs,
+            overlapNs: unit.slice ? reach.windowNs : overlapNs,
             filters,
             onProblem,
             onAlerts: (a) => onAlerts(a, unit),
@@ -218,7 +212,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
     const files = new Map<string, WorkUnit['parts'][number]['file']>();
     for (const u of slices) for (const p of u.parts) files.set(p.file.path, p.file);
     const parts = [...files.values()].map((file) => ({ file }));
-    rerun.push({ id: nextId++, parts, bytes: [...files.values()].reduce((n, f) => n + f.size, 0), ...(slices[0]!.rules ? { rules: slices[0]!.rules } : {}) });
+    rerun.push({ id: nextId++, parts, bytes: [...files.values()].reduce((n, f) => n + f.size, 0) });
   }
   slicesRerun = rerun.length;
   await execute(rerun, false, (a) => alerts.push(...a), () => {});
