@@ -4,7 +4,7 @@
  * more than detecting them).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { deserialize } from 'node:v8';
+import { deserialize, serialize } from 'node:v8';
 import type { SourceProblem } from '../sources/types.js';
 import type { PathStep, Rule } from '../ir/types.js';
 import { CompiledRuleSet, Detector } from './detector.js';
@@ -59,7 +59,8 @@ async function run(unit: WorkUnit): Promise<void> {
         problems.push(p);
         if (problems.length >= 200) send({ type: 'problems', problems: problems.splice(0) });
       },
-      onAlerts: (alerts) => send({ type: 'alerts', alerts, ...(unit.slice ? { unitId: unit.id } : {}) }),
+      // Packed here: the main thread holds them as bytes until the run ends (run.ts AlertStore).
+      onAlerts: (alerts) => send({ type: 'alerts', alerts: serialize(alerts), ...(unit.slice ? { unitId: unit.id } : {}) }),
       onProgress: (p) => send({ type: 'progress', unitId: unit.id, events: p.events }),
     });
     if (problems.length > 0) send({ type: 'problems', problems });
