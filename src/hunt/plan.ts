@@ -62,6 +62,12 @@ export interface PlanOptions {
   /** Some rule needs a host's whole stream in one detector (RuleReach.whole): no file is split, no host sliced. */
   whole?: boolean;
   /**
+   * The rules' line filter skips the overlap lines pending state cannot use (prefilter.ts; the
+   * default). false: an overlap parses every line it reads, and a file whose split would parse
+   * most of it twice stays whole (overlapParsesMost).
+   */
+  overlapFiltered?: boolean;
+  /**
    * Hosts with more bytes than this (over several files) are cut into time slices; default: the
    * input's bytes over twice the workers, at least 4 MiB. Only with more than one worker (or when given).
    */
@@ -188,7 +194,7 @@ export async function planWork(files: InputFile[], opts: PlanOptions, onProblem:
   for (const group of groups.values()) {
     const f = group[0]!;
     const splittable = group.length === 1 && !f.gzip && !f.spooled && (f.format === 'ndjson' || f.format === 'evtx') && f.path !== '-';
-    if (splittable && f.size > splitBytes && maySplit) {
+    if (splittable && f.size > splitBytes && maySplit && !(await overlapParsesMost(f, overlapNs, opts.overlapFiltered))) {
       const size = (await stat(f.path)).size;
       // One part per worker: each split costs an overlap read of the longest rule window.
       const parts = opts.workers;
@@ -223,6 +229,22 @@ export async function planWork(files: InputFile[], opts: PlanOptions, onProblem:
   // Largest first, so the last unit to finish is a small one.
   units.sort((a, b) => b.bytes - a.bytes);
   return units;
+}
+
+/**
+ * Whether splitting a file would parse most of it twice: without a line filter an overlap parses
+ * every line it reads, and the first part's overlap reaches past the middle of the file when the
+ * longest window is at least half the file's time span — always with a sequence without maxspan
+ * (Elastic's EQL pack: maxspans up to 12 h and open sequences, over a 1 GB file of 17 minutes).
+ * Such a file is one unit: read once, no overlap to approximate, at the cost of one thread's wall
+ * time for it. Unknown span: split as before.
+ */
+async function overlapParsesMost(f: InputFile, overlapNs: number | undefined, filtered: boolean | undefined): Promise<boolean> {
+  if (filtered !== false || !overlapNs) return false;
+  if (!Number.isFinite(overlapNs)) return true;
+  const spans = await fileSpans([f]);
+  if (!spans || spans.length === 0) return false;
+  return overlapNs >= diffNs(spans[0]!.first, spans[0]!.last) / 2;
 }
 
 /**

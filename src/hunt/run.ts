@@ -96,22 +96,24 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
   // Every unit runs every rule; how far their state reaches decides how the input is cut (plan.ts).
   const reach = ruleReach(loaded.rules);
   const overlapNs = partOverlapNs(reach);
+  const prefilter = opts.prefilter ?? true;
+  const contextEvents = opts.contextEvents ?? 0;
+  // Line filters that skip parsing what no rule can use (prefilter.ts); also how split parts' overlaps read (plan.ts).
+  const lineFilters = prefilter ? (ruleLineFilters(loaded.rules, contextEvents) ?? undefined) : undefined;
   const outerPlan = activeClock();
   useClock(clock); // slice boundaries read event times
   let units: WorkUnit[];
   try {
     units = await planWork(
       files,
-      { workers: Math.max(1, workers), overlapNs: reach.windowNs, open: reach.open, whole: reach.whole, ...(opts.sliceBytes !== undefined ? { sliceBytes: opts.sliceBytes } : {}) },
+      { workers: Math.max(1, workers), overlapNs: reach.windowNs, open: reach.open, whole: reach.whole, overlapFiltered: lineFilters !== undefined, ...(opts.sliceBytes !== undefined ? { sliceBytes: opts.sliceBytes } : {}) },
       onProblem,
     );
   } finally {
     useClock(outerPlan);
   }
   const clockReports: ClockAssumption[] = [];
-  const contextEvents = opts.contextEvents ?? 0;
   const tiebreaker = huntTiebreaker(opts.tiebreaker);
-  const prefilter = opts.prefilter ?? true;
   const progress = new Progress(opts.progress === true && process.stderr.isTTY === true, units);
 
   const alerts = new AlertStore();
@@ -130,7 +132,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
   // Compiled once, on the first unit run in this thread.
   let rs: { compiled: CompiledRuleSet; filters: PartFilters | undefined } | null = null;
   const ruleSet = (): { compiled: CompiledRuleSet; filters: PartFilters | undefined } =>
-    (rs ??= { compiled: new CompiledRuleSet(loaded.rules), filters: prefilter ? (ruleLineFilters(loaded.rules, contextEvents) ?? undefined) : undefined });
+    (rs ??= { compiled: new CompiledRuleSet(loaded.rules), filters: lineFilters });
   /** Run units on the workers (or in this thread); `count`: add their events and telemetry to the totals. */
   const execute = async (todo: WorkUnit[], count: boolean, onAlerts: (a: Alert[] | Uint8Array, unit?: WorkUnit) => void, onOwn: (unit: WorkUnit, own: OwnSpan | undefined) => void): Promise<void> => {
     if (todo.length === 0) return;
