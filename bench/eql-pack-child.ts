@@ -51,7 +51,7 @@ if (mode === 'floor') {
   const rulesDirs = rulesJson ? (JSON.parse(readFileSync(rulesJson, 'utf8')) as string[]) : [];
   const r = await runHunt({ inputs, rulesDirs, workers: Number(workers), progress: false, contextEvents: 0, buildingBlocks: true });
   const top = Object.entries(r.summary.alertsByRule).sort((a, b) => b[1] - a[1]).slice(0, 5);
-  done({ events: r.summary.events, alerts: r.alerts.length, rulesSkipped: r.summary.rulesSkipped.length, top });
+  done({ events: r.summary.events, alerts: r.alerts.length, rulesSkipped: r.summary.rulesSkipped.length, units: r.summary.workUnits, overlapRead: r.summary.overlapRead, top });
 } else {
   console.error('usage: eql-pack-child floor FILE | hunt WORKERS RULES.json FILE');
   process.exit(2);

@@ -94,14 +94,15 @@ for (const input of inputs) {
     builtins.push(child(['hunt', String(workers), '', input.path]));
   }
   console.error(`${input.label}: floor cpu s ${floors.map((r) => n(r.cpuSeconds).toFixed(1)).join(' ')}; pack cpu s ${hunts.map((r) => n(r.cpuSeconds).toFixed(1)).join(' ')}; built-in cpu s ${builtins.map((r) => n(r.cpuSeconds).toFixed(1)).join(' ')}`);
+  console.error(`${input.label}: pack hunt work units ${hunts.map((r) => String(r.units)).join(' ')}, overlap events read ${hunts.map((r) => String(r.overlapRead)).join(' ')}; built-in ${builtins.map((r) => String(r.units)).join(' ')} / ${builtins.map((r) => String(r.overlapRead)).join(' ')}`);
   const f = median(floors, 'cpuSeconds');
   const h = median(hunts, 'cpuSeconds');
   const b = median(builtins, 'cpuSeconds');
   const floorCpuRate = n(f.events) / n(f.cpuSeconds);
   const mb = (statSync(input.path).size / 1048576).toFixed(0);
-  // Rates are per event of the input (the floor's count): a hunt that reads the file twice (its
-  // unbounded sequences in one unit beside the split units of the others, hunt/plan.ts) counts
-  // its events twice in its summary, which is shown apart.
+  // Rates are per event of the input (the floor's count). Before 2026-12-02 13:00 UTC a pack hunt
+  // read the file twice (its sequences without maxspan in one unit beside the split units of the
+  // others) and counted its events twice; a count that differs from the input's is shown apart.
   const inputEvents = n(f.events);
   const row = (what: string, r: Record<string, unknown>, extra: string): string =>
     `| ${what} | ${input.label}, ${mb} MB | ${fmt(inputEvents)}${n(r.events) !== inputEvents ? ` (${fmt(n(r.events))} read)` : ''} | ${fmt(inputEvents / n(r.cpuSeconds))} | ${fmt(inputEvents / n(r.seconds))} | ${(((inputEvents / n(r.cpuSeconds)) / floorCpuRate) * 100).toFixed(0)}% | ${(n(r.maxRssKb) / 1024).toFixed(0)} MB | ${extra} |`;

@@ -66,8 +66,10 @@ export class OrderedStream {
   private released: Instant | null = null;
   private maxSeen: Instant | null = null;
   private seq = 0;
-  /** For a split part: stop reading the overlap once events pass this time. */
+  /** For a split part: stop reading the overlap once events pass this time (null: no time limit). */
   private overlapUntil: Instant | null = null;
+  /** The overlap's first batch has been seen (its limits are set). */
+  private overlapBegun = false;
   private stopped = false;
   private inOrder = true;
   /** The part's own events: how many, and the earliest time (for the out-of-order overlap cap). */
@@ -140,11 +142,13 @@ export class OrderedStream {
       return;
     }
     const { events, overlap } = next.value;
-    if (overlap && this.overlapUntil === null) {
+    if (overlap && !this.overlapBegun) {
+      this.overlapBegun = true;
       const base = this.maxSeen ?? this.lastTime;
       if (!this.inOrder) this.overlapLeft = this.overlapCap();
-      // At most the longest rule window past the part's last event...
-      this.overlapUntil = addNs(base, this.overlapNs);
+      // At most the longest rule window past the part's last event (no limit with sequences
+      // without maxspan: plan.ts partOverlapNs)...
+      this.overlapUntil = Number.isFinite(this.overlapNs) ? addNs(base, this.overlapNs) : null;
       // ...and no further than the pending state can use. Known once every event of the part
       // has been delivered (single-part units take all that is ready before reading more).
       // Partials the overlap starts itself do not count: their matches belong to the next part.
@@ -164,7 +168,7 @@ export class OrderedStream {
           this.countPrefiltered();
           return;
         }
-        if (h !== 'open' && compareInstants(h, this.overlapUntil) < 0) this.overlapUntil = h;
+        if (h !== 'open' && (this.overlapUntil === null || compareInstants(h, this.overlapUntil) < 0)) this.overlapUntil = h;
         this.expiries.sort((a, b) => compareInstants(a.at, b.at));
         this.overlapFilter?.narrow(this.pendingRules);
       }

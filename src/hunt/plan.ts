@@ -10,9 +10,13 @@
  *
  * A host whose history spans several files is cut into time slices (slices.ts) processed in
  * parallel the same way: each slice owns the events between its cuts in every file and reads on
- * past them for the longest rule window. Rules without a bounded window (ruleWindowNs in
- * load-rules.ts) never run on a part or slice: one more unit runs just them over the host's
- * whole files.
+ * past them for the longest rule window.
+ *
+ * Every input is read once, whatever the rules (ruleReach): a sequence without `maxspan` runs on
+ * split parts like any other, its part's overlap reading on for as long as it holds a partial
+ * (no time limit); hosts are then not cut into time slices (a slice's overlap would read every
+ * later file of the host). A rule that needs a host's whole stream in one detector (a pipe,
+ * lineage, `sample`, `join`) keeps files whole and hosts uncut.
  */
 import { open, stat } from 'node:fs/promises';
 import type { InputFile } from '../sources/index.js';
@@ -22,6 +26,9 @@ import { diffNs, type Instant } from '../events/timestamp.js';
 import type { ProblemSink } from '../sources/types.js';
 import { chunkSlots, CHUNK_SIZE } from '../sources/evtx/index.js';
 import { fileSpans, lineTime, sliceable, sliceHost } from './slices.js';
+import type { Rule } from '../ir/types.js';
+import { ruleWindowNs } from './load-rules.js';
+import { hasLineage } from './detector.js';
 
 export interface WorkPart {
   file: InputFile;
@@ -32,12 +39,6 @@ export interface WorkPart {
 export interface WorkUnit {
   id: number;
   parts: WorkPart[];
-  /**
-   * Which rules the unit runs: 'bounded' on split parts and time slices when the rule set also
-   * holds rules without a bounded window, 'unbounded' for those rules over the whole files of a
-   * host (load-rules.ts ruleWindowNs). Absent: all rules.
-   */
-  rules?: 'bounded' | 'unbounded';
   /**
    * A time slice of a host (slices.ts): its planned boundary (absent for the last slice), which
    * host (an index per sliced host) and its place among that host's slices.
@@ -53,13 +54,62 @@ export interface PlanOptions {
   splitBytes?: number;
   /** The longest bounded rule window: every part but the last reads about this much time past its end. */
   overlapNs?: number;
-  /** Some rules have no bounded window: split parts and slices run the others, these run over whole hosts. */
-  unbounded?: boolean;
+  /**
+   * Some sequence has no `maxspan` (RuleReach.open): split parts read their overlap for as long as
+   * pending state needs it, without a time limit; hosts are not cut into time slices.
+   */
+  open?: boolean;
+  /** Some rule needs a host's whole stream in one detector (RuleReach.whole): no file is split, no host sliced. */
+  whole?: boolean;
+  /**
+   * The rules' line filter skips the overlap lines pending state cannot use (prefilter.ts; the
+   * default). false: an overlap parses every line it reads, and a file whose split would parse
+   * most of it twice stays whole (overlapParsesMost).
+   */
+  overlapFiltered?: boolean;
   /**
    * Hosts with more bytes than this (over several files) are cut into time slices; default: the
    * input's bytes over twice the workers, at least 4 MiB. Only with more than one worker (or when given).
    */
   sliceBytes?: number;
+}
+
+/** How far back the rules' state reaches, for cutting the input (see planWork). */
+export interface RuleReach {
+  /** The longest bounded window (sequence maxspan, correlation timespan), ns; 0 for single-event rules only. */
+  windowNs: number;
+  /** Some plain sequence (no pipe, no lineage) has no maxspan: its state reaches any time later. */
+  open: boolean;
+  /**
+   * Some rule needs its host's whole stream in one detector: a pipe (`head`, `tail`, `count`,
+   * `unique`… see the whole stream), lineage (`descendant of`: process trees of the whole
+   * history), `sample`, `join`, a correlation without a timespan.
+   */
+  whole: boolean;
+}
+
+export function ruleReach(rules: readonly Rule[]): RuleReach {
+  const r: RuleReach = { windowNs: 0, open: false, whole: false };
+  for (const rule of rules) {
+    const w = ruleWindowNs(rule);
+    if (w !== null) r.windowNs = Math.max(r.windowNs, w);
+    else if (openSequence(rule)) r.open = true;
+    else r.whole = true;
+  }
+  return r;
+}
+
+/** A sequence without maxspan, pipes or lineage: exact on split parts with an overlap without time limit. */
+function openSequence(rule: Rule): boolean {
+  const q = rule.query;
+  if (q.kind !== 'sequence' || q.pipes.length > 0) return false;
+  if (q.stages.some((s) => hasLineage(s.query.where)) || (q.until && hasLineage(q.until.query.where))) return false;
+  return q.maxspanNs === undefined || q.maxspanNs <= 0;
+}
+
+/** The overlap a split part reads past its end: the longest window, or no time limit with open sequences. */
+export function partOverlapNs(reach: RuleReach): number {
+  return reach.open ? Infinity : reach.windowNs;
 }
 
 /**
@@ -132,35 +182,34 @@ export async function planWork(files: InputFile[], opts: PlanOptions, onProblem:
   const splitBytes = opts.splitBytes ?? 64 * 1024 * 1024;
   const totalBytes = files.reduce((a, f) => a + f.size, 0);
   const sliceBytes = opts.sliceBytes ?? Math.max(4 * 1024 * 1024, Math.ceil(totalBytes / (2 * Math.max(1, opts.workers))));
-  const maySlice = opts.sliceBytes !== undefined || opts.workers > 1;
-  const subset = opts.unbounded ? { rules: 'bounded' as const } : {};
+  // Each input is read once: rules that need whole streams keep files whole and hosts uncut; a
+  // sequence without maxspan runs on split parts (their overlap has no time limit) but not on
+  // slices, whose overlaps would each read the rest of the host's files.
+  const maySlice = (opts.sliceBytes !== undefined || opts.workers > 1) && !opts.whole && !opts.open;
+  const maySplit = opts.workers > 1 && !opts.whole;
+  const overlapNs = opts.open ? Infinity : opts.overlapNs;
   const units: WorkUnit[] = [];
   let id = 0;
   let slicedHosts = 0;
-  /** The whole files of a host for the rules without a bounded window, when the host was cut. */
-  const wholeForUnbounded = (group: InputFile[]): void => {
-    if (opts.unbounded) units.push({ id: id++, parts: group.map((file) => ({ file })), bytes: group.reduce((a, g) => a + g.size, 0), rules: 'unbounded' });
-  };
   for (const group of groups.values()) {
     const f = group[0]!;
     const splittable = group.length === 1 && !f.gzip && !f.spooled && (f.format === 'ndjson' || f.format === 'evtx') && f.path !== '-';
-    if (splittable && f.size > splitBytes && opts.workers > 1) {
+    if (splittable && f.size > splitBytes && maySplit && !(await overlapParsesMost(f, overlapNs, opts.overlapFiltered))) {
       const size = (await stat(f.path)).size;
       // One part per worker: each split costs an overlap read of the longest rule window.
       const parts = opts.workers;
       if (f.format === 'ndjson') {
-        for (const [start, end] of await byteSplits(f.path, size, parts, opts.overlapNs)) {
-          units.push({ id: id++, parts: [{ file: f, range: { start, end, unit: 'bytes' } }], bytes: end - start, ...subset });
+        for (const [start, end] of await byteSplits(f.path, size, parts, overlapNs)) {
+          units.push({ id: id++, parts: [{ file: f, range: { start, end, unit: 'bytes' } }], bytes: end - start });
         }
       } else {
         const chunks = Math.max(1, chunkSlots(size));
         const step = Math.ceil(chunks / parts);
         for (let s = 0; s < chunks; s += step) {
           const end = Math.min(chunks, s + step);
-          units.push({ id: id++, parts: [{ file: f, range: { start: s, end, unit: 'chunks' } }], bytes: (end - s) * CHUNK_SIZE, ...subset });
+          units.push({ id: id++, parts: [{ file: f, range: { start: s, end, unit: 'chunks' } }], bytes: (end - s) * CHUNK_SIZE });
         }
       }
-      wholeForUnbounded(group);
       continue;
     }
     const groupBytes = group.reduce((a, g) => a + g.size, 0);
@@ -171,8 +220,7 @@ export async function planWork(files: InputFile[], opts: PlanOptions, onProblem:
       const slices = spans && k > 1 ? await sliceHost(spans, k, opts.overlapNs ?? 0) : [];
       if (slices.length > 1) {
         const host = slicedHosts++;
-        slices.forEach((sl, index) => units.push({ id: id++, parts: sl.parts, bytes: sl.bytes, slice: { ...(sl.boundary ? { boundary: sl.boundary } : {}), ...(sl.later ? { later: sl.later } : {}), host, index }, ...subset }));
-        wholeForUnbounded(group);
+        slices.forEach((sl, index) => units.push({ id: id++, parts: sl.parts, bytes: sl.bytes, slice: { ...(sl.boundary ? { boundary: sl.boundary } : {}), ...(sl.later ? { later: sl.later } : {}), host, index } }));
         continue;
       }
     }
@@ -184,10 +232,27 @@ export async function planWork(files: InputFile[], opts: PlanOptions, onProblem:
 }
 
 /**
+ * Whether splitting a file would parse most of it twice: without a line filter an overlap parses
+ * every line it reads, and the first part's overlap reaches past the middle of the file when the
+ * longest window is at least half the file's time span — always with a sequence without maxspan
+ * (Elastic's EQL pack: maxspans up to 12 h and open sequences, over a 1 GB file of 17 minutes).
+ * Such a file is one unit: read once, no overlap to approximate, at the cost of one thread's wall
+ * time for it. Unknown span: split as before.
+ */
+async function overlapParsesMost(f: InputFile, overlapNs: number | undefined, filtered: boolean | undefined): Promise<boolean> {
+  if (filtered !== false || !overlapNs) return false;
+  if (!Number.isFinite(overlapNs)) return true;
+  const spans = await fileSpans([f]);
+  if (!spans || spans.length === 0) return false;
+  return overlapNs >= diffNs(spans[0]!.first, spans[0]!.last) / 2;
+}
+
+/**
  * Byte ranges of an NDJSON file for `parts` workers. Every part but the last also reads an
  * overlap, so when the file's time span is known (first and last lines), those parts are made
  * smaller by the overlap's estimated cost and all parts finish together: with k parts of S bytes
  * and an overlap of O bytes, S = (size − OVERLAP_COST·O) / k, the last part taking the rest.
+ * `overlapNs` Infinity (open sequences): the overlap is taken as reaching the end of the file.
  */
 export async function byteSplits(path: string, size: number, parts: number, overlapNs?: number): Promise<[number, number][]> {
   let first = Math.ceil(size / parts);

@@ -1,5 +1,4 @@
 /** Messages between the hunt's main thread and its workers. */
-import type { Alert } from '../alert/types.js';
 import type { SourceProblem } from '../sources/types.js';
 import type { WorkUnit } from './plan.js';
 import type { OwnSpan } from './unit.js';
@@ -12,8 +11,12 @@ export type ToWorker = { type: 'unit'; unit: WorkUnit } | { type: 'exit' };
 
 export type FromWorker =
   | { type: 'ready' }
-  /** `unitId`: the alerts of a time slice, kept apart until its host's slices are checked (run.ts). */
-  | { type: 'alerts'; alerts: Alert[]; unitId?: number }
+  /**
+   * Alerts as v8.serialize bytes (an Alert[]): the main thread keeps them packed until the workers
+   * are gone (run.ts AlertStore). `unitId`: the alerts of a time slice, kept apart until its
+   * host's slices are checked (run.ts).
+   */
+  | { type: 'alerts'; alerts: Uint8Array; unitId?: number }
   | { type: 'problems'; problems: SourceProblem[] }
   | { type: 'progress'; unitId: number; events: number }
   | { type: 'done'; unitId: number; stats: StreamStats; ruleProblems: DetectorProblem[]; clock: ClockAssumption[]; telemetry?: TelemetryCounts; own?: OwnSpan }

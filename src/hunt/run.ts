@@ -9,14 +9,15 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { packRules } from '../sigma/detach.js';
+import { deserialize } from 'node:v8';
 import type { Alert } from '../alert/types.js';
 import type { ProblemKind, SourceProblem } from '../sources/types.js';
 import { discoverInputs } from '../sources/index.js';
 import { dedupeAndOrder } from '../alert/order.js';
 import { filterAlerts, loadExceptions } from '../rules/index.js';
 import type { HuntOptions, HuntResult, HuntSummary } from './types.js';
-import { loadHuntRules, splitByWindow, type LoadedRules, type RuleSpec } from './load-rules.js';
-import { planWork, type WorkUnit } from './plan.js';
+import { loadHuntRules, type LoadedRules, type RuleSpec } from './load-rules.js';
+import { partOverlapNs, planWork, ruleReach, type WorkUnit } from './plan.js';
 import { CompiledRuleSet, Detector } from './detector.js';
 import type { PathStep, Rule } from '../ir/types.js';
 import { parseFieldPath } from '../events/field.js';
@@ -93,27 +94,30 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
   // One clock for zone-less times: the zone given, else offsets learned per host before any event is timed.
   const clock = new Clock(opts.timeZone ?? null);
   if (!opts.timeZone) await learnClock(files, clock);
-  // Split parts and time slices run the rules with a bounded window; the others run per whole host.
-  const windows = splitByWindow(loaded.rules);
+  // Every unit runs every rule; how far their state reaches decides how the input is cut (plan.ts).
+  const reach = ruleReach(loaded.rules);
+  const overlapNs = partOverlapNs(reach);
+  const prefilter = opts.prefilter ?? true;
+  const contextEvents = opts.contextEvents ?? 0;
+  // Line filters that skip parsing what no rule can use (prefilter.ts); also how split parts' overlaps read (plan.ts).
+  const lineFilters = prefilter ? (ruleLineFilters(loaded.rules, contextEvents) ?? undefined) : undefined;
   const outerPlan = activeClock();
   useClock(clock); // slice boundaries read event times
   let units: WorkUnit[];
   try {
     units = await planWork(
       files,
-      { workers: Math.max(1, workers), overlapNs: windows.windowNs, unbounded: windows.unbounded.length > 0, ...(opts.sliceBytes !== undefined ? { sliceBytes: opts.sliceBytes } : {}) },
+      { workers: Math.max(1, workers), overlapNs: reach.windowNs, open: reach.open, whole: reach.whole, overlapFiltered: lineFilters !== undefined, ...(opts.sliceBytes !== undefined ? { sliceBytes: opts.sliceBytes } : {}) },
       onProblem,
     );
   } finally {
     useClock(outerPlan);
   }
   const clockReports: ClockAssumption[] = [];
-  const contextEvents = opts.contextEvents ?? 0;
   const tiebreaker = huntTiebreaker(opts.tiebreaker);
-  const prefilter = opts.prefilter ?? true;
   const progress = new Progress(opts.progress === true && process.stderr.isTTY === true, units);
 
-  const alerts: Alert[] = [];
+  const alerts = new AlertStore();
   let slicesRerun = 0;
   const totals: StreamStats = { events: 0, prefiltered: 0, noTimestamp: 0, outOfOrder: 0, overlapRead: 0 };
   const ruleProblems = new Map<string, string>();
@@ -126,28 +130,21 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
     totals.overlapRead += s.overlapRead;
   };
 
-  // Compiled once per rule subset (all, or bounded/unbounded when hosts are cut; plan.ts).
-  const sets = new Map<WorkUnit['rules'], { compiled: CompiledRuleSet; filters: PartFilters | undefined }>();
-  const ruleSet = (which: WorkUnit['rules']): { compiled: CompiledRuleSet; filters: PartFilters | undefined } => {
-    let rs = sets.get(which);
-    if (!rs) {
-      const list = which === 'bounded' ? windows.bounded : which === 'unbounded' ? windows.unbounded : loaded.rules;
-      rs = { compiled: new CompiledRuleSet(list), filters: prefilter ? (ruleLineFilters(list, contextEvents) ?? undefined) : undefined };
-      sets.set(which, rs);
-    }
-    return rs;
-  };
+  // Compiled once, on the first unit run in this thread.
+  let rs: { compiled: CompiledRuleSet; filters: PartFilters | undefined } | null = null;
+  const ruleSet = (): { compiled: CompiledRuleSet; filters: PartFilters | undefined } =>
+    (rs ??= { compiled: new CompiledRuleSet(loaded.rules), filters: lineFilters });
   /** Run units on the workers (or in this thread); `count`: add their events and telemetry to the totals. */
-  const execute = async (todo: WorkUnit[], count: boolean, onAlerts: (a: Alert[], unit?: WorkUnit) => void, onOwn: (unit: WorkUnit, own: OwnSpan | undefined) => void): Promise<void> => {
+  const execute = async (todo: WorkUnit[], count: boolean, onAlerts: (a: Alert[] | Uint8Array, unit?: WorkUnit) => void, onOwn: (unit: WorkUnit, own: OwnSpan | undefined) => void): Promise<void> => {
     if (todo.length === 0) return;
     if (workers === 0) {
       const outer = activeClock();
       useClock(clock);
       try {
         for (const unit of todo) {
-          const { compiled, filters } = ruleSet(unit.rules);
+          const { compiled, filters } = ruleSet();
           const { stats: s, detector, own } = await runUnitWith(unit, () => new Detector(compiled, { contextEvents, tiebreaker }), {
-            overlapNs: windows.windowNs,
+            overlapNs: unit.slice ? reach.windowNs : overlapNs,
             filters,
             onProblem,
             onAlerts: (a) => onAlerts(a, unit),
@@ -187,17 +184,17 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
   };
 
   // Alerts of time slices wait until their host's slices are known not to interleave.
-  const sliceAlerts = new Map<number, Alert[]>();
+  const sliceAlerts = new Map<number, AlertStore>();
   const owns = new Map<number, OwnSpan | undefined>();
   await execute(
     units,
     true,
     (a, unit) => {
       if (unit?.slice) {
-        const l = sliceAlerts.get(unit.id);
-        if (l) l.push(...a);
-        else sliceAlerts.set(unit.id, [...a]);
-      } else alerts.push(...a);
+        let l = sliceAlerts.get(unit.id);
+        if (!l) sliceAlerts.set(unit.id, (l = new AlertStore()));
+        l.add(a);
+      } else alerts.add(a);
     },
     (unit, own) => void owns.set(unit.id, own),
   );
@@ -212,20 +209,24 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
   for (const slices of byHost.values()) {
     slices.sort((x, y) => x.slice!.index - y.slice!.index);
     if (slicesInOrder(slices.map((u) => owns.get(u.id)))) {
-      for (const u of slices) alerts.push(...(sliceAlerts.get(u.id) ?? []));
+      for (const u of slices) {
+        const l = sliceAlerts.get(u.id);
+        if (l) alerts.addAll(l);
+      }
       continue;
     }
     const files = new Map<string, WorkUnit['parts'][number]['file']>();
     for (const u of slices) for (const p of u.parts) files.set(p.file.path, p.file);
     const parts = [...files.values()].map((file) => ({ file }));
-    rerun.push({ id: nextId++, parts, bytes: [...files.values()].reduce((n, f) => n + f.size, 0), ...(slices[0]!.rules ? { rules: slices[0]!.rules } : {}) });
+    rerun.push({ id: nextId++, parts, bytes: [...files.values()].reduce((n, f) => n + f.size, 0) });
   }
   slicesRerun = rerun.length;
-  await execute(rerun, false, (a) => alerts.push(...a), () => {});
+  sliceAlerts.clear();
+  await execute(rerun, false, (a) => alerts.add(a), () => {});
   progress.stop();
 
   // Accounts are known only once an alert names its writer: those exceptions apply here.
-  let ordered = dedupeAndOrder(alerts);
+  let ordered = dedupeAndOrder(alerts.take());
   let excepted = 0;
   if (opts.exceptionsFile) {
     const r = filterAlerts(ordered, loadExceptions(opts.exceptionsFile));
@@ -266,8 +267,38 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
   return { alerts: ordered, summary };
 }
 
+/**
+ * The alerts of a run as they come in. Those from workers stay the v8.serialize bytes they crossed
+ * as until `take`, which runs once every worker has exited: with Elastic's whole EQL pack a 1 GB
+ * hunt gathers ~15k alerts, each with its events, which as objects took ~100 MB of the main
+ * thread's heap while the workers still held their own (issue 11; BENCHMARKS.md).
+ */
+class AlertStore {
+  private objects: Alert[] = [];
+  private packed: Uint8Array[] = [];
+
+  add(a: Alert[] | Uint8Array): void {
+    if (a instanceof Uint8Array) this.packed.push(a);
+    else for (const x of a) this.objects.push(x);
+  }
+
+  addAll(other: AlertStore): void {
+    for (const x of other.objects) this.objects.push(x);
+    for (const b of other.packed) this.packed.push(b);
+  }
+
+  /** Every alert added, unpacked (once). */
+  take(): Alert[] {
+    const out = this.objects;
+    for (const b of this.packed) for (const x of deserialize(b) as Alert[]) out.push(x);
+    this.objects = [];
+    this.packed = [];
+    return out;
+  }
+}
+
 interface PoolHooks {
-  onAlerts: (a: Alert[], unitId?: number) => void;
+  onAlerts: (a: Uint8Array, unitId?: number) => void;
   onProblem: (p: SourceProblem) => void;
   onDone: (unit: WorkUnit, s: StreamStats, ruleProblems: { ruleId: string; message: string }[], clock: ClockAssumption[], telemetry?: TelemetryCounts, own?: OwnSpan) => void;
   onProgress: (unitId: number, events: number) => void;
@@ -291,6 +322,12 @@ interface WorkerSetup {
 /** WorkerSetup as sent: the rules packed by sigma/detach.ts packRules (worker.ts unpacks them). */
 export type PackedWorkerSetup = Omit<WorkerSetup, 'rules'> & { rules: Uint8Array };
 
+/**
+ * Run units on `n` worker threads, each handed the next unit as it frees up. A worker left without
+ * work exits at once (an idle worker keeps the heap of its last unit: a worker done with its part
+ * of a 1 GB pack hunt held ~200 MB until the other finished), and the promise settles once every
+ * worker has exited, so the main thread's own peak (unpacking, ordering alerts) comes after theirs.
+ */
 function runInWorkers(units: WorkUnit[], n: number, setup: WorkerSetup, hooks: PoolHooks): Promise<void> {
   return new Promise((resolve, reject) => {
     const queue = [...units];
@@ -298,14 +335,28 @@ function runInWorkers(units: WorkUnit[], n: number, setup: WorkerSetup, hooks: P
     let remaining = units.length;
     let failed: Error | null = null;
     const pool: Worker[] = [];
-    const finish = (): void => {
-      for (const w of pool) w.postMessage({ type: 'exit' });
+    const told = new Set<Worker>();
+    let alive = n;
+    let finished = false;
+    const settle = (): void => {
+      if (!finished || alive > 0) return;
       if (failed) reject(failed);
       else resolve();
+    };
+    const release = (w: Worker): void => {
+      if (told.has(w)) return;
+      told.add(w);
+      w.postMessage({ type: 'exit' });
+    };
+    const finish = (): void => {
+      finished = true;
+      for (const w of pool) release(w);
+      settle();
     };
     const next = (w: Worker): void => {
       const unit = queue.shift();
       if (unit) w.postMessage({ type: 'unit', unit });
+      else release(w);
     };
     // The rules' IR serialized once for all workers (a structured clone per worker cost ~0.15
     // CPU-s each in the main thread with SigmaHQ's 2,407 rules), into shared memory: the workers
@@ -347,6 +398,13 @@ function runInWorkers(units: WorkUnit[], n: number, setup: WorkerSetup, hooks: P
       w.on('error', (e) => {
         failed = e;
         finish();
+      });
+      w.on('exit', () => {
+        alive--;
+        // A worker gone before its units were done (it crashed without an 'error'): nothing more will come.
+        if (!finished && remaining > 0 && alive === 0) failed ??= new Error('hunt workers exited before their work was done');
+        if (alive === 0) finished = true;
+        settle();
       });
     }
   });

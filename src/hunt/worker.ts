@@ -5,13 +5,13 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { unpackRules } from '../sigma/detach.js';
+import { serialize } from 'node:v8';
 import type { SourceProblem } from '../sources/types.js';
 import type { PathStep, Rule } from '../ir/types.js';
-import { splitByWindow } from './load-rules.js';
 import { CompiledRuleSet, Detector } from './detector.js';
 import { runUnitWith } from './unit.js';
 import { ruleLineFilters, type PartFilters } from './prefilter.js';
-import type { WorkUnit } from './plan.js';
+import { partOverlapNs, ruleReach, type WorkUnit } from './plan.js';
 import type { FromWorker, ToWorker } from './protocol.js';
 import { Clock, useClock, type LearnedOffset } from '../normalize/index.js';
 import type { TimeZoneSpec } from '../events/timestamp.js';
@@ -30,18 +30,11 @@ const rules = unpackRules(packedRules);
 // Zone-less times: the zone given or the offsets learned before the run (hunt/clock-scan.ts).
 const clock = new Clock(clockSetup.given, clockSetup.learned);
 useClock(clock);
-// Rules compiled once per worker, per subset a unit asks for (all, or bounded/unbounded; plan.ts).
-const windows = splitByWindow(rules);
-const overlapNs = windows.windowNs;
-const sets = new Map<WorkUnit['rules'], { compiled: CompiledRuleSet; filters: PartFilters | undefined }>();
-function ruleSet(which: WorkUnit['rules']): { compiled: CompiledRuleSet; filters: PartFilters | undefined } {
-  let s = sets.get(which);
-  if (!s) {
-    const rs = which === 'bounded' ? windows.bounded : which === 'unbounded' ? windows.unbounded : rules;
-    s = { compiled: new CompiledRuleSet(rs), filters: prefilter ? (ruleLineFilters(rs, contextEvents) ?? undefined) : undefined };
-    sets.set(which, s);
-  }
-  return s;
+// Every unit runs every rule (plan.ts): compiled once per worker, on its first unit.
+const reach = ruleReach(rules);
+let compiledSet: { compiled: CompiledRuleSet; filters: PartFilters | undefined } | null = null;
+function ruleSet(): { compiled: CompiledRuleSet; filters: PartFilters | undefined } {
+  return (compiledSet ??= { compiled: new CompiledRuleSet(rules), filters: prefilter ? (ruleLineFilters(rules, contextEvents) ?? undefined) : undefined });
 }
 const send = (m: FromWorker): void => port.postMessage(m);
 
@@ -56,16 +49,19 @@ send({ type: 'ready' });
 
 async function run(unit: WorkUnit): Promise<void> {
   try {
-    const { compiled, filters } = ruleSet(unit.rules);
+    const { compiled, filters } = ruleSet();
     const problems: SourceProblem[] = [];
     const { stats, detector, own } = await runUnitWith(unit, () => new Detector(compiled, { contextEvents, tiebreaker }), {
-      overlapNs,
+      // Split parts read past their end for as long as pending state needs (no time limit with
+      // sequences without maxspan); time slices for the longest bounded window (plan.ts).
+      overlapNs: unit.slice ? reach.windowNs : partOverlapNs(reach),
       filters,
       onProblem: (p) => {
         problems.push(p);
         if (problems.length >= 200) send({ type: 'problems', problems: problems.splice(0) });
       },
-      onAlerts: (alerts) => send({ type: 'alerts', alerts, ...(unit.slice ? { unitId: unit.id } : {}) }),
+      // Packed here: the main thread holds them as bytes until the run ends (run.ts AlertStore).
+      onAlerts: (alerts) => send({ type: 'alerts', alerts: serialize(alerts), ...(unit.slice ? { unitId: unit.id } : {}) }),
       onProgress: (p) => send({ type: 'progress', unitId: unit.id, events: p.events }),
     });
     if (problems.length > 0) send({ type: 'problems', problems });

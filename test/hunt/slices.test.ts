@@ -125,7 +125,7 @@ test('a host whose files are not in time order is run again as one unit, with th
   }
 });
 
-test('a rule without a bounded window runs over the whole host, not per slice', async () => {
+test('a rule without a bounded window: the host is not sliced, its files are read once, same alerts', async () => {
   const dir = tempDir('spoor-slices-unbounded-');
   const data = join(dir, 'data');
   const rules = join(dir, 'rules');
@@ -150,15 +150,20 @@ query: |
 `,
   );
   const files = await discoverInputs([data], () => {});
-  const units = await planWork(files, { workers: 2, sliceBytes: 20_000, overlapNs: 300e9, unbounded: true }, () => {});
-  assert.equal(units.filter((u) => u.rules === 'unbounded').length, 1, 'one whole-host unit for the unbounded rule');
-  assert.ok(units.filter((u) => u.rules === 'bounded').length >= 3);
+  // Bounded rules only: the host is cut into slices.
+  assert.ok((await planWork(files, { workers: 2, sliceBytes: 20_000, overlapNs: 300e9 }, () => {})).length >= 3);
+  // A sequence without maxspan: a slice's overlap would read every later file; one unit, all rules.
+  const units = await planWork(files, { workers: 2, sliceBytes: 20_000, overlapNs: 300e9, open: true }, () => {});
+  assert.equal(units.length, 1, 'one unit for the host');
+  assert.ok(units[0]!.slice === undefined && units[0]!.parts.every((p) => p.range === undefined));
   const whole = await runHunt({ inputs: [data], rulesDirs: [rules], workers: 0, sliceBytes: 1e12 });
   const unbounded = whole.alerts.filter((a) => a.ruleId === 'test-unbounded');
   assert.ok(unbounded.length >= 4, `the unbounded rule fires (${unbounded.length})`);
   for (const workers of [0, 2]) {
     const sliced = await runHunt({ inputs: [data], rulesDirs: [rules], workers, sliceBytes: 20_000 });
     assert.deepEqual(ids(sliced.alerts), ids(whole.alerts), `workers=${workers}`);
+    assert.equal(sliced.summary.events, whole.summary.events, `workers=${workers}: every event read once`);
+    assert.equal(sliced.summary.workUnits, 1);
   }
 });
 
