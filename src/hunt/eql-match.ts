@@ -9,11 +9,16 @@
  * from case-insensitive wildcards; `gateExpr` rewrites a stage condition into a condition the
  * matcher understands that is implied by it (a superset: `==` / `in` against strings and
  * case-sensitive `like` become case-insensitive wildcards; everything it cannot reason about
- * becomes `true`). Rules are still decided by their own compiled queries.
+ * becomes `true`). Rules are still decided by their own compiled queries, on the stages selected
+ * only (`stages`: a sequence selected for its second stage does not test its first on the event).
  */
 import type { Expr, Query, Rule, Stage } from '../ir/types.js';
 import { MultiMatcher, type MultiMatchOptions, type MultiRuleInput } from '../engine/multi-match/index.js';
 import { ECS_DATE_FIELDS } from '../engine/date-fields.js';
+import { compileAccessor } from '../engine/expr.js';
+import { scalarText } from '../engine/values.js';
+import { joinedText } from '../events/multi-value.js';
+import { stageBit } from '../engine/sequence.js';
 import { stagesOf } from './rule-index.js';
 
 const TRUE: Expr = { kind: 'literal', value: true };
@@ -71,14 +76,76 @@ export function gateExpr(e: Expr): Expr {
   }
 }
 
+/**
+ * Fields whose value keys a category's stages (one per category, the one most of its stages test
+ * for equality): `process where event.type == "start" …` sits only in the buckets of events whose
+ * event.type holds "start", so the matcher reads no field for it on a process end.
+ */
+export const KEY_FIELDS: readonly string[] = ['event.action', 'event.code', 'event.type'];
+
+/**
+ * The lower-cased texts one of which `field` must show (as the matcher reads values: a scalar's
+ * text, an array's elements and joined text) for the gate condition `g` (gateExpr's output) to
+ * hold; null when there is no such set. In an `and`, the smallest set of its operands; an `or`
+ * needs one from every branch (their union).
+ */
+export function keyTexts(g: Expr, field: string): Set<string> | null {
+  switch (g.kind) {
+    case 'wildcard': {
+      if (plainPath(g.expr) !== field || !g.caseInsensitive) return null;
+      const out = new Set<string>();
+      for (const p of g.patterns) {
+        if (p.length !== 1 || p[0]!.t !== 'lit') return null;
+        out.add(p[0]!.v.toLowerCase());
+      }
+      return out;
+    }
+    case 'and': {
+      let best: Set<string> | null = null;
+      for (const x of g.exprs) {
+        const t = keyTexts(x, field);
+        if (t !== null && (best === null || t.size < best.size)) best = t;
+      }
+      return best;
+    }
+    case 'or': {
+      const out = new Set<string>();
+      for (const x of g.exprs) {
+        const t = keyTexts(x, field);
+        if (t === null) return null;
+        for (const v of t) out.add(v);
+      }
+      return out;
+    }
+    default:
+      return null;
+  }
+}
+
+/** How a category's stages are keyed by one field's value (see KEY_FIELDS). */
+interface CategoryKey {
+  read: (ev: unknown) => unknown;
+  /** lower-cased text → matcher key */
+  byText: Map<string, number>;
+  /** the key of events whose field shows none of the texts (the category's unkeyed stages) */
+  other: number;
+}
+
 /** The matcher over ECS rules' stages: `select` gives indices into `rules`. */
 export class EcsRuleMatcher {
   readonly matcher: MultiMatcher;
-  /** Matcher input → index of its rule in `rules`. */
+  /** Matcher input → index of its rule in `rules`, and its stage's bit (engine/sequence.ts stageBit). */
   private readonly ruleOf: Int32Array;
-  private readonly catKeys = new Map<string, number>();
+  private readonly bitOf: Int32Array;
+  /**
+   * Per rule, after `select`: the stages (bit j: stage j as written, `until` last; the engine's
+   * QueryRunner.push mask) that were selected, valid for the rules `select` returned.
+   */
+  readonly stages: Int32Array;
+  private readonly catKeys = new Map<string, CategoryKey>();
   private readonly out: number[] = [];
   private readonly seen: Uint32Array;
+  private readonly keySeen: Set<number> = new Set();
   private epoch = 0;
 
   /** Rules whose stages cannot be listed (correlations) are not taken: `accepts` says which are. */
@@ -90,26 +157,51 @@ export class EcsRuleMatcher {
     readonly rules: readonly Rule[],
     opts: MultiMatchOptions = {},
   ) {
-    const inputs: MultiRuleInput[] = [];
-    const ruleOf: number[] = [];
+    // Each stage's gate condition and category (null: every event; an Elastic rule whose category
+    // is another field, event_category_override, has no category key).
+    const stages: { where: Expr; cat: string | null; rule: number; bit: number }[] = [];
     rules.forEach((rule, ri) => {
-      // An Elastic rule whose category is another field (event_category_override): no category key.
       const override = rule.meta?.categoryField !== undefined;
-      for (const s of stagesOf(rule.query) ?? []) {
+      (stagesOf(rule.query) ?? []).forEach((s, j) => {
         const cat = s.query.category;
-        let keys: number[] | null = null;
-        if (!override && cat !== null && cat !== 'any') {
-          let k = this.catKeys.get(cat);
-          if (k === undefined) this.catKeys.set(cat, (k = this.catKeys.size));
-          keys = [k];
-        }
-        inputs.push({ where: gateExpr(s.query.where), keys });
-        ruleOf.push(ri);
-      }
+        stages.push({ where: gateExpr(s.query.where), cat: !override && cat !== null && cat !== 'any' ? cat : null, rule: ri, bit: stageBit(j) });
+      });
     });
+    // Per category, the key field most of its stages name values of, and each stage's texts of it.
+    const byCat = new Map<string, number[]>();
+    stages.forEach((s, i) => {
+      if (s.cat !== null) (byCat.get(s.cat) ?? byCat.set(s.cat, []).get(s.cat)!).push(i);
+    });
+    const texts: (Set<string> | null)[] = stages.map(() => null);
+    let nextKey = 0;
+    const keysOf: (number[] | null)[] = stages.map(() => null);
+    for (const [cat, members] of byCat) {
+      let field: string | null = null;
+      let bestGated = 0;
+      let bestTexts: (Set<string> | null)[] = [];
+      for (const f of KEY_FIELDS) {
+        const ts = members.map((i) => keyTexts(stages[i]!.where, f));
+        const gated = ts.filter((t) => t !== null).length;
+        if (gated > bestGated) {
+          field = f;
+          bestGated = gated;
+          bestTexts = ts;
+        }
+      }
+      const key: CategoryKey = { read: field === null ? () => undefined : compileAccessor(field.split('.'), 'elasticsearch'), byText: new Map(), other: nextKey++ };
+      this.catKeys.set(cat, key);
+      members.forEach((i, j) => (texts[i] = bestTexts[j] ?? null));
+      for (const i of members) for (const t of texts[i] ?? []) if (!key.byText.has(t)) key.byText.set(t, nextKey++);
+      // A keyed stage sits in the buckets of its texts; an unkeyed one in every bucket of its category.
+      const all = [key.other, ...key.byText.values()];
+      for (const i of members) keysOf[i] = texts[i] === null ? all : [...texts[i]!].map((t) => key.byText.get(t)!);
+    }
+    const inputs: MultiRuleInput[] = stages.map((s, i) => ({ where: s.where, keys: keysOf[i]! }));
     this.matcher = new MultiMatcher(inputs, 'elasticsearch', opts);
-    this.ruleOf = Int32Array.from(ruleOf);
+    this.ruleOf = Int32Array.from(stages.map((s) => s.rule));
+    this.bitOf = Int32Array.from(stages.map((s) => s.bit));
     this.seen = new Uint32Array(rules.length);
+    this.stages = new Int32Array(rules.length);
   }
 
   /** Indices into `rules` of the rules the event can match (the array is reused by the next call). */
@@ -120,17 +212,41 @@ export class EcsRuleMatcher {
       this.seen.fill(0);
       this.epoch = 1;
     }
+    const stages = this.stages;
     const take = (sel: readonly number[]): void => {
       for (let i = 0; i < sel.length; i++) {
         const r = this.ruleOf[sel[i]!]!;
         if (this.seen[r] !== this.epoch) {
           this.seen[r] = this.epoch;
           out.push(r);
-        }
+          stages[r] = this.bitOf[sel[i]!]!;
+        } else stages[r]! |= this.bitOf[sel[i]!]!;
       }
     };
     if (categories.length === 0) take(this.matcher.select(ev, null));
-    else for (const c of categories) take(this.matcher.select(ev, this.catKeys.get(c) ?? null));
+    else
+      for (const c of categories) {
+        const ck = this.catKeys.get(c);
+        if (ck === undefined) take(this.matcher.select(ev, null));
+        else {
+          const v = ck.read(ev);
+          const t = scalarText(v);
+          if (t !== null) take(this.matcher.select(ev, ck.byText.get(t.toLowerCase()) ?? ck.other));
+          else if (Array.isArray(v)) {
+            // Every bucket one of its texts names (each holds the category's unkeyed stages too).
+            const keys = this.keySeen;
+            keys.clear();
+            for (let i = 0; i < v.length; i++) {
+              const x = scalarText(v[i]);
+              if (x !== null) keys.add(ck.byText.get(x.toLowerCase()) ?? ck.other);
+            }
+            const j = joinedText(v);
+            if (j !== undefined) keys.add(ck.byText.get(j.toLowerCase()) ?? ck.other);
+            if (keys.size === 0) keys.add(ck.other);
+            for (const k of keys) take(this.matcher.select(ev, k));
+          } else take(this.matcher.select(ev, ck.other));
+        }
+      }
     return out;
   }
 }
