@@ -36,8 +36,8 @@ function canonicalJson(v: unknown): string {
 }
 
 /**
- * The identity last computed for an event object, on the object under a symbol (invisible to
- * JSON, Object.keys and structured clone): an event matched by several rules, or by a sequence's
+ * The identity last computed for an event object, on the object under a non-enumerable symbol
+ * (invisible to JSON, Object.keys, spreads and structured clone): an event matched by several rules, or by a sequence's
  * several results, is hashed once. Keyed by the time it was computed for too.
  */
 const IDENTITY = Symbol('spoor.eventIdentity');
@@ -49,7 +49,8 @@ export function eventIdentity(ev: Event, at: Instant | null): string {
   const known = (ev as Remembered)[IDENTITY];
   if (known !== undefined && known.when === when) return known.id;
   const id = computeIdentity(ev, when);
-  if (Object.isExtensible(ev)) (ev as Remembered)[IDENTITY] = { when, id };
+  // Not enumerable: a spread or Object.assign copy (which may then change) does not inherit it.
+  if (Object.isExtensible(ev)) Object.defineProperty(ev, IDENTITY, { value: { when, id }, writable: true, configurable: true, enumerable: false });
   return id;
 }
 
