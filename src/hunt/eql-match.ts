@@ -127,7 +127,7 @@ interface CategoryKey {
   read: (ev: unknown) => unknown;
   /** lower-cased text → matcher key */
   byText: Map<string, number>;
-  /** the key of events whose field shows none of the texts (the category's unkeyed stages) */
+  /** the key of events whose field shows none of the texts (the category's unkeyed stages); -1: none */
   other: number;
 }
 
@@ -143,6 +143,8 @@ export class EcsRuleMatcher {
    */
   readonly stages: Int32Array;
   private readonly catKeys = new Map<string, CategoryKey>();
+  /** The keyed stages of any category, by their field's value (null: none). */
+  private readonly anyKey: CategoryKey | null = null;
   private readonly out: number[] = [];
   private readonly seen: Uint32Array;
   private readonly keySeen: Set<number> = new Set();
@@ -169,32 +171,31 @@ export class EcsRuleMatcher {
     });
     // Per category, the key field most of its stages name values of, and each stage's texts of it.
     const byCat = new Map<string, number[]>();
+    const free: number[] = [];
     stages.forEach((s, i) => {
       if (s.cat !== null) (byCat.get(s.cat) ?? byCat.set(s.cat, []).get(s.cat)!).push(i);
+      else free.push(i);
     });
-    const texts: (Set<string> | null)[] = stages.map(() => null);
     let nextKey = 0;
     const keysOf: (number[] | null)[] = stages.map(() => null);
     for (const [cat, members] of byCat) {
-      let field: string | null = null;
-      let bestGated = 0;
-      let bestTexts: (Set<string> | null)[] = [];
-      for (const f of KEY_FIELDS) {
-        const ts = members.map((i) => keyTexts(stages[i]!.where, f));
-        const gated = ts.filter((t) => t !== null).length;
-        if (gated > bestGated) {
-          field = f;
-          bestGated = gated;
-          bestTexts = ts;
-        }
-      }
-      const key: CategoryKey = { read: field === null ? () => undefined : compileAccessor(field.split('.'), 'elasticsearch'), byText: new Map(), other: nextKey++ };
+      const { field, texts } = bestKeyField(members.map((i) => stages[i]!.where));
+      const key: CategoryKey = { read: readerOf(field), byText: new Map(), other: nextKey++ };
       this.catKeys.set(cat, key);
-      members.forEach((i, j) => (texts[i] = bestTexts[j] ?? null));
-      for (const i of members) for (const t of texts[i] ?? []) if (!key.byText.has(t)) key.byText.set(t, nextKey++);
+      for (const ts of texts) for (const t of ts ?? []) if (!key.byText.has(t)) key.byText.set(t, nextKey++);
       // A keyed stage sits in the buckets of its texts; an unkeyed one in every bucket of its category.
       const all = [key.other, ...key.byText.values()];
-      for (const i of members) keysOf[i] = texts[i] === null ? all : [...texts[i]!].map((t) => key.byText.get(t)!);
+      members.forEach((i, j) => (keysOf[i] = texts[j] === null ? all : [...texts[j]!].map((t) => key.byText.get(t)!)));
+    }
+    // Stages of any category (`any where event.code == "5136"`, event_category_override rules):
+    // those keyed by a value sit only in that value's bucket, selected besides the category's;
+    // the others are in every bucket.
+    const { field, texts } = bestKeyField(free.map((i) => stages[i]!.where));
+    if (field !== null) {
+      const key: CategoryKey = { read: readerOf(field), byText: new Map(), other: -1 };
+      for (const ts of texts) for (const t of ts ?? []) if (!key.byText.has(t)) key.byText.set(t, nextKey++);
+      free.forEach((i, j) => (keysOf[i] = texts[j] === null ? null : [...texts[j]!].map((t) => key.byText.get(t)!)));
+      this.anyKey = key;
     }
     const inputs: MultiRuleInput[] = stages.map((s, i) => ({ where: s.where, keys: keysOf[i]! }));
     this.matcher = new MultiMatcher(inputs, 'elasticsearch', opts);
@@ -229,24 +230,61 @@ export class EcsRuleMatcher {
         const ck = this.catKeys.get(c);
         if (ck === undefined) take(this.matcher.select(ev, null));
         else {
-          const v = ck.read(ev);
-          const t = scalarText(v);
-          if (t !== null) take(this.matcher.select(ev, ck.byText.get(t.toLowerCase()) ?? ck.other));
-          else if (Array.isArray(v)) {
-            // Every bucket one of its texts names (each holds the category's unkeyed stages too).
-            const keys = this.keySeen;
-            keys.clear();
-            for (let i = 0; i < v.length; i++) {
-              const x = scalarText(v[i]);
-              if (x !== null) keys.add(ck.byText.get(x.toLowerCase()) ?? ck.other);
-            }
-            const j = joinedText(v);
-            if (j !== undefined) keys.add(ck.byText.get(j.toLowerCase()) ?? ck.other);
-            if (keys.size === 0) keys.add(ck.other);
-            for (const k of keys) take(this.matcher.select(ev, k));
-          } else take(this.matcher.select(ev, ck.other));
+          const keys = this.keysOf(ck, ev);
+          if (typeof keys === 'number') take(this.matcher.select(ev, keys));
+          else for (const k of keys) take(this.matcher.select(ev, k));
         }
       }
+    const ak = this.anyKey;
+    if (ak !== null) {
+      const keys = this.keysOf(ak, ev);
+      if (typeof keys === 'number') {
+        if (keys >= 0) take(this.matcher.select(ev, keys));
+      } else for (const k of keys) if (k >= 0) take(this.matcher.select(ev, k));
+    }
     return out;
   }
+
+  /**
+   * The bucket keys of an event for a key (CategoryKey): of its field's text, or of each text of
+   * an array (its elements and joined text, as the matcher reads them), `other` for a text no
+   * stage names or no text at all. A set is reused by the next call.
+   */
+  private keysOf(ck: CategoryKey, ev: Record<string, unknown>): number | ReadonlySet<number> {
+    let v = ck.read(ev);
+    // An array of one text (ECS event.type, event.category) is that text.
+    if (Array.isArray(v) && v.length === 1 && joinedText(v) === undefined) v = v[0];
+    const t = scalarText(v);
+    if (t !== null) return ck.byText.get(t.toLowerCase()) ?? ck.other;
+    if (!Array.isArray(v)) return ck.other;
+    const keys = this.keySeen;
+    keys.clear();
+    for (let i = 0; i < v.length; i++) {
+      const x = scalarText(v[i]);
+      if (x !== null) keys.add(ck.byText.get(x.toLowerCase()) ?? ck.other);
+    }
+    const j = joinedText(v);
+    if (j !== undefined) keys.add(ck.byText.get(j.toLowerCase()) ?? ck.other);
+    if (keys.size === 0) keys.add(ck.other);
+    return keys;
+  }
 }
+
+/** Of KEY_FIELDS, the one most of the gates name values of (null: none), and each gate's texts of it. */
+function bestKeyField(gates: readonly Expr[]): { field: string | null; texts: (Set<string> | null)[] } {
+  let field: string | null = null;
+  let best = 0;
+  let texts: (Set<string> | null)[] = gates.map(() => null);
+  for (const f of KEY_FIELDS) {
+    const ts = gates.map((g) => keyTexts(g, f));
+    const n = ts.filter((t) => t !== null).length;
+    if (n > best) {
+      field = f;
+      best = n;
+      texts = ts;
+    }
+  }
+  return { field, texts };
+}
+
+const readerOf = (field: string | null): ((ev: unknown) => unknown) => (field === null ? () => undefined : compileAccessor(field.split('.'), 'elasticsearch'));

@@ -151,3 +151,18 @@ test('stages keyed by a field value: an event reaches the stages its value (any 
   assert.deepEqual(sel(undefined), ['free', 'seq:4']);
   assert.deepEqual(sel(7), ['free', 'seq:4']);
 });
+
+test('stages of any category keyed by a value are selected besides the category\'s when the event shows it', () => {
+  const rules = [
+    rule('code', 'any where event.code in ("5136", "5137") and winlog.event_data.x == "y"'),
+    rule('anyfree', 'any where winlog.event_data.x == "y"'),
+    rule('proc', 'process where winlog.event_data.x == "y"'),
+  ];
+  const m = new EcsRuleMatcher(rules);
+  const sel = (code: unknown, cats: string[]) => [...m.select({ event: { code }, winlog: { event_data: { x: 'Y' } } }, cats)].map((i) => rules[i]!.id).sort();
+  assert.deepEqual(sel('5136', []), ['anyfree', 'code']);
+  assert.deepEqual(sel(5137, ['process']), ['anyfree', 'code', 'proc']);
+  assert.deepEqual(sel(['1', '5137'], ['iam']), ['anyfree', 'code']);
+  assert.deepEqual(sel('4624', ['process']), ['anyfree', 'proc']);
+  assert.deepEqual(sel(undefined, []), ['anyfree']);
+});
