@@ -174,10 +174,20 @@ export class EcsRuleMatcher {
     const free: number[] = [];
     stages.forEach((s, i) => {
       if (s.cat !== null) (byCat.get(s.cat) ?? byCat.set(s.cat, []).get(s.cat)!).push(i);
-      else free.push(i);
+      else {
+        // `any where event.category : ("library", "driver") and …`: a stage of the categories it
+        // names (lower-cased; select looks an event's category up as written and lower-cased).
+        const cats = keyTexts(s.where, 'event.category');
+        if (cats === null) free.push(i);
+        else for (const c of cats) (byCat.get(c) ?? byCat.set(c, []).get(c)!).push(i);
+      }
     });
     let nextKey = 0;
     const keysOf: (number[] | null)[] = stages.map(() => null);
+    const addKeys = (i: number, ks: number[]): void => {
+      const cur = keysOf[i];
+      keysOf[i] = cur === null ? ks : [...cur, ...ks];
+    };
     for (const [cat, members] of byCat) {
       const { field, texts } = bestKeyField(members.map((i) => stages[i]!.where));
       const key: CategoryKey = { read: readerOf(field), byText: new Map(), other: nextKey++ };
@@ -185,7 +195,7 @@ export class EcsRuleMatcher {
       for (const ts of texts) for (const t of ts ?? []) if (!key.byText.has(t)) key.byText.set(t, nextKey++);
       // A keyed stage sits in the buckets of its texts; an unkeyed one in every bucket of its category.
       const all = [key.other, ...key.byText.values()];
-      members.forEach((i, j) => (keysOf[i] = texts[j] === null ? all : [...texts[j]!].map((t) => key.byText.get(t)!)));
+      members.forEach((i, j) => addKeys(i, texts[j] === null ? all : [...texts[j]!].map((t) => key.byText.get(t)!)));
     }
     // Stages of any category (`any where event.code == "5136"`, event_category_override rules):
     // those keyed by a value sit only in that value's bucket, selected besides the category's;
@@ -228,11 +238,15 @@ export class EcsRuleMatcher {
     else
       for (const c of categories) {
         const ck = this.catKeys.get(c);
-        if (ck === undefined) take(this.matcher.select(ev, null));
-        else {
-          const keys = this.keysOf(ck, ev);
+        const t = scalarText(c);
+        const lower = t === null ? null : t.toLowerCase();
+        const lk = lower !== null && lower !== c ? this.catKeys.get(lower) : undefined;
+        if (ck === undefined && lk === undefined) take(this.matcher.select(ev, null));
+        for (const k of [ck, lk]) {
+          if (k === undefined) continue;
+          const keys = this.keysOf(k, ev);
           if (typeof keys === 'number') take(this.matcher.select(ev, keys));
-          else for (const k of keys) take(this.matcher.select(ev, k));
+          else for (const x of keys) take(this.matcher.select(ev, x));
         }
       }
     const ak = this.anyKey;

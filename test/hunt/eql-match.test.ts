@@ -166,3 +166,22 @@ test('stages of any category keyed by a value are selected besides the category\
   assert.deepEqual(sel('4624', ['process']), ['anyfree', 'proc']);
   assert.deepEqual(sel(undefined, []), ['anyfree']);
 });
+
+test('a stage of any category that names event.category values sits with those categories (as written or lower-cased)', () => {
+  const rules = [
+    rule('lib', 'any where event.category : ("library", "driver") and process.name : "x.exe"'),
+    rule('mixed', 'any where (event.category == "file" and process.name : "x.exe") or process.name == "y.exe"'),
+  ];
+  const m = new EcsRuleMatcher(rules);
+  const sel = (cat: unknown, name = 'X.exe') => {
+    const cats = typeof cat === 'string' ? [cat] : Array.isArray(cat) ? (cat as string[]) : [];
+    return [...m.select({ event: { category: cat }, process: { name } }, cats)].map((i) => rules[i]!.id).sort();
+  };
+  assert.deepEqual(sel('library'), ['lib']);
+  assert.deepEqual(sel('Driver'), ['lib'], 'a category in another case: `:` is case-insensitive');
+  assert.deepEqual(sel(['process', 'library']), ['lib']);
+  assert.deepEqual(sel('process'), []);
+  assert.deepEqual(sel('file'), ['mixed']);
+  assert.deepEqual(sel('process', 'y.exe'), ['mixed'], 'an or branch without event.category keeps the stage in every category');
+  assert.deepEqual(sel(undefined, 'y.exe'), ['mixed']);
+});
