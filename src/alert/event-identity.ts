@@ -35,9 +35,26 @@ function canonicalJson(v: unknown): string {
     .join(',')}}`;
 }
 
+/**
+ * The identity last computed for an event object, on the object under a non-enumerable symbol
+ * (invisible to JSON, Object.keys, spreads and structured clone): an event matched by several rules, or by a sequence's
+ * several results, is hashed once. Keyed by the time it was computed for too.
+ */
+const IDENTITY = Symbol('spoor.eventIdentity');
+type Remembered = Event & { [IDENTITY]?: { when: string; id: string } };
+
 /** One event's identity text (see the header); `at` is its exact time, when known. */
 export function eventIdentity(ev: Event, at: Instant | null): string {
   const when = at ? `${at.ms}.${at.ns}` : '';
+  const known = (ev as Remembered)[IDENTITY];
+  if (known !== undefined && known.when === when) return known.id;
+  const id = computeIdentity(ev, when);
+  // Not enumerable: a spread or Object.assign copy (which may then change) does not inherit it.
+  if (Object.isExtensible(ev)) Object.defineProperty(ev, IDENTITY, { value: { when, id }, writable: true, configurable: true, enumerable: false });
+  return id;
+}
+
+function computeIdentity(ev: Event, when: string): string {
   const rid = recordIdText(ev);
   if (rid !== undefined) {
     const host = (hostName(ev) ?? '').toLowerCase();

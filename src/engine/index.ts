@@ -28,8 +28,14 @@ export { EngineError, knownFunctions } from './functions.js';
 export { StateShapeError, type EventReader, type EventWriter, type StateJson } from './state.js';
 
 export interface QueryRunner {
-  /** Feed one event; events must come in non-decreasing time order (ties in tiebreaker order). */
-  push(ev: Event): void;
+  /**
+   * Feed one event; events must come in non-decreasing time order (ties in tiebreaker order).
+   * `stages` (sequences; others ignore it): a bit mask of the stages the event can match, bit j
+   * for stage j of the query as written (`until` after the stages; bit 31 and up: use -1), so
+   * the others are not evaluated. A caller that knows no more passes nothing (every stage). It
+   * must be a superset: a stage left out never sees the event.
+   */
+  push(ev: Event, stages?: number): void;
   /** Results that became certain since the last call (streaming). */
   drain(): Match[];
   /** End of input: flush pipes (tail, sort, count…) and return the remaining results. */
@@ -193,11 +199,11 @@ function compileRunner(q: Query, opts: EngineOptions, ordered: boolean): QueryRu
   const observers = ctx.observers;
   let ended = false;
   return {
-    push(ev) {
+    push(ev, stages) {
       if (ended) throw new Error('push() after end()');
       if (pipe.done() || ev === null || typeof ev !== 'object') return;
       for (let i = 0; i < observers.length; i++) observers[i]!(ev);
-      matcher.push(ev, time);
+      matcher.push(ev, time, stages ?? -1);
     },
     drain() {
       if (queue.length === 0) return NO_MATCHES;

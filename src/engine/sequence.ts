@@ -56,7 +56,12 @@ interface CompiledStage {
   keyText: (ev: Event) => KeyTexts;
   /** Endgame `fork=true`: extending a partial leaves the original in place for other events. */
   fork: boolean;
+  /** Its bit in a push's stage mask (stage j of the query as written: 1 << j; -1 past 30). */
+  bit: number;
 }
+
+/** The stage-mask bit of stage `j` as written (QueryRunner.push): stages past 30 share every bit. */
+export const stageBit = (j: number): number => (j < 31 ? 1 << j : -1);
 
 interface Pending {
   partial: Partial;
@@ -68,8 +73,11 @@ interface Pending {
 }
 
 export interface Matcher {
-  /** `time` gives the event's time; called lazily, only when a decision needs it. */
-  push(ev: Event, time: (ev: Event) => Instant | null): void;
+  /**
+   * `time` gives the event's time; called lazily, only when a decision needs it. `stages`: the
+   * stages (bit j: stage j as written, until last; see QueryRunner.push) the event can match.
+   */
+  push(ev: Event, time: (ev: Event) => Instant | null, stages: number): void;
   /** Input ended: flush pending candidates. */
   finish(): void;
   stateSize(): number;
@@ -198,11 +206,11 @@ function compileKeyText(by: Expr[], ctx: CompileContext, fold: boolean, nullJoin
   return slow;
 }
 
-function compileStage(s: Stage, queryBy: Expr[], ctx: CompileContext, foldKeys = false): CompiledStage {
+function compileStage(s: Stage, queryBy: Expr[], ctx: CompileContext, foldKeys = false, bit = -1): CompiledStage {
   const { category, where } = compileEventQueryParts(s.query, ctx, true);
   const by = [...queryBy, ...s.by];
   const fold = foldKeys || ctx.dialect === 'endgame';
-  return { category, where, key: compileKey(by, ctx), keyText: compileKeyText(by, ctx, fold, ctx.dialect === 'endgame'), fork: s.fork === true };
+  return { category, where, key: compileKey(by, ctx), keyText: compileKeyText(by, ctx, fold, ctx.dialect === 'endgame'), fork: s.fork === true, bit };
 }
 
 /** `cat` is the event's category value, read once per event by the caller. */
@@ -226,23 +234,27 @@ function before(a: Instant | null, b: Instant | null): boolean {
 }
 
 export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m: Match) => void): Matcher {
-  const all = expandRuns(q.stages);
+  // Stages with `runs=N` expanded into N copies, each with the bit of the stage as written.
+  const all: { s: Stage; bit: number }[] = [];
+  q.stages.forEach((s, j) => {
+    for (let n = 0; n < (s.runs ?? 1); n++) all.push({ s, bit: stageBit(j) });
+  });
   // Positive stages, and for each gap (before positive 0, between i-1 and i, after the last) its missing stages.
   const positives: CompiledStage[] = [];
   const gaps: CompiledStage[][] = [[]];
   const missingPositions: number[] = [];
   const fold = q.caseInsensitiveKeys === true;
-  all.forEach((s, i) => {
+  all.forEach(({ s, bit }, i) => {
     if (s.missing) {
-      gaps[gaps.length - 1]!.push(compileStage(s, q.by, ctx, fold));
+      gaps[gaps.length - 1]!.push(compileStage(s, q.by, ctx, fold, bit));
       missingPositions.push(i);
     } else {
-      positives.push(compileStage(s, q.by, ctx, fold));
+      positives.push(compileStage(s, q.by, ctx, fold, bit));
       gaps.push([]);
     }
   });
   if (positives.length === 0) throw new Error('a sequence needs at least one stage that is not a missing event');
-  const until = q.until ? compileStage(q.until, q.by, ctx, fold) : null;
+  const until = q.until ? compileStage(q.until, q.by, ctx, fold, stageBit(q.stages.length)) : null;
   const maxspan = q.maxspanNs;
   const last = positives.length - 1;
   const leading = gaps[0]!;
@@ -410,7 +422,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
   };
 
   return {
-    push(ev, time) {
+    push(ev, time, stages) {
       curEv = ev;
       curTime = time;
       haveNow = false;
@@ -426,7 +438,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
           // A missing-event stage after positive g-1 only marks partials held there.
           if (waiting[g - 1]!.size === 0) continue;
           for (const m of gaps[g]!) {
-            if (!stageMatches(m, ev, cat)) continue;
+            if ((m.bit & stages) === 0 || !stageMatches(m, ev, cat)) continue;
             eachKey(m.keyText(ev), (k) => {
               const p = waiting[g - 1]!.get(k);
               const t = getNow();
@@ -436,7 +448,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
         }
         for (const m of trailing) {
           if (pending.length === 0) break;
-          if (!stageMatches(m, ev, cat)) continue;
+          if ((m.bit & stages) === 0 || !stageMatches(m, ev, cat)) continue;
           eachKey(m.keyText(ev), (k) => {
             const t = getNow();
             for (let i = pending.length - 1; i >= 0; i--) {
@@ -452,7 +464,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
           });
         }
         for (const m of leading) {
-          if (!stageMatches(m, ev, cat)) continue;
+          if ((m.bit & stages) === 0 || !stageMatches(m, ev, cat)) continue;
           eachKey(m.keyText(ev), (k) => {
             const t = getNow();
             const cur = leadTimes.get(k);
@@ -463,6 +475,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       }
       for (let i = last; i >= 0; i--) {
         const st = positives[i]!;
+        if ((st.bit & stages) === 0) continue;
         let kt: KeyTexts;
         if (i > 0) {
           // A later stage only advances a partial held under the event's key: the key (one read,
@@ -483,7 +496,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       }
       // `until` cancels only partials whose last event is strictly before it: one that this very
       // event advanced or completed stands (Elasticsearch: until ordinal > sequence ordinal).
-      if (until && waiting.some((m) => m.size > 0) && stageMatches(until, ev, cat)) {
+      if (until && (until.bit & stages) !== 0 && waiting.some((m) => m.size > 0) && stageMatches(until, ev, cat)) {
         eachKey(until.keyText(ev), (k) => {
           for (const map of waiting) {
             const p = map.get(k);

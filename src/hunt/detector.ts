@@ -126,7 +126,7 @@ function lazyRunner(rule: Rule, onFail: (p: DetectorProblem) => void): QueryRunn
   let failed = false;
   const none: Match[] = [];
   return {
-    push(ev) {
+    push(ev, stages) {
       if (inner === null && !failed) {
         try {
           inner = compileQuery(rule.query, engineOptions(rule));
@@ -135,7 +135,7 @@ function lazyRunner(rule: Rule, onFail: (p: DetectorProblem) => void): QueryRunn
           onFail({ ruleId: rule.id, message: `cannot compile: ${(e as Error).message}` });
         }
       }
-      if (inner !== null) inner.push(ev);
+      if (inner !== null) inner.push(ev, stages);
     },
     drain: () => (inner !== null ? inner.drain() : none),
     end: () => (inner !== null ? inner.end() : none),
@@ -439,7 +439,8 @@ export class Detector {
           if (c === undefined || c.stamp === this.stamp) continue;
           c.stamp = this.stamp;
           if (c.flavours !== null && !c.flavours.has(this.flavour)) continue;
-          this.run(c, ecs, ot);
+          // Only the stages the matcher selected are evaluated (the others cannot match the event).
+          this.run(c, ecs, ot, this.ecsMatcher.stages[sel[i]!]!);
         }
       }
     }
@@ -486,12 +487,12 @@ export class Detector {
   }
 
   /** One rule, one event. `overlapTime`: the event lies past the part's end; only rules whose pending state reaches it see it. */
-  private run(c: CompiledRule, view: Event, overlapTime: Instant | null): void {
+  private run(c: CompiledRule, view: Event, overlapTime: Instant | null, stages = -1): void {
     if (overlapTime !== null) {
       const h = c.overlapHorizon;
       if (h === null || (h !== 'open' && compareInstants(overlapTime, h) > 0)) return;
     }
-    c.runner.push(view);
+    c.runner.push(view, stages);
     const ms = c.runner.drain();
     if (ms.length > 0) for (const m of ms) this.onMatch(c, m);
   }

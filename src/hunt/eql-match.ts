@@ -9,11 +9,16 @@
  * from case-insensitive wildcards; `gateExpr` rewrites a stage condition into a condition the
  * matcher understands that is implied by it (a superset: `==` / `in` against strings and
  * case-sensitive `like` become case-insensitive wildcards; everything it cannot reason about
- * becomes `true`). Rules are still decided by their own compiled queries.
+ * becomes `true`). Rules are still decided by their own compiled queries, on the stages selected
+ * only (`stages`: a sequence selected for its second stage does not test its first on the event).
  */
 import type { Expr, Query, Rule, Stage } from '../ir/types.js';
 import { MultiMatcher, type MultiMatchOptions, type MultiRuleInput } from '../engine/multi-match/index.js';
 import { ECS_DATE_FIELDS } from '../engine/date-fields.js';
+import { compileAccessor } from '../engine/expr.js';
+import { scalarText } from '../engine/values.js';
+import { joinedText } from '../events/multi-value.js';
+import { stageBit } from '../engine/sequence.js';
 import { stagesOf } from './rule-index.js';
 
 const TRUE: Expr = { kind: 'literal', value: true };
@@ -71,14 +76,78 @@ export function gateExpr(e: Expr): Expr {
   }
 }
 
+/**
+ * Fields whose value keys a category's stages (one per category, the one most of its stages test
+ * for equality): `process where event.type == "start" …` sits only in the buckets of events whose
+ * event.type holds "start", so the matcher reads no field for it on a process end.
+ */
+export const KEY_FIELDS: readonly string[] = ['event.action', 'event.code', 'event.type'];
+
+/**
+ * The lower-cased texts one of which `field` must show (as the matcher reads values: a scalar's
+ * text, an array's elements and joined text) for the gate condition `g` (gateExpr's output) to
+ * hold; null when there is no such set. In an `and`, the smallest set of its operands; an `or`
+ * needs one from every branch (their union).
+ */
+export function keyTexts(g: Expr, field: string): Set<string> | null {
+  switch (g.kind) {
+    case 'wildcard': {
+      if (plainPath(g.expr) !== field || !g.caseInsensitive) return null;
+      const out = new Set<string>();
+      for (const p of g.patterns) {
+        if (p.length !== 1 || p[0]!.t !== 'lit') return null;
+        out.add(p[0]!.v.toLowerCase());
+      }
+      return out;
+    }
+    case 'and': {
+      let best: Set<string> | null = null;
+      for (const x of g.exprs) {
+        const t = keyTexts(x, field);
+        if (t !== null && (best === null || t.size < best.size)) best = t;
+      }
+      return best;
+    }
+    case 'or': {
+      const out = new Set<string>();
+      for (const x of g.exprs) {
+        const t = keyTexts(x, field);
+        if (t === null) return null;
+        for (const v of t) out.add(v);
+      }
+      return out;
+    }
+    default:
+      return null;
+  }
+}
+
+/** How a category's stages are keyed by one field's value (see KEY_FIELDS). */
+interface CategoryKey {
+  read: (ev: unknown) => unknown;
+  /** lower-cased text → matcher key */
+  byText: Map<string, number>;
+  /** the key of events whose field shows none of the texts (the category's unkeyed stages); -1: none */
+  other: number;
+}
+
 /** The matcher over ECS rules' stages: `select` gives indices into `rules`. */
 export class EcsRuleMatcher {
   readonly matcher: MultiMatcher;
-  /** Matcher input → index of its rule in `rules`. */
+  /** Matcher input → index of its rule in `rules`, and its stage's bit (engine/sequence.ts stageBit). */
   private readonly ruleOf: Int32Array;
-  private readonly catKeys = new Map<string, number>();
+  private readonly bitOf: Int32Array;
+  /**
+   * Per rule, after `select`: the stages (bit j: stage j as written, `until` last; the engine's
+   * QueryRunner.push mask) that were selected, valid for the rules `select` returned.
+   */
+  readonly stages: Int32Array;
+  private readonly catKeys = new Map<string, CategoryKey>();
+  /** The keyed stages of any category, by their field's value (null: none). */
+  private readonly anyKey: CategoryKey | null = null;
   private readonly out: number[] = [];
   private readonly seen: Uint32Array;
+  private readonly keySeen: Set<number> = new Set();
   private epoch = 0;
 
   /** Rules whose stages cannot be listed (correlations) are not taken: `accepts` says which are. */
@@ -90,26 +159,60 @@ export class EcsRuleMatcher {
     readonly rules: readonly Rule[],
     opts: MultiMatchOptions = {},
   ) {
-    const inputs: MultiRuleInput[] = [];
-    const ruleOf: number[] = [];
+    // Each stage's gate condition and category (null: every event; an Elastic rule whose category
+    // is another field, event_category_override, has no category key).
+    const stages: { where: Expr; cat: string | null; rule: number; bit: number }[] = [];
     rules.forEach((rule, ri) => {
-      // An Elastic rule whose category is another field (event_category_override): no category key.
       const override = rule.meta?.categoryField !== undefined;
-      for (const s of stagesOf(rule.query) ?? []) {
+      (stagesOf(rule.query) ?? []).forEach((s, j) => {
         const cat = s.query.category;
-        let keys: number[] | null = null;
-        if (!override && cat !== null && cat !== 'any') {
-          let k = this.catKeys.get(cat);
-          if (k === undefined) this.catKeys.set(cat, (k = this.catKeys.size));
-          keys = [k];
-        }
-        inputs.push({ where: gateExpr(s.query.where), keys });
-        ruleOf.push(ri);
+        stages.push({ where: gateExpr(s.query.where), cat: !override && cat !== null && cat !== 'any' ? cat : null, rule: ri, bit: stageBit(j) });
+      });
+    });
+    // Per category, the key field most of its stages name values of, and each stage's texts of it.
+    const byCat = new Map<string, number[]>();
+    const free: number[] = [];
+    stages.forEach((s, i) => {
+      if (s.cat !== null) (byCat.get(s.cat) ?? byCat.set(s.cat, []).get(s.cat)!).push(i);
+      else {
+        // `any where event.category : ("library", "driver") and …`: a stage of the categories it
+        // names (lower-cased; select looks an event's category up as written and lower-cased).
+        const cats = keyTexts(s.where, 'event.category');
+        if (cats === null) free.push(i);
+        else for (const c of cats) (byCat.get(c) ?? byCat.set(c, []).get(c)!).push(i);
       }
     });
+    let nextKey = 0;
+    const keysOf: (number[] | null)[] = stages.map(() => null);
+    const addKeys = (i: number, ks: number[]): void => {
+      const cur = keysOf[i];
+      keysOf[i] = cur === null ? ks : [...cur, ...ks];
+    };
+    for (const [cat, members] of byCat) {
+      const { field, texts } = bestKeyField(members.map((i) => stages[i]!.where));
+      const key: CategoryKey = { read: readerOf(field), byText: new Map(), other: nextKey++ };
+      this.catKeys.set(cat, key);
+      for (const ts of texts) for (const t of ts ?? []) if (!key.byText.has(t)) key.byText.set(t, nextKey++);
+      // A keyed stage sits in the buckets of its texts; an unkeyed one in every bucket of its category.
+      const all = [key.other, ...key.byText.values()];
+      members.forEach((i, j) => addKeys(i, texts[j] === null ? all : [...texts[j]!].map((t) => key.byText.get(t)!)));
+    }
+    // Stages of any category (`any where event.code == "5136"`, event_category_override rules):
+    // those keyed by a value sit only in that value's bucket, selected besides the category's;
+    // the others are in every bucket.
+    const { field, texts } = bestKeyField(free.map((i) => stages[i]!.where));
+    if (field !== null) {
+      const key: CategoryKey = { read: readerOf(field), byText: new Map(), other: -1 };
+      for (const ts of texts) for (const t of ts ?? []) if (!key.byText.has(t)) key.byText.set(t, nextKey++);
+      free.forEach((i, j) => (keysOf[i] = texts[j] === null ? null : [...texts[j]!].map((t) => key.byText.get(t)!)));
+      this.anyKey = key;
+    }
+    const inputs: MultiRuleInput[] = stages.map((s, i) => ({ where: s.where, keys: keysOf[i]! }));
     this.matcher = new MultiMatcher(inputs, 'elasticsearch', opts);
-    this.ruleOf = Int32Array.from(ruleOf);
+    this.ruleOf = Int32Array.from(stages.map((s) => s.rule));
+    this.bitOf = Int32Array.from(stages.map((s) => s.bit));
     this.seen = new Uint32Array(rules.length);
+    this.stages = new Int32Array(rules.length);
   }
 
   /** Indices into `rules` of the rules the event can match (the array is reused by the next call). */
@@ -120,17 +223,82 @@ export class EcsRuleMatcher {
       this.seen.fill(0);
       this.epoch = 1;
     }
+    const stages = this.stages;
     const take = (sel: readonly number[]): void => {
       for (let i = 0; i < sel.length; i++) {
         const r = this.ruleOf[sel[i]!]!;
         if (this.seen[r] !== this.epoch) {
           this.seen[r] = this.epoch;
           out.push(r);
-        }
+          stages[r] = this.bitOf[sel[i]!]!;
+        } else stages[r]! |= this.bitOf[sel[i]!]!;
       }
     };
     if (categories.length === 0) take(this.matcher.select(ev, null));
-    else for (const c of categories) take(this.matcher.select(ev, this.catKeys.get(c) ?? null));
+    else
+      for (const c of categories) {
+        const ck = this.catKeys.get(c);
+        const t = scalarText(c);
+        const lower = t === null ? null : t.toLowerCase();
+        const lk = lower !== null && lower !== c ? this.catKeys.get(lower) : undefined;
+        if (ck === undefined && lk === undefined) take(this.matcher.select(ev, null));
+        for (const k of [ck, lk]) {
+          if (k === undefined) continue;
+          const keys = this.keysOf(k, ev);
+          if (typeof keys === 'number') take(this.matcher.select(ev, keys));
+          else for (const x of keys) take(this.matcher.select(ev, x));
+        }
+      }
+    const ak = this.anyKey;
+    if (ak !== null) {
+      const keys = this.keysOf(ak, ev);
+      if (typeof keys === 'number') {
+        if (keys >= 0) take(this.matcher.select(ev, keys));
+      } else for (const k of keys) if (k >= 0) take(this.matcher.select(ev, k));
+    }
     return out;
   }
+
+  /**
+   * The bucket keys of an event for a key (CategoryKey): of its field's text, or of each text of
+   * an array (its elements and joined text, as the matcher reads them), `other` for a text no
+   * stage names or no text at all. A set is reused by the next call.
+   */
+  private keysOf(ck: CategoryKey, ev: Record<string, unknown>): number | ReadonlySet<number> {
+    let v = ck.read(ev);
+    // An array of one text (ECS event.type, event.category) is that text.
+    if (Array.isArray(v) && v.length === 1 && joinedText(v) === undefined) v = v[0];
+    const t = scalarText(v);
+    if (t !== null) return ck.byText.get(t.toLowerCase()) ?? ck.other;
+    if (!Array.isArray(v)) return ck.other;
+    const keys = this.keySeen;
+    keys.clear();
+    for (let i = 0; i < v.length; i++) {
+      const x = scalarText(v[i]);
+      if (x !== null) keys.add(ck.byText.get(x.toLowerCase()) ?? ck.other);
+    }
+    const j = joinedText(v);
+    if (j !== undefined) keys.add(ck.byText.get(j.toLowerCase()) ?? ck.other);
+    if (keys.size === 0) keys.add(ck.other);
+    return keys;
+  }
 }
+
+/** Of KEY_FIELDS, the one most of the gates name values of (null: none), and each gate's texts of it. */
+function bestKeyField(gates: readonly Expr[]): { field: string | null; texts: (Set<string> | null)[] } {
+  let field: string | null = null;
+  let best = 0;
+  let texts: (Set<string> | null)[] = gates.map(() => null);
+  for (const f of KEY_FIELDS) {
+    const ts = gates.map((g) => keyTexts(g, f));
+    const n = ts.filter((t) => t !== null).length;
+    if (n > best) {
+      field = f;
+      best = n;
+      texts = ts;
+    }
+  }
+  return { field, texts };
+}
+
+const readerOf = (field: string | null): ((ev: unknown) => unknown) => (field === null ? () => undefined : compileAccessor(field.split('.'), 'elasticsearch'));

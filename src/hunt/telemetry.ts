@@ -164,13 +164,22 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v]);
 }
 
+/** One host's tally: events, events per need, and events per set of ECS needs met (memo). */
+interface HostTally {
+  events: number;
+  byNeed: Int32Array;
+  bySet: Map<Int32Array, number>;
+  /** A name was recorded for it (or it needs none). */
+  named: boolean;
+}
+
 const NAME_PATH = ['host', 'name'];
 const HOSTNAME_PATH = ['host', 'hostname'];
 
 /** One unit's tally. */
 export class TelemetryTally {
   /** Per host: events seen, and events per distinct need (one Map lookup per event, not per need). */
-  private readonly hosts = new Map<string, { events: number; byNeed: Int32Array }>();
+  private readonly hosts = new Map<string, HostTally>();
   /** Host key → a name seen with it (only for keys that are not the name, e.g. host.id). */
   private readonly names = new Map<string, string>();
   private readonly unparsed: number[];
@@ -181,6 +190,11 @@ export class TelemetryTally {
   private memo = new Map<unknown, unknown>();
   private memoLeaves = 0;
   private readonly useMemo: boolean;
+  /**
+   * The memo's sets of needs met, one array per distinct set: a host counts events per set (one
+   * Map update per event), and the sets are spread over their needs only by counts().
+   */
+  private metSets = new Map<string, Int32Array>();
 
   /** `memo: false` tests every need on every event (the reference the memo is tested against). */
   constructor(
@@ -207,12 +221,17 @@ export class TelemetryTally {
   observe(ecs: Event, categories: readonly string[], native: () => Event, host: string | null): void {
     const h = host ?? '(no host)';
     let rec = this.hosts.get(h);
-    if (!rec) this.hosts.set(h, (rec = { events: 0, byNeed: new Int32Array(this.compiled.groups) }));
+    if (!rec) {
+      this.hosts.set(h, (rec = { events: 0, byNeed: new Int32Array(this.compiled.groups), bySet: new Map(), named: host === null }));
+    }
     rec.events++;
     const counts = rec.byNeed;
-    if (host !== null && !this.names.has(h)) {
+    if (!rec.named) {
       const name = getField(ecs, NAME_PATH) ?? getField(ecs, HOSTNAME_PATH);
-      if (typeof name === 'string' && name !== '') this.names.set(h, name);
+      if (typeof name === 'string' && name !== '') {
+        this.names.set(h, name);
+        rec.named = true;
+      }
     }
     const c = this.compiled;
     if (this.useMemo) {
@@ -224,10 +243,18 @@ export class TelemetryTally {
       let met = leaf.get(LEAF) as Int32Array | undefined;
       if (met === undefined) {
         met = this.ecsMet(ecs, categories);
+        // One array per distinct set, so a host's tally has one entry per set, not per leaf.
+        const key = met.join(',');
+        const known = this.metSets.get(key);
+        if (known !== undefined) met = known;
+        else {
+          if (this.metSets.size >= 65536) this.metSets = new Map();
+          this.metSets.set(key, met);
+        }
         leaf.set(LEAF, met);
         this.memoLeaves++;
       }
-      for (let i = 0; i < met.length; i++) counts[met[i]!]!++;
+      if (met.length > 0) rec.bySet.set(met, (rec.bySet.get(met) ?? 0) + 1);
     } else {
       for (const n of c.ecsAny) if (n.test(ecs)) counts[n.index]!++;
       for (const cat of categories) {
@@ -254,7 +281,7 @@ export class TelemetryTally {
     if (host !== undefined) {
       const h = host ?? '(no host)';
       let rec = this.hosts.get(h);
-      if (!rec) this.hosts.set(h, (rec = { events: 0, byNeed: new Int32Array(this.compiled.groups) }));
+      if (!rec) this.hosts.set(h, (rec = { events: 0, byNeed: new Int32Array(this.compiled.groups), bySet: new Map(), named: host === null }));
       rec.events++;
       for (const cat of categories) {
         const l = this.compiled.ecsByCategory.get(cat);
@@ -273,7 +300,9 @@ export class TelemetryTally {
     const groups = this.unparsed.map((unparsed) => ({ byHost: {} as Record<string, number>, unparsed }));
     for (const [h, rec] of this.hosts) {
       hosts[h] = rec.events;
-      for (let g = 0; g < rec.byNeed.length; g++) if (rec.byNeed[g]! > 0) groups[g]!.byHost[h] = rec.byNeed[g]!;
+      const byNeed = rec.byNeed.slice();
+      for (const [met, n] of rec.bySet) for (let i = 0; i < met.length; i++) byNeed[met[i]!]! += n;
+      for (let g = 0; g < byNeed.length; g++) if (byNeed[g]! > 0) groups[g]!.byHost[h] = byNeed[g]!;
     }
     const names: Record<string, string> = {};
     for (const [k, n] of this.names) if (n.toLowerCase() !== k.toLowerCase()) names[k] = n;

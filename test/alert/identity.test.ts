@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildAlert } from '../../src/alert/build.js';
 import { orderAlerts } from '../../src/alert/order.js';
+import { eventIdentity } from '../../src/alert/event-identity.js';
 import { runHunt } from '../../src/hunt/run.js';
 import type { Rule } from '../../src/ir/types.js';
 import type { Alert } from '../../src/alert/types.js';
@@ -72,4 +73,14 @@ test('renamed PsExec 5145 records at one instant: one alert each, and no duplica
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('an event identity remembered on the event is not carried by a copy that differs', () => {
+  const ev = { '@timestamp': '2024-01-01T00:00:00Z', host: { name: 'a' }, process: { name: 'x.exe' } };
+  const at = { ms: Date.parse('2024-01-01T00:00:00Z'), ns: 0 };
+  const id = eventIdentity(ev, at);
+  assert.equal(eventIdentity(ev, at), id, 'the same event, the same identity');
+  assert.notEqual(eventIdentity({ ...ev, process: { name: 'y.exe' } }, at), id, 'a changed copy has its own');
+  assert.notEqual(eventIdentity(ev, { ms: at.ms, ns: 1 }), id, 'another time, another identity');
+  assert.equal(eventIdentity(JSON.parse(JSON.stringify(ev)) as typeof ev, at), id, 'an equal copy has the same');
 });

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseEql } from '../../src/eql/index.js';
-import { EcsRuleMatcher, gateExpr } from '../../src/hunt/eql-match.js';
+import { EcsRuleMatcher, gateExpr, keyTexts } from '../../src/hunt/eql-match.js';
+import { stageBit } from '../../src/engine/sequence.js';
 import { compilePredicate } from '../../src/engine/index.js';
 import { loadRulePack } from '../../src/rules/index.js';
 import { generateEvents } from '../../src/demo/generate.js';
@@ -69,7 +70,7 @@ function stagesOf(q: Query): Stage[] {
   return [];
 }
 
-test("soundness on Elastic's pack: every stage that matches an event was selected", async (t) => {
+test("soundness on Elastic's pack: every stage that matches an event was selected (its rule and the stage itself)", async (t) => {
   const repo = sharedOrSkip(t, 'reference/elastic-detection-rules/repo');
   const samples = sharedOrSkip(t, 'datasets/evtx-attack-samples');
   if (!repo || !samples) return;
@@ -103,15 +104,84 @@ test("soundness on Elastic's pack: every stage that matches an event was selecte
     const selected = new Set(m.select(ev, cats));
     selectedTotal += selected.size;
     tests.forEach((stages, ri) => {
-      for (const s of stages) {
-        if (s.cat !== null && s.cat !== 'any' && rules[ri]!.meta?.categoryField === undefined && !cats.includes(s.cat)) continue;
-        if (!s.test(ev)) continue;
+      stages.forEach((s, j) => {
+        if (s.cat !== null && s.cat !== 'any' && rules[ri]!.meta?.categoryField === undefined && !cats.includes(s.cat)) return;
+        if (!s.test(ev)) return;
         matched++;
         assert.ok(selected.has(ri), `${rules[ri]!.id} (${rules[ri]!.name}) matches an event it was not selected for: ${JSON.stringify(ev).slice(0, 300)}`);
-      }
+        // The detector evaluates only the selected stages: this one must be among them.
+        assert.ok((m.stages[ri]! & stageBit(j)) !== 0, `${rules[ri]!.id} stage ${j} matches an event it was not selected for`);
+      });
     });
   }
   assert.ok(m.matcher.stats.droppedClauses > 0, 'the matcher adapted');
   assert.ok(matched > 50, `${matched} stage matches checked over ${events.length} events`);
   t.diagnostic(`${events.length} events, ${matched} stage matches, ${(selectedTotal / events.length).toFixed(1)} rules selected per event of ${rules.length}, ${m.matcher.stats.droppedClauses} clauses dropped`);
+});
+
+test('keyTexts: the texts a key field must show for a gate to hold', () => {
+  const g = (q: string) => gateExpr(where(q));
+  assert.deepEqual([...keyTexts(g('process where event.type == "start" and process.name == "a"'), 'event.type')!], ['start']);
+  assert.deepEqual([...keyTexts(g('process where event.type in ("Start", "process_started")'), 'event.type')!].sort(), ['process_started', 'start']);
+  assert.deepEqual([...keyTexts(g('process where (event.type == "start" and a == 1) or event.type : "end"'), 'event.type')!].sort(), ['end', 'start']);
+  assert.equal(keyTexts(g('process where event.type == "start" or process.name == "a"'), 'event.type'), null, 'an or branch without it');
+  assert.equal(keyTexts(g('process where event.type : "st*"'), 'event.type'), null, 'a wildcard pattern');
+  assert.equal(keyTexts(g('process where not event.type == "start"'), 'event.type'), null);
+  assert.deepEqual([...keyTexts(g('any where event.code == "4.50"'), 'event.code')!].sort(), ['4.5', '4.50']);
+});
+
+test('stages keyed by a field value: an event reaches the stages its value (any element, any case) names, and the unkeyed ones', () => {
+  const rules = [
+    rule('start', 'process where event.type == "start" and process.name == "a.exe"'),
+    rule('end', 'process where event.type : "END" and process.name == "a.exe"'),
+    rule('free', 'process where process.name == "a.exe"'),
+    rule('seq', 'sequence [process where event.type == "start" and process.name == "a.exe"] [process where event.type == "end" and process.name == "a.exe"] until [process where process.name == "a.exe"]'),
+  ];
+  const m = new EcsRuleMatcher(rules);
+  const sel = (type: unknown) => {
+    const ids = [...m.select({ event: { type }, process: { name: 'A.exe' } }, ['process'])].map((i) => rules[i]!.id).sort();
+    return ids.map((id) => (id === 'seq' ? `seq:${m.stages[rules.findIndex((r) => r.id === 'seq')]!}` : id));
+  };
+  // seq's stages: bit 0 the start stage, bit 1 the end stage, bit 2 until.
+  assert.deepEqual(sel('start'), ['free', 'seq:5', 'start']);
+  assert.deepEqual(sel(['START']), ['free', 'seq:5', 'start']);
+  assert.deepEqual(sel(['change', 'End']), ['end', 'free', 'seq:6']);
+  assert.deepEqual(sel(['start', 'end']), ['end', 'free', 'seq:7', 'start']);
+  assert.deepEqual(sel('info'), ['free', 'seq:4']);
+  assert.deepEqual(sel(undefined), ['free', 'seq:4']);
+  assert.deepEqual(sel(7), ['free', 'seq:4']);
+});
+
+test('stages of any category keyed by a value are selected besides the category\'s when the event shows it', () => {
+  const rules = [
+    rule('code', 'any where event.code in ("5136", "5137") and winlog.event_data.x == "y"'),
+    rule('anyfree', 'any where winlog.event_data.x == "y"'),
+    rule('proc', 'process where winlog.event_data.x == "y"'),
+  ];
+  const m = new EcsRuleMatcher(rules);
+  const sel = (code: unknown, cats: string[]) => [...m.select({ event: { code }, winlog: { event_data: { x: 'Y' } } }, cats)].map((i) => rules[i]!.id).sort();
+  assert.deepEqual(sel('5136', []), ['anyfree', 'code']);
+  assert.deepEqual(sel(5137, ['process']), ['anyfree', 'code', 'proc']);
+  assert.deepEqual(sel(['1', '5137'], ['iam']), ['anyfree', 'code']);
+  assert.deepEqual(sel('4624', ['process']), ['anyfree', 'proc']);
+  assert.deepEqual(sel(undefined, []), ['anyfree']);
+});
+
+test('a stage of any category that names event.category values sits with those categories (as written or lower-cased)', () => {
+  const rules = [
+    rule('lib', 'any where event.category : ("library", "driver") and process.name : "x.exe"'),
+    rule('mixed', 'any where (event.category == "file" and process.name : "x.exe") or process.name == "y.exe"'),
+  ];
+  const m = new EcsRuleMatcher(rules);
+  const sel = (cat: unknown, name = 'X.exe') => {
+    const cats = typeof cat === 'string' ? [cat] : Array.isArray(cat) ? (cat as string[]) : [];
+    return [...m.select({ event: { category: cat }, process: { name } }, cats)].map((i) => rules[i]!.id).sort();
+  };
+  assert.deepEqual(sel('library'), ['lib']);
+  assert.deepEqual(sel('Driver'), ['lib'], 'a category in another case: `:` is case-insensitive');
+  assert.deepEqual(sel(['process', 'library']), ['lib']);
+  assert.deepEqual(sel('process'), []);
+  assert.deepEqual(sel('file'), ['mixed']);
+  assert.deepEqual(sel('process', 'y.exe'), ['mixed'], 'an or branch without event.category keeps the stage in every category');
+  assert.deepEqual(sel(undefined, 'y.exe'), ['mixed']);
 });

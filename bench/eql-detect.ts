@@ -1,0 +1,85 @@
+/**
+ * Detection alone with Elastic's EQL pack (issue 11 item 3), in-process, one thread, CPU time:
+ * `Detector.push` per pre-parsed event (rule load and compile excluded) against `JSON.parse` of the
+ * same events as the floor, measured in the same process, round after round (bench/eql-detect-child.ts).
+ * The pack is bench/eql-pack.ts's: every Windows / cross-platform, non-deprecated EQL rule of
+ * ../shared/reference/elastic-detection-rules/repo (building blocks included) + the built-in pack.
+ *
+ * Usage: node dist/bench/eql-detect.js [--events 20000] [--rounds 3] [--repeat 3] [--builds DIR,DIR…]
+ * `--builds`: compiled trees (each holding dist/bench/eql-detect-child.js) to compare, e.g. this one
+ * and a build of the base commit; their processes are interleaved (A B A B …), and each figure is
+ * the median over every round of every repeat.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { loadRulePack } from '../src/rules/index.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const root = resolve(here, '..', '..');
+const shared = resolve(root, process.env.SPOOR_SHARED ?? '../shared');
+const args = process.argv.slice(2);
+const opt = (name: string, def: string): string => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1]! : def;
+};
+const events = opt('events', '20000');
+const rounds = opt('rounds', '3');
+const repeat = Math.max(1, Number(opt('repeat', '3')));
+const builds = opt('builds', root).split(',').map((b) => resolve(b));
+
+const repo = join(shared, 'reference/elastic-detection-rules/repo');
+if (!existsSync(repo)) {
+  console.error(`bench/eql-detect needs ${repo}`);
+  process.exit(2);
+}
+const pack = loadRulePack([join(repo, 'rules'), join(repo, 'rules_building_block')], { builtin: false, buildingBlocks: true });
+const chosen = pack.rules.filter((r) => {
+  if (r.meta?.deprecated === true) return false;
+  const os = (r.tags ?? []).filter((t) => t.startsWith('OS: ')).map((t) => t.slice(4).toLowerCase());
+  return os.length === 0 || os.includes('windows') || os.length > 1;
+});
+const dir = mkdtempSync(join(tmpdir(), 'spoor-eql-detect-'));
+const rulesJson = join(dir, 'rules.json');
+writeFileSync(rulesJson, JSON.stringify(chosen.map((r) => r.source)));
+
+interface Round {
+  input: string;
+  events: number;
+  floorUs: number;
+  detectUs: number;
+  alerts: number;
+}
+const results = new Map<string, Round[]>(builds.map((b) => [b, []]));
+try {
+  for (let i = 0; i < repeat; i++) {
+    for (const b of builds) {
+      const env = { ...process.env, SPOOR_SHARED: shared };
+      const out = execFileSync(process.execPath, [join(b, 'dist/bench/eql-detect-child.js'), events, rounds, rulesJson], { encoding: 'utf8', maxBuffer: 1 << 26, env });
+      const r = JSON.parse(out.trim().split('\n').pop()!) as { rules: number; rounds: Round[] };
+      // The first round of each process warms the JIT and the matcher's adaptation: not counted.
+      const inputs = new Set(r.rounds.map((x) => x.input)).size;
+      results.get(b)!.push(...r.rounds.slice(inputs));
+      console.error(`${b} (${r.rules} rules): ${r.rounds.map((x) => `${x.input} ${x.detectUs.toFixed(1)}/${x.floorUs.toFixed(1)} µs`).join('; ')}`);
+    }
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+console.log(`| build | input | events | floor µs/event (JSON.parse) | detection µs/event | detection / floor | alerts |`);
+console.log(`|---|---|---|---|---|---|---|`);
+for (const [b, rs] of results) {
+  for (const input of [...new Set(rs.map((r) => r.input))]) {
+    const mine = rs.filter((r) => r.input === input);
+    const f = median(mine.map((r) => r.floorUs));
+    const d = median(mine.map((r) => r.detectUs));
+    const ratio = median(mine.map((r) => r.detectUs / r.floorUs));
+    console.log(`| ${b === root ? 'this tree' : b} | ${input} | ${mine[0]!.events} | ${f.toFixed(2)} | ${d.toFixed(1)} | ${ratio.toFixed(1)}× | ${[...new Set(mine.map((r) => r.alerts))].join(', ')} |`);
+  }
+}
