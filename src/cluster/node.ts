@@ -88,6 +88,8 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
   const snaps: Kv = await bus.kv(CLUSTER.snapshotBucket, undefined, replicas);
   const me = nodeKey(o.nodeId);
   const hooks: WorkerHooks = { ...o.hooks, onProblem: o.hooks?.onProblem ?? ((m: string) => log(m)) };
+  // Diagnostics for the fault suite (docs/scale-out.md "Tests"): stage-2 decisions and snapshots in the log.
+  if (!hooks.onTrace && process.env.SPOOR_CLUSTER_TRACE) hooks.onTrace = (l) => log(`trace ${Date.now()} ${l}`);
   const lateness = o.allowedLatenessMs ?? 5000;
   const corrRules = o.corrRules ?? [];
   const router = corrRules.length > 0 ? new CorrRouter(corrRules, partitions) : null;
