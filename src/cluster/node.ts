@@ -168,7 +168,7 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
     workers.set(u.key, w);
     try {
       await w.start();
-      log(`${label(w)}: taken over at seq ${w.startSeq} (${w.startMode === 'resumed' ? 'engine state loaded' : w.startMode === 'replay' ? 'replaying to rebuild state' : 'no snapshot'}; snapshot lastSeq ${w.lastSeq})`);
+      log(`${label(w)}: taken over at seq ${w.startSeq} (${w.startMode === 'resumed' ? 'engine state loaded' : w.startMode === 'partial' ? 'engine state loaded, changed correlations replayed' : w.startMode === 'replay' ? 'replaying to rebuild state' : 'no snapshot'}; snapshot lastSeq ${w.lastSeq})`);
     } catch (e) {
       log(`${label(w)}: start failed: ${(e as Error).message}`);
       workers.delete(u.key);

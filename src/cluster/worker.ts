@@ -136,6 +136,9 @@ interface Item extends OrderItem {
   corr?: string;
 }
 
+/** The engine state could not be read for now (NATS timeout): the takeover is retried, not replayed. */
+class TransientLoadError extends Error {}
+
 /** A KV compare-and-set refusal (JetStream error 10071, "wrong last sequence"). */
 export function isCasRefusal(e: unknown): boolean {
   return /wrong last sequence|10071|key exists/i.test(e instanceof Error ? e.message : String(e));
@@ -174,7 +177,14 @@ export class PartitionWorker {
   /** Resumed from engine state: the seqs ≤ lastSeq to re-buffer (others were detected before the snapshot). */
   private rebuffer: Set<number> | null = null;
   /** How this owner started: 'resumed' (engine state loaded), 'replay' (from replayFrom), 'empty'. */
-  startMode: 'resumed' | 'replay' | 'empty' = 'empty';
+  startMode: 'resumed' | 'partial' | 'replay' | 'empty' = 'empty';
+  /**
+   * Stage 2, resumed with some correlations added or changed since the snapshot ('partial'): their
+   * events ≤ lastSeq are replayed into their fresh detectors (the others' are in the state already).
+   */
+  private replayOnly: Set<string> | null = null;
+  /** (correlation, stage-1 seq) pairs replayed in a partial replay (its own duplicate drop: `seen` holds them all already). */
+  private readonly replaySeen = new Set<string>();
   /** The engine state text last written (see writeEngine). */
   private lastEngineText = '';
   /** The stream seq this owner started reading at. */
@@ -304,6 +314,10 @@ export class PartitionWorker {
         from = s.resumeFrom;
         this.rebuffer = new Set(s.held ?? []);
         this.startMode = 'resumed';
+        if (this.replayOnly) {
+          from = Math.min(from, s.replayFrom);
+          this.startMode = 'partial';
+        }
       }
     }
     this.startSeq = from;
@@ -383,7 +397,8 @@ export class PartitionWorker {
     this.hooks.onEvent?.(this.partition, m.seq, this.node, replay, this.stage);
     // Resumed from engine state: events detected before the snapshot are in that state already.
     if (replay && this.rebuffer !== null && !this.rebuffer.has(m.seq)) {
-      if (this.trace && this.stage === 2) this.trace(`s2 msg seq=${m.seq} replay=1 skip=in-state`);
+      if (this.replayOnly) this.replayPartial(m);
+      else if (this.trace && this.stage === 2) this.trace(`s2 msg seq=${m.seq} replay=1 skip=in-state`);
       return !this.stopped;
     }
     const it = this.decode(m, replay);
@@ -406,6 +421,19 @@ export class PartitionWorker {
     if (!(await this.flush())) return false;
     if (Date.now() - this.lastSaved >= this.snapshotIntervalMs) await this.saveSnapshot();
     return !this.stopped;
+  }
+
+  /** A message ≤ lastSeq in a partial replay: only an added or changed correlation's own event is fed again. */
+  private replayPartial(m: BusMessage): void {
+    const it = this.decode(m, true);
+    if (!it || it.corr === undefined || !this.replayOnly!.has(it.corr)) return;
+    const k = `${it.corr}\u0000${it.ev.se.position ?? ''}`;
+    if (this.replaySeen.has(k)) return;
+    this.replaySeen.add(k);
+    this.seen.set(k, it.time.ms);
+    if (this.trace) this.trace(`s2 msg seq=${m.seq} replay=1 partial corr=${it.corr} key=${it.host} s1=${it.ev.se.position ?? ''} t=${it.time.ms}`);
+    this.heldSeqs.add(it.seq);
+    this.reorder.add(it, Date.now());
   }
 
   private isDuplicate(it: Item): boolean {
@@ -596,7 +624,14 @@ export class PartitionWorker {
     try {
       const parts: string[] = [];
       for (let i = 0; i < e.chunks; i++) {
-        const c = await this.snapKv.get(chunkKey(key, e.gen, i));
+        let c: Awaited<ReturnType<Kv['get']>>;
+        try {
+          c = await this.snapKv.get(chunkKey(key, e.gen, i));
+        } catch (err) {
+          // A timeout while NATS is loaded says nothing about the state: start again later
+          // (node.ts releases the lease) rather than pay a whole replay.
+          throw new TransientLoadError(`reading engine state chunk ${i}: ${(err as Error).message}`);
+        }
         if (!c) throw new Error(`chunk ${i} of ${e.chunks} missing`);
         parts.push(c.value);
       }
@@ -608,9 +643,24 @@ export class PartitionWorker {
         if (!blob.stage1 || !this.detector) throw new Error('no stage-1 state');
         reports.push(this.detector.importState(blob.stage1));
       } else {
-        const ids = Object.keys(blob.stage2 ?? {});
-        if (ids.length !== this.corrDetectors.size || ids.some((id) => !this.corrDetectors.has(id))) throw new Error('stage-2 correlations differ from the snapshot');
-        for (const [id, d] of this.corrDetectors) reports.push(d.importState(blob.stage2![id]));
+        // Per correlation: each has its own detector and its own forwarded messages, so one
+        // added or changed correlation replays alone while the others keep their state.
+        const states = blob.stage2 ?? {};
+        const again = new Set<string>();
+        for (const [id, d] of [...this.corrDetectors]) {
+          const st = states[id];
+          const r = st !== undefined ? d.importState(st) : null;
+          if (r && r.sameRules && r.dropped.length === 0) continue;
+          const rule = this.work.rules.find((x) => x.id === id)!;
+          this.corrDetectors.set(id, this.corrDetector(rule));
+          again.add(id);
+        }
+        if (again.size > 0 && again.size === this.corrDetectors.size) throw new Error('no correlation of the snapshot is loaded unchanged');
+        if (again.size > 0) {
+          if (this.windowMs > 0 && !this.windows.restore(s.windows)) throw new Error('the snapshot has no replay windows');
+          this.replayOnly = again;
+          this.hooks.onProblem?.(`${this.name}: correlation(s) ${[...again].join(', ')} added or changed since the snapshot: replaying only their events from seq ${s.replayFrom}`);
+        }
       }
       const bad = reports.find((r) => !r.sameRules || r.dropped.length > 0);
       if (bad) throw new Error(`rule set changed (${bad.dropped.map((d) => `${d.key}: ${d.reason}`).join('; ') || 'fingerprint differs'})`);
@@ -621,6 +671,7 @@ export class PartitionWorker {
       this.reorder.restoreKeys(s.order ?? []);
       return true;
     } catch (err) {
+      if (err instanceof TransientLoadError) throw err;
       this.hooks.onProblem?.(`${this.name}: engine state not used (${(err as Error).message}); replaying from seq ${s.replayFrom}`);
       this.freshDetectors();
       return false;
