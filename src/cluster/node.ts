@@ -88,6 +88,8 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
   const snaps: Kv = await bus.kv(CLUSTER.snapshotBucket, undefined, replicas);
   const me = nodeKey(o.nodeId);
   const hooks: WorkerHooks = { ...o.hooks, onProblem: o.hooks?.onProblem ?? ((m: string) => log(m)) };
+  // Diagnostics for the fault suite (docs/scale-out.md "Tests"): stage-2 decisions and snapshots in the log.
+  if (!hooks.onTrace && process.env.SPOOR_CLUSTER_TRACE) hooks.onTrace = (l) => log(`trace ${Date.now()} ${l}`);
   const lateness = o.allowedLatenessMs ?? 5000;
   const corrRules = o.corrRules ?? [];
   const router = corrRules.length > 0 ? new CorrRouter(corrRules, partitions) : null;
@@ -166,7 +168,7 @@ export async function startDetectNode(o: DetectNodeOptions): Promise<DetectNode>
     workers.set(u.key, w);
     try {
       await w.start();
-      log(`${label(w)}: taken over at seq ${w.startSeq} (${w.startMode === 'resumed' ? 'engine state loaded' : w.startMode === 'replay' ? 'replaying to rebuild state' : 'no snapshot'}; snapshot lastSeq ${w.lastSeq})`);
+      log(`${label(w)}: taken over at seq ${w.startSeq} (${w.startMode === 'resumed' ? 'engine state loaded' : w.startMode === 'partial' ? 'engine state loaded, changed correlations replayed' : w.startMode === 'replay' ? 'replaying to rebuild state' : 'no snapshot'}; snapshot lastSeq ${w.lastSeq})`);
     } catch (e) {
       log(`${label(w)}: start failed: ${(e as Error).message}`);
       workers.delete(u.key);

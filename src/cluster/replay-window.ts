@@ -14,6 +14,17 @@ import { WATERMARK_LIVE_MS } from '../serve/reorder.js';
 /** A key this far behind the newest (event time beyond the window) and silent holds no state worth a replay. */
 export const SILENT_GRACE_MS = 10 * 60_000;
 
+/**
+ * Snapshot form (PartitionSnapshot.windows): per key `[key, frontierMs, lastWallMs, sec, minSeq,
+ * sec, minSeq, …]`. A new owner that resumes from engine state restores it, so its own snapshots
+ * keep replaying the windows that state came from (without it, `replayFrom` jumped to the first
+ * event read after the resume, and an owner that later had to fall back to replay lost them).
+ */
+export type WindowsJson = (string | number)[][];
+
+/** Numbers a snapshot spends on the windows at most (buckets are merged beyond; see toJSON). */
+const EXPORT_BUDGET = 16_384;
+
 interface KeyWindow {
   frontierMs: number;
   lastWallMs: number;
@@ -22,6 +33,9 @@ interface KeyWindow {
 
 export class ReplayWindows {
   private readonly keys = new Map<string, KeyWindow>();
+
+  /** `silentMs`: wall time after which a key far behind the newest is let go (stage 2 uses longer: its keys are sparse groups). */
+  constructor(private readonly silentMs: number = WATERMARK_LIVE_MS) {}
 
   get size(): number {
     return this.keys.size;
@@ -48,6 +62,49 @@ export class ReplayWindows {
   }
 
   /**
+   * The windows for a snapshot. Beyond the budget a key's consecutive buckets are merged into one
+   * carrying their smallest seq and their *latest* second, so a merged bucket is pruned only when
+   * all it stands for left the window: a restored window may replay a little more, never less.
+   */
+  toJSON(): WindowsJson {
+    const per = Math.max(1, Math.min(64, Math.floor(EXPORT_BUDGET / 2 / Math.max(1, this.keys.size))));
+    const out: WindowsJson = [];
+    for (const [key, w] of this.keys) {
+      const row: (string | number)[] = [key, w.frontierMs, w.lastWallMs];
+      const n = w.buckets.length;
+      const size = Math.max(1, Math.ceil(n / per));
+      for (let i = 0; i < n; i += size) {
+        const end = Math.min(n, i + size);
+        let minSeq = Infinity;
+        for (let j = i; j < end; j++) if (w.buckets[j]!.minSeq < minSeq) minSeq = w.buckets[j]!.minSeq;
+        row.push(w.buckets[end - 1]!.sec, minSeq);
+      }
+      out.push(row);
+    }
+    return out;
+  }
+
+  /** Restore a snapshot's windows (toJSON); false (nothing restored) when the shape is wrong. */
+  restore(j: unknown): boolean {
+    if (!Array.isArray(j)) return false;
+    const keys = new Map<string, KeyWindow>();
+    for (const row of j as unknown[]) {
+      if (!Array.isArray(row) || row.length < 3 || row.length % 2 === 0 || typeof row[0] !== 'string') return false;
+      if (!row.slice(1).every((x) => typeof x === 'number' && Number.isFinite(x))) return false;
+      const nums = row.slice(1) as number[];
+      const buckets: KeyWindow['buckets'] = [];
+      for (let i = 2; i < nums.length; i += 2) {
+        if (buckets.length > 0 && nums[i]! <= buckets[buckets.length - 1]!.sec) return false;
+        buckets.push({ sec: nums[i]!, minSeq: nums[i + 1]! });
+      }
+      keys.set(row[0], { frontierMs: nums[0]!, lastWallMs: nums[1]!, buckets });
+    }
+    this.keys.clear();
+    for (const [k, w] of keys) this.keys.set(k, w);
+    return true;
+  }
+
+  /**
    * Prune what no rule window can use (`keepMs` of event time behind each key's own frontier)
    * and the keys gone silent; return the smallest seq still needed (Infinity: none) and the event
    * time below which duplicate-drop entries can go (null: no key held).
@@ -63,7 +120,7 @@ export class ReplayWindows {
       while (drop < w.buckets.length && w.buckets[drop]!.sec < cut) drop++;
       if (drop > 0) w.buckets.splice(0, drop);
       const behind = w.frontierMs < newest - keepMs - SILENT_GRACE_MS;
-      const silent = wallMs - w.lastWallMs > WATERMARK_LIVE_MS;
+      const silent = wallMs - w.lastWallMs > this.silentMs;
       if (w.buckets.length === 0 || (behind && silent)) {
         this.keys.delete(key);
         continue;

@@ -44,7 +44,7 @@ import type { HashIndex } from '../intel/index.js';
 import { longestWindowNs } from '../hunt/load-rules.js';
 import { parseStored, type IngestedEvent } from '../serve/ingest-parse.js';
 import { ReorderBuffer, WATERMARK_LIVE_MS, type OrderItem } from '../serve/reorder.js';
-import { ReplayWindows } from './replay-window.js';
+import { ReplayWindows, type WindowsJson } from './replay-window.js';
 import type { Bus, Kv, Reader, BusMessage } from './nats.js';
 import type { Lease } from './lease.js';
 import { CLUSTER, corrFilter, partitionFilter, partitionOf, snapshotKey, type Stage } from './subjects.js';
@@ -80,6 +80,14 @@ export interface PartitionSnapshot {
   engine?: { gen: string; chunks: number; chars: number };
   /** Stage 2: (correlation, stage-1 seq) pairs seen, with event time ms (duplicate drop). */
   seen?: [string, number][];
+  /**
+   * With `engine`: the replay windows (replay-window.ts) the engine state's events came from, so
+   * an owner resuming from it still records the right `replayFrom` for a later owner that must
+   * replay (rule change, engine state unreadable or not written).
+   */
+  windows?: WindowsJson;
+  /** With `engine`: the reorder buffer's live keys `[key, released ms, ns, last arrival wall ms]` (ReorderBuffer.exportKeys). */
+  order?: [string, number, number, number][];
 }
 
 /** What the engine chunks hold (JSON). */
@@ -97,6 +105,11 @@ export interface WorkerHooks {
   /** Every message taken (tests: fencing and sequence accounting). */
   onEvent?: (partition: number, seq: number, node: string, replay: boolean, stage: Stage) => void;
   onProblem?: (message: string) => void;
+  /**
+   * Diagnostics (node.ts sets it when SPOOR_CLUSTER_TRACE is set): one line per stage-2 message
+   * and decision, per stage-1 forward, per snapshot write, so a run's logs explain a missed alert.
+   */
+  onTrace?: (line: string) => void;
 }
 
 export interface WorkerRules {
@@ -123,6 +136,9 @@ interface Item extends OrderItem {
   corr?: string;
 }
 
+/** The engine state could not be read for now (NATS timeout): the takeover is retried, not replayed. */
+class TransientLoadError extends Error {}
+
 /** A KV compare-and-set refusal (JetStream error 10071, "wrong last sequence"). */
 export function isCasRefusal(e: unknown): boolean {
   return /wrong last sequence|10071|key exists/i.test(e instanceof Error ? e.message : String(e));
@@ -139,7 +155,15 @@ export class PartitionWorker {
   private reader: Reader | null = null;
   private lastSaved = 0;
   private chain: Promise<unknown> = Promise.resolve();
-  private readonly windows = new ReplayWindows();
+  private readonly windows: ReplayWindows;
+  /**
+   * Wall time a silent key still counts as live (low watermark, replay window, snapshot keys).
+   * Stage 1: a host silent 10 min is gone (WATERMARK_LIVE_MS). Stage 2: a key is one correlation
+   * group, fed by many hosts' partitions that lag each other — under load a group's events reach
+   * its partition tens of minutes apart in wall time — so it stays live as long as a re-forward is
+   * still de-duplicated by SPOOR_CORR (1 h).
+   */
+  private readonly liveMs: number;
   private readonly reorder: ReorderBuffer<Item>;
   private pendingAlerts: Alert[] = [];
   private pendingForwards: Forward[] = [];
@@ -153,7 +177,14 @@ export class PartitionWorker {
   /** Resumed from engine state: the seqs ≤ lastSeq to re-buffer (others were detected before the snapshot). */
   private rebuffer: Set<number> | null = null;
   /** How this owner started: 'resumed' (engine state loaded), 'replay' (from replayFrom), 'empty'. */
-  startMode: 'resumed' | 'replay' | 'empty' = 'empty';
+  startMode: 'resumed' | 'partial' | 'replay' | 'empty' = 'empty';
+  /**
+   * Stage 2, resumed with some correlations added or changed since the snapshot ('partial'): their
+   * events ≤ lastSeq are replayed into their fresh detectors (the others' are in the state already).
+   */
+  private replayOnly: Set<string> | null = null;
+  /** (correlation, stage-1 seq) pairs replayed in a partial replay (its own duplicate drop: `seen` holds them all already). */
+  private readonly replaySeen = new Set<string>();
   /** The engine state text last written (see writeEngine). */
   private lastEngineText = '';
   /** The stream seq this owner started reading at. */
@@ -175,6 +206,8 @@ export class PartitionWorker {
   ) {
     this.windowMs = 0;
     this.keepMs = 0;
+    this.liveMs = Math.max(work.allowedLatenessMs, stage === 2 ? CLUSTER.corrDuplicateWindowMs : WATERMARK_LIVE_MS);
+    this.windows = new ReplayWindows(this.liveMs);
     this.freshDetectors();
     this.setWindow();
     this.reorder = new ReorderBuffer<Item>(work.allowedLatenessMs, (it, late) => this.feed(it, late));
@@ -218,7 +251,7 @@ export class PartitionWorker {
    */
   private noteWatermark(): void {
     this.sinceWatermark = 0;
-    const wm = this.reorder.lowWatermark(Date.now(), Math.max(this.work.allowedLatenessMs, WATERMARK_LIVE_MS));
+    const wm = this.reorder.lowWatermark(Date.now(), this.liveMs);
     this.detector?.setWatermark(wm);
     for (const d of this.corrDetectors.values()) d.setWatermark(wm);
   }
@@ -238,9 +271,16 @@ export class PartitionWorker {
       acceptMatch: (rule, m) => {
         if (partitionOf(corrToken(rule.id, m.keys ?? []), parts) === this.partition) return true;
         this.foreign++;
+        this.trace?.(`s2 foreign rule=${rule.id} keys=${JSON.stringify(m.keys ?? [])}`);
         return false;
       },
     });
+  }
+
+  /** Diagnostics line (hooks.onTrace) prefixed with node and partition; null when not tracing. */
+  private get trace(): ((line: string) => void) | null {
+    const t = this.hooks.onTrace;
+    return t ? (line) => t(`${this.stage === 1 ? 'p' : 'c'}${this.partition} ${line}`) : null;
   }
 
   /** Stage 2: alerts of groups owned by another partition, dropped (partial counts; see corrDetector). */
@@ -274,6 +314,10 @@ export class PartitionWorker {
         from = s.resumeFrom;
         this.rebuffer = new Set(s.held ?? []);
         this.startMode = 'resumed';
+        if (this.replayOnly) {
+          from = Math.min(from, s.replayFrom);
+          this.startMode = 'partial';
+        }
       }
     }
     this.startSeq = from;
@@ -352,14 +396,20 @@ export class PartitionWorker {
     const replay = m.seq <= this.snap.lastSeq;
     this.hooks.onEvent?.(this.partition, m.seq, this.node, replay, this.stage);
     // Resumed from engine state: events detected before the snapshot are in that state already.
-    if (replay && this.rebuffer !== null && !this.rebuffer.has(m.seq)) return !this.stopped;
+    if (replay && this.rebuffer !== null && !this.rebuffer.has(m.seq)) {
+      if (this.replayOnly) this.replayPartial(m);
+      else if (this.trace && this.stage === 2) this.trace(`s2 msg seq=${m.seq} replay=1 skip=in-state`);
+      return !this.stopped;
+    }
     const it = this.decode(m, replay);
     if (!it) {
       if (!replay) this.snap.unreadable++;
       this.hooks.onProblem?.(`${this.name}: message seq ${m.seq} unreadable, skipped`);
     } else if (it.corr !== undefined && !(replay && this.rebuffer !== null) && this.isDuplicate(it)) {
       if (!replay) this.snap.duplicates = (this.snap.duplicates ?? 0) + 1;
+      if (this.trace) this.trace(`s2 msg seq=${m.seq} replay=${+replay} dup corr=${it.corr} key=${it.host} s1=${it.ev.se.position ?? ''} t=${it.time.ms}`);
     } else {
+      if (this.trace && this.stage === 2) this.trace(`s2 msg seq=${m.seq} replay=${+replay} buffer corr=${it.corr} key=${it.host} s1=${it.ev.se.position ?? ''} t=${it.time.ms}`);
       this.heldSeqs.add(it.seq);
       this.reorder.add(it, Date.now());
     }
@@ -371,6 +421,19 @@ export class PartitionWorker {
     if (!(await this.flush())) return false;
     if (Date.now() - this.lastSaved >= this.snapshotIntervalMs) await this.saveSnapshot();
     return !this.stopped;
+  }
+
+  /** A message ≤ lastSeq in a partial replay: only an added or changed correlation's own event is fed again. */
+  private replayPartial(m: BusMessage): void {
+    const it = this.decode(m, true);
+    if (!it || it.corr === undefined || !this.replayOnly!.has(it.corr)) return;
+    const k = `${it.corr}\u0000${it.ev.se.position ?? ''}`;
+    if (this.replaySeen.has(k)) return;
+    this.replaySeen.add(k);
+    this.seen.set(k, it.time.ms);
+    if (this.trace) this.trace(`s2 msg seq=${m.seq} replay=1 partial corr=${it.corr} key=${it.host} s1=${it.ev.se.position ?? ''} t=${it.time.ms}`);
+    this.heldSeqs.add(it.seq);
+    this.reorder.add(it, Date.now());
   }
 
   private isDuplicate(it: Item): boolean {
@@ -398,6 +461,9 @@ export class PartitionWorker {
     }
     if (this.windowMs > 0) this.noteWindow(it.host, it.time.ms, it.seq);
     const alerts = det.takeAlerts();
+    if (this.trace && this.stage === 2) {
+      this.trace(`s2 feed seq=${it.seq} replay=${+it.replay} late=${+late} corr=${it.corr} key=${it.host} s1=${it.ev.se.position ?? ''} t=${it.time.ms}${alerts.map((a) => ` alert=${a.id}`).join('')}`);
+    }
     if (alerts.length > 0) for (const a of alerts) this.pendingAlerts.push(a);
     // Base-rule matches of stage-2 correlations are forwarded (replays too: stateless, and the
     // ids are deterministic, so a re-forward is dropped).
@@ -405,6 +471,7 @@ export class PartitionWorker {
       try {
         const fw = this.work.router.route(it.ev.se.event, it.ev.se.position ?? it.seq, it.ev.raw);
         for (const f of fw) this.pendingForwards.push(f);
+        if (fw.length > 0 && this.trace) this.trace(`s1 fwd seq=${it.seq} replay=${+it.replay} late=${+late} t=${it.time.ms} to=${fw.map((f) => f.subject).join(',')}`);
       } catch (e) {
         this.hooks.onProblem?.(`${this.name}: stage-2 routing failed on seq ${it.seq}: ${(e as Error).message}`);
       }
@@ -489,11 +556,15 @@ export class PartitionWorker {
       snap.resumeFrom = Math.min(this.snap.lastSeq + 1, ...this.heldSeqs);
       snap.held = [...this.heldSeqs].sort((a, b) => a - b);
       if (this.stage === 2) snap.seen = [...this.seen];
+      snap.windows = this.windows.toJSON();
+      snap.order = this.reorder.exportKeys(Date.now(), this.liveMs);
     } else {
       delete snap.engine;
       delete snap.resumeFrom;
       delete snap.held;
       delete snap.seen;
+      delete snap.windows;
+      delete snap.order;
     }
     const text = JSON.stringify(snap);
     try {
@@ -504,10 +575,14 @@ export class PartitionWorker {
       const cas = isCasRefusal(e);
       this.hooks.onProblem?.(`${this.name}: snapshot write ${cas ? 'refused' : 'failed'} (${(e as Error).message}): ${cas ? 'fenced' : 'restarting'}`);
       this.halt(cas ? 'fenced' : 'error');
-      if (written) await this.dropChunks(key, written);
+      // Only a refusal proves the snapshot was not stored. A timeout may have committed it (seen
+      // under load: the next owner then found "chunk 0 of 1 missing" and fell back to replay), so
+      // its chunks stay; at worst they are orphaned.
+      if (written && cas && written.gen !== previous?.gen) await this.dropChunks(key, written);
       return false;
     }
     this.snap = snap;
+    if (this.trace) this.trace(`snap rev=${this.snapRevision} lastSeq=${snap.lastSeq} replayFrom=${snap.replayFrom} resumeFrom=${snap.resumeFrom ?? '-'} engine=${snap.engine?.gen ?? '-'} held=${snap.held?.length ?? '-'} processed=${snap.processed}`);
     if (previous && previous.gen !== written?.gen) await this.dropChunks(key, previous);
     this.lastSaved = Date.now();
     this.dirty = false;
@@ -549,7 +624,14 @@ export class PartitionWorker {
     try {
       const parts: string[] = [];
       for (let i = 0; i < e.chunks; i++) {
-        const c = await this.snapKv.get(chunkKey(key, e.gen, i));
+        let c: Awaited<ReturnType<Kv['get']>>;
+        try {
+          c = await this.snapKv.get(chunkKey(key, e.gen, i));
+        } catch (err) {
+          // A timeout while NATS is loaded says nothing about the state: start again later
+          // (node.ts releases the lease) rather than pay a whole replay.
+          throw new TransientLoadError(`reading engine state chunk ${i}: ${(err as Error).message}`);
+        }
         if (!c) throw new Error(`chunk ${i} of ${e.chunks} missing`);
         parts.push(c.value);
       }
@@ -561,15 +643,35 @@ export class PartitionWorker {
         if (!blob.stage1 || !this.detector) throw new Error('no stage-1 state');
         reports.push(this.detector.importState(blob.stage1));
       } else {
-        const ids = Object.keys(blob.stage2 ?? {});
-        if (ids.length !== this.corrDetectors.size || ids.some((id) => !this.corrDetectors.has(id))) throw new Error('stage-2 correlations differ from the snapshot');
-        for (const [id, d] of this.corrDetectors) reports.push(d.importState(blob.stage2![id]));
+        // Per correlation: each has its own detector and its own forwarded messages, so one
+        // added or changed correlation replays alone while the others keep their state.
+        const states = blob.stage2 ?? {};
+        const again = new Set<string>();
+        for (const [id, d] of [...this.corrDetectors]) {
+          const st = states[id];
+          const r = st !== undefined ? d.importState(st) : null;
+          if (r && r.sameRules && r.dropped.length === 0) continue;
+          const rule = this.work.rules.find((x) => x.id === id)!;
+          this.corrDetectors.set(id, this.corrDetector(rule));
+          again.add(id);
+        }
+        if (again.size > 0 && again.size === this.corrDetectors.size) throw new Error('no correlation of the snapshot is loaded unchanged');
+        if (again.size > 0) {
+          if (this.windowMs > 0 && !this.windows.restore(s.windows)) throw new Error('the snapshot has no replay windows');
+          this.replayOnly = again;
+          this.hooks.onProblem?.(`${this.name}: correlation(s) ${[...again].join(', ')} added or changed since the snapshot: replaying only their events from seq ${s.replayFrom}`);
+        }
       }
       const bad = reports.find((r) => !r.sameRules || r.dropped.length > 0);
       if (bad) throw new Error(`rule set changed (${bad.dropped.map((d) => `${d.key}: ${d.reason}`).join('; ') || 'fingerprint differs'})`);
+      // Without the windows the state came from, this owner's snapshots would name a replay point
+      // past them (a later owner replaying would lose them): replay instead.
+      if (this.windowMs > 0 && !this.windows.restore(s.windows)) throw new Error('the snapshot has no replay windows');
       for (const [k, ms] of s.seen ?? []) this.seen.set(k, ms);
+      this.reorder.restoreKeys(s.order ?? []);
       return true;
     } catch (err) {
+      if (err instanceof TransientLoadError) throw err;
       this.hooks.onProblem?.(`${this.name}: engine state not used (${(err as Error).message}); replaying from seq ${s.replayFrom}`);
       this.freshDetectors();
       return false;
@@ -606,10 +708,8 @@ export class PartitionWorker {
   async stop(reason: string): Promise<void> {
     this.reader?.stop();
     await this.serial(async () => {
-      if (!this.stopped && this.lease.valid()) {
-        await this.flush();
-        await this.saveSnapshot();
-      }
+      // Never snapshot past output that was not published (a failed flush halted the worker).
+      if (!this.stopped && this.lease.valid() && (await this.flush()) && !this.stopped) await this.saveSnapshot();
       this.halt(reason);
     });
   }

@@ -176,6 +176,32 @@ export class ReorderBuffer<T extends OrderItem> {
     return low;
   }
 
+  /**
+   * Per live key (sent within `liveMs` of wall time) its last released time and last arrival, for
+   * a partition snapshot: `[key, ms, ns, lastArrivalWallMs]`. A new owner restores them
+   * (restoreKeys) so a key that sends nothing for a while after a takeover still holds the low
+   * watermark back (its correlation groups are not swept) and its older events still count as late.
+   */
+  exportKeys(wallMs: number, liveMs: number): [string, number, number, number][] {
+    const out: [string, number, number, number][] = [];
+    for (const [k, h] of this.hosts) if (h.released && wallMs - h.lastArrivalWall <= liveMs) out.push([k, h.released.ms, h.released.ns, h.lastArrivalWall]);
+    return out;
+  }
+
+  /** Restore exportKeys' output into an empty buffer (keys already present keep theirs). Bad rows are skipped; returns how many were restored. */
+  restoreKeys(rows: unknown): number {
+    if (!Array.isArray(rows)) return 0;
+    let n = 0;
+    for (const r of rows as unknown[]) {
+      if (!Array.isArray(r) || r.length !== 4 || typeof r[0] !== 'string' || !r.slice(1).every((x) => typeof x === 'number' && Number.isFinite(x))) continue;
+      const [k, ms, ns, wall] = r as [string, number, number, number];
+      if (this.hosts.has(k)) continue;
+      this.hosts.set(k, { items: [], newest: null, released: { ms, ns }, lastArrivalWall: wall });
+      n++;
+    }
+    return n;
+  }
+
   /** Every seq still held (for a checkpoint with engine state: they are fed again on restore). */
   heldSeqs(): number[] {
     const out: number[] = [];

@@ -22,27 +22,32 @@
  *  - failover: after the SIGKILL, every partition leased by a live node again within 15 s.
  * Exit 0 on success, 1 on a failed check (printed), 2 on a setup error.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateEvents, FILE_SHARE_RULE_ID } from '../../src/demo/generate.js';
 import { openDb } from '../../src/serve/store/db.js';
 import { Bus } from '../../src/cluster/nats.js';
-import { CLUSTER, leaseKey, partitionOfSubject, snapshotKey } from '../../src/cluster/subjects.js';
+import { CLUSTER, leaseKey, partitionOf, partitionOfSubject, snapshotKey } from '../../src/cluster/subjects.js';
+import { corrToken } from '../../src/cluster/corr.js';
 import type { PartitionSnapshot } from '../../src/cluster/worker.js';
 import { bulkBody, kill9, spawnServe, type Child } from '../serve/client.js';
 import { startNatsServer } from './nats-server.js';
 import { plantGroups, writeCorrRules, SPRAY_ID, USERS_ID } from './corr-fixtures.js';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
-  process.stdout.write(`usage: node dist/test/cluster/faults-long.js [--events N] [--senders N] [--batch N] [--seed N] [--lease-ttl MS]
+  process.stdout.write(`usage: node dist/test/cluster/faults-long.js [--events N] [--senders N] [--batch N] [--seed N] [--lease-ttl MS] [--kills N] [--keep DIR]
 
 The cluster fault suite: its own nats-server on loopback, 1 ingest + 3 detector processes,
 N events (default 1000000) from concurrent senders with planted file-share attacks and
 cross-host correlation groups; SIGKILL of a detector at ~30 %, restart at ~60 %, a fourth
 detector at ~80 %. Checks every planted alert exactly once, near misses silent, per-partition
 sequence accounting and failover <= 15 s.
-Defaults: --senders 4 --batch 1000 --seed 7 --lease-ttl 5000.
+--kills N: N SIGKILL/restart cycles of a random detector spread over the run (default 1: the
+schedule above); --keep DIR: keep the detectors' logs (traced: every stage-2 message and
+decision, every forward, every snapshot) and the per-group report in DIR (default: kept only when
+a check fails, in the printed directory).
+Defaults: --senders 4 --batch 1000 --seed 7 --lease-ttl 5000 --kills 1.
 Exit codes: 0 all checks passed, 1 a check failed (printed), 2 setup error.
 `);
   process.exit(0);
@@ -57,6 +62,10 @@ const SENDERS = arg('senders', 4);
 const BATCH = arg('batch', 1000);
 const SEED = arg('seed', 7);
 const TTL = arg('lease-ttl', 5000);
+const KILLS = arg('kills', 1);
+const KEEP = process.argv.includes('--keep') ? process.argv[process.argv.indexOf('--keep') + 1]! : null;
+// Every detector logs its stage-2 decisions, forwards and snapshots (worker.ts onTrace).
+process.env.SPOOR_CLUSTER_TRACE = '1';
 
 const log = (m: string): void => void process.stderr.write(`[cluster-faults ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -64,6 +73,8 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 async function main(): Promise<number> {
   const nats = await startNatsServer();
   const dir = mkdtempSync(join(tmpdir(), 'spoor-cluster-faults-'));
+  const logDir = KEEP ?? join(dir, 'logs');
+  (await import('node:fs')).mkdirSync(logDir, { recursive: true });
   const detectors = new Map<string, Child>();
   let ingest: Child | null = null;
   const failures: string[] = [];
@@ -72,7 +83,17 @@ async function main(): Promise<number> {
     ingest = await spawnServe(join(dir, 'ingest'), ['--role', 'ingest', '--nats', nats.url]);
     const token = ingest.tokens.find((t) => t.scope === 'ingest')!.token;
     const startDetector = async (id: string): Promise<void> => {
-      detectors.set(id, await spawnServe(join(dir, id), ['--role', 'detect', '--nats', nats.url, '--node-id', id, '--lease-ttl', String(TTL), '--sigma', sigmaDir]));
+      const c = await spawnServe(join(dir, id), ['--role', 'detect', '--nats', nats.url, '--node-id', id, '--lease-ttl', String(TTL), '--sigma', sigmaDir]);
+      const file = join(logDir, `${id}.log`);
+      appendFileSync(file, `--- ${id} started ${Date.now()}\n`);
+      let part = '';
+      c.proc.stderr!.on('data', (d: Buffer) => {
+        const ls = (part + d.toString()).split('\n');
+        part = ls.pop()!;
+        const now = Date.now();
+        appendFileSync(file, ls.map((l) => `${now} ${l}\n`).join(''));
+      });
+      detectors.set(id, c);
     };
     for (const id of ['d1', 'd2', 'd3']) await startDetector(id);
     const g = generateEvents({ events: EVENTS, hosts: 200, seed: SEED });
@@ -164,6 +185,18 @@ async function main(): Promise<number> {
       await stage(0.8);
       log(`add d4 at ${acked}`);
       await startDetector('d4');
+      // --kills N: N − 1 more SIGKILL/restart cycles of a detector between 82 % and 98 %.
+      for (let k = 1; k < KILLS; k++) {
+        await stage(0.82 + (0.16 * (k - 1)) / Math.max(1, KILLS - 1));
+        const ids = [...detectors.keys()];
+        const id = ids[(k * 7 + SEED) % ids.length]!;
+        log(`SIGKILL ${id} at ${acked} (extra kill ${k})`);
+        await kill9(detectors.get(id)!);
+        appendFileSync(join(logDir, `${id}.log`), `--- ${id} SIGKILL ${Date.now()}\n`);
+        await sleep(TTL * 1.5);
+        log(`restart ${id} at ${acked}`);
+        await startDetector(id);
+      }
     })();
     const t0 = Date.now();
     await Promise.all(queues.map((q) => sender(q)));
@@ -265,6 +298,10 @@ async function main(): Promise<number> {
       const total = rows.filter((r) => r.rule_id === rule).length;
       if (total !== yes.length) failures.push(`${what}: ${total} alerts, want ${yes.length}`);
     };
+    // Per-group report from the detectors' traces: where each planted group's forwards went.
+    const report = groupReport(logDir, groups, rows);
+    writeFileSync(join(logDir, 'groups.txt'), report.text);
+    for (const m of report.missed) log(`missed group:\n${m}`);
     check(SPRAY_ID, groups.sprays, groups.nearMisses, 'cross-host event_count');
     check(USERS_ID, groups.userSweeps, groups.userNearMisses, 'cross-host value_count');
     log(`cross-host correlations: ${rows.filter((r) => r.rule_id === SPRAY_ID).length} event_count alerts (planted ${groups.sprays.length}), ${rows.filter((r) => r.rule_id === USERS_ID).length} value_count alerts (planted ${groups.userSweeps.length})`);
@@ -275,11 +312,54 @@ async function main(): Promise<number> {
     for (const c of detectors.values()) await kill9(c).catch(() => undefined);
     if (ingest) await kill9(ingest).catch(() => undefined);
     await nats.stop();
-    rmSync(dir, { recursive: true, force: true });
+    if (failures.length > 0 && !KEEP) {
+      for (const f of readdirSync(dir)) if (f !== 'logs') rmSync(join(dir, f), { recursive: true, force: true });
+      log(`logs kept in ${logDir}`);
+    } else rmSync(dir, { recursive: true, force: true });
+    if (KEEP) log(`logs kept in ${KEEP}`);
   }
   for (const f of failures) log(`FAIL: ${f}`);
   if (failures.length === 0) log('PASS');
   return failures.length === 0 ? 0 : 1;
+}
+
+/**
+ * For each planted group: its token and group partition, then every trace line about it (stage-1
+ * forwards to that partition, stage-2 messages/feeds of its key) and the group partition's
+ * ownership changes, in time order across the detectors' logs.
+ */
+function groupReport(logDir: string, g: ReturnType<typeof plantGroups>, rows: { rule_id: string; doc: string }[]): { text: string; missed: string[] } {
+  const lines: { t: number; node: string; line: string }[] = [];
+  for (const f of readdirSync(logDir)) {
+    if (!f.endsWith('.log')) continue;
+    const node = f.slice(0, -4);
+    for (const l of readFileSync(join(logDir, f), 'utf8').split('\n')) {
+      const m = /^(\d+) (?:.*trace (\d+) )?(.*)$/.exec(l);
+      if (m) lines.push({ t: Number(m[2] ?? m[1]), node, line: m[3]! });
+      else if (/^--- /.test(l)) lines.push({ t: Number(/(\d+)$/.exec(l)?.[1] ?? 0), node, line: l });
+    }
+  }
+  const sorted = lines.sort((a, b) => a.t - b.t);
+  let text = '';
+  const missed: string[] = [];
+  const kinds: [string, string[], string[]][] = [
+    [SPRAY_ID, g.sprays, g.nearMisses],
+    [USERS_ID, g.userSweeps, g.userNearMisses],
+  ];
+  for (const [rule, yes, no] of kinds) {
+    for (const ip of [...yes, ...no]) {
+      const token = corrToken(rule, [ip]);
+      const p = partitionOf(token, CLUSTER.partitions);
+      const n = rows.filter((r) => r.rule_id === rule && r.doc.includes(`"IpAddress":"${ip}"`)).length;
+      const want = yes.includes(ip) ? 1 : 0;
+      const own = new RegExp(`(group partition ${p}:|^c${p} |^--- )`);
+      const about = sorted.filter((x) => x.line.includes(token) || x.line.includes(`spoor.corr.${token}.`) || own.test(x.line));
+      const sec = `${rule} ${ip} token ${token} partition c${p}: ${n} alerts (want ${want})\n${about.map((x) => `  ${x.t} ${x.node} ${x.line}`).join('\n')}\n`;
+      text += sec;
+      if (n !== want) missed.push(sec.length > 200_000 ? `${sec.slice(0, 200_000)}…` : sec);
+    }
+  }
+  return { text, missed };
 }
 
 main().then(

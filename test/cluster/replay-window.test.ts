@@ -43,3 +43,24 @@ test('a key behind the window and silent in wall time is let go; events behind i
   assert.equal(v.prune(keep, wall).minSeq, 2);
   assert.equal(new ReplayWindows().prune(keep, wall).seenCutMs, null);
 });
+
+test('the windows survive a snapshot (toJSON/restore): same replay point; merged buckets never replay less', () => {
+  const keep = 11 * MIN;
+  const wall = 1_000_000;
+  const w = new ReplayWindows();
+  // 300 keys × 20 s of events: over the export budget, so buckets are merged.
+  for (let k = 0; k < 300; k++) for (let s = 0; s < 20; s++) w.note(`k${k}`, T0 + k * 1000 + s * 1000, 1 + k * 20 + s, wall);
+  const json = JSON.parse(JSON.stringify(w.toJSON())) as unknown;
+  const r = new ReplayWindows();
+  assert.equal(r.restore(json), true);
+  assert.equal(r.size, 300);
+  assert.equal(r.prune(keep, wall).minSeq, w.prune(keep, wall).minSeq);
+  // Later events move every frontier on: a merged bucket goes only once all it stands for left the window.
+  for (const x of [w, r]) for (let k = 0; k < 300; k++) x.note(`k${k}`, T0 + k * 1000 + 19_000 + keep - 5000, 100_000 + k, wall);
+  const exact = w.prune(keep, wall).minSeq;
+  const restored = r.prune(keep, wall).minSeq;
+  assert.ok(restored <= exact, `restored replay point ${restored} ≤ exact ${exact}`);
+  assert.ok(exact < 100_000, 'events 5 s inside the window are still replayed');
+  assert.equal(new ReplayWindows().restore([['k', 1, 2, 5]]), false, 'a malformed row is refused');
+  assert.equal(new ReplayWindows().restore('x'), false);
+});
