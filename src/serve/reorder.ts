@@ -196,7 +196,7 @@ export class ReorderBuffer<T extends OrderItem> {
       if (!Array.isArray(r) || r.length !== 4 || typeof r[0] !== 'string' || !r.slice(1).every((x) => typeof x === 'number' && Number.isFinite(x))) continue;
       const [k, ms, ns, wall] = r as [string, number, number, number];
       if (this.hosts.has(k)) continue;
-      this.hosts.set(k, { items: [], newest: null, released: { ms, ns }, lastArrivalWall: wall });
+      this.hosts.set(k, { items: [], newest: null, released: { ms, ns }, lastArrivalWall: wall, sources: this.sourceOrder ? new Map() : null });
       n++;
     }
     return n;
