@@ -11,11 +11,11 @@
  * the median over every round of every repeat.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { loadRulePack } from '../src/rules/index.js';
+import { elasticPack } from './elastic-pack.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -30,20 +30,10 @@ const rounds = opt('rounds', '3');
 const repeat = Math.max(1, Number(opt('repeat', '3')));
 const builds = opt('builds', root).split(',').map((b) => resolve(b));
 
-const repo = join(shared, 'reference/elastic-detection-rules/repo');
-if (!existsSync(repo)) {
-  console.error(`bench/eql-detect needs ${repo}`);
-  process.exit(2);
-}
-const pack = loadRulePack([join(repo, 'rules'), join(repo, 'rules_building_block')], { builtin: false, buildingBlocks: true });
-const chosen = pack.rules.filter((r) => {
-  if (r.meta?.deprecated === true) return false;
-  const os = (r.tags ?? []).filter((t) => t.startsWith('OS: ')).map((t) => t.slice(4).toLowerCase());
-  return os.length === 0 || os.includes('windows') || os.length > 1;
-});
+const { chosen, sources } = elasticPack(shared, 'bench/eql-detect');
 const dir = mkdtempSync(join(tmpdir(), 'spoor-eql-detect-'));
 const rulesJson = join(dir, 'rules.json');
-writeFileSync(rulesJson, JSON.stringify(chosen.map((r) => r.source)));
+writeFileSync(rulesJson, sources);
 
 interface Round {
   input: string;

@@ -18,7 +18,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeNdjson } from '../src/demo/generate.js';
-import { loadRulePack } from '../src/rules/index.js';
+import { elasticPack } from './elastic-pack.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -35,21 +35,11 @@ const dir = join(tmpdir(), 'spoor-bench');
 mkdirSync(dir, { recursive: true });
 
 // The pack: Windows and cross-platform EQL rules.
-const repo = join(shared, 'reference/elastic-detection-rules/repo');
-if (!existsSync(repo)) {
-  console.error(`bench/eql-pack needs ${repo}`);
-  process.exit(2);
-}
-const pack = loadRulePack([join(repo, 'rules'), join(repo, 'rules_building_block')], { builtin: false, buildingBlocks: true });
-const chosen = pack.rules.filter((r) => {
-  if (r.meta?.deprecated === true) return false;
-  const os = (r.tags ?? []).filter((t) => t.startsWith('OS: ')).map((t) => t.slice(4).toLowerCase());
-  return os.length === 0 || os.includes('windows') || os.length > 1;
-});
 const rulesJson = join(dir, 'eql-pack-rules.json');
-writeFileSync(rulesJson, JSON.stringify(chosen.map((r) => r.source)));
+const { chosen, loaded, sources } = elasticPack(shared, 'bench/eql-pack');
+writeFileSync(rulesJson, sources);
 const defendOnly = chosen.filter((r) => JSON.stringify(r.gate?.flavours) === '["elastic-defend"]').length;
-console.error(`pack: ${chosen.length} of ${pack.rules.length} EQL rules (Windows / cross-platform, not deprecated); ${defendOnly} apply to Elastic Defend data only`);
+console.error(`pack: ${chosen.length} of ${loaded} EQL rules (Windows / cross-platform, not deprecated); ${defendOnly} apply to Elastic Defend data only`);
 
 /** Files this run generated, deleted at the end unless --keep. */
 const generated: string[] = [];
