@@ -26,6 +26,25 @@ import type { PartitionSnapshot } from '../../src/cluster/worker.js';
 
 const log = (m: string): void => void process.stderr.write(`[nats-cluster ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The check's own JetStream API calls, retried for up to 60 s: right after the SIGKILL the killed
+ * server may have led the meta group or the KV bucket's stream too, and an API request can time out
+ * while those re-elect (seen once in CI: `TIMEOUT` from the check's stream info). What is checked
+ * — every event acknowledged and processed — is unchanged; only the probe waits.
+ */
+async function probeRetry<T>(what: string, fn: () => Promise<T>): Promise<T> {
+  const until = Date.now() + 60_000;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (Date.now() > until) throw e;
+      log(`${what}: ${(e as Error).message} (attempt ${attempt}); retrying`);
+      await sleep(1000);
+    }
+  }
+}
 const argN = (name: string, def: number): number => {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : def;
@@ -117,19 +136,19 @@ async function main(): Promise<number> {
     log(`${half} events sent; SIGKILL ${victim.name} (stream leader)`);
     await send(lines.slice(half));
     log(`all ${lines.length} events acknowledged (${retries} retried batches, ${((Date.now() - killedAt) / 1000).toFixed(1)} s after the kill)`);
-    const bus = await Bus.connect(url, 'cluster-check');
-    const counts = await bus.streamCounts(CLUSTER.eventStream, `${CLUSTER.eventPrefix}.>`);
+    const bus = await probeRetry('connect', () => Bus.connect(url, 'cluster-check'));
+    const counts = await probeRetry('stream counts', () => bus.streamCounts(CLUSTER.eventStream, `${CLUSTER.eventPrefix}.>`));
     if (counts.messages !== lines.length) failures.push(`stream holds ${counts.messages}, sent ${lines.length}`);
     const per = new Map<number, number>();
     for (const [subj, n] of Object.entries(counts.subjects)) per.set(partitionOfSubject(subj), (per.get(partitionOfSubject(subj)) ?? 0) + n);
-    const snaps = await bus.kv(CLUSTER.snapshotBucket, undefined, 3);
+    const snaps = await probeRetry('snapshot bucket', () => bus.kv(CLUSTER.snapshotBucket, undefined, 3));
     const until = Date.now() + argN('settle-s', 120) * 1000;
     let sum = 0;
     for (;;) {
       sum = 0;
       let behind = 0;
       for (let p = 0; p < CLUSTER.partitions; p++) {
-        const e = await snaps.get(snapshotKey(p));
+        const e = await probeRetry(`snapshot ${p}`, () => snaps.get(snapshotKey(p)));
         const n = e ? (JSON.parse(e.value) as PartitionSnapshot).processed : 0;
         sum += n;
         if (n !== (per.get(p) ?? 0)) {
