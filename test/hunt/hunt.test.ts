@@ -12,48 +12,8 @@ import { discoverInputs } from '../../src/sources/index.js';
 import { ruleLineFilters, TIME_PROBE_EVERY } from '../../src/hunt/prefilter.js';
 import type { Alert } from '../../src/alert/types.js';
 import { sharedOrSkip } from '../helpers/shared.js';
+import { BASE, iso, ndjson, noise, start, systemWrite } from './defend-events.js';
 
-const BASE = Date.parse('2024-03-01T10:00:00Z');
-const iso = (ms: number): string => new Date(BASE + ms).toISOString();
-
-function host(id: string): Record<string, unknown> {
-  return { id, name: id, hostname: id, os: { type: 'windows', family: 'windows' } };
-}
-function systemWrite(ms: number, h: string, path: string): Record<string, unknown> {
-  const name = path.split('\\').pop()!;
-  return {
-    '@timestamp': iso(ms),
-    host: host(h),
-    event: { category: ['file'], type: ['creation'], kind: 'event', action: 'creation' },
-    process: { pid: 4, name: 'System', executable: 'System' },
-    file: { path, name, extension: name.split('.').pop(), directory: path.slice(0, path.lastIndexOf('\\')) },
-  };
-}
-function start(ms: number, h: string, path: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    '@timestamp': iso(ms),
-    host: host(h),
-    event: { category: ['process'], type: ['start'], kind: 'event', action: 'start' },
-    process: {
-      pid: 4000 + (ms % 1000),
-      name: path.split('\\').pop(),
-      executable: path,
-      parent: { executable: 'C:\\Windows\\System32\\services.exe', name: 'services.exe', pid: 600 },
-      code_signature: { trusted: false, exists: false },
-      ...extra,
-    },
-  };
-}
-function noise(ms: number, h: string): Record<string, unknown> {
-  return {
-    '@timestamp': iso(ms),
-    host: host(h),
-    event: { category: ['network'], type: ['connection'], kind: 'event' },
-    process: { pid: 900, name: 'svchost.exe', executable: 'C:\\Windows\\System32\\svchost.exe' },
-    destination: { ip: '10.0.0.1', port: 443 },
-  };
-}
-const ndjson = (evs: Record<string, unknown>[]): string => evs.map((e) => JSON.stringify(e)).join('\n') + '\n';
 const fileShareAlerts = (as: Alert[]): Alert[] => as.filter((a) => /file.?share|remote.?exec/i.test(a.ruleId + ' ' + a.ruleName));
 
 test('a sequence split across two files of the same host is found once', async () => {

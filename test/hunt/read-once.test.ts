@@ -16,38 +16,9 @@ import { ruleLineFilters } from '../../src/hunt/prefilter.js';
 import { discoverInputs } from '../../src/sources/index.js';
 import type { Alert } from '../../src/alert/types.js';
 import type { Rule } from '../../src/ir/types.js';
+import { BASE, noise, start, systemWrite } from './defend-events.js';
 
-const BASE = Date.parse('2024-03-01T10:00:00Z');
-const iso = (ms: number): string => new Date(BASE + ms).toISOString();
-const host = (id: string): Record<string, unknown> => ({ id, name: id, hostname: id, os: { type: 'windows', family: 'windows' } });
-
-function write(ms: number, h: string, path: string): Record<string, unknown> {
-  const name = path.split('\\').pop()!;
-  return {
-    '@timestamp': iso(ms),
-    host: host(h),
-    event: { category: ['file'], type: ['creation'], kind: 'event', action: 'creation' },
-    process: { pid: 4, name: 'System', executable: 'System' },
-    file: { path, name, extension: 'exe', directory: path.slice(0, path.lastIndexOf('\\')) },
-  };
-}
-function start(ms: number, h: string, path: string): Record<string, unknown> {
-  return {
-    '@timestamp': iso(ms),
-    host: host(h),
-    event: { category: ['process'], type: ['start'], kind: 'event', action: 'start' },
-    process: { pid: 4000 + (ms % 1000), name: path.split('\\').pop(), executable: path, parent: { executable: 'C:\\Windows\\explorer.exe', name: 'explorer.exe', pid: 600 } },
-  };
-}
-function noise(ms: number, h: string): Record<string, unknown> {
-  return {
-    '@timestamp': iso(ms),
-    host: host(h),
-    event: { category: ['network'], type: ['connection'], kind: 'event' },
-    process: { pid: 900, name: 'svchost.exe', executable: 'C:\\Windows\\System32\\svchost.exe' },
-    destination: { ip: '10.0.0.1', port: 443 },
-  };
-}
+const write = systemWrite;
 
 const RULE = (id: string, query: string): string => `id: ${id}
 name: ${id}

@@ -8,47 +8,15 @@ import { planWork } from '../../src/hunt/plan.js';
 import { discoverInputs } from '../../src/sources/index.js';
 import { generateEvents } from '../../src/demo/generate.js';
 import type { Alert } from '../../src/alert/types.js';
+import * as defend from './defend-events.js';
+import { ndjson } from './defend-events.js';
 import { sharedOrSkip } from '../helpers/shared.js';
 import { formatSummary } from '../../src/output/summary.js';
 
-const BASE = Date.parse('2024-03-01T10:00:00Z');
-const iso = (ms: number): string => new Date(BASE + ms).toISOString();
-const host = { id: 'ws1', name: 'ws1', hostname: 'ws1', os: { type: 'windows', family: 'windows' } };
-
-function systemWrite(ms: number, path: string): Record<string, unknown> {
-  const name = path.split('\\').pop()!;
-  return {
-    '@timestamp': iso(ms),
-    host,
-    event: { category: ['file'], type: ['creation'], kind: 'event', action: 'creation' },
-    process: { pid: 4, name: 'System', executable: 'System' },
-    file: { path, name, extension: name.split('.').pop(), directory: path.slice(0, path.lastIndexOf('\\')) },
-  };
-}
-function start(ms: number, path: string): Record<string, unknown> {
-  return {
-    '@timestamp': iso(ms),
-    host,
-    event: { category: ['process'], type: ['start'], kind: 'event', action: 'start' },
-    process: {
-      pid: 4000 + (ms % 1000),
-      name: path.split('\\').pop(),
-      executable: path,
-      parent: { executable: 'C:\\Windows\\System32\\services.exe', name: 'services.exe', pid: 600 },
-      code_signature: { trusted: false, exists: false },
-    },
-  };
-}
-function noise(ms: number): Record<string, unknown> {
-  return {
-    '@timestamp': iso(ms),
-    host,
-    event: { category: ['network'], type: ['connection'], kind: 'event' },
-    process: { pid: 900, name: 'svchost.exe', executable: 'C:\\Windows\\System32\\svchost.exe' },
-    destination: { ip: '10.0.0.1', port: 443 },
-  };
-}
-const ndjson = (evs: Record<string, unknown>[]): string => evs.map((e) => JSON.stringify(e)).join('\n') + '\n';
+// One host, ws1.
+const systemWrite = (ms: number, path: string): Record<string, unknown> => defend.systemWrite(ms, 'ws1', path);
+const start = (ms: number, path: string): Record<string, unknown> => defend.start(ms, 'ws1', path);
+const noise = (ms: number): Record<string, unknown> => defend.noise(ms, 'ws1');
 const ids = (as: Alert[]): string[] => as.map((a) => a.id).sort();
 const fileShare = (as: Alert[]): Alert[] => as.filter((a) => a.ruleId === 'file-share-remote-exec');
 
