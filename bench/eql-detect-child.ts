@@ -10,11 +10,12 @@
  * (`Detector.push`, then `end`; timed). Prints one JSON line: per round and input, CPU µs per event
  * of the floor and of detection, and the alerts raised.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateEvents } from '../src/demo/generate.js';
 import { readEvtxFile } from '../src/sources/evtx/index.js';
+import { listFiles } from '../src/sources/list-files.js';
 import { loadHuntRules } from '../src/hunt/load-rules.js';
 import { CompiledRuleSet, Detector } from '../src/hunt/detector.js';
 import { eventTime } from '../src/normalize/index.js';
@@ -63,15 +64,7 @@ function ordered(label: string, events: Event[]): Input {
 const inputs: Input[] = [];
 inputs.push(ordered('generated Defend', [...generateEvents({ events: Number(nEvents), hosts: 5000, seed: 7 }).events] as Event[]));
 const evtxEvents: Event[] = [];
-const walk = (d: string): void => {
-  for (const n of readdirSync(d).sort()) {
-    const p = join(d, n);
-    if (statSync(p).isDirectory()) walk(p);
-    else if (n.endsWith('.evtx')) files.push(p);
-  }
-};
-const files: string[] = [];
-walk(join(shared, 'datasets/evtx-attack-samples'));
+const files = listFiles(join(shared, 'datasets/evtx-attack-samples'), '.evtx');
 for (const f of files) for await (const batch of readEvtxFile(f, () => {})) for (const se of batch) evtxEvents.push(se.event);
 inputs.push(ordered('EVTX attack samples', evtxEvents));
 

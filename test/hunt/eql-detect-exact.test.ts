@@ -8,8 +8,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { listFiles } from '../../src/sources/list-files.js';
 import { loadRulePack } from '../../src/rules/index.js';
 import { generateEvents } from '../../src/demo/generate.js';
 import { readEvtxFile } from '../../src/sources/evtx/index.js';
@@ -30,15 +30,7 @@ test("Elastic's pack: the detector's selected stages give the matches of evaluat
   assert.ok(rules.length > 400, `${rules.length} Windows EQL rules`);
 
   const raw: Event[] = [...generateEvents({ events: 3000, hosts: 20, seed: 5 }).events] as Event[];
-  const files: string[] = [];
-  const walk = (d: string): void => {
-    for (const n of readdirSync(d).sort()) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (n.endsWith('.evtx')) files.push(p);
-    }
-  };
-  walk(samples);
+  const files = listFiles(samples, '.evtx');
   for (const f of files.slice(0, 60)) for await (const batch of readEvtxFile(f, () => {})) for (const se of batch) raw.push(se.event);
   const timed = raw.map((ev, i) => ({ ev, i, t: eventTime(structuredClone(ev)) })).filter((x): x is typeof x & { t: Instant } => x.t !== null);
   timed.sort((a, b) => compareInstants(a.t, b.t) || a.i - b.i);

@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { listFiles } from '../../src/sources/list-files.js';
 import { parseEql } from '../../src/eql/index.js';
 import { EcsRuleMatcher, gateExpr, keyTexts } from '../../src/hunt/eql-match.js';
 import { stageBit } from '../../src/engine/sequence.js';
@@ -85,15 +85,7 @@ test("soundness on Elastic's pack: every stage that matches an event was selecte
   );
   const events: Event[] = [];
   for (const ev of generateEvents({ events: 2000, hosts: 20, seed: 3 }).events) events.push(toEcs(ev as Event));
-  const files: string[] = [];
-  const walk = (d: string): void => {
-    for (const n of readdirSync(d).sort()) {
-      const p = join(d, n);
-      if (statSync(p).isDirectory()) walk(p);
-      else if (n.endsWith('.evtx')) files.push(p);
-    }
-  };
-  walk(samples);
+  const files = listFiles(samples, '.evtx');
   for (const f of files.slice(0, 40)) for await (const batch of readEvtxFile(f, () => {})) for (const se of batch) events.push(toEcs(se.event));
   let matched = 0;
   let selectedTotal = 0;
