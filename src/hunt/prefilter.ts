@@ -28,6 +28,7 @@ import { splitStages } from './join-gate.js';
 import { SigmaTextGate } from './sigma-text.js';
 import { SYSMON_EQUIVALENT } from '../normalize/tables/reverse.js';
 import { toInt } from '../normalize/util.js';
+import { EVENT_ID_KEYS } from '../normalize/raw-keys.js';
 
 /** The overlap's filter can narrow as the rules' pending state expires. */
 export interface OverlapFilter extends LineFilter {
@@ -455,8 +456,8 @@ function withSigma(k: Keeper, sigma: SigmaTextGate): Keeper {
 
 /**
  * Every EventID the native view of this line may have, or null when one cannot be read: the
- * values of every key a shape writes it under (`EventID`, `EventId`, `event_id`, and `code` — an
- * ECS document's event.code), read as normalization reads them (toInt), plus the Sysmon
+ * values of every key a shape writes it under (normalize/raw-keys.ts EVENT_ID_KEYS: `EventID`,
+ * `EventId`, `event_id`, and `code` — an ECS document's event.code), read as normalization reads them (toInt), plus the Sysmon
  * equivalents an ECS document without a code may be given for its `category` values (all of
  * them when one cannot be read; normalize/ecs.ts sysmonEquivalent).
  */
@@ -473,7 +474,8 @@ function nativeEventIds(line: string): number[] | null {
   }
   return out;
 }
-const NATIVE_ID_KEYS = ['EventID"', 'EventId"', 'event_id"', 'code"'];
+/** The keys of normalize/raw-keys.ts EVENT_ID_KEYS as they stand in a line (name + closing quote). */
+const NATIVE_ID_KEYS = EVENT_ID_KEYS.map((k) => `${k}"`);
 
 /** `keep`, letting one rejected line in TIME_PROBE_EVERY through (see there). */
 function withTimeProbes(keep: LineFilter['keep']): LineFilter['keep'] {
