@@ -27,6 +27,33 @@ import { waitFor } from '../helpers/wait.js';
 import { Detector } from '../../src/hunt/detector.js';
 import { parseStored } from '../../src/serve/ingest-parse.js';
 
+type Kv = Awaited<ReturnType<Bus['kv']>>;
+
+/**
+ * One owner's turn on partition `p`: take the lease, run a PartitionWorker with `rules` (those in
+ * `off` switched off) until it has read to `last` and released what it holds, then stop and hand
+ * the lease back (the snapshot it leaves is what the next owner starts from).
+ */
+async function ownFor(
+  at: { bus: Bus; leases: Kv; snaps: Kv; p: number; workers: PartitionWorker[] },
+  node: string,
+  rules: Rule[],
+  off: string[],
+  last: number,
+): Promise<PartitionWorker> {
+  const lease = new Lease(at.leases, `c${at.p}`, node, 3000);
+  assert.ok(await lease.acquire());
+  const w = new PartitionWorker(at.bus, at.snaps, at.p, lease, { rules, off: new Set(off), allowedLatenessMs: 100, partitions: CLUSTER.partitions }, node, 60_000, {}, 2);
+  at.workers.push(w);
+  await w.start();
+  await waitFor(() => w.lastSeq >= last, 8000, `${node} reads to seq ${last}`);
+  // The reorder buffer releases a group idle for the lateness (the node's tick does this).
+  await waitFor(async () => (await w.tick(), w.held === 0), 8000, `${node} releases what it holds`);
+  await w.stop('released');
+  await lease.release();
+  return w;
+}
+
 let nats: NatsServer;
 before(async () => {
   nats = await startNatsServer();
@@ -61,19 +88,7 @@ test('stage 2: resume, then a replay fallback, keeps the whole group (one alert 
       );
       return Math.max(...r.map((x) => x.seq));
     };
-    const own = async (node: string, rules: Rule[], last: number): Promise<PartitionWorker> => {
-      const lease = new Lease(leases, `c${p}`, node, 3000);
-      assert.ok(await lease.acquire());
-      const w = new PartitionWorker(bus, snaps, p, lease, { rules, allowedLatenessMs: 100, partitions: CLUSTER.partitions }, node, 60_000, {}, 2);
-      workers.push(w);
-      await w.start();
-      await waitFor(() => w.lastSeq >= last, 8000, `${node} reads to seq ${last}`);
-      // The reorder buffer releases a group idle for the lateness (the node's tick does this).
-      await waitFor(async () => (await w.tick(), w.held === 0), 8000, `${node} releases what it holds`);
-      await w.stop('released');
-      await lease.release();
-      return w;
-    };
+    const own = (node: string, rules: Rule[], last: number): Promise<PartitionWorker> => ownFor({ bus, leases, snaps, p, workers }, node, rules, [], last);
     const snap = async (): Promise<PartitionSnapshot> => JSON.parse((await snaps.get(snapshotKey(p, 2)))!.value) as PartitionSnapshot;
 
     const a = await own('A', stage2, await publish(0, 4));
@@ -133,18 +148,7 @@ test('stage 2: a correlation added since the snapshot replays alone; the others 
       const r = await bus.publish(items);
       return Math.max(...r.map((x) => x.seq));
     };
-    const own = async (node: string, rules: Rule[], off: string[], last: number): Promise<PartitionWorker> => {
-      const lease = new Lease(leases, `c${p}`, node, 3000);
-      assert.ok(await lease.acquire());
-      const w = new PartitionWorker(bus, snaps, p, lease, { rules, off: new Set(off), allowedLatenessMs: 100, partitions: CLUSTER.partitions }, node, 60_000, {}, 2);
-      workers.push(w);
-      await w.start();
-      await waitFor(() => w.lastSeq >= last, 8000, `${node} reads to seq ${last}`);
-      await waitFor(async () => (await w.tick(), w.held === 0), 8000, `${node} releases what it holds`);
-      await w.stop('released');
-      await lease.release();
-      return w;
-    };
+    const own = (node: string, rules: Rule[], off: string[], last: number): Promise<PartitionWorker> => ownFor({ bus, leases, snaps, p, workers }, node, rules, off, last);
     // A runs the spray only (the user sweep switched off) over events 0..5.
     await own('A', spray, [USERS_ID], await publish(0, 6));
     // B loads both: the spray resumes from its state, the user sweep replays its own 6 events.
