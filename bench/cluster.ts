@@ -38,13 +38,10 @@ import { loadSigmaText } from '../src/sigma/index.js';
 import { CORR_SIGMA } from '../test/cluster/corr-fixtures.js';
 import { spawnServe, kill9, type Child } from '../test/serve/client.js';
 import { connect as natsConnect, DeliverPolicy } from 'nats';
+import { numOption, flag } from './args.js';
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
-const EVENTS = arg('events', 200_000);
-const HOSTS = arg('hosts', 200);
+const EVENTS = numOption('events', 200_000);
+const HOSTS = numOption('hosts', 200);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 const cpu = (): number => {
   const u = process.cpuUsage();
@@ -207,7 +204,7 @@ async function main(): Promise<void> {
   }
   const fmt = (x: number): string => x.toFixed(1);
   process.stderr.write(`cost split (CPU µs/event): floor JSON.parse ${fmt(split.floor_us!)}, publish ${fmt(split.publish_us!)} (${Math.round(split.publish_rate!)} ev/s), consume ${fmt(split.consume_us!)} (${Math.round(split.consume_rate!)} ev/s; client's ordered consumer ${fmt(split.consume_ordered_us!)}, ${Math.round(split.consume_ordered_rate!)} ev/s), decode ${fmt(split.decode_us!)}, detect ${fmt(split.detect_us!)}, reorder ${fmt(split.reorder_us!)}, route ${fmt(split.route_us!)}\n`);
-  if (process.argv.includes('--split-only')) {
+  if (flag('split-only')) {
     process.stdout.write(`${JSON.stringify({ events: p.lines.length, split })}\n`);
     return;
   }

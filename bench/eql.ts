@@ -19,14 +19,11 @@ import { FILE_SHARE_RULE_ID, generateEvents } from '../src/demo/generate.js';
 import type { Query } from '../src/ir/types.js';
 import type { Event } from '../src/events/field.js';
 import { listFiles } from '../src/sources/list-files.js';
+import { numOption, flag } from './args.js';
 
 const RULE_FILE = 'reference/elastic-detection-rules/lateral_movement_execution_via_file_shares_sequence.toml';
 const FILTER = 'process where event.type == "start" and process.name : ("cmd.exe", "powershell.exe", "rundll32.exe")';
 
-function arg(name: string, fallback: number): number {
-  const i = process.argv.indexOf(name);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
 
 function repoRoot(): string {
   let d = resolve(new URL('.', import.meta.url).pathname);
@@ -181,25 +178,25 @@ function checkPlanted(matches: Match[], planted: { host: string; path: string }[
 }
 
 function main(): void {
-  const n = arg('--events', 1_000_000);
-  const memN = arg('--memory-events', 10_000_000);
+  const n = numOption('events', 1_000_000);
+  const memN = numOption('memory-events', 10_000_000);
   const rule = loadRule();
   const ruleQuery = parseEql(rule.text);
   const filterQuery = parseEql(FILTER);
   console.log(`# spoor EQL engine benchmark (node ${process.version}, ${n.toLocaleString('en-US')} generated events)\n`);
   console.log(`Rule: "Remote Execution via File Shares", verbatim from ${rule.source}`);
   // Memory first, on a clean heap.
-  if (!process.argv.includes('--skip-memory')) memoryTable(ruleQuery, memN);
-  if (process.argv.includes('--skip-throughput')) return;
+  if (!flag('skip-memory')) memoryTable(ruleQuery, memN);
+  if (flag('skip-throughput')) return;
   const planted = generateEvents({ events: n, hosts: 200, seed: 7 }).planted.filter((p) => p.ruleId === FILE_SHARE_RULE_ID);
   console.log('');
-  const reps = Math.max(1, arg('--runs', 3));
+  const reps = Math.max(1, numOption('runs', 3));
   const cases: Case[] = [];
   for (const [label, q, isRule] of [
     ['single-event filter', filterQuery, false],
     ['file-share rule (sequence)', ruleQuery, true],
   ] as const) {
-    for (const ndjson of process.argv.includes('--skip-ndjson') ? [false] : [false, true]) {
+    for (const ndjson of flag('skip-ndjson') ? [false] : [false, true]) {
       const runners = Array.from({ length: reps }, () => compileQuery(q));
       const zeros = (): number[] => new Array<number>(reps).fill(0);
       cases.push({ label, ndjson, isRule, runners, cpu: zeros(), wall: zeros(), matches: [], counts: zeros() });
@@ -289,5 +286,5 @@ function memoryTable(ruleQuery: Query, memN: number): void {
   }
 }
 
-if (process.argv.includes('--sigma')) await sigmaBench(Math.max(1, arg('--runs', 3)));
+if (flag('sigma')) await sigmaBench(Math.max(1, numOption('runs', 3)));
 else main();

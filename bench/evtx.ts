@@ -23,6 +23,7 @@ import { crc32 } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { CHUNK_SIZE, FILE_HEADER_SIZE, parseEvtxChunk, readEvtxFile, readEvtxHeader } from '../src/sources/evtx/index.js';
 import { listFiles } from '../src/sources/list-files.js';
+import { numOption, flag } from './args.js';
 
 interface Range { file: string; from: number; to: number }
 
@@ -49,11 +50,6 @@ function workerMain(): void {
   parentPort!.postMessage('ready');
 }
 
-const args = process.argv.slice(2);
-const opt = (name: string, def: number): number => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? Number(args[i + 1]) : def;
-};
 
 function repoRoot(): string {
   let d = resolve(fileURLToPath(new URL('.', import.meta.url)));
@@ -204,8 +200,8 @@ const best = (a: Row | undefined, b: Row): Row => (a && a.seconds <= b.seconds ?
 
 async function main(): Promise<void> {
   const shared = resolve(repoRoot(), process.env.SPOOR_SHARED ?? '../shared');
-  const minRecords = opt('records', 100_000);
-  const pyRecords = opt('python-records', 2_000);
+  const minRecords = numOption('records', 100_000);
+  const pyRecords = numOption('python-records', 2_000);
   const dir = join(tmpdir(), 'spoor-bench');
   mkdirSync(dir, { recursive: true });
   const big = join(dir, 'evtx-bench.evtx');
@@ -229,7 +225,7 @@ async function main(): Promise<void> {
   }
   await Promise.all(workers.map((w) => w.terminate()));
   rows.push(single!, parallel!);
-  const others = !args.includes('--spoor-only');
+  const others = !flag('spoor-only');
   if (!others) {
     // quick iterations on spoor alone
   } else if (which('evtxexport')) {

@@ -29,24 +29,20 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeNdjson } from '../src/demo/generate.js';
 import { DEMO_FORMATS, type DemoFormat } from '../src/demo/formats.js';
+import { numOption, option, flag } from './args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
-const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : def;
-};
-const events = Number(opt('events', '100000'));
-const hosts = Number(opt('hosts', '200'));
-const repeat = Math.max(1, Number(opt('repeat', '3')));
-const workers = opt('workers', '1');
-const evtxFile = resolve(opt('evtx', process.env.SPOOR_BENCH_EVTX ?? join(tmpdir(), 'spoor-bench', 'evtx-bench.evtx')));
-const formats = opt('formats', [...DEMO_FORMATS, 'evtx'].join(',')).split(',') as (DemoFormat | 'evtx')[];
+const events = numOption('events', 100000);
+const hosts = numOption('hosts', 200);
+const repeat = Math.max(1, numOption('repeat', 3));
+const workers = option('workers', '1');
+const evtxFile = resolve(option('evtx', process.env.SPOOR_BENCH_EVTX ?? join(tmpdir(), 'spoor-bench', 'evtx-bench.evtx')));
+const formats = option('formats', [...DEMO_FORMATS, 'evtx'].join(',')).split(',') as (DemoFormat | 'evtx')[];
 const sigmaDir = resolve(root, process.env.SPOOR_SHARED ?? '../shared', 'conformance/sigma/rules/windows');
-const withSigma = !args.includes('--no-sigma') && existsSync(sigmaDir);
-const withWarm = args.includes('--warm');
-const skipReason = args.includes('--no-sigma') ? '--no-sigma' : `${sigmaDir} is absent`;
+const withSigma = !flag('no-sigma') && existsSync(sigmaDir);
+const withWarm = flag('warm');
+const skipReason = flag('no-sigma') ? '--no-sigma' : `${sigmaDir} is absent`;
 
 type Row = { events: number; cpuS: number; loadCpuS?: number; alerts?: number; prefiltered?: number; rules?: number; maxRssKb?: number };
 const cacheDir = mkdtempSync(join(tmpdir(), 'spoor-bench-formats-cache-'));

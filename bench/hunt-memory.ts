@@ -23,19 +23,15 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { writeNdjson } from '../src/demo/generate.js';
+import { numOption, option, flag } from './args.js';
 
-const args = process.argv.slice(2);
-const quick = args.includes('--quick');
-const opt = (name: string, def: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : def;
-};
-const files = Number(opt('files', quick ? '24' : '216'));
-const fileMb = Number(opt('file-mb', quick ? '4' : '10'));
-const arrayGb = Number(opt('array-gb', quick ? '0.1' : '1'));
-const workers = Number(opt('workers', String(availableParallelism())));
+const quick = flag('quick');
+const files = numOption('files', quick ? 24 : 216);
+const fileMb = numOption('file-mb', quick ? 4 : 10);
+const arrayGb = numOption('array-gb', quick ? 0.1 : 1);
+const workers = numOption('workers', availableParallelism());
 const here = dirname(fileURLToPath(import.meta.url));
-const peer = args.includes('--peer') ? opt('peer', '') : undefined;
+const peer = flag('peer') ? option('peer', '') : undefined;
 const BYTES_PER_EVENT_GUESS = 1000;
 
 interface HuntFigures {

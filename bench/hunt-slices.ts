@@ -13,15 +13,12 @@ import { tmpdir, cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateEvents } from '../src/demo/generate.js';
+import { numOption } from './args.js';
 
-const arg = (name: string, def: number): number => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : def;
-};
-const events = arg('events', 600_000);
-const nFiles = arg('files', 8);
-const runs = arg('runs', 3);
-const workers = arg('workers', cpus().length);
+const events = numOption('events', 600_000);
+const nFiles = numOption('files', 8);
+const runs = numOption('runs', 3);
+const workers = numOption('workers', cpus().length);
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'spoor-bench-slices-'));
 

@@ -17,15 +17,11 @@ import { tmpdir, availableParallelism } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeNdjson } from '../src/demo/generate.js';
+import { numOption } from './args.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : def;
-};
-const gb = Number(opt('gb', '1'));
-const workers = Number(opt('workers', String(availableParallelism())));
-const repeat = Math.max(1, Number(opt('repeat', '3')));
+const gb = numOption('gb', 1);
+const workers = numOption('workers', availableParallelism());
+const repeat = Math.max(1, numOption('repeat', 3));
 const here = dirname(fileURLToPath(import.meta.url));
 const dir = join(tmpdir(), 'spoor-bench');
 mkdirSync(dir, { recursive: true });

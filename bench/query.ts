@@ -23,18 +23,15 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeNdjson } from '../src/demo/generate.js';
+import { maybeOption, numOption } from './args.js';
 
 const argv = process.argv.slice(2);
-const opt = (name: string): string | undefined => {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const events = Number(opt('events') ?? 100_000);
-const runs = Number(opt('runs') ?? 3);
-const pythonEql = opt('python-eql') ?? process.env.SPOOR_PYTHON_EQL;
+const events = numOption('events', 100_000);
+const runs = numOption('runs', 3);
+const pythonEql = maybeOption('python-eql') ?? process.env.SPOOR_PYTHON_EQL;
 // Debian's python3-lark is installed for the system interpreter, which a pyenv/venv `python3` may
 // shadow on PATH: take the first `python3` on PATH that can import lark.
-const python = opt('python') ?? process.env.SPOOR_PYTHON ?? pythonWithLark();
+const python = maybeOption('python') ?? process.env.SPOOR_PYTHON ?? pythonWithLark();
 
 function pythonWithLark(): string {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -135,7 +132,7 @@ try {
     { name: 'spoor query (default: 1 thread, prefilter)', run: () => timed(process.execPath, [spoor, 'query', SPOOR_QUERY, data, '-f', 'ndjson', '-q'], dir, countLines) },
   ];
   // Another build of spoor, e.g. the main branch before this change (`--before ../spoor-main/dist/src/cli/main.js`: a second clone beside this one).
-  const before = opt('before');
+  const before = maybeOption('before');
   if (before) contenders.push({ name: `spoor query, build at ${before}`, run: () => timed(process.execPath, [before, 'query', SPOOR_QUERY, data, '-f', 'ndjson', '-q'], dir, countLines) });
   const fixed: { name: string; run: () => Fig }[] = [];
   let pythonNote = '';

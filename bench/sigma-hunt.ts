@@ -13,6 +13,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { numOption } from './args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -23,13 +24,8 @@ if (!existsSync(rulesDir) || !existsSync(big)) {
   console.error(`bench/sigma-hunt needs ${rulesDir} and ${big} (node dist/bench/evtx.js builds it)`);
   process.exit(2);
 }
-const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : def;
-};
-const workers = Number(opt('workers', String(availableParallelism())));
-const repeat = Math.max(1, Number(opt('repeat', '3')));
+const workers = numOption('workers', availableParallelism());
+const repeat = Math.max(1, numOption('repeat', 3));
 const cacheDir = mkdtempSync(join(tmpdir(), 'spoor-bench-cache-'));
 const env = { ...process.env, SPOOR_CACHE_DIR: cacheDir };
 

@@ -22,6 +22,7 @@ import { MultiMatcher } from '../src/engine/multi-match/index.js';
 import { loadSigmaDir } from '../src/sigma/index.js';
 import { readInputs } from '../src/sources/index.js';
 import { toNative } from '../src/normalize/index.js';
+import { numOption, flag } from './args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
@@ -32,14 +33,9 @@ if (!existsSync(rulesDir) || !existsSync(dataDir)) {
   console.error(`bench/sigma-match needs ${rulesDir} and ${dataDir}`);
   process.exit(2);
 }
-const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : def;
-};
-const target = Number(opt('events', '1000000'));
-const repeat = Math.max(1, Number(opt('repeat', '3')));
-const sampleSize = Number(opt('sample', '20000'));
+const target = numOption('events', 1000000);
+const repeat = Math.max(1, numOption('repeat', 3));
+const sampleSize = numOption('sample', 20000);
 
 const cpu = (): number => {
   const u = process.cpuUsage();
@@ -204,7 +200,7 @@ const result = {
   huntLoadNoCache: coldLoad,
   huntLoadCached: cachedLoad,
 };
-if (args.includes('--json')) console.log(JSON.stringify(result));
+if (flag('json')) console.log(JSON.stringify(result));
 else {
   const f = (n: number): string => Math.round(n).toLocaleString('en-US');
   console.log(`${f(result.rules)} rules (${f(stateless.length)} single-event), ${f(distinct.length)} distinct events of ../shared/datasets replayed ${rounds}× = ${f(total)} events; CPU time, one core, median of ${repeat}\n`);

@@ -25,19 +25,15 @@ import { Detector } from '../src/hunt/detector.js';
 import { loadHuntRules, longestWindowNs } from '../src/hunt/load-rules.js';
 import { generateEvents } from '../src/demo/generate.js';
 import { parseStored } from '../src/serve/ingest-parse.js';
+import { numOption, option } from './args.js';
 
-const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 && args[i + 1] !== undefined ? args[i + 1]! : def;
-};
-const EVENTS = Number(opt('events', '100000'));
-const HOSTS = Number(opt('hosts', '50'));
-const SEED = Number(opt('seed', '7'));
-const POINTS = Number(opt('points', '4'));
-const RUNS = Number(opt('runs', '5'));
-const SIGMA = opt('sigma', '');
-const RULES = opt('rules', '');
+const EVENTS = numOption('events', 100000);
+const HOSTS = numOption('hosts', 50);
+const SEED = numOption('seed', 7);
+const POINTS = numOption('points', 4);
+const RUNS = numOption('runs', 5);
+const SIGMA = option('sigma', '');
+const RULES = option('rules', '');
 
 interface Item {
   line: string;

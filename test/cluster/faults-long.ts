@@ -34,6 +34,7 @@ import type { PartitionSnapshot } from '../../src/cluster/worker.js';
 import { bulkBody, kill9, spawnServe, type Child } from '../serve/client.js';
 import { startNatsServer } from './nats-server.js';
 import { plantGroups, writeCorrRules, SPRAY_ID, USERS_ID } from './corr-fixtures.js';
+import { maybeOption, numOption } from '../../bench/args.js';
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(`usage: node dist/test/cluster/faults-long.js [--events N] [--senders N] [--batch N] [--seed N] [--lease-ttl MS] [--kills N] [--keep DIR]
@@ -53,17 +54,13 @@ Exit codes: 0 all checks passed, 1 a check failed (printed), 2 setup error.
   process.exit(0);
 }
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
-const EVENTS = arg('events', 1_000_000);
-const SENDERS = arg('senders', 4);
-const BATCH = arg('batch', 1000);
-const SEED = arg('seed', 7);
-const TTL = arg('lease-ttl', 5000);
-const KILLS = arg('kills', 1);
-const KEEP = process.argv.includes('--keep') ? process.argv[process.argv.indexOf('--keep') + 1]! : null;
+const EVENTS = numOption('events', 1_000_000);
+const SENDERS = numOption('senders', 4);
+const BATCH = numOption('batch', 1000);
+const SEED = numOption('seed', 7);
+const TTL = numOption('lease-ttl', 5000);
+const KILLS = numOption('kills', 1);
+const KEEP = maybeOption('keep') ?? null;
 // Every detector logs its stage-2 decisions, forwards and snapshots (worker.ts onTrace).
 process.env.SPOOR_CLUSTER_TRACE = '1';
 

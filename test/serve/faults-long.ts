@@ -17,11 +17,8 @@ import { generateEvents, FILE_SHARE_RULE_ID } from '../../src/demo/generate.js';
 import { openDb } from '../../src/serve/store/db.js';
 import { storedSeqRanges } from '../../src/serve/store/log-rows.js';
 import { bulkBody, kill9, spawnServe, type Child } from './client.js';
+import { numOption } from '../../bench/args.js';
 
-function arg(name: string, def: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : def;
-}
 
 if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.stdout.write(
@@ -32,11 +29,11 @@ if (process.argv.includes('--help') || process.argv.includes('-h')) {
   process.exit(0);
 }
 
-const EVENTS = arg('events', 1_000_000);
-const KILLS = arg('kills', 10);
-const SENDERS = arg('senders', 4);
-const BATCH = arg('batch', 1000);
-const SEED = arg('seed', 99);
+const EVENTS = numOption('events', 1_000_000);
+const KILLS = numOption('kills', 10);
+const SENDERS = numOption('senders', 4);
+const BATCH = numOption('batch', 1000);
+const SEED = numOption('seed', 99);
 
 const log = (m: string): void => void process.stderr.write(`[faults ${new Date().toISOString().slice(11, 19)}] ${m}\n`);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
