@@ -229,7 +229,27 @@ export function joinRequests(reqs: readonly RequestEvents[]): CommitBatch {
       }
       remap[h] = g;
     }
+    // The body's documents are first moved together in place (copyWithin: no allocation per
+    // event), each followed by a line break; then each run of them between parsed documents is
+    // copied into the commit at once.
     const body = r.body;
+    let w = 0;
+    for (let i = 0; i < r.n; i++) {
+      if (r.flags[i]! & F_EXTRA) continue;
+      const s = r.start[i]!;
+      const len = r.len[i]!;
+      if (s !== w) body.copyWithin(w, s, s + len);
+      r.start[i] = w;
+      w += len;
+      body[w++] = 0x0a;
+    }
+    let runFrom = -1;
+    let runTo = -1;
+    let runAt = 0;
+    const flush = (): void => {
+      if (runFrom >= 0) out.set(body.subarray(runFrom, runTo), runAt);
+      runFrom = -1;
+    };
     for (let i = 0; i < r.n; i++, k++) {
       if (k > 0) {
         out[pos++] = 0x0a;
@@ -240,8 +260,16 @@ export function joinRequests(reqs: readonly RequestEvents[]): CommitBatch {
       const s = r.start[i]!;
       const len = r.len[i]!;
       const f = r.flags[i]!;
-      if (f & F_EXTRA) out.set(r.extra[s]!, pos);
-      else body.copy(out, pos, s, s + len);
+      if (f & F_EXTRA) {
+        flush();
+        out.set(r.extra[s]!, pos);
+      } else {
+        if (runFrom < 0) {
+          runFrom = s;
+          runAt = pos;
+        }
+        runTo = s + len;
+      }
       pos += len;
       lens[k] = len;
       const kl = r.tkeyLen[i]!;
@@ -256,6 +284,7 @@ export function joinRequests(reqs: readonly RequestEvents[]): CommitBatch {
       flags[k] = f & ~F_EXTRA;
       src[k] = r.src;
     }
+    flush();
   }
   at[n] = pos + 1;
   tkeyAt[n] = kpos + 1;

@@ -94,6 +94,10 @@ function eventSlot(b: Uint8Array, i: number, end: number): number {
   }
 }
 
+/** 1 for a byte that needs no look inside a string: 0x20–0x7f but the quote and backslash. */
+const PLAIN = new Uint8Array(257); // index 256: reading past the buffer's end gives undefined → PLAIN[undefined] is undefined, not 1
+for (let c = 0x20; c < 0x80; c++) PLAIN[c] = c === QUOTE || c === BACKSLASH ? 0 : 1;
+
 /** Whether the last string scanned held an escape / a byte ≥ 0x80. */
 let strEscaped = false;
 let strHigh = false;
@@ -109,6 +113,9 @@ function scanString(b: Uint8Array, i: number, end: number): number {
   strEscaped = false;
   strHigh = false;
   while (j < end) {
+    // Plain bytes (printable ASCII other than the quote and backslash) in a tight loop.
+    while (PLAIN[b[j]!] === 1) j++;
+    if (j >= end) return -1;
     const c = b[j]!;
     if (c === QUOTE) return j + 1;
     if (c === BACKSLASH) {

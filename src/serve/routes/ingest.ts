@@ -14,7 +14,7 @@
  * answered 429 before its body is read (Beats, Logstash and Fluent Bit retry with backoff).
  */
 import type { Router, Ctx } from '../http.js';
-import { forEachLine, readBody, sendJson, sendJsonText } from '../http.js';
+import { forEachLine, readBody, releaseBody, sendJson, sendJsonText } from '../http.js';
 import { ServeError } from '../errors.js';
 import type { IngestContext } from '../context.js';
 import { ingestBytes, parseDocument } from '../ingest-parse.js';
@@ -122,12 +122,19 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
     checkContentType(c);
     ctx.counters.bulkRequests++;
     const started = Date.now();
+    const body = await readBody(c.req, { maxBodyBytes: ctx.config.maxBodyBytes, maxLineBytes: ctx.config.maxLineBytes });
+    try {
+      await bulkBody(c, body, started);
+    } finally {
+      releaseBody(body);
+    }
+  };
+  const bulkBody = async (c: Ctx, body: Buffer, started: number): Promise<void> => {
     const defaultIndex = c.params.index ?? 'spoor';
     const items: BulkItem[] = [];
     let expectSource: BulkItem | null = null;
     let lineNo = 0;
     let lastAction: unknown;
-    const body = await readBody(c.req, { maxBodyBytes: ctx.config.maxBodyBytes, maxLineBytes: ctx.config.maxLineBytes });
     const req = new RequestEvents(body, Math.min(65_536, body.length >> 9));
     let lastFrom = -1;
     let lastTo = -1;
@@ -222,18 +229,22 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
     let lineNo = 0;
     let rejected = 0;
     const body = await readBody(c.req, { maxBodyBytes: ctx.config.maxBodyBytes, maxLineBytes: ctx.config.maxLineBytes });
-    const req = new RequestEvents(body, Math.min(65_536, body.length >> 9));
-    forEachLine(body, (from, to) => {
-      lineNo++;
-      const got = ingestBytes(req, from, to);
-      if (typeof got === 'string') {
-        ctx.counters.parseErrors++;
-        rejected++;
-        if (errors.length < 100) errors.push({ line: lineNo, reason: got });
-      }
-    });
-    const seqs = await appendAll(ctx, req, connectionOf(c));
-    ctx.ingestStats?.source(shipperOf(c.req.headers['user-agent']), '-', remoteOf(c), seqs.length, rejected);
-    sendJson(c.res, 200, { accepted: seqs.length, rejected, errors, firstSeq: seqs[0] ?? null, lastSeq: seqs[seqs.length - 1] ?? null });
+    try {
+      const req = new RequestEvents(body, Math.min(65_536, body.length >> 9));
+      forEachLine(body, (from, to) => {
+        lineNo++;
+        const got = ingestBytes(req, from, to);
+        if (typeof got === 'string') {
+          ctx.counters.parseErrors++;
+          rejected++;
+          if (errors.length < 100) errors.push({ line: lineNo, reason: got });
+        }
+      });
+      const seqs = await appendAll(ctx, req, connectionOf(c));
+      ctx.ingestStats?.source(shipperOf(c.req.headers['user-agent']), '-', remoteOf(c), seqs.length, rejected);
+      sendJson(c.res, 200, { accepted: seqs.length, rejected, errors, firstSeq: seqs[0] ?? null, lastSeq: seqs[seqs.length - 1] ?? null });
+    } finally {
+      releaseBody(body);
+    }
   });
 }
