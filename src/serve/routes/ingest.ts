@@ -83,8 +83,8 @@ function countHosts(ctx: IngestContext, req: RequestEvents): void {
     const x = req.hostIx[i]!;
     if (first[x] === -1) first[x] = i;
     n[x]!++;
-    const t = req.timeOf(i)?.ms;
-    if (t !== undefined && !(t <= newest[x]!)) newest[x] = t;
+    const t = req.timeMs[i]!; // NaN: no time
+    if (t === t && !(t <= newest[x]!)) newest[x] = t;
   }
   for (let x = 0; x < h; x++) {
     const t = newest[x]!;
