@@ -1,7 +1,7 @@
 /**
  * One ingested document → the events it holds (any flavour the file readers know: Elastic Defend,
  * Winlogbeat/Agent, evtx_dump JSON, nxlog, Elasticsearch hits), each with its host and exact time.
- * At ingest (`ingestDocument`) the common ECS / Defend shape is only scanned (scan-doc.ts: valid
+ * At ingest (`ingestBytes` on the request's bytes, `ingestDocument` on text) the common ECS / Defend shape is only scanned (scan-doc.ts: valid
  * JSON, host.id, @timestamp), not parsed; other shapes, and anything the scan cannot decide, are
  * parsed here. The detection thread parses each event once (`parseStored`). The raw text kept in
  * the log is the document as received, so a replay after a restart parses exactly what was

@@ -23,7 +23,7 @@ import type { Db, Stmt } from './db.js';
 /** Most events per row (a group commit of more is split). */
 export const CHUNK = 4096;
 
-/** One group commit as the main thread hands it over (typed arrays are transferred, not copied). */
+/** One group commit as the main thread hands it over (the documents' bytes shared, not copied). */
 export interface LogBatch {
   /** Distinct host keys of the batch. */
   hosts: string[];

@@ -1,11 +1,12 @@
 /**
  * The append-only event log with group commit.
  *
- * `append` queues rows; one transaction commits every row queued within `commitDelayMs` (or as
- * soon as `maxBatch` rows wait), and only then are the callers' promises resolved: an ingest
+ * `append` queues a request's events (RequestEvents, ingest-batch.ts); one transaction commits
+ * every event queued within `commitDelayMs` (or as soon as `maxBatch` events wait), and only then are the callers' promises resolved: an ingest
  * request is acknowledged after the commit that holds its events (with fsync per db.ts's policy).
  * A group commit is stored as one row per CHUNK events (store/log-rows.ts: documents joined, with
- * per-event host, time and length arrays), not one row per event. Commits run in a writer thread
+ * per-event host, time and length arrays), not one row per event. The commit's documents are one
+ * SharedArrayBuffer (CommitBatch), shared with the writer thread and then the detection thread. Commits run in a writer thread
  * (writer-worker.ts) with its own connection, so the main thread keeps parsing and detecting
  * during the fsync; several commits may be in flight, and replies (hence seqs and `onCommitted`)
  * come back in order.
