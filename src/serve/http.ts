@@ -243,7 +243,9 @@ export async function readBody(req: IncomingMessage, limits: BodyLimits): Promis
  */
 const bodyPool: ArrayBuffer[] = [];
 const pooled = new WeakSet<ArrayBuffer>();
-const POOL_MAX = 16;
+const POOL_MAX = 8;
+/** Larger bodies get a buffer of their own, not kept (the pool holds at most POOL_MAX × this). */
+const POOL_BUFFER_MAX = 4 << 20;
 
 function bodyBuffer(n: number): Buffer {
   for (let i = 0; i < bodyPool.length; i++) {
@@ -253,9 +255,9 @@ function bodyBuffer(n: number): Buffer {
       return Buffer.from(ab, 0, n);
     }
   }
-  if (n < 1 << 16) return Buffer.allocUnsafe(n);
+  if (n < 1 << 16 || n > POOL_BUFFER_MAX) return Buffer.allocUnsafe(n);
   let cap = 1 << 20;
-  while (cap < n) cap *= 2;
+  while (cap < n) cap *= 2; // ≤ POOL_BUFFER_MAX (a power of two)
   const ab = new ArrayBuffer(cap);
   pooled.add(ab);
   return Buffer.from(ab, 0, n);
