@@ -23,8 +23,7 @@ import { authorize } from '../serve/auth.js';
 import type { Counters, IngestContext } from '../serve/context.js';
 import { registerEsCompat } from '../serve/routes/es-compat.js';
 import { registerIngest } from '../serve/routes/ingest.js';
-import type { LoggedEvent } from '../serve/ingest-parse.js';
-import type { LogRow } from '../serve/store/stream.js';
+import type { RequestEvents } from '../serve/ingest-batch.js';
 import { DB_FILE } from '../serve/index.js';
 import { Bus, type NatsAuth } from './nats.js';
 import { ingestSubject } from './subjects.js';
@@ -105,17 +104,22 @@ export async function startIngestNode(o: IngestNodeOptions): Promise<IngestNode>
     queueDepth: () => inFlight,
     // serve's routes append here: publish to JetStream; answer once every event is acknowledged.
     stream: {
-      async append(_rows: LogRow[], evs: LoggedEvent[]): Promise<number[]> {
-        inFlight += evs.length;
+      async append(req: RequestEvents): Promise<number[]> {
+        const n = req.n;
+        inFlight += n;
         try {
-          const r = await bus.publish(evs.map((e) => ({ subject: ingestSubject(e.host), data: e.raw, msgId: eventMsgId(e.raw) })));
+          const msgs = Array.from({ length: n }, (_, i) => {
+            const raw = req.raw(i);
+            return { subject: ingestSubject(req.hostOf(i)), data: raw, msgId: eventMsgId(raw) };
+          });
+          const r = await bus.publish(msgs);
           for (const x of r) {
             if (x.duplicate) counters.duplicates++;
             else counters.published++;
           }
           return r.map((x) => x.seq);
         } finally {
-          inFlight -= evs.length;
+          inFlight -= n;
         }
       },
     },

@@ -6,7 +6,6 @@ import type { EventStream } from './store/stream.js';
 import type { AlertStore } from './store/alerts.js';
 import type { TokenStore } from './store/tokens.js';
 import type { DetectLoop } from './detect-loop.js';
-import type { LoggedEvent } from './ingest-parse.js';
 import type { ApiBlindSpot, ApiReloadResult, ApiRuleInfo, ApiRules } from './api-types.js';
 import type { IngestStats } from './routes/ingest-stats.js';
 import type { IntelFeeds } from './intel-feeds.js';
@@ -29,7 +28,7 @@ export interface Counters {
 export interface IngestContext {
   config: ServeConfig;
   db: Db;
-  stream: Pick<EventStream<LoggedEvent>, 'append'>;
+  stream: Pick<EventStream, 'append'>;
   counters: Counters;
   /** Events accepted but not yet through (back-pressure). */
   queueDepth(): number;
@@ -41,7 +40,7 @@ export interface IngestContext {
 export interface ServeContext {
   config: ServeConfig;
   db: Db;
-  stream: EventStream<LoggedEvent>;
+  stream: EventStream;
   alerts: AlertStore;
   tokens: TokenStore;
   loop: DetectLoop;

@@ -36,8 +36,9 @@ import type { EventStream } from './store/stream.js';
 import type { Checkpoint, Checkpoints } from './store/checkpoints.js';
 import type { AlertStore, InsertResult } from './store/alerts.js';
 import { ingestDocument, type LoggedEvent } from './ingest-parse.js';
+import { F_ASCII, F_PLAIN, type CommitBatch } from './ingest-batch.js';
 import { ReorderBuffer, WATERMARK_LIVE_MS, type OrderItem } from './reorder.js';
-import type { DetectReply, DetectWorkerData, ToDetect, DetectTelemetry } from './detect-protocol.js';
+import type { ArriveMsg, DetectReply, DetectWorkerData, ToDetect, DetectTelemetry } from './detect-protocol.js';
 
 export interface LoopItem extends OrderItem {
   raw: string;
@@ -51,8 +52,8 @@ export interface LoopItem extends OrderItem {
 
 interface InboxChunk {
   items: LoopItem[];
-  /** The items' documents joined by '\n' (the log's commit built it): posted as is when the chunk goes whole. */
-  joined: string | null;
+  /** The group commit the items are (item i is its event i): their documents are posted as a view of its shared bytes. */
+  commit: CommitBatch;
   head: number;
 }
 
@@ -85,7 +86,7 @@ export interface LoopStats {
 
 export interface DetectLoopOptions {
   db: Db;
-  stream: EventStream<LoggedEvent>;
+  stream: EventStream;
   checkpoints: Checkpoints;
   alerts: AlertStore;
   rules: Rule[];
@@ -323,23 +324,35 @@ export class DetectLoop {
     return this.logCursor > 0;
   }
 
-  /** Committed events from the stream, in seq order (`joined`: their documents joined by '\n', when the caller has them). */
-  enqueue(seqs: number[], evs: LoggedEvent[], joined?: string): void {
-    if (seqs.length === 0) return;
-    this.committedSeq = seqs[seqs.length - 1]!;
+  /** A group commit from the stream: its events have seqs `firstSeq`, `firstSeq + 1`, … in order. */
+  enqueue(firstSeq: number, c: CommitBatch): void {
+    const n = c.n;
+    if (n === 0) return;
+    this.committedSeq = firstSeq + n - 1;
     if (this.logCursor > 0 || !this.workerReady) {
       this.schedule();
       return; // catching up from the log: it will read these too
     }
-    if (this.inboxDepth + seqs.length > this.o.maxInbox) {
+    if (this.inboxDepth + n > this.o.maxInbox) {
       // Leave them in the log; read back once the inbox has drained.
-      this.logCursor = seqs[0]!;
+      this.logCursor = firstSeq;
       this.schedule();
       return;
     }
-    const items: LoopItem[] = new Array<LoopItem>(seqs.length);
-    for (let i = 0; i < seqs.length; i++) items[i] = this.item(seqs[i]!, evs[i]!);
-    this.inbox.push({ items, joined: joined ?? null, head: 0 });
+    const items: LoopItem[] = new Array<LoopItem>(n);
+    for (let i = 0; i < n; i++) {
+      const host = c.hosts[c.hostIx[i]!]!;
+      const ms = c.times[i]!;
+      const noTs = ms !== ms;
+      let time: Instant;
+      if (noTs) {
+        this.stats.noTimestamp++;
+        time = this.reorder.lastTime(host) ?? { ms: Date.now(), ns: 0 };
+      } else time = { ms, ns: c.ns[i]! };
+      // The document stays in the commit's bytes (posted to the detection thread as a view of them).
+      items[i] = { seq: firstSeq + i, host, time, raw: '', plain: (c.flags[i]! & F_PLAIN) !== 0, noTs, tkey: '', src: c.src[i]! };
+    }
+    this.inbox.push({ items, commit: c, head: 0 });
     this.inboxCount += items.length;
     this.schedule();
   }
@@ -368,7 +381,9 @@ export class DetectLoop {
     if (this.closed) return;
     const now = Date.now();
     let taken: LoopItem[] = [];
-    let joined: string | null = null;
+    /** Taken from an inbox chunk: its commit and the range of its events. */
+    let from: CommitBatch | null = null;
+    let fromHead = 0;
     if (!this.workerReady) {
       // Starting or restarting the detection thread: nothing to post yet (its start reschedules).
     } else if (this.inFlightEvents >= MAX_IN_FLIGHT) {
@@ -394,10 +409,11 @@ export class DetectLoop {
     } else {
       const c = this.inbox[0];
       if (c) {
-        if (c.head === 0 && c.joined !== null && c.items.length <= MAX_ARRIVE) {
-          // A whole group commit: its documents were joined once, for the log.
+        from = c.commit;
+        fromHead = c.head;
+        if (c.head === 0 && c.items.length <= MAX_ARRIVE) {
+          // A whole group commit.
           taken = c.items;
-          joined = c.joined;
           this.inbox.shift();
         } else {
           while (c.head < c.items.length && taken.length < BATCH) taken.push(c.items[c.head++]!);
@@ -410,8 +426,8 @@ export class DetectLoop {
       // Arrival first (single-event rules, and the thread keeps the parsed event), then the releases it causes.
       const n = taken.length;
       const seqs: number[] = new Array<number>(n);
-      const raws: string[] | null = joined === null ? new Array<string>(n) : null;
-      const tkeys: string[] = new Array<string>(n);
+      const raws: string[] | null = from === null ? new Array<string>(n) : null;
+      const tkeys: string[] | null = from === null ? new Array<string>(n) : null;
       const plain = new Uint8Array(n);
       const hostIx = new Uint32Array(n);
       const hosts: string[] = [];
@@ -421,7 +437,7 @@ export class DetectLoop {
         const it = taken[i]!;
         seqs[i] = it.seq;
         if (raws) raws[i] = it.raw;
-        tkeys[i] = it.tkey;
+        if (tkeys) tkeys[i] = it.tkey;
         if (it.plain) plain[i] = 1;
         let h = ix.get(it.host);
         if (h === undefined) {
@@ -431,7 +447,17 @@ export class DetectLoop {
         hostIx[i] = h;
         times[i] = it.noTs ? [it.time.ms, it.time.ns] : null;
       }
-      this.post({ t: 'arrive', id: 0, seqs, raws: joined ?? raws!.join('\n'), plain, times, hosts, hostIx, tkeys: tkeys.join('\n') }, seqs[0]!, n, undefined, [plain.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer]);
+      let arrive: ArriveMsg;
+      if (from) {
+        // A view of the commit's shared bytes: the documents and keys of events fromHead … fromHead + n − 1.
+        const to = fromHead + n;
+        let ascii = true;
+        for (let i = fromHead; i < to && ascii; i++) if ((from.flags[i]! & F_ASCII) === 0) ascii = false;
+        const docs = from.bytes.subarray(from.at[fromHead]!, from.at[to]! - 1);
+        const keys = from.tkeys.subarray(from.tkeyAt[fromHead]!, from.tkeyAt[to]! - 1);
+        arrive = { t: 'arrive', id: 0, seqs, raws: docs, ascii, plain, times, hosts, hostIx, tkeys: keys };
+      } else arrive = { t: 'arrive', id: 0, seqs, raws: raws!.join('\n'), plain, times, hosts, hostIx, tkeys: tkeys!.join('\n') };
+      this.post(arrive, seqs[0]!, n, undefined, [plain.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer]);
       for (const it of taken) {
         it.raw = ''; // the detection thread has the text now; the reorder buffer needs only seq, host and time
         it.tkey = '';

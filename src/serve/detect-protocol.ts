@@ -1,8 +1,9 @@
 /**
  * Messages between the detect loop (main thread, detect-loop.ts) and its detection thread
  * (detect-worker.ts). Events cross as the raw documents kept in the log, never as parsed objects
- * (a structured clone of a parsed event costs about as much as parsing it again); only alerts,
- * which are rare, come back as objects.
+ * (a structured clone of a parsed event costs about as much as parsing it again): live events as
+ * a view of their group commit's shared bytes, so the main thread neither copies nor decodes
+ * them; only alerts, which are rare, come back as objects.
  */
 import type { Rule } from '../ir/types.js';
 import type { Alert } from '../alert/types.js';
@@ -13,8 +14,14 @@ export interface ArriveMsg {
   t: 'arrive';
   id: number;
   seqs: number[];
-  /** The events' documents joined by '\n' (a document holds no line break): one string to copy, not one per event. */
-  raws: string;
+  /**
+   * The events' documents joined by '\n' (a document holds no line break): live events as their
+   * UTF-8 bytes, a view of the group commit's SharedArrayBuffer (nothing copied, nothing decoded
+   * on the main thread); events read back from the log as one string.
+   */
+  raws: string | Uint8Array;
+  /** `raws` (bytes) is ASCII: decoded as latin1, one byte per character. */
+  ascii?: boolean;
   /** 1: the document holds no 16+ digit integer, a plain JSON.parse reads it exactly (LoggedEvent.plain). */
   plain: Uint8Array;
   /** The time the loop gave an event with no recognisable time of its own ([ms, ns]); null: the event's own. */
@@ -22,8 +29,8 @@ export interface ArriveMsg {
   /** The events' host keys: `hosts[hostIx[i]]` (each distinct host sent once). */
   hosts: string[];
   hostIx: Uint32Array;
-  /** The events' telemetry keys (ScannedDoc.tkey) joined by '\n'; empty for an event without one. */
-  tkeys: string;
+  /** The events' telemetry keys (ScannedDoc.tkey) joined by '\n', as text or UTF-8 bytes; empty for an event without one. */
+  tkeys: string | Uint8Array;
 }
 
 /** Events released by the per-host reorder buffer, in release order: run through the stateful rules. */

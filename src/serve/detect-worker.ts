@@ -221,10 +221,11 @@ port.on('message', (m: ToDetect) => {
   const reply: DetectReply = { id: m.id, alerts: [], problems, unreadable };
   if (m.t === 'arrive') {
     const { instant, ordered, orderedFilter, allFilter, skipInstant, skipOrdered } = det;
-    const raws = m.raws.split('\n');
-    const tkeys = allFilter ? m.tkeys.split('\n') : null;
-    const hitsAll = allFilter ? new NeedleHits(m.raws, allFilter.needles) : null;
-    const hits = ordered && orderedFilter ? (orderedFilter === allFilter ? hitsAll : new NeedleHits(m.raws, orderedFilter.needles)) : null;
+    const text = decodeRaws(m.raws, m.ascii === true);
+    const raws = text.split('\n');
+    const tkeys = allFilter ? decodeRaws(m.tkeys, false).split('\n') : null;
+    const hitsAll = allFilter ? new NeedleHits(text, allFilter.needles) : null;
+    const hits = ordered && orderedFilter ? (orderedFilter === allFilter ? hitsAll : new NeedleHits(text, orderedFilter.needles)) : null;
     let lineStart = 0;
     for (let i = 0; i < m.seqs.length; i++) {
       const seq = m.seqs[i]!;
@@ -311,6 +312,12 @@ port.on('message', (m: ToDetect) => {
   if (process.env.SPOOR_DEBUG) process.stderr.write(`${m.t} ${"seqs" in m ? m.seqs.length : 0} ${(performance.now() - t0).toFixed(1)}ms\n`);
   port.postMessage(reply);
 });
+
+/** An arrive message's documents (or keys) as one string: bytes from the commit's shared buffer are decoded here, once per message. */
+function decodeRaws(r: string | Uint8Array, ascii: boolean): string {
+  if (typeof r === 'string') return r;
+  return Buffer.from(r.buffer, r.byteOffset, r.byteLength).toString(ascii ? 'latin1' : 'utf8');
+}
 
 function collect(d: Detector, out: Alert[]): void {
   const got = d.takeAlerts();

@@ -145,10 +145,12 @@ export interface BodyLimits {
 }
 
 /**
- * Stream the request body line by line (NDJSON), decompressing gzip/deflate, under the limits.
- * `onLine` gets each line without its line break (empty lines are skipped).
+ * Read the whole request body (decompressing gzip/deflate) under the limits, checked while it
+ * streams: bytes on the wire, bytes after decompression (gzip bombs stop at the limit, not after
+ * inflating everything) and line length (a line over the limit fails as soon as it is seen).
+ * The body stays bytes: the ingest path scans documents in it without decoding them.
  */
-export async function readBodyLines(req: IncomingMessage, limits: BodyLimits, onLine: (line: string) => void): Promise<void> {
+export async function readBody(req: IncomingMessage, limits: BodyLimits): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? NaN);
   if (declared > limits.maxBodyBytes) throw new ServeError('SPOOR_BODY_TOO_LARGE', `${declared} bytes > ${limits.maxBodyBytes}`);
   const enc = (req.headers['content-encoding'] ?? 'identity').toLowerCase().trim();
@@ -160,39 +162,31 @@ export async function readBodyLines(req: IncomingMessage, limits: BodyLimits, on
   let wire = 0;
   let plain = 0;
   const parts: Buffer[] = [];
-  let partLen = 0;
+  /** Bytes of the current (unterminated) line so far. */
+  let lineSoFar = 0;
+  const tooLong = (): ServeError => new ServeError('SPOOR_LINE_TOO_LARGE', `line over ${limits.maxLineBytes} bytes`);
   const take = (chunk: Buffer): void => {
     plain += chunk.length;
     if (plain > limits.maxBodyBytes) throw new ServeError('SPOOR_BODY_TOO_LARGE', `decompressed body over ${limits.maxBodyBytes} bytes`);
-    let start = 0;
-    for (;;) {
-      const nl = chunk.indexOf(0x0a, start);
-      if (nl < 0) break;
-      const piece = chunk.subarray(start, nl);
-      if (partLen + piece.length > limits.maxLineBytes) throw new ServeError('SPOOR_LINE_TOO_LARGE', `line over ${limits.maxLineBytes} bytes`);
-      let line: Buffer;
-      if (parts.length > 0) {
-        parts.push(piece);
-        line = Buffer.concat(parts);
-        parts.length = 0;
-        partLen = 0;
-      } else line = piece;
-      emit(line);
-      start = nl + 1;
+    parts.push(chunk);
+    const first = chunk.indexOf(0x0a);
+    if (first < 0) {
+      lineSoFar += chunk.length;
+      if (lineSoFar > limits.maxLineBytes) throw tooLong();
+      return;
     }
-    if (start < chunk.length) {
-      const rest = chunk.subarray(start);
-      partLen += rest.length;
-      if (partLen > limits.maxLineBytes) throw new ServeError('SPOOR_LINE_TOO_LARGE', `line over ${limits.maxLineBytes} bytes`);
-      parts.push(Buffer.from(rest));
+    if (lineSoFar + first > limits.maxLineBytes) throw tooLong();
+    const last = chunk.lastIndexOf(0x0a);
+    if (last - first > limits.maxLineBytes) {
+      // Lines inside the chunk may be over the limit too: look at each.
+      for (let at = first; at < last; ) {
+        const nl = chunk.indexOf(0x0a, at + 1);
+        if (nl - at - 1 > limits.maxLineBytes) throw tooLong();
+        at = nl;
+      }
     }
-  };
-  const emit = (line: Buffer): void => {
-    let end = line.length;
-    if (end > 0 && line[end - 1] === 0x0d) end--;
-    if (end === 0) return;
-    const text = line.toString('utf8', 0, end);
-    if (text.trim().length > 0) onLine(text);
+    lineSoFar = chunk.length - last - 1;
+    if (lineSoFar > limits.maxLineBytes) throw tooLong();
   };
 
   if (!inflater) {
@@ -232,10 +226,65 @@ export async function readBodyLines(req: IncomingMessage, limits: BodyLimits, on
       req.pipe(z);
     });
   }
-  if (partLen > 0) {
-    const line = Buffer.concat(parts);
-    parts.length = 0;
-    emit(line);
+  if (parts.length === 1) return parts[0]!;
+  const body = bodyBuffer(plain);
+  let at = 0;
+  for (const p of parts) {
+    p.copy(body, at);
+    at += p.length;
+  }
+  return body;
+}
+
+/**
+ * Buffers for request bodies, reused: a fresh megabyte-sized Buffer per request is external
+ * memory, whose growth makes V8 start full collections (marking on its helper threads) far more
+ * often than the heap itself would. A body goes back with `releaseBody` once its request is done.
+ */
+const bodyPool: ArrayBuffer[] = [];
+const pooled = new WeakSet<ArrayBuffer>();
+const POOL_MAX = 8;
+/** Larger bodies get a buffer of their own, not kept (the pool holds at most POOL_MAX × this). */
+const POOL_BUFFER_MAX = 4 << 20;
+
+function bodyBuffer(n: number): Buffer {
+  for (let i = 0; i < bodyPool.length; i++) {
+    const ab = bodyPool[i]!;
+    if (ab.byteLength >= n) {
+      bodyPool.splice(i, 1);
+      return Buffer.from(ab, 0, n);
+    }
+  }
+  if (n < 1 << 16 || n > POOL_BUFFER_MAX) return Buffer.allocUnsafe(n);
+  let cap = 1 << 20;
+  while (cap < n) cap *= 2; // ≤ POOL_BUFFER_MAX (a power of two)
+  const ab = new ArrayBuffer(cap);
+  pooled.add(ab);
+  return Buffer.from(ab, 0, n);
+}
+
+/** Give a body read by `readBody` back for reuse (nothing may read it afterwards). */
+export function releaseBody(body: Buffer): void {
+  const ab = body.buffer as ArrayBuffer;
+  if (!pooled.has(ab) || bodyPool.length >= POOL_MAX || bodyPool.includes(ab)) return;
+  bodyPool.push(ab);
+}
+
+/**
+ * Each non-blank line of an NDJSON body: `onLine(start, end)` gives its byte range without the
+ * line break (and without a `\r` before it). Lines of white space only are skipped (judged on
+ * their text, as before: any Unicode white space).
+ */
+export function forEachLine(body: Buffer, onLine: (start: number, end: number) => void): void {
+  const n = body.length;
+  let start = 0;
+  while (start < n) {
+    let nl = body.indexOf(0x0a, start);
+    if (nl < 0) nl = n;
+    let end = nl;
+    if (end > start && body[end - 1] === 0x0d) end--;
+    if (end > start && (body[start] === 0x7b || body.toString('utf8', start, end).trim().length > 0)) onLine(start, end);
+    start = nl + 1;
   }
 }
 

@@ -22,7 +22,6 @@ import { Checkpoints } from './store/checkpoints.js';
 import { AlertStore } from './store/alerts.js';
 import { TokenStore, type Scope } from './store/tokens.js';
 import { DetectLoop } from './detect-loop.js';
-import type { LoggedEvent } from './ingest-parse.js';
 import { Router, dispatchRequests } from './http.js';
 import { authorize } from './auth.js';
 import type { Counters, ServeContext } from './context.js';
@@ -117,13 +116,13 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
   const counters: Counters = { eventsIn: 0, parseErrors: 0, bulkRequests: 0, rejected429: 0, requestErrors: 0, webhookDelivered: 0, webhookFailed: 0 };
   const sse = new Set<ServerResponse>();
   let loop: DetectLoop | null = null;
-  const stream = new EventStream<LoggedEvent>(db, {
+  const stream = new EventStream(db, {
     path: dbPath,
     fsync: config.fsync,
     writerThread: config.writerThread,
     commitDelayMs: config.commitDelayMs,
     maxBatch: 20_000,
-    onCommitted: (seqs, evs, joined) => loop?.enqueue(seqs, evs, joined),
+    onCommitted: (first, batch) => loop?.enqueue(first, batch),
   });
   let webhooks: Webhooks | null = null;
   const log = config.onLog;

@@ -1,7 +1,7 @@
 /**
  * One ingested document → the events it holds (any flavour the file readers know: Elastic Defend,
  * Winlogbeat/Agent, evtx_dump JSON, nxlog, Elasticsearch hits), each with its host and exact time.
- * At ingest (`ingestDocument`) the common ECS / Defend shape is only scanned (scan-doc.ts: valid
+ * At ingest (`ingestBytes` on the request's bytes, `ingestDocument` on text) the common ECS / Defend shape is only scanned (scan-doc.ts: valid
  * JSON, host.id, @timestamp), not parsed; other shapes, and anything the scan cannot decide, are
  * parsed here. The detection thread parses each event once (`parseStored`). The raw text kept in
  * the log is the document as received, so a replay after a restart parses exactly what was
@@ -13,6 +13,8 @@ import type { SourceEvent } from '../sources/types.js';
 import { valueToEvents } from '../sources/unwrap.js';
 import { eventHost, eventTime } from '../normalize/index.js';
 import { scanDocument } from './scan-doc.js';
+import { scanBytes, scanned, tkeyBytes } from './scan-bytes.js';
+import type { RequestEvents } from './ingest-batch.js';
 
 /** What the log and the reorder buffer keep of an event: no parsed object (detect-worker.ts parses the raw text). */
 export interface LoggedEvent {
@@ -48,6 +50,23 @@ export function ingestDocument(text: string): { events: LoggedEvent[] } | { erro
   if (s) return { events: [{ host: s.host, time: s.time, raw: text, plain: !s.big, tkey: s.tkey }] };
   const p = parseDocument(text);
   return 'error' in p ? p : { events: p.events.map(logged) };
+}
+
+/**
+ * The document `req.body[start, end)` into the request's events: scanned as bytes when the byte
+ * scan decides (scan-bytes.ts, nothing decoded but host and time), else decoded and taken through
+ * `ingestDocument` (the same answer, or the item's error). Returns the events added, or the error.
+ */
+export function ingestBytes(req: RequestEvents, start: number, end: number): number | string {
+  if (scanBytes(req.body, start, end)) {
+    const s = scanned;
+    req.addScanned(start, end, s.host, s.ms, s.ns, !s.big, s.ascii, tkeyBytes, s.tkeyLen);
+    return 1;
+  }
+  const p = ingestDocument(req.body.toString('utf8', start, end));
+  if ('error' in p) return p.error;
+  for (const e of p.events) req.addParsed(e);
+  return p.events.length;
 }
 
 /** `plain`: the text is known to hold no 16+ digit integer (LoggedEvent.plain), so JSON.parse is exact. */

@@ -16,6 +16,9 @@
  * normalize's `eventHost` is `host.id` and `eventTime` is `parseTimestamp(@timestamp)` (ECS,
  * Elastic Defend and unknown flavours alike), which is what this returns. Anything else: null,
  * and the caller parses. Tested against `parseDocument` in test/serve/scan-doc.test.ts.
+ *
+ * Live ingest runs its twin on the request's bytes (scan-bytes.ts, the same decisions, tested
+ * equal); this one serves documents read back from the log and the string fallback.
  */
 import { parseTimestamp, type Instant } from '../events/timestamp.js';
 

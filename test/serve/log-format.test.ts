@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from '../../src/serve/store/migrations.js';
 import { openDb } from '../../src/serve/store/db.js';
-import { EventStream, type LogRow } from '../../src/serve/store/stream.js';
+import { EventStream, requestOf, type LogRow } from '../../src/serve/store/stream.js';
 import { CHUNK, storedCount, storedSeqRanges } from '../../src/serve/store/log-rows.js';
 import { call, serve } from './client.js';
 
@@ -21,7 +21,7 @@ test('rows of many events: readFrom, get, around and prune agree with a per-even
   const dir = mkdtempSync(join(tmpdir(), 'spoor-logrows-'));
   const path = join(dir, 'spoor.db');
   const db = openDb(path);
-  const stream = new EventStream<number>(db, { path, fsync: 'os', writerThread: false, commitDelayMs: 1, maxBatch: 100_000, onCommitted: () => {} });
+  const stream = new EventStream(db, { path, fsync: 'os', writerThread: false, commitDelayMs: 1, maxBatch: 100_000, onCommitted: () => {} });
   try {
     const ref: { host: string; time_ms: number | null; raw: string }[] = [];
     // One batch larger than a row (split), then small ones; hosts interleaved, times out of order, some without time.
@@ -35,7 +35,7 @@ test('rows of many events: readFrom, get, around and prune agree with a per-even
         rows.push(r);
         ref.push({ host, time_ms: r.timeMs, raw: r.raw });
       }
-      const seqs = await stream.append(rows, rows.map((_, k) => k));
+      const seqs = await stream.append(requestOf(rows));
       assert.equal(seqs[0], ref.length - size + 1);
     }
     assert.equal(stream.count(), ref.length);
@@ -58,7 +58,7 @@ test('rows of many events: readFrom, get, around and prune agree with a per-even
     assert.equal(stream.count(), ref.length - cut + 1);
     assert.deepEqual(stream.readFrom(1, 3).map((e) => e.seq), [cut, cut + 1, cut + 2]);
     assert.deepEqual(stream.readFrom(1, 1_000_000), all.slice(cut - 1));
-    const more = await stream.append([{ host: 'x', timeMs: null, raw: '{}' }], [0]);
+    const more = await stream.append(requestOf([{ host: 'x', timeMs: null, raw: '{}' }]));
     assert.equal(more[0], ref.length + 1, 'seqs continue after retention');
   } finally {
     await stream.close();

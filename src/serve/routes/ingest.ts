@@ -3,8 +3,10 @@
  * gzip, `create` and `index` actions, per-item results in request order) and `POST /ingest`
  * (plain NDJSON, one event per line).
  *
- * The body is streamed under the byte limits (http.ts) and parsed line by line; the events are
- * appended to the log with group commit, and the answer is sent only after that commit: a 2xx
+ * The body is read under the byte limits (http.ts) and kept as bytes: each document is scanned
+ * in place (scan-bytes.ts; the parser only for what the scan cannot decide) and recorded in one
+ * RequestEvents per request (ingest-batch.ts), not an object per event; the events are appended
+ * to the log with group commit, and the answer is sent only after that commit: a 2xx
  * item means the event is durable. A document that is not a JSON object fails alone (status 400
  * item, `mapper_parsing_exception`), as in Elasticsearch; a malformed action line fails the whole
  * request (400), as in Elasticsearch. `delete`/`update` items get a 400 item each.
@@ -12,11 +14,11 @@
  * answered 429 before its body is read (Beats, Logstash and Fluent Bit retry with backoff).
  */
 import type { Router, Ctx } from '../http.js';
-import { readBodyLines, sendJson, sendJsonText } from '../http.js';
+import { forEachLine, readBody, releaseBody, sendJson, sendJsonText } from '../http.js';
 import { ServeError } from '../errors.js';
 import type { IngestContext } from '../context.js';
-import { ingestDocument, parseDocument, type LoggedEvent } from '../ingest-parse.js';
-import type { LogRow } from '../store/stream.js';
+import { ingestBytes, parseDocument } from '../ingest-parse.js';
+import { RequestEvents } from '../ingest-batch.js';
 import { toEcs } from '../../normalize/index.js';
 import { str } from '../../alert/ecs-fields.js';
 import { shipperOf } from './ingest-stats.js';
@@ -27,7 +29,8 @@ interface BulkItem {
   op: string;
   index: string;
   id?: string;
-  events?: LoggedEvent[];
+  /** Events its document holds (recorded in the request's RequestEvents, in item order). */
+  events?: number;
   error?: { status: number; type: string; reason: string };
 }
 
@@ -58,35 +61,41 @@ function connectionOf(c: Ctx): number {
   return id;
 }
 
-/** Append every event of the items, durably; returns each event's seq in order. */
-async function appendAll(ctx: IngestContext, evs: LoggedEvent[], src: number): Promise<number[]> {
-  if (evs.length === 0) return [];
-  for (const e of evs) e.src = src;
-  const rows: LogRow[] = evs.map((e) => ({ host: e.host, timeMs: e.time ? e.time.ms : null, raw: e.raw }));
-  const seqs = await ctx.stream.append(rows, evs);
-  ctx.counters.eventsIn += evs.length;
-  countHosts(ctx, evs);
+/** Append every event of the request, durably; returns each event's seq in order. */
+async function appendAll(ctx: IngestContext, req: RequestEvents, src: number): Promise<number[]> {
+  if (req.n === 0) return [];
+  req.src = src;
+  const seqs = await ctx.stream.append(req);
+  ctx.counters.eventsIn += req.n;
+  countHosts(ctx, req);
   return seqs;
 }
 
 /** Per-host ingest health: one update per host of the request (the name read once per host). */
-function countHosts(ctx: IngestContext, evs: LoggedEvent[]): void {
-  if (!ctx.ingestStats) return;
-  const by = new Map<string, { n: number; newest: number | null; first: LoggedEvent }>();
-  for (const e of evs) {
-    let h = by.get(e.host);
-    if (!h) by.set(e.host, (h = { n: 0, newest: null, first: e }));
-    h.n++;
-    const t = e.time?.ms;
-    if (t !== undefined && (h.newest === null || t > h.newest)) h.newest = t;
+function countHosts(ctx: IngestContext, req: RequestEvents): void {
+  const stats = ctx.ingestStats;
+  if (!stats) return;
+  const h = req.hosts.length;
+  const n = new Uint32Array(h);
+  const newest = new Float64Array(h).fill(NaN);
+  const first = new Int32Array(h).fill(-1);
+  for (let i = 0; i < req.n; i++) {
+    const x = req.hostIx[i]!;
+    if (first[x] === -1) first[x] = i;
+    n[x]!++;
+    const t = req.timeMs[i]!; // NaN: no time
+    if (t === t && !(t <= newest[x]!)) newest[x] = t;
   }
-  for (const [host, h] of by) ctx.ingestStats?.host(host, h.n, h.newest, () => hostNameOf(h.first));
+  for (let x = 0; x < h; x++) {
+    const t = newest[x]!;
+    stats.host(req.hosts[x]!, n[x]!, t === t ? t : null, () => hostNameOf(req.raw(first[x]!)));
+  }
 }
 
-/** Asked once per new host: the event is parsed again from its text (requests hold only text). */
-function hostNameOf(e: LoggedEvent): string | undefined {
+/** Asked once per new host: the event is parsed from its text (requests hold only bytes). */
+function hostNameOf(raw: string): string | undefined {
   try {
-    const p = parseDocument(e.raw);
+    const p = parseDocument(raw);
     const first = 'events' in p ? p.events[0] : undefined;
     if (!first) return undefined;
     const ecs = toEcs(first.se.event);
@@ -94,6 +103,13 @@ function hostNameOf(e: LoggedEvent): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** Whether body[a, b) and body[c, d) hold the same bytes. */
+function sameBytes(body: Buffer, a: number, b: number, c: number, d: number): boolean {
+  if (b - a !== d - c) return false;
+  for (let i = 0; i < b - a; i++) if (body[a + i] !== body[c + i]) return false;
+  return true;
 }
 
 function remoteOf(c: Ctx): string {
@@ -106,35 +122,47 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
     checkContentType(c);
     ctx.counters.bulkRequests++;
     const started = Date.now();
+    const body = await readBody(c.req, { maxBodyBytes: ctx.config.maxBodyBytes, maxLineBytes: ctx.config.maxLineBytes });
+    try {
+      await bulkBody(c, body, started);
+    } finally {
+      releaseBody(body);
+    }
+  };
+  const bulkBody = async (c: Ctx, body: Buffer, started: number): Promise<void> => {
     const defaultIndex = c.params.index ?? 'spoor';
     const items: BulkItem[] = [];
     let expectSource: BulkItem | null = null;
     let lineNo = 0;
-    let lastActionText: string | null = null;
     let lastAction: unknown;
-    await readBodyLines(c.req, { maxBodyBytes: ctx.config.maxBodyBytes, maxLineBytes: ctx.config.maxLineBytes }, (line) => {
+    const req = new RequestEvents(body, Math.min(65_536, body.length >> 9));
+    let lastFrom = -1;
+    let lastTo = -1;
+    forEachLine(body, (from, to) => {
       lineNo++;
       if (expectSource) {
         const it = expectSource;
         expectSource = null;
         if (it.op === 'update') return;
-        const p = ingestDocument(line);
-        if ('error' in p) {
+        const got = ingestBytes(req, from, to);
+        if (typeof got === 'string') {
           ctx.counters.parseErrors++;
-          it.error = { status: 400, type: 'mapper_parsing_exception', reason: `failed to parse document (line ${lineNo}): ${p.error}` };
-        } else it.events = p.events;
+          it.error = { status: 400, type: 'mapper_parsing_exception', reason: `failed to parse document (line ${lineNo}): ${got}` };
+        } else it.events = got;
         return;
       }
       // Shippers repeat one action line for every document: parse it once per request.
       let action: unknown;
-      if (line === lastActionText) action = lastAction;
+      if (lastFrom >= 0 && sameBytes(body, from, to, lastFrom, lastTo)) action = lastAction;
       else {
+        const line = body.toString('utf8', from, to);
         try {
           action = JSON.parse(line);
         } catch {
           throw new ServeError('SPOOR_BAD_REQUEST', `Malformed action/metadata line [${lineNo}], expected a JSON object`);
         }
-        lastActionText = line;
+        lastFrom = from;
+        lastTo = to;
         lastAction = action;
       }
       const keys = action && typeof action === 'object' && !Array.isArray(action) ? Object.keys(action) : [];
@@ -156,13 +184,11 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
       it.error = { status: 400, type: 'illegal_argument_exception', reason: 'action without a document (body ended)' };
     }
     if (items.length === 0) throw new ServeError('SPOOR_BAD_REQUEST', 'request body is required (action/metadata and document lines)');
-    const evs: LoggedEvent[] = [];
-    for (const it of items) if (it.events) evs.push(...it.events);
-    const seqs = await appendAll(ctx, evs, connectionOf(c));
+    const seqs = await appendAll(ctx, req, connectionOf(c));
     const perIndex = new Map<string, { events: number; errors: number }>();
     for (const it of items) {
       const x = perIndex.get(it.index) ?? { events: 0, errors: 0 };
-      x.events += it.events?.length ?? 0;
+      x.events += it.events ?? 0;
       if (it.error?.type === 'mapper_parsing_exception') x.errors++;
       perIndex.set(it.index, x);
     }
@@ -187,7 +213,7 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
         continue;
       }
       const first = seqs[k] ?? 0;
-      k += it.events!.length;
+      k += it.events!;
       const id = it.id !== undefined ? JSON.stringify(it.id) : `"spoor-${first}"`;
       parts[i] = `{${q(it.op)}:{"_index":${q(it.index)},"_id":${id},"_version":1,"result":"created","_shards":{"total":1,"successful":1,"failed":0},"_seq_no":${first},"_primary_term":1,"status":201}}`;
     }
@@ -199,21 +225,26 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
   r.add('POST', '/ingest', 'ingest', async (c) => {
     backPressure(ctx);
     checkContentType(c);
-    const evs: LoggedEvent[] = [];
     const errors: { line: number; reason: string }[] = [];
     let lineNo = 0;
     let rejected = 0;
-    await readBodyLines(c.req, { maxBodyBytes: ctx.config.maxBodyBytes, maxLineBytes: ctx.config.maxLineBytes }, (line) => {
-      lineNo++;
-      const p = ingestDocument(line);
-      if ('error' in p) {
-        ctx.counters.parseErrors++;
-        rejected++;
-        if (errors.length < 100) errors.push({ line: lineNo, reason: p.error });
-      } else for (const e of p.events) evs.push(e);
-    });
-    const seqs = await appendAll(ctx, evs, connectionOf(c));
-    ctx.ingestStats?.source(shipperOf(c.req.headers['user-agent']), '-', remoteOf(c), seqs.length, rejected);
-    sendJson(c.res, 200, { accepted: seqs.length, rejected, errors, firstSeq: seqs[0] ?? null, lastSeq: seqs[seqs.length - 1] ?? null });
+    const body = await readBody(c.req, { maxBodyBytes: ctx.config.maxBodyBytes, maxLineBytes: ctx.config.maxLineBytes });
+    try {
+      const req = new RequestEvents(body, Math.min(65_536, body.length >> 9));
+      forEachLine(body, (from, to) => {
+        lineNo++;
+        const got = ingestBytes(req, from, to);
+        if (typeof got === 'string') {
+          ctx.counters.parseErrors++;
+          rejected++;
+          if (errors.length < 100) errors.push({ line: lineNo, reason: got });
+        }
+      });
+      const seqs = await appendAll(ctx, req, connectionOf(c));
+      ctx.ingestStats?.source(shipperOf(c.req.headers['user-agent']), '-', remoteOf(c), seqs.length, rejected);
+      sendJson(c.res, 200, { accepted: seqs.length, rejected, errors, firstSeq: seqs[0] ?? null, lastSeq: seqs[seqs.length - 1] ?? null });
+    } finally {
+      releaseBody(body);
+    }
   });
 }

@@ -3,9 +3,11 @@
  * commit (split at CHUNK events), not one row per event. A row holds `count` events with seqs
  * `base_seq … base_seq + count − 1`:
  *
- * - `raws`: the documents as received, joined by '\n' (TEXT);
- * - `lens`: each document's length in UTF-16 code units (BLOB, uint32 little-endian), so one event
- *   is sliced out without scanning;
+ * - `raws`: the documents as received, joined by '\n': a BLOB of their UTF-8 bytes as the request
+ *   carried them (written by ingest since the byte scan), or TEXT (rows written before, and rows
+ *   built from strings: retention's rewritten tails, tools);
+ * - `lens`: each document's length (BLOB, uint32 little-endian) in bytes for a BLOB row, in UTF-16
+ *   code units for a TEXT row, so one event is sliced out without scanning;
  * - `hosts`: the distinct host keys of the row (JSON array) and `host_ix` each event's index in
  *   it (BLOB, uint32);
  * - `times`: each event's time in ms (BLOB, float64; NaN: none).
@@ -21,7 +23,7 @@ import type { Db, Stmt } from './db.js';
 /** Most events per row (a group commit of more is split). */
 export const CHUNK = 4096;
 
-/** One group commit as the main thread hands it over (typed arrays are transferred, not copied). */
+/** One group commit as the main thread hands it over (the documents' bytes shared, not copied). */
 export interface LogBatch {
   /** Distinct host keys of the batch. */
   hosts: string[];
@@ -29,10 +31,10 @@ export interface LogBatch {
   hostIx: Uint32Array;
   /** Per event: time in ms, NaN when none. */
   times: Float64Array;
-  /** Per event: length of its document in `raws`. */
+  /** Per event: length of its document in `raws` (bytes when `raws` is bytes, else UTF-16 code units). */
   lens: Uint32Array;
-  /** The documents joined by '\n'. */
-  raws: string;
+  /** The documents joined by '\n': their UTF-8 bytes (stored as a BLOB) or text (TEXT). */
+  raws: string | Uint8Array;
 }
 
 export interface StoredEvent {
@@ -50,7 +52,7 @@ export interface BatchRow {
   host_ix: Buffer;
   times: Buffer;
   lens: Buffer;
-  raws: string;
+  raws: string | Buffer;
 }
 
 const bytes = (a: Uint32Array | Float64Array, from: number, to: number): Buffer => Buffer.from(a.buffer, a.byteOffset + from * a.BYTES_PER_ELEMENT, (to - from) * a.BYTES_PER_ELEMENT);
@@ -82,7 +84,13 @@ export function logWriter(db: Db): LogWriter {
         let chars = 0;
         for (let i = from; i < to; i++) chars += b.lens[i]!;
         chars += to - from - 1; // the '\n' between documents
-        const raws = from === 0 && to === n ? b.raws : b.raws.slice(offset, offset + chars);
+        const r = b.raws;
+        const raws =
+          typeof r === 'string'
+            ? from === 0 && to === n
+              ? r
+              : r.slice(offset, offset + chars)
+            : Buffer.from(r.buffer, r.byteOffset + offset, Math.min(chars, r.byteLength - offset));
         offset += chars + 1;
         const base = first + from;
         ins.run(base, to - from, now, hostsJson, bytes(b.hostIx, from, to), bytes(b.times, from, to), bytes(b.lens, from, to), raws);
@@ -166,7 +174,8 @@ export class DecodedRow {
   }
 
   raw(i: number): string {
-    return this.row.raws.slice(this.starts[i]!, this.starts[i + 1]! - 1);
+    const r = this.row.raws;
+    return typeof r === 'string' ? r.slice(this.starts[i]!, this.starts[i + 1]! - 1) : r.toString('utf8', this.starts[i]!, this.starts[i + 1]! - 1);
   }
 
   event(i: number): StoredEvent {

@@ -1,11 +1,12 @@
 /**
  * The append-only event log with group commit.
  *
- * `append` queues rows; one transaction commits every row queued within `commitDelayMs` (or as
- * soon as `maxBatch` rows wait), and only then are the callers' promises resolved: an ingest
+ * `append` queues a request's events (RequestEvents, ingest-batch.ts); one transaction commits
+ * every event queued within `commitDelayMs` (or as soon as `maxBatch` events wait), and only then are the callers' promises resolved: an ingest
  * request is acknowledged after the commit that holds its events (with fsync per db.ts's policy).
  * A group commit is stored as one row per CHUNK events (store/log-rows.ts: documents joined, with
- * per-event host, time and length arrays), not one row per event. Commits run in a writer thread
+ * per-event host, time and length arrays), not one row per event. The commit's documents are one
+ * SharedArrayBuffer (CommitBatch), shared with the writer thread and then the detection thread. Commits run in a writer thread
  * (writer-worker.ts) with its own connection, so the main thread keeps parsing and detecting
  * during the fsync; several commits may be in flight, and replies (hence seqs and `onCommitted`)
  * come back in order.
@@ -15,7 +16,8 @@
 import { Worker } from 'node:worker_threads';
 import type { Db, FsyncPolicy, Stmt } from './db.js';
 import type { WriterHello, WriterReply, WriterRequest } from './writer-worker.js';
-import { DecodedRow, logWriter, toBatch, type BatchRow, type LogBatch, type LogWriter, type StoredEvent } from './log-rows.js';
+import { DecodedRow, logWriter, type BatchRow, type LogBatch, type LogWriter, type StoredEvent } from './log-rows.js';
+import { joinRequests, RequestEvents, type CommitBatch } from '../ingest-batch.js';
 
 export type { StoredEvent } from './log-rows.js';
 
@@ -25,14 +27,13 @@ export interface LogRow {
   raw: string;
 }
 
-interface Waiting<T> {
-  rows: LogRow[];
-  items: T[];
+interface Waiting {
+  req: RequestEvents;
   resolve: (seqs: number[]) => void;
   reject: (e: Error) => void;
 }
 
-export interface StreamOptions<T> {
+export interface StreamOptions {
   /** The database file (the writer thread opens its own connection). */
   path: string;
   fsync: FsyncPolicy;
@@ -40,24 +41,29 @@ export interface StreamOptions<T> {
   writerThread?: boolean;
   commitDelayMs: number;
   maxBatch: number;
-  /** Called after each commit with the items in seq order, and their documents joined by '\n' (as the log row holds them). */
-  onCommitted: (seqs: number[], items: T[], joined: string) => void;
+  /** Called after each commit with the seq of its first event and its events (seqs follow in order). */
+  onCommitted: (firstSeq: number, batch: CommitBatch) => void;
 }
 
-export class EventStream<T> {
+/** A request's worth of events from host/time/text rows (tests, tools; ingest builds RequestEvents from the body's bytes). */
+export function requestOf(rows: readonly LogRow[]): RequestEvents {
+  const r = new RequestEvents(Buffer.alloc(0), rows.length);
+  for (const x of rows) r.addParsed({ host: x.host, time: x.timeMs === null ? null : { ms: x.timeMs, ns: 0 }, raw: x.raw });
+  return r;
+}
+
+export class EventStream {
   private readonly rowAt: Stmt;
   private readonly rowsAfter: Stmt;
   private readonly writer: LogWriter;
   /** The row read last (catch-up reads a row in several pages). */
   private lastRow: DecodedRow | null = null;
-  private waiting: Waiting<T>[] = [];
+  private waiting: Waiting[] = [];
   private waitingRows = 0;
   private timer: NodeJS.Timeout | null = null;
   private readonly worker: Worker | null;
   private readonly localCommit: ((b: LogBatch, now: number) => number) | null;
-  private readonly inFlight = new Map<number, Waiting<T>[]>();
-  /** The joined documents of each commit in flight (handed to onCommitted). */
-  private readonly inFlightRaws = new Map<number, string>();
+  private readonly inFlight = new Map<number, { batch: Waiting[]; commit: CommitBatch }>();
   private nextId = 1;
   private failed: Error | null = null;
   /** Rows sent to the writer and not yet committed. */
@@ -68,7 +74,7 @@ export class EventStream<T> {
 
   constructor(
     private readonly db: Db,
-    private readonly opts: StreamOptions<T>,
+    private readonly opts: StreamOptions,
   ) {
     this.rowAt = db.prepare('SELECT * FROM event_batches WHERE base_seq <= ? ORDER BY base_seq DESC LIMIT 1');
     this.rowsAfter = db.prepare('SELECT * FROM event_batches WHERE base_seq > ? ORDER BY base_seq LIMIT ?');
@@ -88,9 +94,8 @@ export class EventStream<T> {
     });
     this.worker.on('error', (e: Error) => {
       this.failed = e;
-      for (const batch of this.inFlight.values()) for (const w of batch) w.reject(e);
+      for (const f of this.inFlight.values()) for (const w of f.batch) w.reject(e);
       this.inFlight.clear();
-      this.inFlightRaws.clear();
     });
   }
 
@@ -99,14 +104,15 @@ export class EventStream<T> {
     return this.waitingRows + this.flyingRows;
   }
 
-  append(rows: LogRow[], items: T[]): Promise<number[]> {
+  /** Append a request's events durably; resolves with their seqs, in order, after the commit. */
+  append(req: RequestEvents): Promise<number[]> {
     return new Promise((resolve, reject) => {
       if (this.failed) {
         reject(this.failed);
         return;
       }
-      this.waiting.push({ rows, items, resolve, reject });
-      this.waitingRows += rows.length;
+      this.waiting.push({ req, resolve, reject });
+      this.waitingRows += req.n;
       if (this.waitingRows >= this.opts.maxBatch) {
         if (this.timer) clearTimeout(this.timer);
         this.timer = null;
@@ -128,33 +134,29 @@ export class EventStream<T> {
     this.flyingRows += this.waitingRows;
     this.waitingRows = 0;
     const id = this.nextId++;
-    this.inFlight.set(id, batch);
-    const rows: LogRow[] = [];
-    for (const w of batch) for (const r of w.rows) rows.push(r);
-    const b = toBatch(rows);
-    this.inFlightRaws.set(id, b.raws);
+    const commit = joinRequests(batch.map((w) => w.req));
+    this.inFlight.set(id, { batch, commit });
+    // The documents' bytes are shared with the writer (and later the detection thread), not copied.
+    const b: LogBatch = { hosts: commit.hosts, hostIx: commit.hostIx, times: commit.times, lens: commit.lens, raws: commit.bytes };
     if (this.localCommit) {
       let reply: WriterReply;
       try {
-        reply = { id, firstSeq: this.localCommit(b, Date.now()), count: rows.length };
+        reply = { id, firstSeq: this.localCommit(b, Date.now()), count: commit.n };
       } catch (e) {
         reply = { id, error: (e as Error).message };
       }
       this.committed(reply);
       return;
     }
-    this.worker!.postMessage({ id, batch: b } satisfies WriterRequest, [b.hostIx.buffer as ArrayBuffer, b.times.buffer as ArrayBuffer, b.lens.buffer as ArrayBuffer]);
+    this.worker!.postMessage({ id, batch: b } satisfies WriterRequest);
   }
 
   private committed(m: WriterReply): void {
-    const batch = this.inFlight.get(m.id);
-    if (!batch) return;
+    const f = this.inFlight.get(m.id);
+    if (!f) return;
     this.inFlight.delete(m.id);
-    const joined = this.inFlightRaws.get(m.id) ?? '';
-    this.inFlightRaws.delete(m.id);
-    let n = 0;
-    for (const w of batch) n += w.rows.length;
-    this.flyingRows -= n;
+    const { batch, commit } = f;
+    this.flyingRows -= commit.n;
     if (m.error !== undefined) {
       const e = new Error(`event log commit failed: ${m.error}`);
       for (const w of batch) w.reject(e);
@@ -162,19 +164,13 @@ export class EventStream<T> {
     }
     this.commits++;
     let seq = m.firstSeq;
-    const allSeqs: number[] = [];
-    const allItems: T[] = [];
     const per: number[][] = [];
     for (const w of batch) {
-      const s: number[] = [];
-      for (let j = 0; j < w.rows.length; j++) {
-        s.push(seq);
-        allSeqs.push(seq++);
-        allItems.push(w.items[j]!);
-      }
+      const s: number[] = new Array<number>(w.req.n);
+      for (let j = 0; j < w.req.n; j++) s[j] = seq++;
       per.push(s);
     }
-    this.opts.onCommitted(allSeqs, allItems, joined);
+    this.opts.onCommitted(m.firstSeq, commit);
     for (let i = 0; i < batch.length; i++) batch[i]!.resolve(per[i]!);
   }
 

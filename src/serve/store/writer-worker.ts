@@ -11,7 +11,7 @@ import { ownThreadId } from '../thread-cpu.js';
 
 export interface WriterRequest {
   id: number;
-  /** The group commit's events (its typed arrays are transferred). */
+  /** The group commit's events (its small typed arrays copied, its documents' bytes a view of the commit's SharedArrayBuffer). */
   batch: LogBatch;
 }
 
