@@ -12,7 +12,7 @@ import { JoinGate } from './join-gate.js';
 import type { Alert } from '../alert/types.js';
 import { compareTiebreakers, compileQuery, laterHorizon, type EngineOptions, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
 import { MultiMatcher } from '../engine/multi-match/index.js';
-import { detectFlavour, eventHost, toEcs, toNative } from '../normalize/index.js';
+import { detectFlavour, eventHost, toEcs, toNative, type Flavour } from '../normalize/index.js';
 import { buildAlert } from '../alert/build.js';
 import { WriterContext } from '../alert/writer-context.js';
 import { HostContext } from './host-context.js';
@@ -34,8 +34,11 @@ interface CompiledRule {
   overlapHorizon: StateHorizon;
   /** Sequences: whether a deferred line can join the state held (see join-gate.ts). */
   gate: JoinGate | null;
-  /** Event flavours the rule applies to (an Elastic rule's `index` patterns); null: all. */
-  flavours: ReadonlySet<string> | null;
+  /**
+   * Event flavours the rule applies to (an Elastic rule's `index` patterns), one bit per flavour
+   * (flavourBit); ALL_FLAVOURS: every flavour. A bit test per selected rule instead of a Set lookup.
+   */
+  flavours: number;
   /** The last event (Detector.stamp) fed to this rule: an event reaches a rule at most once. */
   stamp: number;
 }
@@ -264,7 +267,8 @@ export class Detector {
   readonly needNative: boolean;
   /** Some rule applies to some event flavours only (read once per event, cached by normalize). */
   private flavourGated = false;
-  private flavour = '';
+  /** The current event's flavour bit (flavourBit), when flavourGated. */
+  private flavour = ALL_FLAVOURS;
   /** Telemetry presence per host for this unit's blind-spot report. */
   readonly telemetry: TelemetryTally;
 
@@ -305,8 +309,8 @@ export class Detector {
           continue;
         }
       }
-      const flavours = rule.gate?.flavours ? new Set(rule.gate.flavours) : null;
-      if (flavours) this.flavourGated = true;
+      const flavours = rule.gate?.flavours ? rule.gate.flavours.reduce((m, f) => m | flavourBit(f), 0) : ALL_FLAVOURS;
+      if (flavours !== ALL_FLAVOURS) this.flavourGated = true;
       const c: CompiledRule = { rule, runner, view: rule.view, shared: set.shared.has(rule), overlapHorizon: 'open', gate: null, flavours, stamp: -1 };
       if (!c.shared && c.view === 'ecs') c.gate = JoinGate.of(rule);
       if (c.gate) this.gated.push(c);
@@ -417,7 +421,7 @@ export class Detector {
     // Fields absent from a nested-only event are absent: no dotted-key search per rule and field.
     markIfNested(ecs);
     setTag(ecs, tag);
-    if (this.flavourGated) this.flavour = detectFlavour(raw);
+    if (this.flavourGated) this.flavour = flavourBit(detectFlavour(raw));
     if (!overlap) {
       this.writers.observe(ecs, undefined, time);
       this.telemetry.observe(ecs, getCategories(ecs), () => toNative(raw), eventHost(raw));
@@ -438,7 +442,7 @@ export class Detector {
           const c = this.ecsSelectable[sel[i]!];
           if (c === undefined || c.stamp === this.stamp) continue;
           c.stamp = this.stamp;
-          if (c.flavours !== null && !c.flavours.has(this.flavour)) continue;
+          if ((c.flavours & this.flavour) === 0) continue;
           // Only the stages the matcher selected are evaluated (the others cannot match the event).
           this.run(c, ecs, ot, this.ecsMatcher.stages[sel[i]!]!);
         }
@@ -503,7 +507,7 @@ export class Detector {
       const c = rules[i]!;
       if (c.stamp === stamp) continue;
       c.stamp = stamp;
-      if (c.flavours !== null && !c.flavours.has(this.flavour)) continue;
+      if ((c.flavours & this.flavour) === 0) continue;
       this.run(c, view, overlapTime);
     }
   }
@@ -788,6 +792,14 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   if (l) l.push(v);
   else m.set(k, [v]);
 }
+
+/**
+ * One bit per flavour detectFlavour can return (CompiledRule.flavours). A name it never returns has
+ * no bit: a rule gated to it alone matches no event, as the Set lookup did.
+ */
+const FLAVOUR_BITS = new Map<string, number>((['elastic-defend', 'winlogbeat', 'evtx', 'flat', 'endgame', 'ecs', 'unknown'] satisfies Flavour[]).map((f, i) => [f, 1 << i]));
+const ALL_FLAVOURS = -1;
+const flavourBit = (name: string): number => FLAVOUR_BITS.get(name) ?? 0;
 
 const NO_CATS: string[] = [];
 function getCategories(ecs: Event): readonly string[] {

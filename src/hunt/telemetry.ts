@@ -58,7 +58,7 @@ export class CompiledNeeds {
    * only test telemetry fields (ir/analyze.ts TELEMETRY_FIELDS) against literals, so events with
    * the same categories and the same values of these fields meet the same needs.
    */
-  private readonly keyFields: { read: (ev: unknown) => unknown; only: readonly Literal[] | null }[] = [];
+  private readonly keyFields: { read: (ev: unknown) => unknown; only: KeyOnly | null }[] = [];
   /** Whether the ECS needs could be keyed (every field they read is a telemetry field). */
   readonly keyed: boolean;
 
@@ -104,7 +104,7 @@ export class CompiledNeeds {
     for (const path of paths.values()) {
       const t = TELEMETRY_FIELDS.find((f) => f.path.length === path.length && f.path.every((s, i) => s === path[i]));
       if (!t) keyed = false;
-      this.keyFields.push({ read: compileAccessor(path, 'elasticsearch'), only: t?.values ?? null });
+      this.keyFields.push({ read: compileAccessor(path, 'elasticsearch'), only: t?.values ? keyOnly(t.values) : null });
     }
     this.keyed = keyed;
   }
@@ -140,14 +140,59 @@ function step(node: Map<unknown, unknown>, k: unknown): Map<unknown, unknown> {
   return next;
 }
 
+/** A field's `only` values as keyValue tests them: texts lower-cased, numbers as numbers (computed once). */
+interface KeyOnly {
+  texts: string[];
+  numbers: number[];
+}
+
+function keyOnly(values: readonly Literal[]): KeyOnly {
+  const texts: string[] = [];
+  const numbers: number[] = [];
+  for (const w of values) {
+    if (w === null) continue;
+    texts.push(String(w).toLowerCase());
+    // NaN equals nothing (Number(w) === Number(v) never held for it).
+    if (typeof w !== 'boolean' && !Number.isNaN(Number(w))) numbers.push(Number(w));
+  }
+  return { texts, numbers };
+}
+
+/** Whether the ASCII text `v`, lower-cased, contains `needle` (lower-case ASCII), without building the lower-cased copy. */
+function asciiIncludesLower(v: string, needle: string): boolean {
+  const n = needle.length;
+  outer: for (let i = 0; i + n <= v.length; i++) {
+    for (let j = 0; j < n; j++) {
+      let c = v.charCodeAt(i + j);
+      if (c >= 65 && c <= 90) c |= 32;
+      if (c !== needle.charCodeAt(j)) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
+
+const NOT_ASCII = /[^\x00-\x7f]/;
+
+/** `v.toLowerCase().includes(t)` for some text `t` of `only` (no copy of `v` when both are ASCII, as they are in practice). */
+function textMayEqual(v: string, only: KeyOnly): boolean {
+  let lower: string | undefined;
+  for (const t of only.texts) {
+    if (!NOT_ASCII.test(t) && !NOT_ASCII.test(v)) {
+      if (asciiIncludesLower(v, t)) return true;
+    } else if ((lower ??= v.toLowerCase()).includes(t)) return true;
+  }
+  return false;
+}
+
 /** A value as a memo key: scalars as themselves (Map keys compare them by value), others as tagged JSON text. */
-function keyValue(v: unknown, only: readonly Literal[] | null): unknown {
+function keyValue(v: unknown, only: KeyOnly | null): unknown {
   if (only !== null) {
     if (typeof v === 'string') {
-      const l = v.toLowerCase();
-      if (!only.some((w) => w !== null && l.includes(String(w).toLowerCase()))) return OTHER;
+      if (!textMayEqual(v, only)) return OTHER;
     } else if (typeof v === 'number' || typeof v === 'bigint') {
-      if (!only.some((w) => w !== null && typeof w !== 'boolean' && Number(w) === Number(v))) return OTHER;
+      const x = Number(v);
+      if (!only.numbers.includes(x)) return OTHER;
     }
   }
   if (v === null || typeof v !== 'object') return v;
@@ -164,11 +209,17 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v]);
 }
 
+/** Set ids below this are counted in a host's array (TelemetryTally.observe). */
+const DENSE_SETS = 256;
+
 /** One host's tally: events, events per need, and events per set of ECS needs met (memo). */
 interface HostTally {
   events: number;
   byNeed: Int32Array;
-  bySet: Map<Int32Array, number>;
+  /** Events per set of ECS needs met, by set id (TelemetryTally.sets): an array, no hashing per event. */
+  bySet: number[];
+  /** Sets with ids from DENSE_SETS on (many distinct sets): counted in a Map, so a host's array stays short. */
+  bySetMore?: Map<number, number>;
   /** A name was recorded for it (or it needs none). */
   named: boolean;
 }
@@ -194,7 +245,9 @@ export class TelemetryTally {
    * The memo's sets of needs met, one array per distinct set: a host counts events per set (one
    * Map update per event), and the sets are spread over their needs only by counts().
    */
-  private metSets = new Map<string, Int32Array>();
+  private readonly setIds = new Map<string, number>();
+  /** The distinct sets of needs met, by id (a memo leaf holds its set's id; -1: no need met). */
+  private readonly sets: Int32Array[] = [];
 
   /** `memo: false` tests every need on every event (the reference the memo is tested against). */
   constructor(
@@ -222,7 +275,7 @@ export class TelemetryTally {
     const h = host ?? '(no host)';
     let rec = this.hosts.get(h);
     if (!rec) {
-      this.hosts.set(h, (rec = { events: 0, byNeed: new Int32Array(this.compiled.groups), bySet: new Map(), named: host === null }));
+      this.hosts.set(h, (rec = { events: 0, byNeed: new Int32Array(this.compiled.groups), bySet: [], named: host === null }));
     }
     rec.events++;
     const counts = rec.byNeed;
@@ -240,21 +293,33 @@ export class TelemetryTally {
         this.memoLeaves = 0;
       }
       const leaf = c.memoLeaf(this.memo, ecs, categories);
-      let met = leaf.get(LEAF) as Int32Array | undefined;
-      if (met === undefined) {
-        met = this.ecsMet(ecs, categories);
-        // One array per distinct set, so a host's tally has one entry per set, not per leaf.
-        const key = met.join(',');
-        const known = this.metSets.get(key);
-        if (known !== undefined) met = known;
+      let set = leaf.get(LEAF) as number | undefined;
+      if (set === undefined) {
+        const met = this.ecsMet(ecs, categories);
+        // One id per distinct set, so a host's tally has one entry per set, not per leaf.
+        if (met.length === 0) set = -1;
         else {
-          if (this.metSets.size >= 65536) this.metSets = new Map();
-          this.metSets.set(key, met);
+          const key = met.join(',');
+          set = this.setIds.get(key);
+          if (set === undefined) {
+            set = this.sets.length;
+            this.sets.push(met);
+            this.setIds.set(key, set);
+          }
         }
-        leaf.set(LEAF, met);
+        leaf.set(LEAF, set);
         this.memoLeaves++;
       }
-      if (met.length > 0) rec.bySet.set(met, (rec.bySet.get(met) ?? 0) + 1);
+      if (set >= 0) {
+        if (set < DENSE_SETS) {
+          const by = rec.bySet;
+          while (by.length <= set) by.push(0);
+          by[set]!++;
+        } else {
+          const more = (rec.bySetMore ??= new Map());
+          more.set(set, (more.get(set) ?? 0) + 1);
+        }
+      }
     } else {
       for (const n of c.ecsAny) if (n.test(ecs)) counts[n.index]!++;
       for (const cat of categories) {
@@ -281,7 +346,7 @@ export class TelemetryTally {
     if (host !== undefined) {
       const h = host ?? '(no host)';
       let rec = this.hosts.get(h);
-      if (!rec) this.hosts.set(h, (rec = { events: 0, byNeed: new Int32Array(this.compiled.groups), bySet: new Map(), named: host === null }));
+      if (!rec) this.hosts.set(h, (rec = { events: 0, byNeed: new Int32Array(this.compiled.groups), bySet: [], named: host === null }));
       rec.events++;
       for (const cat of categories) {
         const l = this.compiled.ecsByCategory.get(cat);
@@ -301,7 +366,14 @@ export class TelemetryTally {
     for (const [h, rec] of this.hosts) {
       hosts[h] = rec.events;
       const byNeed = rec.byNeed.slice();
-      for (const [met, n] of rec.bySet) for (let i = 0; i < met.length; i++) byNeed[met[i]!]! += n;
+      const by = rec.bySet;
+      for (let set = 0; set < by.length; set++) {
+        const n = by[set]!;
+        if (n === 0) continue;
+        const met = this.sets[set]!;
+        for (let i = 0; i < met.length; i++) byNeed[met[i]!]! += n;
+      }
+      if (rec.bySetMore) for (const [set, n] of rec.bySetMore) for (const need of this.sets[set]!) byNeed[need]! += n;
       for (let g = 0; g < byNeed.length; g++) if (byNeed[g]! > 0) groups[g]!.byHost[h] = byNeed[g]!;
     }
     const names: Record<string, string> = {};
