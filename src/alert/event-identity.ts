@@ -25,7 +25,7 @@ function recordIdText(ev: Event): string | undefined {
 /**
  * JSON text with object keys sorted (bigint as text), so equal content gives equal text. One string
  * built in one walk (no per-object key/part arrays besides the sorted keys); the text, and so every
- * alert id, is the one the map/filter/join version gave (test/alert/event-identity.test.ts).
+ * alert id, is the one the map/filter/join version gave (test/alert/identity-stable.test.ts).
  */
 export function canonicalJson(v: unknown): string {
   switch (typeof v) {

@@ -275,6 +275,7 @@ export class Detector {
   /** Tiebreaker (DetectorOptions.tiebreaker) and the events of the current timestamp it holds. */
   private readonly tiebreaker: PathStep[] | null;
   private ties: HeldEvent[] = [];
+  private spareTies: HeldEvent[] = [];
   private tieTime: Instant | null = null;
   /** Where problems of held deferred lines go (the sink given to `resolve`). */
   private deferredProblems: ProblemSink = () => {};
@@ -383,10 +384,11 @@ export class Detector {
 
   /** Feed one event, in time order (events of equal time are ordered by the tiebreaker, if any). */
   push(source: SourceEvent, time: Instant, overlap: boolean): void {
-    if (this.tiebreaker === null) return this.process(source, time, overlap);
+    if (this.tiebreaker === null) return this.process({ source, time, overlap, onProblem: null });
     const t = this.tieTime;
     if (t !== null && (t.ms !== time.ms || t.ns !== time.ns)) this.flushTies();
     this.tieTime = time;
+    // The held record is also the event's tag once it runs (one object per event, not two).
     this.ties.push({ source, time, overlap, onProblem: source.deferred ? this.deferredProblems : null });
   }
 
@@ -394,8 +396,18 @@ export class Detector {
   private flushTies(): void {
     const held = this.ties;
     if (held.length === 0) return;
-    this.ties = [];
+    // Two lists used in turn (no new array per timestamp); `held` is emptied once run.
+    this.ties = this.spareTies;
+    this.spareTies = held;
     this.tieTime = null;
+    try {
+      this.runHeld(held);
+    } finally {
+      held.length = 0;
+    }
+  }
+
+  private runHeld(held: HeldEvent[]): void {
     if (held.length > 1) {
       // Tied deferred lines are parsed to read their tiebreaker (and then fed like any event).
       const tb = this.tiebreaker!;
@@ -406,30 +418,32 @@ export class Detector {
         rows.push({ h, i, v: getField(toEcs(h.source.event), tb) });
       }
       if (rows.some((r) => r.v !== undefined && r.v !== null)) rows.sort((a, b) => compareTiebreakers(a.v, b.v) || a.i - b.i);
-      for (const r of rows) this.process(r.h.source, r.h.time, r.h.overlap);
+      for (const r of rows) this.process(r.h);
     } else {
       const h = held[0]!;
       if (h.source.deferred && !this.resolveNow(h.source, h.overlap, h.onProblem!)) return;
-      this.process(h.source, h.time, h.overlap);
+      this.process(h);
     }
   }
 
-  private process(source: SourceEvent, time: Instant, overlap: boolean): void {
+  /** One event; `tag` becomes its tag (where it came from, its time), kept by the views. */
+  private process(tag: HeldEvent): void {
+    const { source, time, overlap } = tag;
     const raw = source.event;
-    const tag: Tagged = { source, time, overlap };
     const ecs = toEcs(raw);
     // Fields absent from a nested-only event are absent: no dotted-key search per rule and field.
     markIfNested(ecs);
     setTag(ecs, tag);
     if (this.flavourGated) this.flavour = flavourBit(detectFlavour(raw));
+    const cats = getCategories(ecs);
     if (!overlap) {
       this.writers.observe(ecs, undefined, time);
-      this.telemetry.observe(ecs, getCategories(ecs), () => toNative(raw), eventHost(raw));
+      // The native view on demand: a closure per event only when some need reads it.
+      this.telemetry.observe(ecs, cats, this.telemetry.readsNative ? () => toNative(raw) : NO_NATIVE, eventHost(raw));
       if (this.hostContext.enabled) this.hostContext.observe(eventHost(raw) ?? '', { file: source.file, position: source.position, event: ecs });
     }
     this.stamp++;
     if (this.needEcs) {
-      const cats = getCategories(ecs);
       const ot = overlap ? time : null;
       this.feedBucket(this.ecsUngated, ecs, ot);
       for (const cat of cats) {
@@ -802,6 +816,10 @@ const ALL_FLAVOURS = -1;
 const flavourBit = (name: string): number => FLAVOUR_BITS.get(name) ?? 0;
 
 const NO_CATS: string[] = [];
+/** For a tally none of whose needs reads the native view (TelemetryTally.readsNative). */
+const NO_NATIVE = (): Event => {
+  throw new Error('the blind-spot tally read a native view it said it does not need');
+};
 function getCategories(ecs: Event): readonly string[] {
   const ev = ecs.event as Record<string, unknown> | undefined;
   const c = ev?.category ?? ecs['event.category'];

@@ -270,6 +270,11 @@ export class TelemetryTally {
     return Int32Array.from(met);
   }
 
+  /** Whether observe() calls its `native` argument (some need reads the native view). */
+  get readsNative(): boolean {
+    return this.compiled.nativeAny.length > 0 || this.compiled.nativeByEventId.size > 0;
+  }
+
   /** One event: its ECS view and categories, its native view on demand, its host. */
   observe(ecs: Event, categories: readonly string[], native: () => Event, host: string | null): void {
     const h = host ?? '(no host)';
@@ -327,7 +332,7 @@ export class TelemetryTally {
         if (l) for (const n of l) if (n.test(ecs)) counts[n.index]!++;
       }
     }
-    if (c.nativeAny.length > 0 || c.nativeByEventId.size > 0) {
+    if (this.readsNative) {
       const nv = native();
       for (const n of c.nativeAny) if (n.test(nv)) counts[n.index]!++;
       const id = nv['EventID'];
