@@ -811,7 +811,8 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
  * One bit per flavour detectFlavour can return (CompiledRule.flavours). A name it never returns has
  * no bit: a rule gated to it alone matches no event, as the Set lookup did.
  */
-const FLAVOUR_BITS = new Map<string, number>((['elastic-defend', 'winlogbeat', 'evtx', 'flat', 'endgame', 'ecs', 'unknown'] satisfies Flavour[]).map((f, i) => [f, 1 << i]));
+const EVERY_FLAVOUR: Record<Flavour, true> = { 'elastic-defend': true, winlogbeat: true, evtx: true, flat: true, endgame: true, ecs: true, unknown: true }; // a new Flavour fails to compile until listed
+const FLAVOUR_BITS = new Map<string, number>(Object.keys(EVERY_FLAVOUR).map((f, i) => [f, 1 << i]));
 const ALL_FLAVOURS = -1;
 const flavourBit = (name: string): number => FLAVOUR_BITS.get(name) ?? 0;
 
