@@ -278,8 +278,8 @@ export class TelemetryTally {
   /**
    * Events waiting to be counted under their host (memo path, no native need): host, name seen
    * (undefined: none), set of needs met. Counting 1,024 at a time looks the per-host table up in
-   * a tight loop: between two events' detection, a table of 5,000 hosts missed the CPU cache (the
-   * lookup was ~0.8 µs of each event's ~1.5 µs of tally in a pack hunt's profile).
+   * a tight loop rather than between two events' detection, where a table of 5,000 hosts misses
+   * the CPU cache (tally inside a detector, 40k Defend events: 2.30 → 2.16 µs per event).
    */
   private readonly batchHosts: (string | null)[] = [];
   private readonly batchNames: (string | undefined)[] = [];
