@@ -3,14 +3,13 @@
  * what an analyst triages first: host, the file written then executed, exact first/last times and
  * the gap, the started process, and who wrote the file when any evidence says so.
  */
-import { createHash } from 'node:crypto';
 import type { Rule } from '../ir/types.js';
 import type { Event } from '../events/field.js';
 import { diffNs, formatInstant, type Instant } from '../events/timestamp.js';
 import type { Alert, AlertProcess, AlertWriter } from './types.js';
 import { bool, ecsTime, eventCode, has, hostName, num, sharePath, str } from './ecs-fields.js';
 import { hasWriteAccess } from './writer-context.js';
-import { eventIdentity } from './event-identity.js';
+import { eventIdentity, sha256Hex } from './event-identity.js';
 import { eventTime } from '../normalize/index.js';
 import type { HashIndex } from '../intel/index.js';
 import { applyIntel } from './intel.js';
@@ -122,9 +121,10 @@ function processOf(ev: Event): AlertProcess {
  * id, whatever file or position they came from. Documented in docs/engine.md ("Alert identity").
  */
 export function alertId(ruleId: string, events: readonly Event[]): string {
-  const h = createHash('sha256').update(ruleId);
-  for (const ev of events) h.update('\u0000').update(eventIdentity(ev, timeOf(ev)));
-  return h.digest('hex').slice(0, 20);
+  // The digest of the parts written one after the other (what Hash.update of each gave).
+  let text = ruleId;
+  for (const ev of events) text += '\u0000' + eventIdentity(ev, timeOf(ev));
+  return sha256Hex(text).slice(0, 20);
 }
 
 /** A JSON-safe copy (bigint → number when exact, else decimal text) that survives worker threads. */

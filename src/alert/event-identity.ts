@@ -9,7 +9,7 @@
  *   content (its ECS view, which holds no file name or position), so a copy of the same line in
  *   another file has the same identity while any differing field makes another.
  */
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
 import type { Event } from '../events/field.js';
 import type { Instant } from '../events/timestamp.js';
 import { hostName, str } from './ecs-fields.js';
@@ -22,18 +22,50 @@ function recordIdText(ev: Event): string | undefined {
   return undefined;
 }
 
-/** JSON text with object keys sorted (bigint as text), so equal content gives equal text. */
-function canonicalJson(v: unknown): string {
-  if (typeof v === 'bigint') return JSON.stringify(v.toString());
-  if (v === null || typeof v !== 'object') return JSON.stringify(v) ?? 'null';
-  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(',')}]`;
+/**
+ * JSON text with object keys sorted (bigint as text), so equal content gives equal text. One string
+ * built in one walk (no per-object key/part arrays besides the sorted keys); the text, and so every
+ * alert id, is the one the map/filter/join version gave (test/alert/identity-stable.test.ts).
+ */
+export function canonicalJson(v: unknown): string {
+  switch (typeof v) {
+    case 'string':
+      return JSON.stringify(v);
+    case 'bigint':
+      return JSON.stringify(v.toString());
+    case 'object':
+      break;
+    default:
+      return JSON.stringify(v) ?? 'null';
+  }
+  if (v === null) return 'null';
+  if (Array.isArray(v)) {
+    let s = '[';
+    for (let i = 0; i < v.length; i++) {
+      if (i > 0) s += ',';
+      // A hole stays empty, as Array.prototype.join left it.
+      if (i in v) s += canonicalJson(v[i]);
+    }
+    return s + ']';
+  }
   const o = v as Record<string, unknown>;
-  return `{${Object.keys(o)
-    .filter((k) => o[k] !== undefined && typeof o[k] !== 'function')
-    .sort()
-    .map((k) => `${JSON.stringify(k)}:${canonicalJson(o[k])}`)
-    .join(',')}}`;
+  const keys = Object.keys(o).sort();
+  let s = '{';
+  let first = true;
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = o[k];
+    if (x === undefined || typeof x === 'function') continue;
+    if (!first) s += ',';
+    first = false;
+    s += JSON.stringify(k) + ':' + canonicalJson(x);
+  }
+  return s + '}';
 }
+
+/** Hex SHA-256 of a text: one call (crypto.hash, Node ≥ 20.12), else a Hash object; the same digest. */
+export const sha256Hex: (text: string) => string =
+  typeof (crypto as { hash?: unknown }).hash === 'function' ? (text) => crypto.hash('sha256', text, 'hex') : (text) => crypto.createHash('sha256').update(text).digest('hex');
 
 /**
  * The identity last computed for an event object, on the object under a non-enumerable symbol
@@ -61,5 +93,5 @@ function computeIdentity(ev: Event, when: string): string {
     const channel = (str(ev, 'winlog.channel') ?? str(ev, 'event.provider') ?? '').toLowerCase();
     return `r\u0001${host}\u0001${channel}\u0001${rid}\u0001${when}`;
   }
-  return `c\u0001${when}\u0001${createHash('sha256').update(canonicalJson(ev)).digest('hex')}`;
+  return `c\u0001${when}\u0001${sha256Hex(canonicalJson(ev))}`;
 }

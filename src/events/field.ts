@@ -44,6 +44,20 @@ function nestedOnly(v: unknown, depth: number): boolean {
   return true;
 }
 
+/** Whether no key of `v`, at any level, contains a dot (what markIfNested records). */
+export function noDottedKeys(v: unknown): boolean {
+  return nestedOnly(v, 0);
+}
+
+/**
+ * Record what markIfNested would find, known by whoever built `ev` (normalize/index.ts: the ECS
+ * view of a Windows record has dotted keys only where its EventData has them). markIfNested then
+ * does not walk it again.
+ */
+export function setNoDottedKeys(ev: Event, none: boolean): void {
+  (ev as { [NO_DOTTED_KEYS]?: boolean })[NO_DOTTED_KEYS] = none;
+}
+
 /** Mark `ev` with NO_DOTTED_KEYS when no key at any level contains a dot (one walk; hot path of hunts). */
 export function markIfNested(ev: Event): void {
   if ((ev as { [NO_DOTTED_KEYS]?: boolean })[NO_DOTTED_KEYS] === undefined)

@@ -12,7 +12,7 @@ import { JoinGate } from './join-gate.js';
 import type { Alert } from '../alert/types.js';
 import { compareTiebreakers, compileQuery, laterHorizon, type EngineOptions, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
 import { MultiMatcher } from '../engine/multi-match/index.js';
-import { detectFlavour, eventHost, toEcs, toNative } from '../normalize/index.js';
+import { detectFlavour, eventHost, toEcs, toNative, type Flavour } from '../normalize/index.js';
 import { buildAlert } from '../alert/build.js';
 import { WriterContext } from '../alert/writer-context.js';
 import { HostContext } from './host-context.js';
@@ -34,8 +34,11 @@ interface CompiledRule {
   overlapHorizon: StateHorizon;
   /** Sequences: whether a deferred line can join the state held (see join-gate.ts). */
   gate: JoinGate | null;
-  /** Event flavours the rule applies to (an Elastic rule's `index` patterns); null: all. */
-  flavours: ReadonlySet<string> | null;
+  /**
+   * Event flavours the rule applies to (an Elastic rule's `index` patterns), one bit per flavour
+   * (flavourBit); ALL_FLAVOURS: every flavour. A bit test per selected rule instead of a Set lookup.
+   */
+  flavours: number;
   /** The last event (Detector.stamp) fed to this rule: an event reaches a rule at most once. */
   stamp: number;
 }
@@ -264,13 +267,15 @@ export class Detector {
   readonly needNative: boolean;
   /** Some rule applies to some event flavours only (read once per event, cached by normalize). */
   private flavourGated = false;
-  private flavour = '';
+  /** The current event's flavour bit (flavourBit), when flavourGated. */
+  private flavour = ALL_FLAVOURS;
   /** Telemetry presence per host for this unit's blind-spot report. */
   readonly telemetry: TelemetryTally;
 
   /** Tiebreaker (DetectorOptions.tiebreaker) and the events of the current timestamp it holds. */
   private readonly tiebreaker: PathStep[] | null;
   private ties: HeldEvent[] = [];
+  private spareTies: HeldEvent[] = [];
   private tieTime: Instant | null = null;
   /** Where problems of held deferred lines go (the sink given to `resolve`). */
   private deferredProblems: ProblemSink = () => {};
@@ -305,8 +310,8 @@ export class Detector {
           continue;
         }
       }
-      const flavours = rule.gate?.flavours ? new Set(rule.gate.flavours) : null;
-      if (flavours) this.flavourGated = true;
+      const flavours = rule.gate?.flavours ? rule.gate.flavours.reduce((m, f) => m | flavourBit(f), 0) : ALL_FLAVOURS;
+      if (flavours !== ALL_FLAVOURS) this.flavourGated = true;
       const c: CompiledRule = { rule, runner, view: rule.view, shared: set.shared.has(rule), overlapHorizon: 'open', gate: null, flavours, stamp: -1 };
       if (!c.shared && c.view === 'ecs') c.gate = JoinGate.of(rule);
       if (c.gate) this.gated.push(c);
@@ -379,10 +384,11 @@ export class Detector {
 
   /** Feed one event, in time order (events of equal time are ordered by the tiebreaker, if any). */
   push(source: SourceEvent, time: Instant, overlap: boolean): void {
-    if (this.tiebreaker === null) return this.process(source, time, overlap);
+    if (this.tiebreaker === null) return this.process({ source, time, overlap, onProblem: null });
     const t = this.tieTime;
     if (t !== null && (t.ms !== time.ms || t.ns !== time.ns)) this.flushTies();
     this.tieTime = time;
+    // The held record is also the event's tag once it runs (one object per event, not two).
     this.ties.push({ source, time, overlap, onProblem: source.deferred ? this.deferredProblems : null });
   }
 
@@ -390,8 +396,18 @@ export class Detector {
   private flushTies(): void {
     const held = this.ties;
     if (held.length === 0) return;
-    this.ties = [];
+    // Two lists used in turn (no new array per timestamp); `held` is emptied once run.
+    this.ties = this.spareTies;
+    this.spareTies = held;
     this.tieTime = null;
+    try {
+      this.runHeld(held);
+    } finally {
+      held.length = 0;
+    }
+  }
+
+  private runHeld(held: HeldEvent[]): void {
     if (held.length > 1) {
       // Tied deferred lines are parsed to read their tiebreaker (and then fed like any event).
       const tb = this.tiebreaker!;
@@ -402,30 +418,32 @@ export class Detector {
         rows.push({ h, i, v: getField(toEcs(h.source.event), tb) });
       }
       if (rows.some((r) => r.v !== undefined && r.v !== null)) rows.sort((a, b) => compareTiebreakers(a.v, b.v) || a.i - b.i);
-      for (const r of rows) this.process(r.h.source, r.h.time, r.h.overlap);
+      for (const r of rows) this.process(r.h);
     } else {
       const h = held[0]!;
       if (h.source.deferred && !this.resolveNow(h.source, h.overlap, h.onProblem!)) return;
-      this.process(h.source, h.time, h.overlap);
+      this.process(h);
     }
   }
 
-  private process(source: SourceEvent, time: Instant, overlap: boolean): void {
+  /** One event; `tag` becomes its tag (where it came from, its time), kept by the views. */
+  private process(tag: HeldEvent): void {
+    const { source, time, overlap } = tag;
     const raw = source.event;
-    const tag: Tagged = { source, time, overlap };
     const ecs = toEcs(raw);
     // Fields absent from a nested-only event are absent: no dotted-key search per rule and field.
     markIfNested(ecs);
     setTag(ecs, tag);
-    if (this.flavourGated) this.flavour = detectFlavour(raw);
+    if (this.flavourGated) this.flavour = flavourBit(detectFlavour(raw));
+    const cats = getCategories(ecs);
     if (!overlap) {
       this.writers.observe(ecs, undefined, time);
-      this.telemetry.observe(ecs, getCategories(ecs), () => toNative(raw), eventHost(raw));
+      // The native view on demand: a closure per event only when some need reads it.
+      this.telemetry.observe(ecs, cats, this.telemetry.readsNative ? () => toNative(raw) : NO_NATIVE, eventHost(raw));
       if (this.hostContext.enabled) this.hostContext.observe(eventHost(raw) ?? '', { file: source.file, position: source.position, event: ecs });
     }
     this.stamp++;
     if (this.needEcs) {
-      const cats = getCategories(ecs);
       const ot = overlap ? time : null;
       this.feedBucket(this.ecsUngated, ecs, ot);
       for (const cat of cats) {
@@ -438,7 +456,7 @@ export class Detector {
           const c = this.ecsSelectable[sel[i]!];
           if (c === undefined || c.stamp === this.stamp) continue;
           c.stamp = this.stamp;
-          if (c.flavours !== null && !c.flavours.has(this.flavour)) continue;
+          if ((c.flavours & this.flavour) === 0) continue;
           // Only the stages the matcher selected are evaluated (the others cannot match the event).
           this.run(c, ecs, ot, this.ecsMatcher.stages[sel[i]!]!);
         }
@@ -503,7 +521,7 @@ export class Detector {
       const c = rules[i]!;
       if (c.stamp === stamp) continue;
       c.stamp = stamp;
-      if (c.flavours !== null && !c.flavours.has(this.flavour)) continue;
+      if ((c.flavours & this.flavour) === 0) continue;
       this.run(c, view, overlapTime);
     }
   }
@@ -789,7 +807,20 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v]);
 }
 
+/**
+ * One bit per flavour detectFlavour can return (CompiledRule.flavours). A name it never returns has
+ * no bit: a rule gated to it alone matches no event, as the Set lookup did.
+ */
+const EVERY_FLAVOUR: Record<Flavour, true> = { 'elastic-defend': true, winlogbeat: true, evtx: true, flat: true, endgame: true, ecs: true, unknown: true }; // a new Flavour fails to compile until listed
+const FLAVOUR_BITS = new Map<string, number>(Object.keys(EVERY_FLAVOUR).map((f, i) => [f, 1 << i]));
+const ALL_FLAVOURS = -1;
+const flavourBit = (name: string): number => FLAVOUR_BITS.get(name) ?? 0;
+
 const NO_CATS: string[] = [];
+/** For a tally none of whose needs reads the native view (TelemetryTally.readsNative). */
+const NO_NATIVE = (): Event => {
+  throw new Error('the blind-spot tally read a native view it said it does not need');
+};
 function getCategories(ecs: Event): readonly string[] {
   const ev = ecs.event as Record<string, unknown> | undefined;
   const c = ev?.category ?? ecs['event.category'];

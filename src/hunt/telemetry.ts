@@ -58,7 +58,7 @@ export class CompiledNeeds {
    * only test telemetry fields (ir/analyze.ts TELEMETRY_FIELDS) against literals, so events with
    * the same categories and the same values of these fields meet the same needs.
    */
-  private readonly keyFields: { read: (ev: unknown) => unknown; only: readonly Literal[] | null }[] = [];
+  private readonly keyFields: { read: (ev: unknown) => unknown; only: KeyOnly | null }[] = [];
   /** Whether the ECS needs could be keyed (every field they read is a telemetry field). */
   readonly keyed: boolean;
 
@@ -104,7 +104,7 @@ export class CompiledNeeds {
     for (const path of paths.values()) {
       const t = TELEMETRY_FIELDS.find((f) => f.path.length === path.length && f.path.every((s, i) => s === path[i]));
       if (!t) keyed = false;
-      this.keyFields.push({ read: compileAccessor(path, 'elasticsearch'), only: t?.values ?? null });
+      this.keyFields.push({ read: compileAccessor(path, 'elasticsearch'), only: t?.values ? keyOnly(t.values) : null });
     }
     this.keyed = keyed;
   }
@@ -140,14 +140,59 @@ function step(node: Map<unknown, unknown>, k: unknown): Map<unknown, unknown> {
   return next;
 }
 
+/** A field's `only` values as keyValue tests them: texts lower-cased, numbers as numbers (computed once). */
+interface KeyOnly {
+  texts: string[];
+  numbers: number[];
+}
+
+function keyOnly(values: readonly Literal[]): KeyOnly {
+  const texts: string[] = [];
+  const numbers: number[] = [];
+  for (const w of values) {
+    if (w === null) continue;
+    texts.push(String(w).toLowerCase());
+    // NaN equals nothing (Number(w) === Number(v) never held for it).
+    if (typeof w !== 'boolean' && !Number.isNaN(Number(w))) numbers.push(Number(w));
+  }
+  return { texts, numbers };
+}
+
+/** Whether the ASCII text `v`, lower-cased, contains `needle` (lower-case ASCII), without building the lower-cased copy. */
+function asciiIncludesLower(v: string, needle: string): boolean {
+  const n = needle.length;
+  outer: for (let i = 0; i + n <= v.length; i++) {
+    for (let j = 0; j < n; j++) {
+      let c = v.charCodeAt(i + j);
+      if (c >= 65 && c <= 90) c |= 32;
+      if (c !== needle.charCodeAt(j)) continue outer;
+    }
+    return true;
+  }
+  return false;
+}
+
+const NOT_ASCII = /[^\x00-\x7f]/;
+
+/** `v.toLowerCase().includes(t)` for some text `t` of `only` (no copy of `v` when both are ASCII, as they are in practice). */
+function textMayEqual(v: string, only: KeyOnly): boolean {
+  let lower: string | undefined;
+  for (const t of only.texts) {
+    if (!NOT_ASCII.test(t) && !NOT_ASCII.test(v)) {
+      if (asciiIncludesLower(v, t)) return true;
+    } else if ((lower ??= v.toLowerCase()).includes(t)) return true;
+  }
+  return false;
+}
+
 /** A value as a memo key: scalars as themselves (Map keys compare them by value), others as tagged JSON text. */
-function keyValue(v: unknown, only: readonly Literal[] | null): unknown {
+function keyValue(v: unknown, only: KeyOnly | null): unknown {
   if (only !== null) {
     if (typeof v === 'string') {
-      const l = v.toLowerCase();
-      if (!only.some((w) => w !== null && l.includes(String(w).toLowerCase()))) return OTHER;
+      if (!textMayEqual(v, only)) return OTHER;
     } else if (typeof v === 'number' || typeof v === 'bigint') {
-      if (!only.some((w) => w !== null && typeof w !== 'boolean' && Number(w) === Number(v))) return OTHER;
+      const x = Number(v);
+      if (!only.numbers.includes(x)) return OTHER;
     }
   }
   if (v === null || typeof v !== 'object') return v;
@@ -164,11 +209,17 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v]);
 }
 
+/** Set ids below this are counted in a host's array (TelemetryTally.observe). */
+const DENSE_SETS = 256;
+
 /** One host's tally: events, events per need, and events per set of ECS needs met (memo). */
 interface HostTally {
   events: number;
   byNeed: Int32Array;
-  bySet: Map<Int32Array, number>;
+  /** Events per set of ECS needs met, by set id (TelemetryTally.sets): an array, no hashing per event. */
+  bySet: number[];
+  /** Sets with ids from DENSE_SETS on (many distinct sets): counted in a Map, so a host's array stays short. */
+  bySetMore?: Map<number, number>;
   /** A name was recorded for it (or it needs none). */
   named: boolean;
 }
@@ -194,7 +245,9 @@ export class TelemetryTally {
    * The memo's sets of needs met, one array per distinct set: a host counts events per set (one
    * Map update per event), and the sets are spread over their needs only by counts().
    */
-  private metSets = new Map<string, Int32Array>();
+  private readonly setIds = new Map<string, number>();
+  /** The distinct sets of needs met, by id (a memo leaf holds its set's id; -1: no need met). */
+  private readonly sets: Int32Array[] = [];
 
   /** `memo: false` tests every need on every event (the reference the memo is tested against). */
   constructor(
@@ -217,52 +270,120 @@ export class TelemetryTally {
     return Int32Array.from(met);
   }
 
-  /** One event: its ECS view and categories, its native view on demand, its host. */
-  observe(ecs: Event, categories: readonly string[], native: () => Event, host: string | null): void {
+  /** Whether observe() calls its `native` argument (some need reads the native view). */
+  get readsNative(): boolean {
+    return this.compiled.nativeAny.length > 0 || this.compiled.nativeByEventId.size > 0;
+  }
+
+  /**
+   * Events waiting to be counted under their host (memo path, no native need): host, name seen
+   * (undefined: none), set of needs met. Counting 1,024 at a time looks the per-host table up in
+   * a tight loop rather than between two events' detection, where a table of 5,000 hosts misses
+   * the CPU cache (tally inside a detector, 40k Defend events: 2.30 → 2.16 µs per event).
+   */
+  private readonly batchHosts: (string | null)[] = [];
+  private readonly batchNames: (string | undefined)[] = [];
+  private readonly batchSets: number[] = [];
+
+  private hostTally(host: string | null): HostTally {
     const h = host ?? '(no host)';
     let rec = this.hosts.get(h);
-    if (!rec) {
-      this.hosts.set(h, (rec = { events: 0, byNeed: new Int32Array(this.compiled.groups), bySet: new Map(), named: host === null }));
-    }
+    if (!rec) this.hosts.set(h, (rec = { events: 0, byNeed: new Int32Array(this.compiled.groups), bySet: [], named: host === null }));
+    return rec;
+  }
+
+  /** One event of host `host` (name seen: `name`) meeting the set of needs `set` (-1: none). */
+  private count(host: string | null, name: unknown, set: number): HostTally {
+    const rec = this.hostTally(host);
     rec.events++;
-    const counts = rec.byNeed;
+    if (!rec.named && typeof name === 'string' && name !== '') {
+      this.names.set(host ?? '(no host)', name);
+      rec.named = true;
+    }
+    if (set >= 0) {
+      if (set < DENSE_SETS) {
+        const by = rec.bySet;
+        while (by.length <= set) by.push(0);
+        by[set]!++;
+      } else {
+        const more = (rec.bySetMore ??= new Map());
+        more.set(set, (more.get(set) ?? 0) + 1);
+      }
+    }
+    return rec;
+  }
+
+  /** Count the batched events (before anything reads or adds to the per-host tallies). */
+  private flush(): void {
+    const hs = this.batchHosts;
+    const ns = this.batchNames;
+    const ss = this.batchSets;
+    for (let i = 0; i < hs.length; i++) this.count(hs[i]!, ns[i], ss[i]!);
+    hs.length = 0;
+    ns.length = 0;
+    ss.length = 0;
+  }
+
+  /** The id of the set of ECS needs `ecs` meets (-1: none), through the memo. */
+  private memoSet(ecs: Event, categories: readonly string[]): number {
+    const c = this.compiled;
+    if (this.memoLeaves >= 65536) {
+      this.memo = new Map();
+      this.memoLeaves = 0;
+    }
+    const leaf = c.memoLeaf(this.memo, ecs, categories);
+    let set = leaf.get(LEAF) as number | undefined;
+    if (set === undefined) {
+      const met = this.ecsMet(ecs, categories);
+      // One id per distinct set, so a host's tally has one entry per set, not per leaf.
+      if (met.length === 0) set = -1;
+      else {
+        const key = met.join(',');
+        set = this.setIds.get(key);
+        if (set === undefined) {
+          set = this.sets.length;
+          this.sets.push(met);
+          this.setIds.set(key, set);
+        }
+      }
+      leaf.set(LEAF, set);
+      this.memoLeaves++;
+    }
+    return set;
+  }
+
+  /** One event: its ECS view and categories, its native view on demand, its host. */
+  observe(ecs: Event, categories: readonly string[], native: () => Event, host: string | null): void {
+    const c = this.compiled;
+    if (this.useMemo && !this.readsNative) {
+      // The name is read now (the event is at hand), used only if its host has none yet.
+      const name = getField(ecs, NAME_PATH) ?? getField(ecs, HOSTNAME_PATH);
+      this.batchHosts.push(host);
+      this.batchNames.push(typeof name === 'string' ? name : undefined);
+      this.batchSets.push(this.memoSet(ecs, categories));
+      if (this.batchHosts.length >= 1024) this.flush();
+      return;
+    }
+    this.flush();
+    let rec: HostTally;
+    if (this.useMemo) rec = this.count(host, undefined, this.memoSet(ecs, categories));
+    else {
+      rec = this.count(host, undefined, -1);
+      for (const n of c.ecsAny) if (n.test(ecs)) rec.byNeed[n.index]!++;
+      for (const cat of categories) {
+        const l = c.ecsByCategory.get(cat);
+        if (l) for (const n of l) if (n.test(ecs)) rec.byNeed[n.index]!++;
+      }
+    }
     if (!rec.named) {
       const name = getField(ecs, NAME_PATH) ?? getField(ecs, HOSTNAME_PATH);
       if (typeof name === 'string' && name !== '') {
-        this.names.set(h, name);
+        this.names.set(host ?? '(no host)', name);
         rec.named = true;
       }
     }
-    const c = this.compiled;
-    if (this.useMemo) {
-      if (this.memoLeaves >= 65536) {
-        this.memo = new Map();
-        this.memoLeaves = 0;
-      }
-      const leaf = c.memoLeaf(this.memo, ecs, categories);
-      let met = leaf.get(LEAF) as Int32Array | undefined;
-      if (met === undefined) {
-        met = this.ecsMet(ecs, categories);
-        // One array per distinct set, so a host's tally has one entry per set, not per leaf.
-        const key = met.join(',');
-        const known = this.metSets.get(key);
-        if (known !== undefined) met = known;
-        else {
-          if (this.metSets.size >= 65536) this.metSets = new Map();
-          this.metSets.set(key, met);
-        }
-        leaf.set(LEAF, met);
-        this.memoLeaves++;
-      }
-      if (met.length > 0) rec.bySet.set(met, (rec.bySet.get(met) ?? 0) + 1);
-    } else {
-      for (const n of c.ecsAny) if (n.test(ecs)) counts[n.index]!++;
-      for (const cat of categories) {
-        const l = c.ecsByCategory.get(cat);
-        if (l) for (const n of l) if (n.test(ecs)) counts[n.index]!++;
-      }
-    }
-    if (c.nativeAny.length > 0 || c.nativeByEventId.size > 0) {
+    if (this.readsNative) {
+      const counts = rec.byNeed;
       const nv = native();
       for (const n of c.nativeAny) if (n.test(nv)) counts[n.index]!++;
       const id = nv['EventID'];
@@ -279,9 +400,8 @@ export class TelemetryTally {
    */
   observeUnparsed(categories: readonly string[], host?: string | null): void {
     if (host !== undefined) {
-      const h = host ?? '(no host)';
-      let rec = this.hosts.get(h);
-      if (!rec) this.hosts.set(h, (rec = { events: 0, byNeed: new Int32Array(this.compiled.groups), bySet: new Map(), named: host === null }));
+      this.flush();
+      const rec = this.hostTally(host);
       rec.events++;
       for (const cat of categories) {
         const l = this.compiled.ecsByCategory.get(cat);
@@ -296,12 +416,20 @@ export class TelemetryTally {
   }
 
   counts(): TelemetryCounts {
+    this.flush();
     const hosts: Record<string, number> = {};
     const groups = this.unparsed.map((unparsed) => ({ byHost: {} as Record<string, number>, unparsed }));
     for (const [h, rec] of this.hosts) {
       hosts[h] = rec.events;
       const byNeed = rec.byNeed.slice();
-      for (const [met, n] of rec.bySet) for (let i = 0; i < met.length; i++) byNeed[met[i]!]! += n;
+      const by = rec.bySet;
+      for (let set = 0; set < by.length; set++) {
+        const n = by[set]!;
+        if (n === 0) continue;
+        const met = this.sets[set]!;
+        for (let i = 0; i < met.length; i++) byNeed[met[i]!]! += n;
+      }
+      if (rec.bySetMore) for (const [set, n] of rec.bySetMore) for (const need of this.sets[set]!) byNeed[need]! += n;
       for (let g = 0; g < byNeed.length; g++) if (byNeed[g]! > 0) groups[g]!.byHost[h] = byNeed[g]!;
     }
     const names: Record<string, string> = {};

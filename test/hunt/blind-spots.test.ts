@@ -118,6 +118,18 @@ test("the blind-spot tally's memo (per categories and telemetry-field values) co
   const { readdirSync } = await import('node:fs');
   const files = readdirSync(samples, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.evtx')).sort().slice(0, 30);
   for (const f of files) for await (const batch of readEvtxFile(join(samples, f), () => {})) for (const se of batch) raws.push(se.event);
+  // Values the memo keys by whether they can equal a rule's (PID 4, `System`): case, non-ASCII
+  // texts whose lower case differs (İ, K), numbers written as texts.
+  const files0 = raws.filter((r) => JSON.stringify((r.event as { category?: unknown } | undefined)?.category) === '["file"]').slice(0, 12);
+  const names = ['System', 'SYSTEM', 'system.exe', 'İSYSTEM', 'ſystem', 'Ksystem', 'sys', 'notepad.exe'];
+  const pids: unknown[] = [4, '4', 4.0, '04', 44, Number.NaN, 4n, null];
+  files0.forEach((r, i) => {
+    for (let j = 0; j < names.length; j++) {
+      const copy = structuredClone(r) as { process?: Record<string, unknown> };
+      copy.process = { ...(copy.process ?? {}), name: names[(i + j) % names.length], pid: pids[j % pids.length] };
+      raws.push(copy as Record<string, unknown>);
+    }
+  });
   for (const raw of raws) {
     const ecs = toEcs(raw);
     markIfNested(ecs);
