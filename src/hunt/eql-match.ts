@@ -13,7 +13,8 @@
  * only (`stages`: a sequence selected for its second stage does not test its first on the event).
  */
 import type { Expr, Query, Rule, Stage } from '../ir/types.js';
-import { MultiMatcher, type MultiMatchOptions, type MultiRuleInput } from '../engine/multi-match/index.js';
+import { MultiMatcher, necessaryClauses, type MultiMatchOptions, type MultiRuleInput } from '../engine/multi-match/index.js';
+import { anchoredBranches } from '../engine/multi-match/necessary.js';
 import { ECS_DATE_FIELDS } from '../engine/date-fields.js';
 import { compileAccessor } from '../engine/expr.js';
 import { scalarText } from '../engine/values.js';
@@ -22,6 +23,12 @@ import { stageBit } from '../engine/sequence.js';
 import { stagesOf } from './rule-index.js';
 
 const TRUE: Expr = { kind: 'literal', value: true };
+
+/**
+ * Longest needle of the EQL matcher's atoms (necessaryClauses): Elastic's registry and file path
+ * patterns share their first 20 characters by the hundred, which the default cut made useless.
+ */
+const EQL_NEEDLE = 64;
 
 const plainPath = (e: Expr): string | null => (e.kind === 'field' && e.path.every((p) => typeof p === 'string') ? (e.path as string[]).join('.') : null);
 
@@ -71,6 +78,20 @@ export function gateExpr(e: Expr): Expr {
       // Case-sensitive `like` implies its case-insensitive form. Date fields are left alone.
       if (plainPath(e.expr) === null || ECS_DATE_FIELDS.has(plainPath(e.expr)!)) return TRUE;
       return e.caseInsensitive ? e : { ...e, caseInsensitive: true };
+    case 'regex': {
+      // `regex` / `regex~` (anchored `^(?:X)$`): a match matches one of X's top-level branches,
+      // so the matcher gates on a literal run each branch needs (necessary.ts regexLiteral; a
+      // branch without one gives no clause). Date fields are left alone.
+      const path = plainPath(e.expr);
+      if (path === null || ECS_DATE_FIELDS.has(path)) return TRUE;
+      const branches: string[] = [];
+      for (const p of e.patterns) {
+        const b = anchoredBranches(p);
+        if (b === null) return TRUE;
+        branches.push(...b);
+      }
+      return { kind: 'regex', expr: e.expr, patterns: branches, flags: e.flags };
+    }
     default:
       return TRUE;
   }
@@ -207,8 +228,8 @@ export class EcsRuleMatcher {
       free.forEach((i, j) => (keysOf[i] = texts[j] === null ? null : [...texts[j]!].map((t) => key.byText.get(t)!)));
       this.anyKey = key;
     }
-    const inputs: MultiRuleInput[] = stages.map((s, i) => ({ where: s.where, keys: keysOf[i]! }));
-    this.matcher = new MultiMatcher(inputs, 'elasticsearch', opts);
+    const inputs: MultiRuleInput[] = stages.map((s, i) => ({ where: s.where, keys: keysOf[i]!, clauses: necessaryClauses(s.where, EQL_NEEDLE) }));
+    this.matcher = new MultiMatcher(inputs, 'elasticsearch', { guards: 'one', ...opts });
     this.ruleOf = Int32Array.from(stages.map((s) => s.rule));
     this.bitOf = Int32Array.from(stages.map((s) => s.bit));
     this.seen = new Uint32Array(rules.length);
