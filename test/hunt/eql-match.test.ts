@@ -177,3 +177,41 @@ test('a stage of any category that names event.category values sits with those c
   assert.deepEqual(sel('process', 'y.exe'), ['mixed'], 'an or branch without event.category keeps the stage in every category');
   assert.deepEqual(sel(undefined, 'y.exe'), ['mixed']);
 });
+
+test('regex stages gate on a literal run each top-level branch needs; a branch without one gives no gate', () => {
+  const g = (q: string) => gateExpr(where(q));
+  assert.deepEqual(g('file where file.path regex~ """[A-Z]:\\\\:.+"""'), { kind: 'regex', expr: { kind: 'field', path: ['file', 'path'] }, patterns: ['[A-Z]:\\\\:.+'], flags: 'is' });
+  assert.deepEqual((g('network where dns.question.name regex """.*\\.(top|xyz)|evil[0-9]+\\.com"""') as { patterns: unknown }).patterns, ['.*\\.(top|xyz)', 'evil[0-9]+\\.com']);
+  assert.equal(g('any where @timestamp regex "2020.*"').kind, 'literal', 'date fields are left alone');
+  const rules = [
+    rule('ads', 'any where event.category in ("file", "process") and (file.path regex~ """[A-Z]:\\\\:.+""" or process.executable regex~ """[A-Z]:\\\\:.+""")'),
+    rule('alt', 'network where dns.question.name regex """.*\\.(top|xyz)|evil[0-9]+\\.com"""'),
+    rule('none', 'network where dns.question.name regex """[a-z]+|.*\\.ru"""'),
+  ];
+  const m = new EcsRuleMatcher(rules, { adaptAfter: 0 });
+  const tests = rules.map((r) => compilePredicate((r.query as Extract<Query, { kind: 'event' }>).query.where));
+  const cases: [Event, string[], string[]][] = [
+    // [event, categories, rules that match (each must be selected)]
+    [{ event: { category: 'file' }, file: { path: 'C:\\:stream' } }, ['file'], ['ads']],
+    [{ event: { category: 'process' }, process: { executable: 'c:\\:x.exe' } }, ['process'], ['ads']],
+    [{ event: { category: 'file' }, file: { path: 'C:\\x\\y' } }, ['file'], []],
+    [{ event: { category: 'network' }, dns: { question: { name: 'a.b.XYZ' } } }, ['network'], []],
+    [{ event: { category: 'network' }, dns: { question: { name: 'a.b.xyz' } } }, ['network'], ['alt']],
+    [{ event: { category: 'network' }, dns: { question: { name: 'evil12.com' } } }, ['network'], ['alt']],
+    [{ event: { category: 'network' }, dns: { question: { name: 'good.org' } } }, ['network'], []],
+    [{ event: { category: 'network' }, dns: { question: { name: 'mail' } } }, ['network'], ['none']],
+  ];
+  for (const [ev, cats, want] of cases) {
+    const selected = new Set([...m.select(ev, cats)].map((i) => rules[i]!.id));
+    const catOf = (r: Rule) => (r.query as Extract<Query, { kind: 'event' }>).query.category;
+    const matched = rules.filter((r, i) => (catOf(r) === null || catOf(r) === 'any' || cats.includes(catOf(r)!)) && tests[i]!(ev)).map((r) => r.id);
+    assert.deepEqual(matched, want, `engine on ${JSON.stringify(ev)}`);
+    for (const id of matched) assert.ok(selected.has(id), `${id} matches ${JSON.stringify(ev)} but was not selected`);
+    // The literal gates leave out the regex rules on events without their literals ('none' has a branch without one: always selected).
+    assert.ok(selected.has('none') === cats.includes('network'), `none: ${JSON.stringify(ev)}`);
+    if (!JSON.stringify(ev).toLowerCase().includes(':\\\\:')) assert.ok(!selected.has('ads'), `ads selected without ':\\:' on ${JSON.stringify(ev)}`);
+  }
+  // alt's branches need "." and "evil": a name with neither does not select it.
+  assert.ok(![...m.select({ event: { category: 'network' }, dns: { question: { name: 'mail' } } }, ['network'])].map((i) => rules[i]!.id).includes('alt'));
+  assert.ok([...m.select({ event: { category: 'network' }, dns: { question: { name: 'EVIL' } } }, ['network'])].map((i) => rules[i]!.id).includes('alt'));
+});
