@@ -238,46 +238,56 @@ export class EcsRuleMatcher {
 
   /** Indices into `rules` of the rules the event can match (the array is reused by the next call). */
   select(ev: Record<string, unknown>, categories: readonly string[]): readonly number[] {
-    const out = this.out;
-    out.length = 0;
+    this.out.length = 0;
     if (++this.epoch === 0xffffffff) {
       this.seen.fill(0);
       this.epoch = 1;
     }
-    const stages = this.stages;
-    const take = (sel: readonly number[]): void => {
-      for (let i = 0; i < sel.length; i++) {
-        const r = this.ruleOf[sel[i]!]!;
-        if (this.seen[r] !== this.epoch) {
-          this.seen[r] = this.epoch;
-          out.push(r);
-          stages[r] = this.bitOf[sel[i]!]!;
-        } else stages[r]! |= this.bitOf[sel[i]!]!;
-      }
-    };
-    if (categories.length === 0) take(this.matcher.select(ev, null));
+    if (categories.length === 0) this.take(this.matcher.select(ev, null));
     else
-      for (const c of categories) {
+      for (let i = 0; i < categories.length; i++) {
+        const c = categories[i]!;
         const ck = this.catKeys.get(c);
-        const t = scalarText(c);
-        const lower = t === null ? null : t.toLowerCase();
-        const lk = lower !== null && lower !== c ? this.catKeys.get(lower) : undefined;
-        if (ck === undefined && lk === undefined) take(this.matcher.select(ev, null));
-        for (const k of [ck, lk]) {
-          if (k === undefined) continue;
-          const keys = this.keysOf(k, ev);
-          if (typeof keys === 'number') take(this.matcher.select(ev, keys));
-          else for (const x of keys) take(this.matcher.select(ev, x));
+        // A category in another case (`:` is case-insensitive): its lower-cased key too.
+        let lk: CategoryKey | undefined;
+        if (typeof c === 'string') {
+          const lower = c.toLowerCase();
+          if (lower !== c) lk = this.catKeys.get(lower);
+        } else {
+          const t = scalarText(c);
+          const lower = t === null ? null : t.toLowerCase();
+          if (lower !== null && lower !== c) lk = this.catKeys.get(lower);
         }
+        if (ck === undefined && lk === undefined) this.take(this.matcher.select(ev, null));
+        if (ck !== undefined) this.selectKeyed(ck, ev, false);
+        if (lk !== undefined) this.selectKeyed(lk, ev, false);
       }
-    const ak = this.anyKey;
-    if (ak !== null) {
-      const keys = this.keysOf(ak, ev);
-      if (typeof keys === 'number') {
-        if (keys >= 0) take(this.matcher.select(ev, keys));
-      } else for (const k of keys) if (k >= 0) take(this.matcher.select(ev, k));
+    if (this.anyKey !== null) this.selectKeyed(this.anyKey, ev, true);
+    return this.out;
+  }
+
+  /** The stages of the buckets `ck` gives the event (`known`: only keys of a named text, not `other`). */
+  private selectKeyed(ck: CategoryKey, ev: Record<string, unknown>, known: boolean): void {
+    const keys = this.keysOf(ck, ev);
+    if (typeof keys === 'number') {
+      if (!known || keys >= 0) this.take(this.matcher.select(ev, keys));
+    } else for (const k of keys) if (!known || k >= 0) this.take(this.matcher.select(ev, k));
+  }
+
+  /** Adds the rules of the matcher's selected stages to `out`, and their stage bits to `stages`. */
+  private take(sel: readonly number[]): void {
+    const out = this.out;
+    const stages = this.stages;
+    const seen = this.seen;
+    const epoch = this.epoch;
+    for (let i = 0; i < sel.length; i++) {
+      const r = this.ruleOf[sel[i]!]!;
+      if (seen[r] !== epoch) {
+        seen[r] = epoch;
+        out.push(r);
+        stages[r] = this.bitOf[sel[i]!]!;
+      } else stages[r]! |= this.bitOf[sel[i]!]!;
     }
-    return out;
   }
 
   /**

@@ -475,10 +475,10 @@ export class MultiMatcher {
     }
     this.current = null;
     const always = bucket.always;
-    if (always.length === 0) return found.length > 1 ? found.sort(ascending) : found;
+    if (always.length === 0) return found.length > 1 ? sortSmall(found) : found;
     if (found.length === 0) return always;
     for (let i = 0; i < always.length; i++) found.push(always[i]!);
-    return found.sort(ascending);
+    return sortSmall(found);
   }
 
   /** Read one field of the event and scan its texts. */
@@ -801,3 +801,18 @@ export class MultiMatcher {
 }
 
 const ascending = (a: number, b: number): number => a - b;
+
+/** `xs.sort(ascending)`, by insertion for the short lists a select returns (no comparator calls). */
+function sortSmall(xs: number[]): number[] {
+  if (xs.length > 32) return xs.sort(ascending);
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    while (j >= 0 && xs[j]! > x) {
+      xs[j + 1] = xs[j]!;
+      j--;
+    }
+    xs[j + 1] = x;
+  }
+  return xs;
+}
