@@ -84,6 +84,9 @@ interface FieldScan {
    * paths, event types), and a text's atoms depend on the text alone. Null once turned off.
    */
   memo: TextMemo | null;
+  /** The last text the memo answered, and its atoms (null: none yet; a text's atoms depend on the text alone). */
+  lastText: string | null;
+  lastAtoms: Int32Array;
 }
 
 /**
@@ -345,6 +348,8 @@ export class MultiMatcher {
       acAnchor: new Uint8Array(0),
       onHit: () => {},
       memo: keyword || !this.memoize ? null : { map: new Map(), lookups: 0, hits: 0 },
+      lastText: null,
+      lastAtoms: NO_ATOMS,
     };
     f.onHit = (p, s, e) => this.acHit(f, p, s, e);
     const needles: Needle[] = [];
@@ -543,12 +548,21 @@ export class MultiMatcher {
 
   /** One text of field `f`: the atoms it hit before (TextMemo), else scanned (scanTextNow) and remembered. */
   private scanText(f: FieldScan, text: string): void {
+    // The field's previous text again (`event.kind`, `host.os.type`, `event.action` repeat from
+    // event to event): one string comparison instead of hashing the new string for the memo.
+    if (text === f.lastText) {
+      const atoms = f.lastAtoms;
+      for (let i = 0; i < atoms.length; i++) this.hitAtom(atoms[i]!);
+      return;
+    }
     const memo = f.memo;
     if (memo === null || text.length > MEMO_MAX_TEXT) return this.scanTextNow(f, text);
     const known = memo.map.get(text);
     memo.lookups++;
     if (known !== undefined) {
       memo.hits++;
+      f.lastText = text;
+      f.lastAtoms = known;
       for (let i = 0; i < known.length; i++) this.hitAtom(known[i]!);
       return;
     }
@@ -562,7 +576,10 @@ export class MultiMatcher {
     this.scanTextNow(f, text);
     this.recording = false;
     if (memo.map.size >= MEMO_MAX_ENTRIES) memo.map.clear();
-    memo.map.set(text, rec.length === 0 ? NO_ATOMS : Int32Array.from(rec));
+    const atoms = rec.length === 0 ? NO_ATOMS : Int32Array.from(rec);
+    memo.map.set(text, atoms);
+    f.lastText = text;
+    f.lastAtoms = atoms;
   }
 
   /** While scanTextNow runs for the memo: every atom the text hits, in order (repeats allowed). */
