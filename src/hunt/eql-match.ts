@@ -13,7 +13,7 @@
  * only (`stages`: a sequence selected for its second stage does not test its first on the event).
  */
 import type { Expr, Query, Rule, Stage } from '../ir/types.js';
-import { MultiMatcher, necessaryClauses, type MultiMatchOptions, type MultiRuleInput } from '../engine/multi-match/index.js';
+import { MultiMatcher, necessaryClauses, type Clause, type MultiMatchOptions, type MultiRuleInput } from '../engine/multi-match/index.js';
 import { anchoredBranches } from '../engine/multi-match/necessary.js';
 import { ECS_DATE_FIELDS } from '../engine/date-fields.js';
 import { compileAccessor } from '../engine/expr.js';
@@ -205,6 +205,8 @@ export class EcsRuleMatcher {
     });
     let nextKey = 0;
     const keysOf: (number[] | null)[] = stages.map(() => null);
+    // What each bucket a stage sits in guarantees of the event (see impliedByBuckets).
+    const placements: Placement[][] = stages.map(() => []);
     const addKeys = (i: number, ks: number[]): void => {
       const cur = keysOf[i];
       keysOf[i] = cur === null ? ks : [...cur, ...ks];
@@ -216,7 +218,10 @@ export class EcsRuleMatcher {
       for (const ts of texts) for (const t of ts ?? []) if (!key.byText.has(t)) key.byText.set(t, nextKey++);
       // A keyed stage sits in the buckets of its texts; an unkeyed one in every bucket of its category.
       const all = [key.other, ...key.byText.values()];
-      members.forEach((i, j) => addKeys(i, texts[j] === null ? all : [...texts[j]!].map((t) => key.byText.get(t)!)));
+      members.forEach((i, j) => {
+        addKeys(i, texts[j] === null ? all : [...texts[j]!].map((t) => key.byText.get(t)!));
+        placements[i]!.push({ category: stages[i]!.cat === null ? cat : null, field, texts: texts[j]! });
+      });
     }
     // Stages of any category (`any where event.code == "5136"`, event_category_override rules):
     // those keyed by a value sit only in that value's bucket, selected besides the category's;
@@ -225,10 +230,18 @@ export class EcsRuleMatcher {
     if (field !== null) {
       const key: CategoryKey = { read: readerOf(field), byText: new Map(), other: -1 };
       for (const ts of texts) for (const t of ts ?? []) if (!key.byText.has(t)) key.byText.set(t, nextKey++);
-      free.forEach((i, j) => (keysOf[i] = texts[j] === null ? null : [...texts[j]!].map((t) => key.byText.get(t)!)));
+      free.forEach((i, j) => {
+        keysOf[i] = texts[j] === null ? null : [...texts[j]!].map((t) => key.byText.get(t)!);
+        placements[i]!.push({ category: null, field, texts: texts[j]! });
+      });
       this.anyKey = key;
     }
-    const inputs: MultiRuleInput[] = stages.map((s, i) => ({ where: s.where, keys: keysOf[i]!, clauses: necessaryClauses(s.where, EQL_NEEDLE) }));
+    for (const i of free) if (placements[i]!.length === 0) placements[i]!.push({ category: null, field: null, texts: null });
+    const inputs: MultiRuleInput[] = stages.map((s, i) => ({
+      where: s.where,
+      keys: keysOf[i]!,
+      clauses: necessaryClauses(s.where, EQL_NEEDLE).filter((c) => !impliedByBuckets(c, placements[i]!)),
+    }));
     this.matcher = new MultiMatcher(inputs, 'elasticsearch', { guards: 'one', ...opts });
     this.ruleOf = Int32Array.from(stages.map((s) => s.rule));
     this.bitOf = Int32Array.from(stages.map((s) => s.bit));
@@ -313,6 +326,38 @@ export class EcsRuleMatcher {
     if (keys.size === 0) keys.add(ck.other);
     return keys;
   }
+}
+
+/**
+ * One bucket group a stage sits in: events reaching it show the text `category` (lower-cased) in
+ * `event.category` (when the stage was placed there by its own `event.category` clause; null
+ * otherwise), and one of `texts` in `field` (its value key; null texts: any value).
+ */
+interface Placement {
+  category: string | null;
+  field: string | null;
+  texts: Set<string> | null;
+}
+
+/**
+ * Whether every bucket a stage sits in guarantees that the clause holds: a clause of exact atoms on
+ * one field whose texts include the bucket's category (`event.category`) or all of its key texts.
+ * Such a clause holds for every event the stage meets (select reads both the same way: each
+ * element of an array, lower-cased), so the matcher need not read its field for it: a stage whose
+ * only clause it was (`![any where event.category in ("process", …)]`) is then always evaluated in
+ * its buckets, and a stage's guard is chosen among its other clauses.
+ */
+export function impliedByBuckets(clause: Clause, placements: readonly Placement[]): boolean {
+  if (clause.length === 0 || placements.length === 0) return false;
+  const field = clause[0]!.path.join('.');
+  const texts = new Set<string>();
+  for (const a of clause) {
+    if (a.kind !== 'exact' || a.path.some((p) => typeof p !== 'string') || a.path.join('.') !== field) return false;
+    texts.add(a.text);
+  }
+  return placements.every(
+    (p) => (field === 'event.category' && p.category !== null && texts.has(p.category)) || (p.field === field && p.texts !== null && [...p.texts].every((t) => texts.has(t))),
+  );
 }
 
 /** Of KEY_FIELDS, the one most of the gates name values of (null: none), and each gate's texts of it. */

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { listFiles } from '../../src/sources/list-files.js';
 import { parseEql } from '../../src/eql/index.js';
-import { EcsRuleMatcher, gateExpr, keyTexts } from '../../src/hunt/eql-match.js';
+import { EcsRuleMatcher, gateExpr, impliedByBuckets, keyTexts } from '../../src/hunt/eql-match.js';
 import { stageBit } from '../../src/engine/sequence.js';
 import { compilePredicate } from '../../src/engine/index.js';
 import { loadRulePack } from '../../src/rules/index.js';
@@ -214,4 +214,35 @@ test('regex stages gate on a literal run each top-level branch needs; a branch w
   // alt's branches need "." and "evil": a name with neither does not select it.
   assert.ok(![...m.select({ event: { category: 'network' }, dns: { question: { name: 'mail' } } }, ['network'])].map((i) => rules[i]!.id).includes('alt'));
   assert.ok([...m.select({ event: { category: 'network' }, dns: { question: { name: 'EVIL' } } }, ['network'])].map((i) => rules[i]!.id).includes('alt'));
+});
+
+test('a clause every bucket of a stage guarantees is not read for it; the stage is still selected exactly where it can match', () => {
+  const cat = (...texts: string[]) => texts.map((text) => ({ path: ['event', 'category'], kind: 'exact' as const, text }));
+  assert.equal(impliedByBuckets(cat('process', 'file'), [{ category: 'process', field: null, texts: null }, { category: 'file', field: 'event.type', texts: null }]), true);
+  assert.equal(impliedByBuckets(cat('process'), [{ category: 'process', field: null, texts: null }, { category: null, field: null, texts: null }]), false, 'one bucket group without it');
+  assert.equal(impliedByBuckets([{ path: ['event', 'category'], kind: 'prefix', text: 'proc' }], [{ category: 'process', field: null, texts: null }]), false, 'not an exact atom');
+  const type = (...texts: string[]) => texts.map((text) => ({ path: ['event', 'type'], kind: 'exact' as const, text }));
+  assert.equal(impliedByBuckets(type('start', 'end'), [{ category: null, field: 'event.type', texts: new Set(['start']) }]), true);
+  assert.equal(impliedByBuckets(type('start'), [{ category: null, field: 'event.type', texts: new Set(['start', 'end']) }]), false, 'a bucket of another value');
+  assert.equal(impliedByBuckets(type('start'), [{ category: null, field: 'event.type', texts: null }]), false, 'the unkeyed buckets');
+
+  const rules = [
+    rule('loss', 'sequence by host.id with maxspan=5m [any where data_stream.dataset == "endpoint.alerts"] ![any where event.category in ("process", "file")]'),
+    rule('lib', 'any where event.category : ("library", "driver") and process.name : "x.exe"'),
+    rule('start', 'process where event.type == "start" and process.name : "y.exe"'),
+  ];
+  const m = new EcsRuleMatcher(rules, { adaptAfter: 0 });
+  const sel = (ev: Event) => {
+    const c = (ev.event as { category?: unknown } | undefined)?.category;
+    const cats = typeof c === 'string' ? [c] : Array.isArray(c) ? (c as string[]) : [];
+    return [...m.select(ev, cats)].map((i) => `${rules[i]!.id}:${m.stages[i]!}`).sort();
+  };
+  assert.deepEqual(sel({ event: { category: 'process' } }), ['loss:2'], 'the missing-event stage in every process event, with no field read for it');
+  assert.deepEqual(sel({ event: { category: ['File'] } }), ['loss:2']);
+  assert.deepEqual(sel({ event: { category: 'network' } }), []);
+  assert.deepEqual(sel({ event: { category: 'library' }, process: { name: 'X.EXE' } }), ['lib:1']);
+  assert.deepEqual(sel({ event: { category: 'driver' }, process: { name: 'z.exe' } }), [], 'the other clause is still read');
+  assert.deepEqual(sel({ event: { category: 'process', type: ['start'] }, process: { name: 'y.exe' } }), ['loss:2', 'start:1']);
+  assert.deepEqual(sel({ event: { category: 'process', type: ['end'] }, process: { name: 'y.exe' } }), ['loss:2']);
+  assert.deepEqual(sel({ event: { category: 'process', type: 'start' }, process: { name: 'q.exe' } }), ['loss:2']);
 });
