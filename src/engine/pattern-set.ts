@@ -32,8 +32,25 @@ export function longestLiteral(p: Pattern, lower: boolean): string {
   return run.length > best.length ? run : best;
 }
 
+/**
+ * Tests already compiled, by pattern list (the rule's IR array) and case: a rule's runner is
+ * compiled again for every hunt unit and detector, and its automata need building only once per
+ * thread. A test keeps no state between calls (its marks are per call), so runners can share it.
+ */
+const compiled = [new WeakMap<readonly Pattern[], StringTest>(), new WeakMap<readonly Pattern[], StringTest>()];
+
 /** `compilePatterns(patterns, lower)`, with an automaton choosing which patterns to try when there are many. */
 export function compilePatternSet(patterns: readonly Pattern[], lower: boolean): StringTest {
+  const cache = compiled[lower ? 1 : 0]!;
+  let t = cache.get(patterns);
+  if (t === undefined) {
+    t = build(patterns, lower);
+    cache.set(patterns, t);
+  }
+  return t;
+}
+
+function build(patterns: readonly Pattern[], lower: boolean): StringTest {
   const exact = new Set<string>();
   const rest: Pattern[] = [];
   for (const p of patterns) {
