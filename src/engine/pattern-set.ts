@@ -11,6 +11,13 @@ import type { Pattern } from '../ir/types.js';
 import { AhoCorasick } from './multi-match/aho-corasick.js';
 import { compilePattern, compilePatterns, type StringTest } from './pattern.js';
 
+/**
+ * Dense transition table budget of one list's automaton (entries × 4 bytes; aho-corasick.ts): a
+ * few hundred lists of a pack get built in a hunt, and the matcher's default (2^17 entries) would
+ * give each up to ~50 KB; the shallow nodes a text mostly visits stay dense.
+ */
+const DENSE_ENTRIES = 4096;
+
 /** Fewest patterns with a literal part (not plain texts, which are one Set lookup) before the automaton pays. */
 export const FILTER_MIN_PATTERNS = 4;
 
@@ -83,7 +90,7 @@ function build(patterns: readonly Pattern[], lower: boolean): StringTest {
   return (s) => {
     if (exact.size > 0 && exact.has(s)) return true;
     for (let i = 0; i < always.length; i++) if (always[i]!(s)) return true;
-    if (ac === null) ac = new AhoCorasick(needles);
+    if (ac === null) ac = new AhoCorasick(needles, DENSE_ENTRIES);
     if (++evaluation === 0x7fffffff) {
       tried.fill(0);
       evaluation = 1;
