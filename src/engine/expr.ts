@@ -16,6 +16,7 @@ import { EngineError, functionImpl } from './functions.js';
 import { compileLineage } from './lineage.js';
 import { lowerAny, lowerIn, lowerSlot } from './lower.js';
 import { compilePatterns, type StringTest } from './pattern.js';
+import { compilePatternSet } from './pattern-set.js';
 import { compareScalars, equalScalars, isNullish, scalarText, type Tri } from './values.js';
 import { compareInstants, parseIso, parseTimestamp } from '../events/timestamp.js';
 import { ECS_DATE_FIELDS } from './date-fields.js';
@@ -614,7 +615,7 @@ export function compileInner(e: Expr, ctx: CompileContext): Fn {
     case 'in':
       return compileIn(e, ctx);
     case 'wildcard':
-      return textMatcher(compileInner(e.expr, ctx), compilePatterns(e.patterns, e.caseInsensitive), e.caseInsensitive, memoSlot(e.expr));
+      return textMatcher(compileInner(e.expr, ctx), compilePatternSet(e.patterns, e.caseInsensitive), e.caseInsensitive, memoSlot(e.expr));
     case 'regex': {
       const res = e.patterns.map((p) => {
         try {

@@ -35,7 +35,13 @@ interface Partial {
   start: Instant | null;
   /** Time of the last positive event. */
   last: Instant | null;
-  keys: unknown[];
+  /**
+   * The join key values of the last event (the match's keys); null until asked for (partialKeys):
+   * most partials are replaced or expire before they complete, so their keys are never built.
+   */
+  keys: unknown[] | null;
+  /** The stage of the last event, whose `key` gives `keys` when they are null. */
+  keyStage: CompiledStage | null;
   /** Latest leading missing-stage event strictly before `start`. */
   leadingAt: Instant | null;
   /** Earliest missing-stage event of the next gap strictly after `last` (drops the partial at completion). */
@@ -218,6 +224,12 @@ function stageMatches(st: CompiledStage, ev: Event, cat: unknown): boolean {
   return (st.category === null || categoryIs(cat, st.category)) && truthy(st.where(ev, EMPTY_SCOPE));
 }
 
+/** A partial's join key values: those of its last event, built on first use (Partial.keys). */
+function partialKeys(p: Partial): unknown[] {
+  if (p.keys === null) p.keys = p.keyStage!.key(p.events[p.events.length - 1]!);
+  return p.keys;
+}
+
 /** Expand `runs=N` into N copies of the stage. */
 export function expandRuns(stages: Stage[]): Stage[] {
   const out: Stage[] = [];
@@ -277,7 +289,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
     e: p.events.map((ev) => w.event(ev)),
     s: encodeInstant(p.start),
     l: encodeInstant(p.last),
-    k: encodeValue(p.keys),
+    k: encodeValue(partialKeys(p)),
     la: encodeInstant(p.leadingAt),
     ma: encodeInstant(p.missAt),
   });
@@ -288,6 +300,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       start: decodeInstant(o.s ?? null),
       last: decodeInstant(o.l ?? null),
       keys: decodeValue(o.k ?? null) as unknown[],
+      keyStage: null,
       leadingAt: decodeInstant(o.la ?? null),
       missAt: decodeInstant(o.ma ?? null),
     };
@@ -330,7 +343,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
     maxspan !== undefined && from !== null && to !== null && diffNs(from, to) > maxspan;
 
   const output = (p: Partial): void => {
-    const m: Match = { events: p.events, keys: p.keys };
+    const m: Match = { events: p.events, keys: partialKeys(p) };
     if (missingPositions.length > 0) m.missingStages = missingPositions;
     emit(m);
   };
@@ -400,7 +413,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
         const lt = leadTimes.get(k);
         if (lt) leadingAt = before(lt.last, t) ? lt.last : before(lt.prev, t) ? lt.prev : null;
       }
-      partial = { events: [ev], start: t, last: t, keys: keyValues ?? st.key(ev), leadingAt, missAt: null };
+      partial = { events: [ev], start: t, last: t, keys: keyValues, keyStage: st, leadingAt, missAt: null };
     } else {
       const map = waiting[i - 1]!;
       const prev = map.get(k);
@@ -413,7 +426,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
         return;
       }
       if (prev.missAt !== null && before(prev.missAt, t)) return;
-      partial = { events: [...prev.events, ev], start: prev.start, last: t, keys: keyValues ?? st.key(ev), leadingAt: prev.leadingAt, missAt: null };
+      partial = { events: [...prev.events, ev], start: prev.start, last: t, keys: keyValues, keyStage: st, leadingAt: prev.leadingAt, missAt: null };
     }
     if (i < last) {
       waiting[i]!.set(k, partial);

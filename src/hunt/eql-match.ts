@@ -13,7 +13,8 @@
  * only (`stages`: a sequence selected for its second stage does not test its first on the event).
  */
 import type { Expr, Query, Rule, Stage } from '../ir/types.js';
-import { MultiMatcher, type MultiMatchOptions, type MultiRuleInput } from '../engine/multi-match/index.js';
+import { MultiMatcher, necessaryClauses, type Clause, type MultiMatchOptions, type MultiRuleInput } from '../engine/multi-match/index.js';
+import { anchoredBranches } from '../engine/multi-match/necessary.js';
 import { ECS_DATE_FIELDS } from '../engine/date-fields.js';
 import { compileAccessor } from '../engine/expr.js';
 import { scalarText } from '../engine/values.js';
@@ -22,6 +23,12 @@ import { stageBit } from '../engine/sequence.js';
 import { stagesOf } from './rule-index.js';
 
 const TRUE: Expr = { kind: 'literal', value: true };
+
+/**
+ * Longest needle of the EQL matcher's atoms (necessaryClauses): Elastic's registry and file path
+ * patterns share their first 20 characters by the hundred, which the default cut made useless.
+ */
+const EQL_NEEDLE = 64;
 
 const plainPath = (e: Expr): string | null => (e.kind === 'field' && e.path.every((p) => typeof p === 'string') ? (e.path as string[]).join('.') : null);
 
@@ -71,6 +78,20 @@ export function gateExpr(e: Expr): Expr {
       // Case-sensitive `like` implies its case-insensitive form. Date fields are left alone.
       if (plainPath(e.expr) === null || ECS_DATE_FIELDS.has(plainPath(e.expr)!)) return TRUE;
       return e.caseInsensitive ? e : { ...e, caseInsensitive: true };
+    case 'regex': {
+      // `regex` / `regex~` (anchored `^(?:X)$`): a match matches one of X's top-level branches,
+      // so the matcher gates on a literal run each branch needs (necessary.ts regexLiteral; a
+      // branch without one gives no clause). Date fields are left alone.
+      const path = plainPath(e.expr);
+      if (path === null || ECS_DATE_FIELDS.has(path)) return TRUE;
+      const branches: string[] = [];
+      for (const p of e.patterns) {
+        const b = anchoredBranches(p);
+        if (b === null) return TRUE;
+        branches.push(...b);
+      }
+      return { kind: 'regex', expr: e.expr, patterns: branches, flags: e.flags };
+    }
     default:
       return TRUE;
   }
@@ -184,6 +205,8 @@ export class EcsRuleMatcher {
     });
     let nextKey = 0;
     const keysOf: (number[] | null)[] = stages.map(() => null);
+    // What each bucket a stage sits in guarantees of the event (see impliedByBuckets).
+    const placements: Placement[][] = stages.map(() => []);
     const addKeys = (i: number, ks: number[]): void => {
       const cur = keysOf[i];
       keysOf[i] = cur === null ? ks : [...cur, ...ks];
@@ -195,7 +218,10 @@ export class EcsRuleMatcher {
       for (const ts of texts) for (const t of ts ?? []) if (!key.byText.has(t)) key.byText.set(t, nextKey++);
       // A keyed stage sits in the buckets of its texts; an unkeyed one in every bucket of its category.
       const all = [key.other, ...key.byText.values()];
-      members.forEach((i, j) => addKeys(i, texts[j] === null ? all : [...texts[j]!].map((t) => key.byText.get(t)!)));
+      members.forEach((i, j) => {
+        addKeys(i, texts[j] === null ? all : [...texts[j]!].map((t) => key.byText.get(t)!));
+        placements[i]!.push({ category: stages[i]!.cat === null ? cat : null, field, texts: texts[j]! });
+      });
     }
     // Stages of any category (`any where event.code == "5136"`, event_category_override rules):
     // those keyed by a value sit only in that value's bucket, selected besides the category's;
@@ -204,11 +230,19 @@ export class EcsRuleMatcher {
     if (field !== null) {
       const key: CategoryKey = { read: readerOf(field), byText: new Map(), other: -1 };
       for (const ts of texts) for (const t of ts ?? []) if (!key.byText.has(t)) key.byText.set(t, nextKey++);
-      free.forEach((i, j) => (keysOf[i] = texts[j] === null ? null : [...texts[j]!].map((t) => key.byText.get(t)!)));
+      free.forEach((i, j) => {
+        keysOf[i] = texts[j] === null ? null : [...texts[j]!].map((t) => key.byText.get(t)!);
+        placements[i]!.push({ category: null, field, texts: texts[j]! });
+      });
       this.anyKey = key;
     }
-    const inputs: MultiRuleInput[] = stages.map((s, i) => ({ where: s.where, keys: keysOf[i]! }));
-    this.matcher = new MultiMatcher(inputs, 'elasticsearch', opts);
+    for (const i of free) if (placements[i]!.length === 0) placements[i]!.push({ category: null, field: null, texts: null });
+    const inputs: MultiRuleInput[] = stages.map((s, i) => ({
+      where: s.where,
+      keys: keysOf[i]!,
+      clauses: necessaryClauses(s.where, EQL_NEEDLE).filter((c) => !impliedByBuckets(c, placements[i]!)),
+    }));
+    this.matcher = new MultiMatcher(inputs, 'elasticsearch', { guards: 'one', ...opts });
     this.ruleOf = Int32Array.from(stages.map((s) => s.rule));
     this.bitOf = Int32Array.from(stages.map((s) => s.bit));
     this.seen = new Uint32Array(rules.length);
@@ -217,46 +251,56 @@ export class EcsRuleMatcher {
 
   /** Indices into `rules` of the rules the event can match (the array is reused by the next call). */
   select(ev: Record<string, unknown>, categories: readonly string[]): readonly number[] {
-    const out = this.out;
-    out.length = 0;
+    this.out.length = 0;
     if (++this.epoch === 0xffffffff) {
       this.seen.fill(0);
       this.epoch = 1;
     }
-    const stages = this.stages;
-    const take = (sel: readonly number[]): void => {
-      for (let i = 0; i < sel.length; i++) {
-        const r = this.ruleOf[sel[i]!]!;
-        if (this.seen[r] !== this.epoch) {
-          this.seen[r] = this.epoch;
-          out.push(r);
-          stages[r] = this.bitOf[sel[i]!]!;
-        } else stages[r]! |= this.bitOf[sel[i]!]!;
-      }
-    };
-    if (categories.length === 0) take(this.matcher.select(ev, null));
+    if (categories.length === 0) this.take(this.matcher.select(ev, null));
     else
-      for (const c of categories) {
+      for (let i = 0; i < categories.length; i++) {
+        const c = categories[i]!;
         const ck = this.catKeys.get(c);
-        const t = scalarText(c);
-        const lower = t === null ? null : t.toLowerCase();
-        const lk = lower !== null && lower !== c ? this.catKeys.get(lower) : undefined;
-        if (ck === undefined && lk === undefined) take(this.matcher.select(ev, null));
-        for (const k of [ck, lk]) {
-          if (k === undefined) continue;
-          const keys = this.keysOf(k, ev);
-          if (typeof keys === 'number') take(this.matcher.select(ev, keys));
-          else for (const x of keys) take(this.matcher.select(ev, x));
+        // A category in another case (`:` is case-insensitive): its lower-cased key too.
+        let lk: CategoryKey | undefined;
+        if (typeof c === 'string') {
+          const lower = c.toLowerCase();
+          if (lower !== c) lk = this.catKeys.get(lower);
+        } else {
+          const t = scalarText(c);
+          const lower = t === null ? null : t.toLowerCase();
+          if (lower !== null && lower !== c) lk = this.catKeys.get(lower);
         }
+        if (ck === undefined && lk === undefined) this.take(this.matcher.select(ev, null));
+        if (ck !== undefined) this.selectKeyed(ck, ev, false);
+        if (lk !== undefined) this.selectKeyed(lk, ev, false);
       }
-    const ak = this.anyKey;
-    if (ak !== null) {
-      const keys = this.keysOf(ak, ev);
-      if (typeof keys === 'number') {
-        if (keys >= 0) take(this.matcher.select(ev, keys));
-      } else for (const k of keys) if (k >= 0) take(this.matcher.select(ev, k));
+    if (this.anyKey !== null) this.selectKeyed(this.anyKey, ev, true);
+    return this.out;
+  }
+
+  /** The stages of the buckets `ck` gives the event (`known`: only keys of a named text, not `other`). */
+  private selectKeyed(ck: CategoryKey, ev: Record<string, unknown>, known: boolean): void {
+    const keys = this.keysOf(ck, ev);
+    if (typeof keys === 'number') {
+      if (!known || keys >= 0) this.take(this.matcher.select(ev, keys));
+    } else for (const k of keys) if (!known || k >= 0) this.take(this.matcher.select(ev, k));
+  }
+
+  /** Adds the rules of the matcher's selected stages to `out`, and their stage bits to `stages`. */
+  private take(sel: readonly number[]): void {
+    const out = this.out;
+    const stages = this.stages;
+    const seen = this.seen;
+    const epoch = this.epoch;
+    for (let i = 0; i < sel.length; i++) {
+      const r = this.ruleOf[sel[i]!]!;
+      if (seen[r] !== epoch) {
+        seen[r] = epoch;
+        out.push(r);
+        stages[r] = this.bitOf[sel[i]!]!;
+      } else stages[r]! |= this.bitOf[sel[i]!]!;
     }
-    return out;
   }
 
   /**
@@ -282,6 +326,38 @@ export class EcsRuleMatcher {
     if (keys.size === 0) keys.add(ck.other);
     return keys;
   }
+}
+
+/**
+ * One bucket group a stage sits in: events reaching it show the text `category` (lower-cased) in
+ * `event.category` (when the stage was placed there by its own `event.category` clause; null
+ * otherwise), and one of `texts` in `field` (its value key; null texts: any value).
+ */
+interface Placement {
+  category: string | null;
+  field: string | null;
+  texts: Set<string> | null;
+}
+
+/**
+ * Whether every bucket a stage sits in guarantees that the clause holds: a clause of exact atoms on
+ * one field whose texts include the bucket's category (`event.category`) or all of its key texts.
+ * Such a clause holds for every event the stage meets (select reads both the same way: each
+ * element of an array, lower-cased), so the matcher need not read its field for it: a stage whose
+ * only clause it was (`![any where event.category in ("process", …)]`) is then always evaluated in
+ * its buckets, and a stage's guard is chosen among its other clauses.
+ */
+export function impliedByBuckets(clause: Clause, placements: readonly Placement[]): boolean {
+  if (clause.length === 0 || placements.length === 0) return false;
+  const field = clause[0]!.path.join('.');
+  const texts = new Set<string>();
+  for (const a of clause) {
+    if (a.kind !== 'exact' || a.path.some((p) => typeof p !== 'string') || a.path.join('.') !== field) return false;
+    texts.add(a.text);
+  }
+  return placements.every(
+    (p) => (field === 'event.category' && p.category !== null && texts.has(p.category)) || (p.field === field && p.texts !== null && [...p.texts].every((t) => texts.has(t))),
+  );
 }
 
 /** Of KEY_FIELDS, the one most of the gates name values of (null: none), and each gate's texts of it. */

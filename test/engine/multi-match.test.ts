@@ -291,3 +291,44 @@ test('clauses true for nearly every event stop being counted after adaptAfter se
   assert.equal(fixed.stats.droppedClauses, 0);
   assert.ok(extra > 0, 'dropping clauses lets more rules through on the events they would have excluded');
 });
+
+test("guards 'one' (one guard clause per rule read first) selects exactly what guards 'all' selects; adapted, it still selects every matching rule", () => {
+  const { wheres, events } = randomWorkload(17, 4000);
+  // Keys 1 and 2: rules in one bucket or both, so buckets share rules with different fields.
+  const inputs = wheres.map((w, i) => ({ where: w, keys: i % 3 === 0 ? [1, 2] : [1 + (i % 2)] }));
+  const all = new MultiMatcher(inputs, 'elasticsearch', { adaptAfter: 0 });
+  const one = new MultiMatcher(inputs, 'elasticsearch', { adaptAfter: 0, guards: 'one' });
+  // Hit rates sampled by what each reads differ, so adapted matchers may drop different clauses:
+  // both only ever let more rules through.
+  const adapted = new MultiMatcher(inputs, 'elasticsearch', { adaptAfter: 1000, guards: 'one' });
+  const tests = wheres.map((w) => compilePredicate(w));
+  let selected = 0;
+  for (const [i, ev] of events.entries()) {
+    const key = 1 + (i % 2);
+    const want = [...all.select(ev, key)];
+    assert.deepEqual([...one.select(ev, key)], want, `event ${i}`);
+    selected += want.length;
+    const a = new Set(adapted.select(ev, key));
+    tests.forEach((t, j) => assert.ok(!inputs[j]!.keys.includes(key) || !t(ev) || a.has(j), `event ${i}: rule ${j} matches but was not selected after adapting`));
+  }
+  assert.ok(selected > 0 && selected < events.length * inputs.length / 4, `${selected} selections: the workload selects some rules, not all`);
+  assert.ok(adapted.stats.droppedClauses > 0);
+});
+
+test("guards 'one': a rule whose guard held reads its other fields, also those no other rule reads first", () => {
+  // Image makes up many single-field clauses, so it is every rule's guard; CommandLine and User
+  // are read only for the rules whose Image clause held.
+  const yamls = [
+    rule(`  sel: {Image|endswith: '\\\\cmd.exe', CommandLine|contains: 'whoami'}\n  condition: sel`),
+    rule(`  sel: {Image|endswith: '\\\\pwsh.exe', User|contains: 'admin'}\n  condition: sel`),
+    ...['a', 'b', 'c', 'd', 'e'].map((n) => rule(`  sel: {Image|endswith: '\\\\${n}.exe'}\n  condition: sel`)),
+  ];
+  const inputs = yamls.map((y) => ({ where: where(y), keys: null }));
+  const m = new MultiMatcher(inputs, 'elasticsearch', { adaptAfter: 0, guards: 'one' });
+  const sel = (ev: Record<string, unknown>) => [...m.select(ev, null)];
+  assert.deepEqual(sel({ Image: 'C:\\x\\cmd.exe', CommandLine: 'cmd /c WHOAMI' }), [0]);
+  assert.deepEqual(sel({ Image: 'C:\\x\\cmd.exe', CommandLine: 'cmd /c dir' }), []);
+  assert.deepEqual(sel({ Image: 'C:\\x\\pwsh.exe', User: 'DOM\\Admin', CommandLine: 'whoami' }), [1]);
+  assert.deepEqual(sel({ Image: 'C:\\x\\c.exe', User: 'admin', CommandLine: 'whoami' }), [4]);
+  assert.deepEqual(sel({ Image: 'C:\\x\\y.exe', User: 'admin', CommandLine: 'whoami' }), []);
+});

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { listFiles } from '../../src/sources/list-files.js';
 import { parseEql } from '../../src/eql/index.js';
-import { EcsRuleMatcher, gateExpr, keyTexts } from '../../src/hunt/eql-match.js';
+import { EcsRuleMatcher, gateExpr, impliedByBuckets, keyTexts } from '../../src/hunt/eql-match.js';
 import { stageBit } from '../../src/engine/sequence.js';
 import { compilePredicate } from '../../src/engine/index.js';
 import { loadRulePack } from '../../src/rules/index.js';
@@ -176,4 +176,73 @@ test('a stage of any category that names event.category values sits with those c
   assert.deepEqual(sel('file'), ['mixed']);
   assert.deepEqual(sel('process', 'y.exe'), ['mixed'], 'an or branch without event.category keeps the stage in every category');
   assert.deepEqual(sel(undefined, 'y.exe'), ['mixed']);
+});
+
+test('regex stages gate on a literal run each top-level branch needs; a branch without one gives no gate', () => {
+  const g = (q: string) => gateExpr(where(q));
+  assert.deepEqual(g('file where file.path regex~ """[A-Z]:\\\\:.+"""'), { kind: 'regex', expr: { kind: 'field', path: ['file', 'path'] }, patterns: ['[A-Z]:\\\\:.+'], flags: 'is' });
+  assert.deepEqual((g('network where dns.question.name regex """.*\\.(top|xyz)|evil[0-9]+\\.com"""') as { patterns: unknown }).patterns, ['.*\\.(top|xyz)', 'evil[0-9]+\\.com']);
+  assert.equal(g('any where @timestamp regex "2020.*"').kind, 'literal', 'date fields are left alone');
+  const rules = [
+    rule('ads', 'any where event.category in ("file", "process") and (file.path regex~ """[A-Z]:\\\\:.+""" or process.executable regex~ """[A-Z]:\\\\:.+""")'),
+    rule('alt', 'network where dns.question.name regex """.*\\.(top|xyz)|evil[0-9]+\\.com"""'),
+    rule('none', 'network where dns.question.name regex """[a-z]+|.*\\.ru"""'),
+  ];
+  const m = new EcsRuleMatcher(rules, { adaptAfter: 0 });
+  const tests = rules.map((r) => compilePredicate((r.query as Extract<Query, { kind: 'event' }>).query.where));
+  const cases: [Event, string[], string[]][] = [
+    // [event, categories, rules that match (each must be selected)]
+    [{ event: { category: 'file' }, file: { path: 'C:\\:stream' } }, ['file'], ['ads']],
+    [{ event: { category: 'process' }, process: { executable: 'c:\\:x.exe' } }, ['process'], ['ads']],
+    [{ event: { category: 'file' }, file: { path: 'C:\\x\\y' } }, ['file'], []],
+    [{ event: { category: 'network' }, dns: { question: { name: 'a.b.XYZ' } } }, ['network'], []],
+    [{ event: { category: 'network' }, dns: { question: { name: 'a.b.xyz' } } }, ['network'], ['alt']],
+    [{ event: { category: 'network' }, dns: { question: { name: 'evil12.com' } } }, ['network'], ['alt']],
+    [{ event: { category: 'network' }, dns: { question: { name: 'good.org' } } }, ['network'], []],
+    [{ event: { category: 'network' }, dns: { question: { name: 'mail' } } }, ['network'], ['none']],
+  ];
+  for (const [ev, cats, want] of cases) {
+    const selected = new Set([...m.select(ev, cats)].map((i) => rules[i]!.id));
+    const catOf = (r: Rule) => (r.query as Extract<Query, { kind: 'event' }>).query.category;
+    const matched = rules.filter((r, i) => (catOf(r) === null || catOf(r) === 'any' || cats.includes(catOf(r)!)) && tests[i]!(ev)).map((r) => r.id);
+    assert.deepEqual(matched, want, `engine on ${JSON.stringify(ev)}`);
+    for (const id of matched) assert.ok(selected.has(id), `${id} matches ${JSON.stringify(ev)} but was not selected`);
+    // The literal gates leave out the regex rules on events without their literals ('none' has a branch without one: always selected).
+    assert.ok(selected.has('none') === cats.includes('network'), `none: ${JSON.stringify(ev)}`);
+    if (!JSON.stringify(ev).toLowerCase().includes(':\\\\:')) assert.ok(!selected.has('ads'), `ads selected without ':\\:' on ${JSON.stringify(ev)}`);
+  }
+  // alt's branches need "." and "evil": a name with neither does not select it.
+  assert.ok(![...m.select({ event: { category: 'network' }, dns: { question: { name: 'mail' } } }, ['network'])].map((i) => rules[i]!.id).includes('alt'));
+  assert.ok([...m.select({ event: { category: 'network' }, dns: { question: { name: 'EVIL' } } }, ['network'])].map((i) => rules[i]!.id).includes('alt'));
+});
+
+test('a clause every bucket of a stage guarantees is not read for it; the stage is still selected exactly where it can match', () => {
+  const cat = (...texts: string[]) => texts.map((text) => ({ path: ['event', 'category'], kind: 'exact' as const, text }));
+  assert.equal(impliedByBuckets(cat('process', 'file'), [{ category: 'process', field: null, texts: null }, { category: 'file', field: 'event.type', texts: null }]), true);
+  assert.equal(impliedByBuckets(cat('process'), [{ category: 'process', field: null, texts: null }, { category: null, field: null, texts: null }]), false, 'one bucket group without it');
+  assert.equal(impliedByBuckets([{ path: ['event', 'category'], kind: 'prefix', text: 'proc' }], [{ category: 'process', field: null, texts: null }]), false, 'not an exact atom');
+  const type = (...texts: string[]) => texts.map((text) => ({ path: ['event', 'type'], kind: 'exact' as const, text }));
+  assert.equal(impliedByBuckets(type('start', 'end'), [{ category: null, field: 'event.type', texts: new Set(['start']) }]), true);
+  assert.equal(impliedByBuckets(type('start'), [{ category: null, field: 'event.type', texts: new Set(['start', 'end']) }]), false, 'a bucket of another value');
+  assert.equal(impliedByBuckets(type('start'), [{ category: null, field: 'event.type', texts: null }]), false, 'the unkeyed buckets');
+
+  const rules = [
+    rule('loss', 'sequence by host.id with maxspan=5m [any where data_stream.dataset == "endpoint.alerts"] ![any where event.category in ("process", "file")]'),
+    rule('lib', 'any where event.category : ("library", "driver") and process.name : "x.exe"'),
+    rule('start', 'process where event.type == "start" and process.name : "y.exe"'),
+  ];
+  const m = new EcsRuleMatcher(rules, { adaptAfter: 0 });
+  const sel = (ev: Event) => {
+    const c = (ev.event as { category?: unknown } | undefined)?.category;
+    const cats = typeof c === 'string' ? [c] : Array.isArray(c) ? (c as string[]) : [];
+    return [...m.select(ev, cats)].map((i) => `${rules[i]!.id}:${m.stages[i]!}`).sort();
+  };
+  assert.deepEqual(sel({ event: { category: 'process' } }), ['loss:2'], 'the missing-event stage in every process event, with no field read for it');
+  assert.deepEqual(sel({ event: { category: ['File'] } }), ['loss:2']);
+  assert.deepEqual(sel({ event: { category: 'network' } }), []);
+  assert.deepEqual(sel({ event: { category: 'library' }, process: { name: 'X.EXE' } }), ['lib:1']);
+  assert.deepEqual(sel({ event: { category: 'driver' }, process: { name: 'z.exe' } }), [], 'the other clause is still read');
+  assert.deepEqual(sel({ event: { category: 'process', type: ['start'] }, process: { name: 'y.exe' } }), ['loss:2', 'start:1']);
+  assert.deepEqual(sel({ event: { category: 'process', type: ['end'] }, process: { name: 'y.exe' } }), ['loss:2']);
+  assert.deepEqual(sel({ event: { category: 'process', type: 'start' }, process: { name: 'q.exe' } }), ['loss:2']);
 });

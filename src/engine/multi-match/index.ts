@@ -84,6 +84,9 @@ interface FieldScan {
    * paths, event types), and a text's atoms depend on the text alone. Null once turned off.
    */
   memo: TextMemo | null;
+  /** The last text the memo answered, and its atoms (null: none yet; a text's atoms depend on the text alone). */
+  lastText: string | null;
+  lastAtoms: Int32Array;
 }
 
 /**
@@ -114,6 +117,12 @@ export interface MultiMatchOptions {
   adaptAfter?: number;
   /** Remember each field text's atoms (TextMemo). Default true. */
   memo?: boolean;
+  /**
+   * Which clauses a rule's first-phase fields come from (planGuards): 'all' (default) every clause
+   * on the guard fields (fields of at least GUARD_MIN_CLAUSES single-field clauses); 'one' one
+   * clause per rule, on the most shared field (planPrimaries). Same selections; fields read differ.
+   */
+  guards?: 'all' | 'one';
 }
 
 export interface MultiMatchStats {
@@ -171,6 +180,8 @@ export class MultiMatcher {
    */
   constructor(rules: readonly MultiRuleInput[], dialect: 'elasticsearch' | 'endgame' = 'elasticsearch', opts: MultiMatchOptions = {}) {
     this.memoize = opts.memo !== false;
+    this.oneGuard = opts.guards === 'one';
+    this.ruleCount = rules.length;
     const atomIds = new Map<string, number>();
     /** the same atom objects recur in an OR's clauses: interned by identity before by content */
     const atomOf = new Map<Atom, number>();
@@ -272,7 +283,6 @@ export class MultiMatcher {
     for (const [k, members] of this.keyed) this.buckets.set(k, this.makeBucket([...members, ...this.free, ...this.channelGated]));
     this.clauseHits = new Int32Array(clauseRule.length);
     this.adaptAt = opts.adaptAfter ?? ADAPT_AFTER;
-    this.ruleCount = rules.length;
     this.alwaysCount = always.filter(Boolean).length;
     this.atomCount = atoms.length;
   }
@@ -298,6 +308,12 @@ export class MultiMatcher {
   private readonly gNeed: Int32Array;
   private readonly gHave: Int32Array;
   private ruleLate: Int32Array[];
+  /** guards 'one': per rule, the fields of its guard clause */
+  private rulePrimary: Int32Array[] = [];
+  /** MultiMatchOptions.guards === 'one' */
+  private readonly oneGuard: boolean;
+  /** adapt's per-rule count of sampled events (null before) */
+  private ruleEvents: Float64Array | null = null;
   /** rules whose guard clauses all held in this select (their late fields are read) */
   private readonly alive: number[] = [];
   /** the select (epoch) in which a field was last read */
@@ -312,7 +328,7 @@ export class MultiMatcher {
   private readonly channelBuckets = new Map<number, Map<string, Bucket>>();
   /** keyword scans by their atom ids, shared by the buckets with the same keyword atoms */
   private readonly keywordScans = new Map<string, FieldScan>();
-  private readonly ruleCount: number;
+  private readonly ruleCount: number = 0;
   private readonly alwaysCount: number;
   private readonly atomCount: number;
 
@@ -332,6 +348,8 @@ export class MultiMatcher {
       acAnchor: new Uint8Array(0),
       onHit: () => {},
       memo: keyword || !this.memoize ? null : { map: new Map(), lookups: 0, hits: 0 },
+      lastText: null,
+      lastAtoms: NO_ATOMS,
     };
     f.onHit = (p, s, e) => this.acHit(f, p, s, e);
     const needles: Needle[] = [];
@@ -462,10 +480,10 @@ export class MultiMatcher {
     }
     this.current = null;
     const always = bucket.always;
-    if (always.length === 0) return found.length > 1 ? found.sort(ascending) : found;
+    if (always.length === 0) return found.length > 1 ? sortSmall(found) : found;
     if (found.length === 0) return always;
     for (let i = 0; i < always.length; i++) found.push(always[i]!);
-    return found.sort(ascending);
+    return sortSmall(found);
   }
 
   /** Read one field of the event and scan its texts. */
@@ -530,12 +548,21 @@ export class MultiMatcher {
 
   /** One text of field `f`: the atoms it hit before (TextMemo), else scanned (scanTextNow) and remembered. */
   private scanText(f: FieldScan, text: string): void {
+    // The field's previous text again (`event.kind`, `host.os.type`, `event.action` repeat from
+    // event to event): one string comparison instead of hashing the new string for the memo.
+    if (text === f.lastText) {
+      const atoms = f.lastAtoms;
+      for (let i = 0; i < atoms.length; i++) this.hitAtom(atoms[i]!);
+      return;
+    }
     const memo = f.memo;
     if (memo === null || text.length > MEMO_MAX_TEXT) return this.scanTextNow(f, text);
     const known = memo.map.get(text);
     memo.lookups++;
     if (known !== undefined) {
       memo.hits++;
+      f.lastText = text;
+      f.lastAtoms = known;
       for (let i = 0; i < known.length; i++) this.hitAtom(known[i]!);
       return;
     }
@@ -549,7 +576,10 @@ export class MultiMatcher {
     this.scanTextNow(f, text);
     this.recording = false;
     if (memo.map.size >= MEMO_MAX_ENTRIES) memo.map.clear();
-    memo.map.set(text, rec.length === 0 ? NO_ATOMS : Int32Array.from(rec));
+    const atoms = rec.length === 0 ? NO_ATOMS : Int32Array.from(rec);
+    memo.map.set(text, atoms);
+    f.lastText = text;
+    f.lastAtoms = atoms;
   }
 
   /** While scanTextNow runs for the memo: every atom the text hits, in order (repeats allowed). */
@@ -626,11 +656,12 @@ export class MultiMatcher {
     clauseFields.forEach((fs, c) => {
       if (dropped[c] === 0 && fs.size === 1 && !fs.has(-1)) sole[[...fs][0]!]!++;
     });
+    this.gNeed.fill(0);
+    this.isGuard.fill(0);
+    if (this.oneGuard) return this.planPrimaries(dropped, clauseFields);
     const guard = new Uint8Array(this.fields.length);
     for (let f = 0; f < guard.length; f++) if (sole[f]! >= GUARD_MIN_CLAUSES) guard[f] = 1;
     this.guardField = guard;
-    this.gNeed.fill(0);
-    this.isGuard.fill(0);
     clauseFields.forEach((fs, c) => {
       if (dropped[c] === 1 || fs.size === 0 || fs.has(-1) || ![...fs].every((f) => guard[f] === 1)) return;
       this.isGuard[c] = 1;
@@ -639,13 +670,76 @@ export class MultiMatcher {
     this.ruleLate = this.ruleFields.map((fs, r) => (this.gNeed[r] === 0 ? NO_FIELDS : Int32Array.from([...fs].filter((f) => guard[f] === 0).sort((a, b) => a - b))));
   }
 
+  /**
+   * `guards: 'one'` (MultiMatchOptions): each rule's guard is one clause, on the fields that make up
+   * the most clauses of all rules (so a bucket's rules share few first-phase fields:
+   * `event.action`, `process.name`, `event.dataset`…): preferring, once the matcher has sampled
+   * hit rates (adapt), a clause that holds for under half of the rule's events, then one whose
+   * fields are all in at least GUARD_MIN_CLAUSES clauses, then the fewest fields, then the most
+   * shared. Only those fields are read first; a rule whose guard held reads its other fields
+   * after. A rule with no clause on fields (keyword atoms only) reads all its fields first. The
+   * selection is the same as with every guard read first (each clause is still necessary); the
+   * fields read differ.
+   */
+  private planPrimaries(dropped: Uint8Array, clauseFields: Set<number>[]): void {
+    const rules = this.ruleCount;
+    /** per field: the clauses (kept, of fields only) it is part of */
+    const shared = new Int32Array(this.fields.length);
+    clauseFields.forEach((fs, c) => {
+      if (dropped[c] === 0 && !fs.has(-1)) for (const f of fs) shared[f]!++;
+    });
+    const primary = new Int32Array(rules).fill(-1);
+    const rate = (c: number): number => {
+      const n = this.ruleEvents === null ? 0 : this.ruleEvents[this.clauseRule[c]!]!;
+      return n > 0 ? this.clauseHits[c]! / n : 0;
+    };
+    // Lexicographic: held for under half of the rule's events, all fields shared (guard fields),
+    // fewest fields, most shared.
+    const key = (c: number): number[] => {
+      const fs = [...clauseFields[c]!];
+      const least = Math.min(...fs.map((f) => shared[f]!));
+      return [rate(c) < 0.5 ? 0 : 1, least >= GUARD_MIN_CLAUSES ? 0 : 1, fs.length, -least];
+    };
+    const better = (x: number[], y: number[]): boolean => {
+      for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return x[i]! < y[i]!;
+      return false;
+    };
+    const keys: (number[] | null)[] = new Array<number[] | null>(rules).fill(null);
+    clauseFields.forEach((fs, c) => {
+      if (dropped[c] === 1 || fs.size === 0 || fs.has(-1)) return;
+      const r = this.clauseRule[c]!;
+      const k = key(c);
+      if (primary[r]! >= 0 && !better(k, keys[r]!)) return;
+      primary[r] = c;
+      keys[r] = k;
+    });
+    const guard = new Uint8Array(this.fields.length);
+    const primaryFields: Int32Array[] = [];
+    for (let r = 0; r < rules; r++) {
+      const c = primary[r]!;
+      if (c < 0) {
+        primaryFields.push(NO_FIELDS);
+        continue;
+      }
+      this.isGuard[c] = 1;
+      this.gNeed[r] = 1;
+      const fs = Int32Array.from(clauseFields[c]!);
+      for (const f of fs) guard[f] = 1;
+      primaryFields.push(fs);
+    }
+    this.guardField = guard;
+    this.rulePrimary = primaryFields;
+    this.ruleLate = this.ruleFields.map((fs, r) => (this.gNeed[r] === 0 ? NO_FIELDS : Int32Array.from([...fs].filter((f) => !primaryFields[r]!.includes(f)).sort((a, b) => a - b))));
+  }
+
   /** A bucket's first-phase fields: the guard fields of its rules, and every field of its rules without guard clauses. */
   private earlyFields(member: Uint8Array): FieldScan[] {
     const fs = new Set<number>();
     for (let r = 0; r < member.length; r++) {
       if (member[r] === 0) continue;
       const all = this.gNeed[r] === 0;
-      for (const f of this.ruleFields[r]!) if (all || this.guardField[f] === 1) fs.add(f);
+      if (!all && this.oneGuard) for (const f of this.rulePrimary[r]!) fs.add(f);
+      else for (const f of this.ruleFields[r]!) if (all || this.guardField[f] === 1) fs.add(f);
     }
     return [...fs].sort((a, b) => a - b).map((f) => this.fields[f]!);
   }
@@ -666,6 +760,7 @@ export class MultiMatcher {
     const buckets = [this.unkeyed, ...this.buckets.values()];
     for (const byChan of this.channelBuckets.values()) buckets.push(...byChan.values());
     for (const b of buckets) if (b.events > 0) for (let r = 0; r < rules; r++) if (b.member[r] === 1) ruleEvents[r] += b.events;
+    this.ruleEvents = ruleEvents;
     const clausesOf: number[][] = Array.from({ length: rules }, () => []);
     for (let c = 0; c < this.clauseRule.length; c++) clausesOf[this.clauseRule[c]!]!.push(c);
     const dropped = new Uint8Array(this.clauseRule.length);
@@ -723,3 +818,18 @@ export class MultiMatcher {
 }
 
 const ascending = (a: number, b: number): number => a - b;
+
+/** `xs.sort(ascending)`, by insertion for the short lists a select returns (no comparator calls). */
+function sortSmall(xs: number[]): number[] {
+  if (xs.length > 32) return xs.sort(ascending);
+  for (let i = 1; i < xs.length; i++) {
+    const x = xs[i]!;
+    let j = i - 1;
+    while (j >= 0 && xs[j]! > x) {
+      xs[j + 1] = xs[j]!;
+      j--;
+    }
+    xs[j + 1] = x;
+  }
+  return xs;
+}

@@ -37,17 +37,22 @@ export const KEYWORD_PATH: readonly PathStep[] = Object.freeze(['\u0000keywords'
 
 /** Beyond this many clauses an OR keeps one clause per branch (the most selective). */
 const MAX_CLAUSES = 32;
-/** Longest needle kept (see patternAtom). */
+/** Longest needle kept by default (see patternAtom). */
 const MAX_NEEDLE = 20;
 
-/** The necessary clauses of `e` (see the file header); [] when nothing is necessary. */
-export function necessaryClauses(e: Expr): Clause[] {
+/**
+ * The necessary clauses of `e` (see the file header); [] when nothing is necessary. `maxNeedle`:
+ * the longest needle an atom keeps (a longer literal part is cut to it: still necessary, less
+ * selective); the EQL matcher asks for longer ones, where registry and file paths share their
+ * first 20 characters (`hklm\software\micros…`) across hundreds of patterns.
+ */
+export function necessaryClauses(e: Expr, maxNeedle = MAX_NEEDLE): Clause[] {
   switch (e.kind) {
     case 'wildcard': {
       if (!e.caseInsensitive || e.expr.kind !== 'field') return [];
       const atoms: Atom[] = [];
       for (const p of e.patterns) {
-        const a = patternAtom(e.expr.path, p);
+        const a = patternAtom(e.expr.path, p, maxNeedle);
         if (!a) return [];
         atoms.push(a);
       }
@@ -60,7 +65,7 @@ export function necessaryClauses(e: Expr): Clause[] {
       for (const source of e.patterns) {
         const lit = regexLiteral(source, e.flags.includes('i'));
         if (lit === null) return [];
-        atoms.push({ path: e.expr.path, kind: 'contains', text: lit.length <= MAX_NEEDLE ? lit : lit.slice(0, MAX_NEEDLE) });
+        atoms.push({ path: e.expr.path, kind: 'contains', text: lit.length <= maxNeedle ? lit : lit.slice(0, maxNeedle) });
       }
       return atoms.length > 0 ? [dedupe(atoms)] : [];
     }
@@ -69,16 +74,16 @@ export function necessaryClauses(e: Expr): Clause[] {
       if (!e.caseInsensitive) return [];
       const atoms: Atom[] = [];
       for (const p of e.patterns) {
-        const a = patternAtom(KEYWORD_PATH, p);
+        const a = patternAtom(KEYWORD_PATH, p, maxNeedle);
         if (!a) return [];
         atoms.push(a);
       }
       return atoms.length > 0 ? [dedupe(atoms)] : [];
     }
     case 'and':
-      return e.exprs.flatMap(necessaryClauses);
+      return e.exprs.flatMap((x) => necessaryClauses(x, maxNeedle));
     case 'or': {
-      const branches = e.exprs.map(necessaryClauses);
+      const branches = e.exprs.map((x) => necessaryClauses(x, maxNeedle));
       if (branches.some((b) => b.length === 0)) return [];
       let size = 1;
       for (const b of branches) size *= b.length;
@@ -94,7 +99,7 @@ export function necessaryClauses(e: Expr): Clause[] {
 }
 
 /** The atom that a match of `p` requires: the whole text, or its longest literal part (anchored where it stands). */
-function patternAtom(path: readonly PathStep[], p: Pattern): Atom | null {
+function patternAtom(path: readonly PathStep[], p: Pattern, maxNeedle: number): Atom | null {
   if (p.length === 0) return { path, kind: 'exact', text: '' };
   if (p.length === 1 && p[0]!.t === 'lit') return { path, kind: 'exact', text: p[0]!.v.toLowerCase() };
   // Unmerged literal parts (the front ends merge them) are lower-cased whole or part by part
@@ -106,10 +111,10 @@ function patternAtom(path: readonly PathStep[], p: Pattern): Atom | null {
     if (part.t !== 'lit' || part.v === '') continue;
     // As compilePattern's normalise: each literal part lower-cased on its own.
     const kind: AtomKind = i === 0 ? 'prefix' : i === p.length - 1 ? 'suffix' : 'contains';
-    // A needle longer than MAX_NEEDLE is cut (its start for prefix/contains, its end for suffix):
+    // A needle longer than maxNeedle is cut (its start for prefix/contains, its end for suffix):
     // still necessary, hardly less selective, and the automata stay small.
     const full = part.v.toLowerCase();
-    const text = full.length <= MAX_NEEDLE ? full : kind === 'suffix' ? full.slice(-MAX_NEEDLE) : full.slice(0, MAX_NEEDLE);
+    const text = full.length <= maxNeedle ? full : kind === 'suffix' ? full.slice(-maxNeedle) : full.slice(0, maxNeedle);
     const cand: Atom = { path, kind, text };
     if (!best || score(cand) < score(best)) best = cand;
   }
@@ -243,6 +248,34 @@ export function regexLiteral(source: string, ignoreCase: boolean): string | null
   let best = '';
   for (const r of runs) if (r.length > best.length) best = r;
   return best === '' ? null : best.toLowerCase();
+}
+
+/**
+ * The alternatives of an anchored pattern `^(?:X)$` (the form the EQL front end gives `regex`
+ * patterns, eql/parser.ts): X split at its top-level `|` (outside groups and classes), each a
+ * pattern every match of one branch matches when searched; null for any other shape. A match of
+ * the whole pattern is a match of one branch, so a literal every branch's match contains
+ * (regexLiteral) is necessary for one of them.
+ */
+export function anchoredBranches(source: string): string[] | null {
+  if (!source.startsWith('^(?:') || !source.endsWith(')$') || skipGroup(source, 1) !== source.length - 1) return null;
+  const inner = source.slice(4, -2);
+  const out: string[] = [];
+  let from = 0;
+  for (let i = 0; i < inner.length; i++) {
+    const c = inner[i]!;
+    if (c === '\\') i++;
+    else if (c === '(' || c === '[') {
+      const end = skipGroup(inner, i);
+      if (end < 0) return null;
+      i = end - 1;
+    } else if (c === '|') {
+      out.push(inner.slice(from, i));
+      from = i + 1;
+    }
+  }
+  out.push(inner.slice(from));
+  return out;
 }
 
 /** The index after the group or class opening at `i` (nesting, escapes and classes respected), or -1. */
