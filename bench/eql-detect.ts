@@ -16,19 +16,15 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { elasticPack } from './elastic-pack.js';
+import { numOption, option } from './args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const shared = resolve(root, process.env.SPOOR_SHARED ?? '../shared');
-const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : def;
-};
-const events = opt('events', '20000');
-const rounds = opt('rounds', '3');
-const repeat = Math.max(1, Number(opt('repeat', '3')));
-const builds = opt('builds', root).split(',').map((b) => resolve(b));
+const events = option('events', '20000');
+const rounds = option('rounds', '3');
+const repeat = Math.max(1, numOption('repeat', 3));
+const builds = option('builds', root).split(',').map((b) => resolve(b));
 
 const { chosen, sources } = elasticPack(shared, 'bench/eql-detect');
 const dir = mkdtempSync(join(tmpdir(), 'spoor-eql-detect-'));

@@ -19,18 +19,14 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeNdjson } from '../src/demo/generate.js';
 import { elasticPack } from './elastic-pack.js';
+import { flag, numOption, option } from './args.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const root = resolve(here, '..', '..');
 const shared = resolve(root, process.env.SPOOR_SHARED ?? '../shared');
-const args = process.argv.slice(2);
-const opt = (name: string, def: string): string => {
-  const i = args.indexOf(`--${name}`);
-  return i >= 0 ? args[i + 1]! : def;
-};
-const workers = Number(opt('workers', String(availableParallelism())));
-const repeat = Math.max(1, Number(opt('repeat', '3')));
-const only = opt('only', '');
+const workers = numOption('workers', availableParallelism());
+const repeat = Math.max(1, numOption('repeat', 3));
+const only = option('only', '');
 const dir = join(tmpdir(), 'spoor-bench');
 mkdirSync(dir, { recursive: true });
 
@@ -44,7 +40,7 @@ console.error(`pack: ${chosen.length} of ${loaded} EQL rules (Windows / cross-pl
 /** Files this run generated, deleted at the end unless --keep. */
 const generated: string[] = [];
 async function defendFile(): Promise<string> {
-  const events = Number(opt('events', String(Math.round((1024 * 1024 * 1024) / 1000))));
+  const events = numOption('events', Math.round((1024 * 1024 * 1024) / 1000));
   const path = join(dir, `defend-${events}-5000-seed7.ndjson`);
   if (!existsSync(path) || !existsSync(path + '.planted')) {
     generated.push(path, path + '.planted');
@@ -103,4 +99,4 @@ for (const input of inputs) {
 console.log(`| run | input | events | events/CPU-s | events/s (wall) | of floor (CPU) | peak RSS | alerts |`);
 console.log(`|---|---|---|---|---|---|---|---|`);
 for (const r of rows) console.log(r);
-if (!args.includes('--keep')) for (const f of generated) rmSync(f, { force: true });
+if (!flag('keep')) for (const f of generated) rmSync(f, { force: true });
