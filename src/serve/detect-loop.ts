@@ -63,6 +63,13 @@ interface Flight {
   minSeq: number;
   events: number;
   release: boolean;
+  /**
+   * An arrive message: its events, put into the reorder buffer when the answer says which ones a
+   * stateful rule can use (the others only move their host's time: ReorderBuffer.pass).
+   */
+  items?: LoopItem[];
+  /** An arrive message: the log position its answer completes (with unreadable rows read before it). */
+  upTo?: number;
   /** For reload: resolves with the reply. */
   done?: (r: DetectReply) => void;
 }
@@ -154,6 +161,10 @@ export class DetectLoop {
   private inFlightRelease = 0;
   private releaseBatch: number[] = [];
   private releaseMin = Infinity;
+  /** The last arrive message posted (unreadable rows read after it complete with it: readUpTo). */
+  private lastArrive: (Flight & { id: number }) | null = null;
+  /** Unreadable rows read in the batch being taken (joins the arrive message posted for it). */
+  private pendingUpTo = 0;
   private compiledRules = 0;
   /** The detection thread's kernel id (per-thread CPU in /metrics; null when unknown). */
   detectTid: number | null = null;
@@ -281,6 +292,8 @@ export class DetectLoop {
     this.inFlightEvents = this.inFlightArrive = this.inFlightRelease = 0;
     this.releaseBatch = [];
     this.releaseMin = Infinity;
+    this.lastArrive = null;
+    this.pendingUpTo = 0;
     this.snapshotPending = false;
     this.readyCheckpoint = null;
     this.reorder = new ReorderBuffer<LoopItem>(this.o.allowedLatenessMs, (it, late) => this.feed(it, late), { sourceOrder: this.o.sourceOrder === true });
@@ -312,7 +325,13 @@ export class DetectLoop {
   /** Events in the log not yet through detection (inbox, catch-up, reorder buffer). */
   get lag(): number {
     // An event in flight is either held (arrived, awaiting release) or in a release message.
-    return Math.max(0, this.committedSeq - this.readSeq) + Math.max(this.reorder.held + this.inFlightRelease, this.inFlightArrive);
+    // Events in an unanswered arrive message are after readSeq; held events are in the reorder buffer or a release message.
+    return Math.max(0, this.committedSeq - this.readSeq) + this.reorder.held + this.inFlightRelease;
+  }
+
+  /** Events the reorder buffer has not released yet, held or passed (tests: a host's released time is final when 0). */
+  get unreleased(): number {
+    return this.reorder.held + this.reorder.passedWaiting;
   }
 
   get inboxDepth(): number {
@@ -375,6 +394,7 @@ export class DetectLoop {
       // The detection thread is behind: take nothing now; its answers reschedule the pump.
     } else if (this.logCursor > 0 && this.inboxDepth === 0) {
       const rows = this.o.stream.readFrom(this.logCursor, BATCH);
+      let unreadableUpTo = 0;
       for (const r of rows) {
         const res = this.resume;
         if (res && r.seq <= res.upTo && !res.held.has(r.seq)) continue; // in the restored engine state already
@@ -385,8 +405,13 @@ export class DetectLoop {
         if (ev) taken.push(this.item(r.seq, ev));
         else {
           this.stats.unreadable++;
-          if (r.seq > this.readSeq) this.readSeq = r.seq;
+          unreadableUpTo = r.seq;
         }
+      }
+      // Past the unreadable rows once what was taken with them is answered.
+      if (unreadableUpTo > 0) {
+        if (taken.length > 0) this.pendingUpTo = unreadableUpTo;
+        else this.readUpTo(unreadableUpTo);
       }
       this.logCursor = rows.length > 0 ? rows[rows.length - 1]!.seq + 1 : this.logCursor;
       if (this.resume && this.logCursor > this.resume.upTo) this.resume = null;
@@ -431,21 +456,55 @@ export class DetectLoop {
         hostIx[i] = h;
         times[i] = it.noTs ? [it.time.ms, it.time.ns] : null;
       }
-      this.post({ t: 'arrive', id: 0, seqs, raws: joined ?? raws!.join('\n'), plain, times, hosts, hostIx, tkeys: tkeys.join('\n') }, seqs[0]!, n, undefined, [plain.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer]);
+      const f = this.post({ t: 'arrive', id: 0, seqs, raws: joined ?? raws!.join('\n'), plain, times, hosts, hostIx, tkeys: tkeys.join('\n') }, seqs[0]!, n, undefined, [plain.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer]);
       for (const it of taken) {
         it.raw = ''; // the detection thread has the text now; the reorder buffer needs only seq, host and time
         it.tkey = '';
-        this.take(it, now);
       }
-      this.flushReleases();
+      // Into the reorder buffer when answered (arrived): only the events a stateful rule can use are held.
+      f.items = taken;
+      f.upTo = Math.max(seqs[n - 1]!, this.pendingUpTo);
+      this.pendingUpTo = 0;
+      this.lastArrive = f;
     }
     this.store(false);
     if ((this.inboxDepth > 0 || this.logCursor > 0) && this.inFlightEvents < MAX_IN_FLIGHT) this.schedule();
   }
 
-  private take(it: LoopItem, wallMs: number): void {
-    if (it.seq > this.readSeq) this.readSeq = it.seq;
-    this.reorder.add(it, wallMs);
+  /**
+   * Seq `s` needs nothing more from detection (unreadable): readSeq moves past it once every
+   * arrive message posted before has been answered (a checkpoint's readSeq never passes an event
+   * whose arrival is unanswered: its reorder-buffer place is not known yet).
+   */
+  private readUpTo(s: number): void {
+    const last = this.lastArrive;
+    if (last && this.flights.has(last.id)) last.upTo = Math.max(last.upTo ?? 0, s);
+    else if (s > this.readSeq) this.readSeq = s;
+  }
+
+  /**
+   * An arrive message answered: its events enter the reorder buffer in seq order, as if taken one
+   * by one: those the detection thread holds for the stateful rules (`held[i]` 1) are added and
+   * released in time order behind the watermark; the others only move their host's time
+   * (ReorderBuffer.pass, the same release and lateness decisions for the held ones) and count as
+   * fed at once (single-event rules already ran on them).
+   */
+  private arrived(f: Flight, held: Uint8Array | undefined): void {
+    const items = f.items!;
+    const wall = Date.now();
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      if (held === undefined || held[i] === 1) this.reorder.add(it, wall);
+      else {
+        if (this.reorder.pass(it, wall)) {
+          this.stats.late++;
+          this.o.onLate?.(it.host);
+        }
+        this.stats.fed++;
+      }
+    }
+    if (f.upTo! > this.readSeq) this.readSeq = f.upTo!;
+    this.flushReleases();
   }
 
   private feed(it: LoopItem, late: boolean): void {
@@ -470,16 +529,17 @@ export class DetectLoop {
     this.post({ t: 'release', id: 0, seqs, wm: wm ? [wm.ms, wm.ns] : null }, min, seqs.length);
   }
 
-  private post(m: ToDetect, minSeq: number, events: number, done?: (r: DetectReply) => void, transfer?: ArrayBuffer[]): void {
+  private post(m: ToDetect, minSeq: number, events: number, done?: (r: DetectReply) => void, transfer?: ArrayBuffer[]): Flight & { id: number } {
     const id = this.nextMsg++;
     m.id = id;
-    const f: Flight = { minSeq, events, release: m.t === 'release' };
+    const f: Flight & { id: number } = { id, minSeq, events, release: m.t === 'release' };
     if (done) f.done = done;
     this.flights.set(id, f);
     this.inFlightEvents += events;
     if (f.release) this.inFlightRelease += events;
     else this.inFlightArrive += events;
     this.worker.postMessage(m, transfer);
+    return f;
   }
 
   private answered(m: DetectReply): void {
@@ -491,6 +551,7 @@ export class DetectLoop {
     if (f.release) this.inFlightRelease -= f.events;
     else this.inFlightArrive -= f.events;
     for (const a of m.alerts) this.pendingAlerts.push(a);
+    if (f.items) this.arrived(f, m.held);
     for (const p of m.problems) this.o.onProblem?.(p);
     if (m.unreadable.length > 0) {
       this.stats.unreadable += m.unreadable.length;

@@ -226,6 +226,8 @@ port.on('message', (m: ToDetect) => {
     const hitsAll = allFilter ? new NeedleHits(m.raws, allFilter.needles) : null;
     const hits = ordered && orderedFilter ? (orderedFilter === allFilter ? hitsAll : new NeedleHits(m.raws, orderedFilter.needles)) : null;
     let lineStart = 0;
+    const heldBits = new Uint8Array(m.seqs.length);
+    reply.held = heldBits;
     for (let i = 0; i < m.seqs.length; i++) {
       const seq = m.seqs[i]!;
       const raw = raws[i] ?? '';
@@ -263,7 +265,10 @@ port.on('message', (m: ToDetect) => {
       if (instant) push(instant, h, seq, problems);
       if (ordered) {
         if (hits && orderedFilter!.keep(raw, hits.within(start, start + raw.length)) === SKIP) observeOnly(ordered, ev.se);
-        else held.set(seq, h);
+        else {
+          held.set(seq, h);
+          heldBits[i] = 1;
+        }
       }
     }
     if (instant) collect(instant, reply.alerts);
@@ -309,7 +314,7 @@ port.on('message', (m: ToDetect) => {
     telemetryTimer.unref();
   }
   if (process.env.SPOOR_DEBUG) process.stderr.write(`${m.t} ${"seqs" in m ? m.seqs.length : 0} ${(performance.now() - t0).toFixed(1)}ms\n`);
-  port.postMessage(reply);
+  port.postMessage(reply, reply.held ? [reply.held.buffer as ArrayBuffer] : undefined);
 });
 
 function collect(d: Detector, out: Alert[]): void {
