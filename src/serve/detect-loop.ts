@@ -764,10 +764,11 @@ export class DetectLoop {
   /** Release everything held (tests, shutdown), store and checkpoint. */
   async drain(): Promise<void> {
     await this.threadReady();
-    while (this.inboxDepth > 0 || this.logCursor > 0) {
+    // Settled at least once: events enter the reorder buffer when their arrive message is answered.
+    do {
       this.pump();
       await this.settle();
-    }
+    } while (this.inboxDepth > 0 || this.logCursor > 0);
     this.reorder.flushIdle(Date.now(), true);
     await this.settle();
     await this.checkpointNow();
