@@ -85,3 +85,16 @@ test('single-event rules alert on arrival, without waiting for the watermark; se
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('drain releases every event, those of the last batch answered included', async () => {
+  const h = await serve({ allowedLatenessMs: 60_000 });
+  try {
+    await send(h, lines.slice(0, 500));
+    await h.s.context.loop.drain();
+    assert.equal(h.s.context.loop.stats.fed, 500);
+    assert.equal(h.s.context.loop.unreleased, 0);
+    assert.equal(h.s.context.loop.lag, 0);
+  } finally {
+    await h.stop();
+  }
+});
