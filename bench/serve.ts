@@ -3,7 +3,7 @@
  * has enough samples), the server in its own process:
  *
  *   node dist/bench/serve.js [--events 300000] [--senders 4] [--batch 1000] [--paced-seconds 120] [--fsync commit]
- *                            [--allowed-lateness 5000] [--no-writer-thread] [--source-order]
+ *                            [--allowed-lateness 5000] [--no-writer-thread] [--source-order] [--paced-rate N]
  *
  * 1. Throughput: every event through `_bulk` from concurrent senders as fast as acknowledged
  *    (durable: fsync per group commit). Reports events/s (wall) and the server's CPU seconds per
@@ -139,7 +139,9 @@ async function main(): Promise<void> {
   // 2. Paced at half the measured rate.
   // Fresh events generated as they are sent (a week later in event time: nothing is late), so a
   // long run needs no memory in this process for its input.
-  const rate = ackRate / 2;
+  // --paced-rate: a fixed rate instead (a short throughput phase on a machine whose load just
+  // dropped can measure an ack rate detection cannot sustain for minutes).
+  const rate = Number(arg('paced-rate', '0')) > 0 ? Number(arg('paced-rate', '0')) : ackRate / 2;
   const g2 = generateEvents({ events: Math.ceil(rate * PACED_S * 1.2) + BATCH, hosts: 200, seed: 6, start: '2026-03-09T08:00:00.000000Z' });
   const it2 = g2.lines[Symbol.iterator]();
   const nextBody = (): string | null => {
@@ -181,6 +183,8 @@ async function main(): Promise<void> {
     const at = receivedMsOf(db, a.pos);
     return at === null ? [] : [{ ms: a.created_ms - at, n: a.n }];
   });
+  const seqAll = db.prepare(`SELECT created_ms, json_extract(doc, '$.events[#-1].position') AS pos FROM alerts WHERE json_array_length(doc, '$.events') > 1`).all() as { created_ms: number; pos: number }[];
+  if (process.env.SPOOR_BENCH_DEBUG) for (const a of seqAll) process.stderr.write(`seq alert created ${a.created_ms - pacedStart} ms after the paced start, last event ${a.pos}, received ${String(receivedMsOf(db, a.pos))}\n`);
   db.close();
   const lat = rows.map((r) => r.ms);
   const latSingle = rows.filter((r) => r.n === 1).map((r) => r.ms);

@@ -123,6 +123,12 @@ const RESTART_MAX_MS = 30_000;
 const ALERT_STORE_MS = 50;
 /** Events sent to the detection thread and not yet answered, above which the loop waits. */
 const MAX_IN_FLIGHT = 16_000;
+/**
+ * Arrive messages not yet answered, above which the loop waits. A batch's releases are posted when
+ * its arrive message is answered (they depend on which events the thread holds), behind the arrive
+ * messages already queued: two keep the thread busy, and a release waits behind one at most.
+ */
+const MAX_ARRIVES_IN_FLIGHT = 2;
 
 interface Bucket {
   sec: number;
@@ -159,6 +165,8 @@ export class DetectLoop {
   private inFlightEvents = 0;
   private inFlightArrive = 0;
   private inFlightRelease = 0;
+  /** Arrive messages not answered yet (MAX_ARRIVES_IN_FLIGHT). */
+  private arrivesInFlight = 0;
   private releaseBatch: number[] = [];
   private releaseMin = Infinity;
   /** The last arrive message posted (unreadable rows read after it complete with it: readUpTo). */
@@ -291,7 +299,7 @@ export class DetectLoop {
     this.stats.detectRestarts++;
     const waiters = [...this.flights.values()].filter((f) => f.done);
     this.flights.clear();
-    this.inFlightEvents = this.inFlightArrive = this.inFlightRelease = 0;
+    this.inFlightEvents = this.inFlightArrive = this.inFlightRelease = this.arrivesInFlight = 0;
     this.releaseBatch = [];
     this.releaseMin = Infinity;
     this.lastArrive = null;
@@ -391,7 +399,7 @@ export class DetectLoop {
     let joined: string | null = null;
     if (!this.workerReady) {
       // Starting or restarting the detection thread: nothing to post yet (its start reschedules).
-    } else if (this.inFlightEvents >= MAX_IN_FLIGHT) {
+    } else if (this.inFlightEvents >= MAX_IN_FLIGHT || this.arrivesInFlight >= MAX_ARRIVES_IN_FLIGHT) {
       // The detection thread is behind: take nothing now; its answers reschedule the pump.
     } else if (this.logCursor > 0 && this.inboxDepth === 0) {
       const rows = this.o.stream.readFrom(this.logCursor, BATCH);
@@ -469,7 +477,7 @@ export class DetectLoop {
       this.lastArrive = f;
     }
     this.store(false);
-    if ((this.inboxDepth > 0 || this.logCursor > 0) && this.inFlightEvents < MAX_IN_FLIGHT) this.schedule();
+    if ((this.inboxDepth > 0 || this.logCursor > 0) && this.inFlightEvents < MAX_IN_FLIGHT && this.arrivesInFlight < MAX_ARRIVES_IN_FLIGHT) this.schedule();
   }
 
   /**
@@ -539,6 +547,7 @@ export class DetectLoop {
     this.inFlightEvents += events;
     if (f.release) this.inFlightRelease += events;
     else this.inFlightArrive += events;
+    if (m.t === 'arrive') this.arrivesInFlight++;
     this.worker.postMessage(m, transfer);
     return f;
   }
@@ -552,7 +561,10 @@ export class DetectLoop {
     if (f.release) this.inFlightRelease -= f.events;
     else this.inFlightArrive -= f.events;
     for (const a of m.alerts) this.pendingAlerts.push(a);
-    if (f.items) this.arrived(f, m.held);
+    if (f.items) {
+      this.arrivesInFlight--;
+      this.arrived(f, m.held);
+    }
     for (const p of m.problems) this.o.onProblem?.(p);
     if (m.unreadable.length > 0) {
       this.stats.unreadable += m.unreadable.length;
