@@ -196,6 +196,18 @@ async function main(): Promise<void> {
     for (let i = 0; i < rssAt.length; i++) if (best < 0 || Math.abs(rssAt[i]! - m * 60) < Math.abs(rssAt[best]! - m * 60)) best = i;
     if (best >= 0) perMin.push(mb(rss[best]!));
   }
+  // Least-squares slope over the samples after the first minute: single samples fall anywhere on
+  // the garbage collector's sawtooth (tens of MiB), a slope over all of them does not.
+  const fit = rssAt.map((t, i) => [t, rss[i]!] as const).filter(([t, v]) => t >= 60 && Number.isFinite(v));
+  let slopeMiBPerMin = NaN;
+  if (fit.length > 2) {
+    const mt = fit.reduce((a, [t]) => a + t, 0) / fit.length;
+    const mv = fit.reduce((a, [, v]) => a + v, 0) / fit.length;
+    const cov = fit.reduce((a, [t, v]) => a + (t - mt) * (v - mv), 0);
+    const vt = fit.reduce((a, [t]) => a + (t - mt) ** 2, 0);
+    slopeMiBPerMin = ((cov / vt) * 60) / 2 ** 20;
+  }
+  if (process.env.SPOOR_BENCH_DEBUG) process.stderr.write(`rss samples (s:MiB) ${rssAt.map((t, i) => `${t.toFixed(0)}:${mb(rss[i]!)}`).join(' ')}\n`);
   const halfIdx = Math.floor(rss.length / 2);
   const secondHalf = rss.slice(halfIdx);
   const drift = secondHalf.length > 1 ? secondHalf[secondHalf.length - 1]! - secondHalf[0]! : NaN;
@@ -218,6 +230,7 @@ async function main(): Promise<void> {
   console.log(`| … sequences (${latSeq.length}) | p50 ${pct(latSeq, 50)} ms, p99 ${pct(latSeq, 99)} ms |`);
   console.log(`| server RSS (every 5 s) | first ${mb(rss[0] ?? NaN)} MiB, max ${mb(Math.max(...rss))} MiB, last ${mb(rss[rss.length - 1] ?? NaN)} MiB (${rss.length} samples over ${(rssAt[rssAt.length - 1] ?? 0).toFixed(0)} s) |`);
   console.log(`| server RSS per minute (MiB) | ${perMin.join(', ')}; second half drift ${mb(drift)} MiB |`);
+  console.log(`| server RSS trend after the first minute (least squares over every sample) | ${slopeMiBPerMin.toFixed(2)} MiB/min |`);
   console.log(`| load average at end | ${loadavg().map((l) => l.toFixed(1)).join(' ')} (keys parsed: ${keys}) |`);
   rmSync(dir, { recursive: true, force: true });
 }
