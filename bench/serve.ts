@@ -3,7 +3,7 @@
  * has enough samples), the server in its own process:
  *
  *   node dist/bench/serve.js [--events 300000] [--senders 4] [--batch 1000] [--paced-seconds 120] [--fsync commit]
- *                            [--allowed-lateness 5000] [--no-writer-thread] [--source-order]
+ *                            [--allowed-lateness 5000] [--no-writer-thread] [--source-order] [--paced-rate N]
  *
  * 1. Throughput: every event through `_bulk` from concurrent senders as fast as acknowledged
  *    (durable: fsync per group commit). Reports events/s (wall) and the server's CPU seconds per
@@ -139,7 +139,9 @@ async function main(): Promise<void> {
   // 2. Paced at half the measured rate.
   // Fresh events generated as they are sent (a week later in event time: nothing is late), so a
   // long run needs no memory in this process for its input.
-  const rate = ackRate / 2;
+  // --paced-rate: a fixed rate instead (a short throughput phase on a machine whose load just
+  // dropped can measure an ack rate detection cannot sustain for minutes).
+  const rate = Number(arg('paced-rate', '0')) > 0 ? Number(arg('paced-rate', '0')) : ackRate / 2;
   const g2 = generateEvents({ events: Math.ceil(rate * PACED_S * 1.2) + BATCH, hosts: 200, seed: 6, start: '2026-03-09T08:00:00.000000Z' });
   const it2 = g2.lines[Symbol.iterator]();
   const nextBody = (): string | null => {
@@ -181,6 +183,8 @@ async function main(): Promise<void> {
     const at = receivedMsOf(db, a.pos);
     return at === null ? [] : [{ ms: a.created_ms - at, n: a.n }];
   });
+  const seqAll = db.prepare(`SELECT created_ms, json_extract(doc, '$.events[#-1].position') AS pos FROM alerts WHERE json_array_length(doc, '$.events') > 1`).all() as { created_ms: number; pos: number }[];
+  if (process.env.SPOOR_BENCH_DEBUG) for (const a of seqAll) process.stderr.write(`seq alert created ${a.created_ms - pacedStart} ms after the paced start, last event ${a.pos}, received ${String(receivedMsOf(db, a.pos))}\n`);
   db.close();
   const lat = rows.map((r) => r.ms);
   const latSingle = rows.filter((r) => r.n === 1).map((r) => r.ms);
@@ -192,6 +196,18 @@ async function main(): Promise<void> {
     for (let i = 0; i < rssAt.length; i++) if (best < 0 || Math.abs(rssAt[i]! - m * 60) < Math.abs(rssAt[best]! - m * 60)) best = i;
     if (best >= 0) perMin.push(mb(rss[best]!));
   }
+  // Least-squares slope over the samples after the first minute: single samples fall anywhere on
+  // the garbage collector's sawtooth (tens of MiB), a slope over all of them does not.
+  const fit = rssAt.map((t, i) => [t, rss[i]!] as const).filter(([t, v]) => t >= 60 && Number.isFinite(v));
+  let slopeMiBPerMin = NaN;
+  if (fit.length > 2) {
+    const mt = fit.reduce((a, [t]) => a + t, 0) / fit.length;
+    const mv = fit.reduce((a, [, v]) => a + v, 0) / fit.length;
+    const cov = fit.reduce((a, [t, v]) => a + (t - mt) * (v - mv), 0);
+    const vt = fit.reduce((a, [t]) => a + (t - mt) ** 2, 0);
+    slopeMiBPerMin = ((cov / vt) * 60) / 2 ** 20;
+  }
+  if (process.env.SPOOR_BENCH_DEBUG) process.stderr.write(`rss samples (s:MiB) ${rssAt.map((t, i) => `${t.toFixed(0)}:${mb(rss[i]!)}`).join(' ')}\n`);
   const halfIdx = Math.floor(rss.length / 2);
   const secondHalf = rss.slice(halfIdx);
   const drift = secondHalf.length > 1 ? secondHalf[secondHalf.length - 1]! - secondHalf[0]! : NaN;
@@ -214,6 +230,7 @@ async function main(): Promise<void> {
   console.log(`| … sequences (${latSeq.length}) | p50 ${pct(latSeq, 50)} ms, p99 ${pct(latSeq, 99)} ms |`);
   console.log(`| server RSS (every 5 s) | first ${mb(rss[0] ?? NaN)} MiB, max ${mb(Math.max(...rss))} MiB, last ${mb(rss[rss.length - 1] ?? NaN)} MiB (${rss.length} samples over ${(rssAt[rssAt.length - 1] ?? 0).toFixed(0)} s) |`);
   console.log(`| server RSS per minute (MiB) | ${perMin.join(', ')}; second half drift ${mb(drift)} MiB |`);
+  console.log(`| server RSS trend after the first minute (least squares over every sample) | ${slopeMiBPerMin.toFixed(2)} MiB/min |`);
   console.log(`| load average at end | ${loadavg().map((l) => l.toFixed(1)).join(' ')} (keys parsed: ${keys}) |`);
   rmSync(dir, { recursive: true, force: true });
 }

@@ -78,6 +78,12 @@ export interface DetectReply {
   problems: string[];
   /** Seqs whose stored document no longer parses (counted as unreadable). */
   unreadable: number[];
+  /**
+   * Answer to `arrive`: per event of the message, in its order, 1 when the thread holds it for
+   * the stateful rules (the loop adds it to the reorder buffer and releases it later), 0 when no
+   * stateful rule can use it (the loop only moves its host's time: ReorderBuffer.pass).
+   */
+  held?: Uint8Array;
   /** After a reload (and at start, id 0): rules compiled, and stateful rules that kept their state. */
   ruleCount?: number;
   stateKept?: number;
