@@ -105,9 +105,9 @@ async function round(workerUrl: URL, rules: Rule[], items: Item[]): Promise<{ cp
       },
       [plain.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer],
     );
-    const bits = r.held;
+    const heldIx = r.held ? new Set(r.held) : null;
     part.forEach((it, i) => {
-      if (!bits || bits[i] === 1) {
+      if (!heldIx || heldIx.has(i)) {
         held++;
         reorder.add(it, 0);
       } else reorder.pass(it, 0);

@@ -519,18 +519,21 @@ export class DetectLoop {
 
   /**
    * An arrive message answered: its events enter the reorder buffer in seq order, as if taken one
-   * by one: those the detection thread holds for the stateful rules (`held[i]` 1) are added and
+   * by one: those the detection thread holds for the stateful rules (their indexes in `held`) are added and
    * released in time order behind the watermark; the others only move their host's time
    * (ReorderBuffer.pass, the same release and lateness decisions for the held ones) and count as
    * fed at once (single-event rules already ran on them).
    */
-  private arrived(f: Flight, held: Uint8Array | undefined): void {
+  private arrived(f: Flight, held: number[] | undefined): void {
     const items = f.items!;
     const wall = Date.now();
+    let h = 0;
     for (let i = 0; i < items.length; i++) {
       const it = items[i]!;
-      if (held === undefined || held[i] === 1) this.reorder.add(it, wall);
-      else {
+      if (held === undefined || held[h] === i) {
+        h++;
+        this.reorder.add(it, wall);
+      } else {
         if (this.reorder.pass(it, wall)) {
           this.stats.late++;
           this.o.onLate?.(it.host);

@@ -28,7 +28,7 @@ import { forEachExpr } from '../ir/walk.js';
 import { TELEMETRY_KEY_FIELDS } from './scan-doc.js';
 import { parseStored } from './ingest-parse.js';
 import { ruleLineFilters } from '../hunt/prefilter.js';
-import { SKIP, type LineDecision, type LineFilter } from '../sources/index.js';
+import { SKIP, type LineFilter } from '../sources/index.js';
 import { eventHost, toEcs, toNative } from '../normalize/index.js';
 import { ownThreadId } from './thread-cpu.js';
 import type { DetectReply, DetectTelemetry, DetectWorkerData, ToDetect, WorkerSnapshot } from './detect-protocol.js';
@@ -52,8 +52,6 @@ interface Built {
   allFilter: LineFilter | null;
   skipInstant: KeyTally | null;
   skipOrdered: KeyTally | null;
-  /** orderedFilter searches the same needles as allFilter (one search of a message's text serves both). */
-  sameNeedles: boolean;
 }
 
 const KEY_PATHS = new Set(TELEMETRY_KEY_FIELDS.map((p) => p.join('.')));
@@ -64,14 +62,9 @@ const KEY_PATHS = new Set(TELEMETRY_KEY_FIELDS.map((p) => p.join('.')));
  * testing the needs on its ECS view as TelemetryTally does; later events with the key add to the
  * same needs. Exact because the needs read only the key's fields (else `keyTally` gives null).
  */
-interface HostTally {
-  events: number;
-  byNeed: Int32Array;
-}
-
 class KeyTally {
   private readonly memo = new Map<string, Int32Array>();
-  private readonly hosts = new Map<string, HostTally>();
+  private readonly hosts = new Map<string, { events: number; byNeed: Int32Array }>();
   constructor(private readonly needs: CompiledNeeds) {}
 
   /** Count an event whose key is known; false when it must be parsed (key not seen yet). */
@@ -79,22 +72,6 @@ class KeyTally {
     const met = this.memo.get(key);
     if (met === undefined) return false;
     this.add(host, met);
-    return true;
-  }
-
-  /** The counts of a host (created empty): looked up once per host and message by `countFor`. */
-  hostTally(host: string): HostTally {
-    let rec = this.hosts.get(host);
-    if (!rec) this.hosts.set(host, (rec = { events: 0, byNeed: new Int32Array(this.needs.groups) }));
-    return rec;
-  }
-
-  /** count() for a host already looked up. */
-  countFor(key: string, rec: HostTally): boolean {
-    const met = this.memo.get(key);
-    if (met === undefined) return false;
-    rec.events++;
-    for (let i = 0; i < met.length; i++) rec.byNeed[met[i]!]!++;
     return true;
   }
 
@@ -114,7 +91,8 @@ class KeyTally {
   }
 
   private add(host: string, met: Int32Array): void {
-    const rec = this.hostTally(host);
+    let rec = this.hosts.get(host);
+    if (!rec) this.hosts.set(host, (rec = { events: 0, byNeed: new Int32Array(this.needs.groups) }));
     rec.events++;
     for (let i = 0; i < met.length; i++) rec.byNeed[met[i]!]!++;
   }
@@ -163,7 +141,6 @@ function build(rules: Rule[]): Built {
     allFilter,
     skipInstant,
     skipOrdered,
-    sameNeedles: orderedFilter !== null && allFilter !== null && orderedFilter.needles.length === allFilter.needles.length && orderedFilter.needles.every((x, i) => x === allFilter.needles[i]),
   };
 }
 
@@ -243,18 +220,15 @@ port.on('message', (m: ToDetect) => {
   const unreadable: number[] = [];
   const reply: DetectReply = { id: m.id, alerts: [], problems, unreadable };
   if (m.t === 'arrive') {
-    const { instant, ordered, orderedFilter, allFilter, skipInstant, skipOrdered, sameNeedles } = det;
+    const { instant, ordered, orderedFilter, allFilter, skipInstant, skipOrdered } = det;
     const text = decodeRaws(m.raws, m.ascii === true);
     const raws = text.split('\n');
     const tkeys = allFilter ? decodeRaws(m.tkeys, false).split('\n') : null;
     const hitsAll = allFilter ? new NeedleHits(text, allFilter.needles) : null;
-    const hits = ordered && orderedFilter ? (orderedFilter === allFilter || sameNeedles ? hitsAll : new NeedleHits(text, orderedFilter.needles)) : null;
-    // Per host of the message (m.hostIx): its blind-spot counts, looked up once.
-    const talliesI: (HostTally | undefined)[] = skipInstant ? new Array<HostTally | undefined>(m.hosts.length) : [];
-    const talliesO: (HostTally | undefined)[] = skipOrdered ? new Array<HostTally | undefined>(m.hosts.length) : [];
+    const hits = ordered && orderedFilter ? (orderedFilter === allFilter ? hitsAll : new NeedleHits(text, orderedFilter.needles)) : null;
     let lineStart = 0;
-    const heldBits = new Uint8Array(m.seqs.length);
-    reply.held = heldBits;
+    const heldIx: number[] = [];
+    reply.held = heldIx;
     for (let i = 0; i < m.seqs.length; i++) {
       const seq = m.seqs[i]!;
       const raw = raws[i] ?? '';
@@ -265,17 +239,13 @@ port.on('message', (m: ToDetect) => {
       let learnInstant = false;
       let learnOrdered = false;
       let host = '';
-      let found = 0;
-      /** allFilter's decision on the line, when it was asked. */
-      let allDecision: LineDecision | null = null;
       if (hitsAll) {
-        found = hitsAll.within(start, start + raw.length);
+        const found = hitsAll.within(start, start + raw.length);
         const key = tkeys![i] ?? '';
-        if (key !== '' && (allDecision = allFilter!.keep(raw, found)) === SKIP) {
-          const hx = m.hostIx[i]!;
-          host = m.hosts[hx]!;
-          learnInstant = skipInstant !== null && !skipInstant.countFor(key, (talliesI[hx] ??= skipInstant.hostTally(host)));
-          learnOrdered = skipOrdered !== null && !skipOrdered.countFor(key, (talliesO[hx] ??= skipOrdered.hostTally(host)));
+        if (key !== '' && allFilter!.keep(raw, found) === SKIP) {
+          host = m.hosts[m.hostIx[i]!]!;
+          learnInstant = skipInstant !== null && !skipInstant.count(key, host);
+          learnOrdered = skipOrdered !== null && !skipOrdered.count(key, host);
           if (!learnInstant && !learnOrdered) continue;
           learn = key; // first event of this key: parsed once below
         }
@@ -295,12 +265,10 @@ port.on('message', (m: ToDetect) => {
       const h: Held = { se: ev.se, time: t ? { ms: t[0], ns: t[1] } : (ev.time ?? { ms: Date.now(), ns: 0 }) };
       if (instant) push(instant, h, seq, problems);
       if (ordered) {
-        // The same filter already decided (not SKIP, or the line would not be here).
-        const d = hits === null ? null : orderedFilter === allFilter && allDecision !== null ? allDecision : orderedFilter!.keep(raw, hits === hitsAll ? found : hits.within(start, start + raw.length));
-        if (d === SKIP) observeOnly(ordered, ev.se);
+        if (hits && orderedFilter!.keep(raw, hits.within(start, start + raw.length)) === SKIP) observeOnly(ordered, ev.se);
         else {
           held.set(seq, h);
-          heldBits[i] = 1;
+          heldIx.push(i);
         }
       }
     }
@@ -347,7 +315,7 @@ port.on('message', (m: ToDetect) => {
     telemetryTimer.unref();
   }
   if (process.env.SPOOR_DEBUG) process.stderr.write(`${m.t} ${"seqs" in m ? m.seqs.length : 0} ${(performance.now() - t0).toFixed(1)}ms\n`);
-  port.postMessage(reply, reply.held ? [reply.held.buffer as ArrayBuffer] : undefined);
+  port.postMessage(reply);
 });
 
 /** An arrive message's documents (or keys) as one string: bytes from the commit's shared buffer are decoded here, once per message. */
