@@ -64,13 +64,6 @@ interface Flight {
   minSeq: number;
   events: number;
   release: boolean;
-  /**
-   * An arrive message: its events, put into the reorder buffer when the answer says which ones a
-   * stateful rule can use (the others only move their host's time: ReorderBuffer.pass).
-   */
-  items?: LoopItem[];
-  /** An arrive message: the log position its answer completes (with unreadable rows read before it). */
-  upTo?: number;
   /** For reload: resolves with the reply. */
   done?: (r: DetectReply) => void;
 }
@@ -124,12 +117,6 @@ const RESTART_MAX_MS = 30_000;
 const ALERT_STORE_MS = 50;
 /** Events sent to the detection thread and not yet answered, above which the loop waits. */
 const MAX_IN_FLIGHT = 16_000;
-/**
- * Arrive messages not yet answered, above which the loop waits. A batch's releases are posted when
- * its arrive message is answered (they depend on which events the thread holds), behind the arrive
- * messages already queued: two keep the thread busy, and a release waits behind one at most.
- */
-const MAX_ARRIVES_IN_FLIGHT = 2;
 
 interface Bucket {
   sec: number;
@@ -166,14 +153,8 @@ export class DetectLoop {
   private inFlightEvents = 0;
   private inFlightArrive = 0;
   private inFlightRelease = 0;
-  /** Arrive messages not answered yet (MAX_ARRIVES_IN_FLIGHT). */
-  private arrivesInFlight = 0;
   private releaseBatch: number[] = [];
   private releaseMin = Infinity;
-  /** The last arrive message posted (unreadable rows read after it complete with it: readUpTo). */
-  private lastArrive: (Flight & { id: number }) | null = null;
-  /** Unreadable rows read in the batch being taken (joins the arrive message posted for it). */
-  private pendingUpTo = 0;
   private compiledRules = 0;
   /** The detection thread's kernel id (per-thread CPU in /metrics; null when unknown). */
   detectTid: number | null = null;
@@ -225,9 +206,7 @@ export class DetectLoop {
     }
     this.stats.replayed = 0;
     this.startThread(started);
-    // An idle host is released within a tenth of a second of its lateness (was up to half a second
-    // late): flushIdle is O(hosts), cheap at this rate for tens of thousands of hosts.
-    const tick = Math.max(25, Math.min(100, o.allowedLatenessMs / 4));
+    const tick = Math.max(50, Math.min(500, o.allowedLatenessMs / 2));
     this.idleTimer = setInterval(() => this.onIdleTick(), tick);
     this.idleTimer.unref();
   }
@@ -300,11 +279,9 @@ export class DetectLoop {
     this.stats.detectRestarts++;
     const waiters = [...this.flights.values()].filter((f) => f.done);
     this.flights.clear();
-    this.inFlightEvents = this.inFlightArrive = this.inFlightRelease = this.arrivesInFlight = 0;
+    this.inFlightEvents = this.inFlightArrive = this.inFlightRelease = 0;
     this.releaseBatch = [];
     this.releaseMin = Infinity;
-    this.lastArrive = null;
-    this.pendingUpTo = 0;
     this.snapshotPending = false;
     this.readyCheckpoint = null;
     this.reorder = new ReorderBuffer<LoopItem>(this.o.allowedLatenessMs, (it, late) => this.feed(it, late), { sourceOrder: this.o.sourceOrder === true });
@@ -336,13 +313,7 @@ export class DetectLoop {
   /** Events in the log not yet through detection (inbox, catch-up, reorder buffer). */
   get lag(): number {
     // An event in flight is either held (arrived, awaiting release) or in a release message.
-    // Events in an unanswered arrive message are after readSeq; held events are in the reorder buffer or a release message.
-    return Math.max(0, this.committedSeq - this.readSeq) + this.reorder.held + this.inFlightRelease;
-  }
-
-  /** Events the reorder buffer has not released yet, held or passed (tests: a host's released time is final when 0). */
-  get unreleased(): number {
-    return this.reorder.held + this.reorder.passedWaiting;
+    return Math.max(0, this.committedSeq - this.readSeq) + Math.max(this.reorder.held + this.inFlightRelease, this.inFlightArrive);
   }
 
   get inboxDepth(): number {
@@ -408,17 +379,17 @@ export class DetectLoop {
   /** Process one batch, store its alerts (with a checkpoint when due), reschedule if more. */
   pump(): void {
     if (this.closed) return;
+    const now = Date.now();
     let taken: LoopItem[] = [];
     /** Taken from an inbox chunk: its commit and the range of its events. */
     let from: CommitBatch | null = null;
     let fromHead = 0;
     if (!this.workerReady) {
       // Starting or restarting the detection thread: nothing to post yet (its start reschedules).
-    } else if (this.inFlightEvents >= MAX_IN_FLIGHT || this.arrivesInFlight >= MAX_ARRIVES_IN_FLIGHT) {
+    } else if (this.inFlightEvents >= MAX_IN_FLIGHT) {
       // The detection thread is behind: take nothing now; its answers reschedule the pump.
     } else if (this.logCursor > 0 && this.inboxDepth === 0) {
       const rows = this.o.stream.readFrom(this.logCursor, BATCH);
-      let unreadableUpTo = 0;
       for (const r of rows) {
         const res = this.resume;
         if (res && r.seq <= res.upTo && !res.held.has(r.seq)) continue; // in the restored engine state already
@@ -429,13 +400,8 @@ export class DetectLoop {
         if (ev) taken.push(this.item(r.seq, ev));
         else {
           this.stats.unreadable++;
-          unreadableUpTo = r.seq;
+          if (r.seq > this.readSeq) this.readSeq = r.seq;
         }
-      }
-      // Past the unreadable rows once what was taken with them is answered.
-      if (unreadableUpTo > 0) {
-        if (taken.length > 0) this.pendingUpTo = unreadableUpTo;
-        else this.readUpTo(unreadableUpTo);
       }
       this.logCursor = rows.length > 0 ? rows[rows.length - 1]!.seq + 1 : this.logCursor;
       if (this.resume && this.logCursor > this.resume.upTo) this.resume = null;
@@ -491,58 +457,21 @@ export class DetectLoop {
         const keys = from.tkeys.subarray(from.tkeyAt[fromHead]!, from.tkeyAt[to]! - 1);
         arrive = { t: 'arrive', id: 0, seqs, raws: docs, ascii, plain, times, hosts, hostIx, tkeys: keys };
       } else arrive = { t: 'arrive', id: 0, seqs, raws: raws!.join('\n'), plain, times, hosts, hostIx, tkeys: tkeys!.join('\n') };
-      const f = this.post(arrive, seqs[0]!, n, undefined, [plain.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer]);
+      this.post(arrive, seqs[0]!, n, undefined, [plain.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer]);
       for (const it of taken) {
         it.raw = ''; // the detection thread has the text now; the reorder buffer needs only seq, host and time
         it.tkey = '';
+        this.take(it, now);
       }
-      // Into the reorder buffer when answered (arrived): only the events a stateful rule can use are held.
-      f.items = taken;
-      f.upTo = Math.max(seqs[n - 1]!, this.pendingUpTo);
-      this.pendingUpTo = 0;
-      this.lastArrive = f;
+      this.flushReleases();
     }
     this.store(false);
-    if ((this.inboxDepth > 0 || this.logCursor > 0) && this.inFlightEvents < MAX_IN_FLIGHT && this.arrivesInFlight < MAX_ARRIVES_IN_FLIGHT) this.schedule();
+    if ((this.inboxDepth > 0 || this.logCursor > 0) && this.inFlightEvents < MAX_IN_FLIGHT) this.schedule();
   }
 
-  /**
-   * Seq `s` needs nothing more from detection (unreadable): readSeq moves past it once every
-   * arrive message posted before has been answered (a checkpoint's readSeq never passes an event
-   * whose arrival is unanswered: its reorder-buffer place is not known yet).
-   */
-  private readUpTo(s: number): void {
-    const last = this.lastArrive;
-    if (last && this.flights.has(last.id)) last.upTo = Math.max(last.upTo ?? 0, s);
-    else if (s > this.readSeq) this.readSeq = s;
-  }
-
-  /**
-   * An arrive message answered: its events enter the reorder buffer in seq order, as if taken one
-   * by one: those the detection thread holds for the stateful rules (their indexes in `held`) are added and
-   * released in time order behind the watermark; the others only move their host's time
-   * (ReorderBuffer.pass, the same release and lateness decisions for the held ones) and count as
-   * fed at once (single-event rules already ran on them).
-   */
-  private arrived(f: Flight, held: number[] | undefined): void {
-    const items = f.items!;
-    const wall = Date.now();
-    let h = 0;
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i]!;
-      if (held === undefined || held[h] === i) {
-        h++;
-        this.reorder.add(it, wall);
-      } else {
-        if (this.reorder.pass(it, wall)) {
-          this.stats.late++;
-          this.o.onLate?.(it.host);
-        }
-        this.stats.fed++;
-      }
-    }
-    if (f.upTo! > this.readSeq) this.readSeq = f.upTo!;
-    this.flushReleases();
+  private take(it: LoopItem, wallMs: number): void {
+    if (it.seq > this.readSeq) this.readSeq = it.seq;
+    this.reorder.add(it, wallMs);
   }
 
   private feed(it: LoopItem, late: boolean): void {
@@ -567,18 +496,16 @@ export class DetectLoop {
     this.post({ t: 'release', id: 0, seqs, wm: wm ? [wm.ms, wm.ns] : null }, min, seqs.length);
   }
 
-  private post(m: ToDetect, minSeq: number, events: number, done?: (r: DetectReply) => void, transfer?: ArrayBuffer[]): Flight & { id: number } {
+  private post(m: ToDetect, minSeq: number, events: number, done?: (r: DetectReply) => void, transfer?: ArrayBuffer[]): void {
     const id = this.nextMsg++;
     m.id = id;
-    const f: Flight & { id: number } = { id, minSeq, events, release: m.t === 'release' };
+    const f: Flight = { minSeq, events, release: m.t === 'release' };
     if (done) f.done = done;
     this.flights.set(id, f);
     this.inFlightEvents += events;
     if (f.release) this.inFlightRelease += events;
     else this.inFlightArrive += events;
-    if (m.t === 'arrive') this.arrivesInFlight++;
     this.worker.postMessage(m, transfer);
-    return f;
   }
 
   private answered(m: DetectReply): void {
@@ -590,10 +517,6 @@ export class DetectLoop {
     if (f.release) this.inFlightRelease -= f.events;
     else this.inFlightArrive -= f.events;
     for (const a of m.alerts) this.pendingAlerts.push(a);
-    if (f.items) {
-      this.arrivesInFlight--;
-      this.arrived(f, m.held);
-    }
     for (const p of m.problems) this.o.onProblem?.(p);
     if (m.unreadable.length > 0) {
       this.stats.unreadable += m.unreadable.length;
@@ -805,11 +728,10 @@ export class DetectLoop {
   /** Release everything held (tests, shutdown), store and checkpoint. */
   async drain(): Promise<void> {
     await this.threadReady();
-    // Settled at least once: events enter the reorder buffer when their arrive message is answered.
-    do {
+    while (this.inboxDepth > 0 || this.logCursor > 0) {
       this.pump();
       await this.settle();
-    } while (this.inboxDepth > 0 || this.logCursor > 0);
+    }
     this.reorder.flushIdle(Date.now(), true);
     await this.settle();
     await this.checkpointNow();

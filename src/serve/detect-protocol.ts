@@ -78,15 +78,6 @@ export interface DetectReply {
   problems: string[];
   /** Seqs whose stored document no longer parses (counted as unreadable). */
   unreadable: number[];
-  /**
-   * Answer to `arrive`: the indexes (ascending, in the message's order) of the events the thread
-   * holds for the stateful rules (the loop adds them to the reorder buffer and releases them
-   * later); the others no stateful rule can use (the loop only moves their host's time:
-   * ReorderBuffer.pass). A plain array, not a transferred typed array: an ArrayBuffer transferred
-   * from the thread per answer doubled the main thread's CPU in bench/serve.ts (GC of external
-   * memory).
-   */
-  held?: number[];
   /** After a reload (and at start, id 0): rules compiled, and stateful rules that kept their state. */
   ruleCount?: number;
   stateKept?: number;

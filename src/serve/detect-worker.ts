@@ -227,8 +227,6 @@ port.on('message', (m: ToDetect) => {
     const hitsAll = allFilter ? new NeedleHits(text, allFilter.needles) : null;
     const hits = ordered && orderedFilter ? (orderedFilter === allFilter ? hitsAll : new NeedleHits(text, orderedFilter.needles)) : null;
     let lineStart = 0;
-    const heldIx: number[] = [];
-    reply.held = heldIx;
     for (let i = 0; i < m.seqs.length; i++) {
       const seq = m.seqs[i]!;
       const raw = raws[i] ?? '';
@@ -266,10 +264,7 @@ port.on('message', (m: ToDetect) => {
       if (instant) push(instant, h, seq, problems);
       if (ordered) {
         if (hits && orderedFilter!.keep(raw, hits.within(start, start + raw.length)) === SKIP) observeOnly(ordered, ev.se);
-        else {
-          held.set(seq, h);
-          heldIx.push(i);
-        }
+        else held.set(seq, h);
       }
     }
     if (instant) collect(instant, reply.alerts);

@@ -4,12 +4,6 @@
  * host has sent nothing for `allowedLateness` of wall time (an idle host's tail is not held
  * forever). An event older than what its host already released is late: it is released at
  * once (still evaluated by every rule whose state is live) and counted.
- *
- * Events no stateful rule can use go through `pass` instead of `add`: only their time is kept
- * (a sorted list of instants per host), because their release would do nothing but move the
- * host's released time. Every decision about the events that are `add`ed — when each is
- * released, which is late, the low watermark — is the same as if the passed events had been
- * added too (test/serve/reorder.test.ts checks it against a buffer given every event).
  */
 import { compareInstants, type Instant } from '../events/timestamp.js';
 
@@ -40,9 +34,6 @@ interface SourceState {
 
 interface HostBuffer<T extends OrderItem> {
   items: T[];
-  /** Times of passed events not yet released, sorted, from `passHead` on. */
-  passed: Instant[];
-  passHead: number;
   newest: Instant | null;
   /** Time of the last event released (null before the first). */
   released: Instant | null;
@@ -73,8 +64,6 @@ export class ReorderBuffer<T extends OrderItem> {
   private readonly hosts = new Map<string, HostBuffer<T>>();
   late = 0;
   held = 0;
-  /** Times of passed events not released yet (they hold nothing, but their host's released time moves when they are). */
-  passedWaiting = 0;
 
   private readonly sourceOrder: boolean;
 
@@ -92,17 +81,12 @@ export class ReorderBuffer<T extends OrderItem> {
     return h ? (h.newest ?? h.released) : null;
   }
 
-  private hostOf(key: string, wallMs: number): HostBuffer<T> {
-    let h = this.hosts.get(key);
-    if (!h) {
-      h = { items: [], passed: [], passHead: 0, newest: null, released: null, lastArrivalWall: wallMs, sources: this.sourceOrder ? new Map() : null };
-      this.hosts.set(key, h);
-    }
-    return h;
-  }
-
   add(it: T, wallMs: number): void {
-    const h = this.hostOf(it.host, wallMs);
+    let h = this.hosts.get(it.host);
+    if (!h) {
+      h = { items: [], newest: null, released: null, lastArrivalWall: wallMs, sources: this.sourceOrder ? new Map() : null };
+      this.hosts.set(it.host, h);
+    }
     h.lastArrivalWall = wallMs;
     if (h.sources) this.noteSource(h.sources, it, wallMs);
     if (h.released && compareInstants(it.time, h.released) < 0) {
@@ -113,74 +97,20 @@ export class ReorderBuffer<T extends OrderItem> {
     const items = h.items;
     let i = items.length;
     while (i > 0 && before(it, items[i - 1]!)) i--;
-    if (i === items.length) items.push(it);
-    else items.splice(i, 0, it);
+    items.splice(i, 0, it);
     this.held++;
     if (!h.newest || compareInstants(it.time, h.newest) > 0) h.newest = it.time;
-    this.releaseDue(h, wallMs);
-  }
-
-  /**
-   * An event no stateful rule can use: it moves its host's newest time (releasing what that
-   * passes) and, once the watermark passes it too, the host's released time, exactly as `add`
-   * would, but it is not held and the release callback never sees it. Returns whether it is late
-   * (older than what its host released; counted in `late`).
-   */
-  pass(it: OrderItem, wallMs: number): boolean {
-    const h = this.hostOf(it.host, wallMs);
-    h.lastArrivalWall = wallMs;
-    if (h.sources) this.noteSource(h.sources, it, wallMs);
-    if (h.released && compareInstants(it.time, h.released) < 0) {
-      this.late++;
-      return true;
-    }
-    const t = h.passed;
-    let i = t.length;
-    while (i > h.passHead && compareInstants(it.time, t[i - 1]!) < 0) i--;
-    if (i === t.length) t.push(it.time);
-    else t.splice(i, 0, it.time);
-    this.passedWaiting++;
-    if (!h.newest || compareInstants(it.time, h.newest) > 0) h.newest = it.time;
-    this.releaseDue(h, wallMs);
-    return false;
-  }
-
-  /** Release what the host's watermark (and with sourceOrder its sources') has passed. */
-  private releaseDue(h: HostBuffer<T>, wallMs: number): void {
-    const items = h.items;
-    const wm = h.newest!.ms - this.latenessMs;
+    const wm = h.newest.ms - this.latenessMs;
     let n = 0;
     while (n < items.length && items[n]!.time.ms <= wm) n++;
-    const t = h.passed;
-    let k = h.passHead;
-    while (k < t.length && t[k]!.ms <= wm) k++;
     if (h.sources) {
-      // Always computed: it also forgets sources silent for the lateness (their trust restarts).
       const srcWm = this.sourceWatermark(h.sources, wallMs);
-      if (srcWm) {
-        while (n < items.length && compareInstants(items[n]!.time, srcWm) <= 0) n++;
-        while (k < t.length && compareInstants(t[k]!, srcWm) <= 0) k++;
-      }
+      if (srcWm) while (n < items.length && compareInstants(items[n]!.time, srcWm) <= 0) n++;
     }
     if (n > 0) this.releaseFirst(h, n);
-    if (k > h.passHead) this.releasePassed(h, k);
   }
 
-  /** Passed times up to index `k` (exclusive) are released: the host's released time is the newest of them if later. */
-  private releasePassed(h: HostBuffer<T>, k: number): void {
-    const last = h.passed[k - 1]!;
-    this.passedWaiting -= k - h.passHead;
-    if (!h.released || compareInstants(last, h.released) > 0) h.released = last;
-    if (k === h.passed.length) {
-      h.passed.length = 0;
-      h.passHead = 0;
-    } else if (k > 256 && k * 2 > h.passed.length) {
-      h.passed.splice(0, k);
-      h.passHead = 0;
-    } else h.passHead = k;
-  }
-
-  private noteSource(sources: Map<number, SourceState>, it: OrderItem, wallMs: number): void {
+  private noteSource(sources: Map<number, SourceState>, it: T, wallMs: number): void {
     const id = it.src ?? 0;
     const s = sources.get(id);
     if (!s) sources.set(id, { newest: it.time, run: 1, lastWall: wallMs });
@@ -213,14 +143,10 @@ export class ReorderBuffer<T extends OrderItem> {
   }
 
   private releaseFirst(h: HostBuffer<T>, n: number): void {
-    const out = n === h.items.length ? h.items : h.items.slice(0, n);
-    if (n === h.items.length) h.items = [];
-    else h.items.splice(0, n);
+    const out = h.items.splice(0, n);
     this.held -= out.length;
-    // Items are released in time order, after (or with) every passed time below them: the
-    // host's released time only grows.
     for (const it of out) {
-      if (!h.released || compareInstants(it.time, h.released) > 0) h.released = it.time;
+      h.released = it.time;
       this.release(it, false);
     }
   }
@@ -228,10 +154,7 @@ export class ReorderBuffer<T extends OrderItem> {
   /** Release the buffers of hosts idle for the allowed lateness (or all with `all`). */
   flushIdle(wallMs: number, all = false): void {
     for (const h of this.hosts.values()) {
-      if ((h.items.length > 0 || h.passed.length > h.passHead) && (all || wallMs - h.lastArrivalWall >= this.latenessMs)) {
-        if (h.items.length > 0) this.releaseFirst(h, h.items.length);
-        if (h.passed.length > h.passHead) this.releasePassed(h, h.passed.length);
-      }
+      if (h.items.length > 0 && (all || wallMs - h.lastArrivalWall >= this.latenessMs)) this.releaseFirst(h, h.items.length);
     }
   }
 
@@ -247,11 +170,7 @@ export class ReorderBuffer<T extends OrderItem> {
     let low: Instant | null = null;
     for (const h of this.hosts.values()) {
       if (wallMs - h.lastArrivalWall > liveMs) continue;
-      let t = h.released ?? h.items[0]?.time ?? null;
-      if (h.released === null && h.passed.length > h.passHead) {
-        const p = h.passed[h.passHead]!;
-        if (t === null || compareInstants(p, t) < 0) t = p;
-      }
+      const t = h.released ?? h.items[0]?.time ?? null;
       if (t !== null && (low === null || compareInstants(t, low) < 0)) low = t;
     }
     return low;
@@ -277,7 +196,7 @@ export class ReorderBuffer<T extends OrderItem> {
       if (!Array.isArray(r) || r.length !== 4 || typeof r[0] !== 'string' || !r.slice(1).every((x) => typeof x === 'number' && Number.isFinite(x))) continue;
       const [k, ms, ns, wall] = r as [string, number, number, number];
       if (this.hosts.has(k)) continue;
-      this.hosts.set(k, { items: [], passed: [], passHead: 0, newest: null, released: { ms, ns }, lastArrivalWall: wall, sources: this.sourceOrder ? new Map() : null });
+      this.hosts.set(k, { items: [], newest: null, released: { ms, ns }, lastArrivalWall: wall, sources: this.sourceOrder ? new Map() : null });
       n++;
     }
     return n;

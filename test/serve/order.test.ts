@@ -53,8 +53,7 @@ test('events behind the watermark are still evaluated and counted as late', asyn
     const later = lines.find((l, i) => i > lines.indexOf(start) + 50 && l.toLowerCase().includes(`"name":"${host}"`) && l.includes('"type":"endpoint"'))!;
     assert.ok(later);
     await send(h, [later]);
-    // Released: no stateful rule uses it, but it moves its host's released time once idle.
-    await waitFor(() => h.s.context.loop.stats.fed === 1 && h.s.context.loop.unreleased === 0);
+    await waitFor(() => h.s.context.loop.stats.fed === 1);
     await send(h, [write, start]);
     await waitFor(() => h.s.context.loop.stats.fed === 3);
     assert.equal(h.s.context.loop.stats.late, 2);
@@ -83,18 +82,5 @@ test('single-event rules alert on arrival, without waiting for the watermark; se
   } finally {
     await h.stop();
     rmSync(dir, { recursive: true, force: true });
-  }
-});
-
-test('drain releases every event, those of the last batch answered included', async () => {
-  const h = await serve({ allowedLatenessMs: 60_000 });
-  try {
-    await send(h, lines.slice(0, 500));
-    await h.s.context.loop.drain();
-    assert.equal(h.s.context.loop.stats.fed, 500);
-    assert.equal(h.s.context.loop.unreleased, 0);
-    assert.equal(h.s.context.loop.lag, 0);
-  } finally {
-    await h.stop();
   }
 });
