@@ -22,18 +22,15 @@ import { generateEvents } from '../src/demo/generate.js';
 import { openDb } from '../src/serve/store/db.js';
 import { receivedMsOf } from '../src/serve/store/log-rows.js';
 import { spawnServe, kill9 } from '../test/serve/client.js';
+import { flag, numOption, option } from './args.js';
 
-function arg(name: string, def: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? process.argv[i + 1]! : def;
-}
-const EVENTS = Number(arg('events', '300000'));
-const SENDERS = Number(arg('senders', '4'));
-const BATCH = Number(arg('batch', '1000'));
-const PACED_S = Number(arg('paced-seconds', '120'));
-const FSYNC = arg('fsync', 'commit');
-const PROF = arg('cpu-prof-dir', '');
-const EXTRA = [...(process.argv.includes('--no-writer-thread') ? ['--no-writer-thread'] : []), ...(process.argv.includes('--source-order') ? ['--source-order'] : []), '--allowed-lateness', arg('allowed-lateness', '5000')];
+const EVENTS = numOption('events', 300000);
+const SENDERS = numOption('senders', 4);
+const BATCH = numOption('batch', 1000);
+const PACED_S = numOption('paced-seconds', 120);
+const FSYNC = option('fsync', 'commit');
+const PROF = option('cpu-prof-dir', '');
+const EXTRA = [...(flag('no-writer-thread') ? ['--no-writer-thread'] : []), ...(flag('source-order') ? ['--source-order'] : []), '--allowed-lateness', option('allowed-lateness', '5000')];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const BENCH_RULE = `id: bench-notepad-start
@@ -141,7 +138,8 @@ async function main(): Promise<void> {
   // long run needs no memory in this process for its input.
   // --paced-rate: a fixed rate instead (a short throughput phase on a machine whose load just
   // dropped can measure an ack rate detection cannot sustain for minutes).
-  const rate = Number(arg('paced-rate', '0')) > 0 ? Number(arg('paced-rate', '0')) : ackRate / 2;
+  const pacedRate = numOption('paced-rate', 0);
+  const rate = pacedRate > 0 ? pacedRate : ackRate / 2;
   const g2 = generateEvents({ events: Math.ceil(rate * PACED_S * 1.2) + BATCH, hosts: 200, seed: 6, start: '2026-03-09T08:00:00.000000Z' });
   const it2 = g2.lines[Symbol.iterator]();
   const nextBody = (): string | null => {
