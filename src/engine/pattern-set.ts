@@ -9,7 +9,7 @@
  */
 import type { Pattern } from '../ir/types.js';
 import { AhoCorasick } from './multi-match/aho-corasick.js';
-import { compilePattern, compilePatterns, type StringTest } from './pattern.js';
+import { compilePattern, compilePatterns, splitExact, type StringTest } from './pattern.js';
 
 /**
  * Dense transition table budget of one list's automaton (entries × 4 bytes; aho-corasick.ts): a
@@ -58,14 +58,7 @@ export function compilePatternSet(patterns: readonly Pattern[], lower: boolean):
 }
 
 function build(patterns: readonly Pattern[], lower: boolean): StringTest {
-  const exact = new Set<string>();
-  const rest: Pattern[] = [];
-  for (const p of patterns) {
-    if (p.every((x) => x.t === 'lit')) {
-      const text = p.map((x) => (x as { v: string }).v).join('');
-      exact.add(lower ? text.toLowerCase() : text);
-    } else rest.push(p);
-  }
+  const { exact, rest } = splitExact(patterns, lower);
   const literals = rest.map((p) => longestLiteral(p, lower));
   // A `?` past the pattern's leading ones takes the glob matcher (O(text × pattern)): one such
   // pattern with a literal already costs more than the pass.

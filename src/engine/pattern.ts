@@ -179,8 +179,11 @@ function isLowSurrogate(c: number): boolean {
   return c >= 0xdc00 && c <= 0xdfff;
 }
 
-/** Several patterns ORed together; wildcard-free ones share one Set lookup. */
-export function compilePatterns(patterns: readonly Pattern[], lower: boolean): StringTest {
+/**
+ * A list of patterns split into the texts of its wildcard-free ones (lower-cased when `lower`),
+ * which one Set lookup answers, and the patterns with wildcards.
+ */
+export function splitExact(patterns: readonly Pattern[], lower: boolean): { exact: Set<string>; rest: Pattern[] } {
   const exact = new Set<string>();
   const rest: Pattern[] = [];
   for (const p of patterns) {
@@ -189,6 +192,12 @@ export function compilePatterns(patterns: readonly Pattern[], lower: boolean): S
       exact.add(lower ? text.toLowerCase() : text);
     } else rest.push(p);
   }
+  return { exact, rest };
+}
+
+/** Several patterns ORed together; wildcard-free ones share one Set lookup. */
+export function compilePatterns(patterns: readonly Pattern[], lower: boolean): StringTest {
+  const { exact, rest } = splitExact(patterns, lower);
   const tests = rest.map((p) => compilePattern(p, lower));
   if (exact.size <= 1 && tests.length === 0 && patterns.length === 1) return compilePattern(patterns[0]!, lower);
   if (exact.size === 0 && tests.length === 1) return tests[0]!;
