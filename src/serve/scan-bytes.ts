@@ -385,27 +385,19 @@ export function scanBytes(b: Buffer, start: number, end: number): boolean {
         } else if (role === ROLE_EVENT || role === ROLE_PROCESS) tkeyOk = false;
         role = ROLE_NONE;
         i = e;
-      } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-        if (role === ROLE_HOST_ID || role === ROLE_TS) return false;
-        const from = i;
-        i = scanNumber(b, i);
-        if (i < 0 || i > end) return false;
-        if (role === ROLE_SLOT) {
-          slotFrom[slot] = from;
-          slotTo[slot] = i;
-        } else if (role !== ROLE_NONE) tkeyOk = false;
-        role = ROLE_NONE;
-        if (numDigits >= 16) big = true;
       } else {
+        // A number or true/false/null: not a host id or time; a slot keeps its text.
         if (role === ROLE_HOST_ID || role === ROLE_TS) return false;
         const from = i;
-        i = c === 0x74 ? literal(b, i, L_TRUE) : c === 0x66 ? literal(b, i, L_FALSE) : c === 0x6e ? literal(b, i, L_NULL) : -1;
+        const num = c === 0x2d || (c >= 0x30 && c <= 0x39);
+        i = num ? scanNumber(b, i) : c === 0x74 ? literal(b, i, L_TRUE) : c === 0x66 ? literal(b, i, L_FALSE) : c === 0x6e ? literal(b, i, L_NULL) : -1;
         if (i < 0 || i > end) return false;
         if (role === ROLE_SLOT) {
           slotFrom[slot] = from;
           slotTo[slot] = i;
         } else if (role !== ROLE_NONE) tkeyOk = false;
         role = ROLE_NONE;
+        if (num && numDigits >= 16) big = true;
       }
       for (;;) {
         if (depth === 0) {
