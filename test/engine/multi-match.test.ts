@@ -271,6 +271,32 @@ test('the per-field text memo changes no selection (same texts again, upper-case
   for (const [i, ev] of events.entries()) assert.deepEqual([...withMemo.select(ev, 1)], [...without.select(ev, 1)], `event ${i}`);
 });
 
+test('the memo front table (texts by length and a few characters) answers only for the same text: thousands of near-identical texts', () => {
+  // Texts of one length differing in one character (the front table's slot reads five of them, so
+  // many collide), more distinct texts than the table has slots, each text again later.
+  const wheres = [where(rule("  sel: {Image|endswith: '7.exe'}\n  condition: sel")), where(rule("  sel: {Image|contains: '/a1'}\n  condition: sel")), where(rule("  sel: {Image: 'c:/a1/b2.exe'}\n  condition: sel"))];
+  const inputs = wheres.map((w) => ({ where: w, keys: [1] }));
+  const withMemo = new MultiMatcher(inputs, 'elasticsearch', { adaptAfter: 0 });
+  const without = new MultiMatcher(inputs, 'elasticsearch', { adaptAfter: 0, memo: false });
+  const tests = wheres.map((w) => compilePredicate(w));
+  const sysmon = (image: string): Record<string, unknown> => ({ Channel: 'Microsoft-Windows-Sysmon/Operational', EventID: 1, Image: image });
+  const texts: string[] = [];
+  for (let i = 0; i < 1200; i++) texts.push(`C:/${'abcdefghij'[i % 10]}${i % 7}/b${(i * 7) % 10}.exe`, `c:/a1/b${i % 10}.ex${i % 3 === 0 ? 'e' : 'x'}`, 'c:/a1/b2.exe'.slice(0, 3 + (i % 12)) + String(i % 500), i % 5 === 0 ? 'C:/A1/B2.EXE' : 'c:/a1/b2.exe');
+  let selected = 0;
+  for (let round = 0; round < 2; round++) {
+    for (const [i, t] of texts.entries()) {
+      const ev = sysmon(t);
+      const got = [...withMemo.select(ev, 1)];
+      assert.deepEqual(got, [...without.select(ev, 1)], `round ${round}, text ${i} ${t}`);
+      tests.forEach((p, j) => assert.ok(!p(ev) || got.includes(j), `round ${round}, text ${t}: rule ${j} matches but was not selected`));
+      selected += got.length;
+    }
+  }
+  // Every rule is selected for some texts and not for others.
+  for (let j = 0; j < wheres.length; j++) assert.ok(texts.some((t) => tests[j]!(sysmon(t))) && texts.some((t) => !tests[j]!(sysmon(t))), `rule ${j}`);
+  assert.ok(selected > 0);
+});
+
 test('clauses true for nearly every event stop being counted after adaptAfter selects; every matching rule is still selected', () => {
   const { wheres, events } = randomWorkload(5, 4000);
   const inputs = wheres.map((w) => ({ where: w, keys: [1] }));

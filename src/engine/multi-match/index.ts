@@ -87,6 +87,13 @@ interface FieldScan {
   /** The last text the memo answered, and its atoms (null: none yet; a text's atoms depend on the text alone). */
   lastText: string | null;
   lastAtoms: Int32Array;
+  /**
+   * The memo's front (null: no memo): a direct-mapped table of recent texts and their atoms, by a
+   * few characters and the length (textSlot). A hit costs one string comparison where the memo's
+   * Map must hash the text first — and a parsed event's texts are fresh strings, hashed anew.
+   */
+  frontText: (string | undefined)[] | null;
+  frontAtoms: Int32Array[];
 }
 
 /**
@@ -102,6 +109,20 @@ const MEMO_MAX_ENTRIES = 4096;
 const MEMO_MAX_TEXT = 512;
 const MEMO_PROBATION = 4096;
 const NO_ATOMS = new Int32Array(0);
+/** Slots of a field's front table (FieldScan.frontText): a power of two. */
+const FRONT_SLOTS = 256;
+
+/**
+ * A text's slot in a front table: its length and five of its characters (values of one field
+ * share prefixes — `c:\windows\system32\` — and suffixes — `.exe` —, so the middle counts).
+ * Any slot is correct (the table compares the whole text); this only spreads them.
+ */
+function textSlot(t: string): number {
+  const n = t.length;
+  if (n === 0) return 0;
+  const h = n * 0x9e3779b1 + t.charCodeAt(n >> 1) * 0x85ebca6b + t.charCodeAt(n - 1) * 0xc2b2ae35 + t.charCodeAt((n * 3) >> 2) * 0x27d4eb2f + t.charCodeAt(n >> 2) * 0x165667b1 + t.charCodeAt(0);
+  return (h ^ (h >>> 13)) & (FRONT_SLOTS - 1);
+}
 
 interface Bucket {
   fields: FieldScan[];
@@ -110,6 +131,13 @@ interface Bucket {
   /** rule indices always evaluated, ascending */
   always: number[];
   member: Uint8Array;
+  /**
+   * Per atom, its clauses of member rules (the matcher's atom → clauses table without the clauses
+   * of rules outside the bucket, which a whole pack's shared atoms mostly are): filled on the
+   * atom's first hit in this bucket, emptied when adapt rebuilds the table. Null until the bucket
+   * sees its first hit.
+   */
+  atomClauses: (Int32Array | undefined)[] | null;
 }
 
 export interface MultiMatchOptions {
@@ -350,6 +378,8 @@ export class MultiMatcher {
       memo: keyword || !this.memoize ? null : { map: new Map(), lookups: 0, hits: 0 },
       lastText: null,
       lastAtoms: NO_ATOMS,
+      frontText: keyword || !this.memoize ? null : new Array<string | undefined>(FRONT_SLOTS).fill(undefined),
+      frontAtoms: keyword || !this.memoize ? [] : new Array<Int32Array>(FRONT_SLOTS).fill(NO_ATOMS),
     };
     f.onHit = (p, s, e) => this.acHit(f, p, s, e);
     const needles: Needle[] = [];
@@ -397,7 +427,7 @@ export class MultiMatcher {
       }
       fields.push(scan);
     }
-    return { fields, always: alw, member, events: 0 };
+    return { fields, always: alw, member, events: 0, atomClauses: null };
   }
 
   /** The bucket of an event of key `key` (already a bucket's key, or null) on channel `channel`. */
@@ -557,17 +587,30 @@ export class MultiMatcher {
     }
     const memo = f.memo;
     if (memo === null || text.length > MEMO_MAX_TEXT) return this.scanTextNow(f, text);
-    const known = memo.map.get(text);
+    const front = f.frontText!;
+    const slot = textSlot(text);
     memo.lookups++;
+    if (front[slot] === text) {
+      memo.hits++;
+      const atoms = f.frontAtoms[slot]!;
+      f.lastText = text;
+      f.lastAtoms = atoms;
+      for (let i = 0; i < atoms.length; i++) this.hitAtom(atoms[i]!);
+      return;
+    }
+    const known = memo.map.get(text);
     if (known !== undefined) {
       memo.hits++;
       f.lastText = text;
       f.lastAtoms = known;
+      front[slot] = text;
+      f.frontAtoms[slot] = known;
       for (let i = 0; i < known.length; i++) this.hitAtom(known[i]!);
       return;
     }
     if (memo.lookups >= MEMO_PROBATION && memo.hits * 4 < memo.lookups) {
       f.memo = null;
+      f.frontText = null;
       return this.scanTextNow(f, text);
     }
     const rec = this.recorded;
@@ -580,6 +623,8 @@ export class MultiMatcher {
     memo.map.set(text, atoms);
     f.lastText = text;
     f.lastAtoms = atoms;
+    front[slot] = text;
+    f.frontAtoms[slot] = atoms;
   }
 
   /** While scanTextNow runs for the memo: every atom the text hits, in order (repeats allowed). */
@@ -622,14 +667,15 @@ export class MultiMatcher {
     const epoch = this.epoch;
     if (this.atomStamp[atom] === epoch) return;
     this.atomStamp[atom] = epoch;
-    const member = this.current!.member;
-    const end = this.atomClauseStart[atom + 1]!;
-    for (let i = this.atomClauseStart[atom]!; i < end; i++) {
-      const c = this.atomClauses[i]!;
+    const bucket = this.current!;
+    const lists = bucket.atomClauses;
+    let clauses = lists === null ? undefined : lists[atom];
+    if (clauses === undefined) clauses = this.memberClauses(bucket, atom);
+    for (let i = 0; i < clauses.length; i++) {
+      const c = clauses[i]!;
       if (this.clauseStamp[c] === epoch) continue;
       this.clauseStamp[c] = epoch;
       const r = this.clauseRule[c]!;
-      if (member[r] === 0) continue;
       if (this.adaptAt > 0) this.clauseHits[c]!++;
       if (this.ruleStamp[r] !== epoch) {
         this.ruleStamp[r] = epoch;
@@ -639,6 +685,21 @@ export class MultiMatcher {
       if (this.isGuard[c] === 1 && ++this.gHave[r]! === this.gNeed[r]! && this.ruleLate[r]!.length > 0) this.alive.push(r);
       if (++this.ruleHave[r]! === this.ruleNeed[r]!) this.found.push(r);
     }
+  }
+
+  /** `atom`'s clauses of the bucket's member rules (Bucket.atomClauses), remembered. */
+  private memberClauses(bucket: Bucket, atom: number): Int32Array {
+    const member = bucket.member;
+    const out: number[] = [];
+    const end = this.atomClauseStart[atom + 1]!;
+    for (let i = this.atomClauseStart[atom]!; i < end; i++) {
+      const c = this.atomClauses[i]!;
+      if (member[this.clauseRule[c]!] === 1) out.push(c);
+    }
+    const list = out.length === 0 ? NO_ATOMS : Int32Array.from(out);
+    if (bucket.atomClauses === null) bucket.atomClauses = new Array<Int32Array | undefined>(this.atomCount).fill(undefined);
+    bucket.atomClauses[atom] = list;
+    return list;
   }
 
   /**
@@ -792,6 +853,7 @@ export class MultiMatcher {
     newStart[start.length - 1] = kept.length;
     this.atomClauseStart = newStart;
     this.atomClauses = Int32Array.from(kept);
+    for (const b of buckets) b.atomClauses = null;
     const pathField = this.fieldIds;
     for (let r = 0; r < rules; r++) {
       const fs = new Set<number>();
