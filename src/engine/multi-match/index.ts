@@ -21,6 +21,7 @@ import { scalarText } from '../values.js';
 import { joinedText } from '../../events/multi-value.js';
 import { AhoCorasick, type Needle } from './aho-corasick.js';
 import { SkipScanner } from './skip-scan.js';
+import { textSlot } from '../text-slot.js';
 import { KEYWORD_PATH, atomKey, necessaryClauses, pathKey, type Atom, type Clause } from './necessary.js';
 
 export { necessaryClauses, type Atom, type Clause } from './necessary.js';
@@ -112,17 +113,6 @@ const NO_ATOMS = new Int32Array(0);
 /** Slots of a field's front table (FieldScan.frontText): a power of two. */
 const FRONT_SLOTS = 256;
 
-/**
- * A text's slot in a front table: its length and five of its characters (values of one field
- * share prefixes — `c:\windows\system32\` — and suffixes — `.exe` —, so the middle counts).
- * Any slot is correct (the table compares the whole text); this only spreads them.
- */
-function textSlot(t: string): number {
-  const n = t.length;
-  if (n === 0) return 0;
-  const h = n * 0x9e3779b1 + t.charCodeAt(n >> 1) * 0x85ebca6b + t.charCodeAt(n - 1) * 0xc2b2ae35 + t.charCodeAt((n * 3) >> 2) * 0x27d4eb2f + t.charCodeAt(n >> 2) * 0x165667b1 + t.charCodeAt(0);
-  return (h ^ (h >>> 13)) & (FRONT_SLOTS - 1);
-}
 
 interface Bucket {
   fields: FieldScan[];
@@ -588,7 +578,7 @@ export class MultiMatcher {
     const memo = f.memo;
     if (memo === null || text.length > MEMO_MAX_TEXT) return this.scanTextNow(f, text);
     const front = f.frontText!;
-    const slot = textSlot(text);
+    const slot = textSlot(text, FRONT_SLOTS - 1);
     memo.lookups++;
     if (front[slot] === text) {
       memo.hits++;
