@@ -17,7 +17,6 @@ import { compileLineage } from './lineage.js';
 import { lowerAny, lowerIn, lowerSlot } from './lower.js';
 import { compilePatterns, type StringTest } from './pattern.js';
 import { compilePatternSet } from './pattern-set.js';
-import { rememberTest } from './text-slot.js';
 import { compareScalars, equalScalars, isNullish, scalarText, type Tri } from './values.js';
 import { compareInstants, parseIso, parseTimestamp } from '../events/timestamp.js';
 import { ECS_DATE_FIELDS } from './date-fields.js';
@@ -625,9 +624,7 @@ export function compileInner(e: Expr, ctx: CompileContext): Fn {
           throw new EngineError(`invalid regular expression /${p}/${e.flags}: ${(err as Error).message}`);
         }
       });
-      // Remembered per text (text-slot.ts): a regex over a path or command line costs more than
-      // comparing the text with the one seen before.
-      const test: StringTest = rememberTest(res.length === 1 ? (s) => res[0]!.test(s) : (s) => res.some((r) => r.test(s)));
+      const test: StringTest = res.length === 1 ? (s) => res[0]!.test(s) : (s) => res.some((r) => r.test(s));
       return textMatcher(compileInner(e.expr, ctx), test, false, -1);
     }
     case 'call':

@@ -9,20 +9,10 @@
  * cannot get a stale answer.
  */
 import type { PathStep } from '../ir/types.js';
-import { textSlot } from './text-slot.js';
 
 const slotsByPath = new Map<string, number>();
 const raws: (string | undefined)[] = [];
 const lowers: string[] = [];
-/**
- * Behind each slot's last string, its recent strings by content (RECENT_PER_SLOT entries per slot,
- * direct-mapped by text-slot.ts): a value met in an earlier event (the same process or path again)
- * gets the same lower-cased string as then — no `toLowerCase` and no allocation, and the string's
- * hash, computed by the first Set or Map lookup of it, is kept for the next lookups.
- */
-const RECENT_PER_SLOT = 32;
-const recentRaws: (string | undefined)[] = [];
-const recentLowers: string[] = [];
 
 /** The memo slot for a field path (shared by every rule reading that path). */
 export function lowerSlot(path: readonly PathStep[]): number {
@@ -32,10 +22,6 @@ export function lowerSlot(path: readonly PathStep[]): number {
     slot = raws.length;
     raws.push(undefined);
     lowers.push('');
-    for (let i = 0; i < RECENT_PER_SLOT; i++) {
-      recentRaws.push(undefined);
-      recentLowers.push('');
-    }
     slotsByPath.set(key, slot);
   }
   return slot;
@@ -44,14 +30,7 @@ export function lowerSlot(path: readonly PathStep[]): number {
 /** `s.toLowerCase()`, remembered per slot. */
 export function lowerIn(slot: number, s: string): string {
   if (raws[slot] === s) return lowers[slot]!;
-  const i = slot * RECENT_PER_SLOT + textSlot(s, RECENT_PER_SLOT - 1);
-  let l: string;
-  if (recentRaws[i] === s) l = recentLowers[i]!;
-  else {
-    l = s.toLowerCase();
-    recentRaws[i] = s;
-    recentLowers[i] = l;
-  }
+  const l = s.toLowerCase();
   raws[slot] = s;
   lowers[slot] = l;
   return l;

@@ -10,7 +10,6 @@
 import type { Pattern } from '../ir/types.js';
 import { AhoCorasick } from './multi-match/aho-corasick.js';
 import { compilePattern, compilePatterns, splitExact, type StringTest } from './pattern.js';
-import { rememberTest } from './text-slot.js';
 
 /**
  * Dense transition table budget of one list's automaton (entries × 4 bytes; aho-corasick.ts): a
@@ -64,11 +63,7 @@ function build(patterns: readonly Pattern[], lower: boolean): StringTest {
   // A `?` past the pattern's leading ones takes the glob matcher (O(text × pattern)): one such
   // pattern with a literal already costs more than the pass.
   const glob = rest.some((p, i) => literals[i] !== '' && p.some((x, j) => x.t === 'one' && p.slice(0, j).some((y) => y.t !== 'one')));
-  if (!glob && literals.filter((l) => l !== '').length < FILTER_MIN_PATTERNS) {
-    // Wildcard patterns tried one by one: remembered per text when there are several.
-    const t = compilePatterns(patterns, lower);
-    return rest.length >= 2 ? rememberTest(t) : t;
-  }
+  if (!glob && literals.filter((l) => l !== '').length < FILTER_MIN_PATTERNS) return compilePatterns(patterns, lower);
   const tests = rest.map((p) => compilePattern(p, lower));
   const always: StringTest[] = [];
   const needles: { text: string; payload: number }[] = [];
@@ -85,9 +80,7 @@ function build(patterns: readonly Pattern[], lower: boolean): StringTest {
     tried[payload] = evaluation;
     if (tests[payload]!(text)) found = true;
   };
-  // The answer per text is remembered (text-slot.ts): values repeat from event to event, and a
-  // pass over a command line costs more than comparing it with the one seen before.
-  return rememberTest((s) => {
+  return (s) => {
     if (exact.size > 0 && exact.has(s)) return true;
     for (let i = 0; i < always.length; i++) if (always[i]!(s)) return true;
     if (ac === null) ac = new AhoCorasick(needles, DENSE_ENTRIES);
@@ -100,5 +93,5 @@ function build(patterns: readonly Pattern[], lower: boolean): StringTest {
     ac.scan(s, onHit);
     text = '';
     return found;
-  });
+  };
 }

@@ -89,9 +89,10 @@ interface FieldScan {
   lastText: string | null;
   lastAtoms: Int32Array;
   /**
-   * The memo's front (null: no memo): a direct-mapped table of recent texts and their atoms, by a
-   * few characters and the length (textSlot). A hit costs one string comparison where the memo's
-   * Map must hash the text first — and a parsed event's texts are fresh strings, hashed anew.
+   * The memo's front (null: no memo): a two-way table of recent texts and their atoms, by a few
+   * characters and the length (engine/text-slot.ts). A hit costs a string comparison or two where
+   * the memo's Map must hash the text first — and a parsed event's texts are fresh strings, hashed
+   * anew.
    */
   frontText: (string | undefined)[] | null;
   frontAtoms: Int32Array[];
@@ -580,9 +581,11 @@ export class MultiMatcher {
     const front = f.frontText!;
     const slot = textSlot(text, FRONT_SLOTS - 1);
     memo.lookups++;
-    if (front[slot] === text) {
+    // Two-way (text-slot.ts): the text's slot or its pair's.
+    const at = front[slot] === text ? slot : front[slot ^ 1] === text ? slot ^ 1 : -1;
+    if (at >= 0) {
       memo.hits++;
-      const atoms = f.frontAtoms[slot]!;
+      const atoms = f.frontAtoms[at]!;
       f.lastText = text;
       f.lastAtoms = atoms;
       for (let i = 0; i < atoms.length; i++) this.hitAtom(atoms[i]!);
@@ -593,8 +596,7 @@ export class MultiMatcher {
       memo.hits++;
       f.lastText = text;
       f.lastAtoms = known;
-      front[slot] = text;
-      f.frontAtoms[slot] = known;
+      this.toFront(f, slot, text, known);
       for (let i = 0; i < known.length; i++) this.hitAtom(known[i]!);
       return;
     }
@@ -613,6 +615,15 @@ export class MultiMatcher {
     memo.map.set(text, atoms);
     f.lastText = text;
     f.lastAtoms = atoms;
+    this.toFront(f, slot, text, atoms);
+  }
+
+  /** `text` into its slot of the front table, the text it displaces into the pair's other slot. */
+  private toFront(f: FieldScan, slot: number, text: string, atoms: Int32Array): void {
+    const front = f.frontText!;
+    const other = slot ^ 1;
+    front[other] = front[slot];
+    f.frontAtoms[other] = f.frontAtoms[slot]!;
     front[slot] = text;
     f.frontAtoms[slot] = atoms;
   }
