@@ -103,9 +103,18 @@ interface FieldScan {
  * whose texts rarely repeat (after MEMO_PROBATION lookups, fewer than 1 in 4 hits).
  */
 interface TextMemo {
-  map: Map<string, Int32Array>;
+  /**
+   * Text → the text as first met (the key string itself; the front table keeps only these, so it
+   * holds no string the Map does not: a field's text may be a slice of its whole line or read
+   * buffer, which a fresh copy in the front would keep alive) and its atoms.
+   */
+  map: Map<string, MemoEntry>;
   lookups: number;
   hits: number;
+}
+interface MemoEntry {
+  text: string;
+  atoms: Int32Array;
 }
 const MEMO_MAX_ENTRIES = 4096;
 const MEMO_MAX_TEXT = 512;
@@ -123,12 +132,14 @@ interface Bucket {
   always: number[];
   member: Uint8Array;
   /**
-   * Per atom, its clauses of member rules (the matcher's atom → clauses table without the clauses
-   * of rules outside the bucket, which a whole pack's shared atoms mostly are): filled on the
-   * atom's first hit in this bucket, emptied when adapt rebuilds the table. Null until the bucket
-   * sees its first hit.
+   * The matcher's atom → clauses table without the clauses of rules outside the bucket (a whole
+   * pack's shared atoms belong mostly to other buckets' rules), as CSR: atom a's clauses are
+   * `clauseList[clauseStart[a] .. clauseStart[a + 1])`. Built on the bucket's first select (two
+   * flat arrays: an array per atom cost ~100 MB of peak RSS in a pack hunt), emptied when adapt
+   * rebuilds the table.
    */
-  atomClauses: (Int32Array | undefined)[] | null;
+  clauseStart: Int32Array | null;
+  clauseList: Int32Array;
 }
 
 export interface MultiMatchOptions {
@@ -418,7 +429,7 @@ export class MultiMatcher {
       }
       fields.push(scan);
     }
-    return { fields, always: alw, member, events: 0, atomClauses: null };
+    return { fields, always: alw, member, events: 0, clauseStart: null, clauseList: NO_ATOMS };
   }
 
   /** The bucket of an event of key `key` (already a bucket's key, or null) on channel `channel`. */
@@ -473,6 +484,7 @@ export class MultiMatcher {
       bucket.events++;
       if (++this.selects === this.adaptAt) this.adapt();
     }
+    if (bucket.clauseStart === null) this.bucketClauses(bucket);
     this.current = bucket;
     const alive = this.alive;
     alive.length = 0;
@@ -591,12 +603,13 @@ export class MultiMatcher {
       for (let i = 0; i < atoms.length; i++) this.hitAtom(atoms[i]!);
       return;
     }
-    const known = memo.map.get(text);
-    if (known !== undefined) {
+    const entry = memo.map.get(text);
+    if (entry !== undefined) {
       memo.hits++;
+      const known = entry.atoms;
       f.lastText = text;
       f.lastAtoms = known;
-      this.toFront(f, slot, text, known);
+      this.toFront(f, slot, entry.text, known);
       for (let i = 0; i < known.length; i++) this.hitAtom(known[i]!);
       return;
     }
@@ -612,7 +625,7 @@ export class MultiMatcher {
     this.recording = false;
     if (memo.map.size >= MEMO_MAX_ENTRIES) memo.map.clear();
     const atoms = rec.length === 0 ? NO_ATOMS : Int32Array.from(rec);
-    memo.map.set(text, atoms);
+    memo.map.set(text, { text, atoms });
     f.lastText = text;
     f.lastAtoms = atoms;
     this.toFront(f, slot, text, atoms);
@@ -669,11 +682,10 @@ export class MultiMatcher {
     if (this.atomStamp[atom] === epoch) return;
     this.atomStamp[atom] = epoch;
     const bucket = this.current!;
-    const lists = bucket.atomClauses;
-    let clauses = lists === null ? undefined : lists[atom];
-    if (clauses === undefined) clauses = this.memberClauses(bucket, atom);
-    for (let i = 0; i < clauses.length; i++) {
-      const c = clauses[i]!;
+    const list = bucket.clauseList;
+    const end = bucket.clauseStart![atom + 1]!;
+    for (let i = bucket.clauseStart![atom]!; i < end; i++) {
+      const c = list[i]!;
       if (this.clauseStamp[c] === epoch) continue;
       this.clauseStamp[c] = epoch;
       const r = this.clauseRule[c]!;
@@ -688,19 +700,27 @@ export class MultiMatcher {
     }
   }
 
-  /** `atom`'s clauses of the bucket's member rules (Bucket.atomClauses), remembered. */
-  private memberClauses(bucket: Bucket, atom: number): Int32Array {
+  /** The bucket's atom → clauses table (Bucket.clauseStart): the matcher's, for its member rules. */
+  private bucketClauses(bucket: Bucket): void {
     const member = bucket.member;
-    const out: number[] = [];
-    const end = this.atomClauseStart[atom + 1]!;
-    for (let i = this.atomClauseStart[atom]!; i < end; i++) {
-      const c = this.atomClauses[i]!;
-      if (member[this.clauseRule[c]!] === 1) out.push(c);
+    const start = this.atomClauseStart;
+    const all = this.atomClauses;
+    const atoms = start.length - 1;
+    const own = new Int32Array(atoms + 1);
+    let n = 0;
+    for (let i = 0; i < all.length; i++) if (member[this.clauseRule[all[i]!]!] === 1) n++;
+    const list = new Int32Array(n);
+    n = 0;
+    for (let a = 0; a < atoms; a++) {
+      own[a] = n;
+      for (let i = start[a]!; i < start[a + 1]!; i++) {
+        const c = all[i]!;
+        if (member[this.clauseRule[c]!] === 1) list[n++] = c;
+      }
     }
-    const list = out.length === 0 ? NO_ATOMS : Int32Array.from(out);
-    if (bucket.atomClauses === null) bucket.atomClauses = new Array<Int32Array | undefined>(this.atomCount).fill(undefined);
-    bucket.atomClauses[atom] = list;
-    return list;
+    own[atoms] = n;
+    bucket.clauseStart = own;
+    bucket.clauseList = list;
   }
 
   /**
@@ -854,7 +874,10 @@ export class MultiMatcher {
     newStart[start.length - 1] = kept.length;
     this.atomClauseStart = newStart;
     this.atomClauses = Int32Array.from(kept);
-    for (const b of buckets) b.atomClauses = null;
+    for (const b of buckets) {
+      b.clauseStart = null;
+      b.clauseList = NO_ATOMS;
+    }
     const pathField = this.fieldIds;
     for (let r = 0; r < rules; r++) {
       const fs = new Set<number>();
