@@ -135,8 +135,7 @@ interface Bucket {
    * The matcher's atom → clauses table without the clauses of rules outside the bucket (a whole
    * pack's shared atoms belong mostly to other buckets' rules), as CSR: atom a's clauses are
    * `clauseList[clauseStart[a] .. clauseStart[a + 1])`. Built on the bucket's first select (two
-   * flat arrays: an array per atom cost ~100 MB of peak RSS in a pack hunt), emptied when adapt
-   * rebuilds the table.
+   * flat arrays, not an array per atom), emptied when adapt rebuilds the table.
    */
   clauseStart: Int32Array | null;
   clauseList: Int32Array;
