@@ -94,6 +94,14 @@ export interface Matcher {
    * changes nothing unless it can start a sequence. null: this matcher cannot tell.
    */
   heldKeys(): ReadonlySet<string> | null;
+  /**
+   * The stages (bit j: stage j as written, until last; see QueryRunner.push) an event can change
+   * anything through now: an event that can match none of them can be left out (not pushed). A
+   * sequence's first stage and leading missing-event stages always; a later stage, the missing
+   * stages before it and `until` only while a partial waits for them; trailing missing-event
+   * stages while a candidate is pending. Absent: every stage, always.
+   */
+  live?(): number;
 }
 
 /**
@@ -284,6 +292,19 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
   let version = 0;
   let held: Set<string> | null = null;
   let heldVersion = -1;
+  // Matcher.live: the bits live whatever the state (first positive stage, leading missing stages);
+  // per positive stage g ≥ 1, the bits live while waiting[g - 1] holds a partial (stage g, the
+  // missing stages before it, until); the trailing missing stages' bits while a candidate is pending.
+  let alwaysLive = positives[0]!.bit;
+  for (const m of leading) alwaysLive |= m.bit;
+  const liveWhileWaiting: number[] = [];
+  for (let g = 1; g <= last; g++) {
+    let b = positives[g]!.bit | (until ? until.bit : 0);
+    for (const m of gaps[g]!) b |= m.bit;
+    liveWhileWaiting.push(b);
+  }
+  let liveWhilePending = 0;
+  for (const m of trailing) liveWhilePending |= m.bit;
 
   const savePartial = (p: Partial, w: EventWriter): StateJson => ({
     e: p.events.map((ev) => w.event(ev)),
@@ -525,6 +546,12 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       for (const p of pending) output(p.partial);
       pending.length = 0;
       version++;
+    },
+    live() {
+      let b = alwaysLive;
+      for (let g = 0; g < waiting.length; g++) if (waiting[g]!.size > 0) b |= liveWhileWaiting[g]!;
+      if (pending.length > 0) b |= liveWhilePending;
+      return b;
     },
     heldKeys() {
       if (heldVersion !== version) {
