@@ -192,6 +192,18 @@ function compileKey(by: Expr[], ctx: CompileContext): (ev: Event) => unknown[] {
     });
 }
 
+/** The last string value of a join key field and its key text (compileKeyText), one per field and fold. */
+interface KeyMemo {
+  value: string | undefined;
+  text: string;
+}
+const keyMemos = new Map<string, KeyMemo>();
+function keyMemo(name: string): KeyMemo {
+  let m = keyMemos.get(name);
+  if (m === undefined) keyMemos.set(name, (m = { value: undefined, text: '' }));
+  return m;
+}
+
 /**
  * The same string as `keyString(compileKey(by)(ev), fold)` for scalar keys, with no array per call;
  * arrays and nulls go through expandKeys. `nullJoins`: the Endgame dialect joins null keys (python eql).
@@ -204,6 +216,23 @@ function compileKeyText(by: Expr[], ctx: CompileContext, fold: boolean, nullJoin
   const plain = (v: unknown): boolean => v !== null && v !== undefined && typeof v !== 'object';
   if (fs.length === 1) {
     const [a] = fs as [Fn];
+    // The text of the last string value, shared by every stage joining on the same field: the
+    // rules of a pack that join on host.id or process.entity_id read the same string of the same
+    // event one after the other, and get one key text (built and hashed once) instead of a new one
+    // each. Keyed by the value itself (keyPart is a function of it and `fold` alone): never stale.
+    const memo = by[0]!.kind === 'field' ? keyMemo(by[0]!.path.join('\u0000') + (fold ? '\u0001f' : '')) : null;
+    if (memo !== null)
+      return (ev) => {
+        const v = a(ev, EMPTY_SCOPE);
+        if (typeof v === 'string') {
+          if (v === memo.value) return memo.text;
+          const t = keyPart(v, fold);
+          memo.value = v;
+          memo.text = t;
+          return t;
+        }
+        return plain(v) ? keyPart(v, fold) : slow(ev);
+      };
     return (ev) => {
       const v = a(ev, EMPTY_SCOPE);
       return plain(v) ? keyPart(v, fold) : slow(ev);

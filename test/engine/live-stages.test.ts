@@ -140,3 +140,30 @@ function maskFor(q: ReturnType<typeof parseEql>, ev: Event): number {
   });
   return m;
 }
+
+test('join key texts shared between sequences on the same field follow the value, also on a mutated event', () => {
+  const q1 = parseEql('sequence by h [process where n == 1] [file where true]');
+  const q2 = parseEql('sequence by h [file where n == 1] [process where true]');
+  const r1 = compileQuery(q1);
+  const r2 = compileQuery(q2);
+  const out1: string[] = [];
+  const out2: string[] = [];
+  const ev: Event = { '@timestamp': '2024-01-01T00:00:00Z', event: { category: 'process' }, h: 'A', n: 1, i: 1 };
+  const feed = (e: Event): void => {
+    r1.push(e);
+    r2.push(e);
+    for (const m of r1.drain()) out1.push(`${m.events.map((x) => x['i']).join(',')}:${String(m.keys)}`);
+    for (const m of r2.drain()) out2.push(`${m.events.map((x) => x['i']).join(',')}:${String(m.keys)}`);
+  };
+  feed({ ...ev });
+  // The same object, mutated between pushes: its new key must be read, not the last one seen.
+  const same: Event = { '@timestamp': '2024-01-01T00:00:01Z', event: { category: 'file' }, h: 'B', n: 1, i: 2 };
+  feed(same);
+  same['h'] = 'A';
+  same['i'] = 3;
+  feed(same);
+  feed({ '@timestamp': '2024-01-01T00:00:02Z', event: { category: 'process' }, h: 'B', n: 0, i: 4 });
+  assert.deepEqual(out1, ['1,3:A']);
+  // (The partial holds the object itself, whose `i` is 3 by now; it was keyed B when pushed.)
+  assert.deepEqual(out2, ['3,4:B']);
+});
