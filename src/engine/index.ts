@@ -205,9 +205,10 @@ function compileRunner(q: Query, opts: EngineOptions, ordered: boolean): QueryRu
   };
   const observers = ctx.observers;
   let ended = false;
-  const live = matcher.live;
+  const live = matcher.live !== undefined && observers.length === 0 ? matcher.live : undefined;
   return {
-    ...(live !== undefined && observers.length === 0 ? { liveStages: live } : {}),
+    // Always present (undefined when none), so every runner of this kind has one shape.
+    liveStages: live,
     push(ev, stages) {
       if (ended) throw new Error('push() after end()');
       if (pipe.done() || ev === null || typeof ev !== 'object') return;
