@@ -73,7 +73,7 @@ test('jsonTextHasNoDottedKey: true only when no key at any level holds a dot (ag
   };
   let yes = 0;
   let no = 0;
-  for (let i = 0; i < 20000; i++) {
+  for (let i = 0; i < 10000; i++) {
     const o: Record<string, unknown> = {};
     for (let k = rnd(5); k > 0; k--) o[str()] = val(0);
     const text = JSON.stringify(o, null, rnd(4) === 0 ? 1 : undefined);
@@ -83,6 +83,6 @@ test('jsonTextHasNoDottedKey: true only when no key at any level holds a dot (ag
     if (walk && !fast) no++;
     if (fast) yes++;
   }
-  assert.ok(yes > 2000, `${yes} texts decided without a dotted key`);
+  assert.ok(yes > 1000, `${yes} texts decided without a dotted key`);
   assert.ok(no < yes, `${no} conservative misses`);
 });
