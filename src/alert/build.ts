@@ -133,6 +133,13 @@ function plain(v: unknown): unknown {
   if (v === null || typeof v !== 'object') return v;
   if (Array.isArray(v)) return v.map(plain);
   const out: Record<string, unknown> = {};
-  for (const [k, x] of Object.entries(v)) if (x !== undefined && typeof x !== 'function') out[k] = plain(x);
+  // Object.keys, not Object.entries: the same keys in the same order, without a pair per key.
+  const o = v as Record<string, unknown>;
+  const keys = Object.keys(o);
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!;
+    const x = o[k];
+    if (x !== undefined && typeof x !== 'function') out[k] = plain(x);
+  }
   return out;
 }

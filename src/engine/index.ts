@@ -47,6 +47,13 @@ export interface QueryRunner {
   /** Join keys of the sequence state held now (keyString form); null when not a plain sequence. */
   heldKeys(): ReadonlySet<string> | null;
   /**
+   * The stages (bits as in `push`) through which an event can change anything now: an event none
+   * of whose stages is among them may be left out, not pushed (the same results: results held
+   * for a passed deadline come out at the next push or at the end instead). Sequences only, and
+   * only when no condition keeps state of its own (lineage); absent: push every event.
+   */
+  liveStages?(): number;
+  /**
    * Low watermark from the caller: no more events older than `t` are expected (from any stream),
    * when the input is in time order per stream (host) only, not across streams (serve, cluster).
    * Runners that expire state by the newest time seen (correlations) then expire only behind it.
@@ -198,7 +205,10 @@ function compileRunner(q: Query, opts: EngineOptions, ordered: boolean): QueryRu
   };
   const observers = ctx.observers;
   let ended = false;
+  const live = matcher.live !== undefined && observers.length === 0 ? matcher.live : undefined;
   return {
+    // Always present (undefined when none), so every runner of this kind has one shape.
+    liveStages: live,
     push(ev, stages) {
       if (ended) throw new Error('push() after end()');
       if (pipe.done() || ev === null || typeof ev !== 'object') return;

@@ -94,6 +94,14 @@ export interface Matcher {
    * changes nothing unless it can start a sequence. null: this matcher cannot tell.
    */
   heldKeys(): ReadonlySet<string> | null;
+  /**
+   * The stages (bit j: stage j as written, until last; see QueryRunner.push) an event can change
+   * anything through now: an event that can match none of them can be left out (not pushed). A
+   * sequence's first stage and leading missing-event stages always; a later stage, the missing
+   * stages before it and `until` only while a partial waits for them; trailing missing-event
+   * stages while a candidate is pending. Absent: every stage, always.
+   */
+  live?(): number;
 }
 
 /**
@@ -184,6 +192,18 @@ function compileKey(by: Expr[], ctx: CompileContext): (ev: Event) => unknown[] {
     });
 }
 
+/** The last string value of a join key field and its key text (compileKeyText), one per field and fold. */
+interface KeyMemo {
+  value: string | undefined;
+  text: string;
+}
+const keyMemos = new Map<string, KeyMemo>();
+function keyMemo(name: string): KeyMemo {
+  let m = keyMemos.get(name);
+  if (m === undefined) keyMemos.set(name, (m = { value: undefined, text: '' }));
+  return m;
+}
+
 /**
  * The same string as `keyString(compileKey(by)(ev), fold)` for scalar keys, with no array per call;
  * arrays and nulls go through expandKeys. `nullJoins`: the Endgame dialect joins null keys (python eql).
@@ -196,6 +216,23 @@ function compileKeyText(by: Expr[], ctx: CompileContext, fold: boolean, nullJoin
   const plain = (v: unknown): boolean => v !== null && v !== undefined && typeof v !== 'object';
   if (fs.length === 1) {
     const [a] = fs as [Fn];
+    // The text of the last string value, shared by every stage joining on the same field: the
+    // rules of a pack that join on host.id or process.entity_id read the same string of the same
+    // event one after the other, and get one key text (built and hashed once) instead of a new one
+    // each. Keyed by the value itself (keyPart is a function of it and `fold` alone): never stale.
+    const memo = by[0]!.kind === 'field' ? keyMemo(by[0]!.path.join('\u0000') + (fold ? '\u0001f' : '')) : null;
+    if (memo !== null)
+      return (ev) => {
+        const v = a(ev, EMPTY_SCOPE);
+        if (typeof v === 'string') {
+          if (v === memo.value) return memo.text;
+          const t = keyPart(v, fold);
+          memo.value = v;
+          memo.text = t;
+          return t;
+        }
+        return plain(v) ? keyPart(v, fold) : slow(ev);
+      };
     return (ev) => {
       const v = a(ev, EMPTY_SCOPE);
       return plain(v) ? keyPart(v, fold) : slow(ev);
@@ -284,6 +321,19 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
   let version = 0;
   let held: Set<string> | null = null;
   let heldVersion = -1;
+  // Matcher.live: the bits live whatever the state (first positive stage, leading missing stages);
+  // per positive stage g ≥ 1, the bits live while waiting[g - 1] holds a partial (stage g, the
+  // missing stages before it, until); the trailing missing stages' bits while a candidate is pending.
+  let alwaysLive = positives[0]!.bit;
+  for (const m of leading) alwaysLive |= m.bit;
+  const liveWhileWaiting: number[] = [];
+  for (let g = 1; g <= last; g++) {
+    let b = positives[g]!.bit | (until ? until.bit : 0);
+    for (const m of gaps[g]!) b |= m.bit;
+    liveWhileWaiting.push(b);
+  }
+  let liveWhilePending = 0;
+  for (const m of trailing) liveWhilePending |= m.bit;
 
   const savePartial = (p: Partial, w: EventWriter): StateJson => ({
     e: p.events.map((ev) => w.event(ev)),
@@ -525,6 +575,12 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       for (const p of pending) output(p.partial);
       pending.length = 0;
       version++;
+    },
+    live() {
+      let b = alwaysLive;
+      for (let g = 0; g < waiting.length; g++) if (waiting[g]!.size > 0) b |= liveWhileWaiting[g]!;
+      if (pending.length > 0) b |= liveWhilePending;
+      return b;
     },
     heldKeys() {
       if (heldVersion !== version) {

@@ -58,6 +58,54 @@ export function setNoDottedKeys(ev: Event, none: boolean): void {
   (ev as { [NO_DOTTED_KEYS]?: boolean })[NO_DOTTED_KEYS] = none;
 }
 
+/**
+ * Whether the JSON text `text` certainly holds no object key with a dot in it, at any level: true
+ * only when it is so; false when some key may hold one (a dot inside a string whose closing quote
+ * is followed by `:`, a string starting with `:` after a number with a dot, or a `\u002e` escape).
+ * Only the dots are visited (two `indexOf` per string holding any): about a third of the cost of
+ * walking the parsed object (noDottedKeys), and exact where it says true
+ * (test/events/field.test.ts holds it against the walk).
+ */
+export function jsonTextHasNoDottedKey(text: string): boolean {
+  if (text.indexOf('\\u002e') >= 0 || text.indexOf('\\u002E') >= 0) return false;
+  for (let d = text.indexOf('.'); d >= 0; ) {
+    // The first quote after the dot that is not escaped: the end of the string holding the dot
+    // (or, for a dot outside strings, the start of the next string).
+    let q = text.indexOf('"', d);
+    if (q < 0) return true;
+    for (;;) {
+      let b = 0;
+      while (text.charCodeAt(q - 1 - b) === 92) b++;
+      if ((b & 1) === 0) break;
+      q = text.indexOf('"', q + 1);
+      if (q < 0) return true;
+    }
+    let j = q + 1;
+    let c = text.charCodeAt(j);
+    while (c === 32 || c === 9 || c === 10 || c === 13) c = text.charCodeAt(++j);
+    if (c === 58) return false; // `":`: a key holding the dot (or a string starting with ':')
+    d = text.indexOf('.', q + 1);
+  }
+  return true;
+}
+
+/**
+ * Mark a value just parsed from `text` (an object, as the NDJSON reader parses a line) with
+ * NO_DOTTED_KEYS when the text shows no dotted key (jsonTextHasNoDottedKey): markIfNested then
+ * has nothing to walk. Code that later adds a dotted key to such an object must clear the mark
+ * (normalize/index.ts does for the one normalization that completes a record in place from others).
+ */
+export function markParsedJson(value: unknown, text: string): void {
+  // Not enumerable: the reader's events compare equal to plain parsed JSON (and a spread copy,
+  // which may then gain keys, does not inherit the mark).
+  if (value !== null && typeof value === 'object' && !Array.isArray(value) && jsonTextHasNoDottedKey(text)) Object.defineProperty(value, NO_DOTTED_KEYS, { value: true, writable: true });
+}
+
+/** Undo a mark whose object may have gained dotted keys since (markIfNested walks it again). */
+export function clearNoDottedKeys(ev: Event): void {
+  if ((ev as { [NO_DOTTED_KEYS]?: boolean })[NO_DOTTED_KEYS] !== undefined) (ev as { [NO_DOTTED_KEYS]?: boolean })[NO_DOTTED_KEYS] = undefined;
+}
+
 /** Mark `ev` with NO_DOTTED_KEYS when no key at any level contains a dot (one walk; hot path of hunts). */
 export function markIfNested(ev: Event): void {
   if ((ev as { [NO_DOTTED_KEYS]?: boolean })[NO_DOTTED_KEYS] === undefined)

@@ -510,8 +510,12 @@ export class Detector {
       const h = c.overlapHorizon;
       if (h === null || (h !== 'open' && compareInstants(overlapTime, h) > 0)) return;
     }
-    c.runner.push(view, stages);
-    const ms = c.runner.drain();
+    const runner = c.runner;
+    // A sequence stage selected for the event but with no partial to take it (the telemetry-loss
+    // rule's `![any where event.category in (…)]` with no alert pending): nothing to run.
+    if (stages !== -1 && runner.liveStages !== undefined && (stages & runner.liveStages()) === 0) return;
+    runner.push(view, stages);
+    const ms = runner.drain();
     if (ms.length > 0) for (const m of ms) this.onMatch(c, m);
   }
 

@@ -209,6 +209,9 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   else m.set(k, [v]);
 }
 
+/** Events counted at a time (TelemetryTally.observe). */
+const BATCH = 1024;
+
 /** Set ids below this are counted in a host's array (TelemetryTally.observe). */
 const DENSE_SETS = 256;
 
@@ -281,9 +284,11 @@ export class TelemetryTally {
    * a tight loop rather than between two events' detection, where a table of 5,000 hosts misses
    * the CPU cache (tally inside a detector, 40k Defend events: 2.30 → 2.16 µs per event).
    */
-  private readonly batchHosts: (string | null)[] = [];
-  private readonly batchNames: (string | undefined)[] = [];
-  private readonly batchSets: number[] = [];
+  private readonly batchHosts: (string | null)[] = new Array<string | null>(BATCH).fill(null);
+  private readonly batchNames: (string | undefined)[] = new Array<string | undefined>(BATCH).fill(undefined);
+  private readonly batchSets: Int32Array = new Int32Array(BATCH);
+  /** Events batched (the arrays keep their size: no growing and freeing per batch). */
+  private batched = 0;
 
   private hostTally(host: string | null): HostTally {
     const h = host ?? '(no host)';
@@ -318,10 +323,13 @@ export class TelemetryTally {
     const hs = this.batchHosts;
     const ns = this.batchNames;
     const ss = this.batchSets;
-    for (let i = 0; i < hs.length; i++) this.count(hs[i]!, ns[i], ss[i]!);
-    hs.length = 0;
-    ns.length = 0;
-    ss.length = 0;
+    const n = this.batched;
+    this.batched = 0;
+    for (let i = 0; i < n; i++) {
+      this.count(hs[i]!, ns[i], ss[i]!);
+      hs[i] = null;
+      ns[i] = undefined;
+    }
   }
 
   /** The id of the set of ECS needs `ecs` meets (-1: none), through the memo. */
@@ -358,10 +366,11 @@ export class TelemetryTally {
     if (this.useMemo && !this.readsNative) {
       // The name is read now (the event is at hand), used only if its host has none yet.
       const name = getField(ecs, NAME_PATH) ?? getField(ecs, HOSTNAME_PATH);
-      this.batchHosts.push(host);
-      this.batchNames.push(typeof name === 'string' ? name : undefined);
-      this.batchSets.push(this.memoSet(ecs, categories));
-      if (this.batchHosts.length >= 1024) this.flush();
+      const i = this.batched++;
+      this.batchHosts[i] = host;
+      this.batchNames[i] = typeof name === 'string' ? name : undefined;
+      this.batchSets[i] = this.memoSet(ecs, categories);
+      if (this.batched >= BATCH) this.flush();
       return;
     }
     this.flush();

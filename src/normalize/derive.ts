@@ -157,9 +157,15 @@ export function deriveCommon(ev: Obj, read: Reader = (p) => getPath(ev, p)): voi
   nameFrom(ev, read, T_EXE, T_NAME);
   const path = read(F_PATH);
   if (typeof path === 'string' && path.length > 0) {
-    const parts = splitWindowsPath(path);
-    if (missing(read, F_NAME)) setPath(ev, F_NAME, parts.name);
-    if (parts.directory !== undefined && missing(read, F_DIR)) setPath(ev, F_DIR, parts.directory);
-    if (parts.extension !== undefined && missing(read, F_EXT)) setPath(ev, F_EXT, parts.extension);
+    // Split only when a part is missing (Elastic Defend file events carry name and directory).
+    const needName = missing(read, F_NAME);
+    const needDir = missing(read, F_DIR);
+    const needExt = missing(read, F_EXT);
+    if (needName || needDir || needExt) {
+      const parts = splitWindowsPath(path);
+      if (needName) setPath(ev, F_NAME, parts.name);
+      if (parts.directory !== undefined && needDir) setPath(ev, F_DIR, parts.directory);
+      if (parts.extension !== undefined && needExt) setPath(ev, F_EXT, parts.extension);
+    }
   }
 }

@@ -8,7 +8,7 @@
  * Mapping tables live in `tables/`; docs/normalization.md describes them for users.
  */
 import type { Event } from '../events/field.js';
-import { getField, noDottedKeys, setNoDottedKeys } from '../events/field.js';
+import { clearNoDottedKeys, getField, noDottedKeys, setNoDottedKeys } from '../events/field.js';
 import { parseTimestamp, type Instant } from '../events/timestamp.js';
 import { completeEcs, completeWinlogbeat, ecsNative, winlogbeatNative } from './ecs.js';
 import { endgameTime, endgameToEcs } from './endgame.js';
@@ -122,6 +122,9 @@ export function toEcs(ev: Event): Event {
     }
     case 'winlogbeat': {
       const ecs = completeWinlogbeat(ev);
+      // Completed in place from its record's mapping, which may add keys the parsed text had not
+      // (events/field.ts markParsedJson): its keys are walked again.
+      if (ecs === ev) clearNoDottedKeys(ev);
       v.ecs = ecs === ev ? ecs : adopt(ecs, ev, v);
       break;
     }

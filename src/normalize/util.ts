@@ -1,5 +1,5 @@
 /** Small helpers shared by the normalizers: nested writes, value conversions, Windows paths. */
-import { getField, type Event } from '../events/field.js';
+import { getField, NO_DOTTED_KEYS, type Event } from '../events/field.js';
 
 export type Obj = Record<string, unknown>;
 
@@ -38,7 +38,8 @@ export type Reader = (path: readonly string[]) => unknown;
  * case: cheap even for missing fields), else the shared getField that resolves dotted/mixed keys.
  */
 export function readerFor(ev: Obj): Reader {
-  for (const k in ev) if (k.includes('.')) return (path) => getField(ev, path);
+  // Marked by the reader from the line's text (events/field.ts markParsedJson): no key has a dot.
+  if ((ev as { [NO_DOTTED_KEYS]?: boolean })[NO_DOTTED_KEYS] !== true) for (const k in ev) if (k.includes('.')) return (path) => getField(ev, path);
   return (path) => getPath(ev, path);
 }
 

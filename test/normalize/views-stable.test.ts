@@ -52,3 +52,26 @@ test('a record whose EventData has a dotted key: its view is not marked, and the
   const plain = toEcs({ Event: { ...(raw.Event as Event), EventData: { Image: 'C:\\x.exe' } } });
   assert.equal(markOf(plain), true);
 });
+
+test('the mark the NDJSON reader gives a parsed line survives normalization only when true of the ECS view', async () => {
+  const { markParsedJson } = await import('../../src/events/field.js');
+  const { generateEvents } = await import('../../src/demo/generate.js');
+  const lines = [...generateEvents({ events: 3000, hosts: 50, seed: 3 }).events].map((e) => JSON.stringify(e));
+  // Other flavours too: Winlogbeat (completed in place), flat and EVTX-shaped records, ECS with dotted keys.
+  lines.push(
+    JSON.stringify({ '@timestamp': '2024-01-02T03:04:05.000Z', event: { category: ['process'], type: ['start'] }, 'process.executable': 'C:\\x\\a.exe', host: { id: 'h' } }),
+    JSON.stringify({ '@timestamp': '2024-01-02T03:04:05.000Z', winlog: { channel: 'Security', event_id: 4688, computer_name: 'PC1', event_data: { NewProcessName: 'C:\\a.exe', 'X.Y': 1 } } }),
+    JSON.stringify({ '@timestamp': '2024-01-02T03:04:05.000Z', winlog: { channel: 'Microsoft-Windows-Sysmon/Operational', event_id: 1, computer_name: 'PC1', event_data: { Image: 'C:\\a.exe', CommandLine: 'a.exe /x' } } }),
+    JSON.stringify({ EventID: 1, Channel: 'Microsoft-Windows-Sysmon/Operational', Computer: 'PC1', UtcTime: '2024-01-02 03:04:05.000', Image: 'C:\\a.exe' }),
+  );
+  let marked = 0;
+  for (const line of lines) {
+    const raw = JSON.parse(line) as Event;
+    markParsedJson(raw, line);
+    if (markOf(raw) === true) marked++;
+    const view = toEcs(raw);
+    markIfNested(view);
+    assert.equal(markOf(view), noDottedKeys(view), line);
+  }
+  assert.ok(marked > 2900, `${marked} lines marked by their text`);
+});
