@@ -304,6 +304,12 @@ interface PoolHooks {
   onProgress: (unitId: number, events: number) => void;
 }
 
+/** Resource limits for hunt workers (experiment knob: SPOOR_HUNT_YOUNG_MB, young generation in MB). */
+function workerLimits(): { resourceLimits?: { maxYoungGenerationSizeMb: number } } {
+  const mb = Number(process.env.SPOOR_HUNT_YOUNG_MB ?? '0');
+  return mb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: mb } } : {};
+}
+
 /** Worker script next to this module (compiled .js; .ts when running under tsx). */
 function workerUrl(): URL {
   const self = import.meta.url;
@@ -364,7 +370,7 @@ function runInWorkers(units: WorkUnit[], n: number, setup: WorkerSetup, hooks: P
     // (sigma/detach.ts: ~40 MB less heap per worker with SigmaHQ's rules).
     const workerData: PackedWorkerSetup = { ...setup, rules: packRules(setup.rules) };
     for (let i = 0; i < n; i++) {
-      const w = new Worker(workerUrl(), { workerData });
+      const w = new Worker(workerUrl(), { workerData, ...workerLimits() });
       pool.push(w);
       w.on('message', (m: FromWorker) => {
         switch (m.type) {
