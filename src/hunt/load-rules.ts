@@ -49,6 +49,8 @@ export async function loadHuntRules(spec: RuleSpec): Promise<LoadedRules> {
     buildingBlocks: spec.buildingBlocks === true,
     ignoreIndex: spec.ignoreIndex === true,
     strictIndex: spec.strictIndex === true,
+    // Elastic TOML rules: their load kept in the load cache, as Sigma's (rules/load-cache.ts).
+    cache: true,
     excludeRules: spec.excludeRules.filter((id) => !sigmaIds.has(id)),
     exceptions,
   });

@@ -9,7 +9,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { packRules } from '../sigma/detach.js';
-import { deserialize } from 'node:v8';
+import { deserialize, serialize } from 'node:v8';
 import type { Alert } from '../alert/types.js';
 import type { ProblemKind, SourceProblem } from '../sources/types.js';
 import { discoverInputs } from '../sources/index.js';
@@ -137,19 +137,39 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
   /** Run units on the workers (or in this thread); `count`: add their events and telemetry to the totals. */
   const execute = async (todo: WorkUnit[], count: boolean, onAlerts: (a: Alert[] | Uint8Array, unit?: WorkUnit) => void, onOwn: (unit: WorkUnit, own: OwnSpan | undefined) => void): Promise<void> => {
     if (todo.length === 0) return;
-    if (workers === 0) {
+    // One unit (a pack hunt over one file that cannot be split: plan.ts) runs here, not in a worker:
+    // a worker would start a second isolate (its modules compiled again, ~0.3 CPU-s with Elastic's
+    // EQL pack), get the rules as a copy and post every alert back; this thread has the rules
+    // already. Its alerts are kept packed as a worker's would be (AlertStore).
+    const here = workers === 0 || todo.length === 1;
+    // As a worker would run it: its alerts cloned (packed), a clock of its own from what was learned.
+    const asWorker = workers > 0;
+    if (here) {
       const outer = activeClock();
-      useClock(clock);
+      const unitClock = asWorker ? new Clock(clock.given, clock.learnedOffsets()) : clock;
+      useClock(unitClock);
       try {
         for (const unit of todo) {
           const { compiled, filters } = ruleSet();
-          const { stats: s, detector, own } = await runUnitWith(unit, () => new Detector(compiled, { contextEvents, tiebreaker }), {
-            overlapNs: unit.slice ? reach.windowNs : overlapNs,
-            filters,
-            onProblem,
-            onAlerts: (a) => onAlerts(a, unit),
-            onProgress: (p) => progress.unitEvents(unit.id, p.events),
-          });
+          let ran: Awaited<ReturnType<typeof runUnitWith>>;
+          try {
+            ran = await runUnitWith(unit, () => new Detector(compiled, { contextEvents, tiebreaker }), {
+              overlapNs: unit.slice ? reach.windowNs : overlapNs,
+              filters,
+              onProblem,
+              onAlerts: (a) => onAlerts(asWorker ? serialize(a) : a, unit),
+              onProgress: (p) => progress.unitEvents(unit.id, p.events),
+            });
+          } catch (e) {
+            if (!asWorker) throw e;
+            // As runInWorkers reports a worker's failed unit.
+            const file = unit.parts.map((p) => p.file.path).join(', ');
+            onProblem({ kind: 'other', file, message: `internal error, unit skipped: ${(e as Error).stack ?? String(e)}`, skipped: true });
+            onOwn(unit, undefined);
+            progress.unitDone(unit.id, unit.bytes);
+            continue;
+          }
+          const { stats: s, detector, own } = ran;
           for (const p of detector.problems) ruleProblems.set(p.ruleId, p.message);
           if (count) {
             mergeTelemetry(telemetry, detector.telemetry.counts());
@@ -159,7 +179,7 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
           progress.unitDone(unit.id, unit.bytes);
         }
       } finally {
-        clockReports.push(...clock.takeReport());
+        clockReports.push(...unitClock.takeReport());
         useClock(outer);
       }
       return;
@@ -304,6 +324,12 @@ interface PoolHooks {
   onProgress: (unitId: number, events: number) => void;
 }
 
+/** Resource limits for hunt workers (experiment knob: SPOOR_HUNT_YOUNG_MB, young generation in MB). */
+function workerLimits(): { resourceLimits?: { maxYoungGenerationSizeMb: number } } {
+  const mb = Number(process.env.SPOOR_HUNT_YOUNG_MB ?? '0');
+  return mb > 0 ? { resourceLimits: { maxYoungGenerationSizeMb: mb } } : {};
+}
+
 /** Worker script next to this module (compiled .js; .ts when running under tsx). */
 function workerUrl(): URL {
   const self = import.meta.url;
@@ -364,7 +390,7 @@ function runInWorkers(units: WorkUnit[], n: number, setup: WorkerSetup, hooks: P
     // (sigma/detach.ts: ~40 MB less heap per worker with SigmaHQ's rules).
     const workerData: PackedWorkerSetup = { ...setup, rules: packRules(setup.rules) };
     for (let i = 0; i < n; i++) {
-      const w = new Worker(workerUrl(), { workerData });
+      const w = new Worker(workerUrl(), { workerData, ...workerLimits() });
       pool.push(w);
       w.on('message', (m: FromWorker) => {
         switch (m.type) {

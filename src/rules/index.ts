@@ -29,7 +29,7 @@ export { loadList, exclusionExpr, type ExclusionList } from './lists.js';
  */
 export function loadRulePack(
   dirs: string[],
-  opts: { hunting?: boolean; excludeRules?: string[]; exceptions?: Exceptions } & Pick<LoadRulePackOptions, 'builtin' | 'buildingBlocks' | 'ignoreIndex' | 'strictIndex'> = {},
+  opts: { hunting?: boolean; excludeRules?: string[]; exceptions?: Exceptions } & Pick<LoadRulePackOptions, 'builtin' | 'buildingBlocks' | 'ignoreIndex' | 'strictIndex' | 'cache'> = {},
 ): RulePack {
   return loadRulePackWith((text, dialect) => parseEql(text, { dialect }), dirs, opts);
 }

@@ -13,6 +13,7 @@ import { andNot } from './ir-build.js';
 import { exclusionExpr, loadList, stringList, type ExclusionList, type ExclusionSubject } from './lists.js';
 import { applyExceptions, type Exceptions } from './exceptions.js';
 import { loadElasticToml } from './elastic-toml.js';
+import { TomlCache } from './load-cache.js';
 
 /** The `source` of the problem an `--exclude-rule` id that names no rule raises. */
 export const EXCLUDE_RULE_SOURCE = '<--exclude-rule>';
@@ -38,6 +39,11 @@ export interface LoadRulePackOptions {
    * Defend data even where Windows-log normalization provides every field they need).
    */
   strictIndex?: boolean;
+  /**
+   * Keep what loading each Elastic TOML file gave in the load cache, and take it from there when
+   * the files and spoor's code are unchanged (load-cache.ts). Only with the standard EQL parser.
+   */
+  cache?: boolean;
 }
 
 export interface RulePack {
@@ -95,16 +101,21 @@ export function loadRulePackWith(parse: EqlParser, dirs: readonly string[], opts
     }
   }
   const lists = new ListCache(builtin);
-  for (const { dir, recursive } of sources) {
-    let files: string[];
+  const listed = sources.map(({ dir, recursive }) => {
     try {
-      files = ruleFiles(dir, recursive);
+      return { dir, files: ruleFiles(dir, recursive) };
     } catch (e) {
-      problems.push({ source: dir, reason: `cannot read rule directory: ${(e as Error).message}`, severity: 'error' });
+      return { dir, error: e as Error };
+    }
+  });
+  const cache = opts.cache ? tomlCache(listed.flatMap((l) => l.files ?? [])) : null;
+  for (const { dir, files, error } of listed) {
+    if (!files) {
+      problems.push({ source: dir, reason: `cannot read rule directory: ${error!.message}`, severity: 'error' });
       continue;
     }
     for (const file of files) {
-      const loaded = loadRuleFile(file, parse, lists, problems);
+      const loaded = cache?.texts.has(file) ? cachedTomlFile(file, cache, parse, lists, problems) : loadRuleFile(file, parse, lists, problems);
       if (!loaded) continue;
       const prev = seenIds.get(loaded.id);
       if (prev) {
@@ -128,6 +139,7 @@ export function loadRulePackWith(parse: EqlParser, dirs: readonly string[], opts
       rules.push(loaded);
     }
   }
+  cache?.cache.save();
   const exclude = new Set(opts.excludeRules ?? []);
   for (const id of exclude)
     if (!seenIds.has(id)) problems.push({ id, source: EXCLUDE_RULE_SOURCE, reason: `no rule with id '${id}' to exclude`, severity: 'error' });
@@ -138,10 +150,38 @@ export function loadRulePackWith(parse: EqlParser, dirs: readonly string[], opts
   return { rules: opts.exceptions ? kept.map((r) => applyExceptions(r, opts.exceptions!)) : kept, problems, ...(hidden.length ? { hidden } : {}) };
 }
 
-function loadRuleFile(file: string, parse: EqlParser, lists: ListCache, problems: RuleProblem[]): Rule | null {
+/** The load's TOML files read, and the cache for them (null: off, or a file cannot be read). */
+function tomlCache(files: string[]): { cache: TomlCache; texts: Map<string, string> } | null {
+  const texts = new Map<string, string>();
+  for (const f of files) {
+    if (!/\.toml$/i.test(f) || texts.has(f)) continue;
+    try {
+      texts.set(f, readFileSync(f, 'utf8'));
+    } catch {
+      return null; // loadRuleFile reports it
+    }
+  }
+  const cache = TomlCache.open([...texts].map(([path, text]) => ({ path, text })));
+  return cache ? { cache, texts } : null;
+}
+
+/** loadRuleFile for a TOML file, through the load cache: the same rule and problems. */
+function cachedTomlFile(file: string, c: { cache: TomlCache; texts: Map<string, string> }, parse: EqlParser, lists: ListCache, problems: RuleProblem[]): Rule | null {
+  const hit = c.cache.get(file);
+  if (hit) {
+    for (const p of hit.problems) problems.push(p);
+    return hit.rule;
+  }
+  const before = problems.length;
+  const rule = loadRuleFile(file, parse, lists, problems, c.texts.get(file));
+  c.cache.record(file, { rule, problems: problems.slice(before) });
+  return rule;
+}
+
+function loadRuleFile(file: string, parse: EqlParser, lists: ListCache, problems: RuleProblem[], given?: string): Rule | null {
   let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    text = given ?? readFileSync(file, 'utf8');
   } catch (e) {
     problems.push({ source: file, reason: `cannot read: ${(e as Error).message}`, severity: 'error' });
     return null;

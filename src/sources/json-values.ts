@@ -9,7 +9,7 @@
  * on with the next one. Positions are 1-based element numbers.
  */
 import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonExact } from '../events/json.js';
-import { mayHoldBigInteger } from './big-integers.js';
+import { mayHoldBigLiteral } from './big-integers.js';
 import type { ProblemSink, SourceEvent } from './types.js';
 import { preview } from './ndjson.js';
 import { valueToEvents } from './unwrap.js';
@@ -191,7 +191,7 @@ export async function* readJsonValues(
     let value: unknown;
     try {
       if (jsonDepthExceeds(text)) throw new Error(`nested deeper than ${MAX_JSON_DEPTH} levels`);
-      value = mayHoldBigInteger(text) ? parseJsonExact(text) : JSON.parse(text);
+      value = mayHoldBigLiteral(text) ? parseJsonExact(text) : JSON.parse(text);
     } catch (err) {
       const why = truncated ? 'truncated: input ended inside this value' : (err as Error).message;
       onProblem({ kind: 'malformed-json', file, where, message: `${why} (skipped: ${preview(text)})`, skipped: true });

@@ -9,7 +9,7 @@
 import { isAscii } from 'node:buffer';
 import { open } from 'node:fs/promises';
 import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonExact } from '../events/json.js';
-import { mayHoldBigInteger } from './big-integers.js';
+import { mayHoldBigLiteral } from './big-integers.js';
 import { fileBytes, READ_CHUNK } from './bytes.js';
 import type { DeferredLine, ProblemSink, SourceEvent } from './types.js';
 import { markParsedJson, type Event } from '../events/field.js';
@@ -356,7 +356,7 @@ async function* splitLines(
         buf,
         text,
         ascii,
-        exact: mayHoldBigInteger(text),
+        exact: mayHoldBigLiteral(text),
         hits: state.filter ? new NeedleHits(text, state.filter.needles) : null,
         bufOffset,
         pos,
@@ -491,7 +491,7 @@ const UNPARSED = Symbol('unparsed');
 function parseText(text: string, exact: boolean, file: string, lineNo: number | null, offset: number, onProblem: ProblemSink): unknown {
   try {
     if (jsonDepthExceeds(text)) throw new Error(`nested deeper than ${MAX_JSON_DEPTH} levels`);
-    const value: unknown = exact && mayHoldBigInteger(text) ? parseJsonExact(text) : JSON.parse(text);
+    const value: unknown = exact && mayHoldBigLiteral(text) ? parseJsonExact(text) : JSON.parse(text);
     // The text tells, for a third of the cost of walking the object, that no key holds a dot
     // (events/field.ts): the detector's markIfNested then skips its walk.
     markParsedJson(value, text);

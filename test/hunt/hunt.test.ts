@@ -206,6 +206,20 @@ test('worker threads and the main thread give the same alerts on the ground-trut
   assert.equal(b.summary.events, a.summary.events);
 });
 
+test('one work unit with workers asked for runs in this thread as a worker would: same alerts, summary, problems', async (t) => {
+  const dir = sharedOrSkip(t, 'datasets', 'ecs-derived');
+  if (!dir) return;
+  const file = join(dir, 'POS_psexesvc_remote_copy.defend.ndjson');
+  const a = await runHunt({ inputs: [file], workers: 0 });
+  const b = await runHunt({ inputs: [file], workers: 2 });
+  assert.equal(b.summary.workUnits, 1);
+  assert.ok(a.alerts.length > 0);
+  assert.deepEqual(b.alerts, a.alerts);
+  const { seconds: _s1, eventsPerSecond: _e1, ruleLoadSeconds: _l1, ...sa } = a.summary;
+  const { seconds: _s2, eventsPerSecond: _e2, ruleLoadSeconds: _l2, ...sb } = b.summary;
+  assert.deepEqual(sb, sa);
+});
+
 test('an EVTX file split by chunk ranges yields every record once, as the whole file does', async (t) => {
   const file = sharedOrSkip(t, 'datasets', 'deepbluecli', 'many-events-application.evtx');
   if (!file) return;
