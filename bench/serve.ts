@@ -11,7 +11,15 @@
  * 2. Latency at half load: paced at half the measured rate for --paced-seconds; ack → alert time
  *    per alert = alert stored (created_ms) − commit of its last event (received_ms; the ack is sent
  *    right after that commit). p50/p99 over every alert of the phase.
+ *    With --paced-rate R, R events/s instead. The paced phase reports its own server CPU per event
+ *    and per thread: the steady state. The throughput phase's figure (60k events in a few seconds)
+ *    includes the JIT warm-up: most of its "rest" (V8's platform threads) is compiler jobs, not GC.
+ *    The paced phase re-sends a pool of pre-generated events with their @timestamp moved on each
+ *    round (--paced-pool, default 100000; 0: generate as sent, as before, ~15 µs of client CPU per event).
  * 3. RSS of the server sampled every 5 s over both phases (first, max, last).
+ * The client sends with node:http (fetch cost ~10 ms of CPU per 1.2 MB body); its CPU is printed,
+ * since on a 2-core machine it competes with the server. SPOOR_BENCH_NODE_ARGS adds node flags to
+ * the server (GC settings).
  * The server runs with --max-semi-space-size=64 (docs/serve.md: fewer parsed events promoted to the old
  * generation while requests wait for their commit). On a shared machine wall-clock rates vary with load; CPU seconds per event are the stable figure.
  */
