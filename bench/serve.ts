@@ -100,7 +100,8 @@ function cpuLines(th0: Record<string, number>, th1: Record<string, number>, task
   });
   let all = 0;
   for (const [tid, v] of tasks1) all += v - (tasks0.get(tid) ?? 0);
-  const rest = (all * 1e6) / n - THREADS.reduce((a, th) => a + ((th1[th]! - th0[th]!) * 1e6) / n, 0);
+  // No /proc (not Linux): no per-thread figures at all.
+  const rest = tasks1.size === 0 ? NaN : (all * 1e6) / n - THREADS.reduce((a, th) => a + ((th1[th]! - th0[th]!) * 1e6) / n, 0);
   out.push(`| server CPU per event per thread | ${perThread.join('; ')}; the rest (V8's platform threads: GC and compiler jobs) ${rest.toFixed(1)} µs |`);
   // Our three threads are told apart by their CPU total (the metrics do not name kernel ids): the closest one each.
   const ours = new Set<number>();
