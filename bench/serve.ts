@@ -30,7 +30,7 @@ import { join } from 'node:path';
 import { generateEvents } from '../src/demo/generate.js';
 import { openDb } from '../src/serve/store/db.js';
 import { receivedMsOf } from '../src/serve/store/log-rows.js';
-import { spawnServe, kill9 } from '../test/serve/client.js';
+import { spawnServe, kill9, stopSpawned } from '../test/serve/client.js';
 import { flag, numOption, option } from './args.js';
 
 const EVENTS = numOption('events', 300000);
@@ -377,4 +377,9 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-await main();
+try {
+  await main();
+} catch (e) {
+  stopSpawned(); // a failed run must not leave its server running
+  throw e;
+}
