@@ -3,7 +3,7 @@
  * has enough samples), the server in its own process:
  *
  *   node dist/bench/serve.js [--events 300000] [--senders 4] [--batch 1000] [--paced-seconds 120] [--fsync commit]
- *                            [--allowed-lateness 5000] [--no-writer-thread] [--source-order] [--paced-rate N]
+ *                            [--allowed-lateness 5000] [--no-writer-thread] [--source-order] [--paced-rate N] [--paced-pool 100000]
  *
  * 1. Throughput: every event through `_bulk` from concurrent senders as fast as acknowledged
  *    (durable: fsync per group commit). Reports events/s (wall) and the server's CPU seconds per
@@ -11,17 +11,26 @@
  * 2. Latency at half load: paced at half the measured rate for --paced-seconds; ack → alert time
  *    per alert = alert stored (created_ms) − commit of its last event (received_ms; the ack is sent
  *    right after that commit). p50/p99 over every alert of the phase.
+ *    With --paced-rate R, R events/s instead. The paced phase reports its own server CPU per event
+ *    and per thread: the steady state. The throughput phase's figure (60k events in a few seconds)
+ *    includes the JIT warm-up: most of its "rest" (V8's platform threads) is compiler jobs, not GC.
+ *    The paced phase re-sends a pool of pre-generated events with their @timestamp moved on each
+ *    round (--paced-pool, default 100000; 0: generate as sent, as before, ~15 µs of client CPU per event).
  * 3. RSS of the server sampled every 5 s over both phases (first, max, last).
+ * The client sends with node:http (fetch cost ~10 ms of CPU per 1.2 MB body); its CPU is printed,
+ * since on a 2-core machine it competes with the server. SPOOR_BENCH_NODE_ARGS adds node flags to
+ * the server (GC settings).
  * The server runs with --max-semi-space-size=64 (docs/serve.md: fewer parsed events promoted to the old
  * generation while requests wait for their commit). On a shared machine wall-clock rates vary with load; CPU seconds per event are the stable figure.
  */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir, loadavg } from 'node:os';
+import http from 'node:http';
 import { join } from 'node:path';
 import { generateEvents } from '../src/demo/generate.js';
 import { openDb } from '../src/serve/store/db.js';
 import { receivedMsOf } from '../src/serve/store/log-rows.js';
-import { spawnServe, kill9 } from '../test/serve/client.js';
+import { spawnServe, kill9, stopSpawned } from '../test/serve/client.js';
 import { flag, numOption, option } from './args.js';
 
 const EVENTS = numOption('events', 300000);
@@ -63,6 +72,53 @@ async function threadCpu(url: string, token: string): Promise<Record<string, num
   return out;
 }
 
+/** CPU seconds of every thread of process `pid` (Linux /proc; empty elsewhere), by kernel thread id. */
+function tasksCpu(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        out.set(Number(t), (Number(f[11]) + Number(f[12])) / 100);
+      } catch {
+        // the thread ended
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+
+/** The per-thread lines of a phase: our three threads, the rest, and the rest thread by thread. */
+function cpuLines(th0: Record<string, number>, th1: Record<string, number>, tasks0: Map<number, number>, tasks1: Map<number, number>, n: number, floor: number): string[] {
+  const out: string[] = [];
+  const perThread = THREADS.map((th) => {
+    const us = ((th1[th]! - th0[th]!) * 1e6) / n;
+    return `${th} ${us.toFixed(1)} µs (${(us / floor).toFixed(2)}× floor)`;
+  });
+  let all = 0;
+  for (const [tid, v] of tasks1) all += v - (tasks0.get(tid) ?? 0);
+  // No /proc (not Linux): no per-thread figures at all.
+  const rest = tasks1.size === 0 ? NaN : (all * 1e6) / n - THREADS.reduce((a, th) => a + ((th1[th]! - th0[th]!) * 1e6) / n, 0);
+  out.push(`| server CPU per event per thread | ${perThread.join('; ')}; the rest (V8's platform threads: GC and compiler jobs) ${rest.toFixed(1)} µs |`);
+  // Our three threads are told apart by their CPU total (the metrics do not name kernel ids): the closest one each.
+  const ours = new Set<number>();
+  for (const th of THREADS) {
+    let best = -1;
+    for (const [tid, v] of tasks1) if (!ours.has(tid) && (best < 0 || Math.abs(v - th1[th]!) < Math.abs(tasks1.get(best)! - th1[th]!))) best = tid;
+    if (best >= 0) ours.add(best);
+  }
+  const others = [...tasks1]
+    .map(([tid, v]) => [tid, v - (tasks0.get(tid) ?? 0)] as const)
+    .filter(([tid, d]) => d > 0 && !ours.has(tid))
+    .sort((a, b) => b[1] - a[1]);
+  if (process.env.SPOOR_BENCH_DEBUG) process.stderr.write(`threads (tid: CPU s at the end, Δ in the phase; ours ${[...ours].join(',')}): ${[...tasks1].map(([tid, v]) => `${tid}: ${v.toFixed(2)} Δ${(v - (tasks0.get(tid) ?? 0)).toFixed(2)}`).join(', ')}\n`);
+  if (others.length > 0) out.push(`| the rest per thread (kernel thread id: µs/event) | ${others.slice(0, 8).map(([tid, d]) => `${tid}: ${((d * 1e6) / n).toFixed(1)}`).join(', ')} |`);
+  return out;
+}
+
 function pct(xs: number[], p: number): number {
   if (xs.length === 0) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -79,6 +135,7 @@ async function main(): Promise<void> {
   const toBody = (part: string[]): string => part.map((l) => `{"create":{"_index":"logs-endpoint"}}\n${l}\n`).join('');
   const bodies: string[] = [];
   for (let i = 0; i < lines.length; i += BATCH) bodies.push(toBody(lines.slice(i, i + BATCH)));
+  const bodyBytes = bodies.map((b) => Buffer.from(b));
   const half = bodies.length;
 
   // Floor: JSON.parse of the same lines (CPU of this process).
@@ -88,7 +145,9 @@ async function main(): Promise<void> {
   const cf = process.cpuUsage(c0);
   const floorUsPerEvent = (cf.user + cf.system) / EVENTS;
 
-  const c = await spawnServe(join(dir, 'data'), ['--rules', rulesDir, '--fsync', FSYNC, '--max-queue', '400000', ...EXTRA], ['--max-semi-space-size=64', ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [])]);
+  // SPOOR_BENCH_NODE_ARGS: more flags for the server's node (V8 GC settings compared in BENCHMARKS.md).
+  const nodeExtra = (process.env.SPOOR_BENCH_NODE_ARGS ?? '').split(' ').filter((x) => x !== '');
+  const c = await spawnServe(join(dir, 'data'), ['--rules', rulesDir, '--fsync', FSYNC, '--max-queue', '400000', ...EXTRA], ['--max-semi-space-size=64', ...nodeExtra, ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [])]);
   c.proc.stderr!.on('data', (d: Buffer) => process.stderr.write(`[server] ${d.toString()}`));
   c.proc.once('exit', (code, sig) => process.stderr.write(`[server] exited ${code ?? sig}\n`));
   const ingest = c.tokens.find((t) => t.scope === 'ingest')!.token;
@@ -104,11 +163,27 @@ async function main(): Promise<void> {
       }),
     5000,
   );
-  const post = async (body: string): Promise<void> => {
+  // node:http with a keep-alive agent rather than fetch: fetch (undici) cost the client ~10 ms of
+  // CPU per 1.2 MB body, which on two shared cores is taken from the server.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  const target = new URL(`${c.url}/_bulk`);
+  const postOnce = (body: Buffer): Promise<number> =>
+    new Promise((resolve, reject) => {
+      const rq = http.request(
+        { host: target.hostname, port: target.port, path: target.pathname, method: 'POST', agent, headers: { authorization: `Bearer ${ingest}`, 'content-type': 'application/x-ndjson', 'content-length': body.length } },
+        (res) => {
+          res.on('data', () => {});
+          res.on('end', () => resolve(res.statusCode ?? 0));
+          res.on('error', reject);
+        },
+      );
+      rq.on('error', reject);
+      rq.end(body);
+    });
+  const post = async (body: string | Buffer): Promise<void> => {
+    const bytes = typeof body === 'string' ? Buffer.from(body) : body;
     for (;;) {
-      const r = await fetch(`${c.url}/_bulk`, { method: 'POST', body, headers: { authorization: `Bearer ${ingest}`, 'content-type': 'application/x-ndjson' } });
-      await r.text();
-      if (r.status === 200) return;
+      if ((await postOnce(bytes)) === 200) return;
       await sleep(20);
     }
   };
@@ -116,17 +191,19 @@ async function main(): Promise<void> {
   // 1. Throughput.
   const cpu0 = await metric(c.url, admin, 'process_cpu_seconds_total');
   const th0 = await threadCpu(c.url, admin);
+  const tasks0 = tasksCpu(c.proc.pid!);
   const own0 = process.cpuUsage();
   const t0 = performance.now();
   let next = 0;
   await Promise.all(Array.from({ length: SENDERS }, async () => {
-    while (next < half) await post(bodies[next++]!);
+    while (next < half) await post(bodyBytes[next++]!);
   }));
   const ackS = (performance.now() - t0) / 1000;
   while ((await metric(c.url, admin, 'spoor_detection_lag_events')) > 0) await sleep(100);
   const allS = (performance.now() - t0) / 1000;
   const cpu1 = await metric(c.url, admin, 'process_cpu_seconds_total');
   const th1 = await threadCpu(c.url, admin);
+  const tasks1 = tasksCpu(c.proc.pid!);
   const own = process.cpuUsage(own0);
   const loadThroughput = loadavg()[0]!;
   const n1 = lines.length;
@@ -140,13 +217,71 @@ async function main(): Promise<void> {
   // dropped can measure an ack rate detection cannot sustain for minutes).
   const pacedRate = numOption('paced-rate', 0);
   const rate = pacedRate > 0 ? pacedRate : ackRate / 2;
-  const g2 = generateEvents({ events: Math.ceil(rate * PACED_S * 1.2) + BATCH, hosts: 200, seed: 6, start: '2026-03-09T08:00:00.000000Z' });
+  // --paced-pool N (default 100000): the paced phase sends a pool of N events generated before it
+  // starts, again and again, each round's @timestamp moved past the previous round's (the
+  // generator costs the client ~15 µs of CPU per event, which on two shared cores caps the rate
+  // this machine can show); 0: every event freshly generated as it is sent (earlier rounds).
+  const POOL = numOption('paced-pool', 100000);
+  const pacedEvents = Math.ceil(rate * PACED_S * 1.2) + BATCH;
+  const g2 = generateEvents({ events: POOL > 0 ? Math.min(POOL, pacedEvents) : pacedEvents, hosts: 200, seed: 6, start: '2026-03-09T08:00:00.000000Z' });
   const it2 = g2.lines[Symbol.iterator]();
-  const nextBody = (): string | null => {
+  let nextBody: () => string | Buffer | null;
+  if (POOL > 0) {
+    // Each pool body as bytes, with where each event's @timestamp text sits (the generator writes it first) and its time in µs.
+    const TS = '{"@timestamp":"';
+    const pool: { bytes: Buffer; at: number[]; us: number[] }[] = [];
+    let firstUs = Infinity;
+    let lastUs = -Infinity;
     const part: string[] = [];
-    for (let r = it2.next(); !r.done; r = it2.next()) if (part.push(r.value) >= BATCH) break;
-    return part.length > 0 ? toBody(part) : null;
-  };
+    const flushPart = (): void => {
+      if (part.length === 0) return;
+      const at: number[] = [];
+      const us: number[] = [];
+      let off = 0;
+      for (const l of part) {
+        const head = `{"create":{"_index":"logs-endpoint"}}\n`;
+        if (!l.startsWith(TS) || l[TS.length + 27] !== '"') throw new Error('a generated line does not start with its @timestamp');
+        const t = l.slice(TS.length, TS.length + 27); // YYYY-MM-DDTHH:MM:SS.ffffffZ
+        const u = Date.parse(`${t.slice(0, 19)}Z`) * 1000 + Number(t.slice(20, 26));
+        at.push(off + Buffer.byteLength(head) + TS.length);
+        us.push(u);
+        if (u < firstUs) firstUs = u;
+        if (u > lastUs) lastUs = u;
+        off += Buffer.byteLength(head) + Buffer.byteLength(l) + 1;
+      }
+      pool.push({ bytes: Buffer.from(toBody(part)), at, us });
+      part.length = 0;
+    };
+    for (let r = it2.next(); !r.done; r = it2.next()) if (part.push(r.value) >= BATCH) flushPart();
+    flushPart();
+    const roundUs = lastUs - firstUs + 1e6;
+    let k = 0;
+    nextBody = () => {
+      const p = pool[k % pool.length]!;
+      const shift = Math.floor(k / pool.length) * roundUs;
+      k++;
+      if (shift === 0) return p.bytes;
+      const b = Buffer.from(p.bytes);
+      for (let e = 0; e < p.at.length; e++) {
+        const u = p.us[e]! + shift;
+        const iso = new Date(Math.floor(u / 1000)).toISOString();
+        b.write(`${iso.slice(0, 19)}.${String(u % 1e6).padStart(6, '0')}Z`, p.at[e]!, 'latin1');
+      }
+      return b;
+    };
+  } else {
+    nextBody = () => {
+      const part: string[] = [];
+      for (let r = it2.next(); !r.done; r = it2.next()) if (part.push(r.value) >= BATCH) break;
+      return part.length > 0 ? toBody(part) : null;
+    };
+  }
+  const pCpu0 = await metric(c.url, admin, 'process_cpu_seconds_total');
+  const pTh0 = await threadCpu(c.url, admin);
+  const pTasks0 = tasksCpu(c.proc.pid!);
+  const pOwn0 = process.cpuUsage();
+  let acked = 0;
+  let lastAck = 0;
   const pacedStart = Date.now();
   const perBatchMs = (BATCH / rate) * 1000;
   let sent = 0;
@@ -155,10 +290,20 @@ async function main(): Promise<void> {
     if (body === null) break;
     const due = pacedStart + i * perBatchMs;
     if (due > Date.now()) await sleep(due - Date.now());
-    void post(body);
+    void post(body).then(() => {
+      acked += BATCH;
+      lastAck = Date.now();
+    });
     sent++;
   }
+  const sendEnd = Date.now();
+  while (acked < sent * BATCH) await sleep(20);
   while ((await metric(c.url, admin, 'spoor_detection_lag_events')) > 0) await sleep(100);
+  const detectEnd = Date.now();
+  const pCpu1 = await metric(c.url, admin, 'process_cpu_seconds_total');
+  const pTh1 = await threadCpu(c.url, admin);
+  const pTasks1 = tasksCpu(c.proc.pid!);
+  const pOwn = process.cpuUsage(pOwn0);
   await sleep(1500);
   clearInterval(sampler);
   if (PROF) {
@@ -215,14 +360,13 @@ async function main(): Promise<void> {
   console.log(`| ingest + detection complete | ${(n1 / allS).toFixed(0)} events/s wall (${allS.toFixed(1)} s) |`);
   console.log(`| server CPU per event | ${serverUsPerEvent.toFixed(1)} µs (→ ${(1e6 / serverUsPerEvent).toFixed(0)} events per CPU-second) |`);
   console.log(`| floor: JSON.parse per event (bench process) | ${floorUsPerEvent.toFixed(1)} µs; server/floor ratio ${(serverUsPerEvent / floorUsPerEvent).toFixed(1)}× |`);
-  const perThread = THREADS.map((th) => {
-    const us = ((th1[th]! - th0[th]!) * 1e6) / n1;
-    return `${th} ${us.toFixed(1)} µs (${(us / floorUsPerEvent).toFixed(2)}× floor)`;
-  });
-  console.log(`| server CPU per event per thread | ${perThread.join('; ')}; the rest (GC helpers, libuv, SQLite WAL checkpoints) ${(serverUsPerEvent - THREADS.reduce((a, th) => a + ((th1[th]! - th0[th]!) * 1e6) / n1, 0)).toFixed(1)} µs |`);
+  for (const l of cpuLines(th0, th1, tasks0, tasks1, n1, floorUsPerEvent)) console.log(l);
   console.log(`| bench client CPU per event (generating, sending) | ${((own.user + own.system) / n1).toFixed(1)} µs |`);
   console.log(`| load average during the throughput phase (1 min) | ${loadThroughput.toFixed(1)} |`);
-  console.log(`| paced phase | ${(sent * BATCH)} events at ${rate.toFixed(0)} events/s for ${((Date.now() - pacedStart) / 1000).toFixed(0)} s |`);
+  const pn = sent * BATCH;
+  console.log(`| paced phase | ${pn} events at ${rate.toFixed(0)} events/s for ${((sendEnd - pacedStart) / 1000).toFixed(0)} s: acknowledged ${(pn / ((lastAck - pacedStart) / 1000)).toFixed(0)} events/s (last ack ${((lastAck - sendEnd) / 1000).toFixed(1)} s after the last send), detection done ${((detectEnd - sendEnd) / 1000).toFixed(1)} s after it |`);
+  console.log(`| paced phase: server CPU per event | ${(((pCpu1 - pCpu0) * 1e6) / pn).toFixed(1)} µs; bench client ${((pOwn.user + pOwn.system) / pn).toFixed(1)} µs |`);
+  for (const l of cpuLines(pTh0, pTh1, pTasks0, pTasks1, pn, floorUsPerEvent)) console.log(l.replace('| server CPU', '| paced phase: server CPU').replace('| the rest per', '| paced phase: the rest per'));
   console.log(`| ack → alert latency, all (${lat.length} alerts) | p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${Math.max(...lat)} ms |`);
   console.log(`| … single-event rules (${latSingle.length}) | p50 ${pct(latSingle, 50)} ms, p99 ${pct(latSingle, 99)} ms |`);
   console.log(`| … sequences (${latSeq.length}) | p50 ${pct(latSeq, 50)} ms, p99 ${pct(latSeq, 99)} ms |`);
@@ -233,4 +377,9 @@ async function main(): Promise<void> {
   rmSync(dir, { recursive: true, force: true });
 }
 
-await main();
+try {
+  await main();
+} catch (e) {
+  stopSpawned(); // a failed run must not leave its server running
+  throw e;
+}

@@ -96,6 +96,24 @@ export function sendJsonText(res: ServerResponse, status: number, text: string):
   res.end(res.req.method === 'HEAD' ? undefined : text);
 }
 
+/** Send JSON already rendered as bytes; `done` runs once they are written out (or the response ended otherwise). */
+export function sendJsonBytes(res: ServerResponse, status: number, bytes: Buffer, done: () => void): void {
+  if (res.headersSent) {
+    done();
+    return;
+  }
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=UTF-8', 'Content-Length': bytes.length });
+  let called = false;
+  const once = (): void => {
+    if (called) return;
+    called = true;
+    done();
+  };
+  // 'close' too: a response cut off before it finished never calls end's callback.
+  res.once('close', once);
+  res.end(res.req.method === 'HEAD' ? undefined : bytes, once);
+}
+
 /**
  * The request loop both `spoor serve` and cluster ingest nodes run: request id and base headers,
  * route match, scope check, handler; any failure becomes the one error answer and is counted.
@@ -261,6 +279,11 @@ function bodyBuffer(n: number): Buffer {
   const ab = new ArrayBuffer(cap);
   pooled.add(ab);
   return Buffer.from(ab, 0, n);
+}
+
+/** A buffer of `n` bytes from the same pool (the bulk answer); give it back with `releaseBody`. */
+export function answerBuffer(n: number): Buffer {
+  return bodyBuffer(n);
 }
 
 /** Give a body read by `readBody` back for reuse (nothing may read it afterwards). */

@@ -30,7 +30,7 @@ export class RequestEvents {
   timeMs: Float64Array;
   timeNs: Uint32Array;
   flags: Uint8Array;
-  /** Each event's telemetry key in `tkeys` (length 0: none). */
+  /** Each event's telemetry key in `tkeys` (length 0: none; ~65 bytes for a Defend event). */
   tkeyAt: Uint32Array;
   tkeyLen: Uint32Array;
   tkeys: Uint8Array;
@@ -59,7 +59,7 @@ export class RequestEvents {
     this.flags = new Uint8Array(c);
     this.tkeyAt = new Uint32Array(c);
     this.tkeyLen = new Uint32Array(c);
-    this.tkeys = new Uint8Array(c * 48);
+    this.tkeys = new Uint8Array(c * 80);
   }
 
   private room(): number {

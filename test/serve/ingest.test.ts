@@ -73,6 +73,60 @@ test('_bulk: create/index items in order, bad documents fail alone, gzip, /{inde
   }
 });
 
+test('_bulk answer: runs of items, _id given or not, other indexes, failures and other actions, each item exact and in order', async () => {
+  const h = await serve();
+  try {
+    const doc = (i: number, host = 'b1'): string => `{"@timestamp":"2026-03-02T08:00:${String(i % 60).padStart(2, '0')}Z","host":{"id":"${host}"},"event":{"category":"network"},"n":${i}}`;
+    const lines: [string, string | null][] = [
+      ['{"create":{"_index":"logs-a"}}', doc(1)],
+      ['{"create":{"_index":"logs-a"}}', doc(2)],
+      ['{"create":{"_index":"logs-a","_id":"x-\\u00e9\\"1"}}', doc(3)],
+      ['{"create":{"_index":"logs-a"}}', doc(4)],
+      ['{"index":{"_index":"logs-b"}}', doc(5)],
+      ['{"index":{}}', doc(6)],
+      ['{"create":{"_index":"logs-a"}}', '{not json'],
+      ['{"create":{"_index":"logs-a"}}', doc(7)],
+      ['{"delete":{"_index":"logs-a","_id":"9"}}', null],
+      ['{"update":{"_id":"1"}}', '{"doc":{}}'],
+      ['{"create":{"_index":"logs-a"}}', doc(8)],
+      ['{"create":{"_index":"logs-a"}}', doc(9)],
+      ['{"update":{"_id":"2"}}', null],
+    ];
+    const body = lines.map(([a, d]) => (d === null ? `${a}\n` : `${a}\n${d}\n`)).join('');
+    const r = await call(`${h.s.url}/dflt/_bulk`, { method: 'POST', token: h.ingest, body, headers: { 'content-type': 'application/x-ndjson' } });
+    assert.equal(r.status, 200);
+    const got = r.json() as { took: number; errors: boolean; items: Record<string, Record<string, unknown>>[] };
+    assert.equal(got.errors, true);
+    assert.equal(typeof got.took, 'number');
+    const ok = (op: string, index: string, seq: number, id?: string): Record<string, unknown> => ({
+      [op]: { _index: index, _id: id ?? `spoor-${seq}`, _version: 1, result: 'created', _shards: { total: 1, successful: 1, failed: 0 }, _seq_no: seq, _primary_term: 1, status: 201 },
+    });
+    const first = (got.items[0]!.create as { _seq_no: number })._seq_no;
+    const want = [
+      ok('create', 'logs-a', first),
+      ok('create', 'logs-a', first + 1),
+      ok('create', 'logs-a', first + 2, 'x-é"1'),
+      ok('create', 'logs-a', first + 3),
+      ok('index', 'logs-b', first + 4),
+      ok('index', 'dflt', first + 5),
+      { create: { _index: 'logs-a', _id: null, status: 400, error: { type: 'mapper_parsing_exception', reason: (got.items[6]!.create as { error: { reason: string } }).error.reason } } },
+      ok('create', 'logs-a', first + 6),
+      { delete: { _index: 'logs-a', _id: '9', status: 400, error: { type: 'illegal_argument_exception', reason: 'spoor accepts only index and create actions, not delete' } } },
+      { update: { _index: 'dflt', _id: '1', status: 400, error: { type: 'illegal_argument_exception', reason: 'spoor accepts only index and create actions, not update' } } },
+      ok('create', 'logs-a', first + 7),
+      ok('create', 'logs-a', first + 8),
+      { update: { _index: 'dflt', _id: '2', status: 400, error: { type: 'illegal_argument_exception', reason: 'action without a document (body ended)' } } },
+    ];
+    assert.deepEqual(got.items, want);
+    assert.equal(JSON.stringify(got.items[0]), JSON.stringify(want[0]), 'keys in the order Elasticsearch writes them');
+    // Each acknowledged seq holds its document.
+    const stored = h.s.context.stream.get([first, first + 2, first + 5, first + 8]);
+    assert.deepEqual(stored.map((e) => (JSON.parse(e.raw) as { n: number }).n), [1, 3, 6, 9]);
+  } finally {
+    await h.stop();
+  }
+});
+
 test('retention deletes the oldest events beyond the size bound, never at or after the replay point', async () => {
   const h = await serve();
   try {

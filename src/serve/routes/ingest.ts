@@ -14,7 +14,7 @@
  * answered 429 before its body is read (Beats, Logstash and Fluent Bit retry with backoff).
  */
 import type { Router, Ctx } from '../http.js';
-import { forEachLine, readBody, releaseBody, sendJson, sendJsonText } from '../http.js';
+import { answerBuffer, forEachLine, readBody, releaseBody, sendJson, sendJsonBytes } from '../http.js';
 import { ServeError } from '../errors.js';
 import type { IngestContext } from '../context.js';
 import { ingestBytes, parseDocument } from '../ingest-parse.js';
@@ -25,13 +25,109 @@ import { shipperOf } from './ingest-stats.js';
 
 type ItemResult = Record<string, Record<string, unknown>>;
 
+const latin1 = (t: string): Buffer => Buffer.from(t, 'latin1');
+/** The bytes of a successful item around its seq, per action and index (shippers use one or two). */
+const itemBytes = new Map<string, Buffer>();
+const ITEM_TAIL = latin1(',"_primary_term":1,"status":201}}');
+const ID_MID = '","_version":1,"result":"created","_shards":{"total":1,"successful":1,"failed":0},"_seq_no":';
+
+/** An item's bytes up to its `_id` value, per action and index. */
+function itemHead(op: string, index: string): Buffer {
+  const key = `${op}\n${index}`;
+  let t = itemBytes.get(key);
+  if (t === undefined) {
+    if (itemBytes.size >= 256) itemBytes.clear();
+    itemBytes.set(key, (t = Buffer.from(`{${JSON.stringify(op)}:{"_index":${JSON.stringify(index)},"_id":`, 'utf8')));
+  }
+  return t;
+}
+/** `"_id":"spoor-SEQ"` when the action gave none: its opening, and what follows the seq (the closing quote on). */
+const SPOOR_ID = latin1('"spoor-');
+const AFTER_SPOOR_ID = latin1(ID_MID);
+/** What follows an `_id` the action gave (its JSON string). */
+const AFTER_ID = latin1(ID_MID.slice(1));
+
+/** Write `v` (a non-negative integer) in decimal at `at`; returns the index after it. */
+function putInt(b: Buffer, at: number, v: number): number {
+  const s = String(v);
+  for (let i = 0; i < s.length; i++) b[at + i] = s.charCodeAt(i);
+  return at + s.length;
+}
+
+/**
+ * The bulk answer, written as bytes: each successful item is its action's cached bytes around
+ * its seq (twice: `_id` and `_seq_no`), not a string per item joined and encoded (~0.7 µs per item
+ * before). Error items, rare, are rendered with JSON.stringify. The buffer comes from the body
+ * pool and goes back once the answer is written out.
+ */
+function sendBulkAnswer(c: Ctx, took: number, items: readonly BulkItem[], seqs: readonly number[]): void {
+  let errors = false;
+  let size = 64;
+  const rendered: (Buffer | null)[] = new Array<Buffer | null>(items.length).fill(null);
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
+    if (it.error) {
+      errors = true;
+      const item: ItemResult = { [it.op]: { _index: it.index, _id: it.id ?? null, status: it.error.status, error: { type: it.error.type, reason: it.error.reason } } };
+      const b = Buffer.from(JSON.stringify(item), 'utf8');
+      rendered[i] = b;
+      size += b.length + 1;
+      continue;
+    }
+    const id = it.id !== undefined ? Buffer.byteLength(JSON.stringify(it.id)) : SPOOR_ID.length + 17;
+    size += it.n * (itemHead(it.op, it.index).length + id + AFTER_SPOOR_ID.length + 17 + ITEM_TAIL.length + 1);
+  }
+  const out = answerBuffer(size);
+  let at = out.write(`{"took":${took},"errors":${errors},"items":[`, 0, 'latin1');
+  let k = 0;
+  for (let i = 0; i < items.length; i++) {
+    const it = items[i]!;
+    const r = rendered[i];
+    if (r) {
+      if (i > 0) out[at++] = 0x2c;
+      out.set(r, at);
+      at += r.length;
+      continue;
+    }
+    const head = itemHead(it.op, it.index);
+    for (let j = 0; j < it.n; j++) {
+      if (i > 0 || j > 0) out[at++] = 0x2c;
+      const seq = seqs[k] ?? 0;
+      k += it.run ? 1 : it.events!;
+      out.set(head, at);
+      at += head.length;
+      if (it.id !== undefined) {
+        at += out.write(JSON.stringify(it.id), at, 'utf8');
+        out.set(AFTER_ID, at);
+        at += AFTER_ID.length;
+      } else {
+        out.set(SPOOR_ID, at);
+        at = putInt(out, at + SPOOR_ID.length, seq);
+        out.set(AFTER_SPOOR_ID, at);
+        at += AFTER_SPOOR_ID.length;
+      }
+      at = putInt(out, at, seq);
+      out.set(ITEM_TAIL, at);
+      at += ITEM_TAIL.length;
+    }
+  }
+  out[at++] = 0x5d;
+  out[at++] = 0x7d;
+  sendJsonBytes(c.res, 200, out.subarray(0, at), () => releaseBody(out));
+}
+
+/** One item of the answer, or a run of `n` consecutive items (see bulkBody). */
 interface BulkItem {
   op: string;
   index: string;
   id?: string;
-  /** Events its document holds (recorded in the request's RequestEvents, in item order). */
+  /** Events its documents hold (recorded in the request's RequestEvents, in item order); a run's items hold one each. */
   events?: number;
   error?: { status: number; type: string; reason: string };
+  /** Items it stands for (1 unless `run`). */
+  n: number;
+  /** Successful items of one event each, without an `_id`: more may join it. */
+  run: boolean;
 }
 
 const ACTIONS_WITH_SOURCE = new Set(['index', 'create', 'update']);
@@ -131,24 +227,52 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
   };
   const bulkBody = async (c: Ctx, body: Buffer, started: number): Promise<void> => {
     const defaultIndex = c.params.index ?? 'spoor';
+    // Items in request order, as runs: consecutive successful one-event items of the same action
+    // and index and without an `_id` share one entry (a run of 1000 for a shipper's usual batch),
+    // so a request holds no object per document while it waits for its commit.
     const items: BulkItem[] = [];
-    let expectSource: BulkItem | null = null;
+    /** The action line read and not yet matched with its document. */
+    let expectOp: string | null = null;
+    let expectIndex = '';
+    let expectId: string | undefined;
     let lineNo = 0;
     let lastAction: unknown;
-    const req = new RequestEvents(body, Math.min(65_536, body.length >> 9));
+    // Sized for ~1 KB per item (Defend events with their action line are ~1.25 KB): typed arrays
+    // are array buffers outside the heap, whose turnover brings full collections sooner.
+    const req = new RequestEvents(body, Math.min(65_536, body.length >> 10));
     let lastFrom = -1;
     let lastTo = -1;
+    /** The last distinct action line's action, index and id (read once per distinct line). */
+    let lastMeta: { op: string; index: string; id: string | undefined } | null = null;
+    /** The next line is an update's document (answered with its error, not stored). */
+    let skipSource = false;
+    const push = (op: string, index: string, id: string | undefined, events: number, error?: BulkItem['error']): void => {
+      const prev = items[items.length - 1];
+      if (events === 1 && id === undefined && error === undefined && prev !== undefined && prev.run && prev.op === op && prev.index === index) {
+        prev.n++;
+        prev.events!++;
+        return;
+      }
+      const it: BulkItem = { op, index, n: 1, run: events === 1 && id === undefined && error === undefined };
+      if (id !== undefined) it.id = id;
+      if (error) it.error = error;
+      else it.events = events;
+      items.push(it);
+    };
     forEachLine(body, (from, to) => {
       lineNo++;
-      if (expectSource) {
-        const it = expectSource;
-        expectSource = null;
-        if (it.op === 'update') return;
+      if (expectOp !== null) {
+        const op = expectOp;
+        expectOp = null;
         const got = ingestBytes(req, from, to);
         if (typeof got === 'string') {
           ctx.counters.parseErrors++;
-          it.error = { status: 400, type: 'mapper_parsing_exception', reason: `failed to parse document (line ${lineNo}): ${got}` };
-        } else it.events = got;
+          push(op, expectIndex, expectId, 0, { status: 400, type: 'mapper_parsing_exception', reason: `failed to parse document (line ${lineNo}): ${got}` });
+        } else push(op, expectIndex, expectId, got);
+        return;
+      }
+      if (skipSource) {
+        skipSource = false; // an update's document: not stored
         return;
       }
       // Shippers repeat one action line for every document: parse it once per request.
@@ -164,25 +288,29 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
         lastFrom = from;
         lastTo = to;
         lastAction = action;
+        lastMeta = null;
       }
-      const keys = action && typeof action === 'object' && !Array.isArray(action) ? Object.keys(action) : [];
-      if (keys.length !== 1) throw new ServeError('SPOOR_BAD_REQUEST', `Malformed action/metadata line [${lineNo}], expected one action`);
-      const op = keys[0]!;
-      const meta = (action as Record<string, unknown>)[op];
-      const m = meta && typeof meta === 'object' ? (meta as Record<string, unknown>) : {};
-      const it: BulkItem = { op, index: typeof m._index === 'string' ? m._index : defaultIndex };
-      if (typeof m._id === 'string') it.id = m._id;
-      if (op === 'index' || op === 'create') expectSource = it;
-      else if (ACTIONS_WITH_SOURCE.has(op) || op === 'delete') {
-        if (op === 'update') expectSource = it;
-        it.error = { status: 400, type: 'illegal_argument_exception', reason: `spoor accepts only index and create actions, not ${op}` };
+      if (lastMeta === null) {
+        const keys = action && typeof action === 'object' && !Array.isArray(action) ? Object.keys(action) : [];
+        if (keys.length !== 1) throw new ServeError('SPOOR_BAD_REQUEST', `Malformed action/metadata line [${lineNo}], expected one action`);
+        const op = keys[0]!;
+        const meta = (action as Record<string, unknown>)[op];
+        const m = meta && typeof meta === 'object' ? (meta as Record<string, unknown>) : {};
+        lastMeta = { op, index: typeof m._index === 'string' ? m._index : defaultIndex, id: typeof m._id === 'string' ? m._id : undefined };
+      }
+      const { op, index, id } = lastMeta;
+      if (op === 'index' || op === 'create') {
+        expectOp = op;
+        expectIndex = index;
+        expectId = id;
+      } else if (ACTIONS_WITH_SOURCE.has(op) || op === 'delete') {
+        if (op === 'update') skipSource = true;
+        push(op, index, id, 0, { status: 400, type: 'illegal_argument_exception', reason: `spoor accepts only index and create actions, not ${op}` });
       } else throw new ServeError('SPOOR_BAD_REQUEST', `Malformed action/metadata line [${lineNo}], unknown action [${op}]`);
-      items.push(it);
     });
-    if (expectSource) {
-      const it: BulkItem = expectSource;
-      it.error = { status: 400, type: 'illegal_argument_exception', reason: 'action without a document (body ended)' };
-    }
+    const ended = { status: 400, type: 'illegal_argument_exception', reason: 'action without a document (body ended)' };
+    if (expectOp !== null) push(expectOp, expectIndex, expectId, 0, ended);
+    else if (skipSource) items[items.length - 1]!.error = ended; // an update whose document never came
     if (items.length === 0) throw new ServeError('SPOOR_BAD_REQUEST', 'request body is required (action/metadata and document lines)');
     const seqs = await appendAll(ctx, req, connectionOf(c));
     const perIndex = new Map<string, { events: number; errors: number }>();
@@ -194,30 +322,7 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
     }
     const shipper = shipperOf(c.req.headers['user-agent']);
     for (const [index, x] of perIndex) ctx.ingestStats?.source(shipper, index, remoteOf(c), x.events, x.errors);
-    // The answer is rendered as text: one object tree per item cost more than the scan of its event.
-    let k = 0;
-    let errors = false;
-    const parts: string[] = new Array<string>(items.length);
-    const quoted = new Map<string, string>();
-    const q = (x: string): string => {
-      let t = quoted.get(x);
-      if (t === undefined) quoted.set(x, (t = JSON.stringify(x)));
-      return t;
-    };
-    for (let i = 0; i < items.length; i++) {
-      const it = items[i]!;
-      if (it.error) {
-        errors = true;
-        const item: ItemResult = { [it.op]: { _index: it.index, _id: it.id ?? null, status: it.error.status, error: { type: it.error.type, reason: it.error.reason } } };
-        parts[i] = JSON.stringify(item);
-        continue;
-      }
-      const first = seqs[k] ?? 0;
-      k += it.events!;
-      const id = it.id !== undefined ? JSON.stringify(it.id) : `"spoor-${first}"`;
-      parts[i] = `{${q(it.op)}:{"_index":${q(it.index)},"_id":${id},"_version":1,"result":"created","_shards":{"total":1,"successful":1,"failed":0},"_seq_no":${first},"_primary_term":1,"status":201}}`;
-    }
-    sendJsonText(c.res, 200, `{"took":${Date.now() - started},"errors":${errors},"items":[${parts.join(',')}]}`);
+    sendBulkAnswer(c, Date.now() - started, items, seqs);
   };
   r.add(['POST', 'PUT'], '/_bulk', 'ingest', bulk);
   r.add(['POST', 'PUT'], '/:index/_bulk', 'ingest', bulk);
@@ -230,7 +335,7 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
     let rejected = 0;
     const body = await readBody(c.req, { maxBodyBytes: ctx.config.maxBodyBytes, maxLineBytes: ctx.config.maxLineBytes });
     try {
-      const req = new RequestEvents(body, Math.min(65_536, body.length >> 9));
+      const req = new RequestEvents(body, Math.min(65_536, body.length >> 10));
       forEachLine(body, (from, to) => {
         lineNo++;
         const got = ingestBytes(req, from, to);
