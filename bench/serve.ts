@@ -12,6 +12,13 @@
  *    per alert = alert stored (created_ms) − commit of its last event (received_ms; the ack is sent
  *    right after that commit). p50/p99 over every alert of the phase.
  * 3. RSS of the server sampled every 5 s over both phases (first, max, last).
+ * 4. Overload (a paced rate above what the server sustains, e.g. `--paced-rate 2x`: twice the
+ *    throughput phase's acknowledged rate): the client behaves like a shipper, at most
+ *    --max-outstanding requests at once (default 64), each retried after a 429 with backoff
+ *    (50 ms doubling to 1 s); the table then adds a time series (every 10 s: RSS, queue depth,
+ *    429s, `GET /api/health` response time) and the offered, acknowledged and refused rates.
+ *    --server-root DIR runs another checkout's build of the server (side-by-side comparisons);
+ *    --max-queue N (default 400000) / --max-queue-bytes N / --server-default-queue: its queue limits.
  * The server runs with --max-semi-space-size=64 (docs/serve.md: fewer parsed events promoted to the old
  * generation while requests wait for their commit). On a shared machine wall-clock rates vary with load; CPU seconds per event are the stable figure.
  */
@@ -22,7 +29,7 @@ import { generateEvents } from '../src/demo/generate.js';
 import { openDb } from '../src/serve/store/db.js';
 import { receivedMsOf } from '../src/serve/store/log-rows.js';
 import { spawnServe, kill9 } from '../test/serve/client.js';
-import { flag, numOption, option } from './args.js';
+import { flag, maybeOption, numOption, option } from './args.js';
 
 const EVENTS = numOption('events', 300000);
 const SENDERS = numOption('senders', 4);
@@ -30,6 +37,9 @@ const BATCH = numOption('batch', 1000);
 const PACED_S = numOption('paced-seconds', 120);
 const FSYNC = option('fsync', 'commit');
 const PROF = option('cpu-prof-dir', '');
+const SERVER_ROOT = option('server-root', '');
+const MAX_OUTSTANDING = numOption('max-outstanding', 64);
+const QUEUE_ARGS = flag('server-default-queue') ? [] : ['--max-queue', option('max-queue', '400000'), ...(maybeOption('max-queue-bytes') ? ['--max-queue-bytes', option('max-queue-bytes', '')] : [])];
 const EXTRA = [...(flag('no-writer-thread') ? ['--no-writer-thread'] : []), ...(flag('source-order') ? ['--source-order'] : []), '--allowed-lateness', option('allowed-lateness', '5000')];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -88,7 +98,7 @@ async function main(): Promise<void> {
   const cf = process.cpuUsage(c0);
   const floorUsPerEvent = (cf.user + cf.system) / EVENTS;
 
-  const c = await spawnServe(join(dir, 'data'), ['--rules', rulesDir, '--fsync', FSYNC, '--max-queue', '400000', ...EXTRA], ['--max-semi-space-size=64', ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [])]);
+  const c = await spawnServe(join(dir, 'data'), ['--rules', rulesDir, '--fsync', FSYNC, ...QUEUE_ARGS, ...EXTRA], ['--max-semi-space-size=64', ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [])], SERVER_ROOT || undefined);
   c.proc.stderr!.on('data', (d: Buffer) => process.stderr.write(`[server] ${d.toString()}`));
   c.proc.once('exit', (code, sig) => process.stderr.write(`[server] exited ${code ?? sig}\n`));
   const ingest = c.tokens.find((t) => t.scope === 'ingest')!.token;
@@ -96,21 +106,54 @@ async function main(): Promise<void> {
   const rss: number[] = [];
   const rssT0 = Date.now();
   const rssAt: number[] = [];
+  /** Per sample: queue depth, 429s so far, `GET /api/health` time (ms), requests outstanding in this client. */
+  const series: { t: number; rss: number; queue: number; qbytes: number; r429: number; healthMs: number; out: number; acked: number; heapMain: number; heapDetect: number; ext: number }[] = [];
+  let outstanding = 0;
+  let ackedEvents = 0;
+  const statuses = new Map<number, number>();
   const sampler = setInterval(
     () =>
-      void metric(c.url, admin, 'spoor_resident_memory_bytes').then((v) => {
+      void (async () => {
+        const h0 = performance.now();
+        const hr = await fetch(`${c.url}/api/health`);
+        await hr.text();
+        const healthMs = performance.now() - h0;
+        const t = await (await fetch(`${c.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } })).text();
+        const m = (name: string): number => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} ([0-9.e+-]+)$`, 'm').exec(t)?.[1] ?? NaN);
+        const v = m('spoor_resident_memory_bytes');
+        const at = (Date.now() - rssT0) / 1000;
         rss.push(v);
-        rssAt.push((Date.now() - rssT0) / 1000);
-      }),
+        rssAt.push(at);
+        series.push({
+          t: at,
+          rss: v,
+          queue: m('spoor_queue_depth'),
+          qbytes: m('spoor_queue_bytes'),
+          r429: m('spoor_rejected_429_total'),
+          healthMs,
+          out: outstanding,
+          acked: ackedEvents,
+          heapMain: m('spoor_heap_used_bytes{thread="main"}'),
+          heapDetect: m('spoor_heap_used_bytes{thread="detect"}'),
+          ext: m('spoor_external_memory_bytes'),
+        });
+      })(),
     5000,
   );
-  const post = async (body: string): Promise<void> => {
+  const post = async (body: string, events = BATCH): Promise<void> => {
+    outstanding++;
+    let backoff = 50;
     for (;;) {
       const r = await fetch(`${c.url}/_bulk`, { method: 'POST', body, headers: { authorization: `Bearer ${ingest}`, 'content-type': 'application/x-ndjson' } });
       await r.text();
-      if (r.status === 200) return;
-      await sleep(20);
+      statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+      if (r.status === 200) break;
+      // A shipper's retry: Beats, Logstash and Fluent Bit back off after a 429.
+      await sleep(r.status === 429 ? backoff : 20);
+      backoff = Math.min(1000, backoff * 2);
     }
+    outstanding--;
+    ackedEvents += events;
   };
 
   // 1. Throughput.
@@ -138,7 +181,9 @@ async function main(): Promise<void> {
   // long run needs no memory in this process for its input.
   // --paced-rate: a fixed rate instead (a short throughput phase on a machine whose load just
   // dropped can measure an ack rate detection cannot sustain for minutes).
-  const pacedRate = numOption('paced-rate', 0);
+  // `--paced-rate 2x`: a multiple of the acknowledged rate just measured (overload).
+  const pr = option('paced-rate', '0');
+  const pacedRate = pr.endsWith('x') ? Number(pr.slice(0, -1)) * ackRate : Number(pr);
   const rate = pacedRate > 0 ? pacedRate : ackRate / 2;
   const g2 = generateEvents({ events: Math.ceil(rate * PACED_S * 1.2) + BATCH, hosts: 200, seed: 6, start: '2026-03-09T08:00:00.000000Z' });
   const it2 = g2.lines[Symbol.iterator]();
@@ -150,14 +195,24 @@ async function main(): Promise<void> {
   const pacedStart = Date.now();
   const perBatchMs = (BATCH / rate) * 1000;
   let sent = 0;
+  const acked0 = ackedEvents;
+  const statuses0 = new Map(statuses);
+  let clientWaitMs = 0;
   for (let i = 0; Date.now() - pacedStart < PACED_S * 1000; i++) {
     const body = nextBody();
     if (body === null) break;
     const due = pacedStart + i * perBatchMs;
     if (due > Date.now()) await sleep(due - Date.now());
+    // A shipper holds a bounded number of requests: beyond it, its input waits (offered > sent).
+    const w0 = Date.now();
+    while (outstanding >= MAX_OUTSTANDING) await sleep(2);
+    clientWaitMs += Date.now() - w0;
     void post(body);
     sent++;
   }
+  const pacedS = (Date.now() - pacedStart) / 1000;
+  const ackedPaced = ackedEvents - acked0;
+  while (outstanding > 0) await sleep(20);
   while ((await metric(c.url, admin, 'spoor_detection_lag_events')) > 0) await sleep(100);
   await sleep(1500);
   clearInterval(sampler);
@@ -222,13 +277,26 @@ async function main(): Promise<void> {
   console.log(`| server CPU per event per thread | ${perThread.join('; ')}; the rest (GC helpers, libuv, SQLite WAL checkpoints) ${(serverUsPerEvent - THREADS.reduce((a, th) => a + ((th1[th]! - th0[th]!) * 1e6) / n1, 0)).toFixed(1)} µs |`);
   console.log(`| bench client CPU per event (generating, sending) | ${((own.user + own.system) / n1).toFixed(1)} µs |`);
   console.log(`| load average during the throughput phase (1 min) | ${loadThroughput.toFixed(1)} |`);
-  console.log(`| paced phase | ${(sent * BATCH)} events at ${rate.toFixed(0)} events/s for ${((Date.now() - pacedStart) / 1000).toFixed(0)} s |`);
+  console.log(`| paced phase | ${(sent * BATCH)} events at ${rate.toFixed(0)} events/s for ${pacedS.toFixed(0)} s |`);
   console.log(`| ack → alert latency, all (${lat.length} alerts) | p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${Math.max(...lat)} ms |`);
   console.log(`| … single-event rules (${latSingle.length}) | p50 ${pct(latSingle, 50)} ms, p99 ${pct(latSingle, 99)} ms |`);
   console.log(`| … sequences (${latSeq.length}) | p50 ${pct(latSeq, 50)} ms, p99 ${pct(latSeq, 99)} ms |`);
   console.log(`| server RSS (every 5 s) | first ${mb(rss[0] ?? NaN)} MiB, max ${mb(Math.max(...rss))} MiB, last ${mb(rss[rss.length - 1] ?? NaN)} MiB (${rss.length} samples over ${(rssAt[rssAt.length - 1] ?? 0).toFixed(0)} s) |`);
   console.log(`| server RSS per minute (MiB) | ${perMin.join(', ')}; second half drift ${mb(drift)} MiB |`);
   console.log(`| server RSS trend after the first minute (least squares over every sample) | ${slopeMiBPerMin.toFixed(2)} MiB/min |`);
+  const sc = (code: number): number => (statuses.get(code) ?? 0) - (statuses0.get(code) ?? 0);
+  const others = [...statuses].filter(([k]) => k !== 200 && k !== 429).map(([k, v]) => `${k}: ${v - (statuses0.get(k) ?? 0)}`);
+  console.log(`| paced phase: offered / acknowledged within it | ${rate.toFixed(0)} / ${(ackedPaced / pacedS).toFixed(0)} events/s; requests 200: ${sc(200)}, 429: ${sc(429)}${others.length ? `, ${others.join(', ')}` : ''}; client held back ${(clientWaitMs / 1000).toFixed(0)} s (≤ ${MAX_OUTSTANDING} requests outstanding) |`);
+  console.log(`| \`GET /api/health\` time (every 5 s) | p50 ${pct(series.map((x) => x.healthMs), 50).toFixed(0)} ms, max ${Math.max(...series.map((x) => x.healthMs)).toFixed(0)} ms |`);
+  if (flag('series')) {
+    const every = numOption('series-every', 2);
+    console.log(`\n| t (s) | RSS (MiB) | heap main / detect (MiB) | external (MiB) | queue depth | queue (MiB) | 429s so far | health (ms) | client outstanding | acked events |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
+    for (let i = 0; i < series.length; i += every) {
+      const x = series[i]!;
+      console.log(`| ${x.t.toFixed(0)} | ${mb(x.rss)} | ${mb(x.heapMain)} / ${mb(x.heapDetect)} | ${mb(x.ext)} | ${x.queue} | ${mb(x.qbytes)} | ${x.r429} | ${x.healthMs.toFixed(0)} | ${x.out} | ${x.acked} |`);
+    }
+    console.log('');
+  }
   console.log(`| load average at end | ${loadavg().map((l) => l.toFixed(1)).join(' ')} (keys parsed: ${keys}) |`);
   rmSync(dir, { recursive: true, force: true });
 }
