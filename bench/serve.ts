@@ -107,7 +107,7 @@ async function main(): Promise<void> {
   const rssT0 = Date.now();
   const rssAt: number[] = [];
   /** Per sample: queue depth, 429s so far, `GET /api/health` time (ms), requests outstanding in this client. */
-  const series: { t: number; rss: number; queue: number; qbytes: number; r429: number; healthMs: number; out: number; acked: number; heapMain: number; heapDetect: number; ext: number }[] = [];
+  const series: { t: number; rss: number; queue: number; qbytes: number; r429: number; healthMs: number; out: number; acked: number; heapMain: number; heapDetect: number; totMain: number; totDetect: number; ext: number }[] = [];
   let outstanding = 0;
   let ackedEvents = 0;
   const statuses = new Map<number, number>();
@@ -135,6 +135,8 @@ async function main(): Promise<void> {
           acked: ackedEvents,
           heapMain: m('spoor_heap_used_bytes{thread="main"}'),
           heapDetect: m('spoor_heap_used_bytes{thread="detect"}'),
+          totMain: m('spoor_heap_total_bytes{thread="main"}'),
+          totDetect: m('spoor_heap_total_bytes{thread="detect"}'),
           ext: m('spoor_external_memory_bytes'),
         });
       })(),
@@ -290,10 +292,10 @@ async function main(): Promise<void> {
   console.log(`| \`GET /api/health\` time (every 5 s) | p50 ${pct(series.map((x) => x.healthMs), 50).toFixed(0)} ms, max ${Math.max(...series.map((x) => x.healthMs)).toFixed(0)} ms |`);
   if (flag('series')) {
     const every = numOption('series-every', 2);
-    console.log(`\n| t (s) | RSS (MiB) | heap main / detect (MiB) | external (MiB) | queue depth | queue (MiB) | 429s so far | health (ms) | client outstanding | acked events |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
+    console.log(`\n| t (s) | RSS (MiB) | heap used main / detect (MiB) | heap committed main / detect (MiB) | external (MiB) | queue depth | queue (MiB) | 429s so far | health (ms) | client outstanding | acked events |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
     for (let i = 0; i < series.length; i += every) {
       const x = series[i]!;
-      console.log(`| ${x.t.toFixed(0)} | ${mb(x.rss)} | ${mb(x.heapMain)} / ${mb(x.heapDetect)} | ${mb(x.ext)} | ${x.queue} | ${mb(x.qbytes)} | ${x.r429} | ${x.healthMs.toFixed(0)} | ${x.out} | ${x.acked} |`);
+      console.log(`| ${x.t.toFixed(0)} | ${mb(x.rss)} | ${mb(x.heapMain)} / ${mb(x.heapDetect)} | ${mb(x.totMain)} / ${mb(x.totDetect)} | ${mb(x.ext)} | ${x.queue} | ${mb(x.qbytes)} | ${x.r429} | ${x.healthMs.toFixed(0)} | ${x.out} | ${x.acked} |`);
     }
     console.log('');
   }

@@ -193,6 +193,7 @@ export class DetectLoop {
   telemetry: DetectTelemetry | null = null;
   /** The detection thread's V8 heap in use at its latest report (bytes; null until then). */
   detectHeapUsed: number | null = null;
+  detectHeapTotal: number | null = null;
   /** Resolves once the detection thread has compiled the rules. */
   readonly ready: Promise<void>;
   private rules: Rule[];
@@ -572,6 +573,7 @@ export class DetectLoop {
   private answered(m: DetectReply): void {
     if (m.telemetry) this.telemetry = m.telemetry;
     if (m.heapUsed !== undefined) this.detectHeapUsed = m.heapUsed;
+    if (m.heapTotal !== undefined) this.detectHeapTotal = m.heapTotal;
     const f = this.flights.get(m.id);
     if (!f) return;
     this.flights.delete(m.id);

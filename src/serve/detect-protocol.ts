@@ -98,6 +98,8 @@ export interface DetectReply {
   telemetry?: DetectTelemetry;
   /** With `telemetry`: the detection thread's V8 heap in use (bytes). */
   heapUsed?: number;
+  /** …and the heap's committed size (young generation included). */
+  heapTotal?: number;
 }
 
 export interface DetectTelemetry {

@@ -303,13 +303,15 @@ port.on('message', (m: ToDetect) => {
   if (m.t === 'reload' || now - telemetrySentAt >= 250) {
     telemetrySentAt = now;
     reply.telemetry = telemetryNow();
-    reply.heapUsed = getHeapStatistics().used_heap_size;
+    const hs = getHeapStatistics();
+    reply.heapUsed = hs.used_heap_size;
+    reply.heapTotal = hs.total_heap_size;
   } else if (!telemetryTimer) {
     // A trailing report, so the last batch's counts reach the loop even if no message follows.
     telemetryTimer = setTimeout(() => {
       telemetryTimer = null;
       telemetrySentAt = performance.now();
-      port.postMessage({ id: -1, alerts: [], problems: [], unreadable: [], telemetry: telemetryNow(), heapUsed: getHeapStatistics().used_heap_size } satisfies DetectReply);
+      port.postMessage({ id: -1, alerts: [], problems: [], unreadable: [], telemetry: telemetryNow(), heapUsed: getHeapStatistics().used_heap_size, heapTotal: getHeapStatistics().total_heap_size } satisfies DetectReply);
     }, 250);
     telemetryTimer.unref();
   }

@@ -111,6 +111,8 @@ export function registerHealth(r: Router, ctx: ServeContext): void {
       .join('');
     text += `# HELP spoor_heap_used_bytes V8 heap in use per thread (main: HTTP, ingest, reorder; detect: parsed events held, rule state)\n# TYPE spoor_heap_used_bytes gauge\nspoor_heap_used_bytes{thread="main"} ${mem.heapUsed}\n`;
     if (ctx.loop.detectHeapUsed !== null) text += `spoor_heap_used_bytes{thread="detect"} ${ctx.loop.detectHeapUsed}\n`;
+    text += `# HELP spoor_heap_total_bytes V8 heap committed per thread (young generation included)\n# TYPE spoor_heap_total_bytes gauge\nspoor_heap_total_bytes{thread="main"} ${mem.heapTotal}\n`;
+    if (ctx.loop.detectHeapTotal !== null) text += `spoor_heap_total_bytes{thread="detect"} ${ctx.loop.detectHeapTotal}\n`;
     const threads: [string, number | null][] = [
       ['main', ownThreadId()],
       ['writer', ctx.stream.writerTid],
