@@ -15,9 +15,10 @@
  * are stored in the same transaction as the checkpoint that covers them. The detection thread is
  * restarted from the last checkpoint the same way when it dies.
  *
- * Live events come from an in-memory inbox filled after each durable commit (host, time and raw
- * text only); after a restart, and whenever the inbox overflowed, events are read back from the
- * log.
+ * Live events come from an in-memory inbox of group commits (their shared bytes and per-event
+ * arrays, no object per event until taken; `queuedBytes` counts them for back-pressure,
+ * queue-budget.ts); after a restart, and whenever the inbox overflowed, events are read back from
+ * the log.
  *
  * Rules run in a detection thread (detect-worker.ts), which parses each event's raw text once:
  * single-event rules on arrival (no reorder wait: their alerts come within milliseconds of the
