@@ -20,6 +20,13 @@
  * The client sends with node:http (fetch cost ~10 ms of CPU per 1.2 MB body); its CPU is printed,
  * since on a 2-core machine it competes with the server. SPOOR_BENCH_NODE_ARGS adds node flags to
  * the server (GC settings).
+ * 4. Overload (a paced rate above what the server sustains, e.g. `--paced-rate 2x`: twice the
+ *    throughput phase's acknowledged rate): the client behaves like a shipper, at most
+ *    --max-outstanding requests at once (default 64), each retried after a 429 with backoff
+ *    (50 ms doubling to 1 s); the table then adds a time series (every 10 s: RSS, queue depth,
+ *    429s, `GET /api/health` response time) and the offered, acknowledged and refused rates.
+ *    --server-root DIR runs another checkout's build of the server (side-by-side comparisons);
+ *    --max-queue N (default 400000) / --max-queue-bytes N / --server-default-queue: its queue limits.
  * The server runs with --max-semi-space-size=64 (docs/serve.md: fewer parsed events promoted to the old
  * generation while requests wait for their commit). On a shared machine wall-clock rates vary with load; CPU seconds per event are the stable figure.
  */
@@ -31,7 +38,7 @@ import { generateEvents } from '../src/demo/generate.js';
 import { openDb } from '../src/serve/store/db.js';
 import { receivedMsOf } from '../src/serve/store/log-rows.js';
 import { spawnServe, kill9, stopSpawned } from '../test/serve/client.js';
-import { flag, numOption, option } from './args.js';
+import { flag, maybeOption, numOption, option } from './args.js';
 
 const EVENTS = numOption('events', 300000);
 const SENDERS = numOption('senders', 4);
@@ -39,6 +46,9 @@ const BATCH = numOption('batch', 1000);
 const PACED_S = numOption('paced-seconds', 120);
 const FSYNC = option('fsync', 'commit');
 const PROF = option('cpu-prof-dir', '');
+const SERVER_ROOT = option('server-root', '');
+const MAX_OUTSTANDING = numOption('max-outstanding', 64);
+const QUEUE_ARGS = flag('server-default-queue') ? [] : ['--max-queue', option('max-queue', '400000'), ...(maybeOption('max-queue-bytes') ? ['--max-queue-bytes', option('max-queue-bytes', '')] : [])];
 const EXTRA = [...(flag('no-writer-thread') ? ['--no-writer-thread'] : []), ...(flag('source-order') ? ['--source-order'] : []), '--allowed-lateness', option('allowed-lateness', '5000')];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -147,7 +157,7 @@ async function main(): Promise<void> {
 
   // SPOOR_BENCH_NODE_ARGS: more flags for the server's node (V8 GC settings compared in BENCHMARKS.md).
   const nodeExtra = (process.env.SPOOR_BENCH_NODE_ARGS ?? '').split(' ').filter((x) => x !== '');
-  const c = await spawnServe(join(dir, 'data'), ['--rules', rulesDir, '--fsync', FSYNC, '--max-queue', '400000', ...EXTRA], ['--max-semi-space-size=64', ...nodeExtra, ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [])]);
+  const c = await spawnServe(join(dir, 'data'), ['--rules', rulesDir, '--fsync', FSYNC, ...QUEUE_ARGS, ...EXTRA], ['--max-semi-space-size=64', ...nodeExtra, ...(PROF ? ['--cpu-prof', `--cpu-prof-dir=${PROF}`] : [])], SERVER_ROOT || undefined);
   c.proc.stderr!.on('data', (d: Buffer) => process.stderr.write(`[server] ${d.toString()}`));
   c.proc.once('exit', (code, sig) => process.stderr.write(`[server] exited ${code ?? sig}\n`));
   const ingest = c.tokens.find((t) => t.scope === 'ingest')!.token;
@@ -155,12 +165,40 @@ async function main(): Promise<void> {
   const rss: number[] = [];
   const rssT0 = Date.now();
   const rssAt: number[] = [];
+  /** Per sample: queue depth, 429s so far, `GET /api/health` time (ms), requests outstanding in this client. */
+  const series: { t: number; rss: number; queue: number; qbytes: number; r429: number; healthMs: number; out: number; acked: number; heapMain: number; heapDetect: number; totMain: number; totDetect: number; ext: number }[] = [];
+  let outstanding = 0;
+  let ackedEvents = 0;
+  const statuses = new Map<number, number>();
   const sampler = setInterval(
     () =>
-      void metric(c.url, admin, 'spoor_resident_memory_bytes').then((v) => {
+      void (async () => {
+        const h0 = performance.now();
+        const hr = await fetch(`${c.url}/api/health`);
+        await hr.text();
+        const healthMs = performance.now() - h0;
+        const t = await (await fetch(`${c.url}/metrics`, { headers: { authorization: `Bearer ${admin}` } })).text();
+        const m = (name: string): number => Number(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} ([0-9.e+-]+)$`, 'm').exec(t)?.[1] ?? NaN);
+        const v = m('spoor_resident_memory_bytes');
+        const at = (Date.now() - rssT0) / 1000;
         rss.push(v);
-        rssAt.push((Date.now() - rssT0) / 1000);
-      }),
+        rssAt.push(at);
+        series.push({
+          t: at,
+          rss: v,
+          queue: m('spoor_queue_depth'),
+          qbytes: m('spoor_queue_bytes'),
+          r429: m('spoor_rejected_429_total'),
+          healthMs,
+          out: outstanding,
+          acked: ackedEvents,
+          heapMain: m('spoor_heap_used_bytes{thread="main"}'),
+          heapDetect: m('spoor_heap_used_bytes{thread="detect"}'),
+          totMain: m('spoor_heap_total_bytes{thread="main"}'),
+          totDetect: m('spoor_heap_total_bytes{thread="detect"}'),
+          ext: m('spoor_external_memory_bytes'),
+        });
+      })(),
     5000,
   );
   // node:http with a keep-alive agent rather than fetch: fetch (undici) cost the client ~10 ms of
@@ -180,12 +218,20 @@ async function main(): Promise<void> {
       rq.on('error', reject);
       rq.end(body);
     });
-  const post = async (body: string | Buffer): Promise<void> => {
+  const post = async (body: string | Buffer, events = BATCH): Promise<void> => {
     const bytes = typeof body === 'string' ? Buffer.from(body) : body;
+    outstanding++;
+    let backoff = 50;
     for (;;) {
-      if ((await postOnce(bytes)) === 200) return;
-      await sleep(20);
+      const status = await postOnce(bytes);
+      statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      if (status === 200) break;
+      // A shipper's retry: Beats, Logstash and Fluent Bit back off after a 429.
+      await sleep(status === 429 ? backoff : 20);
+      backoff = Math.min(1000, backoff * 2);
     }
+    outstanding--;
+    ackedEvents += events;
   };
 
   // 1. Throughput.
@@ -215,7 +261,9 @@ async function main(): Promise<void> {
   // long run needs no memory in this process for its input.
   // --paced-rate: a fixed rate instead (a short throughput phase on a machine whose load just
   // dropped can measure an ack rate detection cannot sustain for minutes).
-  const pacedRate = numOption('paced-rate', 0);
+  // `--paced-rate 2x`: a multiple of the acknowledged rate just measured (overload).
+  const pr = option('paced-rate', '0');
+  const pacedRate = pr.endsWith('x') ? Number(pr.slice(0, -1)) * ackRate : Number(pr);
   const rate = pacedRate > 0 ? pacedRate : ackRate / 2;
   // --paced-pool N (default 100000): the paced phase sends a pool of N events generated before it
   // starts, again and again, each round's @timestamp moved past the previous round's (the
@@ -280,24 +328,31 @@ async function main(): Promise<void> {
   const pTh0 = await threadCpu(c.url, admin);
   const pTasks0 = tasksCpu(c.proc.pid!);
   const pOwn0 = process.cpuUsage();
-  let acked = 0;
   let lastAck = 0;
   const pacedStart = Date.now();
   const perBatchMs = (BATCH / rate) * 1000;
   let sent = 0;
+  const acked0 = ackedEvents;
+  const statuses0 = new Map(statuses);
+  let clientWaitMs = 0;
   for (let i = 0; Date.now() - pacedStart < PACED_S * 1000; i++) {
     const body = nextBody();
     if (body === null) break;
     const due = pacedStart + i * perBatchMs;
     if (due > Date.now()) await sleep(due - Date.now());
+    // A shipper holds a bounded number of requests: beyond it, its input waits (offered > sent).
+    const w0 = Date.now();
+    while (outstanding >= MAX_OUTSTANDING) await sleep(2);
+    clientWaitMs += Date.now() - w0;
     void post(body).then(() => {
-      acked += BATCH;
       lastAck = Date.now();
     });
     sent++;
   }
   const sendEnd = Date.now();
-  while (acked < sent * BATCH) await sleep(20);
+  const pacedS = (sendEnd - pacedStart) / 1000;
+  const ackedPaced = ackedEvents - acked0;
+  while (outstanding > 0) await sleep(20);
   while ((await metric(c.url, admin, 'spoor_detection_lag_events')) > 0) await sleep(100);
   const detectEnd = Date.now();
   const pCpu1 = await metric(c.url, admin, 'process_cpu_seconds_total');
@@ -364,7 +419,7 @@ async function main(): Promise<void> {
   console.log(`| bench client CPU per event (generating, sending) | ${((own.user + own.system) / n1).toFixed(1)} µs |`);
   console.log(`| load average during the throughput phase (1 min) | ${loadThroughput.toFixed(1)} |`);
   const pn = sent * BATCH;
-  console.log(`| paced phase | ${pn} events at ${rate.toFixed(0)} events/s for ${((sendEnd - pacedStart) / 1000).toFixed(0)} s: acknowledged ${(pn / ((lastAck - pacedStart) / 1000)).toFixed(0)} events/s (last ack ${((lastAck - sendEnd) / 1000).toFixed(1)} s after the last send), detection done ${((detectEnd - sendEnd) / 1000).toFixed(1)} s after it |`);
+  console.log(`| paced phase | ${pn} events at ${rate.toFixed(0)} events/s for ${pacedS.toFixed(0)} s: acknowledged ${(pn / ((lastAck - pacedStart) / 1000)).toFixed(0)} events/s (last ack ${((lastAck - sendEnd) / 1000).toFixed(1)} s after the last send), detection done ${((detectEnd - sendEnd) / 1000).toFixed(1)} s after it |`);
   console.log(`| paced phase: server CPU per event | ${(((pCpu1 - pCpu0) * 1e6) / pn).toFixed(1)} µs; bench client ${((pOwn.user + pOwn.system) / pn).toFixed(1)} µs |`);
   for (const l of cpuLines(pTh0, pTh1, pTasks0, pTasks1, pn, floorUsPerEvent)) console.log(l.replace('| server CPU', '| paced phase: server CPU').replace('| the rest per', '| paced phase: the rest per'));
   console.log(`| ack → alert latency, all (${lat.length} alerts) | p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${Math.max(...lat)} ms |`);
@@ -373,6 +428,19 @@ async function main(): Promise<void> {
   console.log(`| server RSS (every 5 s) | first ${mb(rss[0] ?? NaN)} MiB, max ${mb(Math.max(...rss))} MiB, last ${mb(rss[rss.length - 1] ?? NaN)} MiB (${rss.length} samples over ${(rssAt[rssAt.length - 1] ?? 0).toFixed(0)} s) |`);
   console.log(`| server RSS per minute (MiB) | ${perMin.join(', ')}; second half drift ${mb(drift)} MiB |`);
   console.log(`| server RSS trend after the first minute (least squares over every sample) | ${slopeMiBPerMin.toFixed(2)} MiB/min |`);
+  const sc = (code: number): number => (statuses.get(code) ?? 0) - (statuses0.get(code) ?? 0);
+  const others = [...statuses].filter(([k]) => k !== 200 && k !== 429).map(([k, v]) => `${k}: ${v - (statuses0.get(k) ?? 0)}`);
+  console.log(`| paced phase: offered / acknowledged within it | ${rate.toFixed(0)} / ${(ackedPaced / pacedS).toFixed(0)} events/s; requests 200: ${sc(200)}, 429: ${sc(429)}${others.length ? `, ${others.join(', ')}` : ''}; client held back ${(clientWaitMs / 1000).toFixed(0)} s (≤ ${MAX_OUTSTANDING} requests outstanding) |`);
+  console.log(`| \`GET /api/health\` time (every 5 s) | p50 ${pct(series.map((x) => x.healthMs), 50).toFixed(0)} ms, max ${Math.max(...series.map((x) => x.healthMs)).toFixed(0)} ms |`);
+  if (flag('series')) {
+    const every = numOption('series-every', 2);
+    console.log(`\n| t (s) | RSS (MiB) | heap used main / detect (MiB) | heap committed main / detect (MiB) | external (MiB) | queue depth | queue (MiB) | 429s so far | health (ms) | client outstanding | acked events |\n|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|`);
+    for (let i = 0; i < series.length; i += every) {
+      const x = series[i]!;
+      console.log(`| ${x.t.toFixed(0)} | ${mb(x.rss)} | ${mb(x.heapMain)} / ${mb(x.heapDetect)} | ${mb(x.totMain)} / ${mb(x.totDetect)} | ${mb(x.ext)} | ${x.queue} | ${mb(x.qbytes)} | ${x.r429} | ${x.healthMs.toFixed(0)} | ${x.out} | ${x.acked} |`);
+    }
+    console.log('');
+  }
   console.log(`| load average at end | ${loadavg().map((l) => l.toFixed(1)).join(' ')} (keys parsed: ${keys}) |`);
   rmSync(dir, { recursive: true, force: true });
 }

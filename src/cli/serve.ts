@@ -25,6 +25,7 @@ interface ServeCliOptions {
   sourceOrder?: boolean;
   fsync: string;
   maxQueue: string;
+  maxQueueBytes: string;
   maxBodyBytes: string;
   maxLineBytes: string;
   config?: string;
@@ -113,6 +114,7 @@ export function registerServe(program: Command): void {
     .option('--source-order', 'also release a host\'s events as soon as every connection sending it, each in time order so far, has sent newer ones (docs/serve.md)')
     .option('--fsync <policy>', "'commit': fsync every group commit (survives power loss); 'os': leave it to the OS (survives kill -9)", 'commit')
     .option('--max-queue <n>', 'events waiting for commit or detection above which _bulk answers 429', String(SERVE_DEFAULTS.maxQueue))
+    .option('--max-queue-bytes <n>', 'bytes of ingest held in memory (request bodies being read or committed, documents waiting for detection) above which _bulk answers 429', String(SERVE_DEFAULTS.maxQueueBytes))
     .option('--max-body-bytes <n>', 'request body limit, compressed and decompressed', String(SERVE_DEFAULTS.maxBodyBytes))
     .option('--max-line-bytes <n>', 'longest NDJSON line accepted', String(SERVE_DEFAULTS.maxLineBytes))
     .option('--no-writer-thread', 'commit the event log in the main thread (for comparison)')
@@ -165,6 +167,7 @@ Examples:
           fsync: o.fsync,
           writerThread: o.writerThread,
           maxQueue: count('--max-queue', o.maxQueue, 1),
+          maxQueueBytes: count('--max-queue-bytes', o.maxQueueBytes, 1024),
           maxBodyBytes: count('--max-body-bytes', o.maxBodyBytes, 1024),
           maxLineBytes: count('--max-line-bytes', o.maxLineBytes, 256),
           esVersion: o.esVersion,

@@ -37,6 +37,11 @@ export interface ServeOptions {
   writerThread?: boolean;
   /** Events waiting for durable commit or detection above which _bulk answers 429 (default 200000). */
   maxQueue?: number;
+  /**
+   * Bytes of ingest held in memory above which _bulk answers 429 (default 128 MiB): bodies of
+   * requests admitted and not yet answered, and committed documents waiting for detection.
+   */
+  maxQueueBytes?: number;
   maxBodyBytes?: number;
   maxLineBytes?: number;
   /** Whole request (headers + body) deadline in ms (slowloris guard; default 60000). */
@@ -73,6 +78,7 @@ export interface ServeConfig {
   fsync: FsyncPolicy;
   writerThread: boolean;
   maxQueue: number;
+  maxQueueBytes: number;
   maxBodyBytes: number;
   maxLineBytes: number;
   requestTimeoutMs: number;
@@ -95,6 +101,7 @@ export const DEFAULTS = {
   sourceOrder: false,
   commitDelayMs: 5,
   maxQueue: 200_000,
+  maxQueueBytes: 128 * 1024 * 1024,
   maxBodyBytes: 100 * 1024 * 1024,
   maxLineBytes: 4 * 1024 * 1024,
   requestTimeoutMs: 60_000,
@@ -142,6 +149,7 @@ export function resolveConfig(o: ServeOptions): ServeConfig {
     fsync: o.fsync ?? 'commit',
     writerThread: o.writerThread ?? true,
     maxQueue: num(o.maxQueue, DEFAULTS.maxQueue, 'max queue', 1),
+    maxQueueBytes: num(o.maxQueueBytes, DEFAULTS.maxQueueBytes, 'max queue bytes', 1024),
     maxBodyBytes: num(o.maxBodyBytes, DEFAULTS.maxBodyBytes, 'max body bytes', 1024),
     maxLineBytes: num(o.maxLineBytes, DEFAULTS.maxLineBytes, 'max line bytes', 256),
     requestTimeoutMs: num(o.requestTimeoutMs, DEFAULTS.requestTimeoutMs, 'request timeout', 100),

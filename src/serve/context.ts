@@ -9,6 +9,7 @@ import type { DetectLoop } from './detect-loop.js';
 import type { ApiBlindSpot, ApiReloadResult, ApiRuleInfo, ApiRules } from './api-types.js';
 import type { IngestStats } from './routes/ingest-stats.js';
 import type { IntelFeeds } from './intel-feeds.js';
+import type { Admission, QueueBudget } from './queue-budget.js';
 
 export interface Counters {
   eventsIn: number;
@@ -32,6 +33,12 @@ export interface IngestContext {
   counters: Counters;
   /** Events accepted but not yet through (back-pressure). */
   queueDepth(): number;
+  /**
+   * Byte back-pressure (config.maxQueueBytes), when the context keeps it: admit a request whose
+   * body is estimated at `bytes` (null: the budget is spent, answer 429); the admission counts
+   * the body until released.
+   */
+  admitBytes?(bytes: number): Admission | null;
   shuttingDown: boolean;
   /** Per-source/host ingest health (absent on cluster ingest nodes that keep none). */
   ingestStats?: IngestStats;
@@ -61,5 +68,8 @@ export interface ServeContext {
   intel: IntelFeeds | null;
   /** Events waiting for commit or detection. */
   queueDepth(): number;
+  /** Bytes of ingest held in memory (queue-budget.ts). */
+  budget: QueueBudget;
+  admitBytes(bytes: number): Admission | null;
   shuttingDown: boolean;
 }

@@ -15,9 +15,10 @@
  * are stored in the same transaction as the checkpoint that covers them. The detection thread is
  * restarted from the last checkpoint the same way when it dies.
  *
- * Live events come from an in-memory inbox filled after each durable commit (host, time and raw
- * text only); after a restart, and whenever the inbox overflowed, events are read back from the
- * log.
+ * Live events come from an in-memory inbox of group commits (their shared bytes and per-event
+ * arrays, no object per event until taken; `queuedBytes` counts them for back-pressure,
+ * queue-budget.ts); after a restart, and whenever the inbox overflowed, events are read back from
+ * the log.
  *
  * Rules run in a detection thread (detect-worker.ts), which parses each event's raw text once:
  * single-event rules on arrival (no reorder wait: their alerts come within milliseconds of the
@@ -40,21 +41,50 @@ import { F_ASCII, F_PLAIN, type CommitBatch } from './ingest-batch.js';
 import { ReorderBuffer, WATERMARK_LIVE_MS, type OrderItem } from './reorder.js';
 import type { ArriveMsg, DetectReply, DetectWorkerData, ToDetect, DetectTelemetry } from './detect-protocol.js';
 
-export interface LoopItem extends OrderItem {
+/**
+ * What the reorder buffer keeps of an event until its release: seq, host, time and connection,
+ * one object (its time is itself: no Instant object of its own). The document went to the
+ * detection thread on arrival.
+ */
+export class LoopItem implements OrderItem {
+  constructor(
+    readonly seq: number,
+    readonly host: string,
+    readonly ms: number,
+    readonly ns: number,
+    readonly src: number,
+  ) {}
+
+  get time(): Instant {
+    return this;
+  }
+}
+
+/** An event read back from the log (catch-up, replay): its text goes to the detection thread as a string. */
+interface LogItem {
+  item: LoopItem;
   raw: string;
-  /** LoggedEvent.plain: JSON.parse reads the document exactly. */
   plain: boolean;
-  /** The event had no recognisable time: `time` is the one the loop gave it. */
+  /** The event had no recognisable time: the item's time is the one the loop gave it. */
   noTs: boolean;
-  /** LoggedEvent.tkey ('' when none). */
   tkey: string;
 }
 
+/** A group commit waiting for detection: its events `head` … `commit.n − 1` (seqs from `firstSeq`), documents in its shared bytes. */
 interface InboxChunk {
-  items: LoopItem[];
-  /** The group commit the items are (item i is its event i): their documents are posted as a view of its shared bytes. */
   commit: CommitBatch;
+  firstSeq: number;
   head: number;
+  /** What it holds in memory (queuedBytes): its documents, keys and per-event arrays. */
+  bytes: number;
+}
+
+/** Memory per queued event besides its document and key (the commit's typed arrays: 37 bytes; the arrive message's share). */
+const EVENT_OVERHEAD_BYTES = 64;
+
+/** A commit's size in memory while it waits in the inbox. */
+export function commitBytes(c: CommitBatch): number {
+  return c.bytes.byteLength + c.tkeys.byteLength + c.n * EVENT_OVERHEAD_BYTES;
 }
 
 /** Largest group commit posted to the detection thread in one message (else split into BATCH). */
@@ -97,6 +127,8 @@ export interface DetectLoopOptions {
   checkpointIntervalMs: number;
   /** Inbox size above which new events are left in the log and read back later. */
   maxInbox: number;
+  /** Inbox bytes (commitBytes) above which new events are left in the log and read back later (default: no limit). */
+  maxInboxBytes?: number;
   /** Inside the transaction that stores a new alert (webhook queue). */
   onNewAlertTx?: (a: Alert) => void;
   /** After that transaction committed. */
@@ -160,6 +192,9 @@ export class DetectLoop {
   detectTid: number | null = null;
   /** The detection thread's latest telemetry counts (blind spots); null until its first report. */
   telemetry: DetectTelemetry | null = null;
+  /** The detection thread's V8 heap in use at its latest report (bytes; null until then). */
+  detectHeapUsed: number | null = null;
+  detectHeapTotal: number | null = null;
   /** Resolves once the detection thread has compiled the rules. */
   readonly ready: Promise<void>;
   private rules: Rule[];
@@ -168,6 +203,7 @@ export class DetectLoop {
   /** Committed events waiting, one chunk per group commit (with its documents already joined, when known). */
   private inbox: InboxChunk[] = [];
   private inboxCount = 0;
+  private inboxBytes = 0;
   /** Next seq to read from the log when catching up (0: not catching up). */
   private logCursor = 0;
   /** Highest seq taken in (fed or held). */
@@ -262,6 +298,7 @@ export class DetectLoop {
     this.logCursor = from <= this.committedSeq ? from : 0;
     this.inbox = [];
     this.inboxCount = 0;
+    this.inboxBytes = 0;
     for (const a of hello.alerts) this.pendingAlerts.push(a);
     this.workerReady = true;
     this.schedule();
@@ -288,6 +325,7 @@ export class DetectLoop {
     this.buckets.clear();
     this.inbox = [];
     this.inboxCount = 0;
+    this.inboxBytes = 0;
     this.logCursor = 0;
     const now = Date.now();
     if (now - this.lastRestartWall > 60_000) this.restartDelayMs = RESTART_MIN_MS;
@@ -320,6 +358,21 @@ export class DetectLoop {
     return this.inboxCount;
   }
 
+  /** Bytes of committed events waiting in memory for detection (documents, keys, per-event arrays). */
+  get queuedBytes(): number {
+    return this.inboxBytes;
+  }
+
+  /** Events the reorder buffer holds (arrived, waiting for their host's watermark). */
+  get heldEvents(): number {
+    return this.reorder.held;
+  }
+
+  /** Events posted to the detection thread and not answered yet. */
+  get inFlight(): number {
+    return this.inFlightEvents;
+  }
+
   get catchingUp(): boolean {
     return this.logCursor > 0;
   }
@@ -333,38 +386,29 @@ export class DetectLoop {
       this.schedule();
       return; // catching up from the log: it will read these too
     }
-    if (this.inboxDepth + n > this.o.maxInbox) {
+    const bytes = commitBytes(c);
+    if (this.inboxDepth + n > this.o.maxInbox || (this.inboxBytes > 0 && this.inboxBytes + bytes > (this.o.maxInboxBytes ?? Infinity))) {
       // Leave them in the log; read back once the inbox has drained.
       this.logCursor = firstSeq;
       this.schedule();
       return;
     }
-    const items: LoopItem[] = new Array<LoopItem>(n);
-    for (let i = 0; i < n; i++) {
-      const host = c.hosts[c.hostIx[i]!]!;
-      const ms = c.times[i]!;
-      const noTs = ms !== ms;
-      let time: Instant;
-      if (noTs) {
-        this.stats.noTimestamp++;
-        time = this.reorder.lastTime(host) ?? { ms: Date.now(), ns: 0 };
-      } else time = { ms, ns: c.ns[i]! };
-      // The document stays in the commit's bytes (posted to the detection thread as a view of them).
-      items[i] = { seq: firstSeq + i, host, time, raw: '', plain: (c.flags[i]! & F_PLAIN) !== 0, noTs, tkey: '', src: c.src[i]! };
-    }
-    this.inbox.push({ items, commit: c, head: 0 });
-    this.inboxCount += items.length;
+    // Nothing per event until the pump takes them: the commit's arrays hold host, time and flags.
+    this.inbox.push({ commit: c, firstSeq, head: 0, bytes });
+    this.inboxCount += n;
+    this.inboxBytes += bytes;
     this.schedule();
   }
 
-  private item(seq: number, ev: LoggedEvent): LoopItem {
-    let time: Instant | null = ev.time;
-    const noTs = !time;
-    if (!time) {
-      this.stats.noTimestamp++;
-      time = this.reorder.lastTime(ev.host) ?? { ms: Date.now(), ns: 0 };
-    }
-    return { seq, host: ev.host, time, raw: ev.raw, plain: ev.plain === true, noTs, tkey: ev.tkey ?? '', src: ev.src ?? 0 };
+  /** The time of an event that has none of its own: its host's last, else now. */
+  private givenTime(host: string): Instant {
+    this.stats.noTimestamp++;
+    return this.reorder.lastTime(host) ?? { ms: Date.now(), ns: 0 };
+  }
+
+  private logItem(seq: number, ev: LoggedEvent): LogItem {
+    const time = ev.time ?? this.givenTime(ev.host);
+    return { item: new LoopItem(seq, ev.host, time.ms, time.ns, ev.src ?? 0), raw: ev.raw, plain: ev.plain === true, noTs: !ev.time, tkey: ev.tkey ?? '' };
   }
 
   private schedule(): void {
@@ -380,93 +424,112 @@ export class DetectLoop {
   pump(): void {
     if (this.closed) return;
     const now = Date.now();
-    let taken: LoopItem[] = [];
-    /** Taken from an inbox chunk: its commit and the range of its events. */
-    let from: CommitBatch | null = null;
-    let fromHead = 0;
     if (!this.workerReady) {
       // Starting or restarting the detection thread: nothing to post yet (its start reschedules).
     } else if (this.inFlightEvents >= MAX_IN_FLIGHT) {
       // The detection thread is behind: take nothing now; its answers reschedule the pump.
-    } else if (this.logCursor > 0 && this.inboxDepth === 0) {
-      const rows = this.o.stream.readFrom(this.logCursor, BATCH);
-      for (const r of rows) {
-        const res = this.resume;
-        if (res && r.seq <= res.upTo && !res.held.has(r.seq)) continue; // in the restored engine state already
-        // As at ingest: scanned (or parsed when the scan cannot decide), so replay orders events exactly as live.
-        const p = ingestDocument(r.raw);
-        const ev = 'events' in p && p.events.length === 1 ? p.events[0]! : null;
-        if (r.seq <= this.replayedUpTo) this.stats.replayed++;
-        if (ev) taken.push(this.item(r.seq, ev));
-        else {
-          this.stats.unreadable++;
-          if (r.seq > this.readSeq) this.readSeq = r.seq;
-        }
-      }
-      this.logCursor = rows.length > 0 ? rows[rows.length - 1]!.seq + 1 : this.logCursor;
-      if (this.resume && this.logCursor > this.resume.upTo) this.resume = null;
-      if (rows.length < BATCH && this.logCursor > this.committedSeq) this.logCursor = 0;
-    } else {
-      const c = this.inbox[0];
-      if (c) {
-        from = c.commit;
-        fromHead = c.head;
-        if (c.head === 0 && c.items.length <= MAX_ARRIVE) {
-          // A whole group commit.
-          taken = c.items;
-          this.inbox.shift();
-        } else {
-          while (c.head < c.items.length && taken.length < BATCH) taken.push(c.items[c.head++]!);
-          if (c.head === c.items.length) this.inbox.shift();
-        }
-        this.inboxCount -= taken.length;
-      }
-    }
-    if (taken.length > 0) {
-      // Arrival first (single-event rules, and the thread keeps the parsed event), then the releases it causes.
-      const n = taken.length;
-      const seqs: number[] = new Array<number>(n);
-      const raws: string[] | null = from === null ? new Array<string>(n) : null;
-      const tkeys: string[] | null = from === null ? new Array<string>(n) : null;
-      const plain = new Uint8Array(n);
-      const hostIx = new Uint32Array(n);
-      const hosts: string[] = [];
-      const ix = new Map<string, number>();
-      const times: ([number, number] | null)[] = new Array<[number, number] | null>(n);
-      for (let i = 0; i < n; i++) {
-        const it = taken[i]!;
-        seqs[i] = it.seq;
-        if (raws) raws[i] = it.raw;
-        if (tkeys) tkeys[i] = it.tkey;
-        if (it.plain) plain[i] = 1;
-        let h = ix.get(it.host);
-        if (h === undefined) {
-          ix.set(it.host, (h = hosts.length));
-          hosts.push(it.host);
-        }
-        hostIx[i] = h;
-        times[i] = it.noTs ? [it.time.ms, it.time.ns] : null;
-      }
-      let arrive: ArriveMsg;
-      if (from) {
-        // A view of the commit's shared bytes: the documents and keys of events fromHead … fromHead + n − 1.
-        const to = fromHead + n;
-        let ascii = true;
-        for (let i = fromHead; i < to && ascii; i++) if ((from.flags[i]! & F_ASCII) === 0) ascii = false;
-        const docs = from.bytes.subarray(from.at[fromHead]!, from.at[to]! - 1);
-        const keys = from.tkeys.subarray(from.tkeyAt[fromHead]!, from.tkeyAt[to]! - 1);
-        arrive = { t: 'arrive', id: 0, seqs, raws: docs, ascii, plain, times, hosts, hostIx, tkeys: keys };
-      } else arrive = { t: 'arrive', id: 0, seqs, raws: raws!.join('\n'), plain, times, hosts, hostIx, tkeys: tkeys!.join('\n') };
-      this.post(arrive, seqs[0]!, n, undefined, [plain.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer]);
-      for (const it of taken) {
-        it.raw = ''; // the detection thread has the text now; the reorder buffer needs only seq, host and time
-        it.tkey = '';
-        this.take(it, now);
-      }
-      this.flushReleases();
-    }
+    } else if (this.logCursor > 0 && this.inboxDepth === 0) this.pumpLog(now);
+    else if (this.inbox.length > 0) this.pumpInbox(now);
     this.store(false);
     if ((this.inboxDepth > 0 || this.logCursor > 0) && this.inFlightEvents < MAX_IN_FLIGHT) this.schedule();
+  }
+
+  /** Events read back from the log (catch-up, replay): their texts go to the detection thread as strings. */
+  private pumpLog(now: number): void {
+    const taken: LogItem[] = [];
+    const rows = this.o.stream.readFrom(this.logCursor, BATCH);
+    for (const r of rows) {
+      const res = this.resume;
+      if (res && r.seq <= res.upTo && !res.held.has(r.seq)) continue; // in the restored engine state already
+      // As at ingest: scanned (or parsed when the scan cannot decide), so replay orders events exactly as live.
+      const p = ingestDocument(r.raw);
+      const ev = 'events' in p && p.events.length === 1 ? p.events[0]! : null;
+      if (r.seq <= this.replayedUpTo) this.stats.replayed++;
+      if (ev) taken.push(this.logItem(r.seq, ev));
+      else {
+        this.stats.unreadable++;
+        if (r.seq > this.readSeq) this.readSeq = r.seq;
+      }
+    }
+    this.logCursor = rows.length > 0 ? rows[rows.length - 1]!.seq + 1 : this.logCursor;
+    if (this.resume && this.logCursor > this.resume.upTo) this.resume = null;
+    if (rows.length < BATCH && this.logCursor > this.committedSeq) this.logCursor = 0;
+    const n = taken.length;
+    if (n === 0) return;
+    const seqs: number[] = new Array<number>(n);
+    const raws: string[] = new Array<string>(n);
+    const tkeys: string[] = new Array<string>(n);
+    const plain = new Uint8Array(n);
+    const hostIx = new Uint32Array(n);
+    const hosts: string[] = [];
+    const ix = new Map<string, number>();
+    let times: ([number, number] | null)[] | null = null;
+    for (let i = 0; i < n; i++) {
+      const t = taken[i]!;
+      const it = t.item;
+      seqs[i] = it.seq;
+      raws[i] = t.raw;
+      tkeys[i] = t.tkey;
+      if (t.plain) plain[i] = F_PLAIN;
+      let h = ix.get(it.host);
+      if (h === undefined) {
+        ix.set(it.host, (h = hosts.length));
+        hosts.push(it.host);
+      }
+      hostIx[i] = h;
+      if (t.noTs) (times ??= new Array<[number, number] | null>(n).fill(null))[i] = [it.ms, it.ns];
+    }
+    const arrive: ArriveMsg = { t: 'arrive', id: 0, seqs, seq0: 0, raws: raws.join('\n'), flags: plain, times, hosts, hostIx, tkeys: tkeys.join('\n') };
+    this.post(arrive, seqs[0]!, n, undefined, [plain.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer]);
+    for (let i = 0; i < n; i++) this.take(taken[i]!.item, now);
+    this.flushReleases();
+  }
+
+  /**
+   * Committed events from the inbox: a whole group commit (or BATCH of a large one) posted as a
+   * view of its shared bytes, with slices of its per-event arrays; a LoopItem per event for the
+   * reorder buffer is the only object made per event.
+   */
+  private pumpInbox(now: number): void {
+    const ch = this.inbox[0]!;
+    const c = ch.commit;
+    const from = ch.head;
+    const n = from === 0 && c.n <= MAX_ARRIVE ? c.n : Math.min(BATCH, c.n - from);
+    const to = from + n;
+    ch.head = to;
+    if (to === c.n) {
+      this.inbox.shift();
+      this.inboxBytes -= ch.bytes;
+    }
+    this.inboxCount -= n;
+    const seq0 = ch.firstSeq + from;
+    const items: LoopItem[] = new Array<LoopItem>(n);
+    let times: ([number, number] | null)[] | null = null;
+    let ascii = true;
+    for (let i = 0; i < n; i++) {
+      const k = from + i;
+      const host = c.hosts[c.hostIx[k]!]!;
+      let ms = c.times[k]!;
+      let ns = c.ns[k]!;
+      if (ms !== ms) {
+        const t = this.givenTime(host);
+        ms = t.ms;
+        ns = t.ns;
+        (times ??= new Array<[number, number] | null>(n).fill(null))[i] = [ms, ns];
+      }
+      if ((c.flags[k]! & F_ASCII) === 0) ascii = false;
+      items[i] = new LoopItem(seq0 + i, host, ms, ns, c.src[k]!);
+    }
+    // Arrival first (single-event rules, and the thread keeps the parsed event), then the releases it causes.
+    // A view of the commit's shared bytes: the documents and keys of events from … to − 1.
+    const docs = c.bytes.subarray(c.at[from]!, c.at[to]! - 1);
+    const keys = c.tkeys.subarray(c.tkeyAt[from]!, c.tkeyAt[to]! - 1);
+    const flags = c.flags.slice(from, to);
+    const hostIx = c.hostIx.slice(from, to);
+    const arrive: ArriveMsg = { t: 'arrive', id: 0, seqs: null, seq0, raws: docs, ascii, flags, times, hosts: c.hosts, hostIx, tkeys: keys };
+    this.post(arrive, seq0, n, undefined, [flags.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer]);
+    for (let i = 0; i < n; i++) this.take(items[i]!, now);
+    this.flushReleases();
   }
 
   private take(it: LoopItem, wallMs: number): void {
@@ -510,6 +573,8 @@ export class DetectLoop {
 
   private answered(m: DetectReply): void {
     if (m.telemetry) this.telemetry = m.telemetry;
+    if (m.heapUsed !== undefined) this.detectHeapUsed = m.heapUsed;
+    if (m.heapTotal !== undefined) this.detectHeapTotal = m.heapTotal;
     const f = this.flights.get(m.id);
     if (!f) return;
     this.flights.delete(m.id);

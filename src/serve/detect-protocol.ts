@@ -13,7 +13,9 @@ import type { TelemetryCounts } from '../hunt/telemetry.js';
 export interface ArriveMsg {
   t: 'arrive';
   id: number;
-  seqs: number[];
+  /** The events' seqs; null: consecutive from `seq0` (a group commit's events). */
+  seqs: number[] | null;
+  seq0: number;
   /**
    * The events' documents joined by '\n' (a document holds no line break): live events as their
    * UTF-8 bytes, a view of the group commit's SharedArrayBuffer (nothing copied, nothing decoded
@@ -22,10 +24,10 @@ export interface ArriveMsg {
   raws: string | Uint8Array;
   /** `raws` (bytes) is ASCII: decoded as latin1, one byte per character. */
   ascii?: boolean;
-  /** 1: the document holds no 16+ digit integer, a plain JSON.parse reads it exactly (LoggedEvent.plain). */
-  plain: Uint8Array;
-  /** The time the loop gave an event with no recognisable time of its own ([ms, ns]); null: the event's own. */
-  times: ([number, number] | null)[];
+  /** Per event: bit F_PLAIN (ingest-batch.ts) set when the document holds no 16+ digit integer, so a plain JSON.parse reads it exactly (LoggedEvent.plain). */
+  flags: Uint8Array;
+  /** The time the loop gave an event with no recognisable time of its own ([ms, ns]); null: the event's own (the whole array null: every event has its own). */
+  times: ([number, number] | null)[] | null;
   /** The events' host keys: `hosts[hostIx[i]]` (each distinct host sent once). */
   hosts: string[];
   hostIx: Uint32Array;
@@ -94,6 +96,10 @@ export interface DetectReply {
    * each in the order of the rule list split by isStateless.
    */
   telemetry?: DetectTelemetry;
+  /** With `telemetry`: the detection thread's V8 heap in use (bytes). */
+  heapUsed?: number;
+  /** …and the heap's committed size (young generation included). */
+  heapTotal?: number;
 }
 
 export interface DetectTelemetry {

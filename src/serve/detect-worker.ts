@@ -17,6 +17,7 @@
  * not keep ~85% of the parsed events of the watermark window alive (old-generation garbage, RSS).
  */
 import { parentPort, workerData } from 'node:worker_threads';
+import { getHeapStatistics } from 'node:v8';
 import { NeedleHits } from '../sources/ndjson.js';
 import type { Rule } from '../ir/types.js';
 import type { Instant } from '../events/timestamp.js';
@@ -27,6 +28,7 @@ import { mergeTelemetry, type CompiledNeeds, type TelemetryCounts } from '../hun
 import { forEachExpr } from '../ir/walk.js';
 import { TELEMETRY_KEY_FIELDS } from './scan-doc.js';
 import { parseStored } from './ingest-parse.js';
+import { F_PLAIN } from './ingest-batch.js';
 import { ruleLineFilters } from '../hunt/prefilter.js';
 import { SKIP, type LineFilter } from '../sources/index.js';
 import { eventHost, toEcs, toNative } from '../normalize/index.js';
@@ -227,8 +229,9 @@ port.on('message', (m: ToDetect) => {
     const hitsAll = allFilter ? new NeedleHits(text, allFilter.needles) : null;
     const hits = ordered && orderedFilter ? (orderedFilter === allFilter ? hitsAll : new NeedleHits(text, orderedFilter.needles)) : null;
     let lineStart = 0;
-    for (let i = 0; i < m.seqs.length; i++) {
-      const seq = m.seqs[i]!;
+    const n = m.flags.length;
+    for (let i = 0; i < n; i++) {
+      const seq = m.seqs ? m.seqs[i]! : m.seq0 + i;
       const raw = raws[i] ?? '';
       const start = lineStart;
       lineStart += raw.length + 1;
@@ -248,7 +251,7 @@ port.on('message', (m: ToDetect) => {
           learn = key; // first event of this key: parsed once below
         }
       }
-      const ev = parseStored(raw, seq, m.plain[i] === 1);
+      const ev = parseStored(raw, seq, (m.flags[i]! & F_PLAIN) !== 0);
       if (!ev) {
         unreadable.push(seq);
         continue;
@@ -259,7 +262,7 @@ port.on('message', (m: ToDetect) => {
         if (learnOrdered) skipOrdered!.learn(learn, host, ecs);
         continue;
       }
-      const t = m.times[i];
+      const t = m.times?.[i];
       const h: Held = { se: ev.se, time: t ? { ms: t[0], ns: t[1] } : (ev.time ?? { ms: Date.now(), ns: 0 }) };
       if (instant) push(instant, h, seq, problems);
       if (ordered) {
@@ -300,16 +303,19 @@ port.on('message', (m: ToDetect) => {
   if (m.t === 'reload' || now - telemetrySentAt >= 250) {
     telemetrySentAt = now;
     reply.telemetry = telemetryNow();
+    const hs = getHeapStatistics();
+    reply.heapUsed = hs.used_heap_size;
+    reply.heapTotal = hs.total_heap_size;
   } else if (!telemetryTimer) {
     // A trailing report, so the last batch's counts reach the loop even if no message follows.
     telemetryTimer = setTimeout(() => {
       telemetryTimer = null;
       telemetrySentAt = performance.now();
-      port.postMessage({ id: -1, alerts: [], problems: [], unreadable: [], telemetry: telemetryNow() } satisfies DetectReply);
+      port.postMessage({ id: -1, alerts: [], problems: [], unreadable: [], telemetry: telemetryNow(), heapUsed: getHeapStatistics().used_heap_size, heapTotal: getHeapStatistics().total_heap_size } satisfies DetectReply);
     }, 250);
     telemetryTimer.unref();
   }
-  if (process.env.SPOOR_DEBUG) process.stderr.write(`${m.t} ${"seqs" in m ? m.seqs.length : 0} ${(performance.now() - t0).toFixed(1)}ms\n`);
+  if (process.env.SPOOR_DEBUG) process.stderr.write(`${m.t} ${m.t === 'arrive' ? m.flags.length : m.t === 'release' ? m.seqs.length : 0} ${(performance.now() - t0).toFixed(1)}ms\n`);
   port.postMessage(reply);
 });
 

@@ -39,6 +39,7 @@ import { registerRules } from './routes/rules.js';
 import { registerHealth } from './routes/health.js';
 import { registerShares } from './routes/shares.js';
 import { Webhooks } from './webhooks.js';
+import { QueueBudget } from './queue-budget.js';
 
 export type { ServeOptions, ServeConfig, WebhookTarget } from './config.js';
 export { ServeConfigError, ServeError } from './errors.js';
@@ -138,6 +139,8 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
     sourceOrder: config.sourceOrder,
     checkpointIntervalMs: config.checkpointIntervalMs,
     maxInbox: config.maxQueue,
+    // Requests are admitted within maxQueueBytes (queue-budget.ts); the slack covers commits of requests admitted just before the inbox filled.
+    maxInboxBytes: 2 * config.maxQueueBytes,
     onNewAlertTx: (a) => webhooks?.enqueue(a),
     onNewAlert: (a) => {
       if (sse.size === 0) return;
@@ -147,6 +150,7 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
     onProblem: (m) => log(`problem: ${m}`),
   });
   const theLoop = loop;
+  const budget = new QueueBudget(config.maxQueueBytes, () => theLoop.queuedBytes);
   await theLoop.ready;
   webhooks = new Webhooks(db, config.webhooks, alerts, counters);
 
@@ -162,6 +166,8 @@ export async function startServe(opts: ServeOptions = {}): Promise<ServeHandle> 
     sse,
     shuttingDown: false,
     queueDepth: () => stream.pending + theLoop.lag,
+    budget,
+    admitBytes: (bytes) => budget.admit(bytes),
     rules: () => {
       const hits = alerts.hitsByRule();
       const switches = ruleStates.all();

@@ -33,7 +33,9 @@ interface SourceState {
 }
 
 interface HostBuffer<T extends OrderItem> {
+  /** Held events in (time, seq) order from `head` on (those before it were released). */
   items: T[];
+  head: number;
   newest: Instant | null;
   /** Time of the last event released (null before the first). */
   released: Instant | null;
@@ -84,7 +86,7 @@ export class ReorderBuffer<T extends OrderItem> {
   add(it: T, wallMs: number): void {
     let h = this.hosts.get(it.host);
     if (!h) {
-      h = { items: [], newest: null, released: null, lastArrivalWall: wallMs, sources: this.sourceOrder ? new Map() : null };
+      h = { items: [], head: 0, newest: null, released: null, lastArrivalWall: wallMs, sources: this.sourceOrder ? new Map() : null };
       this.hosts.set(it.host, h);
     }
     h.lastArrivalWall = wallMs;
@@ -95,19 +97,23 @@ export class ReorderBuffer<T extends OrderItem> {
       return;
     }
     const items = h.items;
+    const head = h.head;
     let i = items.length;
-    while (i > 0 && before(it, items[i - 1]!)) i--;
-    items.splice(i, 0, it);
+    if (i === head || !before(it, items[i - 1]!)) items.push(it);
+    else {
+      while (i > head && before(it, items[i - 1]!)) i--;
+      items.splice(i, 0, it);
+    }
     this.held++;
     if (!h.newest || compareInstants(it.time, h.newest) > 0) h.newest = it.time;
     const wm = h.newest.ms - this.latenessMs;
-    let n = 0;
+    let n = head;
     while (n < items.length && items[n]!.time.ms <= wm) n++;
     if (h.sources) {
       const srcWm = this.sourceWatermark(h.sources, wallMs);
       if (srcWm) while (n < items.length && compareInstants(items[n]!.time, srcWm) <= 0) n++;
     }
-    if (n > 0) this.releaseFirst(h, n);
+    if (n > head) this.releaseFirst(h, n - head);
   }
 
   private noteSource(sources: Map<number, SourceState>, it: T, wallMs: number): void {
@@ -142,19 +148,33 @@ export class ReorderBuffer<T extends OrderItem> {
     return low;
   }
 
+  /** Release a host's `n` oldest held events (the buffer advances its head; no array made per release). */
   private releaseFirst(h: HostBuffer<T>, n: number): void {
-    const out = h.items.splice(0, n);
-    this.held -= out.length;
-    for (const it of out) {
+    const items = h.items;
+    const from = h.head;
+    const to = from + n;
+    h.head = to;
+    this.held -= n;
+    for (let i = from; i < to; i++) {
+      const it = items[i]!;
       h.released = it.time;
       this.release(it, false);
+    }
+    // Drop the released prefix once it is most of the array (amortized O(1) per event).
+    if (to === items.length) {
+      items.length = 0;
+      h.head = 0;
+    } else if (to >= 64 && to * 2 >= items.length) {
+      items.copyWithin(0, to);
+      items.length -= to;
+      h.head = 0;
     }
   }
 
   /** Release the buffers of hosts idle for the allowed lateness (or all with `all`). */
   flushIdle(wallMs: number, all = false): void {
     for (const h of this.hosts.values()) {
-      if (h.items.length > 0 && (all || wallMs - h.lastArrivalWall >= this.latenessMs)) this.releaseFirst(h, h.items.length);
+      if (h.items.length > h.head && (all || wallMs - h.lastArrivalWall >= this.latenessMs)) this.releaseFirst(h, h.items.length - h.head);
     }
   }
 
@@ -170,7 +190,7 @@ export class ReorderBuffer<T extends OrderItem> {
     let low: Instant | null = null;
     for (const h of this.hosts.values()) {
       if (wallMs - h.lastArrivalWall > liveMs) continue;
-      const t = h.released ?? h.items[0]?.time ?? null;
+      const t = h.released ?? h.items[h.head]?.time ?? null;
       if (t !== null && (low === null || compareInstants(t, low) < 0)) low = t;
     }
     return low;
@@ -196,7 +216,7 @@ export class ReorderBuffer<T extends OrderItem> {
       if (!Array.isArray(r) || r.length !== 4 || typeof r[0] !== 'string' || !r.slice(1).every((x) => typeof x === 'number' && Number.isFinite(x))) continue;
       const [k, ms, ns, wall] = r as [string, number, number, number];
       if (this.hosts.has(k)) continue;
-      this.hosts.set(k, { items: [], newest: null, released: { ms, ns }, lastArrivalWall: wall, sources: this.sourceOrder ? new Map() : null });
+      this.hosts.set(k, { items: [], head: 0, newest: null, released: { ms, ns }, lastArrivalWall: wall, sources: this.sourceOrder ? new Map() : null });
       n++;
     }
     return n;
@@ -205,14 +225,14 @@ export class ReorderBuffer<T extends OrderItem> {
   /** Every seq still held (for a checkpoint with engine state: they are fed again on restore). */
   heldSeqs(): number[] {
     const out: number[] = [];
-    for (const h of this.hosts.values()) for (const it of h.items) out.push(it.seq);
+    for (const h of this.hosts.values()) for (let i = h.head; i < h.items.length; i++) out.push(h.items[i]!.seq);
     return out;
   }
 
   /** Smallest seq still held (Infinity when empty). */
   minHeldSeq(): number {
     let m = Infinity;
-    for (const h of this.hosts.values()) for (const it of h.items) if (it.seq < m) m = it.seq;
+    for (const h of this.hosts.values()) for (let i = h.head; i < h.items.length; i++) if (h.items[i]!.seq < m) m = h.items[i]!.seq;
     return m;
   }
 }

@@ -83,8 +83,9 @@ export function stopSpawned(): void {
   spawned.clear();
 }
 
-export function spawnServe(dir: string, args: string[] = [], nodeArgs: string[] = []): Promise<Child> {
-  const proc = spawn(process.execPath, [...nodeArgs, join(repoRoot, 'dist/src/cli/main.js'), 'serve', '-p', '0', '-d', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+/** `root`: the checkout whose build to run (default this one; benchmarks compare builds). */
+export function spawnServe(dir: string, args: string[] = [], nodeArgs: string[] = [], root = repoRoot): Promise<Child> {
+  const proc = spawn(process.execPath, [...nodeArgs, join(root, 'dist/src/cli/main.js'), 'serve', '-p', '0', '-d', dir, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
   spawned.add(proc);
   proc.once('exit', () => spawned.delete(proc));
   let err = '';

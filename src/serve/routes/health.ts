@@ -21,7 +21,7 @@ export function health(ctx: ServeContext): ApiHealth {
   const cp = ctx.loop.checkpointSavedMs;
   const lag = ctx.loop.lag;
   return {
-    status: ctx.queueDepth() >= ctx.config.maxQueue ? 'degraded' : 'ok',
+    status: ctx.queueDepth() >= ctx.config.maxQueue || ctx.budget.refusing() ? 'degraded' : 'ok',
     version: VERSION,
     uptimeSeconds: Math.round((Date.now() - ctx.startedMs) / 1000),
     eventsIn: ctx.counters.eventsIn,
@@ -71,6 +71,7 @@ export function registerHealth(r: Router, ctx: ServeContext): void {
       lastMs = now;
     }
     const s = ctx.loop.stats;
+    const mem = process.memoryUsage();
     const lines: [string, string, string, number | null][] = [
       ['spoor_events_in_total', 'counter', 'Events durably appended to the log', h.eventsIn],
       ['spoor_events_per_second', 'gauge', 'Events appended per second (since the previous scrape)', rate],
@@ -84,6 +85,12 @@ export function registerHealth(r: Router, ctx: ServeContext): void {
       ['spoor_alerts_suppressed_total', 'counter', 'Alerts folded into an earlier one by suppression', s.alertsSuppressed],
       ['spoor_alerts_excepted_total', 'counter', 'Alerts removed by exceptions', s.alertsExcepted],
       ['spoor_queue_depth', 'gauge', 'Events waiting for commit or detection', h.queueDepth],
+      ['spoor_queue_bytes', 'gauge', 'Bytes of ingest held in memory: bodies of requests admitted and not answered, committed documents waiting for detection (429 at --max-queue-bytes)', ctx.budget.bytes],
+      ['spoor_ingest_requests_admitted', 'gauge', 'Ingest requests admitted and not answered yet', ctx.budget.requests],
+      ['spoor_commit_pending_events', 'gauge', 'Events waiting for their group commit', ctx.stream.pending],
+      ['spoor_detect_inbox_events', 'gauge', 'Committed events waiting in memory for the detection thread', ctx.loop.inboxDepth],
+      ['spoor_detect_in_flight_events', 'gauge', 'Events posted to the detection thread and not answered yet', ctx.loop.inFlight],
+      ['spoor_reorder_held_events', 'gauge', 'Events held for their host watermark (allowed lateness)', ctx.loop.heldEvents],
       ['spoor_bulk_requests_total', 'counter', 'Bulk requests', ctx.counters.bulkRequests],
       ['spoor_rejected_429_total', 'counter', 'Requests answered 429 (queue full)', ctx.counters.rejected429],
       ['spoor_request_errors_total', 'counter', 'Requests answered with an error', ctx.counters.requestErrors],
@@ -94,13 +101,18 @@ export function registerHealth(r: Router, ctx: ServeContext): void {
       ['spoor_checkpoint_age_seconds', 'gauge', 'Seconds since the last detection checkpoint', h.checkpointAgeSeconds],
       ['spoor_rules_loaded', 'gauge', 'Rules running', h.rulesLoaded],
       ['spoor_log_commits_total', 'counter', 'Group commits of the event log', ctx.stream.commits],
-      ['spoor_resident_memory_bytes', 'gauge', 'Resident set size', process.memoryUsage().rss],
+      ['spoor_resident_memory_bytes', 'gauge', 'Resident set size', mem.rss],
+      ['spoor_external_memory_bytes', 'gauge', 'Memory outside the V8 heap held by JS objects (buffers, shared buffers), main thread', mem.external],
       ['process_cpu_seconds_total', 'counter', 'User and system CPU time of the server process', cpuSeconds()],
     ];
     let text = lines
       .filter((l) => l[3] !== null)
       .map(([name, type, help, v]) => `# HELP ${name} ${help}\n# TYPE ${name} ${type}\n${name} ${v}\n`)
       .join('');
+    text += `# HELP spoor_heap_used_bytes V8 heap in use per thread (main: HTTP, ingest, reorder; detect: parsed events held, rule state)\n# TYPE spoor_heap_used_bytes gauge\nspoor_heap_used_bytes{thread="main"} ${mem.heapUsed}\n`;
+    if (ctx.loop.detectHeapUsed !== null) text += `spoor_heap_used_bytes{thread="detect"} ${ctx.loop.detectHeapUsed}\n`;
+    text += `# HELP spoor_heap_total_bytes V8 heap committed per thread (young generation included)\n# TYPE spoor_heap_total_bytes gauge\nspoor_heap_total_bytes{thread="main"} ${mem.heapTotal}\n`;
+    if (ctx.loop.detectHeapTotal !== null) text += `spoor_heap_total_bytes{thread="detect"} ${ctx.loop.detectHeapTotal}\n`;
     const threads: [string, number | null][] = [
       ['main', ownThreadId()],
       ['writer', ctx.stream.writerTid],

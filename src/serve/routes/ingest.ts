@@ -22,6 +22,7 @@ import { RequestEvents } from '../ingest-batch.js';
 import { toEcs } from '../../normalize/index.js';
 import { str } from '../../alert/ecs-fields.js';
 import { shipperOf } from './ingest-stats.js';
+import type { Admission } from '../queue-budget.js';
 
 type ItemResult = Record<string, Record<string, unknown>>;
 
@@ -139,12 +140,34 @@ function checkContentType(ctx: Ctx): void {
   if (!ok.some((t) => ct.startsWith(t))) throw new ServeError('SPOOR_UNSUPPORTED_MEDIA_TYPE', `Content-Type '${ct}' (send application/x-ndjson)`);
 }
 
-function backPressure(ctx: IngestContext): void {
+/** A body's size before it is read: Content-Length (× 8 when compressed: JSON inflates ~10×), 1 MiB when not declared; at most the body limit. */
+function bodyEstimate(c: Ctx, max: number): number {
+  const declared = Number(c.req.headers['content-length'] ?? NaN);
+  const enc = (c.req.headers['content-encoding'] ?? '').toLowerCase();
+  const est = !Number.isFinite(declared) || declared < 0 ? 1 << 20 : enc.includes('gzip') || enc.includes('deflate') ? declared * 8 : declared;
+  return Math.min(est, max);
+}
+
+const NO_ADMISSION: Admission = { resize: () => {}, release: () => {} };
+
+/**
+ * 429 before the body is read when the events waiting reach `maxQueue` or, where the context keeps
+ * a byte budget, when the bytes held in memory would pass `maxQueueBytes` (queue-budget.ts). The
+ * admission returned counts the body until released (when the request is answered).
+ */
+function backPressure(ctx: IngestContext, c: Ctx): Admission {
   if (ctx.shuttingDown) throw new ServeError('SPOOR_SHUTTING_DOWN');
   if (ctx.queueDepth() >= ctx.config.maxQueue) {
     ctx.counters.rejected429++;
     throw new ServeError('SPOOR_TOO_MANY_REQUESTS', `${ctx.queueDepth()} events waiting`);
   }
+  if (!ctx.admitBytes) return NO_ADMISSION;
+  const a = ctx.admitBytes(bodyEstimate(c, ctx.config.maxBodyBytes));
+  if (!a) {
+    ctx.counters.rejected429++;
+    throw new ServeError('SPOOR_TOO_MANY_REQUESTS', `ingest memory budget (${ctx.config.maxQueueBytes} bytes) in use`);
+  }
+  return a;
 }
 
 /** A number per connection: the source whose order the reorder buffer may trust (reorder.ts sourceOrder). */
@@ -214,15 +237,20 @@ function remoteOf(c: Ctx): string {
 
 export function registerIngest(r: Router, ctx: IngestContext): void {
   const bulk = async (c: Ctx): Promise<void> => {
-    backPressure(ctx);
-    checkContentType(c);
-    ctx.counters.bulkRequests++;
-    const started = Date.now();
-    const body = await readBody(c.req, { maxBodyBytes: ctx.config.maxBodyBytes, maxLineBytes: ctx.config.maxLineBytes });
+    const admitted = backPressure(ctx, c);
     try {
-      await bulkBody(c, body, started);
+      checkContentType(c);
+      ctx.counters.bulkRequests++;
+      const started = Date.now();
+      const body = await readBody(c.req, { maxBodyBytes: ctx.config.maxBodyBytes, maxLineBytes: ctx.config.maxLineBytes });
+      admitted.resize(body.length);
+      try {
+        await bulkBody(c, body, started);
+      } finally {
+        releaseBody(body);
+      }
     } finally {
-      releaseBody(body);
+      admitted.release();
     }
   };
   const bulkBody = async (c: Ctx, body: Buffer, started: number): Promise<void> => {
@@ -328,12 +356,20 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
   r.add(['POST', 'PUT'], '/:index/_bulk', 'ingest', bulk);
 
   r.add('POST', '/ingest', 'ingest', async (c) => {
-    backPressure(ctx);
+    const admitted = backPressure(ctx, c);
+    try {
+      await plainIngest(c, admitted);
+    } finally {
+      admitted.release();
+    }
+  });
+  const plainIngest = async (c: Ctx, admitted: Admission): Promise<void> => {
     checkContentType(c);
     const errors: { line: number; reason: string }[] = [];
     let lineNo = 0;
     let rejected = 0;
     const body = await readBody(c.req, { maxBodyBytes: ctx.config.maxBodyBytes, maxLineBytes: ctx.config.maxLineBytes });
+    admitted.resize(body.length);
     try {
       const req = new RequestEvents(body, Math.min(65_536, body.length >> 10));
       forEachLine(body, (from, to) => {
@@ -351,5 +387,5 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
     } finally {
       releaseBody(body);
     }
-  });
+  };
 }
