@@ -12,26 +12,20 @@
  * read or written is ignored (the files are then loaded as without a cache).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deserialize, serialize } from 'node:v8';
-import { ruleCacheDir } from '../sigma/load-cache.js';
+import { cacheFolder, readEntry, versionLine, writeEntry } from './cache-store.js';
 import type { Rule, RuleProblem } from '../ir/types.js';
 
 /** Bump when the cached shape changes in a way the code hash would not show. */
 const FORMAT = 1;
-const KEEP = 8;
 
 /** What loading one TOML file gave (before the pack's options apply: gates, exclusions, exceptions). */
 export interface TomlOutcome {
   rule: Rule | null;
   problems: RuleProblem[];
-}
-
-function cacheDir(): string | null {
-  const sigma = ruleCacheDir();
-  return sigma === null ? null : join(dirname(sigma), 'toml');
 }
 
 let codeHash: string | null = null;
@@ -59,15 +53,7 @@ function codeHashOf(): string {
     }
   };
   walk(src);
-  let d = here;
-  for (let i = 0; i < 6; i++) {
-    try {
-      h.update(`version ${String((JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { version?: unknown }).version)}`);
-      break;
-    } catch {
-      d = dirname(d);
-    }
-  }
+  h.update(versionLine(here));
   codeHash = h.digest('hex');
   return codeHash;
 }
@@ -83,7 +69,7 @@ export class TomlCache {
 
   /** For these files (path and text, in load order); null when the cache is off. */
   static open(files: readonly { path: string; text: string }[]): TomlCache | null {
-    const dir = cacheDir();
+    const dir = cacheFolder('toml');
     if (dir === null || files.length === 0) return null;
     const h = createHash('sha256');
     h.update(codeHashOf());
@@ -96,13 +82,12 @@ export class TomlCache {
     const key = h.digest('hex');
     let hit: Map<string, TomlOutcome> | null = null;
     const file = join(dir, `${key}.bin`);
+    const bytes = readEntry(file);
     try {
-      const entries = deserialize(readFileSync(file)) as { path: string; outcome: Uint8Array }[];
-      hit = new Map(entries.map((e) => [e.path, deserialize(e.outcome) as TomlOutcome]));
-      if (hit.size !== files.length || files.some((f) => !hit!.has(f.path))) hit = null;
-      else {
-        const now = new Date();
-        utimesSync(file, now, now);
+      if (bytes !== null) {
+        const entries = deserialize(bytes) as { path: string; outcome: Uint8Array }[];
+        hit = new Map(entries.map((e) => [e.path, deserialize(e.outcome) as TomlOutcome]));
+        if (hit.size !== files.length || files.some((f) => !hit!.has(f.path))) hit = null;
       }
     } catch {
       hit = null;
@@ -124,18 +109,6 @@ export class TomlCache {
   /** Write what was recorded (a miss). */
   save(): void {
     if (this.hit !== null || this.recorded.length === 0) return;
-    try {
-      mkdirSync(this.dir, { recursive: true });
-      const tmp = join(this.dir, `.${this.key}.${process.pid}.tmp`);
-      writeFileSync(tmp, serialize(this.recorded));
-      renameSync(tmp, join(this.dir, `${this.key}.bin`));
-      const entries = readdirSync(this.dir)
-        .filter((n) => n.endsWith('.bin'))
-        .map((n) => ({ n, t: statSync(join(this.dir, n)).mtimeMs }))
-        .sort((a, b) => b.t - a.t);
-      for (const e of entries.slice(KEEP)) unlinkSync(join(this.dir, e.n));
-    } catch {
-      // a read-only or full cache directory only costs the next load its time
-    }
+    writeEntry(this.dir, this.key, '.bin', serialize(this.recorded));
   }
 }

@@ -12,25 +12,17 @@
  * written is ignored (the rules are then loaded from YAML, as without a cache).
  */
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync, renameSync, statSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cacheFolder, readEntry, versionLine, writeEntry } from '../rules/cache-store.js';
 
 /** Bump when the cached shape changes in a way the code hash would not show. */
 const FORMAT = 1;
-const KEEP = 8;
 
+/** This cache's folder (`sigma/` in spoor's cache directory, rules/cache-store.ts), or null when off. */
 export function ruleCacheDir(): string | null {
-  const env = process.env;
-  if (env.SPOOR_NO_RULE_CACHE && env.SPOOR_NO_RULE_CACHE !== '0') return null;
-  if (env.SPOOR_CACHE_DIR) return join(env.SPOOR_CACHE_DIR, 'sigma');
-  let base: string;
-  if (env.XDG_CACHE_HOME) base = env.XDG_CACHE_HOME;
-  else if (process.platform === 'darwin') base = join(homedir(), 'Library', 'Caches');
-  else if (process.platform === 'win32') base = env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local');
-  else base = join(homedir(), '.cache');
-  return join(base, 'spoor', 'sigma');
+  return cacheFolder('sigma');
 }
 
 let codeHash: string | null = null;
@@ -54,15 +46,7 @@ function frontEndHash(): string {
       h.update(readFileSync(join(dir, n)));
     }
   }
-  let d = here;
-  for (let i = 0; i < 6; i++) {
-    try {
-      h.update(`version ${String((JSON.parse(readFileSync(join(d, 'package.json'), 'utf8')) as { version?: unknown }).version)}`);
-      break;
-    } catch {
-      d = dirname(d);
-    }
-  }
+  h.update(versionLine(here));
   codeHash = h.digest('hex');
   return codeHash;
 }
@@ -99,14 +83,12 @@ function reviveBigints(v: unknown): unknown {
 export function readCached<T>(key: string): T | null {
   const dir = ruleCacheDir();
   if (!dir) return null;
-  const file = join(dir, `${key}.json`);
+  const bytes = readEntry(join(dir, `${key}.json`));
+  if (bytes === null) return null;
   try {
-    const text = readFileSync(file, 'utf8');
+    const text = bytes.toString('utf8');
     const parsed: unknown = JSON.parse(text);
-    const value = (text.includes('"$bigint"') ? reviveBigints(parsed) : parsed) as T;
-    const now = new Date();
-    utimesSync(file, now, now);
-    return value;
+    return (text.includes('"$bigint"') ? reviveBigints(parsed) : parsed) as T;
   } catch {
     return null;
   }
@@ -114,18 +96,5 @@ export function readCached<T>(key: string): T | null {
 
 export function writeCached(key: string, value: unknown): void {
   const dir = ruleCacheDir();
-  if (!dir) return;
-  try {
-    mkdirSync(dir, { recursive: true });
-    const tmp = join(dir, `.${key}.${process.pid}.tmp`);
-    writeFileSync(tmp, JSON.stringify(value, replacer));
-    renameSync(tmp, join(dir, `${key}.json`));
-    const entries = readdirSync(dir)
-      .filter((n) => n.endsWith('.json'))
-      .map((n) => ({ n, t: statSync(join(dir, n)).mtimeMs }))
-      .sort((a, b) => b.t - a.t);
-    for (const e of entries.slice(KEEP)) unlinkSync(join(dir, e.n));
-  } catch {
-    // a read-only or full cache directory only costs the next load its time
-  }
+  if (dir) writeEntry(dir, key, '.json', JSON.stringify(value, replacer));
 }
