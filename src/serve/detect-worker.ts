@@ -15,6 +15,14 @@
  * (hunt/prefilter.ts, exact for ECS sequences such as the built-in pack's) decides from the text.
  * The others are counted for the blind-spot telemetry at arrival and dropped, so the thread does
  * not keep ~85% of the parsed events of the watermark window alive (old-generation garbage, RSS).
+ *
+ * Events only a sequence's joining stages can use (the filter's DEFER, as in `hunt`: no
+ * single-event rule and no first stage wants them; with the built-in pack, every process event
+ * but a few) wait unparsed, as their text: on release the stateful detector's join gate
+ * (hunt/join-gate.ts, Detector.resolve) parses one only when some sequence holds a partial it can
+ * join — rarely. An event not parsed is counted for the blind spots by its telemetry key, as the
+ * events no rule can use. Events of a host whose name the telemetry has not seen yet are parsed
+ * as before, so the blind-spot report names the same hosts.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
@@ -27,10 +35,11 @@ import { CompiledRuleSet, Detector, isStateless } from '../hunt/detector.js';
 import { mergeTelemetry, type CompiledNeeds, type TelemetryCounts } from '../hunt/telemetry.js';
 import { forEachExpr } from '../ir/walk.js';
 import { TELEMETRY_KEY_FIELDS } from './scan-doc.js';
-import { parseStored } from './ingest-parse.js';
+import { parseStored, STREAM_FILE } from './ingest-parse.js';
 import { F_PLAIN } from './ingest-batch.js';
 import { ruleLineFilters } from '../hunt/prefilter.js';
-import { SKIP, type LineFilter } from '../sources/index.js';
+import { DEFER, PARSE, SKIP, type DeferredLine, type LineFilter } from '../sources/index.js';
+import { getField } from '../events/field.js';
 import { eventHost, toEcs, toNative } from '../normalize/index.js';
 import { ownThreadId } from './thread-cpu.js';
 import type { DetectReply, DetectTelemetry, DetectWorkerData, ToDetect, WorkerSnapshot } from './detect-protocol.js';
@@ -38,6 +47,16 @@ import type { DetectReply, DetectTelemetry, DetectWorkerData, ToDetect, WorkerSn
 interface Held {
   se: SourceEvent;
   time: Instant;
+}
+
+/** An event held unparsed for the stateful rules (see the header): its text in `se.deferred`. */
+interface Deferred extends Held {
+  /** Its telemetry key and host (KeyTally). */
+  key: string;
+  host: string;
+  /** The rules it was deferred under (a reload in between: parsed on release, as a held event). */
+  built: Built;
+  flags: number;
 }
 
 interface Built {
@@ -54,6 +73,15 @@ interface Built {
   allFilter: LineFilter | null;
   skipInstant: KeyTally | null;
   skipOrdered: KeyTally | null;
+  /**
+   * Events only the stateful rules' joining stages can use may wait unparsed (see the header):
+   * both filters and the key tallies are there, and the stateful detector's join gate decides.
+   */
+  defer: boolean;
+  /** The stateful rules' filter searches the same needles as `allFilter` (one search serves both). */
+  sameNeedles: boolean;
+  /** Hosts (eventHost) whose name both detectors' telemetry has seen (only their events are deferred). */
+  named: Set<string>;
 }
 
 const KEY_PATHS = new Set(TELEMETRY_KEY_FIELDS.map((p) => p.join('.')));
@@ -69,6 +97,11 @@ class KeyTally {
   private readonly hosts = new Map<string, { events: number; byNeed: Int32Array }>();
   constructor(private readonly needs: CompiledNeeds) {}
 
+  /** Has the key been learned (count would count it)? */
+  knows(key: string): boolean {
+    return this.memo.has(key);
+  }
+
   /** Count an event whose key is known; false when it must be parsed (key not seen yet). */
   count(key: string, host: string): boolean {
     const met = this.memo.get(key);
@@ -79,6 +112,15 @@ class KeyTally {
 
   /** Count a parsed event (first of its key) and remember the needs its key meets. */
   learn(key: string, host: string, ecs: Record<string, unknown>): void {
+    this.add(host, this.remember(key, ecs));
+  }
+
+  /** Remember the needs a parsed event's key meets, not counting it (a detector counts it). */
+  note(key: string, ecs: Record<string, unknown>): void {
+    if (!this.memo.has(key)) this.remember(key, ecs);
+  }
+
+  private remember(key: string, ecs: Record<string, unknown>): Int32Array {
     const n = this.needs;
     const met: number[] = [];
     for (const x of n.ecsAny) if (x.test(ecs)) met.push(x.index);
@@ -89,7 +131,7 @@ class KeyTally {
     const m = Int32Array.from(met);
     if (this.memo.size >= 65_536) this.memo.clear();
     this.memo.set(key, m);
-    this.add(host, m);
+    return m;
   }
 
   private add(host: string, met: Int32Array): void {
@@ -136,14 +178,29 @@ function build(rules: Rule[]): Built {
   const skipOrdered = statefulSet ? keyTally(statefulSet.needs) : null;
   const keyable = (!singleSet || skipInstant !== null) && (!statefulSet || skipOrdered !== null);
   const allFilter = !keyable || rules.length === 0 ? null : singleSet ? (ruleLineFilters(rules, 0)?.main() ?? null) : orderedFilter;
+  const ordered = statefulSet ? new Detector(statefulSet, { contextEvents: 0 }) : null;
+  const defer = ordered !== null && orderedFilter !== null && allFilter !== null && skipOrdered !== null;
+  if (defer) {
+    // A deferred event the join gate leaves unparsed is counted by its key (exactly as parsed
+    // would count it), not by the tally's own guess from its categories.
+    ordered.telemetry.observeUnparsed = () => {};
+  }
+  const sameNeedles = allFilter !== null && orderedFilter !== null && sameList(allFilter.needles, orderedFilter.needles);
   return {
     instant: singleSet ? new Detector(singleSet, { contextEvents: 0 }) : null,
-    ordered: statefulSet ? new Detector(statefulSet, { contextEvents: 0 }) : null,
+    ordered,
     orderedFilter,
     allFilter,
     skipInstant,
     skipOrdered,
+    defer,
+    sameNeedles,
+    named: new Set(),
   };
+}
+
+function sameList(a: readonly string[], b: readonly string[]): boolean {
+  return a === b || (a.length === b.length && a.every((x, i) => x === b[i]));
 }
 
 const NO_CATS: string[] = [];
@@ -222,12 +279,20 @@ port.on('message', (m: ToDetect) => {
   const unreadable: number[] = [];
   const reply: DetectReply = { id: m.id, alerts: [], problems, unreadable };
   if (m.t === 'arrive') {
-    const { instant, ordered, orderedFilter, allFilter, skipInstant, skipOrdered } = det;
-    const text = decodeRaws(m.raws, m.ascii === true);
+    const b = det;
+    const { instant, ordered, orderedFilter, allFilter, skipInstant, skipOrdered } = b;
+    const ascii = m.ascii === true;
+    const bytes = typeof m.raws === 'string' ? null : Buffer.from(m.raws.buffer, m.raws.byteOffset, m.raws.byteLength);
+    const text = bytes === null ? (m.raws as string) : bytes.toString(ascii ? 'latin1' : 'utf8');
     const raws = text.split('\n');
     const tkeys = allFilter ? decodeRaws(m.tkeys, false).split('\n') : null;
     const hitsAll = allFilter ? new NeedleHits(text, allFilter.needles) : null;
-    const hits = ordered && orderedFilter ? (orderedFilter === allFilter ? hitsAll : new NeedleHits(text, orderedFilter.needles)) : null;
+    // The two filters' needles are the same with the built-in pack: one search serves both.
+    const hits = ordered && orderedFilter ? (b.sameNeedles ? hitsAll : new NeedleHits(text, orderedFilter.needles)) : null;
+    const ms = m.ms;
+    const ns = m.ns;
+    const deferOk = b.defer && ms !== undefined && ns !== undefined;
+    let deferred = 0;
     let lineStart = 0;
     const n = m.flags.length;
     for (let i = 0; i < n; i++) {
@@ -240,15 +305,40 @@ port.on('message', (m: ToDetect) => {
       let learnInstant = false;
       let learnOrdered = false;
       let host = '';
+      let noteKey: string | null = null;
       if (hitsAll) {
-        const found = hitsAll.within(start, start + raw.length);
         const key = tkeys![i] ?? '';
-        if (key !== '' && allFilter!.keep(raw, found) === SKIP) {
+        const d = key === '' ? PARSE : allFilter!.keep(raw, hitsAll.within(start, start + raw.length));
+        if (d === SKIP) {
           host = m.hosts[m.hostIx[i]!]!;
           learnInstant = skipInstant !== null && !skipInstant.count(key, host);
           learnOrdered = skipOrdered !== null && !skipOrdered.count(key, host);
           if (!learnInstant && !learnOrdered) continue;
           learn = key; // first event of this key: parsed once below
+        } else if (d === DEFER && deferOk) {
+          // Only a sequence's joining stages can use it: held unparsed when its key and host are known.
+          host = m.hosts[m.hostIx[i]!]!;
+          noteKey = key; // parsed below: the needs its key meets are remembered
+          if (b.named.has(host) && skipOrdered!.knows(key) && (skipInstant === null || skipInstant.knows(key))) {
+            const od = orderedFilter!.keep(raw, b.sameNeedles ? hitsAll.within(start, start + raw.length) : hits!.within(start, start + raw.length));
+            if (od === SKIP) {
+              skipInstant?.count(key, host);
+              skipOrdered!.count(key, host);
+              continue;
+            }
+            if (od === DEFER && orderedFilter!.deferredIds === undefined && orderedFilter!.deferredTimeOf === undefined) {
+              const own = ownText(raw, bytes, ascii, start);
+              if (own !== null) {
+                skipInstant?.count(key, host);
+                const time: Instant = { ms: ms![i]!, ns: ns![i]! };
+                const dl: DeferredLine = { text: own, time, categories: orderedFilter!.deferredCategories ?? [], numbered: false, host };
+                const h: Deferred = { se: { event: {}, file: STREAM_FILE, position: seq, deferred: dl }, time, key, host, built: b, flags: m.flags[i]! };
+                held.set(seq, h);
+                deferred++;
+                continue;
+              }
+            }
+          }
         }
       }
       const ev = parseStored(raw, seq, (m.flags[i]! & F_PLAIN) !== 0);
@@ -262,6 +352,12 @@ port.on('message', (m: ToDetect) => {
         if (learnOrdered) skipOrdered!.learn(learn, host, ecs);
         continue;
       }
+      if (b.defer) noteName(b, ev.se);
+      if (noteKey !== null) {
+        const ecs = toEcs(ev.se.event);
+        skipInstant?.note(noteKey, ecs);
+        skipOrdered!.note(noteKey, ecs);
+      }
       const t = m.times?.[i];
       const h: Held = { se: ev.se, time: t ? { ms: t[0], ns: t[1] } : (ev.time ?? { ms: Date.now(), ns: 0 }) };
       if (instant) push(instant, h, seq, problems);
@@ -270,15 +366,20 @@ port.on('message', (m: ToDetect) => {
         else held.set(seq, h);
       }
     }
+    if (deferred > 0) reply.deferred = deferred;
     if (instant) collect(instant, reply.alerts);
   } else if (m.t === 'release') {
     const { ordered } = det;
+    let parsed = 0;
     for (const seq of m.seqs) {
       const h = held.get(seq);
       if (!h) continue;
       held.delete(seq);
-      if (ordered) push(ordered, h, seq, problems);
+      if (!ordered) continue;
+      if (h.se.deferred === undefined) push(ordered, h, seq, problems);
+      else if (release(ordered, h as Deferred, seq, problems, unreadable)) parsed++;
     }
+    if (parsed > 0) reply.deferredParsed = parsed;
     if (ordered && m.wm !== undefined) ordered.setWatermark(m.wm ? { ms: m.wm[0], ns: m.wm[1] } : null);
     if (ordered) collect(ordered, reply.alerts);
   } else if (m.t === 'snapshot') {
@@ -318,6 +419,70 @@ port.on('message', (m: ToDetect) => {
   if (process.env.SPOOR_DEBUG) process.stderr.write(`${m.t} ${m.t === 'arrive' ? m.flags.length : m.t === 'release' ? m.seqs.length : 0} ${(performance.now() - t0).toFixed(1)}ms\n`);
   port.postMessage(reply);
 });
+
+/**
+ * A deferred event on its release: the stateful detector's join gate parses it when some
+ * sequence's partial can use it (then it runs as any event; true), else it is counted for the
+ * blind spots by its key. An event deferred under rules since reloaded is parsed and run.
+ */
+function release(ordered: Detector, h: Deferred, seq: number, problems: string[], unreadable: number[]): boolean {
+  const parseNow = (): Held | null => {
+    const ev = parseStored(h.se.deferred!.text, seq, (h.flags & F_PLAIN) !== 0);
+    if (!ev) unreadable.push(seq);
+    return ev ? { se: ev.se, time: h.time } : null;
+  };
+  if (h.built !== det) {
+    const p = parseNow();
+    if (p) push(ordered, p, seq, problems);
+    return false;
+  }
+  let failed = false;
+  let use: boolean;
+  try {
+    use = ordered.resolve(h.se, false, () => (failed = true));
+  } catch (e) {
+    problems.push(`detection failed on event ${seq}: ${(e as Error).message}`);
+    return false;
+  }
+  if (failed) {
+    // Not parsed as the reader parses (nested too deep for it): parsed as every stored event is.
+    const p = parseNow();
+    if (p) push(ordered, p, seq, problems);
+    return false;
+  }
+  if (!use) {
+    if (!det.skipOrdered!.count(h.key, h.host)) {
+      // Its key was forgotten meanwhile (KeyTally's memo is bounded): counted from the parsed event.
+      const p = parseNow();
+      if (p) observeOnly(ordered, p.se);
+    }
+    return false;
+  }
+  push(ordered, h, seq, problems);
+  return true;
+}
+
+/** A parsed event's host has a name the telemetry records: its later events may be deferred. */
+function noteName(b: Built, se: SourceEvent): void {
+  const host = eventHost(se.event);
+  if (host === null || b.named.has(host)) return;
+  const ecs = toEcs(se.event);
+  const name = getField(ecs, HOST_NAME) ?? getField(ecs, HOST_HOSTNAME);
+  if (typeof name === 'string' && name !== '') b.named.add(host);
+}
+const HOST_NAME = ['host', 'name'];
+const HOST_HOSTNAME = ['host', 'hostname'];
+
+/**
+ * The text of a document held unparsed, not a slice of the message's text (which would keep all
+ * of it alive): copied from the bytes when they are its characters (ASCII), else re-made from
+ * its UTF-8; null when that does not give the same text back.
+ */
+function ownText(raw: string, bytes: Buffer | null, ascii: boolean, start: number): string | null {
+  if (bytes !== null && ascii) return bytes.toString('latin1', start, start + raw.length);
+  const own = Buffer.from(raw, 'utf8').toString('utf8');
+  return own === raw ? own : null;
+}
 
 /** An arrive message's documents (or keys) as one string: bytes from the commit's shared buffer are decoded here, once per message. */
 function decodeRaws(r: string | Uint8Array, ascii: boolean): string {
