@@ -216,7 +216,24 @@ const CATEGORY_END = 'gory"';
 export const TIME_PROBE_EVERY = 256;
 
 /** What a reader's filter decides with (see LineFilter). */
-type Keeper = Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories' | 'deferredIds' | 'deferredTimeOf'>;
+type Keeper = Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories' | 'deferredIds' | 'deferredTimeOf'> & Partial<Pick<CategorizedFilter, 'keepCategorized'>>;
+
+/**
+ * A filter that can also decide a line whose `event.category` is known exactly (serve's
+ * detection thread: the ingest scan read it, ScannedDoc.tkey), without looking for the
+ * `"category"` key in the text: the same decision as `keep` for a line whose one `"category"`
+ * key is event.category, and a sound one (the rules gate on event.category) when the text holds
+ * more (`keep` parses those).
+ */
+export interface CategorizedFilter extends LineFilter {
+  /** `category`: event.category's JSON text (a string or an array of strings; anything else: PARSE). */
+  keepCategorized(line: string, found: number, category: string): LineDecision;
+}
+
+/** Does this filter decide by a known category too? */
+export function isCategorized(f: LineFilter): f is CategorizedFilter {
+  return typeof (f as Partial<CategorizedFilter>).keepCategorized === 'function';
+}
 
 /** The reader's filter for these needs (see LineFilter). */
 export function lineKeeper(n: Needs): Keeper {
@@ -250,23 +267,31 @@ export function lineKeeper(n: Needs): Keeper {
       const end = line.indexOf(CATEGORY_END);
       // Exactly one key named "category" (a second one, or a "subcategory", keeps the line).
       if (end < 5 || !line.startsWith('"cate', end - 5) || line.indexOf(CATEGORY_END, end + 5) >= 0) return PARSE;
-      const values = categoryValues(line, end + CATEGORY_END.length);
-      if (values === null) return PARSE;
-      let joinsHeld = false;
-      for (const v of values) {
-        const check = categories.get(v);
-        if (check === null || (check !== undefined && textMeets(check, line))) return PARSE;
-        const join = joins.get(v);
-        if (join === null || (join !== undefined && textMeets(join, line))) joinsHeld = true;
-      }
-      // An `any where event.code : …` stage, or the writer context, wants the event by its code.
-      if (codes !== null && (found & codeKey) !== 0 && textMeets(codes, line)) return PARSE;
-      if (!joinsHeld) return SKIP;
-      filter.deferredCategories = values;
-      filter.deferredIds = undefined;
-      filter.deferredTimeOf = undefined;
-      return DEFER;
+      return decide(line, found, categoryValues(line, end + CATEGORY_END.length));
     },
+    keepCategorized(line, found, category) {
+      if ((found & parseAll) !== 0 || !complete(line)) return PARSE;
+      if ((found & windowsShape) !== 0) return windows(line, (found >> always.length) & windowsShape0);
+      return decide(line, found, categoryValuesOf(category));
+    },
+  };
+  /** The decision for a line whose event.category values are `values` (null: not read). */
+  const decide = (line: string, found: number, values: string[] | null): LineDecision => {
+    if (values === null) return PARSE;
+    let joinsHeld = false;
+    for (const v of values) {
+      const check = categories.get(v);
+      if (check === null || (check !== undefined && textMeets(check, line))) return PARSE;
+      const join = joins.get(v);
+      if (join === null || (join !== undefined && textMeets(join, line))) joinsHeld = true;
+    }
+    // An `any where event.code : …` stage, or the writer context, wants the event by its code.
+    if (codes !== null && (found & codeKey) !== 0 && textMeets(codes, line)) return PARSE;
+    if (!joinsHeld) return SKIP;
+    filter.deferredCategories = values;
+    filter.deferredIds = undefined;
+    filter.deferredTimeOf = undefined;
+    return DEFER;
   };
   return filter;
 }
@@ -500,12 +525,22 @@ export function keepLine(line: string, categories: ReadonlySet<string>, codes: r
   return filterKeeps({ skipped: 0, ...lineKeeper(n) }, line);
 }
 
+/** The plain string values of a category's JSON text (a string or an array of them); null: not a shape we read. */
+function categoryValuesOf(text: string): string[] | null {
+  return valuesAt(text, 0);
+}
+
 /** The plain string values of the `"category"` key whose name ends at `i`; null: not a shape we read. */
 function categoryValues(line: string, i: number): string[] | null {
   while (line.charCodeAt(i) === 32) i++;
   if (line.charCodeAt(i) !== 58 /* : */) return null;
   i++;
   while (line.charCodeAt(i) === 32) i++;
+  return valuesAt(line, i);
+}
+
+/** The plain string values of the JSON string or array of strings at `i`; null: not a shape we read. */
+function valuesAt(line: string, i: number): string[] | null {
   const open = line.charCodeAt(i);
   if (open === 34 /* " */) {
     const v = readString(line, i);

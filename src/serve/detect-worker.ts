@@ -37,8 +37,8 @@ import { forEachExpr } from '../ir/walk.js';
 import { TELEMETRY_KEY_FIELDS } from './scan-doc.js';
 import { parseStored, STREAM_FILE } from './ingest-parse.js';
 import { F_PLAIN } from './ingest-batch.js';
-import { ruleLineFilters } from '../hunt/prefilter.js';
-import { DEFER, PARSE, SKIP, type DeferredLine, type LineFilter } from '../sources/index.js';
+import { isCategorized, ruleLineFilters } from '../hunt/prefilter.js';
+import { DEFER, PARSE, SKIP, type DeferredLine, type LineDecision, type LineFilter } from '../sources/index.js';
 import { getField } from '../events/field.js';
 import { eventHost, toEcs, toNative } from '../normalize/index.js';
 import { ownThreadId } from './thread-cpu.js';
@@ -306,9 +306,12 @@ port.on('message', (m: ToDetect) => {
       let learnOrdered = false;
       let host = '';
       let noteKey: string | null = null;
+      let category = '';
       if (hitsAll) {
         const key = tkeys![i] ?? '';
-        const d = key === '' ? PARSE : allFilter!.keep(raw, hitsAll.within(start, start + raw.length));
+        // The key's first part is event.category as written: the filters need not look for it.
+        category = key === '' ? '' : categoryOf(key);
+        const d = key === '' ? PARSE : decide(allFilter!, raw, hitsAll.within(start, start + raw.length), category);
         if (d === SKIP) {
           host = m.hosts[m.hostIx[i]!]!;
           learnInstant = skipInstant !== null && !skipInstant.count(key, host);
@@ -320,7 +323,7 @@ port.on('message', (m: ToDetect) => {
           host = m.hosts[m.hostIx[i]!]!;
           noteKey = key; // parsed below: the needs its key meets are remembered
           if (b.named.has(host) && skipOrdered!.knows(key) && (skipInstant === null || skipInstant.knows(key))) {
-            const od = orderedFilter!.keep(raw, b.sameNeedles ? hitsAll.within(start, start + raw.length) : hits!.within(start, start + raw.length));
+            const od = decide(orderedFilter!, raw, b.sameNeedles ? hitsAll.within(start, start + raw.length) : hits!.within(start, start + raw.length), category);
             if (od === SKIP) {
               skipInstant?.count(key, host);
               skipOrdered!.count(key, host);
@@ -362,7 +365,7 @@ port.on('message', (m: ToDetect) => {
       const h: Held = { se: ev.se, time: t ? { ms: t[0], ns: t[1] } : (ev.time ?? { ms: Date.now(), ns: 0 }) };
       if (instant) push(instant, h, seq, problems);
       if (ordered) {
-        if (hits && orderedFilter!.keep(raw, hits.within(start, start + raw.length)) === SKIP) observeOnly(ordered, ev.se);
+        if (hits && decide(orderedFilter!, raw, hits.within(start, start + raw.length), category) === SKIP) observeOnly(ordered, ev.se);
         else held.set(seq, h);
       }
     }
@@ -460,6 +463,17 @@ function release(ordered: Detector, h: Deferred, seq: number, problems: string[]
   }
   push(ordered, h, seq, problems);
   return true;
+}
+
+/** The event.category part of a telemetry key (ScannedDoc.tkey: parts joined by \u0001), '' when there is none. */
+function categoryOf(key: string): string {
+  const end = key.indexOf('\u0001');
+  return end < 0 ? '' : key.slice(0, end);
+}
+
+/** The filter's decision, by the event's category when the key gave it (CategorizedFilter), else from the text alone. */
+function decide(f: LineFilter, line: string, found: number, category: string): LineDecision {
+  return category !== '' && isCategorized(f) ? f.keepCategorized(line, found, category) : f.keep(line, found);
 }
 
 /** A parsed event's host has a name the telemetry records: its later events may be deferred. */

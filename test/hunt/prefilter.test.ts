@@ -89,3 +89,42 @@ test('the main filter keeps the share and logon events that name a writer, whate
   assert.equal(filterKeeps(f, '{"event":{"code":"5140","category":["network"]},"source":{"ip":"10.0.0.5"}}'), true);
   assert.equal(filterKeeps(f, '{"event":{"code":"4625","category":["authentication"]}}'), false);
 });
+
+test('keepCategorized: the decision of keep, by the event.category the ingest scan read (serve)', async () => {
+  const { generateEvents } = await import('../../src/demo/generate.js');
+  const { scanDocument } = await import('../../src/serve/scan-doc.js');
+  const { isCategorized } = await import('../../src/hunt/prefilter.js');
+  const { filterDecides } = await import('../../src/sources/index.js');
+  const rules = (await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: true })).rules;
+  const f = ruleLineFilters(rules, 0)!.main();
+  assert.ok(isCategorized(f));
+  const decide = (line: string, category: string): number => {
+    let found = 0;
+    f.needles.forEach((n, k) => {
+      if (line.includes(n)) found |= 1 << k;
+    });
+    return f.keepCategorized(line, found, category);
+  };
+  const categoryOf = (line: string): string => scanDocument(line)!.tkey!.split('\u0001')[0]!;
+  let decided = 0;
+  for (const line of generateEvents({ events: 3000, hosts: 6, seed: 3 }).lines) {
+    const s = scanDocument(line);
+    if (!s?.tkey) continue;
+    const category = categoryOf(line);
+    const d = decide(line, category);
+    assert.equal(d, filterDecides(f, line), line);
+    if (d === 2) assert.deepEqual(f.deferredCategories, JSON.parse(category));
+    decided++;
+  }
+  assert.ok(decided > 2000);
+  // A second "category" key: keep parses it; by event.category it is skipped (no rule wants network) or deferred.
+  const net = '{"@timestamp":"2026-01-01T00:00:00Z","host":{"id":"h"},"rule":{"category":"process"},"event":{"category":["network"],"type":["start"]}}';
+  assert.equal(filterDecides(f, net), 1);
+  assert.equal(decide(net, categoryOf(net)), 0);
+  const proc = net.replace('["network"]', '["process"]');
+  assert.equal(decide(proc, categoryOf(proc)), 2);
+  // A category that is not a plain string or array of strings, or none: parsed.
+  assert.equal(decide(net, '"net\\"work"'), 1);
+  assert.equal(decide(net, '\u0002'), 1);
+  assert.equal(decide(net, 'null'), 1);
+});
