@@ -37,7 +37,7 @@ import { forEachExpr } from '../ir/walk.js';
 import { TELEMETRY_KEY_FIELDS } from './scan-doc.js';
 import { parseStored, STREAM_FILE } from './ingest-parse.js';
 import { F_PLAIN } from './ingest-batch.js';
-import { isCategorized, ruleLineFilters } from '../hunt/prefilter.js';
+import { isKeyed, ruleLineFilters } from '../hunt/prefilter.js';
 import { DEFER, PARSE, SKIP, type DeferredLine, type LineDecision, type LineFilter } from '../sources/index.js';
 import { getField } from '../events/field.js';
 import { eventHost, toEcs, toNative } from '../normalize/index.js';
@@ -78,8 +78,6 @@ interface Built {
    * both filters and the key tallies are there, and the stateful detector's join gate decides.
    */
   defer: boolean;
-  /** The stateful rules' filter searches the same needles as `allFilter` (one search serves both). */
-  sameNeedles: boolean;
   /** Hosts (eventHost) whose name both detectors' telemetry has seen (only their events are deferred). */
   named: Set<string>;
 }
@@ -185,7 +183,6 @@ function build(rules: Rule[]): Built {
     // would count it), not by the tally's own guess from its categories.
     ordered.telemetry.observeUnparsed = () => {};
   }
-  const sameNeedles = allFilter !== null && orderedFilter !== null && sameList(allFilter.needles, orderedFilter.needles);
   return {
     instant: singleSet ? new Detector(singleSet, { contextEvents: 0 }) : null,
     ordered,
@@ -194,7 +191,6 @@ function build(rules: Rule[]): Built {
     skipInstant,
     skipOrdered,
     defer,
-    sameNeedles,
     named: new Set(),
   };
 }
@@ -286,9 +282,7 @@ port.on('message', (m: ToDetect) => {
     const text = bytes === null ? (m.raws as string) : bytes.toString(ascii ? 'latin1' : 'utf8');
     const raws = text.split('\n');
     const tkeys = allFilter ? decodeRaws(m.tkeys, false).split('\n') : null;
-    const hitsAll = allFilter ? new NeedleHits(text, allFilter.needles) : null;
-    // The two filters' needles are the same with the built-in pack: one search serves both.
-    const hits = ordered && orderedFilter ? (b.sameNeedles ? hitsAll : new NeedleHits(text, orderedFilter.needles)) : null;
+    const hits = new MessageHits(text);
     const ms = m.ms;
     const ns = m.ns;
     const deferOk = b.defer && ms !== undefined && ns !== undefined;
@@ -306,12 +300,12 @@ port.on('message', (m: ToDetect) => {
       let learnOrdered = false;
       let host = '';
       let noteKey: string | null = null;
-      let category = '';
-      if (hitsAll) {
+      let keyed = false;
+      if (allFilter) {
         const key = tkeys![i] ?? '';
-        // The key's first part is event.category as written: the filters need not look for it.
-        category = key === '' ? '' : categoryOf(key);
-        const d = key === '' ? PARSE : decide(allFilter!, raw, hitsAll.within(start, start + raw.length), category);
+        // The key holds event.category and event.code as written: the filters need not look for them.
+        keyed = key !== '' && readKey(key);
+        const d = keyed ? decide(allFilter, hits, raw, start, true) : PARSE;
         if (d === SKIP) {
           host = m.hosts[m.hostIx[i]!]!;
           learnInstant = skipInstant !== null && !skipInstant.count(key, host);
@@ -323,7 +317,7 @@ port.on('message', (m: ToDetect) => {
           host = m.hosts[m.hostIx[i]!]!;
           noteKey = key; // parsed below: the needs its key meets are remembered
           if (b.named.has(host) && skipOrdered!.knows(key) && (skipInstant === null || skipInstant.knows(key))) {
-            const od = decide(orderedFilter!, raw, b.sameNeedles ? hitsAll.within(start, start + raw.length) : hits!.within(start, start + raw.length), category);
+            const od = decide(orderedFilter!, hits, raw, start, true);
             if (od === SKIP) {
               skipInstant?.count(key, host);
               skipOrdered!.count(key, host);
@@ -365,7 +359,7 @@ port.on('message', (m: ToDetect) => {
       const h: Held = { se: ev.se, time: t ? { ms: t[0], ns: t[1] } : (ev.time ?? { ms: Date.now(), ns: 0 }) };
       if (instant) push(instant, h, seq, problems);
       if (ordered) {
-        if (hits && decide(orderedFilter!, raw, hits.within(start, start + raw.length), category) === SKIP) observeOnly(ordered, ev.se);
+        if (orderedFilter && decide(orderedFilter, hits, raw, start, keyed && readKey(tkeys![i]!)) === SKIP) observeOnly(ordered, ev.se);
         else held.set(seq, h);
       }
     }
@@ -465,15 +459,52 @@ function release(ordered: Detector, h: Deferred, seq: number, problems: string[]
   return true;
 }
 
-/** The event.category part of a telemetry key (ScannedDoc.tkey: parts joined by \u0001), '' when there is none. */
-function categoryOf(key: string): string {
-  const end = key.indexOf('\u0001');
-  return end < 0 ? '' : key.slice(0, end);
+/** The event.category and event.code of the key readKey read last (JSON text as written; '\u0002': absent). */
+let keyCategory = '';
+let keyCode = '';
+
+/** Read event.category and event.code from a telemetry key (ScannedDoc.tkey: its fields joined by \u0001, category first, code third); false when it has not those parts. */
+function readKey(key: string): boolean {
+  const a = key.indexOf('\u0001');
+  const b = a < 0 ? -1 : key.indexOf('\u0001', a + 1);
+  const c = b < 0 ? -1 : key.indexOf('\u0001', b + 1);
+  if (c < 0) return false;
+  keyCategory = key.slice(0, a);
+  keyCode = key.slice(b + 1, c);
+  return true;
 }
 
-/** The filter's decision, by the event's category when the key gave it (CategorizedFilter), else from the text alone. */
-function decide(f: LineFilter, line: string, found: number, category: string): LineDecision {
-  return category !== '' && isCategorized(f) ? f.keepCategorized(line, found, category) : f.keep(line, found);
+/**
+ * The filter's decision on a line: for a scanned document (`keyed`: readKey read its key) by its
+ * key's event.category and event.code when the filter can (KeyedFilter), else from the text.
+ */
+function decide(f: LineFilter, hits: MessageHits, line: string, start: number, keyed: boolean): LineDecision {
+  const end = start + line.length;
+  if (keyed && isKeyed(f)) return f.keepKeyed(line, hits.within(f.keyedNeedles, start, end), keyCategory, keyCode);
+  return f.keep(line, hits.within(f.needles, start, end));
+}
+
+/**
+ * Where the filters' needles occur in one message's text: each distinct needle list searched
+ * once over the whole text (NeedleHits), when first asked; lines are asked in order. With the
+ * built-in pack, scanned documents need none (KeyedFilter.keyedNeedles is empty).
+ */
+class MessageHits {
+  private readonly lists: (readonly string[])[] = [];
+  private readonly hits: NeedleHits[] = [];
+  constructor(private readonly text: string) {}
+
+  within(needles: readonly string[], start: number, end: number): number {
+    if (needles.length === 0) return 0;
+    let k = this.lists.indexOf(needles);
+    if (k < 0) k = this.lists.findIndex((l) => sameList(l, needles));
+    if (k < 0) {
+      k = this.lists.length;
+      this.lists.push(needles);
+      this.hits.push(new NeedleHits(this.text, needles));
+    }
+    return this.hits[k]!.within(start, end);
+  }
 }
 
 /** A parsed event's host has a name the telemetry records: its later events may be deferred. */
