@@ -27,6 +27,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { getHeapStatistics } from 'node:v8';
 import { NeedleHits } from '../sources/ndjson.js';
+import { indexOfAnchored } from '../sources/search.js';
 import type { Rule } from '../ir/types.js';
 import type { Instant } from '../events/timestamp.js';
 import type { SourceEvent } from '../sources/types.js';
@@ -281,14 +282,21 @@ port.on('message', (m: ToDetect) => {
     const bytes = typeof m.raws === 'string' ? null : Buffer.from(m.raws.buffer, m.raws.byteOffset, m.raws.byteLength);
     const text = bytes === null ? (m.raws as string) : bytes.toString(ascii ? 'latin1' : 'utf8');
     const raws = text.split('\n');
+    const n = m.flags.length;
     const tkeys = allFilter ? decodeRaws(m.tkeys, false).split('\n') : null;
-    const hits = new MessageHits(text);
+    // Lines without a telemetry key are decided by their text: searched one by one when few.
+    let unkeyed = n;
+    if (tkeys) {
+      unkeyed = 0;
+      for (let i = 0; i < n; i++) if ((tkeys[i] ?? '') === '') unkeyed++;
+    }
+    const keyedFilters = allFilter !== null && isKeyed(allFilter) && (orderedFilter === null || isKeyed(orderedFilter));
+    const hits = new MessageHits(text, keyedFilters && unkeyed * 8 < n);
     const ms = m.ms;
     const ns = m.ns;
     const deferOk = b.defer && ms !== undefined && ns !== undefined;
     let deferred = 0;
     let lineStart = 0;
-    const n = m.flags.length;
     for (let i = 0; i < n; i++) {
       const seq = m.seqs ? m.seqs[i]! : m.seq0 + i;
       const raw = raws[i] ?? '';
@@ -479,23 +487,31 @@ function readKey(key: string): boolean {
  * key's event.category and event.code when the filter can (KeyedFilter), else from the text.
  */
 function decide(f: LineFilter, hits: MessageHits, line: string, start: number, keyed: boolean): LineDecision {
-  const end = start + line.length;
-  if (keyed && isKeyed(f)) return f.keepKeyed(line, hits.within(f.keyedNeedles, start, end), keyCategory, keyCode);
-  return f.keep(line, hits.within(f.needles, start, end));
+  if (keyed && isKeyed(f)) return f.keepKeyed(line, hits.within(f.keyedNeedles, line, start), keyCategory, keyCode);
+  return f.keep(line, hits.within(f.needles, line, start));
 }
 
 /**
- * Where the filters' needles occur in one message's text: each distinct needle list searched
- * once over the whole text (NeedleHits), when first asked; lines are asked in order. With the
- * built-in pack, scanned documents need none (KeyedFilter.keyedNeedles is empty).
+ * Where the filters' needles occur in one message's lines, asked in order. With the built-in pack
+ * scanned documents need none (KeyedFilter.keyedNeedles is empty); the others are searched line
+ * by line when they are few (`sparse`), else each distinct needle list once over the whole text
+ * (NeedleHits, when first asked).
  */
 class MessageHits {
   private readonly lists: (readonly string[])[] = [];
   private readonly hits: NeedleHits[] = [];
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly sparse: boolean,
+  ) {}
 
-  within(needles: readonly string[], start: number, end: number): number {
+  within(needles: readonly string[], line: string, start: number): number {
     if (needles.length === 0) return 0;
+    if (this.sparse) {
+      let found = 0;
+      for (let k = 0; k < needles.length; k++) if (indexOfAnchored(line, needles[k]!, 0) >= 0) found |= 1 << k;
+      return found;
+    }
     let k = this.lists.indexOf(needles);
     if (k < 0) k = this.lists.findIndex((l) => sameList(l, needles));
     if (k < 0) {
@@ -503,7 +519,7 @@ class MessageHits {
       this.lists.push(needles);
       this.hits.push(new NeedleHits(this.text, needles));
     }
-    return this.hits[k]!.within(start, end);
+    return this.hits[k]!.within(start, start + line.length);
   }
 }
 
