@@ -216,21 +216,66 @@ const CATEGORY_END = 'gory"';
 export const TIME_PROBE_EVERY = 256;
 
 /** What a reader's filter decides with (see LineFilter). */
-type Keeper = Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories' | 'deferredIds' | 'deferredTimeOf'>;
+type Keeper = Pick<LineFilter, 'needles' | 'keep' | 'deferredCategories' | 'deferredIds' | 'deferredTimeOf'> & Partial<Pick<KeyedFilter, 'keyedNeedles' | 'keepKeyed'>>;
+
+/**
+ * A filter that can also decide the line of a document serve's ingest scan read
+ * (serve/scan-doc.ts: a plain ECS / Elastic Defend event; ScannedDoc.tkey holds its
+ * event.category and event.code as written): by those, not by looking for them in the text.
+ * Such a document has none of the top-level keys that make normalization treat it as another
+ * flavour (Windows records, Endgame), so its ECS view takes event.category and event.code from
+ * it unchanged and the rules gate on exactly those: the decision is `keep`'s for a line whose one
+ * `"category"` key is event.category, and a sound one for the lines `keep` parses for their
+ * other `"category"` or `code` keys or their Windows-looking text. The escapes a writer may have
+ * used for what the checks look for (`keyedNeedles`) still make it parse the line.
+ */
+export interface KeyedFilter extends LineFilter {
+  keyedNeedles: readonly string[];
+  /** `found`: bit k for keyedNeedles[k]; `category`, `code`: JSON text as written ('\u0002': absent). */
+  keepKeyed(line: string, found: number, category: string, code: string): LineDecision;
+}
+
+/** Does this filter decide a scanned document by its key's fields too? */
+export function isKeyed(f: LineFilter): f is KeyedFilter {
+  return typeof (f as Partial<KeyedFilter>).keepKeyed === 'function';
+}
+
+/**
+ * Whether event.code written as `text` ('\u0002': absent) may be one of `codes`: as the text
+ * check on the `code` key reads a value (text-checks.ts valueMeets: a plain string compared
+ * ignoring case; a number, or anything not read here, may be).
+ */
+function codeWanted(text: string, codes: readonly unknown[]): boolean {
+  const c = text.charCodeAt(0);
+  if (c === 2 /* absent */) return false;
+  if (c !== 34 /* " */ || text.charCodeAt(text.length - 1) !== 34 || text.length < 2) return true;
+  const v = text.slice(1, -1);
+  if (v.includes('\\')) return true;
+  const low = v.toLowerCase();
+  for (const x of codes) if (typeof x !== 'string' || x === low) return true;
+  return false;
+}
 
 /** The reader's filter for these needs (see LineFilter). */
 export function lineKeeper(n: Needs): Keeper {
   if (n.categories.size === 0 && n.joins.size === 0) {
     // Only event codes. Every shape writes them as plain digits (event.code, winlog.event_id,
     // EventID), so the reader's search for the codes alone finds every line that can match.
-    return { needles: [...n.codes], keep: (line, found) => (found !== 0 || !complete(line) ? PARSE : SKIP) };
+    const codeList = [...n.codes];
+    return {
+      needles: codeList,
+      keep: (line, found) => (found !== 0 || !complete(line) ? PARSE : SKIP),
+      keyedNeedles: [],
+      keepKeyed: (line, _found, _category, code) => (codeWanted(code, codeList) || !complete(line) ? PARSE : SKIP),
+    };
   }
   const simplify = (m: Map<string, (TextCheck | null)[]>): Map<string, TextCheck | null> =>
     new Map([...m].map(([c, alternatives]) => [c, anyOf(alternatives)]));
   const categories = simplify(n.categories);
   const joins = simplify(n.joins);
   const checks = [...categories.values(), ...joins.values()].filter((c): c is TextCheck => c !== null);
-  const always = [...OTHER_SHAPES, ...escapesFor(checks)];
+  const escapes = escapesFor(checks);
+  const always = [...OTHER_SHAPES, ...escapes];
   const parseAll = (1 << always.length) - 1;
   const windowsShape0 = (1 << WINDOWS_SHAPES.length) - 1;
   const windowsShape = windowsShape0 << always.length;
@@ -250,23 +295,34 @@ export function lineKeeper(n: Needs): Keeper {
       const end = line.indexOf(CATEGORY_END);
       // Exactly one key named "category" (a second one, or a "subcategory", keeps the line).
       if (end < 5 || !line.startsWith('"cate', end - 5) || line.indexOf(CATEGORY_END, end + 5) >= 0) return PARSE;
-      const values = categoryValues(line, end + CATEGORY_END.length);
-      if (values === null) return PARSE;
-      let joinsHeld = false;
-      for (const v of values) {
-        const check = categories.get(v);
-        if (check === null || (check !== undefined && textMeets(check, line))) return PARSE;
-        const join = joins.get(v);
-        if (join === null || (join !== undefined && textMeets(join, line))) joinsHeld = true;
-      }
-      // An `any where event.code : …` stage, or the writer context, wants the event by its code.
-      if (codes !== null && (found & codeKey) !== 0 && textMeets(codes, line)) return PARSE;
-      if (!joinsHeld) return SKIP;
-      filter.deferredCategories = values;
-      filter.deferredIds = undefined;
-      filter.deferredTimeOf = undefined;
-      return DEFER;
+      return decide(line, categoryValues(line, end + CATEGORY_END.length), found, null);
     },
+    keyedNeedles: escapes,
+    keepKeyed(line, found, category, code) {
+      if (found !== 0 || !complete(line)) return PARSE;
+      return decide(line, valuesAt(category, 0), 0, code);
+    },
+  };
+  /**
+   * The decision for a line whose event.category values are `values` (null: not read); its
+   * event.code is `keyedCode` as written (keepKeyed), or null: looked for in the text.
+   */
+  const decide = (line: string, values: string[] | null, found: number, keyedCode: string | null): LineDecision => {
+    if (values === null) return PARSE;
+    let joinsHeld = false;
+    for (const v of values) {
+      const check = categories.get(v);
+      if (check === null || (check !== undefined && textMeets(check, line))) return PARSE;
+      const join = joins.get(v);
+      if (join === null || (join !== undefined && textMeets(join, line))) joinsHeld = true;
+    }
+    // An `any where event.code : …` stage, or the writer context, wants the event by its code.
+    if (codes !== null && (keyedCode !== null ? codeWanted(keyedCode, codes.values) : (found & codeKey) !== 0 && textMeets(codes, line))) return PARSE;
+    if (!joinsHeld) return SKIP;
+    filter.deferredCategories = values;
+    filter.deferredIds = undefined;
+    filter.deferredTimeOf = undefined;
+    return DEFER;
   };
   return filter;
 }
@@ -506,6 +562,11 @@ function categoryValues(line: string, i: number): string[] | null {
   if (line.charCodeAt(i) !== 58 /* : */) return null;
   i++;
   while (line.charCodeAt(i) === 32) i++;
+  return valuesAt(line, i);
+}
+
+/** The plain string values of the JSON string or array of strings at `i`; null: not a shape we read. */
+function valuesAt(line: string, i: number): string[] | null {
   const open = line.charCodeAt(i);
   if (open === 34 /* " */) {
     const v = readString(line, i);

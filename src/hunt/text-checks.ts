@@ -150,7 +150,15 @@ export function textMeets(check: TextCheck, line: string): boolean {
  * by `:` ends a key (evtx_dump's `"System": {…}`), which no derived field is read from.
  */
 function valueTextFound(line: string, needle: string): boolean {
-  for (let i = line.indexOf(needle); i >= 0; i = line.indexOf(needle, i + 1)) if (!keyEndsAt(line, i + needle.length)) return true;
+  // Searched from its rarest character (see anchorOf): `notepad.exe"` from its `x`, not at every `n`.
+  const a = anchorOf(needle);
+  const at = a.at;
+  const tail = a.tail;
+  for (let t = line.indexOf(tail, at); t >= 0; t = line.indexOf(tail, t + 1)) {
+    const i = t - at;
+    if (at > 0 && !line.startsWith(a.head, i)) continue;
+    if (!keyEndsAt(line, i + needle.length)) return true;
+  }
   return false;
 }
 
@@ -201,8 +209,12 @@ const DOT = 46;
 
 type KeyCheck = Extract<TextCheck, { kind: 'value' | 'raw' }>;
 
+/** `key"` per key: one string per key, whose hash anchorOf's cache does not compute again per line. */
+const keyNeedles = new Map<string, string>();
+
 function valueFound(line: string, c: KeyCheck): boolean {
-  const needle = `${c.key}"`;
+  let needle = keyNeedles.get(c.key);
+  if (needle === undefined) keyNeedles.set(c.key, (needle = `${c.key}"`));
   for (let j = valueAfterKey(line, needle, 0); j >= 0; j = valueAfterKey(line, needle, j)) if (valueMeets(line, j, c)) return true;
   return false;
 }

@@ -112,6 +112,9 @@ export interface LoopStats {
   detectRestarts: number;
   /** Starts (and thread restarts) that resumed from a checkpoint's engine state instead of replaying its window. */
   snapshotRestores: number;
+  /** Events the detection thread held unparsed for the stateful rules (only a sequence's joining stages could use them), and of those the ones it parsed on release. */
+  deferred: number;
+  deferredParsed: number;
 }
 
 export interface DetectLoopOptions {
@@ -222,7 +225,7 @@ export class DetectLoop {
   private closed = false;
   private idleTimer: NodeJS.Timeout;
   private exceptions: Exceptions | undefined;
-  readonly stats: LoopStats = { fed: 0, late: 0, noTimestamp: 0, replayed: 0, alertsNew: 0, alertsDuplicate: 0, alertsSuppressed: 0, alertsExcepted: 0, unreadable: 0, detectRestarts: 0, snapshotRestores: 0 };
+  readonly stats: LoopStats = { fed: 0, late: 0, noTimestamp: 0, replayed: 0, alertsNew: 0, alertsDuplicate: 0, alertsSuppressed: 0, alertsExcepted: 0, unreadable: 0, detectRestarts: 0, snapshotRestores: 0, deferred: 0, deferredParsed: 0 };
   /** Wall time each seq was acknowledged, for ack → alert latency (bench). */
   onAlertLatency?: (a: Alert, seqs: number[]) => void;
 
@@ -461,6 +464,8 @@ export class DetectLoop {
     const tkeys: string[] = new Array<string>(n);
     const plain = new Uint8Array(n);
     const hostIx = new Uint32Array(n);
+    const ms = new Float64Array(n);
+    const ns = new Uint32Array(n);
     const hosts: string[] = [];
     const ix = new Map<string, number>();
     let times: ([number, number] | null)[] | null = null;
@@ -468,6 +473,8 @@ export class DetectLoop {
       const t = taken[i]!;
       const it = t.item;
       seqs[i] = it.seq;
+      ms[i] = it.ms;
+      ns[i] = it.ns;
       raws[i] = t.raw;
       tkeys[i] = t.tkey;
       if (t.plain) plain[i] = F_PLAIN;
@@ -479,8 +486,8 @@ export class DetectLoop {
       hostIx[i] = h;
       if (t.noTs) (times ??= new Array<[number, number] | null>(n).fill(null))[i] = [it.ms, it.ns];
     }
-    const arrive: ArriveMsg = { t: 'arrive', id: 0, seqs, seq0: 0, raws: raws.join('\n'), flags: plain, times, hosts, hostIx, tkeys: tkeys.join('\n') };
-    this.post(arrive, seqs[0]!, n, undefined, [plain.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer]);
+    const arrive: ArriveMsg = { t: 'arrive', id: 0, seqs, seq0: 0, raws: raws.join('\n'), flags: plain, times, ms, ns, hosts, hostIx, tkeys: tkeys.join('\n') };
+    this.post(arrive, seqs[0]!, n, undefined, [plain.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer, ms.buffer as ArrayBuffer, ns.buffer as ArrayBuffer]);
     for (let i = 0; i < n; i++) this.take(taken[i]!.item, now);
     this.flushReleases();
   }
@@ -504,6 +511,8 @@ export class DetectLoop {
     this.inboxCount -= n;
     const seq0 = ch.firstSeq + from;
     const items: LoopItem[] = new Array<LoopItem>(n);
+    const msAt = new Float64Array(n);
+    const nsAt = new Uint32Array(n);
     let times: ([number, number] | null)[] | null = null;
     let ascii = true;
     for (let i = 0; i < n; i++) {
@@ -518,6 +527,8 @@ export class DetectLoop {
         (times ??= new Array<[number, number] | null>(n).fill(null))[i] = [ms, ns];
       }
       if ((c.flags[k]! & F_ASCII) === 0) ascii = false;
+      msAt[i] = ms;
+      nsAt[i] = ns;
       items[i] = new LoopItem(seq0 + i, host, ms, ns, c.src[k]!);
     }
     // Arrival first (single-event rules, and the thread keeps the parsed event), then the releases it causes.
@@ -526,8 +537,8 @@ export class DetectLoop {
     const keys = c.tkeys.subarray(c.tkeyAt[from]!, c.tkeyAt[to]! - 1);
     const flags = c.flags.slice(from, to);
     const hostIx = c.hostIx.slice(from, to);
-    const arrive: ArriveMsg = { t: 'arrive', id: 0, seqs: null, seq0, raws: docs, ascii, flags, times, hosts: c.hosts, hostIx, tkeys: keys };
-    this.post(arrive, seq0, n, undefined, [flags.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer]);
+    const arrive: ArriveMsg = { t: 'arrive', id: 0, seqs: null, seq0, raws: docs, ascii, flags, times, ms: msAt, ns: nsAt, hosts: c.hosts, hostIx, tkeys: keys };
+    this.post(arrive, seq0, n, undefined, [flags.buffer as ArrayBuffer, hostIx.buffer as ArrayBuffer, msAt.buffer as ArrayBuffer, nsAt.buffer as ArrayBuffer]);
     for (let i = 0; i < n; i++) this.take(items[i]!, now);
     this.flushReleases();
   }
@@ -582,6 +593,8 @@ export class DetectLoop {
     if (f.release) this.inFlightRelease -= f.events;
     else this.inFlightArrive -= f.events;
     for (const a of m.alerts) this.pendingAlerts.push(a);
+    if (m.deferred) this.stats.deferred += m.deferred;
+    if (m.deferredParsed) this.stats.deferredParsed += m.deferredParsed;
     for (const p of m.problems) this.o.onProblem?.(p);
     if (m.unreadable.length > 0) {
       this.stats.unreadable += m.unreadable.length;

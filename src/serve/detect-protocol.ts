@@ -28,6 +28,12 @@ export interface ArriveMsg {
   flags: Uint8Array;
   /** The time the loop gave an event with no recognisable time of its own ([ms, ns]); null: the event's own (the whole array null: every event has its own). */
   times: ([number, number] | null)[] | null;
+  /**
+   * Every event's time as the loop orders it (its own, or the one it was given: `times`), in ms
+   * and ns. The thread times by it the events it holds unparsed (detect-worker.ts, deferred).
+   */
+  ms?: Float64Array;
+  ns?: Uint32Array;
   /** The events' host keys: `hosts[hostIx[i]]` (each distinct host sent once). */
   hosts: string[];
   hostIx: Uint32Array;
@@ -96,6 +102,12 @@ export interface DetectReply {
    * each in the order of the rule list split by isStateless.
    */
   telemetry?: DetectTelemetry;
+  /**
+   * Events of this message held unparsed for the stateful rules (arrive: deferred, see
+   * detect-worker.ts), and of those released the join gate had parsed (release: deferredParsed).
+   */
+  deferred?: number;
+  deferredParsed?: number;
   /** With `telemetry`: the detection thread's V8 heap in use (bytes). */
   heapUsed?: number;
   /** …and the heap's committed size (young generation included). */

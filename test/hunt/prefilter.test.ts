@@ -89,3 +89,47 @@ test('the main filter keeps the share and logon events that name a writer, whate
   assert.equal(filterKeeps(f, '{"event":{"code":"5140","category":["network"]},"source":{"ip":"10.0.0.5"}}'), true);
   assert.equal(filterKeeps(f, '{"event":{"code":"4625","category":["authentication"]}}'), false);
 });
+
+test('keepKeyed: the decision of keep, by the event.category and event.code the ingest scan read (serve)', async () => {
+  const { generateEvents } = await import('../../src/demo/generate.js');
+  const { scanDocument } = await import('../../src/serve/scan-doc.js');
+  const { isKeyed } = await import('../../src/hunt/prefilter.js');
+  const { filterDecides } = await import('../../src/sources/index.js');
+  const rules = (await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: true })).rules;
+  const f = ruleLineFilters(rules, 0)!.main();
+  assert.ok(isKeyed(f));
+  assert.deepEqual(f.keyedNeedles, [], 'the built-in pack looks for no escape');
+  const parts = (line: string): string[] => scanDocument(line)!.tkey!.split('\u0001');
+  const decide = (line: string, category = parts(line)[0]!, code = parts(line)[2]!): number => f.keepKeyed(line, 0, category, code);
+  let decided = 0;
+  const seen = new Set<number>();
+  for (const line of generateEvents({ events: 3000, hosts: 6, seed: 3 }).lines) {
+    if (!scanDocument(line)?.tkey) continue;
+    const d = decide(line);
+    assert.equal(d, filterDecides(f, line), line);
+    if (d === 2) assert.deepEqual(f.deferredCategories, JSON.parse(parts(line)[0]!));
+    seen.add(d);
+    decided++;
+  }
+  assert.ok(decided > 2000);
+  assert.deepEqual([...seen].sort(), [0, 1, 2]);
+  // A second "category" key: keep parses it; by event.category it is skipped (no rule wants network) or deferred.
+  const net = '{"@timestamp":"2026-01-01T00:00:00Z","host":{"id":"h"},"rule":{"category":"process"},"event":{"category":["network"],"type":["start"]}}';
+  assert.equal(filterDecides(f, net), 1);
+  assert.equal(decide(net), 0);
+  const proc = net.replace('["network"]', '["process"]');
+  assert.equal(decide(proc), 2);
+  // Text that looks like a Windows record or another code key does not matter; event.code does.
+  const winlike = net.replace('"rule"', '"note":"EventLog winlog","error":{"code":"5145"},"rule"');
+  assert.equal(filterDecides(f, winlike), 1);
+  assert.equal(decide(winlike), 0);
+  assert.equal(decide(net, undefined, '"5145"'), 1, 'a wanted event.code');
+  assert.equal(decide(net, undefined, '"4625"'), 0);
+  assert.equal(decide(net, undefined, '5145'), 1, 'a number may be one');
+  assert.equal(decide(net, undefined, '"51\\u0034"'), 1, 'an escape may hide one');
+  // A category that is not a plain string or array of strings, or none: parsed; so is an escape the checks may not see through.
+  assert.equal(decide(net, '"net\\"work"'), 1);
+  assert.equal(decide(net, '\u0002'), 1);
+  assert.equal(decide(net, 'null'), 1);
+  assert.equal(f.keepKeyed(net, 1, '["network"]', '\u0002'), 1);
+});
