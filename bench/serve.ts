@@ -85,15 +85,21 @@ async function threadCpu(url: string, token: string): Promise<Record<string, num
   return out;
 }
 
+/** User and system CPU seconds of every thread, by kernel thread id (filled by tasksCpu, keyed by its result). */
+const userSys = new WeakMap<Map<number, number>, Map<number, [number, number]>>();
+
 /** CPU seconds of every thread of process `pid` (Linux /proc; empty elsewhere), by kernel thread id. */
 function tasksCpu(pid: number): Map<number, number> {
   const out = new Map<number, number>();
+  const us = new Map<number, [number, number]>();
+  userSys.set(out, us);
   try {
     for (const t of readdirSync(`/proc/${pid}/task`)) {
       try {
         const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
         const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         out.set(Number(t), (Number(f[11]) + Number(f[12])) / 100);
+        us.set(Number(t), [Number(f[11]) / 100, Number(f[12]) / 100]);
       } catch {
         // the thread ended
       }
@@ -102,6 +108,15 @@ function tasksCpu(pid: number): Map<number, number> {
     // not Linux
   }
   return out;
+}
+
+/** Bytes process `pid` passed to write system calls (/proc/PID/io wchar; NaN elsewhere). */
+function procIo(pid: number): { wchar: number } {
+  try {
+    return { wchar: Number(/^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? NaN) };
+  } catch {
+    return { wchar: NaN };
+  }
 }
 
 /** The per-thread lines of a phase: our three threads, the rest, and the rest thread by thread. */
@@ -118,11 +133,18 @@ function cpuLines(th0: Record<string, number>, th1: Record<string, number>, task
   out.push(`| server CPU per event per thread | ${perThread.join('; ')}; the rest (V8's platform threads: GC and compiler jobs) ${rest.toFixed(1)} µs |`);
   // Our three threads are told apart by their CPU total (the metrics do not name kernel ids): the closest one each.
   const ours = new Set<number>();
+  const split: string[] = [];
   for (const th of THREADS) {
     let best = -1;
     for (const [tid, v] of tasks1) if (!ours.has(tid) && (best < 0 || Math.abs(v - th1[th]!) < Math.abs(tasks1.get(best)! - th1[th]!))) best = tid;
-    if (best >= 0) ours.add(best);
+    if (best < 0) continue;
+    ours.add(best);
+    // User and system time of the thread (system: write/fsync/page faults; the writer's is mostly its WAL and checkpoint I/O).
+    const a = userSys.get(tasks0)?.get(best) ?? [0, 0];
+    const b = userSys.get(tasks1)?.get(best);
+    if (b) split.push(`${th} ${(((b[0] - a[0]) * 1e6) / n).toFixed(1)} / ${(((b[1] - a[1]) * 1e6) / n).toFixed(1)}`);
   }
+  if (split.length > 0) out.push(`| server CPU per event, user / system (µs) | ${split.join('; ')} |`);
   const others = [...tasks1]
     .map(([tid, v]) => [tid, v - (tasks0.get(tid) ?? 0)] as const)
     .filter(([tid, d]) => d > 0 && !ours.has(tid))
@@ -334,6 +356,8 @@ async function main(): Promise<void> {
     };
   }
   const pCpu0 = await metric(c.url, admin, 'process_cpu_seconds_total');
+  const pCommits0 = await metric(c.url, admin, 'spoor_log_commits_total');
+  const pIo0 = procIo(c.proc.pid!);
   const pTh0 = await threadCpu(c.url, admin);
   const pTasks0 = tasksCpu(c.proc.pid!);
   const pOwn0 = process.cpuUsage();
@@ -366,6 +390,8 @@ async function main(): Promise<void> {
   while ((await metric(c.url, admin, 'spoor_detection_lag_events')) > 0) await sleep(100);
   const detectEnd = Date.now();
   const pCpu1 = await metric(c.url, admin, 'process_cpu_seconds_total');
+  const pCommits1 = await metric(c.url, admin, 'spoor_log_commits_total');
+  const pIo1 = procIo(c.proc.pid!);
   const pTh1 = await threadCpu(c.url, admin);
   const pTasks1 = tasksCpu(c.proc.pid!);
   const pOwn = process.cpuUsage(pOwn0);
@@ -430,7 +456,8 @@ async function main(): Promise<void> {
   console.log(`| load average during the throughput phase (1 min) | ${loadThroughput.toFixed(1)} |`);
   const pn = sent * BATCH;
   console.log(`| paced phase | ${pn} events at ${rate.toFixed(0)} events/s for ${pacedS.toFixed(0)} s: acknowledged ${(pn / ((lastAck - pacedStart) / 1000)).toFixed(0)} events/s (last ack ${((lastAck - sendEnd) / 1000).toFixed(1)} s after the last send), detection done ${((detectEnd - sendEnd) / 1000).toFixed(1)} s after it |`);
-  console.log(`| paced phase: server CPU per event | ${(((pCpu1 - pCpu0) * 1e6) / pn).toFixed(1)} µs; bench client ${((pOwn.user + pOwn.system) / pn).toFixed(1)} µs |`);
+  console.log(`| paced phase: server CPU per event | ${(((pCpu1 - pCpu0) * 1e6) / pn).toFixed(1)} µs; bench client ${((pOwn.user + pOwn.system) / pn).toFixed(1)} µs (user ${(pOwn.user / pn).toFixed(1)}, system ${(pOwn.system / pn).toFixed(1)}) |`);
+  console.log(`| paced phase: group commits of the log | ${pCommits1 - pCommits0}, ${(pn / (pCommits1 - pCommits0)).toFixed(0)} events each on average; the server wrote ${((pIo1.wchar - pIo0.wchar) / pn).toFixed(0)} bytes per event (write system calls: the WAL, checkpoints) |`);
   for (const l of cpuLines(pTh0, pTh1, pTasks0, pTasks1, pn, floorUsPerEvent)) console.log(l.replace('| server CPU', '| paced phase: server CPU').replace('| the rest per', '| paced phase: the rest per'));
   console.log(`| ack → alert latency, all (${lat.length} alerts) | p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${Math.max(...lat)} ms |`);
   console.log(`| … single-event rules (${latSingle.length}) | p50 ${pct(latSingle, 50)} ms, p99 ${pct(latSingle, 99)} ms |`);
