@@ -12,8 +12,9 @@
  *   it (BLOB, uint32);
  * - `times`: each event's time in ms (BLOB, float64; NaN: none).
  *
- * `event_batch_hosts` lists, per row, each host it holds with its oldest and newest event time:
- * the index behind `GET /api/alerts/{id}`'s surrounding events. Writing ~1 row per thousand
+ * `event_batch_hosts` lists, per group of INDEX_EVERY rows (below), each host it holds with the
+ * first and last row holding it and its oldest and newest event time: the index behind
+ * `GET /api/alerts/{id}`'s surrounding events. Writing ~1 row per thousand
  * events instead of one row (plus an index entry) per event is what cut the writer thread's CPU.
  * Used by the writer thread (writer-worker.ts) and by EventStream (stream.ts) for reads,
  * retention and the no-writer-thread mode.
