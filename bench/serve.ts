@@ -16,6 +16,8 @@
  *    includes the JIT warm-up: most of its "rest" (V8's platform threads) is compiler jobs, not GC.
  *    The paced phase re-sends a pool of pre-generated events with their @timestamp moved on each
  *    round (--paced-pool, default 100000; 0: generate as sent, as before, ~15 µs of client CPU per event).
+ *    A pool body's timestamps are rewritten in place each round, digits only (bench/stamp.ts), not
+ *    copied and re-stamped through Date.toISOString per event.
  * 3. RSS of the server sampled every 5 s over both phases (first, max, last).
  * The client sends with node:http (fetch cost ~10 ms of CPU per 1.2 MB body); its CPU is printed,
  * since on a 2-core machine it competes with the server. SPOOR_BENCH_NODE_ARGS adds node flags to
@@ -39,6 +41,7 @@ import { openDb } from '../src/serve/store/db.js';
 import { receivedMsOf } from '../src/serve/store/log-rows.js';
 import { spawnServe, kill9, stopSpawned } from '../test/serve/client.js';
 import { flag, maybeOption, numOption, option } from './args.js';
+import { StampWriter } from './stamp.js';
 
 const EVENTS = numOption('events', 300000);
 const SENDERS = numOption('senders', 4);
@@ -82,15 +85,21 @@ async function threadCpu(url: string, token: string): Promise<Record<string, num
   return out;
 }
 
+/** User and system CPU seconds of every thread, by kernel thread id (filled by tasksCpu, keyed by its result). */
+const userSys = new WeakMap<Map<number, number>, Map<number, [number, number]>>();
+
 /** CPU seconds of every thread of process `pid` (Linux /proc; empty elsewhere), by kernel thread id. */
 function tasksCpu(pid: number): Map<number, number> {
   const out = new Map<number, number>();
+  const us = new Map<number, [number, number]>();
+  userSys.set(out, us);
   try {
     for (const t of readdirSync(`/proc/${pid}/task`)) {
       try {
         const stat = readFileSync(`/proc/${pid}/task/${t}/stat`, 'utf8');
         const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
         out.set(Number(t), (Number(f[11]) + Number(f[12])) / 100);
+        us.set(Number(t), [Number(f[11]) / 100, Number(f[12]) / 100]);
       } catch {
         // the thread ended
       }
@@ -99,6 +108,15 @@ function tasksCpu(pid: number): Map<number, number> {
     // not Linux
   }
   return out;
+}
+
+/** Bytes process `pid` passed to write system calls (/proc/PID/io wchar; NaN elsewhere). */
+function procIo(pid: number): { wchar: number } {
+  try {
+    return { wchar: Number(/^wchar: (\d+)$/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'))?.[1] ?? NaN) };
+  } catch {
+    return { wchar: NaN };
+  }
 }
 
 /** The per-thread lines of a phase: our three threads, the rest, and the rest thread by thread. */
@@ -115,11 +133,18 @@ function cpuLines(th0: Record<string, number>, th1: Record<string, number>, task
   out.push(`| server CPU per event per thread | ${perThread.join('; ')}; the rest (V8's platform threads: GC and compiler jobs) ${rest.toFixed(1)} µs |`);
   // Our three threads are told apart by their CPU total (the metrics do not name kernel ids): the closest one each.
   const ours = new Set<number>();
+  const split: string[] = [];
   for (const th of THREADS) {
     let best = -1;
     for (const [tid, v] of tasks1) if (!ours.has(tid) && (best < 0 || Math.abs(v - th1[th]!) < Math.abs(tasks1.get(best)! - th1[th]!))) best = tid;
-    if (best >= 0) ours.add(best);
+    if (best < 0) continue;
+    ours.add(best);
+    // User and system time of the thread (system: write/fsync/page faults; the writer's is mostly its WAL and checkpoint I/O).
+    const a = userSys.get(tasks0)?.get(best) ?? [0, 0];
+    const b = userSys.get(tasks1)?.get(best);
+    if (b) split.push(`${th} ${(((b[0] - a[0]) * 1e6) / n).toFixed(1)} / ${(((b[1] - a[1]) * 1e6) / n).toFixed(1)}`);
   }
+  if (split.length > 0) out.push(`| server CPU per event, user / system (µs) | ${split.join('; ')} |`);
   const others = [...tasks1]
     .map(([tid, v]) => [tid, v - (tasks0.get(tid) ?? 0)] as const)
     .filter(([tid, d]) => d > 0 && !ours.has(tid))
@@ -273,11 +298,14 @@ async function main(): Promise<void> {
   const pacedEvents = Math.ceil(rate * PACED_S * 1.2) + BATCH;
   const g2 = generateEvents({ events: POOL > 0 ? Math.min(POOL, pacedEvents) : pacedEvents, hosts: 200, seed: 6, start: '2026-03-09T08:00:00.000000Z' });
   const it2 = g2.lines[Symbol.iterator]();
-  let nextBody: () => string | Buffer | null;
+  /** The next body to send, and what to call once it is acknowledged (its pool slot may then be rewritten). */
+  let nextBody: () => { body: string | Buffer; done: () => void } | null;
+  const nothing = (): void => {};
   if (POOL > 0) {
     // Each pool body as bytes, with where each event's @timestamp text sits (the generator writes it first) and its time in µs.
     const TS = '{"@timestamp":"';
-    const pool: { bytes: Buffer; at: number[]; us: number[] }[] = [];
+    /** `work`: the slot's body as last sent (its stamps rewritten in place each round); `busy`: its requests not yet acknowledged. */
+    const pool: { bytes: Buffer; at: number[]; us: number[]; work: Buffer | null; busy: number }[] = [];
     let firstUs = Infinity;
     let lastUs = -Infinity;
     const part: string[] = [];
@@ -297,34 +325,39 @@ async function main(): Promise<void> {
         if (u > lastUs) lastUs = u;
         off += Buffer.byteLength(head) + Buffer.byteLength(l) + 1;
       }
-      pool.push({ bytes: Buffer.from(toBody(part)), at, us });
+      pool.push({ bytes: Buffer.from(toBody(part)), at, us, work: null, busy: 0 });
       part.length = 0;
     };
     for (let r = it2.next(); !r.done; r = it2.next()) if (part.push(r.value) >= BATCH) flushPart();
     flushPart();
     const roundUs = lastUs - firstUs + 1e6;
+    const stamp = new StampWriter();
     let k = 0;
     nextBody = () => {
       const p = pool[k % pool.length]!;
       const shift = Math.floor(k / pool.length) * roundUs;
       k++;
-      if (shift === 0) return p.bytes;
-      const b = Buffer.from(p.bytes);
-      for (let e = 0; e < p.at.length; e++) {
-        const u = p.us[e]! + shift;
-        const iso = new Date(Math.floor(u / 1000)).toISOString();
-        b.write(`${iso.slice(0, 19)}.${String(u % 1e6).padStart(6, '0')}Z`, p.at[e]!, 'latin1');
-      }
-      return b;
+      if (shift === 0) return { body: p.bytes, done: nothing };
+      // The slot's own copy, its timestamps rewritten in place (digits only: the separators stay);
+      // a fresh copy only while an earlier round's request of the slot is still unanswered.
+      let b: Buffer;
+      if (p.busy > 0) b = Buffer.from(p.bytes);
+      else b = p.work ??= Buffer.from(p.bytes);
+      for (let e = 0; e < p.at.length; e++) stamp.write(b, p.at[e]!, p.us[e]! + shift);
+      if (b !== p.work) return { body: b, done: nothing };
+      p.busy++;
+      return { body: b, done: () => void p.busy-- };
     };
   } else {
     nextBody = () => {
       const part: string[] = [];
       for (let r = it2.next(); !r.done; r = it2.next()) if (part.push(r.value) >= BATCH) break;
-      return part.length > 0 ? toBody(part) : null;
+      return part.length > 0 ? { body: toBody(part), done: nothing } : null;
     };
   }
   const pCpu0 = await metric(c.url, admin, 'process_cpu_seconds_total');
+  const pCommits0 = await metric(c.url, admin, 'spoor_log_commits_total');
+  const pIo0 = procIo(c.proc.pid!);
   const pTh0 = await threadCpu(c.url, admin);
   const pTasks0 = tasksCpu(c.proc.pid!);
   const pOwn0 = process.cpuUsage();
@@ -336,16 +369,17 @@ async function main(): Promise<void> {
   const statuses0 = new Map(statuses);
   let clientWaitMs = 0;
   for (let i = 0; Date.now() - pacedStart < PACED_S * 1000; i++) {
-    const body = nextBody();
-    if (body === null) break;
+    const next = nextBody();
+    if (next === null) break;
     const due = pacedStart + i * perBatchMs;
     if (due > Date.now()) await sleep(due - Date.now());
     // A shipper holds a bounded number of requests: beyond it, its input waits (offered > sent).
     const w0 = Date.now();
     while (outstanding >= MAX_OUTSTANDING) await sleep(2);
     clientWaitMs += Date.now() - w0;
-    void post(body).then(() => {
+    void post(next.body).then(() => {
       lastAck = Date.now();
+      next.done();
     });
     sent++;
   }
@@ -356,6 +390,8 @@ async function main(): Promise<void> {
   while ((await metric(c.url, admin, 'spoor_detection_lag_events')) > 0) await sleep(100);
   const detectEnd = Date.now();
   const pCpu1 = await metric(c.url, admin, 'process_cpu_seconds_total');
+  const pCommits1 = await metric(c.url, admin, 'spoor_log_commits_total');
+  const pIo1 = procIo(c.proc.pid!);
   const pTh1 = await threadCpu(c.url, admin);
   const pTasks1 = tasksCpu(c.proc.pid!);
   const pOwn = process.cpuUsage(pOwn0);
@@ -420,7 +456,8 @@ async function main(): Promise<void> {
   console.log(`| load average during the throughput phase (1 min) | ${loadThroughput.toFixed(1)} |`);
   const pn = sent * BATCH;
   console.log(`| paced phase | ${pn} events at ${rate.toFixed(0)} events/s for ${pacedS.toFixed(0)} s: acknowledged ${(pn / ((lastAck - pacedStart) / 1000)).toFixed(0)} events/s (last ack ${((lastAck - sendEnd) / 1000).toFixed(1)} s after the last send), detection done ${((detectEnd - sendEnd) / 1000).toFixed(1)} s after it |`);
-  console.log(`| paced phase: server CPU per event | ${(((pCpu1 - pCpu0) * 1e6) / pn).toFixed(1)} µs; bench client ${((pOwn.user + pOwn.system) / pn).toFixed(1)} µs |`);
+  console.log(`| paced phase: server CPU per event | ${(((pCpu1 - pCpu0) * 1e6) / pn).toFixed(1)} µs; bench client ${((pOwn.user + pOwn.system) / pn).toFixed(1)} µs (user ${(pOwn.user / pn).toFixed(1)}, system ${(pOwn.system / pn).toFixed(1)}) |`);
+  console.log(`| paced phase: group commits of the log | ${pCommits1 - pCommits0}, ${(pn / (pCommits1 - pCommits0)).toFixed(0)} events each on average; the server wrote ${((pIo1.wchar - pIo0.wchar) / pn).toFixed(0)} bytes per event (write system calls: the WAL, checkpoints) |`);
   for (const l of cpuLines(pTh0, pTh1, pTasks0, pTasks1, pn, floorUsPerEvent)) console.log(l.replace('| server CPU', '| paced phase: server CPU').replace('| the rest per', '| paced phase: the rest per'));
   console.log(`| ack → alert latency, all (${lat.length} alerts) | p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, max ${Math.max(...lat)} ms |`);
   console.log(`| … single-event rules (${latSingle.length}) | p50 ${pct(latSingle, 50)} ms, p99 ${pct(latSingle, 99)} ms |`);

@@ -124,6 +124,15 @@ export const MIGRATIONS: readonly string[] = [
      FROM events ORDER BY seq;
    INSERT INTO event_batch_hosts (host, base_seq, min_ms, max_ms) SELECT host, seq, time_ms, time_ms FROM events;
    DROP TABLE events;`,
+  // 6: the host index written for groups of rows (store/log-rows.ts INDEX_EVERY) instead of per row:
+  // an entry covers the rows base_seq … last_seq (NULL: base_seq alone, as step 5 wrote them), and
+  // rows above `indexed_to` are not indexed yet (readers take those from the rows themselves).
+  `ALTER TABLE event_batch_hosts ADD COLUMN last_seq INTEGER;
+   CREATE TABLE event_index (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     indexed_to INTEGER NOT NULL
+   );
+   INSERT INTO event_index (id, indexed_to) SELECT 1, coalesce(max(base_seq), 0) FROM event_batches;`,
 ];
 
 export function migrate(db: Db): void {

@@ -16,7 +16,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Db, FsyncPolicy, Stmt } from './db.js';
 import type { WriterHello, WriterReply, WriterRequest } from './writer-worker.js';
-import { DecodedRow, logWriter, type BatchRow, type LogBatch, type LogWriter, type StoredEvent } from './log-rows.js';
+import { DecodedRow, indexedTo, logWriter, rowHostRanges, type BatchRow, type LogBatch, type LogWriter, type StoredEvent } from './log-rows.js';
 import { joinRequests, RequestEvents, type CommitBatch } from '../ingest-batch.js';
 
 export type { StoredEvent } from './log-rows.js';
@@ -239,14 +239,39 @@ export class EventStream {
 
   /**
    * Up to `n` events of `host` on each side of `timeMs` (before: at or before it; after: after
-   * it), oldest first. Rows are found through event_batch_hosts by their time range for the host,
-   * in widening windows until each side has `n` or every row of the host was looked at.
+   * it), oldest first. Rows are found by the host's time range in them, in widening windows until
+   * each side has `n` or the window holds every timed event of the host: through event_batch_hosts
+   * (entries for groups of rows: the group's rows are then told apart by their own host and time
+   * columns) and, for the newest rows not indexed yet, from those columns alone (log-rows.ts INDEX_EVERY).
    */
   around(host: string, timeMs: number, n: number): StoredEvent[] {
-    const q = this.db.prepare('SELECT base_seq FROM event_batch_hosts WHERE host = ? AND max_ms >= ? AND min_ms <= ? ORDER BY base_seq');
-    const all = this.db.prepare('SELECT count(*) AS n FROM event_batch_hosts WHERE host = ?').get(host) as { n: number };
+    // The boundary first, then the entries: a group indexed in between is read twice (counted once), none missed.
+    const upTo = indexedTo(this.db);
+    const entries = this.db.prepare('SELECT base_seq, coalesce(last_seq, base_seq) AS last, min_ms, max_ms FROM event_batch_hosts WHERE host = ? AND min_ms IS NOT NULL').all(host) as {
+      base_seq: number;
+      last: number;
+      min_ms: number;
+      max_ms: number;
+    }[];
+    /** Per row holding the host: its time range there (rows of groups read as a window reaches them). */
+    const ranges = rowHostRanges(this.db, host, upTo, Number.MAX_SAFE_INTEGER);
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const r of ranges.values()) if (r.min !== null) (lo = Math.min(lo, r.min)), (hi = Math.max(hi, r.max!));
+    for (const e of entries) (lo = Math.min(lo, e.min_ms)), (hi = Math.max(hi, e.max_ms));
+    const readGroups = new Set<number>();
     for (let span = 60_000; ; span *= 16) {
-      const rows = q.all(host, timeMs - span, timeMs + span) as { base_seq: number }[];
+      const from = timeMs - span;
+      const to = timeMs + span;
+      for (const e of entries) {
+        if (e.max_ms < from || e.min_ms > to || readGroups.has(e.base_seq)) continue;
+        readGroups.add(e.base_seq);
+        if (e.last === e.base_seq) ranges.set(e.base_seq, { min: e.min_ms, max: e.max_ms });
+        else for (const [base, r] of rowHostRanges(this.db, host, e.base_seq - 1, e.last)) ranges.set(base, r);
+      }
+      const rows: { base_seq: number }[] = [];
+      for (const [base_seq, r] of ranges) if (r.min !== null && r.max! >= from && r.min <= to) rows.push({ base_seq });
+      rows.sort((a, b) => a.base_seq - b.base_seq);
       const before: StoredEvent[] = [];
       const after: StoredEvent[] = [];
       let nearBefore = 0;
@@ -268,7 +293,7 @@ export class EventStream {
         }
       }
       // Rows outside the window hold only events farther than `span`: enough nearer ones settle it.
-      const done = (nearBefore >= n && nearAfter >= n) || rows.length >= all.n || span > 1e13;
+      const done = (nearBefore >= n && nearAfter >= n) || (from <= lo && to >= hi) || span > 1e13;
       if (!done) continue;
       const byTime = (a: StoredEvent, b: StoredEvent): number => a.time_ms! - b.time_ms! || a.seq - b.seq;
       before.sort(byTime);
@@ -316,11 +341,15 @@ export class EventStream {
         const row = new DecodedRow(straddle);
         const tail = row.tail(cut - row.base);
         this.db.prepare('DELETE FROM event_batches WHERE base_seq = ?').run(row.base);
-        this.db.prepare('DELETE FROM event_batch_hosts WHERE base_seq = ?').run(row.base);
-        this.writer.writeAt(tail, cut, row.receivedMs);
+        // The tail keeps the row's place in the host index: indexed (an entry per host, seqs from
+        // the cut) if the row was, else above `indexed_to` like the rows after it.
+        const indexed = row.base <= indexedTo(this.db);
+        this.writer.writeAt(tail, cut, row.receivedMs, indexed);
+        if (indexed) this.db.prepare('UPDATE event_index SET indexed_to = max(indexed_to, ?) WHERE id = 1').run(cut);
         deleted += cut - row.base;
       }
-      this.db.prepare('DELETE FROM event_batch_hosts WHERE base_seq < ?').run(cut);
+      // Entries of rows all below the cut; a group's entry reaching past it stays (its rows below are gone).
+      this.db.prepare('DELETE FROM event_batch_hosts WHERE base_seq < ? AND coalesce(last_seq, base_seq) < ?').run(cut, cut);
       return deleted;
     }).immediate();
   }
