@@ -29,6 +29,16 @@ function same(doc: string | Buffer, why = ''): boolean {
   const from = 13;
   const got = scanBytes(body, from, from + bytes.length);
   const want = scanDocument(text);
+  // The same document as the body's last bytes (scanned from a copy with room after it), and
+  // followed by bytes the scan could run on into: the same decision.
+  const last = Buffer.concat([Buffer.from('{"index":{}}\n'), bytes]);
+  const runOn = Buffer.concat([bytes, Buffer.from('abc"}\n')]);
+  for (const [buf, at] of [[last, 13], [runOn, 0]] as const) {
+    const again = scanBytes(buf, at, at + bytes.length);
+    assert.equal(again, got, `the scan of the same bytes elsewhere differs: ${text.slice(0, 160)}`);
+    if (got) assert.equal(scanned.host, want?.host);
+  }
+  if (got) scanBytes(body, from, from + bytes.length); // `scanned` as the first scan left it
   const label = `${why} ${text.slice(0, 160)}`;
   if (!wellFormed) {
     // Malformed UTF-8: always left to the string path (which decodes it to U+FFFD as before).
