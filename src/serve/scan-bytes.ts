@@ -234,8 +234,9 @@ const slotHost: string[] = new Array<string>(HOST_SLOTS).fill('');
 
 function hostOf(b: Buffer, from: number, to: number, high: boolean): string {
   const n = to - from;
+  // Hashed on its last 16 bytes at most (where host ids and names differ), compared in full.
   let h = 0x811c9dc5 ^ n;
-  for (let k = from; k < to; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
+  for (let k = n > 16 ? to - 16 : from; k < to; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
   const slot = (h ^ (h >>> 15)) & (HOST_SLOTS - 1);
   const have = slotBytes[slot];
   if (have !== undefined && have.length === n) {

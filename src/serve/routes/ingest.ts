@@ -48,11 +48,17 @@ const AFTER_SPOOR_ID = latin1(ID_MID);
 /** What follows an `_id` the action gave (its JSON string). */
 const AFTER_ID = latin1(ID_MID.slice(1));
 
-/** Write `v` (a non-negative integer) in decimal at `at`; returns the index after it. */
+/** Write `v` (a non-negative integer) in decimal at `at`; returns the index after it (no string made). */
 function putInt(b: Buffer, at: number, v: number): number {
-  const s = String(v);
-  for (let i = 0; i < s.length; i++) b[at + i] = s.charCodeAt(i);
-  return at + s.length;
+  let digits = 1;
+  for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+  const end = at + digits;
+  for (let i = end - 1; i >= at; i--) {
+    const q = Math.floor(v / 10);
+    b[i] = 0x30 + (v - q * 10);
+    v = q;
+  }
+  return end;
 }
 
 /**
