@@ -211,9 +211,10 @@ function countHosts(ctx: IngestContext, req: RequestEvents): void {
     const t = req.timeMs[i]!; // NaN: no time
     if (t === t && !(t <= newest[x]!)) newest[x] = t;
   }
+  const now = Date.now();
   for (let x = 0; x < h; x++) {
     const t = newest[x]!;
-    stats.host(req.hosts[x]!, n[x]!, t === t ? t : null, () => hostNameOf(req.raw(first[x]!)));
+    stats.host(req.hosts[x]!, n[x]!, t === t ? t : null, () => hostNameOf(req.raw(first[x]!)), now);
   }
 }
 
