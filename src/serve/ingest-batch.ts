@@ -30,11 +30,21 @@ export class RequestEvents {
   timeMs: Float64Array;
   timeNs: Uint32Array;
   flags: Uint8Array;
-  /** Each event's telemetry key in `tkeys` (length 0: none; ~65 bytes for a Defend event). */
+  /**
+   * Each event's telemetry key in `tkeys` (length 0: none; ~65 bytes for a Defend event). Every
+   * event's key is followed by a line break there, so the request's keys are already joined as the
+   * commit holds them (CommitBatch.tkeys): one copy per request.
+   */
   tkeyAt: Uint32Array;
   tkeyLen: Uint32Array;
   tkeys: Uint8Array;
   tkeyUsed = 0;
+  /**
+   * Scanned documents are moved to the front of the body as they are added (`body[0, packed)`:
+   * the documents joined by line breaks, as the commit holds them). The body's bytes before the
+   * document being added are no longer the request's.
+   */
+  packed = 0;
   hosts: string[] = [];
   private readonly hostMap = new Map<string, number>();
   private lastHost = '';
@@ -96,12 +106,22 @@ export class RequestEvents {
     return ix;
   }
 
-  /** An event the byte scan decided: `body[start, end)`, tkey bytes `tk[0, tkLen)` (tkLen < 0: none). */
+  /**
+   * An event the byte scan decided: `body[start, end)`, tkey bytes `tk[0, tkLen)` (tkLen < 0:
+   * none). The document is moved down to `packed` (it was just scanned: the move reads it from
+   * cache), so a commit copies a request's documents at once.
+   */
   addScanned(start: number, end: number, host: string, ms: number, ns: number, plain: boolean, ascii: boolean, tk: Uint8Array, tkLen: number): void {
     const i = this.room();
-    this.start[i] = start;
-    this.len[i] = end - start;
-    this.bytes += end - start;
+    const len = end - start;
+    const w = this.packed;
+    const body = this.body;
+    if (start !== w) body.copyWithin(w, start, end);
+    if (w + len < body.length) body[w + len] = 0x0a;
+    this.packed = w + len + 1;
+    this.start[i] = w;
+    this.len[i] = len;
+    this.bytes += len;
     this.hostIx[i] = this.host(host);
     this.timeMs[i] = ms;
     this.timeNs[i] = ns;
@@ -109,20 +129,22 @@ export class RequestEvents {
     this.putKey(i, tk, tkLen);
   }
 
+  /** Event i's key (tk null or tkLen ≤ 0: none), then a line break. */
   private putKey(i: number, tk: Uint8Array | null, tkLen: number): void {
-    if (tk === null || tkLen <= 0) {
-      this.tkeyLen[i] = 0;
-      return;
-    }
-    if (this.tkeyUsed + tkLen > this.tkeys.length) {
-      const b = new Uint8Array(Math.max(this.tkeyUsed + tkLen, this.tkeys.length * 2));
-      b.set(this.tkeys.subarray(0, this.tkeyUsed));
+    const kl = tk === null || tkLen <= 0 ? 0 : tkLen;
+    let at = this.tkeyUsed;
+    if (at + kl + 1 > this.tkeys.length) {
+      const b = new Uint8Array(Math.max(at + kl + 1, this.tkeys.length * 2));
+      b.set(this.tkeys.subarray(0, at));
       this.tkeys = b;
     }
-    this.tkeys.set(tk.subarray(0, tkLen), this.tkeyUsed);
-    this.tkeyAt[i] = this.tkeyUsed;
-    this.tkeyLen[i] = tkLen;
-    this.tkeyUsed += tkLen;
+    const keys = this.tkeys;
+    this.tkeyAt[i] = at;
+    this.tkeyLen[i] = kl;
+    // ~65 bytes: copied here, no view made per event.
+    for (let k = 0; k < kl; k++) keys[at++] = tk![k]!;
+    keys[at++] = 0x0a;
+    this.tkeyUsed = at;
   }
 
   /** An event the string path produced (its text re-encoded; kept exactly as the string path would store it). */
@@ -142,7 +164,7 @@ export class RequestEvents {
     if (ev.tkey) {
       const k = Buffer.from(ev.tkey, 'utf8');
       this.putKey(i, k, k.length);
-    } else this.tkeyLen[i] = 0;
+    } else this.putKey(i, null, 0);
   }
 
   /** Event i's document bytes. */
@@ -190,19 +212,23 @@ export interface CommitBatch {
   src: Uint32Array;
 }
 
-/** Join requests' events into one commit (in order). */
+/**
+ * Join requests' events into one commit (in order). A request's scanned documents are already
+ * joined at the front of its body (RequestEvents.addScanned) and its keys in `tkeys`: each run of
+ * documents between parsed ones is one copy, a request's keys one copy.
+ */
 export function joinRequests(reqs: readonly RequestEvents[]): CommitBatch {
   let n = 0;
   let bytes = 0;
-  let keyBytes = 0;
+  let keyTotal = 0;
   for (const r of reqs) {
     n += r.n;
     bytes += r.bytes;
-    for (let i = 0; i < r.n; i++) keyBytes += r.tkeyLen[i]!;
+    keyTotal += r.tkeyUsed; // each event's key and its line break
   }
   const total = bytes + Math.max(0, n - 1);
   const out = new Uint8Array(new SharedArrayBuffer(Math.max(1, total)), 0, total);
-  const keyTotal = keyBytes + Math.max(0, n - 1);
+  keyTotal = Math.max(0, keyTotal - 1); // no line break after the last key
   const keys = new Uint8Array(new SharedArrayBuffer(Math.max(1, keyTotal)), 0, keyTotal);
   const at = new Uint32Array(n + 1);
   const lens = new Uint32Array(n);
@@ -218,6 +244,7 @@ export function joinRequests(reqs: readonly RequestEvents[]): CommitBatch {
   let pos = 0;
   let kpos = 0;
   for (const r of reqs) {
+    if (r.n === 0) continue;
     const remap = new Uint32Array(r.hosts.length);
     for (let h = 0; h < r.hosts.length; h++) {
       const name = r.hosts[h]!;
@@ -229,62 +256,45 @@ export function joinRequests(reqs: readonly RequestEvents[]): CommitBatch {
       }
       remap[h] = g;
     }
-    // The body's documents are first moved together in place (copyWithin: no allocation per
-    // event), each followed by a line break; then each run of them between parsed documents is
-    // copied into the commit at once.
-    const body = r.body;
-    let w = 0;
-    for (let i = 0; i < r.n; i++) {
-      if (r.flags[i]! & F_EXTRA) continue;
-      const s = r.start[i]!;
-      const len = r.len[i]!;
-      if (s !== w) body.copyWithin(w, s, s + len);
-      r.start[i] = w;
-      w += len;
-      body[w++] = 0x0a;
+    if (k > 0) {
+      out[pos++] = 0x0a;
+      keys[kpos++] = 0x0a;
     }
+    const used = r.tkeyUsed - 1;
+    if (used > 0) keys.set(used === r.tkeys.length ? r.tkeys : r.tkeys.subarray(0, used), kpos);
+    const k0 = kpos;
+    kpos += used;
+    const body = r.body;
     let runFrom = -1;
     let runTo = -1;
     let runAt = 0;
-    const flush = (): void => {
-      if (runFrom >= 0) out.set(body.subarray(runFrom, runTo), runAt);
-      runFrom = -1;
-    };
     for (let i = 0; i < r.n; i++, k++) {
-      if (k > 0) {
-        out[pos++] = 0x0a;
-        keys[kpos++] = 0x0a;
-      }
+      if (i > 0) pos++; // the line break: in the body's run, or written below
       at[k] = pos;
-      tkeyAt[k] = kpos;
+      tkeyAt[k] = k0 + r.tkeyAt[i]!;
       const s = r.start[i]!;
       const len = r.len[i]!;
       const f = r.flags[i]!;
       if (f & F_EXTRA) {
-        flush();
+        if (runFrom >= 0) out.set(body.subarray(runFrom, runTo), runAt);
+        runFrom = -1;
+        if (i > 0) out[pos - 1] = 0x0a;
         out.set(r.extra[s]!, pos);
-      } else {
-        if (runFrom < 0) {
-          runFrom = s;
-          runAt = pos;
-        }
+        if (i + 1 < r.n) out[pos + len] = 0x0a;
+      } else if (runFrom < 0) {
+        runFrom = s;
+        runAt = pos;
         runTo = s + len;
-      }
+      } else runTo = s + len;
       pos += len;
       lens[k] = len;
-      const kl = r.tkeyLen[i]!;
-      if (kl > 0) {
-        const ka = r.tkeyAt[i]!;
-        keys.set(r.tkeys.subarray(ka, ka + kl), kpos);
-        kpos += kl;
-      }
       hostIx[k] = remap[r.hostIx[i]!]!;
       times[k] = f & F_TIME ? r.timeMs[i]! : NaN;
       ns[k] = r.timeNs[i]!;
       flags[k] = f & ~F_EXTRA;
       src[k] = r.src;
     }
-    flush();
+    if (runFrom >= 0) out.set(body.subarray(runFrom, runTo), runAt);
   }
   at[n] = pos + 1;
   tkeyAt[n] = kpos + 1;

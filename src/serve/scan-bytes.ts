@@ -72,9 +72,14 @@ function keyIs(b: Uint8Array, i: number, end: number, word: Uint8Array): boolean
   return end - i - 2 === word.length && startsWith(b, i + 1, word);
 }
 
+/** OTHER_SHAPE's keys by length (the key's length picks the few to compare). */
+const OTHER_BY_LEN: Uint8Array[][] = [];
+for (const k of OTHER_SHAPE_BYTES) (OTHER_BY_LEN[k.length] ??= []).push(k);
+
 function otherShape(b: Uint8Array, i: number, end: number): boolean {
-  if (startsWith(b, i + 1, W_WINLOG)) return true;
-  for (const k of OTHER_SHAPE_BYTES) if (keyIs(b, i, end, k)) return true;
+  if (b[i + 1] === 0x77 && startsWith(b, i + 1, W_WINLOG)) return true;
+  const of = OTHER_BY_LEN[end - i - 2];
+  if (of !== undefined) for (let k = 0; k < of.length; k++) if (startsWith(b, i + 1, of[k]!)) return true;
   return false;
 }
 
@@ -109,7 +114,11 @@ let docHigh = false;
  * (unterminated, a control character, a bad escape, malformed UTF-8: the string path decides).
  */
 function scanString(b: Uint8Array, i: number, end: number): number {
-  let j = i + 1;
+  return stringRest(b, i + 1, end);
+}
+
+/** scanString from `j`, inside the string (the bytes before it plain). */
+function stringRest(b: Uint8Array, j: number, end: number): number {
   strEscaped = false;
   strHigh = false;
   while (j < end) {
@@ -203,14 +212,6 @@ function literal(b: Uint8Array, i: number, word: Uint8Array): number {
   return startsWith(b, i, word) ? i + word.length : -1;
 }
 
-const ROLE_NONE = 0;
-const ROLE_HOST = 1;
-const ROLE_HOST_ID = 2;
-const ROLE_TS = 3;
-const ROLE_EVENT = 4;
-const ROLE_PROCESS = 5;
-const ROLE_SLOT = 6;
-
 /** Host keys, one string each (decoded once per distinct key while the table holds it). */
 const hosts = new Map<string, string>();
 
@@ -220,6 +221,96 @@ function intern(v: string): string {
   if (hosts.size >= 100_000) hosts.clear();
   hosts.set(v, v);
   return v;
+}
+
+/**
+ * The host key of `b[from, to)`: the string held for the same bytes when the table has them (no
+ * string made, no text hashed), else decoded and interned. Slots by a hash of the bytes; a
+ * collision replaces the slot's entry.
+ */
+const HOST_SLOTS = 4096;
+const slotBytes: (Uint8Array | undefined)[] = new Array<Uint8Array | undefined>(HOST_SLOTS).fill(undefined);
+const slotHost: string[] = new Array<string>(HOST_SLOTS).fill('');
+
+function hostOf(b: Buffer, from: number, to: number, high: boolean): string {
+  const n = to - from;
+  // Hashed on its last 16 bytes at most (where host ids and names differ), compared in full.
+  let h = 0x811c9dc5 ^ n;
+  for (let k = n > 16 ? to - 16 : from; k < to; k++) h = Math.imul(h ^ b[k]!, 0x01000193);
+  const slot = (h ^ (h >>> 15)) & (HOST_SLOTS - 1);
+  const have = slotBytes[slot];
+  if (have !== undefined && have.length === n) {
+    let k = 0;
+    while (k < n && have[k] === b[from + k]) k++;
+    if (k === n) return slotHost[slot]!;
+  }
+  const host = intern(text(b, from, to, high));
+  const copy = new Uint8Array(n);
+  for (let k = 0; k < n; k++) copy[k] = b[from + k]!;
+  slotBytes[slot] = copy;
+  slotHost[slot] = host;
+  return host;
+}
+
+/** The day (`YYYY-MM-DD`) canonicalTime read last, and its milliseconds at 00:00 UTC. */
+const dayBytes = new Uint8Array(10);
+let dayKnown = false;
+let dayMs = 0;
+const TIME_DIGITS = [0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18];
+const dg = (b: Uint8Array, i: number): number => b[i]! - 48;
+
+/**
+ * timestamp.ts parseCanonicalUtc (the path parseTimestamp takes for `YYYY-MM-DDTHH:MM:SS[.f…]Z`
+ * and the zone-less `YYYY-MM-DD HH:MM:SS[.f…]`) on the ASCII bytes `b[from, to)`, step for step,
+ * so the same instant without the text made: sets scanned.ms / scanned.ns. False where it gives null
+ * (parseTimestamp then decides on the text, as before).
+ */
+function canonicalTime(b: Uint8Array, from: number, to: number): boolean {
+  const n = to - from;
+  const sep = b[from + 10];
+  if (n < 19 || (sep !== 84 && sep !== 32) || b[from + 4] !== 45 || b[from + 7] !== 45) return false;
+  if (b[from + 13] !== 58 || b[from + 16] !== 58) return false;
+  const zoned = b[to - 1] === 90;
+  if (zoned ? n < 20 : n > 19 && (n === 20 || b[from + 19] !== 46)) return false;
+  const end = zoned ? n - 1 : n;
+  for (let k = 0; k < TIME_DIGITS.length; k++) {
+    const c = b[from + TIME_DIGITS[k]!]!;
+    if (c < 48 || c > 57) return false;
+  }
+  let sameDay = dayKnown;
+  for (let k = 0; k < 10 && sameDay; k++) if (dayBytes[k] !== b[from + k]) sameDay = false;
+  if (!sameDay) {
+    const mo = dg(b, from + 5) * 10 + dg(b, from + 6);
+    const d = dg(b, from + 8) * 10 + dg(b, from + 9);
+    if (mo < 1 || mo > 12 || d < 1 || d > 31) return false;
+    const ms = Date.UTC(((dg(b, from) * 10 + dg(b, from + 1)) * 10 + dg(b, from + 2)) * 10 + dg(b, from + 3), mo - 1, d);
+    if (Number.isNaN(ms)) return false;
+    for (let k = 0; k < 10; k++) dayBytes[k] = b[from + k]!;
+    dayKnown = true;
+    dayMs = ms;
+  }
+  const h = dg(b, from + 11) * 10 + dg(b, from + 12);
+  const mi = dg(b, from + 14) * 10 + dg(b, from + 15);
+  const sec = dg(b, from + 17) * 10 + dg(b, from + 18);
+  if (h > 23 || mi > 59 || sec > 60) return false;
+  let ms = dayMs + ((h * 60 + mi) * 60 + sec) * 1000;
+  let ns = 0;
+  if (end > 19) {
+    if (b[from + 19] !== 46) return false;
+    let scale = 100_000_000;
+    let frac = 0;
+    for (let i = 20; i < end; i++) {
+      const c = b[from + i]!;
+      if (c < 48 || c > 57) return false;
+      if (scale >= 1) frac += (c - 48) * scale;
+      scale /= 10;
+    }
+    ms += Math.floor(frac / 1e6);
+    ns = frac % 1e6;
+  } else if (zoned && b[from + 19] !== 90) return false;
+  scanned.ms = ms;
+  scanned.ns = ns;
+  return true;
 }
 
 /** `b[from, to)` as text: latin1 is exact for ASCII and cheaper than UTF-8 decoding. */
@@ -239,8 +330,11 @@ function grow(need: number): void {
 }
 function putRange(b: Uint8Array, from: number, to: number): void {
   if (tk + to - from > tkeyBytes.length) grow(tk + to - from);
-  tkeyBytes.set(b.subarray(from, to), tk);
-  tk += to - from;
+  // A few bytes each (a slot's value): copied here, no view made per slot.
+  const out = tkeyBytes;
+  let k = tk;
+  for (let j = from; j < to; j++) out[k++] = b[j]!;
+  tk = k;
 }
 
 /** scan-doc.ts otherUnless for `process.pid` ('4') and `process.name` ('system'), on the slot's bytes. */
@@ -263,12 +357,22 @@ function putOtherUnless(b: Buffer, from: number, to: number, pid: boolean): void
       }
     }
   } else if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
-    if (Number(b.toString('latin1', from, to)) !== (pid ? 4 : Number('system'))) {
+    // Number(text) === 4 for `process.pid`; never NaN (Number('system')) for `process.name`. A
+    // plain integer (digits only: JSON has no leading zero) is 4 only as "4": no text made for it.
+    if (!pid || (isDigits(b, from, to) ? !(to - from === 1 && c === 0x34) : Number(b.toString('latin1', from, to)) !== 4)) {
       put(OTHER);
       return;
     }
   }
   putRange(b, from, to);
+}
+
+function isDigits(b: Uint8Array, from: number, to: number): boolean {
+  for (let k = from; k < to; k++) {
+    const c = b[k]!;
+    if (c < 0x30 || c > 0x39) return false;
+  }
+  return true;
 }
 
 function hasByte(b: Uint8Array, from: number, to: number, x: number): boolean {
@@ -289,18 +393,130 @@ function hasSystem(b: Uint8Array, from: number, to: number): boolean {
   return false;
 }
 
+const ROLE_NONE = 0;
+const ROLE_HOST = 1;
+const ROLE_TS = 2;
+const ROLE_EVENT = 3;
+const ROLE_PROCESS = 4;
+/** A member of the host object: its `id`. */
+const HOST_ID = 8;
+
+/** Whether a number of the document has 16+ digits in its integer part. */
+let docBig = false;
+
+/**
+ * A string at `i` whose flags nobody reads (strEscaped, strHigh; docHigh is still set): most
+ * strings are plain ASCII, run through here without the call to scanString.
+ */
+function plainString(b: Uint8Array, i: number, end: number): number {
+  let j = i + 1;
+  while (PLAIN[b[j]!] === 1) j++;
+  return b[j] === QUOTE && j < end ? j + 1 : stringRest(b, j, end);
+}
+
+/** A number or true/false/null at `i` (< end): the index after it, or -1. */
+function scalar(b: Uint8Array, i: number, end: number): number {
+  const c = b[i]!;
+  let j: number;
+  if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+    j = scanNumber(b, i);
+    if (numDigits >= 16) docBig = true;
+  } else j = c === 0x74 ? literal(b, i, L_TRUE) : c === 0x66 ? literal(b, i, L_FALSE) : c === 0x6e ? literal(b, i, L_NULL) : -1;
+  return j > end ? -1 : j;
+}
+
+/**
+ * A key whose opening quote should be at `i`, its colon and the white space after it: the index
+ * of the member's value (< end), or -1.
+ */
+function memberValue(b: Uint8Array, i: number, end: number): number {
+  if (b[i] !== QUOTE) return -1;
+  i = plainString(b, i, end);
+  if (i < 0) return -1;
+  i = skipWs(b, i, end);
+  if (i >= end || b[i] !== 0x3a) return -1;
+  i = skipWs(b, i + 1, end);
+  return i < end ? i : -1;
+}
+
+/**
+ * One JSON value at `i` (< end, not white space), nested in `depth0` containers, that the scan
+ * only validates (what it holds decides nothing but `docBig` / `docHigh`): the index after it, or -1.
+ * A tight loop of its own: no roles, no keys compared.
+ */
+function skipValue(b: Uint8Array, i: number, end: number, depth0: number): number {
+  let depth = depth0;
+  for (;;) {
+    const c = b[i]!;
+    if (c === QUOTE) {
+      if ((i = plainString(b, i, end)) < 0) return -1;
+    } else if (c === 0x7b || c === 0x5b) {
+      if (depth === MAX_DEPTH) return -1;
+      const isObj = c === 0x7b;
+      objs[depth++] = isObj ? 1 : 0;
+      i = skipWs(b, i + 1, end);
+      if (i >= end) return -1;
+      if (b[i] === (isObj ? 0x7d : 0x5d)) {
+        i++;
+        depth--;
+      } else {
+        if (isObj && (i = memberValue(b, i, end)) < 0) return -1;
+        continue;
+      }
+    } else if ((i = scalar(b, i, end)) < 0) return -1;
+    // After a value: close what ends here, up to the next value.
+    for (;;) {
+      if (depth === depth0) return i;
+      i = skipWs(b, i, end);
+      if (i >= end) return -1;
+      const d = b[i];
+      const inObj = objs[depth - 1] === 1;
+      if (d === 0x2c) {
+        i = skipWs(b, i + 1, end);
+        if (i >= end) return -1;
+        if (inObj && (i = memberValue(b, i, end)) < 0) return -1;
+        break;
+      }
+      if (d !== (inObj ? 0x7d : 0x5d)) return -1;
+      i++;
+      depth--;
+    }
+  }
+}
+
 /**
  * Scan the document `b[start, end)` (one line of the body, without its line break). True: the
  * document is decided, its host, time, `big` and telemetry key are in `scanned` / `tkeyBytes`.
  * False: leave it to the string path (scanDocument, then the parser), which gives the same
  * answer or the item's error.
+ *
+ * Only the top-level keys and the members of the top-level `host`, `event` and `process`
+ * objects are looked at; every other value is validated by `skipValue` alone.
  */
 export function scanBytes(b: Buffer, start: number, end: number): boolean {
+  // The loops read a few bytes past `end` unchecked (a run of plain bytes stops at the first
+  // other byte: the line break). Never past the buffer: one read out of bounds makes V8 recompile
+  // those loads for it, and the byte loops stay ~2× slower for the rest of the process. A document
+  // not followed by a non-plain byte and 8 more (a body's last line) is scanned from a copy that is.
+  if (end + SLACK > b.length || PLAIN[b[end]!] === 1) {
+    const n = end - start;
+    if (scratch.length < n + SLACK) scratch = Buffer.alloc(Math.max(n + SLACK, scratch.length * 2));
+    b.copy(scratch, 0, start, end);
+    scratch.fill(0, n, n + SLACK);
+    return scanDoc(scratch, 0, n);
+  }
+  return scanDoc(b, start, end);
+}
+
+/** Bytes readable after a document's end (see scanBytes). */
+const SLACK = 8;
+let scratch = Buffer.alloc(1 << 16);
+
+function scanDoc(b: Buffer, start: number, end: number): boolean {
   let i = skipWs(b, start, end);
-  if (b[i] !== 0x7b || i >= end) return false;
+  if (i >= end || b[i] !== 0x7b) return false;
   docHigh = false;
-  let depth = 0;
-  let hostLevel = 0;
+  docBig = false;
   let hostFrom = -1;
   let hostTo = -1;
   let hostHigh = false;
@@ -309,198 +525,161 @@ export function scanBytes(b: Buffer, start: number, end: number): boolean {
   let tsTo = -1;
   let tsHigh = false;
   let tsSeen = false;
-  let big = false;
-  let role = ROLE_NONE;
   let tkeyOk = true;
-  let eventLevel = 0;
   let eventSeen = false;
-  let procLevel = 0;
   let procSeen = false;
   let executable = false;
-  let slot = 0;
-  let capStart = -1;
-  let capDepth = -1;
-  let capSlot = 0;
   slotFrom.fill(-1);
-  let wantValue = true;
+  i = skipWs(b, i + 1, end);
+  // `{}` (or nothing after the brace): no host, no time.
+  if (i >= end || b[i] === 0x7d) return false;
   for (;;) {
-    i = skipWs(b, i, end);
-    if (i >= end) return false;
-    if (wantValue) {
-      const c = b[i]!;
-      if (c === 0x7b || c === 0x5b) {
-        const isObj = c === 0x7b;
-        if (depth === MAX_DEPTH) return false;
-        objs[depth++] = isObj ? 1 : 0;
-        if (role === ROLE_HOST && isObj) hostLevel = depth;
-        else if (role === ROLE_EVENT) {
-          if (isObj) eventLevel = depth;
-          else tkeyOk = false;
-        } else if (role === ROLE_PROCESS) {
-          if (isObj) procLevel = depth;
-          else tkeyOk = false;
-        } else if (role === ROLE_SLOT) {
-          capStart = i;
-          capDepth = depth - 1;
-          capSlot = slot;
-        }
-        role = ROLE_NONE;
-        const at = i;
-        i = skipWs(b, i + 1, end);
-        if (i >= end) return false;
-        const close = isObj ? 0x7d : 0x5d;
-        if (b[i] === close) {
-          i++;
-          depth--;
-          if (depth < hostLevel) hostLevel = 0;
-          if (depth < eventLevel) eventLevel = 0;
-          if (depth < procLevel) procLevel = 0;
-          if (depth === capDepth && capStart === at) {
-            slotFrom[capSlot] = capStart;
-            slotTo[capSlot] = i;
-            capDepth = -1;
-          }
-        } else if (isObj) {
-          wantValue = false;
-          continue;
-        } else continue;
-      } else if (c === QUOTE) {
-        const e = scanString(b, i, end);
-        if (e < 0) return false;
-        if (role === ROLE_HOST_ID || role === ROLE_TS) {
-          if (strEscaped) return false;
-          if (role === ROLE_TS) {
-            tsFrom = i + 1;
-            tsTo = e - 1;
-            tsHigh = strHigh;
-          } else {
-            if (hostFrom >= 0) return false;
-            hostFrom = i + 1;
-            hostTo = e - 1;
-            hostHigh = strHigh;
-          }
-        } else if (role === ROLE_SLOT) {
-          slotFrom[slot] = i;
-          slotTo[slot] = e;
-        } else if (role === ROLE_EVENT || role === ROLE_PROCESS) tkeyOk = false;
-        role = ROLE_NONE;
-        i = e;
-      } else {
-        // A number or true/false/null: not a host id or time; a slot keeps its text.
-        if (role === ROLE_HOST_ID || role === ROLE_TS) return false;
-        const from = i;
-        const num = c === 0x2d || (c >= 0x30 && c <= 0x39);
-        i = num ? scanNumber(b, i) : c === 0x74 ? literal(b, i, L_TRUE) : c === 0x66 ? literal(b, i, L_FALSE) : c === 0x6e ? literal(b, i, L_NULL) : -1;
-        if (i < 0 || i > end) return false;
-        if (role === ROLE_SLOT) {
-          slotFrom[slot] = from;
-          slotTo[slot] = i;
-        } else if (role !== ROLE_NONE) tkeyOk = false;
-        role = ROLE_NONE;
-        if (num && numDigits >= 16) big = true;
-      }
-      for (;;) {
-        if (depth === 0) {
-          i = skipWs(b, i, end);
-          if (i !== end) return false;
-          if (hostFrom < 0 || hostFrom === hostTo || tsFrom < 0) return false;
-          const time = parseTimestamp(text(b, tsFrom, tsTo, tsHigh));
-          if (!time) return false;
-          scanned.host = intern(text(b, hostFrom, hostTo, hostHigh));
-          scanned.ms = time.ms;
-          scanned.ns = time.ns;
-          scanned.big = big;
-          scanned.ascii = !docHigh;
-          scanned.tkeyLen = -1;
-          if (tkeyOk && !(executable && slotFrom[NAME_SLOT]! < 0)) {
-            tk = 0;
-            for (let k = 0; k < 8; k++) {
-              if (k > 0) put(SEP);
-              const f = slotFrom[k]!;
-              if (f < 0) put(ABSENT);
-              else if (k === PID_SLOT || k === NAME_SLOT) putOtherUnless(b, f, slotTo[k]!, k === PID_SLOT);
-              else putRange(b, f, slotTo[k]!);
-            }
-            scanned.tkeyLen = tk;
-          }
-          return true;
-        }
-        i = skipWs(b, i, end);
-        if (i >= end) return false;
-        const d = b[i];
-        const inObj = objs[depth - 1] === 1;
-        if (d === 0x2c) {
-          i++;
-          wantValue = !inObj;
-          break;
-        }
-        if (d !== (inObj ? 0x7d : 0x5d)) return false;
-        i++;
-        depth--;
-        if (depth < hostLevel) hostLevel = 0;
-        if (depth < eventLevel) eventLevel = 0;
-        if (depth < procLevel) procLevel = 0;
-        if (depth === capDepth) {
-          slotFrom[capSlot] = capStart;
-          slotTo[capSlot] = i;
-          capDepth = -1;
-        }
-      }
-      continue;
-    }
+    // A top-level member: its key at i.
     if (b[i] !== QUOTE) return false;
     const e = scanString(b, i, end);
-    if (e < 0) return false;
-    role = ROLE_NONE;
-    if (depth === 1) {
-      if (strEscaped || otherShape(b, i, e)) return false;
-      if (keyIs(b, i, e, K_HOST)) {
-        if (hostSeen) return false;
-        hostSeen = true;
-        role = ROLE_HOST;
-      } else if (keyIs(b, i, e, K_TS)) {
-        if (tsSeen) return false;
-        tsSeen = true;
-        role = ROLE_TS;
-      } else if (keyIs(b, i, e, K_EVENT)) {
-        if (eventSeen) tkeyOk = false;
-        eventSeen = true;
-        role = ROLE_EVENT;
-      } else if (keyIs(b, i, e, K_PROCESS)) {
-        if (procSeen) tkeyOk = false;
-        procSeen = true;
-        role = ROLE_PROCESS;
-      } else if (tkeyOk) {
-        for (let d = i + 1; d < e - 1; d++)
-          if (b[d] === 0x2e) {
-            tkeyOk = false;
-            break;
-          }
-      }
-    } else if (depth === eventLevel || depth === procLevel) {
-      if (strEscaped) tkeyOk = false;
-      else if (depth === eventLevel) {
-        const k = eventSlot(b, i, e);
-        if (k >= 0) {
-          if (slotFrom[k]! >= 0) tkeyOk = false;
-          role = ROLE_SLOT;
-          slot = k;
+    if (e < 0 || strEscaped || otherShape(b, i, e)) return false;
+    let role = ROLE_NONE;
+    const klen = e - i - 2;
+    if (klen === 4 && keyIs(b, i, e, K_HOST)) {
+      if (hostSeen) return false;
+      hostSeen = true;
+      role = ROLE_HOST;
+    } else if (klen === 10 && keyIs(b, i, e, K_TS)) {
+      if (tsSeen) return false;
+      tsSeen = true;
+      role = ROLE_TS;
+    } else if (klen === 5 && keyIs(b, i, e, K_EVENT)) {
+      if (eventSeen) tkeyOk = false;
+      eventSeen = true;
+      role = ROLE_EVENT;
+    } else if (klen === 7 && keyIs(b, i, e, K_PROCESS)) {
+      if (procSeen) tkeyOk = false;
+      procSeen = true;
+      role = ROLE_PROCESS;
+    } else if (tkeyOk) {
+      for (let d = i + 1; d < e - 1; d++)
+        if (b[d] === 0x2e) {
+          tkeyOk = false;
+          break;
         }
-      } else if (keyIs(b, i, e, K_PID) || keyIs(b, i, e, K_NAME)) {
-        slot = b[i + 1] === 0x70 ? PID_SLOT : NAME_SLOT;
-        if (slotFrom[slot]! >= 0) tkeyOk = false;
-        role = ROLE_SLOT;
-      } else if (keyIs(b, i, e, K_EXECUTABLE)) executable = true;
-    } else if (depth === hostLevel) {
-      if (strEscaped) return false;
-      if (e - i === 4 && b[i + 1] === 0x69 && b[i + 2] === 0x64) {
-        if (hostFrom >= 0) return false;
-        role = ROLE_HOST_ID;
-      }
     }
     i = skipWs(b, e, end);
     if (i >= end || b[i] !== 0x3a) return false;
-    i++;
-    wantValue = true;
+    i = skipWs(b, i + 1, end);
+    if (i >= end) return false;
+    const c = b[i]!;
+    if (role === ROLE_NONE) {
+      if ((i = skipValue(b, i, end, 1)) < 0) return false;
+    } else if (role === ROLE_TS) {
+      // Anything but a string without escapes: no time (a second @timestamp key is refused).
+      if (c !== QUOTE) return false;
+      const ve = scanString(b, i, end);
+      if (ve < 0 || strEscaped) return false;
+      tsFrom = i + 1;
+      tsTo = ve - 1;
+      tsHigh = strHigh;
+      i = ve;
+    } else if (c !== 0x7b) {
+      if (role !== ROLE_HOST) tkeyOk = false; // `event` / `process` not an object
+      if ((i = skipValue(b, i, end, 1)) < 0) return false;
+    } else {
+      // The host, event or process object: its members, one level down.
+      i = skipWs(b, i + 1, end);
+      if (i >= end) return false;
+      if (b[i] === 0x7d) i++;
+      else
+        for (;;) {
+          if (b[i] !== QUOTE) return false;
+          const ke = scanString(b, i, end);
+          if (ke < 0) return false;
+          let sub = -1; // the slot the member's value fills, or HOST_ID
+          if (role === ROLE_HOST) {
+            if (strEscaped) return false;
+            if (ke - i === 4 && b[i + 1] === 0x69 && b[i + 2] === 0x64) {
+              if (hostFrom >= 0) return false;
+              sub = HOST_ID;
+            }
+          } else if (strEscaped) tkeyOk = false;
+          else if (role === ROLE_EVENT) {
+            const k = eventSlot(b, i, ke);
+            if (k >= 0) {
+              if (slotFrom[k]! >= 0) tkeyOk = false;
+              sub = k;
+            }
+          } else {
+            const klen = ke - i - 2;
+            if ((klen === 3 && keyIs(b, i, ke, K_PID)) || (klen === 4 && keyIs(b, i, ke, K_NAME))) {
+              sub = klen === 3 ? PID_SLOT : NAME_SLOT;
+              if (slotFrom[sub]! >= 0) tkeyOk = false;
+            } else if (klen === 10 && keyIs(b, i, ke, K_EXECUTABLE)) executable = true;
+          }
+          i = skipWs(b, ke, end);
+          if (i >= end || b[i] !== 0x3a) return false;
+          i = skipWs(b, i + 1, end);
+          if (i >= end) return false;
+          const v = b[i];
+          if (sub === HOST_ID && v === QUOTE) {
+            const ve = scanString(b, i, end);
+            if (ve < 0 || strEscaped) return false;
+            hostFrom = i + 1;
+            hostTo = ve - 1;
+            hostHigh = strHigh;
+            i = ve;
+          } else if (sub === HOST_ID && v !== 0x7b && v !== 0x5b) return false; // a number or literal host id: not decided here
+          else {
+            const from = i;
+            if ((i = skipValue(b, i, end, 2)) < 0) return false;
+            if (sub >= 0 && sub !== HOST_ID) {
+              slotFrom[sub] = from;
+              slotTo[sub] = i;
+            }
+          }
+          i = skipWs(b, i, end);
+          if (i >= end) return false;
+          const d = b[i];
+          if (d === 0x2c) {
+            i = skipWs(b, i + 1, end);
+            if (i >= end) return false;
+            continue;
+          }
+          if (d !== 0x7d) return false;
+          i++;
+          break;
+        }
+    }
+    // After the member's value: the next member, or the end of the document.
+    i = skipWs(b, i, end);
+    if (i >= end) return false;
+    const d = b[i];
+    if (d === 0x2c) {
+      i = skipWs(b, i + 1, end);
+      if (i >= end) return false;
+      continue;
+    }
+    if (d !== 0x7d || skipWs(b, i + 1, end) !== end) return false;
+    break;
   }
+  if (hostFrom < 0 || hostFrom === hostTo || tsFrom < 0) return false;
+  if (tsHigh || !canonicalTime(b, tsFrom, tsTo)) {
+    const time = parseTimestamp(text(b, tsFrom, tsTo, tsHigh));
+    if (!time) return false;
+    scanned.ms = time.ms;
+    scanned.ns = time.ns;
+  }
+  scanned.host = hostOf(b, hostFrom, hostTo, hostHigh);
+  scanned.big = docBig;
+  scanned.ascii = !docHigh;
+  scanned.tkeyLen = -1;
+  if (tkeyOk && !(executable && slotFrom[NAME_SLOT]! < 0)) {
+    tk = 0;
+    for (let k = 0; k < 8; k++) {
+      if (k > 0) put(SEP);
+      const f = slotFrom[k]!;
+      if (f < 0) put(ABSENT);
+      else if (k === PID_SLOT || k === NAME_SLOT) putOtherUnless(b, f, slotTo[k]!, k === PID_SLOT);
+      else putRange(b, f, slotTo[k]!);
+    }
+    scanned.tkeyLen = tk;
+  }
+  return true;
 }

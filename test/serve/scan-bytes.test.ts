@@ -29,6 +29,16 @@ function same(doc: string | Buffer, why = ''): boolean {
   const from = 13;
   const got = scanBytes(body, from, from + bytes.length);
   const want = scanDocument(text);
+  // The same document as the body's last bytes (scanned from a copy with room after it), and
+  // followed by bytes the scan could run on into: the same decision.
+  const last = Buffer.concat([Buffer.from('{"index":{}}\n'), bytes]);
+  const runOn = Buffer.concat([bytes, Buffer.from('abc"}\n')]);
+  for (const [buf, at] of [[last, 13], [runOn, 0]] as const) {
+    const again = scanBytes(buf, at, at + bytes.length);
+    assert.equal(again, got, `the scan of the same bytes elsewhere differs: ${text.slice(0, 160)}`);
+    if (got) assert.equal(scanned.host, want?.host);
+  }
+  if (got) scanBytes(body, from, from + bytes.length); // `scanned` as the first scan left it
   const label = `${why} ${text.slice(0, 160)}`;
   if (!wellFormed) {
     // Malformed UTF-8: always left to the string path (which decodes it to U+FFFD as before).
@@ -182,7 +192,7 @@ test('a request recorded from its bytes keeps what the string path kept, event b
   // CRLF line ends, blank and white-space-only lines between documents.
   const body = Buffer.concat([Buffer.from(docs.join('\r\n\n   \n')), Buffer.from('\n\u00a0\n'), Buffer.from([0x66, 0xff, 0x0a])]);
   const req = new RequestEvents(body, 4);
-  const want: { host: string; time: unknown; raw: string }[] = [];
+  const want: { host: string; time: unknown; raw: string; tkey: string }[] = [];
   const errors: [string | number, string | number][] = [];
   let lines = 0;
   forEachLine(body, (from, to) => {
@@ -193,7 +203,7 @@ test('a request recorded from its bytes keeps what the string path kept, event b
     if ('error' in old) errors.push([got, old.error]);
     else {
       assert.equal(got, old.events.length, text.slice(0, 100));
-      for (const e of old.events) want.push({ host: e.host, time: e.time, raw: e.raw });
+      for (const e of old.events) want.push({ host: e.host, time: e.time, raw: e.raw, tkey: e.tkey ?? '' });
     }
   });
   assert.equal(lines, docs.length + 1, 'blank and white-space-only lines are skipped; the last malformed line is not');
@@ -205,10 +215,11 @@ test('a request recorded from its bytes keeps what the string path kept, event b
     assert.equal(req.hostOf(i), want[i]!.host);
     assert.deepEqual(req.timeOf(i), want[i]!.time);
   }
-  // Two requests joined into a commit: documents by offset, hosts remapped, seq order kept.
+  // Two requests joined into a commit (with an empty one between): documents by offset, hosts
+  // remapped, seq order kept; the second request's one document ends its body (no line break).
   const r2 = new RequestEvents(Buffer.from(gen[0]!), 1);
   assert.equal(ingestBytes(r2, 0, r2.body.length), 1);
-  const c = joinRequests([req, r2]);
+  const c = joinRequests([req, new RequestEvents(Buffer.alloc(0)), r2]);
   assert.equal(c.n, req.n + 1);
   for (let i = 0; i < req.n; i++) {
     assert.equal(commitRaw(c, i), want[i]!.raw);
@@ -217,4 +228,10 @@ test('a request recorded from its bytes keeps what the string path kept, event b
   assert.equal(commitRaw(c, req.n), gen[0]);
   assert.equal(Buffer.from(c.bytes).toString('utf8'), [...want.map((w) => w.raw), gen[0]].join('\n'), 'the commit holds the documents joined by line breaks, as the log row does');
   assert.ok((c.flags[req.n]! & F_PLAIN) !== 0);
+  // The telemetry keys: each event's at its offset, all joined by line breaks.
+  const keys = [...want.map((w) => w.tkey), (ingestDocument(gen[0]!) as { events: { tkey?: string | null }[] }).events[0]!.tkey ?? ''];
+  assert.ok(keys.filter((k) => k !== '').length > 300, 'most events have a key');
+  assert.ok(keys.some((k) => k === ''), 'some have none');
+  for (let i = 0; i < c.n; i++) assert.equal(Buffer.from(c.tkeys.subarray(c.tkeyAt[i]!, c.tkeyAt[i + 1]! - 1)).toString('utf8'), keys[i], `key of event ${i}`);
+  assert.equal(Buffer.from(c.tkeys).toString('utf8'), keys.join('\n'));
 });

@@ -48,11 +48,17 @@ const AFTER_SPOOR_ID = latin1(ID_MID);
 /** What follows an `_id` the action gave (its JSON string). */
 const AFTER_ID = latin1(ID_MID.slice(1));
 
-/** Write `v` (a non-negative integer) in decimal at `at`; returns the index after it. */
+/** Write `v` (a non-negative integer) in decimal at `at`; returns the index after it (no string made). */
 function putInt(b: Buffer, at: number, v: number): number {
-  const s = String(v);
-  for (let i = 0; i < s.length; i++) b[at + i] = s.charCodeAt(i);
-  return at + s.length;
+  let digits = 1;
+  for (let x = v; x >= 10; x = Math.floor(x / 10)) digits++;
+  const end = at + digits;
+  for (let i = end - 1; i >= at; i--) {
+    const q = Math.floor(v / 10);
+    b[i] = 0x30 + (v - q * 10);
+    v = q;
+  }
+  return end;
 }
 
 /**
@@ -205,9 +211,10 @@ function countHosts(ctx: IngestContext, req: RequestEvents): void {
     const t = req.timeMs[i]!; // NaN: no time
     if (t === t && !(t <= newest[x]!)) newest[x] = t;
   }
+  const now = Date.now();
   for (let x = 0; x < h; x++) {
     const t = newest[x]!;
-    stats.host(req.hosts[x]!, n[x]!, t === t ? t : null, () => hostNameOf(req.raw(first[x]!)));
+    stats.host(req.hosts[x]!, n[x]!, t === t ? t : null, () => hostNameOf(req.raw(first[x]!)), now);
   }
 }
 
@@ -224,10 +231,10 @@ function hostNameOf(raw: string): string | undefined {
   }
 }
 
-/** Whether body[a, b) and body[c, d) hold the same bytes. */
-function sameBytes(body: Buffer, a: number, b: number, c: number, d: number): boolean {
-  if (b - a !== d - c) return false;
-  for (let i = 0; i < b - a; i++) if (body[a + i] !== body[c + i]) return false;
+/** Whether body[a, b) holds the bytes of `line[0, n)`. */
+function sameBytes(body: Buffer, a: number, b: number, line: Uint8Array, n: number): boolean {
+  if (b - a !== n) return false;
+  for (let i = 0; i < n; i++) if (body[a + i] !== line[i]) return false;
   return true;
 }
 
@@ -268,8 +275,10 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
     // Sized for ~1 KB per item (Defend events with their action line are ~1.25 KB): typed arrays
     // are array buffers outside the heap, whose turnover brings full collections sooner.
     const req = new RequestEvents(body, Math.min(65_536, body.length >> 10));
-    let lastFrom = -1;
-    let lastTo = -1;
+    // The last distinct action line's bytes, copied: the body before the document being
+    // recorded is overwritten (RequestEvents.addScanned packs the documents at its start).
+    let lastLine = new Uint8Array(0);
+    let lastLen = -1;
     /** The last distinct action line's action, index and id (read once per distinct line). */
     let lastMeta: { op: string; index: string; id: string | undefined } | null = null;
     /** The next line is an update's document (answered with its error, not stored). */
@@ -305,7 +314,7 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
       }
       // Shippers repeat one action line for every document: parse it once per request.
       let action: unknown;
-      if (lastFrom >= 0 && sameBytes(body, from, to, lastFrom, lastTo)) action = lastAction;
+      if (lastLen >= 0 && sameBytes(body, from, to, lastLine, lastLen)) action = lastAction;
       else {
         const line = body.toString('utf8', from, to);
         try {
@@ -313,8 +322,9 @@ export function registerIngest(r: Router, ctx: IngestContext): void {
         } catch {
           throw new ServeError('SPOOR_BAD_REQUEST', `Malformed action/metadata line [${lineNo}], expected a JSON object`);
         }
-        lastFrom = from;
-        lastTo = to;
+        if (lastLine.length < to - from) lastLine = new Uint8Array(to - from);
+        lastLine.set(body.subarray(from, to));
+        lastLen = to - from;
         lastAction = action;
         lastMeta = null;
       }
