@@ -31,6 +31,23 @@ export interface EngineOptions {
   nullLogic?: 'elasticsearch' | 'three-valued';
   /** `sample` queries: how many samples each join key may give (Elasticsearch max_samples_per_key; default 1). */
   maxSamplesPerKey?: number;
+  /**
+   * What a sequence holds of an event while a partial waits for later stages (default: the event
+   * itself). A hunt holds a compact stand-in (the line's text) instead of the parsed object, which
+   * otherwise outlives the garbage collector's young generation (hunt/detector.ts).
+   */
+  retain?: EventKeeper;
+}
+
+/**
+ * Stand-ins for events held by sequence state. `keep` is called while `ev` is being pushed (the
+ * caller's per-event data is still at hand); `restore` gives an event equal to the one kept
+ * (matches are emitted with restored events) and returns any other event as it is. State writers
+ * (EventWriter.event) receive the stand-ins.
+ */
+export interface EventKeeper {
+  keep(ev: Event): Event;
+  restore(kept: Event): Event;
 }
 
 export interface CompileContext {
@@ -44,6 +61,8 @@ export interface CompileContext {
   /** Elasticsearch query-translation logic for `where` clauses (see EngineOptions.nullLogic). */
   esLogic: boolean;
   maxSamplesPerKey: number;
+  /** EngineOptions.retain; null: events are held as they are. */
+  retain: EventKeeper | null;
   /** The stateful parts compiled so far, in compile order (state export, state.ts). */
   cells: StateCell[];
 }

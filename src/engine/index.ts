@@ -19,7 +19,7 @@ import { compileSequence, type Matcher, type StateHorizon } from './sequence.js'
 import { compareScalars } from './values.js';
 import { asArray, asObject, decodeMatch, encodeMatch, loadCells, saveCells, type EventReader, type EventWriter, type StateJson } from './state.js';
 
-export type { EngineOptions } from './context.js';
+export type { EngineOptions, EventKeeper } from './context.js';
 export type { Match, MissingEvent } from './pipes.js';
 export { eventsWithPlaceholders } from './pipes.js';
 export { laterHorizon, type StateHorizon } from './sequence.js';
@@ -88,6 +88,7 @@ function makeContext(opts: EngineOptions): CompileContext {
     category,
     esLogic: dialect === 'elasticsearch' && opts.nullLogic !== 'three-valued',
     maxSamplesPerKey: Math.max(1, Math.trunc(opts.maxSamplesPerKey ?? 1)),
+    retain: opts.retain ?? null,
     cells: [],
   };
 }

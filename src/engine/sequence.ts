@@ -46,6 +46,8 @@ interface Partial {
   leadingAt: Instant | null;
   /** Earliest missing-stage event of the next gap strictly after `last` (drops the partial at completion). */
   missAt: Instant | null;
+  /** The push that last started or advanced it (-1: loaded from a snapshot): `until` spares it then. */
+  pushed: number;
 }
 
 interface CompiledStage {
@@ -353,6 +355,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       keyStage: null,
       leadingAt: decodeInstant(o.la ?? null),
       missAt: decodeInstant(o.ma ?? null),
+      pushed: -1,
     };
   };
   ctx.cells.push({
@@ -393,7 +396,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
     maxspan !== undefined && from !== null && to !== null && diffNs(from, to) > maxspan;
 
   const output = (p: Partial): void => {
-    const m: Match = { events: p.events, keys: partialKeys(p) };
+    const m: Match = { events: retain === null ? p.events : p.events.map((e) => retain.restore(e)), keys: partialKeys(p) };
     if (missingPositions.length > 0) m.missingStages = missingPositions;
     emit(m);
   };
@@ -440,6 +443,10 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
     }
   };
 
+  // What partials hold of the current event (EngineOptions.retain), made at most once per push.
+  const retain = ctx.retain;
+  let curKept: Event | null = null;
+  let pushNo = 0;
   // The current event's time, computed at most once and only when needed (no per-event closure).
   let curEv: Event = {};
   let curTime: (ev: Event) => Instant | null = () => null;
@@ -456,6 +463,12 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
   /** Stage `i` matched `ev` under join key `k`: start, advance or complete a partial. */
   const advance = (i: number, st: CompiledStage, k: string, ev: Event, keyValues: unknown[] | null): void => {
     let partial: Partial;
+    let held = ev;
+    if (retain !== null) {
+      held = curKept ??= retain.keep(ev);
+      // A stand-in cannot give the keys later (partialKeys): read them now.
+      if (held !== ev && keyValues === null) keyValues = st.key(ev);
+    }
     if (i === 0) {
       const t = needTime ? getNow() : null;
       let leadingAt: Instant | null = null;
@@ -463,7 +476,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
         const lt = leadTimes.get(k);
         if (lt) leadingAt = before(lt.last, t) ? lt.last : before(lt.prev, t) ? lt.prev : null;
       }
-      partial = { events: [ev], start: t, last: t, keys: keyValues, keyStage: st, leadingAt, missAt: null };
+      partial = { events: [held], start: t, last: t, keys: keyValues, keyStage: st, leadingAt, missAt: null, pushed: pushNo };
     } else {
       const map = waiting[i - 1]!;
       const prev = map.get(k);
@@ -476,7 +489,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
         return;
       }
       if (prev.missAt !== null && before(prev.missAt, t)) return;
-      partial = { events: [...prev.events, ev], start: prev.start, last: t, keys: keyValues, keyStage: st, leadingAt: prev.leadingAt, missAt: null };
+      partial = { events: [...prev.events, held], start: prev.start, last: t, keys: keyValues, keyStage: st, leadingAt: prev.leadingAt, missAt: null, pushed: pushNo };
     }
     if (i < last) {
       waiting[i]!.set(k, partial);
@@ -489,6 +502,8 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       curEv = ev;
       curTime = time;
       haveNow = false;
+      curKept = null;
+      pushNo++;
       const cat = needCat ? getCat(ev) : undefined;
       if (pending.length > 0) releasePending(getNow());
       if (maxspan !== undefined && ++sweepCounter >= 8192) {
@@ -563,7 +578,8 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
         eachKey(until.keyText(ev), (k) => {
           for (const map of waiting) {
             const p = map.get(k);
-            if (p && p.events[p.events.length - 1] !== ev) {
+            // (With stand-ins the last event cannot be compared: the push that advanced it tells.)
+            if (p && p.pushed !== pushNo && (retain !== null || p.events[p.events.length - 1] !== ev)) {
               map.delete(k);
               version++;
             }

@@ -4,15 +4,16 @@
  * Windows EventID), and every engine match becomes an alert with its writer and context.
  */
 import type { Expr, PathStep, Rule } from '../ir/types.js';
-import { getField, markIfNested, type Event } from '../events/field.js';
+import { getField, markIfNested, markParsedJson, type Event } from '../events/field.js';
+import { parseJsonExact } from '../events/json.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { ProblemSink, SourceEvent } from '../sources/types.js';
 import { parseDeferred } from '../sources/ndjson.js';
 import { JoinGate } from './join-gate.js';
 import type { Alert } from '../alert/types.js';
-import { compareTiebreakers, compileQuery, laterHorizon, type EngineOptions, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
+import { compareTiebreakers, compileQuery, laterHorizon, type EngineOptions, type EventKeeper, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
 import { MultiMatcher } from '../engine/multi-match/index.js';
-import { detectFlavour, eventHost, toEcs, toNative, type Flavour } from '../normalize/index.js';
+import { detectFlavour, eventHost, settleEventTime, toEcs, toNative, type Flavour } from '../normalize/index.js';
 import { buildAlert } from '../alert/build.js';
 import { WriterContext } from '../alert/writer-context.js';
 import { HostContext } from './host-context.js';
@@ -197,7 +198,63 @@ const setTag = (ev: Event, tag: Tagged): void => {
 /** Marks a native view (the snapshot writer tells the views of one event apart without building the other). */
 const NATIVE = Symbol('spoor.hunt.native');
 type NativeView = Event & { [NATIVE]?: true };
-const ENGINE_OPTIONS: EngineOptions = { timestamp: (ev: Event): Instant | null => tagOf(ev)?.time ?? null, dialect: 'elasticsearch' as const };
+
+/**
+ * What a sequence holds of an NDJSON event while a partial waits (EngineOptions.retain): the line's
+ * text, copied out of the reader's block, and where and when the event was. A partial held the
+ * parsed object before — dozens of small objects per event, kept for the rule's maxspan (or to the
+ * end), so they outlived the young generation: with Elastic's pack ~0.19 events per generated
+ * Defend event started a partial, and those objects were most of what every scavenge copied and
+ * promoted. The event is parsed again only if its sequence completes (`restoreLine`).
+ */
+class KeptLine {
+  constructor(
+    readonly text: string,
+    readonly file: string,
+    readonly position: number | undefined,
+    readonly time: Instant,
+    readonly overlap: boolean,
+  ) {}
+}
+
+/**
+ * An independent copy of a slice of the reader's block (a slice would hold the whole block): the
+ * concatenation is flattened into a new string by the slice.
+ */
+const flatCopy = (s: string): string => (' ' + s).slice(1);
+
+/** The ECS view of a kept line, equal to the one its sequence saw, tagged as it was. */
+function restoreLine(k: KeptLine): Event {
+  // The reader's parse (sources/ndjson.ts parseText): exact 64-bit integers, the dotted-key mark.
+  const raw = parseJsonExact(k.text) as Event;
+  markParsedJson(raw, k.text);
+  // Its time was read, and counted by the clock, when the line was first parsed.
+  settleEventTime(raw);
+  const ecs = toEcs(raw);
+  markIfNested(ecs);
+  const source: SourceEvent = { event: raw, file: k.file };
+  if (k.position !== undefined) source.position = k.position;
+  const tag: HeldEvent = { source, time: k.time, overlap: k.overlap, onProblem: null, kept: k as unknown as Event };
+  setTag(ecs, tag);
+  return ecs;
+}
+
+const KEEPER: EventKeeper = {
+  keep(ev: Event): Event {
+    const tag = tagOf(ev) as HeldEvent | undefined;
+    // A native view shares its event's tag: only the ECS view is kept as a line.
+    if (tag === undefined || (ev as NativeView)[NATIVE] === true) return ev;
+    if (tag.kept != null) return tag.kept;
+    const text = tag.source.text;
+    if (text === undefined) return ev;
+    return (tag.kept = new KeptLine(flatCopy(text), tag.source.file, tag.source.position, tag.time, tag.overlap) as unknown as Event);
+  },
+  restore(kept: Event): Event {
+    return kept instanceof KeptLine ? restoreLine(kept) : kept;
+  },
+};
+
+const ENGINE_OPTIONS: EngineOptions = { timestamp: (ev: Event): Instant | null => tagOf(ev)?.time ?? null, dialect: 'elasticsearch' as const, retain: KEEPER };
 
 /** Engine options of a rule: an Elastic rule's `event_category_override` names its category field. */
 function engineOptions(rule: Rule): EngineOptions {
@@ -238,6 +295,8 @@ interface Tagged {
 interface HeldEvent extends Tagged {
   /** For a deferred line: where its parse problems go. */
   onProblem: ProblemSink | null;
+  /** What sequences hold of the event, once one holds it (KEEPER). */
+  kept: Event | null;
 }
 
 export class Detector {
@@ -384,12 +443,12 @@ export class Detector {
 
   /** Feed one event, in time order (events of equal time are ordered by the tiebreaker, if any). */
   push(source: SourceEvent, time: Instant, overlap: boolean): void {
-    if (this.tiebreaker === null) return this.process({ source, time, overlap, onProblem: null });
+    if (this.tiebreaker === null) return this.process({ source, time, overlap, onProblem: null, kept: null });
     const t = this.tieTime;
     if (t !== null && (t.ms !== time.ms || t.ns !== time.ns)) this.flushTies();
     this.tieTime = time;
     // The held record is also the event's tag once it runs (one object per event, not two).
-    this.ties.push({ source, time, overlap, onProblem: source.deferred ? this.deferredProblems : null });
+    this.ties.push({ source, time, overlap, onProblem: source.deferred ? this.deferredProblems : null, kept: null });
   }
 
   /** Run the held events of one timestamp in tiebreaker order (stable; missing values last). */
@@ -475,6 +534,9 @@ export class Detector {
       if (rs) this.feed(rs, native, ot);
       if (this.nativeMatcher) this.feedSelected(this.nativeMatcher.select(native, key, native.Channel), native, ot);
     }
+    // Sequences have copied the line if they hold the event (KEEPER): the text is a slice of the
+    // reader's block, which anything still holding the event (host context, writers) would hold.
+    if (source.text !== undefined) source.text = undefined;
   }
 
   /** `feed` for the rules the multi-rule matcher selected (indices into nativeSelectable). */
@@ -639,8 +701,15 @@ export class Detector {
       return id;
     };
     // An event: its table index (ECS view), [index] (native view), or {v: value} (not a fed event: a pipe's summary row).
+    const kept = new Map<KeptLine, number>();
     const w: EventWriter = {
       event(ev) {
+        if (ev instanceof KeptLine) {
+          // A line a sequence holds: written as the event it stands for (restored views read it back).
+          let id = kept.get(ev);
+          if (id === undefined) kept.set(ev, (id = idOf(tagOf(restoreLine(ev))!)));
+          return id;
+        }
         const tag = tagOf(ev);
         if (!tag) return { v: encodeValue(ev) };
         const id = idOf(tag);
@@ -765,7 +834,7 @@ export class Detector {
         if (src.deferred !== undefined) source.deferred = src.deferred;
         if (src.position !== undefined) source.position = src.position;
         const time = decodeInstant(o.t ?? null)!;
-        return { source, time, overlap: o.o === true, onProblem: source.deferred ? this.deferredProblems : null };
+        return { source, time, overlap: o.o === true, onProblem: source.deferred ? this.deferredProblems : null, kept: null };
       });
       this.tieTime = this.ties.length > 0 ? this.ties[this.ties.length - 1]!.time : null;
       for (const a of decodeValue(snap.alerts) as Alert[]) this.out.push(a);

@@ -53,6 +53,9 @@ export interface SliceState {
   stops: Instant[];
 }
 
+/** What a slot of `ready` holds once its item was taken (the item itself may then be collected). */
+const RELEASED = { se: { event: {}, file: '' }, time: { ms: 0, ns: 0 }, overlap: false, seq: -1 } as Item;
+
 /** Positions from this number up are line numbers relative to the start of a part's overlap. */
 export const OVERLAP_LINE_BASE = 1e12;
 
@@ -114,19 +117,29 @@ export class OrderedStream {
 
   /** Take the event `peek` returned. */
   take(): Item {
-    return this.ready[this.readyIdx++]!;
+    const r = this.ready;
+    const it = r[this.readyIdx]!;
+    r[this.readyIdx++] = RELEASED;
+    return it;
   }
 
   /** Events ready now that are not later than `limit` (all ready ones when limit is null). */
   takeRunUpTo(limit: Instant | null, out: (it: Item) => void): void {
     const r = this.ready;
     let i = this.readyIdx;
+    // A slot is emptied once its event is handed on: an event no rule keeps can then be collected
+    // while the rest of its batch is still being processed (not copied by every scavenge meanwhile).
     if (limit === null) {
-      for (; i < r.length; i++) out(r[i]!);
+      for (; i < r.length; i++) {
+        const it = r[i]!;
+        r[i] = RELEASED;
+        out(it);
+      }
     } else {
       for (; i < r.length; i++) {
         const it = r[i]!;
         if (compareInstants(it.time, limit) > 0) break;
+        r[i] = RELEASED;
         out(it);
       }
     }
@@ -210,6 +223,9 @@ export class OrderedStream {
       this.pending.push(item);
       if (this.maxSeen === null || compareInstants(time, this.maxSeen) > 0) this.maxSeen = time;
     }
+    // The reader's batch array is still held by the generators' suspended frames until the next
+    // batch: emptied here, the events live only as long as their items (see takeRunUpTo).
+    events.length = 0;
     if (narrowed) this.overlapFilter?.narrow(this.pendingRules!);
     if (this.stopped) {
       void this.it.return?.();
@@ -293,16 +309,17 @@ async function* batches(part: WorkPart, onProblem: ProblemSink, filter?: LineFil
   const quiet: ProblemSink = () => {};
   const r = part.range;
   if (!r) {
-    for await (const events of readInput(part.file, onProblem, filter, { blockBytes })) yield { events, overlap: false };
+    // Lines' texts for the sequences to hold instead of parsed events (hunt/detector.ts).
+    for await (const events of readInput(part.file, onProblem, filter, { blockBytes, keepText: true })) yield { events, overlap: false };
     return;
   }
   if (r.unit === 'bytes') {
     // Line numbers relative to the range (counting the lines before it would cost a pass over
     // the file); unit.ts makes them absolute for the few alerts and problems that need them.
-    const main = r.start > 0 ? { firstLine: 1, filter } : { filter };
+    const main = r.start > 0 ? { firstLine: 1, filter, keepText: true } : { filter, keepText: true };
     for await (const events of readNdjsonRange(part.file.path, r.start, r.end, onProblem, main)) yield { events, overlap: false };
     if (r.end < part.file.size) {
-      for await (const events of readNdjsonRange(part.file.path, r.end, part.file.size, quiet, { firstLine: OVERLAP_LINE_BASE, filter: overlapFilter }))
+      for await (const events of readNdjsonRange(part.file.path, r.end, part.file.size, quiet, { firstLine: OVERLAP_LINE_BASE, filter: overlapFilter, keepText: true }))
         yield { events, overlap: true };
     }
     return;

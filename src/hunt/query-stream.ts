@@ -64,6 +64,9 @@ export class QueryFeed<T = undefined> {
 
   /** One event read (parsed, or deferred: `se.deferred`) and its time. */
   add(se: SourceEvent, time: Instant, tag: T): void {
+    // The hunt's reader keeps each line's text for its detector (SourceEvent.text): a query holds
+    // parsed events, and the text would hold the reader's whole block with them.
+    if (se.text !== undefined) se.text = undefined;
     if (!this.read) return this.single({ se, time, tag });
     if (this.time !== null && (this.time.ms !== time.ms || this.time.ns !== time.ns)) this.flush();
     this.time = time;

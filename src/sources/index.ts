@@ -37,6 +37,8 @@ export interface ReadOptions {
    * at once (a hunt merging hundreds of files), so memory stays flat as files are added.
    */
   blockBytes?: number;
+  /** NDJSON: set SourceEvent.text (see there). */
+  keepText?: boolean;
 }
 
 /** Read any input as batches of events; `filter` (NDJSON only) skips parsing lines it rejects. */
@@ -48,7 +50,7 @@ export async function* readInput(input: InputFile, onProblem: ProblemSink, filte
   // Plain NDJSON is consumed block by block (see fileBytes `recycle`); gzip's pipe reads ahead.
   const recycle = input.format === 'ndjson' && !input.gzip;
   const raw = isStreamInput(input.path) ? streamSource(input.path) : fileBytes(input.path, undefined, undefined, recycle, opts.blockBytes);
-  yield* readTextBytes(raw, input.format, input.gzip, input.path, onProblem, filter);
+  yield* readTextBytes(raw, input.format, input.gzip, input.path, onProblem, filter, opts.keepText === true);
 }
 
 /** Discover and read inputs one after another. */
@@ -85,6 +87,7 @@ async function* readTextBytes(
   file: string,
   onProblem: ProblemSink,
   filter?: LineFilter,
+  keepText = false,
 ): AsyncIterable<SourceEvent[]> {
   let events = 0;
   try {
@@ -94,7 +97,7 @@ async function* readTextBytes(
     const utf8 = head.length >= 2 && head[0] === 0xff && head[1] === 0xfe ? utf16leToUtf8(peekable) : peekable;
     const reader =
       format === 'ndjson'
-        ? readNdjsonBytes(utf8, file, onProblem, filter)
+        ? readNdjsonBytes(utf8, file, onProblem, filter, keepText)
         : format === 'xml'
           ? readXmlEvents(utf8, file, onProblem)
           : readJsonValues(utf8, file, onProblem);

@@ -32,6 +32,8 @@ export interface NdjsonRangeOptions {
   firstLine?: number;
   /** Skip parsing the lines this filter rejects (counted in it). */
   filter?: LineFilter;
+  /** Set SourceEvent.text (see there). */
+  keepText?: boolean;
 }
 
 /** Events per yielded batch. */
@@ -182,6 +184,8 @@ interface LineState {
   /** Lines starting at or after this absolute offset are not ours (range reading). */
   end: number;
   done: boolean;
+  /** Set SourceEvent.text on events that are a whole line's value. */
+  keepText: boolean;
 }
 
 /** Read a whole NDJSON byte stream (a file, stdin, or decompressed gzip). */
@@ -190,8 +194,9 @@ export async function* readNdjsonBytes(
   file: string,
   onProblem: ProblemSink,
   filter?: LineFilter,
+  keepText = false,
 ): AsyncIterable<SourceEvent[]> {
-  const state: LineState = { file, onProblem, filter, lineNo: 1, end: Infinity, done: false };
+  const state: LineState = { file, onProblem, filter, lineNo: 1, end: Infinity, done: false, keepText };
   yield* splitLines(bytes, 0, state, false);
 }
 
@@ -217,7 +222,7 @@ export async function* readNdjsonRange(
   let lineNo: number | null = 1;
   if (options.firstLine !== undefined) lineNo = options.firstLine;
   else if (start > 0) lineNo = options.absoluteLines ? (await countNewlines(path, start - 1)) + 2 : null;
-  const state: LineState = { file: path, onProblem, filter: options.filter, lineNo, end, done: false };
+  const state: LineState = { file: path, onProblem, filter: options.filter, lineNo, end, done: false, keepText: options.keepText === true };
   if (start === 0) {
     yield* splitLines(fileBytes(path, undefined, undefined, true), 0, state, false);
     return;
@@ -478,7 +483,9 @@ function parseLine(text: string, offset: number, state: LineState, out: SourceEv
   }
   const value = parseText(text, exact, state.file, lineNo, offset, state.onProblem);
   if (value === UNPARSED) return;
+  const at = out.length;
   const bad = valueToEvents(value, state.file, lineNo ?? offset, out);
+  if (state.keepText && out.length === at + 1 && out[at]!.event === value && !('hit' in out[at]!)) out[at]!.text = text;
   if (bad) {
     const where = lineNo !== null ? `line ${lineNo}` : `offset ${offset}`;
     state.onProblem({ kind: 'malformed-json', file: state.file, where, message: bad, skipped: true });

@@ -22,6 +22,13 @@ export interface SourceEvent {
   file: string;
   /** 1-based line number (NDJSON), record number (EVTX), or index (JSON array). */
   position?: number;
+  /**
+   * The JSON text the event was parsed from, when the reader was asked for it (`keepText`) and
+   * the line held one plain event: a hunt's sequences hold it instead of the parsed object
+   * (hunt/detector.ts). A slice of the reader's block, so whoever holds it holds the block:
+   * the detector drops it once the event is processed.
+   */
+  text?: string;
 }
 
 export type ProblemKind =
