@@ -18,7 +18,7 @@ import type { EventQuery, Expr, Rule, Stage } from '../ir/types.js';
 import { eventHost, eventTime, rawRows, settleEventTime, type RawRow } from '../normalize/index.js';
 import type { Instant } from '../events/timestamp.js';
 import { jsonDepthExceeds, parseJsonExact } from '../events/json.js';
-import { mayHoldBigInteger } from '../sources/big-integers.js';
+import { mayHoldBigLiteral } from '../sources/big-integers.js';
 import { valueToEvents } from '../sources/unwrap.js';
 import type { SourceEvent } from '../sources/types.js';
 import { DEFER, filterKeeps, PARSE, SKIP, type DeferredTimer, type LineDecision, type LineFilter } from '../sources/index.js';
@@ -476,7 +476,7 @@ const recordTime: DeferredTimer = Object.assign(
     if (jsonDepthExceeds(line)) return null;
     let value: unknown;
     try {
-      value = mayHoldBigInteger(line) ? parseJsonExact(line) : JSON.parse(line);
+      value = mayHoldBigLiteral(line) ? parseJsonExact(line) : JSON.parse(line);
     } catch {
       return null;
     }
