@@ -26,23 +26,13 @@ import { F_ASCII, F_PLAIN, F_TIME } from '../src/serve/ingest-batch.js';
 import { threadCpuSeconds } from '../src/serve/thread-cpu.js';
 import type { ArriveMsg, DetectReply, ReleaseMsg } from '../src/serve/detect-protocol.js';
 import { numOption, option } from './args.js';
+import { NOTEPAD_RULE_YAML } from '../test/serve/client.js';
 
 const EVENTS = numOption('events', 100000);
 const BATCH = numOption('batch', 1000);
 const ROUNDS = numOption('rounds', 5);
 const here = resolve(fileURLToPath(import.meta.url), '../../..');
 const ROOTS = option('roots', here).split(',');
-
-const BENCH_RULE = `id: bench-notepad-start
-name: Bench – notepad started (frequent, for latency samples)
-enabled: true
-hunting: false
-severity: low
-language: eql
-view: ecs
-query: |
-  process where event.type == "start" and process.name == "notepad.exe"
-`;
 
 interface Batch {
   arrive: ArriveMsg;
@@ -178,7 +168,7 @@ const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floo
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'spoor-bench-detect-'));
   try {
-    writeFileSync(join(dir, 'bench.yml'), BENCH_RULE);
+    writeFileSync(join(dir, 'bench.yml'), NOTEPAD_RULE_YAML);
     const loaded = await loadHuntRules({ rulesDirs: [dir], sigmaDirs: [], excludeRules: [], hunting: false });
     const lines = [...generateEvents({ events: EVENTS, hosts: 200, seed: 6 }).lines];
     const batches = messages(lines);

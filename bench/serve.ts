@@ -39,7 +39,7 @@ import { join } from 'node:path';
 import { generateEvents } from '../src/demo/generate.js';
 import { openDb } from '../src/serve/store/db.js';
 import { receivedMsOf } from '../src/serve/store/log-rows.js';
-import { spawnServe, kill9, stopSpawned } from '../test/serve/client.js';
+import { NOTEPAD_RULE_YAML, spawnServe, kill9, stopSpawned } from '../test/serve/client.js';
 import { flag, maybeOption, numOption, option } from './args.js';
 import { StampWriter } from './stamp.js';
 
@@ -54,17 +54,6 @@ const MAX_OUTSTANDING = numOption('max-outstanding', 64);
 const QUEUE_ARGS = flag('server-default-queue') ? [] : ['--max-queue', option('max-queue', '400000'), ...(maybeOption('max-queue-bytes') ? ['--max-queue-bytes', option('max-queue-bytes', '')] : [])];
 const EXTRA = [...(flag('no-writer-thread') ? ['--no-writer-thread'] : []), ...(flag('source-order') ? ['--source-order'] : []), '--allowed-lateness', option('allowed-lateness', '5000')];
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-const BENCH_RULE = `id: bench-notepad-start
-name: Bench – notepad started (frequent, for latency samples)
-enabled: true
-hunting: false
-severity: low
-language: eql
-view: ecs
-query: |
-  process where event.type == "start" and process.name == "notepad.exe"
-`;
 
 async function metric(url: string, token: string, name: string): Promise<number> {
   const t = await (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${token}` } })).text();
@@ -171,7 +160,7 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'spoor-bench-serve-'));
   const rulesDir = join(dir, 'rules');
   mkdirSync(rulesDir);
-  writeFileSync(join(rulesDir, 'bench.yml'), BENCH_RULE);
+  writeFileSync(join(rulesDir, 'bench.yml'), NOTEPAD_RULE_YAML);
   const g = generateEvents({ events: EVENTS, hosts: 200, seed: 5 });
   const lines = [...g.lines];
   const toBody = (part: string[]): string => part.map((l) => `{"create":{"_index":"logs-endpoint"}}\n${l}\n`).join('');

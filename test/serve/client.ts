@@ -115,3 +115,18 @@ export function attackLines(lines: string[], path: string): { write: string; sta
   if (writeIdx < 0 || startIdx < 0) throw new Error(`attack lines for ${path} not found`);
   return { write: lines[writeIdx]!, start: lines[startIdx]!, writeIdx, startIdx };
 }
+
+/**
+ * A frequent single-event rule (every notepad start) as a rule file: beside the built-in, stateful
+ * pack it gives the serve tests and benches many alerts (latency samples, both detectors counting).
+ */
+export const NOTEPAD_RULE_YAML = `id: bench-notepad-start
+name: Bench – notepad started (frequent, for latency samples)
+enabled: true
+hunting: false
+severity: low
+language: eql
+view: ecs
+query: |
+  process where event.type == "start" and process.name == "notepad.exe"
+`;

@@ -15,18 +15,7 @@ import { parseDocument, type IngestedEvent } from '../../src/serve/ingest-parse.
 import { compareInstants } from '../../src/events/timestamp.js';
 import type { TelemetryCounts } from '../../src/hunt/telemetry.js';
 import type { Rule } from '../../src/ir/types.js';
-import { bulkBody, call, serve, waitFor } from './client.js';
-
-const RULE = `id: t-notepad
-name: notepad started
-enabled: true
-hunting: false
-severity: low
-language: eql
-view: ecs
-query: |
-  process where event.type == "start" and process.name == "notepad.exe"
-`;
+import { NOTEPAD_RULE_YAML, bulkBody, call, serve, waitFor } from './client.js';
 
 const shape = (c: TelemetryCounts | null): unknown => (c ? { hosts: c.hosts, names: c.names ?? {}, groups: c.groups.map((g) => ({ byHost: g.byHost, unparsed: g.unparsed })), groupOf: c.groupOf } : null);
 
@@ -55,7 +44,7 @@ function reference(rules: Rule[], lines: string[]): { alerts: string[]; sequence
 
 test('events only joining stages can use wait unparsed: the same alerts and blind-spot counts as every event parsed', async () => {
   const rules = mkdtempSync(join(tmpdir(), 'spoor-defer-'));
-  writeFileSync(join(rules, 't.yml'), RULE);
+  writeFileSync(join(rules, 't.yml'), NOTEPAD_RULE_YAML);
   const h = await serve({ rulesDirs: [rules] });
   try {
     const g = generateEvents({ events: 8000, hosts: 12, seed: 21 });
@@ -97,7 +86,7 @@ test('events only joining stages can use wait unparsed: the same alerts and blin
 
 test('events deferred before a rule reload are parsed on release: the same alerts', async () => {
   const rules = mkdtempSync(join(tmpdir(), 'spoor-defer-'));
-  writeFileSync(join(rules, 't.yml'), RULE);
+  writeFileSync(join(rules, 't.yml'), NOTEPAD_RULE_YAML);
   // A long lateness: the last minute of each host stays in the reorder buffer across the reload.
   const h = await serve({ rulesDirs: [rules], allowedLatenessMs: 60_000 });
   try {

@@ -12,25 +12,13 @@ import { generateEvents } from '../../src/demo/generate.js';
 import { Detector, isStateless } from '../../src/hunt/detector.js';
 import { parseDocument } from '../../src/serve/ingest-parse.js';
 import type { TelemetryCounts } from '../../src/hunt/telemetry.js';
-import { bulkBody, call, serve, waitFor } from './client.js';
-
-// A single-event rule beside the built-in (stateful) pack, so both detectors count.
-const RULE = `id: t-notepad
-name: notepad started
-enabled: true
-hunting: false
-severity: low
-language: eql
-view: ecs
-query: |
-  process where event.type == "start" and process.name == "notepad.exe"
-`;
+import { NOTEPAD_RULE_YAML, bulkBody, call, serve, waitFor } from './client.js';
 
 const shape = (c: TelemetryCounts | null): unknown => (c ? { hosts: c.hosts, groups: c.groups.map((g) => g.byHost), groupOf: c.groupOf } : null);
 
 test('blind-spot counts by telemetry key equal those of every event parsed', async () => {
   const rules = mkdtempSync(join(tmpdir(), 'spoor-tkey-'));
-  writeFileSync(join(rules, 't.yml'), RULE);
+  writeFileSync(join(rules, 't.yml'), NOTEPAD_RULE_YAML);
   const h = await serve({ rulesDirs: [rules] });
   try {
     const lines = [...generateEvents({ events: 4000, hosts: 12, seed: 13 }).lines];
