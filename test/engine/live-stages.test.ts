@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { compileQuery, type Match } from '../../src/engine/index.js';
 import { parseEql } from '../../src/eql/index.js';
 import type { Event } from '../../src/events/field.js';
+import { randomEvents as events } from './random-events.js';
 
 const QUERIES = [
   // trailing missing stage (the telemetry-loss shape)
@@ -21,25 +22,6 @@ const QUERIES = [
   'sequence [process where n < 2] by h, u [file where true] by h, u ![network where n == 3] by h, u',
 ];
 
-const CATS = ['process', 'file', 'network'];
-
-function events(seed: number, count: number): Event[] {
-  let s = seed;
-  const rnd = (k: number): number => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s % k;
-  };
-  const out: Event[] = [];
-  let ms = Date.UTC(2024, 0, 1);
-  for (let i = 0; i < count; i++) {
-    ms += rnd(4) * 700;
-    const cat = CATS[rnd(3)]!;
-    const ev: Event = { '@timestamp': new Date(ms).toISOString(), event: { category: cat }, h: `h${rnd(5)}`, u: rnd(2), n: rnd(5), i };
-    if (rnd(6) === 0) ev['kind'] = 'alert';
-    out.push(ev);
-  }
-  return out;
-}
 
 const ids = (ms: Match[]): string[] => ms.map((m) => m.events.map((e) => e['i']).join(','));
 

@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { compileQuery, type EventKeeper, type Match } from '../../src/engine/index.js';
 import { parseEql } from '../../src/eql/index.js';
 import type { Event } from '../../src/events/field.js';
+import { randomEvents as events } from './random-events.js';
 
 const QUERIES = [
   'sequence by h with maxspan=5s [any where kind == "alert"] ![any where event.category in ("process", "file")]',
@@ -20,24 +21,6 @@ const QUERIES = [
   'sequence by h with maxspan=4s [any where n == 0] [any where n == 0] [any where n == 0]',
 ];
 
-const CATS = ['process', 'file', 'network'];
-
-function events(seed: number, count: number): Event[] {
-  let s = seed;
-  const rnd = (k: number): number => {
-    s = (s * 1103515245 + 12345) & 0x7fffffff;
-    return s % k;
-  };
-  const out: Event[] = [];
-  let ms = Date.UTC(2024, 0, 1);
-  for (let i = 0; i < count; i++) {
-    ms += rnd(4) * 700;
-    const ev: Event = { '@timestamp': new Date(ms).toISOString(), event: { category: CATS[rnd(3)]! }, h: `h${rnd(5)}`, u: rnd(2), n: rnd(5), i };
-    if (rnd(6) === 0) ev['kind'] = 'alert';
-    out.push(ev);
-  }
-  return out;
-}
 
 /** Matches as text: each event in full (restored events must equal the ones pushed), and the keys. */
 const text = (ms: Match[]): string[] => ms.map((m) => JSON.stringify({ e: m.events, k: m.keys, x: m.missingStages }));
