@@ -7,12 +7,12 @@
  * event category. The matcher selects inputs whose necessary literals occur in their fields; a
  * rule is fed an event when one of its stages is selected. The matcher derives necessary literals
  * from case-insensitive wildcards; `gateExpr` rewrites a stage condition into a condition the
- * matcher understands that is implied by it (a superset: `==` / `in` against strings and
- * case-sensitive `like` become case-insensitive wildcards; everything it cannot reason about
- * becomes `true`). Rules are still decided by their own compiled queries, on the stages selected
+ * matcher understands that is implied by it (a superset: `==` / `in` against strings or small
+ * integers (numberPatterns) and case-sensitive `like` become case-insensitive wildcards;
+ * everything it cannot reason about becomes `true`). Rules are still decided by their own compiled queries, on the stages selected
  * only (`stages`: a sequence selected for its second stage does not test its first on the event).
  */
-import type { Expr, Query, Rule, Stage } from '../ir/types.js';
+import type { Expr, Pattern, Query, Rule, Stage } from '../ir/types.js';
 import { MultiMatcher, necessaryClauses, type Clause, type MultiMatchOptions, type MultiRuleInput } from '../engine/multi-match/index.js';
 import { anchoredBranches } from '../engine/multi-match/necessary.js';
 import { ECS_DATE_FIELDS } from '../engine/date-fields.js';
@@ -55,6 +55,36 @@ function exactTexts(field: Expr, lit: Expr): string[] | null {
   return [s];
 }
 
+/** Largest magnitude of an integer literal the matcher gates on (numberPatterns). */
+const NUMBER_GATE_MAX = 1_000_000;
+
+/**
+ * Patterns one of which a field's text shows (as the matcher reads it: a number's or bigint's
+ * String(), a string as is) whenever the field equals the number literal `lit` for the engine
+ * (engine/expr.ts: a number or bigint of that value, or numeric text, /^-?\d+(\.\d+)?$/, whose
+ * Number() is that value): `*445*`, and for a nonzero literal `*444.9999999999*`. Numeric text
+ * equal to an integer N with |N| ≤ NUMBER_GATE_MAX lies within half an ulp (≤ 2^-34) of N, so its
+ * integer digits are |N|'s (after leading zeros), or |N| − 1's followed by a fraction of at least
+ * ten nines (`444.99999999999999999` reads as 445). Null (no gate) for other literals: fractions,
+ * larger integers, date fields.
+ */
+function numberPatterns(field: Expr, lit: Expr): Pattern[] | null {
+  const path = plainPath(field);
+  if (path === null || ECS_DATE_FIELDS.has(path)) return null;
+  if (lit.kind !== 'literal' || typeof lit.value !== 'number') return null;
+  const n = Math.abs(lit.value);
+  if (!Number.isInteger(n) || n > NUMBER_GATE_MAX) return null;
+  const contains = (t: string): Pattern => [{ t: 'star' }, { t: 'lit', v: t }, { t: 'star' }];
+  return n === 0 ? [contains('0')] : [contains(String(n)), contains(`${n - 1}.9999999999`)];
+}
+
+/** The patterns a field equal to literal `lit` shows: its exact texts (a string) or numberPatterns (a number); null: none. */
+function literalPatterns(field: Expr, lit: Expr): Pattern[] | null {
+  if (lit.kind === 'literal' && typeof lit.value === 'number') return numberPatterns(field, lit);
+  const ts = exactTexts(field, lit);
+  return ts === null ? null : ts.map((t) => [{ t: 'lit', v: t }]);
+}
+
 /** A condition implied by `e` that engine/multi-match can derive necessary literals from. */
 export function gateExpr(e: Expr): Expr {
   switch (e.kind) {
@@ -65,14 +95,14 @@ export function gateExpr(e: Expr): Expr {
     case 'compare': {
       if (e.op !== '==') return TRUE;
       const [f, l] = e.left.kind === 'field' ? [e.left, e.right] : [e.right, e.left];
-      const ts = exactTexts(f, l);
-      return ts === null ? TRUE : { kind: 'wildcard', expr: f, patterns: ts.map((t) => [{ t: 'lit', v: t }]), caseInsensitive: true };
+      const ps = literalPatterns(f, l);
+      return ps === null ? TRUE : { kind: 'wildcard', expr: f, patterns: ps, caseInsensitive: true };
     }
     case 'in': {
       if (e.negated || e.values.length === 0) return TRUE;
-      const ts = e.values.map((v) => exactTexts(e.expr, v));
-      if (ts.some((t) => t === null)) return TRUE;
-      return { kind: 'wildcard', expr: e.expr, patterns: (ts as string[][]).flat().map((t) => [{ t: 'lit', v: t }]), caseInsensitive: true };
+      const ps = e.values.map((v) => literalPatterns(e.expr, v));
+      if (ps.some((p) => p === null)) return TRUE;
+      return { kind: 'wildcard', expr: e.expr, patterns: (ps as Pattern[][]).flat(), caseInsensitive: true };
     }
     case 'wildcard':
       // Case-sensitive `like` implies its case-insensitive form. Date fields are left alone.

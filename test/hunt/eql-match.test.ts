@@ -26,7 +26,14 @@ const rule = (id: string, q: string): Rule => ({ id, name: id, source: 't', lang
 test('gateExpr: == / in on strings and like become case-insensitive wildcards; the rest is true', () => {
   assert.deepEqual(gateExpr(where('process where process.name == "A.exe"')), { kind: 'wildcard', expr: { kind: 'field', path: ['process', 'name'] }, patterns: [[{ t: 'lit', v: 'A.exe' }]], caseInsensitive: true });
   assert.equal(gateExpr(where('process where not process.name == "a"')).kind, 'literal');
-  assert.equal(gateExpr(where('process where process.pid == 4')).kind, 'literal', 'numbers: no atom');
+  // A small integer: its digits, or the integer below followed by nines (text that rounds to it).
+  assert.deepEqual((gateExpr(where('process where process.pid == 4')) as { patterns: unknown }).patterns, [
+    [{ t: 'star' }, { t: 'lit', v: '4' }, { t: 'star' }],
+    [{ t: 'star' }, { t: 'lit', v: '3.9999999999' }, { t: 'star' }],
+  ]);
+  assert.equal(gateExpr(where('process where process.pid == 0.5')).kind, 'literal', 'fractions: no atom');
+  assert.equal(gateExpr(where('process where process.pid == 123456789')).kind, 'literal', 'large integers: no atom');
+  assert.equal(gateExpr(where('process where process.pid in (4, 0.5)')).kind, 'literal', 'a list with one value without atoms: none');
   // A numeric string also equals a number field by value: its number's text is an alternative.
   assert.deepEqual((gateExpr(where('any where event.code == "4.50"')) as { patterns: unknown }).patterns, [[{ t: 'lit', v: '4.50' }], [{ t: 'lit', v: '4.5' }]]);
   assert.deepEqual((gateExpr(where('any where event.code in ("5137", "05")')) as { patterns: unknown }).patterns, [[{ t: 'lit', v: '5137' }], [{ t: 'lit', v: '05' }], [{ t: 'lit', v: '5' }]]);
@@ -61,6 +68,31 @@ test('the matcher selects a rule only when a stage can match; categories key the
     assert.deepEqual(n.filter((_r, i) => tests[i]!(ev)).map((r) => r.id), want, `engine on event.code ${String(code)} (${typeof code})`);
     assert.deepEqual(sel(ev), selected, `selected for event.code ${String(code)} (${typeof code})`);
   }
+});
+
+test('number literals: every value the engine finds equal passes the gate', () => {
+  const n = [
+    rule('p', 'network where destination.port == 445'),
+    rule('q', 'network where destination.port in (88, "3389", 0)'),
+    rule('r', 'network where destination.port == -7'),
+  ];
+  const m = new EcsRuleMatcher(n);
+  const tests = n.map((r) => compilePredicate((r.query as Extract<Query, { kind: 'event' }>).query.where));
+  const values: unknown[] = [
+    445, 445n, '445', '0445', '445.0', '445.000', '444.99999999999999999', '445.00000000000000001', '444.9', '4450', 44500, '1e3', true,
+    88, 88n, '88.0', '087', '87.999999999999999999', 3389, '3389', '3389.0', 0, -0, '0', '-0', '0.0000000000000000000001', '-0.000', 0n,
+    -7, '-7', '-07.0', '-6.99999999999999999999', -7n, '7', 7, [1, 445], ['x', '0088'], [], null, 'x',
+  ];
+  for (const port of values) {
+    const ev = { event: { category: 'network' }, destination: { port } };
+    const selected = new Set([...m.select(ev, ['network'])].map((i) => n[i]!.id));
+    for (let i = 0; i < n.length; i++) {
+      if (tests[i]!(ev) === true) assert.ok(selected.has(n[i]!.id), `${n[i]!.id} matches destination.port ${String(port)} (${typeof port}) but was not selected`);
+    }
+  }
+  // And it narrows: other ports do not select the rules.
+  assert.deepEqual([...m.select({ destination: { port: 53 } }, ['network'])], []);
+  assert.deepEqual([...m.select({ destination: { port: 'x' } }, ['network'])], []);
 });
 
 function stagesOf(q: Query): Stage[] {
