@@ -7,8 +7,8 @@
  * event category. The matcher selects inputs whose necessary literals occur in their fields; a
  * rule is fed an event when one of its stages is selected. The matcher derives necessary literals
  * from case-insensitive wildcards; `gateExpr` rewrites a stage condition into a condition the
- * matcher understands that is implied by it (a superset: `==` / `in` against strings or small
- * integers (numberPatterns) and case-sensitive `like` become case-insensitive wildcards;
+ * matcher understands that is implied by it (a superset: `==` / `in` against strings, booleans or
+ * small integers (numberPatterns) and case-sensitive `like` become case-insensitive wildcards;
  * everything it cannot reason about becomes `true`). Rules are still decided by their own compiled queries, on the stages selected
  * only (`stages`: a sequence selected for its second stage does not test its first on the event).
  */
@@ -78,9 +78,14 @@ function numberPatterns(field: Expr, lit: Expr): Pattern[] | null {
   return n === 0 ? [contains('0')] : [contains(String(n)), contains(`${n - 1}.9999999999`)];
 }
 
-/** The patterns a field equal to literal `lit` shows: its exact texts (a string) or numberPatterns (a number); null: none. */
+/**
+ * The patterns a field equal to literal `lit` shows: its exact texts (a string), numberPatterns (a
+ * number), or `true` / `false` (a boolean: the engine finds only a boolean equal to it, which the
+ * matcher reads as that text); null: none.
+ */
 function literalPatterns(field: Expr, lit: Expr): Pattern[] | null {
   if (lit.kind === 'literal' && typeof lit.value === 'number') return numberPatterns(field, lit);
+  if (lit.kind === 'literal' && typeof lit.value === 'boolean') return plainPath(field) === null ? null : [[{ t: 'lit', v: String(lit.value) }]];
   const ts = exactTexts(field, lit);
   return ts === null ? null : ts.map((t) => [{ t: 'lit', v: t }]);
 }

@@ -90,6 +90,16 @@ test('number literals: every value the engine finds equal passes the gate', () =
       if (tests[i]!(ev) === true) assert.ok(selected.has(n[i]!.id), `${n[i]!.id} matches destination.port ${String(port)} (${typeof port}) but was not selected`);
     }
   }
+  // Booleans: only a boolean equals a boolean literal (the matcher reads it as its text).
+  const b = [rule('t', 'process where process.code_signature.trusted == false'), rule('u', 'process where process.code_signature.exists in (true)')];
+  const mb = new EcsRuleMatcher(b);
+  const bt = b.map((r) => compilePredicate((r.query as Extract<Query, { kind: 'event' }>).query.where));
+  for (const v of [false, true, 'false', 'true', 0, 1, [true, false], ['x', false], null]) {
+    const ev = { process: { code_signature: { trusted: v, exists: v } } };
+    const selected = new Set([...mb.select(ev, ['process'])].map((i) => b[i]!.id));
+    for (let i = 0; i < b.length; i++) if (bt[i]!(ev) === true) assert.ok(selected.has(b[i]!.id), `${b[i]!.id} matches ${JSON.stringify(v)} but was not selected`);
+  }
+  assert.deepEqual([...mb.select({ process: { code_signature: { trusted: true, exists: false } } }, ['process'])], []);
   // And it narrows: other ports do not select the rules.
   assert.deepEqual([...m.select({ destination: { port: 53 } }, ['network'])], []);
   assert.deepEqual([...m.select({ destination: { port: 'x' } }, ['network'])], []);
