@@ -79,6 +79,21 @@ function numberPatterns(field: Expr, lit: Expr): Pattern[] | null {
 }
 
 /**
+ * Patterns one of which a field's text shows whenever an order comparison (`<`, `<=`, `>`, `>=`)
+ * with the number literal `lit` holds (`process.parent.Ext.real.pid > 0`): the engine orders only a
+ * number, a bigint or numeric text against a number (anything else, a missing field too, gives
+ * null), and each of those shows a digit, or is NaN or ±Infinity. Null (no gate) for other
+ * literals and date fields.
+ */
+function numericPresence(field: Expr, lit: Expr): Pattern[] | null {
+  const path = plainPath(field);
+  if (path === null || ECS_DATE_FIELDS.has(path)) return null;
+  if (lit.kind !== 'literal' || typeof lit.value !== 'number') return null;
+  return NUMBER_SIGNS.map((t) => [{ t: 'star' }, { t: 'lit', v: t }, { t: 'star' }]);
+}
+const NUMBER_SIGNS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'nan', 'infinity'];
+
+/**
  * The patterns a field equal to literal `lit` shows: its exact texts (a string), numberPatterns (a
  * number), or `true` / `false` (a boolean: the engine finds only a boolean equal to it, which the
  * matcher reads as that text); null: none.
@@ -98,8 +113,13 @@ export function gateExpr(e: Expr): Expr {
     case 'or':
       return { kind: 'or', exprs: e.exprs.map(gateExpr) };
     case 'compare': {
-      if (e.op !== '==') return TRUE;
       const [f, l] = e.left.kind === 'field' ? [e.left, e.right] : [e.right, e.left];
+      // `!=` holds for a missing field (as in Elasticsearch): no gate.
+      if (e.op === '!=') return TRUE;
+      if (e.op !== '==') {
+        const ps = numericPresence(f, l);
+        return ps === null ? TRUE : { kind: 'wildcard', expr: f, patterns: ps, caseInsensitive: true };
+      }
       const ps = literalPatterns(f, l);
       return ps === null ? TRUE : { kind: 'wildcard', expr: f, patterns: ps, caseInsensitive: true };
     }

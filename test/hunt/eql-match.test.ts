@@ -42,6 +42,10 @@ test('gateExpr: == / in on strings and like become case-insensitive wildcards; t
   assert.equal(gateExpr(where('any where @timestamp == "2020-01-01T00:00:00Z"')).kind, 'literal', 'date fields compare as instants');
   assert.equal(gateExpr(where('process where process.name like "Ab*"')).kind, 'wildcard');
   assert.equal(gateExpr(where('process where process.name != "a"')).kind, 'literal');
+  assert.equal(gateExpr(where('process where process.pid != 4')).kind, 'literal', '!= holds for a missing field');
+  assert.equal(gateExpr(where('process where process.pid >= 4')).kind, 'wildcard', 'a number ordered: some digit (presence)');
+  assert.equal(gateExpr(where('process where process.pid > 4.5')).kind, 'wildcard');
+  assert.equal(gateExpr(where('process where process.name > "a"')).kind, 'literal', 'strings ordered: no atom');
 });
 
 test('the matcher selects a rule only when a stage can match; categories key the stages', () => {
@@ -100,6 +104,21 @@ test('number literals: every value the engine finds equal passes the gate', () =
     for (let i = 0; i < b.length; i++) if (bt[i]!(ev) === true) assert.ok(selected.has(b[i]!.id), `${b[i]!.id} matches ${JSON.stringify(v)} but was not selected`);
   }
   assert.deepEqual([...mb.select({ process: { code_signature: { trusted: true, exists: false } } }, ['process'])], []);
+  // Order comparisons with a number: any numeric value passes, a missing field does not (`!=`
+  // holds for a missing field, as in Elasticsearch: not gated).
+  const o = [
+    rule('gt', 'process where process.parent.Ext.real.pid > 0'),
+    rule('le', 'process where process.parent.Ext.real.pid <= -1'),
+    rule('ne', 'process where process.parent.Ext.real.pid != 4'),
+  ];
+  const mo = new EcsRuleMatcher(o);
+  const ot = o.map((r) => compilePredicate((r.query as Extract<Query, { kind: 'event' }>).query.where));
+  for (const v of [1, 0, -3, 4, 7n, '12', '-0.5', '0012.50', 'x', true, Infinity, -Infinity, NaN, [0, 5], [], null, 1e21, 5e-7]) {
+    const ev = { process: { parent: { Ext: { real: { pid: v } } } } };
+    const selected = new Set([...mo.select(ev, ['process'])].map((i) => o[i]!.id));
+    for (let i = 0; i < o.length; i++) if (ot[i]!(ev) === true) assert.ok(selected.has(o[i]!.id), `${o[i]!.id} matches ${String(v)} but was not selected`);
+  }
+  assert.deepEqual([...mo.select({ process: { name: 'x' } }, ['process'])].map((i) => o[i]!.id), ['ne'], 'without the field only != is selected');
   // And it narrows: other ports do not select the rules.
   assert.deepEqual([...m.select({ destination: { port: 53 } }, ['network'])], []);
   assert.deepEqual([...m.select({ destination: { port: 'x' } }, ['network'])], []);
