@@ -90,15 +90,21 @@ export class CompiledRuleSet {
   /** Rules whose deferred compilation failed (see lazyRunner); each detector reports them at its end. */
   readonly lateProblems: DetectorProblem[] = [];
   /**
-   * ECS-view (EQL) rules, selected per event by the multi-rule matcher over their stages
-   * (eql-match.ts) instead of the category/value buckets: `ecs.rules[i]` is its rule i.
+   * ECS-view (EQL) rules, selected per event by a multi-rule matcher over their stages
+   * (eql-match.ts) instead of the category/value buckets; `ecsRules[i]` is selectable rule i.
    */
-  readonly ecs: EcsRuleMatcher | null = null;
+  readonly ecsRules: Rule[];
+  /**
+   * The ECS matchers by event flavour (flavourBit; ALL_FLAVOURS when no rule is flavour-gated),
+   * each over the rules of `ecsRules` that apply to that flavour only, built on the flavour's
+   * first event: a Defend event reads no field of the rules of Windows logs or cloud services
+   * (a quarter of Elastic's pack), which only the flavour gate after selection turned away.
+   */
+  private readonly ecsByFlavour = new Map<number, FlavourMatcher>();
 
   constructor(readonly rules: Rule[]) {
     this.needs = new CompiledNeeds(rules);
-    const ecsRules = rules.filter((r) => EcsRuleMatcher.accepts(r));
-    if (ecsRules.length > 0) this.ecs = new EcsRuleMatcher(ecsRules);
+    this.ecsRules = rules.filter((r) => EcsRuleMatcher.accepts(r));
     const native: Rule[] = [];
     for (const rule of rules) {
       if (!isStateless(rule)) continue;
@@ -119,6 +125,37 @@ export class CompiledRuleSet {
       this.native = { rules: native, matcher: new MultiMatcher(inputs, ENGINE_OPTIONS.dialect) };
     }
   }
+
+  /**
+   * The ECS matcher of the rules of `ecsRules` that apply to events of flavour bit `flavour`
+   * (ALL_FLAVOURS: every rule), built on first use; null when none does.
+   */
+  ecsFor(flavour: number): FlavourMatcher | null {
+    let m = this.ecsByFlavour.get(flavour);
+    if (m === undefined) {
+      const index: number[] = [];
+      this.ecsRules.forEach((r, i) => {
+        if ((ruleFlavours(r) & flavour) !== 0) index.push(i);
+      });
+      m = index.length === 0 ? NO_MATCHER : { matcher: new EcsRuleMatcher(index.map((i) => this.ecsRules[i]!)), index: Int32Array.from(index) };
+      this.ecsByFlavour.set(flavour, m);
+    }
+    return m === NO_MATCHER ? null : m;
+  }
+}
+
+/** An ECS matcher over the rules of one event flavour, and each of its rules' index in CompiledRuleSet.ecsRules. */
+export interface FlavourMatcher {
+  matcher: EcsRuleMatcher;
+  index: Int32Array;
+}
+
+/** CompiledRuleSet.ecsFor's answer for a flavour no ECS rule applies to. */
+const NO_MATCHER = {} as FlavourMatcher;
+
+/** A rule's flavour bits (its `index` patterns' flavours; ALL_FLAVOURS: any). */
+function ruleFlavours(rule: Rule): number {
+  return rule.gate?.flavours ? rule.gate.flavours.reduce((m, f) => m | flavourBit(f), 0) : ALL_FLAVOURS;
 }
 
 /**
@@ -309,8 +346,7 @@ export class Detector {
   /** The rule set's multi-rule matcher and its rules, compiled (see CompiledRuleSet.native). */
   private readonly nativeMatcher: MultiMatcher | null = null;
   private readonly nativeSelectable: CompiledRule[] = [];
-  /** The rule set's ECS-rule matcher and its rules, compiled (see CompiledRuleSet.ecs; a rule that failed to compile is absent). */
-  private readonly ecsMatcher: EcsRuleMatcher | null = null;
+  /** The rule set's ECS rules, compiled, by their index in CompiledRuleSet.ecsRules (a rule that failed to compile is absent). */
   private readonly ecsSelectable: (CompiledRule | undefined)[] = [];
   private readonly set: CompiledRuleSet;
   private readonly all: CompiledRule[] = [];
@@ -349,11 +385,8 @@ export class Detector {
     this.problems.push(...set.problems);
     const failed = new Set(set.problems.map((p) => p.ruleId));
     const selectable = new Map<Rule, number>(set.native ? set.native.rules.map((r, i) => [r, i]) : []);
-    const ecsSelectable = new Map<Rule, number>(set.ecs ? set.ecs.rules.map((r, i) => [r, i]) : []);
-    if (set.ecs) {
-      this.ecsMatcher = set.ecs;
-      this.ecsSelectable = new Array<CompiledRule>(set.ecs.rules.length);
-    }
+    const ecsSelectable = new Map<Rule, number>(set.ecsRules.map((r, i) => [r, i]));
+    this.ecsSelectable = new Array<CompiledRule>(set.ecsRules.length);
     if (set.native) {
       this.nativeMatcher = set.native.matcher;
       this.nativeSelectable = new Array<CompiledRule>(set.native.rules.length);
@@ -369,7 +402,7 @@ export class Detector {
           continue;
         }
       }
-      const flavours = rule.gate?.flavours ? rule.gate.flavours.reduce((m, f) => m | flavourBit(f), 0) : ALL_FLAVOURS;
+      const flavours = ruleFlavours(rule);
       if (flavours !== ALL_FLAVOURS) this.flavourGated = true;
       const c: CompiledRule = { rule, runner, view: rule.view, shared: set.shared.has(rule), overlapHorizon: 'open', gate: null, flavours, stamp: -1 };
       if (!c.shared && c.view === 'ecs') c.gate = JoinGate.of(rule);
@@ -509,15 +542,17 @@ export class Detector {
         const b = this.ecsByCategory.get(cat);
         if (b) this.feedBucket(b, ecs, ot);
       }
-      if (this.ecsMatcher) {
-        const sel = this.ecsMatcher.select(ecs, cats);
+      const fm = this.ecsSelectable.length > 0 ? this.set.ecsFor(this.flavour) : null;
+      if (fm !== null) {
+        // The flavour's matcher holds only rules of that flavour (no bit test per rule).
+        const m = fm.matcher;
+        const sel = m.select(ecs, cats);
         for (let i = 0; i < sel.length; i++) {
-          const c = this.ecsSelectable[sel[i]!];
+          const c = this.ecsSelectable[fm.index[sel[i]!]!];
           if (c === undefined || c.stamp === this.stamp) continue;
           c.stamp = this.stamp;
-          if ((c.flavours & this.flavour) === 0) continue;
           // Only the stages the matcher selected are evaluated (the others cannot match the event).
-          this.run(c, ecs, ot, this.ecsMatcher.stages[sel[i]!]!);
+          this.run(c, ecs, ot, m.stages[sel[i]!]!);
         }
       }
     }
