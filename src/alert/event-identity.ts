@@ -26,11 +26,14 @@ function recordIdText(ev: Event): string | undefined {
  * JSON text with object keys sorted (bigint as text), so equal content gives equal text. One string
  * built in one walk (no per-object key/part arrays besides the sorted keys); the text, and so every
  * alert id, is the one the map/filter/join version gave (test/alert/identity-stable.test.ts).
+ * Per alert this walk was most of the cost of its id: strings that need no escape are quoted
+ * without JSON.stringify, keys are quoted once per distinct key, and the few keys of an object are
+ * put in order by insertion (the order of the default sort: UTF-16 code units).
  */
 export function canonicalJson(v: unknown): string {
   switch (typeof v) {
     case 'string':
-      return JSON.stringify(v);
+      return quote(v);
     case 'bigint':
       return JSON.stringify(v.toString());
     case 'object':
@@ -49,7 +52,19 @@ export function canonicalJson(v: unknown): string {
     return s + ']';
   }
   const o = v as Record<string, unknown>;
-  const keys = Object.keys(o).sort();
+  const keys = Object.keys(o);
+  if (keys.length > 32) keys.sort();
+  else {
+    for (let i = 1; i < keys.length; i++) {
+      const k = keys[i]!;
+      let j = i - 1;
+      while (j >= 0 && keys[j]! > k) {
+        keys[j + 1] = keys[j]!;
+        j--;
+      }
+      keys[j + 1] = k;
+    }
+  }
   let s = '{';
   let first = true;
   for (let i = 0; i < keys.length; i++) {
@@ -58,9 +73,30 @@ export function canonicalJson(v: unknown): string {
     if (x === undefined || typeof x === 'function') continue;
     if (!first) s += ',';
     first = false;
-    s += JSON.stringify(k) + ':' + canonicalJson(x);
+    s += quotedKey(k) + canonicalJson(x);
   }
   return s + '}';
+}
+
+/** What JSON.stringify escapes in a string: `"`, `\`, control characters, surrogates (lone ones; paired ones are left to it too). */
+const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
+
+/** JSON.stringify of a string. */
+function quote(s: string): string {
+  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : '"' + s + '"';
+}
+
+/** `"key":` per distinct key (events share a few hundred); bounded, past that quoted each time. */
+const QUOTED_KEYS = new Map<string, string>();
+const MAX_QUOTED_KEYS = 8192;
+
+function quotedKey(k: string): string {
+  let q = QUOTED_KEYS.get(k);
+  if (q === undefined) {
+    q = quote(k) + ':';
+    if (QUOTED_KEYS.size < MAX_QUOTED_KEYS) QUOTED_KEYS.set(k, q);
+  }
+  return q;
 }
 
 /** Hex SHA-256 of a text: one call (crypto.hash, Node ≥ 20.12), else a Hash object; the same digest. */

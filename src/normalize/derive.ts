@@ -6,8 +6,8 @@ import { decodeAccessList } from './access.js';
 import type { DeriveName } from './tables/types.js';
 import {
   baseName,
-  getPath,
   isBlank,
+  isObj,
   joinWindowsPath,
   setPath,
   splitCommandLine,
@@ -148,8 +148,13 @@ function argsFrom(ev: Obj, read: Reader, from: string[], to: string[], countTo: 
   setPath(ev, countTo, args.length);
 }
 
-/** Fill the ECS fields Elastic's pipelines compute from others, where they are missing. */
-export function deriveCommon(ev: Obj, read: Reader = (p) => getPath(ev, p)): void {
+/**
+ * Fill the ECS fields Elastic's pipelines compute from others, where they are missing. Without a
+ * reader, fields are read as plain nested paths (getPath): the direct walk below, which looks each
+ * parent object up once instead of once per path (it ran on every event, most of them complete).
+ */
+export function deriveCommon(ev: Obj, read?: Reader): void {
+  if (read === undefined) return deriveNested(ev);
   nameFrom(ev, read, P_EXE, P_NAME);
   nameFrom(ev, read, PP_EXE, PP_NAME);
   argsFrom(ev, read, P_CMD, P_ARGS, P_ARGC);
@@ -168,4 +173,57 @@ export function deriveCommon(ev: Obj, read: Reader = (p) => getPath(ev, p)): voi
       if (parts.extension !== undefined && needExt) setPath(ev, F_EXT, parts.extension);
     }
   }
+}
+
+/**
+ * deriveCommon through getPath, written out: each field lives in an object the walk already
+ * reached (a read through a non-object finds nothing, so nothing is written), and each object gets
+ * its fields in the order the reader version adds them (test/normalize/derive-nested.test.ts holds
+ * the two equal, key order included).
+ */
+function deriveNested(ev: Obj): void {
+  const p = ev['process'];
+  if (isObj(p)) {
+    nameIn(p);
+    const pp = p['parent'];
+    if (isObj(pp)) nameIn(pp);
+    argsIn(p);
+    if (isObj(pp)) argsIn(pp);
+  }
+  const target = ev['Target'];
+  if (isObj(target)) {
+    const tp = target['process'];
+    if (isObj(tp)) nameIn(tp);
+  }
+  const f = ev['file'];
+  if (!isObj(f)) return;
+  const path = f['path'];
+  if (typeof path === 'string' && path.length > 0) {
+    const needName = f['name'] === undefined || f['name'] === null;
+    const needDir = f['directory'] === undefined || f['directory'] === null;
+    const needExt = f['extension'] === undefined || f['extension'] === null;
+    if (needName || needDir || needExt) {
+      const parts = splitWindowsPath(path);
+      if (needName) f['name'] = parts.name;
+      if (parts.directory !== undefined && needDir) f['directory'] = parts.directory;
+      if (parts.extension !== undefined && needExt) f['extension'] = parts.extension;
+    }
+  }
+}
+
+/** nameFrom for `executable` → `name` of one (process) object. */
+function nameIn(o: Obj): void {
+  const exe = o['executable'];
+  if (typeof exe !== 'string' || exe === '' || (o['name'] !== undefined && o['name'] !== null)) return;
+  const name = baseName(exe);
+  if (name !== '') o['name'] = name;
+}
+
+/** argsFrom for `command_line` → `args`, `args_count` of one (process) object. */
+function argsIn(o: Obj): void {
+  const cmd = o['command_line'];
+  if (typeof cmd !== 'string' || cmd === '' || (o['args'] !== undefined && o['args'] !== null)) return;
+  const args = splitCommandLine(cmd);
+  o['args'] = args;
+  o['args_count'] = args.length;
 }

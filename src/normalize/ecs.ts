@@ -12,7 +12,7 @@ import {
   type ReverseField,
 } from './tables/reverse.js';
 import { fromWinlogbeat, recordTime, recordTimeSource, recordToEcs, type WinRecord } from './windows.js';
-import { isObj, mergeMissing, readerFor, setPath, text, toInt, type Obj, type Reader } from './util.js';
+import { hasDottedTopKey, isObj, mergeMissing, readerFor, setPath, text, toInt, type Obj, type Reader } from './util.js';
 
 const HOST_ID = ['host', 'id'];
 const HOST_NAME = ['host', 'name'];
@@ -57,6 +57,7 @@ export const ECS_DERIVED_FIELDS: ReadonlyMap<string, DerivedText> = new Map<stri
 
 /** Elastic Defend / generic ECS: add host.id, host.os.type (when the OS is known to be Windows), names. */
 export function completeEcs(ev: Obj): Obj {
+  if (!hasDottedTopKey(ev)) return completeNested(ev);
   const read = readerFor(ev);
   fillHostId(ev, read, undefined);
   if (read(OS_TYPE) === undefined) {
@@ -64,6 +65,31 @@ export function completeEcs(ev: Obj): Obj {
     if (os === 'windows') setPath(ev, OS_TYPE, 'windows');
   }
   deriveCommon(ev, read);
+  return ev;
+}
+
+/**
+ * completeEcs for an event read through plain nested paths (what readerFor gives it: no top-level
+ * key holds a dot), written out: `host` and `host.os` are looked up once, not once per path, and
+ * no reader closure is made per event. Every write lands in an object the reads reached, as
+ * setPath's would (test/normalize/derive-nested.test.ts holds the two versions equal).
+ */
+function completeNested(ev: Obj): Obj {
+  const host = ev['host'];
+  if (isObj(host)) {
+    if (host['id'] === undefined) {
+      const name = host['name'];
+      if (typeof name === 'string' && name !== '') host['id'] = name.toLowerCase();
+    }
+    const os = host['os'];
+    if (isObj(os) && os['type'] === undefined) {
+      const family = os['family'];
+      const platform = os['platform'];
+      const v = typeof family === 'string' && family !== '' ? family : typeof platform === 'string' && platform !== '' ? platform : undefined;
+      if (v !== undefined && v.toLowerCase() === 'windows') os['type'] = 'windows';
+    }
+  }
+  deriveCommon(ev);
   return ev;
 }
 

@@ -59,8 +59,15 @@ const HOST_ID = ['host', 'id'];
 const frozenCache = new WeakMap<object, Views>();
 
 function views(ev: Event): Views {
-  const v = (ev as { [VIEWS]?: Views })[VIEWS] ?? frozenCache.get(ev);
-  return v ?? attach(ev, { flavour: detect(ev) });
+  const v = (ev as { [VIEWS]?: Views })[VIEWS];
+  if (v !== undefined) return v;
+  // Only an event that could not take the symbol is in the WeakMap: an extensible one without it
+  // is new (looking it up gave every new event an identity hash, for nothing).
+  if (!Object.isExtensible(ev)) {
+    const f = frozenCache.get(ev);
+    if (f !== undefined) return f;
+  }
+  return attach(ev, { flavour: detect(ev) });
 }
 
 function attach(ev: Event, v: Views): Views {

@@ -38,9 +38,16 @@ export type Reader = (path: readonly string[]) => unknown;
  * case: cheap even for missing fields), else the shared getField that resolves dotted/mixed keys.
  */
 export function readerFor(ev: Obj): Reader {
-  // Marked by the reader from the line's text (events/field.ts markParsedJson): no key has a dot.
-  if ((ev as { [NO_DOTTED_KEYS]?: boolean })[NO_DOTTED_KEYS] !== true) for (const k in ev) if (k.includes('.')) return (path) => getField(ev, path);
+  if (hasDottedTopKey(ev)) return (path) => getField(ev, path);
   return (path) => getPath(ev, path);
+}
+
+/** Whether some top-level key of `ev` holds a dot (readerFor then resolves dotted keys). */
+export function hasDottedTopKey(ev: Obj): boolean {
+  // Marked by the reader from the line's text (events/field.ts markParsedJson): no key has a dot.
+  if ((ev as { [NO_DOTTED_KEYS]?: boolean })[NO_DOTTED_KEYS] === true) return false;
+  for (const k in ev) if (k.includes('.')) return true;
+  return false;
 }
 
 /** Copy into `target` every leaf of `extra` that `target` lacks (deep, never overwriting). */

@@ -58,6 +58,10 @@ const odd: unknown[] = [
   'text',
   42.5,
   true,
+  // Strings quoted without JSON.stringify unless they need an escape; keys quoted once and cached.
+  { 'q"k': 'a"b', 'b\\k': 'c\\d', ctl: '\u0000\u0001\n\t\u001f', del: '\u007f', ls: '\u2028\u2029', lone: '\ud800x', lowLone: 'x\udfff', pair: '😀', ü: 'é' },
+  { 'ctl\u0001key': 1, '\ud83d': 2, '😀': 3, 'Z': 4, 'z': 5, '_': 6, '': 7, ' ': 8 },
+  Object.fromEntries(Array.from({ length: 70 }, (_, i) => [`k${(i * 37) % 70}`, i % 3 === 0 ? `v${i}` : { i }])),
 ];
 
 test('canonical JSON is the text the previous implementation gave', () => {

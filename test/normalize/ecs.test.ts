@@ -142,3 +142,19 @@ test('Defend file events: creation and overwrite are Sysmon 11, other changes ha
   assert.equal(toNative(file('change', 'rename'))['EventID'], undefined);
   assert.equal(toNative(file('deletion', 'deletion'))['EventID'], 23);
 });
+
+test('views of a frozen event are cached apart; an event frozen after its views keeps them', () => {
+  // A frozen event cannot take the views symbol: its views live in a WeakMap (normalize/index.ts).
+  const frozen = Object.freeze({ '@timestamp': '2024-01-02T03:04:05.000000100Z', event: Object.freeze({ category: ['process'] }), host: Object.freeze({ id: 'h1' }) }) as Event;
+  const native = toNative(frozen);
+  assert.equal(toNative(frozen), native, 'native view cached for a frozen event');
+  assert.equal(toEcs(frozen), frozen);
+  assert.deepEqual(eventTime(frozen), { ms: Date.UTC(2024, 0, 2, 3, 4, 5), ns: 100 });
+  assert.equal(eventHost(frozen), 'h1');
+  assert.equal(detectFlavour(frozen), 'ecs');
+  const later: Event = { '@timestamp': '2024-01-02T03:04:05Z', event: { category: ['file'] }, host: { name: 'WS' } };
+  const nv = toNative(later);
+  Object.freeze(later);
+  assert.equal(toNative(later), nv, 'views attached before freezing are still read');
+  assert.equal(eventHost(later), 'ws');
+});
