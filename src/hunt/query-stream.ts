@@ -95,15 +95,18 @@ export class QueryFeed<T = undefined> {
   }
 
   /**
-   * Can the deferred line change what the runner holds? Not when its time is past the state's
-   * horizon (every partial held expires before it: maxspan), nor when the gate finds none of the
-   * held keys in its text. The horizon is recomputed only when the state changed (the held
-   * keys' version moved): partials that expired stay held until the next event is pushed, and
-   * most deferred lines are let go without one.
+   * Can the deferred line change what the runner holds? Not when the gate finds none of the held
+   * keys in its text, nor when its time is past the state's horizon (every partial held expires
+   * before it: maxspan). The gate is asked first: it costs a lookup per key part (the runner keeps
+   * the held keys' parts), the horizon a pass over every partial held, and most lines fail the
+   * gate. The horizon is recomputed only when the state changed (the held keys' version moved):
+   * partials that expired stay held until the next event is pushed, and most deferred lines are
+   * let go without one.
    */
   private mayUse(d: DeferredLine): boolean {
     const gate = this.o.gate;
     if (gate === null) return true;
+    if (!gate.mayUse(this.o.runner, d)) return false;
     const held = this.o.runner.heldKeys();
     if (held !== null) {
       if (held !== this.heldSeen || held.version !== this.heldVersion) {
@@ -114,7 +117,7 @@ export class QueryFeed<T = undefined> {
       const hz = this.horizon;
       if (hz === null || (hz !== 'open' && compareInstants(d.time, hz) > 0)) return false;
     }
-    return gate.mayUse(this.o.runner, d);
+    return true;
   }
 
   private single(h: Held<T>): void {
