@@ -17,12 +17,14 @@ import { compileJoin, compileSample } from './join.js';
 import { buildPipes, type Match } from './pipes.js';
 import { compileSequence, type Matcher, type StateHorizon } from './sequence.js';
 import { compareScalars } from './values.js';
+import { KeyCounts, type HeldKeys } from './held-keys.js';
 import { asArray, asObject, decodeMatch, encodeMatch, loadCells, saveCells, type EventReader, type EventWriter, type StateJson } from './state.js';
 
 export type { EngineOptions, EventKeeper } from './context.js';
 export type { Match, MissingEvent } from './pipes.js';
 export { eventsWithPlaceholders } from './pipes.js';
 export { laterHorizon, type StateHorizon } from './sequence.js';
+export { KEY_SEP, KeyCounts, type HeldKeys, type PartValues } from './held-keys.js';
 export type { Event } from '../events/field.js';
 export { EngineError, knownFunctions } from './functions.js';
 export { StateShapeError, type EventReader, type EventWriter, type StateJson } from './state.js';
@@ -44,8 +46,13 @@ export interface QueryRunner {
   stateSize(): number;
   /** How far ahead in time the state held now reaches (see StateHorizon). */
   horizon(): StateHorizon;
-  /** Join keys of the sequence state held now (keyString form); null when not a plain sequence. */
-  heldKeys(): ReadonlySet<string> | null;
+  /**
+   * Join keys of the sequence state held now (keyString form); null when not a plain sequence.
+   * A live view, kept as the state changes (each key and its parts counted at insert and
+   * delete, never listed again): the same object for the runner's life; its `version` tells
+   * when the state changed.
+   */
+  heldKeys(): HeldKeys | null;
   /**
    * The stages (bits as in `push`) through which an event can change anything now: an event none
    * of whose stages is among them may be left out, not pushed (the same results: results held
@@ -247,7 +254,7 @@ function compileRunner(q: Query, opts: EngineOptions, ordered: boolean): QueryRu
   };
 }
 
-const EMPTY_KEYS: ReadonlySet<string> = new Set();
+const EMPTY_KEYS: HeldKeys = new KeyCounts();
 
 /**
  * Order of two tiebreaker values for events of equal time: values in their natural order, and an

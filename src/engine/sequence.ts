@@ -25,6 +25,7 @@ import { EMPTY_SCOPE, type CompileContext, type Fn } from './context.js';
 import { categoryIs, compileEventQueryParts, compileInner, truthy } from './expr.js';
 import type { Match } from './pipes.js';
 import { isNullish, keyPart } from './values.js';
+import { KeyCounts, type HeldKeys } from './held-keys.js';
 import { asArray, asObject, decodeInstant, decodeValue, encodeInstant, encodeValue, StateShapeError, type EventReader, type EventWriter, type StateJson } from './state.js';
 
 type SequenceQuery = Extract<Query, { kind: 'sequence' }>;
@@ -93,9 +94,10 @@ export interface Matcher {
   horizon(): StateHorizon;
   /**
    * The join keys (keyString form) of the state held now: an event whose key is not among them
-   * changes nothing unless it can start a sequence. null: this matcher cannot tell.
+   * changes nothing unless it can start a sequence. null: this matcher cannot tell. The same
+   * object for the matcher's life, kept up to date as the state changes (see HeldKeys).
    */
-  heldKeys(): ReadonlySet<string> | null;
+  heldKeys(): HeldKeys | null;
   /**
    * The stages (bit j: stage j as written, until last; see QueryRunner.push) an event can change
    * anything through now: an event that can match none of them can be left out (not pushed). A
@@ -319,10 +321,40 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
   const leadTimes = new Map<string, { last: Instant | null; prev: Instant | null }>();
   const pending: Pending[] = [];
   let sweepCounter = 0;
-  /** Bumped on every change to `waiting` or `pending`, so heldKeys() rebuilds only when needed. */
-  let version = 0;
-  let held: Set<string> | null = null;
-  let heldVersion = -1;
+  /**
+   * The keys of `waiting` and `pending`, counted (a key held at several stages or pending twice
+   * counts each time), kept from the first heldKeys() call on (null before: a runner no hunt
+   * gates pays nothing for it). Every change to `waiting` and `pending` goes through
+   * hold/drop/pend/unpend, which also move its version (a partial replaced under a key it holds
+   * already too); loadState and finish list them again.
+   */
+  let held: KeyCounts | null = null;
+  const rebuildHeld = (): void => {
+    held!.clear();
+    for (const map of waiting) for (const k of map.keys()) held!.add(k);
+    for (const p of pending) held!.add(p.key);
+  };
+  /** waiting[i] takes `p` under `k` (replacing the partial held there, if any). */
+  const hold = (map: Map<string, Partial>, k: string, p: Partial): void => {
+    if (held !== null) {
+      if (map.has(k)) held.version++;
+      else held.add(k);
+    }
+    map.set(k, p);
+  };
+  /** Drop the partial held under `k` in `map`, if any. */
+  const drop = (map: Map<string, Partial>, k: string): void => {
+    if (map.delete(k) && held !== null) held.delete(k);
+  };
+  const pend = (p: Pending): void => {
+    pending.push(p);
+    if (held !== null) held.add(p.key);
+  };
+  /** Remove pending[i]. */
+  const unpend = (i: number): void => {
+    const [p] = pending.splice(i, 1);
+    if (held !== null) held.delete(p!.key);
+  };
   // Matcher.live: the bits live whatever the state (first positive stage, leading missing stages);
   // per positive stage g ≥ 1, the bits live while waiting[g - 1] holds a partial (stage g, the
   // missing stages before it, until); the trailing missing stages' bits while a candidate is pending.
@@ -388,7 +420,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
         pending.push({ partial: loadPartial(x.p!, r), key: x.k as string, deadline: decodeInstant(x.d ?? null), from: decodeInstant(x.f ?? null) });
       }
       sweepCounter = typeof o.sc === 'number' ? o.sc : 0;
-      version++;
+      if (held !== null) rebuildHeld();
     },
   });
 
@@ -404,11 +436,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
   const sweep = (now: Instant | null): void => {
     if (maxspan === undefined || now === null) return;
     for (const map of waiting)
-      for (const [k, p] of map)
-        if (exceeds(p.start, now)) {
-          map.delete(k);
-          version++;
-        }
+      for (const [k, p] of map) if (exceeds(p.start, now)) drop(map, k);
     for (const [k, t] of leadTimes) if (exceeds(t.last, now)) leadTimes.delete(k);
   };
 
@@ -416,8 +444,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
     for (let i = 0; i < pending.length; ) {
       const p = pending[i]!;
       if (p.deadline !== null && before(p.deadline, now)) {
-        pending.splice(i, 1);
-        version++;
+        unpend(i);
         output(p.partial);
       } else i++;
     }
@@ -437,10 +464,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
     const from = hasLeading ? p.leadingAt : p.start;
     const deadline = maxspan !== undefined && from !== null ? addNs(from, maxspan) : null;
     if (deadline !== null && before(deadline, now)) output(p);
-    else {
-      pending.push({ partial: p, key, deadline, from });
-      version++;
-    }
+    else pend({ partial: p, key, deadline, from });
   };
 
   // What partials hold of the current event (EngineOptions.retain), made at most once per push.
@@ -482,19 +506,16 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       const prev = map.get(k);
       if (!prev) return;
       const t = needTime ? getNow() : null;
-      if (!st.fork) map.delete(k);
-      version++;
+      if (!st.fork) drop(map, k);
       if (exceeds(prev.start, t)) {
-        map.delete(k);
+        drop(map, k);
         return;
       }
       if (prev.missAt !== null && before(prev.missAt, t)) return;
       partial = { events: [...prev.events, held], start: prev.start, last: t, keys: keyValues, keyStage: st, leadingAt: prev.leadingAt, missAt: null, pushed: pushNo };
     }
-    if (i < last) {
-      waiting[i]!.set(k, partial);
-      version++;
-    } else complete(partial, k, partial.last);
+    if (i < last) hold(waiting[i]!, k, partial);
+    else complete(partial, k, partial.last);
   };
 
   return {
@@ -532,12 +553,9 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
             for (let i = pending.length - 1; i >= 0; i--) {
               const p = pending[i]!;
               if (p.key !== k || !before(p.partial.last, t)) continue;
-              version++;
+              unpend(i);
               // Kept only if this (the first trailing) event lies beyond maxspan from `from`.
-              if (exceeds(p.from, t)) {
-                pending.splice(i, 1);
-                output(p.partial);
-              } else pending.splice(i, 1);
+              if (exceeds(p.from, t)) output(p.partial);
             }
           });
         }
@@ -579,10 +597,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
           for (const map of waiting) {
             const p = map.get(k);
             // (With stand-ins the last event cannot be compared: the push that advanced it tells.)
-            if (p && p.pushed !== pushNo && (retain !== null || p.events[p.events.length - 1] !== ev)) {
-              map.delete(k);
-              version++;
-            }
+            if (p && p.pushed !== pushNo && (retain !== null || p.events[p.events.length - 1] !== ev)) drop(map, k);
           }
         });
       }
@@ -590,7 +605,7 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
     finish() {
       for (const p of pending) output(p.partial);
       pending.length = 0;
-      version++;
+      if (held !== null) rebuildHeld();
     },
     live() {
       let b = alwaysLive;
@@ -599,11 +614,9 @@ export function compileSequence(q: SequenceQuery, ctx: CompileContext, emit: (m:
       return b;
     },
     heldKeys() {
-      if (heldVersion !== version) {
-        held = new Set<string>();
-        for (const map of waiting) for (const k of map.keys()) held.add(k);
-        for (const p of pending) held.add(p.key);
-        heldVersion = version;
+      if (held === null) {
+        held = new KeyCounts();
+        rebuildHeld();
       }
       return held;
     },

@@ -12,7 +12,7 @@
  * "parse it". Keys are assumed unescaped: no JSON writer escapes the ASCII letters of a key.
  */
 import type { Expr, Query, Rule, Stage } from '../ir/types.js';
-import type { QueryRunner } from '../engine/index.js';
+import type { PartValues, QueryRunner } from '../engine/index.js';
 import type { DeferredLine } from '../sources/index.js';
 import { ECS_DERIVED_FIELDS, rawRows } from '../normalize/index.js';
 import { keyPart } from '../engine/values.js';
@@ -24,15 +24,7 @@ interface JoinStage {
   check: TextCheck | null;
 }
 
-/** Parts of a keyString (engine/values.ts) are joined by this character. */
-const KEY_SEP = '\u0001';
-
 export class JoinGate {
-  private lastHeld: ReadonlySet<string> | null = null;
-  private lastParts: Set<string> | null = null;
-  /** The held keys' `host.id` parts (hostIndex), cached with lastParts. */
-  private lastHosts: Set<string> | null = null;
-
   private constructor(
     private readonly stages: readonly JoinStage[],
     /** Number of key parts, and which one is read from the text (-1: none can be). */
@@ -66,7 +58,12 @@ export class JoinGate {
     return new JoinGate(stages, width, keyIndex, keyNames, keyPaths, q.caseInsensitiveKeys === true, hostIndex);
   }
 
-  /** Can this deferred line change or complete what `runner` holds now? */
+  /**
+   * Can this deferred line change or complete what `runner` holds now? The held keys' values of
+   * a part are kept by the runner as its state changes (engine/held-keys.ts): one lookup each,
+   * whatever the number of partials held. A held key with a value holding the separator cannot
+   * be split into parts (part() is null): the key part is not compared then.
+   */
   mayUse(runner: QueryRunner, line: DeferredLine): boolean {
     // Cheapest first: most of the time the key held is not in the line.
     const held = runner.heldKeys();
@@ -74,11 +71,11 @@ export class JoinGate {
     // A Windows record timed from its parsed text comes with its host (normalization's eventHost,
     // the host.id of its ECS view): no partial of another host can take it.
     if (held !== null && line.host !== undefined && this.hostIndex >= 0) {
-      this.partsOf(held);
-      if (this.lastHosts !== null && !this.lastHosts.has(keyPart(line.host, this.fold))) return false;
+      const hosts = held.part(this.hostIndex, this.width);
+      if (hosts !== null && !hosts.has(keyPart(line.host, this.fold))) return false;
     }
     if (held !== null && this.keyIndex >= 0) {
-      const parts = this.partsOf(held);
+      const parts = held.part(this.keyIndex, this.width);
       if (parts !== null && !this.textHolds(line.text, parts) && (line.ids === undefined || !this.rawHolds(line.text, line.ids, parts))) return false;
     }
     // A Windows record's stage checks are written against its ECS view, which its text does not
@@ -87,29 +84,8 @@ export class JoinGate {
     return this.stages.some((s) => (s.category === null || line.categories.includes(s.category)) && (s.check === null || textMeets(s.check, line.text)));
   }
 
-  /** The held keys' values of the part read from the text (cached until the state changes). */
-  private partsOf(held: ReadonlySet<string>): Set<string> | null {
-    if (held !== this.lastHeld) {
-      this.lastHeld = held;
-      let parts: Set<string> | null = new Set<string>();
-      let hosts: Set<string> | null = new Set<string>();
-      for (const k of held) {
-        const p = k.split(KEY_SEP);
-        if (p.length !== this.width) {
-          parts = hosts = null; // a value holding the separator: cannot split, parse everything
-          break;
-        }
-        if (this.keyIndex >= 0) parts.add(p[this.keyIndex]!);
-        if (this.hostIndex >= 0) hosts.add(p[this.hostIndex]!);
-      }
-      this.lastParts = parts;
-      this.lastHosts = hosts;
-    }
-    return this.lastParts;
-  }
-
   /** Does the text hold, under one of the key names, a value among `parts` (or one it cannot read)? */
-  private textHolds(text: string, parts: Set<string>): boolean {
+  private textHolds(text: string, parts: PartValues): boolean {
     for (const name of this.keyNames) {
       const found = valuesUnder(text, name);
       if (found === null) return true;
@@ -130,7 +106,7 @@ export class JoinGate {
    * a value that is not a plain string. A field no source of the text
    * gives is missing on that row (the ECS-key values were compared by textHolds).
    */
-  private rawHolds(text: string, ids: readonly string[], parts: Set<string>): boolean {
+  private rawHolds(text: string, ids: readonly string[], parts: PartValues): boolean {
     for (const id of ids) {
       const rows = rawRows(id);
       if (rows.length === 0) return true;

@@ -3,7 +3,7 @@
  * its workers (query-worker.ts): events of equal time wait for their tiebreaker order, and lines
  * the prefilter deferred are parsed only when the join gate says they can matter.
  */
-import { compareTiebreakers, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
+import { compareTiebreakers, type HeldKeys, type Match, type QueryRunner, type StateHorizon } from '../engine/index.js';
 import { getField, type Event } from '../events/field.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
 import type { PathStep, Query, Rule } from '../ir/types.js';
@@ -54,7 +54,9 @@ export class QueryFeed<T = undefined> {
   private held: Held<T>[] = [];
   private time: Instant | null = null;
   private readonly read: ((ev: Event) => unknown) | null;
-  private heldSeen: ReadonlySet<string> | null = null;
+  /** The held keys (and their version) the horizon was computed at. */
+  private heldSeen: HeldKeys | null = null;
+  private heldVersion = -1;
   private horizon: StateHorizon = null;
 
   constructor(private readonly o: QueryFeedOptions<T>) {
@@ -93,25 +95,29 @@ export class QueryFeed<T = undefined> {
   }
 
   /**
-   * Can the deferred line change what the runner holds? Not when its time is past the state's
-   * horizon (every partial held expires before it: maxspan), nor when the gate finds none of the
-   * held keys in its text. The horizon is recomputed only when the state changed (heldKeys
-   * returns the same set until then): partials that expired stay held until the next event is
-   * pushed, and most deferred lines are let go without one.
+   * Can the deferred line change what the runner holds? Not when the gate finds none of the held
+   * keys in its text, nor when its time is past the state's horizon (every partial held expires
+   * before it: maxspan). The gate is asked first: it costs a lookup per key part (the runner keeps
+   * the held keys' parts), the horizon a pass over every partial held, and most lines fail the
+   * gate. The horizon is recomputed only when the state changed (the held keys' version moved):
+   * partials that expired stay held until the next event is pushed, and most deferred lines are
+   * let go without one.
    */
   private mayUse(d: DeferredLine): boolean {
     const gate = this.o.gate;
     if (gate === null) return true;
+    if (!gate.mayUse(this.o.runner, d)) return false;
     const held = this.o.runner.heldKeys();
     if (held !== null) {
-      if (held !== this.heldSeen) {
+      if (held !== this.heldSeen || held.version !== this.heldVersion) {
         this.heldSeen = held;
+        this.heldVersion = held.version;
         this.horizon = this.o.runner.horizon();
       }
       const hz = this.horizon;
       if (hz === null || (hz !== 'open' && compareInstants(d.time, hz) > 0)) return false;
     }
-    return gate.mayUse(this.o.runner, d);
+    return true;
   }
 
   private single(h: Held<T>): void {
