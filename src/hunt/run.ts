@@ -6,6 +6,7 @@
  * Rules are loaded once here and their IR sent to the workers, which compile it once each.
  * Workers: read, normalize, detect (see worker.ts); nothing but alerts and counts crosses back.
  */
+import { tuneV8ForEventStreams } from './v8-tuning.js';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { packRules } from '../sigma/detach.js';
@@ -66,6 +67,7 @@ export function huntRuleSpec(opts: HuntOptions): RuleSpec {
  * checks them before any input is read); loaded here otherwise.
  */
 export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloaded?: LoadedRules): Promise<HuntResult> {
+  tuneV8ForEventStreams();
   const loaded = preloaded ?? (await loadHuntRules(huntRuleSpec(opts)));
   // The run's time (and events/s) starts after the rules are loaded: loading is reported apart.
   const started = process.hrtime.bigint();
