@@ -8,9 +8,9 @@
  * reader items, tags, views — all survive the first scavenges and their sites are tenured. From
  * then on every event's wrapper objects are born old, and the young event they point to stays
  * alive through the remembered set until the next full collection: with Elastic's EQL pack,
- * 2.6 MB of every 16 MB young generation survived each scavenge (V8's default, 200k Defend
- * events: 514 MB survived in 102 scavenges, 1.1 s of pauses plus as much on the helper threads)
- * against 0.9 MB without pretenuring (177 MB, 0.4–0.5 s), the hunt's CPU −15 to −20% and its
+ * 5 MB of the 16 MB young generation survived each scavenge (V8's default, 200k Defend events:
+ * 514 MB in 102 scavenges, 1.1 s of pauses and 2 s on the GC helper threads) against 2 MB
+ * without pretenuring (177 MB in 84, 0.4–0.5 s and 0.4 s), the hunt's CPU −15 to −20% and its
  * peak RSS 400 → 310 MB. A pack of fewer than ~200 rules (or `spoor query`'s one rule) stalls
  * too little to trip it.
  * BENCHMARKS.md "Pretenuring misfires on a pack hunt" has the measurements.
