@@ -74,54 +74,54 @@ test('the matcher selects a rule only when a stage can match; categories key the
   }
 });
 
+/**
+ * For each value, the event `at(value)` of category `cat`: every rule the engine matches on it
+ * was selected by the matcher over `rules` (the gate is a superset). Returns the matcher.
+ */
+function assertGatesSound(rules: Rule[], cat: string, at: (v: unknown) => Event, values: readonly unknown[]): EcsRuleMatcher {
+  const m = new EcsRuleMatcher(rules);
+  const tests = rules.map((r) => compilePredicate((r.query as Extract<Query, { kind: 'event' }>).query.where));
+  for (const v of values) {
+    const ev = at(v);
+    const selected = new Set([...m.select(ev, [cat])].map((i) => rules[i]!.id));
+    for (let i = 0; i < rules.length; i++) {
+      if (tests[i]!(ev) === true) assert.ok(selected.has(rules[i]!.id), `${rules[i]!.id} matches ${String(v)} (${typeof v}) but was not selected`);
+    }
+  }
+  return m;
+}
+
 test('number literals: every value the engine finds equal passes the gate', () => {
   const n = [
     rule('p', 'network where destination.port == 445'),
     rule('q', 'network where destination.port in (88, "3389", 0)'),
     rule('r', 'network where destination.port == -7'),
   ];
-  const m = new EcsRuleMatcher(n);
-  const tests = n.map((r) => compilePredicate((r.query as Extract<Query, { kind: 'event' }>).query.where));
-  const values: unknown[] = [
+  const m = assertGatesSound(n, 'network', (port) => ({ event: { category: 'network' }, destination: { port } }), [
     445, 445n, '445', '0445', '445.0', '445.000', '444.99999999999999999', '445.00000000000000001', '444.9', '4450', 44500, '1e3', true,
     88, 88n, '88.0', '087', '87.999999999999999999', 3389, '3389', '3389.0', 0, -0, '0', '-0', '0.0000000000000000000001', '-0.000', 0n,
     -7, '-7', '-07.0', '-6.99999999999999999999', -7n, '7', 7, [1, 445], ['x', '0088'], [], null, 'x',
-  ];
-  for (const port of values) {
-    const ev = { event: { category: 'network' }, destination: { port } };
-    const selected = new Set([...m.select(ev, ['network'])].map((i) => n[i]!.id));
-    for (let i = 0; i < n.length; i++) {
-      if (tests[i]!(ev) === true) assert.ok(selected.has(n[i]!.id), `${n[i]!.id} matches destination.port ${String(port)} (${typeof port}) but was not selected`);
-    }
-  }
-  // Booleans: only a boolean equals a boolean literal (the matcher reads it as its text).
+  ]);
+  // And it narrows: other ports do not select the rules.
+  assert.deepEqual([...m.select({ destination: { port: 53 } }, ['network'])], []);
+  assert.deepEqual([...m.select({ destination: { port: 'x' } }, ['network'])], []);
+});
+
+test('boolean literals: only a boolean equals one (the matcher reads it as its text)', () => {
   const b = [rule('t', 'process where process.code_signature.trusted == false'), rule('u', 'process where process.code_signature.exists in (true)')];
-  const mb = new EcsRuleMatcher(b);
-  const bt = b.map((r) => compilePredicate((r.query as Extract<Query, { kind: 'event' }>).query.where));
-  for (const v of [false, true, 'false', 'true', 0, 1, [true, false], ['x', false], null]) {
-    const ev = { process: { code_signature: { trusted: v, exists: v } } };
-    const selected = new Set([...mb.select(ev, ['process'])].map((i) => b[i]!.id));
-    for (let i = 0; i < b.length; i++) if (bt[i]!(ev) === true) assert.ok(selected.has(b[i]!.id), `${b[i]!.id} matches ${JSON.stringify(v)} but was not selected`);
-  }
-  assert.deepEqual([...mb.select({ process: { code_signature: { trusted: true, exists: false } } }, ['process'])], []);
-  // Order comparisons with a number: any numeric value passes, a missing field does not (`!=`
-  // holds for a missing field, as in Elasticsearch: not gated).
+  const m = assertGatesSound(b, 'process', (v) => ({ process: { code_signature: { trusted: v, exists: v } } }), [false, true, 'false', 'true', 0, 1, [true, false], ['x', false], null]);
+  assert.deepEqual([...m.select({ process: { code_signature: { trusted: true, exists: false } } }, ['process'])], []);
+});
+
+test('order comparisons with a number: any numeric value passes, a missing field does not; != is not gated', () => {
+  // `!=` holds for a missing field, as in Elasticsearch.
   const o = [
     rule('gt', 'process where process.parent.Ext.real.pid > 0'),
     rule('le', 'process where process.parent.Ext.real.pid <= -1'),
     rule('ne', 'process where process.parent.Ext.real.pid != 4'),
   ];
-  const mo = new EcsRuleMatcher(o);
-  const ot = o.map((r) => compilePredicate((r.query as Extract<Query, { kind: 'event' }>).query.where));
-  for (const v of [1, 0, -3, 4, 7n, '12', '-0.5', '0012.50', 'x', true, Infinity, -Infinity, NaN, [0, 5], [], null, 1e21, 5e-7]) {
-    const ev = { process: { parent: { Ext: { real: { pid: v } } } } };
-    const selected = new Set([...mo.select(ev, ['process'])].map((i) => o[i]!.id));
-    for (let i = 0; i < o.length; i++) if (ot[i]!(ev) === true) assert.ok(selected.has(o[i]!.id), `${o[i]!.id} matches ${String(v)} but was not selected`);
-  }
-  assert.deepEqual([...mo.select({ process: { name: 'x' } }, ['process'])].map((i) => o[i]!.id), ['ne'], 'without the field only != is selected');
-  // And it narrows: other ports do not select the rules.
-  assert.deepEqual([...m.select({ destination: { port: 53 } }, ['network'])], []);
-  assert.deepEqual([...m.select({ destination: { port: 'x' } }, ['network'])], []);
+  const m = assertGatesSound(o, 'process', (pid) => ({ process: { parent: { Ext: { real: { pid } } } } }), [1, 0, -3, 4, 7n, '12', '-0.5', '0012.50', 'x', true, Infinity, -Infinity, NaN, [0, 5], [], null, 1e21, 5e-7]);
+  assert.deepEqual([...m.select({ process: { name: 'x' } }, ['process'])].map((i) => o[i]!.id), ['ne'], 'without the field only != is selected');
 });
 
 function stagesOf(q: Query): Stage[] {
