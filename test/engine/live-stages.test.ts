@@ -17,7 +17,7 @@ const QUERIES = [
   // missing stage between positives, and a leading one
   'sequence by h with maxspan=8s ![file where n == 1] [process where n < 3] ![network where n == 2] [file where n > 1]',
   // three positives, until, runs
-  'sequence by h with maxspan=6s [process where n == 1] [file where n >= 2] with runs=2 [network where true] until [process where n == 4]',
+  'sequence by h with maxspan=60s [process where n == 1] [file where n >= 2] with runs=2 [network where true] until [process where n == 4]',
   // no maxspan, two keys
   'sequence [process where n < 2] by h, u [file where true] by h, u ![network where n == 3] by h, u',
 ];
