@@ -6,9 +6,7 @@
  * also split once, when it comes to be held, into its parts (keyString form, joined by
  * KEY_SEP), so "is this executable path the key part of some held partial" is one lookup.
  */
-
-/** Parts of a keyString (engine/values.ts) are joined by this character. */
-export const KEY_SEP = '\u0001';
+import { KEY_SEP } from './values.js';
 
 /** Values of one key part held now, each with the number of distinct keys held that have it. */
 export type PartValues = ReadonlyMap<string, number>;

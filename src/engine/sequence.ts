@@ -24,7 +24,7 @@ import { addNs, diffNs, type Instant } from '../events/timestamp.js';
 import { EMPTY_SCOPE, type CompileContext, type Fn } from './context.js';
 import { categoryIs, compileEventQueryParts, compileInner, truthy } from './expr.js';
 import type { Match } from './pipes.js';
-import { isNullish, keyPart } from './values.js';
+import { isNullish, KEY_SEP, keyPart } from './values.js';
 import { KeyCounts, type HeldKeys } from './held-keys.js';
 import { asArray, asObject, decodeInstant, decodeValue, encodeInstant, encodeValue, StateShapeError, type EventReader, type EventWriter, type StateJson } from './state.js';
 
@@ -141,7 +141,7 @@ export function expandKeys(values: unknown[], optional: boolean[], fold: boolean
     else parts = [keyPart(v, fold)];
     if (parts.length === 0) return null;
     const next: string[] = [];
-    for (const o of out) for (const p of parts) if (next.length < MAX_KEY_COMBINATIONS) next.push(i === 0 ? p : o + '\u0001' + p);
+    for (const o of out) for (const p of parts) if (next.length < MAX_KEY_COMBINATIONS) next.push(i === 0 ? p : o + KEY_SEP + p);
     out = next;
   }
   return out.length === 1 ? out[0]! : out;
@@ -163,7 +163,7 @@ function eachKey(kt: KeyTexts, f: (k: string) => void): void {
 
 /** The values of one expanded key string (keyPart forms: s…, d…, T, F, n), for the match's keys. */
 export function decodeKey(k: string): unknown[] {
-  return k.split('\u0001').map((p) => {
+  return k.split(KEY_SEP).map((p) => {
     switch (p[0]) {
       case 's':
         return p.slice(1);
@@ -247,7 +247,7 @@ function compileKeyText(by: Expr[], ctx: CompileContext, fold: boolean, nullJoin
     return (ev) => {
       const x = a(ev, EMPTY_SCOPE);
       const y = b(ev, EMPTY_SCOPE);
-      return plain(x) && plain(y) ? keyPart(x, fold) + '\u0001' + keyPart(y, fold) : slow(ev);
+      return plain(x) && plain(y) ? keyPart(x, fold) + KEY_SEP + keyPart(y, fold) : slow(ev);
     };
   }
   return slow;

@@ -74,11 +74,14 @@ export function equalScalars(a: unknown, b: unknown, caseInsensitive: boolean): 
   return c === undefined ? null : c === 0;
 }
 
+/** Parts of a keyString are joined by this character. */
+export const KEY_SEP = '\u0001';
+
 /** A canonical string for a join key tuple; `fold` lower-cases strings (Endgame keys are case-insensitive). */
 export function keyString(values: readonly unknown[], fold: boolean): string {
   let s = '';
   for (let i = 0; i < values.length; i++) {
-    if (i > 0) s += '\u0001';
+    if (i > 0) s += KEY_SEP;
     s += keyPart(values[i], fold);
   }
   return s;

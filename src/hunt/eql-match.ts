@@ -8,8 +8,9 @@
  * rule is fed an event when one of its stages is selected. The matcher derives necessary literals
  * from case-insensitive wildcards; `gateExpr` rewrites a stage condition into a condition the
  * matcher understands that is implied by it (a superset: `==` / `in` against strings, booleans or
- * small integers (numberPatterns) and case-sensitive `like` become case-insensitive wildcards;
- * everything it cannot reason about becomes `true`). Rules are still decided by their own compiled queries, on the stages selected
+ * small integers (numberPatterns), order comparisons with a number (numericPresence) and
+ * case-sensitive `like` become case-insensitive wildcards; everything it cannot reason about
+ * becomes `true`). Rules are still decided by their own compiled queries, on the stages selected
  * only (`stages`: a sequence selected for its second stage does not test its first on the event).
  */
 import type { Expr, Pattern, Query, Rule, Stage } from '../ir/types.js';
@@ -58,6 +59,16 @@ function exactTexts(field: Expr, lit: Expr): string[] | null {
 /** Largest magnitude of an integer literal the matcher gates on (numberPatterns). */
 const NUMBER_GATE_MAX = 1_000_000;
 
+/** A pattern matching any text that contains `t`. */
+const contains = (t: string): Pattern => [{ t: 'star' }, { t: 'lit', v: t }, { t: 'star' }];
+
+/** The number of `lit` when `field` is a plain field other than a date (compared as instants); else null. */
+function gatedNumber(field: Expr, lit: Expr): number | null {
+  const path = plainPath(field);
+  if (path === null || ECS_DATE_FIELDS.has(path)) return null;
+  return lit.kind === 'literal' && typeof lit.value === 'number' ? lit.value : null;
+}
+
 /**
  * Patterns one of which a field's text shows (as the matcher reads it: a number's or bigint's
  * String(), a string as is) whenever the field equals the number literal `lit` for the engine
@@ -69,12 +80,10 @@ const NUMBER_GATE_MAX = 1_000_000;
  * larger integers, date fields.
  */
 function numberPatterns(field: Expr, lit: Expr): Pattern[] | null {
-  const path = plainPath(field);
-  if (path === null || ECS_DATE_FIELDS.has(path)) return null;
-  if (lit.kind !== 'literal' || typeof lit.value !== 'number') return null;
-  const n = Math.abs(lit.value);
+  const v = gatedNumber(field, lit);
+  if (v === null) return null;
+  const n = Math.abs(v);
   if (!Number.isInteger(n) || n > NUMBER_GATE_MAX) return null;
-  const contains = (t: string): Pattern => [{ t: 'star' }, { t: 'lit', v: t }, { t: 'star' }];
   return n === 0 ? [contains('0')] : [contains(String(n)), contains(`${n - 1}.9999999999`)];
 }
 
@@ -86,12 +95,9 @@ function numberPatterns(field: Expr, lit: Expr): Pattern[] | null {
  * literals and date fields.
  */
 function numericPresence(field: Expr, lit: Expr): Pattern[] | null {
-  const path = plainPath(field);
-  if (path === null || ECS_DATE_FIELDS.has(path)) return null;
-  if (lit.kind !== 'literal' || typeof lit.value !== 'number') return null;
-  return NUMBER_SIGNS.map((t) => [{ t: 'star' }, { t: 'lit', v: t }, { t: 'star' }]);
+  return gatedNumber(field, lit) === null ? null : NUMBER_SIGNS;
 }
-const NUMBER_SIGNS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'nan', 'infinity'];
+const NUMBER_SIGNS: Pattern[] = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'nan', 'infinity'].map(contains);
 
 /**
  * The patterns a field equal to literal `lit` shows: its exact texts (a string), numberPatterns (a
@@ -105,6 +111,9 @@ function literalPatterns(field: Expr, lit: Expr): Pattern[] | null {
   return ts === null ? null : ts.map((t) => [{ t: 'lit', v: t }]);
 }
 
+/** The gate "one of `patterns` holds on `field`" (case-insensitive); true when there are none. */
+const anyPattern = (field: Expr, patterns: Pattern[] | null): Expr => (patterns === null ? TRUE : { kind: 'wildcard', expr: field, patterns, caseInsensitive: true });
+
 /** A condition implied by `e` that engine/multi-match can derive necessary literals from. */
 export function gateExpr(e: Expr): Expr {
   switch (e.kind) {
@@ -116,18 +125,12 @@ export function gateExpr(e: Expr): Expr {
       const [f, l] = e.left.kind === 'field' ? [e.left, e.right] : [e.right, e.left];
       // `!=` holds for a missing field (as in Elasticsearch): no gate.
       if (e.op === '!=') return TRUE;
-      if (e.op !== '==') {
-        const ps = numericPresence(f, l);
-        return ps === null ? TRUE : { kind: 'wildcard', expr: f, patterns: ps, caseInsensitive: true };
-      }
-      const ps = literalPatterns(f, l);
-      return ps === null ? TRUE : { kind: 'wildcard', expr: f, patterns: ps, caseInsensitive: true };
+      return anyPattern(f, e.op === '==' ? literalPatterns(f, l) : numericPresence(f, l));
     }
     case 'in': {
       if (e.negated || e.values.length === 0) return TRUE;
       const ps = e.values.map((v) => literalPatterns(e.expr, v));
-      if (ps.some((p) => p === null)) return TRUE;
-      return { kind: 'wildcard', expr: e.expr, patterns: (ps as Pattern[][]).flat(), caseInsensitive: true };
+      return anyPattern(e.expr, ps.some((p) => p === null) ? null : (ps as Pattern[][]).flat());
     }
     case 'wildcard':
       // Case-sensitive `like` implies its case-insensitive form. Date fields are left alone.
