@@ -1,11 +1,17 @@
 /**
  * One measured run for bench/eql-pack.ts, in a fresh process (clean peak memory). Prints JSON.
  *   floor FILE                  read + parse only, one thread: NDJSON lines → JSON.parse; EVTX records
- *   hunt WORKERS RULES.json FILE  spoor hunt with the rule files listed in RULES.json (+ built-in pack)
- * cpuSeconds is the whole process's user+system time (worker threads included).
+ *   hunt WORKERS RULES.json FILE  spoor hunt with the rule files listed in RULES.json (+ built-in pack;
+ *                               '' for the built-in pack alone; SPOOR_BENCH_EXCLUDE=id,id leaves rules out)
+ * cpuSeconds is the whole process's user+system time (worker threads included). A hunt also
+ * reports its rule load apart (loadCpuSeconds, loadSeconds: reading, parsing and converting the
+ * rule files, before any input is read) and huntCpuSeconds / huntSeconds after it, as `spoor hunt`
+ * reports its events/s without the load (HuntSummary.loadSeconds).
  */
 import { closeSync, openSync, readFileSync, readSync } from 'node:fs';
-import { runHunt } from '../src/hunt/run.js';
+import { huntRuleSpec, runHunt } from '../src/hunt/run.js';
+import type { HuntOptions } from '../src/hunt/types.js';
+import { loadHuntRules } from '../src/hunt/load-rules.js';
 import { readEvtxFile } from '../src/sources/evtx/index.js';
 
 const [mode, ...rest] = process.argv.slice(2);
@@ -49,9 +55,18 @@ if (mode === 'floor') {
 } else if (mode === 'hunt') {
   const [workers, rulesJson, ...inputs] = rest;
   const rulesDirs = rulesJson ? (JSON.parse(readFileSync(rulesJson, 'utf8')) as string[]) : [];
-  const r = await runHunt({ inputs, rulesDirs, workers: Number(workers), progress: false, contextEvents: 0, buildingBlocks: true });
+  const excludeRules = (process.env.SPOOR_BENCH_EXCLUDE ?? '').split(',').filter((x) => x !== '');
+  const opts: HuntOptions = { inputs, rulesDirs, excludeRules, workers: Number(workers), progress: false, contextEvents: 0, buildingBlocks: true };
+  const loaded = await loadHuntRules(huntRuleSpec(opts));
+  const lu = process.cpuUsage(c0);
+  const loadCpuSeconds = (lu.user + lu.system) / 1e6;
+  const loadSeconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  const r = await runHunt(opts, {}, loaded);
   const top = Object.entries(r.summary.alertsByRule).sort((a, b) => b[1] - a[1]).slice(0, 5);
-  done({ events: r.summary.events, alerts: r.alerts.length, rulesSkipped: r.summary.rulesSkipped.length, units: r.summary.workUnits, overlapRead: r.summary.overlapRead, top });
+  const cu = process.cpuUsage(c0);
+  const cpuSeconds = (cu.user + cu.system) / 1e6;
+  const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+  done({ events: r.summary.events, alerts: r.alerts.length, rulesSkipped: r.summary.rulesSkipped.length, units: r.summary.workUnits, overlapRead: r.summary.overlapRead, top, loadCpuSeconds, loadSeconds, huntCpuSeconds: cpuSeconds - loadCpuSeconds, huntSeconds: seconds - loadSeconds });
 } else {
   console.error('usage: eql-pack-child floor FILE | hunt WORKERS RULES.json FILE');
   process.exit(2);

@@ -7,7 +7,9 @@
  * Beside each hunt, in the same run and interleaved, the parse-only floor of the same file:
  * read + JSON.parse (NDJSON) or read + parse the records (EVTX) on one thread. Because the
  * machine is shared, the ratio is taken on CPU time (events per CPU-second, all threads counted),
- * the median of `--repeat` interleaved runs; wall-clock rates are printed too.
+ * the median of `--repeat` interleaved runs; wall-clock rates are printed too. A hunt's rates are
+ * taken after its rules are loaded (as `spoor hunt` reports its events/s); the load's CPU seconds
+ * are shown apart, and the whole process's CPU in the log lines.
  * Usage: node dist/bench/eql-pack.js [--workers 2] [--repeat 3] [--only ndjson|evtx] [--events N]
  * (`--events`: size of the generated NDJSON, default ~1 GB = 1,073,742 events, generated in the OS temp
  * dir and deleted at the end unless `--keep` is given or it was there before.)
@@ -79,24 +81,28 @@ for (const input of inputs) {
     hunts.push(child(['hunt', String(workers), rulesJson, input.path]));
     builtins.push(child(['hunt', String(workers), '', input.path]));
   }
-  console.error(`${input.label}: floor cpu s ${floors.map((r) => n(r.cpuSeconds).toFixed(1)).join(' ')}; pack cpu s ${hunts.map((r) => n(r.cpuSeconds).toFixed(1)).join(' ')}; built-in cpu s ${builtins.map((r) => n(r.cpuSeconds).toFixed(1)).join(' ')}`);
+  const cpus = (rs: Record<string, unknown>[]): string => rs.map((r) => `${n(r.huntCpuSeconds).toFixed(1)} (+${n(r.loadCpuSeconds).toFixed(1)} load)`).join(' ');
+  console.error(`${input.label}: floor cpu s ${floors.map((r) => n(r.cpuSeconds).toFixed(1)).join(' ')}; pack cpu s ${cpus(hunts)}; built-in cpu s ${cpus(builtins)}`);
   console.error(`${input.label}: pack hunt work units ${hunts.map((r) => String(r.units)).join(' ')}, overlap events read ${hunts.map((r) => String(r.overlapRead)).join(' ')}; built-in ${builtins.map((r) => String(r.units)).join(' ')} / ${builtins.map((r) => String(r.overlapRead)).join(' ')}`);
   const f = median(floors, 'cpuSeconds');
-  const h = median(hunts, 'cpuSeconds');
-  const b = median(builtins, 'cpuSeconds');
+  const h = median(hunts, 'huntCpuSeconds');
+  const b = median(builtins, 'huntCpuSeconds');
   const floorCpuRate = n(f.events) / n(f.cpuSeconds);
   const mb = (statSync(input.path).size / 1048576).toFixed(0);
   // Rates are per event of the input (the floor's count). Before 2026-12-02 13:00 UTC a pack hunt
   // read the file twice (its sequences without maxspan in one unit beside the split units of the
   // others) and counted its events twice; a count that differs from the input's is shown apart.
   const inputEvents = n(f.events);
-  const row = (what: string, r: Record<string, unknown>, extra: string): string =>
-    `| ${what} | ${input.label}, ${mb} MB | ${fmt(inputEvents)}${n(r.events) !== inputEvents ? ` (${fmt(n(r.events))} read)` : ''} | ${fmt(inputEvents / n(r.cpuSeconds))} | ${fmt(inputEvents / n(r.seconds))} | ${(((inputEvents / n(r.cpuSeconds)) / floorCpuRate) * 100).toFixed(0)}% | ${(n(r.maxRssKb) / 1024).toFixed(0)} MB | ${extra} |`;
+  const row = (what: string, r: Record<string, unknown>, extra: string): string => {
+    const cpu = n(r.huntCpuSeconds ?? r.cpuSeconds);
+    const load = r.loadCpuSeconds === undefined ? '—' : n(r.loadCpuSeconds).toFixed(1);
+    return `| ${what} | ${input.label}, ${mb} MB | ${fmt(inputEvents)}${n(r.events) !== inputEvents ? ` (${fmt(n(r.events))} read)` : ''} | ${fmt(inputEvents / cpu)} | ${fmt(inputEvents / n(r.huntSeconds ?? r.seconds))} | ${(((inputEvents / cpu) / floorCpuRate) * 100).toFixed(0)}% | ${load} | ${(n(r.maxRssKb) / 1024).toFixed(0)} MB | ${extra} |`;
+  };
   rows.push(row('read + parse only, 1 thread (floor)', f, '—'));
   rows.push(row(`spoor hunt, built-in pack (${workers} workers)`, b, String(b.alerts)));
   rows.push(row(`spoor hunt, built-in + ${chosen.length} Elastic EQL rules (${workers} workers)`, h, `${String(h.alerts)}; top: ${JSON.stringify(h.top)}`));
 }
-console.log(`| run | input | events | events/CPU-s | events/s (wall) | of floor (CPU) | peak RSS | alerts |`);
-console.log(`|---|---|---|---|---|---|---|---|`);
+console.log(`| run | input | events | events/CPU-s | events/s (wall) | of floor (CPU) | rule load (CPU s) | peak RSS | alerts |`);
+console.log(`|---|---|---|---|---|---|---|---|---|`);
 for (const r of rows) console.log(r);
 if (!flag('keep')) for (const f of generated) rmSync(f, { force: true });

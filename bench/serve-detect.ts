@@ -6,7 +6,11 @@
  * `release` of the same events in seq order with a watermark. Its CPU is read from
  * /proc/self/task/<tid>/stat (Linux; 10 ms ticks) around each round.
  *
- *   node dist/bench/serve-detect.js [--events 100000] [--batch 1000] [--rounds 5] [--roots DIR,DIR]
+ *   node dist/bench/serve-detect.js [--events 100000] [--batch 1000] [--rounds 5] [--roots DIR,DIR] [--elastic]
+ *
+ * --elastic: Elastic's EQL pack on top (bench/elastic-pack.ts, ../shared or SPOOR_SHARED), the
+ * pack of bench/eql-pack.ts. V8 flags given to node (`node --no-allocation-site-pretenuring
+ * dist/bench/serve-detect.js …`) hold for the detection thread too, and are printed.
  *
  * --roots: checkouts whose built worker (DIR/dist/src/serve/detect-worker.js) is run, rounds
  * interleaved (default: this one); each prints its median µs/event and the alerts it raised
@@ -25,7 +29,8 @@ import { ingestDocument } from '../src/serve/ingest-parse.js';
 import { F_ASCII, F_PLAIN, F_TIME } from '../src/serve/ingest-batch.js';
 import { threadCpuSeconds } from '../src/serve/thread-cpu.js';
 import type { ArriveMsg, DetectReply, ReleaseMsg } from '../src/serve/detect-protocol.js';
-import { numOption, option } from './args.js';
+import { flag, numOption, option } from './args.js';
+import { elasticPack } from './elastic-pack.js';
 import { NOTEPAD_RULE_YAML } from '../test/serve/client.js';
 
 const EVENTS = numOption('events', 100000);
@@ -169,7 +174,9 @@ async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'spoor-bench-detect-'));
   try {
     writeFileSync(join(dir, 'bench.yml'), NOTEPAD_RULE_YAML);
-    const loaded = await loadHuntRules({ rulesDirs: [dir], sigmaDirs: [], excludeRules: [], hunting: false });
+    const v8Flags = process.execArgv.filter((a) => a.startsWith('--') && !a.startsWith('--cpu-prof'));
+    const elastic = flag('elastic') ? (JSON.parse(elasticPack(resolve(here, process.env.SPOOR_SHARED ?? '../shared'), 'bench/serve-detect --elastic').sources) as string[]) : [];
+    const loaded = await loadHuntRules({ rulesDirs: [dir, ...elastic], sigmaDirs: [], excludeRules: [], hunting: false, buildingBlocks: true });
     const lines = [...generateEvents({ events: EVENTS, hosts: 200, seed: 6 }).lines];
     const batches = messages(lines);
     const runs: Run[] = [];
@@ -191,7 +198,7 @@ async function main(): Promise<void> {
         digests[kk]!.push(createHash('sha256').update([...got.alerts].sort().join('\n')).digest('hex').slice(0, 12));
       }
     }
-    console.log(`serve detection thread, ${EVENTS} events in batches of ${BATCH}, ${loaded.rules.length} rules, ${ROUNDS} rounds interleaved; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+    console.log(`serve detection thread, ${EVENTS} events in batches of ${BATCH}, ${loaded.rules.length} rules, ${ROUNDS} rounds interleaved; V8 ${v8Flags.join(' ') || 'defaults'}; load ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
     ROOTS.forEach((root, k) => {
       console.log(`${root}: median ${median(us[k]!).toFixed(2)} µs/event, min ${Math.min(...us[k]!).toFixed(2)} (rounds ${us[k]!.map((x) => x.toFixed(2)).join(' ')}); alerts per round ${counts[k]!.join(' ')}, digests ${[...new Set(digests[k])].join(' ')}; last round ${deferrals[k]}`);
     });
