@@ -64,7 +64,8 @@ export interface PlanOptions {
   /**
    * The rules' line filter skips the overlap lines pending state cannot use (prefilter.ts; the
    * default). false: an overlap parses every line it reads, and a file whose split would parse
-   * most of it twice stays whole (overlapParsesMost).
+   * most of it twice stays whole (overlapCostsMore, which also keeps whole a file whose bounded
+   * window is a quarter of its span or more, filtered or not).
    */
   overlapFiltered?: boolean;
   /**
@@ -194,7 +195,7 @@ export async function planWork(files: InputFile[], opts: PlanOptions, onProblem:
   for (const group of groups.values()) {
     const f = group[0]!;
     const splittable = group.length === 1 && !f.gzip && !f.spooled && (f.format === 'ndjson' || f.format === 'evtx') && f.path !== '-';
-    if (splittable && f.size > splitBytes && maySplit && !(await overlapParsesMost(f, overlapNs, opts.overlapFiltered))) {
+    if (splittable && f.size > splitBytes && maySplit && !(await overlapCostsMore(f, overlapNs, opts.overlapFiltered))) {
       const size = (await stat(f.path)).size;
       // One part per worker: each split costs an overlap read of the longest rule window.
       const parts = opts.workers;
@@ -232,19 +233,26 @@ export async function planWork(files: InputFile[], opts: PlanOptions, onProblem:
 }
 
 /**
- * Whether splitting a file would parse most of it twice: without a line filter an overlap parses
- * every line it reads, and the first part's overlap reaches past the middle of the file when the
- * longest window is at least half the file's time span — always with a sequence without maxspan
- * (Elastic's EQL pack: maxspans up to 12 h and open sequences, over a 1 GB file of 17 minutes).
- * Such a file is one unit: read once, no overlap to approximate, at the cost of one thread's wall
- * time for it. Unknown span: split as before.
+ * Whether splitting a file would cost more than it saves. The first part's overlap reads on for
+ * the longest window past the split:
+ * - without a line filter it parses every line it reads, so a window of at least half the file's
+ *   time span — always a sequence without maxspan — parses most of the file twice (Elastic's EQL
+ *   pack: maxspans up to 12 h and open sequences, over a 1 GB file of 17 minutes);
+ * - with one, the overlap's lines are still read, decoded and searched, and each worker warms up
+ *   on its own: a bounded window of a quarter of the span or more (the built-in pack's 300 s over
+ *   the same 17 minutes: 30%) took +60% CPU for no gain in wall time on two cores, where a 60 s
+ *   window (6%) gave 1.1–1.35x (BENCHMARKS.md, 2026-12-03 09:50 UTC). A sequence without maxspan
+ *   still splits: its filtered overlap stops once nothing is pending.
+ * Such a file is one unit: read once, at the cost of one thread's wall time for it. Unknown span:
+ * split as before.
  */
-async function overlapParsesMost(f: InputFile, overlapNs: number | undefined, filtered: boolean | undefined): Promise<boolean> {
-  if (filtered !== false || !overlapNs) return false;
-  if (!Number.isFinite(overlapNs)) return true;
+async function overlapCostsMore(f: InputFile, overlapNs: number | undefined, filtered: boolean | undefined): Promise<boolean> {
+  if (!overlapNs) return false;
+  const unfiltered = filtered === false;
+  if (!Number.isFinite(overlapNs)) return unfiltered;
   const spans = await fileSpans([f]);
   if (!spans || spans.length === 0) return false;
-  return overlapNs >= diffNs(spans[0]!.first, spans[0]!.last) / 2;
+  return overlapNs >= diffNs(spans[0]!.first, spans[0]!.last) / (unfiltered ? 2 : 4);
 }
 
 /**

@@ -132,15 +132,21 @@ test('a rule that needs the whole stream keeps a big file whole', async () => {
   assert.equal(units[0]!.parts[0]!.range, undefined);
 });
 
-test('without a line filter, a file whose overlap would parse most of it again stays whole', async () => {
+test('a file whose overlap would parse most of it again (no line filter), or read a quarter of it (filtered), stays whole', async () => {
   const dir = tempDir('spoor-read-once-unfiltered-');
   const { file } = writeData(dir); // 10 hours
   const files = await discoverInputs([file], () => {});
   const plan = (overlapNs: number, open: boolean, overlapFiltered?: boolean): Promise<WorkUnit[]> =>
     planWork(files, { workers: 2, splitBytes: 1000, overlapNs, open, ...(overlapFiltered === undefined ? {} : { overlapFiltered }) }, () => {});
-  // Filtered overlaps skip what pending state cannot use: split, whatever the window.
+  // Filtered overlaps skip what pending state cannot use: an open sequence's overlap stops once
+  // nothing is pending (split); a bounded window of a quarter of the span or more keeps the file
+  // whole (the overlap's text is still read and searched), a shorter one splits.
   assert.equal((await plan(6 * HOUR * 1e6, true)).length, 2);
-  assert.equal((await plan(6 * HOUR * 1e6, false, true)).length, 2);
+  assert.equal((await plan(6 * HOUR * 1e6, false, true)).length, 1);
+  assert.equal((await plan(6 * HOUR * 1e6, false)).length, 1, 'filtered is the default');
+  assert.equal((await plan(2.5 * HOUR * 1e6, false, true)).length, 1, 'a quarter of the 10-hour span');
+  assert.equal((await plan(2.4 * HOUR * 1e6, false, true)).length, 2);
+  assert.equal((await plan(60e9, false, true)).length, 2);
   // Unfiltered: a window of at least half the span (or none) keeps the file whole; a short one splits.
   assert.equal((await plan(6 * HOUR * 1e6, false, false)).length, 1);
   assert.equal((await plan(60e9, true, false)).length, 1);
