@@ -243,8 +243,9 @@ export async function planWork(files: InputFile[], opts: PlanOptions, onProblem:
  *   the same 17 minutes: 30%) took +60% CPU for no gain in wall time on two cores, where a 60 s
  *   window (6%) gave 1.1–1.35x (BENCHMARKS.md, 2026-12-03 09:50 UTC). A sequence without maxspan
  *   still splits: its filtered overlap stops once nothing is pending.
- * Such a file is one unit: read once, at the cost of one thread's wall time for it. Unknown span:
- * split as before.
+ * Such a file is one unit: read once, at the cost of one thread's wall time for it. A first and
+ * last line of the same time (or the last earlier) count as a span every window covers. Unknown
+ * span: split as before.
  */
 async function overlapCostsMore(f: InputFile, overlapNs: number | undefined, filtered: boolean | undefined): Promise<boolean> {
   if (!overlapNs) return false;

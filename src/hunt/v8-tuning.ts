@@ -13,7 +13,8 @@
  * without pretenuring (177 MB in 84, 0.4–0.5 s and 0.4 s), the hunt's CPU −15 to −20% and its
  * peak RSS 400 → 310 MB. A pack of fewer than ~200 rules (or `spoor query`'s one rule) stalls
  * too little to trip it.
- * BENCHMARKS.md "Pretenuring misfires on a pack hunt" has the measurements.
+ * BENCHMARKS.md "Gates on numbers and booleans, one matcher per flavour, no pretenuring" (item 3)
+ * has the measurements; "Fresh standard run; …" those for `spoor serve`, which keeps the default.
  *
  * V8 flags are process-wide (worker threads started later share them) and this one is read when
  * objects are allocated and at each scavenge, so setting it when a run starts takes effect for

@@ -1,7 +1,8 @@
 /**
  * A hunt turns V8's allocation-site pretenuring off for its process (hunt/v8-tuning.ts; why:
- * BENCHMARKS.md "Pretenuring misfires on a pack hunt"), and SPOOR_V8_PRETENURING=1 keeps V8's
- * default. V8 flags are process-wide, so each case runs a hunt in a fresh child process.
+ * BENCHMARKS.md "Gates on numbers and booleans, one matcher per flavour, no pretenuring"), and
+ * SPOOR_V8_PRETENURING=1 keeps V8's default. V8 flags are process-wide, so each case runs a
+ * hunt in a fresh child process.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
