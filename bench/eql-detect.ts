@@ -36,6 +36,7 @@ interface Round {
   events: number;
   floorUs: number;
   detectUs: number;
+  selectUs: number;
   alerts: number;
 }
 const results = new Map<string, Round[]>(builds.map((b) => [b, []]));
@@ -48,7 +49,7 @@ try {
       // The first round of each process warms the JIT and the matcher's adaptation: not counted.
       const inputs = new Set(r.rounds.map((x) => x.input)).size;
       results.get(b)!.push(...r.rounds.slice(inputs));
-      console.error(`${b} (${r.rules} rules): ${r.rounds.map((x) => `${x.input} ${x.detectUs.toFixed(1)}/${x.floorUs.toFixed(1)} µs`).join('; ')}`);
+      console.error(`${b} (${r.rules} rules): ${r.rounds.map((x) => `${x.input} ${x.detectUs.toFixed(1)} (select ${x.selectUs.toFixed(1)})/${x.floorUs.toFixed(1)} µs`).join('; ')}`);
     }
   }
 } finally {
@@ -58,14 +59,15 @@ const median = (xs: number[]): number => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
 };
-console.log(`| build | input | events | floor µs/event (JSON.parse) | detection µs/event | detection / floor | alerts |`);
-console.log(`|---|---|---|---|---|---|---|`);
+console.log(`| build | input | events | floor µs/event (JSON.parse) | detection µs/event | detection / floor | selection alone µs/event | alerts |`);
+console.log(`|---|---|---|---|---|---|---|---|`);
 for (const [b, rs] of results) {
   for (const input of [...new Set(rs.map((r) => r.input))]) {
     const mine = rs.filter((r) => r.input === input);
     const f = median(mine.map((r) => r.floorUs));
     const d = median(mine.map((r) => r.detectUs));
     const ratio = median(mine.map((r) => r.detectUs / r.floorUs));
-    console.log(`| ${b === root ? 'this tree' : b} | ${input} | ${mine[0]!.events} | ${f.toFixed(2)} | ${d.toFixed(1)} | ${ratio.toFixed(1)}× | ${[...new Set(mine.map((r) => r.alerts))].join(', ')} |`);
+    const sel = median(mine.map((r) => r.selectUs));
+    console.log(`| ${b === root ? 'this tree' : b} | ${input} | ${mine[0]!.events} | ${f.toFixed(2)} | ${d.toFixed(1)} | ${ratio.toFixed(1)}× | ${sel.toFixed(1)} | ${[...new Set(mine.map((r) => r.alerts))].join(', ')} |`);
   }
 }

@@ -922,14 +922,15 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
 const EVERY_FLAVOUR: Record<Flavour, true> = { 'elastic-defend': true, winlogbeat: true, evtx: true, flat: true, endgame: true, ecs: true, unknown: true }; // a new Flavour fails to compile until listed
 const FLAVOUR_BITS = new Map<string, number>(Object.keys(EVERY_FLAVOUR).map((f, i) => [f, 1 << i]));
 const ALL_FLAVOURS = -1;
-const flavourBit = (name: string): number => FLAVOUR_BITS.get(name) ?? 0;
+export const flavourBit = (name: string): number => FLAVOUR_BITS.get(name) ?? 0;
 
 const NO_CATS: string[] = [];
 /** For a tally none of whose needs reads the native view (TelemetryTally.readsNative). */
 const NO_NATIVE = (): Event => {
   throw new Error('the blind-spot tally read a native view it said it does not need');
 };
-function getCategories(ecs: Event): readonly string[] {
+/** An ECS view's `event.category` values (nested or dotted), as the detector selects rules by them. */
+export function getCategories(ecs: Event): readonly string[] {
   const ev = ecs.event as Record<string, unknown> | undefined;
   const c = ev?.category ?? ecs['event.category'];
   if (typeof c === 'string') return [c];
