@@ -26,7 +26,7 @@ export interface AlertGroup {
   /** Distinct hosts and rules (ids) in the group, sorted. */
   hosts: string[];
   rules: string[];
-  /** ISO-8601 first/last alert times (first events). */
+  /** ISO-8601 first/last alert times (first events); '' when no alert of the group has a time. */
   firstTime: string;
   lastTime: string;
 }
@@ -60,8 +60,12 @@ export function groupAlerts(alerts: Alert[], by: GroupKey): AlertGroup[] {
     g.hostSet.add(a.host);
     g.ruleSet.add(a.ruleId);
     if (LEVELS.indexOf(a.severity) > LEVELS.indexOf(g.severity)) g.severity = a.severity;
-    if (timeLess(a.firstTime, g.firstTime)) g.firstTime = a.firstTime;
-    if (timeLess(g.lastTime, a.firstTime)) g.lastTime = a.firstTime;
+    // An alert whose event had no readable time (firstTime '') does not make the group's first or
+    // last time: '' sorts before any time and would blank the group's first time.
+    if (a.firstTime !== '') {
+      if (g.firstTime === '' || timeLess(a.firstTime, g.firstTime)) g.firstTime = a.firstTime;
+      if (g.lastTime === '' || timeLess(g.lastTime, a.firstTime)) g.lastTime = a.firstTime;
+    }
   }
   return [...groups.values()]
     .map(({ hostSet, ruleSet, ...g }) => ({ ...g, hosts: [...hostSet].sort(), rules: [...ruleSet].sort() }))
@@ -184,7 +188,8 @@ export function formatStats(stats: AlertStats, opts: { color?: boolean; max?: nu
     const shown = groups.slice(0, max);
     const w = Math.min(60, Math.max(0, ...shown.map((g) => sanitize(name(g)).length)));
     for (const g of shown) {
-      out.push(`  ${padEnd(cutWords(sanitize(name(g)), w), w)}  ${padStart(formatCount(g.count), 6)}  ${padEnd(other(g), 10)}  ${shortTime(g.firstTime)} – ${shortTime(g.lastTime)}`);
+      const when = g.firstTime === '' ? p.dim('no time') : `${shortTime(g.firstTime)} – ${shortTime(g.lastTime)}`;
+      out.push(`  ${padEnd(cutWords(sanitize(name(g)), w), w)}  ${padStart(formatCount(g.count), 6)}  ${padEnd(other(g), 10)}  ${when}`);
     }
     if (groups.length > max) out.push(p.dim(`  … ${groups.length - max} more (all in --summary-json)`));
   };

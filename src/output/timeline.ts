@@ -31,10 +31,13 @@ function eventTime(a: Alert, i: number): string {
   return typeof t === 'string' ? t : a.firstTime;
 }
 
-/** `2026-03-02T08:03:51.7648Z` → a key that sorts by time (fraction padded to nanoseconds). */
+/**
+ * `2026-03-02T08:03:51.7648Z` → a key that sorts by time (fraction padded to nanoseconds). A row
+ * without a readable time (an alert whose event had none: '') sorts last, as alerts do (alert/order.ts).
+ */
 function sortKey(iso: string): string {
-  const m = /^(.{19})(?:\.(\d+))?Z$/.exec(iso);
-  return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}` : iso;
+  const m = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?Z$/.exec(iso);
+  return m ? `${m[1]}.${(m[2] ?? '').padEnd(9, '0')}` : `\uffff${iso}`;
 }
 
 export function timelineRows(alerts: Alert[]): TimelineRow[] {

@@ -32,6 +32,18 @@ test('groupAlerts: counts, distinct hosts and rules, first/last time, highest se
   assert.deepEqual(both.map((g) => `${g.ruleId}@${g.host}:${g.count}`), ['file-share-remote-exec@ws-1:2', 'file-share-remote-exec@ws-2:1', '93820dc7-8c6d-4fb9-9558-ad0f09a2d1b8@ws-1:1'], 'ties: higher severity first');
 });
 
+test('groupAlerts: an alert whose event had no readable time (firstTime empty) leaves the group first/last time to the timed ones', () => {
+  const timeless = sampleAlert({ id: '5', host: 'ws-1', firstTime: '', lastTime: '' });
+  for (const order of [[timeless, ...alerts], [...alerts, timeless]]) {
+    const g = groupAlerts(order, 'rule').find((x) => x.ruleId === 'file-share-remote-exec')!;
+    assert.deepEqual([g.count, g.firstTime, g.lastTime], [4, '2026-03-02T07:00:00Z', '2026-03-02T09:00:00Z']);
+  }
+  const only = groupAlerts([timeless], 'host');
+  assert.deepEqual([only[0]!.firstTime, only[0]!.lastTime], ['', '']);
+  assert.match(formatStats(alertStats([timeless])), /^  ws-1\s+1\s+1 rule\s+no time$/m);
+  assert.match(formatStats(alertStats([timeless, ...alerts])), /^  file-share-remote-exec\s+4\s+2 hosts\s+2026-03-02 07:00:00 – 2026-03-02 09:00:00$/m);
+});
+
 test('group table: one line per group, Sigma titles instead of UUIDs; JSON and CSV carry the same groups', () => {
   const text = formatGroups(groupAlerts(alerts, 'rule'), 'rule', 'table', { width: Number.POSITIVE_INFINITY });
   const lines = text.trimEnd().split('\n');
@@ -70,6 +82,12 @@ test('timeline CSV: Hayabusa column order, one row per matched event in time ord
   assert.match(rows[2]!, /^2026-03-02 08:03:51\.764837 \+00:00,ws-0007,Microsoft-Windows-Sysmon\/Operational,11,medium,18446744073709551615,Remote Execution via File Shares – Creation by System,Path: C:\\x\.exe,Extra: kept,file-share-remote-exec,a1b2c3,a\.evtx$/);
   assert.match(rows[3]!, /^2026-03-02 08:03:51\.979 \+00:00,.*,1,medium,8,.*Cmdline: x\.exe -run/);
   assert.equal(hayabusaTime('2026-03-02T08:03:51Z'), '2026-03-02 08:03:51 +00:00');
+  // An alert whose event had no readable time comes last, as in the alert order.
+  const timeless = sampleAlert({ id: 'timeless', firstTime: '', lastTime: '', events: [{ file: 'c.json', event: {} }] });
+  const withTimeless = formatTimelineCsv([timeless, a, early]).trimEnd().split('\r\n');
+  assert.equal(withTimeless.length, 5);
+  assert.match(withTimeless[1]!, /^2026-03-01 00:00:00 \+00:00,/);
+  assert.match(withTimeless[4]!, /^,ws-0007,.*,timeless,c\.json$/);
 });
 
 test('Timesketch JSONL: message, datetime, timestamp_desc and microsecond timestamp on every line', () => {
