@@ -254,3 +254,21 @@ test('Sigma hunt report with 1,503 alerts: virtualized queue, filters, sort, key
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test('an alert whose event had no readable time says "no time" in the queue and the detail, and sorts after the timed ones', async (t) => {
+  if (skipWithoutBrowser(t)) return;
+  const timed = sigmaAlert({ host: 'host-a', at: '2026-03-02T08:00:00Z', rule: 'sigma-rule-t' });
+  const timeless = { ...sigmaAlert({ host: 'host-b', at: '', rule: 'sigma-rule-u' }), id: 'timeless-alert' };
+  const file = join(dir, 'timeless.html');
+  writeFileSync(file, renderHtmlReport({ alerts: [timeless, timed], summary: sampleSummary() }, { title: 'timeless', generatedAt: '2026-03-02T10:00:00Z' }));
+  const { page, errors } = await open(file, 1280, 800);
+  assert.equal(await shownCount(page), 2);
+  const cells = await page.locator('.arow .c-time').allTextContents();
+  assert.deepEqual(cells.map((c) => c.trim()), ['03-02 08:00:00', 'no time']);
+  await page.click('.arow[data-alert=timeless-alert]');
+  const detail = page.locator('section.detail');
+  await detail.waitFor();
+  assert.match((await detail.textContent())!, /timeno time/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});

@@ -53,6 +53,11 @@ test('sort by every column, both ways; time sorts sub-millisecond digits exactly
   const a = sigmaAlert({ host: 'h', at: '2026-03-02T08:00:00.123400Z', rule: 'r' });
   const b = sigmaAlert({ host: 'h', at: '2026-03-02T08:00:00.1233Z', rule: 'r' });
   assert.deepEqual(sortAlerts([0, 1], [a, b], [a, b].map(rowOf), { key: 'time', dir: 'asc' }), [1, 0]);
+  // An alert whose event had no readable time (firstTime '') comes last both ways.
+  const withTimeless = [...alerts, sigmaAlert({ host: 'h', at: '', rule: 'r' })];
+  const trows = withTimeless.map(rowOf);
+  assert.deepEqual(sortAlerts([4, 0, 1, 2, 3], withTimeless, trows, { key: 'time', dir: 'asc' }), [1, 3, 0, 2, 4]);
+  assert.deepEqual(sortAlerts([4, 0, 1, 2, 3], withTimeless, trows, { key: 'time', dir: 'desc' }), [2, 0, 3, 1, 4]);
 });
 
 test('group by rule and host with counts, largest group first', () => {

@@ -95,7 +95,10 @@ export interface Sort {
 
 const collator = new Intl.Collator('en', { numeric: true, sensitivity: 'base' });
 
-/** Sorts indices in place (stable; ties by time, then alert id, so the order is deterministic). */
+/**
+ * Sorts indices in place (stable; ties by time, then alert id, so the order is deterministic).
+ * Alerts without a readable time (or gap) come last by time (or gap) in either direction.
+ */
 export function sortAlerts(idx: number[], alerts: readonly UiAlert[], rows: readonly AlertRow[], s: Sort): number[] {
   const sign = s.dir === 'asc' ? 1 : -1;
   const num = (x: number, y: number): number => (Number.isNaN(x) ? (Number.isNaN(y) ? 0 : 1) : Number.isNaN(y) ? -1 : x - y);
@@ -111,7 +114,8 @@ export function sortAlerts(idx: number[], alerts: readonly UiAlert[], rows: read
     status: (i, j) => collator.compare(rows[i]!.status, rows[j]!.status),
   };
   const cmp = by[s.key];
-  return idx.sort((i, j) => sign * cmp(i, j) || num(rows[i]!.t, rows[j]!.t) || (alerts[i]!.id < alerts[j]!.id ? -1 : alerts[i]!.id > alerts[j]!.id ? 1 : 0));
+  const missing = s.key === 'time' ? (i: number) => Number.isNaN(rows[i]!.t) : s.key === 'gap' ? (i: number) => Number.isNaN(alerts[i]!.gapMs) : null;
+  return idx.sort((i, j) => (missing !== null ? Number(missing(i)) - Number(missing(j)) : 0) || sign * cmp(i, j) || num(rows[i]!.t, rows[j]!.t) || (alerts[i]!.id < alerts[j]!.id ? -1 : alerts[i]!.id > alerts[j]!.id ? 1 : 0));
 }
 
 export type GroupBy = 'none' | 'rule' | 'host' | 'incident';

@@ -15,6 +15,8 @@ export function SevBadge({ severity }: { severity: Severity }) {
 }
 
 export function Time({ iso, short = false }: { iso: string; short?: boolean }) {
+  // An alert whose event had no readable time carries '' (docs/cli.md): say so instead of a blank.
+  if (iso === '') return <span class="muted" title="the matched event has no readable time">no time</span>;
   const t = formatUtc(iso);
   return (
     <time dateTime={iso} title={`${iso} UTC\n${localTitle(iso)}`}>
