@@ -188,7 +188,7 @@ export function formatStats(stats: AlertStats, opts: { color?: boolean; max?: nu
     const shown = groups.slice(0, max);
     const w = Math.min(60, Math.max(0, ...shown.map((g) => sanitize(name(g)).length)));
     for (const g of shown) {
-      const when = g.firstTime === '' ? p.dim('no time') : `${shortTime(g.firstTime)} – ${shortTime(g.lastTime)}`;
+      const when = g.firstTime === '' ? p.dim(shortTime('')) : `${shortTime(g.firstTime)} – ${shortTime(g.lastTime)}`;
       out.push(`  ${padEnd(cutWords(sanitize(name(g)), w), w)}  ${padStart(formatCount(g.count), 6)}  ${padEnd(other(g), 10)}  ${when}`);
     }
     if (groups.length > max) out.push(p.dim(`  … ${groups.length - max} more (all in --summary-json)`));

@@ -25,6 +25,8 @@ interface Column {
 
 /** `2026-03-02T08:03:51.764837Z` → `2026-03-02 08:03:51.764`. */
 export function shortTime(iso: string): string {
+  // An alert whose event had no readable time carries '' (docs/cli.md).
+  if (iso === '') return 'no time';
   const m = /^(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)(\.\d{1,3})?/.exec(iso);
   return m ? `${m[1]} ${m[2]}${m[3] ?? ''}` : iso;
 }

@@ -88,6 +88,10 @@ test('table: aligned columns, no colour unless asked, control characters neutral
   assert.match(lines[2]!, /214 ms  Proc: /);
   const coloured = formatAlerts(alerts, 'table', { color: true });
   assert.match(coloured, /\u001b\[31mhigh/);
+  // An alert whose event had no readable time: 'no time' in the table, empty in CSV.
+  const timeless = sampleAlert({ id: 'd', firstTime: '', lastTime: '' });
+  assert.match(formatAlerts([timeless], 'table').split('\n')[2]!, /^no time\s+medium/);
+  assert.equal(parseCsv(formatAlerts([timeless], 'csv'))[1]![CSV_COLUMNS.indexOf('first_time')], '');
 });
 
 test('table shrinks long paths to the terminal width, keeping the file name', () => {
