@@ -72,9 +72,36 @@ function tomlPosition(e: unknown): string {
 
 /** Line (1-based) of the `query =` key in the TOML text, so EQL errors point into the file. */
 function queryLine(text: string): number {
+  return keyLine(text, 'query');
+}
+
+/** Line (1-based) of a top-level `key =` (or of a `[key…` table header) in the TOML text (1 when not found). */
+function keyLine(text: string, key: string): number {
   const lines = text.split('\n');
-  const i = lines.findIndex((l) => /^query\s*=/.test(l));
+  const i = lines.findIndex((l) => (key.startsWith('[') ? l.startsWith(key) : l.startsWith(key) && /^\s*=/.test(l.slice(key.length))));
   return i < 0 ? 1 : i + 1;
+}
+
+/**
+ * What Elastic's rule schema requires of the keys spoor reads besides the query, checked so that a
+ * rule Kibana would refuse is not loaded here with a guess (a severity read as `medium`, an `index`
+ * not understood as "every log source", a category override ignored): null when they hold, else why.
+ */
+function schemaProblem(r: Record<string, unknown>, text: string): string | null {
+  const at = (key: string): string => `${keyLine(text, key)}:1: `;
+  const sev = r.severity;
+  if (sev !== undefined && !(typeof sev === 'string' && (SEVERITIES as readonly string[]).includes(sev.toLowerCase())))
+    return `${at('severity')}severity must be one of low, medium, high, critical (got ${JSON.stringify(sev)})`;
+  const risk = r.risk_score;
+  if (risk !== undefined && !(typeof risk === 'number' && risk >= 0 && risk <= 100))
+    return `${at('risk_score')}risk_score must be a number from 0 to 100 (got ${JSON.stringify(risk)})`;
+  if (r.index !== undefined && !(Array.isArray(r.index) && r.index.every((x) => typeof x === 'string')))
+    return `${at('index')}index must be a list of index patterns (got ${JSON.stringify(r.index)})`;
+  if (r.threat !== undefined && !Array.isArray(r.threat)) return `${at('[rule.threat')}threat must be a list of [[rule.threat]] entries`;
+  for (const key of ['event_category_override', 'timestamp_override', 'name'] as const) {
+    if (r[key] !== undefined && typeof r[key] !== 'string') return `${at(key)}${key} must be a string (got ${JSON.stringify(r[key])})`;
+  }
+  return null;
 }
 
 /** Load one Elastic rule file. Never throws: an unreadable or invalid file becomes a problem. */
@@ -93,6 +120,7 @@ export function loadElasticToml(file: string, text: string, parse: TomlEqlParser
   if (!r || typeof r !== 'object') return problem('1:1: not an Elastic rule file: no [rule] table');
   const meta = (doc.metadata ?? {}) as Record<string, unknown>;
   const id = str(r.rule_id);
+  if (r.rule_id !== undefined && id === undefined) return problem(`${keyLine(text, 'rule_id')}:1: rule_id must be a string (got ${JSON.stringify(r.rule_id)})`);
   if (!id) return problem('1:1: [rule] has no rule_id');
   const type = str(r.type) ?? '?';
   const language = str(r.language) ?? (type === 'machine_learning' ? 'none' : '?');
@@ -110,7 +138,9 @@ export function loadElasticToml(file: string, text: string, parse: TomlEqlParser
     const where = typeof o.line === 'number' ? `${queryLine(text) + o.line}:${typeof o.column === 'number' ? o.column : 1}: ` : '';
     return problem(`${where}EQL: ${String(o.message ?? e).split('\n')[0]!.replace(/^(?:line\s*)?\d+:\d+:?\s*/, '')}`, 'error', id);
   }
-  const severity = str(r.severity) as Severity | undefined;
+  const invalid = schemaProblem(r, text);
+  if (invalid !== null) return problem(invalid, 'error', id);
+  const severity = str(r.severity)?.toLowerCase() as Severity | undefined;
   const indexes = strs(r.index);
   const indexFlavours = flavoursForIndexes(indexes);
   const categoryField = str(r.event_category_override);

@@ -271,6 +271,8 @@ function yamlRule(file: string, text: string, parse: EqlParser, lists: ListCache
   if (typeof d.query !== 'string' || !d.query.trim()) fail(file, `${where('query')}: missing 'query' (EQL text)`, id);
   const severity = (d.severity ?? 'medium') as Severity;
   if (!SEVERITIES.includes(severity)) fail(file, `${where('severity')}: severity must be one of ${SEVERITIES.join(', ')}`, id);
+  if (d.risk_score !== undefined && !(typeof d.risk_score === 'number' && d.risk_score >= 0 && d.risk_score <= 100))
+    fail(file, `${where('risk_score')}: risk_score must be a number from 0 to 100 (got ${JSON.stringify(d.risk_score)})`, id);
   const dialect = d.dialect ?? 'elasticsearch';
   if (dialect !== 'elasticsearch' && dialect !== 'endgame') fail(file, `${where('dialect')}: dialect must be elasticsearch or endgame`, id);
   const view = d.view ?? 'ecs';

@@ -127,6 +127,31 @@ test('other rule types are listed as not runnable, by type; broken files are err
   );
 });
 
+test("keys Elastic's schema types strictly are checked: a rule Kibana would refuse is an error with its line, not a guess", () => {
+  const cases: [string, (t: string) => string, RegExp][] = [
+    ['severity', (t) => t.replace('severity = "high"', 'severity = "urgent"'), /^\d+:1: severity must be one of low, medium, high, critical \(got "urgent"\)$/],
+    ['risk-string', (t) => t.replace('risk_score = 73', 'risk_score = "73"'), /risk_score must be a number from 0 to 100 \(got "73"\)/],
+    ['risk-range', (t) => t.replace('risk_score = 73', 'risk_score = 730'), /risk_score must be a number from 0 to 100/],
+    ['index', (t) => t.replace(/index = \[.*\]/, 'index = "logs-endpoint.events.*"'), /index must be a list of index patterns/],
+    ['override', (t) => t.replace('[rule]', '[rule]\nevent_category_override = ["event.type"]'), /event_category_override must be a string/],
+    ['threat', (t) => t.replace('[[rule.threat]]', '[rule.threat]').replace('[[rule.threat.technique]]', '[rule.threat.x]').replace(/\[\[rule\.threat\.technique\.subtechnique\]\][\s\S]*$/, ''), /threat must be a list of \[\[rule\.threat\]\] entries/],
+    ['rule-id', (t) => t.replace('rule_id = "00000000-0000-0000-0000-000000000001"', 'rule_id = 1'), /rule_id must be a string \(got 1\)/],
+  ];
+  const files = Object.fromEntries(cases.map(([name, edit]) => [`${name}.toml`, edit(RULE(''))]));
+  files['upper.toml'] = RULE('').replace('severity = "high"', 'severity = "High"');
+  withDir(files, (dir) => {
+    const { rules, problems } = loadRulePack([dir], { builtin: false });
+    const by = Object.fromEntries(problems.map((p) => [p.source.split('/').pop()!.replace('.toml', ''), p]));
+    for (const [name, , want] of cases) {
+      assert.equal(by[name]?.severity, 'error', name);
+      assert.match(by[name]!.reason, want, name);
+    }
+    assert.equal(rules.length, 1, 'a severity in capitals is still a severity');
+    assert.equal(rules[0]!.severity, 'high');
+    assert.equal(problems.length, cases.length);
+  });
+});
+
 function tomlFiles(dir: string): string[] {
   const out: string[] = [];
   for (const name of readdirSync(dir)) {

@@ -208,6 +208,19 @@ test('real EQL parser errors are mapped to the rule file line:column', async (t)
   assert.match(inline.reason, /^2:\d+: EQL: /);
 });
 
+test('risk_score: a number from 0 to 100, else the rule is reported with the line (it was read as absent)', (t) => {
+  const dir = tempRules({
+    'ok.yml': 'id: ok\nrisk_score: 47\nquery: process where true\n',
+    'text.yml': 'id: text\nseverity: high\nrisk_score: "47"\nquery: process where true\n',
+    'big.yml': 'id: big\nrisk_score: 470\nquery: process where true\n',
+  });
+  t.after(() => rmSync(dir, { recursive: true }));
+  const { rules, problems } = loadRulePackWith(stubParser, [dir], { builtin: false });
+  assert.deepEqual(rules.map((r) => [r.id, r.riskScore]), [['ok', 47]]);
+  assert.match(problems.find((p) => p.id === 'text')!.reason, /^3:\d+: risk_score must be a number from 0 to 100 \(got "47"\)$/);
+  assert.match(problems.find((p) => p.id === 'big')!.reason, /^2:\d+: risk_score must be a number from 0 to 100 \(got 470\)$/);
+});
+
 test('join_keys: case-insensitive marks a sequence; other values and non-sequences are reported', (t) => {
   const dir = tempRules({
     'ci.yml': 'id: ci\njoin_keys: case-insensitive\nquery: |\n  sequence [file where true] [process where true]\n',
