@@ -8,7 +8,7 @@
 import type { Command } from 'commander';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse } from 'yaml';
+import { parseYamlData } from '../rules/yaml-problem.js';
 import { compileQuery } from '../engine/index.js';
 import { loadSigmaPaths, type SigmaDocumentInfo, type SigmaOptions } from '../sigma/index.js';
 import { EXCEPTION_KEYS, loadExceptions, loadRulePack } from '../rules/index.js';
@@ -68,7 +68,7 @@ Exit codes: 0 every rule loaded, 1 some unsupported (none invalid), 2 some inval
 }
 
 function loadPlaceholders(file: string): Record<string, string[]> {
-  const data: unknown = parse(readFileSync(file, 'utf8'));
+  const data: unknown = parseYamlData(readFileSync(file, 'utf8'), file);
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error(`${file}: expected a map of name → values`);
   const out: Record<string, string[]> = {};
   for (const [k, v] of Object.entries(data as Record<string, unknown>)) {
@@ -208,7 +208,7 @@ export function splitExceptionFiles(files: string[]): { exceptionFiles: string[]
 function looksLikeExceptions(file: string): boolean {
   let doc: unknown;
   try {
-    doc = parse(readFileSync(file, 'utf8'));
+    doc = parseYamlData(readFileSync(file, 'utf8'), file);
   } catch {
     return false;
   }

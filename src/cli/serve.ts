@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlData } from '../rules/yaml-problem.js';
 import { startServe, openTokenStore, SCOPES, SERVE_DEFAULTS, type Scope, type ServeOptions } from '../serve/index.js';
 import { collect, EXIT } from './common.js';
 import { runClusterRole } from '../cluster/cli.js';
@@ -52,7 +52,7 @@ function count(name: string, text: string, min = 0): number {
 
 /** `--config FILE` (YAML): webhooks, suppression, retention — things too long for flags. */
 function readConfigFile(path: string): Partial<ServeOptions> {
-  const doc = parseYaml(readFileSync(path, 'utf8')) as Record<string, unknown> | null;
+  const doc = parseYamlData(readFileSync(path, 'utf8'), path) as Record<string, unknown> | null;
   if (!doc) return {};
   const known = ['webhooks', 'suppression', 'retention', 'request_timeout_ms', 'commit_delay_ms', 'checkpoint_interval_ms'];
   for (const k of Object.keys(doc)) if (!known.includes(k)) throw new Error(`${path}: unknown key '${k}' (expected ${known.join(', ')})`);

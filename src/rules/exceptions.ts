@@ -104,6 +104,10 @@ function readSet(map: YAMLMap, prefix: string, at: (n: Node | null | undefined) 
   for (const pair of map.items) {
     const k = keyText(pair.key);
     if (topLevel && k === 'rules') continue;
+    if (k === undefined && (isMap(pair.key) || isSeq(pair.key))) {
+      problems.push(`${at(pair.key as Node)}: a key must be a single value, not a list or a map (expected ${allowed.join(', ')}); ignored`);
+      continue;
+    }
     if (k === undefined || !(k in SET_KEYS)) {
       const name = k ?? String((pair.key as Scalar | null)?.value);
       problems.push(`${at(pair.key as Node)}: unknown key '${prefix}${name}' (expected ${allowed.join(', ')})${didYouMean(name, allowed)}; ignored`);

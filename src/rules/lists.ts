@@ -5,7 +5,7 @@
  * guarded by presence tests of its fields (see `guarded`).
  */
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { parseYamlData } from './yaml-problem.js';
 import type { Expr } from '../ir/types.js';
 import { and, guarded, isTrue, matchesAny, or } from './ir-build.js';
 
@@ -28,7 +28,7 @@ export type ExclusionSubject = 'process' | 'file';
 
 /** Read and validate a list file; throws an Error naming the problem (the loader turns it into a RuleProblem). */
 export function loadList(path: string, name: string): ExclusionList {
-  const doc: unknown = parseYaml(readFileSync(path, 'utf8'));
+  const doc: unknown = parseYamlData(readFileSync(path, 'utf8'), path);
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) throw new Error(`list ${name}: expected a YAML mapping`);
   const d = doc as Record<string, unknown>;
   const known = new Set(['description', 'signers', 'paths', 'signed_paths', 'require_trusted']);

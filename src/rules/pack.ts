@@ -8,6 +8,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { LineCounter, parseDocument, isScalar, type Scalar } from 'yaml';
+import { collectionKey, collectionKeyMessage } from './yaml-problem.js';
 import type { Query, Rule, RuleProblem, Severity, Stage } from '../ir/types.js';
 import { andNot } from './ir-build.js';
 import { exclusionExpr, loadList, stringList, type ExclusionList, type ExclusionSubject } from './lists.js';
@@ -253,6 +254,8 @@ function yamlRule(file: string, text: string, parse: EqlParser, lists: ListCache
     const p = lc.linePos(err.pos[0]);
     fail(file, `${p.line}:${p.col}: YAML: ${err.message.split('\n')[0]}`);
   }
+  const badKey = collectionKey(doc);
+  if (badKey !== null) fail(file, collectionKeyMessage(badKey, lc));
   const raw: unknown = doc.toJS({ maxAliasCount: 100 });
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) fail(file, '1:1: expected a YAML mapping with id, name, language and query');
   const d = raw as Record<string, unknown>;

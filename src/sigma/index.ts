@@ -9,7 +9,8 @@
 import { readFileSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseAllDocuments } from 'yaml';
+import { LineCounter, parseAllDocuments } from 'yaml';
+import { collectionKey, collectionKeyMessage } from '../rules/yaml-problem.js';
 import type { Correlation, Expr, Query, Rule, RuleProblem, Severity } from '../ir/types.js';
 import { parseDuration } from '../events/timestamp.js';
 import { compileSectionCondition, isMap } from './detection.js';
@@ -146,8 +147,9 @@ async function listRuleFiles(dir: string, problems: RuleProblem[]): Promise<stri
 function parseDocs(text: string, source: string, problems: RuleProblem[]): Doc[] {
   const out: Doc[] = [];
   let parsed;
+  const lc = new LineCounter();
   try {
-    parsed = parseAllDocuments(text);
+    parsed = parseAllDocuments(text, { lineCounter: lc });
   } catch (e) {
     problems.push({ source, reason: `YAML: ${(e as Error).message}`, severity: 'error' });
     return out;
@@ -157,6 +159,11 @@ function parseDocs(text: string, source: string, problems: RuleProblem[]): Doc[]
     const where = list.length > 1 ? `${source} (document ${index + 1})` : source;
     if (doc.errors.length > 0) {
       problems.push({ source: where, reason: `YAML: ${doc.errors[0]!.message.split('\n')[0]}`, severity: 'error' });
+      return;
+    }
+    const badKey = collectionKey(doc);
+    if (badKey !== null) {
+      problems.push({ source: where, reason: collectionKeyMessage(badKey, lc), severity: 'error' });
       return;
     }
     let body: unknown;

@@ -41,6 +41,13 @@ test('unknown keys name the closest known key; a non-mapping file says what it e
   assert.match(loadExceptions(list).problems[0]!, new RegExp(`^${list.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:1:1: expected a YAML mapping at the top level`));
 });
 
+test('a key that is a list or a map is named as such, not as the key \'undefined\'', () => {
+  const p = file('hosts: [a]\n[x, y]: 1\n');
+  const ex = loadExceptions(p);
+  assert.deepEqual(ex.global.hosts, ['a']);
+  assert.deepEqual(ex.problems, [`${p}:2:1: a key must be a single value, not a list or a map (expected trusted_signers, paths, hosts, accounts, rules); ignored`]);
+});
+
 test('a YAML syntax error: file:line:col, the line and a caret under the column, no stack', () => {
   const p = file("hosts: ['a'\npaths: [b]\n");
   const [msg, ...rest] = loadExceptions(p).problems;

@@ -163,6 +163,19 @@ test('custom lists beside a custom rule take precedence over built-in lists of t
   assert.ok(!json.includes('Veeam'));
 });
 
+test('a key that is a list or a map: the rule is an error with its position; in a list file, the list is not applied and the rule says so', (t) => {
+  const dir = tempRules({
+    'keyed.yml': 'id: keyed\n? [a, b]\n: 1\nquery: process where true\n',
+    'r.yml': 'id: r\nexclusions:\n  - stage: 2\n    lists: [odd]\nquery: |\n  sequence [file where true] [process where true]\n',
+    'lists/odd.yml': 'signers: [Contoso Ltd]\n{x: 1}: y\n',
+  });
+  t.after(() => rmSync(dir, { recursive: true }));
+  const { rules, problems } = loadRulePackWith(stubParser, [dir], { builtin: false });
+  assert.deepEqual(rules.map((r) => r.id), ['r']);
+  assert.match(problems.find((p) => p.id === undefined && p.source.endsWith('keyed.yml'))!.reason, /^2:3: YAML: a mapping key must be a single value, not a list or a map \(\["a","b"\]\)$/);
+  assert.match(problems.find((p) => p.id === 'r')!.reason, /exclusion list 'odd' not applied: .*odd\.yml:2:1: YAML: a mapping key must be a single value.*; the rule runs without it/);
+});
+
 test('excludeRules removes rules and reports unknown ids; duplicates are reported', (t) => {
   const dir = tempRules({ 'dup.yml': 'id: file-share-remote-exec\nquery: process where true\n' });
   t.after(() => rmSync(dir, { recursive: true }));

@@ -135,6 +135,27 @@ test('taxonomy: ecs rules run on the ECS view without Windows gates; unknown tax
   assert.match(other.problems[0]!.reason, /taxonomy 'splunk'/);
 });
 
+test('a mapping key that is a list or a map is an error with its position, not a field named after its text (and no library warning)', async () => {
+  const warnings: string[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w.message);
+  process.on('warning', onWarning);
+  try {
+    const r = loadSigmaText(RULE.replace("        Image|endswith: '\\rar.exe'", '        [Image, CommandLine]: rar.exe'), 'r.yml');
+    assert.equal(r.rules.length, 0);
+    assert.equal(r.problems.length, 1);
+    assert.equal(r.problems[0]!.severity, 'error');
+    assert.match(r.problems[0]!.reason, /^19:9: YAML: a mapping key must be a single value, not a list or a map \(\["Image","CommandLine"\]\)$/);
+    // In a multi-document file only that document fails.
+    const two = loadSigmaText(`${RULE}---\n${RULE.replace('6f3e2987-db24-4c78-a860-b4f4095a7095', '6f3e2987-db24-4c78-a860-b4f4095a7096').replace('title: Rar compression', '? {a: 1}\n: x\ntitle: Other')}`, 'two.yml');
+    assert.deepEqual([two.rules.length, two.problems.length], [1, 1]);
+    assert.match(two.problems[0]!.source, /two\.yml \(document 2\)/);
+  } finally {
+    process.off('warning', onWarning);
+  }
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(warnings, []);
+});
+
 test('id: 12 (a YAML number) is an error "id must be a string", not the id "12"', () => {
   const r = loadSigmaText(RULE.replace('id: 6f3e2987-db24-4c78-a860-b4f4095a7095', 'id: 12'), 'r.yml');
   assert.equal(r.rules.length, 0);

@@ -7,7 +7,8 @@
  * `GET`/`PUT /api/exceptions` (the exceptions YAML: written to the file, then rules reloaded).
  */
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { parse as parseYaml, stringify as toYaml } from 'yaml';
+import { stringify as toYaml } from 'yaml';
+import { parseYamlData } from '../../rules/yaml-problem.js';
 import type { Router } from '../http.js';
 import { readJsonBody, sendJson } from '../http.js';
 import { ServeError } from '../errors.js';
@@ -30,7 +31,7 @@ function checkSet(v: unknown, where: string): ApiExceptionSet {
 
 export function readExceptionsFile(path: string): ApiExceptions {
   if (!existsSync(path)) return { global: {}, rules: {} };
-  const doc = (parseYaml(readFileSync(path, 'utf8')) ?? {}) as Record<string, unknown>;
+  const doc = (parseYamlData(readFileSync(path, 'utf8'), path) ?? {}) as Record<string, unknown>;
   const { rules, ...global } = doc;
   return { global: global as ApiExceptionSet, rules: (rules ?? {}) as Record<string, ApiExceptionSet> };
 }
