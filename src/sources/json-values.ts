@@ -7,6 +7,13 @@
  * document. Each value is parsed on its own with `parseJsonExact`; a value that does not parse
  * is reported as `malformed-json` at `element N (line L)` and skipped, and the splitter carries
  * on with the next one. Positions are 1-based element numbers.
+ *
+ * A broken element can swallow the ones after it: a dropped quote turns strings inside out and a
+ * cut-off element leaves its brackets open, so the splitter's next "value" runs on over the good
+ * elements (to the end of the file, or to wherever the brackets happen to close). The elements of
+ * such a value are read again (recoverValues): from each later line that starts, at the column
+ * of the elements, with `{`, the balanced value there is taken if it parses. One problem names
+ * the lines given up; the elements after them are read as usual.
  */
 import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonExact } from '../events/json.js';
 import { mayHoldBigLiteral } from './big-integers.js';
@@ -21,6 +28,8 @@ export interface SplitValue {
   bytes: Buffer;
   /** 1-based line where the value starts. */
   line: number;
+  /** 0-based column (in bytes) where the value starts on that line. */
+  column: number;
 }
 
 const enum C {
@@ -51,7 +60,10 @@ export class JsonValueSplitter {
   private parts: Buffer[] = [];
   private partsBytes = 0;
   private valueStartLine = 0;
+  private valueStartColumn = 0;
   private line = 1;
+  /** Bytes since the last newline when the current chunk starts (for the column of a value). */
+  private carryColumn = 0;
   /** Bytes consumed before the current chunk (to recognise a leading UTF-8 BOM). */
   private consumed = 0;
   /** Set when the input is structurally hopeless (e.g. a value over MAX_VALUE_BYTES). */
@@ -67,6 +79,16 @@ export class JsonValueSplitter {
     // Inside strings, jump from quote to backslash with indexOf (memchr) instead of byte by byte.
     let nextQuote = -1;
     let nextBackslash = -1;
+    // Raw newlines inside a string (invalid JSON, but a broken element makes the splitter see
+    // strings across lines) are counted too, so the lines of the values after it stay right.
+    let nextNewline = -1;
+    const countNewlines = (from: number, to: number): void => {
+      if (nextNewline < from) nextNewline = find(C.Newline, from);
+      while (nextNewline < to) {
+        this.line++;
+        nextNewline = find(C.Newline, nextNewline + 1);
+      }
+    };
     const find = (byte: number, from: number): number => {
       const k = chunk.indexOf(byte, from);
       return k === -1 ? n : k;
@@ -75,8 +97,10 @@ export class JsonValueSplitter {
       if (this.inString) {
         if (this.escaped) {
           this.escaped = false;
+          if (chunk[i] === C.Newline) this.line++;
           continue;
         }
+        const from = i;
         let j = i;
         for (;;) {
           if (nextQuote < j) nextQuote = find(C.Quote, j);
@@ -86,13 +110,16 @@ export class JsonValueSplitter {
         }
         if (j > n) {
           this.escaped = true; // the chunk ends with a backslash
+          countNewlines(from, n);
           i = n;
           break;
         }
         if (nextQuote >= n) {
+          countNewlines(from, n);
           i = n; // the string goes on in the next chunk
           break;
         }
+        countNewlines(from, nextQuote);
         i = nextQuote;
         this.inString = false;
         if (this.depth === 0) {
@@ -134,11 +161,15 @@ export class JsonValueSplitter {
       }
       valueStart = i;
       this.valueStartLine = this.line - (c === C.Newline ? 1 : 0);
+      const nl = i > 0 ? chunk.lastIndexOf(C.Newline, i - 1) : -1;
+      this.valueStartColumn = nl === -1 ? this.carryColumn + i : i - nl - 1;
       if (c === C.OpenBrace || c === C.OpenBracket) this.depth = 1;
       else if (c === C.Quote) this.inString = true;
       else this.inScalar = true;
     }
     this.consumed += n;
+    const lastNl = chunk.lastIndexOf(C.Newline);
+    this.carryColumn = lastNl === -1 ? this.carryColumn + n : n - lastNl - 1;
     if (valueStart !== -1) {
       this.parts.push(chunk.subarray(valueStart));
       this.partsBytes += n - valueStart;
@@ -156,7 +187,7 @@ export class JsonValueSplitter {
     const bytes = Buffer.concat(this.parts);
     this.parts = [];
     this.partsBytes = 0;
-    return { bytes, line: this.valueStartLine };
+    return { bytes, line: this.valueStartLine, column: this.valueStartColumn };
   }
 
   private inValue(): boolean {
@@ -172,11 +203,104 @@ export class JsonValueSplitter {
       this.parts = [];
       this.partsBytes = 0;
     }
-    return { bytes, line: this.valueStartLine };
+    return { bytes, line: this.valueStartLine, column: this.valueStartColumn };
   }
 }
 
+/**
+ * End (exclusive) of the balanced JSON object starting at `text[start]` (`{`), tracking strings and
+ * escapes; -1 when the text ends first.
+ */
+function objectEnd(text: string, start: number): number {
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === C.Backslash) i++;
+      else if (c === C.Quote) inString = false;
+    } else if (c === C.Quote) inString = true;
+    else if (c === C.OpenBrace || c === C.OpenBracket) depth++;
+    else if ((c === C.CloseBrace || c === C.CloseBracket) && --depth === 0) return i + 1;
+  }
+  return -1;
+}
+
+/** What recoverValues found in a value that did not parse. */
+export interface Recovered {
+  /** Values that parse, with the line each starts on. */
+  values: { value: unknown; text: string; line: number }[];
+  /** Last line given up before the first value found. */
+  lostTo: number;
+  /** Text between or after the values found that is not a separator (another broken element): where it starts and ends. */
+  gaps: { line: number; lostTo: number; text: string }[];
+}
+
+/**
+ * The elements a value that did not parse swallowed (see the header): from each line after its
+ * first whose first non-blank character is `{` at `column`, the balanced object there, kept if
+ * `parse` takes it; reading goes on after it. `firstLine` is the text's first line. Null when no
+ * line of the text starts an element.
+ */
+export function recoverValues(text: string, firstLine: number, column: number, parse: (t: string) => unknown): Recovered | null {
+  const values: Recovered['values'] = [];
+  const gaps: Recovered['gaps'] = [];
+  let line = firstLine;
+  let lostTo = -1;
+  let from = 0;
+  /** End of the last value found and the line it ends on. */
+  let prevEnd = -1;
+  let prevEndLine = firstLine;
+  const gap = (a: number, b: number, aLine: number): void => {
+    const part = text.slice(a, b);
+    const m = /[^\s,[\]]/.exec(part);
+    if (m === null) return;
+    const lead = part.slice(0, m.index);
+    const startLine = aLine + countLines(lead) - 1;
+    const body = part.slice(m.index).trimEnd();
+    gaps.push({ line: startLine, lostTo: startLine + countLines(body) - 1, text: body });
+  };
+  for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', nl + 1)) {
+    line++;
+    const start = nl + 1;
+    if (start < from) continue;
+    let k = start;
+    while (k - start < column && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k++;
+    if (k - start !== column || text.charCodeAt(k) !== C.OpenBrace) continue;
+    const end = objectEnd(text, k);
+    if (end === -1) continue;
+    const t = text.slice(k, end);
+    let value: unknown;
+    try {
+      value = parse(t);
+    } catch {
+      continue;
+    }
+    if (values.length === 0) lostTo = line - 1;
+    else gap(prevEnd, start, prevEndLine);
+    values.push({ value, text: t, line });
+    // Lines inside the value are not starts of others.
+    for (let j = text.indexOf('\n', start); j !== -1 && j < end; j = text.indexOf('\n', j + 1)) {
+      line++;
+      nl = j;
+    }
+    from = end;
+    prevEnd = end;
+    prevEndLine = line;
+  }
+  if (values.length === 0) return null;
+  gap(prevEnd, text.length, prevEndLine);
+  return { values, lostTo, gaps };
+}
+
 /** Read a byte stream of JSON values (array, concatenated objects, one document, ES responses). */
+/** Lines a text spans (1 + its newlines). */
+function countLines(text: string): number {
+  let n = 1;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
 export async function* readJsonValues(
   bytes: AsyncIterable<Buffer>,
   file: string,
@@ -184,21 +308,49 @@ export async function* readJsonValues(
 ): AsyncIterable<SourceEvent[]> {
   const splitter = new JsonValueSplitter();
   let element = 0;
+  /** The column the input's values start at (from its first value), where recovery looks for elements. */
+  let column: number | null = null;
+  const parse = (text: string): unknown => {
+    if (jsonDepthExceeds(text)) throw new Error(`nested deeper than ${MAX_JSON_DEPTH} levels`);
+    return mayHoldBigLiteral(text) ? parseJsonExact(text) : JSON.parse(text);
+  };
+  const emit = (value: unknown, where: string, out: SourceEvent[]): void => {
+    const bad = valueToEvents(value, file, element, out);
+    if (bad) onProblem({ kind: 'malformed-json', file, where, message: bad, skipped: true });
+  };
   const handle = (v: SplitValue, out: SourceEvent[], truncated: boolean): void => {
     element++;
+    column ??= v.column;
     const where = `element ${element} (line ${v.line})`;
     const text = v.bytes.toString('utf8');
     let value: unknown;
     try {
-      if (jsonDepthExceeds(text)) throw new Error(`nested deeper than ${MAX_JSON_DEPTH} levels`);
-      value = mayHoldBigLiteral(text) ? parseJsonExact(text) : JSON.parse(text);
+      value = parse(text);
     } catch (err) {
       const why = truncated ? 'truncated: input ended inside this value' : (err as Error).message;
-      onProblem({ kind: 'malformed-json', file, where, message: `${why} (skipped: ${preview(text)})`, skipped: true });
+      const rec = recoverValues(text, v.line, column, parse);
+      const lines = rec === null ? countLines(text) : rec.lostTo - v.line + 1;
+      // What was given up: its lines, or for a value on one line (a minified array) its size.
+      const span = lines > 1 ? `; lines ${v.line}–${v.line + lines - 1} skipped` : rec === null && text.length > 1024 ? `; ${text.length.toLocaleString('en-US')} characters skipped` : '';
+      const resumed = rec === null ? '' : `, reading resumed at line ${rec.lostTo + 1}`;
+      onProblem({ kind: 'malformed-json', file, where, message: `${why} (skipped: ${preview(text)})${span}${resumed}`, skipped: true });
+      if (rec !== null) {
+        // Values and the broken text between them, in the order of the input.
+        const items = [...rec.values.map((r) => ({ line: r.line, r, g: null })), ...rec.gaps.map((g) => ({ line: g.line, r: null, g }))].sort((a, b) => a.line - b.line);
+        for (const it of items) {
+          element++;
+          const at = `element ${element} (line ${it.line})`;
+          if (it.r !== null) emit(it.r.value, at, out);
+          else {
+            const g = it.g!;
+            const gapSpan = g.lostTo > g.line ? `; lines ${g.line}–${g.lostTo} skipped` : '';
+            onProblem({ kind: 'malformed-json', file, where: at, message: `${truncated && g === rec.gaps.at(-1) ? 'truncated: input ended inside this value' : 'not a complete JSON value'} (skipped: ${preview(g.text)})${gapSpan}`, skipped: true });
+          }
+        }
+      }
       return;
     }
-    const bad = valueToEvents(value, file, element, out);
-    if (bad) onProblem({ kind: 'malformed-json', file, where, message: bad, skipped: true });
+    emit(value, where, out);
   };
   for await (const chunk of bytes) {
     const values = splitter.push(chunk);

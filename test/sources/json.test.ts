@@ -37,6 +37,47 @@ test('a malformed element is reported with element and line, the next ones are k
   ]);
 });
 
+test('a broken element does not swallow the good ones after it: one per line, pretty-printed, concatenated; every chunk size', async () => {
+  const elements = Array.from({ length: 12 }, (_, i) => ({ n: i + 1, host: { name: `h${i}`, ip: ['10.0.0.1'] }, msg: `a "quoted" [x] {y} \\ ${i}` }));
+  // Element 4 loses a quote (strings turn inside out); element 9 is cut off after its first lines.
+  const texts = (f: (e: object) => string): string[] =>
+    elements.map((e, i) => {
+      const t = f(e);
+      if (i === 3) return t.replace('"n"', '"n');
+      if (i === 8) return t.slice(0, t.indexOf('"name"') + 4);
+      return t;
+    });
+  const indent = (t: string): string => t.split('\n').map((l) => `  ${l}`).join('\n');
+  const shapes: [string, string][] = [
+    ['one per line', `[\n${texts((e) => JSON.stringify(e)).join(',\n')}\n]\n`],
+    ['pretty-printed', `[\n${texts((e) => indent(JSON.stringify(e, null, 2))).join(',\n')}\n]\n`],
+    ['concatenated', `${texts((e) => JSON.stringify(e, null, 2)).join('\n')}\n`],
+  ];
+  for (const [shape, text] of shapes) {
+    const lineOf = (needle: string): number => text.split('\n').findIndex((l) => l.includes(needle)) + 1;
+    for (const size of [7, 64, 4096]) {
+      const { events, problems } = await read(text, size);
+      const what = `${shape}, chunks of ${size}`;
+      assert.deepEqual(events.map((e) => e.event.n), [1, 2, 3, 5, 6, 7, 8, 10, 11, 12], what);
+      assert.deepEqual(events.map((e) => e.position), [1, 2, 3, 5, 6, 7, 8, 10, 11, 12], `${what}: positions are element numbers`);
+      assert.equal(problems.length, 2, `${what}: ${JSON.stringify(problems.map((p) => p.message))}`);
+      assert.ok(problems.every((p) => p.kind === 'malformed-json' && p.skipped), what);
+      // Each problem names its element and the line it starts on.
+      const start4 = shape === 'one per line' ? lineOf('"n:4') : lineOf('"n: 4') - 1;
+      const start9 = shape === 'one per line' ? lineOf('"n":9') : lineOf('"n": 9') - 1;
+      assert.deepEqual(problems.map((p) => p.where), [`element 4 (line ${start4})`, `element 9 (line ${start9})`], what);
+    }
+  }
+});
+
+test('a broken element in a one-line array: the rest is given up and the problem says how much', async () => {
+  const text = `[${Array.from({ length: 50 }, (_, i) => JSON.stringify({ n: i, pad: 'x'.repeat(40) })).join(',')}]`.replace('"n":10', '"n:10');
+  const { events, problems } = await read(text, 64);
+  assert.deepEqual(events.map((e) => e.event.n), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!.message, /; [\d,]+ characters skipped$/);
+});
+
 test('truncated input: the unfinished value is reported as truncated', async () => {
   const { events, problems } = await read('{"a":1}\n{"a":2,\n"b":');
   assert.equal(events.length, 1);
