@@ -74,6 +74,30 @@ test('<Events> wrapper with XML declaration, comments, and a broken event in the
   assert.match(problems[1]!.message, /unknown entity &bogus;/);
 });
 
+test('a broken event does not swallow the events after it: unclosed quote, cut-off event, lost </Event>, unclosed comment or CDATA', async () => {
+  const ev = (i: number): string => `<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><EventID>4688</EventID><EventRecordID>${i}</EventRecordID><Computer>h</Computer></System><EventData><Data Name="NewProcessName">C:\\x${i}.exe</Data><Data Name="CommandLine">a &amp; b</Data></EventData></Event>`;
+  const breakers: [string, (e: string) => string, RegExp][] = [
+    ['unclosed quote', (e) => e.replace('Name="NewProcessName"', 'Name="NewProcessName'), /attribute value not closed/],
+    ['cut-off event', (e) => e.slice(0, e.indexOf('CommandLine') + 4), /attribute value not closed|not closed before the next event/],
+    ['lost </Event>', (e) => e.replace('</Event>', ''), /<Event> not closed before the next event at line \d+; event starting at line \d+ skipped/],
+    ['unclosed comment', (e) => e.replace('<EventData>', '<EventData><!-- '), /comment not closed before the next <Event>/],
+    ['unclosed CDATA', (e) => e.replace('<EventData>', '<EventData><![CDATA['), /input ends inside markup/],
+  ];
+  for (const [what, breakIt, message] of breakers) {
+    for (const [shape, sep] of [['one per line', '\n'], ['one line', '']] as const) {
+      const text = `<Events>${sep}${Array.from({ length: 10 }, (_, i) => (i === 5 ? breakIt(ev(i + 1)) : ev(i + 1))).join(sep)}${sep}</Events>${sep}`;
+      for (const size of [13, 256, 65536]) {
+        const { events, problems } = await collect((sink) => readXmlEvents(pieces(text, size), 'b.xml', sink));
+        const ids = events.map((e) => ((e.event as { Event: { System: { EventRecordID: number } } }).Event.System.EventRecordID));
+        assert.deepEqual(ids, [1, 2, 3, 4, 5, 7, 8, 9, 10], `${what}, ${shape}, chunks of ${size}`);
+        assert.equal(problems.length, 1, `${what}, ${shape}: ${JSON.stringify(problems)}`);
+        assert.match(problems[0]!.message, message, what);
+        if (shape === 'one per line') assert.equal(problems[0]!.where, 'line 7', what);
+      }
+    }
+  }
+});
+
 test('truncated XML: the unfinished event is reported', async () => {
   const { events, problems } = await collect((sink) => readXmlEvents(pieces(`${SYSMON_11}\n<Event><System><EventID>4`, 100), 't.xml', sink));
   assert.equal(events.length, 1);

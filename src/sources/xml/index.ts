@@ -72,6 +72,14 @@ export class XmlEventAssembler {
       }
       return; // wrappers such as <Events>, whitespace, and their end tags
     }
+    if (t.type === 'open' && isEventTag(t.name)) {
+      // Events do not nest: this one starts while the last has not ended (its end tag lost, or
+      // its text cut off). The unfinished one is reported; the new one is read.
+      this.problem(this.eventLine, `<${stack[0]!.name}> not closed before the next event at line ${t.line}; event starting at line ${this.eventLine} skipped`);
+      this.stack = [];
+      this.token(t, out);
+      return;
+    }
     const top = stack[stack.length - 1]!;
     if (t.type === 'text') {
       top.text += t.text;

@@ -92,15 +92,22 @@ export class XmlTokenizer {
       }
       const consumed = this.markup(s, pos, out);
       if (consumed === 0) {
-        if (final) out.push({ type: 'error', message: 'input ends inside markup', line: this.line });
-        if (final) pos = s.length;
+        // Markup that never completes (an unclosed comment, CDATA section or tag) would take the
+        // rest of the input with it: at the end of the input, or once it is longer than anything
+        // real, it is reported and only its '<' given up; reading goes on from the next character
+        // (the events after it are read; the assembler has dropped the one it was in).
+        if (final || s.length - pos > MAX_PENDING) {
+          out.push({ type: 'error', message: final ? 'input ends inside markup' : `over ${MAX_PENDING} characters without complete markup`, line: this.line });
+          pos++;
+          continue;
+        }
         break;
       }
       this.countLines(s, pos, pos + consumed);
       pos += consumed;
     }
     this.buf = pos === s.length ? '' : s.slice(pos);
-    if (this.buf.length > MAX_PENDING) {
+    if (this.buf.length > MAX_PENDING && this.buf.charCodeAt(0) !== 60) {
       out.push({ type: 'error', message: `over ${MAX_PENDING} characters without complete markup`, line: this.line });
       this.buf = '';
     }
@@ -119,6 +126,13 @@ export class XmlTokenizer {
     const line = this.line;
     if (s.startsWith('<!--', pos)) {
       const e = s.indexOf('-->', pos + 4);
+      // An event's start tag inside a comment is an unclosed comment, not a comment about events.
+      EVENT_START.lastIndex = pos + 4;
+      const next = EVENT_START.exec(s)?.index ?? -1;
+      if (next !== -1 && (e === -1 || next < e)) {
+        out.push({ type: 'error', message: 'comment not closed before the next <Event>', line });
+        return next - pos;
+      }
       return e === -1 ? 0 : e + 3 - pos;
     }
     if (s.startsWith('<![CDATA[', pos)) {
@@ -150,6 +164,11 @@ export class XmlTokenizer {
       const c = s.charCodeAt(i);
       if (quote) {
         if (c === quote) quote = 0;
+        else if (c === 60) {
+          // '<' cannot occur in an attribute value: the quote was never closed.
+          out.push({ type: 'error', message: "attribute value not closed ('<' inside it)", line });
+          return i - pos;
+        }
       } else if (c === 34 || c === 39) quote = c;
       else if (c === 62) {
         gt = i;
@@ -165,6 +184,9 @@ export class XmlTokenizer {
     return gt + 1 - pos;
   }
 }
+
+/** An `<Event>` start tag (any namespace prefix), as the assembler recognises events. */
+const EVENT_START = /<(?:[A-Za-z_][-A-Za-z0-9_.]*:)?Event[\s>\/]/g;
 
 const NAME_RE = /^[A-Za-z_:][-A-Za-z0-9_:.]*/;
 /** An attribute, which must follow whitespace. */
