@@ -68,6 +68,9 @@ export class JsonValueSplitter {
   private consumed = 0;
   /** Set when the input is structurally hopeless (e.g. a value over MAX_VALUE_BYTES). */
   fatal: string | null = null;
+  /** NUL bytes passed over between values since the reader last looked, and the line of the first. */
+  nulBytes = 0;
+  nulLine = 0;
 
   /** Process one chunk; returns the values that were completed in it. */
   push(chunk: Buffer): SplitValue[] {
@@ -148,8 +151,12 @@ export class JsonValueSplitter {
         }
         continue;
       }
-      // Between values.
+      // Between values (NUL bytes too: a zero-filled region of a log that crashed while writing).
       if (isSpace(c) || c === C.Comma) continue;
+      if (c === 0) {
+        if (this.nulBytes++ === 0) this.nulLine = this.line;
+        continue;
+      }
       if (this.consumed + i < 3 && (c === 0xef || c === 0xbb || c === 0xbf)) continue; // UTF-8 BOM
       if (c === C.OpenBracket && !this.inOuterArray) {
         this.inOuterArray = true;
@@ -352,8 +359,15 @@ export async function* readJsonValues(
     }
     emit(value, where, out);
   };
+  const nulWarning = (): void => {
+    if (splitter.nulBytes === 0) return;
+    onProblem({ kind: 'nul-bytes', file, where: `line ${splitter.nulLine}`, message: `${splitter.nulBytes.toLocaleString('en-US')} NUL bytes between values ignored (a zero-filled region: a crash while writing, or a preallocated log)`, skipped: false });
+    splitter.nulBytes = 0;
+  };
   for await (const chunk of bytes) {
     const values = splitter.push(chunk);
+    // Reported when a value follows the zeros (or at the end): one warning per zero-filled region.
+    if (values.length > 0) nulWarning();
     if (splitter.fatal) break;
     if (values.length === 0) continue;
     const batch: SourceEvent[] = [];
@@ -364,6 +378,7 @@ export async function* readJsonValues(
     onProblem({ kind: 'malformed-json', file, message: `${splitter.fatal}; rest of file skipped`, skipped: true });
     return;
   }
+  nulWarning();
   const rest = splitter.end();
   if (rest) {
     const batch: SourceEvent[] = [];

@@ -362,6 +362,7 @@ async function* splitLines(
         text,
         ascii,
         exact: mayHoldBigLiteral(text),
+        nul: text.indexOf('\u0000') !== -1,
         hits: state.filter ? new NeedleHits(text, state.filter.needles) : null,
         bufOffset,
         pos,
@@ -397,6 +398,8 @@ interface Block {
   ascii: boolean;
   /** The block may hold 16+ digit integers: lines are checked and parsed exactly. */
   exact: boolean;
+  /** The block holds NUL bytes: its lines are cleaned of them (withoutNuls). */
+  nul: boolean;
   hits: NeedleHits | null;
   /** Absolute offset of buf[0]; the text starts at buf[pos]. */
   bufOffset: number;
@@ -429,7 +432,8 @@ function fillBatch(b: Block, state: LineState, batch: SourceEvent[]): boolean {
     const bom = lineOffset === 0 && text.charCodeAt(p) === 0xfeff ? 1 : 0;
     // A filter may change its needles between blocks (the overlap's narrows): then search the line.
     const found = hits && hits.needles === state.filter!.needles ? hits.within(p, nl) : null;
-    parseLine(text.slice(p + bom, e), lineOffset, state, batch, b.exact, found);
+    const line = text.slice(p + bom, e);
+    parseLine(b.nul ? withoutNuls(line, lineOffset, state) : line, lineOffset, state, batch, b.exact, found);
     p = nl + 1;
     if (!b.ascii) lineByte = b.buf.indexOf(10, lineByte) + 1;
     if (batch.length >= BATCH_EVENTS) {
@@ -450,7 +454,25 @@ function handleLine(buf: Buffer, s: number, e: number, offset: number, state: Li
   }
   if (e > s && buf[e - 1] === 13) e--;
   if (offset === 0 && e - s >= 3 && buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
-  parseLine(buf.toString('utf8', s, e), offset, state, out, true, null);
+  parseLine(withoutNuls(buf.toString('utf8', s, e), offset, state), offset, state, out, true, null);
+}
+
+/**
+ * A line without its NUL bytes. Logs extended with zeros (a crash while writing, a preallocated
+ * file) hold runs of NULs where lines should be; JSON cannot hold a raw NUL, so removing them
+ * loses nothing and the line around them parses. Reported as a warning (data kept) per line.
+ */
+function withoutNuls(line: string, offset: number, state: LineState): string {
+  if (line.indexOf('\u0000') === -1) return line;
+  const clean = line.replace(/\u0000/g, '');
+  state.onProblem({
+    kind: 'nul-bytes',
+    file: state.file,
+    where: state.lineNo !== null ? `line ${state.lineNo}` : `offset ${offset}`,
+    message: `${(line.length - clean.length).toLocaleString('en-US')} NUL bytes removed (a zero-filled region: a crash while writing, or a preallocated log)${clean.trim() === '' ? '; nothing else on the line' : '; the rest of the line read'}`,
+    skipped: false,
+  });
+  return clean;
 }
 
 /**

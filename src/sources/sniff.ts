@@ -9,7 +9,8 @@
  *   `{` + Elasticsearch keys   → es-search (`took`, `timed_out`, `_shards`, `hits`, `_scroll_id`)
  *   `{` + first line is JSON   → ndjson
  *   `{` + a multi-line value   → json (pretty-printed objects one after another, or one document)
- *   anything else, NUL bytes   → unknown (reported as `unknown-format`, skipped)
+ *   anything else, NUL bytes   → unknown (reported as `unknown-format`, skipped); runs of 8+ NUL
+ *                                bytes in text (a zero-filled region) are looked through
  * An empty or blank input is ndjson with no events.
  */
 import { parseJsonExact } from '../events/json.js';
@@ -50,8 +51,14 @@ export function headText(head: Buffer): string {
 }
 
 function sniffText(head: Buffer): SniffResult {
-  const text = headText(head);
-  if (text.includes('\u0000')) return { format: null, gzip: false, reason: 'binary data (NUL bytes), not a known format' };
+  let text = headText(head);
+  if (text.includes('\u0000')) {
+    // A log extended with zeros by a crash (or preallocated) is text with runs of NULs: sniffed
+    // without them (the readers drop them and say so). A NUL anywhere else — UTF-16 text without
+    // a byte order mark, binary data — is not text.
+    text = text.replace(/\u0000{8,}/g, '');
+    if (text.includes('\u0000')) return { format: null, gzip: false, reason: 'binary data (NUL bytes), not a known format' };
+  }
   const t = text.trimStart();
   if (t.length === 0) return { format: 'ndjson', gzip: false };
   const c = t[0];

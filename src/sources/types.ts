@@ -37,6 +37,8 @@ export type ProblemKind =
   | 'corrupt-chunk'
   | 'corrupt-record'
   | 'crc-mismatch'
+  /** NUL bytes removed from a line of text (a zero-filled region: a crash, a preallocated log); the line kept. */
+  | 'nul-bytes'
   | 'unreadable-file'
   | 'unknown-format'
   | 'other';

@@ -88,6 +88,46 @@ test('a corrupt gzip file is reported, the events before the damage are kept', a
   }
 });
 
+test('a zero-filled region (a crash while writing, a preallocated log) does not make a text log binary; its NULs are dropped with a warning', async () => {
+  const zeros = (n: number): Buffer => Buffer.alloc(n);
+  const line = (i: number): string => JSON.stringify({ i, host: { name: 'h' } });
+  const ev = (i: number): string => `<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><EventID>${i}</EventID></System></Event>`;
+  const cases: [string, Buffer, string][] = [
+    // NDJSON: zeros on a line of their own, and zeros glued before the next line.
+    ['mid.ndjson', Buffer.concat([Buffer.from(`${[0, 1, 2].map(line).join('\n')}\n`), zeros(4096), Buffer.from(`\n${line(3)}\n`), zeros(600), Buffer.from(`${line(4)}\n`)]), 'ndjson'],
+    ['start.ndjson', Buffer.concat([zeros(70000), Buffer.from(`${line(0)}\n${line(1)}\n${line(2)}\n${line(3)}\n${line(4)}\n`)]), 'ndjson'],
+    // A JSON array and Windows event XML with zeros between their values.
+    ['arr.json', Buffer.concat([Buffer.from(`[\n${[0, 1, 2].map(line).join(',\n')},\n`), zeros(5000), Buffer.from(`${line(3)},\n${line(4)}\n]\n`)]), 'json'],
+    ['events.xml', Buffer.concat([Buffer.from(`<Events>\n${[0, 1, 2].map(ev).join('\n')}\n`), zeros(5000), Buffer.from(`${ev(3)}\n${ev(4)}\n</Events>\n`)]), 'xml'],
+  ];
+  const t = tempDir();
+  try {
+    for (const [name, bytes, format] of cases) {
+      assert.deepEqual(sniff(bytes.subarray(0, 65536)), { format, gzip: false }, name);
+      const counter = new ProblemCounter({ quiet: true });
+      const [input] = await discoverInputs([t.file(name, bytes)], counter.sink);
+      const { events, problems } = await collect((sink) => readInput(input!, sink));
+      assert.equal(events.length, 5, `${name}: every record around the zeros is read`);
+      if (format !== 'xml') {
+        assert.ok(problems.length >= 1 && problems.every((p) => p.kind === 'nul-bytes' && !p.skipped), `${name}: ${JSON.stringify(problems)}`);
+        assert.match(problems[0]!.message, /NUL bytes (removed|between values ignored)/);
+      }
+    }
+  } finally {
+    t.cleanup();
+  }
+  // Text that is not text: UTF-16 without a byte order mark, binary data.
+  assert.equal(sniff(Buffer.from('{"a":1}\n', 'utf16le')).format, null);
+  assert.equal(sniff(Buffer.from([0x7b, 0, 0, 0, 0x7d])).format, null);
+});
+
+test('XML problems show at most 40 characters of markup, NUL runs and control characters escaped', async () => {
+  const text = `<Events>\n<Event><System></Ev${'\u0000'.repeat(500)}ent></System></Event>\n</Events>\n`;
+  const { problems } = await collect((sink) => readByteStream(Readable.from([Buffer.from(text)]), '-', sink));
+  assert.equal(problems.length, 1);
+  assert.match(problems[0]!.message, /^bad end tag <\/Ev\[500 NUL bytes\]ent>; event starting at line 2 skipped$/);
+});
+
 test('streams of unknown format (as stdin is read) are sniffed', async () => {
   const gz = gzipSync('{"a":1}\n{"a":2}\n');
   const { events } = await collect((sink) => readByteStream(Readable.from([gz.subarray(0, 5), gz.subarray(5)]), '-', sink));

@@ -196,7 +196,7 @@ const TRAILING_SPACE_RE = /\s*$/y;
 function parseTag(body: string, line: number): XmlToken {
   if (body.startsWith('/')) {
     const name = body.slice(1).trim();
-    if (!NAME_RE.test(name) || NAME_RE.exec(name)![0] !== name) return { type: 'error', message: `bad end tag </${body.slice(1)}>`, line };
+    if (!NAME_RE.test(name) || NAME_RE.exec(name)![0] !== name) return { type: 'error', message: `bad end tag </${preview(body.slice(1))}>`, line };
     return { type: 'close', name, line };
   }
   const selfClosing = body.endsWith('/');
@@ -225,6 +225,10 @@ function parseTag(body: string, line: number): XmlToken {
   return { type: 'open', name, attrs, selfClosing, line };
 }
 
+/** At most 40 characters of markup for a message, control characters (NUL runs…) escaped. */
 function preview(s: string): string {
-  return s.length > 40 ? `${s.slice(0, 40)}…` : s;
+  const runs = s.replace(/\u0000{4,}/g, (m) => `[${m.length} NUL bytes]`);
+  const t = runs.length > 40 ? `${runs.slice(0, 40)}…` : runs;
+  // eslint-disable-next-line no-control-regex
+  return t.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
