@@ -62,8 +62,8 @@ export class JsonValueSplitter {
   private valueStartLine = 0;
   private valueStartColumn = 0;
   private line = 1;
-  /** Bytes since the last newline when the current chunk starts (for the column of a value). */
-  private carryColumn = 0;
+  /** Absolute offset of the current line's first byte (for the column of a value). */
+  private lineStart = 0;
   /** Bytes consumed before the current chunk (to recognise a leading UTF-8 BOM). */
   private consumed = 0;
   /** Set when the input is structurally hopeless (e.g. a value over MAX_VALUE_BYTES). */
@@ -89,6 +89,7 @@ export class JsonValueSplitter {
       if (nextNewline < from) nextNewline = find(C.Newline, from);
       while (nextNewline < to) {
         this.line++;
+        this.lineStart = this.consumed + nextNewline + 1;
         nextNewline = find(C.Newline, nextNewline + 1);
       }
     };
@@ -100,7 +101,10 @@ export class JsonValueSplitter {
       if (this.inString) {
         if (this.escaped) {
           this.escaped = false;
-          if (chunk[i] === C.Newline) this.line++;
+          if (chunk[i] === C.Newline) {
+            this.line++;
+            this.lineStart = this.consumed + i + 1;
+          }
           continue;
         }
         const from = i;
@@ -132,7 +136,10 @@ export class JsonValueSplitter {
         continue;
       }
       const c = chunk[i]!;
-      if (c === C.Newline) this.line++;
+      if (c === C.Newline) {
+        this.line++;
+        this.lineStart = this.consumed + i + 1;
+      }
       if (this.inScalar) {
         if (isSpace(c) || c === C.Comma || c === C.CloseBracket || c === C.OpenBrace || c === C.OpenBracket || c === C.Quote) {
           this.inScalar = false;
@@ -168,15 +175,12 @@ export class JsonValueSplitter {
       }
       valueStart = i;
       this.valueStartLine = this.line - (c === C.Newline ? 1 : 0);
-      const nl = i > 0 ? chunk.lastIndexOf(C.Newline, i - 1) : -1;
-      this.valueStartColumn = nl === -1 ? this.carryColumn + i : i - nl - 1;
+      this.valueStartColumn = this.consumed + i - this.lineStart;
       if (c === C.OpenBrace || c === C.OpenBracket) this.depth = 1;
       else if (c === C.Quote) this.inString = true;
       else this.inScalar = true;
     }
     this.consumed += n;
-    const lastNl = chunk.lastIndexOf(C.Newline);
-    this.carryColumn = lastNl === -1 ? this.carryColumn + n : n - lastNl - 1;
     if (valueStart !== -1) {
       this.parts.push(chunk.subarray(valueStart));
       this.partsBytes += n - valueStart;
