@@ -11,6 +11,13 @@ export interface TextTarget {
   or: string;
   not: (inner: string) => string;
   group: (inner: string) => string;
+  /**
+   * The language does not give AND precedence over OR: every AND inside an OR, OR inside an AND
+   * and NOT inside an OR is put in a group. Lucene's classic query parser (Elasticsearch
+   * query_string) reads `a AND b OR c AND d` as four required clauses and `a OR NOT b` as "a, not
+   * b"; Splunk's search command evaluates OR before AND.
+   */
+  groupMixed?: boolean;
   /** How a field name is written. */
   field: (name: string) => string;
   /** field == literal (strings: case-insensitive when `ci`). */

@@ -25,6 +25,11 @@ function literalOf(e: Expr, t: TextTarget): Literal {
   return e.value;
 }
 
+/** A hook's text: a negation when it starts with the NOT operator (Lucene's, Splunk's `NOT _exists_:f`), else an atom. */
+function hook(text: string): Out {
+  return { text, prec: /^NOT\s/.test(text) ? PREC.not : PREC.atom };
+}
+
 function wrap(o: Out, min: number, t: TextTarget): string {
   return o.prec < min ? t.group(o.text) : o.text;
 }
@@ -32,7 +37,14 @@ function wrap(o: Out, min: number, t: TextTarget): string {
 function join(parts: Out[], kind: 'and' | 'or', t: TextTarget): Out {
   if (parts.length === 1) return parts[0]!;
   const prec = PREC[kind];
-  return { text: parts.map((p) => wrap(p, prec + 1, t)).join(kind === 'and' ? t.and : t.or), prec };
+  return { text: parts.map((p) => (grouped(p, kind, t) ? t.group(p.text) : wrap(p, prec + 1, t))).join(kind === 'and' ? t.and : t.or), prec };
+}
+
+/** For a target without the usual precedence (TextTarget.groupMixed): whether a part of a `kind` join needs a group. */
+function grouped(p: Out, kind: 'and' | 'or', t: TextTarget): boolean {
+  if (t.groupMixed !== true || p.prec === PREC.atom) return false;
+  if (p.prec === PREC.not) return kind === 'or';
+  return p.prec !== PREC[kind];
 }
 
 export function renderExpr(e: Expr, t: TextTarget): Out {
@@ -43,7 +55,7 @@ export function renderExpr(e: Expr, t: TextTarget): Out {
     case 'not':
       return { text: t.not(wrap(renderExpr(e.expr, t), PREC.not, t)), prec: PREC.not };
     case 'literal':
-      if (typeof e.value === 'boolean') return { text: e.value ? t.always : t.never, prec: PREC.atom };
+      if (typeof e.value === 'boolean') return hook(e.value ? t.always : t.never);
       throw new UnsupportedByTarget(t.name, 'a bare literal as a condition');
     case 'compare': {
       let { left, right } = e;
@@ -51,8 +63,8 @@ export function renderExpr(e: Expr, t: TextTarget): Out {
       const f = fieldOf(left, t);
       const v = literalOf(right, t);
       if (v === null) {
-        if (e.op === '==') return { text: t.isNull(f), prec: PREC.atom };
-        if (e.op === '!=') return { text: t.notNull(f), prec: PREC.atom };
+        if (e.op === '==') return hook(t.isNull(f));
+        if (e.op === '!=') return hook(t.notNull(f));
         throw new UnsupportedByTarget(t.name, `an ordering comparison with null`);
       }
       if (e.op === '==') return { text: t.eq(f, v, e.caseInsensitive), prec: PREC.atom };

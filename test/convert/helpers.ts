@@ -42,3 +42,32 @@ export const GROUND_TRUTH_ROWS: readonly [string, string[], number][] = [
   ['N4 defend', ['datasets', 'ecs-derived', 'NEG_covenant_copy_smb_write_no_exec.defend.ndjson'], 0],
   ['N4 winlogbeat', ['datasets', 'ecs-derived', 'NEG_covenant_copy_smb_write_no_exec.winlogbeat.ndjson'], 0],
 ];
+
+/**
+ * The boolean operators at each parenthesis level of a Lucene / Splunk query, outside quoted
+ * strings and Lucene regexps: a level must not mix AND and OR, and a NOT must not stand bare in
+ * an OR (those languages do not give AND precedence over OR; see TextTarget.groupMixed).
+ */
+export function mixedLevels(q: string): string[] {
+  const bad: string[] = [];
+  const levels: Set<string>[] = [new Set()];
+  const close = (): void => {
+    const ops = levels.pop()!;
+    if (ops.has('AND') && ops.has('OR')) bad.push('AND and OR at one level');
+    if (ops.has('OR') && ops.has('NOT')) bad.push('a bare NOT among ORs');
+  };
+  for (let i = 0; i < q.length; i++) {
+    const c = q[i]!;
+    if (c === '\\') i++;
+    else if (c === '"' || (c === '/' && q[i - 1] === ':')) {
+      for (i++; i < q.length && q[i] !== c; i++) if (q[i] === '\\') i++;
+    } else if (c === '(') levels.push(new Set());
+    else if (c === ')') close();
+    else if (/\s/.test(q[i - 1] ?? ' ') || q[i - 1] === '(') {
+      const m = /^(AND|OR|NOT)\s/.exec(q.slice(i, i + 4));
+      if (m) levels.at(-1)!.add(m[1]!);
+    }
+  }
+  close();
+  return bad;
+}

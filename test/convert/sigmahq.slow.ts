@@ -12,7 +12,7 @@ import { parseEql } from '../../src/eql/index.js';
 import { toEcs, toNative } from '../../src/normalize/index.js';
 import { convertRules, TARGET_NAMES } from '../../src/convert/index.js';
 import { sharedOrSkip } from '../helpers/shared.js';
-import { events, run, view } from './helpers.js';
+import { events, mixedLevels, run, view } from './helpers.js';
 
 /**
  * Defender XDR records no Windows event logs beyond its own tables: rules over PowerShell, System,
@@ -42,6 +42,8 @@ test('every SigmaHQ Windows rule converts to every target or reports why', async
     assert.ok(share > (MIN_SHARE[target] ?? 0.9), `${target}: only ${r.queries.length} of ${rules.length} converted`);
     if (target === 'defender') for (const q of r.queries) assert.match(q.text, /^(union\n  \()?Device[A-Za-z]*Events\n?/, q.ruleId);
     if (target === 'eql') for (const q of r.queries) assert.doesNotThrow(() => parseEql(q.text), q.ruleId);
+    // Neither language gives AND precedence over OR: every mixed level is grouped.
+    if (target === 'lucene' || target === 'splunk') for (const q of r.queries) assert.deepEqual(mixedLevels(q.text), [], `${target} ${q.ruleId}: ${q.text}`);
   }
 });
 

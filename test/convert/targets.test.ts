@@ -15,6 +15,7 @@ import { convertRules, ruleUuid, type TargetName } from '../../src/convert/index
 import type { Rule } from '../../src/ir/types.js';
 import { repoRoot } from '../helpers/shared.js';
 import { runCli } from '../cli/run-cli.js';
+import { mixedLevels } from './helpers.js';
 
 const SIGMA = `title: PsExec service started
 id: 11111111-2222-4333-8444-555555555555
@@ -71,6 +72,25 @@ for (const [detection, target, reason] of unsupportedCases) {
     assert.match(problems[0]!.reason, reason);
   });
 }
+
+test('lucene and splunk: AND inside OR, OR inside AND and NOT inside OR are grouped (neither gives AND precedence over OR)', () => {
+  const mixed = loadSigmaText(
+    `title: m\nid: 33333333-2222-4333-8444-555555555555\nlogsource:\n  product: windows\n  category: process_creation\ndetection:\n  a:\n    Image|endswith: '\\\\psexesvc.exe'\n    User: SYSTEM\n  b:\n    CommandLine|contains: accepteula\n  c:\n    ParentImage|endswith: '\\\\services.exe'\n  condition: (a and not c) or b or not (a or c)\n`,
+    'm.yml',
+  );
+  assert.equal(mixed.rules.length, 1, JSON.stringify(mixed.problems));
+  assert.deepEqual(mixedLevels('a AND b OR c'), ['AND and OR at one level'], 'the checker itself');
+  assert.deepEqual(mixedLevels('a OR NOT b'), ['a bare NOT among ORs'], 'the checker itself');
+  const pack = loadRulePack([], {}).rules;
+  const shipped = loadSigmaText(readFileSync(join(repoRoot, 'rules', 'sigma', 'remote_execution_file_share.yml'), 'utf8'), 's.yml').rules;
+  for (const target of ['lucene', 'splunk'] as const) {
+    const { queries } = convertRules([...mixed.rules, ...pack, ...shipped], target);
+    assert.ok(queries.length >= 1, target);
+    const m = queries.find((q) => q.ruleId === mixed.rules[0]!.id)!.text;
+    assert.ok(m.includes(' OR ') && m.includes(' AND ') && m.includes('NOT '), `${target}: the fixture mixes all three: ${m}`);
+    for (const q of queries) assert.deepEqual(mixedLevels(q.text), [], `${target} ${q.ruleId}: ${q.text}`);
+  }
+});
 
 test('the mission rule: temporal_ordered correlation → EQL sequence; other targets say why not', async () => {
   const { rules } = await loadSigmaPaths([join(repoRoot, 'rules', 'sigma')]);

@@ -25,6 +25,7 @@ export const luceneTarget: TextTarget = {
   or: ' OR ',
   not: (s) => `NOT ${s}`,
   group: (s) => `(${s})`,
+  groupMixed: true,
   field: (n) => n.replace(/[ :\\]/g, '\\$&'),
   eq: (f, v, ci) => (typeof v === 'string' && ci && hasLetters(v) ? `${f}:/${bothCases(v)}/` : `${f}:${typeof v === 'string' && v === '' ? '""' : value(v)}`),
   compare: (f, op, n) => `${f}:${op}${n}`,

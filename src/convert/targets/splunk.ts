@@ -26,6 +26,7 @@ export const splunkTarget: TextTarget = {
   or: ' OR ',
   not: (s) => `NOT ${s}`,
   group: (s) => `(${s})`,
+  groupMixed: true,
   field: (n) => (/^[A-Za-z_][A-Za-z0-9_.]*$/.test(n) ? n : `'${n.replace(/'/g, "\\'")}'`),
   eq: (f, v, ci) => `${f}=${value(v, ci)}`,
   compare: (f, op, n) => `${f}${op}${n}`,
