@@ -11,9 +11,9 @@
  * A broken element can swallow the ones after it: a dropped quote turns strings inside out and a
  * cut-off element leaves its brackets open, so the splitter's next "value" runs on over the good
  * elements (to the end of the file, or to wherever the brackets happen to close). The elements of
- * such a value are read again (recoverValues): from each later line that starts, at the column
- * of the elements, with `{`, the balanced value there is taken if it parses. One problem names
- * the lines given up; the elements after them are read as usual.
+ * such a value are read again (recoverValues): its text is cut at each later line that starts,
+ * at the column of the elements, with `{`, and each part is taken if its object parses. One
+ * problem names the lines given up; the elements after them are read as usual.
  */
 import { jsonDepthExceeds, MAX_JSON_DEPTH, parseJsonExact } from '../events/json.js';
 import { mayHoldBigLiteral } from './big-integers.js';
@@ -222,10 +222,11 @@ export class JsonValueSplitter {
  * End (exclusive) of the balanced JSON object starting at `text[start]` (`{`), tracking strings and
  * escapes; -1 when the text ends first.
  */
-function objectEnd(text: string, start: number): number {
+function objectEnd(text: string, start: number, limit: number): number {
   let depth = 0;
   let inString = false;
-  for (let i = start; i < text.length; i++) {
+  const stop = Math.min(text.length, limit);
+  for (let i = start; i < stop; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
       if (c === C.Backslash) i++;
@@ -241,70 +242,63 @@ function objectEnd(text: string, start: number): number {
 export interface Recovered {
   /** Values that parse, with the line each starts on. */
   values: { value: unknown; text: string; line: number }[];
-  /** Last line given up before the first value found. */
+  /** Last line given up before the first element start found. */
   lostTo: number;
-  /** Text between or after the values found that is not a separator (another broken element): where it starts and ends. */
+  /** Element-sized parts between the values found that do not parse (other broken elements): where each starts and ends. */
   gaps: { line: number; lostTo: number; text: string }[];
 }
 
 /**
- * The elements a value that did not parse swallowed (see the header): from each line after its
- * first whose first non-blank character is `{` at `column`, the balanced object there, kept if
- * `parse` takes it; reading goes on after it. `firstLine` is the text's first line. Null when no
- * line of the text starts an element.
+ * The elements a value that did not parse swallowed (see the header). The text is cut at each
+ * line after its first whose first non-blank character is `{` at `column` — an element starts
+ * there; a nested object sits deeper — so every part is read once and the work stays linear
+ * (trying each start against the whole rest of the text was quadratic on a run of cut-off
+ * elements). A part is an element when its balanced object parses (what follows it must be
+ * separators: `,`, `]`, blanks); otherwise it is a gap. `firstLine` is the text's first line.
+ * Null when no line starts an element or none of the parts parses. `work.chars`, when given,
+ * counts the characters scanned and parsed (for tests: at most twice the text).
  */
-export function recoverValues(text: string, firstLine: number, column: number, parse: (t: string) => unknown): Recovered | null {
-  const values: Recovered['values'] = [];
-  const gaps: Recovered['gaps'] = [];
+export function recoverValues(text: string, firstLine: number, column: number, parse: (t: string) => unknown, work?: { chars: number }): Recovered | null {
+  const starts: { at: number; line: number }[] = [];
   let line = firstLine;
-  let lostTo = -1;
-  let from = 0;
-  /** End of the last value found and the line it ends on. */
-  let prevEnd = -1;
-  let prevEndLine = firstLine;
-  const gap = (a: number, b: number, aLine: number): void => {
-    const part = text.slice(a, b);
-    const m = /[^\s,[\]]/.exec(part);
-    if (m === null) return;
-    const lead = part.slice(0, m.index);
-    const startLine = aLine + countLines(lead) - 1;
-    const body = part.slice(m.index).trimEnd();
-    gaps.push({ line: startLine, lostTo: startLine + countLines(body) - 1, text: body });
-  };
   for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', nl + 1)) {
     line++;
     const start = nl + 1;
-    if (start < from) continue;
     let k = start;
     while (k - start < column && (text.charCodeAt(k) === 32 || text.charCodeAt(k) === 9)) k++;
-    if (k - start !== column || text.charCodeAt(k) !== C.OpenBrace) continue;
-    const end = objectEnd(text, k);
-    if (end === -1) continue;
-    const t = text.slice(k, end);
-    let value: unknown;
-    try {
-      value = parse(t);
-    } catch {
-      continue;
-    }
-    if (values.length === 0) lostTo = line - 1;
-    else gap(prevEnd, start, prevEndLine);
-    values.push({ value, text: t, line });
-    // Lines inside the value are not starts of others.
-    for (let j = text.indexOf('\n', start); j !== -1 && j < end; j = text.indexOf('\n', j + 1)) {
-      line++;
-      nl = j;
-    }
-    from = end;
-    prevEnd = end;
-    prevEndLine = line;
+    if (k - start === column && text.charCodeAt(k) === C.OpenBrace) starts.push({ at: k, line });
   }
+  if (starts.length === 0) return null;
+  const values: Recovered['values'] = [];
+  const gaps: Recovered['gaps'] = [];
+  let chars = 0;
+  for (let i = 0; i < starts.length; i++) {
+    const { at, line: startLine } = starts[i]!;
+    const part = text.slice(at, i + 1 < starts.length ? starts[i + 1]!.at : text.length);
+    const end = objectEnd(part, 0, part.length);
+    chars += end === -1 ? part.length : end;
+    let value: unknown;
+    let ok = false;
+    if (end !== -1 && /^[\s,\]]*$/.test(part.slice(end))) {
+      chars += end;
+      try {
+        value = parse(part.slice(0, end));
+        ok = true;
+      } catch {
+        ok = false;
+      }
+    }
+    if (ok) values.push({ value, text: part.slice(0, end), line: startLine });
+    else {
+      const body = part.replace(/[\s,\]]*$/, '');
+      gaps.push({ line: startLine, lostTo: startLine + countLines(body) - 1, text: body });
+    }
+  }
+  if (work) work.chars = chars;
   if (values.length === 0) return null;
-  gap(prevEnd, text.length, prevEndLine);
-  return { values, lostTo, gaps };
+  return { values, lostTo: starts[0]!.line - 1, gaps };
 }
 
-/** Read a byte stream of JSON values (array, concatenated objects, one document, ES responses). */
 /** Lines a text spans (1 + its newlines). */
 function countLines(text: string): number {
   let n = 1;

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { readJsonValues } from '../../src/sources/json-values.js';
+import { readJsonValues, recoverValues } from '../../src/sources/json-values.js';
 import { fileBytes } from '../../src/sources/bytes.js';
 import { sharedOrSkip } from '../helpers/shared.js';
 import { collect, pieces } from './util.js';
@@ -68,6 +68,18 @@ test('a broken element does not swallow the good ones after it: one per line, pr
       assert.deepEqual(problems.map((p) => p.where), [`element 4 (line ${start4})`, `element 9 (line ${start9})`], what);
     }
   }
+});
+
+test('reading a broken value again stays linear: 32,000 cut-off elements are not each scanned to the end', async () => {
+  const text = Array.from({ length: 32000 }, (_, i) => `{"a": ${i}, "b": {"c": [1, 2, {"d": "x`).join('\n');
+  const work = { chars: 0 };
+  const rec = recoverValues(text, 1, 0, (t) => JSON.parse(t) as unknown, work);
+  assert.equal(rec, null, 'nothing to recover');
+  assert.ok(work.chars > 0 && work.chars <= 2 * text.length, `scanned ${work.chars} characters for a ${text.length}-character text`);
+  // Good elements after broken ones are still found within that bound.
+  const mixed = `${text.slice(0, 4000)}\n${JSON.stringify({ a: 'ok' })}\n${JSON.stringify({ a: 'ok2' })}`;
+  const found = recoverValues(mixed, 1, 0, (t) => JSON.parse(t) as unknown);
+  assert.deepEqual(found?.values.map((v) => (v.value as { a: string }).a), ['ok', 'ok2']);
 });
 
 test('a broken element in a one-line array: the rest is given up and the problem says how much', async () => {
