@@ -127,11 +127,12 @@ export class XmlTokenizer {
     if (s.startsWith('<!--', pos)) {
       const e = s.indexOf('-->', pos + 4);
       // An event's start tag inside a comment is an unclosed comment, not a comment about events.
-      EVENT_START.lastIndex = pos + 4;
-      const next = EVENT_START.exec(s)?.index ?? -1;
-      if (next !== -1 && (e === -1 || next < e)) {
+      // Searched only inside the comment when it is closed (a file of many comments stays linear).
+      EVENT_START.lastIndex = 0;
+      const m = EVENT_START.exec(e === -1 ? s.slice(pos + 4) : s.slice(pos + 4, e));
+      if (m !== null) {
         out.push({ type: 'error', message: 'comment not closed before the next <Event>', line });
-        return next - pos;
+        return m.index + 4;
       }
       return e === -1 ? 0 : e + 3 - pos;
     }
