@@ -290,7 +290,11 @@ export function recoverValues(text: string, firstLine: number, column: number, p
     }
     if (ok) values.push({ value, text: part.slice(0, end), line: startLine });
     else {
-      const body = part.replace(/[\s,\]]*$/, '');
+      // Without the separators after it (a loop: a regex anchored at the end retries at every
+      // position of a long blank run).
+      let stop = part.length;
+      for (let c = part.charCodeAt(stop - 1); stop > 0 && (c === 44 || c === 93 || c === 32 || c === 9 || c === 10 || c === 13); c = part.charCodeAt(--stop - 1));
+      const body = part.slice(0, stop);
       gaps.push({ line: startLine, lostTo: startLine + countLines(body) - 1, text: body });
     }
   }
