@@ -121,7 +121,11 @@ export function stripNtPrefix(path: string): string {
 export function joinWindowsPath(dir: string, rel: string): string {
   if (dir === '') return rel;
   if (rel === '') return dir;
-  const d = dir.replace(/[\\/]+$/, '');
+  // Trailing separators cut by a loop: an end-anchored regex retries at every position of a run
+  // of separators inside the text (quadratic on a crafted path).
+  let end = dir.length;
+  while (end > 0 && (dir.charCodeAt(end - 1) === 92 || dir.charCodeAt(end - 1) === 47)) end--;
+  const d = dir.slice(0, end);
   const r = rel.replace(/^[\\/]+/, '');
   if (r === '') return /^[a-z]:$/i.test(d) ? `${d}\\` : d;
   return `${d}\\${r}`;
