@@ -122,6 +122,9 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink): P
     if (st.isDirectory()) await walk(path, `${st.dev}:${st.ino}`);
     else if (st.isFile()) await addFile(path, st.size);
     else if (explicit) await addStream(path); // a named pipe or device given by name
+    // Inside a directory a pipe would block the walk until something writes to it, a device
+    // could be endless: not read, but said.
+    else onProblem({ kind: 'unknown-format', file: path, message: `${st.isFIFO() ? 'a named pipe' : st.isSocket() ? 'a socket' : 'a device or other special file'} inside a directory is not read (name it to read it); skipped`, skipped: true });
   };
   for (const p of paths) {
     if (p === '-') await addStream('-');

@@ -4,6 +4,7 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { execFileSync } from 'node:child_process';
 import { discoverInputs, readByteStream, readInput, readInputs, ProblemCounter } from '../../src/sources/index.js';
 import { sniff } from '../../src/sources/sniff.js';
 import type { SourceProblem } from '../../src/sources/types.js';
@@ -126,6 +127,29 @@ test('XML problems show at most 40 characters of markup, NUL runs and control ch
   const { problems } = await collect((sink) => readByteStream(Readable.from([Buffer.from(text)]), '-', sink));
   assert.equal(problems.length, 1);
   assert.match(problems[0]!.message, /^bad end tag <\/Ev\[500 NUL bytes\]ent>; event starting at line 2 skipped$/);
+});
+
+test('a named pipe inside a directory is reported, not read (it would block the walk)', async (t) => {
+  const d = tempDir();
+  try {
+    const fifo = join(d.dir, 'pipe');
+    try {
+      execFileSync('mkfifo', [fifo]);
+    } catch {
+      t.skip('mkfifo is not available');
+      return;
+    }
+    d.file('a.json', '{"a":1}\n');
+    const counter = new ProblemCounter({ quiet: true });
+    const inputs = await discoverInputs([d.dir], counter.sink);
+    assert.deepEqual(inputs.map((i) => i.path), [join(d.dir, 'a.json')]);
+    const problems = counter.first.filter((p) => p.file === fifo);
+    assert.equal(problems.length, 1);
+    assert.match(problems[0]!.message, /^a named pipe inside a directory is not read \(name it to read it\); skipped$/);
+    assert.equal(problems[0]!.skipped, true);
+  } finally {
+    d.cleanup();
+  }
 });
 
 test('streams of unknown format (as stdin is read) are sniffed', async () => {
