@@ -219,14 +219,13 @@ export class JsonValueSplitter {
 }
 
 /**
- * End (exclusive) of the balanced JSON object starting at `text[start]` (`{`), tracking strings and
+ * End (exclusive) of the balanced JSON object at the start of `text` (`{`), tracking strings and
  * escapes; -1 when the text ends first.
  */
-function objectEnd(text: string, start: number, limit: number): number {
+function objectEnd(text: string): number {
   let depth = 0;
   let inString = false;
-  const stop = Math.min(text.length, limit);
-  for (let i = start; i < stop; i++) {
+  for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
       if (c === C.Backslash) i++;
@@ -275,7 +274,7 @@ export function recoverValues(text: string, firstLine: number, column: number, p
   for (let i = 0; i < starts.length; i++) {
     const { at, line: startLine } = starts[i]!;
     const part = text.slice(at, i + 1 < starts.length ? starts[i + 1]!.at : text.length);
-    const end = objectEnd(part, 0, part.length);
+    const end = objectEnd(part);
     chars += end === -1 ? part.length : end;
     let value: unknown;
     let ok = false;
@@ -336,8 +335,9 @@ export async function* readJsonValues(
     try {
       value = parse(text);
     } catch (err) {
-      const why = truncated ? 'truncated: input ended inside this value' : (err as Error).message;
       const rec = recoverValues(text, v.line, column, parse);
+      // With elements read again after it, the input ended in the last of them, not in this one.
+      const why = truncated && rec === null ? 'truncated: input ended inside this value' : (err as Error).message;
       const lines = rec === null ? countLines(text) : rec.lostTo - v.line + 1;
       // What was given up: its lines, or for a value on one line (a minified array) its size.
       const span = lines > 1 ? `; lines ${v.line}–${v.line + lines - 1} skipped` : rec === null && text.length > 1024 ? `; ${text.length.toLocaleString('en-US')} characters skipped` : '';
@@ -353,7 +353,9 @@ export async function* readJsonValues(
           else {
             const g = it.g!;
             const gapSpan = g.lostTo > g.line ? `; lines ${g.line}–${g.lostTo} skipped` : '';
-            onProblem({ kind: 'malformed-json', file, where: at, message: `${truncated && g === rec.gaps.at(-1) ? 'truncated: input ended inside this value' : 'not a complete JSON value'} (skipped: ${preview(g.text)})${gapSpan}`, skipped: true });
+            // The input ended inside it only when it is the text's last part.
+            const last = truncated && it === items.at(-1);
+            onProblem({ kind: 'malformed-json', file, where: at, message: `${last ? 'truncated: input ended inside this value' : 'not a complete JSON value'} (skipped: ${preview(g.text)})${gapSpan}`, skipped: true });
           }
         }
       }

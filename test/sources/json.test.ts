@@ -82,6 +82,16 @@ test('reading a broken value again stays linear: 32,000 cut-off elements are not
   assert.deepEqual(found?.values.map((v) => (v.value as { a: string }).a), ['ok', 'ok2']);
 });
 
+test('input ending inside a later element: that element is the truncated one, not the broken one before it', async () => {
+  const text = '[\n{"a": 1},\n{"a": 2, "b": "x},\n{"a": 3},\n{"a": 4, "c';
+  const { events, problems } = await read(text, 16);
+  assert.deepEqual(events.map((e) => e.event.a), [1, 3]);
+  assert.deepEqual(problems.map((p) => p.where), ['element 2 (line 3)', 'element 4 (line 5)']);
+  assert.doesNotMatch(problems[0]!.message, /truncated/);
+  assert.match(problems[0]!.message, /reading resumed at line 4$/);
+  assert.match(problems[1]!.message, /^truncated: input ended inside this value/);
+});
+
 test('a broken element in a one-line array: the rest is given up and the problem says how much', async () => {
   const text = `[${Array.from({ length: 50 }, (_, i) => JSON.stringify({ n: i, pad: 'x'.repeat(40) })).join(',')}]`.replace('"n":10', '"n:10');
   const { events, problems } = await read(text, 64);
