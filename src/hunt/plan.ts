@@ -194,7 +194,7 @@ export async function planWork(files: InputFile[], opts: PlanOptions, onProblem:
   let slicedHosts = 0;
   for (const group of groups.values()) {
     const f = group[0]!;
-    const splittable = group.length === 1 && !f.gzip && !f.spooled && (f.format === 'ndjson' || f.format === 'evtx') && f.path !== '-';
+    const splittable = group.length === 1 && !f.gzip && !f.utf16 && !f.spooled && (f.format === 'ndjson' || f.format === 'evtx') && f.path !== '-';
     if (splittable && f.size > splitBytes && maySplit && !(await overlapCostsMore(f, overlapNs, opts.overlapFiltered))) {
       const size = (await stat(f.path)).size;
       // One part per worker: each split costs an overlap read of the longest rule window.

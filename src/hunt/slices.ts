@@ -23,9 +23,9 @@ import { eventTime } from '../normalize/index.js';
 import type { Event } from '../events/field.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
 
-/** Files a slice can cut: plain NDJSON or EVTX on disk (not gzip, stdin or spooled pipes). */
+/** Files a slice can cut: plain NDJSON or EVTX on disk (not gzip, UTF-16, stdin or spooled pipes). */
 export function sliceable(f: InputFile): boolean {
-  return !f.gzip && !f.spooled && f.path !== '-' && f.size > 0 && (f.format === 'ndjson' || f.format === 'evtx');
+  return !f.gzip && !f.utf16 && !f.spooled && f.path !== '-' && f.size > 0 && (f.format === 'ndjson' || f.format === 'evtx');
 }
 
 /** Positions of a file: NDJSON bytes, EVTX chunk slots. */

@@ -67,9 +67,40 @@ export function gunzipHead(head: Buffer, max = 64 * 1024): Buffer {
   }
 }
 
-/** UTF-16LE text (BOM FF FE) re-encoded as UTF-8 so every text reader sees UTF-8. */
-export async function* utf16leToUtf8(src: AsyncIterable<Buffer>): AsyncIterable<Buffer> {
-  const decoder = new TextDecoder('utf-16le', { ignoreBOM: false });
+/** How text input is encoded; UTF-16 is re-encoded to UTF-8 while reading (utf16ToUtf8). */
+export type TextEncoding = 'utf8' | 'utf16le' | 'utf16be';
+
+/** ASCII a JSON or XML text may start with, as the low byte of a UTF-16 code unit: `{ [ <` and blanks. */
+const UTF16_FIRST = new Set([0x7b, 0x5b, 0x3c, 0x20, 0x09, 0x0a, 0x0d]);
+
+/**
+ * The encoding of text from its first bytes: a UTF-16 byte order mark (FF FE little-endian,
+ * FE FF big-endian), or UTF-16 without one when its first two characters are ASCII — the first
+ * `{`, `[`, `<` or a blank — each beside a zero byte (`{\0"\0`: written by .NET's
+ * `Encoding.Unicode` without a preamble). Anything else is UTF-8 (a UTF-8 BOM is dropped by the
+ * readers). The sniffer decodes the head with it and still checks what the text is.
+ */
+export function textEncoding(head: Uint8Array): TextEncoding {
+  if (head.length >= 2) {
+    if (head[0] === 0xff && head[1] === 0xfe) return 'utf16le';
+    if (head[0] === 0xfe && head[1] === 0xff) return 'utf16be';
+  }
+  if (head.length >= 4) {
+    const [a, b, c, d] = [head[0]!, head[1]!, head[2]!, head[3]!];
+    if (b === 0 && d === 0 && UTF16_FIRST.has(a) && c !== 0 && c < 0x80) return 'utf16le';
+    if (a === 0 && c === 0 && UTF16_FIRST.has(b) && d !== 0 && d < 0x80) return 'utf16be';
+  }
+  return 'utf8';
+}
+
+/** Decoded text of a head in its encoding (textEncoding), without its byte order mark. */
+export function decodeHead(head: Uint8Array, encoding: TextEncoding = textEncoding(head)): string {
+  return new TextDecoder(encoding === 'utf8' ? 'utf-8' : encoding === 'utf16le' ? 'utf-16le' : 'utf-16be').decode(head);
+}
+
+/** UTF-16 text (little- or big-endian, with or without a BOM) re-encoded as UTF-8 so every text reader sees UTF-8. */
+export async function* utf16ToUtf8(src: AsyncIterable<Buffer>, encoding: 'utf16le' | 'utf16be'): AsyncIterable<Buffer> {
+  const decoder = new TextDecoder(encoding === 'utf16le' ? 'utf-16le' : 'utf-16be', { ignoreBOM: false });
   for await (const chunk of src) {
     const text = decoder.decode(chunk, { stream: true });
     if (text.length > 0) yield Buffer.from(text, 'utf8');

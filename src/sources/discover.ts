@@ -13,6 +13,11 @@ export interface InputFile {
   /** Bytes on disk (0 for stdin, whose size is unknown). */
   size: number;
   gzip: boolean;
+  /**
+   * UTF-16 text (sniff.ts): re-encoded to UTF-8 as it is read, so it is read whole — never cut
+   * into byte ranges, whose offsets and newline bytes would be those of the UTF-16 bytes.
+   */
+  utf16?: true;
   /** An EVTX from a pipe or a .gz: the temporary file holding its bytes (see evtx-spool.ts). */
   spooled?: string;
 }
@@ -74,7 +79,7 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink): P
     const r = sniff(head);
     if (r.format === null) onProblem({ kind: 'unknown-format', file: path, message: `${r.reason}; skipped`, skipped: true });
     else if (r.format === 'evtx' && r.gzip) await addSpooled(path, gunzipBytes(fileBytes(path)), true);
-    else out.push({ path, format: r.format, size, gzip: r.gzip });
+    else out.push({ path, format: r.format, size, gzip: r.gzip, ...(r.utf16 ? { utf16: true as const } : {}) });
   };
   const addSpooled = async (path: string, bytes: AsyncIterable<Uint8Array>, gzip: boolean): Promise<void> => {
     try {
@@ -96,7 +101,7 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink): P
     }
     if (r.format === null) onProblem({ kind: 'unknown-format', file: path, message: `${r.reason}; skipped`, skipped: true });
     else if (r.format === 'evtx') await addSpooled(path, r.gzip ? gunzipBytes(streamSource(path)) : streamSource(path), r.gzip);
-    else out.push({ path, format: r.format, size: 0, gzip: r.gzip });
+    else out.push({ path, format: r.format, size: 0, gzip: r.gzip, ...(r.utf16 ? { utf16: true as const } : {}) });
   };
   const dirsSeen = new Set<string>(); // device:inode, so symlink loops end
   const walk = async (dir: string, id: string): Promise<void> => {

@@ -3,7 +3,7 @@
  * batches of events. Problems (bad lines, unreadable files, unknown formats) go to the sink;
  * nothing is thrown for bad input.
  */
-import { fileBytes, gunzipBytes, PeekableBytes, utf16leToUtf8 } from './bytes.js';
+import { fileBytes, gunzipBytes, PeekableBytes, textEncoding, utf16ToUtf8 } from './bytes.js';
 import { readEvtxFile } from './evtx/index.js';
 import { discoverInputs, isStreamInput, streamSource, type InputFile } from './discover.js';
 import { readJsonValues } from './json-values.js';
@@ -93,8 +93,8 @@ async function* readTextBytes(
   try {
     const decompressed = gzip ? gunzipBytes(raw) : raw;
     const peekable = new PeekableBytes(decompressed);
-    const head = await peekable.peek(2);
-    const utf8 = head.length >= 2 && head[0] === 0xff && head[1] === 0xfe ? utf16leToUtf8(peekable) : peekable;
+    const encoding = textEncoding(await peekable.peek(4));
+    const utf8 = encoding === 'utf8' ? peekable : utf16ToUtf8(peekable, encoding);
     const reader =
       format === 'ndjson'
         ? readNdjsonBytes(utf8, file, onProblem, filter, keepText)

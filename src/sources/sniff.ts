@@ -3,7 +3,8 @@
  *
  *   `ElfFile\0`                → evtx
  *   1F 8B                      → gzip: decompress the head and sniff again
- *   BOM (EF BB BF / FF FE)     → skipped (UTF-16LE text is re-encoded as UTF-8 when read)
+ *   BOM (EF BB BF / FF FE / FE FF) → skipped (UTF-16 text is re-encoded as UTF-8 when read);
+ *                                UTF-16 without a BOM is recognised when it starts with ASCII
  *   `<`                        → xml (Windows event XML)
  *   `[`                        → json (an array, streamed element by element)
  *   `{` + Elasticsearch keys   → es-search (`took`, `timed_out`, `_shards`, `hits`, `_scroll_id`)
@@ -14,7 +15,7 @@
  * An empty or blank input is ndjson with no events.
  */
 import { parseJsonExact } from '../events/json.js';
-import { gunzipHead, isGzip } from './bytes.js';
+import { decodeHead, gunzipHead, isGzip, textEncoding } from './bytes.js';
 import { JsonValueSplitter } from './json-values.js';
 import type { SourceFormat } from './types.js';
 
@@ -22,7 +23,8 @@ export const SNIFF_BYTES = 64 * 1024;
 export const EVTX_MAGIC = Buffer.from('ElfFile\0', 'latin1');
 
 export type SniffResult =
-  | { format: SourceFormat; gzip: boolean }
+  /** `utf16`: the text is UTF-16 (re-encoded while read; never cut by byte ranges). */
+  | { format: SourceFormat; gzip: boolean; utf16?: true }
   | { format: null; gzip: boolean; reason: string };
 
 const ES_KEYS = /^\{\s*"(took|timed_out|_shards|hits|_scroll_id|pit_id)"\s*:/;
@@ -37,25 +39,29 @@ export function sniff(head: Buffer): SniffResult {
     const inner = gunzipHead(head);
     if (isEvtx(inner)) return { format: 'evtx', gzip: true };
     const r = sniffText(inner);
-    return r.format ? { format: r.format, gzip: true } : { format: null, gzip: true, reason: `gzip: ${r.reason}` };
+    return r.format ? { ...r, gzip: true } : { format: null, gzip: true, reason: `gzip: ${r.reason}` };
   }
   if (isEvtx(head)) return { format: 'evtx', gzip: false };
   return sniffText(head);
 }
 
-/** Decoded text of a head: handles the UTF-8 and UTF-16LE byte order marks. */
+/** Decoded text of a head: UTF-8 or UTF-16 (bytes.ts textEncoding), without a byte order mark. */
 export function headText(head: Buffer): string {
-  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return head.subarray(2).toString('utf16le');
-  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return head.subarray(3).toString('utf8');
-  return head.toString('utf8');
+  return decodeHead(head);
 }
 
 function sniffText(head: Buffer): SniffResult {
-  let text = headText(head);
+  const encoding = textEncoding(head);
+  const r = sniffDecoded(decodeHead(head, encoding));
+  return r.format !== null && encoding !== 'utf8' ? { ...r, utf16: true } : r;
+}
+
+function sniffDecoded(decoded: string): SniffResult {
+  let text = decoded;
   if (text.includes('\u0000')) {
     // A log extended with zeros by a crash (or preallocated) is text with runs of NULs: sniffed
     // without them (the readers drop them and say so). A NUL anywhere else — UTF-16 text without
-    // a byte order mark, binary data — is not text.
+    // a byte order mark that does not start with ASCII, binary data — is not text.
     text = text.replace(/\u0000{8,}/g, '');
     if (text.includes('\u0000')) return { format: null, gzip: false, reason: 'binary data (NUL bytes), not a known format' };
   }
