@@ -245,6 +245,49 @@ export function mergeBlockBytes(parts: number): number | undefined {
   return Math.max(64 * 1024, Math.min(1024 * 1024, Math.floor(MERGE_READ_BUDGET / parts)));
 }
 
+/** A merged stream's next event, and the stream's place among the parts (ties go to the earlier part). */
+interface Head {
+  s: OrderedStream;
+  it: Item;
+  order: number;
+}
+
+function headBefore(a: Head, b: Head): boolean {
+  const c = compareInstants(a.it.time, b.it.time);
+  return c < 0 || (c === 0 && a.order < b.order);
+}
+
+function heapPush(heap: Head[], h: Head): void {
+  let i = heap.length;
+  heap.push(h);
+  while (i > 0) {
+    const up = (i - 1) >> 1;
+    if (!headBefore(h, heap[up]!)) break;
+    heap[i] = heap[up]!;
+    i = up;
+  }
+  heap[i] = h;
+}
+
+function heapPop(heap: Head[]): Head {
+  const top = heap[0]!;
+  const last = heap.pop()!;
+  if (heap.length > 0) {
+    let i = 0;
+    for (;;) {
+      const l = 2 * i + 1;
+      if (l >= heap.length) break;
+      const r = l + 1;
+      const c = r < heap.length && headBefore(heap[r]!, heap[l]!) ? r : l;
+      if (!headBefore(heap[c]!, last)) break;
+      heap[i] = heap[c]!;
+      i = c;
+    }
+    heap[i] = last;
+  }
+  return top;
+}
+
 /**
  * Read `parts` and deliver their events in time order (k-way merge of per-part ordered streams).
  * `flush` is called after each run of events, a cheap point to forward results.
@@ -275,20 +318,23 @@ export async function mergeInTimeOrder(
     }
   } else {
     // k-way merge: take from the stream with the earliest head, up to the next stream's head.
-    const live = [...streams];
-    for (;;) {
-      const heads: { s: OrderedStream; it: Item }[] = [];
-      for (const s of live) {
-        const it = await s.peek();
-        if (it) heads.push({ s, it });
-      }
-      if (heads.length === 0) break;
-      heads.sort((a, b) => compareInstants(a.it.time, b.it.time));
-      const first = heads[0]!;
-      const limit = heads.length > 1 ? heads[1]!.it.time : null;
+    // The heads are kept in a binary heap ordered by time, then by part order (the order a
+    // stable sort of every head each round gave: a directory of 3,000 small files spent 17% of
+    // its hunt sorting 3,000 heads after every run). Only the stream just taken from is peeked
+    // again, as before: the others' heads are ready, so peeking them read nothing.
+    const heap: Head[] = [];
+    for (let i = 0; i < streams.length; i++) {
+      const it = await streams[i]!.peek();
+      if (it) heapPush(heap, { s: streams[i]!, it, order: i });
+    }
+    while (heap.length > 0) {
+      const first = heapPop(heap);
+      const limit = heap.length > 0 ? heap[0]!.it.time : null;
       feed(first.s.take());
       first.s.takeRunUpTo(limit, feed);
       await flush();
+      const it = await first.s.peek();
+      if (it) heapPush(heap, { s: first.s, it, order: first.order });
     }
   }
   return stats;
