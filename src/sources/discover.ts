@@ -1,6 +1,5 @@
 /** Expanding command-line inputs (files, directories, `-`) into sniffed input files. */
-import { createReadStream } from 'node:fs';
-import { open, readdir, stat } from 'node:fs/promises';
+import { closeSync, createReadStream, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PeekableBytes, READ_CHUNK, REPLAY_BYTES, fileBytes, gunzipBytes } from './bytes.js';
 import { spoolToFile } from './evtx-spool.js';
@@ -42,14 +41,20 @@ export function isStreamInput(path: string): boolean {
   return path === '-' || streams.has(path);
 }
 
-async function readHead(path: string): Promise<Buffer> {
-  const fh = await open(path, 'r');
+/**
+ * The first bytes of a file. Discovery uses synchronous calls (as fileBytes reads): each
+ * asynchronous stat, open, read and close waited for a libuv pool thread, and a directory of
+ * 3,000 files spent a quarter of a hunt idle in them.
+ */
+function readHead(path: string, size: number): Buffer {
+  const fd = openSync(path, 'r');
   try {
-    const buf = Buffer.alloc(SNIFF_BYTES);
-    const { bytesRead } = await fh.read(buf, 0, SNIFF_BYTES, 0);
-    return buf.subarray(0, bytesRead);
+    // No bigger than the file (a 64 KiB buffer per small file); a size of 0 may still hold data (/proc).
+    const buf = Buffer.allocUnsafe(size > 0 ? Math.min(SNIFF_BYTES, size + 1) : SNIFF_BYTES);
+    const n = readSync(fd, buf, 0, buf.length, 0);
+    return buf.subarray(0, n);
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
@@ -67,7 +72,7 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink): P
     seen.add(path);
     let head: Buffer;
     try {
-      head = await readHead(path);
+      head = readHead(path, size);
     } catch (e) {
       onProblem({ kind: 'unreadable-file', file: path, message: errorText(e), skipped: true });
       return;
@@ -109,7 +114,7 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink): P
     dirsSeen.add(id);
     let entries: string[];
     try {
-      entries = (await readdir(dir)).sort();
+      entries = readdirSync(dir).sort();
     } catch (e) {
       onProblem({ kind: 'unreadable-file', file: dir, message: errorText(e), skipped: true });
       return;
@@ -119,7 +124,7 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink): P
   const visit = async (path: string, explicit: boolean): Promise<void> => {
     let st;
     try {
-      st = await stat(path);
+      st = statSync(path);
     } catch (e) {
       onProblem({ kind: 'unreadable-file', file: path, message: errorText(e), skipped: true });
       return;
