@@ -9,7 +9,7 @@ import { discoverInputs, isStreamInput, streamSource, type InputFile } from './d
 import { readJsonValues } from './json-values.js';
 import { readNdjsonBytes, type LineFilter } from './ndjson.js';
 import { SNIFF_BYTES, sniff } from './sniff.js';
-import { stripSyslogHeaders } from './syslog.js';
+import { readSyslogJson } from './syslog.js';
 import type { ProblemSink, SourceEvent, SourceFormat } from './types.js';
 import { readXmlEvents } from './xml/index.js';
 
@@ -100,8 +100,7 @@ async function* readTextBytes(
       format === 'ndjson'
         ? readNdjsonBytes(utf8, file, onProblem, filter, keepText)
         : format === 'syslog-json'
-          ? // The NDJSON reader over the lines' JSON parts: the same lines an NDJSON file of them holds.
-            readNdjsonBytes(stripSyslogHeaders(utf8, file, onProblem), file, onProblem, filter, keepText)
+          ? readSyslogJson(utf8, file, onProblem, filter, keepText)
           : format === 'xml'
             ? readXmlEvents(utf8, file, onProblem)
             : readJsonValues(utf8, file, onProblem);

@@ -18,7 +18,8 @@
  * JSON (or blank) passes unchanged; a line with neither a header followed by JSON nor JSON is
  * reported here as `malformed-json` at its line and replaced by an empty line.
  */
-import type { ProblemSink } from './types.js';
+import { readNdjsonBytes, type LineFilter } from './ndjson.js';
+import type { ProblemSink, SourceEvent, SourceProblem } from './types.js';
 
 /** The JSON must start within this many bytes of the line start (the header is at most about 1 KB). */
 export const HEAD_BYTES = 1100;
@@ -61,38 +62,74 @@ export function syslogJsonStart(line: string): number {
   return NO_HEADER;
 }
 
+/** Lines of a head looked at by looksLikeSyslogJson. */
+const SNIFF_LINES = 8;
+
 /**
- * Sniffing (sniff.ts): the first non-blank lines of a head that is not JSON, XML or EVTX are a
- * syslog header followed by JSON, and the JSON part of the first complete one (or, when that one
- * is broken, of the second) parses.
+ * Sniffing (sniff.ts): of the first non-blank lines (up to SNIFF_LINES) of a head that is not
+ * JSON, XML or EVTX, at least half are a syslog header followed by JSON that parses. A head of
+ * one line (an event longer than the head): its header is followed by `{`, and its JSON parses
+ * unless the line is longer than 16 KB.
  */
 export function looksLikeSyslogJson(t: string, parses: (json: string) => boolean): boolean {
   const lines = t.split('\n');
-  const cut = lines.length > 1 ? lines.pop()! : null; // the last line of a head may be cut
+  if (lines.length === 1) {
+    // One line, maybe longer than the head: its header and `{` must be there, and its JSON parse
+    // unless the line is too long to be whole in the head.
+    const at = syslogJsonStart(t);
+    return at >= 0 && (parses(t.slice(at)) || t.length > 16 * 1024);
+  }
+  lines.pop(); // the last line of a head may be cut
   const first = lines
     .map((l) => l.replace(/\r$/, ''))
     .filter((l) => l.trim().length > 0)
-    .slice(0, 2);
-  if (first.length === 0) {
-    // One line, maybe longer than the head: its header and `{` must be there, and its JSON parse
-    // unless the line is too long to be whole in the head.
-    const line = cut ?? t;
+    .slice(0, SNIFF_LINES);
+  if (first.length === 0) return false;
+  // At least half of them syslog lines whose JSON parses: a broken event, a stray text line or
+  // rsyslogd's own start message may come first; a text log (even with some JSON) is not taken.
+  let good = 0;
+  for (const line of first) {
     const at = syslogJsonStart(line);
-    return at >= 0 && (parses(line.slice(at)) || line.length > 16 * 1024);
+    if (at >= 0 && parses(line.slice(at))) good++;
   }
-  const starts = first.map(syslogJsonStart);
-  if (starts[0]! < 0) return false;
-  if (parses(first[0]!.slice(starts[0]!))) return true;
-  return first.length > 1 && starts[1]! >= 0 && parses(first[1]!.slice(starts[1]!));
+  return good > 0 && 2 * good >= first.length;
 }
 
 const NEWLINE = Buffer.from('\n');
 
 /**
- * Cut the syslog header off every line of a UTF-8 byte stream (see above); lines and their count
- * are kept, so the NDJSON reader's line numbers are the file's.
+ * Read a UTF-8 byte stream of syslog lines as NDJSON of their JSON parts (see above): the NDJSON
+ * reader, `filter` and `keepText` as there.
  */
-export async function* stripSyslogHeaders(bytes: AsyncIterable<Buffer>, file: string, onProblem: ProblemSink): AsyncIterable<Buffer> {
+export function readSyslogJson(bytes: AsyncIterable<Buffer>, file: string, onProblem: ProblemSink, filter?: LineFilter, keepText = false): AsyncIterable<SourceEvent[]> {
+  // The lines this transform skips are reported in line order with the NDJSON reader's problems:
+  // queued until the reader reports a later line, or asks for the block after theirs (it reads
+  // every whole line of a block before asking for the next).
+  const queued: SourceProblem[] = [];
+  const flushBefore = (line: number): void => {
+    let n = 0;
+    while (n < queued.length && lineOf(queued[n]!) < line) onProblem(queued[n++]!);
+    queued.splice(0, n);
+  };
+  const readerSink: ProblemSink = (p) => {
+    flushBefore(lineOf(p));
+    onProblem(p);
+  };
+  return readNdjsonBytes(stripSyslogHeaders(bytes, file, queued, () => flushBefore(Infinity)), file, readerSink, filter, keepText);
+}
+
+/** The line number of a problem (`line N`), Infinity when it names none. */
+function lineOf(p: SourceProblem): number {
+  const m = /^line (\d+)$/.exec(p.where ?? '');
+  return m ? Number(m[1]) : Infinity;
+}
+
+/**
+ * Cut the syslog header off every line of a UTF-8 byte stream (see above); lines and their count
+ * are kept, so the NDJSON reader's line numbers are the file's. Skipped lines go to `queued`;
+ * `flush` is called when the consumer asks for more after a block.
+ */
+async function* stripSyslogHeaders(bytes: AsyncIterable<Buffer>, file: string, queued: SourceProblem[], flush: () => void): AsyncIterable<Buffer> {
   /** The start of a line not decided yet (shorter than HEAD_BYTES, no newline yet): a copy. */
   let pending: Buffer | null = null;
   /** At a line start (its head to be decided), or in a line: copying it on, or dropping it (reported). */
@@ -108,7 +145,7 @@ export async function* stripSyslogHeaders(bytes: AsyncIterable<Buffer>, file: st
     const at = syslogJsonStart(head);
     if (at >= 0) return p + at;
     const shown = buf.toString('utf8', p, Math.min(lineEnd, p + 80)).replace(/\r$/, '');
-    onProblem({
+    queued.push({
       kind: 'malformed-json',
       file,
       where: `line ${lineNo}`,
@@ -165,10 +202,12 @@ export async function* stripSyslogHeaders(bytes: AsyncIterable<Buffer>, file: st
     const out: Buffer[] = [];
     run(buf, false, out);
     if (out.length > 0) yield Buffer.concat(out);
+    flush();
   }
   if (pending) {
     const out: Buffer[] = [];
     run(pending, true, out);
     if (out.length > 0) yield Buffer.concat(out);
   }
+  flush();
 }
