@@ -179,7 +179,7 @@ test('syslog: a mixed file (plain JSON lines among syslog lines), a BOM, and NUL
   }
 });
 
-test('syslog: gzip files, stdin-like streams, and gzip streams', async () => {
+test('syslog: gzip files, stdin-like streams, gzip streams, UTF-16LE, and an event longer than the sniffed head', async () => {
   const t = tempDir();
   try {
     const text = JSONS.map((j, i) => Object.values(HEADERS)[i * 4]! + j).join('\n') + '\n';
@@ -194,6 +194,12 @@ test('syslog: gzip files, stdin-like streams, and gzip streams', async () => {
       assert.deepEqual(problems, []);
       assert.deepEqual(events(got), want);
     }
+    // UTF-16LE with a byte order mark (PowerShell's Out-File), re-encoded before the headers are cut.
+    const u = t.file('utf16.log', Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const ur = await readPath(u);
+    assert.deepEqual(ur.format, ['syslog-json']);
+    assert.deepEqual(ur.problems, []);
+    assert.deepEqual(events(ur.events), want);
     // A long event (the sniffed head holds none of it whole) is still recognised and read.
     const big = `{"EventID":4104,"ScriptBlockText":"${'A'.repeat(200_000)}"}`;
     const g = t.file('big.log', `Dec  3 10:00:00 host nxlog: ${big}\nDec  3 10:00:00 host nxlog: ${JSONS[0]}\n`);
