@@ -9,8 +9,9 @@
  *   `{` + Elasticsearch keys   → es-search (`took`, `timed_out`, `_shards`, `hits`, `_scroll_id`)
  *   `{` + first line is JSON   → ndjson
  *   `{` + a multi-line value   → json (pretty-printed objects one after another, or one document)
- *   syslog header + `{`       → syslog-json: the first lines are syslog lines whose JSON parses
- *                                (rsyslog / syslog-ng files of nxlog or Winlogbeat events; syslog.ts)
+ *   syslog header + `{`        → syslog-json, tested first (a syslog line may start with `<PRI>`):
+ *                                at least half of the first 8 non-blank lines are a syslog header
+ *                                then JSON that parses (rsyslog / syslog-ng files; syslog.ts)
  *   anything else, NUL bytes   → unknown (reported as `unknown-format`, skipped); runs of 8+ NUL
  *                                bytes in text (a zero-filled region) are looked through
  * An empty or blank input is ndjson with no events.
