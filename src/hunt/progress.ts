@@ -7,7 +7,7 @@ import cliProgress from 'cli-progress';
 import type { SourceFormat } from '../sources/types.js';
 import type { WorkUnit } from './plan.js';
 
-const TYPICAL_BYTES_PER_EVENT: Record<SourceFormat, number> = { evtx: 400, ndjson: 1200, json: 1200, xml: 1500, 'es-search': 1300 };
+const TYPICAL_BYTES_PER_EVENT: Record<SourceFormat, number> = { evtx: 400, ndjson: 1200, json: 1200, xml: 1500, 'es-search': 1300, 'syslog-json': 1300 };
 
 export class Progress {
   private readonly bar: cliProgress.SingleBar | null;

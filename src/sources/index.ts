@@ -9,6 +9,7 @@ import { discoverInputs, isStreamInput, streamSource, type InputFile } from './d
 import { readJsonValues } from './json-values.js';
 import { readNdjsonBytes, type LineFilter } from './ndjson.js';
 import { SNIFF_BYTES, sniff } from './sniff.js';
+import { readSyslogJson } from './syslog.js';
 import type { ProblemSink, SourceEvent, SourceFormat } from './types.js';
 import { readXmlEvents } from './xml/index.js';
 
@@ -98,9 +99,11 @@ async function* readTextBytes(
     const reader =
       format === 'ndjson'
         ? readNdjsonBytes(utf8, file, onProblem, filter, keepText)
-        : format === 'xml'
-          ? readXmlEvents(utf8, file, onProblem)
-          : readJsonValues(utf8, file, onProblem);
+        : format === 'syslog-json'
+          ? readSyslogJson(utf8, file, onProblem, filter, keepText)
+          : format === 'xml'
+            ? readXmlEvents(utf8, file, onProblem)
+            : readJsonValues(utf8, file, onProblem);
     for await (const batch of reader) {
       events += batch.length;
       yield batch;

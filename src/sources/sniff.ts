@@ -10,6 +10,9 @@
  *   `{` + Elasticsearch keys   → es-search (`took`, `timed_out`, `_shards`, `hits`, `_scroll_id`)
  *   `{` + first line is JSON   → ndjson
  *   `{` + a multi-line value   → json (pretty-printed objects one after another, or one document)
+ *   syslog header + `{`        → syslog-json, tested first (a syslog line may start with `<PRI>`):
+ *                                at least half of the first 8 non-blank lines are a syslog header
+ *                                then JSON that parses (rsyslog / syslog-ng files; syslog.ts)
  *   anything else, NUL bytes   → unknown (reported as `unknown-format`, skipped); runs of 8+ NUL
  *                                bytes in text (a zero-filled region) are looked through
  * An empty or blank input is ndjson with no events.
@@ -17,6 +20,7 @@
 import { parseJsonExact } from '../events/json.js';
 import { decodeHead, gunzipHead, isGzip, textEncoding } from './bytes.js';
 import { JsonValueSplitter } from './json-values.js';
+import { looksLikeSyslogJson } from './syslog.js';
 import type { SourceFormat } from './types.js';
 
 export const SNIFF_BYTES = 64 * 1024;
@@ -68,6 +72,8 @@ function sniffDecoded(decoded: string): SniffResult {
   const t = text.trimStart();
   if (t.length === 0) return { format: 'ndjson', gzip: false };
   const c = t[0];
+  // Before XML: a syslog line may start with `<PRI>`.
+  if (c !== '{' && c !== '[' && looksLikeSyslogJson(t, parsesAlone)) return { format: 'syslog-json', gzip: false };
   if (c === '<') return { format: 'xml', gzip: false };
   if (c === '[') return { format: 'json', gzip: false };
   if (c !== '{') return { format: null, gzip: false, reason: `starts with ${JSON.stringify(t.slice(0, 12))}: not JSON, XML or EVTX` };

@@ -55,7 +55,8 @@ export interface SourceProblem {
 
 export type ProblemSink = (p: SourceProblem) => void;
 
-export type SourceFormat = 'evtx' | 'ndjson' | 'json' | 'xml' | 'es-search';
+/** `syslog-json`: NDJSON with a syslog header before the JSON on each line (sources/syslog.ts). */
+export type SourceFormat = 'evtx' | 'ndjson' | 'json' | 'xml' | 'es-search' | 'syslog-json';
 
 /** An NDJSON line whose parse waits for the detector (see SourceEvent.deferred). */
 export interface DeferredLine {
