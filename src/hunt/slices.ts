@@ -16,7 +16,7 @@
  * reading its overlap then reads further (the limit follows the latest own event), and a slice
  * whose overlap stopped too early for an own event seen later is run again (unit.ts).
  */
-import { open } from 'node:fs/promises';
+import { closeSync, openSync, readSync } from 'node:fs';
 import type { InputFile } from '../sources/index.js';
 import { chunkBytes, chunkSlots, parseEvtxChunk } from '../sources/evtx/index.js';
 import { eventTime } from '../normalize/index.js';
@@ -50,14 +50,16 @@ async function timeAt(f: InputFile, pos: number): Promise<Instant | null> {
     }
     return null;
   }
-  const fh = await open(f.path, 'r');
+  // Synchronous reads (as the readers read): planning probes every file of a host, a few times
+  // each, and each asynchronous open, read and close waited for a libuv pool thread.
+  const fd = openSync(f.path, 'r');
   try {
     // Byte `at` starts a line when it is 0 or follows a newline.
     let at = pos === 0 ? 0 : pos - 1;
     let lineStart = pos === 0;
     for (let tries = 0; tries < 64 && at < f.size; tries++) {
       const buf = Buffer.allocUnsafe(PROBE_BYTES);
-      const { bytesRead } = await fh.read(buf, 0, buf.length, at);
+      const bytesRead = readSync(fd, buf, 0, buf.length, at);
       if (bytesRead === 0) break;
       let i = 0;
       if (!lineStart) {
@@ -85,7 +87,7 @@ async function timeAt(f: InputFile, pos: number): Promise<Instant | null> {
     }
     return null;
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
@@ -105,11 +107,11 @@ async function lastTime(f: InputFile): Promise<Instant | null> {
     }
     return null;
   }
-  const fh = await open(f.path, 'r');
+  const fd = openSync(f.path, 'r');
   try {
     const len = Math.min(64 * 1024, f.size);
     const buf = Buffer.allocUnsafe(len);
-    await fh.read(buf, 0, len, f.size - len);
+    readSync(fd, buf, 0, len, f.size - len);
     const lines = buf.toString('utf8').trimEnd().split('\n');
     for (let i = lines.length - 1; i >= (len < f.size ? 1 : 0); i--) {
       const t = lineTime(lines[i]!);
@@ -117,7 +119,7 @@ async function lastTime(f: InputFile): Promise<Instant | null> {
     }
     return null;
   } finally {
-    await fh.close();
+    closeSync(fd);
   }
 }
 
