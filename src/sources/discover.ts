@@ -3,7 +3,7 @@ import { createReadStream } from 'node:fs';
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PeekableBytes, READ_CHUNK, REPLAY_BYTES, fileBytes, gunzipBytes } from './bytes.js';
-import { spoolToFile } from './evtx-spool.js';
+import { spoolToFile } from './spool.js';
 import { SNIFF_BYTES, sniff } from './sniff.js';
 import type { ProblemSink, SourceFormat } from './types.js';
 
@@ -13,7 +13,7 @@ export interface InputFile {
   /** Bytes on disk (0 for stdin, whose size is unknown). */
   size: number;
   gzip: boolean;
-  /** An EVTX from a pipe or a .gz: the temporary file holding its bytes (see evtx-spool.ts). */
+  /** An EVTX from a pipe or a .gz: the temporary file holding its bytes (see spool.ts). */
   spooled?: string;
 }
 
