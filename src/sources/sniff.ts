@@ -2,6 +2,8 @@
  * Format sniffing from the first bytes of an input, never from its name.
  *
  *   `ElfFile\0`                → evtx
+ *   `PK\3\4` / `PK\5\6`          → zip: an archive (or an empty one) whose entries are read as
+ *                                files (zip.ts, discover.ts)
  *   1F 8B                      → gzip: decompress the head and sniff again
  *   BOM (EF BB BF / FF FE)     → skipped (UTF-16LE text is re-encoded as UTF-8 when read)
  *   `<`                        → xml (Windows event XML)
@@ -17,12 +19,15 @@ import { parseJsonExact } from '../events/json.js';
 import { gunzipHead, isGzip } from './bytes.js';
 import { JsonValueSplitter } from './json-values.js';
 import type { SourceFormat } from './types.js';
+import { isZip } from './zip.js';
 
 export const SNIFF_BYTES = 64 * 1024;
 export const EVTX_MAGIC = Buffer.from('ElfFile\0', 'latin1');
 
 export type SniffResult =
   | { format: SourceFormat; gzip: boolean }
+  /** A zip archive: not itself a format of events, a container of inputs (discover.ts opens it). */
+  | { format: 'zip'; gzip: boolean }
   | { format: null; gzip: boolean; reason: string };
 
 const ES_KEYS = /^\{\s*"(took|timed_out|_shards|hits|_scroll_id|pit_id)"\s*:/;
@@ -36,10 +41,12 @@ export function sniff(head: Buffer): SniffResult {
   if (isGzip(head)) {
     const inner = gunzipHead(head);
     if (isEvtx(inner)) return { format: 'evtx', gzip: true };
+    if (isZip(inner)) return { format: 'zip', gzip: true };
     const r = sniffText(inner);
     return r.format ? { format: r.format, gzip: true } : { format: null, gzip: true, reason: `gzip: ${r.reason}` };
   }
   if (isEvtx(head)) return { format: 'evtx', gzip: false };
+  if (isZip(head)) return { format: 'zip', gzip: false };
   return sniffText(head);
 }
 
