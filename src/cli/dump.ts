@@ -25,7 +25,7 @@ interface DumpCliOptions extends TimeZoneCliOptions {
 export function registerDump(program: Command): void {
   const cmd = program
     .command('dump')
-    .description('Print the events of logs of any supported format (EVTX, NDJSON, JSON, Elasticsearch, XML, gzip)')
+    .description('Print the events of logs of any supported format (EVTX, NDJSON, JSON, Elasticsearch, XML, gzip, zip archives)')
     .argument('<paths...>', 'files, directories (recursive) or - for stdin')
     .option('--view <view>', 'raw (as read) | ecs (what EQL rules see) | native (what Sigma rules see)', 'raw')
     .option('-f, --format <format>', 'ndjson | json | table', 'ndjson')

@@ -6,7 +6,7 @@ import { PeekableBytes, READ_CHUNK, REPLAY_BYTES, fileBytes, gunzipBytes } from 
 import { removeSpooled, spoolToFile } from './spool.js';
 import { SNIFF_BYTES, sniff } from './sniff.js';
 import type { ProblemKind, ProblemSink, SourceFormat } from './types.js';
-import { entryBytes, readZipDirectory, unsupportedReason, ZipBudget, ZipBudgetError, ZipError, type ZipEntry } from './zip.js';
+import { entryBytes, readZipDirectory, unsupportedReason, ZipBudget, ZipBudgetError, type ZipEntry } from './zip.js';
 
 export interface InputFile {
   /**
@@ -139,7 +139,7 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink, op
       const s = await spoolToFile(bytes);
       out.push({ path, format: 'evtx', size: s.size, gzip, spooled: s.path });
     } catch (e) {
-      skip(e instanceof ZipError ? e.kind : 'unreadable-file', path, `cannot copy the EVTX to a temporary file: ${errorText(e)}`);
+      skip('unreadable-file', path, `cannot copy the EVTX to a temporary file: ${errorText(e)}`);
     }
   };
   /** Open the zip archive `disk` (shown as `name`) and add its file entries, in name order. */
@@ -228,7 +228,7 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink, op
       spool = await spoolToFile(peekable, r.format === 'zip' ? '.zip' : r.format === 'evtx' && !r.gzip ? '.evtx' : '.data');
     } catch (err) {
       if (err instanceof ZipBudgetError) throw err;
-      skip(err instanceof ZipError ? err.kind : 'unreadable-file', entryName, `${errorText(err)}; skipped`);
+      skip('unreadable-file', entryName, `${errorText(err)}; skipped`);
       return;
     }
     await addSniffed(entryName, spool.path, spool.size, head, true, nest);

@@ -44,12 +44,12 @@ export function isZip(head: Uint8Array): boolean {
   return sig === ZIP_LOCAL_MAGIC || sig === ZIP_EMPTY_MAGIC;
 }
 
-/** Damage in an archive or an entry: `message` says what, for a problem report. */
-export class ZipError extends Error {
-  constructor(message: string, readonly kind: 'unreadable-file' | 'crc-mismatch' = 'unreadable-file') {
-    super(message);
-  }
-}
+/**
+ * Damage in an archive or an entry: `message` says what, for a problem report. Reported as
+ * `unreadable-file` whatever the damage (a CRC mismatch included: unlike an EVTX record's, the
+ * whole entry is lost), so that a run that lost a log says so in its exit code.
+ */
+export class ZipError extends Error {}
 
 export interface ZipEntry {
   /** Decoded name, `/`-separated as stored (a trailing `/` marks a directory). */
@@ -332,7 +332,7 @@ export async function* entryBytes(path: string, fileSize: number, e: ZipEntry, b
     }
   }
   if (size !== e.size) throw new ZipError(`size mismatch: ${size} bytes decompressed, ${e.size} declared`);
-  if (crc !== e.crc32) throw new ZipError(`CRC-32 mismatch: the data's is ${hex(crc)}, the archive says ${hex(e.crc32)}`, 'crc-mismatch');
+  if (crc !== e.crc32) throw new ZipError(`CRC-32 mismatch: the data's is ${hex(crc)}, the archive says ${hex(e.crc32)}`);
 }
 
 const hex = (n: number): string => n.toString(16).padStart(8, '0');
