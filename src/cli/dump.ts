@@ -100,7 +100,7 @@ async function runDump(paths: string[], o: DumpCliOptions): Promise<number> {
   };
   const inputs = await discoverInputs(paths, onProblem);
   // Raw events printed as JSON need no time: no learning pass over the inputs.
-  const clockNotes = await startClock(paths, tz.zone, view !== 'raw' || format === 'table');
+  const clockNotes = await startClock(paths, tz.zone, view !== 'raw' || format === 'table', inputs);
   const writer = new EventWriter(format, view);
   let events = 0;
   let filesRead = 0;

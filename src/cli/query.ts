@@ -92,7 +92,7 @@ Examples:
       });
       const files = await discoverInputs(paths, onProblem);
       if (files.length === 0) return fail(`no readable log file in ${paths.join(', ')}`);
-      const clockNotes = await startClock(paths, tz.zone);
+      const clockNotes = await startClock(paths, tz.zone, true, files);
       const unseen = new FieldWatch(query);
       // Lines no stage of the query can match are not parsed (hunt/prefilter.ts; ECS view only).
       const prefilter = view === 'ecs' && dialect === 'elasticsearch' && o.categoryField === undefined;

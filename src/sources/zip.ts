@@ -325,7 +325,8 @@ export async function* entryBytes(path: string, fileSize: number, e: ZipEntry, b
     } catch (err) {
       if (err instanceof ZipError) throw err;
       const z = err as NodeJS.ErrnoException;
-      throw new ZipError(`corrupt data (${z.code ? `${z.code}: ` : ''}${z.message})`);
+      const what = typeof z.code === 'string' && z.code.startsWith('Z_') ? 'corrupt data' : 'cannot read the archive';
+      throw new ZipError(`${what} (${z.code ? `${z.code}: ` : ''}${z.message})`);
     } finally {
       raw.destroy();
       inflate?.destroy();
