@@ -172,10 +172,7 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink, op
       skip('unreadable-file', name, `zip archive: ${errorText(e)}; skipped`);
       return done();
     }
-    if (dir.damage !== undefined) {
-      const lost = dir.declared - dir.entries.length;
-      skip('unreadable-file', name, `zip archive: ${dir.damage}; ${lost} of ${dir.declared} entries not read`);
-    }
+    if (dir.damage !== undefined) skip('unreadable-file', name, `zip archive: ${dir.damage}`);
     const files = dir.entries.filter((e) => !e.directory).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     if (files.length > limits.maxEntries) {
       skip('other', name, `zip archive of ${files.length} file entries: only the first ${limits.maxEntries} (in name order) are read (entry limit); ${files.length - limits.maxEntries} not read`);

@@ -68,9 +68,10 @@ export interface ZipEntry {
 
 export interface ZipDirectory {
   entries: ZipEntry[];
-  /** Entries the central directory declares (the EOCD's count). */
-  declared: number;
-  /** The central directory was damaged after `entries.length` entries: what was wrong. */
+  /**
+   * The archive is damaged: what was wrong and what was lost (a central directory damaged after
+   * `entries.length` entries; no central directory, the entries found by scanning local headers).
+   */
   damage?: string;
 }
 
@@ -144,8 +145,10 @@ async function readAt(fh: import('node:fs/promises').FileHandle, pos: number, le
 
 /**
  * Read an archive's central directory. Throws ZipError when the archive cannot be opened at
- * all (no EOCD, a split archive, a central directory outside the file); a central directory
- * damaged part-way returns the entries before the damage, with `damage` set.
+ * all (a split archive, a central directory outside the file, no EOCD and no entry found by
+ * scanning); a central directory damaged part-way returns the entries before the damage, with
+ * `damage` set; so does an archive without an EOCD (a truncated download), whose entries are
+ * then found by scanning local headers from the start (`scanLocalHeaders`).
  */
 export async function readZipDirectory(path: string, fileSize: number): Promise<ZipDirectory> {
   const fh = await open(path, 'r');
@@ -164,7 +167,7 @@ export async function readZipDirectory(path: string, fileSize: number): Promise<
       }
       if (eocd < 0) eocd = i;
     }
-    if (eocd < 0) throw new ZipError('no End of Central Directory record: not a complete zip archive (truncated, or not a zip)');
+    if (eocd < 0) return await scanLocalHeaders(fh, fileSize);
     const eocdPos = tailStart + eocd;
     const disk = tail.readUInt16LE(eocd + 4);
     const cdDisk = tail.readUInt16LE(eocd + 6);
@@ -231,46 +234,118 @@ export async function readZipDirectory(path: string, fileSize: number): Promise<
       }
       const rawName = cd.subarray(p + 46, p + 46 + nameLen);
       const extra = cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen);
-      let unicodePath: string | null = null;
+      let x;
       try {
-        // Extra fields: (id u16, length u16, data)*.
-        for (let x = 0; x + 4 <= extra.length; ) {
-          const id = extra.readUInt16LE(x);
-          const len = extra.readUInt16LE(x + 2);
-          const data = extra.subarray(x + 4, x + 4 + len);
-          if (id === 0x0001) {
-            // ZIP64: only the fields whose 32-bit value is 0xFFFFFFFF are here, in this order.
-            let q = 0;
-            if (size === 0xffffffff) (size = u64(data, q)), (q += 8);
-            if (compressedSize === 0xffffffff) (compressedSize = u64(data, q)), (q += 8);
-            if (localOffset === 0xffffffff) (localOffset = u64(data, q)), (q += 8);
-          } else if (id === 0x7075 && data.length >= 5 && data[0] === 1 && data.readUInt32LE(1) === crc32(rawName)) {
-            unicodePath = data.subarray(5).toString('utf8'); // Info-ZIP Unicode Path, valid for this very name
-          }
-          x += 4 + len;
-        }
+        x = readExtra(extra, rawName, { size, compressedSize, localOffset });
       } catch (e) {
         if (!(e instanceof ZipError) && !(e instanceof RangeError)) throw e;
         damage = `entry ${entries.length + 1}: ${e instanceof ZipError ? e.message : 'a ZIP64 extra field is too short'}`;
         break;
       }
-      const name = decodeName(rawName, flags, unicodePath).replace(/\\/g, '/');
+      const name = decodeName(rawName, flags, x.unicodePath).replace(/\\/g, '/');
       entries.push({
         name,
         flags,
         method,
         crc32: crc,
-        compressedSize,
-        size,
-        localOffset: localOffset + shift,
+        compressedSize: x.compressedSize,
+        size: x.size,
+        localOffset: x.localOffset + shift,
         directory: name.endsWith('/'),
       });
       p = end;
     }
-    return { entries, declared, ...(damage !== undefined ? { damage } : {}) };
+    if (damage !== undefined) damage = `${damage}; ${declared - entries.length} of ${declared} entries not read`;
+    return { entries, ...(damage !== undefined ? { damage } : {}) };
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * An entry's extra fields, (id u16, length u16, data)*: the ZIP64 field (0x0001) replaces the
+ * sizes and offset whose 32-bit value is 0xFFFFFFFF (only those are in it, in this order); the
+ * Info-ZIP Unicode Path (0x7075) gives the name, when it was made for this very name (its CRC).
+ * Throws RangeError (a field too short) or ZipError (a 64-bit value beyond any file).
+ */
+function readExtra(
+  extra: Buffer,
+  rawName: Buffer,
+  v: { size: number; compressedSize: number; localOffset: number },
+): { size: number; compressedSize: number; localOffset: number; unicodePath: string | null } {
+  let { size, compressedSize, localOffset } = v;
+  let unicodePath: string | null = null;
+  for (let x = 0; x + 4 <= extra.length; ) {
+    const id = extra.readUInt16LE(x);
+    const len = extra.readUInt16LE(x + 2);
+    const data = extra.subarray(x + 4, x + 4 + len);
+    if (id === 0x0001) {
+      let q = 0;
+      if (size === 0xffffffff) (size = u64(data, q)), (q += 8);
+      if (compressedSize === 0xffffffff) (compressedSize = u64(data, q)), (q += 8);
+      if (localOffset === 0xffffffff) (localOffset = u64(data, q)), (q += 8);
+    } else if (id === 0x7075 && data.length >= 5 && data[0] === 1 && data.readUInt32LE(1) === crc32(rawName)) {
+      unicodePath = data.subarray(5).toString('utf8');
+    }
+    x += 4 + len;
+  }
+  return { size, compressedSize, localOffset, unicodePath };
+}
+
+/**
+ * An archive without its End of Central Directory record — most often a truncated download or
+ * copy, the central directory being the last thing written. Its entries are found by reading
+ * local headers one after another from the start of the file, each giving its own sizes. The
+ * scan stops at the first thing that is not a local header (the central directory, damage, the
+ * end of the file) and at an entry whose sizes follow its data (flag bit 3, a data descriptor:
+ * where its data ends cannot be known without the central directory). An entry whose data runs
+ * past the end of the file is kept: reading it reports the truncation.
+ */
+async function scanLocalHeaders(fh: import('node:fs/promises').FileHandle, fileSize: number): Promise<ZipDirectory> {
+  const entries: ZipEntry[] = [];
+  let stop = '';
+  let pos = 0;
+  while (pos + 30 <= fileSize) {
+    const h = await readAt(fh, pos, 30);
+    if (h.length < 30 || h.readUInt32LE(0) !== ZIP_LOCAL_MAGIC) break;
+    const flags = h.readUInt16LE(6);
+    const nameLen = h.readUInt16LE(26);
+    const extraLen = h.readUInt16LE(28);
+    const tail = await readAt(fh, pos + 30, nameLen + extraLen);
+    if (tail.length < nameLen + extraLen) {
+      stop = '; the file ends inside a local header';
+      break;
+    }
+    const rawName = tail.subarray(0, nameLen);
+    let x;
+    try {
+      x = readExtra(tail.subarray(nameLen), rawName, { size: h.readUInt32LE(22), compressedSize: h.readUInt32LE(18), localOffset: pos });
+    } catch {
+      stop = `; a damaged local header at offset ${pos}`;
+      break;
+    }
+    const name = decodeName(rawName, flags, x.unicodePath).replace(/\\/g, '/');
+    if (flags & 8) {
+      stop = `; stopped at ${name}: its sizes follow its data (a data descriptor), so where it ends is unknown without the central directory — it and any entries after it are not read`;
+      break;
+    }
+    entries.push({
+      name,
+      flags,
+      method: h.readUInt16LE(8),
+      crc32: h.readUInt32LE(14),
+      compressedSize: x.compressedSize,
+      size: x.size,
+      localOffset: pos,
+      directory: name.endsWith('/'),
+    });
+    pos += 30 + nameLen + extraLen + x.compressedSize;
+  }
+  if (entries.length === 0) throw new ZipError(`no End of Central Directory record: not a complete zip archive (truncated, or not a zip)${stop}`);
+  return {
+    entries,
+    damage: `no End of Central Directory record (a truncated archive?): ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} found by reading local headers from the start${stop}`,
+  };
 }
 
 /** Bytes decompressed so far against a limit, shared by an archive and the archives inside it. */

@@ -186,7 +186,7 @@ test('entries not read are each reported (encrypted, Deflate64, bzip2, AES, CRC,
   }
 });
 
-test('a corrupt archive is one problem, never an exception; entries before damage to the central directory are still read', async () => {
+test('a corrupt archive is one problem, never an exception; entries before the damage are still read (a truncated archive by its local headers)', async () => {
   const t = tempDir();
   try {
     const entries: ZipEntrySpec[] = [
@@ -195,15 +195,32 @@ test('a corrupt archive is one problem, never an exception; entries before damag
       { name: 'c.ndjson', data: '{"n":3}\n' },
     ];
     const whole = makeZip(entries);
-    // Truncated: the end (and the EOCD) cut off.
+    // Truncated: the end (and the EOCD) cut off. The entries are found by their local headers;
+    // one cut inside its data is reported as truncated.
+    const cdAt = whole.readUInt32LE(whole.length - 6);
     const cut = t.file('cut.zip', whole.subarray(0, whole.length - 30));
     let r = await readAll([cut]);
-    assert.deepEqual(r.inputs, []);
+    assert.deepEqual(r.inputs.map((i) => i.path.slice(cut.length)), ['!a.ndjson', '!b.ndjson', '!c.ndjson']);
+    assert.deepEqual(r.events.map((e) => e.event.n), [1, 2, 3]);
     assert.deepEqual(r.problems.map((p) => [p.kind, p.file, p.skipped]), [['unreadable-file', cut, true]]);
-    assert.match(r.problems[0]!.message, /^zip archive: no End of Central Directory record: not a complete zip archive \(truncated, or not a zip\); skipped$/);
-    // Just the local header magic, then nothing.
-    r = await readAll([t.file('magic.zip', Buffer.from('PK\u0003\u0004'))]);
+    assert.match(r.problems[0]!.message, /^zip archive: no End of Central Directory record \(a truncated archive\?\): 3 entries found by reading local headers from the start$/);
+    const cutData = t.file('cut-data.zip', whole.subarray(0, cdAt - 3));
+    r = await readAll([cutData]);
+    assert.deepEqual(r.inputs.map((i) => i.path.slice(cutData.length)), ['!a.ndjson', '!b.ndjson']);
+    assert.deepEqual(r.problems.map((p) => [p.kind, p.file.slice(cutData.length)]), [['unreadable-file', ''], ['unreadable-file', '!c.ndjson']]);
+    assert.match(r.problems[1]!.message, /^truncated: the entry's \d+ compressed bytes run past the end of the archive/);
+    // A data descriptor stops the scan: where that entry ends is not known.
+    const dd = makeZip([entries[0]!, { ...entries[1]!, dataDescriptor: true }, entries[2]!]);
+    const cutDd = t.file('cut-dd.zip', dd.subarray(0, dd.length - 30));
+    r = await readAll([cutDd]);
+    assert.deepEqual(r.inputs.map((i) => i.path.slice(cutDd.length)), ['!a.ndjson']);
     assert.deepEqual(r.problems.map((p) => p.kind), ['unreadable-file']);
+    assert.match(r.problems[0]!.message, /1 entry found by reading local headers from the start; stopped at b\.ndjson: its sizes follow its data \(a data descriptor\)/);
+    // Just the local header magic, then nothing: one problem, no entry.
+    const magic = t.file('magic.zip', Buffer.from('PK\u0003\u0004'));
+    r = await readAll([magic]);
+    assert.deepEqual(r.problems.map((p) => [p.kind, p.file]), [['unreadable-file', magic]]);
+    assert.match(r.problems[0]!.message, /^zip archive: no End of Central Directory record: not a complete zip archive \(truncated, or not a zip\); skipped$/);
     // The central directory's offset points past the end of the file.
     const out = Buffer.from(whole);
     out.writeUInt32LE(0x7fff0000, out.length - 6);
