@@ -124,6 +124,12 @@ test('ZIP64 end records and extra fields, CP437 and flagged UTF-8 names, an arch
     assert.deepEqual(problems, []);
     assert.deepEqual(inputs.map((i) => i.path.slice(file.length + 1)), names, 'names decoded, in name order');
     assert.equal(events.length, 3);
+    // More than 65,535 entries (the EOCD says 0xFFFF; the ZIP64 record has the count): the
+    // directories are skipped silently, the one file after them is read.
+    const many: ZipEntrySpec[] = Array.from({ length: 70_000 }, (_, k) => ({ name: `d${k}/`, method: 0 }));
+    const big = t.file('many.zip', makeZip([...many, { name: 'zz.ndjson', data }], { zip64: true }));
+    const m = await readAll([big]);
+    assert.deepEqual([m.inputs.map((i) => i.path.slice(big.length + 1)), m.events.length, m.problems], [['zz.ndjson'], 1, []]);
     // An archive appended to another, its offsets relative to itself (as a self-extractor's
     // stub or a concatenation leaves them): the last archive's entries are found.
     const first = makeZip([{ name: 'first.ndjson', data }]);
@@ -157,13 +163,15 @@ test('entries not read are each reported (encrypted, Deflate64, bzip2, AES, CRC,
       { name: 'k-truncated.ndjson', data: good, compressedSize: 1_000_000 },
       { name: 'l-zstd.ndjson', data: good, method: 93, raw: Buffer.from('zstd') },
       { name: 'm-good.ndjson', data: good, method: 0 },
+      { name: 'a-good.ndjson', data: '{"n":"the same name again"}\n' },
     ];
     const file = t.file('bad.zip', makeZip(entries));
     const { inputs, events, problems } = await readAll([file]);
     assert.deepEqual(inputs.map((i) => i.path.slice(file.length + 1)), ['a-good.ndjson', 'm-good.ndjson']);
-    assert.equal(events.length, 2);
+    assert.deepEqual(events.map((e) => e.event.n), ['good', 'good'], 'the first of two same-named entries is read');
     const got = problems.map((p) => [p.file.slice(file.length + 1), p.kind, p.skipped, p.message]);
     const expect: [string, string, RegExp][] = [
+      ['a-good.ndjson', 'other', /^a second entry of the same name in the archive; skipped$/],
       ['b-encrypted.ndjson', 'unreadable-file', /^encrypted entry: no password support; skipped$/],
       ['c-deflate64.evtx', 'unreadable-file', /^unsupported compression method 9 \(Deflate64 .*\): only stored \(0\) and deflate \(8\) are read; skipped$/],
       ['d-bzip2.ndjson', 'unreadable-file', /^unsupported compression method 12 \(bzip2\)/],
