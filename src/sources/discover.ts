@@ -18,7 +18,10 @@ export interface InputFile {
   format: SourceFormat;
   /** Bytes on disk (of `spooled` when set; 0 for stdin, whose size is unknown). */
   size: number;
-  /** The bytes (at `spooled` when set) are gzip-compressed. */
+  /**
+   * The input was gzip-compressed. A text input's bytes (at `spooled` too) are decompressed as
+   * they are read; an EVTX's spooled copy is already decompressed.
+   */
   gzip: boolean;
   /**
    * The temporary file holding the input's bytes (spool.ts): an EVTX from a pipe or a .gz

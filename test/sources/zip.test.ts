@@ -363,20 +363,24 @@ test('spooled copies: one per input read, steps (nested archives, unknown entrie
   }
 });
 
-test('../shared EVTX inside a zip (deflate and stored): the same events as the files', async (t) => {
+test('../shared EVTX inside a zip (deflate, stored, gzip-compressed): the same events as the files', async (t) => {
   const lm = sharedOrSkip(t, 'datasets', 'evtx-attack-samples', 'Lateral Movement');
   if (!lm) return;
   const files = listFiles(lm, '.evtx').slice(0, 6);
   const d = tempDir();
   try {
-    const zip = d.file('Logs.zip', makeZip(files.map((f, k) => ({ name: `Logs/${relative(lm, f)}`, data: readFileSync(f), method: k % 2 === 0 ? 8 : 0 }))));
+    // Deflate and stored in turn, one gzip-compressed inside the archive.
+    const zip = d.file('Logs.zip', makeZip(files.map((f, k) => (k === 3
+      ? { name: `Logs/${relative(lm, f)}.gz`, data: gzipSync(readFileSync(f)) }
+      : { name: `Logs/${relative(lm, f)}`, data: readFileSync(f), method: k % 2 === 0 ? 8 : 0 }))));
     const plain = await readAll(files);
     const zipped = await readAll([zip]);
     assert.deepEqual(zipped.problems, plain.problems);
     assert.ok(plain.events.length > 0);
     assert.equal(zipped.events.length, plain.events.length);
     const view = (evs: SourceEvent[], name: (f: string) => string) => evs.map((e) => JSON.stringify([name(e.file), e.position, e.event]));
-    assert.deepEqual(view(zipped.events, (f) => f.slice(zip.length + '!Logs/'.length)), view(plain.events, (f) => relative(lm, f)));
+    assert.deepEqual(view(zipped.events, (f) => f.slice(zip.length + '!Logs/'.length).replace(/\.gz$/, '')), view(plain.events, (f) => relative(lm, f)));
+    assert.ok(zipped.events.some((e) => e.file.endsWith('.evtx.gz')), 'the gzip-compressed EVTX is among them');
   } finally {
     d.cleanup();
   }
