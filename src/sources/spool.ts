@@ -10,8 +10,9 @@
  *     there as if it were a file on disk (InputFile.spooled).
  *
  * Copies are streamed (never whole in memory), live in one `spoor-spool-XXXXXX` directory under
- * the system temp dir, and are removed when the process exits (or earlier, by `removeSpooled`,
- * when a copy was only a step, e.g. a nested archive whose entries have been spooled).
+ * the system temp dir, and are removed when the process exits — also when it is killed by
+ * SIGINT or SIGTERM (below) — or earlier, by `removeSpooled`, when a copy was only a step (a
+ * nested archive whose entries have been spooled).
  */
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -26,7 +27,19 @@ function spoolDir(): string {
   if (dir === null) {
     const d = mkdtempSync(join(tmpdir(), 'spoor-spool-'));
     dir = d;
-    process.once('exit', () => rmSync(d, { recursive: true, force: true }));
+    const remove = (): void => rmSync(d, { recursive: true, force: true });
+    process.once('exit', remove);
+    // Killed by Ctrl-C or `kill`, a process emits no 'exit': the copies (gigabytes for a big
+    // archive) would stay in the temp dir. When nothing else handles the signal, the copies are
+    // removed and the signal raised again, so the process still dies of it. A command that
+    // handles the signal itself (serve) decides, and 'exit' removes the copies.
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (process.listenerCount(signal) > 0) return;
+      remove();
+      process.kill(process.pid, signal);
+    };
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
   }
   return dir;
 }

@@ -329,7 +329,7 @@ test('a zip from a named pipe is spooled, then opened', async (t) => {
   }
 });
 
-test('spooled copies: one per input read, steps (nested archives, unknown entries) removed early, all removed at exit', async () => {
+test('spooled copies: one per input read, steps (nested archives, unknown entries) removed early, all removed at exit, on SIGINT and SIGTERM too', async () => {
   const t = tempDir();
   try {
     const zip = t.file('s.zip', makeZip([
@@ -358,6 +358,29 @@ test('spooled copies: one per input read, steps (nested archives, unknown entrie
     assert.equal(r.spooled.length, 2);
     assert.deepEqual(r.files, r.spooled, 'only the copies inputs are read from are left while running');
     assert.equal(existsSync(r.dir), false, 'the spool directory is removed when the process exits');
+    // Killed by SIGINT (Ctrl-C) while running: removed too, and the process still dies of the signal.
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      const waiting = `${script}\nsetInterval(() => {}, 1000);`;
+      const killed = await new Promise<{ dir: string; existed: boolean; signal: NodeJS.Signals | null }>((resolve, reject) => {
+        const child = spawn(process.execPath, ['--input-type=module', '-e', waiting], { stdio: ['ignore', 'pipe', 'inherit'] });
+        let s = '';
+        let dir = '';
+        let existed = false;
+        child.stdout.on('data', (b: Buffer) => {
+          s += b.toString();
+          if (s.endsWith('\n') && dir === '') {
+            dir = (JSON.parse(s) as { dir: string }).dir;
+            existed = existsSync(dir);
+            child.kill(signal);
+          }
+        });
+        child.on('error', reject);
+        child.on('exit', (_code, sig) => resolve({ dir, existed, signal: sig }));
+      });
+      assert.ok(killed.existed && killed.dir !== '', signal);
+      assert.equal(killed.signal, signal, `the child died of ${signal}`);
+      assert.equal(existsSync(killed.dir), false, `${signal}: the spool directory is removed`);
+    }
   } finally {
     t.cleanup();
   }
