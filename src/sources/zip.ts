@@ -19,7 +19,10 @@
  *   - methods 0 (stored) and 8 (deflate, through node:zlib's raw inflate). Anything else is
  *     named in the reason an entry is skipped (`unsupportedReason`);
  *   - the local header (`PK\3\4`) only to find where an entry's data starts: its name and
- *     extra field lengths can differ from the central directory's.
+ *     extra field lengths can differ from the central directory's;
+ *   - damage: a central directory that breaks part-way keeps the entries before the break; an
+ *     archive without a usable EOCD (a truncated download) is read by its local headers from
+ *     the start, up to the first entry whose sizes follow its data (`scanLocalHeaders`).
  *
  * Every entry is checked as it streams: its decompressed size must match the central
  * directory's, then its CRC-32. Damage is thrown as a `ZipError` (a message for the problem
@@ -153,8 +156,9 @@ async function readAt(fh: import('node:fs/promises').FileHandle, pos: number, le
 export async function readZipDirectory(path: string, fileSize: number): Promise<ZipDirectory> {
   const fh = await open(path, 'r');
   try {
-    // 1. The EOCD: the last `PK\5\6` whose comment length reaches exactly the end of the file
-    //    (else the last one at all: a comment length some tools get wrong).
+    // 1. The EOCD: the last `PK\5\6` whose comment length reaches exactly the end of the file,
+    //    else the last one at all (bytes appended after the archive, a comment length some tool
+    //    got wrong). Either is trusted only if a central directory is where it says (step 3).
     const tailLen = Math.min(fileSize, EOCD_SIZE + MAX_COMMENT);
     const tailStart = fileSize - tailLen;
     const tail = await readAt(fh, tailStart, tailLen);
@@ -167,14 +171,13 @@ export async function readZipDirectory(path: string, fileSize: number): Promise<
       }
       if (eocd < 0) eocd = i;
     }
-    if (eocd < 0) return await scanLocalHeaders(fh, fileSize);
+    if (eocd < 0) return await scanLocalHeaders(fh, fileSize, 'no End of Central Directory record (a truncated archive?)');
     const eocdPos = tailStart + eocd;
     const disk = tail.readUInt16LE(eocd + 4);
     const cdDisk = tail.readUInt16LE(eocd + 6);
     let declared = tail.readUInt16LE(eocd + 10);
     let cdSize = tail.readUInt32LE(eocd + 12);
     let cdOffset = tail.readUInt32LE(eocd + 16);
-    let cdEnd = eocdPos; // where the central directory should end (before the EOCD or the ZIP64 records)
     let zip64 = false;
     // 2. ZIP64: the locator sits right before the EOCD and points at the ZIP64 EOCD record.
     if (eocdPos >= 20) {
@@ -187,20 +190,21 @@ export async function readZipDirectory(path: string, fileSize: number): Promise<
         declared = u64(rec, 32);
         cdSize = u64(rec, 40);
         cdOffset = u64(rec, 48);
-        cdEnd = recPos;
         zip64 = true;
       }
     }
     if (!zip64 && (disk !== 0 || cdDisk !== 0)) throw new ZipError('a split (multi-disk) archive: not supported');
-    // 3. Data prepended to the archive (a self-extractor stub, a concatenation) shifts every
-    //    offset: the central directory then ends `shift` bytes later than the EOCD says.
-    let shift = 0;
-    if (cdOffset + cdSize < cdEnd) {
+    // 3. The central directory must be where the EOCD says. When it is not, the `PK\5\6` found
+    //    may be a stored inner zip's near the end of a truncated archive, or this archive was
+    //    appended to another (whose offsets are then all shifted): either way the archive the
+    //    file starts with — the one sniffed — is read by its local headers.
+    if (cdSize > 0 && cdOffset + cdSize <= fileSize) {
       const probe = await readAt(fh, cdOffset, 4);
-      if (cdSize > 0 && (probe.length < 4 || probe.readUInt32LE(0) !== CENTRAL_MAGIC)) shift = cdEnd - (cdOffset + cdSize);
+      if (probe.length < 4 || probe.readUInt32LE(0) !== CENTRAL_MAGIC) {
+        return await scanLocalHeaders(fh, fileSize, 'the End of Central Directory record points at no central directory (a truncated archive, or archives glued together?)');
+      }
     }
-    cdOffset += shift;
-    if (cdOffset + cdSize > fileSize || cdOffset < 0) {
+    if (cdOffset + cdSize > fileSize) {
       throw new ZipError(`the central directory (${cdSize} bytes at offset ${cdOffset}) lies outside the file (${fileSize} bytes): truncated or corrupt archive`);
     }
     // 4. The central directory, entry by entry.
@@ -250,7 +254,7 @@ export async function readZipDirectory(path: string, fileSize: number): Promise<
         crc32: crc,
         compressedSize: x.compressedSize,
         size: x.size,
-        localOffset: x.localOffset + shift,
+        localOffset: x.localOffset,
         directory: name.endsWith('/'),
       });
       p = end;
@@ -301,7 +305,7 @@ function readExtra(
  * where its data ends cannot be known without the central directory). An entry whose data runs
  * past the end of the file is kept: reading it reports the truncation.
  */
-async function scanLocalHeaders(fh: import('node:fs/promises').FileHandle, fileSize: number): Promise<ZipDirectory> {
+async function scanLocalHeaders(fh: import('node:fs/promises').FileHandle, fileSize: number, why: string): Promise<ZipDirectory> {
   const entries: ZipEntry[] = [];
   let stop = '';
   let pos = 0;
@@ -341,10 +345,10 @@ async function scanLocalHeaders(fh: import('node:fs/promises').FileHandle, fileS
     });
     pos += 30 + nameLen + extraLen + x.compressedSize;
   }
-  if (entries.length === 0) throw new ZipError(`no End of Central Directory record: not a complete zip archive (truncated, or not a zip)${stop}`);
+  if (entries.length === 0) throw new ZipError(`${why}, and no entry found by reading local headers from the start${stop}`);
   return {
     entries,
-    damage: `no End of Central Directory record (a truncated archive?): ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} found by reading local headers from the start${stop}`,
+    damage: `${why}: ${entries.length} entr${entries.length === 1 ? 'y' : 'ies'} found by reading local headers from the start${stop}`,
   };
 }
 

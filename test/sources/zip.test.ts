@@ -107,7 +107,7 @@ test('entries are read as files named ARCHIVE!ENTRY, in name order: deflate, sto
   }
 });
 
-test('ZIP64 end records and extra fields, CP437 and flagged UTF-8 names, an archive appended to another, an empty archive', async () => {
+test('ZIP64 end records and extra fields, more than 65,535 entries, CP437 and flagged UTF-8 names, archives glued together, an empty archive', async () => {
   const t = tempDir();
   try {
     const data = '{"n":1}\n';
@@ -130,12 +130,14 @@ test('ZIP64 end records and extra fields, CP437 and flagged UTF-8 names, an arch
     const big = t.file('many.zip', makeZip([...many, { name: 'zz.ndjson', data }], { zip64: true }));
     const m = await readAll([big]);
     assert.deepEqual([m.inputs.map((i) => i.path.slice(big.length + 1)), m.events.length, m.problems], [['zz.ndjson'], 1, []]);
-    // An archive appended to another, its offsets relative to itself (as a self-extractor's
-    // stub or a concatenation leaves them): the last archive's entries are found.
+    // Two archives glued together: the last EOCD's offsets point into the first archive; the
+    // archive the file starts with (the one sniffed) is read by its local headers, and said.
     const first = makeZip([{ name: 'first.ndjson', data }]);
     const cat = t.file('cat.zip', Buffer.concat([first, makeZip([{ name: 'second.ndjson', data: '{"n":2}\n{"n":3}\n' }])]));
     const c = await readAll([cat]);
-    assert.deepEqual([c.inputs.map((i) => i.path.slice(cat.length + 1)), c.events.map((e) => e.event.n), c.problems], [['second.ndjson'], [2, 3], []]);
+    assert.deepEqual([c.inputs.map((i) => i.path.slice(cat.length + 1)), c.events.map((e) => e.event.n)], [['first.ndjson'], [1]]);
+    assert.deepEqual(c.problems.map((p) => [p.kind, p.file]), [['unreadable-file', cat]]);
+    assert.match(c.problems[0]!.message, /^zip archive: the End of Central Directory record points at no central directory .*: 1 entry found by reading local headers from the start$/);
     const empty = t.file('empty.zip', makeZip([]));
     const e = await readAll([empty]);
     assert.deepEqual([e.inputs, e.problems], [[], []], 'an empty archive: nothing to read, nothing wrong');
@@ -224,11 +226,20 @@ test('a corrupt archive is one problem, never an exception; entries before the d
     assert.deepEqual(r.inputs.map((i) => i.path.slice(cutDd.length)), ['!a.ndjson']);
     assert.deepEqual(r.problems.map((p) => p.kind), ['unreadable-file']);
     assert.match(r.problems[0]!.message, /1 entry found by reading local headers from the start; stopped at b\.ndjson: its sizes follow its data \(a data descriptor\)/);
+    // Cut right after a stored inner zip: the inner archive's EOCD ends the file, but is not
+    // the outer's (its central directory is not where it says): the outer's local headers are read.
+    const withInner = makeZip([entries[0]!, { name: 'inner.zip', data: makeZip([{ name: 'x.ndjson', data: '{"n":9}\n' }]), method: 0 }]);
+    const cutInner = t.file('cut-inner.zip', withInner.subarray(0, withInner.readUInt32LE(withInner.length - 6)));
+    r = await readAll([cutInner]);
+    assert.deepEqual(r.inputs.map((i) => i.path.slice(cutInner.length)), ['!a.ndjson', '!inner.zip!x.ndjson']);
+    assert.deepEqual(r.events.map((e) => e.event.n), [1, 9]);
+    assert.deepEqual(r.problems.map((p) => [p.kind, p.file]), [['unreadable-file', cutInner]]);
+    assert.match(r.problems[0]!.message, /points at no central directory .*: 2 entries found/);
     // Just the local header magic, then nothing: one problem, no entry.
     const magic = t.file('magic.zip', Buffer.from('PK\u0003\u0004'));
     r = await readAll([magic]);
     assert.deepEqual(r.problems.map((p) => [p.kind, p.file]), [['unreadable-file', magic]]);
-    assert.match(r.problems[0]!.message, /^zip archive: no End of Central Directory record: not a complete zip archive \(truncated, or not a zip\); skipped$/);
+    assert.match(r.problems[0]!.message, /^zip archive: no End of Central Directory record \(a truncated archive\?\), and no entry found by reading local headers from the start; skipped$/);
     // The central directory's offset points past the end of the file.
     const out = Buffer.from(whole);
     out.writeUInt32LE(0x7fff0000, out.length - 6);
