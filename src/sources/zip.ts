@@ -148,10 +148,10 @@ async function readAt(fh: import('node:fs/promises').FileHandle, pos: number, le
 
 /**
  * Read an archive's central directory. Throws ZipError when the archive cannot be opened at
- * all (a split archive, a central directory outside the file, no EOCD and no entry found by
- * scanning); a central directory damaged part-way returns the entries before the damage, with
- * `damage` set; so does an archive without an EOCD (a truncated download), whose entries are
- * then found by scanning local headers from the start (`scanLocalHeaders`).
+ * all (a split archive, a central directory outside the file, no usable EOCD and no entry found
+ * by scanning); a central directory damaged part-way returns the entries before the damage,
+ * with `damage` set; so does an archive without a usable EOCD (a truncated download), whose
+ * entries are then found by scanning local headers from the start (`scanLocalHeaders`).
  */
 export async function readZipDirectory(path: string, fileSize: number): Promise<ZipDirectory> {
   const fh = await open(path, 'r');
@@ -185,7 +185,7 @@ export async function readZipDirectory(path: string, fileSize: number): Promise<
       if (loc.length === 20 && loc.readUInt32LE(0) === ZIP64_LOCATOR_MAGIC) {
         const recPos = u64(loc, 8);
         const rec = recPos + 56 <= eocdPos - 20 ? await readAt(fh, recPos, 56) : Buffer.alloc(0);
-        if (rec.length < 56 || rec.readUInt32LE(0) !== ZIP64_EOCD_MAGIC) throw new ZipError('the ZIP64 end of central directory record is missing or damaged');
+        if (rec.length < 56 || rec.readUInt32LE(0) !== ZIP64_EOCD_MAGIC) return await scanLocalHeaders(fh, fileSize, 'the ZIP64 end of central directory record is missing or damaged');
         if (rec.readUInt32LE(16) !== 0 || rec.readUInt32LE(20) !== 0) throw new ZipError('a split (multi-disk) archive: not supported');
         declared = u64(rec, 32);
         cdSize = u64(rec, 40);
