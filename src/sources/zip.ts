@@ -9,9 +9,9 @@
  *     (`PK\6\6`) for archives of more than 65,535 entries or over 4 GiB, and the ZIP64 extra
  *     field (0x0001) of an entry whose sizes or offset do not fit in 32 bits;
  *   - the central directory (`PK\1\2` per entry): names, methods, flags, CRC-32, sizes, and
- *     where each entry's local header is. Entries are found here, never by scanning: a data
- *     descriptor (flag bit 3, written by streaming zippers) is not needed, the central
- *     directory has the real sizes;
+ *     where each entry's local header is. Entries are found here (scanning local headers only
+ *     when it is lost, below): a data descriptor (flag bit 3, written by streaming zippers) is
+ *     not needed, the central directory has the real sizes;
  *   - names in UTF-8 (flag bit 11), else the Info-ZIP Unicode Path extra field (0x7075), else
  *     UTF-8 when the bytes are valid UTF-8 (macOS and many tools write it without the flag),
  *     else CP437 (the spec's default; what old Windows zippers meant). Backslashes (written by
@@ -225,12 +225,12 @@ export async function readZipDirectory(path: string, fileSize: number): Promise<
       const flags = cd.readUInt16LE(p + 8);
       const method = cd.readUInt16LE(p + 10);
       const crc = cd.readUInt32LE(p + 16);
-      let compressedSize = cd.readUInt32LE(p + 20);
-      let size = cd.readUInt32LE(p + 24);
+      const compressedSize = cd.readUInt32LE(p + 20);
+      const size = cd.readUInt32LE(p + 24);
       const nameLen = cd.readUInt16LE(p + 28);
       const extraLen = cd.readUInt16LE(p + 30);
       const commentLen = cd.readUInt16LE(p + 32);
-      let localOffset = cd.readUInt32LE(p + 42);
+      const localOffset = cd.readUInt32LE(p + 42);
       const end = p + 46 + nameLen + extraLen + commentLen;
       if (end > cd.length) {
         damage = 'the central directory ends inside an entry';
