@@ -25,7 +25,7 @@ interface DumpCliOptions extends TimeZoneCliOptions {
 export function registerDump(program: Command): void {
   const cmd = program
     .command('dump')
-    .description('Print the events of logs of any supported format (EVTX, NDJSON, JSON, Elasticsearch, XML, JSON behind syslog headers, gzip)')
+    .description('Print the events of logs of any supported format (EVTX, NDJSON, JSON, Elasticsearch, XML, JSON behind syslog headers, gzip, zip archives)')
     .argument('<paths...>', 'files, directories (recursive) or - for stdin')
     .option('--view <view>', 'raw (as read) | ecs (what EQL rules see) | native (what Sigma rules see)', 'raw')
     .option('-f, --format <format>', 'ndjson | json | table', 'ndjson')
@@ -100,7 +100,7 @@ async function runDump(paths: string[], o: DumpCliOptions): Promise<number> {
   };
   const inputs = await discoverInputs(paths, onProblem);
   // Raw events printed as JSON need no time: no learning pass over the inputs.
-  const clockNotes = await startClock(paths, tz.zone, view !== 'raw' || format === 'table');
+  const clockNotes = await startClock(paths, tz.zone, view !== 'raw' || format === 'table', inputs);
   const writer = new EventWriter(format, view);
   let events = 0;
   let filesRead = 0;

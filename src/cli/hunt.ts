@@ -17,7 +17,7 @@ import { writeOut, collect, problemPrinter, EXIT, outcomeExit, HeldProblems, hin
 export function registerHunt(program: Command): void {
   const cmd = program
     .command('hunt')
-    .description('Run the rule pack (and Sigma rules) over logs: EVTX, NDJSON/JSON, XML, Elasticsearch exports, JSON behind syslog headers (rsyslog/syslog-ng files), .gz, directories, - for stdin')
+    .description('Run the rule pack (and Sigma rules) over logs: EVTX, NDJSON/JSON, XML, Elasticsearch exports, JSON behind syslog headers (rsyslog/syslog-ng files), .gz, .zip, directories, - for stdin')
     .argument('<paths...>', 'files, directories (recursive) or - for stdin')
     .option('-f, --format <format>', 'alert output: table | json | ndjson | csv | timeline (Hayabusa-style CSV) | jsonl-timesketch', 'table')
     .option('--rules <dir>', 'also load EQL rules (.yml/.eql, Elastic detection-rules .toml) from DIR (repeatable)', collect)

@@ -25,7 +25,7 @@ export function registerQuery(program: Command): void {
     .command('query')
     .description('Run an EQL query (event query, sequence, sample, join) over logs of any supported format')
     .argument('<eql>', "the query, e.g. 'process where process.name : \"psexesvc.exe\"'")
-    .argument('<paths...>', 'files, directories or - for stdin')
+    .argument('<paths...>', 'files, directories, zip archives or - for stdin')
     .option('-d, --dialect <dialect>', 'elasticsearch | endgame (the Python eql language)', 'elasticsearch')
     .option('-f, --format <format>', 'table | json | ndjson', 'table')
     .option('--view <view>', 'field names the query uses: ecs | native | raw (default: ecs; raw for the endgame dialect)')
@@ -92,7 +92,7 @@ Examples:
       });
       const files = await discoverInputs(paths, onProblem);
       if (files.length === 0) return fail(`no readable log file in ${paths.join(', ')}`);
-      const clockNotes = await startClock(paths, tz.zone);
+      const clockNotes = await startClock(paths, tz.zone, true, files);
       const unseen = new FieldWatch(query);
       // Lines no stage of the query can match are not parsed (hunt/prefilter.ts; ECS view only).
       const prefilter = view === 'ecs' && dialect === 'elasticsearch' && o.categoryField === undefined;

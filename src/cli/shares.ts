@@ -31,7 +31,7 @@ export function registerShares(program: Command): void {
   program
     .command('shares')
     .description('Review share writes: who wrote which executables to which hosts\' shares (ADMIN$, C$, …), from where, and whether they ran')
-    .argument('<paths...>', 'files, directories (recursive) or - for stdin: Security, Sysmon, Elastic Defend logs')
+    .argument('<paths...>', 'files, directories (recursive), zip archives or - for stdin: Security, Sysmon, Elastic Defend logs')
     .option('-f, --format <format>', 'table | csv | json', 'table')
     .option('--all-files', 'every written file, not only executables (exe, dll, scr, ps1, bat, …)', false)
     .option('--executed', 'only files that were started on that host after the write', false)

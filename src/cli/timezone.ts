@@ -4,7 +4,7 @@ import { parseTimeZone, type TimeZoneSpec } from '../events/timestamp.js';
 import { learnClock } from '../hunt/clock-scan.js';
 import { Clock, useClock } from '../normalize/index.js';
 import { formatTimeZones } from '../output/summary.js';
-import { discoverInputs } from '../sources/index.js';
+import { discoverInputs, type InputFile } from '../sources/index.js';
 
 export interface TimeZoneCliOptions {
   timezone?: string;
@@ -35,11 +35,12 @@ export function timeZoneOf(o: TimeZoneCliOptions): { zone?: TimeZoneSpec; error?
 /**
  * dump/query: make the clock for zone-less times active (learning offsets from the start of the
  * inputs unless a zone is given or `learn` is false: nothing shown needs a time). Returns a
- * function that prints what was assumed to stderr.
+ * function that prints what was assumed to stderr. `inputs`: the paths already discovered (a zip
+ * archive discovered again would be decompressed again).
  */
-export async function startClock(paths: string[], zone: TimeZoneSpec | undefined, learn = true): Promise<() => void> {
+export async function startClock(paths: string[], zone: TimeZoneSpec | undefined, learn = true, inputs?: InputFile[]): Promise<() => void> {
   const clock = new Clock(zone ?? null);
-  if (learn && !zone && !paths.includes('-')) await learnClock(await discoverInputs(paths, () => {}), clock);
+  if (learn && !zone && !paths.includes('-')) await learnClock(inputs ?? (await discoverInputs(paths, () => {})), clock);
   useClock(clock);
   return () => {
     for (const line of formatTimeZones(clock.takeReport())) process.stderr.write(`spoor: time zone: ${line}\n`);

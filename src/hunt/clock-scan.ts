@@ -25,7 +25,8 @@ export const CLOCK_SCAN_EVENTS = 100_000;
 export async function learnClock(files: InputFile[], clock: Clock, maxEvents = CLOCK_SCAN_EVENTS): Promise<void> {
   const quiet: ProblemSink = () => {}; // the real read reports problems
   for (const file of files) {
-    if (file.format === 'evtx' || file.format === 'xml' || file.path === '-' || file.spooled) continue;
+    // A spooled text input (a zip entry) is a file: read twice like any other.
+    if (file.format === 'evtx' || file.format === 'xml' || file.path === '-') continue;
     const needed = new Set<string>();
     const seen = new Set<string>();
     let read = 0;

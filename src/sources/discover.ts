@@ -2,22 +2,36 @@
 import { closeSync, createReadStream, openSync, readdirSync, readSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { PeekableBytes, READ_CHUNK, REPLAY_BYTES, fileBytes, gunzipBytes } from './bytes.js';
-import { spoolToFile } from './evtx-spool.js';
+import { removeSpooled, spoolToFile } from './spool.js';
 import { SNIFF_BYTES, sniff } from './sniff.js';
-import type { ProblemSink, SourceFormat } from './types.js';
+import type { ProblemKind, ProblemSink, SourceFormat } from './types.js';
+import { entryBytes, readZipDirectory, unsupportedReason, ZipBudget, ZipBudgetError, type ZipEntry } from './zip.js';
 
 export interface InputFile {
+  /**
+   * The name shown in alerts, problems and summaries: the path as given (`-` for stdin), or for
+   * an entry of a zip archive `ARCHIVE!ENTRY` (`case42/Logs.zip!Security.evtx`; nested archives
+   * add a `!` per level). Not necessarily a file: read the bytes from `spooled` when it is set.
+   */
   path: string;
   format: SourceFormat;
-  /** Bytes on disk (0 for stdin, whose size is unknown). */
+  /** Bytes on disk (of `spooled` when set; 0 for stdin, whose size is unknown). */
   size: number;
+  /**
+   * The input was gzip-compressed. A text input's bytes (at `spooled` too) are decompressed as
+   * they are read; an EVTX's spooled copy is already decompressed.
+   */
   gzip: boolean;
   /**
    * UTF-16 text (sniff.ts): re-encoded to UTF-8 as it is read, so it is read whole — never cut
    * into byte ranges, whose offsets and newline bytes would be those of the UTF-16 bytes.
    */
   utf16?: true;
-  /** An EVTX from a pipe or a .gz: the temporary file holding its bytes (see evtx-spool.ts). */
+  /**
+   * The temporary file holding the input's bytes (spool.ts): an EVTX from a pipe or a .gz
+   * (decompressed), or any entry of a zip archive (decompressed from the archive). Spooled
+   * inputs are not split across workers.
+   */
   spooled?: string;
 }
 
@@ -63,10 +77,46 @@ function errorText(e: unknown): string {
   return err.code ? `${err.code}: ${err.message.replace(/^\w+: /, '')}` : String(err.message ?? e);
 }
 
-/** Expand files/dirs/'-' into input files with sniffed formats; unreadable paths → problems. */
-export async function discoverInputs(paths: string[], onProblem: ProblemSink): Promise<InputFile[]> {
+/**
+ * Limits on reading zip archives (zip bombs: a few kilobytes that inflate to terabytes, or
+ * archives nested in archives). Reaching one is reported, never thrown.
+ */
+export interface ZipLimits {
+  /**
+   * Bytes decompressed from one archive (its entries, and the entries of archives inside it) at
+   * most: `max(maxBytes, maxRatio × the archive's size)`. Logs compress well (EVTX with empty
+   * chunks far better than 10:1), so the floor is generous.
+   */
+  maxBytes: number;
+  maxRatio: number;
+  /** File entries read from one archive at most; those after them (in name order) are not read. */
+  maxEntries: number;
+  /** Archives inside archives: a zip at a deeper level is not opened. The outermost is level 1. */
+  maxDepth: number;
+}
+
+export const ZIP_LIMITS: Readonly<ZipLimits> = { maxBytes: 4 * 1024 ** 3, maxRatio: 100, maxEntries: 100_000, maxDepth: 4 };
+
+export interface DiscoverOptions {
+  zipLimits?: Partial<ZipLimits>;
+}
+
+/** An open archive's context, for the archives inside it. */
+interface ZipNest {
+  depth: number;
+  budget: ZipBudget;
+}
+
+/**
+ * Expand files/dirs/'-' into input files with sniffed formats; unreadable paths → problems.
+ * Zip archives are opened and each file entry becomes an input named `ARCHIVE!ENTRY`, read
+ * from a spooled copy (zip.ts, spool.ts); every entry that is not read is reported.
+ */
+export async function discoverInputs(paths: string[], onProblem: ProblemSink, options: DiscoverOptions = {}): Promise<InputFile[]> {
+  const limits: ZipLimits = { ...ZIP_LIMITS, ...options.zipLimits };
   const out: InputFile[] = [];
   const seen = new Set<string>();
+  const skip = (kind: ProblemKind, file: string, message: string): void => onProblem({ kind, file, message, skipped: true });
   const addFile = async (path: string, size: number): Promise<void> => {
     if (seen.has(path)) return;
     seen.add(path);
@@ -74,25 +124,124 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink): P
     try {
       head = readHead(path, size);
     } catch (e) {
-      onProblem({ kind: 'unreadable-file', file: path, message: errorText(e), skipped: true });
+      skip('unreadable-file', path, errorText(e));
       return;
     }
-    if (head.length === 0 && /\.evtx$/i.test(path)) {
-      onProblem({ kind: 'unknown-format', file: path, message: 'empty file (0 bytes): no EVTX header; skipped', skipped: true });
-      return;
-    }
+    await addSniffed(path, path, size, head, false, null);
+  };
+  /**
+   * Add an input named `name` whose bytes are the file `disk` (the same path for a file on disk,
+   * a temporary copy when `spooled`) and start with `head`. `nest`: the archive it came from.
+   */
+  const addSniffed = async (name: string, disk: string, size: number, head: Buffer, spooled: boolean, nest: ZipNest | null): Promise<void> => {
     const r = sniff(head);
-    if (r.format === null) onProblem({ kind: 'unknown-format', file: path, message: `${r.reason}; skipped`, skipped: true });
-    else if (r.format === 'evtx' && r.gzip) await addSpooled(path, gunzipBytes(fileBytes(path)), true);
-    else out.push({ path, format: r.format, size, gzip: r.gzip, ...(r.utf16 ? { utf16: true as const } : {}) });
+    const drop = (kind: ProblemKind, message: string): void => {
+      skip(kind, name, message);
+      if (spooled) removeSpooled(disk);
+    };
+    if (head.length === 0 && /\.evtx$/i.test(name)) drop('unknown-format', 'empty file (0 bytes): no EVTX header; skipped');
+    else if (r.format === null) drop('unknown-format', `${r.reason}; skipped`);
+    else if (r.format === 'zip') await openZip(name, disk, size, r.gzip, spooled, nest);
+    else if (r.format === 'evtx' && r.gzip) {
+      await addSpooled(name, gunzipBytes(fileBytes(disk)), true);
+      if (spooled) removeSpooled(disk);
+    } else out.push({ path: name, format: r.format, size, gzip: r.gzip, ...(r.utf16 ? { utf16: true as const } : {}), ...(spooled ? { spooled: disk } : {}) });
   };
   const addSpooled = async (path: string, bytes: AsyncIterable<Uint8Array>, gzip: boolean): Promise<void> => {
     try {
       const s = await spoolToFile(bytes);
       out.push({ path, format: 'evtx', size: s.size, gzip, spooled: s.path });
     } catch (e) {
-      onProblem({ kind: 'unreadable-file', file: path, message: `cannot copy the EVTX to a temporary file: ${errorText(e)}`, skipped: true });
+      skip('unreadable-file', path, `cannot copy the EVTX to a temporary file: ${errorText(e)}`);
     }
+  };
+  /** Open the zip archive `disk` (shown as `name`) and add its file entries, in name order. */
+  const openZip = async (name: string, disk: string, size: number, gzip: boolean, spooled: boolean, nest: ZipNest | null): Promise<void> => {
+    const done = (): void => {
+      if (spooled) removeSpooled(disk); // its entries have their own copies
+    };
+    const depth = (nest?.depth ?? 0) + 1;
+    if (depth > limits.maxDepth) {
+      skip('unknown-format', name, `a zip archive inside ${limits.maxDepth} levels of archives is not opened (nesting limit); skipped`);
+      return done();
+    }
+    if (gzip) {
+      // A gzip-compressed zip (.zip.gz): decompressed to a copy first (the central directory is at the end).
+      let s;
+      try {
+        s = await spoolToFile(gunzipBytes(fileBytes(disk)), '.zip');
+      } catch (e) {
+        skip('unreadable-file', name, `cannot decompress the gzip-compressed zip archive: ${errorText(e)}; skipped`);
+        return done();
+      }
+      done();
+      return openZip(name, s.path, s.size, false, true, nest);
+    }
+    const budget = nest?.budget ?? new ZipBudget(Math.max(limits.maxBytes, limits.maxRatio * size));
+    let dir;
+    try {
+      dir = await readZipDirectory(disk, size);
+    } catch (e) {
+      skip('unreadable-file', name, `zip archive: ${errorText(e)}; skipped`);
+      return done();
+    }
+    if (dir.damage !== undefined) skip('unreadable-file', name, `zip archive: ${dir.damage}`);
+    const files = dir.entries.filter((e) => !e.directory).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    if (files.length > limits.maxEntries) {
+      skip('other', name, `zip archive of ${files.length} file entries: only the first ${limits.maxEntries} (in name order) are read (entry limit); ${files.length - limits.maxEntries} not read`);
+      files.length = limits.maxEntries;
+    }
+    const inner: ZipNest = { depth, budget };
+    for (let i = 0; i < files.length; i++) {
+      const e = files[i]!;
+      const entryName = `${name}!${e.name}`;
+      if (seen.has(entryName)) {
+        skip('other', entryName, 'a second entry of the same name in the archive; skipped');
+        continue;
+      }
+      seen.add(entryName);
+      const unsupported = unsupportedReason(e);
+      if (unsupported !== null) {
+        skip('unreadable-file', entryName, `${unsupported}; skipped`);
+        continue;
+      }
+      try {
+        await addEntry(entryName, disk, size, e, inner);
+      } catch (err) {
+        if (!(err instanceof ZipBudgetError)) throw err;
+        skip('unreadable-file', entryName, `${err.message}; skipped`);
+        const rest = files.length - i - 1;
+        if (rest > 0) skip('unreadable-file', name, `zip archive: decompression limit reached; the ${rest} entries after ${e.name} not read`);
+        break;
+      }
+    }
+    done();
+  };
+  /**
+   * Add one zip entry: its first bytes are sniffed as they stream; an entry of no known format
+   * is not decompressed further; the others are spooled whole (size and CRC checked) and added
+   * like a file. Throws only ZipBudgetError (the archive's limit), reported by the caller.
+   */
+  const addEntry = async (entryName: string, disk: string, size: number, e: ZipEntry, nest: ZipNest): Promise<void> => {
+    const bytes = entryBytes(disk, size, e, nest.budget);
+    let spool;
+    let head: Buffer;
+    try {
+      const peekable = new PeekableBytes(bytes);
+      head = await peekable.peek(SNIFF_BYTES);
+      const r = sniff(head);
+      if (r.format === null) {
+        await bytes.return(undefined); // not read further: closes the archive's streams
+        skip('unknown-format', entryName, `${r.reason}; skipped`);
+        return;
+      }
+      spool = await spoolToFile(peekable, r.format === 'zip' ? '.zip' : r.format === 'evtx' && !r.gzip ? '.evtx' : '.data');
+    } catch (err) {
+      if (err instanceof ZipBudgetError) throw err;
+      skip('unreadable-file', entryName, `${errorText(err)}; skipped`);
+      return;
+    }
+    await addSniffed(entryName, spool.path, spool.size, head, true, nest);
   };
   const addStream = async (path: string): Promise<void> => {
     if (seen.has(path)) return;
@@ -101,12 +250,22 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink): P
     try {
       r = sniff(await streamSource(path).peek(SNIFF_BYTES));
     } catch (e) {
-      onProblem({ kind: 'unreadable-file', file: path, message: errorText(e), skipped: true });
+      skip('unreadable-file', path, errorText(e));
       return;
     }
-    if (r.format === null) onProblem({ kind: 'unknown-format', file: path, message: `${r.reason}; skipped`, skipped: true });
+    if (r.format === null) skip('unknown-format', path, `${r.reason}; skipped`);
     else if (r.format === 'evtx') await addSpooled(path, r.gzip ? gunzipBytes(streamSource(path)) : streamSource(path), r.gzip);
-    else out.push({ path, format: r.format, size: 0, gzip: r.gzip, ...(r.utf16 ? { utf16: true as const } : {}) });
+    else if (r.format === 'zip') {
+      // The central directory is at the end: the archive is copied before it is opened.
+      let s;
+      try {
+        s = await spoolToFile(r.gzip ? gunzipBytes(streamSource(path)) : streamSource(path), '.zip');
+      } catch (e) {
+        skip('unreadable-file', path, `cannot copy the zip archive to a temporary file: ${errorText(e)}; skipped`);
+        return;
+      }
+      await openZip(path, s.path, s.size, false, true, null);
+    } else out.push({ path, format: r.format, size: 0, gzip: r.gzip, ...(r.utf16 ? { utf16: true as const } : {}) });
   };
   const dirsSeen = new Set<string>(); // device:inode, so symlink loops end
   const walk = async (dir: string, id: string): Promise<void> => {

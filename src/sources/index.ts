@@ -13,7 +13,7 @@ import { readSyslogJson } from './syslog.js';
 import type { ProblemSink, SourceEvent, SourceFormat } from './types.js';
 import { readXmlEvents } from './xml/index.js';
 
-export { discoverInputs, isStreamInput, type InputFile } from './discover.js';
+export { discoverInputs, isStreamInput, ZIP_LIMITS, type DiscoverOptions, type InputFile, type ZipLimits } from './discover.js';
 export { ProblemCounter, formatProblem, type ProblemCounterOptions } from './problems.js';
 export {
   readNdjsonFile,
@@ -50,7 +50,13 @@ export async function* readInput(input: InputFile, onProblem: ProblemSink, filte
   }
   // Plain NDJSON is consumed block by block (see fileBytes `recycle`); gzip's pipe reads ahead.
   const recycle = input.format === 'ndjson' && !input.gzip;
-  const raw = isStreamInput(input.path) ? streamSource(input.path) : fileBytes(input.path, undefined, undefined, recycle, opts.blockBytes);
+  // A spooled input (a zip entry) is read from its copy; its path is only its name.
+  const raw =
+    input.spooled !== undefined
+      ? fileBytes(input.spooled, undefined, undefined, recycle, opts.blockBytes)
+      : isStreamInput(input.path)
+        ? streamSource(input.path)
+        : fileBytes(input.path, undefined, undefined, recycle, opts.blockBytes);
   yield* readTextBytes(raw, input.format, input.gzip, input.path, onProblem, filter, opts.keepText === true);
 }
 
@@ -73,8 +79,8 @@ export async function* readByteStream(
     onProblem({ kind: 'unreadable-file', file: name, message: (e as Error).message, skipped: true });
     return;
   }
-  if (r.format === null || r.format === 'evtx') {
-    const message = 'reason' in r ? r.reason : 'EVTX cannot be read from a stream: pass the file path';
+  if (r.format === null || r.format === 'evtx' || r.format === 'zip') {
+    const message = 'reason' in r ? r.reason : `${r.format === 'zip' ? 'a zip archive' : 'EVTX'} cannot be read from a stream: pass the file path`;
     onProblem({ kind: 'unknown-format', file: name, message: `${message}; skipped`, skipped: true });
     return;
   }

@@ -2,6 +2,8 @@
  * Format sniffing from the first bytes of an input, never from its name.
  *
  *   `ElfFile\0`                → evtx
+ *   `PK\3\4` / `PK\5\6`          → zip: an archive (or an empty one) whose entries are read as
+ *                                files (zip.ts, discover.ts)
  *   1F 8B                      → gzip: decompress the head and sniff again
  *   BOM (EF BB BF / FF FE / FE FF) → skipped (UTF-16 text is re-encoded as UTF-8 when read);
  *                                UTF-16 without a BOM is recognised when it starts with ASCII
@@ -22,6 +24,7 @@ import { decodeHead, gunzipHead, isGzip, textEncoding } from './bytes.js';
 import { JsonValueSplitter } from './json-values.js';
 import { looksLikeSyslogJson } from './syslog.js';
 import type { SourceFormat } from './types.js';
+import { isZip } from './zip.js';
 
 export const SNIFF_BYTES = 64 * 1024;
 export const EVTX_MAGIC = Buffer.from('ElfFile\0', 'latin1');
@@ -29,6 +32,8 @@ export const EVTX_MAGIC = Buffer.from('ElfFile\0', 'latin1');
 export type SniffResult =
   /** `utf16`: the text is UTF-16 (re-encoded while read; never cut by byte ranges). */
   | { format: SourceFormat; gzip: boolean; utf16?: true }
+  /** A zip archive: not itself a format of events, a container of inputs (discover.ts opens it). */
+  | { format: 'zip'; gzip: boolean }
   | { format: null; gzip: boolean; reason: string };
 
 const ES_KEYS = /^\{\s*"(took|timed_out|_shards|hits|_scroll_id|pit_id)"\s*:/;
@@ -42,10 +47,12 @@ export function sniff(head: Buffer): SniffResult {
   if (isGzip(head)) {
     const inner = gunzipHead(head);
     if (isEvtx(inner)) return { format: 'evtx', gzip: true };
+    if (isZip(inner)) return { format: 'zip', gzip: true };
     const r = sniffText(inner);
     return r.format ? { ...r, gzip: true } : { format: null, gzip: true, reason: `gzip: ${r.reason}` };
   }
   if (isEvtx(head)) return { format: 'evtx', gzip: false };
+  if (isZip(head)) return { format: 'zip', gzip: false };
   return sniffText(head);
 }
 
@@ -57,7 +64,7 @@ export function headText(head: Buffer): string {
 function sniffText(head: Buffer): SniffResult {
   const encoding = textEncoding(head);
   const r = sniffDecoded(decodeHead(head, encoding));
-  return r.format !== null && encoding !== 'utf8' ? { ...r, utf16: true } : r;
+  return r.format !== null && r.format !== 'zip' && encoding !== 'utf8' ? { format: r.format, gzip: r.gzip, utf16: true } : r;
 }
 
 function sniffDecoded(decoded: string): SniffResult {
