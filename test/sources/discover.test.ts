@@ -4,12 +4,11 @@ import { mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { execFileSync } from 'node:child_process';
 import { discoverInputs, readByteStream, readInput, readInputs, ProblemCounter } from '../../src/sources/index.js';
 import { sniff } from '../../src/sources/sniff.js';
 import type { SourceProblem } from '../../src/sources/types.js';
 import { sharedOrSkip } from '../helpers/shared.js';
-import { collect, tempDir } from './util.js';
+import { collect, makeFifo, tempDir } from './util.js';
 
 const XML = `<Event xmlns="http://schemas.microsoft.com/win/2004/08/events/event"><System><EventID>4688</EventID><Computer>h</Computer></System><EventData><Data Name="NewProcessName">C:\\x.exe</Data></EventData></Event>`;
 
@@ -131,13 +130,8 @@ test('XML problems show at most 40 characters of markup, NUL runs and control ch
 test('a named pipe inside a directory is reported, not read (it would block the walk)', async (t) => {
   const d = tempDir();
   try {
-    const fifo = join(d.dir, 'pipe');
-    try {
-      execFileSync('mkfifo', [fifo]);
-    } catch {
-      t.skip('mkfifo is not available');
-      return;
-    }
+    const fifo = makeFifo(t, d.dir);
+    if (!fifo) return;
     d.file('a.json', '{"a":1}\n');
     const counter = new ProblemCounter({ quiet: true });
     const inputs = await discoverInputs([d.dir], counter.sink);

@@ -1,5 +1,7 @@
 /** Helpers for the sources tests: temp files and collecting everything a reader yields. */
 import { rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import type { TestContext } from 'node:test';
 import { join } from 'node:path';
 import { tempDir as removedAtExit } from '../helpers/temp.js';
 import type { SourceEvent, SourceProblem } from '../../src/sources/types.js';
@@ -34,4 +36,16 @@ export async function collect(
 export async function* pieces(data: string | Buffer, size: number): AsyncIterable<Buffer> {
   const buf = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
   for (let i = 0; i < buf.length; i += size) yield buf.subarray(i, i + size);
+}
+
+/** A named pipe `dir/name` (mkfifo), or null after skipping the test where mkfifo is missing. */
+export function makeFifo(t: TestContext, dir: string, name = 'pipe'): string | null {
+  const fifo = join(dir, name);
+  try {
+    execFileSync('mkfifo', [fifo]);
+  } catch {
+    t.skip('mkfifo is not available');
+    return null;
+  }
+  return fifo;
 }

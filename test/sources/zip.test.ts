@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { copyFileSync, createWriteStream, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,7 +11,7 @@ import type { SourceEvent, SourceProblem } from '../../src/sources/types.js';
 import { runHunt } from '../../src/hunt/run.js';
 import { listFiles } from '../../src/sources/list-files.js';
 import { sharedOrSkip } from '../helpers/shared.js';
-import { collect, tempDir } from './util.js';
+import { collect, makeFifo, tempDir } from './util.js';
 import { makeZip, type ZipEntrySpec } from './zip-writer.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -321,13 +321,8 @@ test('zip bomb limits: bytes decompressed per archive (nested archives included)
 test('a zip from a named pipe is spooled, then opened', async (t) => {
   const d = tempDir();
   try {
-    const fifo = join(d.dir, 'pipe');
-    try {
-      execFileSync('mkfifo', [fifo]);
-    } catch {
-      t.skip('mkfifo is not available');
-      return;
-    }
+    const fifo = makeFifo(t, d.dir);
+    if (!fifo) return;
     const zip = makeZip([{ name: 'a.ndjson', data: '{"n":1}\n{"n":2}\n' }, { name: 'b.evtx', data: 'nope' }]);
     const writer = createWriteStream(fifo);
     writer.end(zip);
