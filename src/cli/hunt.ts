@@ -32,7 +32,7 @@ export function registerHunt(program: Command): void {
     .option('--intel <path>', 'hash feeds (MalwareBazaar CSV, hash list, MISP JSON, STIX 2.1; file or directory, repeatable): matching alerts are enriched and raised', collect)
     .option('--report <file>', 'write a self-contained HTML report to FILE')
     .option('--summary-json <file>', 'also write the run summary as JSON to FILE (counts, rates, alerts per rule, everything skipped and why)')
-    .option('-w, --workers <n>', 'worker threads (default: one per core; inputs under 8 MB run in the main thread; 0 = main thread only)')
+    .option('-w, --workers <n>', 'worker threads (default: one per core; inputs under 64 MB run in the main thread; 0 = main thread only)')
     .option('--no-progress', 'no progress bar')
     .option('--no-prefilter', 'parse every NDJSON line, even those no rule can match')
     .option('-q, --quiet', 'do not print each skipped record, only the summary counts');

@@ -7,7 +7,7 @@
  * behind the released ones is processed anyway and counted as out of order (never dropped).
  */
 import type { SourceEvent, ProblemSink } from '../sources/types.js';
-import { readInput, readNdjsonRange, type LineFilter } from '../sources/index.js';
+import { readInput, readNdjsonRange, readsLines, type LineFilter } from '../sources/index.js';
 import { parseEvtxChunk, chunkSlots, chunkBytes } from '../sources/evtx/index.js';
 import { eventTime } from '../normalize/index.js';
 import { addNs, compareInstants, diffNs, type Instant } from '../events/timestamp.js';
@@ -94,8 +94,10 @@ export class OrderedStream {
     /** A part of a time slice: the overlap limit follows the slice's own events (see SliceState). */
     private readonly slice?: SliceState,
   ) {
-    this.filter = filters?.main();
-    this.overlapFilter = filters?.overlap();
+    // Only line readers use filters: none is built for an EVTX, XML or JSON-array part.
+    const lines = readsLines(part.file);
+    this.filter = lines ? filters?.main() : undefined;
+    this.overlapFilter = lines ? filters?.overlap() : undefined;
     this.it = batches(part, onProblem, this.filter, this.overlapFilter, blockBytes)[Symbol.asyncIterator]();
   }
 

@@ -13,7 +13,7 @@ import { packRules } from '../sigma/detach.js';
 import { deserialize, serialize } from 'node:v8';
 import type { Alert } from '../alert/types.js';
 import type { ProblemKind, SourceProblem } from '../sources/types.js';
-import { discoverInputs } from '../sources/index.js';
+import { discoverInputs, readsLines } from '../sources/index.js';
 import { dedupeAndOrder } from '../alert/order.js';
 import { filterAlerts, loadExceptions } from '../rules/index.js';
 import type { HuntOptions, HuntResult, HuntSummary } from './types.js';
@@ -35,7 +35,15 @@ import { buildBlindSpots } from './blind-spots.js';
 import { loadFeeds } from '../intel/index.js';
 import { applyIntel } from '../alert/intel.js';
 
-const SMALL_INPUT_BYTES = 8 * 1024 * 1024;
+/**
+ * Inputs under this many bytes run in the main thread by default (`--workers` not given). Below
+ * plan.ts's split size no single file is split, so workers could only run whole files or time
+ * slices side by side, each thread compiling the rules and warming up on its own: on 2 cores every
+ * such input measured ran slower in wall time with workers — 277 EVTX files (20 MB) 1.0 s in one
+ * thread vs 1.7 s with two workers (built-in pack), 3.0 vs 5.5 s with 2,407 SigmaHQ rules; 3,000
+ * NDJSON files (60 MB) 2.1 vs 3.2 s (BENCHMARKS.md "Many small files"). It was 8 MB.
+ */
+const SMALL_INPUT_BYTES = 64 * 1024 * 1024;
 
 export interface HuntHooks {
   /** Each problem as it happens (the CLI prints them to stderr). */
@@ -88,7 +96,8 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
     ? await loadFeeds(opts.intel, (p) => onProblem({ kind: 'other', file: p.file, ...(p.where ? { where: p.where } : {}), message: `intel feed: ${p.message}`, skipped: true }))
     : null;
   const cores = availableParallelism();
-  // Starting threads costs ~0.3 s: small inputs run in the main thread unless told otherwise.
+  // Starting threads costs ~0.3 s (and a compile and warm-up of the rules each): small inputs run
+  // in the main thread unless told otherwise.
   const inputBytes = files.reduce((a, f) => a + f.size, 0);
   const defaultWorkers = inputBytes < SMALL_INPUT_BYTES ? 0 : cores;
   // Under tsx (sources run as .ts) worker threads cannot load the worker module: stay in one thread.
@@ -188,7 +197,9 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
     }
     const clockSetup = { given: clock.given, learned: clock.learnedOffsets() };
     const byId = new Map(todo.map((u) => [u.id, u]));
-    await runInWorkers(todo, Math.min(workers, todo.length), { rules: loaded.rules, contextEvents, tiebreaker, prefilter, clock: clockSetup }, {
+    // Workers build line filters only when some input is read by lines (readsLines).
+    const workerFilters = lineFilters !== undefined && files.some(readsLines);
+    await runInWorkers(todo, Math.min(workers, todo.length), { rules: loaded.rules, contextEvents, tiebreaker, prefilter: workerFilters, clock: clockSetup }, {
       onAlerts: (a, unitId) => onAlerts(a, unitId === undefined ? undefined : byId.get(unitId)),
       onProblem,
       onDone: (unit, s, rp, cr, t, own) => {

@@ -216,8 +216,13 @@ export class SigmaTextGate {
 
   /** The gate of these rules, or null when one is not a single-event native-view rule. */
   static of(rules: readonly Rule[]): SigmaTextGate | null {
-    for (const r of rules) if (r.view !== 'native' || r.query.kind !== 'event') return null;
-    return new SigmaTextGate(rules);
+    return SigmaTextGate.applies(rules) ? new SigmaTextGate(rules) : null;
+  }
+
+  /** Whether `of` gives a gate for these rules (cheap: the gate itself is built by `of`). */
+  static applies(rules: readonly Rule[]): boolean {
+    for (const r of rules) if (r.view !== 'native' || r.query.kind !== 'event') return false;
+    return true;
   }
 
   private constructor(rules: readonly Rule[]) {
