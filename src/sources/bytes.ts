@@ -17,23 +17,60 @@ export function isGzip(head: Uint8Array): boolean {
   return head.length >= 2 && head[0] === GZIP_MAGIC[0] && head[1] === GZIP_MAGIC[1];
 }
 
+/** A reader's descriptor, open between its blocks while it is among the most recent (HELD_MAX). */
+interface Held {
+  fd: number;
+}
+
+/**
+ * Descriptors readers keep open between blocks, at most this many per thread. A hunt merges all
+ * files of a host at once, each stream waiting with a block in hand: a descriptor held per file,
+ * 3,000 files of one fleet under the usual limit of 1,024 open files read nothing (EMFILE on
+ * every file). Beyond this many, the least recently read file is closed and opened again for its
+ * next block (~10 µs), checked to be the same file. Under it a file stays open, so a log deleted
+ * or rotated away while it is read is still read whole. Per thread: a hunt's 2 workers and main
+ * thread hold at most 3 × 16.
+ */
+export const HELD_MAX = 16;
+const held = new Set<Held>();
+
+/** `h` was just read: most recent; the least recent beyond HELD_MAX is closed. */
+function touch(h: Held): void {
+  held.delete(h);
+  held.add(h);
+  if (held.size > HELD_MAX) {
+    const oldest = held.values().next().value as Held;
+    held.delete(oldest);
+    closeSync(oldest.fd);
+    oldest.fd = -1;
+  }
+}
+
+function release(h: Held): void {
+  held.delete(h);
+  if (h.fd >= 0) closeSync(h.fd);
+  h.fd = -1;
+}
+
+/** How many descriptors readers hold now (tests). */
+export function heldDescriptors(): number {
+  return held.size;
+}
+
 /**
  * Raw bytes of a file, optionally from `start` (inclusive) to `end` (exclusive).
  * Read with synchronous calls, one block at a time: from the page cache a block costs well
  * under a millisecond, and an asynchronous read waits for a libuv pool thread to be scheduled,
  * which on a machine whose cores are all busy parsing (a hunt on every core) left each reader
  * idle for a third of its time. The first read is deferred to the first `next()`.
- *
- * No descriptor is held while the consumer has a block: the file is opened for each read and
- * closed before the block is yielded (~10 µs a block). A hunt merges all files of a host at once,
- * each stream waiting with a block in hand: holding a descriptor per file, 3,000 files of one
- * fleet under the usual limit of 1,024 open files read nothing (EMFILE on every file). A file
- * replaced between two reads (rotated away: another inode at the path) ends the read with an error.
+ * The descriptor stays open between blocks only while it is among the HELD_MAX most recently
+ * read; a file reopened after that and found replaced (another inode at the path) ends the read
+ * with an error.
  */
 export async function* fileBytes(path: string, start?: number, end?: number, recycle = false, blockBytes = READ_CHUNK): AsyncIterable<Buffer> {
-  let fd = openSync(path, 'r');
+  const h: Held = { fd: openSync(path, 'r') };
   try {
-    const st = fstatSync(fd);
+    const st = fstatSync(h.fd);
     // Blocks are no bigger than what is left to read (plus a byte, so that a short read says the
     // end is reached): a merge of 3,000 files of 18 KB held two 64 KiB blocks for each.
     const known = end ?? st.size;
@@ -49,25 +86,26 @@ export async function* fileBytes(path: string, start?: number, end?: number, rec
     let pos = from;
     const stop = end ?? Infinity;
     while (pos < stop) {
-      if (fd < 0) {
-        fd = openSync(path, 'r');
-        const now = fstatSync(fd);
+      if (h.fd < 0) {
+        h.fd = openSync(path, 'r');
+        const now = fstatSync(h.fd);
         if (now.ino !== st.ino || now.dev !== st.dev) throw new Error(`${path} was replaced by another file while being read (at byte ${pos})`);
       }
+      touch(h);
       const size = Math.min(blockFor(pos), stop - pos);
       const buf = ring ? ring[turn++ & 1]!.subarray(0, size) : Buffer.allocUnsafe(size);
-      const n = readSync(fd, buf, 0, buf.length, pos);
-      closeSync(fd);
-      fd = -1;
+      const n = readSync(h.fd, buf, 0, buf.length, pos);
       if (n === 0) break;
       pos += n;
-      yield n === buf.length ? buf : buf.subarray(0, n);
       // A short read of a regular file is its end (as it was at this read; a file still being
       // written is read up to there, as the read that returned nothing did before).
-      if (n < buf.length && end === undefined && pos >= known) break;
+      const last = n < buf.length && end === undefined && pos >= known;
+      if (last || pos >= stop) release(h);
+      yield n === buf.length ? buf : buf.subarray(0, n);
+      if (last) break;
     }
   } finally {
-    if (fd >= 0) closeSync(fd);
+    release(h);
   }
 }
 
