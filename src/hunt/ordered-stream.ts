@@ -7,7 +7,7 @@
  * behind the released ones is processed anyway and counted as out of order (never dropped).
  */
 import type { SourceEvent, ProblemSink } from '../sources/types.js';
-import { readInput, readNdjsonRange, readsLines, type LineFilter } from '../sources/index.js';
+import { diskPath, readInput, readNdjsonRange, readsLines, type LineFilter } from '../sources/index.js';
 import { parseEvtxChunk, chunkSlots, chunkBytes } from '../sources/evtx/index.js';
 import { eventTime } from '../normalize/index.js';
 import { addNs, compareInstants, diffNs, type Instant } from '../events/timestamp.js';
@@ -326,7 +326,7 @@ async function* batches(part: WorkPart, onProblem: ProblemSink, filter?: LineFil
     }
     return;
   }
-  for await (const { index: i, bytes } of chunkBytes(part.file.path, part.file.size, r.start, chunkSlots(part.file.size))) {
+  for await (const { index: i, bytes } of chunkBytes(diskPath(part.file), part.file.size, r.start, chunkSlots(part.file.size))) {
     const overlap = i >= r.end;
     // A cut-off last chunk is handed over as it is: the parser reports what it cannot read.
     const events = parseEvtxChunk(bytes, part.file.path, i, overlap ? quiet : onProblem);

@@ -20,7 +20,7 @@
  */
 import { open, stat } from 'node:fs/promises';
 import type { InputFile } from '../sources/index.js';
-import { readInput } from '../sources/index.js';
+import { cuttable, diskPath, readInput } from '../sources/index.js';
 import { eventHost } from '../normalize/index.js';
 import { diffNs, type Instant } from '../events/timestamp.js';
 import type { ProblemSink } from '../sources/types.js';
@@ -194,9 +194,9 @@ export async function planWork(files: InputFile[], opts: PlanOptions, onProblem:
   let slicedHosts = 0;
   for (const group of groups.values()) {
     const f = group[0]!;
-    const splittable = group.length === 1 && !f.gzip && !f.utf16 && !f.spooled && (f.format === 'ndjson' || f.format === 'evtx') && f.path !== '-';
+    const splittable = group.length === 1 && cuttable(f);
     if (splittable && f.size > splitBytes && maySplit && !(await overlapCostsMore(f, overlapNs, opts.overlapFiltered))) {
-      const size = (await stat(f.path)).size;
+      const size = (await stat(diskPath(f))).size;
       // One part per worker: each split costs an overlap read of the longest rule window.
       const parts = opts.workers;
       if (f.format === 'ndjson') {

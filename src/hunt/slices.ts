@@ -17,15 +17,15 @@
  * whose overlap stopped too early for an own event seen later is run again (unit.ts).
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import type { InputFile } from '../sources/index.js';
+import { cuttable, diskPath, type InputFile } from '../sources/index.js';
 import { chunkBytes, chunkSlots, parseEvtxChunk } from '../sources/evtx/index.js';
 import { eventTime } from '../normalize/index.js';
 import type { Event } from '../events/field.js';
 import { compareInstants, type Instant } from '../events/timestamp.js';
 
-/** Files a slice can cut: plain NDJSON or EVTX on disk (not gzip, UTF-16, stdin or spooled pipes). */
+/** Files a slice can cut: plain NDJSON or EVTX on disk, or an EVTX's spooled copy (sources cuttable). */
 export function sliceable(f: InputFile): boolean {
-  return !f.gzip && !f.utf16 && !f.spooled && f.path !== '-' && f.size > 0 && (f.format === 'ndjson' || f.format === 'evtx');
+  return f.size > 0 && cuttable(f);
 }
 
 /** Positions of a file: NDJSON bytes, EVTX chunk slots. */
@@ -41,7 +41,7 @@ async function timeAt(f: InputFile, pos: number): Promise<Instant | null> {
     const n = chunkSlots(f.size);
     // Empty or unreadable chunks: try the next few.
     for (let i = pos; i < Math.min(n, pos + 4); i++) {
-      for await (const { bytes } of chunkBytes(f.path, f.size, i, i + 1)) {
+      for await (const { bytes } of chunkBytes(diskPath(f), f.size, i, i + 1)) {
         for (const se of parseEvtxChunk(bytes, f.path, i, () => {})) {
           const t = eventTime(se.event);
           if (t) return t;
@@ -96,7 +96,7 @@ async function lastTime(f: InputFile): Promise<Instant | null> {
   if (f.format === 'evtx') {
     const n = chunkSlots(f.size);
     for (let i = n - 1; i >= 0; i--) {
-      for await (const { bytes } of chunkBytes(f.path, f.size, i, i + 1)) {
+      for await (const { bytes } of chunkBytes(diskPath(f), f.size, i, i + 1)) {
         let last: Instant | null = null;
         for (const se of parseEvtxChunk(bytes, f.path, i, () => {})) {
           const t = eventTime(se.event);

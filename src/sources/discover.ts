@@ -29,8 +29,8 @@ export interface InputFile {
   utf16?: true;
   /**
    * The temporary file holding the input's bytes (spool.ts): an EVTX from a pipe or a .gz
-   * (decompressed), or any entry of a zip archive (decompressed from the archive). Spooled
-   * inputs are not split across workers.
+   * (decompressed), or any entry of a zip archive (decompressed from the archive). A spooled
+   * EVTX is cut into chunk ranges like a file on disk; spooled text is not (`cuttable`).
    */
   spooled?: string;
 }
@@ -48,6 +48,22 @@ export function streamSource(path: string): PeekableBytes {
     streams.set(path, s);
   }
   return s;
+}
+
+/** Where `f`'s bytes are read from: its spooled copy when it has one, else its path. */
+export function diskPath(f: InputFile): string {
+  return f.spooled ?? f.path;
+}
+
+/**
+ * Whether `f` can be cut into ranges read apart (plan.ts splits, slices.ts time slices): plain
+ * NDJSON on disk, and EVTX on disk or as a spooled copy (from a zip, a .gz or a pipe: the copy is
+ * a plain EVTX, its chunks at the same offsets). Not gzip text, UTF-16 text (its bytes are not
+ * the UTF-8 the range readers read), stdin, or spooled text (its range reader names the copy).
+ */
+export function cuttable(f: InputFile): boolean {
+  if (f.format === 'evtx') return f.spooled !== undefined || (!f.gzip && f.path !== '-');
+  return f.format === 'ndjson' && !f.gzip && !f.utf16 && !f.spooled && f.path !== '-';
 }
 
 /**

@@ -13,7 +13,7 @@ import { readSyslogJson } from './syslog.js';
 import type { ProblemSink, SourceEvent, SourceFormat } from './types.js';
 import { readXmlEvents } from './xml/index.js';
 
-export { discoverInputs, isStreamInput, readsLines, ZIP_LIMITS, type DiscoverOptions, type InputFile, type ZipLimits } from './discover.js';
+export { cuttable, discoverInputs, diskPath, isStreamInput, readsLines, ZIP_LIMITS, type DiscoverOptions, type InputFile, type ZipLimits } from './discover.js';
 export { ProblemCounter, formatProblem, type ProblemCounterOptions } from './problems.js';
 export {
   readNdjsonFile,

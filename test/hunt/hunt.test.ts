@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tempDir } from '../helpers/temp.js';
-import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
+import { makeZip } from '../sources/zip-writer.js';
 import { join } from 'node:path';
 import { runHunt } from '../../src/hunt/run.js';
 import { byteSplits, planWork } from '../../src/hunt/plan.js';
@@ -218,6 +220,36 @@ test('one work unit with workers asked for runs in this thread as a worker would
   const { seconds: _s1, eventsPerSecond: _e1, ruleLoadSeconds: _l1, ...sa } = a.summary;
   const { seconds: _s2, eventsPerSecond: _e2, ruleLoadSeconds: _l2, ...sb } = b.summary;
   assert.deepEqual(sb, sa);
+});
+
+test('an EVTX inside a zip or a .gz (read from its spooled copy) is split by chunk ranges as the file is', async (t) => {
+  const file = sharedOrSkip(t, 'datasets', 'deepbluecli', 'many-events-application.evtx');
+  if (!file) return;
+  const dir = tempDir('spoor-spooled-split-');
+  const bytes = readFileSync(file);
+  writeFileSync(join(dir, 'logs.zip'), makeZip([{ name: 'Application.evtx', data: bytes }]));
+  writeFileSync(join(dir, 'Application.evtx.gz'), gzipSync(bytes));
+  const loaded = await loadHuntRules({ rulesDirs: [], sigmaDirs: [], excludeRules: [], hunting: false });
+  const run = async (units: Awaited<ReturnType<typeof planWork>>): Promise<{ events: number; positions: string }> => {
+    let events = 0;
+    const seen: number[] = [];
+    for (const u of units) {
+      const s = await runUnit(u, new Detector(loaded.rules, { contextEvents: 0 }), { overlapNs: 60e9, onProblem: () => {}, onAlerts: () => {} });
+      events += s.events;
+      seen.push(s.events);
+    }
+    return { events, positions: seen.join(',') };
+  };
+  const plain = await planWork(await discoverInputs([file], () => {}), { workers: 3, splitBytes: 100_000 }, () => {});
+  const want = await run(plain);
+  for (const name of ['logs.zip', 'Application.evtx.gz']) {
+    const files = await discoverInputs([join(dir, name)], () => {});
+    assert.equal(files.length, 1);
+    assert.ok(files[0]!.spooled, `${name} is read from a spooled copy`);
+    const split = await planWork(files, { workers: 3, splitBytes: 100_000 }, () => {});
+    assert.deepEqual(split.map((u) => u.parts[0]!.range), plain.map((u) => u.parts[0]!.range), `${name}: the same chunk ranges as the file`);
+    assert.deepEqual(await run(split), want, name);
+  }
 });
 
 test('an EVTX file split by chunk ranges yields every record once, as the whole file does', async (t) => {
