@@ -87,3 +87,31 @@ function formatSeconds(s: number): string {
   const m = Math.floor(s / 60);
   return `${m} min ${Math.round(s - m * 60)} s`;
 }
+
+/**
+ * A one-line status on stderr while zip archives are unpacked before a hunt (discovery copies
+ * every entry first: gigabytes take a while), at most every 200 ms; `end` clears it. Silent when
+ * not enabled (stderr not a terminal, --no-progress).
+ */
+export function unpackStatus(enabled: boolean): { onUnpack?: (archive: string, done: number, total: number, bytes: number) => void; clear: () => void; end: () => void } {
+  if (!enabled) return { clear: () => {}, end: () => {} };
+  let last = 0;
+  let shown = false;
+  const clear = (): void => {
+    if (shown) process.stderr.write('\r\u001b[K');
+    shown = false;
+  };
+  return {
+    // Before a problem is printed, so it does not land on the status line.
+    clear,
+    onUnpack: (archive, done, total, bytes) => {
+      const now = Date.now();
+      if (now - last < 200 && done < total) return;
+      last = now;
+      shown = true;
+      const name = archive.length > 50 ? `…${archive.slice(-49)}` : archive;
+      process.stderr.write(`\r\u001b[Kunpacking ${name}: ${done}/${total} entries, ${(bytes / 1048576).toFixed(0)} MB`);
+    },
+    end: clear,
+  };
+}

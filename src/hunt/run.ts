@@ -27,7 +27,7 @@ import { slicesInOrder } from './slices.js';
 import { ruleLineFilters, type PartFilters } from './prefilter.js';
 import type { FromWorker } from './protocol.js';
 import type { StreamStats } from './ordered-stream.js';
-import { Progress } from './progress.js';
+import { Progress, unpackStatus } from './progress.js';
 import { learnClock } from './clock-scan.js';
 import { Clock, activeClock, mergeClockReports, useClock, type ClockAssumption } from '../normalize/index.js';
 import { emptyTelemetry, mergeTelemetry, needsOf, type TelemetryCounts } from './telemetry.js';
@@ -90,7 +90,19 @@ export async function runHunt(opts: HuntOptions, hooks: HuntHooks = {}, preloade
     if (problems.length < 1000) problems.push(p);
     hooks.onProblem?.(p);
   };
-  const files = await discoverInputs(opts.inputs, onProblem);
+  const unpacking = unpackStatus(opts.progress === true && process.stderr.isTTY === true);
+  let files;
+  try {
+    const sink = unpacking.onUnpack
+      ? (p: SourceProblem): void => {
+          unpacking.clear();
+          onProblem(p);
+        }
+      : onProblem;
+    files = await discoverInputs(opts.inputs, sink, unpacking.onUnpack ? { onUnpack: unpacking.onUnpack } : {});
+  } finally {
+    unpacking.end();
+  }
   // Feeds load before the run: a bad feed line is reported like a bad log line, and counted.
   const intel = opts.intel && opts.intel.length > 0
     ? await loadFeeds(opts.intel, (p) => onProblem({ kind: 'other', file: p.file, ...(p.where ? { where: p.where } : {}), message: `intel feed: ${p.message}`, skipped: true }))

@@ -124,6 +124,11 @@ export const ZIP_LIMITS: Readonly<ZipLimits> = { maxBytes: 4 * 1024 ** 3, maxRat
 
 export interface DiscoverOptions {
   zipLimits?: Partial<ZipLimits>;
+  /**
+   * After each entry of a zip archive (read, skipped or reported): the archive's name, entries
+   * done and in all, bytes decompressed so far (a status line while a big archive is unpacked).
+   */
+  onUnpack?: (archive: string, done: number, total: number, bytes: number) => void;
 }
 
 /** An open archive's context, for the archives inside it. */
@@ -218,6 +223,7 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink, op
     }
     const inner: ZipNest = { depth, budget };
     for (let i = 0; i < files.length; i++) {
+      if (i > 0) options.onUnpack?.(name, i, files.length, budget.used);
       const e = files[i]!;
       const entryName = `${name}!${e.name}`;
       if (seen.has(entryName)) {
@@ -240,6 +246,7 @@ export async function discoverInputs(paths: string[], onProblem: ProblemSink, op
         break;
       }
     }
+    options.onUnpack?.(name, files.length, files.length, budget.used);
     done();
   };
   /**

@@ -452,3 +452,26 @@ test('../shared hunt over a zipped copy of the ground-truth datasets: the same a
   }
 });
 
+
+test('onUnpack follows each archive entry by entry (the hunt status line while big archives are unpacked)', async () => {
+  const t = tempDir();
+  try {
+    const inner = makeZip([{ name: 'x.ndjson', data: '{"n":9}\n' }]);
+    const zip = t.file('case.zip', makeZip([
+      { name: 'a.ndjson', data: '{"n":1}\n'.repeat(100) },
+      { name: 'b.bin', data: Buffer.alloc(100, 7) },
+      { name: 'inner.zip', data: inner },
+      { name: 'c.ndjson', data: '{"n":2}\n' },
+    ]));
+    const calls: [string, number, number, number][] = [];
+    const r = await readAll([zip], { onUnpack: (archive, done, total, bytes) => calls.push([archive, done, total, bytes]) });
+    assert.equal(r.inputs.length, 3);
+    const outer = calls.filter((c) => c[0] === zip);
+    assert.deepEqual(outer.map((c) => `${c[1]}/${c[2]}`), ['1/4', '2/4', '3/4', '4/4']);
+    assert.ok(outer.every((c, i) => i === 0 || c[3] >= outer[i - 1]![3]), 'bytes grow');
+    assert.ok(outer[3]![3] >= 800 + 8, `bytes decompressed: ${outer[3]![3]}`);
+    assert.deepEqual(calls.filter((c) => c[0] === `${zip}!inner.zip`).map((c) => `${c[1]}/${c[2]}`), ['1/1'], 'a nested archive reports too');
+  } finally {
+    t.cleanup();
+  }
+});
