@@ -3,8 +3,8 @@ import { getField, type Event } from '../events/field.js';
 import { sanitize } from '../output/text.js';
 
 const CANDIDATES: [label: string, paths: string[][]][] = [
-  ['host', [['host', 'name'], ['Computer'], ['Event', 'System', 'Computer'], ['hostname']]],
-  ['event', [['event', 'category'], ['event_type'], ['EventID'], ['Event', 'System', 'EventID']]],
+  ['host', [['host', 'name'], ['Computer'], ['Event', 'System', 'Computer'], ['System', 'Computer'], ['hostname']]],
+  ['event', [['event', 'category'], ['event_type'], ['EventID'], ['Event', 'System', 'EventID'], ['System', 'EventID']]],
   ['type', [['event', 'type'], ['subtype'], ['event', 'action']]],
   ['pid', [['process', 'pid'], ['pid'], ['ProcessId']]],
   [

@@ -21,6 +21,10 @@ export function detectFlavour(ev: Obj): Flavour {
   if (!isObj(ev)) return 'unknown';
   const e = ev['Event'];
   if (isObj(e) && isObj(e['System'])) return 'evtx';
+  // The same record without the `Event` wrapper (Velociraptor's parse_evtx rows: System,
+  // EventData / UserData at top level).
+  const sys = ev['System'];
+  if (isObj(sys) && sys['EventID'] !== undefined && (sys['Channel'] !== undefined || sys['Computer'] !== undefined || sys['Provider'] !== undefined)) return 'evtx';
   if (isObj(ev['winlog']) || has(ev, 'winlog.channel') || has(ev, 'winlog.event_id')) return 'winlogbeat';
   // Winlogbeat 6: Windows fields at top level under snake_case names.
   if (has(ev, 'event_data') && (has(ev, 'log_name') || has(ev, 'source_name'))) return 'winlogbeat';

@@ -45,16 +45,32 @@ function tableOf(rec: WinRecord): ChannelTable | undefined {
   return rec.table ?? undefined;
 }
 
-const attrs = (v: unknown): Obj | undefined => (isObj(v) && isObj(v['#attributes']) ? v['#attributes'] : undefined);
+/**
+ * An element's attributes: evtx_dump's and the XML reader's `#attributes`, or — in the JSON of
+ * Go parsers (Velociraptor, golang-evtx), which merge attributes into the element — the element.
+ */
+const attrs = (v: unknown): Obj | undefined => (isObj(v) ? (isObj(v['#attributes']) ? v['#attributes'] : v) : undefined);
 
-/** evtx_dump JSON (`{Event: {System, EventData | UserData}}`), also what the XML reader yields. */
+/**
+ * An element's text: a scalar, evtx_dump's `{#attributes, #text}`, or the Go parsers'
+ * `{Qualifiers: …, Value: …}` (an EventID with attributes).
+ */
+const elementText = (v: unknown): string | undefined => text(v) ?? (isObj(v) ? text(v['Value']) : undefined);
+
+/**
+ * A Windows event record as JSON: evtx_dump's (`{Event: {System, EventData | UserData}}`, also
+ * what the XML reader yields), the Go parsers' (attributes merged into their elements, an
+ * EventID with attributes as `{Qualifiers, Value}`), or either without the `Event` wrapper
+ * (Velociraptor's parse_evtx rows). Before 2026-12-03 only the first was read: the others gave
+ * events no rule could match, silently.
+ */
 export function fromEvtx(ev: Obj): WinRecord {
-  const e = ev['Event'] as Obj;
+  const e = isObj(ev['Event']) ? ev['Event'] : ev;
   const sys = isObj(e['System']) ? e['System'] : {};
   const provider = attrs(sys['Provider']);
   const exec = attrs(sys['Execution']);
   return {
-    eventId: toInt(text(sys['EventID'])),
+    eventId: toInt(elementText(sys['EventID'])),
     channel: text(sys['Channel']),
     provider: text(provider?.['Name']),
     providerGuid: provider?.['Guid'],
