@@ -311,7 +311,9 @@ export function lineKeeper(n: Needs): Keeper {
     needles: codes ? [...always, ...WINDOWS_SHAPES, 'code"'] : [...always, ...WINDOWS_SHAPES],
     keep(line, found) {
       if ((found & parseAll) !== 0 || !complete(line)) return PARSE;
-      if ((found & windowsShape) !== 0) return windows(line, (found >> always.length) & windowsShape0);
+      // xmltodict's records (`"Data":[{"@Name":"Image","#text":…}]`) hold EventData values under no
+      // key of their own: the raw-key checks cannot read them, so such a line is parsed.
+      if ((found & windowsShape) !== 0) return line.includes('"@Name"') ? PARSE : windows(line, (found >> always.length) & windowsShape0);
       const end = line.indexOf(CATEGORY_END);
       // Exactly one key named "category" (a second one, or a "subcategory", keeps the line).
       if (end < 5 || !line.startsWith('"cate', end - 5) || line.indexOf(CATEGORY_END, end + 5) >= 0) return PARSE;

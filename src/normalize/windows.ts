@@ -45,30 +45,53 @@ function tableOf(rec: WinRecord): ChannelTable | undefined {
   return rec.table ?? undefined;
 }
 
-/**
- * An element's attributes: evtx_dump's and the XML reader's `#attributes`, or — in the JSON of
- * Go parsers (Velociraptor, golang-evtx), which merge attributes into the element — the element.
- */
-const attrs = (v: unknown): Obj | undefined => (isObj(v) ? (isObj(v['#attributes']) ? v['#attributes'] : v) : undefined);
+/** Whether an object has xmltodict's `@name` attribute keys. */
+function hasAtKeys(v: Obj): boolean {
+  for (const k in v) if (k.charCodeAt(0) === 64 /* @ */) return true;
+  return false;
+}
+
+/** xmltodict's `{"@Name": …, "#text": …}` without the `@`s (and without `#text`). */
+function atAttributes(v: Obj): Obj {
+  const out: Obj = {};
+  for (const k in v) if (k.charCodeAt(0) === 64) out[k.slice(1)] = v[k];
+  return out;
+}
 
 /**
- * An element's text: a scalar, evtx_dump's `{#attributes, #text}`, or the Go parsers'
+ * The attributes of System's element `key`, in every JSON spelling of EVTX records: evtx_dump's
+ * and the XML reader's `#attributes`; Rust evtx's `--separate-json-attributes` (a sibling
+ * `Key_attributes`); xmltodict's `@name` keys (Python converters); or the element itself, as Go
+ * parsers (Velociraptor, golang-evtx) merge attributes into it.
+ */
+function attrsOf(sys: Obj, key: string): Obj | undefined {
+  const v = sys[key];
+  if (isObj(v)) {
+    const a = v['#attributes'];
+    if (isObj(a)) return a;
+    return hasAtKeys(v) ? atAttributes(v) : v;
+  }
+  const separate = sys[`${key}_attributes`];
+  return isObj(separate) ? separate : undefined;
+}
+
+/**
+ * An element's text: a scalar, `{#attributes | @…, #text}`, or the Go parsers'
  * `{Qualifiers: …, Value: …}` (an EventID with attributes).
  */
 const elementText = (v: unknown): string | undefined => text(v) ?? (isObj(v) ? text(v['Value']) : undefined);
 
 /**
  * A Windows event record as JSON: evtx_dump's (`{Event: {System, EventData | UserData}}`, also
- * what the XML reader yields), the Go parsers' (attributes merged into their elements, an
- * EventID with attributes as `{Qualifiers, Value}`), or either without the `Event` wrapper
- * (Velociraptor's parse_evtx rows). Before 2026-12-03 only the first was read: the others gave
- * events no rule could match, silently.
+ * what the XML reader yields) and the other spellings of its attributes (attrsOf), with or
+ * without the `Event` wrapper (Velociraptor's parse_evtx rows). Before 2026-12-03 only
+ * evtx_dump's was read: the others gave events no rule could match, silently.
  */
 export function fromEvtx(ev: Obj): WinRecord {
   const e = isObj(ev['Event']) ? ev['Event'] : ev;
   const sys = isObj(e['System']) ? e['System'] : {};
-  const provider = attrs(sys['Provider']);
-  const exec = attrs(sys['Execution']);
+  const provider = attrsOf(sys, 'Provider');
+  const exec = attrsOf(sys, 'Execution');
   return {
     eventId: toInt(elementText(sys['EventID'])),
     channel: text(sys['Channel']),
@@ -76,19 +99,36 @@ export function fromEvtx(ev: Obj): WinRecord {
     providerGuid: provider?.['Guid'],
     computer: text(sys['Computer']),
     recordId: sys['EventRecordID'],
-    timeCreated: attrs(sys['TimeCreated'])?.['SystemTime'],
+    timeCreated: attrsOf(sys, 'TimeCreated')?.['SystemTime'],
     executionPid: exec?.['ProcessID'],
     executionTid: exec?.['ThreadID'],
-    userSid: attrs(sys['Security'])?.['UserID'],
+    userSid: attrsOf(sys, 'Security')?.['UserID'],
     data: eventDataOf(e),
     system: sys,
   };
+}
+
+/**
+ * xmltodict's EventData: `{"Data": [{"@Name": "SubjectUserSid", "#text": "S-1-5-18"}, …]}` (one
+ * element: the object alone) as named fields; null when `data` is not that.
+ */
+function namedDataItems(data: unknown): Obj | null {
+  const items = Array.isArray(data) ? data : [data];
+  if (items.length === 0) return null;
+  const out: Obj = {};
+  for (const it of items) {
+    if (!isObj(it) || typeof it['@Name'] !== 'string') return null;
+    out[it['@Name']] = it['#text'] ?? null;
+  }
+  return out;
 }
 
 /** EventData as named fields; UserData's single root element's children. */
 function eventDataOf(e: Obj): Obj {
   const ed = e['EventData'];
   if (isObj(ed)) {
+    const named = ed['Data'] !== undefined && typeof ed['Data'] === 'object' ? namedDataItems(ed['Data']) : null;
+    if (named !== null) return named;
     if (!('#attributes' in ed)) return ed;
     const { ['#attributes']: _skip, ...rest } = ed;
     return rest;
@@ -97,7 +137,12 @@ function eventDataOf(e: Obj): Obj {
   if (isObj(ud)) {
     for (const k in ud) {
       const root = ud[k];
-      if (k !== '#attributes' && isObj(root)) {
+      if (k !== '#attributes' && k.charCodeAt(0) !== 64 && isObj(root)) {
+        if (hasAtKeys(root)) {
+          const rest: Obj = {};
+          for (const c in root) if (c.charCodeAt(0) !== 64) rest[c] = root[c];
+          return rest;
+        }
         const { ['#attributes']: _skip, ...rest } = root;
         return rest;
       }

@@ -34,6 +34,34 @@ function goShape(v: Json): Json {
   return out;
 }
 
+/** xmltodict's structure (Python converters): attributes as `@name` keys, EventData as named `Data` items. */
+function xmltodictShape(v: Json, key = ''): Json {
+  if (Array.isArray(v)) return v.map((x) => xmltodictShape(x));
+  if (v === null || typeof v !== 'object') return v;
+  const o = v as Record<string, Json>;
+  if (key === 'EventData' && !('#attributes' in o) && !('Data' in o)) {
+    return { Data: Object.entries(o).map(([name, x]) => ({ '@Name': name, '#text': x })) };
+  }
+  const out: Record<string, Json> = {};
+  const a = o['#attributes'];
+  if (a !== null && typeof a === 'object') for (const [k, x] of Object.entries(a)) out[`@${k}`] = x;
+  for (const [k, x] of Object.entries(o)) if (k !== '#attributes') out[k] = xmltodictShape(x, k);
+  return out;
+}
+
+/** Rust evtx's `--separate-json-attributes`: an element's attributes in a sibling `Key_attributes`. */
+function separateShape(ev: Event): Event {
+  const inner = structuredClone(ev['Event']) as Record<string, Record<string, Json>>;
+  const sys = inner['System']!;
+  for (const [k, x] of Object.entries(sys)) {
+    if (x === null || typeof x !== 'object' || !('#attributes' in (x as object))) continue;
+    const el = x as Record<string, Json>;
+    sys[`${k}_attributes`] = el['#attributes']!;
+    sys[k] = '#text' in el ? el['#text']! : null;
+  }
+  return { Event: inner } as Event;
+}
+
 /** Velociraptor's rows: no `Event` wrapper, TimeCreated.SystemTime as epoch seconds. */
 function velociraptorShape(ev: Event): Event {
   const inner = goShape(ev['Event']) as Record<string, Record<string, Json>>;
@@ -50,7 +78,7 @@ const FILES = [
   'Lateral Movement/smbmap_upload_exec_sysmon.evtx',
 ];
 
-test('Go parsers\' and Velociraptor\'s JSON of real records give the views of evtx_dump\'s', async (t) => {
+test('Go parsers\', Velociraptor\'s, xmltodict\'s and separate-attribute JSON of real records give the views of evtx_dump\'s', async (t) => {
   let compared = 0;
   for (const f of FILES) {
     const raw = await evtxRecords(t, 'datasets/evtx-attack-samples', f);
@@ -58,12 +86,13 @@ test('Go parsers\' and Velociraptor\'s JSON of real records give the views of ev
     for (const ev of raw) {
       const go = { Event: goShape(ev['Event']) } as Event;
       const velo = velociraptorShape(ev);
-      for (const [name, other] of [['go', go], ['velociraptor', velo]] as const) {
+      const shapes = [['go', go], ['velociraptor', velo], ['xmltodict', { Event: xmltodictShape(ev['Event']) } as Event], ['separate', separateShape(ev)]] as const;
+      for (const [name, other] of shapes) {
         assert.equal(detectFlavour(other), 'evtx', `${f} ${name}`);
         assert.equal(eventHost(other), eventHost(ev), `${f} ${name}`);
         const a = toEcs(ev);
         const b = toEcs(other);
-        if (name === 'go') {
+        if (name !== 'velociraptor') {
           assert.deepEqual(b, a, `${f}: ${name} ECS view`);
           assert.deepEqual(eventTime(other), eventTime(ev));
         } else {
@@ -97,9 +126,13 @@ test('a hunt over Velociraptor-shaped NDJSON finds what it finds in the EVTX', a
   writeFileSync(join(dir, 'evtx-dump.ndjson'), all.map((e) => JSON.stringify(e)).join('\n') + '\n');
   writeFileSync(join(dir, 'velociraptor.ndjson'), all.map((e) => JSON.stringify(velociraptorShape(e))).join('\n') + '\n');
   writeFileSync(join(dir, 'go.ndjson'), all.map((e) => JSON.stringify({ Event: goShape(e['Event']) })).join('\n') + '\n');
+  writeFileSync(join(dir, 'xmltodict.ndjson'), all.map((e) => JSON.stringify({ Event: xmltodictShape(e['Event']) })).join('\n') + '\n');
+  writeFileSync(join(dir, 'separate.ndjson'), all.map((e) => JSON.stringify(separateShape(e))).join('\n') + '\n');
   const summary = (file: string) => runHunt({ inputs: [join(dir, file)], workers: 0 }).then((r) => ({ events: r.summary.events, alerts: r.alerts.map((a) => `${a.ruleId} ${a.host}`).sort() }));
   const want = await summary('evtx-dump.ndjson');
   assert.ok(want.alerts.length > 0, 'the evtx_dump shape alerts');
   assert.deepEqual(await summary('go.ndjson'), want);
   assert.deepEqual(await summary('velociraptor.ndjson'), want);
+  assert.deepEqual(await summary('xmltodict.ndjson'), want);
+  assert.deepEqual(await summary('separate.ndjson'), want);
 });
