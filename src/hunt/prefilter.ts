@@ -312,8 +312,9 @@ export function lineKeeper(n: Needs): Keeper {
     keep(line, found) {
       if ((found & parseAll) !== 0 || !complete(line)) return PARSE;
       // xmltodict's records (`"Data":[{"@Name":"Image","#text":…}]`) hold EventData values under no
-      // key of their own: the raw-key checks cannot read them, so such a line is parsed.
-      if ((found & windowsShape) !== 0) return line.includes('"@Name"') ? PARSE : windows(line, (found >> always.length) & windowsShape0);
+      // key of their own: the raw-key checks cannot read them, so such a line is parsed. Searched
+      // from its rare `@` (with the leading quote, the search cost 1 µs per nxlog line, 10× more).
+      if ((found & windowsShape) !== 0) return line.includes('@Name"') ? PARSE : windows(line, (found >> always.length) & windowsShape0);
       const end = line.indexOf(CATEGORY_END);
       // Exactly one key named "category" (a second one, or a "subcategory", keeps the line).
       if (end < 5 || !line.startsWith('"cate', end - 5) || line.indexOf(CATEGORY_END, end + 5) >= 0) return PARSE;
