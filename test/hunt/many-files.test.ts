@@ -7,7 +7,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tempDir } from '../helpers/temp.js';
 import { repoRoot, sharedOrSkip } from '../helpers/shared.js';
@@ -36,6 +36,7 @@ function huntLimited(t: TestContext, limit: number, args: string[], dir: string)
 test('600 NDJSON files of three hosts are all read with 128 open files allowed, on one thread and on two', (t) => {
   const dir = tempDir('spoor-many-');
   const logs = join(dir, 'logs');
+  mkdirSync(logs);
   const evs: Record<string, unknown>[] = [];
   let ms = 0;
   for (let i = 0; i < 600; i++) {
@@ -44,10 +45,8 @@ test('600 NDJSON files of three hosts are all read with 128 open files allowed, 
     if (i === 300) lines.push(systemWrite((ms += 10), 'h0', 'C:\\Windows\\psexesvc.exe'));
     if (i === 301) lines.push(start((ms += 10), 'h0', 'C:\\Windows\\psexesvc.exe'));
     evs.push(...lines);
-    writeFileSync(join(dir, `f${String(i).padStart(3, '0')}.ndjson`), ndjson(lines));
+    writeFileSync(join(logs, `f${String(i).padStart(3, '0')}.ndjson`), ndjson(lines));
   }
-  spawnSync('mkdir', [logs]);
-  spawnSync('bash', ['-c', `mv '${dir}'/f*.ndjson '${logs}'/`]);
   for (const workers of ['0', '2']) {
     const r = huntLimited(t, 128, [logs, '-w', workers], dir);
     if (!r) return;
